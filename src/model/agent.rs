@@ -1,0 +1,355 @@
+//! A Bedrock agent, in the shapes of CreateAgent, CreateAgentActionGroup,
+//! AssociateAgentKnowledgeBase and AssociateAgentCollaborator, plus local-run settings.
+
+use crate::model::common::GuardrailConfiguration;
+use crate::model::lenient::Lenient;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+crate::str_enum! {
+    /// `PromptType` (the control-plane enum, plus ROUTING_CLASSIFIER which CloudFormation takes).
+    pub enum PromptType {
+        PreProcessing = "PRE_PROCESSING",
+        Orchestration = "ORCHESTRATION",
+        PostProcessing = "POST_PROCESSING",
+        KnowledgeBaseResponseGeneration = "KNOWLEDGE_BASE_RESPONSE_GENERATION",
+        MemorySummarization = "MEMORY_SUMMARIZATION",
+        RoutingClassifier = "ROUTING_CLASSIFIER",
+    }
+}
+
+crate::str_enum! {
+    /// `ActionGroupSignature`: built-in parent action groups.
+    pub enum ParentSignature {
+        UserInput = "AMAZON.UserInput",
+        CodeInterpreter = "AMAZON.CodeInterpreter",
+        Computer = "ANTHROPIC.Computer",
+        Bash = "ANTHROPIC.Bash",
+        TextEditor = "ANTHROPIC.TextEditor",
+    }
+}
+
+crate::str_enum! {
+    /// `ParameterType` of a function parameter.
+    pub enum ParameterType {
+        String = "string",
+        Number = "number",
+        Integer = "integer",
+        Boolean = "boolean",
+        Array = "array",
+    }
+}
+
+crate::str_enum! {
+    /// `AgentCollaboration`.
+    pub enum Collaboration {
+        Supervisor = "SUPERVISOR",
+        SupervisorRouter = "SUPERVISOR_ROUTER",
+        Disabled = "DISABLED",
+    }
+}
+
+/// An agent of the project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Agent {
+    pub agent_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foundation_model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(
+        default,
+        rename = "idleSessionTTLInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub idle_session_ttl_in_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_resource_role_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_encryption_key_arn: Option<String>,
+    /// `DEFAULT` or `CUSTOM_ORCHESTRATION`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orchestration_type: Option<String>,
+    /// `CustomOrchestration` in the API's shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_orchestration: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_override_configuration: Option<PromptOverrideConfiguration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardrail_configuration: Option<GuardrailConfiguration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_configuration: Option<MemoryConfiguration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_collaboration: Option<Lenient<Collaboration>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub action_groups: Vec<ActionGroup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub knowledge_bases: Vec<AgentKnowledgeBase>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collaborators: Vec<Collaborator>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// How Strata runs this agent on the user's machine.
+    #[serde(default, skip_serializing_if = "LocalAgentSettings::is_default")]
+    pub local: LocalAgentSettings,
+}
+
+impl Agent {
+    pub fn new(name: &str) -> Agent {
+        Agent {
+            agent_name: name.to_owned(),
+            foundation_model: None,
+            instruction: None,
+            description: None,
+            idle_session_ttl_in_seconds: None,
+            agent_resource_role_arn: None,
+            customer_encryption_key_arn: None,
+            orchestration_type: None,
+            custom_orchestration: None,
+            prompt_override_configuration: None,
+            guardrail_configuration: None,
+            memory_configuration: None,
+            agent_collaboration: None,
+            action_groups: vec![],
+            knowledge_bases: vec![],
+            collaborators: vec![],
+            tags: BTreeMap::new(),
+            local: LocalAgentSettings::default(),
+        }
+    }
+}
+
+/// Local-run settings of an agent. Never exported.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalAgentSettings {
+    /// The most orchestration steps one turn may take before the run fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_iterations: Option<u32>,
+    /// A model profile of the project to run this agent with instead of `foundationModel`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_profile: Option<String>,
+    /// Whether people talk to this agent directly (then it should have a guardrail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_facing: Option<bool>,
+}
+
+impl LocalAgentSettings {
+    fn is_default(&self) -> bool {
+        *self == LocalAgentSettings::default()
+    }
+}
+
+/// `PromptOverrideConfiguration`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptOverrideConfiguration {
+    #[serde(default)]
+    pub prompt_configurations: Vec<PromptConfiguration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_lambda: Option<String>,
+}
+
+/// `PromptConfiguration`: one prompt type's template and settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptConfiguration {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_type: Option<Lenient<PromptType>>,
+    /// `DEFAULT` or `OVERRIDDEN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_creation_mode: Option<String>,
+    /// `ENABLED` or `DISABLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_prompt_template: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference_configuration: Option<AgentInference>,
+    /// `DEFAULT` or `OVERRIDDEN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parser_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foundation_model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_model_request_fields: Option<serde_json::Value>,
+}
+
+/// `InferenceConfiguration` of an agent prompt.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentInference {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_k: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_length: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stop_sequences: Vec<String>,
+}
+
+/// `MemoryConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemoryConfiguration {
+    pub enabled_memory_types: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_summary_configuration: Option<SessionSummaryConfiguration>,
+}
+
+/// `SessionSummaryConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionSummaryConfiguration {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_recent_sessions: Option<u32>,
+}
+
+/// An action group: CreateAgentActionGroup's body plus the local handler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionGroup {
+    pub action_group_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_group_executor: Option<ActionGroupExecutor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_schema: Option<ApiSchema>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_schema: Option<FunctionSchema>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_action_group_signature: Option<Lenient<ParentSignature>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parent_action_group_signature_params: BTreeMap<String, String>,
+    /// `ENABLED` or `DISABLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_group_state: Option<String>,
+    /// Strata only: the local handler standing in for the Lambda, e.g. `handlers/orders.py:handler`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_handler: Option<String>,
+}
+
+impl ActionGroup {
+    pub fn returns_control(&self) -> bool {
+        matches!(self.action_group_executor, Some(ActionGroupExecutor::CustomControl(_)))
+    }
+}
+
+/// `ActionGroupExecutor` (union).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ActionGroupExecutor {
+    Lambda(String),
+    /// Always `RETURN_CONTROL`.
+    CustomControl(String),
+}
+
+/// `APISchema` (union).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ApiSchema {
+    /// An OpenAPI 3 document, as JSON or YAML text.
+    Payload(String),
+    S3(S3Identifier),
+}
+
+/// `S3Identifier`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct S3Identifier {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_bucket_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_object_key: Option<String>,
+}
+
+/// `FunctionSchema` (union with one member).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FunctionSchema {
+    Functions(Vec<Function>),
+}
+
+impl FunctionSchema {
+    pub fn functions(&self) -> &[Function] {
+        match self {
+            FunctionSchema::Functions(f) => f,
+        }
+    }
+}
+
+/// `Function`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Function {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, ParameterDetail>,
+    /// `ENABLED` or `DISABLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_confirmation: Option<String>,
+}
+
+impl Function {
+    pub fn requires_confirmation(&self) -> bool {
+        self.require_confirmation.as_deref() == Some("ENABLED")
+    }
+}
+
+/// `ParameterDetail`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParameterDetail {
+    #[serde(rename = "type")]
+    pub param_type: Lenient<ParameterType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+}
+
+/// AssociateAgentKnowledgeBase's body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentKnowledgeBase {
+    /// A Bedrock knowledge base id, or the name of a project knowledge base.
+    pub knowledge_base_id: String,
+    pub description: String,
+    /// `ENABLED` or `DISABLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knowledge_base_state: Option<String>,
+}
+
+/// AssociateAgentCollaborator's body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Collaborator {
+    pub collaborator_name: String,
+    pub agent_descriptor: AgentDescriptor,
+    pub collaboration_instruction: String,
+    /// `TO_COLLABORATOR` or `DISABLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay_conversation_history: Option<String>,
+}
+
+/// `AgentDescriptor`: the collaborator's alias, or a project agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentDescriptor {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias_arn: Option<String>,
+    /// Strata only: a project agent standing in for the alias.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_agent: Option<String>,
+}

@@ -1,0 +1,116 @@
+//! KnowledgeBase: retrieves from a knowledge base, and generates an answer when a model is set.
+
+use super::fields::{check_range, Field, Pattern};
+use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
+use crate::diagnostic::{Diagnostics, Location};
+use crate::model::common::{GuardrailConfiguration, InferenceConfiguration};
+use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
+use crate::model::lenient::Lenient;
+use crate::model::DataType;
+use serde::{Deserialize, Serialize};
+
+pub static KIND: NodeKind = NodeKind {
+    node_type: NodeType::KnowledgeBase,
+    config_key: "knowledgeBase",
+    summary: "Queries a knowledge base: returns the retrieved passages, or a generated answer when a model is set.",
+    category: Category::Ai,
+    icon: "📚",
+    colour: "#2c7a7b",
+    config_required: true,
+    allowed_in_loop: true,
+    loop_only: false,
+    ports,
+    new_node,
+    check,
+};
+
+/// `KnowledgeBaseFlowNodeConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KnowledgeBaseConfiguration {
+    /// A Bedrock knowledge base id; for local runs, a project knowledge base of the same id or name.
+    pub knowledge_base_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardrail_configuration: Option<GuardrailConfiguration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number_of_results: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_template: Option<KnowledgeBasePromptTemplate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference_configuration: Option<InferenceConfiguration>,
+    /// `VectorSearchRerankingConfiguration`, kept in the API's shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reranking_configuration: Option<serde_json::Value>,
+    /// `KnowledgeBaseOrchestrationConfiguration`, kept in the API's shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orchestration_configuration: Option<serde_json::Value>,
+}
+
+/// `KnowledgeBasePromptTemplate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KnowledgeBasePromptTemplate {
+    pub text_prompt_template: String,
+}
+
+fn generates(node: &FlowNode) -> bool {
+    matches!(&node.configuration, Some(NodeConfiguration::KnowledgeBase(c)) if c.model_id.is_some())
+}
+
+fn ports(node: &FlowNode) -> Ports {
+    let output = if generates(node) {
+        PortSpec::new("outputText", Some(DataType::String))
+    } else {
+        PortSpec::new("retrievalResults", Some(DataType::Array))
+    };
+    Ports {
+        inputs: PortRule::Fixed(vec![PortSpec::new("retrievalQuery", Some(DataType::String))]),
+        outputs: PortRule::Fixed(vec![output]),
+    }
+}
+
+fn new_node(name: &str) -> FlowNode {
+    FlowNode {
+        name: name.to_owned(),
+        node_type: Lenient::Known(NodeType::KnowledgeBase),
+        configuration: Some(NodeConfiguration::KnowledgeBase(KnowledgeBaseConfiguration {
+            knowledge_base_id: String::new(),
+            model_id: None,
+            guardrail_configuration: None,
+            number_of_results: Some(5),
+            prompt_template: None,
+            inference_configuration: None,
+            reranking_configuration: None,
+            orchestration_configuration: None,
+        })),
+        inputs: vec![FlowNodeInput::new("retrievalQuery", DataType::String)],
+        outputs: vec![FlowNodeOutput::new("retrievalResults", DataType::Array)],
+    }
+}
+
+fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
+    let Some(NodeConfiguration::KnowledgeBase(c)) = &node.configuration else {
+        return;
+    };
+    Field::new("knowledgeBaseId", 0, 10)
+        .pattern(Pattern::FlowKnowledgeBaseId)
+        .draft_empty()
+        .check(out, at, &c.knowledge_base_id);
+    if let Some(m) = &c.model_id {
+        Field::new("modelId", 1, 2048).pattern(Pattern::ModelId).check(out, at, m);
+    }
+    if let Some(n) = c.number_of_results {
+        check_range(out, at, "numberOfResults", n, 1, 100);
+    }
+    if let Some(t) = &c.prompt_template {
+        Field::new("promptTemplate.textPromptTemplate", 1, 100_000).check(out, at, &t.text_prompt_template);
+    }
+    if let Some(inf) = &c.inference_configuration {
+        inf.check(out, at, "inferenceConfiguration");
+    }
+    if let Some(g) = &c.guardrail_configuration {
+        g.check(out, at, "guardrailConfiguration");
+    }
+}

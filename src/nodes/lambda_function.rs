@@ -1,0 +1,65 @@
+//! LambdaFunction: calls a Lambda function with the flow Lambda event; its return value is the output.
+
+use super::fields::{Field, Pattern};
+use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
+use crate::diagnostic::{Diagnostics, Location};
+use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
+use crate::model::lenient::Lenient;
+use crate::model::DataType;
+use serde::{Deserialize, Serialize};
+
+pub static KIND: NodeKind = NodeKind {
+    node_type: NodeType::LambdaFunction,
+    config_key: "lambdaFunction",
+    summary: "Calls a Lambda function with the node's inputs; what it returns is the output. Runs a local handler in Strata.",
+    category: Category::Code,
+    icon: "λ",
+    colour: "#dd6b20",
+    config_required: true,
+    allowed_in_loop: true,
+    loop_only: false,
+    ports,
+    new_node,
+    check,
+};
+
+/// `LambdaFunctionFlowNodeConfiguration`, plus the handler that stands in for it locally.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LambdaFunctionConfiguration {
+    pub lambda_arn: String,
+    /// Strata only: a local handler such as `handlers/enrich.py:handler`, run instead of the
+    /// deployed function when the flow runs on this machine. Never exported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_handler: Option<String>,
+}
+
+fn ports(_: &FlowNode) -> Ports {
+    Ports {
+        inputs: PortRule::User { max: 20 },
+        outputs: PortRule::Fixed(vec![PortSpec::new("functionResponse", None)]),
+    }
+}
+
+fn new_node(name: &str) -> FlowNode {
+    FlowNode {
+        name: name.to_owned(),
+        node_type: Lenient::Known(NodeType::LambdaFunction),
+        configuration: Some(NodeConfiguration::LambdaFunction(LambdaFunctionConfiguration {
+            lambda_arn: String::new(),
+            local_handler: None,
+        })),
+        inputs: vec![FlowNodeInput::new("codeHookInput", DataType::String)],
+        outputs: vec![FlowNodeOutput::new("functionResponse", DataType::Object)],
+    }
+}
+
+fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
+    let Some(NodeConfiguration::LambdaFunction(c)) = &node.configuration else {
+        return;
+    };
+    Field::new("lambdaArn", 0, 2048)
+        .pattern(Pattern::LambdaArn)
+        .draft_empty()
+        .check(out, at, &c.lambda_arn);
+}

@@ -1,0 +1,79 @@
+//! LoopController: ends each iteration of a Loop body and decides whether to go round again.
+
+use super::fields::{check_name, check_range, Pattern};
+use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
+use crate::diagnostic::{Diagnostics, Location};
+use crate::model::flow::{FlowNode, FlowNodeInput};
+use crate::model::lenient::Lenient;
+use crate::model::DataType;
+use crate::nodes::condition::FlowCondition;
+use serde::{Deserialize, Serialize};
+
+pub static KIND: NodeKind = NodeKind {
+    node_type: NodeType::LoopController,
+    config_key: "loopController",
+    summary: "Ends a Loop iteration: goes round again while continueCondition holds (at most maxIterations), else exits.",
+    category: Category::Logic,
+    icon: "⤾",
+    colour: "#6b46c1",
+    config_required: true,
+    allowed_in_loop: true,
+    loop_only: true,
+    ports,
+    new_node,
+    check,
+};
+
+/// The default of `maxIterations` when it is not set (CloudFormation's documented default).
+pub const DEFAULT_MAX_ITERATIONS: u32 = 10;
+
+/// `LoopControllerFlowNodeConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoopControllerConfiguration {
+    pub continue_condition: FlowCondition,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_iterations: Option<u32>,
+}
+
+fn ports(_: &FlowNode) -> Ports {
+    Ports {
+        inputs: PortRule::User { max: 20 },
+        outputs: PortRule::Fixed(vec![]),
+    }
+}
+
+fn new_node(name: &str) -> FlowNode {
+    FlowNode {
+        name: name.to_owned(),
+        node_type: Lenient::Known(NodeType::LoopController),
+        configuration: Some(NodeConfiguration::LoopController(LoopControllerConfiguration {
+            continue_condition: FlowCondition {
+                name: "again".to_owned(),
+                expression: Some("done == false".to_owned()),
+            },
+            max_iterations: Some(DEFAULT_MAX_ITERATIONS),
+        })),
+        inputs: vec![FlowNodeInput {
+            category: Some(Lenient::Known(crate::model::flow::InputCategory::LoopCondition)),
+            ..FlowNodeInput::new("done", DataType::Boolean)
+        }],
+        outputs: vec![],
+    }
+}
+
+fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
+    let Some(NodeConfiguration::LoopController(c)) = &node.configuration else {
+        return;
+    };
+    check_name(
+        out,
+        at.condition(&c.continue_condition.name),
+        "condition name",
+        &c.continue_condition.name,
+        Pattern::NodeName,
+    );
+    if let Some(m) = c.max_iterations {
+        check_range(out, at, "maxIterations", m, 1, 1000);
+    }
+}

@@ -1,0 +1,73 @@
+//! Loop: a DoWhile loop. Its body is a nested definition with one LoopInput and one LoopController.
+
+use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
+use crate::diagnostic::{Diagnostics, Location};
+use crate::model::flow::{FlowConnection, FlowDefinition, FlowNode, FlowNodeInput, FlowNodeOutput, InputCategory};
+use crate::model::lenient::Lenient;
+use crate::model::DataType;
+use serde::{Deserialize, Serialize};
+
+pub static KIND: NodeKind = NodeKind {
+    node_type: NodeType::Loop,
+    config_key: "loop",
+    summary: "Repeats its body (from LoopInput to LoopController) while the controller's condition holds, up to maxIterations.",
+    category: Category::Logic,
+    icon: "↻",
+    colour: "#6b46c1",
+    config_required: true,
+    allowed_in_loop: false,
+    loop_only: false,
+    ports,
+    new_node,
+    check,
+};
+
+/// `LoopFlowNodeConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoopConfiguration {
+    pub definition: FlowDefinition,
+}
+
+fn ports(_: &FlowNode) -> Ports {
+    Ports {
+        inputs: PortRule::User { max: 5 },
+        outputs: PortRule::User { max: 5 },
+    }
+}
+
+fn new_node(name: &str) -> FlowNode {
+    let input = super::loop_input::KIND.new_node;
+    let controller = super::loop_controller::KIND.new_node;
+    let mut body_in = input("LoopStart");
+    body_in.outputs = vec![FlowNodeOutput::new("text", DataType::String)];
+    let mut ctl = controller("LoopEnd");
+    ctl.inputs = vec![
+        FlowNodeInput {
+            category: Some(Lenient::Known(InputCategory::ReturnValueToLoopStart)),
+            ..FlowNodeInput::new("text", DataType::String)
+        },
+        FlowNodeInput {
+            category: Some(Lenient::Known(InputCategory::ExitLoop)),
+            ..FlowNodeInput::new("result", DataType::String)
+        },
+    ];
+    FlowNode {
+        name: name.to_owned(),
+        node_type: Lenient::Known(NodeType::Loop),
+        configuration: Some(NodeConfiguration::Loop(LoopConfiguration {
+            definition: FlowDefinition {
+                nodes: vec![body_in, ctl],
+                connections: vec![
+                    FlowConnection::data("LoopStart", "text", "LoopEnd", "text"),
+                    FlowConnection::data("LoopStart", "text", "LoopEnd", "result"),
+                ],
+            },
+        })),
+        inputs: vec![FlowNodeInput::new("text", DataType::String)],
+        outputs: vec![FlowNodeOutput::new("result", DataType::String)],
+    }
+}
+
+/// The body is checked by the compiler, which walks it as a definition of its own.
+fn check(_: &FlowNode, _: &mut Diagnostics, _: &Location) {}

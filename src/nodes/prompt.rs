@@ -1,0 +1,430 @@
+//! Prompt: sends a prompt, inline (TEXT or CHAT, with tools) or from Prompt management, to a model.
+
+use super::fields::{check_name, Field, Pattern};
+use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
+use crate::diagnostic::{Code, Diagnostics, Location};
+use crate::model::common::{GuardrailConfiguration, InferenceConfiguration};
+use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
+use crate::model::lenient::Lenient;
+use crate::model::DataType;
+use serde::{Deserialize, Serialize};
+
+pub static KIND: NodeKind = NodeKind {
+    node_type: NodeType::Prompt,
+    config_key: "prompt",
+    summary: "Sends a prompt template, filled from its inputs, to a model and outputs the completion.",
+    category: Category::Ai,
+    icon: "✎",
+    colour: "#2b6cb0",
+    config_required: true,
+    allowed_in_loop: true,
+    loop_only: false,
+    ports,
+    new_node,
+    check,
+};
+
+crate::str_enum! {
+    /// `PromptTemplateType`.
+    pub enum TemplateType {
+        Text = "TEXT",
+        Chat = "CHAT",
+    }
+}
+
+crate::str_enum! {
+    /// `ConversationRole` in a chat template.
+    pub enum Role {
+        User = "user",
+        Assistant = "assistant",
+    }
+}
+
+/// `PromptFlowNodeConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptConfiguration {
+    pub source_configuration: PromptSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardrail_configuration: Option<GuardrailConfiguration>,
+}
+
+/// `PromptFlowNodeSourceConfiguration` (union).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PromptSource {
+    Resource(PromptResource),
+    Inline(InlinePrompt),
+}
+
+/// `PromptFlowNodeResourceConfiguration`: a prompt from Prompt management.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptResource {
+    pub prompt_arn: String,
+}
+
+/// `PromptFlowNodeInlineConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InlinePrompt {
+    pub template_type: Lenient<TemplateType>,
+    pub template_configuration: TemplateConfiguration,
+    pub model_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference_configuration: Option<InferenceConfiguration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_model_request_fields: Option<serde_json::Value>,
+}
+
+/// `PromptTemplateConfiguration` (union).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TemplateConfiguration {
+    Text(TextTemplate),
+    Chat(ChatTemplate),
+}
+
+/// `TextPromptTemplateConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TextTemplate {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_point: Option<CachePoint>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_variables: Vec<InputVariable>,
+}
+
+/// `ChatPromptTemplateConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatTemplate {
+    pub messages: Vec<Message>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub system: Vec<ContentBlock>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_variables: Vec<InputVariable>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_configuration: Option<ToolConfiguration>,
+}
+
+/// `PromptInputVariable`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InputVariable {
+    pub name: String,
+}
+
+/// `CachePointBlock`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CachePoint {
+    #[serde(rename = "type")]
+    pub cache_type: String,
+}
+
+/// `Message` of a chat template.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub role: Lenient<Role>,
+    pub content: Vec<ContentBlock>,
+}
+
+/// `ContentBlock` / `SystemContentBlock` (union): text or a cache point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ContentBlock {
+    Text(String),
+    CachePoint(CachePoint),
+}
+
+/// `ToolConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolConfiguration {
+    pub tools: Vec<Tool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<ToolChoice>,
+}
+
+/// `Tool` (union).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Tool {
+    ToolSpec(ToolSpec),
+    CachePoint(CachePoint),
+}
+
+/// `ToolSpecification`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolSpec {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub input_schema: ToolInputSchema,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strict: Option<bool>,
+}
+
+/// `ToolInputSchema` (union with one member).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ToolInputSchema {
+    Json(serde_json::Value),
+}
+
+/// `ToolChoice` (union).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ToolChoice {
+    Auto(super::Empty),
+    Any(super::Empty),
+    Tool(SpecificTool),
+}
+
+/// `SpecificToolChoice`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpecificTool {
+    pub name: String,
+}
+
+impl InlinePrompt {
+    /// The `{{variables}}` of the template, in order of first use.
+    pub fn template_variables(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match &self.template_configuration {
+            TemplateConfiguration::Text(t) => collect_variables(&t.text, &mut out),
+            TemplateConfiguration::Chat(c) => {
+                for block in c.system.iter().chain(c.messages.iter().flat_map(|m| &m.content)) {
+                    if let ContentBlock::Text(text) = block {
+                        collect_variables(text, &mut out);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Finds `{{name}}` placeholders (spaces inside the braces are tolerated).
+pub fn collect_variables(text: &str, out: &mut Vec<String>) {
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        let name = after[..end].trim();
+        if !name.is_empty() && !name.contains('{') && !out.iter().any(|v| v == name) {
+            out.push(name.to_owned());
+        }
+        rest = &after[end + 2..];
+    }
+}
+
+/// Replaces `{{name}}` placeholders with values; unknown names are left as they are.
+pub fn render(text: &str, value_of: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let name = after[..end].trim();
+        match value_of(name) {
+            Some(v) => out.push_str(&v),
+            None => out.push_str(&rest[start..start + 2 + end + 2]),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn ports(_: &FlowNode) -> Ports {
+    Ports {
+        inputs: PortRule::User { max: 20 },
+        outputs: PortRule::Fixed(vec![PortSpec::new("modelCompletion", Some(DataType::String))]),
+    }
+}
+
+fn new_node(name: &str) -> FlowNode {
+    FlowNode {
+        name: name.to_owned(),
+        node_type: Lenient::Known(NodeType::Prompt),
+        configuration: Some(NodeConfiguration::Prompt(PromptConfiguration {
+            source_configuration: PromptSource::Inline(InlinePrompt {
+                template_type: Lenient::Known(TemplateType::Text),
+                template_configuration: TemplateConfiguration::Text(TextTemplate {
+                    text: "{{topic}}".to_owned(),
+                    cache_point: None,
+                    input_variables: vec![InputVariable {
+                        name: "topic".to_owned(),
+                    }],
+                }),
+                model_id: "anthropic.claude-3-haiku-20240307-v1:0".to_owned(),
+                inference_configuration: None,
+                additional_model_request_fields: None,
+            }),
+            guardrail_configuration: None,
+        })),
+        inputs: vec![FlowNodeInput::new("topic", DataType::String)],
+        outputs: vec![FlowNodeOutput::new("modelCompletion", DataType::String)],
+    }
+}
+
+fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
+    let Some(NodeConfiguration::Prompt(config)) = &node.configuration else {
+        return;
+    };
+    if let Some(g) = &config.guardrail_configuration {
+        g.check(out, at, "guardrailConfiguration");
+    }
+    let inline = match &config.source_configuration {
+        PromptSource::Resource(r) => {
+            Field::new("sourceConfiguration.resource.promptArn", 0, 2048)
+                .pattern(Pattern::PromptArn)
+                .draft_empty()
+                .check(out, at, &r.prompt_arn);
+            return;
+        }
+        PromptSource::Inline(inline) => inline,
+    };
+    let base = "sourceConfiguration.inline";
+    Field::new(&format!("{base}.modelId"), 0, 2048)
+        .pattern(Pattern::ModelId)
+        .draft_empty()
+        .check(out, at, &inline.model_id);
+    if let Some(inf) = &inline.inference_configuration {
+        inf.check(out, at, &format!("{base}.inferenceConfiguration"));
+    }
+    let (key_type, variables) = match &inline.template_configuration {
+        TemplateConfiguration::Text(t) => {
+            if t.text.is_empty() {
+                out.report(
+                    Code::InvalidFieldValue,
+                    at.field(&format!("{base}.templateConfiguration.text.text")),
+                    "the prompt text is empty",
+                )
+                .set_hint("Write the prompt; use {{name}} for each value that comes from an input.");
+            }
+            (TemplateType::Text, &t.input_variables)
+        }
+        TemplateConfiguration::Chat(c) => {
+            if c.messages.is_empty() {
+                out.report(
+                    Code::InvalidFieldValue,
+                    at.field(&format!("{base}.templateConfiguration.chat.messages")),
+                    "a CHAT template needs at least one message",
+                )
+                .set_hint("Add a user message.");
+            }
+            for (i, m) in c.messages.iter().enumerate() {
+                if let Lenient::Unknown(role) = &m.role {
+                    out.report(
+                        Code::UnknownEnumValue,
+                        at.field(&format!("{base}.templateConfiguration.chat.messages[{i}].role")),
+                        format!("message role {role:?} is not user or assistant"),
+                    );
+                }
+            }
+            if let Some(tc) = &c.tool_configuration {
+                if tc.tools.is_empty() {
+                    out.report(
+                        Code::InvalidFieldValue,
+                        at.field(&format!("{base}.templateConfiguration.chat.toolConfiguration.tools")),
+                        "a tool configuration needs at least one tool",
+                    );
+                }
+                for tool in &tc.tools {
+                    if let Tool::ToolSpec(spec) = tool {
+                        check_name(
+                            out,
+                            at.field(&format!("{base}.templateConfiguration.chat.toolConfiguration.tools")),
+                            "tool name",
+                            &spec.name,
+                            Pattern::ToolName,
+                        );
+                    }
+                }
+            }
+            (TemplateType::Chat, &c.input_variables)
+        }
+    };
+    match &inline.template_type {
+        Lenient::Known(t) if *t == key_type => {}
+        Lenient::Known(t) => {
+            out.report(
+                Code::InvalidFieldValue,
+                at.field(&format!("{base}.templateType")),
+                format!(
+                    "templateType is {t} but the template configuration is {}",
+                    key_type
+                ),
+            )
+            .set_hint("Make templateType match the templateConfiguration key (TEXT ↔ text, CHAT ↔ chat).");
+        }
+        Lenient::Unknown(s) => {
+            out.report(
+                Code::UnknownEnumValue,
+                at.field(&format!("{base}.templateType")),
+                format!("templateType {s:?} is not TEXT or CHAT"),
+            );
+        }
+    }
+    for v in variables {
+        check_name(
+            out,
+            at.field(&format!("{base}.templateConfiguration.inputVariables")),
+            "input variable",
+            &v.name,
+            Pattern::VariableName,
+        );
+    }
+    // Template variables against the node's inputs: each {{variable}} needs an input of
+    // that name, and an input the template never uses is probably a typo.
+    let used = inline.template_variables();
+    for var in &used {
+        if node.input(var).is_none() {
+            out.report(
+                Code::TemplateVariableWithoutInput,
+                at.field(&format!("{base}.templateConfiguration")),
+                format!("the template uses {{{{{var}}}}} but the node has no input named {var:?}"),
+            )
+            .set_hint(format!("Add an input named {var:?} to the node, or fix the placeholder."));
+        }
+    }
+    for input in &node.inputs {
+        if !used.iter().any(|v| *v == input.name) {
+            out.report(
+                Code::InputNotInTemplate,
+                at.input(&input.name),
+                format!("input {:?} is not used by the prompt template", input.name),
+            )
+            .set_hint(format!("Use {{{{{}}}}} in the template, or remove the input.", input.name));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_are_found_once_in_order() {
+        let mut v = Vec::new();
+        collect_variables("Hi {{name}}, {{ topic }} and {{name}} {{unclosed", &mut v);
+        assert_eq!(v, ["name", "topic"]);
+    }
+
+    #[test]
+    fn render_fills_known_and_keeps_unknown() {
+        let s = render("A {{x}} B {{y}} {{", |n| (n == "x").then(|| "1".to_owned()));
+        assert_eq!(s, "A 1 B {{y}} {{");
+    }
+}

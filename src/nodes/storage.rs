@@ -1,0 +1,93 @@
+//! Storage: writes its content to an S3 object and outputs the object's URI.
+
+use super::fields::{Field, Pattern};
+use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
+use crate::diagnostic::{Diagnostics, Location};
+use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
+use crate::model::lenient::Lenient;
+use crate::model::DataType;
+use serde::{Deserialize, Serialize};
+
+pub static KIND: NodeKind = NodeKind {
+    node_type: NodeType::Storage,
+    config_key: "storage",
+    summary: "Writes its content to an S3 object (a local folder per bucket when run in Strata) and outputs its URI.",
+    category: Category::Data,
+    icon: "⬇",
+    colour: "#4a5568",
+    config_required: true,
+    allowed_in_loop: true,
+    loop_only: false,
+    ports,
+    new_node,
+    check,
+};
+
+/// `StorageFlowNodeConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageConfiguration {
+    pub service_configuration: S3Service,
+}
+
+/// `StorageFlowNodeServiceConfiguration` / `RetrievalFlowNodeServiceConfiguration` (unions with one member).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum S3Service {
+    S3(S3Bucket),
+}
+
+impl S3Service {
+    pub fn bucket(&self) -> &str {
+        match self {
+            S3Service::S3(b) => &b.bucket_name,
+        }
+    }
+
+    pub(crate) fn check(&self, out: &mut Diagnostics, at: &Location) {
+        Field::new("serviceConfiguration.s3.bucketName", 0, 63)
+            .pattern(Pattern::BucketName)
+            .draft_empty()
+            .check(out, at, self.bucket());
+    }
+}
+
+/// `StorageFlowNodeS3Configuration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct S3Bucket {
+    pub bucket_name: String,
+}
+
+fn ports(_: &FlowNode) -> Ports {
+    Ports {
+        inputs: PortRule::Fixed(vec![
+            PortSpec::new("content", None),
+            PortSpec::new("objectKey", Some(DataType::String)),
+        ]),
+        outputs: PortRule::Fixed(vec![PortSpec::new("s3Uri", Some(DataType::String))]),
+    }
+}
+
+fn new_node(name: &str) -> FlowNode {
+    FlowNode {
+        name: name.to_owned(),
+        node_type: Lenient::Known(NodeType::Storage),
+        configuration: Some(NodeConfiguration::Storage(StorageConfiguration {
+            service_configuration: S3Service::S3(S3Bucket {
+                bucket_name: String::new(),
+            }),
+        })),
+        inputs: vec![
+            FlowNodeInput::new("content", DataType::String),
+            FlowNodeInput::new("objectKey", DataType::String),
+        ],
+        outputs: vec![FlowNodeOutput::new("s3Uri", DataType::String)],
+    }
+}
+
+fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
+    if let Some(NodeConfiguration::Storage(c)) = &node.configuration {
+        c.service_configuration.check(out, at);
+    }
+}
