@@ -48,7 +48,10 @@ pub enum Condition {
 #[derive(Debug, Clone)]
 pub enum Operand {
     /// A node input, by name, with the 1-based column where its name starts.
-    Input { name: String, column: usize },
+    Input {
+        name: String,
+        column: usize,
+    },
     Str(String),
     Number(f64),
     Bool(bool),
@@ -103,9 +106,10 @@ impl PartialEq for Operand {
             (Operand::Str(a), Operand::Str(b)) => a == b,
             (Operand::Number(a), Operand::Number(b)) => a == b,
             (Operand::Bool(a), Operand::Bool(b)) => a == b,
-            (Operand::Input { .. } | Operand::Str(_) | Operand::Number(_) | Operand::Bool(_), _) => {
-                false
-            }
+            (
+                Operand::Input { .. } | Operand::Str(_) | Operand::Number(_) | Operand::Bool(_),
+                _,
+            ) => false,
         }
     }
 }
@@ -289,6 +293,50 @@ impl Condition {
 
     /// Checks names and operator/type fit. `input_type(name)` gives the declared type of a node
     /// input, `None` if no such input. Problems come in order of appearance.
+    /// The condition's value when it does not depend on the data: `Some(false)` means it can
+    /// never hold (for example `count == "x"` with `count` a Number), `Some(true)` that it
+    /// always does. `input_type` gives the declared type of a node input.
+    pub fn constant_value(&self, input_type: impl Fn(&str) -> Option<DataType>) -> Option<bool> {
+        self.constant(&input_type)
+    }
+
+    fn constant(&self, input_type: &dyn Fn(&str) -> Option<DataType>) -> Option<bool> {
+        match self {
+            Condition::Not(c) => c.constant(input_type).map(|b| !b),
+            Condition::And(l, r) => match (l.constant(input_type), r.constant(input_type)) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            },
+            Condition::Or(l, r) => match (l.constant(input_type), r.constant(input_type)) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            },
+            Condition::Truthy(Operand::Bool(b)) => Some(*b),
+            Condition::Truthy(_) => None,
+            Condition::Compare { left, op, right } => {
+                if let (Operand::Input { name: a, .. }, Operand::Input { name: b, .. }) = (left, right) {
+                    if a == b {
+                        return Some(matches!(op, Comparison::Eq | Comparison::Ge | Comparison::Le));
+                    }
+                }
+                if left.column().is_none() && right.column().is_none() {
+                    return self.evaluate(|_| None).ok();
+                }
+                let type_of = |o: &Operand| match o {
+                    Operand::Input { name, .. } => input_type(name),
+                    other => other.literal_type(),
+                };
+                match (type_of(left), type_of(right), op) {
+                    (Some(l), Some(r), Comparison::Eq) if l != r => Some(false),
+                    (Some(l), Some(r), Comparison::Ne) if l != r => Some(true),
+                    _ => None,
+                }
+            }
+        }
+    }
+
     pub fn check(&self, input_type: impl Fn(&str) -> Option<DataType>) -> Vec<ConditionProblem> {
         let mut problems = Vec::new();
         self.check_into(&input_type, &mut problems);
@@ -313,10 +361,7 @@ impl Condition {
                     (Operand::Bool(b), _) => out.push(ConditionProblem {
                         kind: ConditionProblemKind::ComparisonAlwaysConstant,
                         column,
-                        message: format!(
-                            "the constant {b} makes this condition {}",
-                            verdict(*b)
-                        ),
+                        message: format!("the constant {b} makes this condition {}", verdict(*b)),
                     }),
                     (_, Some(DataType::Boolean)) => {}
                     (_, Some(ty)) => out.push(ConditionProblem {
@@ -363,11 +408,12 @@ impl Condition {
                     (left, right)
                 {
                     let always = matches!(op, Comparison::Eq | Comparison::Ge | Comparison::Le);
-                    (a == b).then(|| format!("\"{a}\" is compared with itself: {}", verdict(always)))
+                    (a == b)
+                        .then(|| format!("\"{a}\" is compared with itself: {}", verdict(always)))
                 } else if left.column().is_none() && right.column().is_none() {
-                    self.evaluate(|_| None).ok().map(|value| {
-                        format!("\"{op}\" compares two constants: {}", verdict(value))
-                    })
+                    self.evaluate(|_| None)
+                        .ok()
+                        .map(|value| format!("\"{op}\" compares two constants: {}", verdict(value)))
                 } else {
                     None
                 };
@@ -384,8 +430,12 @@ impl Condition {
 
     /// Evaluates the condition; `lookup(name)` gives the value arriving on a node input.
     /// `==` between values of different types is false; ordering operators on non-numbers, and
-    /// non-Booleans used as conditions, are errors naming the input.
-    pub fn evaluate(&self, lookup: impl Fn(&str) -> Option<Value>) -> Result<bool, EvaluationError> {
+    /// non-Booleans used as conditions, are errors naming the input. `and` and `or` short-circuit:
+    /// when the left side decides, the right side is not evaluated and its inputs not looked up.
+    pub fn evaluate(
+        &self,
+        lookup: impl Fn(&str) -> Option<Value>,
+    ) -> Result<bool, EvaluationError> {
         self.eval(&lookup)
     }
 
@@ -545,6 +595,10 @@ impl Token {
     }
 }
 
+fn error(column: usize, message: String) -> ConditionError {
+    ConditionError { column, message }
+}
+
 fn quote(c: char) -> String {
     format!("\"{}\"", c.escape_debug())
 }
@@ -557,10 +611,6 @@ struct Lexer {
 impl Lexer {
     fn peek_at(&self, ahead: usize) -> Option<char> {
         self.chars.get(self.pos + ahead).copied()
-    }
-
-    fn error(&self, column: usize, message: String) -> ConditionError {
-        ConditionError { column, message }
     }
 
     fn tokens(mut self) -> Result<Vec<Token>, ConditionError> {
@@ -577,51 +627,69 @@ impl Lexer {
                 '(' => self.take(1, Tok::Open),
                 ')' => self.take(1, Tok::Close),
                 '=' if next == Some('=') && self.peek_at(2) == Some('=') => {
-                    return Err(self.error(column, "\"===\" is not an operator; use \"==\"".into()))
+                    return Err(error(
+                        column,
+                        "\"===\" is not an operator; use \"==\"".into(),
+                    ))
                 }
                 '=' if next == Some('=') => self.take(2, Tok::Op(Comparison::Eq)),
                 '=' => {
-                    return Err(self.error(
+                    return Err(error(
                         column,
                         "\"=\" is not an operator; use \"==\" to compare".into(),
                     ))
                 }
                 '!' if next == Some('=') => self.take(2, Tok::Op(Comparison::Ne)),
                 '!' => {
-                    return Err(self.error(
+                    return Err(error(
                         column,
                         "\"!\" is not an operator; use \"not\" to negate or \"!=\" to compare"
                             .into(),
                     ))
                 }
                 '<' if next == Some('>') => {
-                    return Err(self.error(column, "\"<>\" is not an operator; use \"!=\"".into()))
+                    return Err(error(
+                        column,
+                        "\"<>\" is not an operator; use \"!=\"".into(),
+                    ))
                 }
                 '<' if next == Some('=') => self.take(2, Tok::Op(Comparison::Le)),
                 '<' => self.take(1, Tok::Op(Comparison::Lt)),
                 '>' if next == Some('=') => self.take(2, Tok::Op(Comparison::Ge)),
                 '>' => self.take(1, Tok::Op(Comparison::Gt)),
                 '&' | '|' => {
-                    let op: String = if next == Some(c) { [c, c].iter().collect() } else { c.into() };
+                    let op: String = if next == Some(c) {
+                        [c, c].iter().collect()
+                    } else {
+                        c.into()
+                    };
                     let word = if c == '&' { "and" } else { "or" };
-                    return Err(self.error(
+                    return Err(error(
                         column,
                         format!("\"{op}\" is not an operator; use \"{word}\""),
                     ));
                 }
                 '"' => self.string()?,
                 '\'' => {
-                    return Err(self.error(column, "strings use double quotes (\"), not '".into()))
+                    return Err(error(
+                        column,
+                        "strings use double quotes (\"), not '".into(),
+                    ))
                 }
                 '-' => self.number()?,
                 c if c.is_ascii_digit() => self.number()?,
                 c if c.is_ascii_alphabetic() => self.word(),
                 '.' if next.is_some_and(|n| n.is_ascii_digit()) => {
-                    return Err(self.error(column, "numbers need a digit before \".\"".into()))
+                    return Err(error(column, "numbers need a digit before \".\"".into()))
                 }
-                c => return Err(self.error(column, format!("unexpected character {}", quote(c)))),
+                c => return Err(error(column, format!("unexpected character {}", quote(c)))),
             };
-            let text = self.chars.get(start..self.pos).unwrap_or_default().iter().collect();
+            let text = self
+                .chars
+                .get(start..self.pos)
+                .unwrap_or_default()
+                .iter()
+                .collect();
             tokens.push(Token { tok, column, text });
         }
         Ok(tokens)
@@ -640,7 +708,12 @@ impl Lexer {
         {
             self.pos += 1;
         }
-        let word: String = self.chars.get(start..self.pos).unwrap_or_default().iter().collect();
+        let word: String = self
+            .chars
+            .get(start..self.pos)
+            .unwrap_or_default()
+            .iter()
+            .collect();
         match word.as_str() {
             "and" => Tok::And,
             "or" => Tok::Or,
@@ -658,7 +731,7 @@ impl Lexer {
         loop {
             match self.peek_at(0) {
                 None => {
-                    return Err(self.error(
+                    return Err(error(
                         self.pos + 1,
                         format!("unterminated string opened at column {open}"),
                     ))
@@ -673,8 +746,9 @@ impl Lexer {
                         self.pos += 2;
                     }
                     other => {
-                        let shown = other.map_or_else(String::new, |c| c.escape_debug().to_string());
-                        return Err(self.error(
+                        let shown =
+                            other.map_or_else(String::new, |c| c.escape_debug().to_string());
+                        return Err(error(
                             self.pos + 1,
                             format!(
                                 "unsupported escape \"\\{shown}\" in string (only \\\" and \\\\ are allowed)"
@@ -703,8 +777,10 @@ impl Lexer {
             lexer.pos > from
         };
         if !digits(self) {
-            let found = self.peek_at(0).map_or("the end of the condition".into(), quote);
-            return Err(self.error(
+            let found = self
+                .peek_at(0)
+                .map_or("the end of the condition".into(), quote);
+            return Err(error(
                 self.pos + 1,
                 format!("expected a digit after \"-\", found {found}"),
             ));
@@ -712,7 +788,7 @@ impl Lexer {
         if self.peek_at(0) == Some('.') {
             self.pos += 1;
             if !digits(self) {
-                return Err(self.error(
+                return Err(error(
                     self.pos + 1,
                     "expected a digit after the decimal point".into(),
                 ));
@@ -722,15 +798,20 @@ impl Lexer {
             .peek_at(0)
             .filter(|&c| c.is_alphanumeric() || c == '_' || c == '.')
         {
-            return Err(self.error(
+            return Err(error(
                 self.pos + 1,
                 format!("unexpected character {} in a number", quote(c)),
             ));
         }
-        let text: String = self.chars.get(start..self.pos).unwrap_or_default().iter().collect();
+        let text: String = self
+            .chars
+            .get(start..self.pos)
+            .unwrap_or_default()
+            .iter()
+            .collect();
         match text.parse::<f64>() {
             Ok(n) if n.is_finite() => Ok(Tok::Number(n)),
-            _ => Err(self.error(start + 1, format!("the number {text} is too large"))),
+            _ => Err(error(start + 1, format!("the number {text} is too large"))),
         }
     }
 }
@@ -867,7 +948,10 @@ impl Parser {
         self.enter(column)?;
         let (inner, depth) = self.not()?;
         self.nesting -= 1;
-        Ok((Condition::Not(Box::new(inner)), Parser::deeper(depth, column)?))
+        Ok((
+            Condition::Not(Box::new(inner)),
+            Parser::deeper(depth, column)?,
+        ))
     }
 
     fn enter(&mut self, column: usize) -> Result<(), ConditionError> {
@@ -1036,10 +1120,19 @@ mod tests {
         check("a == true", "a == true | (== a@1 true)");
         check("false != a", "false != a | (!= false a@10)");
         check(r#"a == """#, r#"a == "" | (== a@1 "")"#);
-        check(r#"a == "say \"hi\" \\ bye""#, r#"a == "say \"hi\" \\ bye" | (== a@1 "say \"hi\" \\ bye")"#);
-        check(r#"a == "héllo 日本""#, r#"a == "héllo 日本" | (== a@1 "héllo 日本")"#);
+        check(
+            r#"a == "say \"hi\" \\ bye""#,
+            r#"a == "say \"hi\" \\ bye" | (== a@1 "say \"hi\" \\ bye")"#,
+        );
+        check(
+            r#"a == "héllo 日本""#,
+            r#"a == "héllo 日本" | (== a@1 "héllo 日本")"#,
+        );
         check("a_1 == B2_c", "a_1 == B2_c | (== a_1@1 B2_c@8)");
-        check("andy or nothing", "andy or nothing | (or (truthy andy@1) (truthy nothing@9))");
+        check(
+            "andy or nothing",
+            "andy or nothing | (or (truthy andy@1) (truthy nothing@9))",
+        );
         check("\ta\n==\r\n1 ", "a == 1 | (== a@2 1)");
         check("1 == 1", "1 == 1 | (== 1 1)");
         check("true", "true | (truthy true)");
@@ -1047,16 +1140,40 @@ mod tests {
 
     #[test]
     fn respects_precedence_and_grouping() {
-        check("a or b and c", "a or (b and c) | (or (truthy a@1) (and (truthy b@6) (truthy c@12)))");
-        check("a and b or c", "(a and b) or c | (or (and (truthy a@1) (truthy b@7)) (truthy c@12))");
-        check("not a and b", "not a and b | (and (not (truthy a@5)) (truthy b@11))");
-        check("not a or not b", "not a or not b | (or (not (truthy a@5)) (not (truthy b@14)))");
+        check(
+            "a or b and c",
+            "a or (b and c) | (or (truthy a@1) (and (truthy b@6) (truthy c@12)))",
+        );
+        check(
+            "a and b or c",
+            "(a and b) or c | (or (and (truthy a@1) (truthy b@7)) (truthy c@12))",
+        );
+        check(
+            "not a and b",
+            "not a and b | (and (not (truthy a@5)) (truthy b@11))",
+        );
+        check(
+            "not a or not b",
+            "not a or not b | (or (not (truthy a@5)) (not (truthy b@14)))",
+        );
         check("not not a", "not not a | (not (not (truthy a@9)))");
-        check("a and b and c", "(a and b) and c | (and (and (truthy a@1) (truthy b@7)) (truthy c@13))");
-        check("a or (b or c)", "a or (b or c) | (or (truthy a@1) (or (truthy b@7) (truthy c@12)))");
-        check("(a or b) and c", "(a or b) and c | (and (or (truthy a@2) (truthy b@7)) (truthy c@14))");
+        check(
+            "a and b and c",
+            "(a and b) and c | (and (and (truthy a@1) (truthy b@7)) (truthy c@13))",
+        );
+        check(
+            "a or (b or c)",
+            "a or (b or c) | (or (truthy a@1) (or (truthy b@7) (truthy c@12)))",
+        );
+        check(
+            "(a or b) and c",
+            "(a or b) and c | (and (or (truthy a@2) (truthy b@7)) (truthy c@14))",
+        );
         check("((a))", "a | (truthy a@3)");
-        check("not (a and b)", "not (a and b) | (not (and (truthy a@6) (truthy b@12)))");
+        check(
+            "not (a and b)",
+            "not (a and b) | (not (and (truthy a@6) (truthy b@12)))",
+        );
         check(
             "a > 1 and b < 2 or not c == \"x\"",
             "((a > 1) and (b < 2)) or not (c == \"x\") | (or (and (> a@1 1) (< b@11 2)) (not (== c@24 \"x\")))",
@@ -1067,51 +1184,148 @@ mod tests {
     fn reports_malformed_conditions() {
         check("", "error 1: the condition is empty");
         check("   ", "error 1: the condition is empty");
-        check("a >", r#"error 4: expected an input name or a constant after ">", found the end of the condition"#);
-        check("a > and", r#"error 5: expected an input name or a constant after ">", found "and""#);
-        check("a > (b)", r#"error 5: expected an input name or a constant after ">", found "(""#);
-        check("> 1", r#"error 1: expected an input name or a constant before ">""#);
+        check(
+            "a >",
+            r#"error 4: expected an input name or a constant after ">", found the end of the condition"#,
+        );
+        check(
+            "a > and",
+            r#"error 5: expected an input name or a constant after ">", found "and""#,
+        );
+        check(
+            "a > (b)",
+            r#"error 5: expected an input name or a constant after ">", found "(""#,
+        );
+        check(
+            "> 1",
+            r#"error 1: expected an input name or a constant before ">""#,
+        );
         check("(a > 1", r#"error 7: unclosed "(" opened at column 1"#);
         check("((a > 1)", r#"error 9: unclosed "(" opened at column 1"#);
-        check("(a > 1 b", r#"error 8: expected ")" to close "(" opened at column 1, found "b""#);
-        check("(a b)", r#"error 4: expected ")" to close "(" opened at column 1, found "b""#);
+        check(
+            "(a > 1 b",
+            r#"error 8: expected ")" to close "(" opened at column 1, found "b""#,
+        );
+        check(
+            "(a b)",
+            r#"error 4: expected ")" to close "(" opened at column 1, found "b""#,
+        );
         check("a > 1)", r#"error 6: unmatched ")""#);
         check(")", r#"error 1: expected a condition, found ")""#);
-        check("()", r#"error 2: expected a condition after "(", found ")""#);
+        check(
+            "()",
+            r#"error 2: expected a condition after "(", found ")""#,
+        );
         check("a ===  1", r#"error 3: "===" is not an operator; use "==""#);
-        check("a = 1", r#"error 3: "=" is not an operator; use "==" to compare"#);
-        check("a => 1", r#"error 3: "=" is not an operator; use "==" to compare"#);
-        check("!a", r#"error 1: "!" is not an operator; use "not" to negate or "!=" to compare"#);
+        check(
+            "a = 1",
+            r#"error 3: "=" is not an operator; use "==" to compare"#,
+        );
+        check(
+            "a => 1",
+            r#"error 3: "=" is not an operator; use "==" to compare"#,
+        );
+        check(
+            "!a",
+            r#"error 1: "!" is not an operator; use "not" to negate or "!=" to compare"#,
+        );
         check("a <> 1", r#"error 3: "<>" is not an operator; use "!=""#);
         check("a && b", r#"error 3: "&&" is not an operator; use "and""#);
         check("a | b", r#"error 3: "|" is not an operator; use "or""#);
         check("a || b", r#"error 3: "||" is not an operator; use "or""#);
-        check(r#""unterminated"#, "error 14: unterminated string opened at column 1");
-        check(r#"a == "x\"#, "error 8: unsupported escape \"\\\" in string (only \\\" and \\\\ are allowed)");
-        check(r#"a == "x\n""#, "error 8: unsupported escape \"\\n\" in string (only \\\" and \\\\ are allowed)");
-        check("a == 'x'", r#"error 6: strings use double quotes ("), not '"#);
-        check("a > 1 > 2", r#"error 7: comparisons cannot be chained; join them with "and""#);
-        check("(a) > 1", r#"error 5: expected "and", "or" or the end of the condition, found ">""#);
-        check("a b", r#"error 3: expected a comparison operator, "and", "or" or the end of the condition, found "b""#);
-        check("a > 1 b", r#"error 7: expected "and", "or" or the end of the condition, found "b""#);
-        check("a > 1 2", r#"error 7: expected "and", "or" or the end of the condition, found the number 2"#);
-        check(r#"a > 1 "x""#, r#"error 7: expected "and", "or" or the end of the condition, found the string "x""#);
-        check("a AND b", r#"error 3: expected a comparison operator, "and", "or" or the end of the condition, found "AND" (keywords are lowercase: "and")"#);
-        check("a and", r#"error 6: expected a condition after "and", found the end of the condition"#);
-        check("a or or b", r#"error 6: expected a condition after "or", found "or""#);
+        check(
+            r#""unterminated"#,
+            "error 14: unterminated string opened at column 1",
+        );
+        check(
+            r#"a == "x\"#,
+            "error 8: unsupported escape \"\\\" in string (only \\\" and \\\\ are allowed)",
+        );
+        check(
+            r#"a == "x\n""#,
+            "error 8: unsupported escape \"\\n\" in string (only \\\" and \\\\ are allowed)",
+        );
+        check(
+            "a == 'x'",
+            r#"error 6: strings use double quotes ("), not '"#,
+        );
+        check(
+            "a > 1 > 2",
+            r#"error 7: comparisons cannot be chained; join them with "and""#,
+        );
+        check(
+            "(a) > 1",
+            r#"error 5: expected "and", "or" or the end of the condition, found ">""#,
+        );
+        check(
+            "a b",
+            r#"error 3: expected a comparison operator, "and", "or" or the end of the condition, found "b""#,
+        );
+        check(
+            "a > 1 b",
+            r#"error 7: expected "and", "or" or the end of the condition, found "b""#,
+        );
+        check(
+            "a > 1 2",
+            r#"error 7: expected "and", "or" or the end of the condition, found the number 2"#,
+        );
+        check(
+            r#"a > 1 "x""#,
+            r#"error 7: expected "and", "or" or the end of the condition, found the string "x""#,
+        );
+        check(
+            "a AND b",
+            r#"error 3: expected a comparison operator, "and", "or" or the end of the condition, found "AND" (keywords are lowercase: "and")"#,
+        );
+        check(
+            "a and",
+            r#"error 6: expected a condition after "and", found the end of the condition"#,
+        );
+        check(
+            "a or or b",
+            r#"error 6: expected a condition after "or", found "or""#,
+        );
         check("and a", r#"error 1: expected a condition, found "and""#);
-        check("not", r#"error 4: expected a condition after "not", found the end of the condition"#);
-        check("a == not b", r#"error 6: expected an input name or a constant after "==", found "not""#);
-        check("a > -", r#"error 6: expected a digit after "-", found the end of the condition"#);
-        check("a > - 1", r#"error 6: expected a digit after "-", found " ""#);
-        check("a > 1.", "error 7: expected a digit after the decimal point");
+        check(
+            "not",
+            r#"error 4: expected a condition after "not", found the end of the condition"#,
+        );
+        check(
+            "a == not b",
+            r#"error 6: expected an input name or a constant after "==", found "not""#,
+        );
+        check(
+            "a > -",
+            r#"error 6: expected a digit after "-", found the end of the condition"#,
+        );
+        check(
+            "a > - 1",
+            r#"error 6: expected a digit after "-", found " ""#,
+        );
+        check(
+            "a > 1.",
+            "error 7: expected a digit after the decimal point",
+        );
         check("a > .5", r#"error 5: numbers need a digit before ".""#);
-        check("a > 1e5", r#"error 6: unexpected character "e" in a number"#);
-        check("a > 1.2.3", r#"error 8: unexpected character "." in a number"#);
-        check("a > 10abc", r#"error 7: unexpected character "a" in a number"#);
+        check(
+            "a > 1e5",
+            r#"error 6: unexpected character "e" in a number"#,
+        );
+        check(
+            "a > 1.2.3",
+            r#"error 8: unexpected character "." in a number"#,
+        );
+        check(
+            "a > 10abc",
+            r#"error 7: unexpected character "a" in a number"#,
+        );
         check("_a", r#"error 1: unexpected character "_""#);
         check("$.data", r#"error 1: unexpected character "$""#);
-        check(&format!("a > 1{}", "0".repeat(400)), "error 5: the number 1".to_string() + &"0".repeat(400) + " is too large");
+        let zeros = "0".repeat(400);
+        check(
+            &format!("a > 1{zeros}"),
+            &format!("error 5: the number 1{zeros} is too large"),
+        );
         // Columns count characters, not bytes.
         check("é", r#"error 1: unexpected character "é""#);
         check(r#""日本" == ü"#, r#"error 9: unexpected character "ü""#);
@@ -1124,15 +1338,27 @@ mod tests {
         let deep = format!("{}a{}", "(".repeat(100), ")".repeat(100));
         check(&deep, "a | (truthy a@101)");
         let deeper = format!("{}a{}", "(".repeat(101), ")".repeat(101));
-        check(&deeper, "error 101: the condition is nested too deeply (more than 100 levels)");
+        check(
+            &deeper,
+            "error 101: the condition is nested too deeply (more than 100 levels)",
+        );
         let nots = format!("{}a", "not ".repeat(101));
-        check(&nots, "error 401: the condition is nested too deeply (more than 100 levels)");
+        check(
+            &nots,
+            "error 401: the condition is nested too deeply (more than 100 levels)",
+        );
         let chain = format!("a{}", " and a".repeat(100));
-        check(&chain, "error 598: the condition is nested too deeply (more than 100 levels)");
+        check(
+            &chain,
+            "error 597: the condition is nested too deeply (more than 100 levels)",
+        );
         let long = format!("a{}", " and a".repeat(99));
         assert!(parse_condition(&long).is_ok());
         let huge = "(".repeat(100_000);
-        check(&huge, "error 101: the condition is nested too deeply (more than 100 levels)");
+        check(
+            &huge,
+            "error 101: the condition is nested too deeply (more than 100 levels)",
+        );
     }
 
     #[test]
@@ -1142,7 +1368,10 @@ mod tests {
                 .map(|c| c.input_names().join(","))
                 .unwrap_or_else(|e| e.to_string())
         };
-        assert_eq!(names(r#"(retailPrice > 10) and (type == "produce")"#), "retailPrice,type");
+        assert_eq!(
+            names(r#"(retailPrice > 10) and (type == "produce")"#),
+            "retailPrice,type"
+        );
         assert_eq!(names("b > a or a < c and not b"), "b,a,c");
         assert_eq!(names(r#""x" == "y""#), "");
         assert_eq!(names("isValid"), "isValid");
@@ -1185,7 +1414,9 @@ mod tests {
         check_problems(
             r#"retailPrice <= "10""#,
             &shop,
-            &[r#"OperatorTypeMismatch 1: "<=" compares numbers, but the constant "10" is a String"#],
+            &[
+                r#"OperatorTypeMismatch 1: "<=" compares numbers, but the constant "10" is a String"#,
+            ],
         );
         check_problems(
             "isValid >= type",
@@ -1254,17 +1485,23 @@ mod tests {
         check_problems(
             "retailPrice",
             &shop,
-            &[r#"OperatorTypeMismatch 1: "retailPrice" is used as a condition, so it must be a Boolean, but it is a Number"#],
+            &[
+                r#"OperatorTypeMismatch 1: "retailPrice" is used as a condition, so it must be a Boolean, but it is a Number"#,
+            ],
         );
         check_problems(
             "not meta",
             &shop,
-            &[r#"OperatorTypeMismatch 5: "meta" is used as a condition, so it must be a Boolean, but it is an Object"#],
+            &[
+                r#"OperatorTypeMismatch 5: "meta" is used as a condition, so it must be a Boolean, but it is an Object"#,
+            ],
         );
         check_problems(
             r#""yes""#,
             &shop,
-            &[r#"OperatorTypeMismatch 1: the constant "yes" is used as a condition, so it must be a Boolean, but it is a String"#],
+            &[
+                r#"OperatorTypeMismatch 1: the constant "yes" is used as a condition, so it must be a Boolean, but it is a String"#,
+            ],
         );
         check_problems(
             "isValid or true",
@@ -1319,12 +1556,15 @@ mod tests {
             ("A > B or nosuch", "true"),
             ("B > A and nosuch", "false"),
             ("1 < 2", "true"),
+            ("nosuch > 1", r#"error: no value for input "nosuch""#),
             (
-                "nosuch > 1",
-                r#"error: no value for input "nosuch""#,
+                "type > 1",
+                r#"error: ">" compares numbers, but "type" is a String"#,
             ),
-            ("type > 1", r#"error: ">" compares numbers, but "type" is a String"#),
-            (r#"A <= "3""#, r#"error: "<=" compares numbers, but the constant "3" is a String"#),
+            (
+                r#"A <= "3""#,
+                r#"error: "<=" compares numbers, but the constant "3" is a String"#,
+            ),
             (
                 "meta == 1",
                 r#"error: "==" compares strings, numbers or booleans, but "meta" is an Object"#,
@@ -1394,12 +1634,18 @@ mod tests {
 
     impl Lcg {
         fn from_env() -> Lcg {
-            let seed = std::env::var("SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed);
+            let seed = std::env::var("SEED")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0x5eed);
             Lcg(seed)
         }
 
         fn below(&mut self, n: usize) -> usize {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let n = u64::try_from(n.max(1)).unwrap_or(u64::MAX);
             usize::try_from((self.0 >> 33) % n).unwrap_or(0)
         }
@@ -1411,10 +1657,27 @@ mod tests {
 
     #[test]
     fn random_text_never_panics_and_round_trips() {
-        const PIECES: &[&str] = &[
-            "a", "b", "price", "isValid", " ", " ", " ", "(", ")", "and", "or", "not", "true",
-            "false", "==", "!=", ">", ">=", "<", "<=", "=", "!", "\"", "\"x\"", "\"\\\"\"", "\\",
-            "1", "-2.5", "0", ".", "-", "é", "日", "'", "&", "$.data", "[0]", "_", "\n",
+        // Operands and operators alternate most of the time, so many texts are valid.
+        const OPERANDS: &[&str] = &[
+            "a",
+            "b",
+            "price",
+            "isValid",
+            "true",
+            "false",
+            "\"x\"",
+            "\"\\\"\"",
+            "1",
+            "-2.5",
+            "0",
+            "(a > 1)",
+            "not isValid",
+            "(isValid or b == \"x\")",
+        ];
+        const OPERATORS: &[&str] = &["==", "!=", ">", ">=", "<", "<=", "and", "or", "and not"];
+        const NOISE: &[&str] = &[
+            "(", ")", "=", "!", "\"", "\\", ".", "-", "é", "日", "'", "&", "$.data", "[0]", "_",
+            "\n", "", "AND", "not",
         ];
         let mut rng = Lcg::from_env();
         let values = json!({"a": 1, "b": "x", "price": 2.5, "isValid": true});
@@ -1426,22 +1689,41 @@ mod tests {
         };
         let mut parsed = 0;
         for round in 0..30_000 {
-            let len = rng.below(12);
+            let len = rng.below(8);
             let text: String = if round % 4 == 0 {
                 // Arbitrary characters, not just grammar pieces.
                 (0..len)
-                    .map(|_| char::from_u32(u32::try_from(rng.below(0x3000)).unwrap_or(0)).unwrap_or('?'))
+                    .map(|_| {
+                        char::from_u32(u32::try_from(rng.below(0x3000)).unwrap_or(0)).unwrap_or('?')
+                    })
                     .collect()
             } else {
-                (0..len).map(|_| rng.pick(PIECES)).collect()
+                let mut text = String::new();
+                for n in 0..=len {
+                    let pieces = match (rng.below(6), n % 2) {
+                        (0, _) => NOISE,
+                        (_, 0) => OPERANDS,
+                        (_, _) => OPERATORS,
+                    };
+                    text.push_str(rng.pick(pieces));
+                    text.push_str(if rng.below(5) == 0 { "" } else { " " });
+                }
+                text
             };
             if let Ok(expr) = crate::expr::parse_input_expression(&text) {
-                assert_eq!(crate::expr::parse_input_expression(&expr.to_string()), Ok(expr));
+                assert_eq!(
+                    crate::expr::parse_input_expression(&expr.to_string()),
+                    Ok(expr)
+                );
             }
             if let Ok(condition) = parse_condition(&text) {
                 parsed += 1;
                 let printed = condition.to_string();
-                assert_eq!(parse_condition(&printed).as_ref(), Ok(&condition), "text {text:?} printed as {printed}");
+                assert_eq!(
+                    parse_condition(&printed).as_ref(),
+                    Ok(&condition),
+                    "text {text:?} printed as {printed}"
+                );
                 let _ = condition.check(types);
                 let _ = condition.evaluate(|name| values.get(name).cloned());
                 let _ = condition.input_names();

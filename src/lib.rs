@@ -1,10 +1,15 @@
-//! Strata's core: the project document, the node registry and the compiler.
+//! Strata's core: the project document, the node registry, the compiler and exports.
 //!
 //! Everything here except the `cli` feature builds for `wasm32-unknown-unknown`, so the
 //! desktop UI checks a project with the very code the CLI uses.
 
+#[cfg(feature = "cli")]
+pub mod cli;
+pub mod compile;
 pub mod condition;
 pub mod diagnostic;
 pub mod expr;
+pub mod graph;
 pub mod model;
 pub mod nodes;
+pub mod templates;

@@ -1,0 +1,395 @@
+//! The command-line host: parses arguments, calls the core, prints, and maps to exit codes.
+//!
+//! Exit codes: 0 success (no errors found), 1 the input has errors, 2 a file could not be
+//! read or parsed, or the command was misused.
+
+use crate::compile::compile;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{load, LoadError, Loaded};
+use crate::nodes::{PortRule, REGISTRY};
+use crate::templates::TEMPLATES;
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "strata",
+    version,
+    about = "Design, check, run, export and deploy Amazon Bedrock Flows and Agents"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check projects or Bedrock flow JSON the way Bedrock does, plus Strata's production lints.
+    Validate {
+        /// Strata projects (*.strata.json) or Bedrock flow JSON (CreateFlow, GetFlow, or {nodes, connections}).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print {"files":[{"path", "format", "diagnostics":[...]}]} instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a project file NAME.strata.json from a template.
+    New {
+        /// The project's name (also the file name).
+        name: String,
+        /// Template to start from; see `strata templates`.
+        #[arg(long, short, default_value = "blank")]
+        template: String,
+        /// Folder to create the file in.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the starter templates.
+    Templates,
+    /// List every node kind with its ports (generated from the node registry).
+    Nodes {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Draw a flow as Graphviz dot, Mermaid, or the compiled plan.
+    Graph {
+        path: PathBuf,
+        /// The flow to draw (default: the first).
+        #[arg(long)]
+        flow: Option<String>,
+        #[arg(long, value_enum, default_value = "mermaid")]
+        format: GraphFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Mermaid,
+    /// The compiled execution plan, as text.
+    Plan,
+}
+
+/// Entry point for the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Validate { paths, json } => validate(&paths, json),
+        Command::New {
+            name,
+            template,
+            dir,
+            force,
+        } => new_project(&name, &template, &dir, force),
+        Command::Templates => {
+            for t in TEMPLATES {
+                println!("{:<16} {}", t.name, t.summary);
+            }
+            Ok(0)
+        }
+        Command::Nodes { json } => nodes(json),
+        Command::Graph { path, flow, format } => graph(&path, flow.as_deref(), format),
+    }
+}
+
+/// Reads and loads a file; the error says which file and where in it.
+pub fn read_document(path: &Path) -> Result<Loaded> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let fallback = file_stem(path);
+    load(&text, &fallback).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), describe_load_error(&e)))
+}
+
+fn describe_load_error(e: &LoadError) -> String {
+    e.to_string()
+}
+
+/// The name a file suggests: `support.strata.json` → `support`.
+fn file_stem(path: &Path) -> String {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("flow");
+    let stem = name
+        .strip_suffix(".strata.json")
+        .or_else(|| name.strip_suffix(".json"))
+        .unwrap_or(name);
+    let cleaned: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .collect();
+    if cleaned.is_empty() {
+        "flow".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+#[derive(Serialize)]
+struct ValidateReport {
+    files: Vec<FileReport>,
+}
+
+#[derive(Serialize)]
+struct FileReport {
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<crate::model::SourceFormat>,
+    /// Set when the file could not be read or parsed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<LoadFailure>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Serialize)]
+struct LoadFailure {
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
+}
+
+fn validate(paths: &[PathBuf], json: bool) -> Result<u8> {
+    let mut report = ValidateReport { files: vec![] };
+    let mut unreadable = false;
+    let mut errors = false;
+    for path in paths {
+        let shown = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                unreadable = true;
+                report.files.push(FileReport {
+                    path: shown,
+                    format: None,
+                    error: Some(LoadFailure {
+                        message: format!("cannot read the file: {e}"),
+                        line: None,
+                        column: None,
+                    }),
+                    diagnostics: vec![],
+                });
+                continue;
+            }
+        };
+        match load(&text, &file_stem(path)) {
+            Err(e) => {
+                unreadable = true;
+                let pos = e.position();
+                report.files.push(FileReport {
+                    path: shown,
+                    format: None,
+                    error: Some(LoadFailure {
+                        message: e.to_string(),
+                        line: pos.map(|p| p.0),
+                        column: pos.map(|p| p.1),
+                    }),
+                    diagnostics: vec![],
+                });
+            }
+            Ok(loaded) => {
+                let compiled = compile(&loaded.project);
+                errors |= compiled.has_errors();
+                report.files.push(FileReport {
+                    path: shown,
+                    format: Some(loaded.format),
+                    error: None,
+                    diagnostics: compiled.diagnostics,
+                });
+            }
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(if unreadable {
+        2
+    } else if errors {
+        1
+    } else {
+        0
+    })
+}
+
+fn print_report(report: &ValidateReport) {
+    for file in &report.files {
+        if let Some(err) = &file.error {
+            match (err.line, err.column) {
+                (Some(l), Some(c)) => println!("{}:{l}:{c}: cannot parse: {}", file.path, err.message),
+                _ => println!("{}: cannot load: {}", file.path, err.message),
+            }
+            continue;
+        }
+        let errors = file.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        let warnings = file.diagnostics.len() - errors;
+        let what = file.format.map(|f| f.describe()).unwrap_or("file");
+        if file.diagnostics.is_empty() {
+            println!("{}: ok ({what}, no problems)", file.path);
+            continue;
+        }
+        println!(
+            "{}: {errors} error{}, {warnings} warning{} ({what})",
+            file.path,
+            plural(errors),
+            plural(warnings)
+        );
+        for d in &file.diagnostics {
+            println!("  {}[{}] {}", d.severity, d.code, d.message);
+            println!("      at {}", d.location);
+            if !d.hint.is_empty() {
+                println!("      hint: {}", d.hint);
+            }
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn new_project(name: &str, template: &str, dir: &Path, force: bool) -> Result<u8> {
+    let Some(t) = crate::templates::find(template) else {
+        let names: Vec<&str> = TEMPLATES.iter().map(|t| t.name).collect();
+        bail!("no template named {template:?}; templates are: {}", names.join(", "));
+    };
+    let project = crate::templates::instantiate(t, name)
+        .map_err(|e| anyhow::anyhow!("template {template:?} does not load: {e}"))?;
+    let path = dir.join(format!("{name}.strata.json"));
+    if path.exists() && !force {
+        bail!("{} already exists; pass --force to replace it", path.display());
+    }
+    write_atomically(&path, project.to_json().as_bytes())?;
+    println!("created {} from template {template:?}", path.display());
+    println!("next: strata validate {}", path.display());
+    Ok(0)
+}
+
+/// Writes to a temporary file beside `path`, then renames it over `path`, so a crash never
+/// leaves a half-written project.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("strata"),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct NodeEntry {
+    #[serde(rename = "type")]
+    node_type: &'static str,
+    config_key: &'static str,
+    category: &'static str,
+    summary: &'static str,
+    inputs: String,
+    outputs: String,
+}
+
+fn describe_ports(rule: &PortRule) -> String {
+    match rule {
+        PortRule::Fixed(specs) if specs.is_empty() => "none".to_owned(),
+        PortRule::Fixed(specs) => specs
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}: {}{}",
+                    s.name,
+                    s.data_type.map(|t| t.as_str()).unwrap_or("any"),
+                    if s.optional { " (optional)" } else { "" }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        PortRule::User { max } => format!("named by you, any type, up to {max}"),
+    }
+}
+
+fn nodes(json: bool) -> Result<u8> {
+    let entries: Vec<NodeEntry> = REGISTRY
+        .iter()
+        .map(|k| {
+            let sample = (k.new_node)("Sample");
+            let ports = (k.ports)(&sample);
+            NodeEntry {
+                node_type: k.name(),
+                config_key: k.config_key,
+                category: k.category.as_str(),
+                summary: k.summary,
+                inputs: describe_ports(&ports.inputs),
+                outputs: describe_ports(&ports.outputs),
+            }
+        })
+        .collect();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(0);
+    }
+    for e in entries {
+        println!("{} ({}, configuration key \"{}\")", e.node_type, e.category, e.config_key);
+        println!("  {}", e.summary);
+        println!("  inputs:  {}", e.inputs);
+        println!("  outputs: {}", e.outputs);
+    }
+    Ok(0)
+}
+
+fn graph(path: &Path, flow: Option<&str>, format: GraphFormat) -> Result<u8> {
+    let loaded = read_document(path)?;
+    let project = &loaded.project;
+    let f = match flow {
+        Some(name) => project
+            .flow(name)
+            .with_context(|| format!("{} has no flow named {name:?}", path.display()))?,
+        None => project.flows.first().with_context(|| format!("{} has no flows", path.display()))?,
+    };
+    match format {
+        GraphFormat::Dot => print!("{}", crate::graph::to_dot(f)),
+        GraphFormat::Mermaid => print!("{}", crate::graph::to_mermaid(f)),
+        GraphFormat::Plan => {
+            let compiled = compile(project);
+            match compiled.plan(&f.name) {
+                Some(plan) => print!("{}", plan.render()),
+                None => {
+                    eprintln!(
+                        "flow {:?} has errors, so it has no plan; run `strata validate {}`",
+                        f.name,
+                        path.display()
+                    );
+                    return Ok(1);
+                }
+            }
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,112 @@
+//! The compiler: a project in, every diagnostic and an execution plan per flow out.
+//!
+//! It never stops at the first problem. A flow gets a plan only when it has no errors;
+//! the diagnostics say why when it does not.
+
+pub mod agents;
+mod flow;
+pub mod plan;
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location};
+use crate::model::Project;
+use crate::nodes::fields::{check_name, Pattern};
+use crate::nodes::NodeConfiguration;
+pub use plan::{FlowPlan, Gate, InputSource, InputWiring, PlanNode, PlanNodeId};
+use std::collections::HashSet;
+
+/// What compiling a project gives.
+#[derive(Debug)]
+pub struct Compiled {
+    /// One plan per flow that has no errors, in project order.
+    pub plans: Vec<FlowPlan>,
+    /// Every problem found, in project order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compiled {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn plan(&self, flow: &str) -> Option<&FlowPlan> {
+        self.plans.iter().find(|p| p.flow_name() == flow)
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+}
+
+/// Compiles a whole project.
+pub fn compile(project: &Project) -> Compiled {
+    let mut out = Diagnostics::default();
+    let mut plans = Vec::new();
+    let mut seen = HashSet::new();
+    for f in &project.flows {
+        let at = Location::flow(&f.name);
+        check_name(&mut out, at.clone(), "flow name", &f.name, Pattern::ResourceName);
+        if !seen.insert(f.name.as_str()) {
+            out.report(Code::DuplicateName, at.clone(), format!("two flows are named {:?}", f.name))
+                .set_hint("Rename one of them.");
+        }
+        if let Some(d) = &f.description {
+            crate::nodes::fields::Field::new("description", 1, 200).check(&mut out, &at, d);
+        }
+        if let Some(role) = &f.execution_role_arn {
+            crate::nodes::fields::Field::new("executionRoleArn", 0, 2048)
+                .pattern(Pattern::RoleArn)
+                .check(&mut out, &at, role);
+        }
+        let before = out.len();
+        let plan = flow::compile_flow(project, f, &mut out);
+        let flow_has_errors = out.as_slice()[before..].iter().any(Diagnostic::is_error);
+        if let (Some(plan), false) = (plan, flow_has_errors) {
+            plans.push(plan);
+        }
+    }
+    let mut agent_names = HashSet::new();
+    for a in &project.agents {
+        if !agent_names.insert(a.agent_name.as_str()) {
+            out.report(
+                Code::DuplicateName,
+                Location::agent(&a.agent_name),
+                format!("two agents are named {:?}", a.agent_name),
+            )
+            .set_hint("Rename one of them.");
+        }
+        agents::check_agent(project, a, &mut out);
+    }
+    check_references(project, &mut out);
+    Compiled {
+        plans,
+        diagnostics: out.into_vec(),
+    }
+}
+
+/// References from flows to the project's agents.
+fn check_references(project: &Project, out: &mut Diagnostics) {
+    for f in &project.flows {
+        for (loop_node, node) in f.definition.all_nodes() {
+            let Some(NodeConfiguration::Agent(c)) = &node.configuration else {
+                continue;
+            };
+            if let Some(name) = &c.project_agent {
+                if project.agent(name).is_none() {
+                    let mut at = Location::flow(&f.name).node(&node.name);
+                    at.loop_node = loop_node.map(str::to_owned);
+                    let known: Vec<&str> = project.agents.iter().map(|a| a.agent_name.as_str()).collect();
+                    out.report(
+                        Code::UnknownAgentReference,
+                        at.field("agent.projectAgent"),
+                        format!("the node runs agent {name:?}, which the project does not define"),
+                    )
+                    .set_hint(if known.is_empty() {
+                        "Define the agent in the project, or set agentAliasArn to a deployed alias.".to_owned()
+                    } else {
+                        format!("The project's agents are: {}.", known.join(", "))
+                    });
+                }
+            }
+        }
+    }
+}
