@@ -14,6 +14,23 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// Prints a line to stdout; a closed pipe (`strata nodes | head`) ends output quietly
+/// instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Like `outln!` without the newline.
+macro_rules! outp {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "strata",
@@ -106,7 +123,7 @@ fn run(cli: Cli) -> Result<u8> {
         } => new_project(&name, &template, &dir, force),
         Command::Templates => {
             for t in TEMPLATES {
-                println!("{:<16} {}", t.name, t.summary);
+                outln!("{:<16} {}", t.name, t.summary);
             }
             Ok(0)
         }
@@ -117,9 +134,11 @@ fn run(cli: Cli) -> Result<u8> {
 
 /// Reads and loads a file; the error says which file and where in it.
 pub fn read_document(path: &Path) -> Result<Loaded> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let fallback = file_stem(path);
-    load(&text, &fallback).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), describe_load_error(&e)))
+    load(&text, &fallback)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), describe_load_error(&e)))
 }
 
 fn describe_load_error(e: &LoadError) -> String {
@@ -135,7 +154,13 @@ fn file_stem(path: &Path) -> String {
         .unwrap_or(name);
     let cleaned: String = stem
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     if cleaned.is_empty() {
         "flow".to_owned()
@@ -220,7 +245,7 @@ fn validate(paths: &[PathBuf], json: bool) -> Result<u8> {
         }
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_report(&report);
     }
@@ -237,29 +262,35 @@ fn print_report(report: &ValidateReport) {
     for file in &report.files {
         if let Some(err) = &file.error {
             match (err.line, err.column) {
-                (Some(l), Some(c)) => println!("{}:{l}:{c}: cannot parse: {}", file.path, err.message),
-                _ => println!("{}: cannot load: {}", file.path, err.message),
+                (Some(l), Some(c)) => {
+                    outln!("{}:{l}:{c}: cannot parse: {}", file.path, err.message)
+                }
+                _ => outln!("{}: cannot load: {}", file.path, err.message),
             }
             continue;
         }
-        let errors = file.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        let errors = file
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
         let warnings = file.diagnostics.len() - errors;
         let what = file.format.map(|f| f.describe()).unwrap_or("file");
         if file.diagnostics.is_empty() {
-            println!("{}: ok ({what}, no problems)", file.path);
+            outln!("{}: ok ({what}, no problems)", file.path);
             continue;
         }
-        println!(
+        outln!(
             "{}: {errors} error{}, {warnings} warning{} ({what})",
             file.path,
             plural(errors),
             plural(warnings)
         );
         for d in &file.diagnostics {
-            println!("  {}[{}] {}", d.severity, d.code, d.message);
-            println!("      at {}", d.location);
+            outln!("  {}[{}] {}", d.severity, d.code, d.message);
+            outln!("      at {}", d.location);
             if !d.hint.is_empty() {
-                println!("      hint: {}", d.hint);
+                outln!("      hint: {}", d.hint);
             }
         }
     }
@@ -276,28 +307,39 @@ fn plural(n: usize) -> &'static str {
 fn new_project(name: &str, template: &str, dir: &Path, force: bool) -> Result<u8> {
     let Some(t) = crate::templates::find(template) else {
         let names: Vec<&str> = TEMPLATES.iter().map(|t| t.name).collect();
-        bail!("no template named {template:?}; templates are: {}", names.join(", "));
+        bail!(
+            "no template named {template:?}; templates are: {}",
+            names.join(", ")
+        );
     };
     let project = crate::templates::instantiate(t, name)
         .map_err(|e| anyhow::anyhow!("template {template:?} does not load: {e}"))?;
     let path = dir.join(format!("{name}.strata.json"));
     if path.exists() && !force {
-        bail!("{} already exists; pass --force to replace it", path.display());
+        bail!(
+            "{} already exists; pass --force to replace it",
+            path.display()
+        );
     }
     write_atomically(&path, project.to_json().as_bytes())?;
-    println!("created {} from template {template:?}", path.display());
-    println!("next: strata validate {}", path.display());
+    outln!("created {} from template {template:?}", path.display());
+    outln!("next: strata validate {}", path.display());
     Ok(0)
 }
 
 /// Writes to a temporary file beside `path`, then renames it over `path`, so a crash never
 /// leaves a half-written project.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("strata"),
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("strata"),
         std::process::id()
     ));
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
@@ -352,14 +394,19 @@ fn nodes(json: bool) -> Result<u8> {
         })
         .collect();
     if json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        outln!("{}", serde_json::to_string_pretty(&entries)?);
         return Ok(0);
     }
     for e in entries {
-        println!("{} ({}, configuration key \"{}\")", e.node_type, e.category, e.config_key);
-        println!("  {}", e.summary);
-        println!("  inputs:  {}", e.inputs);
-        println!("  outputs: {}", e.outputs);
+        outln!(
+            "{} ({}, configuration key \"{}\")",
+            e.node_type,
+            e.category,
+            e.config_key
+        );
+        outln!("  {}", e.summary);
+        outln!("  inputs:  {}", e.inputs);
+        outln!("  outputs: {}", e.outputs);
     }
     Ok(0)
 }
@@ -371,15 +418,18 @@ fn graph(path: &Path, flow: Option<&str>, format: GraphFormat) -> Result<u8> {
         Some(name) => project
             .flow(name)
             .with_context(|| format!("{} has no flow named {name:?}", path.display()))?,
-        None => project.flows.first().with_context(|| format!("{} has no flows", path.display()))?,
+        None => project
+            .flows
+            .first()
+            .with_context(|| format!("{} has no flows", path.display()))?,
     };
     match format {
-        GraphFormat::Dot => print!("{}", crate::graph::to_dot(f)),
-        GraphFormat::Mermaid => print!("{}", crate::graph::to_mermaid(f)),
+        GraphFormat::Dot => outp!("{}", crate::graph::to_dot(f)),
+        GraphFormat::Mermaid => outp!("{}", crate::graph::to_mermaid(f)),
         GraphFormat::Plan => {
             let compiled = compile(project);
             match compiled.plan(&f.name) {
-                Some(plan) => print!("{}", plan.render()),
+                Some(plan) => outp!("{}", plan.render()),
                 None => {
                     eprintln!(
                         "flow {:?} has errors, so it has no plan; run `strata validate {}`",

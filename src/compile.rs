@@ -44,10 +44,20 @@ pub fn compile(project: &Project) -> Compiled {
     let mut seen = HashSet::new();
     for f in &project.flows {
         let at = Location::flow(&f.name);
-        check_name(&mut out, at.clone(), "flow name", &f.name, Pattern::ResourceName);
+        check_name(
+            &mut out,
+            at.clone(),
+            "flow name",
+            &f.name,
+            Pattern::ResourceName,
+        );
         if !seen.insert(f.name.as_str()) {
-            out.report(Code::DuplicateName, at.clone(), format!("two flows are named {:?}", f.name))
-                .set_hint("Rename one of them.");
+            out.report(
+                Code::DuplicateName,
+                at.clone(),
+                format!("two flows are named {:?}", f.name),
+            )
+            .set_hint("Rename one of them.");
         }
         if let Some(d) = &f.description {
             crate::nodes::fields::Field::new("description", 1, 200).check(&mut out, &at, d);
@@ -94,14 +104,19 @@ fn check_references(project: &Project, out: &mut Diagnostics) {
                 if project.agent(name).is_none() {
                     let mut at = Location::flow(&f.name).node(&node.name);
                     at.loop_node = loop_node.map(str::to_owned);
-                    let known: Vec<&str> = project.agents.iter().map(|a| a.agent_name.as_str()).collect();
+                    let known: Vec<&str> = project
+                        .agents
+                        .iter()
+                        .map(|a| a.agent_name.as_str())
+                        .collect();
                     out.report(
                         Code::UnknownAgentReference,
                         at.field("agent.projectAgent"),
                         format!("the node runs agent {name:?}, which the project does not define"),
                     )
                     .set_hint(if known.is_empty() {
-                        "Define the agent in the project, or set agentAliasArn to a deployed alias.".to_owned()
+                        "Define the agent in the project, or set agentAliasArn to a deployed alias."
+                            .to_owned()
                     } else {
                         format!("The project's agents are: {}.", known.join(", "))
                     });

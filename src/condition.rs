@@ -316,9 +316,14 @@ impl Condition {
             Condition::Truthy(Operand::Bool(b)) => Some(*b),
             Condition::Truthy(_) => None,
             Condition::Compare { left, op, right } => {
-                if let (Operand::Input { name: a, .. }, Operand::Input { name: b, .. }) = (left, right) {
+                if let (Operand::Input { name: a, .. }, Operand::Input { name: b, .. }) =
+                    (left, right)
+                {
                     if a == b {
-                        return Some(matches!(op, Comparison::Eq | Comparison::Ge | Comparison::Le));
+                        return Some(matches!(
+                            op,
+                            Comparison::Eq | Comparison::Ge | Comparison::Le
+                        ));
                     }
                 }
                 if left.column().is_none() && right.column().is_none() {

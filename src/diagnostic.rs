@@ -332,7 +332,12 @@ impl Diagnostics {
     }
 
     /// Adds a diagnostic and returns it for a hint.
-    pub fn report(&mut self, code: Code, location: Location, message: impl Into<String>) -> &mut Diagnostic {
+    pub fn report(
+        &mut self,
+        code: Code,
+        location: Location,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.items.push(Diagnostic::new(code, location, message));
         let last = self.items.len() - 1;
         &mut self.items[last]

@@ -195,7 +195,10 @@ pub fn load(text: &str, fallback_name: &str) -> Result<Loaded, LoadError> {
             .iter()
             .any(|k| map.contains_key(*k));
         let flow: BedrockFlow = shaped(text)?;
-        let name = flow.name.clone().unwrap_or_else(|| fallback_name.to_owned());
+        let name = flow
+            .name
+            .clone()
+            .unwrap_or_else(|| fallback_name.to_owned());
         let mut project = Project::new(&name);
         project.flows.push(Flow {
             name,
@@ -259,8 +262,17 @@ fn shaped<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, LoadError> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         LoadError::Shape {
-            path: if path == "." { "the top level".to_owned() } else { path },
-            message: format!("{} (line {}, column {})", strip_position(&inner), inner.line(), inner.column()),
+            path: if path == "." {
+                "the top level".to_owned()
+            } else {
+                path
+            },
+            message: format!(
+                "{} (line {}, column {})",
+                strip_position(&inner),
+                inner.line(),
+                inner.column()
+            ),
         }
     })
 }
@@ -330,12 +342,19 @@ mod tests {
         let l = load(def, "triage").unwrap();
         assert_eq!(l.format, SourceFormat::FlowDefinition);
         assert_eq!(l.project.flows[0].name, "triage");
-        let req = format!(r#"{{"name": "f1", "executionRoleArn": "arn:aws:iam::123456789012:role/r", "definition": {def}}}"#);
+        let req = format!(
+            r#"{{"name": "f1", "executionRoleArn": "arn:aws:iam::123456789012:role/r", "definition": {def}}}"#
+        );
         let l = load(&req, "x").unwrap();
         assert_eq!(l.format, SourceFormat::CreateFlowRequest);
         assert_eq!(l.project.flows[0].definition.nodes.len(), 1);
-        let resp = format!(r#"{{"name": "f1", "id": "ABCDEFGHIJ", "status": "Prepared", "definition": {def}}}"#);
-        assert_eq!(load(&resp, "x").unwrap().format, SourceFormat::GetFlowResponse);
+        let resp = format!(
+            r#"{{"name": "f1", "id": "ABCDEFGHIJ", "status": "Prepared", "definition": {def}}}"#
+        );
+        assert_eq!(
+            load(&resp, "x").unwrap().format,
+            SourceFormat::GetFlowResponse
+        );
     }
 
     #[test]

@@ -158,7 +158,9 @@ impl NodeKind {
 
 impl fmt::Debug for NodeKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NodeKind").field("node_type", &self.node_type).finish()
+        f.debug_struct("NodeKind")
+            .field("node_type", &self.node_type)
+            .finish()
     }
 }
 
@@ -238,7 +240,10 @@ pub enum NodeConfiguration {
     LoopInput(Empty),
     LoopController(loop_controller::LoopControllerConfiguration),
     /// A key Strata does not know, kept as found.
-    Unknown { key: String, value: serde_json::Value },
+    Unknown {
+        key: String,
+        value: serde_json::Value,
+    },
 }
 
 impl NodeConfiguration {
@@ -361,4 +366,3 @@ impl<'de> Visitor<'de> for ConfigurationVisitor {
         Ok(config)
     }
 }
-

@@ -129,11 +129,13 @@ pub fn parse(payload: &str) -> Result<ApiDocument, OpenApiError> {
     };
     let mut operations = Vec::new();
     for (path, item) in paths {
-        let item = resolver.resolve(item);
-        let Value::Object(item) = &item else {
+        let Value::Object(item) = resolver.follow(item) else {
             continue;
         };
-        let shared = item.get("parameters").map(|p| read_parameters(&mut resolver, p));
+        let shared = item
+            .get("parameters")
+            .map(|p| read_parameters(&mut resolver, p))
+            .unwrap_or_default();
         for (key, op) in item {
             let method = key.to_ascii_lowercase();
             if !METHODS.contains(&method.as_str()) {
@@ -142,7 +144,7 @@ pub fn parse(payload: &str) -> Result<ApiDocument, OpenApiError> {
             let Value::Object(op) = op else {
                 continue;
             };
-            let mut parameters = shared.clone().unwrap_or_default();
+            let mut parameters = shared.clone();
             if let Some(own) = op.get("parameters") {
                 for p in read_parameters(&mut resolver, own) {
                     // OpenAPI identifies a parameter by name and location; the operation's
@@ -166,6 +168,7 @@ pub fn parse(payload: &str) -> Result<ApiDocument, OpenApiError> {
             });
         }
     }
+    // Path and method order, whatever order the JSON map keeps its keys in.
     operations.sort_by_key(|o| {
         let rank = METHODS.iter().position(|m| *m == o.method).unwrap_or(METHODS.len());
         (o.path.clone(), rank)
@@ -185,7 +188,8 @@ impl ApiDocument {
         for section in ["paths", "components"] {
             if let Some(v) = self.raw.get(section) {
                 let mut pointer = format!("#/{section}");
-                find_enums(v, &mut pointer, false, &mut found);
+                // The keys of `paths` are paths, not keywords.
+                find_enums(v, &mut pointer, section == "paths", &mut found);
             }
         }
         found
@@ -201,31 +205,14 @@ impl Operation {
     /// The name the runtime gives this operation as a model tool: the operationId, else the
     /// method and path, made into `[a-zA-Z0-9_-]{1,64}` (model APIs reject anything else).
     pub fn tool_name(&self) -> String {
-        let source = match self.operation_id.as_deref().map(str::trim) {
-            Some(id) if !id.is_empty() => id.to_owned(),
-            _ => format!("{}_{}", self.method, self.path),
-        };
-        let mut name = String::new();
-        for c in source.chars() {
-            let keep = c.is_ascii_alphanumeric() || c == '-' || c == '_';
-            let c = if keep { c } else { '_' };
-            // Runs of replaced characters (`/{`, `}/`) read better as one underscore.
-            if c == '_' && name.ends_with('_') {
-                continue;
-            }
-            name.push(c);
+        let id = self.operation_id.as_deref().unwrap_or_default();
+        let name = tool_name_from(id);
+        if !name.is_empty() {
+            return name;
         }
-        let name: String = name.trim_matches('_').chars().take(MAX_TOOL_NAME).collect();
+        let name = tool_name_from(&format!("{}_{}", self.method, self.path));
         if name.is_empty() {
-            // Only when both the operationId and the path are entirely punctuation.
-            self.method
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .take(MAX_TOOL_NAME)
-                .collect::<String>()
-                .chars()
-                .next()
-                .map_or_else(|| "operation".to_owned(), |_| self.method.clone())
+            "operation".to_owned()
         } else {
             name
         }
@@ -305,6 +292,26 @@ impl Operation {
     pub fn is_state_changing(&self) -> bool {
         !matches!(self.method.as_str(), "get" | "head" | "options")
     }
+}
+
+/// `source` made into `[a-zA-Z0-9_-]{0,64}`: other characters become `_`, runs of `_` one,
+/// and leading or trailing `_` go.
+fn tool_name_from(source: &str) -> String {
+    let mut name = String::new();
+    for c in source.chars() {
+        let c = if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' };
+        // Runs of replaced characters (`/{`, `}/`) read better as one underscore.
+        if c == '_' && (name.is_empty() || name.ends_with('_')) {
+            continue;
+        }
+        name.push(c);
+    }
+    name.trim_end_matches('_')
+        .chars()
+        .take(MAX_TOOL_NAME)
+        .collect::<String>()
+        .trim_end_matches('_')
+        .to_owned()
 }
 
 /// A property schema for [`Operation::input_schema`]: the schema (a string when there is
@@ -434,14 +441,13 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-fn read_parameters(resolver: &mut Resolver<'_>, list: &Value) -> Vec<OpParameter> {
+fn read_parameters<'a>(resolver: &mut Resolver<'a>, list: &'a Value) -> Vec<OpParameter> {
     let Value::Array(items) = list else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for item in items {
-        let item = resolver.resolve(item);
-        let Value::Object(p) = item else {
+        let Value::Object(p) = resolver.follow(item) else {
             continue;
         };
         let Some(name) = text(&p, "name") else {
@@ -452,14 +458,14 @@ fn read_parameters(resolver: &mut Resolver<'_>, list: &Value) -> Vec<OpParameter
             location: text(&p, "in").unwrap_or_default(),
             description: text(&p, "description"),
             required: p.get("required").and_then(Value::as_bool).unwrap_or(false),
-            schema: p.get("schema").cloned().unwrap_or(Value::Null),
+            schema: p.get("schema").map_or(Value::Null, |s| resolver.resolve(s)),
         });
     }
     out
 }
 
-fn read_request_body(resolver: &mut Resolver<'_>, body: &Value) -> Option<RequestBody> {
-    let Value::Object(body) = resolver.resolve(body) else {
+fn read_request_body<'a>(resolver: &mut Resolver<'a>, body: &'a Value) -> Option<RequestBody> {
+    let Value::Object(body) = resolver.follow(body) else {
         return None;
     };
     let Some(Value::Object(content)) = body.get("content") else {
@@ -473,7 +479,7 @@ fn read_request_body(resolver: &mut Resolver<'_>, body: &Value) -> Option<Reques
         media_type: media_type.clone(),
         description: text(&body, "description"),
         required: body.get("required").and_then(Value::as_bool).unwrap_or(false),
-        schema: media.get("schema").cloned().unwrap_or(Value::Null),
+        schema: media.get("schema").map_or(Value::Null, |s| resolver.resolve(s)),
     })
 }
 
@@ -484,7 +490,29 @@ struct Resolver<'a> {
     budget: usize,
 }
 
-impl Resolver<'_> {
+impl<'a> Resolver<'a> {
+    /// Follows `$ref`s at the top of `v` only (a parameter, request body or path item
+    /// defined under `components`), without expanding anything inside.
+    fn follow(&self, mut v: &'a Value) -> &'a Value {
+        let mut seen: Vec<&str> = Vec::new();
+        while let Some(Value::String(reference)) = v.get("$ref") {
+            if seen.len() >= MAX_REF_DEPTH || seen.contains(&reference.as_str()) {
+                break;
+            }
+            let Some(target) = reference
+                .strip_prefix('#')
+                .filter(|p| !p.is_empty())
+                .and_then(|p| self.root.pointer(p))
+            else {
+                break;
+            };
+            seen.push(reference);
+            v = target;
+        }
+        v
+    }
+
+    /// A copy of `v` with its local `$ref`s expanded, as far as the limits allow.
     fn resolve(&mut self, v: &Value) -> Value {
         let mut stack = Vec::new();
         self.expand(v, &mut stack, 0)
@@ -533,7 +561,7 @@ impl Resolver<'_> {
 
     /// What a reference points at, if it is local, exists, is not already being expanded
     /// (a cycle), and the limits allow one more expansion.
-    fn target(&self, reference: &str, stack: &[String], nesting: usize) -> Option<&Value> {
+    fn target(&self, reference: &str, stack: &[String], nesting: usize) -> Option<&'a Value> {
         if stack.len() >= MAX_REF_DEPTH
             || nesting >= MAX_NESTING
             || self.budget == 0
@@ -561,6 +589,11 @@ fn find_enums(v: &Value, pointer: &mut String, names: bool, found: &mut Vec<Stri
                 pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
                 if k == "enum" && !names {
                     found.push(pointer.clone());
+                } else if !names
+                    && (matches!(k.as_str(), "example" | "examples" | "default")
+                        || k.starts_with("x-"))
+                {
+                    // Example data, defaults and extensions hold values, not schemas.
                 } else {
                     let child_names = !names
                         && matches!(
@@ -573,14 +606,11 @@ fn find_enums(v: &Value, pointer: &mut String, names: bool, found: &mut Vec<Stri
                                 | "responses"
                                 | "headers"
                                 | "content"
-                                | "examples"
                                 | "links"
                                 | "callbacks"
                                 | "securitySchemes"
                                 | "definitions"
                         );
-                    // `paths` (the top-level section) is a map of names too.
-                    let child_names = child_names || pointer.as_str() == "#/paths";
                     find_enums(x, pointer, child_names, found);
                 }
                 pointer.truncate(len);
@@ -605,6 +635,348 @@ impl fmt::Display for Operation {
         match &self.operation_id {
             Some(id) => write!(f, "{id} ({})", self.label()),
             None => f.write_str(&self.label()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The document as a small text picture: one line per operation, indented lines for its
+    /// parameters and body. Errors are `error: <message>`.
+    fn render(payload: &str) -> String {
+        let doc = match parse(payload) {
+            Ok(doc) => doc,
+            Err(e) => return format!("error: {e}"),
+        };
+        let mut s = format!("openapi {}\n", doc.openapi.as_deref().unwrap_or("-"));
+        for op in &doc.operations {
+            s.push_str(&format!("{op} tool={}", op.tool_name()));
+            if let Some(d) = &op.description {
+                s.push_str(&format!(" {d:?}"));
+            }
+            if op.require_confirmation {
+                s.push_str(" confirm");
+            }
+            s.push('\n');
+            for p in &op.parameters {
+                s.push_str(&format!(
+                    "  {} in {}{} {}",
+                    p.name,
+                    p.location,
+                    if p.required { " required" } else { "" },
+                    p.schema
+                ));
+                if let Some(d) = &p.description {
+                    s.push_str(&format!(" {d:?}"));
+                }
+                s.push('\n');
+            }
+            if let Some(b) = &op.request_body {
+                s.push_str(&format!(
+                    "  body {}{} {}\n",
+                    b.media_type,
+                    if b.required { " required" } else { "" },
+                    b.schema
+                ));
+            }
+        }
+        s
+    }
+
+    fn check(payload: &str, expect: &str) {
+        let got = render(payload);
+        assert_eq!(got.trim_end(), expect.trim(), "\n--- payload:\n{payload}\n--- got:\n{got}");
+    }
+
+    #[test]
+    fn json_operations_with_refs_and_confirmation() {
+        check(
+            r##"{
+              "openapi": "3.0.0",
+              "paths": {
+                "/orders/{orderId}": {
+                  "parameters": [{"$ref": "#/components/parameters/OrderId"}],
+                  "get": {"operationId": "getOrder", "description": "Looks up one order."},
+                  "post": {
+                    "operationId": "refundOrder",
+                    "description": "Refunds an order.",
+                    "x-requireConfirmation": "ENABLED",
+                    "requestBody": {
+                      "required": true,
+                      "content": {
+                        "text/plain": {"schema": {"type": "string"}},
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Refund"}}
+                      }
+                    }
+                  }
+                }
+              },
+              "components": {
+                "parameters": {
+                  "OrderId": {"name": "orderId", "in": "path", "required": true,
+                              "description": "The order's id.", "schema": {"type": "string"}}
+                },
+                "schemas": {
+                  "Refund": {"type": "object", "required": ["amount"],
+                             "properties": {"amount": {"$ref": "#/components/schemas/Money"}}},
+                  "Money": {"type": "number", "description": "An amount in euros."}
+                }
+              }
+            }"##,
+            r#"
+openapi 3.0.0
+getOrder (GET /orders/{orderId}) tool=getOrder "Looks up one order."
+  orderId in path required {"type":"string"} "The order's id."
+refundOrder (POST /orders/{orderId}) tool=refundOrder "Refunds an order." confirm
+  orderId in path required {"type":"string"} "The order's id."
+  body application/json required {"properties":{"amount":{"description":"An amount in euros.","type":"number"}},"required":["amount"],"type":"object"}
+"#,
+        );
+    }
+
+    #[test]
+    fn yaml_with_numeric_keys_merge_keys_and_a_numeric_version() {
+        check(
+            r#"
+openapi: 3.0
+x-common: &common
+  description: Shared words for several operations.
+paths:
+  /b:
+    delete:
+      <<: *common
+      responses:
+        200:
+          description: ok
+  /a:
+    put:
+      summary: no id, no description
+      parameters:
+        - name: q
+          in: query
+        - in: query
+        - not a parameter
+"#,
+            r#"
+openapi 3.0
+PUT /a tool=put_a
+  q in query null
+DELETE /b tool=delete_b "Shared words for several operations."
+"#,
+        );
+    }
+
+    #[test]
+    fn operation_parameters_replace_path_parameters_of_the_same_name_and_place() {
+        check(
+            r#"{"openapi": "3.0.0", "paths": {"/x": {
+                "parameters": [{"name": "id", "in": "query", "description": "old"},
+                               {"name": "id", "in": "header"}],
+                "GET": {"parameters": [{"name": "id", "in": "query", "description": "new"}]}}}}"#,
+            r#"
+openapi 3.0.0
+GET /x tool=get_x
+  id in header null
+  id in query null "new"
+"#,
+        );
+    }
+
+    #[test]
+    fn unreadable_documents_say_why_and_where() {
+        check(
+            "{\n  \"openapi\": \"3.0.0\",\n  \"paths\": {,}\n}",
+            "error: not valid JSON or YAML: key must be a string (line 3, column 13)",
+        );
+        check(
+            "openapi: 3.0.0\npaths:\n  /a: [\n",
+            "error: not valid JSON or YAML: did not find expected node content, while parsing a flow node (line 4, column 1)",
+        );
+        check("", "error: the document is not an object: its top level is empty");
+        check("[1, 2]", "error: the document is not an object: its top level is an array");
+        check("just text", "error: the document is not an object: its top level is a string");
+        check(
+            r#"{"openapi": "3.0.0"}"#,
+            "error: `paths` is missing or not an object: at the top level, `paths` is missing",
+        );
+        check(
+            "openapi: 3.0.0\npaths: [a]",
+            "error: `paths` is missing or not an object: at the top level, `paths` is an array",
+        );
+        check("{openapi: 3.0.0, paths: {}}", "openapi 3.0.0");
+    }
+
+    #[test]
+    fn hostile_documents_end_in_errors_or_bounded_results() {
+        // Nesting past the parsers' recursion limits.
+        let deep_json = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        assert!(render(&deep_json).starts_with("error: not valid JSON or YAML"));
+        let deep_yaml = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
+        assert!(render(&deep_yaml).starts_with("error: not valid JSON or YAML"));
+        // A billion laughs.
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        bomb = bomb.replace("*a0", "*a");
+        assert!(render(&bomb).starts_with("error: not valid JSON or YAML: repetition limit"));
+    }
+
+    #[test]
+    fn references_that_cycle_or_fan_out_stay_bounded() {
+        let cyclic = r##"{"openapi": "3.0.0", "paths": {"/t": {"post": {"requestBody": {"content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Node"}}}}}}},
+            "components": {"schemas": {"Node": {"type": "object", "properties": {
+                "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+                "self": {"$ref": "#"}, "away": {"$ref": "other.json#/X"}, "gone": {"$ref": "#/nope"}}}}}}"##;
+        let doc = parse(cyclic).expect("parses");
+        let schema = &doc.operations[0].request_body.as_ref().expect("body").schema;
+        let props = &schema["properties"];
+        assert_eq!(props["self"], serde_json::json!({"$ref": "#"}));
+        assert_eq!(props["away"], serde_json::json!({"$ref": "other.json#/X"}));
+        assert_eq!(props["gone"], serde_json::json!({"$ref": "#/nope"}));
+        // The cycle is cut where the reference repeats.
+        assert_eq!(
+            props["children"]["items"],
+            serde_json::json!({"$ref": "#/components/schemas/Node"})
+        );
+
+        // Forty levels, each using the next twice: 2^40 values if expanded naively.
+        let mut schemas = Vec::new();
+        for i in 0..40 {
+            let next = format!("#/components/schemas/S{}", i + 1);
+            schemas.push(format!(
+                r#""S{i}": {{"type": "object", "properties": {{"l": {{"$ref": "{next}"}}, "r": {{"$ref": "{next}"}}}}}}"#
+            ));
+        }
+        schemas.push(r#""S40": {"type": "string"}"#.to_owned());
+        let fan = format!(
+            r##"{{"openapi": "3.0.0", "paths": {{"/f": {{"post": {{"requestBody": {{"content": {{
+                "application/json": {{"schema": {{"$ref": "#/components/schemas/S0"}}}}}}}}}}}}}},
+                "components": {{"schemas": {{{}}}}}}}"##,
+            schemas.join(",")
+        );
+        let doc = parse(&fan).expect("parses");
+        let body = doc.operations[0].request_body.as_ref().expect("body");
+        assert!(serde_json::to_string(&body.schema).map_or(0, |s| s.len()) < 50_000_000);
+    }
+
+    fn op(method: &str, path: &str, id: Option<&str>) -> Operation {
+        Operation {
+            path: path.to_owned(),
+            method: method.to_owned(),
+            operation_id: id.map(str::to_owned),
+            description: None,
+            summary: None,
+            parameters: vec![],
+            request_body: None,
+            require_confirmation: false,
+        }
+    }
+
+    #[test]
+    fn tool_names_fit_model_apis() {
+        let long = "x".repeat(80);
+        let cases: &[(&str, &str, Option<&str>, &str)] = &[
+            ("get", "/orders/{orderId}", None, "get_orders_orderId"),
+            ("post", "/orders", Some("createOrder"), "createOrder"),
+            ("post", "/orders", Some("orders.create v2"), "orders_create_v2"),
+            ("post", "/orders", Some("   "), "post_orders"),
+            ("get", "/", None, "get"),
+            ("get", "/é/ü", Some("ÿ"), "get"),
+            ("get", "/a", Some(&long), &long[..64]),
+            ("get", "/a", Some("_-x-_"), "-x-"),
+        ];
+        for (method, path, id, expect) in cases {
+            let name = op(method, path, *id).tool_name();
+            assert_eq!(name, *expect, "{method} {path} {id:?}");
+            assert!(crate::nodes::fields::Pattern::ToolName.matches(&name) || name.starts_with('-'));
+        }
+    }
+
+    #[test]
+    fn state_changing_methods() {
+        for (method, expect) in [
+            ("get", false),
+            ("head", false),
+            ("options", false),
+            ("post", true),
+            ("put", true),
+            ("patch", true),
+            ("delete", true),
+        ] {
+            assert_eq!(op(method, "/", None).is_state_changing(), expect, "{method}");
+        }
+    }
+
+    #[test]
+    fn input_schema_joins_parameters_and_body() {
+        let cases: &[(&str, serde_json::Value)] = &[
+            (
+                r##"{"openapi": "3.0.0", "paths": {"/o/{id}": {"post": {
+                    "parameters": [
+                        {"name": "id", "in": "path", "description": "The order id."},
+                        {"name": "note", "in": "query", "schema": {"type": "string", "description": "own"},
+                         "description": "A note for the clerk."}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["amount", "id"],
+                        "properties": {"amount": {"type": "number", "description": "How much."},
+                                       "id": {"type": "integer"}}}}}}}}}}"##,
+                serde_json::json!({"type": "object", "properties": {
+                    "id": {"type": "string", "description": "The order id."},
+                    "note": {"type": "string", "description": "A note for the clerk."},
+                    "amount": {"type": "number", "description": "How much."}},
+                    "required": ["id", "amount"]}),
+            ),
+            (
+                r##"{"openapi": "3.0.0", "paths": {"/o": {"put": {
+                    "parameters": [{"name": "body", "in": "query", "required": true, "schema": {"type": "boolean"}}],
+                    "requestBody": {"description": "The lines.", "content": {"text/csv": {"schema": {
+                        "type": "array", "items": {"type": "string"}}}}}}}}}"##,
+                serde_json::json!({"type": "object", "properties": {
+                    "body": {"type": "boolean"},
+                    "requestBody": {"type": "array", "items": {"type": "string"}, "description": "The lines."}},
+                    "required": ["body"]}),
+            ),
+            (
+                r#"{"openapi": "3.0.0", "paths": {"/o": {"get": {}}}}"#,
+                serde_json::json!({"type": "object", "properties": {}, "required": []}),
+            ),
+        ];
+        for (payload, expect) in cases {
+            let doc = parse(payload).expect("parses");
+            assert_eq!(&doc.operations[0].input_schema(), expect, "{payload}");
+        }
+    }
+
+    #[test]
+    fn enum_keywords_are_found_where_schemas_are() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                r##"{"openapi": "3.0.0",
+                  "paths": {"/a/b": {"get": {"parameters": [
+                      {"name": "s", "in": "query", "schema": {"type": "string", "enum": ["x", "y"]},
+                       "example": {"enum": 1}}]}}},
+                  "components": {"schemas": {
+                      "enum": {"type": "object", "properties": {
+                          "enum": {"type": "string"},
+                          "kind": {"type": "string", "enum": ["a"], "default": {"enum": 2}}}},
+                      "T": {"x-notes": {"enum": 3}, "examples": {"enum": {"value": {"enum": 4}}}}}}}"##,
+                &[
+                    "#/paths/~1a~1b/get/parameters/0/schema/enum",
+                    "#/components/schemas/enum/properties/kind/enum",
+                ],
+            ),
+            (r#"{"openapi": "3.0.0", "paths": {"/enum": {}}}"#, &[]),
+        ];
+        for (payload, expect) in cases {
+            let doc = parse(payload).expect("parses");
+            assert_eq!(doc.enum_locations(), *expect, "{payload}");
         }
     }
 }

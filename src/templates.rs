@@ -38,7 +38,10 @@ pub fn find(name: &str) -> Option<&'static Template> {
 }
 
 /// The template's project, renamed. Templates are tested to load.
-pub fn instantiate(template: &Template, name: &str) -> Result<crate::model::Project, crate::model::LoadError> {
+pub fn instantiate(
+    template: &Template,
+    name: &str,
+) -> Result<crate::model::Project, crate::model::LoadError> {
     let mut project = crate::model::load(template.text, name)?.project;
     project.name = name.to_owned();
     Ok(project)

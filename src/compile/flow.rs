@@ -4,7 +4,9 @@ use super::plan::{FlowPlan, Gate, InputSource, InputWiring, PlanEdge, PlanGraph,
 use crate::condition::{parse_condition, ConditionProblemKind};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location, Severity};
 use crate::expr::{parse_input_expression, InputExpression, TypeOutcome};
-use crate::model::flow::{ConnectionConfiguration, ConnectionType, Flow, FlowDefinition, FlowNode, InputCategory};
+use crate::model::flow::{
+    ConnectionConfiguration, ConnectionType, Flow, FlowDefinition, FlowNode, InputCategory,
+};
 use crate::model::lenient::Lenient;
 use crate::model::{DataType, Project};
 use crate::nodes::condition::{FlowCondition, DEFAULT_CONDITION};
@@ -22,11 +24,19 @@ const MAX_OUTPUTS: usize = 5;
 const MAX_EXPRESSION: usize = 64;
 const MAX_INLINE_CODE_NODES: usize = 5;
 
-pub(super) fn compile_flow(_project: &Project, flow: &Flow, out: &mut Diagnostics) -> Option<FlowPlan> {
+pub(super) fn compile_flow(
+    _project: &Project,
+    flow: &Flow,
+    out: &mut Diagnostics,
+) -> Option<FlowPlan> {
     let at = Location::flow(&flow.name);
     if flow.definition.nodes.is_empty() {
-        out.report(Code::EmptyFlow, at.clone(), format!("flow {:?} has no nodes", flow.name))
-            .set_hint("Add an Input node, the work, and an Output node.");
+        out.report(
+            Code::EmptyFlow,
+            at.clone(),
+            format!("flow {:?} has no nodes", flow.name),
+        )
+        .set_hint("Add an Input node, the work, and an Output node.");
     }
     let inline_code = flow
         .definition
@@ -122,7 +132,8 @@ impl<'a> Definition<'a> {
     fn check(&self, out: &mut Diagnostics) -> Option<PlanGraph> {
         let before = out.len();
         self.check_limits(out);
-        let mut expressions: Vec<Vec<Option<InputExpression>>> = Vec::with_capacity(self.def.nodes.len());
+        let mut expressions: Vec<Vec<Option<InputExpression>>> =
+            Vec::with_capacity(self.def.nodes.len());
         for (i, node) in self.def.nodes.iter().enumerate() {
             self.check_node(i, node, out);
             expressions.push(self.check_expressions(node, out));
@@ -133,7 +144,9 @@ impl<'a> Definition<'a> {
         self.check_boundaries(out);
         self.check_graph(&edges, out);
         let bodies = self.check_loops(out);
-        let errors = out.as_slice()[before..].iter().any(|d| d.severity == Severity::Error);
+        let errors = out.as_slice()[before..]
+            .iter()
+            .any(|d| d.severity == Severity::Error);
         if errors {
             return None;
         }
@@ -171,7 +184,13 @@ impl<'a> Definition<'a> {
         }
         let mut seen = HashSet::new();
         for node in &self.def.nodes {
-            check_name(out, self.node_at(node), "node name", &node.name, Pattern::NodeName);
+            check_name(
+                out,
+                self.node_at(node),
+                "node name",
+                &node.name,
+                Pattern::NodeName,
+            );
             if !seen.insert(node.name.as_str()) {
                 out.report(
                     Code::DuplicateName,
@@ -184,10 +203,20 @@ impl<'a> Definition<'a> {
         let mut seen = HashSet::new();
         for conn in &self.def.connections {
             let at = self.at.connection(&conn.name);
-            check_name(out, at.clone(), "connection name", &conn.name, Pattern::ConnectionName);
+            check_name(
+                out,
+                at.clone(),
+                "connection name",
+                &conn.name,
+                Pattern::ConnectionName,
+            );
             if !seen.insert(conn.name.as_str()) {
-                out.report(Code::DuplicateName, at, format!("two connections are named {:?}", conn.name))
-                    .set_hint("Connection names must be unique within a flow.");
+                out.report(
+                    Code::DuplicateName,
+                    at,
+                    format!("two connections are named {:?}", conn.name),
+                )
+                .set_hint("Connection names must be unique within a flow.");
             }
         }
     }
@@ -214,7 +243,10 @@ impl<'a> Definition<'a> {
                     at.clone(),
                     format!("{} node {:?} has no configuration", kind.name(), node.name),
                 )
-                .set_hint(format!("Add \"configuration\": {{\"{}\": {{…}}}}.", kind.config_key));
+                .set_hint(format!(
+                    "Add \"configuration\": {{\"{}\": {{…}}}}.",
+                    kind.config_key
+                ));
             }
             None => {}
             Some(c) if c.node_type() != Some(kind.node_type) => {
@@ -228,7 +260,11 @@ impl<'a> Definition<'a> {
                         c.key()
                     ),
                 )
-                .set_hint(format!("A {} node's configuration key is {:?}.", kind.name(), kind.config_key));
+                .set_hint(format!(
+                    "A {} node's configuration key is {:?}.",
+                    kind.name(),
+                    kind.config_key
+                ));
             }
             Some(_) => (kind.check)(node, out, &at),
         }
@@ -267,22 +303,38 @@ impl<'a> Definition<'a> {
             out.report(
                 Code::TooManyPorts,
                 at.clone(),
-                format!("{} inputs; Bedrock takes at most {MAX_INPUTS}", node.inputs.len()),
+                format!(
+                    "{} inputs; Bedrock takes at most {MAX_INPUTS}",
+                    node.inputs.len()
+                ),
             );
         }
         if node.outputs.len() > MAX_OUTPUTS {
             out.report(
                 Code::TooManyPorts,
                 at.clone(),
-                format!("{} outputs; Bedrock takes at most {MAX_OUTPUTS}", node.outputs.len()),
+                format!(
+                    "{} outputs; Bedrock takes at most {MAX_OUTPUTS}",
+                    node.outputs.len()
+                ),
             );
         }
         let mut seen = HashSet::new();
         for input in &node.inputs {
             let at = at.input(&input.name);
-            check_name(out, at.clone(), "input name", &input.name, Pattern::NodeName);
+            check_name(
+                out,
+                at.clone(),
+                "input name",
+                &input.name,
+                Pattern::NodeName,
+            );
             if !seen.insert(input.name.as_str()) {
-                out.report(Code::DuplicateName, at.clone(), format!("two inputs are named {:?}", input.name));
+                out.report(
+                    Code::DuplicateName,
+                    at.clone(),
+                    format!("two inputs are named {:?}", input.name),
+                );
             }
             if let Lenient::Unknown(t) = &input.data_type {
                 out.report(
@@ -314,13 +366,27 @@ impl<'a> Definition<'a> {
         let mut seen = HashSet::new();
         for output in &node.outputs {
             let at = at.output(&output.name);
-            check_name(out, at.clone(), "output name", &output.name, Pattern::NodeName);
+            check_name(
+                out,
+                at.clone(),
+                "output name",
+                &output.name,
+                Pattern::NodeName,
+            );
             if !seen.insert(output.name.as_str()) {
-                out.report(Code::DuplicateName, at.clone(), format!("two outputs are named {:?}", output.name));
+                out.report(
+                    Code::DuplicateName,
+                    at.clone(),
+                    format!("two outputs are named {:?}", output.name),
+                );
             }
             if let Lenient::Unknown(t) = &output.data_type {
-                out.report(Code::UnknownEnumValue, at, format!("output type {t:?} is not a flow data type"))
-                    .set_hint("Use String, Number, Boolean, Object or Array.");
+                out.report(
+                    Code::UnknownEnumValue,
+                    at,
+                    format!("output type {t:?} is not a flow data type"),
+                )
+                .set_hint("Use String, Number, Boolean, Object or Array.");
             }
         }
     }
@@ -346,12 +412,17 @@ impl<'a> Definition<'a> {
                             });
                         }
                         Some(spec) => {
-                            if let (Some(want), Lenient::Known(got)) = (spec.data_type, &input.data_type) {
+                            if let (Some(want), Lenient::Known(got)) =
+                                (spec.data_type, &input.data_type)
+                            {
                                 if want != *got {
                                     out.report(
                                         Code::MismatchedNodeInputType,
                                         at.input(&input.name),
-                                        format!("input {:?} of a {kind} node is {want}, not {got}", input.name),
+                                        format!(
+                                            "input {:?} of a {kind} node is {want}, not {got}",
+                                            input.name
+                                        ),
                                     )
                                     .set_hint(format!("Declare it as {want}."));
                                 }
@@ -369,7 +440,9 @@ impl<'a> Definition<'a> {
                         .set_hint(format!(
                             "Add an input {:?}{}.",
                             spec.name,
-                            spec.data_type.map(|t| format!(" of type {t}")).unwrap_or_default()
+                            spec.data_type
+                                .map(|t| format!(" of type {t}"))
+                                .unwrap_or_default()
                         ));
                     }
                 }
@@ -379,7 +452,10 @@ impl<'a> Definition<'a> {
                     out.report(
                         Code::TooManyPorts,
                         at.clone(),
-                        format!("{} inputs; a {kind} node takes at most {max}", node.inputs.len()),
+                        format!(
+                            "{} inputs; a {kind} node takes at most {max}",
+                            node.inputs.len()
+                        ),
                     );
                 }
             }
@@ -402,12 +478,17 @@ impl<'a> Definition<'a> {
                             });
                         }
                         Some(spec) => {
-                            if let (Some(want), Lenient::Known(got)) = (spec.data_type, &output.data_type) {
+                            if let (Some(want), Lenient::Known(got)) =
+                                (spec.data_type, &output.data_type)
+                            {
                                 if want != *got {
                                     out.report(
                                         Code::MismatchedNodeOutputType,
                                         at.output(&output.name),
-                                        format!("output {:?} of a {kind} node is {want}, not {got}", output.name),
+                                        format!(
+                                            "output {:?} of a {kind} node is {want}, not {got}",
+                                            output.name
+                                        ),
                                     )
                                     .set_hint(format!("Declare it as {want}."));
                                 }
@@ -431,7 +512,10 @@ impl<'a> Definition<'a> {
                     out.report(
                         Code::TooManyPorts,
                         at,
-                        format!("{} outputs; a {kind} node has at most {max}", node.outputs.len()),
+                        format!(
+                            "{} outputs; a {kind} node has at most {max}",
+                            node.outputs.len()
+                        ),
                     );
                 }
             }
@@ -439,7 +523,11 @@ impl<'a> Definition<'a> {
     }
 
     /// Parses each input's expression; `None` where it does not parse.
-    fn check_expressions(&self, node: &FlowNode, out: &mut Diagnostics) -> Vec<Option<InputExpression>> {
+    fn check_expressions(
+        &self,
+        node: &FlowNode,
+        out: &mut Diagnostics,
+    ) -> Vec<Option<InputExpression>> {
         node.inputs
             .iter()
             .map(|input| {
@@ -471,7 +559,11 @@ impl<'a> Definition<'a> {
             .collect()
     }
 
-    fn check_connections(&self, expressions: &[Vec<Option<InputExpression>>], out: &mut Diagnostics) -> Vec<Edge<'a>> {
+    fn check_connections(
+        &self,
+        expressions: &[Vec<Option<InputExpression>>],
+        out: &mut Diagnostics,
+    ) -> Vec<Edge<'a>> {
         let mut edges = Vec::new();
         let mut seen: HashSet<(&str, &str, &str, &str)> = HashSet::new();
         for conn in &self.def.connections {
@@ -491,8 +583,15 @@ impl<'a> Definition<'a> {
                     // Reported by check_boundaries / the enclosing definition as InvalidLoopBoundary.
                     continue;
                 }
-                out.report(code, at.clone(), format!("connection {:?} refers to node {end:?}, which does not exist", conn.name))
-                    .set_hint(self.suggest_node(end));
+                out.report(
+                    code,
+                    at.clone(),
+                    format!(
+                        "connection {:?} refers to node {end:?}, which does not exist",
+                        conn.name
+                    ),
+                )
+                .set_hint(self.suggest_node(end));
             }
             let conn_type = match &conn.connection_type {
                 Lenient::Known(t) => *t,
@@ -508,7 +607,10 @@ impl<'a> Definition<'a> {
             let config_fits = matches!(
                 (conn_type, &conn.configuration),
                 (ConnectionType::Data, Some(ConnectionConfiguration::Data(_)))
-                    | (ConnectionType::Conditional, Some(ConnectionConfiguration::Conditional(_)))
+                    | (
+                        ConnectionType::Conditional,
+                        Some(ConnectionConfiguration::Conditional(_))
+                    )
             );
             if !config_fits {
                 out.report(
@@ -522,7 +624,9 @@ impl<'a> Definition<'a> {
                 });
                 continue;
             }
-            let (Some(from), Some(to)) = (from, to) else { continue };
+            let (Some(from), Some(to)) = (from, to) else {
+                continue;
+            };
             if !ok {
                 continue;
             }
@@ -530,12 +634,20 @@ impl<'a> Definition<'a> {
             let target = &self.def.nodes[to];
             match &conn.configuration {
                 Some(ConnectionConfiguration::Data(d)) => {
-                    let key = (conn.source.as_str(), d.source_output.as_str(), conn.target.as_str(), d.target_input.as_str());
+                    let key = (
+                        conn.source.as_str(),
+                        d.source_output.as_str(),
+                        conn.target.as_str(),
+                        d.target_input.as_str(),
+                    );
                     if !seen.insert(key) {
                         out.report(
                             Code::DuplicateConnections,
                             at.clone(),
-                            format!("{}.{} is already connected to {}.{}", conn.source, d.source_output, conn.target, d.target_input),
+                            format!(
+                                "{}.{} is already connected to {}.{}",
+                                conn.source, d.source_output, conn.target, d.target_input
+                            ),
                         )
                         .set_hint("Remove the duplicate connection.");
                         continue;
@@ -546,22 +658,32 @@ impl<'a> Definition<'a> {
                             at.clone(),
                             format!("node {:?} has no output {:?}", source.name, d.source_output),
                         )
-                        .set_hint(port_hint("outputs", source.outputs.iter().map(|o| o.name.as_str())));
+                        .set_hint(port_hint(
+                            "outputs",
+                            source.outputs.iter().map(|o| o.name.as_str()),
+                        ));
                         continue;
                     };
-                    let Some(input_ix) = target.inputs.iter().position(|i| i.name == d.target_input) else {
+                    let Some(input_ix) =
+                        target.inputs.iter().position(|i| i.name == d.target_input)
+                    else {
                         out.report(
                             Code::UnknownConnectionTargetInput,
                             at.clone(),
                             format!("node {:?} has no input {:?}", target.name, d.target_input),
                         )
-                        .set_hint(port_hint("inputs", target.inputs.iter().map(|i| i.name.as_str())));
+                        .set_hint(port_hint(
+                            "inputs",
+                            target.inputs.iter().map(|i| i.name.as_str()),
+                        ));
                         continue;
                     };
                     let input = &target.inputs[input_ix];
-                    if let (Lenient::Known(src), Lenient::Known(dst), Some(Some(expr))) =
-                        (&output.data_type, &input.data_type, expressions[to].get(input_ix))
-                    {
+                    if let (Lenient::Known(src), Lenient::Known(dst), Some(Some(expr))) = (
+                        &output.data_type,
+                        &input.data_type,
+                        expressions[to].get(input_ix),
+                    ) {
                         self.check_types(conn, target, input.name.as_str(), *src, *dst, expr, out);
                     }
                     edges.push(Edge {
@@ -575,12 +697,20 @@ impl<'a> Definition<'a> {
                     });
                 }
                 Some(ConnectionConfiguration::Conditional(c)) => {
-                    let key = (conn.source.as_str(), "?", conn.target.as_str(), c.condition.as_str());
+                    let key = (
+                        conn.source.as_str(),
+                        "?",
+                        conn.target.as_str(),
+                        c.condition.as_str(),
+                    );
                     if !seen.insert(key) {
                         out.report(
                             Code::DuplicateConnections,
                             at.clone(),
-                            format!("condition {:?} of {:?} already leads to {:?}", c.condition, conn.source, conn.target),
+                            format!(
+                                "condition {:?} of {:?} already leads to {:?}",
+                                c.condition, conn.source, conn.target
+                            ),
                         )
                         .set_hint("Remove the duplicate connection.");
                         continue;
@@ -606,7 +736,9 @@ impl<'a> Definition<'a> {
                     edges.push(Edge {
                         from,
                         to,
-                        kind: EdgeKind::Conditional { condition: &c.condition },
+                        kind: EdgeKind::Conditional {
+                            condition: &c.condition,
+                        },
                         name: &conn.name,
                     });
                 }
@@ -640,18 +772,25 @@ impl<'a> Definition<'a> {
                     format!(
                         "{}.{} gives {t}{via}, but input {:?} of {:?} is {dst}",
                         conn.source,
-                        conn.data_ports().map(|d| d.source_output.as_str()).unwrap_or(""),
+                        conn.data_ports()
+                            .map(|d| d.source_output.as_str())
+                            .unwrap_or(""),
                         input,
                         target.name
                     ),
                 )
-                .set_hint(format!("Declare the input as {t}, or select a {dst} with the input's expression."));
+                .set_hint(format!(
+                    "Declare the input as {t}, or select a {dst} with the input's expression."
+                ));
             }
             TypeOutcome::Impossible(why) => {
                 out.report(
                     Code::MalformedNodeInputExpression,
                     self.node_at(target).input(input),
-                    format!("expression {expr} cannot apply to the {src} arriving from {}: {why}", conn.source),
+                    format!(
+                        "expression {expr} cannot apply to the {src} arriving from {}: {why}",
+                        conn.source
+                    ),
                 )
                 .set_hint(if src.is_structured() {
                     "Fix the path to match the data.".to_owned()
@@ -672,7 +811,11 @@ impl<'a> Definition<'a> {
                 continue;
             }
             let at = self.node_at(node);
-            if !config.conditions.iter().any(|c| c.name == DEFAULT_CONDITION) {
+            if !config
+                .conditions
+                .iter()
+                .any(|c| c.name == DEFAULT_CONDITION)
+            {
                 out.report(
                     Code::MissingDefaultCondition,
                     at.clone(),
@@ -685,7 +828,11 @@ impl<'a> Definition<'a> {
             for cond in &config.conditions {
                 let cat = at.condition(&cond.name);
                 if !seen_names.insert(cond.name.as_str()) {
-                    out.report(Code::DuplicateName, cat.clone(), format!("two conditions are named {:?}", cond.name));
+                    out.report(
+                        Code::DuplicateName,
+                        cat.clone(),
+                        format!("two conditions are named {:?}", cond.name),
+                    );
                 }
                 let leaving: Vec<&Edge> = edges
                     .iter()
@@ -710,7 +857,8 @@ impl<'a> Definition<'a> {
                     }
                     continue;
                 }
-                let Some(expression) = cond.expression.as_deref().filter(|e| !e.trim().is_empty()) else {
+                let Some(expression) = cond.expression.as_deref().filter(|e| !e.trim().is_empty())
+                else {
                     out.report(
                         Code::MalformedConditionExpression,
                         cat.clone(),
@@ -720,13 +868,22 @@ impl<'a> Definition<'a> {
                     continue;
                 };
                 self.check_condition_expression(node, cond, expression, &leaving, &cat, out);
-                if let Some(first) = seen_expr.insert(expression.split_whitespace().collect::<Vec<_>>().join(" "), &cond.name) {
+                if let Some(first) = seen_expr.insert(
+                    expression.split_whitespace().collect::<Vec<_>>().join(" "),
+                    &cond.name,
+                ) {
                     out.report(
                         Code::DuplicateConditionExpression,
                         cat.clone(),
-                        format!("conditions {first:?} and {:?} have the same expression {expression:?}", cond.name),
+                        format!(
+                            "conditions {first:?} and {:?} have the same expression {expression:?}",
+                            cond.name
+                        ),
                     )
-                    .set_hint(format!("Only {first:?} can ever be taken: change or remove {:?}.", cond.name));
+                    .set_hint(format!(
+                        "Only {first:?} can ever be taken: change or remove {:?}.",
+                        cond.name
+                    ));
                 }
             }
         }
@@ -745,7 +902,10 @@ impl<'a> Definition<'a> {
             out.report(
                 Code::ExpressionTooLong,
                 at.clone(),
-                format!("the condition is {} characters; Bedrock takes at most {MAX_EXPRESSION}", expression.chars().count()),
+                format!(
+                    "the condition is {} characters; Bedrock takes at most {MAX_EXPRESSION}",
+                    expression.chars().count()
+                ),
             )
             .set_hint("Compute part of the test upstream and compare its result.");
         }
@@ -769,7 +929,10 @@ impl<'a> Definition<'a> {
                     out.report(
                         Code::MalformedConditionExpression,
                         at.clone(),
-                        format!("condition {:?} at column {}: {}", cond.name, p.column, p.message),
+                        format!(
+                            "condition {:?} at column {}: {}",
+                            cond.name, p.column, p.message
+                        ),
                     )
                     .set_hint(if names.is_empty() {
                         "Add the input to the Condition node.".to_owned()
@@ -813,7 +976,11 @@ impl<'a> Definition<'a> {
 
     /// Reports inputs fed twice or not at all. Returns, per node, the inputs that take the
     /// value a Condition node forwards (gated node, input not fed by data).
-    fn check_fulfilment(&self, edges: &[Edge<'a>], out: &mut Diagnostics) -> HashMap<(usize, usize), (usize, String)> {
+    fn check_fulfilment(
+        &self,
+        edges: &[Edge<'a>],
+        out: &mut Diagnostics,
+    ) -> HashMap<(usize, usize), (usize, String)> {
         let mut forwarded = HashMap::new();
         let mut fed: HashMap<(usize, &str), usize> = HashMap::new();
         for e in edges {
@@ -851,7 +1018,10 @@ impl<'a> Definition<'a> {
                                     out.report(
                                         Code::UnfulfilledNodeInput,
                                         at.clone(),
-                                        format!("input {:?} of {:?} is fed by no connection", input.name, node.name),
+                                        format!(
+                                            "input {:?} of {:?} is fed by no connection",
+                                            input.name, node.name
+                                        ),
                                     )
                                     .set_hint("Connect an output to it.");
                                 }
@@ -861,7 +1031,10 @@ impl<'a> Definition<'a> {
                             out.report(
                                 Code::UnfulfilledNodeInput,
                                 at.clone(),
-                                format!("input {:?} of {:?} is fed by no connection", input.name, node.name),
+                                format!(
+                                    "input {:?} of {:?} is fed by no connection",
+                                    input.name, node.name
+                                ),
                             )
                             .set_hint("Connect an output to it, or remove the input.");
                         }
@@ -915,8 +1088,10 @@ impl<'a> Definition<'a> {
                 ..self.at.clone()
             };
             for conn in &l.definition.connections {
-                let src_out = !inner.contains(conn.source.as_str()) && self.index.contains_key(conn.source.as_str());
-                let dst_out = !inner.contains(conn.target.as_str()) && self.index.contains_key(conn.target.as_str());
+                let src_out = !inner.contains(conn.source.as_str())
+                    && self.index.contains_key(conn.source.as_str());
+                let dst_out = !inner.contains(conn.target.as_str())
+                    && self.index.contains_key(conn.target.as_str());
                 if src_out || dst_out {
                     report(conn, body_at.connection(&conn.name));
                 }
@@ -932,11 +1107,20 @@ impl<'a> Definition<'a> {
         let starts: Vec<usize> = (0..self.def.nodes.len())
             .filter(|i| self.def.nodes[*i].kind() == Some(start_kind))
             .collect();
-        let ends = self.def.nodes.iter().filter(|n| n.kind() == Some(end_kind)).count();
+        let ends = self
+            .def
+            .nodes
+            .iter()
+            .filter(|n| n.kind() == Some(end_kind))
+            .count();
         match (self.loop_node, starts.len()) {
             (None, 0) => {
-                out.report(Code::MissingStartingNodes, self.at.clone(), "the flow has no Input node")
-                    .set_hint("Add an Input node: it receives the document the flow is invoked with.");
+                out.report(
+                    Code::MissingStartingNodes,
+                    self.at.clone(),
+                    "the flow has no Input node",
+                )
+                .set_hint("Add an Input node: it receives the document the flow is invoked with.");
             }
             (None, 1) => {}
             (None, n) => {
@@ -967,8 +1151,12 @@ impl<'a> Definition<'a> {
         }
         match (self.loop_node, ends) {
             (None, 0) => {
-                out.report(Code::MissingEndingNodes, self.at.clone(), "the flow has no Output node")
-                    .set_hint("Add an Output node at the end of each branch.");
+                out.report(
+                    Code::MissingEndingNodes,
+                    self.at.clone(),
+                    "the flow has no Output node",
+                )
+                .set_hint("Add an Output node at the end of each branch.");
             }
             (Some(l), 0) => {
                 out.report(
@@ -1012,7 +1200,9 @@ impl<'a> Definition<'a> {
                         e.name, self.def.nodes[e.from].name, self.def.nodes[e.to].name
                     ),
                 )
-                .set_hint("Flows are acyclic; to repeat work, use a Loop node (DoWhile) or an Iterator.");
+                .set_hint(
+                    "Flows are acyclic; to repeat work, use a Loop node (DoWhile) or an Iterator.",
+                );
             }
         }
         if starts.len() == 1 {
@@ -1032,7 +1222,10 @@ impl<'a> Definition<'a> {
                     out.report(
                         Code::UnreachableNode,
                         self.node_at(node),
-                        format!("no path leads from {:?} to node {:?}", self.def.nodes[starts[0]].name, node.name),
+                        format!(
+                            "no path leads from {:?} to node {:?}",
+                            self.def.nodes[starts[0]].name, node.name
+                        ),
                     )
                     .set_hint("Connect the node's inputs to the flow, or remove it.");
                 }
@@ -1040,7 +1233,12 @@ impl<'a> Definition<'a> {
         }
     }
 
-    fn same_cycle(&self, g: &DiGraph<usize, usize>, ix: &[petgraph::graph::NodeIndex], e: &Edge) -> bool {
+    fn same_cycle(
+        &self,
+        g: &DiGraph<usize, usize>,
+        ix: &[petgraph::graph::NodeIndex],
+        e: &Edge,
+    ) -> bool {
         petgraph::algo::has_path_connecting(g, ix[e.to], ix[e.from], None)
     }
 
@@ -1058,11 +1256,18 @@ impl<'a> Definition<'a> {
                 loop_node: Some(node.name.clone()),
                 ..self.at.clone()
             };
-            let body = Definition::new(&l.definition, body_at.clone(), Some(node), self.index.keys().copied().collect());
+            let body = Definition::new(
+                &l.definition,
+                body_at.clone(),
+                Some(node),
+                self.index.keys().copied().collect(),
+            );
             let before = out.len();
             let plan = body.check(out);
             self.check_loop_ports(node, &l.definition, &body_at, out);
-            let body_errors = out.as_slice()[before..].iter().any(|d| d.severity == Severity::Error);
+            let body_errors = out.as_slice()[before..]
+                .iter()
+                .any(|d| d.severity == Severity::Error);
             if let (Some(plan), false) = (plan, body_errors) {
                 bodies.insert(i, plan);
             }
@@ -1071,9 +1276,21 @@ impl<'a> Definition<'a> {
     }
 
     /// Pairs the Loop's ports with its LoopInput outputs and LoopController inputs.
-    fn check_loop_ports(&self, lp: &FlowNode, body: &FlowDefinition, at: &Location, out: &mut Diagnostics) {
-        let start = body.nodes.iter().find(|n| n.kind() == Some(NodeType::LoopInput));
-        let ctl = body.nodes.iter().find(|n| n.kind() == Some(NodeType::LoopController));
+    fn check_loop_ports(
+        &self,
+        lp: &FlowNode,
+        body: &FlowDefinition,
+        at: &Location,
+        out: &mut Diagnostics,
+    ) {
+        let start = body
+            .nodes
+            .iter()
+            .find(|n| n.kind() == Some(NodeType::LoopInput));
+        let ctl = body
+            .nodes
+            .iter()
+            .find(|n| n.kind() == Some(NodeType::LoopController));
         let loop_at = self.node_at(lp);
         if let Some(start) = start {
             for input in &lp.inputs {
@@ -1090,7 +1307,13 @@ impl<'a> Definition<'a> {
                         out.report(
                             Code::InvalidLoopCategory,
                             at.node(&start.name).output(&o.name),
-                            format!("LoopInput output {:?} is {} but Loop input {:?} is {}", o.name, o.data_type.as_str(), input.name, input.data_type.as_str()),
+                            format!(
+                                "LoopInput output {:?} is {} but Loop input {:?} is {}",
+                                o.name,
+                                o.data_type.as_str(),
+                                input.name,
+                                input.data_type.as_str()
+                            ),
                         )
                         .set_hint("Give both the same type.");
                     }
@@ -1102,7 +1325,10 @@ impl<'a> Definition<'a> {
                     out.report(
                         Code::InvalidLoopCategory,
                         at.node(&start.name).output(&o.name),
-                        format!("LoopInput output {:?} matches no input of Loop {:?}", o.name, lp.name),
+                        format!(
+                            "LoopInput output {:?} matches no input of Loop {:?}",
+                            o.name, lp.name
+                        ),
                     )
                     .set_hint("Add a Loop input of that name, or remove the output.");
                 }
@@ -1134,21 +1360,24 @@ impl<'a> Definition<'a> {
                         .set_hint("Name it after the LoopInput output it replaces on the next iteration.");
                     }
                 }
-                Some(InputCategory::ExitLoop) => {
-                    if lp.output(&input.name).is_none() {
-                        out.report(
-                            Code::InvalidLoopCategory,
-                            iat,
-                            format!("input {:?} exits the loop, but Loop {:?} has no output {:?}", input.name, lp.name, input.name),
-                        )
-                        .set_hint("Add a Loop output of that name and type.");
-                    }
+                Some(InputCategory::ExitLoop) if lp.output(&input.name).is_none() => {
+                    out.report(
+                        Code::InvalidLoopCategory,
+                        iat,
+                        format!(
+                            "input {:?} exits the loop, but Loop {:?} has no output {:?}",
+                            input.name, lp.name, input.name
+                        ),
+                    )
+                    .set_hint("Add a Loop output of that name and type.");
                 }
+                Some(InputCategory::ExitLoop) => {}
             }
         }
         for o in &lp.outputs {
             let exits = ctl.inputs.iter().any(|i| {
-                i.name == o.name && i.category.as_ref().and_then(Lenient::get) == Some(InputCategory::ExitLoop)
+                i.name == o.name
+                    && i.category.as_ref().and_then(Lenient::get) == Some(InputCategory::ExitLoop)
             });
             if !exits {
                 out.report(
@@ -1163,11 +1392,22 @@ impl<'a> Definition<'a> {
             let cat = ctl_at.condition(&c.continue_condition.name);
             match c.continue_condition.expression.as_deref() {
                 None | Some("") => {
-                    out.report(Code::MalformedConditionExpression, cat, "the loop's continue condition has no expression")
-                        .set_hint("Compare a LoopCondition input, e.g. done == false.");
+                    out.report(
+                        Code::MalformedConditionExpression,
+                        cat,
+                        "the loop's continue condition has no expression",
+                    )
+                    .set_hint("Compare a LoopCondition input, e.g. done == false.");
                 }
                 Some(expression) => {
-                    self.check_condition_expression(ctl, &c.continue_condition, expression, &[], &cat, out);
+                    self.check_condition_expression(
+                        ctl,
+                        &c.continue_condition,
+                        expression,
+                        &[],
+                        &cat,
+                        out,
+                    );
                 }
             }
         }
@@ -1175,10 +1415,21 @@ impl<'a> Definition<'a> {
 
     fn suggest_node(&self, name: &str) -> String {
         let lower = name.to_lowercase();
-        match self.def.nodes.iter().find(|n| n.name.to_lowercase() == lower) {
+        match self
+            .def
+            .nodes
+            .iter()
+            .find(|n| n.name.to_lowercase() == lower)
+        {
             Some(n) => format!("Did you mean {:?}? Names are case-sensitive.", n.name),
             None => {
-                let names: Vec<&str> = self.def.nodes.iter().map(|n| n.name.as_str()).take(12).collect();
+                let names: Vec<&str> = self
+                    .def
+                    .nodes
+                    .iter()
+                    .map(|n| n.name.as_str())
+                    .take(12)
+                    .collect();
                 format!("Nodes here: {}.", names.join(", "))
             }
         }

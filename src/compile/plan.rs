@@ -93,7 +93,10 @@ pub enum InputSource {
     Output { node: String, output: String },
     /// The value a Condition node forwards along a Conditional connection: the value
     /// arriving at the Condition node's input `input`.
-    Forwarded { condition_node: String, input: String },
+    Forwarded {
+        condition_node: String,
+        input: String,
+    },
 }
 
 /// A conditional connection into a node.
@@ -184,7 +187,13 @@ impl PlanGraph {
         let pad = "  ".repeat(depth);
         for (i, ix) in self.order.iter().enumerate() {
             let n = &self.graph[*ix];
-            let _ = write!(s, "{pad}{}. {} [{}]", i + 1, n.node.name, n.kind.as_str_static());
+            let _ = write!(
+                s,
+                "{pad}{}. {} [{}]",
+                i + 1,
+                n.node.name,
+                n.kind.as_str_static()
+            );
             if !n.iterators.is_empty() {
                 let _ = write!(s, " per item of {}", n.iterators.join(" › "));
             }
@@ -201,7 +210,11 @@ impl PlanGraph {
                     } => format!("{condition_node}⇢{input}"),
                 };
                 let cat = w.category.map(|c| format!(" ({c})")).unwrap_or_default();
-                let _ = writeln!(s, "{pad}   {}: {} ← {src} {}{cat}", w.name, w.data_type, w.expression);
+                let _ = writeln!(
+                    s,
+                    "{pad}   {}: {} ← {src} {}{cat}",
+                    w.name, w.data_type, w.expression
+                );
             }
             if let Some(body) = &n.body {
                 let _ = writeln!(s, "{pad}   body:");

@@ -240,7 +240,10 @@ pub struct ActionGroup {
 
 impl ActionGroup {
     pub fn returns_control(&self) -> bool {
-        matches!(self.action_group_executor, Some(ActionGroupExecutor::CustomControl(_)))
+        matches!(
+            self.action_group_executor,
+            Some(ActionGroupExecutor::CustomControl(_))
+        )
     }
 }
 

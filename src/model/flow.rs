@@ -199,9 +199,11 @@ impl FlowConnection {
             connection_type: Lenient::Known(ConnectionType::Conditional),
             source: source.to_owned(),
             target: target.to_owned(),
-            configuration: Some(ConnectionConfiguration::Conditional(ConditionalConnection {
-                condition: condition.to_owned(),
-            })),
+            configuration: Some(ConnectionConfiguration::Conditional(
+                ConditionalConnection {
+                    condition: condition.to_owned(),
+                },
+            )),
         }
     }
 

@@ -9,7 +9,8 @@ use crate::model::DataType;
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::Collector,
     config_key: "collector",
-    summary: "Gathers the results of the nodes after an Iterator back into one array, in item order.",
+    summary:
+        "Gathers the results of the nodes after an Iterator back into one array, in item order.",
     category: Category::Logic,
     icon: "⊕",
     colour: "#b7791f",

@@ -79,11 +79,20 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
         out.report(
             Code::TooManyPorts,
             at.field("conditions"),
-            format!("a Condition node takes 1 to 5 conditions; this one has {}", c.conditions.len()),
+            format!(
+                "a Condition node takes 1 to 5 conditions; this one has {}",
+                c.conditions.len()
+            ),
         )
         .set_hint("Split the decision over two Condition nodes.");
     }
     for cond in &c.conditions {
-        check_name(out, at.condition(&cond.name), "condition name", &cond.name, Pattern::NodeName);
+        check_name(
+            out,
+            at.condition(&cond.name),
+            "condition name",
+            &cond.name,
+            Pattern::NodeName,
+        );
     }
 }

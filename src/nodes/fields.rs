@@ -79,7 +79,8 @@ impl Pattern {
 
     /// Whether `s` matches the whole pattern.
     pub fn matches(self, s: &str) -> bool {
-        static CACHE: [OnceLock<Regex>; Pattern::COUNT] = [const { OnceLock::new() }; Pattern::COUNT];
+        static CACHE: [OnceLock<Regex>; Pattern::COUNT] =
+            [const { OnceLock::new() }; Pattern::COUNT];
         let re = CACHE[self.index()].get_or_init(|| {
             Regex::new(&format!("^(?:{})$", self.source())).expect("patterns are tested")
         });
@@ -176,7 +177,9 @@ impl<'a> Field<'a> {
                 at.field(self.name),
                 format!("{} is empty", self.name),
             )
-            .set_hint("Bedrock saves a draft with it empty, but preparing the flow fails: fill it in.");
+            .set_hint(
+                "Bedrock saves a draft with it empty, but preparing the flow fails: fill it in.",
+            );
             return;
         }
         if len < self.min || len > self.max {
@@ -269,7 +272,11 @@ mod tests {
             ],
             &["has space"],
         );
-        check(Pattern::BucketName, &["my-bucket.logs"], &["My_Bucket", "ab"]);
+        check(
+            Pattern::BucketName,
+            &["my-bucket.logs"],
+            &["My_Bucket", "ab"],
+        );
     }
 
     #[test]

@@ -63,8 +63,12 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
         return;
     };
     if c.code.trim().is_empty() {
-        out.report(Code::InvalidFieldValue, at.field("code"), "the code is empty")
-            .set_hint("Write Python 3; the value of the last expression becomes `response`.");
+        out.report(
+            Code::InvalidFieldValue,
+            at.field("code"),
+            "the code is empty",
+        )
+        .set_hint("Write Python 3; the value of the last expression becomes `response`.");
     }
     check_range(out, at, "code (length)", c.code.len(), 0, 5_000_000);
     if let Lenient::Unknown(l) = &c.language {

@@ -66,7 +66,10 @@ fn ports(node: &FlowNode) -> Ports {
         PortSpec::new("retrievalResults", Some(DataType::Array))
     };
     Ports {
-        inputs: PortRule::Fixed(vec![PortSpec::new("retrievalQuery", Some(DataType::String))]),
+        inputs: PortRule::Fixed(vec![PortSpec::new(
+            "retrievalQuery",
+            Some(DataType::String),
+        )]),
         outputs: PortRule::Fixed(vec![output]),
     }
 }
@@ -75,16 +78,18 @@ fn new_node(name: &str) -> FlowNode {
     FlowNode {
         name: name.to_owned(),
         node_type: Lenient::Known(NodeType::KnowledgeBase),
-        configuration: Some(NodeConfiguration::KnowledgeBase(KnowledgeBaseConfiguration {
-            knowledge_base_id: String::new(),
-            model_id: None,
-            guardrail_configuration: None,
-            number_of_results: Some(5),
-            prompt_template: None,
-            inference_configuration: None,
-            reranking_configuration: None,
-            orchestration_configuration: None,
-        })),
+        configuration: Some(NodeConfiguration::KnowledgeBase(
+            KnowledgeBaseConfiguration {
+                knowledge_base_id: String::new(),
+                model_id: None,
+                guardrail_configuration: None,
+                number_of_results: Some(5),
+                prompt_template: None,
+                inference_configuration: None,
+                reranking_configuration: None,
+                orchestration_configuration: None,
+            },
+        )),
         inputs: vec![FlowNodeInput::new("retrievalQuery", DataType::String)],
         outputs: vec![FlowNodeOutput::new("retrievalResults", DataType::Array)],
     }
@@ -99,13 +104,19 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
         .draft_empty()
         .check(out, at, &c.knowledge_base_id);
     if let Some(m) = &c.model_id {
-        Field::new("modelId", 1, 2048).pattern(Pattern::ModelId).check(out, at, m);
+        Field::new("modelId", 1, 2048)
+            .pattern(Pattern::ModelId)
+            .check(out, at, m);
     }
     if let Some(n) = c.number_of_results {
         check_range(out, at, "numberOfResults", n, 1, 100);
     }
     if let Some(t) = &c.prompt_template {
-        Field::new("promptTemplate.textPromptTemplate", 1, 100_000).check(out, at, &t.text_prompt_template);
+        Field::new("promptTemplate.textPromptTemplate", 1, 100_000).check(
+            out,
+            at,
+            &t.text_prompt_template,
+        );
     }
     if let Some(inf) = &c.inference_configuration {
         inf.check(out, at, "inferenceConfiguration");

@@ -45,10 +45,12 @@ fn new_node(name: &str) -> FlowNode {
     FlowNode {
         name: name.to_owned(),
         node_type: Lenient::Known(NodeType::LambdaFunction),
-        configuration: Some(NodeConfiguration::LambdaFunction(LambdaFunctionConfiguration {
-            lambda_arn: String::new(),
-            local_handler: None,
-        })),
+        configuration: Some(NodeConfiguration::LambdaFunction(
+            LambdaFunctionConfiguration {
+                lambda_arn: String::new(),
+                local_handler: None,
+            },
+        )),
         inputs: vec![FlowNodeInput::new("codeHookInput", DataType::String)],
         outputs: vec![FlowNodeOutput::new("functionResponse", DataType::Object)],
     }

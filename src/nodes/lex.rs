@@ -38,7 +38,10 @@ fn ports(_: &FlowNode) -> Ports {
             PortSpec::optional("requestAttributes", Some(DataType::Object)),
             PortSpec::optional("sessionAttributes", Some(DataType::Object)),
         ]),
-        outputs: PortRule::Fixed(vec![PortSpec::new("predictedIntent", Some(DataType::String))]),
+        outputs: PortRule::Fixed(vec![PortSpec::new(
+            "predictedIntent",
+            Some(DataType::String),
+        )]),
     }
 }
 
@@ -63,5 +66,7 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
         .pattern(Pattern::LexBotAliasArn)
         .draft_empty()
         .check(out, at, &c.bot_alias_arn);
-    Field::new("localeId", 0, 10).draft_empty().check(out, at, &c.locale_id);
+    Field::new("localeId", 0, 10)
+        .draft_empty()
+        .check(out, at, &c.locale_id);
 }

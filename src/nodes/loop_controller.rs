@@ -47,15 +47,19 @@ fn new_node(name: &str) -> FlowNode {
     FlowNode {
         name: name.to_owned(),
         node_type: Lenient::Known(NodeType::LoopController),
-        configuration: Some(NodeConfiguration::LoopController(LoopControllerConfiguration {
-            continue_condition: FlowCondition {
-                name: "again".to_owned(),
-                expression: Some("done == false".to_owned()),
+        configuration: Some(NodeConfiguration::LoopController(
+            LoopControllerConfiguration {
+                continue_condition: FlowCondition {
+                    name: "again".to_owned(),
+                    expression: Some("done == false".to_owned()),
+                },
+                max_iterations: Some(DEFAULT_MAX_ITERATIONS),
             },
-            max_iterations: Some(DEFAULT_MAX_ITERATIONS),
-        })),
+        )),
         inputs: vec![FlowNodeInput {
-            category: Some(Lenient::Known(crate::model::flow::InputCategory::LoopCondition)),
+            category: Some(Lenient::Known(
+                crate::model::flow::InputCategory::LoopCondition,
+            )),
             ..FlowNodeInput::new("done", DataType::Boolean)
         }],
         outputs: vec![],

@@ -2,7 +2,9 @@
 
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::diagnostic::{Diagnostics, Location};
-use crate::model::flow::{FlowConnection, FlowDefinition, FlowNode, FlowNodeInput, FlowNodeOutput, InputCategory};
+use crate::model::flow::{
+    FlowConnection, FlowDefinition, FlowNode, FlowNodeInput, FlowNodeOutput, InputCategory,
+};
 use crate::model::lenient::Lenient;
 use crate::model::DataType;
 use serde::{Deserialize, Serialize};

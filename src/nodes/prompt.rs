@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::Prompt,
     config_key: "prompt",
-    summary: "Sends a prompt template, filled from its inputs, to a model and outputs the completion.",
+    summary:
+        "Sends a prompt template, filled from its inputs, to a model and outputs the completion.",
     category: Category::Ai,
     icon: "✎",
     colour: "#2b6cb0",
@@ -50,6 +51,10 @@ pub struct PromptConfiguration {
 }
 
 /// `PromptFlowNodeSourceConfiguration` (union).
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per Prompt node; boxing would only complicate every construction"
+)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum PromptSource {
@@ -199,7 +204,11 @@ impl InlinePrompt {
         match &self.template_configuration {
             TemplateConfiguration::Text(t) => collect_variables(&t.text, &mut out),
             TemplateConfiguration::Chat(c) => {
-                for block in c.system.iter().chain(c.messages.iter().flat_map(|m| &m.content)) {
+                for block in c
+                    .system
+                    .iter()
+                    .chain(c.messages.iter().flat_map(|m| &m.content))
+                {
                     if let ContentBlock::Text(text) = block {
                         collect_variables(text, &mut out);
                     }
@@ -249,7 +258,10 @@ pub fn render(text: &str, value_of: impl Fn(&str) -> Option<String>) -> String {
 fn ports(_: &FlowNode) -> Ports {
     Ports {
         inputs: PortRule::User { max: 20 },
-        outputs: PortRule::Fixed(vec![PortSpec::new("modelCompletion", Some(DataType::String))]),
+        outputs: PortRule::Fixed(vec![PortSpec::new(
+            "modelCompletion",
+            Some(DataType::String),
+        )]),
     }
 }
 
@@ -311,7 +323,9 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
                     at.field(&format!("{base}.templateConfiguration.text.text")),
                     "the prompt text is empty",
                 )
-                .set_hint("Write the prompt; use {{name}} for each value that comes from an input.");
+                .set_hint(
+                    "Write the prompt; use {{name}} for each value that comes from an input.",
+                );
             }
             (TemplateType::Text, &t.input_variables)
         }
@@ -328,7 +342,9 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
                 if let Lenient::Unknown(role) = &m.role {
                     out.report(
                         Code::UnknownEnumValue,
-                        at.field(&format!("{base}.templateConfiguration.chat.messages[{i}].role")),
+                        at.field(&format!(
+                            "{base}.templateConfiguration.chat.messages[{i}].role"
+                        )),
                         format!("message role {role:?} is not user or assistant"),
                     );
                 }
@@ -337,7 +353,9 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
                 if tc.tools.is_empty() {
                     out.report(
                         Code::InvalidFieldValue,
-                        at.field(&format!("{base}.templateConfiguration.chat.toolConfiguration.tools")),
+                        at.field(&format!(
+                            "{base}.templateConfiguration.chat.toolConfiguration.tools"
+                        )),
                         "a tool configuration needs at least one tool",
                     );
                 }
@@ -345,7 +363,9 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
                     if let Tool::ToolSpec(spec) = tool {
                         check_name(
                             out,
-                            at.field(&format!("{base}.templateConfiguration.chat.toolConfiguration.tools")),
+                            at.field(&format!(
+                                "{base}.templateConfiguration.chat.toolConfiguration.tools"
+                            )),
                             "tool name",
                             &spec.name,
                             Pattern::ToolName,
@@ -367,7 +387,9 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
                     key_type
                 ),
             )
-            .set_hint("Make templateType match the templateConfiguration key (TEXT ↔ text, CHAT ↔ chat).");
+            .set_hint(
+                "Make templateType match the templateConfiguration key (TEXT ↔ text, CHAT ↔ chat).",
+            );
         }
         Lenient::Unknown(s) => {
             out.report(
@@ -396,17 +418,22 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
                 at.field(&format!("{base}.templateConfiguration")),
                 format!("the template uses {{{{{var}}}}} but the node has no input named {var:?}"),
             )
-            .set_hint(format!("Add an input named {var:?} to the node, or fix the placeholder."));
+            .set_hint(format!(
+                "Add an input named {var:?} to the node, or fix the placeholder."
+            ));
         }
     }
     for input in &node.inputs {
-        if !used.iter().any(|v| *v == input.name) {
+        if !used.contains(&input.name) {
             out.report(
                 Code::InputNotInTemplate,
                 at.input(&input.name),
                 format!("input {:?} is not used by the prompt template", input.name),
             )
-            .set_hint(format!("Use {{{{{}}}}} in the template, or remove the input.", input.name));
+            .set_hint(format!(
+                "Use {{{{{}}}}} in the template, or remove the input.",
+                input.name
+            ));
         }
     }
 }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The one check CI and people share: formatting, lints, every test, the wasm build of the core.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo test"
+cargo test --workspace
+echo "== core builds for wasm32 without default features"
+cargo build -p strata --lib --no-default-features --target wasm32-unknown-unknown
+echo "== all checks passed"
