@@ -12,4 +12,6 @@ pub mod expr;
 pub mod graph;
 pub mod model;
 pub mod nodes;
+pub mod openapi;
+pub mod providers;
 pub mod templates;

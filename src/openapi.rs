@@ -11,7 +11,9 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 /// The HTTP methods OpenAPI 3.0 allows as keys of a path item, in the order operations are listed.
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// How many `$ref`s may be expanded inside one another. Schemas that refer to themselves
 /// (a tree node with children of its own type) stop here and keep their `$ref`.
@@ -34,8 +36,8 @@ const MAX_TOOL_NAME: usize = 64;
 pub struct ApiDocument {
     /// The `openapi` field as written; numbers (YAML `openapi: 3.0`) are turned into text.
     pub openapi: Option<String>,
-    /// Every operation of every path, paths in sorted order and methods in the order of
-    /// [`METHODS`].
+    /// Every operation of every path: paths in sorted order, each path's methods in the
+    /// order get, put, post, delete, options, head, patch, trace.
     pub operations: Vec<Operation>,
     /// The whole document, unresolved, as read.
     pub raw: Value,
@@ -119,7 +121,11 @@ pub fn parse(payload: &str) -> Result<ApiDocument, OpenApiError> {
     };
     let paths = match top.get("paths") {
         Some(Value::Object(paths)) => paths,
-        Some(other) => return Err(OpenApiError::Paths { found: kind_of(other) }),
+        Some(other) => {
+            return Err(OpenApiError::Paths {
+                found: kind_of(other),
+            })
+        }
         None => return Err(OpenApiError::Paths { found: "missing" }),
     };
     let openapi = top.get("openapi").and_then(scalar_text);
@@ -170,7 +176,10 @@ pub fn parse(payload: &str) -> Result<ApiDocument, OpenApiError> {
     }
     // Path and method order, whatever order the JSON map keeps its keys in.
     operations.sort_by_key(|o| {
-        let rank = METHODS.iter().position(|m| *m == o.method).unwrap_or(METHODS.len());
+        let rank = METHODS
+            .iter()
+            .position(|m| *m == o.method)
+            .unwrap_or(METHODS.len());
         (o.path.clone(), rank)
     });
     Ok(ApiDocument {
@@ -210,7 +219,8 @@ impl Operation {
         if !name.is_empty() {
             return name;
         }
-        let name = tool_name_from(&format!("{}_{}", self.method, self.path));
+        // The path starts with `/`, which becomes the `_` after the method.
+        let name = tool_name_from(&format!("{}{}", self.method, self.path));
         if name.is_empty() {
             "operation".to_owned()
         } else {
@@ -294,24 +304,27 @@ impl Operation {
     }
 }
 
-/// `source` made into `[a-zA-Z0-9_-]{0,64}`: other characters become `_`, runs of `_` one,
-/// and leading or trailing `_` go.
+/// `source` made into `[a-zA-Z0-9_-]{0,64}`. A name that already fits is kept as it is;
+/// otherwise other characters become `_`, runs of them one `_`, and none leads or trails.
 fn tool_name_from(source: &str) -> String {
-    let mut name = String::new();
-    for c in source.chars() {
-        let c = if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' };
-        // Runs of replaced characters (`/{`, `}/`) read better as one underscore.
-        if c == '_' && (name.is_empty() || name.ends_with('_')) {
-            continue;
-        }
-        name.push(c);
+    let fits = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if source.chars().count() <= MAX_TOOL_NAME && source.chars().all(fits) {
+        return source.to_owned();
     }
-    name.trim_end_matches('_')
-        .chars()
-        .take(MAX_TOOL_NAME)
-        .collect::<String>()
-        .trim_end_matches('_')
-        .to_owned()
+    let mut name = String::new();
+    let mut replaced = false;
+    for c in source.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            name.push(c);
+            replaced = false;
+        } else if !replaced && !name.is_empty() {
+            // Runs of other characters (`/{`, `}/`) read better as one underscore.
+            name.push('_');
+            replaced = true;
+        }
+    }
+    let name: String = name.chars().take(MAX_TOOL_NAME).collect();
+    name.trim_end_matches('_').to_owned()
 }
 
 /// A property schema for [`Operation::input_schema`]: the schema (a string when there is
@@ -450,13 +463,13 @@ fn read_parameters<'a>(resolver: &mut Resolver<'a>, list: &'a Value) -> Vec<OpPa
         let Value::Object(p) = resolver.follow(item) else {
             continue;
         };
-        let Some(name) = text(&p, "name") else {
+        let Some(name) = text(p, "name") else {
             continue;
         };
         out.push(OpParameter {
             name,
-            location: text(&p, "in").unwrap_or_default(),
-            description: text(&p, "description"),
+            location: text(p, "in").unwrap_or_default(),
+            description: text(p, "description"),
             required: p.get("required").and_then(Value::as_bool).unwrap_or(false),
             schema: p.get("schema").map_or(Value::Null, |s| resolver.resolve(s)),
         });
@@ -477,9 +490,14 @@ fn read_request_body<'a>(resolver: &mut Resolver<'a>, body: &'a Value) -> Option
         .or_else(|| content.iter().next())?;
     Some(RequestBody {
         media_type: media_type.clone(),
-        description: text(&body, "description"),
-        required: body.get("required").and_then(Value::as_bool).unwrap_or(false),
-        schema: media.get("schema").map_or(Value::Null, |s| resolver.resolve(s)),
+        description: text(body, "description"),
+        required: body
+            .get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        schema: media
+            .get("schema")
+            .map_or(Value::Null, |s| resolver.resolve(s)),
     })
 }
 
@@ -687,13 +705,15 @@ mod tests {
 
     fn check(payload: &str, expect: &str) {
         let got = render(payload);
-        assert_eq!(got.trim_end(), expect.trim(), "\n--- payload:\n{payload}\n--- got:\n{got}");
+        assert_eq!(
+            got.trim_end(),
+            expect.trim(),
+            "\n--- payload:\n{payload}\n--- got:\n{got}"
+        );
     }
 
-    #[test]
-    fn json_operations_with_refs_and_confirmation() {
-        check(
-            r##"{
+    /// Parameters and a body through `$ref`s, and a confirmed POST.
+    const ORDERS: &str = r##"{
               "openapi": "3.0.0",
               "paths": {
                 "/orders/{orderId}": {
@@ -724,7 +744,12 @@ mod tests {
                   "Money": {"type": "number", "description": "An amount in euros."}
                 }
               }
-            }"##,
+            }"##;
+
+    #[test]
+    fn json_operations_with_refs_and_confirmation() {
+        check(
+            ORDERS,
             r#"
 openapi 3.0.0
 getOrder (GET /orders/{orderId}) tool=getOrder "Looks up one order."
@@ -794,9 +819,18 @@ GET /x tool=get_x
             "openapi: 3.0.0\npaths:\n  /a: [\n",
             "error: not valid JSON or YAML: did not find expected node content, while parsing a flow node (line 4, column 1)",
         );
-        check("", "error: the document is not an object: its top level is empty");
-        check("[1, 2]", "error: the document is not an object: its top level is an array");
-        check("just text", "error: the document is not an object: its top level is a string");
+        check(
+            "",
+            "error: the document is not an object: its top level is empty",
+        );
+        check(
+            "[1, 2]",
+            "error: the document is not an object: its top level is an array",
+        );
+        check(
+            "just text",
+            "error: the document is not an object: its top level is a string",
+        );
         check(
             r#"{"openapi": "3.0.0"}"#,
             "error: `paths` is missing or not an object: at the top level, `paths` is missing",
@@ -835,7 +869,11 @@ GET /x tool=get_x
                 "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
                 "self": {"$ref": "#"}, "away": {"$ref": "other.json#/X"}, "gone": {"$ref": "#/nope"}}}}}}"##;
         let doc = parse(cyclic).expect("parses");
-        let schema = &doc.operations[0].request_body.as_ref().expect("body").schema;
+        let schema = &doc.operations[0]
+            .request_body
+            .as_ref()
+            .expect("body")
+            .schema;
         let props = &schema["properties"];
         assert_eq!(props["self"], serde_json::json!({"$ref": "#"}));
         assert_eq!(props["away"], serde_json::json!({"$ref": "other.json#/X"}));
@@ -885,17 +923,27 @@ GET /x tool=get_x
         let cases: &[(&str, &str, Option<&str>, &str)] = &[
             ("get", "/orders/{orderId}", None, "get_orders_orderId"),
             ("post", "/orders", Some("createOrder"), "createOrder"),
-            ("post", "/orders", Some("orders.create v2"), "orders_create_v2"),
+            (
+                "post",
+                "/orders",
+                Some("orders.create v2"),
+                "orders_create_v2",
+            ),
             ("post", "/orders", Some("   "), "post_orders"),
             ("get", "/", None, "get"),
             ("get", "/é/ü", Some("ÿ"), "get"),
             ("get", "/a", Some(&long), &long[..64]),
-            ("get", "/a", Some("_-x-_"), "-x-"),
+            ("get", "/a", Some("_-x-_"), "_-x-_"),
+            ("get", "/a", Some("get__order_v2"), "get__order_v2"),
+            ("get", "/a", Some("a b__c"), "a_b__c"),
         ];
         for (method, path, id, expect) in cases {
             let name = op(method, path, *id).tool_name();
             assert_eq!(name, *expect, "{method} {path} {id:?}");
-            assert!(crate::nodes::fields::Pattern::ToolName.matches(&name) || name.starts_with('-'));
+            let fits = name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            assert!(fits && (1..=64).contains(&name.len()), "{name:?}");
         }
     }
 
@@ -910,7 +958,11 @@ GET /x tool=get_x
             ("patch", true),
             ("delete", true),
         ] {
-            assert_eq!(op(method, "/", None).is_state_changing(), expect, "{method}");
+            assert_eq!(
+                op(method, "/", None).is_state_changing(),
+                expect,
+                "{method}"
+            );
         }
     }
 
@@ -977,6 +1029,21 @@ GET /x tool=get_x
         for (payload, expect) in cases {
             let doc = parse(payload).expect("parses");
             assert_eq!(doc.enum_locations(), *expect, "{payload}");
+        }
+    }
+
+    #[test]
+    fn every_prefix_of_a_document_reads_or_fails_cleanly() {
+        let yaml = "openapi: 3.0.0\npaths:\n  /a/{id}:\n    parameters:\n      - {name: id, in: path, schema: {$ref: '#/components/schemas/Id'}}\n    post:\n      operationId: send\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object, properties: {x: {type: string, enum: [a]}}}\ncomponents:\n  schemas:\n    Id: {type: string}\n";
+        for doc in [ORDERS, yaml] {
+            for (i, _) in doc.char_indices() {
+                if let Ok(parsed) = parse(&doc[..i]) {
+                    let _ = parsed.enum_locations();
+                    for op in &parsed.operations {
+                        let _ = (op.tool_name(), op.input_schema(), op.is_state_changing());
+                    }
+                }
+            }
         }
     }
 }
