@@ -1,0 +1,719 @@
+//! The Bedrock and OpenAI-compatible providers against fake servers on 127.0.0.1.
+//!
+//! Each fake records what it receives and answers a canned reply; the tests then check both
+//! the request the provider sent and the [`ModelResponse`] it made of the reply. Nothing here
+//! reaches the internet or AWS: the Bedrock client gets an explicit region, static test
+//! credentials, an empty environment, no retries and the fake's endpoint.
+#![cfg(feature = "runtime")]
+
+use aws_config::retry::RetryConfig;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
+use axum::response::IntoResponse;
+use axum::Router;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use strata::providers::bedrock::{
+    document_to_json, json_to_document, BedrockProvider, BedrockSettings,
+};
+use strata::providers::openai::{OpenAiProvider, OpenAiSettings};
+use strata::providers::{
+    ChatMessage, ContentPart, Inference, ModelProvider, ModelRequest, ProviderError, Role,
+    StopReason, ToolChoice, ToolSpec, Usage,
+};
+
+// ---------------------------------------------------------------------------------------------
+// A recording fake server
+
+#[derive(Debug, Clone)]
+struct Received {
+    method: String,
+    path: String,
+    headers: HeaderMap,
+    body: Value,
+}
+
+type Log = Arc<Mutex<Vec<Received>>>;
+
+/// Serves `reply` (status, extra headers, JSON body) to every request on a fresh port and
+/// records the requests. Returns `http://127.0.0.1:PORT` and the log.
+async fn fake_server(status: u16, headers: &[(&str, &str)], reply: Value) -> (String, Log) {
+    let log: Log = Arc::new(Mutex::new(Vec::new()));
+    let status = StatusCode::from_u16(status).expect("valid status");
+    let mut reply_headers = HeaderMap::new();
+    reply_headers.insert("content-type", HeaderValue::from_static("application/json"));
+    for (name, value) in headers {
+        reply_headers.insert(
+            HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+            HeaderValue::from_str(value).expect("header value"),
+        );
+    }
+    let reply = reply.to_string();
+    let recorder = log.clone();
+    let app = Router::new().fallback(
+        move |method: axum::http::Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let recorder = recorder.clone();
+            let reply_headers = reply_headers.clone();
+            let reply = reply.clone();
+            async move {
+                let body = serde_json::from_slice(&body)
+                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()));
+                recorder.lock().expect("log lock").push(Received {
+                    method: method.to_string(),
+                    path: uri.path().to_string(),
+                    headers,
+                    body,
+                });
+                (status, reply_headers, reply).into_response()
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let address = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{address}"), log)
+}
+
+fn received(log: &Log) -> Vec<Received> {
+    log.lock().expect("log lock").clone()
+}
+
+/// A URL on which nothing listens.
+async fn closed_port_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    drop(listener);
+    format!("http://{address}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// A request exercising every mapped field
+
+const MODEL_ARN: &str =
+    "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0";
+
+fn weather_tool() -> ToolSpec {
+    ToolSpec {
+        name: "get_weather".into(),
+        description: Some("Weather forecast for a city".into()),
+        input_schema: json!({
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "days": {"type": "integer", "minimum": 1}},
+            "required": ["city"]
+        }),
+    }
+}
+
+fn full_request(model_id: &str) -> ModelRequest {
+    ModelRequest {
+        model_id: model_id.into(),
+        system: vec!["You are terse.".into(), "Answer in French.".into()],
+        messages: vec![
+            ChatMessage::user_text("Weather in Paris and Lyon?"),
+            ChatMessage {
+                role: Role::Assistant,
+                content: vec![
+                    ContentPart::Text {
+                        text: "Checking.".into(),
+                    },
+                    ContentPart::ToolUse {
+                        id: "tu-0".into(),
+                        name: "get_weather".into(),
+                        input: json!({"city": "Paris", "days": 2}),
+                    },
+                    ContentPart::ToolUse {
+                        id: "tu-1".into(),
+                        name: "get_weather".into(),
+                        input: json!({"city": "Lyon"}),
+                    },
+                ],
+            },
+            ChatMessage {
+                role: Role::User,
+                content: vec![
+                    ContentPart::ToolResult {
+                        id: "tu-0".into(),
+                        content: json!({"forecast": ["sun", "rain"], "temp": -1.5}),
+                        is_error: false,
+                    },
+                    ContentPart::ToolResult {
+                        id: "tu-1".into(),
+                        content: json!("city unknown"),
+                        is_error: true,
+                    },
+                ],
+            },
+        ],
+        inference: Inference {
+            temperature: Some(0.5),
+            top_p: Some(0.25),
+            max_tokens: Some(256),
+            stop_sequences: vec!["END".into()],
+        },
+        tools: vec![weather_tool()],
+        tool_choice: Some(ToolChoice::Auto),
+        additional_fields: Some(json!({"top_k": 5})),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bedrock
+
+/// A Bedrock provider aimed at `endpoint` with test credentials, a fixed region, an empty
+/// environment and no retries: it can reach nothing but the fake.
+async fn bedrock_for(endpoint: &str) -> BedrockProvider {
+    let settings = BedrockSettings {
+        region: Some("us-east-1".into()),
+        profile: None,
+        endpoint_url: Some(endpoint.into()),
+    };
+    let config = settings
+        .config_loader()
+        .empty_test_environment()
+        .test_credentials()
+        .retry_config(RetryConfig::disabled())
+        .load()
+        .await;
+    BedrockProvider::from_sdk_config(&config)
+}
+
+fn converse_reply() -> Value {
+    json!({
+        "output": {"message": {"role": "assistant", "content": [
+            {"text": "Je regarde."},
+            {"reasoningContent": {"reasoningText": {"text": "ignored"}}},
+            {"toolUse": {"toolUseId": "tu-9", "name": "get_weather",
+                         "input": {"city": "Nice", "days": 3, "ratio": 0.75, "tags": ["a", null, true]}}}
+        ]}},
+        "stopReason": "tool_use",
+        "usage": {"inputTokens": 42, "outputTokens": 17, "totalTokens": 59},
+        "metrics": {"latencyMs": 321},
+        "someFutureField": {"x": 1}
+    })
+}
+
+#[tokio::test]
+async fn bedrock_maps_request_and_response() {
+    let (url, log) = fake_server(200, &[], converse_reply()).await;
+    let provider = bedrock_for(&url).await;
+    assert_eq!(provider.name(), "bedrock");
+
+    let response = provider
+        .converse(&full_request(MODEL_ARN))
+        .await
+        .expect("converse succeeds");
+
+    let requests = received(&log);
+    assert_eq!(requests.len(), 1, "one call, no retries");
+    let request = &requests[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(
+        request.path,
+        "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"
+    );
+    let authorization = request
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        authorization.starts_with("AWS4-HMAC-SHA256 Credential=ANOTREAL/")
+            && authorization.contains("/us-east-1/bedrock/aws4_request"),
+        "SigV4 with the test credentials: {authorization}"
+    );
+    let body = &request.body;
+    assert_eq!(
+        body["system"],
+        json!([{"text": "You are terse."}, {"text": "Answer in French."}])
+    );
+    assert_eq!(
+        body["messages"],
+        json!([
+            {"role": "user", "content": [{"text": "Weather in Paris and Lyon?"}]},
+            {"role": "assistant", "content": [
+                {"text": "Checking."},
+                {"toolUse": {"toolUseId": "tu-0", "name": "get_weather", "input": {"city": "Paris", "days": 2}}},
+                {"toolUse": {"toolUseId": "tu-1", "name": "get_weather", "input": {"city": "Lyon"}}}
+            ]},
+            {"role": "user", "content": [
+                {"toolResult": {"toolUseId": "tu-0",
+                                "content": [{"json": {"forecast": ["sun", "rain"], "temp": -1.5}}],
+                                "status": "success"}},
+                {"toolResult": {"toolUseId": "tu-1", "content": [{"text": "city unknown"}], "status": "error"}}
+            ]}
+        ])
+    );
+    assert_eq!(
+        body["inferenceConfig"],
+        json!({"maxTokens": 256, "temperature": 0.5, "topP": 0.25, "stopSequences": ["END"]})
+    );
+    assert_eq!(
+        body["toolConfig"],
+        json!({
+            "tools": [{"toolSpec": {
+                "name": "get_weather",
+                "description": "Weather forecast for a city",
+                "inputSchema": {"json": weather_tool().input_schema}
+            }}],
+            "toolChoice": {"auto": {}}
+        })
+    );
+    assert_eq!(body["additionalModelRequestFields"], json!({"top_k": 5}));
+
+    assert_eq!(
+        response.content,
+        vec![
+            ContentPart::Text {
+                text: "Je regarde.".into()
+            },
+            ContentPart::ToolUse {
+                id: "tu-9".into(),
+                name: "get_weather".into(),
+                input: json!({"city": "Nice", "days": 3, "ratio": 0.75, "tags": ["a", null, true]}),
+            },
+        ]
+    );
+    assert_eq!(response.stop_reason, StopReason::ToolUse);
+    assert_eq!(
+        response.usage,
+        Usage {
+            input_tokens: 42,
+            output_tokens: 17
+        }
+    );
+    assert_eq!(response.latency_ms, 321);
+    assert_eq!(response.text(), "Je regarde.");
+}
+
+#[tokio::test]
+async fn bedrock_minimal_request_omits_optional_blocks() {
+    let reply = json!({
+        "output": {"message": {"role": "assistant", "content": [{"text": "ok"}]}},
+        "stopReason": "model_context_window_exceeded",
+        "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2},
+        "metrics": {"latencyMs": 5}
+    });
+    let (url, log) = fake_server(200, &[], reply).await;
+    let provider = bedrock_for(&url).await;
+    let request = ModelRequest {
+        model_id: "amazon.nova-micro-v1:0".into(),
+        messages: vec![ChatMessage::user_text("hi")],
+        tool_choice: Some(ToolChoice::Any), // dropped: no tools
+        ..ModelRequest::default()
+    };
+    let response = provider.converse(&request).await.expect("converse");
+    let requests = received(&log);
+    assert_eq!(requests[0].path, "/model/amazon.nova-micro-v1%3A0/converse");
+    let body = requests[0].body.as_object().expect("JSON object body");
+    for absent in [
+        "system",
+        "inferenceConfig",
+        "toolConfig",
+        "additionalModelRequestFields",
+    ] {
+        assert!(
+            !body.contains_key(absent),
+            "{absent} should be omitted: {body:?}"
+        );
+    }
+    assert_eq!(response.text(), "ok");
+    assert_eq!(
+        response.stop_reason,
+        StopReason::Other("model_context_window_exceeded".into())
+    );
+}
+
+#[tokio::test]
+async fn bedrock_specific_tool_choice() {
+    let (url, log) = fake_server(200, &[], converse_reply()).await;
+    let provider = bedrock_for(&url).await;
+    let mut request = full_request("m");
+    request.tool_choice = Some(ToolChoice::Tool {
+        name: "get_weather".into(),
+    });
+    provider.converse(&request).await.expect("converse");
+    assert_eq!(
+        received(&log)[0].body["toolConfig"]["toolChoice"],
+        json!({"tool": {"name": "get_weather"}})
+    );
+}
+
+#[tokio::test]
+async fn bedrock_throttling_is_a_service_error() {
+    let (url, log) = fake_server(
+        429,
+        &[("x-amzn-errortype", "ThrottlingException")],
+        json!({"message": "Too many requests, please wait before trying again."}),
+    )
+    .await;
+    let provider = bedrock_for(&url).await;
+    let error = provider
+        .converse(&full_request(MODEL_ARN))
+        .await
+        .expect_err("throttled");
+    assert_eq!(
+        error,
+        ProviderError::Service {
+            provider: "bedrock".into(),
+            code: "ThrottlingException".into(),
+            message: "Too many requests, please wait before trying again.".into(),
+        }
+    );
+    assert_eq!(received(&log).len(), 1);
+}
+
+#[tokio::test]
+async fn bedrock_validation_error_code_from_body_type() {
+    let (url, _log) = fake_server(
+        400,
+        &[],
+        json!({"__type": "com.amazon.coral.validate#ValidationException", "message": "bad input"}),
+    )
+    .await;
+    let provider = bedrock_for(&url).await;
+    match provider.converse(&full_request("m")).await {
+        Err(ProviderError::Service { code, message, .. }) => {
+            assert_eq!(code, "ValidationException");
+            assert_eq!(message, "bad input");
+        }
+        other => panic!("expected a service error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn bedrock_odd_replies_do_not_panic() {
+    for reply in [
+        json!({}),
+        json!({"output": {"somethingNew": {}}, "stopReason": "end_turn",
+               "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2},
+               "metrics": {"latencyMs": 1}}),
+        json!({"output": {"message": {"role": "assistant", "content": [{"futureBlock": {"a": 1}}]}},
+               "stopReason": "end_turn"}),
+        json!([1, 2, 3]),
+        json!("not an object"),
+    ] {
+        let (url, _log) = fake_server(200, &[], reply.clone()).await;
+        let provider = bedrock_for(&url).await;
+        // A reply without a readable message is malformed; unknown blocks are skipped.
+        let outcome = provider.converse(&full_request("m")).await;
+        match &outcome {
+            Ok(response) => assert!(
+                response.content.is_empty(),
+                "{reply}: unexpected content {response:?}"
+            ),
+            Err(ProviderError::MalformedReply { .. }) => {}
+            Err(other) => panic!("{reply}: expected a malformed reply, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn bedrock_unreachable_endpoint_is_a_connection_error() {
+    let url = closed_port_url().await;
+    let provider = bedrock_for(&url).await;
+    let error = provider
+        .converse(&full_request("m"))
+        .await
+        .expect_err("nothing listens");
+    assert!(
+        matches!(error, ProviderError::Connection { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn document_conversion_round_trips() {
+    let value =
+        json!({"n": [0, 1, -1, 2.5, u64::MAX, i64::MIN], "s": "é", "b": false, "z": null, "o": {}});
+    assert_eq!(document_to_json(&json_to_document(&value)), value);
+}
+
+#[tokio::test]
+async fn bedrock_settings_round_trip_as_json() {
+    let settings: BedrockSettings =
+        serde_json::from_value(json!({"region": "eu-west-1", "profile": "dev"})).expect("settings");
+    assert_eq!(settings.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(settings.profile.as_deref(), Some("dev"));
+    assert_eq!(settings.endpoint_url, None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenAI-compatible
+
+fn openai_for(url: &str, api_key: Option<&str>) -> OpenAiProvider {
+    OpenAiProvider::new(&OpenAiSettings {
+        base_url: format!("{url}/v1/"),
+        api_key: api_key.map(str::to_string),
+        timeout_secs: Some(30),
+    })
+    .expect("provider")
+}
+
+fn chat_reply(arguments: &str) -> Value {
+    json!({
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "model": "qwen2.5:7b",
+        "choices": [{
+            "index": 0,
+            "message": {
+                "role": "assistant",
+                "content": "Je regarde.",
+                "tool_calls": [{
+                    "id": "call_abc",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": arguments}
+                }]
+            },
+            "finish_reason": "tool_calls"
+        }],
+        "usage": {"prompt_tokens": 31, "completion_tokens": 12, "total_tokens": 43}
+    })
+}
+
+#[tokio::test]
+async fn openai_maps_request_and_response() {
+    let (url, log) = fake_server(200, &[], chat_reply(r#"{"city": "Nice", "days": 3}"#)).await;
+    let provider = openai_for(&url, Some("sk-test"));
+    assert_eq!(provider.name(), "openai");
+    assert_eq!(provider.endpoint(), format!("{url}/v1/chat/completions"));
+
+    let response = provider
+        .converse(&full_request("qwen2.5:7b"))
+        .await
+        .expect("chat succeeds");
+
+    let requests = received(&log);
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path, "/v1/chat/completions");
+    assert_eq!(
+        request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer sk-test")
+    );
+    let body = &request.body;
+    assert_eq!(body["model"], "qwen2.5:7b");
+    assert_eq!(body["stream"], false);
+    assert_eq!(
+        body["messages"],
+        json!([
+            {"role": "system", "content": "You are terse.\n\nAnswer in French."},
+            {"role": "user", "content": "Weather in Paris and Lyon?"},
+            {"role": "assistant", "content": "Checking.", "tool_calls": [
+                {"id": "tu-0", "type": "function",
+                 "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\",\"days\":2}"}},
+                {"id": "tu-1", "type": "function",
+                 "function": {"name": "get_weather", "arguments": "{\"city\":\"Lyon\"}"}}
+            ]},
+            {"role": "tool", "tool_call_id": "tu-0",
+             "content": "{\"forecast\":[\"sun\",\"rain\"],\"temp\":-1.5}"},
+            {"role": "tool", "tool_call_id": "tu-1", "content": "error: city unknown"}
+        ])
+    );
+    assert_eq!(
+        body["tools"],
+        json!([{"type": "function", "function": {
+            "name": "get_weather",
+            "description": "Weather forecast for a city",
+            "parameters": weather_tool().input_schema
+        }}])
+    );
+    assert_eq!(body["tool_choice"], "auto");
+    assert_eq!(body["temperature"], 0.5);
+    assert_eq!(body["top_p"], 0.25);
+    assert_eq!(body["max_tokens"], 256);
+    assert_eq!(body["stop"], json!(["END"]));
+    assert_eq!(body["top_k"], 5, "additional fields merged into the body");
+
+    assert_eq!(
+        response.content,
+        vec![
+            ContentPart::Text {
+                text: "Je regarde.".into()
+            },
+            ContentPart::ToolUse {
+                id: "call_abc".into(),
+                name: "get_weather".into(),
+                input: json!({"city": "Nice", "days": 3}),
+            },
+        ]
+    );
+    assert_eq!(response.stop_reason, StopReason::ToolUse);
+    assert_eq!(
+        response.usage,
+        Usage {
+            input_tokens: 31,
+            output_tokens: 12
+        }
+    );
+}
+
+#[tokio::test]
+async fn openai_tool_result_round_trip() {
+    // The model's tool call goes back as the assistant turn, the result as a tool message.
+    let (url, log) = fake_server(200, &[], chat_reply(r#"{"city": "Nice"}"#)).await;
+    let provider = openai_for(&url, None);
+    let mut request = ModelRequest {
+        model_id: "llama3.1".into(),
+        messages: vec![ChatMessage::user_text("Weather in Nice?")],
+        tools: vec![weather_tool()],
+        tool_choice: Some(ToolChoice::Tool {
+            name: "get_weather".into(),
+        }),
+        ..ModelRequest::default()
+    };
+    let first = provider.converse(&request).await.expect("first call");
+    let call_id = match first.content.last() {
+        Some(ContentPart::ToolUse { id, .. }) => id.clone(),
+        other => panic!("expected a tool use, got {other:?}"),
+    };
+    request.messages.push(ChatMessage {
+        role: Role::Assistant,
+        content: first.content.clone(),
+    });
+    request.messages.push(ChatMessage {
+        role: Role::User,
+        content: vec![
+            ContentPart::ToolResult {
+                id: call_id.clone(),
+                content: json!("22 °C, sunny"),
+                is_error: false,
+            },
+            ContentPart::Text {
+                text: "Thanks.".into(),
+            },
+        ],
+    });
+    provider.converse(&request).await.expect("second call");
+
+    let requests = received(&log);
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests[0].headers.get("authorization").is_none()
+            || std::env::var("OPENAI_API_KEY").is_ok(),
+        "no key configured, none sent"
+    );
+    assert_eq!(
+        requests[0].body["tool_choice"],
+        json!({"type": "function", "function": {"name": "get_weather"}})
+    );
+    assert!(requests[0].body.get("temperature").is_none());
+    assert_eq!(
+        requests[1].body["messages"],
+        json!([
+            {"role": "user", "content": "Weather in Nice?"},
+            {"role": "assistant", "content": "Je regarde.", "tool_calls": [
+                {"id": "call_abc", "type": "function",
+                 "function": {"name": "get_weather", "arguments": "{\"city\":\"Nice\"}"}}
+            ]},
+            {"role": "tool", "tool_call_id": "call_abc", "content": "22 °C, sunny"},
+            {"role": "user", "content": "Thanks."}
+        ])
+    );
+}
+
+#[tokio::test]
+async fn openai_malformed_arguments_name_the_tool() {
+    let (url, _log) = fake_server(200, &[], chat_reply(r#"{"city": "Nice""#)).await;
+    let provider = openai_for(&url, None);
+    match provider.converse(&full_request("m")).await {
+        Err(ProviderError::MalformedReply { provider, message }) => {
+            assert_eq!(provider, "openai");
+            assert!(message.contains("get_weather"), "{message}");
+        }
+        other => panic!("expected a malformed reply, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn openai_http_500_is_a_service_error() {
+    let (url, _log) = fake_server(
+        500,
+        &[],
+        json!({"error": {"message": "model crashed", "type": "server_error"}}),
+    )
+    .await;
+    let provider = openai_for(&url, None);
+    let error = provider
+        .converse(&full_request("m"))
+        .await
+        .expect_err("server error");
+    assert_eq!(
+        error,
+        ProviderError::Service {
+            provider: "openai".into(),
+            code: "HTTP 500".into(),
+            message: "model crashed".into(),
+        }
+    );
+}
+
+#[tokio::test]
+async fn openai_plain_text_reply_and_finish_reasons() {
+    let reply = json!({
+        "choices": [{"message": {"role": "assistant", "content": "Bonjour"}, "finish_reason": "length"}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1}
+    });
+    let (url, _log) = fake_server(200, &[], reply).await;
+    let response = openai_for(&url, None)
+        .converse(&ModelRequest {
+            model_id: "m".into(),
+            messages: vec![ChatMessage::user_text("Salut")],
+            ..ModelRequest::default()
+        })
+        .await
+        .expect("chat");
+    assert_eq!(response.text(), "Bonjour");
+    assert_eq!(response.stop_reason, StopReason::MaxTokens);
+}
+
+#[tokio::test]
+async fn openai_non_json_reply_is_malformed() {
+    let (url, _log) = fake_server(200, &[], json!("<html>proxy page</html>")).await;
+    // The fake sends a JSON string; a bare string is JSON but has no choices.
+    let error = openai_for(&url, None)
+        .converse(&full_request("m"))
+        .await
+        .expect_err("no choices");
+    assert!(
+        matches!(error, ProviderError::MalformedReply { .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn openai_unreachable_server_is_a_connection_error() {
+    let url = closed_port_url().await;
+    let error = openai_for(&url, None)
+        .converse(&full_request("m"))
+        .await
+        .expect_err("nothing listens");
+    assert!(
+        matches!(error, ProviderError::Connection { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn openai_settings_are_checked() {
+    for base_url in ["", "   ", "localhost:11434/v1"] {
+        let result = OpenAiProvider::new(&OpenAiSettings {
+            base_url: base_url.into(),
+            ..OpenAiSettings::default()
+        });
+        assert!(
+            matches!(result, Err(ProviderError::Configuration { .. })),
+            "{base_url:?}"
+        );
+    }
+}
