@@ -13,5 +13,6 @@ pub mod graph;
 pub mod model;
 pub mod nodes;
 pub mod openapi;
+pub mod pricing;
 pub mod providers;
 pub mod templates;

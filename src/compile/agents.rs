@@ -1664,6 +1664,7 @@ components:
                         base_url: None,
                         script: None,
                         serves: vec![],
+                        price_per_1k_tokens: None,
                     });
                 },
                 &[],

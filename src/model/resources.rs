@@ -63,4 +63,7 @@ pub struct ModelProfile {
     /// Model ids (as used in nodes and agents) this profile serves.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub serves: Vec<String>,
+    /// USD per 1,000 tokens, overriding Strata's price table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_per_1k_tokens: Option<crate::pricing::Price>,
 }
