@@ -31,6 +31,8 @@ macro_rules! outp {
     }};
 }
 
+mod run;
+
 #[derive(Parser)]
 #[command(
     name = "strata",
@@ -67,6 +69,8 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run a flow on this machine and print its trace as it happens.
+    Run(Box<run::RunArgs>),
     /// List the starter templates.
     Templates,
     /// List every node kind with its ports (generated from the node registry).
@@ -121,6 +125,13 @@ fn run(cli: Cli) -> Result<u8> {
             dir,
             force,
         } => new_project(&name, &template, &dir, force),
+        Command::Run(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(run::run(*args))
+        }
         Command::Templates => {
             for t in TEMPLATES {
                 outln!("{:<16} {}", t.name, t.summary);

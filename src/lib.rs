@@ -15,4 +15,6 @@ pub mod nodes;
 pub mod openapi;
 pub mod pricing;
 pub mod providers;
+#[cfg(feature = "runtime")]
+pub mod run;
 pub mod templates;

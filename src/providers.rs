@@ -186,3 +186,5 @@ pub trait ModelProvider: Send + Sync {
 pub mod bedrock;
 #[cfg(feature = "runtime")]
 pub mod openai;
+pub mod router;
+pub mod scripted;

@@ -1,0 +1,467 @@
+//! `strata run`: compile a flow, pick the model provider, run it on this machine and print
+//! the trace live.
+
+use crate::compile::compile;
+use crate::model::Project;
+use crate::providers::bedrock::{BedrockProvider, BedrockSettings};
+use crate::providers::openai::{OpenAiProvider, OpenAiSettings};
+use crate::providers::router::{Route, Router};
+use crate::providers::scripted::{Recorder, ScriptedProvider};
+use crate::providers::ModelProvider;
+use crate::run::{run_flow, RunContext, RunEvent, RunResult, RunStatus};
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Which model provider answers Prompt nodes.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ProviderKind {
+    /// Amazon Bedrock Converse, with the standard AWS credential chain.
+    Bedrock,
+    /// Any OpenAI-compatible chat-completions server (Ollama, llama.cpp, vLLM).
+    Openai,
+    /// Deterministic replies from a script file (see --replay).
+    Scripted,
+}
+
+/// Arguments of `strata run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// A Strata project or a Bedrock flow JSON file.
+    pub path: PathBuf,
+    /// The flow to run (default: the first).
+    #[arg(long)]
+    pub flow: Option<String>,
+    /// The input document, as JSON (a bare word is taken as a string).
+    #[arg(long, conflicts_with_all = ["input_file", "sample"])]
+    pub input: Option<String>,
+    /// Read the input document from a JSON file.
+    #[arg(long)]
+    pub input_file: Option<PathBuf>,
+    /// Use one of the flow's saved samples by name.
+    #[arg(long)]
+    pub sample: Option<String>,
+    /// The model provider (default: scripted with --replay, else bedrock).
+    #[arg(long, value_enum)]
+    pub provider: Option<ProviderKind>,
+    /// Replay model replies from a script file (implies --provider scripted).
+    #[arg(long)]
+    pub replay: Option<PathBuf>,
+    /// Save this run's model exchanges as a script, to replay offline with --replay.
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+    /// OpenAI-compatible server root, e.g. http://127.0.0.1:11434/v1.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Model id to send to the OpenAI-compatible server instead of the flow's Bedrock ids.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// AWS profile for Bedrock.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// AWS region for Bedrock.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Endpoint override for Bedrock (e.g. a local fake).
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// At most this many nodes work at once.
+    #[arg(long, default_value_t = crate::run::DEFAULT_MAX_CONCURRENCY)]
+    pub concurrency: usize,
+    /// Seconds one node may work before it fails.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+    /// Folder for Storage/Retrieval buckets (default: .strata/storage beside the project).
+    #[arg(long)]
+    pub storage: Option<PathBuf>,
+    /// Write the trace as JSON lines to this file.
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// Print the trace events as JSON lines on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Print only the outputs and the summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Runs the command; the exit code is 0 when the run succeeded, 1 when it failed or was
+/// cancelled, 2 when it could not start.
+pub async fn run(args: RunArgs) -> Result<u8> {
+    let loaded = super::read_document(&args.path)?;
+    let project = loaded.project;
+    let flow = match &args.flow {
+        Some(name) => project
+            .flow(name)
+            .with_context(|| format!("{} has no flow named {name:?}", args.path.display()))?,
+        None => project
+            .flows
+            .first()
+            .with_context(|| format!("{} has no flows", args.path.display()))?,
+    };
+    let compiled = compile(&project);
+    let Some(plan) = compiled.plan(&flow.name) else {
+        eprintln!("flow {:?} has errors and cannot run:", flow.name);
+        for d in compiled.errors() {
+            eprintln!("  error[{}] {} (at {})", d.code, d.message, d.location);
+        }
+        return Ok(2);
+    };
+    let document = input_document(&args, flow)?;
+    let project_dir = args
+        .path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let base = default_provider(&args).await?;
+    let routed: Arc<dyn ModelProvider> = Arc::new(Router::new(
+        base,
+        profile_routes(&project, &project_dir).await?,
+    ));
+    let recorder = args
+        .record
+        .as_ref()
+        .map(|_| Arc::new(Recorder::new(routed.clone())));
+    let provider: Arc<dyn ModelProvider> = match &recorder {
+        Some(r) => r.clone(),
+        None => routed,
+    };
+    let cancel = CancellationToken::new();
+    let mut ctx = RunContext::new(provider, &project_dir)
+        .with_cancel(cancel.clone())
+        .with_max_concurrency(args.concurrency)
+        .with_node_timeout(Duration::from_secs(args.timeout.max(1)));
+    if let Some(s) = &args.storage {
+        ctx = ctx.with_storage_root(s);
+    }
+    let (tx, mut rx) = mpsc::channel::<RunEvent>(256);
+    let ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("cancelling…");
+            ctrl_c.cancel();
+        }
+    });
+    let plan = plan.clone();
+    let for_run = project.clone();
+    let handle = tokio::spawn(async move { run_flow(&plan, &for_run, document, ctx, tx).await });
+    let mut trace_lines = String::new();
+    let mut cost = Cost::default();
+    while let Some(event) = rx.recv().await {
+        cost.add(&project, &event);
+        if args.trace.is_some() {
+            trace_lines.push_str(&event.to_json_line());
+            trace_lines.push('\n');
+        }
+        if args.json {
+            outln!("{}", event.to_json_line());
+        } else {
+            print_event(&event, args.quiet);
+        }
+    }
+    let result: RunResult = handle.await.context("the run's task ended abnormally")?;
+    if let Some(path) = &args.trace {
+        super::write_atomically(path, trace_lines.as_bytes())?;
+    }
+    if let (Some(path), Some(rec)) = (&args.record, &recorder) {
+        rec.save(path)
+            .with_context(|| format!("cannot save the recording to {}", path.display()))?;
+        if !args.json {
+            outln!("recorded model exchanges to {}", path.display());
+        }
+    }
+    if !args.json {
+        print_summary(&result, &cost);
+    }
+    Ok(match result.status {
+        RunStatus::Succeeded => 0,
+        RunStatus::Failed | RunStatus::Cancelled => 1,
+    })
+}
+
+fn input_document(args: &RunArgs, flow: &crate::model::Flow) -> Result<serde_json::Value> {
+    if let Some(text) = &args.input {
+        return Ok(
+            serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.clone()))
+        );
+    }
+    if let Some(path) = &args.input_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        return serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON", path.display()));
+    }
+    let sample = match &args.sample {
+        Some(name) => flow
+            .samples
+            .iter()
+            .find(|s| &s.name == name)
+            .with_context(|| format!("flow {:?} has no sample named {name:?}", flow.name))?,
+        None => match flow.samples.first() {
+            Some(s) => s,
+            None => bail!(
+                "give the flow an input: --input '<json>', --input-file FILE, or save a sample in the project"
+            ),
+        },
+    };
+    Ok(sample.document.clone())
+}
+
+async fn default_provider(args: &RunArgs) -> Result<Arc<dyn ModelProvider>> {
+    let kind = match (args.provider, &args.replay) {
+        (Some(k), _) => k,
+        (None, Some(_)) => ProviderKind::Scripted,
+        (None, None) if args.base_url.is_some() => ProviderKind::Openai,
+        (None, None) => ProviderKind::Bedrock,
+    };
+    Ok(match kind {
+        ProviderKind::Scripted => {
+            let path = args
+                .replay
+                .as_ref()
+                .context("the scripted provider needs a script: --replay FILE")?;
+            Arc::new(ScriptedProvider::from_file(path).map_err(|e| anyhow::anyhow!("{e}"))?)
+        }
+        ProviderKind::Openai => {
+            let base_url = args
+                .base_url
+                .clone()
+                .context("the openai provider needs --base-url, e.g. http://127.0.0.1:11434/v1")?;
+            let provider = OpenAiProvider::new(&OpenAiSettings {
+                base_url,
+                api_key: None,
+                timeout_secs: None,
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match &args.model {
+                Some(model) => rename_all_models(Arc::new(provider), model),
+                None => Arc::new(provider),
+            }
+        }
+        ProviderKind::Bedrock => Arc::new(
+            BedrockProvider::from_settings(&BedrockSettings {
+                region: args.region.clone(),
+                profile: args.profile.clone(),
+                endpoint_url: args.endpoint_url.clone(),
+            })
+            .await,
+        ),
+    })
+}
+
+/// Sends every request to one model id (`--model`), whatever the flow names.
+fn rename_all_models(inner: Arc<dyn ModelProvider>, model: &str) -> Arc<dyn ModelProvider> {
+    Arc::new(Renamed {
+        inner,
+        model: model.to_owned(),
+    })
+}
+
+struct Renamed {
+    inner: Arc<dyn ModelProvider>,
+    model: String,
+}
+
+impl ModelProvider for Renamed {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn converse<'a>(
+        &'a self,
+        request: &'a crate::providers::ModelRequest,
+    ) -> crate::providers::BoxFuture<
+        'a,
+        Result<crate::providers::ModelResponse, crate::providers::ProviderError>,
+    > {
+        Box::pin(async move {
+            let mut r = request.clone();
+            r.model_id = self.model.clone();
+            self.inner.converse(&r).await
+        })
+    }
+}
+
+/// A route per model profile of the project.
+async fn profile_routes(project: &Project, project_dir: &Path) -> Result<Vec<Route>> {
+    let mut routes = Vec::new();
+    for p in &project.model_profiles {
+        if p.serves.is_empty() {
+            continue;
+        }
+        let provider: Arc<dyn ModelProvider> = match p.provider.as_str() {
+            "bedrock" => Arc::new(
+                BedrockProvider::from_settings(&BedrockSettings {
+                    region: p.region.clone(),
+                    profile: None,
+                    endpoint_url: p.base_url.clone(),
+                })
+                .await,
+            ),
+            "openai" => Arc::new(
+                OpenAiProvider::new(&OpenAiSettings {
+                    base_url: p
+                        .base_url
+                        .clone()
+                        .with_context(|| format!("model profile {:?} needs baseUrl", p.name))?,
+                    api_key: None,
+                    timeout_secs: None,
+                })
+                .map_err(|e| anyhow::anyhow!("model profile {:?}: {e}", p.name))?,
+            ),
+            "scripted" => {
+                let script = p
+                    .script
+                    .as_ref()
+                    .with_context(|| format!("model profile {:?} needs script", p.name))?;
+                Arc::new(
+                    ScriptedProvider::from_file(&project_dir.join(script))
+                        .map_err(|e| anyhow::anyhow!("model profile {:?}: {e}", p.name))?,
+                )
+            }
+            other => bail!(
+                "model profile {:?} has provider {other:?}; use bedrock, openai or scripted",
+                p.name
+            ),
+        };
+        routes.push(Route {
+            serves: p.serves.clone(),
+            provider,
+            model_id: p.model_id.clone(),
+        });
+    }
+    Ok(routes)
+}
+
+fn compact(value: &serde_json::Value) -> String {
+    let s = match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let one_line = s.replace('\n', "⏎");
+    if one_line.chars().count() > 100 {
+        format!("{}…", one_line.chars().take(100).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
+fn print_event(event: &RunEvent, quiet: bool) {
+    let t = event.at_ms();
+    match event {
+        RunEvent::RunStarted { flow, run_id, .. } => {
+            if !quiet {
+                outln!("run {run_id}: flow {flow:?}");
+            }
+        }
+        RunEvent::NodeStarted { .. } | RunEvent::NodeInput { .. } => {}
+        RunEvent::NodeOutput { node, fields, .. } => {
+            if !quiet {
+                for f in fields {
+                    outln!(
+                        "{t:>7}ms  {node}.{} = {}",
+                        f.node_output_name,
+                        compact(&f.content.document)
+                    );
+                }
+            }
+        }
+        RunEvent::ConditionResult {
+            node,
+            satisfied_conditions,
+            ..
+        } => {
+            if !quiet {
+                outln!("{t:>7}ms  {node} chose {}", satisfied_conditions.join(", "));
+            }
+        }
+        RunEvent::NodeAction {
+            node,
+            service_name,
+            operation_name,
+            usage,
+            latency_ms,
+            ..
+        } => {
+            if !quiet {
+                let tokens = usage
+                    .map(|u| format!(", {} in / {} out tokens", u.input_tokens, u.output_tokens))
+                    .unwrap_or_default();
+                outln!("{t:>7}ms  {node} called {service_name} {operation_name} ({latency_ms} ms{tokens})");
+            }
+        }
+        RunEvent::NodeSkipped { node, reason, .. } => {
+            if !quiet {
+                outln!("{t:>7}ms  {node} skipped: {reason}");
+            }
+        }
+        RunEvent::NodeFailed { node, error, .. } => outln!("{t:>7}ms  {node} FAILED: {error}"),
+        RunEvent::FlowOutput { node, document, .. } => {
+            outln!("{t:>7}ms  output {node}: {}", compact(document));
+        }
+        RunEvent::Cancelled { .. } => outln!("{t:>7}ms  cancelled"),
+        RunEvent::RunFinished { .. } => {}
+    }
+}
+
+/// The cost of a run's model calls, from the price table.
+#[derive(Debug, Default)]
+struct Cost {
+    usd: f64,
+    /// Model ids with no known price.
+    unpriced: Vec<String>,
+}
+
+impl Cost {
+    fn add(&mut self, project: &Project, event: &RunEvent) {
+        let RunEvent::NodeAction {
+            request,
+            usage: Some(usage),
+            ..
+        } = event
+        else {
+            return;
+        };
+        let Some(model) = request.get("modelId").and_then(|m| m.as_str()) else {
+            return;
+        };
+        match crate::pricing::cost(
+            Some(project),
+            model,
+            usage.input_tokens,
+            usage.output_tokens,
+        ) {
+            Some(c) => self.usd += c,
+            None => {
+                if !self.unpriced.iter().any(|m| m == model) {
+                    self.unpriced.push(model.to_owned());
+                }
+            }
+        }
+    }
+}
+
+fn print_summary(result: &RunResult, cost: &Cost) {
+    let status = match result.status {
+        RunStatus::Succeeded => "succeeded",
+        RunStatus::Failed => "failed",
+        RunStatus::Cancelled => "cancelled",
+    };
+    let unpriced = if cost.unpriced.is_empty() {
+        String::new()
+    } else {
+        format!(" (no price for {})", cost.unpriced.join(", "))
+    };
+    outln!(
+        "{status} in {} ms · {} input + {} output tokens · ${:.6}{unpriced}",
+        result.duration_ms,
+        result.usage.input_tokens,
+        result.usage.output_tokens,
+        cost.usd
+    );
+}

@@ -1,0 +1,416 @@
+//! The scripted provider: deterministic replies from a JSON or YAML file, and the
+//! [`Recorder`] that writes such a file from a real provider's exchanges, so a run recorded
+//! once (`--record`) replays offline (`--replay`).
+//!
+//! A script is a list of replies (or `{"replies": [...]}`). Each reply may be matched by
+//! `modelId` and by `contains`, a substring of the request's last user message. A request
+//! takes the first reply not yet used whose matchers all hold; when none is left, the call
+//! fails with [`ProviderError::ScriptExhausted`].
+
+use super::{
+    BoxFuture, ContentPart, ModelProvider, ModelRequest, ModelResponse, ProviderError, Role,
+    StopReason, Usage,
+};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+const NAME: &str = "scripted";
+
+/// A script: the replies, in order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Script {
+    pub replies: Vec<ScriptedReply>,
+}
+
+/// One reply of a script.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScriptedReply {
+    /// Only for requests to this model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_id: Option<String>,
+    /// Only for requests whose last user message contains this text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains: Option<String>,
+    /// A text block of the reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Tool-use blocks of the reply, after the text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_use: Vec<ScriptedToolUse>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// A tool the scripted model calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScriptedToolUse {
+    /// Defaults to `tooluse_<n>` with the reply's position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub input: serde_json::Value,
+}
+
+/// Why a script could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptError {
+    #[error("cannot read script {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("script {path} is malformed: {message}")]
+    Malformed { path: String, message: String },
+    #[error("cannot write script {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Either a bare list of replies or `{replies: [...]}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ScriptFile {
+    List(Vec<ScriptedReply>),
+    Object(Script),
+}
+
+impl Script {
+    /// Parses JSON or YAML (YAML is a superset, so one parser reads both; JSON errors are
+    /// reported by the JSON parser for better positions).
+    pub fn parse(text: &str, origin: &str) -> Result<Script, ScriptError> {
+        let parsed: Result<ScriptFile, String> = if text.trim_start().starts_with(['{', '[']) {
+            serde_json::from_str(text).map_err(|e| e.to_string())
+        } else {
+            serde_yaml::from_str(text).map_err(|e| e.to_string())
+        };
+        match parsed {
+            Ok(ScriptFile::List(replies)) => Ok(Script { replies }),
+            Ok(ScriptFile::Object(s)) => Ok(s),
+            Err(message) => Err(ScriptError::Malformed {
+                path: origin.to_owned(),
+                message,
+            }),
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Script, ScriptError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScriptError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Script::parse(&text, &path.display().to_string())
+    }
+
+    /// Writes the script: YAML for `.yaml`/`.yml`, JSON otherwise.
+    pub fn save(&self, path: &Path) -> Result<(), ScriptError> {
+        let yaml = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        );
+        let text = if yaml {
+            serde_yaml::to_string(self).map_err(|e| ScriptError::Malformed {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?
+        } else {
+            let mut s = serde_json::to_string_pretty(self).map_err(|e| ScriptError::Malformed {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            s.push('\n');
+            s
+        };
+        std::fs::write(path, text).map_err(|source| ScriptError::Write {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+}
+
+impl ScriptedReply {
+    fn matches(&self, request: &ModelRequest, last_user: &str) -> bool {
+        self.model_id
+            .as_deref()
+            .is_none_or(|m| m == request.model_id)
+            && self
+                .contains
+                .as_deref()
+                .is_none_or(|c| last_user.contains(c))
+    }
+
+    fn response(&self, position: usize) -> ModelResponse {
+        let mut content = Vec::new();
+        if let Some(text) = &self.text {
+            content.push(ContentPart::Text { text: text.clone() });
+        }
+        for (k, t) in self.tool_use.iter().enumerate() {
+            content.push(ContentPart::ToolUse {
+                id: t
+                    .id
+                    .clone()
+                    .unwrap_or_else(|| format!("tooluse_{position}_{k}")),
+                name: t.name.clone(),
+                input: t.input.clone(),
+            });
+        }
+        ModelResponse {
+            stop_reason: if self.tool_use.is_empty() {
+                StopReason::EndTurn
+            } else {
+                StopReason::ToolUse
+            },
+            content,
+            usage: self.usage.unwrap_or_default(),
+            latency_ms: 0,
+        }
+    }
+}
+
+/// The text of the last user message of a request.
+pub fn last_user_text(request: &ModelRequest) -> String {
+    request
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.role == Role::User)
+        .map(|m| {
+            m.content
+                .iter()
+                .filter_map(|c| match c {
+                    ContentPart::Text { text } => Some(text.as_str()),
+                    ContentPart::ToolUse { .. } | ContentPart::ToolResult { .. } => None,
+                })
+                .collect::<Vec<_>>()
+                .join("")
+        })
+        .unwrap_or_default()
+}
+
+/// Replies from a script, each used once, deterministically.
+#[derive(Debug)]
+pub struct ScriptedProvider {
+    /// The script and which replies are used; one lock, held only to pick a reply.
+    state: Mutex<ScriptState>,
+}
+
+#[derive(Debug)]
+struct ScriptState {
+    replies: Vec<ScriptedReply>,
+    used: Vec<bool>,
+    calls: usize,
+}
+
+impl ScriptedProvider {
+    pub fn new(script: Script) -> ScriptedProvider {
+        let used = vec![false; script.replies.len()];
+        ScriptedProvider {
+            state: Mutex::new(ScriptState {
+                replies: script.replies,
+                used,
+                calls: 0,
+            }),
+        }
+    }
+
+    pub fn from_file(path: &Path) -> Result<ScriptedProvider, ScriptError> {
+        Ok(ScriptedProvider::new(Script::load(path)?))
+    }
+
+    /// How many replies are still unused.
+    pub fn remaining(&self) -> usize {
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.used.iter().filter(|u| !**u).count()
+    }
+
+    fn reply(&self, request: &ModelRequest) -> Result<ModelResponse, ProviderError> {
+        let last_user = last_user_text(request);
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.calls += 1;
+        let call = state.calls;
+        let found = state
+            .replies
+            .iter()
+            .enumerate()
+            .position(|(i, r)| !state.used[i] && r.matches(request, &last_user));
+        match found {
+            Some(i) => {
+                state.used[i] = true;
+                Ok(state.replies[i].response(i))
+            }
+            None => Err(ProviderError::ScriptExhausted {
+                provider: NAME.to_owned(),
+                model_id: request.model_id.clone(),
+                call,
+            }),
+        }
+    }
+}
+
+impl ModelProvider for ScriptedProvider {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn converse<'a>(
+        &'a self,
+        request: &'a ModelRequest,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        let reply = self.reply(request);
+        Box::pin(async move { reply })
+    }
+}
+
+/// Wraps a provider and keeps each exchange as a scripted reply, matched by model and the
+/// full last user message, so the saved script replays the same run.
+pub struct Recorder {
+    inner: Arc<dyn ModelProvider>,
+    /// The exchanges so far, in call-completion order.
+    recorded: Mutex<Vec<ScriptedReply>>,
+}
+
+impl Recorder {
+    pub fn new(inner: Arc<dyn ModelProvider>) -> Recorder {
+        Recorder {
+            inner,
+            recorded: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The exchanges recorded so far, as a script.
+    pub fn script(&self) -> Script {
+        let recorded = self.recorded.lock().unwrap_or_else(PoisonError::into_inner);
+        Script {
+            replies: recorded.clone(),
+        }
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), ScriptError> {
+        self.script().save(path)
+    }
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("inner", &self.inner.name())
+            .finish()
+    }
+}
+
+impl ModelProvider for Recorder {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn converse<'a>(
+        &'a self,
+        request: &'a ModelRequest,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        Box::pin(async move {
+            let response = self.inner.converse(request).await?;
+            let mut text = None;
+            let mut tool_use = Vec::new();
+            for part in &response.content {
+                match part {
+                    ContentPart::Text { text: t } => {
+                        text.get_or_insert_with(String::new).push_str(t);
+                    }
+                    ContentPart::ToolUse { id, name, input } => tool_use.push(ScriptedToolUse {
+                        id: Some(id.clone()),
+                        name: name.clone(),
+                        input: input.clone(),
+                    }),
+                    ContentPart::ToolResult { .. } => {}
+                }
+            }
+            let last_user = last_user_text(request);
+            let reply = ScriptedReply {
+                model_id: Some(request.model_id.clone()),
+                contains: (!last_user.is_empty()).then_some(last_user),
+                text,
+                tool_use,
+                usage: Some(response.usage),
+            };
+            self.recorded
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(reply);
+            Ok(response)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::ChatMessage;
+
+    fn request(model: &str, text: &str) -> ModelRequest {
+        ModelRequest {
+            model_id: model.to_owned(),
+            messages: vec![ChatMessage::user_text(text)],
+            ..ModelRequest::default()
+        }
+    }
+
+    fn block_on<T>(f: BoxFuture<'_, T>) -> T {
+        // The scripted futures are ready at once; poll once without a runtime.
+        use std::task::{Context, Poll, Waker};
+        let mut f = f;
+        let mut cx = Context::from_waker(Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            Poll::Ready(v) => v,
+            Poll::Pending => panic!("scripted futures are always ready"),
+        }
+    }
+
+    #[test]
+    fn replies_match_in_order_and_run_out() {
+        let script = Script::parse(
+            "- contains: Review\n  text: REVISE\n- contains: Review\n  text: APPROVED\n- text: anything\n  usage: {inputTokens: 3, outputTokens: 1}\n",
+            "test",
+        )
+        .unwrap();
+        let p = ScriptedProvider::new(script);
+        let r = |t: &str| block_on(p.converse(&request("m", t)));
+        assert_eq!(r("Review this").unwrap().text(), "REVISE");
+        let other = r("Improve").unwrap();
+        assert_eq!(other.text(), "anything");
+        assert_eq!(other.usage.input_tokens, 3);
+        assert_eq!(r("Review again").unwrap().text(), "APPROVED");
+        assert!(matches!(
+            r("Review more"),
+            Err(ProviderError::ScriptExhausted { call: 4, .. })
+        ));
+    }
+
+    #[test]
+    fn recorded_exchanges_replay() {
+        let original: Arc<dyn ModelProvider> = Arc::new(ScriptedProvider::new(Script {
+            replies: vec![ScriptedReply {
+                text: Some("hi".to_owned()),
+                tool_use: vec![ScriptedToolUse {
+                    id: None,
+                    name: "lookup".to_owned(),
+                    input: serde_json::json!({"q": 1}),
+                }],
+                ..ScriptedReply::default()
+            }],
+        }));
+        let rec = Recorder::new(original);
+        let first = block_on(rec.converse(&request("m", "hello"))).unwrap();
+        let replay = ScriptedProvider::new(rec.script());
+        assert_eq!(
+            block_on(replay.converse(&request("m", "hello"))).unwrap(),
+            first
+        );
+        assert!(block_on(replay.converse(&request("m", "hello"))).is_err());
+    }
+}

@@ -1,0 +1,251 @@
+//! Running a flow on this machine: an async executor over a compiled [`FlowPlan`], speaking
+//! [`RunEvent`]s over a channel.
+//!
+//! Entry point: [`run_flow`]. What a run may use — the model provider, the cancellation
+//! token, the concurrency bound, the per-node timeout and the folders for local handlers and
+//! storage — is in [`RunContext`]. What it gives back is a [`RunResult`]; everything that
+//! happened on the way is in the events.
+//!
+//! [`FlowPlan`]: crate::compile::FlowPlan
+
+pub mod event;
+mod executor;
+mod local;
+mod process;
+
+pub use event::{
+    ChainKind, ChainStep, Content, FlowOutputRecord, InputField, InputFieldSource, NextInput,
+    OutputField, RunEvent, RunStatus,
+};
+pub use executor::run_flow;
+
+use crate::model::DataType;
+use crate::nodes::NodeType;
+use crate::providers::{ModelProvider, ProviderError, Usage};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How many nodes do work at once unless told otherwise.
+pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
+/// How long one node may work unless told otherwise.
+pub const DEFAULT_NODE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What a run may use.
+#[derive(Clone)]
+pub struct RunContext {
+    /// Answers Prompt nodes.
+    pub provider: Arc<dyn ModelProvider>,
+    /// Cancelling it aborts the running nodes and ends the run with `Cancelled`.
+    pub cancel: CancellationToken,
+    /// At most this many nodes do work (model calls, handlers, code, storage) at once.
+    pub max_concurrency: usize,
+    /// A node that works longer than this fails.
+    pub node_timeout: Duration,
+    /// The project's folder: local Lambda handlers are resolved against it.
+    pub project_dir: PathBuf,
+    /// Storage and Retrieval nodes use `<storage_root>/<bucket>/<key>`.
+    pub storage_root: PathBuf,
+    /// The run's id; one is made up when `None`.
+    pub run_id: Option<String>,
+}
+
+impl RunContext {
+    /// Defaults: a fresh token, [`DEFAULT_MAX_CONCURRENCY`], [`DEFAULT_NODE_TIMEOUT`], and
+    /// storage under `<project_dir>/.strata/storage`.
+    pub fn new(provider: Arc<dyn ModelProvider>, project_dir: impl Into<PathBuf>) -> RunContext {
+        let project_dir = project_dir.into();
+        RunContext {
+            provider,
+            cancel: CancellationToken::new(),
+            max_concurrency: DEFAULT_MAX_CONCURRENCY,
+            node_timeout: DEFAULT_NODE_TIMEOUT,
+            storage_root: project_dir.join(".strata").join("storage"),
+            project_dir,
+            run_id: None,
+        }
+    }
+
+    pub fn with_cancel(mut self, cancel: CancellationToken) -> RunContext {
+        self.cancel = cancel;
+        self
+    }
+
+    pub fn with_max_concurrency(mut self, n: usize) -> RunContext {
+        self.max_concurrency = n.max(1);
+        self
+    }
+
+    pub fn with_node_timeout(mut self, timeout: Duration) -> RunContext {
+        self.node_timeout = timeout;
+        self
+    }
+
+    pub fn with_storage_root(mut self, root: impl Into<PathBuf>) -> RunContext {
+        self.storage_root = root.into();
+        self
+    }
+
+    pub fn with_run_id(mut self, id: impl Into<String>) -> RunContext {
+        self.run_id = Some(id.into());
+        self
+    }
+}
+
+impl std::fmt::Debug for RunContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunContext")
+            .field("provider", &self.provider.name())
+            .field("max_concurrency", &self.max_concurrency)
+            .field("node_timeout", &self.node_timeout)
+            .field("project_dir", &self.project_dir)
+            .field("storage_root", &self.storage_root)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a run gives back. The events say the rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunResult {
+    pub run_id: String,
+    pub status: RunStatus,
+    /// Documents from Output nodes, in the order they were produced.
+    pub outputs: Vec<FlowOutputRecord>,
+    /// The nodes that failed, with the error.
+    pub failures: Vec<NodeFailure>,
+    /// Tokens used by every model call of the run.
+    pub usage: Usage,
+    pub duration_ms: u64,
+}
+
+impl RunResult {
+    /// The document of the first output from the named Output node.
+    pub fn output(&self, node: &str) -> Option<&serde_json::Value> {
+        self.outputs
+            .iter()
+            .find(|o| o.node == node)
+            .map(|o| &o.document)
+    }
+}
+
+/// A node that failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeFailure {
+    pub node: String,
+    pub error: String,
+}
+
+/// Why a node failed. Every variant names the node.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NodeError {
+    #[error("node {node}: input {input} expects {expected} but the value is {actual}")]
+    InputType {
+        node: String,
+        input: String,
+        expected: DataType,
+        actual: String,
+    },
+    #[error("node {node}: output {output} is declared {expected} but the value is {actual}")]
+    OutputType {
+        node: String,
+        output: String,
+        expected: DataType,
+        actual: String,
+    },
+    #[error("node {node}: the expression {expression} of input {input} does not apply: {message}")]
+    Expression {
+        node: String,
+        input: String,
+        expression: String,
+        message: String,
+    },
+    #[error("node {node}: condition {condition} cannot be evaluated: {message}")]
+    Condition {
+        node: String,
+        condition: String,
+        message: String,
+    },
+    #[error("node {node}: {source}")]
+    Model {
+        node: String,
+        #[source]
+        source: ProviderError,
+    },
+    #[error("node {node}: prompt resources need Bedrock (the prompt {prompt_arn:?} is kept in Prompt management); use an inline prompt to run locally")]
+    PromptResource { node: String, prompt_arn: String },
+    #[error("node {node}: {kind} nodes are not available in this build yet")]
+    NotAvailable { node: String, kind: NodeType },
+    #[error("node {node}: the node has no {kind} configuration")]
+    MissingConfiguration { node: String, kind: NodeType },
+    #[error("node {node}: no local handler is configured; set localHandler (e.g. \"handlers/enrich.py:handler\") to run the Lambda function on this machine")]
+    NoLocalHandler { node: String },
+    #[error("node {node}: local handler {handler:?}: {message}")]
+    Handler {
+        node: String,
+        handler: String,
+        message: String,
+    },
+    #[error("node {node}: the inline code failed: {message}")]
+    InlineCode { node: String, message: String },
+    #[error("node {node}: cannot run {program}: {message}")]
+    Process {
+        node: String,
+        program: String,
+        message: String,
+    },
+    #[error("node {node}: object key {key:?} is rejected: {reason}")]
+    ObjectKey {
+        node: String,
+        key: String,
+        reason: String,
+    },
+    #[error("node {node}: storage {path}: {message}")]
+    Storage {
+        node: String,
+        path: String,
+        message: String,
+    },
+    #[error("node {node}: {message}")]
+    Loop { node: String, message: String },
+    #[error("node {node}: timed out after {seconds} s")]
+    Timeout { node: String, seconds: f64 },
+    #[error("node {node}: panicked: {message}")]
+    Panicked { node: String, message: String },
+    #[error("node {node}: cancelled")]
+    Cancelled { node: String },
+}
+
+impl NodeError {
+    /// The node the error is about.
+    pub fn node(&self) -> &str {
+        match self {
+            NodeError::InputType { node, .. }
+            | NodeError::OutputType { node, .. }
+            | NodeError::Expression { node, .. }
+            | NodeError::Condition { node, .. }
+            | NodeError::Model { node, .. }
+            | NodeError::PromptResource { node, .. }
+            | NodeError::NotAvailable { node, .. }
+            | NodeError::MissingConfiguration { node, .. }
+            | NodeError::NoLocalHandler { node }
+            | NodeError::Handler { node, .. }
+            | NodeError::InlineCode { node, .. }
+            | NodeError::Process { node, .. }
+            | NodeError::ObjectKey { node, .. }
+            | NodeError::Storage { node, .. }
+            | NodeError::Loop { node, .. }
+            | NodeError::Timeout { node, .. }
+            | NodeError::Panicked { node, .. }
+            | NodeError::Cancelled { node } => node,
+        }
+    }
+}
+
+/// The name of a value's type for error messages (`null` has none).
+pub(crate) fn type_name(value: &serde_json::Value) -> String {
+    DataType::of_value(value).map_or_else(|| "null".to_owned(), |t| t.to_string())
+}

@@ -1,0 +1,242 @@
+//! The one closed event enum a run speaks, in Bedrock's trace vocabulary (`FlowTrace`):
+//! the CLI prints it, the desktop shell forwards it, the store records it for replay.
+//!
+//! Every event carries `atMs`, the milliseconds since the run started on the run's tokio
+//! clock, so runs under `tokio::time::pause()` give the same numbers every time.
+
+use crate::providers::Usage;
+use serde::{Deserialize, Serialize};
+
+/// Something that happened during a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "event",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum RunEvent {
+    /// The run began with this document on the flow's Input node.
+    RunStarted {
+        at_ms: u64,
+        run_id: String,
+        flow: String,
+        inputs: serde_json::Value,
+    },
+    /// A node began; `executionChain` says which Iterator item or Loop iteration it runs for.
+    NodeStarted {
+        at_ms: u64,
+        node: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        execution_chain: Vec<ChainStep>,
+    },
+    /// The values a node received (`nodeInputTrace`).
+    NodeInput {
+        at_ms: u64,
+        node: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        execution_chain: Vec<ChainStep>,
+        fields: Vec<InputField>,
+    },
+    /// The values a node produced (`nodeOutputTrace`).
+    NodeOutput {
+        at_ms: u64,
+        node: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        execution_chain: Vec<ChainStep>,
+        fields: Vec<OutputField>,
+    },
+    /// The condition a Condition node chose (`conditionNodeResultTrace`); empty when none held
+    /// and there is no `default`.
+    ConditionResult {
+        at_ms: u64,
+        node: String,
+        satisfied_conditions: Vec<String>,
+    },
+    /// A call a node made to a service: a model, a Lambda handler, inline code (`nodeActionTrace`).
+    NodeAction {
+        at_ms: u64,
+        node: String,
+        service_name: String,
+        operation_name: String,
+        request: serde_json::Value,
+        response: serde_json::Value,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        usage: Option<Usage>,
+        latency_ms: u64,
+    },
+    /// A node that did not run, and why.
+    NodeSkipped {
+        at_ms: u64,
+        node: String,
+        reason: String,
+    },
+    /// A node that failed; `error` names the node and the cause.
+    NodeFailed {
+        at_ms: u64,
+        node: String,
+        error: String,
+    },
+    /// A document from an Output node (`flowOutputEvent`).
+    FlowOutput {
+        at_ms: u64,
+        node: String,
+        document: serde_json::Value,
+    },
+    /// The run was cancelled; running nodes were aborted.
+    Cancelled { at_ms: u64 },
+    /// The last event of every run.
+    RunFinished {
+        at_ms: u64,
+        status: RunStatus,
+        outputs: Vec<FlowOutputRecord>,
+        usage: Usage,
+        duration_ms: u64,
+    },
+}
+
+impl RunEvent {
+    /// Milliseconds since the run started.
+    pub fn at_ms(&self) -> u64 {
+        match self {
+            RunEvent::RunStarted { at_ms, .. }
+            | RunEvent::NodeStarted { at_ms, .. }
+            | RunEvent::NodeInput { at_ms, .. }
+            | RunEvent::NodeOutput { at_ms, .. }
+            | RunEvent::ConditionResult { at_ms, .. }
+            | RunEvent::NodeAction { at_ms, .. }
+            | RunEvent::NodeSkipped { at_ms, .. }
+            | RunEvent::NodeFailed { at_ms, .. }
+            | RunEvent::FlowOutput { at_ms, .. }
+            | RunEvent::Cancelled { at_ms }
+            | RunEvent::RunFinished { at_ms, .. } => *at_ms,
+        }
+    }
+
+    /// The node the event is about, if any.
+    pub fn node(&self) -> Option<&str> {
+        match self {
+            RunEvent::NodeStarted { node, .. }
+            | RunEvent::NodeInput { node, .. }
+            | RunEvent::NodeOutput { node, .. }
+            | RunEvent::ConditionResult { node, .. }
+            | RunEvent::NodeAction { node, .. }
+            | RunEvent::NodeSkipped { node, .. }
+            | RunEvent::NodeFailed { node, .. }
+            | RunEvent::FlowOutput { node, .. } => Some(node),
+            RunEvent::RunStarted { .. }
+            | RunEvent::Cancelled { .. }
+            | RunEvent::RunFinished { .. } => None,
+        }
+    }
+
+    /// The event as one line of JSON (no trailing newline), for `--json` output and logs.
+    pub fn to_json_line(&self) -> String {
+        // Every field is a plain JSON-able value; a failure here would be a bug in this file.
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            format!(
+                "{{\"event\":\"serialisationFailed\",\"error\":{:?}}}",
+                e.to_string()
+            )
+        })
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RunStatus {
+    /// Every node that was reached ran without error.
+    Succeeded,
+    /// At least one node failed.
+    Failed,
+    /// The run was cancelled.
+    Cancelled,
+}
+
+/// One step of an `executionChain`: the Iterator item or Loop iteration a node runs in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainStep {
+    pub node_name: String,
+    pub index: usize,
+    #[serde(rename = "type")]
+    pub kind: ChainKind,
+}
+
+/// What kind of node opened a chain step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChainKind {
+    Iterator,
+    Loop,
+}
+
+/// A JSON document wrapped the way Bedrock's traces wrap content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Content {
+    pub document: serde_json::Value,
+}
+
+/// One field of a `nodeInputTrace`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InputField {
+    pub node_input_name: String,
+    pub content: Content,
+    #[serde(rename = "type")]
+    pub data_type: crate::model::DataType,
+    pub source: InputFieldSource,
+}
+
+/// Where an input's value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InputFieldSource {
+    pub node_name: String,
+    pub output_field_name: String,
+    pub expression: String,
+}
+
+/// One field of a `nodeOutputTrace`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutputField {
+    pub node_output_name: String,
+    pub content: Content,
+    pub next: Vec<NextInput>,
+}
+
+/// A node input an output feeds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NextInput {
+    pub node_name: String,
+    pub input_field_name: String,
+}
+
+/// A document an Output node produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowOutputRecord {
+    pub node: String,
+    pub document: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_tagged_camel_case_lines() {
+        let e = RunEvent::NodeSkipped {
+            at_ms: 3,
+            node: "Billing".to_owned(),
+            reason: "not chosen".to_owned(),
+        };
+        assert_eq!(
+            e.to_json_line(),
+            r#"{"event":"nodeSkipped","atMs":3,"node":"Billing","reason":"not chosen"}"#
+        );
+        let back: RunEvent = serde_json::from_str(&e.to_json_line()).unwrap();
+        assert_eq!(back, e);
+    }
+}

@@ -1,0 +1,855 @@
+//! The executor end to end: the repository's templates, node semantics, concurrency,
+//! cancellation, faults, local code and storage. Fixtures are in `tests/run_fixtures/`.
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use strata::compile::compile;
+use strata::model::Project;
+use strata::providers::scripted::{Recorder, Script, ScriptedProvider};
+use strata::providers::{
+    BoxFuture, ContentPart, ModelProvider, ModelRequest, ModelResponse, ProviderError, StopReason,
+    Usage,
+};
+use strata::run::{run_flow, RunContext, RunEvent, RunResult, RunStatus};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/run_fixtures")
+}
+
+fn template(name: &str) -> Project {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("templates")
+        .join(format!("{name}.strata.json"));
+    let text = std::fs::read_to_string(&path).expect("template exists");
+    strata::model::load(&text, name)
+        .expect("template loads")
+        .project
+}
+
+fn sample(project: &Project, flow: &str, name: &str) -> Value {
+    project
+        .flow(flow)
+        .and_then(|f| f.samples.iter().find(|s| s.name == name))
+        .map(|s| s.document.clone())
+        .expect("sample exists")
+}
+
+fn scripted(yaml: &str) -> Arc<dyn ModelProvider> {
+    Arc::new(ScriptedProvider::new(
+        Script::parse(yaml, "test").expect("script parses"),
+    ))
+}
+
+fn context(provider: Arc<dyn ModelProvider>) -> RunContext {
+    RunContext::new(provider, fixtures()).with_run_id("test-run")
+}
+
+/// Compiles the project, runs the flow and collects every event.
+async fn run(
+    project: &Project,
+    flow: &str,
+    document: Value,
+    ctx: RunContext,
+) -> (RunResult, Vec<RunEvent>) {
+    let compiled = compile(project);
+    let plan = compiled.plan(flow).unwrap_or_else(|| {
+        panic!(
+            "flow {flow} has no plan: {:#?}",
+            compiled.errors().collect::<Vec<_>>()
+        )
+    });
+    let (tx, mut rx) = mpsc::channel(100_000);
+    let result = run_flow(plan, project, document, ctx, tx).await;
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e);
+    }
+    match events.last() {
+        Some(RunEvent::RunFinished { status, .. }) => assert_eq!(*status, result.status),
+        other => panic!("the last event must be RunFinished, got {other:?}"),
+    }
+    (result, events)
+}
+
+fn failed<'a>(events: &'a [RunEvent], node: &str) -> Option<&'a str> {
+    events.iter().find_map(|e| match e {
+        RunEvent::NodeFailed { node: n, error, .. } if n == node => Some(error.as_str()),
+        _ => None,
+    })
+}
+
+fn skipped<'a>(events: &'a [RunEvent], node: &str) -> Option<&'a str> {
+    events.iter().find_map(|e| match e {
+        RunEvent::NodeSkipped {
+            node: n, reason, ..
+        } if n == node => Some(reason.as_str()),
+        _ => None,
+    })
+}
+
+fn started(events: &[RunEvent], node: &str) -> usize {
+    events
+        .iter()
+        .filter(|e| matches!(e, RunEvent::NodeStarted { node: n, .. } if n == node))
+        .count()
+}
+
+/// A one-flow project from a definition.
+fn project(definition: Value) -> Project {
+    project_of(vec![("main", definition)])
+}
+
+fn project_of(flows: Vec<(&str, Value)>) -> Project {
+    let flows: Vec<Value> = flows
+        .into_iter()
+        .map(|(name, definition)| json!({"name": name, "definition": definition}))
+        .collect();
+    serde_json::from_value(json!({"schemaVersion": 1, "name": "t", "flows": flows}))
+        .expect("test project is well-formed")
+}
+
+fn input_node(ty: &str) -> Value {
+    json!({"name": "FlowInput", "type": "Input", "configuration": {"input": {}},
+           "outputs": [{"name": "document", "type": ty}]})
+}
+
+fn output_node(name: &str, ty: &str) -> Value {
+    json!({"name": name, "type": "Output", "configuration": {"output": {}},
+           "inputs": [{"name": "document", "type": ty, "expression": "$.data"}]})
+}
+
+fn prompt_node(name: &str, text: &str, var: &str, expression: &str) -> Value {
+    json!({"name": name, "type": "Prompt",
+           "configuration": {"prompt": {"sourceConfiguration": {"inline": {
+               "templateType": "TEXT",
+               "templateConfiguration": {"text": {"text": text}},
+               "modelId": MODEL}}}},
+           "inputs": [{"name": var, "type": "String", "expression": expression}],
+           "outputs": [{"name": "modelCompletion", "type": "String"}]})
+}
+
+fn data(source: &str, output: &str, target: &str, input: &str) -> Value {
+    json!({"name": format!("{source}{output}To{target}{input}"), "type": "Data",
+           "source": source, "target": target,
+           "configuration": {"data": {"sourceOutput": output, "targetInput": input}}})
+}
+
+fn conditional(source: &str, condition: &str, target: &str) -> Value {
+    json!({"name": format!("{source}{condition}To{target}"), "type": "Conditional",
+           "source": source, "target": target,
+           "configuration": {"conditional": {"condition": condition}}})
+}
+
+// ---------------------------------------------------------------- templates
+
+#[tokio::test]
+async fn support_triage_billing_route_fails_clearly_at_the_agent() {
+    let p = template("support-triage");
+    let doc = sample(&p, "triage", "billing");
+    let (result, events) = run(&p, "triage", doc, context(scripted("- text: BILLING"))).await;
+    let error = failed(&events, "Billing").expect("the Agent node fails");
+    assert!(
+        error.contains("Billing")
+            && error.contains("Agent nodes are not available in this build yet"),
+        "{error}"
+    );
+    assert!(skipped(&events, "DocsAnswer")
+        .expect("the bug branch is skipped")
+        .contains("Route.isBug was not chosen (Route chose isBilling)"));
+    assert!(skipped(&events, "OtherReply").is_some());
+    assert!(skipped(&events, "BillingReply")
+        .expect("downstream of the failure is skipped")
+        .contains("Billing, which failed"));
+    assert!(events.iter().any(|e| matches!(e,
+        RunEvent::ConditionResult { node, satisfied_conditions, .. }
+            if node == "Route" && satisfied_conditions == &["isBilling"])));
+    assert_eq!(result.status, RunStatus::Failed);
+    assert_eq!(result.failures.len(), 1);
+}
+
+#[tokio::test]
+async fn support_triage_default_route_answers_without_the_agent() {
+    let p = template("support-triage");
+    let doc = json!({"message": "Do you ship to Norway?"});
+    let (result, events) = run(&p, "triage", doc, context(scripted("- text: OTHER"))).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(
+        result.output("OtherReply"),
+        Some(&json!("Do you ship to Norway?"))
+    );
+    assert!(skipped(&events, "Billing").is_some());
+    assert!(skipped(&events, "DocsAnswer").is_some());
+    assert_eq!(result.outputs.len(), 1);
+}
+
+#[tokio::test]
+async fn batch_summaries_iterates_in_order_and_collects() {
+    let p = template("batch-summaries");
+    let doc = sample(&p, "summaries", "two");
+    let provider = scripted(
+        "- contains: Strata draws\n  text: S1\n  usage: {inputTokens: 10, outputTokens: 2}\n\
+         - contains: Flows are deterministic\n  text: S2\n  usage: {inputTokens: 12, outputTokens: 2}\n",
+    );
+    let (result, events) = run(&p, "summaries", doc, context(provider)).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(result.output("FlowOutput"), Some(&json!(["S1", "S2"])));
+    assert_eq!(started(&events, "Summarise"), 2);
+    let chains: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::NodeStarted {
+                node,
+                execution_chain,
+                ..
+            } if node == "Summarise" => execution_chain.first().map(|c| c.index),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(chains, [0, 1]);
+    assert_eq!(result.usage.input_tokens, 22);
+    assert_eq!(result.usage.output_tokens, 4);
+}
+
+#[tokio::test]
+async fn refine_loop_runs_two_rounds_then_exits() {
+    let p = template("refine-loop");
+    let doc = sample(&p, "refine", "memo");
+    let provider: Arc<dyn ModelProvider> = Arc::new(
+        ScriptedProvider::from_file(&fixtures().join("refine-loop.script.yaml"))
+            .expect("script loads"),
+    );
+    let (result, events) = run(&p, "refine", doc, context(provider)).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(started(&events, "Improve"), 2);
+    assert_eq!(started(&events, "Review"), 2);
+    assert_eq!(
+        result.output("FlowOutput"),
+        Some(&json!("Meeting moves to Thursday."))
+    );
+    // The second round started from the first round's draft.
+    let second_improve_input = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::NodeInput { node, fields, .. } if node == "Improve" => {
+                Some(fields[0].content.document.clone())
+            }
+            _ => None,
+        })
+        .nth(1);
+    assert_eq!(
+        second_improve_input,
+        Some(json!("Let's move the meeting to Thursday."))
+    );
+}
+
+// ---------------------------------------------------------------- conditions
+
+fn routing_project() -> Project {
+    project(json!({
+        "nodes": [
+            input_node("Number"),
+            {"name": "Route", "type": "Condition",
+             "configuration": {"condition": {"conditions": [
+                 {"name": "big", "expression": "amount > 10"},
+                 {"name": "positive", "expression": "amount > 0"},
+                 {"name": "default"}]}},
+             "inputs": [{"name": "amount", "type": "Number", "expression": "$.data"}]},
+            output_node("Big", "Number"),
+            output_node("Positive", "Number"),
+            output_node("Other", "Number"),
+        ],
+        "connections": [
+            data("FlowInput", "document", "Route", "amount"),
+            conditional("Route", "big", "Big"),
+            conditional("Route", "positive", "Positive"),
+            conditional("Route", "default", "Other"),
+        ]
+    }))
+}
+
+#[tokio::test]
+async fn first_satisfied_condition_wins_else_default() {
+    let p = routing_project();
+    for (x, chosen, output) in [
+        (50, "big", "Big"),
+        (5, "positive", "Positive"),
+        (-1, "default", "Other"),
+    ] {
+        let (result, events) = run(&p, "main", json!(x), context(scripted("[]"))).await;
+        assert_eq!(result.status, RunStatus::Succeeded);
+        assert_eq!(result.outputs.len(), 1, "x = {x}: {:?}", result.outputs);
+        assert_eq!(result.output(output), Some(&json!(x)), "x = {x}");
+        assert!(events.iter().any(|e| matches!(e,
+            RunEvent::ConditionResult { satisfied_conditions, .. } if satisfied_conditions == &[chosen])));
+    }
+}
+
+// ---------------------------------------------------------------- concurrency
+
+/// Records how many calls overlap; yields between starting and answering so that calls
+/// allowed to run together do overlap on the test's single-threaded runtime.
+#[derive(Default)]
+struct Counting {
+    now: AtomicUsize,
+    max: AtomicUsize,
+    calls: AtomicUsize,
+}
+
+fn ok_reply() -> ModelResponse {
+    ModelResponse {
+        content: vec![ContentPart::Text {
+            text: "ok".to_owned(),
+        }],
+        stop_reason: StopReason::EndTurn,
+        usage: Usage::default(),
+        latency_ms: 0,
+    }
+}
+
+impl ModelProvider for Counting {
+    fn name(&self) -> &str {
+        "counting"
+    }
+
+    fn converse<'a>(
+        &'a self,
+        _: &'a ModelRequest,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        Box::pin(async move {
+            let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max.fetch_max(now, Ordering::SeqCst);
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            for _ in 0..20 {
+                tokio::task::yield_now().await;
+            }
+            self.now.fetch_sub(1, Ordering::SeqCst);
+            Ok(ok_reply())
+        })
+    }
+}
+
+/// Answers only when `n` calls are waiting at once: proves calls run together, and a
+/// schedule that ran them one by one would hang (the test's timeout catches that).
+struct Rendezvous(tokio::sync::Barrier);
+
+impl ModelProvider for Rendezvous {
+    fn name(&self) -> &str {
+        "rendezvous"
+    }
+
+    fn converse<'a>(
+        &'a self,
+        _: &'a ModelRequest,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        Box::pin(async move {
+            self.0.wait().await;
+            Ok(ok_reply())
+        })
+    }
+}
+
+fn fan_out(branches: usize) -> Project {
+    let mut nodes = vec![input_node("String")];
+    let mut connections = vec![];
+    for i in 0..branches {
+        let p = format!("Ask{i}");
+        let o = format!("Out{i}");
+        nodes.push(prompt_node(&p, "{{question}}", "question", "$.data"));
+        nodes.push(output_node(&o, "String"));
+        connections.push(data("FlowInput", "document", &p, "question"));
+        connections.push(data(&p, "modelCompletion", &o, "document"));
+    }
+    project(json!({"nodes": nodes, "connections": connections}))
+}
+
+#[tokio::test]
+async fn independent_branches_run_at_once() {
+    let provider = Arc::new(Rendezvous(tokio::sync::Barrier::new(2)));
+    let (result, _) = tokio::time::timeout(
+        Duration::from_secs(20),
+        run(&fan_out(2), "main", json!("hi"), context(provider)),
+    )
+    .await
+    .expect("both prompt calls were in flight together");
+    assert_eq!(result.status, RunStatus::Succeeded);
+    assert_eq!(result.outputs.len(), 2);
+}
+
+#[tokio::test]
+async fn the_concurrency_bound_is_respected() {
+    let counting = Arc::new(Counting::default());
+    let ctx = context(counting.clone()).with_max_concurrency(2);
+    let (result, _) = run(&fan_out(5), "main", json!("hi"), ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded);
+    assert_eq!(result.outputs.len(), 5);
+    assert_eq!(counting.calls.load(Ordering::SeqCst), 5);
+    assert_eq!(counting.max.load(Ordering::SeqCst), 2);
+}
+
+// ---------------------------------------------------------------- faults
+
+/// Never answers.
+struct Silent;
+
+impl ModelProvider for Silent {
+    fn name(&self) -> &str {
+        "silent"
+    }
+
+    fn converse<'a>(
+        &'a self,
+        _: &'a ModelRequest,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn cancellation_aborts_running_nodes() {
+    let p = fan_out(2);
+    let compiled = compile(&p);
+    let plan = compiled.plan("main").expect("plan");
+    let token = CancellationToken::new();
+    let ctx = context(Arc::new(Silent)).with_cancel(token.clone());
+    let (tx, mut rx) = mpsc::channel(1000);
+    let watcher = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while let Some(e) = rx.recv().await {
+            if matches!(&e, RunEvent::NodeStarted { node, .. } if node == "Ask1") {
+                token.cancel();
+            }
+            seen.push(e);
+        }
+        seen
+    });
+    let result = run_flow(plan, &p, json!("hi"), ctx, tx).await;
+    let events = watcher.await.expect("watcher finishes");
+    assert_eq!(result.status, RunStatus::Cancelled);
+    let n = events.len();
+    assert!(
+        matches!(events[n - 2], RunEvent::Cancelled { .. }),
+        "{events:#?}"
+    );
+    assert!(matches!(
+        events[n - 1],
+        RunEvent::RunFinished {
+            status: RunStatus::Cancelled,
+            ..
+        }
+    ));
+    assert!(result.outputs.is_empty());
+}
+
+#[tokio::test]
+async fn a_silent_model_times_out_instead_of_hanging() {
+    let ctx = context(Arc::new(Silent)).with_node_timeout(Duration::from_millis(200));
+    let (result, events) = run(&fan_out(1), "main", json!("hi"), ctx).await;
+    assert_eq!(result.status, RunStatus::Failed);
+    assert_eq!(
+        failed(&events, "Ask0"),
+        Some("node Ask0: timed out after 0.2 s")
+    );
+    assert!(skipped(&events, "Out0").is_some());
+}
+
+/// Panics on every call.
+struct Panicking;
+
+impl ModelProvider for Panicking {
+    fn name(&self) -> &str {
+        "panicking"
+    }
+
+    fn converse<'a>(
+        &'a self,
+        _: &'a ModelRequest,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        Box::pin(async { panic!("provider exploded") })
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_provider_becomes_a_failed_node() {
+    let (result, events) = run(
+        &fan_out(1),
+        "main",
+        json!("hi"),
+        context(Arc::new(Panicking)),
+    )
+    .await;
+    assert_eq!(result.status, RunStatus::Failed);
+    assert_eq!(
+        failed(&events, "Ask0"),
+        Some("node Ask0: panicked: provider exploded")
+    );
+    assert!(skipped(&events, "Out0").is_some());
+}
+
+#[tokio::test]
+async fn an_exhausted_script_fails_the_prompt_node() {
+    let (_, events) = run(&fan_out(1), "main", json!("hi"), context(scripted("[]"))).await;
+    let error = failed(&events, "Ask0").expect("fails");
+    assert!(error.contains("no scripted reply left"), "{error}");
+}
+
+#[tokio::test]
+async fn a_type_mismatch_at_run_time_names_node_input_and_types() {
+    let p = project(json!({
+        "nodes": [
+            input_node("Object"),
+            prompt_node("Ask", "{{count}}", "count", "$.data.count"),
+            output_node("Out", "String"),
+        ],
+        "connections": [
+            data("FlowInput", "document", "Ask", "count"),
+            data("Ask", "modelCompletion", "Out", "document"),
+        ]
+    }));
+    let (result, events) = run(
+        &p,
+        "main",
+        json!({"count": 3}),
+        context(scripted("- text: x")),
+    )
+    .await;
+    assert_eq!(result.status, RunStatus::Failed);
+    assert_eq!(
+        failed(&events, "Ask"),
+        Some("node Ask: input count expects String but the value is Number")
+    );
+}
+
+// ---------------------------------------------------------------- local code
+
+fn code_project(code: &str, inputs: Value, output_type: &str) -> Project {
+    project(json!({
+        "nodes": [
+            input_node("Object"),
+            {"name": "Code", "type": "InlineCode",
+             "configuration": {"inlineCode": {"code": code, "language": "Python_3"}},
+             "inputs": inputs,
+             "outputs": [{"name": "response", "type": output_type}]},
+            output_node("Out", output_type),
+        ],
+        "connections": [
+            data("FlowInput", "document", "Code", "doc"),
+            data("Code", "response", "Out", "document"),
+        ]
+    }))
+}
+
+#[tokio::test]
+async fn inline_code_returns_its_last_expression() {
+    let p = code_project(
+        "print('noise')\nn = len(doc['words'])\n{'count': n, 'first': doc['words'][0]}",
+        json!([{"name": "doc", "type": "Object", "expression": "$.data"}]),
+        "Object",
+    );
+    let (result, events) = run(
+        &p,
+        "main",
+        json!({"words": ["alpha", "beta"]}),
+        context(scripted("[]")),
+    )
+    .await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(
+        result.output("Out"),
+        Some(&json!({"count": 2, "first": "alpha"}))
+    );
+}
+
+#[tokio::test]
+async fn inline_code_errors_and_environment_are_contained() {
+    // The app's credentials must not reach user code. (Only this test sets the variable;
+    // children always get a cleared environment, so other tests are unaffected.)
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "do-not-leak");
+    let p = code_project(
+        "import os\nsorted(k for k in os.environ if k.startswith('AWS') or 'do-not-leak' in os.environ[k])",
+        json!([{"name": "doc", "type": "Object", "expression": "$.data"}]),
+        "Array",
+    );
+    let (result, events) = run(&p, "main", json!({}), context(scripted("[]"))).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(
+        result.output("Out"),
+        Some(&json!([])),
+        "no credentials reach the code"
+    );
+    let p = code_project(
+        "1 / 0",
+        json!([{"name": "doc", "type": "Object", "expression": "$.data"}]),
+        "Number",
+    );
+    let (_, events) = run(&p, "main", json!({}), context(scripted("[]"))).await;
+    let error = failed(&events, "Code").expect("fails");
+    assert!(
+        error.contains("node Code: the inline code failed") && error.contains("ZeroDivisionError"),
+        "{error}"
+    );
+}
+
+fn lambda_project(handler: Option<&str>, output_type: &str) -> Project {
+    let mut config = json!({"lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:enrich"});
+    if let Some(h) = handler {
+        config["localHandler"] = json!(h);
+    }
+    project(json!({
+        "nodes": [
+            input_node("Object"),
+            {"name": "Enrich", "type": "LambdaFunction",
+             "configuration": {"lambdaFunction": config},
+             "inputs": [
+                 {"name": "codeHookInput", "type": "String", "expression": "$.data.text"},
+                 {"name": "ids", "type": "Array", "expression": "$.data.ids"}],
+             "outputs": [{"name": "functionResponse", "type": output_type}]},
+            output_node("Out", output_type),
+        ],
+        "connections": [
+            data("FlowInput", "document", "Enrich", "codeHookInput"),
+            data("FlowInput", "document", "Enrich", "ids"),
+            data("Enrich", "functionResponse", "Out", "document"),
+        ]
+    }))
+}
+
+#[tokio::test]
+async fn a_python_handler_receives_the_flow_lambda_event() {
+    let p = lambda_project(Some("handlers/echo_event.py:handler"), "Object");
+    let doc = json!({"text": "hello", "ids": [1, 2]});
+    let (result, events) = run(&p, "main", doc, context(scripted("[]"))).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    let out = result.output("Out").expect("output");
+    let event = &out["event"];
+    assert_eq!(event["messageVersion"], "1.0");
+    assert_eq!(
+        event["flow"]["flowArn"],
+        "arn:aws:bedrock:local:000000000000:flow/main"
+    );
+    assert_eq!(
+        event["flow"]["flowAliasArn"],
+        "arn:aws:bedrock:local:000000000000:flow/main/alias/TSTALIASID"
+    );
+    assert_eq!(event["node"]["name"], "Enrich");
+    assert_eq!(
+        event["node"]["inputs"],
+        json!([
+            {"name": "codeHookInput", "type": "String", "expression": "$.data.text", "value": "hello"},
+            {"name": "ids", "type": "Array", "expression": "$.data.ids", "value": [1, 2]}
+        ])
+    );
+    assert_eq!(
+        event.as_object().map(|o| o.len()),
+        Some(3),
+        "messageVersion, flow, node only"
+    );
+    assert_eq!(
+        out["functionName"],
+        "arn:aws:lambda:us-east-1:123456789012:function:enrich"
+    );
+    assert!(events.iter().any(|e| matches!(e,
+        RunEvent::NodeAction { node, service_name, .. } if node == "Enrich" && service_name == "lambda")));
+}
+
+#[tokio::test]
+async fn a_node_handler_runs_too() {
+    let p = lambda_project(Some("handlers/upper.js:handler"), "String");
+    let (result, events) = run(
+        &p,
+        "main",
+        json!({"text": "hello", "ids": []}),
+        context(scripted("[]")),
+    )
+    .await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(result.output("Out"), Some(&json!("HELLO")));
+}
+
+#[tokio::test]
+async fn handler_faults_are_clear_node_errors() {
+    let doc = json!({"text": "hello", "ids": []});
+    let (_, events) = run(
+        &lambda_project(None, "Object"),
+        "main",
+        doc.clone(),
+        context(scripted("[]")),
+    )
+    .await;
+    let error = failed(&events, "Enrich").expect("fails");
+    assert!(
+        error.contains("node Enrich: no local handler is configured"),
+        "{error}"
+    );
+
+    let (_, events) = run(
+        &lambda_project(Some("handlers/raises.py:handler"), "Object"),
+        "main",
+        doc.clone(),
+        context(scripted("[]")),
+    )
+    .await;
+    let error = failed(&events, "Enrich").expect("fails");
+    assert!(error.contains("ValueError: customer id missing"), "{error}");
+
+    let (_, events) = run(
+        &lambda_project(Some("handlers/missing.py:handler"), "Object"),
+        "main",
+        doc,
+        context(scripted("[]")),
+    )
+    .await;
+    let error = failed(&events, "Enrich").expect("fails");
+    assert!(error.contains("no file at"), "{error}");
+}
+
+#[tokio::test]
+async fn a_slow_handler_times_out_and_is_killed() {
+    let p = lambda_project(Some("handlers/slow.py:handler"), "String");
+    let ctx = context(scripted("[]")).with_node_timeout(Duration::from_secs(1));
+    let (result, events) = run(&p, "main", json!({"text": "x", "ids": []}), ctx).await;
+    assert_eq!(result.status, RunStatus::Failed);
+    assert_eq!(
+        failed(&events, "Enrich"),
+        Some("node Enrich: timed out after 1 s")
+    );
+}
+
+// ---------------------------------------------------------------- storage
+
+fn storage_project() -> Project {
+    let bucket = json!({"s3": {"bucketName": "notes-bucket"}});
+    project_of(vec![
+        (
+            "store",
+            json!({
+                "nodes": [
+                    input_node("Object"),
+                    {"name": "Save", "type": "Storage",
+                     "configuration": {"storage": {"serviceConfiguration": bucket}},
+                     "inputs": [
+                         {"name": "content", "type": "Object", "expression": "$.data.body"},
+                         {"name": "objectKey", "type": "String", "expression": "$.data.key"}],
+                     "outputs": [{"name": "s3Uri", "type": "String"}]},
+                    output_node("Out", "String"),
+                ],
+                "connections": [
+                    data("FlowInput", "document", "Save", "content"),
+                    data("FlowInput", "document", "Save", "objectKey"),
+                    data("Save", "s3Uri", "Out", "document"),
+                ]
+            }),
+        ),
+        (
+            "load",
+            json!({
+                "nodes": [
+                    input_node("String"),
+                    {"name": "Load", "type": "Retrieval",
+                     "configuration": {"retrieval": {"serviceConfiguration": bucket}},
+                     "inputs": [{"name": "objectKey", "type": "String", "expression": "$.data"}],
+                     "outputs": [{"name": "s3Content", "type": "String"}]},
+                    output_node("Out", "String"),
+                ],
+                "connections": [
+                    data("FlowInput", "document", "Load", "objectKey"),
+                    data("Load", "s3Content", "Out", "document"),
+                ]
+            }),
+        ),
+    ])
+}
+
+#[tokio::test]
+async fn storage_round_trips_through_a_folder_per_bucket() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ctx = || context(scripted("[]")).with_storage_root(dir.path());
+    let p = storage_project();
+    let doc = json!({"key": "notes/a.json", "body": {"n": 1}});
+    let (result, events) = run(&p, "store", doc, ctx()).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(
+        result.output("Out"),
+        Some(&json!("s3://notes-bucket/notes/a.json"))
+    );
+    assert!(dir.path().join("notes-bucket/notes/a.json").is_file());
+    let (result, _) = run(&p, "load", json!("notes/a.json"), ctx()).await;
+    assert_eq!(result.output("Out"), Some(&json!("{\"n\":1}")));
+
+    let doc = json!({"key": "../escape.txt", "body": {}});
+    let (result, events) = run(&p, "store", doc, ctx()).await;
+    assert_eq!(result.status, RunStatus::Failed);
+    let error = failed(&events, "Save").expect("fails");
+    assert!(error.contains("\"../escape.txt\" is rejected"), "{error}");
+    assert!(!dir.path().join("escape.txt").exists());
+}
+
+#[tokio::test]
+async fn events_are_json_lines_with_run_relative_timestamps() {
+    let p = template("blank");
+    let (result, events) = run(&p, "main", json!("Hello"), context(scripted("[]"))).await;
+    assert_eq!(result.output("FlowOutput"), Some(&json!("Hello")));
+    let first = events[0].to_json_line();
+    assert!(
+        first.starts_with(r#"{"event":"runStarted","atMs":"#),
+        "{first}"
+    );
+    for e in &events {
+        let line = e.to_json_line();
+        assert!(!line.contains('\n'));
+        let back: RunEvent = serde_json::from_str(&line).expect("round trips");
+        assert_eq!(&back, e);
+    }
+}
+
+#[tokio::test]
+async fn an_output_inside_an_iterator_fires_once_per_item() {
+    let p = project(json!({
+        "nodes": [
+            input_node("Array"),
+            {"name": "Each", "type": "Iterator", "configuration": {"iterator": {}},
+             "inputs": [{"name": "array", "type": "Array", "expression": "$.data"}],
+             "outputs": [{"name": "arrayItem", "type": "String"},
+                         {"name": "arraySize", "type": "Number"}]},
+            prompt_node("Ask", "Shout {{word}}", "word", "$.data"),
+            output_node("PerItem", "String"),
+        ],
+        "connections": [
+            data("FlowInput", "document", "Each", "array"),
+            data("Each", "arrayItem", "Ask", "word"),
+            data("Ask", "modelCompletion", "PerItem", "document"),
+        ]
+    }));
+    let provider = scripted("- contains: Shout b\n  text: B\n- contains: Shout a\n  text: A\n");
+    let (result, events) = run(&p, "main", json!(["a", "b"]), context(provider)).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    let docs: Vec<&Value> = result.outputs.iter().map(|o| &o.document).collect();
+    assert_eq!(docs, [&json!("A"), &json!("B")]);
+}
+
+#[tokio::test]
+async fn a_recorded_run_replays_from_its_script_file() {
+    let p = template("batch-summaries");
+    let doc = sample(&p, "summaries", "two");
+    let live = scripted("- text: first summary\n- text: second summary\n");
+    let recorder = Arc::new(Recorder::new(live));
+    let (recorded, _) = run(&p, "summaries", doc.clone(), context(recorder.clone())).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("summaries.script.yaml");
+    recorder.save(&file).expect("script saved");
+    let replay: Arc<dyn ModelProvider> =
+        Arc::new(ScriptedProvider::from_file(&file).expect("script loads"));
+    let (replayed, events) = run(&p, "summaries", doc, context(replay)).await;
+    assert_eq!(replayed.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(replayed.outputs, recorded.outputs);
+    assert_eq!(
+        replayed.output("FlowOutput"),
+        Some(&json!(["first summary", "second summary"]))
+    );
+}
