@@ -32,6 +32,7 @@ macro_rules! outp {
 }
 
 mod run;
+mod runs;
 
 #[derive(Parser)]
 #[command(
@@ -71,6 +72,8 @@ enum Command {
     },
     /// Run a flow on this machine and print its trace as it happens.
     Run(Box<run::RunArgs>),
+    /// List and show recorded runs.
+    Runs(runs::RunsArgs),
     /// List the starter templates.
     Templates,
     /// List every node kind with its ports (generated from the node registry).
@@ -131,6 +134,13 @@ fn run(cli: Cli) -> Result<u8> {
                 .build()
                 .context("cannot start the async runtime")?;
             runtime.block_on(run::run(*args))
+        }
+        Command::Runs(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(runs::runs(args))
         }
         Command::Templates => {
             for t in TEMPLATES {

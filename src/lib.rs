@@ -17,4 +17,6 @@ pub mod pricing;
 pub mod providers;
 #[cfg(feature = "runtime")]
 pub mod run;
+#[cfg(feature = "runtime")]
+pub mod store;
 pub mod templates;

@@ -9,6 +9,7 @@ use crate::providers::router::{Route, Router};
 use crate::providers::scripted::{Recorder, ScriptedProvider};
 use crate::providers::ModelProvider;
 use crate::run::{run_flow, RunContext, RunEvent, RunResult, RunStatus};
+use crate::store::{NewRun, RunOutcome, RunSummary, Store};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -87,6 +88,12 @@ pub struct RunArgs {
     /// Print only the outputs and the summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Where runs are recorded (default: $STRATA_DATA_DIR, else the per-user data folder).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Do not record the run in the run store.
+    #[arg(long)]
+    pub no_store: bool,
 }
 
 /// Runs the command; the exit code is 0 when the run succeeded, 1 when it failed or was
@@ -131,6 +138,29 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         Some(r) => r.clone(),
         None => routed,
     };
+    let store = if args.no_store {
+        None
+    } else {
+        let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
+        let store = Store::open(&dir).await?;
+        store.mark_interrupted_runs().await?;
+        Some(store)
+    };
+    let run_id = match &store {
+        Some(store) => Some(
+            store
+                .create_run(NewRun {
+                    project_path: args.path.display().to_string(),
+                    project_name: project.name.clone(),
+                    flow: flow.name.clone(),
+                    inputs: document.clone(),
+                    provider: provider.name().to_owned(),
+                    alias: None,
+                })
+                .await?,
+        ),
+        None => None,
+    };
     let cancel = CancellationToken::new();
     let mut ctx = RunContext::new(provider, &project_dir)
         .with_cancel(cancel.clone())
@@ -138,6 +168,9 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         .with_node_timeout(Duration::from_secs(args.timeout.max(1)));
     if let Some(s) = &args.storage {
         ctx = ctx.with_storage_root(s);
+    }
+    if let Some(id) = &run_id {
+        ctx = ctx.with_run_id(id.as_str());
     }
     let (tx, mut rx) = mpsc::channel::<RunEvent>(256);
     let ctrl_c = cancel.clone();
@@ -152,8 +185,21 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     let handle = tokio::spawn(async move { run_flow(&plan, &for_run, document, ctx, tx).await });
     let mut trace_lines = String::new();
     let mut cost = Cost::default();
+    let mut seq = 0u64;
     while let Some(event) = rx.recv().await {
         cost.add(&project, &event);
+        if let (Some(store), Some(id)) = (&store, &run_id) {
+            let json = serde_json::to_value(&event)?;
+            let kind = json
+                .get("event")
+                .and_then(|k| k.as_str())
+                .unwrap_or("event")
+                .to_owned();
+            store
+                .append_events(id, &[(seq, event.at_ms(), kind.as_str(), &json)])
+                .await?;
+            seq += 1;
+        }
         if args.trace.is_some() {
             trace_lines.push_str(&event.to_json_line());
             trace_lines.push('\n');
@@ -175,8 +221,38 @@ pub async fn run(args: RunArgs) -> Result<u8> {
             outln!("recorded model exchanges to {}", path.display());
         }
     }
+    if let (Some(store), Some(id)) = (&store, &run_id) {
+        store
+            .finish_run(
+                id,
+                RunSummary {
+                    status: match result.status {
+                        RunStatus::Succeeded => RunOutcome::Succeeded,
+                        RunStatus::Failed => RunOutcome::Failed,
+                        RunStatus::Cancelled => RunOutcome::Cancelled,
+                    },
+                    outputs: serde_json::to_value(&result.outputs)?,
+                    error: (!result.failures.is_empty()).then(|| {
+                        result
+                            .failures
+                            .iter()
+                            .map(|f| format!("{}: {}", f.node, f.error))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    }),
+                    duration_ms: result.duration_ms,
+                    input_tokens: result.usage.input_tokens,
+                    output_tokens: result.usage.output_tokens,
+                    cost_usd: cost.unpriced.is_empty().then_some(cost.usd),
+                },
+            )
+            .await?;
+    }
     if !args.json {
         print_summary(&result, &cost);
+        if let Some(id) = &run_id {
+            outln!("recorded as {id}: strata runs show {id}");
+        }
     }
     Ok(match result.status {
         RunStatus::Succeeded => 0,
