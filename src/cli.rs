@@ -5,7 +5,7 @@
 
 use crate::compile::compile;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{load, LoadError, Loaded};
+use crate::import::{import, ImportFormat, Imported};
 use crate::nodes::{PortRule, REGISTRY};
 use crate::templates::TEMPLATES;
 use anyhow::{bail, Context, Result};
@@ -70,6 +70,31 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Export a project: a CloudFormation template (YAML or JSON), a CreateFlow request, or an
+    /// agent's CreateAgent / CreateAgentActionGroup / AssociateAgentKnowledgeBase requests.
+    Export {
+        /// A Strata project (*.strata.json), Bedrock flow JSON or a CloudFormation template.
+        path: PathBuf,
+        #[arg(long, value_enum, default_value = "cloudformation")]
+        format: ExportFormat,
+        /// The flow (flow-json) or agent (agent-json) to export; default: the first.
+        #[arg(long)]
+        name: Option<String>,
+        /// Write to this file instead of stdout.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Import CreateFlow/GetFlow JSON, a GetAgent response, or a CloudFormation template
+    /// (JSON or YAML) with Bedrock Flow and Agent resources, as a Strata project.
+    Import {
+        path: PathBuf,
+        /// The project file to write (default: NAME.strata.json in the current folder).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run a flow on this machine and print its trace as it happens.
     Run(Box<run::RunArgs>),
     /// List and show recorded runs.
@@ -90,6 +115,18 @@ enum Command {
         #[arg(long, value_enum, default_value = "mermaid")]
         format: GraphFormat,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    /// CloudFormation template, YAML.
+    Cloudformation,
+    /// CloudFormation template, JSON.
+    CloudformationJson,
+    /// CreateFlow request JSON.
+    FlowJson,
+    /// {createAgent, actionGroups, knowledgeBases, collaborators} request JSON.
+    AgentJson,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -142,6 +179,13 @@ fn run(cli: Cli) -> Result<u8> {
                 .context("cannot start the async runtime")?;
             runtime.block_on(runs::runs(args))
         }
+        Command::Export {
+            path,
+            format,
+            name,
+            out,
+        } => export(&path, format, name.as_deref(), out.as_deref()),
+        Command::Import { path, out, force } => import_file(&path, out.as_deref(), force),
         Command::Templates => {
             for t in TEMPLATES {
                 outln!("{:<16} {}", t.name, t.summary);
@@ -153,17 +197,17 @@ fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-/// Reads and loads a file; the error says which file and where in it.
-pub fn read_document(path: &Path) -> Result<Loaded> {
+/// Reads a Strata project, Bedrock flow or agent JSON, or a CloudFormation template;
+/// the error says which file and where in it. Import caveats go to stderr.
+pub fn read_document(path: &Path) -> Result<Imported> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let fallback = file_stem(path);
-    load(&text, &fallback)
-        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), describe_load_error(&e)))
-}
-
-fn describe_load_error(e: &LoadError) -> String {
-    e.to_string()
+    let imported =
+        import(&text, &file_stem(path)).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    for w in &imported.warnings {
+        eprintln!("warning: {}: {w}", path.display());
+    }
+    Ok(imported)
 }
 
 /// The name a file suggests: `support.strata.json` → `support`.
@@ -198,8 +242,14 @@ struct ValidateReport {
 #[derive(Serialize)]
 struct FileReport {
     path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    format: Option<crate::model::SourceFormat>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "describe_format"
+    )]
+    format: Option<ImportFormat>,
+    /// What importing the file noticed (CloudFormation intrinsics kept as text, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
     /// Set when the file could not be read or parsed.
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<LoadFailure>,
@@ -228,6 +278,7 @@ fn validate(paths: &[PathBuf], json: bool) -> Result<u8> {
                 report.files.push(FileReport {
                     path: shown,
                     format: None,
+                    warnings: vec![],
                     error: Some(LoadFailure {
                         message: format!("cannot read the file: {e}"),
                         line: None,
@@ -238,13 +289,14 @@ fn validate(paths: &[PathBuf], json: bool) -> Result<u8> {
                 continue;
             }
         };
-        match load(&text, &file_stem(path)) {
+        match import(&text, &file_stem(path)) {
             Err(e) => {
                 unreadable = true;
                 let pos = e.position();
                 report.files.push(FileReport {
                     path: shown,
                     format: None,
+                    warnings: vec![],
                     error: Some(LoadFailure {
                         message: e.to_string(),
                         line: pos.map(|p| p.0),
@@ -259,6 +311,7 @@ fn validate(paths: &[PathBuf], json: bool) -> Result<u8> {
                 report.files.push(FileReport {
                     path: shown,
                     format: Some(loaded.format),
+                    warnings: loaded.warnings.iter().map(ToString::to_string).collect(),
                     error: None,
                     diagnostics: compiled.diagnostics,
                 });
@@ -279,6 +332,16 @@ fn validate(paths: &[PathBuf], json: bool) -> Result<u8> {
     })
 }
 
+fn describe_format<S: serde::Serializer>(
+    f: &Option<ImportFormat>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match f {
+        Some(f) => s.serialize_str(f.describe()),
+        None => s.serialize_none(),
+    }
+}
+
 fn print_report(report: &ValidateReport) {
     for file in &report.files {
         if let Some(err) = &file.error {
@@ -297,6 +360,9 @@ fn print_report(report: &ValidateReport) {
             .count();
         let warnings = file.diagnostics.len() - errors;
         let what = file.format.map(|f| f.describe()).unwrap_or("file");
+        for w in &file.warnings {
+            outln!("{}: note: {w}", file.path);
+        }
         if file.diagnostics.is_empty() {
             outln!("{}: ok ({what}, no problems)", file.path);
             continue;
@@ -462,5 +528,110 @@ fn graph(path: &Path, flow: Option<&str>, format: GraphFormat) -> Result<u8> {
             }
         }
     }
+    Ok(0)
+}
+
+/// Exit 0 when written, 1 when the project has errors or a setting the format cannot hold,
+/// 2 when the file cannot be read or the flow/agent named does not exist.
+fn export(path: &Path, format: ExportFormat, name: Option<&str>, out: Option<&Path>) -> Result<u8> {
+    use crate::export::{export_agent_json, export_cloudformation, export_flow_json, ExportError};
+    let project = read_document(path)?.project;
+    let pretty = |v: &serde_json::Value| {
+        let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
+        s.push('\n');
+        s
+    };
+    let first_flow = project.flows.first().map(|f| f.name.clone());
+    let first_agent = project.agents.first().map(|a| a.agent_name.clone());
+    let result = match format {
+        ExportFormat::Cloudformation => export_cloudformation(&project).map(|t| t.to_yaml()),
+        ExportFormat::CloudformationJson => export_cloudformation(&project).map(|t| t.to_json()),
+        ExportFormat::FlowJson => {
+            let Some(flow) = name.map(str::to_owned).or(first_flow) else {
+                bail!("{} has no flow to export", path.display());
+            };
+            export_flow_json(&project, &flow).map(|v| pretty(&v))
+        }
+        ExportFormat::AgentJson => {
+            let Some(agent) = name.map(str::to_owned).or(first_agent) else {
+                bail!("{} has no agent to export", path.display());
+            };
+            export_agent_json(&project, &agent).map(|r| pretty(&r.to_value()))
+        }
+    };
+    let text = match result {
+        Ok(text) => text,
+        Err(ExportError::Invalid { diagnostics }) => {
+            for d in diagnostics.iter().filter(|d| d.is_error()) {
+                eprintln!("{d}");
+            }
+            eprintln!(
+                "export refused: {} has errors (strata validate shows them all)",
+                path.display()
+            );
+            return Ok(1);
+        }
+        Err(e @ (ExportError::UnknownFlow { .. } | ExportError::UnknownAgent { .. })) => {
+            bail!("{}: {e}", path.display())
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return Ok(1);
+        }
+    };
+    match out {
+        Some(o) => {
+            write_atomically(o, text.as_bytes())?;
+            eprintln!("wrote {}", o.display());
+        }
+        None => outp!("{text}"),
+    }
+    Ok(0)
+}
+
+fn import_file(path: &Path, out: Option<&Path>, force: bool) -> Result<u8> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("imported");
+    let fallback = [
+        ".template.yaml",
+        ".template.json",
+        ".yaml",
+        ".yml",
+        ".json",
+        ".template",
+    ]
+    .iter()
+    .find_map(|suffix| file.strip_suffix(suffix))
+    .unwrap_or(file)
+    .to_owned();
+    let imported = crate::import::import(&text, &fallback)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    for w in &imported.warnings {
+        eprintln!("warning: {w}");
+    }
+    let project = imported.project;
+    let target = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(format!("{}.strata.json", project.name)));
+    if target.exists() && !force {
+        bail!(
+            "{} already exists; pass --force to replace it",
+            target.display()
+        );
+    }
+    write_atomically(&target, project.to_json().as_bytes())?;
+    outln!(
+        "imported {} flow{} and {} agent{} into {}",
+        project.flows.len(),
+        plural(project.flows.len()),
+        project.agents.len(),
+        plural(project.agents.len()),
+        target.display()
+    );
+    outln!("next: strata validate {}", target.display());
     Ok(0)
 }

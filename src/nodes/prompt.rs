@@ -51,7 +51,7 @@ pub struct PromptConfiguration {
 }
 
 /// `PromptFlowNodeSourceConfiguration` (union).
-#[expect(
+#[allow(
     clippy::large_enum_variant,
     reason = "one per Prompt node; boxing would only complicate every construction"
 )]

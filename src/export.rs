@@ -1,0 +1,418 @@
+//! Exports: a project as Bedrock API requests (CreateFlow, CreateAgent and the agent's
+//! action-group, knowledge-base and collaborator requests) and as a CloudFormation template.
+//!
+//! Pure: every function returns values or strings, never touches files. Exports refuse a
+//! project the compiler finds errors in, and never carry Strata-only fields (`projectAgent`,
+//! `localHandler`, `local`, `samples`, `canvas`). The same project always gives the same bytes.
+
+pub mod cloudformation;
+pub mod pascal;
+mod yaml;
+
+pub use cloudformation::{export_cloudformation, Template};
+
+use crate::compile::compile;
+use crate::diagnostic::Diagnostic;
+use crate::model::agent::AgentDescriptor;
+use crate::model::{Agent, Flow, FlowDefinition, Project};
+use crate::nodes::NodeConfiguration;
+use serde_json::{json, Map, Value};
+
+/// Why an export could not be made. Says where, always.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ExportError {
+    /// The compiler found errors; nothing is exported from a project Bedrock would reject.
+    #[error("the project has {} error(s); fix them before exporting (first: {})", .diagnostics.iter().filter(|d| d.is_error()).count(), first_error(.diagnostics))]
+    Invalid { diagnostics: Vec<Diagnostic> },
+    #[error("the project has no flow named {flow:?}")]
+    UnknownFlow { flow: String },
+    #[error("the project has no agent named {agent:?}")]
+    UnknownAgent { agent: String },
+    /// A node setting the CloudFormation schema of AWS::Bedrock::Flow cannot express.
+    #[error("flow {flow:?} › node {node:?}: {what} cannot be expressed in CloudFormation (AWS::Bedrock::Flow); export the CreateFlow JSON instead, or change the node")]
+    FlowNotInCloudFormation {
+        flow: String,
+        node: String,
+        what: String,
+    },
+    /// An agent setting the CloudFormation schema of AWS::Bedrock::Agent cannot express.
+    #[error("agent {agent:?}: {what} cannot be expressed in CloudFormation (AWS::Bedrock::Agent); export the CreateAgent JSON instead, or change the agent")]
+    AgentNotInCloudFormation { agent: String, what: String },
+    /// A value that would not turn into JSON (not expected to happen; reported, not panicked on).
+    #[error("{what} could not be converted to JSON: {message}")]
+    Serialize { what: String, message: String },
+}
+
+fn first_error(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .map(|d| format!("{}: {} at {}", d.code, d.message, d.location))
+        .unwrap_or_else(|| "none".to_owned())
+}
+
+pub type Result<T> = std::result::Result<T, ExportError>;
+
+/// The requests that create one agent, in the order they are sent. `agentId` in the
+/// follow-up requests is the placeholder `${<Agent>AgentId}`: it is the id CreateAgent returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentRequests {
+    /// The CreateAgent body.
+    pub create_agent: Value,
+    /// CreateAgentActionGroup bodies (with `agentId` and `agentVersion: DRAFT`, the URI members).
+    pub action_groups: Vec<Value>,
+    /// AssociateAgentKnowledgeBase bodies.
+    pub knowledge_bases: Vec<Value>,
+    /// AssociateAgentCollaborator bodies.
+    pub collaborators: Vec<Value>,
+}
+
+impl AgentRequests {
+    /// All requests as one document `{createAgent, actionGroups, knowledgeBases, collaborators}`
+    /// (the form `strata export` writes and `strata import` reads back).
+    pub fn to_value(&self) -> Value {
+        json!({
+            "createAgent": self.create_agent,
+            "actionGroups": self.action_groups,
+            "knowledgeBases": self.knowledge_bases,
+            "collaborators": self.collaborators,
+        })
+    }
+}
+
+/// Fails with every diagnostic when the project has errors.
+pub fn ensure_valid(project: &Project) -> Result<()> {
+    let compiled = compile(project);
+    if compiled.has_errors() {
+        return Err(ExportError::Invalid {
+            diagnostics: compiled.diagnostics,
+        });
+    }
+    Ok(())
+}
+
+/// Letters and digits of a name, each run capitalised: `support-triage` → `SupportTriage`.
+/// Used for CloudFormation logical ids and for placeholder names.
+pub fn alphanumeric(name: &str) -> String {
+    let mut out = String::new();
+    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'R');
+    }
+    out
+}
+
+/// The placeholder the CreateFlow export puts where the flow's execution role goes when
+/// the project names none. The user (or the deploy step) replaces it with a role ARN.
+pub const FLOW_ROLE_PLACEHOLDER: &str = "${FlowExecutionRoleArn}";
+
+/// The placeholder for the alias ARN of a project agent, which exists only once deployed.
+pub fn agent_alias_placeholder(agent: &str) -> String {
+    format!("${{{}AliasArn}}", alphanumeric(agent))
+}
+
+/// The placeholder for the id CreateAgent returns, used in the follow-up requests.
+pub fn agent_id_placeholder(agent: &str) -> String {
+    format!("${{{}AgentId}}", alphanumeric(agent))
+}
+
+/// The placeholder for the role of an agent when the project names none.
+pub fn agent_role_placeholder(agent: &str) -> String {
+    format!("${{{}RoleArn}}", alphanumeric(agent))
+}
+
+/// The placeholder for a project knowledge base that has no Bedrock id yet.
+pub fn knowledge_base_placeholder(name: &str) -> String {
+    format!("${{{}KnowledgeBaseId}}", alphanumeric(name))
+}
+
+/// How references the export cannot know literally are written.
+pub(crate) trait References {
+    /// The alias ARN of the project agent `agent`.
+    fn agent_alias(&self, agent: &str) -> String;
+    /// The id of a project knowledge base that has none.
+    fn knowledge_base(&self, name: &str) -> String;
+}
+
+/// Placeholders, for the API JSON exports.
+pub(crate) struct Placeholders;
+
+impl References for Placeholders {
+    fn agent_alias(&self, agent: &str) -> String {
+        agent_alias_placeholder(agent)
+    }
+    fn knowledge_base(&self, name: &str) -> String {
+        knowledge_base_placeholder(name)
+    }
+}
+
+/// A knowledge-base reference resolved: a project knowledge base's name becomes its id.
+pub(crate) fn resolve_knowledge_base(project: &Project, id: &str, refs: &dyn References) -> String {
+    match project.knowledge_bases.iter().find(|k| k.name == id) {
+        Some(kb) => match &kb.knowledge_base_id {
+            Some(real) => real.clone(),
+            None => refs.knowledge_base(&kb.name),
+        },
+        None => id.to_owned(),
+    }
+}
+
+/// The definition as Bedrock takes it: Strata-only fields removed, project agents and
+/// project knowledge bases replaced by what `refs` says.
+pub(crate) fn api_definition(
+    project: &Project,
+    definition: &FlowDefinition,
+    refs: &dyn References,
+) -> FlowDefinition {
+    let mut def = definition.clone();
+    strip_definition(project, &mut def, refs);
+    def
+}
+
+fn strip_definition(project: &Project, def: &mut FlowDefinition, refs: &dyn References) {
+    for node in &mut def.nodes {
+        let Some(config) = &mut node.configuration else {
+            continue;
+        };
+        match config {
+            NodeConfiguration::Agent(c) => {
+                if let Some(agent) = c.project_agent.take() {
+                    if c.agent_alias_arn.is_empty() {
+                        c.agent_alias_arn = refs.agent_alias(&agent);
+                    }
+                }
+            }
+            NodeConfiguration::LambdaFunction(c) => c.local_handler = None,
+            NodeConfiguration::KnowledgeBase(c) => {
+                c.knowledge_base_id = resolve_knowledge_base(project, &c.knowledge_base_id, refs);
+            }
+            NodeConfiguration::Loop(l) => strip_definition(project, &mut l.definition, refs),
+            NodeConfiguration::Input(_)
+            | NodeConfiguration::Output(_)
+            | NodeConfiguration::Condition(_)
+            | NodeConfiguration::Lex(_)
+            | NodeConfiguration::Prompt(_)
+            | NodeConfiguration::Storage(_)
+            | NodeConfiguration::Retrieval(_)
+            | NodeConfiguration::Iterator(_)
+            | NodeConfiguration::Collector(_)
+            | NodeConfiguration::InlineCode(_)
+            | NodeConfiguration::LoopInput(_)
+            | NodeConfiguration::LoopController(_)
+            | NodeConfiguration::Unknown { .. } => {}
+        }
+    }
+}
+
+pub(crate) fn to_value<T: serde::Serialize>(what: &str, t: &T) -> Result<Value> {
+    serde_json::to_value(t).map_err(|e| ExportError::Serialize {
+        what: what.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// The CreateFlow request for one flow of the project, in the API's camelCase shapes.
+///
+/// A flow without `executionRoleArn` gets [`FLOW_ROLE_PLACEHOLDER`]; an Agent node that runs
+/// a project agent gets `${<Agent>AliasArn}`; a KnowledgeBase node naming a project
+/// knowledge base without an id gets `${<Name>KnowledgeBaseId}`. Replace them before sending.
+pub fn export_flow_json(project: &Project, flow: &str) -> Result<Value> {
+    ensure_valid(project)?;
+    let f = project.flow(flow).ok_or_else(|| ExportError::UnknownFlow {
+        flow: flow.to_owned(),
+    })?;
+    create_flow_request(project, f)
+}
+
+pub(crate) fn create_flow_request(project: &Project, f: &Flow) -> Result<Value> {
+    let def = api_definition(project, &f.definition, &Placeholders);
+    let mut out = Map::new();
+    out.insert("name".into(), Value::String(f.name.clone()));
+    if let Some(d) = &f.description {
+        out.insert("description".into(), Value::String(d.clone()));
+    }
+    out.insert(
+        "executionRoleArn".into(),
+        Value::String(
+            f.execution_role_arn
+                .clone()
+                .unwrap_or_else(|| FLOW_ROLE_PLACEHOLDER.to_owned()),
+        ),
+    );
+    if let Some(k) = &f.customer_encryption_key_arn {
+        out.insert("customerEncryptionKeyArn".into(), Value::String(k.clone()));
+    }
+    out.insert(
+        "definition".into(),
+        to_value(&format!("flow {:?}", f.name), &def)?,
+    );
+    Ok(Value::Object(out))
+}
+
+/// The agent in CreateAgent's shape, without its action groups, knowledge bases,
+/// collaborators and local settings (those go in their own requests or nowhere).
+pub(crate) fn agent_body(agent: &Agent) -> Result<Map<String, Value>> {
+    let mut bare = agent.clone();
+    bare.action_groups.clear();
+    bare.knowledge_bases.clear();
+    bare.collaborators.clear();
+    bare.local = Default::default();
+    match to_value(&format!("agent {:?}", agent.agent_name), &bare)? {
+        Value::Object(m) => Ok(m),
+        other => Err(ExportError::Serialize {
+            what: format!("agent {:?}", agent.agent_name),
+            message: format!("expected an object, got {other}"),
+        }),
+    }
+}
+
+/// An action group as the API takes it: without the local handler.
+pub(crate) fn action_group_body(
+    agent: &Agent,
+    group: &crate::model::agent::ActionGroup,
+) -> Result<Map<String, Value>> {
+    let mut g = group.clone();
+    g.local_handler = None;
+    match to_value(
+        &format!(
+            "agent {:?} › action group {:?}",
+            agent.agent_name, group.action_group_name
+        ),
+        &g,
+    )? {
+        Value::Object(m) => Ok(m),
+        other => Err(ExportError::Serialize {
+            what: format!("action group {:?}", group.action_group_name),
+            message: format!("expected an object, got {other}"),
+        }),
+    }
+}
+
+/// A collaborator's alias ARN: literal, or the project agent's alias.
+pub(crate) fn collaborator_alias(descriptor: &AgentDescriptor, refs: &dyn References) -> String {
+    match (&descriptor.alias_arn, &descriptor.project_agent) {
+        (Some(arn), _) if !arn.is_empty() => arn.clone(),
+        (_, Some(agent)) => refs.agent_alias(agent),
+        (Some(arn), None) => arn.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+/// The requests that create one agent of the project: CreateAgent, then one
+/// CreateAgentActionGroup per action group (DRAFT), AssociateAgentKnowledgeBase per
+/// knowledge base (project names resolved to ids) and AssociateAgentCollaborator per collaborator.
+pub fn export_agent_json(project: &Project, agent: &str) -> Result<AgentRequests> {
+    ensure_valid(project)?;
+    let a = project
+        .agent(agent)
+        .ok_or_else(|| ExportError::UnknownAgent {
+            agent: agent.to_owned(),
+        })?;
+    let mut create = agent_body(a)?;
+    if !create.contains_key("agentResourceRoleArn") {
+        create.insert(
+            "agentResourceRoleArn".into(),
+            Value::String(agent_role_placeholder(&a.agent_name)),
+        );
+    }
+    let agent_id = Value::String(agent_id_placeholder(&a.agent_name));
+    let draft = Value::String("DRAFT".to_owned());
+    let mut action_groups = Vec::new();
+    for g in &a.action_groups {
+        let mut body = action_group_body(a, g)?;
+        body.insert("agentId".into(), agent_id.clone());
+        body.insert("agentVersion".into(), draft.clone());
+        action_groups.push(Value::Object(body));
+    }
+    let mut knowledge_bases = Vec::new();
+    for kb in &a.knowledge_bases {
+        let mut body = Map::new();
+        body.insert("agentId".into(), agent_id.clone());
+        body.insert("agentVersion".into(), draft.clone());
+        body.insert(
+            "knowledgeBaseId".into(),
+            Value::String(resolve_knowledge_base(
+                project,
+                &kb.knowledge_base_id,
+                &Placeholders,
+            )),
+        );
+        body.insert("description".into(), Value::String(kb.description.clone()));
+        if let Some(s) = &kb.knowledge_base_state {
+            body.insert("knowledgeBaseState".into(), Value::String(s.clone()));
+        }
+        knowledge_bases.push(Value::Object(body));
+    }
+    let mut collaborators = Vec::new();
+    for c in &a.collaborators {
+        let mut body = Map::new();
+        body.insert("agentId".into(), agent_id.clone());
+        body.insert("agentVersion".into(), draft.clone());
+        body.insert(
+            "agentDescriptor".into(),
+            json!({ "aliasArn": collaborator_alias(&c.agent_descriptor, &Placeholders) }),
+        );
+        body.insert(
+            "collaboratorName".into(),
+            Value::String(c.collaborator_name.clone()),
+        );
+        body.insert(
+            "collaborationInstruction".into(),
+            Value::String(c.collaboration_instruction.clone()),
+        );
+        if let Some(r) = &c.relay_conversation_history {
+            body.insert("relayConversationHistory".into(), Value::String(r.clone()));
+        }
+        collaborators.push(Value::Object(body));
+    }
+    Ok(AgentRequests {
+        create_agent: Value::Object(create),
+        action_groups,
+        knowledge_bases,
+        collaborators,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alphanumeric_names() {
+        assert_eq!(alphanumeric("support-triage"), "SupportTriage");
+        assert_eq!(alphanumeric("BillingAgent"), "BillingAgent");
+        assert_eq!(alphanumeric("9lives"), "R9lives");
+        assert_eq!(alphanumeric("--"), "R");
+        assert_eq!(alphanumeric("a_b c"), "ABC");
+    }
+
+    #[test]
+    fn strata_only_fields_never_leave() {
+        let project = crate::templates::instantiate(
+            crate::templates::find("support-triage").expect("template"),
+            "support-triage",
+        )
+        .expect("loads");
+        let flow = export_flow_json(&project, "triage").expect("exports");
+        let text = flow.to_string();
+        assert!(!text.contains("projectAgent"), "{text}");
+        assert!(!text.contains("samples"), "{text}");
+        assert!(text.contains("${BillingAgentAliasArn}"), "{text}");
+        assert_eq!(flow["executionRoleArn"], FLOW_ROLE_PLACEHOLDER);
+        let agent = export_agent_json(&project, "BillingAgent").expect("exports");
+        let text = agent.to_value().to_string();
+        assert!(!text.contains("localHandler"), "{text}");
+        assert!(!text.contains("maxIterations"), "{text}");
+        assert_eq!(agent.action_groups[0]["agentVersion"], "DRAFT");
+        assert_eq!(
+            agent.action_groups[1]["parentActionGroupSignature"],
+            "AMAZON.UserInput"
+        );
+    }
+}
