@@ -12,6 +12,8 @@ pub mod export;
 pub mod expr;
 pub mod graph;
 pub mod import;
+#[cfg(feature = "runtime")]
+pub mod kb;
 pub mod layout;
 pub mod model;
 pub mod nodes;
