@@ -31,6 +31,7 @@ macro_rules! outp {
     }};
 }
 
+mod lifecycle;
 mod run;
 mod runs;
 
@@ -97,6 +98,10 @@ enum Command {
     },
     /// Run a flow on this machine and print its trace as it happens.
     Run(Box<run::RunArgs>),
+    /// Create, list and compare immutable versions of a flow.
+    Version(lifecycle::VersionArgs),
+    /// Point named aliases at versions (moving one back is a rollback).
+    Alias(lifecycle::AliasArgs),
     /// List and show recorded runs.
     Runs(runs::RunsArgs),
     /// List the starter templates.
@@ -172,6 +177,8 @@ fn run(cli: Cli) -> Result<u8> {
                 .context("cannot start the async runtime")?;
             runtime.block_on(run::run(*args))
         }
+        Command::Version(args) => async_main(lifecycle::version(args)),
+        Command::Alias(args) => async_main(lifecycle::alias(args)),
         Command::Runs(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -195,6 +202,15 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Nodes { json } => nodes(json),
         Command::Graph { path, flow, format } => graph(&path, flow.as_deref(), format),
     }
+}
+
+/// Runs an async command to completion on a fresh runtime.
+fn async_main(fut: impl std::future::Future<Output = Result<u8>>) -> Result<u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(fut)
 }
 
 /// Reads a Strata project, Bedrock flow or agent JSON, or a CloudFormation template;
@@ -519,7 +535,7 @@ fn graph(path: &Path, flow: Option<&str>, format: GraphFormat) -> Result<u8> {
                 Some(plan) => outp!("{}", plan.render()),
                 None => {
                     eprintln!(
-                        "flow {:?} has errors, so it has no plan; run `strata validate {}`",
+                        "flow {:?} has errors or node or connection types Strata cannot run, so it has no plan; run `strata validate {}`",
                         f.name,
                         path.display()
                     );

@@ -69,6 +69,7 @@ pub fn compile(project: &Project) -> Compiled {
         }
         let before = out.len();
         let plan = flow::compile_flow(project, f, &mut out);
+        check_references(project, f, &mut out);
         let flow_has_errors = out.as_slice()[before..].iter().any(Diagnostic::is_error);
         if let (Some(plan), false) = (plan, flow_has_errors) {
             plans.push(plan);
@@ -86,16 +87,15 @@ pub fn compile(project: &Project) -> Compiled {
         }
         agents::check_agent(project, a, &mut out);
     }
-    check_references(project, &mut out);
     Compiled {
         plans,
         diagnostics: out.into_vec(),
     }
 }
 
-/// References from flows to the project's agents.
-fn check_references(project: &Project, out: &mut Diagnostics) {
-    for f in &project.flows {
+/// References from a flow to the project's agents.
+fn check_references(project: &Project, f: &crate::model::Flow, out: &mut Diagnostics) {
+    {
         for (loop_node, node) in f.definition.all_nodes() {
             let Some(NodeConfiguration::Agent(c)) = &node.configuration else {
                 continue;

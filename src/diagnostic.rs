@@ -117,7 +117,7 @@ codes! {
     OpenApiDescription = BedrockLimit, Error, "an OpenAPI operation without description";
     OpenApiEnum = BedrockLimit, Error, "an OpenAPI schema uses `enum`, which Bedrock agents do not support";
     OpenApiTooManyOperations = BedrockLimit, Error, "more than 11 operations in one action group";
-    UnboundedIterations = Strata, Warning, "an agent without a local iteration cap";
+    UnboundedIterations = Strata, Warning, "an agent whose local iteration cap is 0 or above 100";
 }
 
 /// Where a diagnostic points. Fields are filled as far as they apply.

@@ -15,6 +15,7 @@ pub mod import;
 #[cfg(feature = "runtime")]
 pub mod kb;
 pub mod layout;
+pub mod lifecycle;
 pub mod model;
 pub mod nodes;
 pub mod openapi;

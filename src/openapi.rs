@@ -382,8 +382,8 @@ fn read_yaml(payload: &str) -> Result<Value, OpenApiError> {
 
 /// Both parsers append " at line L column C"; the position is reported separately.
 fn strip_position(message: &str) -> String {
-    static PATTERN: std::sync::OnceLock<Option<regex_lite::Regex>> = std::sync::OnceLock::new();
-    let re = PATTERN.get_or_init(|| regex_lite::Regex::new(r" at line \d+ column \d+").ok());
+    static PATTERN: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let re = PATTERN.get_or_init(|| regex::Regex::new(r" at line \d+ column \d+").ok());
     match re {
         Some(re) => re.replace_all(message, "").into_owned(),
         None => message.to_owned(),

@@ -183,6 +183,8 @@ pub trait ModelProvider: Send + Sync {
 }
 
 #[cfg(feature = "runtime")]
+pub mod agent_runtime;
+#[cfg(feature = "runtime")]
 pub mod bedrock;
 #[cfg(feature = "runtime")]
 pub mod openai;

@@ -8,8 +8,11 @@
 //!
 //! [`FlowPlan`]: crate::compile::FlowPlan
 
+mod agent_node;
 pub mod event;
 mod executor;
+mod knowledge_base_node;
+mod lex_node;
 mod local;
 mod process;
 
@@ -21,7 +24,8 @@ pub use executor::run_flow;
 
 use crate::model::DataType;
 use crate::nodes::NodeType;
-use crate::providers::{ModelProvider, ProviderError, Usage};
+use crate::providers::agent_runtime::{AgentRuntimeClient, AgentRuntimeError};
+use crate::providers::{BoxFuture, ModelProvider, ProviderError, Usage};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,6 +36,10 @@ use tokio_util::sync::CancellationToken;
 pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
 /// How long one node may work unless told otherwise.
 pub const DEFAULT_NODE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Asks the person running the flow the question an agent put: `(node, question)` → the
+/// answer, or `None` when there is none (the node then fails).
+pub type AskUser = Arc<dyn Fn(String, String) -> BoxFuture<'static, Option<String>> + Send + Sync>;
 
 /// What a run may use.
 #[derive(Clone)]
@@ -50,6 +58,11 @@ pub struct RunContext {
     pub storage_root: PathBuf,
     /// The run's id; one is made up when `None`.
     pub run_id: Option<String>,
+    /// Agent and KnowledgeBase nodes call Bedrock Agent Runtime through it; by default it
+    /// loads the standard AWS configuration at its first call.
+    pub agent_runtime: AgentRuntimeClient,
+    /// Answers an agent that asks the user (multi-turn); without it such a node fails.
+    pub ask_user: Option<AskUser>,
 }
 
 impl RunContext {
@@ -65,7 +78,19 @@ impl RunContext {
             storage_root: project_dir.join(".strata").join("storage"),
             project_dir,
             run_id: None,
+            agent_runtime: AgentRuntimeClient::default(),
+            ask_user: None,
         }
+    }
+
+    pub fn with_agent_runtime(mut self, client: AgentRuntimeClient) -> RunContext {
+        self.agent_runtime = client;
+        self
+    }
+
+    pub fn with_ask_user(mut self, ask: AskUser) -> RunContext {
+        self.ask_user = Some(ask);
+        self
     }
 
     pub fn with_cancel(mut self, cancel: CancellationToken) -> RunContext {
@@ -102,6 +127,8 @@ impl std::fmt::Debug for RunContext {
             .field("node_timeout", &self.node_timeout)
             .field("project_dir", &self.project_dir)
             .field("storage_root", &self.storage_root)
+            .field("agent_runtime", &self.agent_runtime)
+            .field("ask_user", &self.ask_user.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -217,6 +244,22 @@ pub enum NodeError {
     Panicked { node: String, message: String },
     #[error("node {node}: cancelled")]
     Cancelled { node: String },
+    #[error("node {node}: {source}")]
+    AgentRuntime {
+        node: String,
+        #[source]
+        source: AgentRuntimeError,
+    },
+    #[error("node {node}: the agent asked: {question:?}, and this run has no one to answer (run it from a terminal, or give the run an ask-user handler)")]
+    AgentAsked { node: String, question: String },
+    #[error("node {node}: {message}")]
+    NoLocalEquivalent { node: String, message: String },
+    #[error("node {node}: fixture {path}: {message}")]
+    Fixture {
+        node: String,
+        path: String,
+        message: String,
+    },
 }
 
 impl NodeError {
@@ -240,7 +283,11 @@ impl NodeError {
             | NodeError::Loop { node, .. }
             | NodeError::Timeout { node, .. }
             | NodeError::Panicked { node, .. }
-            | NodeError::Cancelled { node } => node,
+            | NodeError::Cancelled { node }
+            | NodeError::AgentRuntime { node, .. }
+            | NodeError::AgentAsked { node, .. }
+            | NodeError::NoLocalEquivalent { node, .. }
+            | NodeError::Fixture { node, .. } => node,
         }
     }
 }

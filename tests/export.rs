@@ -308,7 +308,7 @@ impl Shapes {
                 if let Some(p) = s.get("pattern").and_then(Value::as_str) {
                     let anchored =
                         format!("^(?:{})$", p.trim_start_matches('^').trim_end_matches('$'));
-                    if let Ok(re) = regex_lite::Regex::new(&anchored) {
+                    if let Ok(re) = regex::Regex::new(&anchored) {
                         if !re.is_match(text) {
                             errors.push(format!("{at}: {text:?} does not match /{p}/ ({shape})"));
                         }

@@ -91,6 +91,9 @@ pub struct RunArgs {
     /// Where runs are recorded (default: $STRATA_DATA_DIR, else the per-user data folder).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// Run the version an alias points at (see `strata alias`) instead of the file as it is.
+    #[arg(long)]
+    pub alias: Option<String>,
     /// Do not record the run in the run store.
     #[arg(long)]
     pub no_store: bool,
@@ -100,7 +103,7 @@ pub struct RunArgs {
 /// cancelled, 2 when it could not start.
 pub async fn run(args: RunArgs) -> Result<u8> {
     let loaded = super::read_document(&args.path)?;
-    let project = loaded.project;
+    let mut project = loaded.project;
     let flow = match &args.flow {
         Some(name) => project
             .flow(name)
@@ -110,6 +113,27 @@ pub async fn run(args: RunArgs) -> Result<u8> {
             .first()
             .with_context(|| format!("{} has no flows", args.path.display()))?,
     };
+    let flow_name = flow.name.clone();
+    let store = if args.no_store {
+        None
+    } else {
+        let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
+        let store = Store::open(&dir).await?;
+        store.mark_interrupted_runs().await?;
+        Some(store)
+    };
+    if let Some(alias) = &args.alias {
+        let store = store
+            .as_ref()
+            .context("--alias needs the run store; drop --no-store")?;
+        let (version, snap) =
+            super::lifecycle::resolve_alias(store, &project, &flow_name, alias).await?;
+        project = crate::lifecycle::project_at(&project, &snap);
+        if !args.json {
+            outln!("alias {alias} → version {version}");
+        }
+    }
+    let flow = project.flow(&flow_name).context("the flow disappeared")?;
     let compiled = compile(&project);
     let Some(plan) = compiled.plan(&flow.name) else {
         eprintln!("flow {:?} has errors and cannot run:", flow.name);
@@ -138,14 +162,6 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         Some(r) => r.clone(),
         None => routed,
     };
-    let store = if args.no_store {
-        None
-    } else {
-        let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
-        let store = Store::open(&dir).await?;
-        store.mark_interrupted_runs().await?;
-        Some(store)
-    };
     let run_id = match &store {
         Some(store) => Some(
             store
@@ -155,7 +171,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
                     flow: flow.name.clone(),
                     inputs: document.clone(),
                     provider: provider.name().to_owned(),
-                    alias: None,
+                    alias: args.alias.clone(),
                 })
                 .await?,
         ),

@@ -16,7 +16,7 @@ use crate::model::lenient::{Lenient, StrEnum};
 use crate::model::{Agent, Project};
 use crate::nodes::fields::{check_name, check_range, Field, Pattern};
 use crate::openapi::{self, ApiDocument, Operation};
-use regex_lite::Regex;
+use regex::Regex;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 

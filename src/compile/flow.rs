@@ -1442,6 +1442,16 @@ impl<'a> Definition<'a> {
         forwarded: HashMap<(usize, usize), (usize, String)>,
         mut bodies: HashMap<usize, PlanGraph>,
     ) -> Option<PlanGraph> {
+        // A connection of a type Strata does not know may be a gate: running without it
+        // would run a branch Bedrock would not, so there is no plan.
+        if self
+            .def
+            .connections
+            .iter()
+            .any(|c| c.connection_type.get().is_none())
+        {
+            return None;
+        }
         let mut graph = PlanGraph::new();
         let mut ids = Vec::with_capacity(self.def.nodes.len());
         for (i, (node, exprs)) in self.def.nodes.iter().zip(expressions).enumerate() {

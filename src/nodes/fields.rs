@@ -4,7 +4,7 @@
 //! treats them as full matches, so every pattern here is anchored.
 
 use crate::diagnostic::{Code, Diagnostics, Location};
-use regex_lite::Regex;
+use regex::Regex;
 use std::sync::OnceLock;
 
 /// A pattern of the API model.

@@ -17,7 +17,7 @@ pub static KIND: NodeKind = NodeKind {
     icon: "↻",
     colour: "#6b46c1",
     config_required: true,
-    allowed_in_loop: false,
+    allowed_in_loop: true,
     loop_only: false,
     ports,
     new_node,
@@ -44,6 +44,10 @@ fn new_node(name: &str) -> FlowNode {
     let mut body_in = input("LoopStart");
     body_in.outputs = vec![FlowNodeOutput::new("text", DataType::String)];
     let mut ctl = controller("LoopEnd");
+    if let Some(NodeConfiguration::LoopController(c)) = &mut ctl.configuration {
+        // Go round again until the body's result says it is done.
+        c.continue_condition.expression = Some("text != \"DONE\"".to_owned());
+    }
     ctl.inputs = vec![
         FlowNodeInput {
             category: Some(Lenient::Known(InputCategory::ReturnValueToLoopStart)),

@@ -45,7 +45,11 @@ pub async fn run_flow(
         project: Arc::new(project.clone()),
         flow: plan.flow_name().to_owned(),
         semaphore: Arc::new(Semaphore::new(ctx.max_concurrency.max(1))),
-        ctx,
+        // Agent nodes name their sessions after the run.
+        ctx: RunContext {
+            run_id: Some(run_id.clone()),
+            ..ctx
+        },
         events,
         started: Instant::now(),
         totals: Mutex::new(Totals::default()),
@@ -141,8 +145,7 @@ fn make_run_id() -> String {
 
 /// What every part of one run shares.
 pub(super) struct Run {
-    /// The project, for later node kinds (agents, knowledge bases) that look things up.
-    #[allow(dead_code, reason = "Agent and KnowledgeBase nodes will read it")]
+    /// The project, for nodes that look things up (knowledge bases).
     pub project: Arc<Project>,
     pub flow: String,
     pub ctx: RunContext,

@@ -56,7 +56,11 @@ pub(super) async fn execute(
             let item = inputs.get("arrayItem").cloned().unwrap_or(Value::Null);
             Ok(single("collectedArray", Value::Array(vec![item])))
         }
-        NodeType::KnowledgeBase | NodeType::Agent | NodeType::Lex => Err(not_available()),
+        NodeType::Agent => super::agent_node::execute(run, &node.node, inputs).await,
+        NodeType::KnowledgeBase => {
+            super::knowledge_base_node::execute(run, &node.node, inputs).await
+        }
+        NodeType::Lex => super::lex_node::execute(run, &node.node, inputs).await,
         // Containers are run by the executor; reaching here is a wiring mistake, reported
         // as a failed node rather than a panic.
         NodeType::Iterator | NodeType::Loop => Err(not_available()),

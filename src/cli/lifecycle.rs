@@ -1,0 +1,268 @@
+//! `strata version …` and `strata alias …`: immutable numbered versions of a flow and the
+//! aliases pointing at them, kept in the run store.
+
+use crate::lifecycle::{diff, snapshot, Snapshot};
+use crate::model::Project;
+use crate::store::Store;
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct VersionArgs {
+    #[command(subcommand)]
+    pub command: VersionCommand,
+    /// Where versions are kept (default: $STRATA_DATA_DIR, else the per-user data folder).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VersionCommand {
+    /// Snapshot a flow and the agents it uses as the next numbered version (a no-op when
+    /// nothing changed since an existing version).
+    Create {
+        path: PathBuf,
+        #[arg(long)]
+        flow: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// The versions of a flow.
+    List {
+        path: PathBuf,
+        #[arg(long)]
+        flow: Option<String>,
+    },
+    /// What changed from version A to version B (a number, or `draft` for the file as it is).
+    Diff {
+        path: PathBuf,
+        a: String,
+        b: String,
+        #[arg(long)]
+        flow: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct AliasArgs {
+    #[command(subcommand)]
+    pub command: AliasCommand,
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AliasCommand {
+    /// Point alias NAME at VERSION (creating or moving it; moving back is a rollback).
+    Set {
+        path: PathBuf,
+        name: String,
+        version: u32,
+        #[arg(long)]
+        flow: Option<String>,
+    },
+    /// The aliases of a flow.
+    List {
+        path: PathBuf,
+        #[arg(long)]
+        flow: Option<String>,
+    },
+}
+
+/// The project and the flow a command is about.
+fn target(path: &Path, flow: Option<&str>) -> Result<(Project, String)> {
+    let project = super::read_document(path)?.project;
+    let name = match flow {
+        Some(f) => {
+            project
+                .flow(f)
+                .with_context(|| format!("{} has no flow named {f:?}", path.display()))?;
+            f.to_owned()
+        }
+        None => project
+            .flows
+            .first()
+            .map(|f| f.name.clone())
+            .with_context(|| format!("{} has no flows", path.display()))?,
+    };
+    Ok((project, name))
+}
+
+pub async fn version(args: VersionArgs) -> Result<u8> {
+    let store = Store::open(&Store::resolve_data_dir(args.data_dir.as_deref())?).await?;
+    match args.command {
+        VersionCommand::Create {
+            path,
+            flow,
+            description,
+        } => {
+            let (project, flow) = target(&path, flow.as_deref())?;
+            let compiled = crate::compile::compile(&project);
+            if compiled.plan(&flow).is_none() {
+                eprintln!("flow {flow:?} has errors; a version must be runnable:");
+                for d in compiled.errors() {
+                    eprintln!("  error[{}] {} (at {})", d.code, d.message, d.location);
+                }
+                return Ok(1);
+            }
+            let snap = snapshot(&project, &flow).context("the flow disappeared")?;
+            let outcome = store
+                .create_version(
+                    &project.name,
+                    &flow,
+                    &serde_json::to_value(&snap)?,
+                    &description,
+                )
+                .await?;
+            if outcome.created {
+                outln!(
+                    "created version {} of {}/{flow}",
+                    outcome.number,
+                    project.name
+                );
+            } else {
+                outln!(
+                    "unchanged: version {} of {}/{flow} already holds this",
+                    outcome.number,
+                    project.name
+                );
+            }
+            Ok(0)
+        }
+        VersionCommand::List { path, flow } => {
+            let (project, flow) = target(&path, flow.as_deref())?;
+            let versions = store.list_versions(&project.name, &flow).await?;
+            if versions.is_empty() {
+                outln!(
+                    "{}/{flow} has no versions: strata version create {}",
+                    project.name,
+                    path.display()
+                );
+            }
+            for v in versions {
+                outln!("{:>4}  {}  {}", v.number, v.content_hash, v.description);
+            }
+            Ok(0)
+        }
+        VersionCommand::Diff {
+            path,
+            a,
+            b,
+            flow,
+            json,
+        } => {
+            let (project, flow) = target(&path, flow.as_deref())?;
+            let sa = load_snapshot(&store, &project, &flow, &a).await?;
+            let sb = load_snapshot(&store, &project, &flow, &b).await?;
+            let changes = diff(&sa, &sb);
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&changes)?);
+            } else if changes.is_empty() {
+                outln!("no differences between {a} and {b}");
+            } else {
+                for c in &changes {
+                    outln!("{c}");
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// A version by number, or the file's current state for `draft`.
+async fn load_snapshot(
+    store: &Store,
+    project: &Project,
+    flow: &str,
+    which: &str,
+) -> Result<Snapshot> {
+    if which.eq_ignore_ascii_case("draft") {
+        return snapshot(project, flow).context("the flow disappeared");
+    }
+    let n: u32 = which
+        .parse()
+        .with_context(|| format!("{which:?} is neither a version number nor `draft`"))?;
+    let v = store
+        .get_version(&project.name, flow, n)
+        .await?
+        .with_context(|| format!("{}/{flow} has no version {n}", project.name))?;
+    serde_json::from_value(v.snapshot)
+        .with_context(|| format!("version {n} is not a snapshot this Strata reads"))
+}
+
+/// The snapshot an alias points at, for `strata run --alias`.
+pub async fn resolve_alias(
+    store: &Store,
+    project: &Project,
+    flow: &str,
+    alias: &str,
+) -> Result<(u32, Snapshot)> {
+    let Some(a) = store.get_alias(&project.name, flow, alias).await? else {
+        let known: Vec<String> = store
+            .list_aliases(&project.name, flow)
+            .await?
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        bail!(
+            "{}/{flow} has no alias {alias:?}{}",
+            project.name,
+            if known.is_empty() {
+                String::new()
+            } else {
+                format!(" (aliases: {})", known.join(", "))
+            }
+        );
+    };
+    let snap = load_snapshot(store, project, flow, &a.version.to_string()).await?;
+    Ok((a.version, snap))
+}
+
+pub async fn alias(args: AliasArgs) -> Result<u8> {
+    let store = Store::open(&Store::resolve_data_dir(args.data_dir.as_deref())?).await?;
+    match args.command {
+        AliasCommand::Set {
+            path,
+            name,
+            version,
+            flow,
+        } => {
+            let (project, flow) = target(&path, flow.as_deref())?;
+            if !crate::nodes::fields::Pattern::ResourceName.matches(&name) {
+                bail!("alias name {name:?} must be 1 to 100 letters and digits, each optionally followed by '_' or '-'");
+            }
+            let before = store.get_alias(&project.name, &flow, &name).await?;
+            store
+                .set_alias(&project.name, &flow, &name, version)
+                .await?;
+            match before {
+                Some(b) if b.version != version => {
+                    outln!(
+                        "moved alias {name} of {}/{flow} from version {} to {version}",
+                        project.name,
+                        b.version
+                    )
+                }
+                Some(_) => outln!(
+                    "alias {name} of {}/{flow} already points at version {version}",
+                    project.name
+                ),
+                None => outln!(
+                    "created alias {name} of {}/{flow} → version {version}",
+                    project.name
+                ),
+            }
+            Ok(0)
+        }
+        AliasCommand::List { path, flow } => {
+            let (project, flow) = target(&path, flow.as_deref())?;
+            for a in store.list_aliases(&project.name, &flow).await? {
+                outln!("{:<20} → version {}", a.name, a.version);
+            }
+            Ok(0)
+        }
+    }
+}

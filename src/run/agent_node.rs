@@ -1,0 +1,362 @@
+//! The Agent node: hands `agentInputText` to a deployed agent alias through InvokeAgent and
+//! outputs the reply as `agentResponse`.
+//!
+//! `sessionAttributes` and `promptAttributes` inputs go into the call's `sessionState`. Every
+//! call is reported as a `NodeAction` (service `bedrock-agent-runtime`, operation
+//! `InvokeAgent`) whose response holds the completion and the agent's trace parts.
+//!
+//! Multi-turn: when the agent asks the user (an `ASK_USER` observation, or a returned
+//! `AMAZON.UserInput` action) the run's [`AskUser`](super::AskUser) handler is asked, and the
+//! answer goes back in the same session; without a handler the node fails with the question.
+//! Project agents (`projectAgent` without an alias) run locally in a later version.
+
+use super::executor::{Done, Run};
+use super::{type_name, NodeError};
+use crate::model::flow::FlowNode;
+use crate::model::DataType;
+use crate::nodes::{NodeConfiguration, NodeType};
+use crate::providers::agent_runtime::{
+    AgentSessionState, AgentTurn, ReturnControlResult, USER_INPUT_ACTION_GROUP,
+};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use tokio::time::Instant;
+
+/// At most this many InvokeAgent calls answer one node's input (the first and the answers).
+pub(super) const MAX_TURNS: usize = 10;
+
+pub(super) async fn execute(
+    run: &Run,
+    node: &FlowNode,
+    inputs: &Map<String, Value>,
+) -> Result<Done, NodeError> {
+    let Some(NodeConfiguration::Agent(config)) = &node.configuration else {
+        return Err(NodeError::MissingConfiguration {
+            node: node.name.clone(),
+            kind: NodeType::Agent,
+        });
+    };
+    let alias_arn = config.agent_alias_arn.trim();
+    if alias_arn.is_empty() {
+        let message = match &config.project_agent {
+            Some(agent) => format!(
+                "Agent nodes are not available in this build yet for project agents: {agent:?} runs on this machine in a later version; deploy it and set agentAliasArn to call its alias"
+            ),
+            None => "the node has no agentAliasArn".to_owned(),
+        };
+        return Err(NodeError::NoLocalEquivalent {
+            node: node.name.clone(),
+            message,
+        });
+    }
+    let input_text = match inputs.get("agentInputText") {
+        Some(Value::String(s)) => s.clone(),
+        other => {
+            return Err(NodeError::InputType {
+                node: node.name.clone(),
+                input: "agentInputText".to_owned(),
+                expected: DataType::String,
+                actual: other.map_or_else(|| "missing".to_owned(), type_name),
+            })
+        }
+    };
+    let base = AgentSessionState {
+        session_attributes: attributes(node, inputs, "sessionAttributes")?,
+        prompt_session_attributes: attributes(node, inputs, "promptAttributes")?,
+        ..AgentSessionState::default()
+    };
+    let mut session_id = session_id(run.ctx.run_id.as_deref(), &node.name);
+    let mut text = input_text;
+    let mut state = base.clone();
+    for _ in 0..MAX_TURNS {
+        let began = Instant::now();
+        let turn = run
+            .ctx
+            .agent_runtime
+            .invoke_agent(alias_arn, &session_id, &text, &state, true)
+            .await
+            .map_err(|source| NodeError::AgentRuntime {
+                node: node.name.clone(),
+                source,
+            })?;
+        let latency_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
+        report(run, node, alias_arn, &text, &state, &turn, latency_ms).await;
+        session_id.clone_from(&turn.session_id);
+        let Some(question) = turn.input_required.clone() else {
+            if let Some(rc) = &turn.return_control {
+                return Err(NodeError::NoLocalEquivalent {
+                    node: node.name.clone(),
+                    message: format!(
+                        "agent alias {alias_arn} returned control for {}; returned actions cannot be run locally yet (let the agent's action group call its Lambda function instead)",
+                        describe_actions(rc)
+                    ),
+                });
+            }
+            return Ok(Done {
+                outputs: std::iter::once((
+                    "agentResponse".to_owned(),
+                    Value::String(turn.completion),
+                ))
+                .collect(),
+                ..Done::default()
+            });
+        };
+        let question = if question.is_empty() {
+            turn.completion.clone()
+        } else {
+            question
+        };
+        let Some(ask) = &run.ctx.ask_user else {
+            return Err(NodeError::AgentAsked {
+                node: node.name.clone(),
+                question,
+            });
+        };
+        let Some(answer) = ask(node.name.clone(), question.clone()).await else {
+            return Err(NodeError::AgentAsked {
+                node: node.name.clone(),
+                question,
+            });
+        };
+        state = base.clone();
+        if let Some(rc) = &turn.return_control {
+            state.invocation_id = rc
+                .get("invocationId")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            state.results = vec![ReturnControlResult {
+                action_group: user_input_action_group(rc),
+                function: Some(user_input_function(rc)),
+                api_path: None,
+                http_method: None,
+                body: answer.clone(),
+            }];
+        }
+        text = answer;
+    }
+    Err(NodeError::NoLocalEquivalent {
+        node: node.name.clone(),
+        message: format!(
+            "agent alias {alias_arn} still asked for input after {MAX_TURNS} turns; giving up"
+        ),
+    })
+}
+
+/// The `NodeAction` of one InvokeAgent call, with the agent's traces in the response.
+async fn report(
+    run: &Run,
+    node: &FlowNode,
+    alias_arn: &str,
+    text: &str,
+    state: &AgentSessionState,
+    turn: &AgentTurn,
+    latency_ms: u64,
+) {
+    let usage = (turn.usage.input_tokens + turn.usage.output_tokens > 0).then_some(turn.usage);
+    if let Some(u) = usage {
+        run.add_usage(u);
+    }
+    let mut request = json!({
+        "agentAliasArn": alias_arn,
+        "sessionId": turn.session_id,
+        "inputText": text,
+        "enableTrace": true,
+    });
+    let mut session_state = Map::new();
+    if !state.session_attributes.is_empty() {
+        session_state.insert(
+            "sessionAttributes".to_owned(),
+            json!(state.session_attributes),
+        );
+    }
+    if !state.prompt_session_attributes.is_empty() {
+        session_state.insert(
+            "promptSessionAttributes".to_owned(),
+            json!(state.prompt_session_attributes),
+        );
+    }
+    if let Some(id) = &state.invocation_id {
+        session_state.insert("invocationId".to_owned(), json!(id));
+    }
+    if !state.results.is_empty() {
+        let results: Vec<Value> = state
+            .results
+            .iter()
+            .map(|r| {
+                json!({"functionResult": {
+                    "actionGroup": r.action_group,
+                    "function": r.function,
+                    "responseBody": {"TEXT": {"body": r.body}},
+                }})
+            })
+            .collect();
+        session_state.insert("returnControlInvocationResults".to_owned(), json!(results));
+    }
+    if !session_state.is_empty() {
+        if let Some(m) = request.as_object_mut() {
+            m.insert("sessionState".to_owned(), Value::Object(session_state));
+        }
+    }
+    let mut response = json!({
+        "completion": turn.completion,
+        "traces": turn.traces,
+    });
+    if let Some(m) = response.as_object_mut() {
+        if let Some(rc) = &turn.return_control {
+            m.insert("returnControl".to_owned(), rc.clone());
+        }
+        if let Some(q) = &turn.input_required {
+            m.insert("inputRequired".to_owned(), json!(q));
+        }
+    }
+    run.emit(|at_ms| crate::run::RunEvent::NodeAction {
+        at_ms,
+        node: node.name.clone(),
+        service_name: "bedrock-agent-runtime".to_owned(),
+        operation_name: "InvokeAgent".to_owned(),
+        request,
+        response,
+        usage,
+        latency_ms,
+    })
+    .await;
+}
+
+/// An optional object input as InvokeAgent's string-to-string attributes; non-string values
+/// are sent as their JSON text.
+fn attributes(
+    node: &FlowNode,
+    inputs: &Map<String, Value>,
+    name: &str,
+) -> Result<HashMap<String, String>, NodeError> {
+    match inputs.get(name) {
+        None | Some(Value::Null) => Ok(HashMap::new()),
+        Some(Value::Object(map)) => Ok(map
+            .iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), text)
+            })
+            .collect()),
+        Some(other) => Err(NodeError::InputType {
+            node: node.name.clone(),
+            input: name.to_owned(),
+            expected: DataType::Object,
+            actual: type_name(other),
+        }),
+    }
+}
+
+/// A session id for the node in this run: `[0-9a-zA-Z._:-]`, 2..=100 characters, the same
+/// for every call of the node in the run (so Loop rounds continue one conversation).
+pub(super) fn session_id(run_id: Option<&str>, node: &str) -> String {
+    let raw = format!("{}-{node}", run_id.unwrap_or("strata"));
+    let mut id: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    id.truncate(100);
+    while id.len() < 2 {
+        id.push('_');
+    }
+    id
+}
+
+fn user_input_member(rc: &Value) -> Option<&Value> {
+    rc.get("invocationInputs")?
+        .as_array()?
+        .iter()
+        .filter_map(|m| m.get("functionInvocationInput"))
+        .find(|f| {
+            f.get("actionGroup").and_then(Value::as_str) == Some(USER_INPUT_ACTION_GROUP)
+                || f.get("function")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.contains("UserInput"))
+        })
+}
+
+fn user_input_action_group(rc: &Value) -> String {
+    user_input_member(rc)
+        .and_then(|f| f.get("actionGroup"))
+        .and_then(Value::as_str)
+        .unwrap_or(USER_INPUT_ACTION_GROUP)
+        .to_owned()
+}
+
+fn user_input_function(rc: &Value) -> String {
+    user_input_member(rc)
+        .and_then(|f| f.get("function"))
+        .and_then(Value::as_str)
+        .unwrap_or("AMAZON.UserInput")
+        .to_owned()
+}
+
+/// "action group X (function F), …" for an error message.
+fn describe_actions(rc: &Value) -> String {
+    let names: Vec<String> = rc
+        .get("invocationInputs")
+        .and_then(Value::as_array)
+        .map(|members| {
+            members
+                .iter()
+                .filter_map(|m| {
+                    if let Some(f) = m.get("functionInvocationInput") {
+                        Some(format!(
+                            "action group {} (function {})",
+                            f.get("actionGroup").and_then(Value::as_str).unwrap_or("?"),
+                            f.get("function").and_then(Value::as_str).unwrap_or("?")
+                        ))
+                    } else {
+                        m.get("apiInvocationInput").map(|a| {
+                            format!(
+                                "action group {} ({} {})",
+                                a.get("actionGroup").and_then(Value::as_str).unwrap_or("?"),
+                                a.get("httpMethod").and_then(Value::as_str).unwrap_or("?"),
+                                a.get("apiPath").and_then(Value::as_str).unwrap_or("?")
+                            )
+                        })
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if names.is_empty() {
+        "an action".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_fit_the_service_pattern() {
+        assert_eq!(session_id(Some("run-1"), "Ask agent"), "run-1-Ask_agent");
+        let long = session_id(Some(&"x".repeat(300)), "n");
+        assert_eq!(long.len(), 100);
+        assert!(session_id(None, "é").len() >= 2);
+    }
+
+    #[test]
+    fn returned_actions_are_described() {
+        let rc = json!({"invocationId": "i", "invocationInputs": [
+            {"functionInvocationInput": {"actionGroup": "Billing", "function": "refund"}},
+            {"apiInvocationInput": {"actionGroup": "Api", "httpMethod": "GET", "apiPath": "/x"}}]});
+        assert_eq!(
+            describe_actions(&rc),
+            "action group Billing (function refund), action group Api (GET /x)"
+        );
+        assert!(user_input_member(&rc).is_none());
+    }
+}

@@ -1,0 +1,462 @@
+//! The `strata` command line: exit codes, text and JSON reports, `new`, `templates`, `nodes`
+//! and `graph`.
+//!
+//! Exit codes: 0 no errors, 1 the input has errors, 2 a file could not be read or parsed.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use strata::model::lenient::StrEnum;
+use strata::nodes::NodeType;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn strata() -> Command {
+    Command::cargo_bin("strata").expect("the strata binary is built")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = strata().args(args).output().expect("strata runs");
+    Run {
+        code: out.status.code().expect("an exit code, not a signal"),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+/// Whether a report's `format` names the given kind of document, however it is spelt
+/// (`GetFlowResponse` or `Bedrock GetFlow response`).
+fn format_is(value: &serde_json::Value, kind: &str) -> bool {
+    let squash = |s: &str| s.to_lowercase().replace([' ', '_', '-'], "");
+    value
+        .as_str()
+        .is_some_and(|f| squash(f).contains(&squash(kind)))
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// validate
+
+#[test]
+fn validate_ok_fixture_exits_0_and_says_ok() {
+    for name in [
+        "ok_docs_playlist_create_flow.json",
+        "ok_do_while_loop.json",
+        "ok_samples_iterator_collector.json",
+    ] {
+        let r = run(&["validate", path_str(&fixture(name))]);
+        assert_eq!(r.code, 0, "{name}:\n{}{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains(": ok ("), "{name}: {}", r.stdout);
+        assert!(r.stdout.contains("no problems"), "{name}: {}", r.stdout);
+    }
+}
+
+#[test]
+fn validate_error_fixture_exits_1_and_names_code_location_and_hint() {
+    let r = run(&[
+        "validate",
+        path_str(&fixture("err_missing_default_condition.json")),
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("1 error, 0 warnings"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("error[MissingDefaultCondition]"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("at flow \"err_missing_default_condition\" › node \"Route\""),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("hint: Add a condition named \"default\""),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn validate_warnings_only_exits_0() {
+    let r = run(&[
+        "validate",
+        path_str(&fixture("warn_condition_without_connection.json")),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("0 errors, 1 warning"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("warning[ConditionWithoutConnection]"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn validate_json_has_every_diagnostic_field() {
+    let r = run(&[
+        "validate",
+        "--json",
+        path_str(&fixture("err_unfulfilled_node_input.json")),
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let report = json(&r.stdout);
+    let file = &report["files"][0];
+    assert!(format_is(&file["format"], "FlowDefinition"), "{file}");
+    assert!(file.get("error").is_none(), "{file}");
+    let diagnostics = file["diagnostics"].as_array().expect("diagnostics array");
+    assert!(!diagnostics.is_empty());
+    for d in diagnostics {
+        for key in ["code", "severity", "message", "hint", "location"] {
+            assert!(d.get(key).is_some(), "diagnostic lacks {key}: {d}");
+        }
+        assert!(d["location"].is_object(), "{d}");
+    }
+    let d = &diagnostics[0];
+    assert_eq!(d["code"], "UnfulfilledNodeInput");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["location"]["node"], "Reply");
+    assert_eq!(d["location"]["input"], "tone");
+    assert!(!d["hint"].as_str().unwrap_or_default().is_empty());
+}
+
+#[test]
+fn validate_json_reports_clean_files_with_empty_diagnostics() {
+    let r = run(&[
+        "validate",
+        "--json",
+        path_str(&fixture("ok_get_flow_response_knowledge_bases.json")),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let report = json(&r.stdout);
+    assert!(
+        format_is(&report["files"][0]["format"], "GetFlowResponse"),
+        "{report}"
+    );
+    assert_eq!(report["files"][0]["diagnostics"], serde_json::json!([]));
+}
+
+#[test]
+fn validate_json_syntax_error_has_line_and_column() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("broken.json");
+    std::fs::write(
+        &path,
+        "{\n  \"nodes\": [\n    {\"name\": \"In\", \"type\": \"Input\",}\n  ]\n}\n",
+    )
+    .expect("write");
+    let r = run(&["validate", path_str(&path)]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("broken.json:3:36: cannot parse"),
+        "{}",
+        r.stdout
+    );
+
+    let r = run(&["validate", "--json", path_str(&path)]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    let report = json(&r.stdout);
+    let error = &report["files"][0]["error"];
+    assert_eq!(error["line"], 3, "{error}");
+    assert_eq!(error["column"], 36, "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("trailing comma")),
+        "{error}"
+    );
+    assert_eq!(report["files"][0]["diagnostics"], serde_json::json!([]));
+}
+
+#[test]
+fn validate_missing_file_exits_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("nowhere.strata.json");
+    let r = run(&["validate", path_str(&path)]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("nowhere.strata.json"), "{}", r.stdout);
+    assert!(r.stdout.contains("cannot read"), "{}", r.stdout);
+}
+
+#[test]
+fn validate_newer_schema_exits_2_and_says_it_is_newer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("future.strata.json");
+    std::fs::write(
+        &path,
+        r#"{"schemaVersion": 99, "name": "future", "flows": []}"#,
+    )
+    .expect("write");
+    let r = run(&["validate", path_str(&path)]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("newer"), "{}", r.stdout);
+    assert!(r.stdout.contains("99"), "{}", r.stdout);
+}
+
+#[test]
+fn validate_worst_file_decides_the_exit_code() {
+    let ok = fixture("ok_lambda_then_agent_alias.json");
+    let bad = fixture("err_cyclic_connection.json");
+    let r = run(&["validate", path_str(&ok), path_str(&bad)]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("ok_lambda_then_agent_alias.json: ok"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("CyclicConnection"), "{}", r.stdout);
+    let r = run(&["validate", path_str(&bad), "/nonexistent/strata/file.json"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+}
+
+#[test]
+fn validate_without_paths_is_a_usage_error() {
+    let r = run(&["validate"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// new, templates, nodes
+
+#[test]
+fn new_from_template_validates_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = path_str(dir.path());
+    let r = run(&["new", "demo", "--template", "support-triage", "--dir", d]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let file = dir.path().join("demo.strata.json");
+    let created = std::fs::read_to_string(&file).expect("the project file was created");
+    assert!(created.contains("\"name\": \"demo\""), "{created}");
+    assert!(created.ends_with('\n'));
+
+    let r = run(&["validate", path_str(&file)]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("ok (Strata project, no problems)"),
+        "{}",
+        r.stdout
+    );
+
+    std::fs::write(
+        &file,
+        "{\"schemaVersion\": 1, \"name\": \"mine\", \"flows\": []}\n",
+    )
+    .expect("write");
+    let r = run(&["new", "demo", "--template", "blank", "--dir", d]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("already exists"), "{}", r.stderr);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    let kept = std::fs::read_to_string(&file).expect("still there");
+    assert!(
+        kept.contains("\"mine\""),
+        "the file was overwritten: {kept}"
+    );
+
+    let r = run(&["new", "demo", "--template", "blank", "--dir", d, "--force"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let replaced = std::fs::read_to_string(&file).expect("still there");
+    assert!(replaced.contains("\"name\": \"demo\""), "{replaced}");
+    // No temporary files are left beside it.
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+}
+
+#[test]
+fn every_template_creates_a_clean_project() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for t in ["blank", "support-triage", "batch-summaries", "refine-loop"] {
+        let r = run(&["new", t, "--template", t, "--dir", path_str(dir.path())]);
+        assert_eq!(r.code, 0, "{t}: {}{}", r.stdout, r.stderr);
+        let file = dir.path().join(format!("{t}.strata.json"));
+        let r = run(&["validate", path_str(&file)]);
+        assert_eq!(r.code, 0, "{t}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("no problems"), "{t}: {}", r.stdout);
+    }
+}
+
+#[test]
+fn new_with_unknown_template_names_the_templates() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let r = run(&[
+        "new",
+        "x",
+        "--template",
+        "nope",
+        "--dir",
+        path_str(dir.path()),
+    ]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("support-triage"), "{}", r.stderr);
+    assert!(!dir.path().join("x.strata.json").exists());
+}
+
+#[test]
+fn templates_lists_the_four_templates() {
+    let r = run(&["templates"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let names: BTreeSet<&str> = r
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["batch-summaries", "blank", "refine-loop", "support-triage"]),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn nodes_json_lists_all_sixteen_node_types() {
+    let r = run(&["nodes", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let nodes = json(&r.stdout);
+    let list = nodes.as_array().expect("an array");
+    assert_eq!(list.len(), 16, "{}", r.stdout);
+    let listed: BTreeSet<&str> = list
+        .iter()
+        .map(|n| n["type"].as_str().expect("type"))
+        .collect();
+    let all: BTreeSet<&str> = NodeType::VALUES.iter().map(|t| t.as_str()).collect();
+    assert_eq!(listed, all);
+    for n in list {
+        for key in [
+            "type",
+            "config_key",
+            "category",
+            "summary",
+            "inputs",
+            "outputs",
+        ] {
+            assert!(n.get(key).is_some(), "node entry lacks {key}: {n}");
+        }
+    }
+    let prompt = list.iter().find(|n| n["type"] == "Prompt").expect("Prompt");
+    assert_eq!(prompt["config_key"], "prompt");
+    assert!(prompt["outputs"]
+        .as_str()
+        .is_some_and(|o| o.contains("modelCompletion")));
+}
+
+#[test]
+fn nodes_text_lists_every_type() {
+    let r = run(&["nodes"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for t in NodeType::VALUES {
+        assert!(
+            r.stdout
+                .lines()
+                .any(|l| l.starts_with(&format!("{} (", t.as_str()))),
+            "{t} missing:\n{}",
+            r.stdout
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// graph
+
+/// Every node name in the fixture, loop bodies included.
+fn node_names(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).expect("fixture");
+    let loaded = strata::model::load(&text, "x").expect("loads");
+    loaded.project.flows[0]
+        .definition
+        .all_nodes()
+        .iter()
+        .map(|(_, n)| n.name.clone())
+        .collect()
+}
+
+#[test]
+fn graph_draws_every_node_in_each_format() {
+    for name in [
+        "ok_do_while_loop.json",
+        "ok_condition_gates_with_data.json",
+        "ok_samples_iterator_collector.json",
+    ] {
+        let path = fixture(name);
+        let names = node_names(&path);
+        assert!(names.len() >= 4);
+        for format in ["mermaid", "dot", "plan"] {
+            let r = run(&["graph", path_str(&path), "--format", format]);
+            assert_eq!(r.code, 0, "{name} {format}: {}{}", r.stdout, r.stderr);
+            for n in &names {
+                assert!(
+                    r.stdout.contains(n.as_str()),
+                    "{name} {format} lacks {n}:\n{}",
+                    r.stdout
+                );
+            }
+        }
+    }
+    let r = run(&[
+        "graph",
+        path_str(&fixture("ok_do_while_loop.json")),
+        "--format",
+        "mermaid",
+    ]);
+    assert!(r.stdout.starts_with("flowchart LR"), "{}", r.stdout);
+    let r = run(&[
+        "graph",
+        path_str(&fixture("ok_do_while_loop.json")),
+        "--format",
+        "dot",
+    ]);
+    assert!(r.stdout.starts_with("digraph"), "{}", r.stdout);
+    assert!(r.stdout.contains("cluster_RefineLoop"), "{}", r.stdout);
+}
+
+#[test]
+fn graph_defaults_to_mermaid() {
+    let r = run(&[
+        "graph",
+        path_str(&fixture("ok_samples_iterator_collector.json")),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("flowchart LR"), "{}", r.stdout);
+}
+
+#[test]
+fn graph_plan_of_a_broken_flow_exits_1() {
+    let r = run(&[
+        "graph",
+        path_str(&fixture("err_cyclic_connection.json")),
+        "--format",
+        "plan",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(r.stderr.contains("no plan"), "{}", r.stderr);
+}
+
+#[test]
+fn graph_names_a_missing_flow() {
+    let r = run(&[
+        "graph",
+        path_str(&fixture("ok_do_while_loop.json")),
+        "--flow",
+        "nope",
+    ]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("no flow named \"nope\""), "{}", r.stderr);
+}
