@@ -8,6 +8,7 @@ pub mod cli;
 pub mod compile;
 pub mod condition;
 pub mod diagnostic;
+pub mod edit;
 pub mod export;
 pub mod expr;
 pub mod graph;

@@ -1,0 +1,932 @@
+//! Agent, KnowledgeBase and Lex nodes against a fake Bedrock Agent Runtime on 127.0.0.1.
+//!
+//! The fake speaks the real wire format: InvokeAgent answers with an
+//! `application/vnd.amazon.eventstream` body of `chunk` (base64 `bytes`), `trace`,
+//! `returnControl` and exception messages, framed with CRCs by the encoder below;
+//! Retrieve and RetrieveAndGenerate answer JSON. The real SDK is pointed at it with test
+//! credentials, an empty environment and no retries. Nothing here reaches AWS.
+#![cfg(feature = "runtime")]
+
+use aws_config::retry::RetryConfig;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue as HttpHeaderValue, StatusCode, Uri};
+use axum::response::IntoResponse;
+use axum::Router;
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use strata::compile::compile;
+use strata::model::Project;
+use strata::providers::agent_runtime::{AgentRuntimeClient, AgentRuntimeError, AgentSessionState};
+use strata::providers::bedrock::BedrockSettings;
+use strata::providers::scripted::{Script, ScriptedProvider};
+use strata::providers::{BoxFuture, ModelProvider};
+use strata::run::{run_flow, AskUser, RunContext, RunEvent, RunResult, RunStatus};
+use tokio::sync::mpsc;
+
+const ALIAS_ARN: &str = "arn:aws:bedrock:us-east-1:123456789012:agent-alias/AGENT12345/ALIAS12345";
+const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+
+// ---------------------------------------------------------------------------------------------
+// Event-stream frames (reference §6.5), written here so the SDK's decoder is checked against
+// an independent encoder
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as the framing uses.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !crc
+}
+
+/// One message: `total_len | headers_len | prelude_crc | headers | payload | message_crc`,
+/// big-endian, every header a string (type 7).
+fn frame(headers: &[(&str, &str)], payload: &[u8]) -> Vec<u8> {
+    let mut head = Vec::new();
+    for (name, value) in headers {
+        head.push(u8::try_from(name.len()).expect("short header name"));
+        head.extend_from_slice(name.as_bytes());
+        head.push(7);
+        head.extend_from_slice(
+            &u16::try_from(value.len())
+                .expect("short header value")
+                .to_be_bytes(),
+        );
+        head.extend_from_slice(value.as_bytes());
+    }
+    let total = u32::try_from(12 + head.len() + payload.len() + 4).expect("small message");
+    let mut out = Vec::new();
+    out.extend_from_slice(&total.to_be_bytes());
+    out.extend_from_slice(
+        &u32::try_from(head.len())
+            .expect("small headers")
+            .to_be_bytes(),
+    );
+    let prelude_crc = crc32(&out);
+    out.extend_from_slice(&prelude_crc.to_be_bytes());
+    out.extend_from_slice(&head);
+    out.extend_from_slice(payload);
+    let message_crc = crc32(&out);
+    out.extend_from_slice(&message_crc.to_be_bytes());
+    out
+}
+
+/// An event of the `completion` stream.
+fn event(kind: &str, payload: &Value) -> Vec<u8> {
+    frame(
+        &[
+            (":message-type", "event"),
+            (":event-type", kind),
+            (":content-type", "application/json"),
+        ],
+        payload.to_string().as_bytes(),
+    )
+}
+
+fn chunk(text: &str) -> Vec<u8> {
+    event(
+        "chunk",
+        &json!({"bytes": aws_smithy_types::base64::encode(text)}),
+    )
+}
+
+fn trace(inner: Value) -> Vec<u8> {
+    event(
+        "trace",
+        &json!({"agentId": "AGENT12345", "agentAliasId": "ALIAS12345", "agentVersion": "1",
+                "sessionId": "s", "eventTime": "2024-05-01T10:00:00Z", "trace": inner}),
+    )
+}
+
+fn exception(kind: &str, message: &str) -> Vec<u8> {
+    frame(
+        &[
+            (":message-type", "exception"),
+            (":exception-type", kind),
+            (":content-type", "application/json"),
+        ],
+        json!({ "message": message }).to_string().as_bytes(),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// A scripted fake
+
+#[derive(Debug, Clone)]
+struct Received {
+    path: String,
+    body: Value,
+}
+
+#[derive(Debug, Clone)]
+enum Reply {
+    /// An InvokeAgent event stream made of these frames.
+    Stream(Vec<Vec<u8>>),
+    /// A JSON body with a status.
+    Json(u16, Value),
+}
+
+type Log = Arc<Mutex<Vec<Received>>>;
+
+/// Answers the replies in order (the last one again when they run out) and records requests.
+async fn fake(replies: Vec<Reply>) -> (String, Log) {
+    let log: Log = Arc::new(Mutex::new(Vec::new()));
+    let queue = Arc::new(Mutex::new(VecDeque::from(replies)));
+    let recorder = log.clone();
+    let app = Router::new().fallback(move |uri: Uri, body: Bytes| {
+        let recorder = recorder.clone();
+        let queue = queue.clone();
+        async move {
+            let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let path = uri.path().to_owned();
+            recorder.lock().expect("log").push(Received {
+                path: path.clone(),
+                body,
+            });
+            let reply = {
+                let mut q = queue.lock().expect("queue");
+                if q.len() > 1 {
+                    q.pop_front()
+                } else {
+                    q.front().cloned()
+                }
+            };
+            let mut headers = HeaderMap::new();
+            match reply {
+                Some(Reply::Stream(frames)) => {
+                    headers.insert(
+                        "content-type",
+                        HttpHeaderValue::from_static("application/vnd.amazon.eventstream"),
+                    );
+                    headers.insert(
+                        "x-amzn-bedrock-agent-content-type",
+                        HttpHeaderValue::from_static("application/json"),
+                    );
+                    let session = path.split('/').nth(6).unwrap_or("none").to_owned();
+                    headers.insert(
+                        "x-amz-bedrock-agent-session-id",
+                        HttpHeaderValue::from_str(&session).expect("session header"),
+                    );
+                    (StatusCode::OK, headers, frames.concat()).into_response()
+                }
+                Some(Reply::Json(status, body)) => {
+                    headers.insert(
+                        "content-type",
+                        HttpHeaderValue::from_static("application/json"),
+                    );
+                    if status >= 400 {
+                        if let Some(kind) = body.get("__type").and_then(Value::as_str) {
+                            headers.insert(
+                                "x-amzn-errortype",
+                                HttpHeaderValue::from_str(kind).expect("error type"),
+                            );
+                        }
+                    }
+                    let status = StatusCode::from_u16(status).expect("status");
+                    (status, headers, body.to_string().into_bytes()).into_response()
+                }
+                None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{address}"), log)
+}
+
+fn received(log: &Log) -> Vec<Received> {
+    log.lock().expect("log").clone()
+}
+
+/// A client that can reach nothing but the fake.
+async fn client_for(endpoint: &str) -> AgentRuntimeClient {
+    let settings = BedrockSettings {
+        region: Some("us-east-1".into()),
+        profile: None,
+        endpoint_url: Some(endpoint.into()),
+    };
+    let config = settings
+        .config_loader()
+        .empty_test_environment()
+        .test_credentials()
+        .retry_config(RetryConfig::disabled())
+        .load()
+        .await;
+    AgentRuntimeClient::from_sdk_config(&config)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flows
+
+fn project(definition: Value) -> Project {
+    serde_json::from_value(json!({"schemaVersion": 1, "name": "t",
+        "flows": [{"name": "main", "definition": definition}]}))
+    .expect("test project is well-formed")
+}
+
+fn data(source: &str, output: &str, target: &str, input: &str) -> Value {
+    json!({"name": format!("{source}{output}To{target}{input}"), "type": "Data",
+           "source": source, "target": target,
+           "configuration": {"data": {"sourceOutput": output, "targetInput": input}}})
+}
+
+fn input_node() -> Value {
+    json!({"name": "FlowInput", "type": "Input", "configuration": {"input": {}},
+           "outputs": [{"name": "document", "type": "Object"}]})
+}
+
+fn output_node(name: &str) -> Value {
+    json!({"name": name, "type": "Output", "configuration": {"output": {}},
+           "inputs": [{"name": "document", "type": "String", "expression": "$.data"}]})
+}
+
+fn agent_node(alias: &str, with_attributes: bool) -> Value {
+    let mut inputs = vec![json!({"name": "agentInputText", "type": "String",
+                                 "expression": "$.data"})];
+    if with_attributes {
+        inputs.push(json!({"name": "sessionAttributes", "type": "Object",
+                           "expression": "$.data.session"}));
+    }
+    json!({"name": "Helper", "type": "Agent",
+           "configuration": {"agent": {"agentAliasArn": alias}},
+           "inputs": inputs,
+           "outputs": [{"name": "agentResponse", "type": "String"}]})
+}
+
+/// FlowInput.message → Agent → Output.
+fn agent_flow() -> Project {
+    let mut agent = agent_node(ALIAS_ARN, false);
+    agent["inputs"][0]["expression"] = json!("$.data.message");
+    project(json!({
+        "nodes": [input_node(), agent, output_node("Answer")],
+        "connections": [data("FlowInput", "document", "Helper", "agentInputText"),
+                        data("Helper", "agentResponse", "Answer", "document")]}))
+}
+
+async fn run(project: &Project, document: Value, ctx: RunContext) -> (RunResult, Vec<RunEvent>) {
+    let compiled = compile(project);
+    let plan = compiled
+        .plan("main")
+        .unwrap_or_else(|| panic!("no plan: {:#?}", compiled.errors().collect::<Vec<_>>()));
+    let (tx, mut rx) = mpsc::channel(100_000);
+    let result = run_flow(plan, project, document, ctx, tx).await;
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e);
+    }
+    (result, events)
+}
+
+fn scripted(yaml: &str) -> Arc<dyn ModelProvider> {
+    Arc::new(ScriptedProvider::new(
+        Script::parse(yaml, "test").expect("script parses"),
+    ))
+}
+
+fn context(client: AgentRuntimeClient, project_dir: &Path) -> RunContext {
+    RunContext::new(scripted("[]"), project_dir)
+        .with_run_id("run-1")
+        .with_agent_runtime(client)
+}
+
+fn failed<'a>(events: &'a [RunEvent], node: &str) -> Option<&'a str> {
+    events.iter().find_map(|e| match e {
+        RunEvent::NodeFailed { node: n, error, .. } if n == node => Some(error.as_str()),
+        _ => None,
+    })
+}
+
+fn actions<'a>(events: &'a [RunEvent], node: &str) -> Vec<(&'a str, &'a Value, &'a Value)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::NodeAction {
+                node: n,
+                operation_name,
+                request,
+                response,
+                ..
+            } if n == node => Some((operation_name.as_str(), request, response)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn answers(answer: &'static str, asked: Arc<Mutex<Vec<(String, String)>>>) -> AskUser {
+    Arc::new(
+        move |node: String, question: String| -> BoxFuture<'static, Option<String>> {
+            asked.lock().expect("asked").push((node, question));
+            Box::pin(async move { Some(answer.to_owned()) })
+        },
+    )
+}
+
+fn rationale(text: &str) -> Value {
+    json!({"orchestrationTrace": {"rationale": {"traceId": "t-1", "text": text}}})
+}
+
+fn model_output(input: i64, output: i64) -> Value {
+    json!({"orchestrationTrace": {"modelInvocationOutput": {"traceId": "t-1",
+        "rawResponse": {"content": "raw"},
+        "metadata": {"usage": {"inputTokens": input, "outputTokens": output}}}}})
+}
+
+#[test]
+fn the_frame_crc_is_the_standard_one() {
+    assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+}
+
+// ---------------------------------------------------------------------------------------------
+// InvokeAgent
+
+#[tokio::test]
+async fn invoke_agent_reads_chunks_and_traces_from_the_event_stream() {
+    let (url, log) = fake(vec![Reply::Stream(vec![
+        trace(rationale("Look up the invoice.")),
+        trace(model_output(120, 30)),
+        chunk("Your invoice "),
+        chunk("is paid. ✓"),
+    ])])
+    .await;
+    let client = client_for(&url).await;
+    let state = AgentSessionState {
+        session_attributes: [("customer".to_owned(), "42".to_owned())].into(),
+        ..AgentSessionState::default()
+    };
+    let turn = client
+        .invoke_agent(ALIAS_ARN, "session-1", "Is my invoice paid?", &state, true)
+        .await
+        .expect("the turn succeeds");
+    assert_eq!(turn.completion, "Your invoice is paid. ✓");
+    assert_eq!(turn.session_id, "session-1");
+    assert_eq!(turn.input_required, None);
+    assert_eq!(turn.return_control, None);
+    assert_eq!(turn.usage.input_tokens, 120);
+    assert_eq!(turn.usage.output_tokens, 30);
+    assert_eq!(turn.traces.len(), 2);
+    assert_eq!(
+        turn.traces[0]["trace"]["orchestrationTrace"]["rationale"]["text"],
+        "Look up the invoice."
+    );
+    assert_eq!(turn.traces[0]["agentAliasId"], "ALIAS12345");
+    assert_eq!(turn.traces[0]["eventTime"], "2024-05-01T10:00:00Z");
+    assert_eq!(
+        turn.traces[1]["trace"]["orchestrationTrace"]["modelInvocationOutput"]["metadata"]["usage"]
+            ["inputTokens"],
+        120
+    );
+    let requests = received(&log);
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].path,
+        "/agents/AGENT12345/agentAliases/ALIAS12345/sessions/session-1/text"
+    );
+    assert_eq!(requests[0].body["inputText"], "Is my invoice paid?");
+    assert_eq!(requests[0].body["enableTrace"], true);
+    assert_eq!(
+        requests[0].body["sessionState"]["sessionAttributes"],
+        json!({"customer": "42"})
+    );
+}
+
+#[tokio::test]
+async fn malformed_alias_arns_fail_before_any_call() {
+    let (url, log) = fake(vec![Reply::Stream(vec![chunk("never")])]).await;
+    let client = client_for(&url).await;
+    let e = client
+        .invoke_agent(
+            "arn:aws:bedrock:us-east-1:1:agent/X",
+            "s1",
+            "hi",
+            &AgentSessionState::default(),
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AgentRuntimeError::BadAliasArn { .. }), "{e}");
+    assert!(received(&log).is_empty());
+}
+
+#[tokio::test]
+async fn a_flow_runs_an_agent_alias_end_to_end_with_a_prompt_before_it() {
+    let (url, log) = fake(vec![Reply::Stream(vec![
+        trace(rationale("The user wants a refund.")),
+        trace(model_output(50, 10)),
+        chunk("Refund issued."),
+    ])])
+    .await;
+    let prompt = json!({"name": "Rewrite", "type": "Prompt",
+        "configuration": {"prompt": {"sourceConfiguration": {"inline": {
+            "templateType": "TEXT",
+            "templateConfiguration": {"text": {"text": "Rewrite politely: {{message}}"}},
+            "modelId": MODEL}}}},
+        "inputs": [{"name": "message", "type": "String", "expression": "$.data.message"}],
+        "outputs": [{"name": "modelCompletion", "type": "String"}]});
+    let p = project(json!({
+        "nodes": [input_node(), prompt, agent_node(ALIAS_ARN, false), output_node("Answer")],
+        "connections": [data("FlowInput", "document", "Rewrite", "message"),
+                        data("Rewrite", "modelCompletion", "Helper", "agentInputText"),
+                        data("Helper", "agentResponse", "Answer", "document")]}));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ctx = RunContext::new(
+        scripted("- text: Could you refund order 7, please?\n  usage: {inputTokens: 5, outputTokens: 7}\n"),
+        dir.path(),
+    )
+    .with_run_id("run-1")
+    .with_agent_runtime(client_for(&url).await);
+    let (result, events) = run(&p, json!({"message": "refund order 7 now"}), ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(result.output("Answer"), Some(&json!("Refund issued.")));
+    // The prompt's tokens and the agent's.
+    assert_eq!(result.usage.input_tokens, 55);
+    assert_eq!(result.usage.output_tokens, 17);
+    let requests = received(&log);
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].path,
+        "/agents/AGENT12345/agentAliases/ALIAS12345/sessions/run-1-Helper/text"
+    );
+    assert_eq!(
+        requests[0].body["inputText"],
+        "Could you refund order 7, please?"
+    );
+    let agent_actions = actions(&events, "Helper");
+    assert_eq!(agent_actions.len(), 1);
+    let (operation, request, response) = agent_actions[0];
+    assert_eq!(operation, "InvokeAgent");
+    assert_eq!(request["agentAliasArn"], ALIAS_ARN);
+    assert_eq!(response["completion"], "Refund issued.");
+    assert_eq!(
+        response["traces"][0]["trace"]["orchestrationTrace"]["rationale"]["text"],
+        "The user wants a refund."
+    );
+    assert!(events.iter().any(|e| matches!(e,
+        RunEvent::NodeAction { node, service_name, .. }
+            if node == "Helper" && service_name == "bedrock-agent-runtime")));
+}
+
+#[tokio::test]
+async fn session_attributes_go_into_the_session_state() {
+    let (url, log) = fake(vec![Reply::Stream(vec![chunk("ok")])]).await;
+    let p = project(json!({
+        "nodes": [input_node(), {
+            "name": "Helper", "type": "Agent",
+            "configuration": {"agent": {"agentAliasArn": ALIAS_ARN}},
+            "inputs": [
+                {"name": "agentInputText", "type": "String", "expression": "$.data.message"},
+                {"name": "sessionAttributes", "type": "Object", "expression": "$.data.session"},
+                {"name": "promptAttributes", "type": "Object", "expression": "$.data.prompt"}],
+            "outputs": [{"name": "agentResponse", "type": "String"}]}, output_node("Answer")],
+        "connections": [data("FlowInput", "document", "Helper", "agentInputText"),
+                        data("FlowInput", "document", "Helper", "sessionAttributes"),
+                        data("FlowInput", "document", "Helper", "promptAttributes"),
+                        data("Helper", "agentResponse", "Answer", "document")]}));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let doc = json!({"message": "hi", "session": {"tier": "gold", "id": 7},
+                     "prompt": {"today": "Monday"}});
+    let (result, events) = run(&p, doc, context(client_for(&url).await, dir.path())).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    let body = &received(&log)[0].body;
+    assert_eq!(
+        body["sessionState"]["sessionAttributes"],
+        json!({"tier": "gold", "id": "7"})
+    );
+    assert_eq!(
+        body["sessionState"]["promptSessionAttributes"],
+        json!({"today": "Monday"})
+    );
+}
+
+#[tokio::test]
+async fn an_agent_asking_through_user_input_return_control_gets_the_answer() {
+    let (url, log) = fake(vec![
+        Reply::Stream(vec![
+            trace(rationale("I need the order number.")),
+            event(
+                "returnControl",
+                &json!({"invocationId": "inv-1", "invocationInputs": [
+                    {"functionInvocationInput": {
+                        "actionGroup": "UserInputAction", "function": "AMAZON.UserInput",
+                        "actionInvocationType": "RESULT",
+                        "parameters": [{"name": "question", "type": "string",
+                                        "value": "Which order number?"}]}}]}),
+            ),
+        ]),
+        Reply::Stream(vec![chunk("Order 7 is refunded.")]),
+    ])
+    .await;
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ctx = context(client_for(&url).await, dir.path())
+        .with_ask_user(answers("order 7", asked.clone()));
+    let (result, events) = run(&agent_flow(), json!({"message": "refund please"}), ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(
+        result.output("Answer"),
+        Some(&json!("Order 7 is refunded."))
+    );
+    assert_eq!(
+        asked.lock().expect("asked").clone(),
+        [("Helper".to_owned(), "Which order number?".to_owned())]
+    );
+    let requests = received(&log);
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].path, requests[1].path, "the same session");
+    let state = &requests[1].body["sessionState"];
+    assert_eq!(state["invocationId"], "inv-1");
+    assert_eq!(
+        state["returnControlInvocationResults"],
+        json!([{"functionResult": {"actionGroup": "UserInputAction",
+            "function": "AMAZON.UserInput",
+            "responseBody": {"TEXT": {"body": "order 7"}}}}])
+    );
+    assert_eq!(actions(&events, "Helper").len(), 2);
+}
+
+#[tokio::test]
+async fn an_ask_user_observation_is_answered_with_the_next_input_text() {
+    let (url, log) = fake(vec![
+        Reply::Stream(vec![
+            trace(
+                json!({"orchestrationTrace": {"observation": {"traceId": "t-2",
+                "type": "ASK_USER", "finalResponse": {"text": "What is your email?"}}}}),
+            ),
+            chunk("What is your email?"),
+        ]),
+        Reply::Stream(vec![chunk("Thanks, sent.")]),
+    ])
+    .await;
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ctx = context(client_for(&url).await, dir.path())
+        .with_ask_user(answers("me@example.com", asked.clone()));
+    let (result, events) = run(&agent_flow(), json!({"message": "send the invoice"}), ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(result.output("Answer"), Some(&json!("Thanks, sent.")));
+    assert_eq!(asked.lock().expect("asked")[0].1, "What is your email?");
+    let requests = received(&log);
+    assert_eq!(requests[1].body["inputText"], "me@example.com");
+    assert_eq!(requests[1].path, requests[0].path);
+}
+
+#[tokio::test]
+async fn without_an_ask_user_handler_the_node_fails_with_the_question() {
+    let (url, _log) = fake(vec![Reply::Stream(vec![
+        trace(
+            json!({"orchestrationTrace": {"observation": {"traceId": "t-2",
+            "type": "ASK_USER", "finalResponse": {"text": "Which account?"}}}}),
+        ),
+        chunk("Which account?"),
+    ])])
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (result, events) = run(
+        &agent_flow(),
+        json!({"message": "close it"}),
+        context(client_for(&url).await, dir.path()),
+    )
+    .await;
+    assert_eq!(result.status, RunStatus::Failed);
+    let error = failed(&events, "Helper").expect("the agent node fails");
+    assert!(
+        error.contains("the agent asked: \"Which account?\""),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_throttling_exception_in_the_stream_fails_the_node_naming_the_alias() {
+    let (url, _log) = fake(vec![Reply::Stream(vec![
+        chunk("partial "),
+        exception("throttlingException", "Rate exceeded"),
+    ])])
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (result, events) = run(
+        &agent_flow(),
+        json!({"message": "hi"}),
+        context(client_for(&url).await, dir.path()),
+    )
+    .await;
+    assert_eq!(result.status, RunStatus::Failed);
+    let error = failed(&events, "Helper").expect("the agent node fails");
+    assert!(
+        error.contains(ALIAS_ARN)
+            && error.contains("ThrottlingException")
+            && error.contains("Rate exceeded"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn an_http_error_names_the_alias_too() {
+    let (url, _log) = fake(vec![Reply::Json(
+        404,
+        json!({"__type": "ResourceNotFoundException", "message": "no such alias"}),
+    )])
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_, events) = run(
+        &agent_flow(),
+        json!({"message": "hi"}),
+        context(client_for(&url).await, dir.path()),
+    )
+    .await;
+    let error = failed(&events, "Helper").expect("the agent node fails");
+    assert!(
+        error.contains(ALIAS_ARN) && error.contains("ResourceNotFoundException"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn other_returned_actions_fail_clearly() {
+    let (url, _log) = fake(vec![Reply::Stream(vec![event(
+        "returnControl",
+        &json!({"invocationId": "inv-2", "invocationInputs": [
+            {"functionInvocationInput": {"actionGroup": "Billing", "function": "refund",
+                                         "parameters": []}}]}),
+    )])])
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_, events) = run(
+        &agent_flow(),
+        json!({"message": "hi"}),
+        context(client_for(&url).await, dir.path()),
+    )
+    .await;
+    let error = failed(&events, "Helper").expect("the agent node fails");
+    assert!(
+        error.contains("action group Billing (function refund)"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_project_agent_without_an_alias_says_local_agents_come_later() {
+    let (url, log) = fake(vec![Reply::Stream(vec![chunk("never")])]).await;
+    let mut agent = agent_node("", false);
+    agent["configuration"]["agent"]["projectAgent"] = json!("BillingAgent");
+    agent["inputs"][0]["expression"] = json!("$.data.message");
+    let mut p = project(json!({
+        "nodes": [input_node(), agent, output_node("Answer")],
+        "connections": [data("FlowInput", "document", "Helper", "agentInputText"),
+                        data("Helper", "agentResponse", "Answer", "document")]}));
+    p.agents = vec![serde_json::from_value(json!({
+        "agentName": "BillingAgent",
+        "foundationModel": MODEL,
+        "instruction": "You are the billing assistant of an online shop; answer billing questions."}))
+    .expect("agent")];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_, events) = run(
+        &p,
+        json!({"message": "hi"}),
+        context(client_for(&url).await, dir.path()),
+    )
+    .await;
+    let error = failed(&events, "Helper").expect("the agent node fails");
+    assert!(
+        error.contains("BillingAgent") && error.contains("later version"),
+        "{error}"
+    );
+    assert!(received(&log).is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Knowledge bases
+
+fn kb_flow(model: Option<&str>) -> Project {
+    let mut config = json!({"knowledgeBaseId": "KB12345678", "numberOfResults": 3});
+    let output = if let Some(m) = model {
+        config["modelId"] = json!(m);
+        config["promptTemplate"] = json!({"textPromptTemplate": "Answer from $search_results$"});
+        json!({"name": "outputText", "type": "String"})
+    } else {
+        json!({"name": "retrievalResults", "type": "Array"})
+    };
+    let out_name = output["name"].as_str().unwrap_or_default().to_owned();
+    let out_type = output["type"].as_str().unwrap_or_default().to_owned();
+    project(json!({
+        "nodes": [input_node(),
+            {"name": "Docs", "type": "KnowledgeBase",
+             "configuration": {"knowledgeBase": config},
+             "inputs": [{"name": "retrievalQuery", "type": "String", "expression": "$.data.q"}],
+             "outputs": [output]},
+            {"name": "Answer", "type": "Output", "configuration": {"output": {}},
+             "inputs": [{"name": "document", "type": out_type, "expression": "$.data"}]}],
+        "connections": [data("FlowInput", "document", "Docs", "retrievalQuery"),
+                        data("Docs", &out_name, "Answer", "document")]}))
+}
+
+#[tokio::test]
+async fn a_knowledge_base_node_retrieves() {
+    let (url, log) = fake(vec![Reply::Json(
+        200,
+        json!({"retrievalResults": [
+            {"content": {"text": "Refunds take 5 days.", "type": "TEXT"},
+             "location": {"type": "S3", "s3Location": {"uri": "s3://docs/refunds.md"}},
+             "score": 0.75, "metadata": {"page": 2}}]}),
+    )])
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (result, events) = run(
+        &kb_flow(None),
+        json!({"q": "how long do refunds take"}),
+        context(client_for(&url).await, dir.path()),
+    )
+    .await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(
+        result.output("Answer"),
+        Some(
+            &json!([{"content": {"text": "Refunds take 5 days.", "type": "TEXT"},
+            "location": {"type": "S3", "s3Location": {"uri": "s3://docs/refunds.md"}},
+            "score": 0.75, "metadata": {"page": 2}}])
+        )
+    );
+    let requests = received(&log);
+    assert_eq!(requests[0].path, "/knowledgebases/KB12345678/retrieve");
+    assert_eq!(
+        requests[0].body["retrievalQuery"]["text"],
+        "how long do refunds take"
+    );
+    assert_eq!(
+        requests[0].body["retrievalConfiguration"]["vectorSearchConfiguration"]["numberOfResults"],
+        3
+    );
+    assert_eq!(actions(&events, "Docs")[0].0, "Retrieve");
+}
+
+#[tokio::test]
+async fn a_knowledge_base_node_with_a_model_retrieves_and_generates() {
+    let (url, log) = fake(vec![Reply::Json(
+        200,
+        json!({"output": {"text": "About five days."}, "sessionId": "kb-session",
+               "citations": []}),
+    )])
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (result, events) = run(
+        &kb_flow(Some(MODEL)),
+        json!({"q": "refund time?"}),
+        context(client_for(&url).await, dir.path()),
+    )
+    .await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(result.output("Answer"), Some(&json!("About five days.")));
+    let requests = received(&log);
+    assert_eq!(requests[0].path, "/retrieveAndGenerate");
+    let body = &requests[0].body;
+    assert_eq!(body["input"], json!({"text": "refund time?"}));
+    let config = &body["retrieveAndGenerateConfiguration"];
+    assert_eq!(config["type"], "KNOWLEDGE_BASE");
+    let kb = &config["knowledgeBaseConfiguration"];
+    assert_eq!(kb["knowledgeBaseId"], "KB12345678");
+    assert_eq!(kb["modelArn"], MODEL);
+    assert_eq!(
+        kb["generationConfiguration"]["promptTemplate"]["textPromptTemplate"],
+        "Answer from $search_results$"
+    );
+    assert_eq!(
+        kb["retrievalConfiguration"]["vectorSearchConfiguration"]["numberOfResults"],
+        3
+    );
+}
+
+#[tokio::test]
+async fn a_project_knowledge_base_is_found_by_name() {
+    let (url, log) = fake(vec![Reply::Json(200, json!({"retrievalResults": []}))]).await;
+    let mut p = kb_flow(None);
+    p.knowledge_bases = vec![serde_json::from_value(
+        json!({"name": "KB12345678", "knowledgeBaseId": "DEPLOYED01"}),
+    )
+    .expect("knowledge base")];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (result, _) = run(
+        &p,
+        json!({"q": "x"}),
+        context(client_for(&url).await, dir.path()),
+    )
+    .await;
+    assert_eq!(result.status, RunStatus::Succeeded);
+    assert_eq!(
+        received(&log)[0].path,
+        "/knowledgebases/DEPLOYED01/retrieve"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lex
+
+fn lex_flow() -> Project {
+    project(json!({
+        "nodes": [input_node(),
+            {"name": "Bot", "type": "Lex",
+             "configuration": {"lex": {
+                 "botAliasArn": "arn:aws:lex:us-east-1:123456789012:bot-alias/BOT1234567/ALIASLEX01",
+                 "localeId": "en_US"}},
+             "inputs": [{"name": "inputText", "type": "String", "expression": "$.data.text"}],
+             "outputs": [{"name": "predictedIntent", "type": "String"}]},
+            output_node("Intent")],
+        "connections": [data("FlowInput", "document", "Bot", "inputText"),
+                        data("Bot", "predictedIntent", "Intent", "document")]}))
+}
+
+#[tokio::test]
+async fn lex_answers_from_a_fixture_and_says_where_to_put_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let client = AgentRuntimeClient::lazy(BedrockSettings::default());
+    let (result, events) = run(
+        &lex_flow(),
+        json!({"text": "I want a pizza"}),
+        context(client.clone(), dir.path()),
+    )
+    .await;
+    assert_eq!(result.status, RunStatus::Failed);
+    let error = failed(&events, "Bot").expect("the Lex node fails");
+    let expected = dir.path().join(".strata/lex/ALIASLEX01.json");
+    assert!(
+        error.contains("Lex has no local equivalent: add a fixture at")
+            && error.contains(&expected.display().to_string()),
+        "{error}"
+    );
+
+    std::fs::create_dir_all(dir.path().join(".strata/lex")).expect("mkdir");
+    std::fs::write(
+        &expected,
+        json!({"utterances": {"pizza": "OrderPizza", "cancel": "Cancel"}}).to_string(),
+    )
+    .expect("write fixture");
+    let (result, events) = run(
+        &lex_flow(),
+        json!({"text": "I want a pizza"}),
+        context(client.clone(), dir.path()),
+    )
+    .await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(result.output("Intent"), Some(&json!("OrderPizza")));
+    let (result, _) = run(
+        &lex_flow(),
+        json!({"text": "what's the weather"}),
+        context(client, dir.path()),
+    )
+    .await;
+    assert_eq!(result.output("Intent"), Some(&json!("FallbackIntent")));
+}
+
+#[tokio::test]
+async fn a_project_knowledge_base_with_documents_runs_locally() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("docs")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("docs/refunds.md"),
+        "# Refunds\n\nRefunds take five business days to reach your card.\n",
+    )
+    .expect("write doc");
+    std::fs::write(
+        dir.path().join("docs/shipping.md"),
+        "# Shipping\n\nWe ship to Norway and Sweden.\n",
+    )
+    .expect("write doc");
+    let local_kb = json!({"name": "KB12345678", "documents": "docs"});
+    let client = AgentRuntimeClient::lazy(BedrockSettings::default());
+
+    let mut p = kb_flow(None);
+    p.knowledge_bases = vec![serde_json::from_value(local_kb.clone()).expect("kb")];
+    let (result, events) = run(
+        &p,
+        json!({"q": "how long do refunds take"}),
+        context(client.clone(), dir.path()),
+    )
+    .await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    let results = result.output("Answer").expect("results");
+    assert!(
+        results[0]["content"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("five business days")),
+        "{results:#}"
+    );
+
+    let mut p = kb_flow(Some(MODEL));
+    p.knowledge_bases = vec![serde_json::from_value(local_kb).expect("kb")];
+    let ctx = RunContext::new(
+        scripted("- contains: five business days\n  text: Five business days.\n"),
+        dir.path(),
+    )
+    .with_agent_runtime(client);
+    let (result, events) = run(&p, json!({"q": "how long do refunds take"}), ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(result.output("Answer"), Some(&json!("Five business days.")));
+}
