@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Builds Strata and shows it working on the support-triage template.
+# Builds what is missing and opens the Strata desktop app.
+# Usage: bash scripts/run.sh [PROJECT.strata.json]   (no argument: a new support-triage project)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cargo build --release --bin strata
-bin=target/release/strata
-dir=$(mktemp -d)
-"$bin" new support-triage --template support-triage --dir "$dir"
-"$bin" validate "$dir/support-triage.strata.json"
-"$bin" graph "$dir/support-triage.strata.json" --format plan
+bash scripts/setup-desktop.sh
+bash ui/build.sh
+cargo build -p strata-app --bin strata-app
+cargo build -p strata --bin strata
+exec cargo run -q -p strata-app -- "$@"

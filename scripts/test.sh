@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+echo "== desktop: tools and the UI bundle"
+bash scripts/setup-desktop.sh
+bash ui/build.sh
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

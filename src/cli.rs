@@ -31,6 +31,8 @@ macro_rules! outp {
     }};
 }
 
+mod chat;
+mod deploy;
 mod lifecycle;
 mod run;
 mod runs;
@@ -102,6 +104,10 @@ enum Command {
     Version(lifecycle::VersionArgs),
     /// Point named aliases at versions (moving one back is a rollback).
     Alias(lifecycle::AliasArgs),
+    /// Talk to one of the project's agents on this machine, showing each step.
+    Chat(Box<chat::ChatArgs>),
+    /// Deploy a project's agents and flows to Amazon Bedrock (shows the plan first).
+    Deploy(Box<deploy::DeployArgs>),
     /// List and show recorded runs.
     Runs(runs::RunsArgs),
     /// List the starter templates.
@@ -177,6 +183,8 @@ fn run(cli: Cli) -> Result<u8> {
                 .context("cannot start the async runtime")?;
             runtime.block_on(run::run(*args))
         }
+        Command::Chat(args) => async_main(chat::chat(*args)),
+        Command::Deploy(args) => async_main(deploy::deploy(*args)),
         Command::Version(args) => async_main(lifecycle::version(args)),
         Command::Alias(args) => async_main(lifecycle::alias(args)),
         Command::Runs(args) => {

@@ -3,15 +3,20 @@
 //! Everything here except the `cli` feature builds for `wasm32-unknown-unknown`, so the
 //! desktop UI checks a project with the very code the CLI uses.
 
+#[cfg(feature = "runtime")]
+pub mod agent;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod compile;
 pub mod condition;
+#[cfg(feature = "runtime")]
+pub mod deploy;
 pub mod diagnostic;
 pub mod edit;
 pub mod export;
 pub mod expr;
 pub mod graph;
+pub mod guardrail;
 pub mod import;
 #[cfg(feature = "runtime")]
 pub mod kb;

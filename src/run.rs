@@ -14,7 +14,7 @@ mod executor;
 mod knowledge_base_node;
 mod lex_node;
 mod local;
-mod process;
+pub(crate) mod process;
 
 pub use event::{
     ChainKind, ChainStep, Content, FlowOutputRecord, InputField, InputFieldSource, NextInput,

@@ -304,7 +304,7 @@ fn input_document(args: &RunArgs, flow: &crate::model::Flow) -> Result<serde_jso
     Ok(sample.document.clone())
 }
 
-async fn default_provider(args: &RunArgs) -> Result<Arc<dyn ModelProvider>> {
+pub(super) async fn default_provider(args: &RunArgs) -> Result<Arc<dyn ModelProvider>> {
     let kind = match (args.provider, &args.replay) {
         (Some(k), _) => k,
         (None, Some(_)) => ProviderKind::Scripted,
@@ -380,7 +380,7 @@ impl ModelProvider for Renamed {
 }
 
 /// A route per model profile of the project.
-async fn profile_routes(project: &Project, project_dir: &Path) -> Result<Vec<Route>> {
+pub(super) async fn profile_routes(project: &Project, project_dir: &Path) -> Result<Vec<Route>> {
     let mut routes = Vec::new();
     for p in &project.model_profiles {
         if p.serves.is_empty() {

@@ -1,0 +1,450 @@
+//! The real desktop app, end to end: tauri-driver → WebKitWebDriver → the Strata window.
+//!
+//! Opens the support-triage template, adds a node from the palette, connects ports, watches a
+//! problem appear and go, has an incompatible connection refused, undoes and redoes, edits a
+//! condition, saves, reopens and compares the file with the same edits made through the core.
+//!
+//! Needs `tauri-driver`, `WebKitWebDriver` and, without a `DISPLAY`, `Xvfb`
+//! (`scripts/setup-desktop.sh` installs them). A missing piece fails the test with a message;
+//! nothing is skipped. The UI must be built first (`ui/build.sh`), since the app embeds it.
+
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use strata::edit::{Command as Edit, History};
+use strata::model::Position;
+
+/// Stops a child process with SIGTERM when dropped (SIGKILL would leave WebKitWebDriver
+/// holding the test's output open).
+struct Terminate(Child);
+
+impl Drop for Terminate {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn require(tool: &str) -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(tool))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!("the end-to-end test needs `{tool}` on PATH; run scripts/setup-desktop.sh to install the desktop test stack")
+    })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
+/// The display to use: `DISPLAY` if set, else a private Xvfb started here.
+fn display() -> (String, Option<Terminate>) {
+    if let Some(d) = std::env::var_os("DISPLAY").filter(|d| !d.is_empty()) {
+        return (d.to_string_lossy().into_owned(), None);
+    }
+    let xvfb = require("Xvfb");
+    let n = (90..200)
+        .find(|n| {
+            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        })
+        .expect("a free X display number");
+    let child = Command::new(xvfb)
+        .args([
+            format!(":{n}"),
+            "-screen".into(),
+            "0".into(),
+            "1280x800x24".into(),
+            "-nolisten".into(),
+            "tcp".into(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb starts");
+    let guard = Terminate(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+        assert!(
+            Instant::now() < deadline,
+            "Xvfb :{n} did not come up within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (format!(":{n}"), Some(guard))
+}
+
+struct App {
+    client: Client,
+}
+
+impl App {
+    async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Polls a JavaScript expression until it is true; says what was awaited if it never is.
+    async fn until(&self, expr: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if self.js(&format!("return !!({expr});"), vec![]).await == json!(true) {
+                return;
+            }
+            if Instant::now() > deadline {
+                let state = self
+                    .js(
+                        "return {status: document.getElementById('status')?.textContent, \
+                         problems: [...document.querySelectorAll('.problem')].map(p => p.textContent)};",
+                        vec![],
+                    )
+                    .await;
+                panic!("timed out waiting for {what} ({expr}); page state: {state:#}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+    }
+
+    /// Presses the mouse on one element and releases it on another, as a user drags.
+    async fn drag(&self, from: &str, to: &str) {
+        let a = self
+            .client
+            .find(Locator::Css(from))
+            .await
+            .unwrap_or_else(|e| panic!("no {from}: {e}"));
+        let b = self
+            .client
+            .find(Locator::Css(to))
+            .await
+            .unwrap_or_else(|e| panic!("no {to}: {e}"));
+        let actions = MouseActions::new("mouse".to_owned())
+            .then(PointerAction::MoveToElement {
+                element: a,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::MoveToElement {
+                element: b,
+                duration: Some(Duration::from_millis(150)),
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        self.client
+            .perform_actions(actions)
+            .await
+            .expect("pointer actions");
+        self.client
+            .release_actions()
+            .await
+            .expect("release actions");
+    }
+
+    /// Types a value into a field and commits it the way a blur does (a `change` event).
+    async fn set_field(&self, css: &str, value: &str) {
+        self.until(&format!("document.querySelector({css:?})"), css)
+            .await;
+        self.js(
+            "const e = document.querySelector(arguments[0]); e.focus(); e.value = arguments[1]; \
+             e.dispatchEvent(new Event('input', {bubbles: true})); \
+             e.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![json!(css), json!(value)],
+        )
+        .await;
+    }
+
+    async fn count(&self, css: &str) -> u64 {
+        self.js(
+            "return document.querySelectorAll(arguments[0]).length;",
+            vec![json!(css)],
+        )
+        .await
+        .as_u64()
+        .unwrap_or(0)
+    }
+}
+
+fn flows_of(text: &str) -> Value {
+    let p = strata::model::load(text, "x")
+        .expect("the saved file loads")
+        .project;
+    serde_json::to_value(&p.flows).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edit_save_and_reopen_in_the_real_app() {
+    let driver_bin = require("tauri-driver");
+    require("WebKitWebDriver");
+    let app_bin = PathBuf::from(env!("CARGO_BIN_EXE_strata-app"));
+    let (display, _xvfb) = display();
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("triage.strata.json");
+    let template = strata::templates::find("support-triage").unwrap();
+    let start = strata::templates::instantiate(template, "support-triage").unwrap();
+    std::fs::write(&file, start.to_json()).unwrap();
+
+    let (port, native) = (free_port(), free_port());
+    let driver = Command::new(driver_bin)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .env("DISPLAY", &display)
+        .env("STRATA_APP_DIR", dir.path().join("app-data"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tauri-driver starts");
+    let _driver = Terminate(driver);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver did not listen on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert(
+        "tauri:options".into(),
+        json!({"application": app_bin, "args": [file.display().to_string()]}),
+    );
+    let client = ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session on the Strata window");
+    let app = App { client };
+
+    // The template opens, drawn from the file given on the command line.
+    app.until(
+        "document.querySelector('g.node[data-node=\"Classify\"]')",
+        "the template's nodes",
+    )
+    .await;
+    app.until(
+        "document.getElementById('file-name').textContent.endsWith('triage.strata.json')",
+        "the file name in the toolbar",
+    )
+    .await;
+    let nodes_at_start = app.count("g.node").await;
+    assert_eq!(nodes_at_start, start.flows[0].definition.nodes.len() as u64);
+
+    // Add an Output node from the palette: it is unconnected, so a problem names it.
+    app.click("button.palette-item[data-kind=\"Output\"]").await;
+    app.until(
+        "document.querySelector('g.node[data-node=\"Output\"]')",
+        "the new Output node",
+    )
+    .await;
+    app.until(
+        "document.querySelector('li.problem[data-code=\"UnfulfilledNodeInput\"][data-node=\"Output\"]')",
+        "a problem about the unconnected Output",
+    )
+    .await;
+
+    // Connect Classify's completion to it: the problem goes.
+    app.drag(
+        "g.port[data-port=\"out:Classify:modelCompletion\"] circle",
+        "g.port[data-port=\"in:Output:document\"] circle",
+    )
+    .await;
+    app.until(
+        "!document.querySelector('li.problem[data-node=\"Output\"]')",
+        "the Output node's problems to clear after connecting",
+    )
+    .await;
+
+    // An Object into a String input is refused, with the reason shown, and nothing changes.
+    app.click("button.palette-item[data-kind=\"Output\"]").await;
+    app.until(
+        "document.querySelector('g.node[data-node=\"Output2\"]')",
+        "a second Output node",
+    )
+    .await;
+    let paths_before = app.count("path.connection").await;
+    app.drag(
+        "g.port[data-port=\"out:FlowInput:document\"] circle",
+        "g.port[data-port=\"in:Output2:document\"] circle",
+    )
+    .await;
+    app.until(
+        "document.getElementById('status').classList.contains('refused') && document.getElementById('status').textContent.includes('is String')",
+        "the refusal of an Object → String connection",
+    )
+    .await;
+    assert_eq!(app.count("path.connection").await, paths_before);
+
+    // Undo removes the second Output, redo brings it back, undo again for good.
+    app.click("#undo").await;
+    app.until(
+        "!document.querySelector('g.node[data-node=\"Output2\"]')",
+        "undo of the add",
+    )
+    .await;
+    app.click("#redo").await;
+    app.until(
+        "document.querySelector('g.node[data-node=\"Output2\"]')",
+        "redo of the add",
+    )
+    .await;
+    app.click("#undo").await;
+    app.until(
+        "!document.querySelector('g.node[data-node=\"Output2\"]')",
+        "the second undo",
+    )
+    .await;
+
+    // Edit a condition: a malformed expression shows inline and as a problem, a good one clears both.
+    app.click("g.node[data-node=\"Route\"] text.title").await;
+    let expr = "#conditions .row[data-condition=\"isBug\"] input.expr";
+    app.set_field(expr, "kind ==").await;
+    app.until(
+        "document.querySelector('#conditions .condition-error')",
+        "the inline parse error",
+    )
+    .await;
+    app.until(
+        "document.querySelector('li.problem[data-code=\"MalformedConditionExpression\"]')",
+        "the malformed condition in the problems panel",
+    )
+    .await;
+    app.set_field(expr, "kind == \"DEFECT\"").await;
+    app.until(
+        "!document.querySelector('#conditions .condition-error') && !document.querySelector('li.problem[data-code=\"MalformedConditionExpression\"]')",
+        "the condition error to clear",
+    )
+    .await;
+    app.until(
+        "document.title.startsWith('● ')",
+        "the unsaved mark in the title",
+    )
+    .await;
+
+    // Save; the file holds exactly the edits, as the core makes them.
+    app.click("#save").await;
+    app.until(
+        "document.getElementById('status').textContent.startsWith('Saved')",
+        "the save",
+    )
+    .await;
+    app.until("!document.title.startsWith('● ')", "the unsaved mark to go")
+        .await;
+    let saved = std::fs::read_to_string(&file).unwrap();
+    let mut expected = start.clone();
+    let mut history = History::default();
+    for edit in [
+        Edit::AddNode {
+            flow: "triage".into(),
+            kind: strata::nodes::NodeType::Output,
+            position: Position { x: 0.0, y: 0.0 },
+        },
+        Edit::Connect {
+            flow: "triage".into(),
+            source: "Classify".into(),
+            output: "modelCompletion".into(),
+            target: "Output".into(),
+            input: "document".into(),
+        },
+    ] {
+        history.apply(&mut expected, &edit).unwrap();
+    }
+    let route = expected.flows[0].definition.node("Route").unwrap().clone();
+    let Some(strata::nodes::NodeConfiguration::Condition(mut c)) = route.configuration else {
+        panic!("Route is a Condition node")
+    };
+    c.conditions[0].expression = Some("kind == \"DEFECT\"".into());
+    history
+        .apply(
+            &mut expected,
+            &Edit::SetConditions {
+                flow: "triage".into(),
+                node: "Route".into(),
+                conditions: c.conditions,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        flows_of(&saved),
+        serde_json::to_value(&expected.flows).unwrap()
+    );
+
+    // Reopen the file and save it elsewhere: the bytes are the same.
+    app.click("#open").await;
+    app.set_field("#dialog-path", &file.display().to_string())
+        .await;
+    app.click("#dialog-ok").await;
+    app.until(
+        "!document.getElementById('dialog')",
+        "the open dialog to close",
+    )
+    .await;
+    app.until(
+        "document.querySelector('g.node[data-node=\"Output\"]')",
+        "the reopened project",
+    )
+    .await;
+    let copy = dir.path().join("copy.strata.json");
+    app.click("#save-as").await;
+    app.set_field("#dialog-path", &copy.display().to_string())
+        .await;
+    app.click("#dialog-ok").await;
+    app.until(
+        "document.getElementById('file-name').textContent.endsWith('copy.strata.json')",
+        "the save as",
+    )
+    .await;
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), saved);
+
+    if let Ok(png) = app.client.screenshot().await {
+        let _ = std::fs::write(
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-editor.png"),
+            png,
+        );
+    }
+    app.client.close().await.expect("the session closes");
+}

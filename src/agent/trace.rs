@@ -1,0 +1,130 @@
+//! The local agent's trace, in Bedrock's agent trace vocabulary (reference §5): each
+//! [`AgentTraceEvent`] serialises as one member of Bedrock's `Trace` union, e.g.
+//! `{"orchestrationTrace": {"rationale": {"traceId": "…", "text": "…"}}}`, plus
+//! `returnControl` when a turn pauses for the user.
+
+use crate::guardrail::GuardrailAssessment;
+use crate::providers::Usage;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One trace event of a local agent turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AgentTraceEvent {
+    PreProcessingTrace(StepTrace),
+    OrchestrationTrace(StepTrace),
+    PostProcessingTrace(StepTrace),
+    GuardrailTrace(GuardrailTrace),
+    FailureTrace(FailureTrace),
+    /// The turn paused: Bedrock's `returnControl` event (`ReturnControlPayload`).
+    ReturnControl(Value),
+}
+
+/// A member of `orchestrationTrace` (and of the pre-/post-processing traces).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StepTrace {
+    Rationale(Rationale),
+    InvocationInput(InvocationInput),
+    Observation(Observation),
+    ModelInvocationInput(ModelInvocationInput),
+    ModelInvocationOutput(ModelInvocationOutput),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rationale {
+    pub trace_id: String,
+    pub text: String,
+}
+
+/// `invocationInput`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvocationInput {
+    pub trace_id: String,
+    /// `ACTION_GROUP`, `KNOWLEDGE_BASE` or `FINISH`.
+    pub invocation_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_group_invocation_input: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knowledge_base_lookup_input: Option<Value>,
+}
+
+/// `observation`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Observation {
+    pub trace_id: String,
+    /// `ACTION_GROUP`, `KNOWLEDGE_BASE`, `FINISH`, `ASK_USER` or `REPROMPT`.
+    #[serde(rename = "type")]
+    pub observation_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_group_invocation_output: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knowledge_base_lookup_output: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_response: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reprompt_response: Option<Value>,
+}
+
+/// `modelInvocationInput`: the prompt as sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelInvocationInput {
+    pub trace_id: String,
+    /// The full prompt: the system prompt, then the messages, as text.
+    pub text: String,
+    /// The `PromptType`.
+    #[serde(rename = "type")]
+    pub prompt_type: String,
+    pub foundation_model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference_configuration: Option<Value>,
+    /// `DEFAULT` or `OVERRIDDEN`.
+    pub prompt_creation_mode: String,
+}
+
+/// `modelInvocationOutput`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelInvocationOutput {
+    pub trace_id: String,
+    /// `{"content": "<the reply as JSON text>"}`.
+    pub raw_response: Value,
+    pub metadata: Metadata,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parsed_response: Option<Value>,
+}
+
+/// `Metadata`: token usage and timing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    pub usage: Usage,
+    pub total_time_ms: u64,
+}
+
+/// `guardrailTrace`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardrailTrace {
+    pub trace_id: String,
+    /// `INTERVENED` or `NONE`.
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_assessments: Vec<GuardrailAssessment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub output_assessments: Vec<GuardrailAssessment>,
+}
+
+/// `failureTrace`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailureTrace {
+    pub trace_id: String,
+    pub failure_code: u16,
+    pub failure_reason: String,
+}

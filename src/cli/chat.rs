@@ -1,0 +1,493 @@
+//! `strata chat`: talk to one of the project's agents on this machine, turn by turn, with
+//! each step shown as it happens (rationale, tool calls, observations, guardrail actions).
+//!
+//! Return of control, confirmations and `AMAZON.UserInput` questions are asked on the
+//! terminal, or answered from `--answers FILE` (JSON or YAML) for scripts:
+//! `{"inputs": ["first message", ...], "replies": ["CONFIRM", "result body", "answer", ...]}`.
+//! `inputs` (optional) replace stdin; `replies` are used in order, one per question: a
+//! confirmation takes `CONFIRM`/`yes`/`y` (anything else denies), a return-of-control action
+//! takes its result body, a question its answer. A script that runs out of replies denies
+//! confirmations and fails the turn otherwise.
+
+use super::run::{default_provider, profile_routes, ProviderKind, RunArgs};
+use crate::agent::{
+    AgentRuntime, AgentTraceEvent, ResumeInput, StepTrace, TurnOutcome, TurnRequest,
+};
+use crate::providers::router::Router;
+use crate::providers::ModelProvider;
+use crate::store::Store;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Arguments of `strata chat`.
+#[derive(Args, Debug)]
+pub struct ChatArgs {
+    /// A Strata project.
+    pub path: PathBuf,
+    /// The agent to talk to.
+    #[arg(long)]
+    pub agent: String,
+    /// The session id (default: a new one). Reuse it to go on with a stored conversation.
+    #[arg(long)]
+    pub session: Option<String>,
+    /// The memory id: with memory enabled, the session is summarised into it at the end and
+    /// earlier summaries are shown to the agent.
+    #[arg(long)]
+    pub memory_id: Option<String>,
+    /// Answers for scripts, JSON or YAML: {"inputs": [...], "replies": [...]}.
+    #[arg(long)]
+    pub answers: Option<PathBuf>,
+    /// The model provider (default: scripted with --replay, else bedrock).
+    #[arg(long, value_enum)]
+    pub provider: Option<ProviderKind>,
+    /// Replay model replies from a script file (implies --provider scripted).
+    #[arg(long)]
+    pub replay: Option<PathBuf>,
+    /// OpenAI-compatible server root, e.g. http://127.0.0.1:11434/v1.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Model id to send to the OpenAI-compatible server instead of the agent's.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// AWS profile for Bedrock.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// AWS region for Bedrock.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Endpoint override for Bedrock (e.g. a local fake).
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// Seconds one action handler may take.
+    #[arg(long, default_value_t = 30)]
+    pub handler_timeout: u64,
+    /// Where sessions and memory are kept (default: $STRATA_DATA_DIR, else the per-user data folder).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Keep nothing: no sessions, no memory.
+    #[arg(long)]
+    pub no_store: bool,
+    /// Print the trace events as JSON lines instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Answers {
+    #[serde(default)]
+    inputs: Option<Vec<String>>,
+    #[serde(default)]
+    replies: Vec<Value>,
+}
+
+/// Where the user's words come from.
+struct Io {
+    inputs: Option<VecDeque<String>>,
+    replies: Option<VecDeque<String>>,
+}
+
+impl Io {
+    async fn read_line(prompt: &str) -> Option<String> {
+        outp!("{prompt}");
+        tokio::task::spawn_blocking(|| {
+            let mut line = String::new();
+            match std::io::stdin().lock().read_line(&mut line) {
+                Ok(0) | Err(_) => None,
+                Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_owned()),
+            }
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    async fn input(&mut self) -> Option<String> {
+        match &mut self.inputs {
+            Some(q) => {
+                let next = q.pop_front();
+                if let Some(text) = &next {
+                    outln!("you> {text}");
+                }
+                next
+            }
+            None => Io::read_line("you> ").await,
+        }
+    }
+
+    async fn reply(&mut self, prompt: &str) -> Option<String> {
+        match &mut self.replies {
+            Some(q) => {
+                let next = q.pop_front();
+                outln!("{prompt}{}", next.as_deref().unwrap_or("(no reply left)"));
+                next
+            }
+            None => Io::read_line(prompt).await,
+        }
+    }
+}
+
+/// Runs the command; 0 when every turn finished, 1 when one failed, 2 when it could not start.
+pub async fn chat(args: ChatArgs) -> Result<u8> {
+    let loaded = super::read_document(&args.path)?;
+    let project = loaded.project;
+    if project.agent(&args.agent).is_none() {
+        let names: Vec<&str> = project
+            .agents
+            .iter()
+            .map(|a| a.agent_name.as_str())
+            .collect();
+        bail!(
+            "{} has no agent named {:?} (its agents: {})",
+            args.path.display(),
+            args.agent,
+            names.join(", ")
+        );
+    }
+    let project_dir = args
+        .path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let run_args = provider_args(&args)?;
+    let base = default_provider(&run_args).await?;
+    let provider: Arc<dyn ModelProvider> = Arc::new(Router::new(
+        base,
+        profile_routes(&project, &project_dir).await?,
+    ));
+    let (tx, mut rx) = mpsc::channel::<AgentTraceEvent>(256);
+    let mut runtime = AgentRuntime::new(&project, &args.agent, provider, &project_dir)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .with_trace(tx)
+        .with_handler_timeout(Duration::from_secs(args.handler_timeout.max(1)));
+    if !args.no_store {
+        let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
+        runtime = runtime.with_store(Store::open(&dir).await?);
+    }
+    let mut io = Io {
+        inputs: None,
+        replies: None,
+    };
+    if let Some(path) = &args.answers {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let answers: Answers = serde_yaml::from_str(&text)
+            .with_context(|| format!("{} is not an answers file (JSON or YAML)", path.display()))?;
+        io.inputs = answers.inputs.map(VecDeque::from);
+        io.replies = Some(
+            answers
+                .replies
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect(),
+        );
+    }
+    let session_id = args
+        .session
+        .clone()
+        .unwrap_or_else(|| format!("chat-{}", crate::agent::now_ms()));
+    if !args.json {
+        outln!(
+            "chatting with {} (session {session_id}); an empty line or end of input ends the chat",
+            args.agent
+        );
+    }
+    let mut failed = false;
+    while let Some(text) = io.input().await {
+        if text.trim().is_empty() {
+            break;
+        }
+        let request = TurnRequest {
+            session_id: session_id.clone(),
+            input_text: text,
+            memory_id: args.memory_id.clone(),
+            ..TurnRequest::default()
+        };
+        let mut outcome = step(runtime.invoke(request), &mut rx, args.json).await;
+        loop {
+            match outcome {
+                Err(e) => {
+                    failed = true;
+                    eprintln!("error: {e}");
+                    break;
+                }
+                Ok(TurnOutcome::Finished { text, .. }) => {
+                    outln!("{}> {text}", args.agent);
+                    break;
+                }
+                Ok(TurnOutcome::AskUser {
+                    invocation_id,
+                    question,
+                }) => {
+                    outln!("{}? {question}", args.agent);
+                    let Some(answer) = io.reply("answer> ").await else {
+                        failed = true;
+                        eprintln!("error: no answer to the agent's question");
+                        break;
+                    };
+                    outcome = step(
+                        runtime.resume(&invocation_id, ResumeInput::Answer(answer)),
+                        &mut rx,
+                        args.json,
+                    )
+                    .await;
+                }
+                Ok(TurnOutcome::Paused {
+                    invocation_id,
+                    payload,
+                }) => {
+                    let Some(results) = ask_results(&payload, &mut io).await else {
+                        failed = true;
+                        eprintln!("error: no result for a returned action");
+                        break;
+                    };
+                    outcome = step(
+                        runtime.resume(&invocation_id, ResumeInput::Results(results)),
+                        &mut rx,
+                        args.json,
+                    )
+                    .await;
+                }
+            }
+        }
+    }
+    if let (false, Some(memory_id)) = (args.no_store, &args.memory_id) {
+        match step(
+            runtime.end_session(&session_id, Some(memory_id)),
+            &mut rx,
+            args.json,
+        )
+        .await
+        {
+            Ok(Some(summary)) => outln!("remembered for {memory_id}: {summary}"),
+            Ok(None) => {}
+            Err(e) => {
+                failed = true;
+                eprintln!("error: {e}");
+            }
+        }
+    }
+    Ok(u8::from(failed))
+}
+
+/// The provider options as `strata run` takes them, parsed by `RunArgs` itself so that
+/// options added to `run` later keep their defaults here.
+fn provider_args(args: &ChatArgs) -> Result<RunArgs> {
+    use clap::{FromArgMatches, ValueEnum};
+    let mut argv: Vec<std::ffi::OsString> = vec!["run".into(), args.path.clone().into()];
+    let mut push = |flag: &str, value: Option<std::ffi::OsString>| {
+        if let Some(v) = value {
+            argv.push(flag.into());
+            argv.push(v);
+        }
+    };
+    push(
+        "--provider",
+        args.provider
+            .and_then(|p| p.to_possible_value())
+            .map(|v| v.get_name().into()),
+    );
+    push("--replay", args.replay.clone().map(Into::into));
+    push("--base-url", args.base_url.clone().map(Into::into));
+    push("--model", args.model.clone().map(Into::into));
+    push("--profile", args.profile.clone().map(Into::into));
+    push("--region", args.region.clone().map(Into::into));
+    push("--endpoint-url", args.endpoint_url.clone().map(Into::into));
+    let command = <RunArgs as clap::Args>::augment_args(clap::Command::new("run"));
+    let matches = command
+        .try_get_matches_from(argv)
+        .context("cannot read the provider options")?;
+    RunArgs::from_arg_matches(&matches).context("cannot read the provider options")
+}
+
+/// Awaits `work` while printing its trace as it comes.
+async fn step<T>(
+    work: impl Future<Output = T>,
+    rx: &mut mpsc::Receiver<AgentTraceEvent>,
+    json: bool,
+) -> T {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            done = &mut work => {
+                while let Ok(e) = rx.try_recv() {
+                    print_event(&e, json);
+                }
+                return done;
+            }
+            Some(e) = rx.recv() => print_event(&e, json),
+        }
+    }
+}
+
+fn short(text: &str, max: usize) -> String {
+    let one_line = text.replace('\n', " ");
+    if one_line.chars().count() > max {
+        format!("{}…", one_line.chars().take(max).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
+fn params(list: &Value) -> String {
+    list.as_array()
+        .map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    format!(
+                        "{}={}",
+                        p["name"].as_str().unwrap_or("?"),
+                        p["value"].as_str().unwrap_or("")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+fn print_event(event: &AgentTraceEvent, json: bool) {
+    if json {
+        outln!(
+            "{}",
+            serde_json::to_string(event).unwrap_or_else(|_| "{}".to_owned())
+        );
+        return;
+    }
+    match event {
+        AgentTraceEvent::OrchestrationTrace(s)
+        | AgentTraceEvent::PreProcessingTrace(s)
+        | AgentTraceEvent::PostProcessingTrace(s) => match s {
+            StepTrace::Rationale(r) => outln!("  · thinking: {}", short(&r.text, 300)),
+            StepTrace::InvocationInput(i) => {
+                if let Some(a) = &i.action_group_invocation_input {
+                    let action = a
+                        .get("function")
+                        .or_else(|| a.get("apiPath"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("?");
+                    outln!(
+                        "  → {} {}.{action}({})",
+                        a["executionType"].as_str().unwrap_or(""),
+                        a["actionGroupName"].as_str().unwrap_or("?"),
+                        params(&a["parameters"])
+                    );
+                }
+                if let Some(k) = &i.knowledge_base_lookup_input {
+                    outln!(
+                        "  → search {}: {}",
+                        k["knowledgeBaseId"].as_str().unwrap_or("?"),
+                        k["text"].as_str().unwrap_or("")
+                    );
+                }
+            }
+            StepTrace::Observation(o) => {
+                if let Some(a) = &o.action_group_invocation_output {
+                    outln!(
+                        "  ← {}: {}",
+                        o.observation_type,
+                        short(a["text"].as_str().unwrap_or(""), 300)
+                    );
+                }
+                if let Some(k) = &o.knowledge_base_lookup_output {
+                    let refs = k["retrievedReferences"].as_array().map_or(0, Vec::len);
+                    let top = k["retrievedReferences"][0]["location"]["localLocation"]["path"]
+                        .as_str()
+                        .unwrap_or("-");
+                    outln!("  ← {refs} passage(s), top: {top}");
+                }
+            }
+            StepTrace::ModelInvocationInput(_) => {}
+            StepTrace::ModelInvocationOutput(m) => outln!(
+                "  · model: {} in / {} out tokens, {} ms",
+                m.metadata.usage.input_tokens,
+                m.metadata.usage.output_tokens,
+                m.metadata.total_time_ms
+            ),
+        },
+        AgentTraceEvent::GuardrailTrace(g) => {
+            if g.action != "NONE" {
+                let assessment = g
+                    .input_assessments
+                    .iter()
+                    .chain(&g.output_assessments)
+                    .map(|a| serde_json::to_string(a).unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                outln!("  ! guardrail {}: {}", g.action, short(&assessment, 300));
+            }
+        }
+        AgentTraceEvent::FailureTrace(f) => outln!("  ✗ failure: {}", f.failure_reason),
+        AgentTraceEvent::ReturnControl(_) => {}
+    }
+}
+
+/// Asks for each returned action's confirmation and/or result.
+async fn ask_results(payload: &Value, io: &mut Io) -> Option<Vec<Value>> {
+    let inputs = payload["invocationInputs"].as_array()?;
+    let mut results = Vec::new();
+    for input in inputs {
+        let (member, is_api) = match (
+            input.get("functionInvocationInput"),
+            input.get("apiInvocationInput"),
+        ) {
+            (Some(m), _) => (m, false),
+            (None, Some(m)) => (m, true),
+            (None, None) => continue,
+        };
+        let name = if is_api {
+            format!(
+                "{} {}",
+                member["httpMethod"].as_str().unwrap_or(""),
+                member["apiPath"].as_str().unwrap_or("")
+            )
+        } else {
+            member["function"].as_str().unwrap_or("?").to_owned()
+        };
+        let kind = member["actionInvocationType"].as_str().unwrap_or("RESULT");
+        outln!(
+            "the agent wants to run {}.{name}({})",
+            member["actionGroup"].as_str().unwrap_or("?"),
+            params(&member["parameters"])
+        );
+        let mut result = json!({ "actionGroup": member["actionGroup"] });
+        if is_api {
+            result["apiPath"] = member["apiPath"].clone();
+            result["httpMethod"] = member["httpMethod"].clone();
+        } else {
+            result["function"] = member["function"].clone();
+        }
+        let mut confirmed = true;
+        if kind.starts_with("USER_CONFIRMATION") {
+            let answer = io.reply("confirm? [y/N] ").await.unwrap_or_default();
+            confirmed = matches!(
+                answer.trim().to_ascii_lowercase().as_str(),
+                "y" | "yes" | "confirm"
+            );
+            result["confirmationState"] = json!(if confirmed { "CONFIRM" } else { "DENY" });
+        }
+        if kind != "USER_CONFIRMATION" && confirmed {
+            let body = io.reply("result> ").await?;
+            let content_type = if is_api { "application/json" } else { "TEXT" };
+            result["responseBody"] = json!({ content_type: { "body": body } });
+            if is_api {
+                result["httpStatusCode"] = json!(200);
+            }
+        }
+        results.push(if is_api {
+            json!({ "apiResult": result })
+        } else {
+            json!({ "functionResult": result })
+        });
+    }
+    Some(results)
+}

@@ -1,0 +1,330 @@
+//! `strata deploy`: a project's agents and flows made real in an AWS account through the
+//! Bedrock Agent control plane (`aws-sdk-bedrockagent`).
+//!
+//! Two steps. [`Deployer::plan`] only reads (ListAgents, GetAgent, ListAgentActionGroups,
+//! GetAgentActionGroup, ListAgentKnowledgeBases, ListAgentAliases, GetAgentAlias, ListFlows,
+//! GetFlow, ListFlowAliases) and says, per resource, create / update (with the members that
+//! differ) / unchanged. [`Deployer::apply`] then changes what the plan says, in the order
+//! Bedrock needs: per agent CreateAgent/UpdateAgent → action groups → knowledge-base
+//! associations → PrepareAgent (wait PREPARED) → the `live` alias (wait PREPARED); then per
+//! flow CreateFlow/UpdateFlow (Agent nodes get the alias ARNs) → PrepareFlow (wait Prepared)
+//! → CreateFlowVersion → the `live` flow alias pointed at the new version.
+//!
+//! What is sent is exactly what `strata export` writes ([`crate::export::export_agent_json`],
+//! [`crate::export::export_flow_json`]), with the placeholders filled: role ARNs from the
+//! project or [`DeployOptions::role_arn`], alias ARNs from this deploy. Deploying twice
+//! changes nothing the second time; client tokens are derived from project, resource and
+//! content, so a retried call does not create twins. Roles are never created here (the
+//! CloudFormation export does that): a missing role fails before anything is changed.
+
+mod apply;
+pub mod diff;
+mod plan;
+mod wire;
+
+pub use diff::Change;
+
+use crate::export::ExportError;
+use aws_sdk_bedrockagent::Client;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How a deploy behaves.
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    /// The role for every flow and agent that names none in the project.
+    pub role_arn: Option<String>,
+    /// The alias name created for every agent and flow.
+    pub alias_name: String,
+    /// Time between two status polls while waiting for a prepare or an alias.
+    pub poll_interval: Duration,
+    /// The longest one wait (one prepare, one alias) may take.
+    pub timeout: Duration,
+}
+
+impl Default for DeployOptions {
+    fn default() -> DeployOptions {
+        DeployOptions {
+            role_arn: None,
+            alias_name: crate::export::cloudformation::ALIAS_NAME.to_owned(),
+            poll_interval: Duration::from_secs(3),
+            timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Receives one progress line at a time (the CLI prints them on stderr).
+pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// What one resource will go through.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// It does not exist yet.
+    Create,
+    /// It exists and these members differ.
+    Update(Vec<Change>),
+    /// It exists as the project wants it.
+    Unchanged,
+}
+
+impl Action {
+    /// Whether applying it calls a mutating operation.
+    pub fn changes(&self) -> bool {
+        !matches!(self, Action::Unchanged)
+    }
+}
+
+/// A child resource of an agent (action group, knowledge-base association).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildPlan {
+    /// Action-group name, or knowledge-base id.
+    pub name: String,
+    pub action: Action,
+    /// The remote id, when it exists.
+    pub(crate) id: Option<String>,
+    /// The request body (export JSON, placeholders filled).
+    pub(crate) body: serde_json::Value,
+}
+
+/// The `live` alias of an agent or a flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AliasPlan {
+    pub name: String,
+    pub action: Action,
+    pub(crate) id: Option<String>,
+    pub(crate) arn: Option<String>,
+}
+
+/// Everything one agent goes through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentPlan {
+    pub name: String,
+    pub action: Action,
+    pub action_groups: Vec<ChildPlan>,
+    pub knowledge_bases: Vec<ChildPlan>,
+    /// Whether PrepareAgent runs (something changed, or DRAFT is not prepared).
+    pub prepare: bool,
+    pub alias: AliasPlan,
+    pub(crate) id: Option<String>,
+    pub(crate) body: serde_json::Value,
+}
+
+/// Everything one flow goes through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowPlan {
+    pub name: String,
+    pub action: Action,
+    /// Whether PrepareFlow runs.
+    pub prepare: bool,
+    /// Whether a new numbered version is made for the alias.
+    pub new_version: bool,
+    pub alias: AliasPlan,
+    pub(crate) id: Option<String>,
+    pub(crate) body: serde_json::Value,
+}
+
+/// What a deploy will do, read from the account before anything changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub project: String,
+    pub agents: Vec<AgentPlan>,
+    pub flows: Vec<FlowPlan>,
+}
+
+impl Plan {
+    /// Whether applying the plan changes anything.
+    pub fn has_changes(&self) -> bool {
+        self.agents.iter().any(|a| {
+            a.action.changes()
+                || a.prepare
+                || a.alias.action.changes()
+                || a.action_groups.iter().any(|g| g.action.changes())
+                || a.knowledge_bases.iter().any(|k| k.action.changes())
+        }) || self
+            .flows
+            .iter()
+            .any(|f| f.action.changes() || f.prepare || f.new_version || f.alias.action.changes())
+    }
+}
+
+fn write_action(
+    f: &mut fmt::Formatter<'_>,
+    indent: &str,
+    what: &str,
+    action: &Action,
+) -> fmt::Result {
+    match action {
+        Action::Create => writeln!(f, "{indent}+ {what}: create"),
+        Action::Unchanged => writeln!(f, "{indent}  {what}: unchanged"),
+        Action::Update(changes) => {
+            writeln!(f, "{indent}~ {what}: update")?;
+            for c in changes {
+                writeln!(f, "{indent}      {c}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for a in &self.agents {
+            write_action(f, "", &format!("agent {}", a.name), &a.action)?;
+            for g in &a.action_groups {
+                write_action(f, "  ", &format!("action group {}", g.name), &g.action)?;
+            }
+            for k in &a.knowledge_bases {
+                write_action(f, "  ", &format!("knowledge base {}", k.name), &k.action)?;
+            }
+            if a.prepare {
+                writeln!(f, "  * prepare agent {}", a.name)?;
+            }
+            let what = format!("agent alias {}", a.alias.name);
+            match a.alias.action {
+                Action::Update(_) => writeln!(f, "  ~ {what}: update (new version)")?,
+                _ => write_action(f, "  ", &what, &a.alias.action)?,
+            }
+        }
+        for fl in &self.flows {
+            write_action(f, "", &format!("flow {}", fl.name), &fl.action)?;
+            if fl.prepare {
+                writeln!(f, "  * prepare flow {}", fl.name)?;
+            }
+            if fl.new_version {
+                writeln!(f, "  + flow version: create")?;
+            }
+            let what = format!("flow alias {}", fl.alias.name);
+            match fl.alias.action {
+                Action::Update(_) => writeln!(f, "  ~ {what}: update (to the new version)")?,
+                _ => write_action(f, "  ", &what, &fl.alias.action)?,
+            }
+        }
+        if !self.has_changes() {
+            writeln!(f, "Nothing to change.")?;
+        }
+        Ok(())
+    }
+}
+
+/// What one deploy created or changed, in order, plus the resulting alias ARNs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Applied {
+    /// One line per change made, e.g. `created agent BillingAgent (ABCDEFGHIJ)`.
+    pub done: Vec<String>,
+    /// `(agent name, alias ARN)` per agent.
+    pub agent_aliases: Vec<(String, String)>,
+    /// `(flow name, alias ARN)` per flow.
+    pub flow_aliases: Vec<(String, String)>,
+}
+
+/// The steps already made when a deploy stopped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Done(pub Vec<String>);
+
+impl fmt::Display for Done {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            write!(f, "nothing had been changed")
+        } else {
+            write!(f, "already done: {}", self.0.join("; "))
+        }
+    }
+}
+
+/// Why a deploy failed. Every variant names the resource; the ones after the first change
+/// also say what had already been done.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DeployError {
+    /// The project could not be exported (it has errors, …).
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    /// A flow or agent has no role and no `--role-arn` was given. Nothing was changed.
+    #[error("{resource} has no {member}; set it in the project or pass --role-arn (roles are created by the CloudFormation export, not by deploy); nothing was changed")]
+    MissingRole { resource: String, member: String },
+    /// Something deploy does not handle yet. Nothing was changed.
+    #[error("{resource}: {what} is not supported by deploy yet; nothing was changed")]
+    Unsupported { resource: String, what: String },
+    /// A placeholder would be sent as is (e.g. a project knowledge base without an id).
+    #[error("{resource}: {placeholder} has no value (give the knowledge base its knowledgeBaseId, or deploy it first); nothing was changed")]
+    Unresolved {
+        resource: String,
+        placeholder: String,
+    },
+    /// An AWS call failed.
+    #[error("{operation} failed for {resource}: {message}; {done}")]
+    Aws {
+        operation: String,
+        resource: String,
+        message: String,
+        done: Done,
+    },
+    /// PrepareAgent / PrepareFlow / an alias ended FAILED.
+    #[error("{resource} failed to prepare: {reasons}; {done}")]
+    PrepareFailed {
+        resource: String,
+        reasons: String,
+        done: Done,
+    },
+    /// A wait did not end in time.
+    #[error("{resource} was still {status} after {seconds}s (timeout); {done}")]
+    Timeout {
+        resource: String,
+        status: String,
+        seconds: u64,
+        done: Done,
+    },
+    /// Bedrock answered without something it always sends.
+    #[error("{operation} for {resource}: the response has no {what}; {done}")]
+    BadResponse {
+        operation: String,
+        resource: String,
+        what: String,
+        done: Done,
+    },
+}
+
+/// Plans and applies deploys with one Bedrock Agent client.
+#[derive(Clone)]
+pub struct Deployer {
+    pub(crate) client: Client,
+    pub(crate) options: DeployOptions,
+    pub(crate) progress: Progress,
+}
+
+impl fmt::Debug for Deployer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Deployer")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Deployer {
+    /// A deployer on a client; progress is discarded until [`Deployer::with_progress`].
+    pub fn new(client: Client, options: DeployOptions) -> Deployer {
+        Deployer {
+            client,
+            options,
+            progress: Arc::new(|_| {}),
+        }
+    }
+
+    /// Sends progress lines (waits, polls) to `progress`.
+    pub fn with_progress(mut self, progress: Progress) -> Deployer {
+        self.progress = progress;
+        self
+    }
+
+    /// A client from region / profile / endpoint settings and the standard credential chain.
+    pub async fn client_from_settings(
+        settings: &crate::providers::bedrock::BedrockSettings,
+    ) -> Client {
+        let config = settings.config_loader().load().await;
+        Client::new(&config)
+    }
+
+    pub(crate) fn say(&self, line: &str) {
+        (self.progress)(line);
+    }
+}

@@ -1,0 +1,553 @@
+//! Applying a plan: the mutating calls, in Bedrock's order, with the waits between them.
+
+use super::diff::client_token;
+use super::plan::{aws_error, bad_response, substitute, with, without, DRAFT};
+use super::wire::JsonBody;
+use super::{Action, AgentPlan, Applied, DeployError, Deployer, Done, FlowPlan, Plan};
+use crate::export::agent_alias_placeholder;
+use aws_sdk_bedrockagent::types::{
+    AgentAliasStatus, AgentStatus, FlowAliasRoutingConfigurationListItem, FlowStatus,
+    KnowledgeBaseState,
+};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use tokio::time::Instant;
+
+/// What an agent wait is for.
+#[derive(Clone, Copy, PartialEq)]
+enum AgentWait {
+    /// Done once the agent is out of CREATING / UPDATING.
+    Settled,
+    /// Done once PREPARED.
+    Prepared,
+}
+
+/// The state of one apply: the deployer and what has been done so far.
+struct Run<'a> {
+    d: &'a Deployer,
+    project: &'a str,
+    applied: Applied,
+}
+
+fn str_member<'v>(body: &'v Value, key: &str) -> Option<&'v str> {
+    body.get(key).and_then(Value::as_str)
+}
+
+impl Run<'_> {
+    fn done(&self) -> &[String] {
+        &self.applied.done
+    }
+
+    fn record(&mut self, line: String) {
+        self.d.say(&line);
+        self.applied.done.push(line);
+    }
+
+    fn token(&self, resource: &str, content: &Value) -> String {
+        client_token(self.project, resource, content)
+    }
+
+    fn timeout(&self, resource: &str, status: &str) -> DeployError {
+        DeployError::Timeout {
+            resource: resource.to_owned(),
+            status: status.to_owned(),
+            seconds: self.d.options.timeout.as_secs(),
+            done: Done(self.applied.done.clone()),
+        }
+    }
+
+    async fn wait_agent(
+        &self,
+        id: &str,
+        resource: &str,
+        wait: AgentWait,
+    ) -> Result<(), DeployError> {
+        let started = Instant::now();
+        loop {
+            let (json, status) = self.d.get_agent(id, resource, self.done()).await?;
+            match status {
+                AgentStatus::Prepared => return Ok(()),
+                AgentStatus::Failed => {
+                    let reasons = json
+                        .get("failureReasons")
+                        .and_then(Value::as_array)
+                        .map(|r| {
+                            r.iter()
+                                .filter_map(Value::as_str)
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        })
+                        .filter(|r| !r.is_empty())
+                        .unwrap_or_else(|| "status FAILED (no reason given)".to_owned());
+                    return Err(DeployError::PrepareFailed {
+                        resource: resource.to_owned(),
+                        reasons,
+                        done: Done(self.applied.done.clone()),
+                    });
+                }
+                AgentStatus::Creating
+                | AgentStatus::Updating
+                | AgentStatus::Preparing
+                | AgentStatus::Versioning => {}
+                _ if wait == AgentWait::Settled => return Ok(()),
+                _ => {}
+            }
+            if started.elapsed() >= self.d.options.timeout {
+                return Err(self.timeout(resource, status.as_str()));
+            }
+            self.d
+                .say(&format!("{resource}: {}, waiting…", status.as_str()));
+            tokio::time::sleep(self.d.options.poll_interval).await;
+        }
+    }
+
+    async fn wait_agent_alias(
+        &self,
+        agent_id: &str,
+        alias_id: &str,
+        resource: &str,
+    ) -> Result<(), DeployError> {
+        let started = Instant::now();
+        loop {
+            let out = self
+                .d
+                .client
+                .get_agent_alias()
+                .agent_id(agent_id)
+                .agent_alias_id(alias_id)
+                .send()
+                .await
+                .map_err(|e| aws_error("GetAgentAlias", resource, &e, self.done()))?;
+            let alias = out.agent_alias().ok_or_else(|| {
+                bad_response("GetAgentAlias", resource, "agentAlias", self.done())
+            })?;
+            let status = alias.agent_alias_status();
+            match status {
+                AgentAliasStatus::Prepared => return Ok(()),
+                AgentAliasStatus::Failed => {
+                    let reasons = alias.failure_reasons().join("; ");
+                    return Err(DeployError::PrepareFailed {
+                        resource: resource.to_owned(),
+                        reasons: if reasons.is_empty() {
+                            "status FAILED (no reason given)".to_owned()
+                        } else {
+                            reasons
+                        },
+                        done: Done(self.applied.done.clone()),
+                    });
+                }
+                _ => {}
+            }
+            if started.elapsed() >= self.d.options.timeout {
+                return Err(self.timeout(resource, status.as_str()));
+            }
+            self.d
+                .say(&format!("{resource}: {}, waiting…", status.as_str()));
+            tokio::time::sleep(self.d.options.poll_interval).await;
+        }
+    }
+
+    async fn wait_flow(&self, id: &str, resource: &str) -> Result<(), DeployError> {
+        let started = Instant::now();
+        loop {
+            let (_, status, validations) = self.d.get_flow(id, resource, self.done()).await?;
+            match status {
+                FlowStatus::Prepared => return Ok(()),
+                FlowStatus::Failed => {
+                    return Err(DeployError::PrepareFailed {
+                        resource: resource.to_owned(),
+                        reasons: if validations.is_empty() {
+                            "status Failed (no validations given)".to_owned()
+                        } else {
+                            validations.join("; ")
+                        },
+                        done: Done(self.applied.done.clone()),
+                    })
+                }
+                _ => {}
+            }
+            if started.elapsed() >= self.d.options.timeout {
+                return Err(self.timeout(resource, status.as_str()));
+            }
+            self.d
+                .say(&format!("{resource}: {}, waiting…", status.as_str()));
+            tokio::time::sleep(self.d.options.poll_interval).await;
+        }
+    }
+
+    async fn agent(&mut self, plan: &AgentPlan) -> Result<(), DeployError> {
+        let resource = format!("agent {:?}", plan.name);
+        let name = plan.name.as_str();
+        let role = str_member(&plan.body, "agentResourceRoleArn").unwrap_or_default();
+        let model = str_member(&plan.body, "foundationModel");
+        let id = match (&plan.action, &plan.id) {
+            (Action::Unchanged, Some(id)) => id.clone(),
+            (Action::Update(_), Some(id)) => {
+                let body = without(&plan.body, &["tags", "clientToken"]);
+                self.d
+                    .client
+                    .update_agent()
+                    .agent_id(id)
+                    .agent_name(name)
+                    .set_foundation_model(model.map(str::to_owned))
+                    .agent_resource_role_arn(role)
+                    .customize()
+                    .interceptor(JsonBody::new(&body))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("UpdateAgent", &resource, &e, self.done()))?;
+                self.record(format!("updated agent {name} ({id})"));
+                self.wait_agent(id, &resource, AgentWait::Settled).await?;
+                id.clone()
+            }
+            _ => {
+                let token = self.token(&format!("agent {name}"), &plan.body);
+                let body = with(&plan.body, "clientToken", Value::String(token.clone()));
+                let out = self
+                    .d
+                    .client
+                    .create_agent()
+                    .agent_name(name)
+                    .client_token(token)
+                    .customize()
+                    .interceptor(JsonBody::new(&body))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("CreateAgent", &resource, &e, self.done()))?;
+                let id = out
+                    .agent()
+                    .map(|a| a.agent_id().to_owned())
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| {
+                        bad_response("CreateAgent", &resource, "agent id", self.done())
+                    })?;
+                self.record(format!("created agent {name} ({id})"));
+                self.wait_agent(&id, &resource, AgentWait::Settled).await?;
+                id
+            }
+        };
+
+        for g in &plan.action_groups {
+            let what = format!("{resource} › action group {:?}", g.name);
+            match (&g.action, &g.id) {
+                (Action::Unchanged, _) => {}
+                (Action::Update(_), Some(group_id)) => {
+                    self.d
+                        .client
+                        .update_agent_action_group()
+                        .agent_id(&id)
+                        .agent_version(DRAFT)
+                        .action_group_id(group_id)
+                        .action_group_name(&g.name)
+                        .customize()
+                        .interceptor(JsonBody::new(&without(&g.body, &["clientToken"])))
+                        .send()
+                        .await
+                        .map_err(|e| aws_error("UpdateAgentActionGroup", &what, &e, self.done()))?;
+                    self.record(format!("updated action group {} of agent {name}", g.name));
+                }
+                _ => {
+                    let token = self.token(&format!("agent {name} group {}", g.name), &g.body);
+                    let body = with(&g.body, "clientToken", Value::String(token.clone()));
+                    self.d
+                        .client
+                        .create_agent_action_group()
+                        .agent_id(&id)
+                        .agent_version(DRAFT)
+                        .action_group_name(&g.name)
+                        .client_token(token)
+                        .customize()
+                        .interceptor(JsonBody::new(&body))
+                        .send()
+                        .await
+                        .map_err(|e| aws_error("CreateAgentActionGroup", &what, &e, self.done()))?;
+                    self.record(format!("created action group {} of agent {name}", g.name));
+                }
+            }
+        }
+
+        for k in &plan.knowledge_bases {
+            let what = format!("{resource} › knowledge base {:?}", k.name);
+            let description = str_member(&k.body, "description").unwrap_or_default();
+            let state = str_member(&k.body, "knowledgeBaseState").map(KnowledgeBaseState::from);
+            match &k.action {
+                Action::Unchanged => {}
+                Action::Update(_) => {
+                    self.d
+                        .client
+                        .update_agent_knowledge_base()
+                        .agent_id(&id)
+                        .agent_version(DRAFT)
+                        .knowledge_base_id(&k.name)
+                        .description(description)
+                        .set_knowledge_base_state(state)
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            aws_error("UpdateAgentKnowledgeBase", &what, &e, self.done())
+                        })?;
+                    self.record(format!("updated knowledge base {} of agent {name}", k.name));
+                }
+                Action::Create => {
+                    self.d
+                        .client
+                        .associate_agent_knowledge_base()
+                        .agent_id(&id)
+                        .agent_version(DRAFT)
+                        .knowledge_base_id(&k.name)
+                        .description(description)
+                        .set_knowledge_base_state(state)
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            aws_error("AssociateAgentKnowledgeBase", &what, &e, self.done())
+                        })?;
+                    self.record(format!(
+                        "associated knowledge base {} with agent {name}",
+                        k.name
+                    ));
+                }
+            }
+        }
+
+        if plan.prepare {
+            self.d
+                .client
+                .prepare_agent()
+                .agent_id(&id)
+                .send()
+                .await
+                .map_err(|e| aws_error("PrepareAgent", &resource, &e, self.done()))?;
+            self.d.say(&format!("preparing agent {name}…"));
+            self.wait_agent(&id, &resource, AgentWait::Prepared).await?;
+            self.record(format!("prepared agent {name}"));
+        }
+
+        let alias_resource = format!("{resource} › alias {:?}", plan.alias.name);
+        let arn = match (&plan.alias.action, &plan.alias.id, &plan.alias.arn) {
+            (Action::Unchanged, _, Some(arn)) => arn.clone(),
+            (Action::Update(_), Some(alias_id), Some(arn)) => {
+                self.d
+                    .client
+                    .update_agent_alias()
+                    .agent_id(&id)
+                    .agent_alias_id(alias_id)
+                    .agent_alias_name(&plan.alias.name)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("UpdateAgentAlias", &alias_resource, &e, self.done()))?;
+                self.wait_agent_alias(&id, alias_id, &alias_resource)
+                    .await?;
+                self.record(format!(
+                    "updated alias {} of agent {name} to a new version",
+                    plan.alias.name
+                ));
+                arn.clone()
+            }
+            _ => {
+                let token = self.token(
+                    &format!("agent {name} alias {}", plan.alias.name),
+                    &plan.body,
+                );
+                let out = self
+                    .d
+                    .client
+                    .create_agent_alias()
+                    .agent_id(&id)
+                    .agent_alias_name(&plan.alias.name)
+                    .client_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("CreateAgentAlias", &alias_resource, &e, self.done()))?;
+                let alias = out.agent_alias().ok_or_else(|| {
+                    bad_response(
+                        "CreateAgentAlias",
+                        &alias_resource,
+                        "agentAlias",
+                        self.done(),
+                    )
+                })?;
+                let (alias_id, arn) = (
+                    alias.agent_alias_id().to_owned(),
+                    alias.agent_alias_arn().to_owned(),
+                );
+                self.record(format!(
+                    "created alias {} of agent {name} ({arn})",
+                    plan.alias.name
+                ));
+                self.wait_agent_alias(&id, &alias_id, &alias_resource)
+                    .await?;
+                arn
+            }
+        };
+        self.applied.agent_aliases.push((plan.name.clone(), arn));
+        Ok(())
+    }
+
+    async fn flow(&mut self, plan: &FlowPlan) -> Result<(), DeployError> {
+        let resource = format!("flow {:?}", plan.name);
+        let name = plan.name.as_str();
+        let aliases: BTreeMap<String, String> = self
+            .applied
+            .agent_aliases
+            .iter()
+            .map(|(agent, arn)| (agent_alias_placeholder(agent), arn.clone()))
+            .collect();
+        let mut body = plan.body.clone();
+        substitute(&mut body, &aliases);
+        let role = str_member(&body, "executionRoleArn")
+            .unwrap_or_default()
+            .to_owned();
+        let id = match (&plan.action, &plan.id) {
+            (Action::Unchanged, Some(id)) => id.clone(),
+            (Action::Update(_), Some(id)) => {
+                self.d
+                    .client
+                    .update_flow()
+                    .flow_identifier(id)
+                    .name(name)
+                    .execution_role_arn(&role)
+                    .customize()
+                    .interceptor(JsonBody::new(&without(&body, &["tags", "clientToken"])))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("UpdateFlow", &resource, &e, self.done()))?;
+                self.record(format!("updated flow {name} ({id})"));
+                id.clone()
+            }
+            _ => {
+                let token = self.token(&format!("flow {name}"), &body);
+                let sent = with(&body, "clientToken", Value::String(token.clone()));
+                let out = self
+                    .d
+                    .client
+                    .create_flow()
+                    .name(name)
+                    .execution_role_arn(&role)
+                    .client_token(token)
+                    .customize()
+                    .interceptor(JsonBody::new(&sent))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("CreateFlow", &resource, &e, self.done()))?;
+                let id = out.id().to_owned();
+                if id.is_empty() {
+                    return Err(bad_response("CreateFlow", &resource, "id", self.done()));
+                }
+                self.record(format!("created flow {name} ({id})"));
+                id
+            }
+        };
+        if plan.prepare {
+            self.d
+                .client
+                .prepare_flow()
+                .flow_identifier(&id)
+                .send()
+                .await
+                .map_err(|e| aws_error("PrepareFlow", &resource, &e, self.done()))?;
+            self.d.say(&format!("preparing flow {name}…"));
+            self.wait_flow(&id, &resource).await?;
+            self.record(format!("prepared flow {name}"));
+        }
+        let mut version = None;
+        if plan.new_version {
+            let token = self.token(&format!("flow {name} version"), &body);
+            let out = self
+                .d
+                .client
+                .create_flow_version()
+                .flow_identifier(&id)
+                .client_token(token)
+                .send()
+                .await
+                .map_err(|e| aws_error("CreateFlowVersion", &resource, &e, self.done()))?;
+            let v = out.version().to_owned();
+            self.record(format!("created version {v} of flow {name}"));
+            version = Some(v);
+        }
+        let alias_resource = format!("{resource} › alias {:?}", plan.alias.name);
+        let routing = |v: &str| {
+            FlowAliasRoutingConfigurationListItem::builder()
+                .flow_version(v)
+                .build()
+        };
+        let arn = match (
+            &plan.alias.action,
+            &plan.alias.id,
+            &plan.alias.arn,
+            &version,
+        ) {
+            (Action::Unchanged, _, Some(arn), _) => arn.clone(),
+            (Action::Update(_), Some(alias_id), Some(arn), Some(v)) => {
+                self.d
+                    .client
+                    .update_flow_alias()
+                    .flow_identifier(&id)
+                    .alias_identifier(alias_id)
+                    .name(&plan.alias.name)
+                    .routing_configuration(routing(v))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("UpdateFlowAlias", &alias_resource, &e, self.done()))?;
+                self.record(format!(
+                    "pointed alias {} of flow {name} at version {v}",
+                    plan.alias.name
+                ));
+                arn.clone()
+            }
+            (_, _, _, Some(v)) => {
+                let token = self.token(
+                    &format!("flow {name} alias {}", plan.alias.name),
+                    &Value::String(v.clone()),
+                );
+                let out = self
+                    .d
+                    .client
+                    .create_flow_alias()
+                    .flow_identifier(&id)
+                    .name(&plan.alias.name)
+                    .routing_configuration(routing(v))
+                    .client_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("CreateFlowAlias", &alias_resource, &e, self.done()))?;
+                let arn = out.arn().to_owned();
+                self.record(format!(
+                    "created alias {} of flow {name} at version {v} ({arn})",
+                    plan.alias.name
+                ));
+                arn
+            }
+            _ => {
+                return Err(bad_response(
+                    "CreateFlowVersion",
+                    &resource,
+                    "version for the alias",
+                    self.done(),
+                ))
+            }
+        };
+        self.applied.flow_aliases.push((plan.name.clone(), arn));
+        Ok(())
+    }
+}
+
+impl Deployer {
+    /// Makes the changes `plan` lists (it should come from [`Deployer::plan`] just before).
+    /// On failure the error names the resource and operation and lists what was done.
+    pub async fn apply(&self, plan: &Plan) -> Result<Applied, DeployError> {
+        let mut run = Run {
+            d: self,
+            project: &plan.project,
+            applied: Applied::default(),
+        };
+        for agent in &plan.agents {
+            run.agent(agent).await?;
+        }
+        for flow in &plan.flows {
+            run.flow(flow).await?;
+        }
+        Ok(run.applied)
+    }
+}

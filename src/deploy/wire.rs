@@ -1,0 +1,98 @@
+//! How request and response JSON crosses the Bedrock Agent SDK.
+//!
+//! The export functions give the exact request bodies Strata means to send. Rather than
+//! re-typing every flow-node and agent shape into SDK builders (and losing whatever the
+//! builders do not model), the content-heavy calls (CreateFlow/UpdateFlow, CreateAgent/
+//! UpdateAgent, CreateAgentActionGroup/UpdateAgentActionGroup) set their required members on
+//! the builder and then [`JsonBody`] replaces the serialized body with the export JSON before
+//! signing. The SDK still does the URI, credentials, signing, endpoint and error parsing.
+//!
+//! [`RawResponse`] keeps the raw JSON of a read (GetFlow, GetAgent, GetAgentActionGroup) so
+//! the plan compares the remote resource with the export JSON member by member.
+
+use aws_sdk_bedrockagent::config::interceptors::{
+    AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
+};
+use aws_sdk_bedrockagent::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_bedrockagent::error::BoxError;
+use aws_smithy_types::body::SdkBody;
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+
+/// Replaces the request body with a JSON document (and fixes `Content-Length`) before the
+/// request is signed, so the signature covers exactly what is sent.
+#[derive(Debug, Clone)]
+pub(crate) struct JsonBody {
+    body: Arc<String>,
+}
+
+impl JsonBody {
+    pub(crate) fn new(body: &Value) -> JsonBody {
+        JsonBody {
+            body: Arc::new(body.to_string()),
+        }
+    }
+}
+
+impl Intercept for JsonBody {
+    fn name(&self) -> &'static str {
+        "StrataJsonBody"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request_mut();
+        let length = self.body.len().to_string();
+        request.headers_mut().insert("content-length", length);
+        request
+            .headers_mut()
+            .insert("content-type", "application/json");
+        *request.body_mut() = SdkBody::from(self.body.as_str().to_owned());
+        Ok(())
+    }
+}
+
+/// Keeps the raw JSON body of the response (set once the call returned a success or an error
+/// with a body). Missing or non-JSON bodies leave it empty.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RawResponse {
+    slot: Arc<Mutex<Option<Value>>>,
+}
+
+impl RawResponse {
+    /// The captured body, if any.
+    pub(crate) fn take(&self) -> Option<Value> {
+        match self.slot.lock() {
+            Ok(mut guard) => guard.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        }
+    }
+}
+
+impl Intercept for RawResponse {
+    fn name(&self) -> &'static str {
+        "StrataRawResponse"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let parsed = context
+            .response()
+            .body()
+            .bytes()
+            .and_then(|bytes| serde_json::from_slice::<Value>(bytes).ok());
+        match self.slot.lock() {
+            Ok(mut guard) => *guard = parsed,
+            Err(poisoned) => *poisoned.into_inner() = parsed,
+        }
+        Ok(())
+    }
+}

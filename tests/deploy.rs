@@ -1,0 +1,1094 @@
+//! `strata deploy` against a fake Bedrock Agent control plane on 127.0.0.1.
+//!
+//! The fake keeps agents, action groups, knowledge-base associations, aliases, flows, flow
+//! versions and flow aliases in memory, checks every request it gets (method and path,
+//! required members, no Strata-only fields, no unfilled placeholders, Agent nodes carrying an
+//! alias ARN it issued, aliases only on prepared agents, versions only of prepared flows) and
+//! records the operation sequence. Status transitions are decided by poll count, never by
+//! time: PrepareAgent gives PREPARING for two GetAgent polls, then PREPARED.
+#![cfg(feature = "runtime")]
+
+use aws_config::retry::RetryConfig;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use strata::deploy::{Action, DeployError, DeployOptions, Deployer};
+use strata::model::Project;
+use strata::providers::bedrock::BedrockSettings;
+
+const ACCOUNT: &str = "123456789012";
+const AGENT_ROLE: &str = "arn:aws:iam::123456789012:role/StrataAgentRole";
+const FLOW_ROLE: &str = "arn:aws:iam::123456789012:role/StrataFlowRole";
+const NOW: &str = "2026-11-25T12:00:00Z";
+
+// ---------------------------------------------------------------------------------------------
+// The fake control plane
+
+#[derive(Debug, Default)]
+struct AgentState {
+    json: Value,
+    /// Statuses the next GetAgent polls report, one per poll; then the last one stays.
+    queue: VecDeque<&'static str>,
+    groups: BTreeMap<String, Value>,
+    kbs: BTreeMap<String, Value>,
+    aliases: BTreeMap<String, (Value, VecDeque<&'static str>)>,
+}
+
+#[derive(Debug, Default)]
+struct FlowState {
+    json: Value,
+    queue: VecDeque<&'static str>,
+    versions: Vec<String>,
+    aliases: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Default)]
+struct Fake {
+    /// Every operation, in order.
+    calls: Vec<String>,
+    /// Requests the fake found wrong (they also got a ValidationException).
+    problems: Vec<String>,
+    agents: BTreeMap<String, AgentState>,
+    flows: BTreeMap<String, FlowState>,
+    /// Client tokens seen by CreateX, with the id they created.
+    tokens: BTreeMap<String, String>,
+    alias_arns: Vec<String>,
+    next: u32,
+    /// PrepareAgent never finishes.
+    never_prepare: bool,
+    /// PrepareFlow ends Failed, with validations.
+    flow_fails: bool,
+    /// `(operation, error type)` to fail.
+    fail: Option<(&'static str, &'static str)>,
+}
+
+type Shared = Arc<Mutex<Fake>>;
+
+fn lock(fake: &Shared) -> std::sync::MutexGuard<'_, Fake> {
+    fake.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+const READS: &[&str] = &[
+    "ListAgents",
+    "GetAgent",
+    "ListAgentActionGroups",
+    "GetAgentActionGroup",
+    "ListAgentKnowledgeBases",
+    "ListAgentAliases",
+    "GetAgentAlias",
+    "ListFlows",
+    "GetFlow",
+    "ListFlowAliases",
+];
+
+impl Fake {
+    fn id(&mut self) -> String {
+        self.next += 1;
+        format!("ID{:08}", self.next)
+    }
+
+    fn mutations(&self) -> Vec<String> {
+        self.calls
+            .iter()
+            .filter(|c| !READS.contains(&c.as_str()))
+            .cloned()
+            .collect()
+    }
+}
+
+fn ok(status: u16, body: Value) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+        headers,
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn error(status: u16, kind: &str, message: &str) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    if let Ok(v) = HeaderValue::from_str(kind) {
+        headers.insert("x-amzn-errortype", v);
+    }
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        headers,
+        json!({ "message": message }).to_string(),
+    )
+        .into_response()
+}
+
+/// Member `key` of `body` as a non-empty string.
+fn need<'a>(body: &'a Value, key: &str, problems: &mut Vec<String>, op: &str) -> &'a str {
+    match body.get(key).and_then(Value::as_str) {
+        Some(s) if !s.is_empty() => s,
+        _ => {
+            problems.push(format!("{op}: missing {key}"));
+            ""
+        }
+    }
+}
+
+fn check_token(body: &Value, problems: &mut Vec<String>, op: &str) {
+    let len = body
+        .get("clientToken")
+        .and_then(Value::as_str)
+        .map(str::len)
+        .unwrap_or(0);
+    if !(33..=256).contains(&len) {
+        problems.push(format!("{op}: clientToken length {len}"));
+    }
+}
+
+fn forbid(body: &Value, keys: &[&str], problems: &mut Vec<String>, op: &str) {
+    for k in keys {
+        if body.get(*k).is_some() {
+            problems.push(format!("{op}: body carries {k}"));
+        }
+    }
+    let text = body.to_string();
+    for k in ["localHandler", "projectAgent", "\"local\"", "${"] {
+        if text.contains(k) {
+            problems.push(format!("{op}: body contains {k}"));
+        }
+    }
+}
+
+fn agent_nodes<'a>(def: &'a Value, out: &mut Vec<&'a Value>) {
+    for node in def
+        .get("nodes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(agent) = node.pointer("/configuration/agent") {
+            out.push(agent);
+        }
+        if let Some(inner) = node.pointer("/configuration/loop/definition") {
+            agent_nodes(inner, out);
+        }
+    }
+}
+
+fn handle(fake: &Shared, method: &Method, path: &str, body: &Value) -> Response {
+    let mut f = lock(fake);
+    let seg: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let m = method.as_str();
+    let op: &'static str = match (m, seg.as_slice()) {
+        ("POST", ["agents"]) => "ListAgents",
+        ("PUT", ["agents"]) => "CreateAgent",
+        ("GET", ["agents", _]) => "GetAgent",
+        ("PUT", ["agents", _]) => "UpdateAgent",
+        ("POST", ["agents", _]) => "PrepareAgent",
+        ("POST", ["agents", _, "agentversions", "DRAFT", "actiongroups"]) => {
+            "ListAgentActionGroups"
+        }
+        ("PUT", ["agents", _, "agentversions", "DRAFT", "actiongroups"]) => {
+            "CreateAgentActionGroup"
+        }
+        ("GET", ["agents", _, "agentversions", "DRAFT", "actiongroups", _]) => {
+            "GetAgentActionGroup"
+        }
+        ("PUT", ["agents", _, "agentversions", "DRAFT", "actiongroups", _]) => {
+            "UpdateAgentActionGroup"
+        }
+        ("POST", ["agents", _, "agentversions", "DRAFT", "knowledgebases"]) => {
+            "ListAgentKnowledgeBases"
+        }
+        ("PUT", ["agents", _, "agentversions", "DRAFT", "knowledgebases"]) => {
+            "AssociateAgentKnowledgeBase"
+        }
+        ("PUT", ["agents", _, "agentversions", "DRAFT", "knowledgebases", _]) => {
+            "UpdateAgentKnowledgeBase"
+        }
+        ("POST", ["agents", _, "agentaliases"]) => "ListAgentAliases",
+        ("PUT", ["agents", _, "agentaliases"]) => "CreateAgentAlias",
+        ("GET", ["agents", _, "agentaliases", _]) => "GetAgentAlias",
+        ("PUT", ["agents", _, "agentaliases", _]) => "UpdateAgentAlias",
+        ("GET", ["flows"]) => "ListFlows",
+        ("POST", ["flows"]) => "CreateFlow",
+        ("GET", ["flows", _]) => "GetFlow",
+        ("PUT", ["flows", _]) => "UpdateFlow",
+        ("POST", ["flows", _]) => "PrepareFlow",
+        ("POST", ["flows", _, "versions"]) => "CreateFlowVersion",
+        ("GET", ["flows", _, "aliases"]) => "ListFlowAliases",
+        ("POST", ["flows", _, "aliases"]) => "CreateFlowAlias",
+        ("PUT", ["flows", _, "aliases", _]) => "UpdateFlowAlias",
+        _ => {
+            f.problems.push(format!("unexpected {m} {path}"));
+            return error(404, "ResourceNotFoundException", "no such route");
+        }
+    };
+    f.calls.push(op.to_owned());
+    if let Some((fail_op, kind)) = f.fail {
+        if fail_op == op {
+            return error(400, kind, &format!("{op} rejected by the test"));
+        }
+    }
+    let before = f.problems.len();
+    let reply = respond(&mut f, op, &seg, body);
+    if f.problems.len() > before {
+        let last = f.problems.last().cloned().unwrap_or_default();
+        return error(400, "ValidationException", &last);
+    }
+    reply
+}
+
+fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Response {
+    let id = seg.get(1).copied().unwrap_or_default().to_owned();
+    let agent_missing = || error(404, "ResourceNotFoundException", "no such agent");
+    match op {
+        "ListAgents" => {
+            let summaries: Vec<Value> = f
+                .agents
+                .iter()
+                .map(|(id, a)| {
+                    json!({"agentId": id, "agentName": a.json["agentName"],
+                           "agentStatus": a.json["agentStatus"], "updatedAt": NOW})
+                })
+                .collect();
+            ok(200, json!({ "agentSummaries": summaries }))
+        }
+        "CreateAgent" => {
+            let mut problems = Vec::new();
+            need(body, "agentName", &mut problems, op);
+            need(body, "agentResourceRoleArn", &mut problems, op);
+            need(body, "foundationModel", &mut problems, op);
+            let instruction = need(body, "instruction", &mut problems, op);
+            if instruction.chars().count() < 40 {
+                problems.push(format!("{op}: instruction shorter than 40"));
+            }
+            check_token(body, &mut problems, op);
+            forbid(
+                body,
+                &["agentId", "actionGroups", "knowledgeBases", "collaborators"],
+                &mut problems,
+                op,
+            );
+            f.problems.extend(problems);
+            let token = body["clientToken"].as_str().unwrap_or_default().to_owned();
+            if let Some(existing) = f.tokens.get(&token).cloned() {
+                let json = f.agents.get(&existing).map(|a| a.json.clone());
+                return ok(202, json!({ "agent": json }));
+            }
+            let new = f.id();
+            let mut json = body.clone();
+            if let Value::Object(m) = &mut json {
+                m.remove("clientToken");
+                m.remove("tags");
+                m.insert("agentId".into(), json!(new));
+                m.insert(
+                    "agentArn".into(),
+                    json!(format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:agent/{new}")),
+                );
+                m.insert("agentVersion".into(), json!("DRAFT"));
+                m.insert("agentStatus".into(), json!("CREATING"));
+                m.entry("idleSessionTTLInSeconds").or_insert(json!(600));
+                m.insert("createdAt".into(), json!(NOW));
+                m.insert("updatedAt".into(), json!(NOW));
+            }
+            f.tokens.insert(token, new.clone());
+            f.agents.insert(
+                new,
+                AgentState {
+                    json: json.clone(),
+                    queue: VecDeque::from(["NOT_PREPARED"]),
+                    ..AgentState::default()
+                },
+            );
+            ok(202, json!({ "agent": json }))
+        }
+        "GetAgent" => {
+            let Some(a) = f.agents.get_mut(&id) else {
+                return agent_missing();
+            };
+            if let Some(next) = a.queue.pop_front() {
+                a.json["agentStatus"] = json!(next);
+            }
+            ok(200, json!({ "agent": a.json }))
+        }
+        "UpdateAgent" => {
+            let mut problems = Vec::new();
+            need(body, "agentName", &mut problems, op);
+            need(body, "agentResourceRoleArn", &mut problems, op);
+            need(body, "foundationModel", &mut problems, op);
+            forbid(body, &["agentId", "clientToken", "tags"], &mut problems, op);
+            f.problems.extend(problems);
+            let Some(a) = f.agents.get_mut(&id) else {
+                return agent_missing();
+            };
+            if let (Value::Object(target), Value::Object(src)) = (&mut a.json, body) {
+                for (k, v) in src {
+                    target.insert(k.clone(), v.clone());
+                }
+            }
+            a.json["agentStatus"] = json!("UPDATING");
+            a.queue = VecDeque::from(["NOT_PREPARED"]);
+            ok(202, json!({ "agent": a.json }))
+        }
+        "PrepareAgent" => {
+            let never = f.never_prepare;
+            let Some(a) = f.agents.get_mut(&id) else {
+                return agent_missing();
+            };
+            a.json["agentStatus"] = json!("PREPARING");
+            a.queue = if never {
+                VecDeque::new()
+            } else {
+                VecDeque::from(["PREPARING", "PREPARING", "PREPARED"])
+            };
+            ok(
+                202,
+                json!({"agentId": id, "agentStatus": "PREPARING", "agentVersion": "DRAFT", "preparedAt": NOW}),
+            )
+        }
+        "ListAgentActionGroups" => {
+            let Some(a) = f.agents.get(&id) else {
+                return agent_missing();
+            };
+            let summaries: Vec<Value> = a
+                .groups
+                .iter()
+                .map(|(gid, g)| {
+                    json!({"actionGroupId": gid, "actionGroupName": g["actionGroupName"],
+                           "actionGroupState": "ENABLED", "updatedAt": NOW})
+                })
+                .collect();
+            ok(200, json!({ "actionGroupSummaries": summaries }))
+        }
+        "CreateAgentActionGroup" | "UpdateAgentActionGroup" => {
+            let mut problems = Vec::new();
+            need(body, "actionGroupName", &mut problems, op);
+            if op == "CreateAgentActionGroup" {
+                check_token(body, &mut problems, op);
+            }
+            forbid(body, &["agentId", "agentVersion"], &mut problems, op);
+            f.problems.extend(problems);
+            let gid = match seg.get(5) {
+                Some(g) => (*g).to_owned(),
+                None => f.id(),
+            };
+            let Some(a) = f.agents.get_mut(&id) else {
+                return agent_missing();
+            };
+            let mut json = body.clone();
+            if let Value::Object(m) = &mut json {
+                m.remove("clientToken");
+                if let Some(sig) = m.remove("parentActionGroupSignature") {
+                    m.insert("parentActionSignature".into(), sig);
+                }
+                m.insert("agentId".into(), json!(id));
+                m.insert("agentVersion".into(), json!("DRAFT"));
+                m.insert("actionGroupId".into(), json!(gid));
+                m.entry("actionGroupState").or_insert(json!("ENABLED"));
+                m.insert("createdAt".into(), json!(NOW));
+                m.insert("updatedAt".into(), json!(NOW));
+            }
+            a.groups.insert(gid, json.clone());
+            a.json["agentStatus"] = json!("NOT_PREPARED");
+            ok(200, json!({ "agentActionGroup": json }))
+        }
+        "GetAgentActionGroup" => {
+            let gid = seg.get(5).copied().unwrap_or_default();
+            match f.agents.get(&id).and_then(|a| a.groups.get(gid)) {
+                Some(g) => ok(200, json!({ "agentActionGroup": g })),
+                None => error(404, "ResourceNotFoundException", "no such action group"),
+            }
+        }
+        "ListAgentKnowledgeBases" => {
+            let Some(a) = f.agents.get(&id) else {
+                return agent_missing();
+            };
+            let summaries: Vec<Value> = a
+                .kbs
+                .values()
+                .map(|k| {
+                    json!({"knowledgeBaseId": k["knowledgeBaseId"], "description": k["description"],
+                           "knowledgeBaseState": k["knowledgeBaseState"], "updatedAt": NOW})
+                })
+                .collect();
+            ok(200, json!({ "agentKnowledgeBaseSummaries": summaries }))
+        }
+        "AssociateAgentKnowledgeBase" | "UpdateAgentKnowledgeBase" => {
+            let mut problems = Vec::new();
+            let kb = match seg.get(5) {
+                Some(k) => (*k).to_owned(),
+                None => need(body, "knowledgeBaseId", &mut problems, op).to_owned(),
+            };
+            need(body, "description", &mut problems, op);
+            f.problems.extend(problems);
+            let Some(a) = f.agents.get_mut(&id) else {
+                return agent_missing();
+            };
+            let json = json!({"agentId": id, "agentVersion": "DRAFT", "knowledgeBaseId": kb,
+                "description": body["description"],
+                "knowledgeBaseState": body.get("knowledgeBaseState").cloned().unwrap_or(json!("ENABLED")),
+                "createdAt": NOW, "updatedAt": NOW});
+            a.kbs.insert(kb, json.clone());
+            a.json["agentStatus"] = json!("NOT_PREPARED");
+            ok(200, json!({ "agentKnowledgeBase": json }))
+        }
+        "ListAgentAliases" => {
+            let Some(a) = f.agents.get(&id) else {
+                return agent_missing();
+            };
+            let summaries: Vec<Value> = a
+                .aliases
+                .values()
+                .map(|(alias, _)| {
+                    json!({"agentAliasId": alias["agentAliasId"], "agentAliasName": alias["agentAliasName"],
+                           "agentAliasStatus": alias["agentAliasStatus"], "createdAt": NOW, "updatedAt": NOW})
+                })
+                .collect();
+            ok(200, json!({ "agentAliasSummaries": summaries }))
+        }
+        "CreateAgentAlias" | "UpdateAgentAlias" => {
+            let mut problems = Vec::new();
+            let name = need(body, "agentAliasName", &mut problems, op).to_owned();
+            if op == "CreateAgentAlias" {
+                check_token(body, &mut problems, op);
+            }
+            match f.agents.get(&id) {
+                Some(a) if a.json["agentStatus"] != "PREPARED" => problems.push(format!(
+                    "{op}: agent {id} is {} (not PREPARED)",
+                    a.json["agentStatus"]
+                )),
+                _ => {}
+            }
+            f.problems.extend(problems);
+            let alias_id = match seg.get(3) {
+                Some(a) => (*a).to_owned(),
+                None => f.id(),
+            };
+            let Some(a) = f.agents.get_mut(&id) else {
+                return agent_missing();
+            };
+            let arn = format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:agent-alias/{id}/{alias_id}");
+            let version = a.aliases.len() + 1;
+            let json = json!({"agentId": id, "agentAliasId": alias_id, "agentAliasName": name,
+                "agentAliasArn": arn, "routingConfiguration": [{"agentVersion": version.to_string()}],
+                "createdAt": NOW, "updatedAt": NOW,
+                "agentAliasStatus": if op == "CreateAgentAlias" { "CREATING" } else { "UPDATING" }});
+            a.aliases
+                .insert(alias_id, (json.clone(), VecDeque::from(["PREPARED"])));
+            if !f.alias_arns.contains(&arn) {
+                f.alias_arns.push(arn);
+            }
+            ok(202, json!({ "agentAlias": json }))
+        }
+        "GetAgentAlias" => {
+            let alias_id = seg.get(3).copied().unwrap_or_default();
+            match f
+                .agents
+                .get_mut(&id)
+                .and_then(|a| a.aliases.get_mut(alias_id))
+            {
+                Some((json, queue)) => {
+                    if let Some(next) = queue.pop_front() {
+                        json["agentAliasStatus"] = json!(next);
+                    }
+                    ok(200, json!({ "agentAlias": json }))
+                }
+                None => error(404, "ResourceNotFoundException", "no such alias"),
+            }
+        }
+        "ListFlows" => {
+            let summaries: Vec<Value> = f
+                .flows
+                .iter()
+                .map(|(id, fl)| {
+                    json!({"name": fl.json["name"], "id": id, "arn": fl.json["arn"],
+                           "status": fl.json["status"], "createdAt": NOW, "updatedAt": NOW, "version": "DRAFT"})
+                })
+                .collect();
+            ok(200, json!({ "flowSummaries": summaries }))
+        }
+        "CreateFlow" | "UpdateFlow" => {
+            let mut problems = Vec::new();
+            need(body, "name", &mut problems, op);
+            need(body, "executionRoleArn", &mut problems, op);
+            if op == "CreateFlow" {
+                check_token(body, &mut problems, op);
+            } else {
+                forbid(body, &["clientToken", "tags"], &mut problems, op);
+            }
+            forbid(body, &["samples"], &mut problems, op);
+            let mut agents = Vec::new();
+            agent_nodes(&body["definition"], &mut agents);
+            for agent in agents {
+                let arn = agent["agentAliasArn"].as_str().unwrap_or_default();
+                if !f.alias_arns.iter().any(|a| a == arn) {
+                    problems.push(format!("{op}: Agent node alias {arn:?} was never issued"));
+                }
+            }
+            if body.pointer("/definition/nodes").is_none() {
+                problems.push(format!("{op}: no definition.nodes"));
+            }
+            f.problems.extend(problems);
+            let fid = if op == "UpdateFlow" {
+                id.clone()
+            } else {
+                f.id()
+            };
+            let mut json = body.clone();
+            if let Value::Object(m) = &mut json {
+                m.remove("clientToken");
+                m.remove("tags");
+                m.insert("id".into(), json!(fid));
+                m.insert(
+                    "arn".into(),
+                    json!(format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:flow/{fid}")),
+                );
+                m.insert("status".into(), json!("NotPrepared"));
+                m.insert("version".into(), json!("DRAFT"));
+                m.insert("createdAt".into(), json!(NOW));
+                m.insert("updatedAt".into(), json!(NOW));
+            }
+            let state = f.flows.entry(fid).or_default();
+            state.json = json.clone();
+            state.queue.clear();
+            ok(if op == "CreateFlow" { 201 } else { 200 }, json)
+        }
+        "GetFlow" => match f.flows.get_mut(&id) {
+            Some(fl) => {
+                if let Some(next) = fl.queue.pop_front() {
+                    fl.json["status"] = json!(next);
+                }
+                ok(200, fl.json.clone())
+            }
+            None => error(404, "ResourceNotFoundException", "no such flow"),
+        },
+        "PrepareFlow" => match f.flows.get_mut(&id) {
+            Some(fl) if f.flow_fails => {
+                fl.json["status"] = json!("Preparing");
+                fl.json["validations"] = json!([{"message": "Node Billing: the agent alias is not ready",
+                    "severity": "Error", "type": "Unspecified"}]);
+                fl.queue = VecDeque::from(["Failed"]);
+                ok(202, json!({"id": id, "status": "Preparing"}))
+            }
+            Some(fl) => {
+                fl.json["status"] = json!("Preparing");
+                fl.queue = VecDeque::from(["Preparing", "Prepared"]);
+                ok(202, json!({"id": id, "status": "Preparing"}))
+            }
+            None => error(404, "ResourceNotFoundException", "no such flow"),
+        },
+        "CreateFlowVersion" => {
+            let mut problems = Vec::new();
+            check_token(body, &mut problems, op);
+            match f.flows.get(&id) {
+                Some(fl) if fl.json["status"] != "Prepared" => {
+                    problems.push(format!("{op}: flow {id} is not Prepared"))
+                }
+                _ => {}
+            }
+            f.problems.extend(problems);
+            match f.flows.get_mut(&id) {
+                Some(fl) => {
+                    let v = (fl.versions.len() + 1).to_string();
+                    fl.versions.push(v.clone());
+                    let mut json = fl.json.clone();
+                    json["version"] = json!(v);
+                    ok(201, json)
+                }
+                None => error(404, "ResourceNotFoundException", "no such flow"),
+            }
+        }
+        "ListFlowAliases" => match f.flows.get(&id) {
+            Some(fl) => {
+                let summaries: Vec<&Value> = fl.aliases.values().collect();
+                ok(200, json!({ "flowAliasSummaries": summaries }))
+            }
+            None => error(404, "ResourceNotFoundException", "no such flow"),
+        },
+        "CreateFlowAlias" | "UpdateFlowAlias" => {
+            let mut problems = Vec::new();
+            let name = need(body, "name", &mut problems, op).to_owned();
+            if op == "CreateFlowAlias" {
+                check_token(body, &mut problems, op);
+            }
+            let version = body
+                .pointer("/routingConfiguration/0/flowVersion")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let known = f
+                .flows
+                .get(&id)
+                .map(|fl| fl.versions.contains(&version))
+                .unwrap_or(false);
+            if !known {
+                problems.push(format!("{op}: unknown flow version {version:?}"));
+            }
+            f.problems.extend(problems);
+            let alias_id = match seg.get(3) {
+                Some(a) => (*a).to_owned(),
+                None => f.id(),
+            };
+            let Some(fl) = f.flows.get_mut(&id) else {
+                return error(404, "ResourceNotFoundException", "no such flow");
+            };
+            let json = json!({"name": name, "routingConfiguration": [{"flowVersion": version}],
+                "flowId": id, "id": alias_id,
+                "arn": format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:flow/{id}/alias/{alias_id}"),
+                "createdAt": NOW, "updatedAt": NOW});
+            fl.aliases.insert(alias_id, json.clone());
+            ok(if op == "CreateFlowAlias" { 201 } else { 200 }, json)
+        }
+        _ => error(500, "InternalServerException", "unhandled"),
+    }
+}
+
+async fn start(fake: Shared) -> String {
+    let app = Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
+        let fake = fake.clone();
+        async move {
+            let body: Value = if body.is_empty() {
+                json!({})
+            } else {
+                serde_json::from_slice(&body).unwrap_or(Value::Null)
+            };
+            handle(&fake, &method, uri.path(), &body)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let address = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{address}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn fast() -> DeployOptions {
+    DeployOptions {
+        poll_interval: Duration::from_millis(2),
+        timeout: Duration::from_secs(10),
+        ..DeployOptions::default()
+    }
+}
+
+async fn deployer(endpoint: &str, options: DeployOptions) -> Deployer {
+    let settings = BedrockSettings {
+        region: Some("us-east-1".into()),
+        profile: None,
+        endpoint_url: Some(endpoint.into()),
+    };
+    let config = settings
+        .config_loader()
+        .empty_test_environment()
+        .test_credentials()
+        .retry_config(RetryConfig::disabled())
+        .load()
+        .await;
+    Deployer::new(aws_sdk_bedrockagent::Client::new(&config), options)
+}
+
+fn project() -> Project {
+    let template = strata::templates::find("support-triage").expect("template");
+    let mut project =
+        strata::templates::instantiate(template, "support-triage").expect("template loads");
+    project.agents[0].agent_resource_role_arn = Some(AGENT_ROLE.into());
+    project.flows[0].execution_role_arn = Some(FLOW_ROLE.into());
+    project
+}
+
+async fn setup(options: DeployOptions) -> (Shared, Deployer) {
+    let fake: Shared = Arc::new(Mutex::new(Fake::default()));
+    let endpoint = start(fake.clone()).await;
+    (fake, deployer(&endpoint, options).await)
+}
+
+async fn deploy(d: &Deployer, project: &Project) -> Result<strata::deploy::Applied, DeployError> {
+    let plan = d.plan(project).await?;
+    d.apply(&plan).await
+}
+
+fn assert_clean(fake: &Shared) {
+    let f = lock(fake);
+    assert!(f.problems.is_empty(), "the fake found: {:#?}", f.problems);
+}
+
+const FIRST_DEPLOY: &[&str] = &[
+    "CreateAgent",
+    "CreateAgentActionGroup",
+    "CreateAgentActionGroup",
+    "PrepareAgent",
+    "CreateAgentAlias",
+    "CreateFlow",
+    "PrepareFlow",
+    "CreateFlowVersion",
+    "CreateFlowAlias",
+];
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+
+#[tokio::test]
+async fn first_deploy_creates_everything_in_order() {
+    let (fake, d) = setup(fast()).await;
+    let project = project();
+    let plan = d.plan(&project).await.expect("plan");
+    assert!(plan.has_changes());
+    assert_eq!(plan.agents[0].action, Action::Create);
+    assert_eq!(plan.flows[0].action, Action::Create);
+    let text = plan.to_string();
+    assert!(text.contains("+ agent BillingAgent: create"), "{text}");
+    assert!(text.contains("+ flow triage: create"), "{text}");
+    let applied = d.apply(&plan).await.expect("deploy");
+    assert_clean(&fake);
+    let f = lock(&fake);
+    assert_eq!(f.mutations(), FIRST_DEPLOY);
+    // Reads before anything changes, polls between prepare and alias.
+    assert_eq!(&f.calls[..2], ["ListAgents", "ListFlows"]);
+    let prepare = f
+        .calls
+        .iter()
+        .position(|c| c == "PrepareAgent")
+        .expect("prepared");
+    let alias = f
+        .calls
+        .iter()
+        .position(|c| c == "CreateAgentAlias")
+        .expect("alias");
+    let polls = f.calls[prepare..alias]
+        .iter()
+        .filter(|c| *c == "GetAgent")
+        .count();
+    assert_eq!(polls, 3, "PREPARING, PREPARING, PREPARED: {:?}", f.calls);
+    let prepare_flow = f
+        .calls
+        .iter()
+        .position(|c| c == "PrepareFlow")
+        .expect("prepare flow");
+    assert_eq!(
+        f.calls[prepare_flow + 1..prepare_flow + 3],
+        ["GetFlow", "GetFlow"]
+    );
+    // The flow's Agent node carries the alias this deploy created.
+    let agent_alias = &applied.agent_aliases[0].1;
+    assert_eq!(f.alias_arns, vec![agent_alias.clone()]);
+    let flow = f.flows.values().next().expect("a flow");
+    let mut nodes = Vec::new();
+    agent_nodes(&flow.json["definition"], &mut nodes);
+    assert_eq!(nodes[0]["agentAliasArn"], json!(agent_alias));
+    assert_eq!(flow.json["executionRoleArn"], FLOW_ROLE);
+    assert_eq!(applied.flow_aliases[0].0, "triage");
+    assert!(applied
+        .done
+        .iter()
+        .any(|l| l.starts_with("created agent BillingAgent")));
+}
+
+#[tokio::test]
+async fn second_deploy_changes_nothing() {
+    let (fake, d) = setup(fast()).await;
+    let project = project();
+    deploy(&d, &project).await.expect("first deploy");
+    let first = lock(&fake).calls.len();
+    let plan = d.plan(&project).await.expect("plan");
+    assert!(!plan.has_changes(), "{plan}");
+    assert!(plan.to_string().contains("Nothing to change."), "{plan}");
+    let applied = d.apply(&plan).await.expect("second deploy");
+    assert!(applied.done.is_empty(), "{:?}", applied.done);
+    assert_clean(&fake);
+    let f = lock(&fake);
+    let later: Vec<&String> = f.calls[first..].iter().collect();
+    assert!(
+        later.iter().all(|c| READS.contains(&c.as_str())),
+        "{later:?}"
+    );
+    assert_eq!(f.agents.len(), 1);
+    assert_eq!(f.flows.len(), 1);
+}
+
+#[tokio::test]
+async fn dry_run_plan_only_reads() {
+    let (fake, d) = setup(fast()).await;
+    let project = project();
+    let plan = d.plan(&project).await.expect("plan");
+    assert!(plan.has_changes());
+    let f = lock(&fake);
+    assert!(f.mutations().is_empty(), "{:?}", f.calls);
+    assert_eq!(f.calls, ["ListAgents", "ListFlows"]);
+}
+
+#[tokio::test]
+async fn changed_instruction_updates_only_the_agent() {
+    let (fake, d) = setup(fast()).await;
+    let mut project = project();
+    deploy(&d, &project).await.expect("first deploy");
+    let first = lock(&fake).calls.len();
+    project.agents[0].instruction =
+        Some("You are the billing assistant. Always look up the order first, then answer.".into());
+    let plan = d.plan(&project).await.expect("plan");
+    let Action::Update(changes) = &plan.agents[0].action else {
+        panic!("agent should update: {plan}");
+    };
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].path, "instruction");
+    assert!(
+        plan.to_string().contains("~ agent BillingAgent: update"),
+        "{plan}"
+    );
+    assert_eq!(plan.flows[0].action, Action::Unchanged);
+    d.apply(&plan).await.expect("deploy");
+    assert_clean(&fake);
+    let f = lock(&fake);
+    let later: Vec<String> = f.calls[first..]
+        .iter()
+        .filter(|c| !READS.contains(&c.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(later, ["UpdateAgent", "PrepareAgent", "UpdateAgentAlias"]);
+}
+
+#[tokio::test]
+async fn a_failed_call_names_the_resource_and_what_was_done() {
+    let (fake, d) = setup(fast()).await;
+    lock(&fake).fail = Some(("CreateFlow", "ValidationException"));
+    let err = deploy(&d, &project()).await.expect_err("CreateFlow fails");
+    let DeployError::Aws {
+        operation,
+        resource,
+        message,
+        done,
+    } = &err
+    else {
+        panic!("unexpected error: {err}");
+    };
+    assert_eq!(operation, "CreateFlow");
+    assert_eq!(resource, "flow \"triage\"");
+    assert!(message.contains("ValidationException"), "{message}");
+    assert!(done
+        .0
+        .iter()
+        .any(|l| l.starts_with("created agent BillingAgent")));
+    assert!(done
+        .0
+        .iter()
+        .any(|l| l.starts_with("created alias live of agent BillingAgent")));
+    let text = err.to_string();
+    assert!(
+        text.contains("CreateFlow failed for flow \"triage\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("already done: created agent BillingAgent"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_prepare_that_never_finishes_times_out() {
+    let options = DeployOptions {
+        poll_interval: Duration::from_millis(5),
+        timeout: Duration::from_millis(150),
+        ..DeployOptions::default()
+    };
+    let (fake, d) = setup(options).await;
+    lock(&fake).never_prepare = true;
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    let d = d.with_progress(Arc::new(move |l: &str| {
+        sink.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(l.to_owned())
+    }));
+    let err = deploy(&d, &project()).await.expect_err("times out");
+    let DeployError::Timeout {
+        resource, status, ..
+    } = &err
+    else {
+        panic!("unexpected error: {err}");
+    };
+    assert_eq!(resource, "agent \"BillingAgent\"");
+    assert_eq!(status, "PREPARING");
+    assert!(err.to_string().contains("timeout"), "{err}");
+    assert!(
+        err.to_string().contains("already done: created agent"),
+        "{err}"
+    );
+    let f = lock(&fake);
+    assert!(!f.calls.iter().any(|c| c == "CreateAgentAlias"));
+    assert!(!f.calls.iter().any(|c| c == "CreateFlow"));
+    let lines = lines.lock().unwrap_or_else(|p| p.into_inner());
+    assert!(
+        lines.iter().any(|l| l.contains("PREPARING, waiting")),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_flow_prepare_shows_the_validations() {
+    let (fake, d) = setup(fast()).await;
+    lock(&fake).flow_fails = true;
+    let err = deploy(&d, &project()).await.expect_err("prepare fails");
+    let DeployError::PrepareFailed {
+        resource,
+        reasons,
+        done,
+    } = &err
+    else {
+        panic!("unexpected error: {err}");
+    };
+    assert_eq!(resource, "flow \"triage\"");
+    assert_eq!(reasons, "Error: Node Billing: the agent alias is not ready");
+    assert!(done.0.iter().any(|l| l.starts_with("created flow triage")));
+    assert!(!lock(&fake).calls.iter().any(|c| c == "CreateFlowVersion"));
+}
+
+#[tokio::test]
+async fn missing_roles_fail_before_any_call() {
+    let (fake, d) = setup(fast()).await;
+    let mut project = project();
+    project.flows[0].execution_role_arn = None;
+    let err = d.plan(&project).await.expect_err("no flow role");
+    assert!(matches!(err, DeployError::MissingRole { .. }), "{err}");
+    assert!(err.to_string().contains("executionRoleArn"), "{err}");
+    assert!(err.to_string().contains("--role-arn"), "{err}");
+    assert!(lock(&fake).calls.is_empty());
+    // --role-arn fills it.
+    let d = deployer(
+        &start(fake.clone()).await,
+        DeployOptions {
+            role_arn: Some(FLOW_ROLE.into()),
+            ..fast()
+        },
+    )
+    .await;
+    deploy(&d, &project).await.expect("deploys with --role-arn");
+    assert_clean(&fake);
+}
+
+#[tokio::test]
+async fn client_tokens_are_deterministic() {
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        let (fake, d) = setup(fast()).await;
+        deploy(&d, &project()).await.expect("deploy");
+        let f = lock(&fake);
+        tokens.push(f.tokens.keys().cloned().collect::<Vec<_>>());
+    }
+    assert_eq!(tokens[0], tokens[1]);
+    assert_eq!(tokens[0].len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command line
+
+#[cfg(feature = "cli")]
+mod cli {
+    use super::*;
+    use std::process::{Command, Output, Stdio};
+
+    /// Runs `strata deploy FILE --region us-east-1 --endpoint-url URL ARGS…` with test
+    /// credentials, no AWS config files and stdin that is not a terminal.
+    async fn strata_deploy(endpoint: &str, file: &std::path::Path, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
+        cmd.arg("deploy")
+            .arg(file)
+            .args(["--region", "us-east-1", "--endpoint-url", endpoint])
+            .args(["--poll-interval", "0.002"])
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "secret")
+            .env("AWS_CONFIG_FILE", "/nonexistent/strata-test-config")
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/strata-test-credentials",
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .stdin(Stdio::null());
+        tokio::task::spawn_blocking(move || cmd.output().expect("strata runs"))
+            .await
+            .expect("the command thread")
+    }
+
+    fn project_file(dir: &tempfile::TempDir) -> std::path::PathBuf {
+        let path = dir.path().join("support-triage.strata.json");
+        let text = serde_json::to_string_pretty(&project()).expect("serializes");
+        std::fs::write(&path, text).expect("writes the project");
+        path
+    }
+
+    fn text(bytes: &[u8]) -> String {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dry_run_prints_the_plan_and_changes_nothing() {
+        let fake: Shared = Arc::new(Mutex::new(Fake::default()));
+        let endpoint = start(fake.clone()).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = project_file(&dir);
+        let out = strata_deploy(&endpoint, &file, &["--dry-run"]).await;
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+        assert!(stdout.contains("+ agent BillingAgent: create"), "{stdout}");
+        assert!(stdout.contains("+ flow alias live: create"), "{stdout}");
+        let f = lock(&fake);
+        assert!(f.mutations().is_empty(), "{:?}", f.calls);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn refuses_without_yes_when_stdin_is_not_a_terminal_then_deploys_with_yes() {
+        let fake: Shared = Arc::new(Mutex::new(Fake::default()));
+        let endpoint = start(fake.clone()).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = project_file(&dir);
+        let out = strata_deploy(&endpoint, &file, &[]).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("not a terminal"), "{stderr}");
+        assert!(stderr.contains("--yes"), "{stderr}");
+        assert!(lock(&fake).mutations().is_empty());
+
+        let out = strata_deploy(&endpoint, &file, &["--yes"]).await;
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+        assert!(stdout.contains("flow triage: arn:aws:bedrock:"), "{stdout}");
+        assert_eq!(lock(&fake).mutations(), FIRST_DEPLOY);
+        assert_clean(&fake);
+
+        let out = strata_deploy(&endpoint, &file, &["--yes"]).await;
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}");
+        assert!(stdout.contains("Nothing to change."), "{stdout}");
+        assert_eq!(lock(&fake).mutations(), FIRST_DEPLOY);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_deploy_exits_1_and_says_what_was_done() {
+        let fake: Shared = Arc::new(Mutex::new(Fake::default()));
+        lock(&fake).fail = Some(("CreateFlow", "ValidationException"));
+        let endpoint = start(fake.clone()).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = project_file(&dir);
+        let out = strata_deploy(&endpoint, &file, &["--yes"]).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("CreateFlow failed for flow \"triage\""),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("already done: created agent BillingAgent"),
+            "{stderr}"
+        );
+    }
+}

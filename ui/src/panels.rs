@@ -1,0 +1,558 @@
+//! The panels around the canvas: toolbar, palette, inspector, problems, status and dialogs.
+
+use crate::{shell, Dialog, Editor};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use strata::diagnostic::Severity;
+use strata::edit::Command;
+use strata::model::lenient::Lenient;
+use strata::model::{DataType, FlowNode, FlowNodeInput, FlowNodeOutput};
+use strata::nodes::condition::FlowCondition;
+use strata::nodes::{NodeConfiguration, REGISTRY};
+
+#[component]
+pub fn Toolbar() -> impl IntoView {
+    let ed: Editor = expect_context();
+    let template = RwSignal::new("blank".to_owned());
+    let flows = move || {
+        ed.doc.with(|d| {
+            d.as_ref()
+                .map(|d| {
+                    d.project
+                        .flows
+                        .iter()
+                        .map(|f| (f.name.clone(), f.name == d.flow))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    let can_undo = move || {
+        ed.doc
+            .with(|d| d.as_ref().is_some_and(|d| d.history.can_undo()))
+    };
+    let can_redo = move || {
+        ed.doc
+            .with(|d| d.as_ref().is_some_and(|d| d.history.can_redo()))
+    };
+    view! {
+        <div class="toolbar">
+            <span class="brand">"Strata"</span>
+            <select id="template" title="Template for a new project" on:change=move |ev| template.set(event_target_value(&ev))>
+                {move || ed.templates.get().into_iter().map(|t| {
+                    let sel = t.name == template.get_untracked();
+                    view! { <option value=t.name.clone() selected=sel title=t.summary>{t.name.clone()}</option> }
+                }).collect_view()}
+            </select>
+            <button id="new" on:click=move |_| ed.new_from_template(template.get_untracked())>"New"</button>
+            <button id="open" on:click=move |_| ed.action("open")>"Open…"</button>
+            <button id="save" on:click=move |_| ed.save()>"Save"</button>
+            <button id="save-as" on:click=move |_| ed.action("save-as")>"Save As…"</button>
+            <span class="sep"></span>
+            <button id="undo" disabled=move || !can_undo() on:click=move |_| ed.undo()>"Undo"</button>
+            <button id="redo" disabled=move || !can_redo() on:click=move |_| ed.redo()>"Redo"</button>
+            <button id="delete" on:click=move |_| ed.delete_selection()>"Delete"</button>
+            <button id="duplicate" on:click=move |_| ed.duplicate_selection()>"Duplicate"</button>
+            <span class="sep"></span>
+            <label>"Flow "
+                <select id="flow" on:change=move |ev| {
+                    let f = event_target_value(&ev);
+                    ed.doc.update(|d| if let Some(d) = d { d.flow = f });
+                    ed.selection.set(vec![]);
+                    ed.fit();
+                }>
+                    {move || flows().into_iter().map(|(f, sel)| view! { <option value=f.clone() selected=sel>{f.clone()}</option> }).collect_view()}
+                </select>
+            </label>
+            <span class="file" id="file-name">{move || ed.doc.with(|d| d.as_ref().map(|d| {
+                let p = d.path.clone().unwrap_or_else(|| "not saved yet".to_owned());
+                if d.dirty { format!("● {p}") } else { p }
+            }).unwrap_or_default())}</span>
+        </div>
+    }
+}
+
+#[component]
+pub fn RecoveryBanner() -> impl IntoView {
+    let ed: Editor = expect_context();
+    move || {
+        ed.recovery.get().map(|doc| {
+            let where_ = doc.path.clone().unwrap_or_else(|| "an unsaved project".to_owned());
+            let d2 = doc.clone();
+            view! {
+                <div class="banner" id="recovery">
+                    {format!("Strata closed with unsaved changes to {where_}. ")}
+                    <button on:click=move |_| { ed.show(d2.clone(), true); ed.recovery.set(None); }>"Recover"</button>
+                    <button on:click=move |_| {
+                        ed.recovery.set(None);
+                        spawn_local(async { let _ = shell::discard_recovery().await; });
+                    }>"Discard"</button>
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+pub fn Palette() -> impl IntoView {
+    let ed: Editor = expect_context();
+    let items = REGISTRY
+        .iter()
+        .map(|k| {
+            let kind = k.node_type;
+            let add = move |_| {
+                let c = ed.view_centre();
+                let placed = ed.doc.with_untracked(|d| {
+                    d.as_ref()
+                        .map(|d| crate::geometry::boxes(&d.project, &d.flow))
+                        .unwrap_or_default()
+                });
+                ed.run(Command::AddNode {
+                    flow: ed.flow(),
+                    kind,
+                    position: crate::geometry::free_spot(&placed, (c.0.round(), c.1.round())),
+                });
+            };
+            view! {
+                <button class="palette-item" data-kind=k.name() title=k.summary on:click=add>
+                    <span class="icon" style=format!("background:{}", k.colour)>{k.icon}</span>
+                    <span class="label">
+                        <span class="name">{k.name()}</span>
+                        <span class="summary">{k.summary}</span>
+                    </span>
+                </button>
+            }
+        })
+        .collect_view();
+    view! { <div class="palette"><h3>"Nodes"</h3>{items}</div> }
+}
+
+/// The selected node, if exactly one is selected.
+fn selected_node(ed: &Editor) -> Option<FlowNode> {
+    let sel = ed.selection.get();
+    if sel.len() != 1 {
+        return None;
+    }
+    ed.doc.with(|d| {
+        d.as_ref()
+            .and_then(|d| d.project.flow(&d.flow))
+            .and_then(|f| f.definition.node(&sel[0]).cloned())
+    })
+}
+
+fn type_select(current: String, on_pick: impl Fn(String) + 'static) -> impl IntoView {
+    let options = DataType::ALL
+        .iter()
+        .map(|t| {
+            let s = t.as_str();
+            view! { <option value=s selected={current == s}>{s}</option> }
+        })
+        .collect_view();
+    view! { <select class="type" on:change=move |ev| on_pick(event_target_value(&ev))>{options}</select> }
+}
+
+#[component]
+pub fn Inspector() -> impl IntoView {
+    let ed: Editor = expect_context();
+    move || {
+        let sel_count = ed.selection.with(Vec::len);
+        let Some(node) = selected_node(&ed) else {
+            let text = if sel_count > 1 {
+                format!("{sel_count} nodes selected")
+            } else {
+                "Select a node to edit it. Drag from an output (right) to an input (left) to connect; from a condition to a node to route.".to_owned()
+            };
+            return view! { <div class="inspector"><p class="hint">{text}</p></div> }.into_any();
+        };
+        let flow = ed.flow();
+        let name = node.name.clone();
+        let summary = node
+            .kind()
+            .map_or("A node type Strata does not know.", |k| k.kind().summary);
+        let rename = {
+            let (flow, name) = (flow.clone(), name.clone());
+            move |ev: leptos::ev::Event| {
+                ed.run(Command::RenameNode {
+                    flow: flow.clone(),
+                    from: name.clone(),
+                    to: event_target_value(&ev),
+                })
+            }
+        };
+        view! {
+            <div class="inspector">
+                <h3>{node.node_type.as_str().to_owned()}</h3>
+                <p class="summary">{summary}</p>
+                <label class="field">"Name" <input id="node-name" prop:value=name.clone() on:change=rename/></label>
+                {inputs_editor(ed, &flow, &node)}
+                {outputs_editor(ed, &flow, &node)}
+                {conditions_editor(ed, &flow, &node)}
+                {configuration_editor(ed, &flow, &node)}
+            </div>
+        }
+        .into_any()
+    }
+}
+
+fn inputs_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
+    let set = {
+        let (flow, name) = (flow.to_owned(), node.name.clone());
+        move |inputs: Vec<FlowNodeInput>| {
+            ed.run(Command::SetInputs {
+                flow: flow.clone(),
+                node: name.clone(),
+                inputs,
+            })
+        }
+    };
+    let rows = node
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| {
+            let all = node.inputs.clone();
+            let (a1, a2, a3, a4) = (all.clone(), all.clone(), all.clone(), all);
+            let (s1, s2, s3, s4) = (set.clone(), set.clone(), set.clone(), set.clone());
+            let expr_error = strata::expr::parse_input_expression(&input.expression)
+                .err()
+                .map(|e| view! { <div class="error">{e.to_string()}</div> });
+            view! {
+                <div class="row" data-input=input.name.clone()>
+                    <input class="name" prop:value=input.name.clone() on:change=move |ev| {
+                        let mut v = a1.clone();
+                        v[i].name = event_target_value(&ev);
+                        s1(v)
+                    }/>
+                    {type_select(input.data_type.as_str().to_owned(), move |t| {
+                        let mut v = a2.clone();
+                        v[i].data_type = Lenient::from_str_lenient(&t);
+                        s2(v)
+                    })}
+                    <input class="expr" prop:value=input.expression.clone() on:change=move |ev| {
+                        let mut v = a3.clone();
+                        v[i].expression = event_target_value(&ev);
+                        s3(v)
+                    }/>
+                    <button class="remove" title="Remove" on:click=move |_| {
+                        let mut v = a4.clone();
+                        v.remove(i);
+                        s4(v)
+                    }>"×"</button>
+                    {expr_error}
+                </div>
+            }
+        })
+        .collect_view();
+    let add = {
+        let all = node.inputs.clone();
+        move |_| {
+            let mut v = all.clone();
+            let n = (1..)
+                .map(|i| format!("input{i}"))
+                .find(|n| !v.iter().any(|x| x.name == *n))
+                .unwrap_or_default();
+            v.push(FlowNodeInput::new(&n, DataType::String));
+            set(v)
+        }
+    };
+    view! {
+        <section class="ports-editor" id="inputs">
+            <h4>"Inputs" <button class="add" on:click=add>"+ input"</button></h4>
+            {rows}
+        </section>
+    }
+}
+
+fn outputs_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
+    let set = {
+        let (flow, name) = (flow.to_owned(), node.name.clone());
+        move |outputs: Vec<FlowNodeOutput>| {
+            ed.run(Command::SetOutputs {
+                flow: flow.clone(),
+                node: name.clone(),
+                outputs,
+            })
+        }
+    };
+    let rows = node
+        .outputs
+        .iter()
+        .enumerate()
+        .map(|(i, output)| {
+            let all = node.outputs.clone();
+            let (a1, a2, a3) = (all.clone(), all.clone(), all);
+            let (s1, s2, s3) = (set.clone(), set.clone(), set.clone());
+            view! {
+                <div class="row" data-output=output.name.clone()>
+                    <input class="name" prop:value=output.name.clone() on:change=move |ev| {
+                        let mut v = a1.clone();
+                        v[i].name = event_target_value(&ev);
+                        s1(v)
+                    }/>
+                    {type_select(output.data_type.as_str().to_owned(), move |t| {
+                        let mut v = a2.clone();
+                        v[i].data_type = Lenient::from_str_lenient(&t);
+                        s2(v)
+                    })}
+                    <button class="remove" title="Remove" on:click=move |_| {
+                        let mut v = a3.clone();
+                        v.remove(i);
+                        s3(v)
+                    }>"×"</button>
+                </div>
+            }
+        })
+        .collect_view();
+    let add = {
+        let all = node.outputs.clone();
+        move |_| {
+            let mut v = all.clone();
+            let n = (1..)
+                .map(|i| format!("output{i}"))
+                .find(|n| !v.iter().any(|x| x.name == *n))
+                .unwrap_or_default();
+            v.push(FlowNodeOutput::new(&n, DataType::String));
+            set(v)
+        }
+    };
+    view! {
+        <section class="ports-editor" id="outputs">
+            <h4>"Outputs" <button class="add" on:click=add>"+ output"</button></h4>
+            {rows}
+        </section>
+    }
+}
+
+fn conditions_editor(ed: Editor, flow: &str, node: &FlowNode) -> Option<AnyView> {
+    let Some(NodeConfiguration::Condition(c)) = &node.configuration else {
+        return None;
+    };
+    let conditions = c.conditions.clone();
+    let set = {
+        let (flow, name) = (flow.to_owned(), node.name.clone());
+        move |conditions: Vec<FlowCondition>| {
+            ed.run(Command::SetConditions {
+                flow: flow.clone(),
+                node: name.clone(),
+                conditions,
+            })
+        }
+    };
+    let rows = conditions
+        .iter()
+        .enumerate()
+        .map(|(i, cond)| {
+            let (a1, a2, a3) = (conditions.clone(), conditions.clone(), conditions.clone());
+            let (s1, s2, s3) = (set.clone(), set.clone(), set.clone());
+            let is_default = cond.name == strata::nodes::condition::DEFAULT_CONDITION;
+            let error = cond
+                .expression
+                .as_deref()
+                .and_then(|e| strata::condition::parse_condition(e).err())
+                .map(|e| view! { <div class="error condition-error">{format!("column {}: {}", e.column, e.message)}</div> });
+            view! {
+                <div class="row condition" data-condition=cond.name.clone()>
+                    <input class="name" prop:value=cond.name.clone() on:change=move |ev| {
+                        let mut v = a1.clone();
+                        v[i].name = event_target_value(&ev);
+                        s1(v)
+                    }/>
+                    <input class="expr" disabled=is_default placeholder={if is_default { "taken when no other holds" } else { "e.g. kind == \"BUG\"" }}
+                        prop:value=cond.expression.clone().unwrap_or_default() on:change=move |ev| {
+                        let mut v = a2.clone();
+                        let text = event_target_value(&ev);
+                        v[i].expression = (!text.is_empty()).then_some(text);
+                        s2(v)
+                    }/>
+                    <button class="remove" title="Remove" on:click=move |_| {
+                        let mut v = a3.clone();
+                        v.remove(i);
+                        s3(v)
+                    }>"×"</button>
+                    {error}
+                </div>
+            }
+        })
+        .collect_view();
+    let add = move |_| {
+        let mut v = conditions.clone();
+        let n = (1..)
+            .map(|i| format!("condition{i}"))
+            .find(|n| !v.iter().any(|x| x.name == *n))
+            .unwrap_or_default();
+        let at = v
+            .iter()
+            .position(|c| c.name == strata::nodes::condition::DEFAULT_CONDITION)
+            .unwrap_or(v.len());
+        v.insert(
+            at,
+            FlowCondition {
+                name: n,
+                expression: Some("true".to_owned()),
+            },
+        );
+        set(v)
+    };
+    Some(
+        view! {
+            <section class="ports-editor" id="conditions">
+                <h4>"Conditions" <button class="add" on:click=add>"+ condition"</button></h4>
+                {rows}
+            </section>
+        }
+        .into_any(),
+    )
+}
+
+fn configuration_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
+    let text = node
+        .configuration
+        .as_ref()
+        .and_then(|c| serde_json::to_string_pretty(c).ok())
+        .unwrap_or_default();
+    let draft = RwSignal::new(text);
+    let error = RwSignal::new(None::<String>);
+    let (flow, name) = (flow.to_owned(), node.name.clone());
+    let apply = move |_| {
+        let t = draft.get_untracked();
+        let parsed: Result<Option<Box<NodeConfiguration>>, _> = if t.trim().is_empty() {
+            Ok(None)
+        } else {
+            serde_json::from_str::<NodeConfiguration>(&t).map(|c| Some(Box::new(c)))
+        };
+        match parsed {
+            Ok(configuration) => {
+                error.set(None);
+                ed.run(Command::SetConfiguration {
+                    flow: flow.clone(),
+                    node: name.clone(),
+                    configuration,
+                });
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+    view! {
+        <section class="config-editor">
+            <h4>"Configuration" <button id="apply-config" class="add" on:click=apply>"Apply"</button></h4>
+            <textarea id="config" spellcheck="false" prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
+            {move || error.get().map(|e| view! { <div class="error" id="config-error">{e}</div> })}
+        </section>
+    }
+}
+
+#[component]
+pub fn Problems() -> impl IntoView {
+    let ed: Editor = expect_context();
+    let list = move || {
+        let diags = ed.diagnostics.get();
+        let count = diags.len();
+        let items = diags
+            .into_iter()
+            .map(|d| {
+                let loc = &d.location;
+                let place = [
+                    loc.flow.as_deref(),
+                    loc.agent.as_deref(),
+                    loc.node.as_deref(),
+                    loc.input.as_deref().or(loc.output.as_deref()).or(loc.condition.as_deref()),
+                    loc.connection.as_deref(),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" › ");
+                let (flow, node) = (loc.flow.clone(), loc.node.clone());
+                let click = move |_| {
+                    if let (Some(f), Some(n)) = (flow.clone(), node.clone()) {
+                        ed.doc.update(|d| if let Some(d) = d { d.flow = f });
+                        ed.selection.set(vec![n]);
+                    }
+                };
+                let sev = if d.severity == Severity::Error { "error" } else { "warning" };
+                view! {
+                    <li class=format!("problem {sev}") data-code=d.code.to_string() data-node=loc.node.clone().unwrap_or_default() on:click=click>
+                        <span class="sev">{sev}</span>
+                        <span class="code">{d.code.to_string()}</span>
+                        <span class="place">{place}</span>
+                        <span class="message">{d.message.clone()}</span>
+                        {(!d.hint.is_empty()).then(|| view! { <span class="hint">{d.hint.clone()}</span> })}
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <h3>{if count == 0 { "No problems".to_owned() } else { format!("Problems ({count})") }}</h3>
+            <ul>{items}</ul>
+        }
+    };
+    view! { <div class="problems" id="problems">{list}</div> }
+}
+
+#[component]
+pub fn StatusLine() -> impl IntoView {
+    let ed: Editor = expect_context();
+    view! {
+        <div id="status" class="status" class:refused=move || ed.status.with(|s| s.as_ref().is_some_and(|s| s.0))>
+            {move || ed.status.get().map(|s| s.1).unwrap_or_default()}
+        </div>
+    }
+}
+
+#[component]
+pub fn Dialogs() -> impl IntoView {
+    let ed: Editor = expect_context();
+    let path = RwSignal::new(String::new());
+    move || {
+        let dialog = ed.dialog.get()?;
+        let (title, button) = match dialog {
+            Dialog::Open => ("Open a project", "Open"),
+            Dialog::SaveAs => ("Save the project as", "Save"),
+        };
+        if dialog == Dialog::SaveAs {
+            let suggestion = ed.doc.with_untracked(|d| {
+                d.as_ref().map(|d| {
+                    d.path
+                        .clone()
+                        .unwrap_or_else(|| format!("{}.strata.json", d.project.name))
+                })
+            });
+            path.set(suggestion.unwrap_or_default());
+        }
+        let go = move || {
+            let p = path.get_untracked();
+            if p.trim().is_empty() {
+                return;
+            }
+            match dialog {
+                Dialog::Open => ed.open(p),
+                Dialog::SaveAs => ed.save_to(p, true),
+            }
+        };
+        let go2 = go;
+        let recent = (dialog == Dialog::Open).then(|| {
+            view! {
+                <ul class="recent">
+                    {move || ed.recent.get().into_iter().map(|r| {
+                        let r2 = r.clone();
+                        view! { <li on:click=move |_| ed.open(r2.clone())>{r}</li> }
+                    }).collect_view()}
+                </ul>
+            }
+        });
+        Some(view! {
+            <div class="modal-back">
+                <div class="modal" id="dialog">
+                    <h3>{title}</h3>
+                    <input id="dialog-path" prop:value=move || path.get() on:input=move |ev| path.set(event_target_value(&ev))
+                        on:keydown=move |ev| { if ev.key() == "Enter" { go2() } }/>
+                    {recent}
+                    <div class="buttons">
+                        <button on:click=move |_| ed.dialog.set(None)>"Cancel"</button>
+                        <button id="dialog-ok" on:click=move |_| go()>{button}</button>
+                    </div>
+                </div>
+            </div>
+        })
+    }
+}

@@ -1,0 +1,118 @@
+//! Every call from the page into the desktop shell, typed. Nothing else touches `__TAURI__`.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = ["window", "__TAURI__", "core"], js_name = invoke)]
+    async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(catch, js_namespace = ["window", "__TAURI__", "event"], js_name = listen)]
+    async fn tauri_listen(
+        event: &str,
+        handler: &Closure<dyn FnMut(JsValue)>,
+    ) -> Result<JsValue, JsValue>;
+}
+
+/// An error from the shell: `{code, message}`; the UI decides by `code`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ShellError {
+    pub code: String,
+    pub message: String,
+}
+
+/// A document as the shell hands it over.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    pub path: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TemplateInfo {
+    pub name: String,
+    pub summary: String,
+}
+
+async fn call<T: DeserializeOwned>(cmd: &str, args: serde_json::Value) -> Result<T, ShellError> {
+    let js_args = js_sys::JSON::parse(&args.to_string()).unwrap_or(JsValue::NULL);
+    let to_text = |v: &JsValue| {
+        js_sys::JSON::stringify(v)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_else(|| "null".to_owned())
+    };
+    match tauri_invoke(cmd, js_args).await {
+        Ok(v) => serde_json::from_str(&to_text(&v)).map_err(|e| ShellError {
+            code: "decode".to_owned(),
+            message: format!("{cmd}: unexpected reply: {e}"),
+        }),
+        Err(e) => Err(
+            serde_json::from_str(&to_text(&e)).unwrap_or_else(|_| ShellError {
+                code: "shell".to_owned(),
+                message: e.as_string().unwrap_or_else(|| to_text(&e)),
+            }),
+        ),
+    }
+}
+
+pub async fn startup_document() -> Result<Option<String>, ShellError> {
+    call("startup_document", json!({})).await
+}
+
+pub async fn open(path: &str) -> Result<Document, ShellError> {
+    call("open", json!({ "path": path })).await
+}
+
+pub async fn save(path: &str, text: &str) -> Result<(), ShellError> {
+    call("save", json!({ "path": path, "text": text })).await
+}
+
+pub async fn save_as(path: &str, text: &str) -> Result<(), ShellError> {
+    call("save_as", json!({ "path": path, "text": text })).await
+}
+
+pub async fn templates() -> Result<Vec<TemplateInfo>, ShellError> {
+    call("templates", json!({})).await
+}
+
+pub async fn new_from_template(name: &str) -> Result<Document, ShellError> {
+    call("new_from_template", json!({ "name": name })).await
+}
+
+pub async fn recent_files() -> Result<Vec<String>, ShellError> {
+    call("recent_files", json!({})).await
+}
+
+pub async fn autosave(document: &Document) -> Result<(), ShellError> {
+    call("autosave", json!({ "document": document })).await
+}
+
+pub async fn recovery() -> Result<Option<Document>, ShellError> {
+    call("recovery", json!({})).await
+}
+
+pub async fn discard_recovery() -> Result<(), ShellError> {
+    call("discard_recovery", json!({})).await
+}
+
+pub async fn set_title(title: &str) -> Result<(), ShellError> {
+    call("set_title", json!({ "title": title })).await
+}
+
+/// Calls `handler` with the id of every native menu item clicked. The closure lives as long as the page.
+pub async fn on_menu(handler: impl FnMut(String) + 'static) {
+    let mut handler = handler;
+    let closure = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        let payload = js_sys::Reflect::get(&event, &JsValue::from_str("payload")).ok();
+        if let Some(id) = payload.and_then(|p| p.as_string()) {
+            handler(id);
+        }
+    });
+    // Outside the desktop shell (a plain browser) there is no menu to listen to.
+    let _ = tauri_listen("menu", &closure).await;
+    closure.forget();
+}
