@@ -674,7 +674,7 @@ async fn other_returned_actions_fail_clearly() {
 }
 
 #[tokio::test]
-async fn a_project_agent_without_an_alias_says_local_agents_come_later() {
+async fn a_project_agent_without_an_alias_runs_locally_not_on_aws() {
     let (url, log) = fake(vec![Reply::Stream(vec![chunk("never")])]).await;
     let mut agent = agent_node("", false);
     agent["configuration"]["agent"]["projectAgent"] = json!("BillingAgent");
@@ -689,18 +689,14 @@ async fn a_project_agent_without_an_alias_says_local_agents_come_later() {
         "instruction": "You are the billing assistant of an online shop; answer billing questions."}))
     .expect("agent")];
     let dir = tempfile::tempdir().expect("temp dir");
-    let (_, events) = run(
-        &p,
-        json!({"message": "hi"}),
-        context(client_for(&url).await, dir.path()),
-    )
-    .await;
-    let error = failed(&events, "Helper").expect("the agent node fails");
-    assert!(
-        error.contains("BillingAgent") && error.contains("later version"),
-        "{error}"
-    );
-    assert!(received(&log).is_empty());
+    let ctx = RunContext::new(scripted("- text: Local answer."), dir.path())
+        .with_run_id("run-1")
+        .with_agent_runtime(client_for(&url).await);
+    let (_, events) = run(&p, json!({"message": "hi"}), ctx).await;
+    assert_eq!(failed(&events, "Helper"), None, "{events:#?}");
+    assert!(events.iter().any(|e| matches!(e,
+        RunEvent::FlowOutput { node, document, .. } if node == "Answer" && document == &json!("Local answer."))));
+    assert!(received(&log).is_empty(), "a project agent never calls AWS");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -487,6 +487,11 @@ fn print_event(event: &RunEvent, quiet: bool) {
                 outln!("{t:>7}ms  {node} called {service_name} {operation_name} ({latency_ms} ms{tokens})");
             }
         }
+        RunEvent::AgentTrace { node, trace, .. } => {
+            if !quiet {
+                outln!("{t:>7}ms  {node} agent: {}", compact(trace));
+            }
+        }
         RunEvent::NodeSkipped { node, reason, .. } => {
             if !quiet {
                 outln!("{t:>7}ms  {node} skipped: {reason}");

@@ -38,16 +38,13 @@ pub(super) async fn execute(
     };
     let alias_arn = config.agent_alias_arn.trim();
     if alias_arn.is_empty() {
-        let message = match &config.project_agent {
-            Some(agent) => format!(
-                "Agent nodes are not available in this build yet for project agents: {agent:?} runs on this machine in a later version; deploy it and set agentAliasArn to call its alias"
-            ),
-            None => "the node has no agentAliasArn".to_owned(),
+        return match &config.project_agent {
+            Some(agent) => local_agent(run, node, inputs, agent).await,
+            None => Err(NodeError::NoLocalEquivalent {
+                node: node.name.clone(),
+                message: "the node has no agentAliasArn and names no project agent".to_owned(),
+            }),
         };
-        return Err(NodeError::NoLocalEquivalent {
-            node: node.name.clone(),
-            message,
-        });
     }
     let input_text = match inputs.get("agentInputText") {
         Some(Value::String(s)) => s.clone(),
@@ -334,6 +331,132 @@ fn describe_actions(rc: &Value) -> String {
     } else {
         names.join(", ")
     }
+}
+
+/// Runs a project agent on this machine with the local agent runtime, forwarding its trace
+/// as `AgentTrace` events nested under the node.
+async fn local_agent(
+    run: &Run,
+    node: &FlowNode,
+    inputs: &Map<String, Value>,
+    agent: &str,
+) -> Result<Done, NodeError> {
+    use crate::agent::{AgentRuntime, ResumeInput, TurnOutcome, TurnRequest};
+    let local_error = |message: String| NodeError::NoLocalEquivalent {
+        node: node.name.clone(),
+        message,
+    };
+    let input_text = match inputs.get("agentInputText") {
+        Some(Value::String(s)) => s.clone(),
+        other => {
+            return Err(NodeError::InputType {
+                node: node.name.clone(),
+                input: "agentInputText".to_owned(),
+                expected: DataType::String,
+                actual: other.map_or_else(|| "missing".to_owned(), type_name),
+            })
+        }
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    let runtime = AgentRuntime::new(
+        &run.project,
+        agent,
+        run.ctx.provider.clone(),
+        &run.ctx.project_dir,
+    )
+    .map_err(|e| local_error(format!("agent {agent:?}: {e}")))?
+    .with_trace(tx)
+    .with_handler_timeout(run.ctx.node_timeout);
+    let request = TurnRequest {
+        session_id: session_id(run.ctx.run_id.as_deref(), &node.name),
+        input_text,
+        session_attributes: inputs
+            .get("sessionAttributes")
+            .and_then(Value::as_object)
+            .cloned(),
+        prompt_session_attributes: inputs
+            .get("promptAttributes")
+            .and_then(Value::as_object)
+            .cloned(),
+        memory_id: None,
+    };
+    let mut outcome = forward(run, node, &mut rx, runtime.invoke(request)).await;
+    for _ in 0..MAX_TURNS {
+        match outcome.map_err(|e| local_error(format!("agent {agent:?}: {e}")))? {
+            TurnOutcome::Finished { text, usage, .. } => {
+                run.add_usage(usage);
+                return Ok(Done {
+                    outputs: std::iter::once(("agentResponse".to_owned(), Value::String(text)))
+                        .collect(),
+                    ..Done::default()
+                });
+            }
+            TurnOutcome::AskUser {
+                invocation_id,
+                question,
+            } => {
+                let answer = match &run.ctx.ask_user {
+                    Some(ask) => ask(node.name.clone(), question.clone()).await,
+                    None => None,
+                };
+                let Some(answer) = answer else {
+                    return Err(NodeError::AgentAsked {
+                        node: node.name.clone(),
+                        question,
+                    });
+                };
+                outcome = forward(
+                    run,
+                    node,
+                    &mut rx,
+                    runtime.resume(&invocation_id, ResumeInput::Answer(answer)),
+                )
+                .await;
+            }
+            TurnOutcome::Paused { payload, .. } => {
+                return Err(local_error(format!(
+                    "agent {agent:?} paused for return of control or confirmation ({payload}); in a flow run Strata does not answer these for you: talk to the agent with `strata chat --agent {agent}`"
+                )));
+            }
+        }
+    }
+    Err(local_error(format!(
+        "agent {agent:?} still asked for input after {MAX_TURNS} turns; giving up"
+    )))
+}
+
+/// Awaits one agent turn while forwarding its trace events, in order.
+async fn forward<F>(
+    run: &Run,
+    node: &FlowNode,
+    rx: &mut tokio::sync::mpsc::Receiver<crate::agent::AgentTraceEvent>,
+    turn: F,
+) -> Result<crate::agent::TurnOutcome, crate::agent::AgentError>
+where
+    F: std::future::Future<Output = Result<crate::agent::TurnOutcome, crate::agent::AgentError>>,
+{
+    tokio::pin!(turn);
+    let result = loop {
+        tokio::select! {
+            biased;
+            Some(trace) = rx.recv() => emit_trace(run, node, &trace).await,
+            result = &mut turn => break result,
+        }
+    };
+    while let Ok(trace) = rx.try_recv() {
+        emit_trace(run, node, &trace).await;
+    }
+    result
+}
+
+async fn emit_trace(run: &Run, node: &FlowNode, trace: &crate::agent::AgentTraceEvent) {
+    let trace = serde_json::to_value(trace).unwrap_or(Value::Null);
+    run.emit(|at_ms| crate::run::RunEvent::AgentTrace {
+        at_ms,
+        node: node.name.clone(),
+        trace,
+    })
+    .await;
 }
 
 #[cfg(test)]

@@ -64,6 +64,13 @@ pub enum RunEvent {
         usage: Option<Usage>,
         latency_ms: u64,
     },
+    /// One step of a local agent's turn, in Bedrock's agent trace vocabulary (`TracePart.trace`),
+    /// nested under the Agent node that runs it (like `nodeDependencyTrace`).
+    AgentTrace {
+        at_ms: u64,
+        node: String,
+        trace: serde_json::Value,
+    },
     /// A node that did not run, and why.
     NodeSkipped {
         at_ms: u64,
@@ -104,6 +111,7 @@ impl RunEvent {
             | RunEvent::NodeOutput { at_ms, .. }
             | RunEvent::ConditionResult { at_ms, .. }
             | RunEvent::NodeAction { at_ms, .. }
+            | RunEvent::AgentTrace { at_ms, .. }
             | RunEvent::NodeSkipped { at_ms, .. }
             | RunEvent::NodeFailed { at_ms, .. }
             | RunEvent::FlowOutput { at_ms, .. }
@@ -120,6 +128,7 @@ impl RunEvent {
             | RunEvent::NodeOutput { node, .. }
             | RunEvent::ConditionResult { node, .. }
             | RunEvent::NodeAction { node, .. }
+            | RunEvent::AgentTrace { node, .. }
             | RunEvent::NodeSkipped { node, .. }
             | RunEvent::NodeFailed { node, .. }
             | RunEvent::FlowOutput { node, .. } => Some(node),
