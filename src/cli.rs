@@ -371,7 +371,12 @@ fn print_report(report: &ValidateReport) {
         if let Some(err) = &file.error {
             match (err.line, err.column) {
                 (Some(l), Some(c)) => {
-                    outln!("{}:{l}:{c}: cannot parse: {}", file.path, err.message)
+                    {
+                        // The message repeats the position; say it once, the way compilers do.
+                        let prefix = format!("line {l}, column {c}: ");
+                        let message = err.message.strip_prefix(&prefix).unwrap_or(&err.message);
+                        outln!("{}:{l}:{c}: cannot parse: {message}", file.path)
+                    }
                 }
                 _ => outln!("{}: cannot load: {}", file.path, err.message),
             }
