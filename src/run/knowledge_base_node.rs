@@ -193,29 +193,7 @@ async fn local(
         inference: Inference::default(),
         ..ModelRequest::default()
     };
-    let began = Instant::now();
-    let response = run
-        .ctx
-        .provider
-        .converse(&request)
-        .await
-        .map_err(|source| NodeError::Model {
-            node: node.name.clone(),
-            source,
-        })?;
-    let latency_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
-    run.add_usage(response.usage);
-    run.emit(|at_ms| crate::run::RunEvent::NodeAction {
-        at_ms,
-        node: node.name.clone(),
-        service_name: run.ctx.provider.name().to_owned(),
-        operation_name: "Converse".to_owned(),
-        request: serde_json::to_value(&request).unwrap_or(Value::Null),
-        response: serde_json::to_value(&response).unwrap_or(Value::Null),
-        usage: Some(response.usage),
-        latency_ms,
-    })
-    .await;
+    let response = super::local::converse(run, node, &request).await?;
     Ok(Done {
         outputs: std::iter::once(("outputText".to_owned(), Value::String(response.text())))
             .collect(),

@@ -258,29 +258,7 @@ async fn prompt(
         }
     };
     let request = prompt_request(inline, inputs);
-    let began = Instant::now();
-    let response = run
-        .ctx
-        .provider
-        .converse(&request)
-        .await
-        .map_err(|source| NodeError::Model {
-            node: node.name.clone(),
-            source,
-        })?;
-    let latency_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
-    run.add_usage(response.usage);
-    run.emit(|at_ms| crate::run::RunEvent::NodeAction {
-        at_ms,
-        node: node.name.clone(),
-        service_name: run.ctx.provider.name().to_owned(),
-        operation_name: "Converse".to_owned(),
-        request: serde_json::to_value(&request).unwrap_or(Value::Null),
-        response: serde_json::to_value(&response).unwrap_or(Value::Null),
-        usage: Some(response.usage),
-        latency_ms,
-    })
-    .await;
+    let response = converse(run, node, &request).await?;
     let mut text = response.text();
     if text.is_empty() {
         // A reply that only calls tools: the calls are the completion.
@@ -587,6 +565,39 @@ async fn retrieval(
         message: "the object is not UTF-8 text".to_owned(),
     })?;
     Ok(single("s3Content", Value::String(text)))
+}
+
+/// One model call for a node: sends it through the run's provider, adds its usage to the
+/// run's totals and reports it as a `nodeAction` event.
+pub(super) async fn converse(
+    run: &Run,
+    node: &FlowNode,
+    request: &crate::providers::ModelRequest,
+) -> Result<crate::providers::ModelResponse, NodeError> {
+    let began = Instant::now();
+    let response = run
+        .ctx
+        .provider
+        .converse(request)
+        .await
+        .map_err(|source| NodeError::Model {
+            node: node.name.clone(),
+            source,
+        })?;
+    let latency_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
+    run.add_usage(response.usage);
+    run.emit(|at_ms| crate::run::RunEvent::NodeAction {
+        at_ms,
+        node: node.name.clone(),
+        service_name: run.ctx.provider.name().to_owned(),
+        operation_name: "Converse".to_owned(),
+        request: serde_json::to_value(request).unwrap_or(Value::Null),
+        response: serde_json::to_value(&response).unwrap_or(Value::Null),
+        usage: Some(response.usage),
+        latency_ms,
+    })
+    .await;
+    Ok(response)
 }
 
 #[cfg(test)]
