@@ -35,6 +35,7 @@ use crate::kb::LocalIndex;
 use crate::model::agent::{PromptConfiguration, PromptType};
 use crate::model::lenient::StrEnum;
 use crate::model::{Agent, Project};
+use crate::providers::agent_runtime::AgentRuntimeClient;
 use crate::providers::{
     ChatMessage, ContentPart, Inference, ModelProvider, ModelRequest, ProviderError, Role, Usage,
 };
@@ -218,6 +219,9 @@ pub struct AgentRuntime {
     provider: Arc<dyn ModelProvider>,
     project_dir: PathBuf,
     store: Option<Store>,
+    /// Bedrock Agent Runtime, for knowledge bases the project does not hold and collaborators
+    /// that are deployed aliases.
+    agent_runtime: Option<AgentRuntimeClient>,
     trace: Option<mpsc::Sender<AgentTraceEvent>>,
     handler_timeout: Duration,
     tools: Vec<Tool>,
@@ -294,6 +298,7 @@ impl AgentRuntime {
             provider,
             project_dir,
             store: None,
+            agent_runtime: None,
             trace: None,
             handler_timeout: DEFAULT_HANDLER_TIMEOUT,
             tools,
@@ -308,6 +313,13 @@ impl AgentRuntime {
     /// Keeps sessions and memory in `store`.
     pub fn with_store(mut self, store: Store) -> AgentRuntime {
         self.store = Some(store);
+        self
+    }
+
+    /// Calls Bedrock Agent Runtime through `client` for knowledge bases by id (Retrieve) and
+    /// collaborators that are deployed aliases (InvokeAgent).
+    pub fn with_agent_runtime(mut self, client: AgentRuntimeClient) -> AgentRuntime {
+        self.agent_runtime = Some(client);
         self
     }
 
@@ -1286,54 +1298,52 @@ impl AgentRuntime {
             }),
         ))
         .await;
-        let Some(folder) = folder else {
-            let message = format!(
-                "knowledge base {kb:?} has no local documents folder in the project; give it `documents` to search it on this machine"
-            );
-            self.observe(
-                "KNOWLEDGE_BASE",
-                None,
-                Some(json!({ "retrievedReferences": [], "error": message })),
-            )
-            .await;
-            return tool_error(id, "KnowledgeBaseUnavailable", &message);
+        let found = match (folder, &self.agent_runtime) {
+            (Some(folder), _) => match self.index(kb, folder).await {
+                Ok(index) => Ok(index
+                    .search(&query, KB_RESULTS)
+                    .iter()
+                    .map(crate::kb::Hit::to_retrieval_result)
+                    .collect::<Vec<Value>>()),
+                Err(e) => Err(format!("knowledge base {kb:?}: {e}")),
+            },
+            (None, Some(client)) => client
+                .retrieve(kb, &query, u32::try_from(KB_RESULTS).ok())
+                .await
+                .map_err(|e| format!("knowledge base {kb:?}: {e}")),
+            (None, None) => Err(format!(
+                "knowledge base {kb:?} has no local documents folder in the project and this run has no Bedrock connection; give it `documents` to search it on this machine"
+            )),
         };
-        let index = match self.index(kb, folder).await {
-            Ok(i) => i,
-            Err(e) => {
-                let message = format!("knowledge base {kb:?}: {e}");
+        let references = match found {
+            Ok(r) => r,
+            Err(message) => {
+                self.observe(
+                    "KNOWLEDGE_BASE",
+                    None,
+                    Some(json!({ "retrievedReferences": [], "error": message })),
+                )
+                .await;
                 return tool_error(id, "KnowledgeBaseUnavailable", &message);
             }
         };
-        let hits = index.search(&query, KB_RESULTS);
-        let references: Vec<Value> = hits
-            .iter()
-            .map(crate::kb::Hit::to_retrieval_result)
-            .collect();
         self.observe(
             "KNOWLEDGE_BASE",
             None,
             Some(json!({ "retrievedReferences": references })),
         )
         .await;
-        let passages = if hits.is_empty() {
+        let passages = if references.is_empty() {
             "No passage matched the search.".to_owned()
         } else {
-            hits.iter()
+            references
+                .iter()
                 .enumerate()
-                .map(|(i, h)| {
-                    format!(
-                        "[{}] (source: {}, {}; score {:.2})\n{}",
-                        i + 1,
-                        h.source,
-                        h.location,
-                        h.score,
-                        h.text
-                    )
-                })
+                .map(|(i, r)| passage(i + 1, r))
                 .collect::<Vec<_>>()
                 .join("\n\n")
         };
+        let hits = references;
         let (template, overridden) = self.template(
             PromptType::KnowledgeBaseResponseGeneration,
             DEFAULT_KB_TEMPLATE,
@@ -1560,6 +1570,37 @@ impl AgentRuntime {
     pub fn project(&self) -> &Project {
         &self.project
     }
+}
+
+/// One retrieved reference (`KnowledgeBaseRetrievalResult` JSON, local or from Bedrock) as
+/// the model reads it: number, source, place, score, text.
+fn passage(n: usize, reference: &Value) -> String {
+    let location = &reference["location"];
+    let source = reference["metadata"]["x-amz-bedrock-kb-source-uri"]
+        .as_str()
+        .or_else(|| location["s3Location"]["uri"].as_str())
+        .or_else(|| location["webLocation"]["url"].as_str())
+        .or_else(|| location["confluenceLocation"]["url"].as_str())
+        .or_else(|| location["customDocumentLocation"]["id"].as_str())
+        .unwrap_or("unknown source");
+    let local = &location["localLocation"];
+    let place = match (&local["lines"], &local["page"]) {
+        (lines, _) if lines.is_object() => {
+            let (start, end) = (&lines["start"], &lines["end"]);
+            if start == end {
+                format!(", line {start}")
+            } else {
+                format!(", lines {start}-{end}")
+            }
+        }
+        (_, page) if !page.is_null() => format!(", page {page}"),
+        _ => String::new(),
+    };
+    let score = reference["score"]
+        .as_f64()
+        .map_or_else(String::new, |s| format!("; score {s:.2}"));
+    let text = reference["content"]["text"].as_str().unwrap_or("");
+    format!("[{n}] (source: {source}{place}{score})\n{text}")
 }
 
 fn tool_error(id: &str, kind: &str, message: &str) -> ContentPart {

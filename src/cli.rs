@@ -31,6 +31,7 @@ macro_rules! outp {
     }};
 }
 
+mod ask;
 mod chat;
 mod deploy;
 mod lifecycle;

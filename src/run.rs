@@ -41,6 +41,17 @@ pub const DEFAULT_NODE_TIMEOUT: Duration = Duration::from_secs(120);
 /// answer, or `None` when there is none (the node then fails).
 pub type AskUser = Arc<dyn Fn(String, String) -> BoxFuture<'static, Option<String>> + Send + Sync>;
 
+/// Answers an agent that returned control or asks for confirmation: `(node, payload)`, the
+/// payload being Bedrock's `ReturnControlPayload` (`{invocationId, invocationInputs}`), →
+/// the `returnControlInvocationResults` members (`{"functionResult": …}` or
+/// `{"apiResult": …}`, with `confirmationState` for confirmations), or `None` when there is
+/// nobody to answer (the node then fails).
+pub type ReturnControl = Arc<
+    dyn Fn(String, serde_json::Value) -> BoxFuture<'static, Option<Vec<serde_json::Value>>>
+        + Send
+        + Sync,
+>;
+
 /// What a run may use.
 #[derive(Clone)]
 pub struct RunContext {
@@ -63,6 +74,10 @@ pub struct RunContext {
     pub agent_runtime: AgentRuntimeClient,
     /// Answers an agent that asks the user (multi-turn); without it such a node fails.
     pub ask_user: Option<AskUser>,
+    /// Answers return of control and confirmations; without it such a node fails.
+    pub return_control: Option<ReturnControl>,
+    /// Where project agents keep their sessions (and memory); none by default.
+    pub store: Option<crate::store::Store>,
 }
 
 impl RunContext {
@@ -80,6 +95,8 @@ impl RunContext {
             run_id: None,
             agent_runtime: AgentRuntimeClient::default(),
             ask_user: None,
+            return_control: None,
+            store: None,
         }
     }
 
@@ -90,6 +107,16 @@ impl RunContext {
 
     pub fn with_ask_user(mut self, ask: AskUser) -> RunContext {
         self.ask_user = Some(ask);
+        self
+    }
+
+    pub fn with_return_control(mut self, answer: ReturnControl) -> RunContext {
+        self.return_control = Some(answer);
+        self
+    }
+
+    pub fn with_store(mut self, store: crate::store::Store) -> RunContext {
+        self.store = Some(store);
         self
     }
 
@@ -129,6 +156,8 @@ impl std::fmt::Debug for RunContext {
             .field("storage_root", &self.storage_root)
             .field("agent_runtime", &self.agent_runtime)
             .field("ask_user", &self.ask_user.is_some())
+            .field("return_control", &self.return_control.is_some())
+            .field("store", &self.store.is_some())
             .finish_non_exhaustive()
     }
 }

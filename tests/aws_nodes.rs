@@ -22,7 +22,7 @@ use strata::providers::agent_runtime::{AgentRuntimeClient, AgentRuntimeError, Ag
 use strata::providers::bedrock::BedrockSettings;
 use strata::providers::scripted::{Script, ScriptedProvider};
 use strata::providers::{BoxFuture, ModelProvider};
-use strata::run::{run_flow, AskUser, RunContext, RunEvent, RunResult, RunStatus};
+use strata::run::{run_flow, AskUser, ReturnControl, RunContext, RunEvent, RunResult, RunStatus};
 use tokio::sync::mpsc;
 
 const ALIAS_ARN: &str = "arn:aws:bedrock:us-east-1:123456789012:agent-alias/AGENT12345/ALIAS12345";
@@ -671,6 +671,176 @@ async fn other_returned_actions_fail_clearly() {
         error.contains("action group Billing (function refund)"),
         "{error}"
     );
+}
+
+/// Answers every returned action: confirms it and gives `body` as its result, recording the
+/// payloads it was shown.
+fn confirm_all(body: &'static str, shown: Arc<Mutex<Vec<(String, Value)>>>) -> ReturnControl {
+    Arc::new(
+        move |node: String, payload: Value| -> BoxFuture<'static, Option<Vec<Value>>> {
+            shown.lock().expect("shown").push((node, payload.clone()));
+            let results = payload["invocationInputs"]
+                .as_array()
+                .map(|inputs| {
+                    inputs
+                        .iter()
+                        .filter_map(|i| i.get("functionInvocationInput"))
+                        .map(|f| {
+                            json!({"functionResult": {
+                                "actionGroup": f["actionGroup"], "function": f["function"],
+                                "confirmationState": "CONFIRM",
+                                "responseBody": {"TEXT": {"body": body}}}})
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Box::pin(async move { Some(results) })
+        },
+    )
+}
+
+#[tokio::test]
+async fn returned_actions_are_answered_by_whoever_runs_the_flow() {
+    let (url, log) = fake(vec![
+        Reply::Stream(vec![event(
+            "returnControl",
+            &json!({"invocationId": "inv-7", "invocationInputs": [
+                {"functionInvocationInput": {"actionGroup": "Billing", "function": "refund",
+                 "actionInvocationType": "USER_CONFIRMATION_AND_RESULT",
+                 "parameters": [{"name": "amount", "type": "number", "value": "900"}]}}]}),
+        )]),
+        Reply::Stream(vec![chunk("Refund R-9 issued.")]),
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let ctx = context(client_for(&url).await, dir.path())
+        .with_return_control(confirm_all("refund R-9 done", shown.clone()));
+    let (result, events) = run(&agent_flow(), json!({"message": "refund me"}), ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(result.output("Answer"), Some(&json!("Refund R-9 issued.")));
+    let shown = shown.lock().expect("shown").clone();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].0, "Helper");
+    assert_eq!(shown[0].1["invocationId"], "inv-7");
+    let requests = received(&log);
+    assert_eq!(requests.len(), 2);
+    let state = &requests[1].body["sessionState"];
+    assert_eq!(state["invocationId"], "inv-7");
+    let answered = &state["returnControlInvocationResults"][0]["functionResult"];
+    assert_eq!(answered["actionGroup"], "Billing");
+    assert_eq!(answered["function"], "refund");
+    assert_eq!(answered["confirmationState"], "CONFIRM");
+    assert_eq!(answered["responseBody"]["TEXT"]["body"], "refund R-9 done");
+    assert!(
+        requests[1].body.get("inputText").is_none(),
+        "the results go without text: {}",
+        requests[1].body
+    );
+}
+
+/// FlowInput.message → Helper (project agent `Support`) → Answer, with the agent given.
+fn local_agent_flow(agent: Value) -> Project {
+    let mut node = agent_node("", false);
+    node["configuration"]["agent"]["projectAgent"] = json!("Support");
+    node["inputs"][0]["expression"] = json!("$.data.message");
+    let mut p = project(json!({
+        "nodes": [input_node(), node, output_node("Answer")],
+        "connections": [data("FlowInput", "document", "Helper", "agentInputText"),
+                        data("Helper", "agentResponse", "Answer", "document")]}));
+    p.agents = vec![serde_json::from_value(agent).expect("agent")];
+    p
+}
+
+#[tokio::test]
+async fn a_local_agent_in_a_flow_pauses_for_return_of_control_and_resumes() {
+    let p = local_agent_flow(json!({
+        "agentName": "Support", "foundationModel": MODEL,
+        "instruction": "You are the support assistant of an online shop; you issue large refunds.",
+        "actionGroups": [{"actionGroupName": "large_refunds",
+            "actionGroupExecutor": {"customControl": "RETURN_CONTROL"},
+            "functionSchema": {"functions": [{"name": "issue_refund", "description": "Issue a refund",
+                "parameters": {"amount": {"type": "number", "description": "Dollars", "required": true}}}]}}]}));
+    let provider = scripted(
+        "- toolUse: [{name: large_refunds__issue_refund, input: {amount: 900}}]\n- text: Refund sent.\n",
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let ctx = RunContext::new(provider, dir.path())
+        .with_run_id("run-1")
+        .with_return_control(confirm_all("refund R-1 issued", shown.clone()));
+    let (result, events) = run(&p, json!({"message": "refund 900"}), ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(result.output("Answer"), Some(&json!("Refund sent.")));
+    let shown = shown.lock().expect("shown").clone();
+    let input = &shown[0].1["invocationInputs"][0]["functionInvocationInput"];
+    assert_eq!(input["function"], "issue_refund");
+    assert_eq!(input["parameters"][0]["value"], "900");
+    // The result reached the model as the tool's observation.
+    assert!(
+        events.iter().any(|e| matches!(e,
+        RunEvent::AgentTrace { trace, .. } if trace.to_string().contains("refund R-1 issued"))),
+        "{events:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_local_agent_pause_without_anyone_to_answer_fails_the_node_clearly() {
+    let p = local_agent_flow(json!({
+        "agentName": "Support", "foundationModel": MODEL,
+        "instruction": "You are the support assistant of an online shop; you issue large refunds.",
+        "actionGroups": [{"actionGroupName": "large_refunds",
+            "actionGroupExecutor": {"customControl": "RETURN_CONTROL"},
+            "functionSchema": {"functions": [{"name": "issue_refund", "description": "Issue a refund",
+                "parameters": {}}]}}]}));
+    let provider = scripted("- toolUse: [{name: large_refunds__issue_refund, input: {}}]\n");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (result, events) = run(
+        &p,
+        json!({"message": "refund"}),
+        RunContext::new(provider, dir.path()),
+    )
+    .await;
+    assert_eq!(result.status, RunStatus::Failed);
+    let error = failed(&events, "Helper").expect("the agent node fails");
+    assert!(
+        error.contains("large_refunds (function issue_refund)")
+            && error.contains("nobody answered"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_local_agent_searches_a_bedrock_knowledge_base_through_retrieve() {
+    let (url, log) = fake(vec![Reply::Json(
+        200,
+        json!({"retrievalResults": [
+            {"content": {"text": "Refunds take 5 business days.", "type": "TEXT"},
+             "location": {"type": "S3", "s3Location": {"uri": "s3://help/refunds.md"}},
+             "score": 0.81}]}),
+    )])
+    .await;
+    let p = local_agent_flow(json!({
+        "agentName": "Support", "foundationModel": MODEL,
+        "instruction": "You are the support assistant of an online shop; answer from the help centre.",
+        "knowledgeBases": [{"knowledgeBaseId": "KBHELP1234", "description": "The help centre"}]}));
+    let provider = scripted(
+        "- toolUse: [{name: knowledge_base_KBHELP1234, input: {searchQuery: refund time}}]\n- text: Five business days.\n",
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ctx = RunContext::new(provider, dir.path())
+        .with_run_id("run-1")
+        .with_agent_runtime(client_for(&url).await);
+    let (result, events) = run(&p, json!({"message": "how long do refunds take?"}), ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    let requests = received(&log);
+    assert_eq!(requests[0].path, "/knowledgebases/KBHELP1234/retrieve");
+    assert_eq!(requests[0].body["retrievalQuery"]["text"], "refund time");
+    let observed = events.iter().any(|e| {
+        matches!(e,
+        RunEvent::AgentTrace { trace, .. } if trace.to_string().contains("s3://help/refunds.md"))
+    });
+    assert!(observed, "{events:#?}");
 }
 
 #[tokio::test]

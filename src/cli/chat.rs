@@ -9,6 +9,7 @@
 //! takes its result body, a question its answer. A script that runs out of replies denies
 //! confirmations and fails the turn otherwise.
 
+use super::ask::{ask_results, params, Io};
 use super::run::{default_provider, profile_routes, ProviderKind, RunArgs};
 use crate::agent::{
     AgentRuntime, AgentTraceEvent, ResumeInput, StepTrace, TurnOutcome, TurnRequest,
@@ -18,11 +19,8 @@ use crate::providers::ModelProvider;
 use crate::store::Store;
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use serde::Deserialize;
-use serde_json::{json, Value};
-use std::collections::VecDeque;
+use serde_json::Value;
 use std::future::Future;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,60 +79,6 @@ pub struct ChatArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct Answers {
-    #[serde(default)]
-    inputs: Option<Vec<String>>,
-    #[serde(default)]
-    replies: Vec<Value>,
-}
-
-/// Where the user's words come from.
-struct Io {
-    inputs: Option<VecDeque<String>>,
-    replies: Option<VecDeque<String>>,
-}
-
-impl Io {
-    async fn read_line(prompt: &str) -> Option<String> {
-        outp!("{prompt}");
-        tokio::task::spawn_blocking(|| {
-            let mut line = String::new();
-            match std::io::stdin().lock().read_line(&mut line) {
-                Ok(0) | Err(_) => None,
-                Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_owned()),
-            }
-        })
-        .await
-        .ok()
-        .flatten()
-    }
-
-    async fn input(&mut self) -> Option<String> {
-        match &mut self.inputs {
-            Some(q) => {
-                let next = q.pop_front();
-                if let Some(text) = &next {
-                    outln!("you> {text}");
-                }
-                next
-            }
-            None => Io::read_line("you> ").await,
-        }
-    }
-
-    async fn reply(&mut self, prompt: &str) -> Option<String> {
-        match &mut self.replies {
-            Some(q) => {
-                let next = q.pop_front();
-                outln!("{prompt}{}", next.as_deref().unwrap_or("(no reply left)"));
-                next
-            }
-            None => Io::read_line(prompt).await,
-        }
-    }
-}
-
 /// Runs the command; 0 when every turn finished, 1 when one failed, 2 when it could not start.
 pub async fn chat(args: ChatArgs) -> Result<u8> {
     let loaded = super::read_document(&args.path)?;
@@ -173,24 +117,7 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
         let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
         runtime = runtime.with_store(Store::open(&dir).await?);
     }
-    let mut io = Io {
-        inputs: None,
-        replies: None,
-    };
-    if let Some(path) = &args.answers {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let answers: Answers = serde_yaml::from_str(&text)
-            .with_context(|| format!("{} is not an answers file (JSON or YAML)", path.display()))?;
-        io.inputs = answers.inputs.map(VecDeque::from);
-        io.replies = Some(
-            answers
-                .replies
-                .iter()
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                .collect(),
-        );
-    }
+    let mut io = Io::new(args.answers.as_deref(), false)?;
     let session_id = args
         .session
         .clone()
@@ -338,23 +265,6 @@ fn short(text: &str, max: usize) -> String {
     }
 }
 
-fn params(list: &Value) -> String {
-    list.as_array()
-        .map(|ps| {
-            ps.iter()
-                .map(|p| {
-                    format!(
-                        "{}={}",
-                        p["name"].as_str().unwrap_or("?"),
-                        p["value"].as_str().unwrap_or("")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default()
-}
-
 fn print_event(event: &AgentTraceEvent, json: bool) {
     if json {
         outln!(
@@ -429,65 +339,4 @@ fn print_event(event: &AgentTraceEvent, json: bool) {
         AgentTraceEvent::FailureTrace(f) => outln!("  ✗ failure: {}", f.failure_reason),
         AgentTraceEvent::ReturnControl(_) => {}
     }
-}
-
-/// Asks for each returned action's confirmation and/or result.
-async fn ask_results(payload: &Value, io: &mut Io) -> Option<Vec<Value>> {
-    let inputs = payload["invocationInputs"].as_array()?;
-    let mut results = Vec::new();
-    for input in inputs {
-        let (member, is_api) = match (
-            input.get("functionInvocationInput"),
-            input.get("apiInvocationInput"),
-        ) {
-            (Some(m), _) => (m, false),
-            (None, Some(m)) => (m, true),
-            (None, None) => continue,
-        };
-        let name = if is_api {
-            format!(
-                "{} {}",
-                member["httpMethod"].as_str().unwrap_or(""),
-                member["apiPath"].as_str().unwrap_or("")
-            )
-        } else {
-            member["function"].as_str().unwrap_or("?").to_owned()
-        };
-        let kind = member["actionInvocationType"].as_str().unwrap_or("RESULT");
-        outln!(
-            "the agent wants to run {}.{name}({})",
-            member["actionGroup"].as_str().unwrap_or("?"),
-            params(&member["parameters"])
-        );
-        let mut result = json!({ "actionGroup": member["actionGroup"] });
-        if is_api {
-            result["apiPath"] = member["apiPath"].clone();
-            result["httpMethod"] = member["httpMethod"].clone();
-        } else {
-            result["function"] = member["function"].clone();
-        }
-        let mut confirmed = true;
-        if kind.starts_with("USER_CONFIRMATION") {
-            let answer = io.reply("confirm? [y/N] ").await.unwrap_or_default();
-            confirmed = matches!(
-                answer.trim().to_ascii_lowercase().as_str(),
-                "y" | "yes" | "confirm"
-            );
-            result["confirmationState"] = json!(if confirmed { "CONFIRM" } else { "DENY" });
-        }
-        if kind != "USER_CONFIRMATION" && confirmed {
-            let body = io.reply("result> ").await?;
-            let content_type = if is_api { "application/json" } else { "TEXT" };
-            result["responseBody"] = json!({ content_type: { "body": body } });
-            if is_api {
-                result["httpStatusCode"] = json!(200);
-            }
-        }
-        results.push(if is_api {
-            json!({ "apiResult": result })
-        } else {
-            json!({ "functionResult": result })
-        });
-    }
-    Some(results)
 }

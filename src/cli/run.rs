@@ -97,6 +97,11 @@ pub struct RunArgs {
     /// Do not record the run in the run store.
     #[arg(long)]
     pub no_store: bool,
+    /// Answers for agents that ask the user, return control or want a confirmation, JSON or
+    /// YAML: {"replies": [...]}, used in order (see `strata chat`). Without it they are asked
+    /// on the terminal, and fail the node when stdin is not one.
+    #[arg(long)]
+    pub answers: Option<PathBuf>,
 }
 
 /// Runs the command; the exit code is 0 when the run succeeded, 1 when it failed or was
@@ -187,6 +192,33 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     }
     if let Some(id) = &run_id {
         ctx = ctx.with_run_id(id.as_str());
+    }
+    if let Some(store) = &store {
+        ctx = ctx.with_store(store.clone());
+    }
+    if args.answers.is_some() || std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        let io = Arc::new(tokio::sync::Mutex::new(super::ask::Io::new(
+            args.answers.as_deref(),
+            args.json,
+        )?));
+        let asker = io.clone();
+        ctx = ctx
+            .with_ask_user(Arc::new(move |node, question| {
+                let io = asker.clone();
+                Box::pin(async move {
+                    let mut io = io.lock().await;
+                    io.say(&format!("{node} asks: {question}"));
+                    io.reply("answer> ").await
+                })
+            }))
+            .with_return_control(Arc::new(move |node, payload| {
+                let io = io.clone();
+                Box::pin(async move {
+                    let mut io = io.lock().await;
+                    io.say(&format!("{node} returned control:"));
+                    super::ask::ask_results(&payload, &mut io).await
+                })
+            }));
     }
     let (tx, mut rx) = mpsc::channel::<RunEvent>(256);
     let ctrl_c = cancel.clone();

@@ -100,6 +100,50 @@ pub struct ReturnControlResult {
     pub http_method: Option<String>,
     /// The body, sent as `TEXT` for functions and `application/json` for APIs.
     pub body: String,
+    /// `CONFIRM` or `DENY` when the action asked for the user's confirmation.
+    pub confirmation_state: Option<String>,
+    /// The API's status code (200 unless told).
+    pub http_status_code: Option<i32>,
+}
+
+impl ReturnControlResult {
+    /// Reads one `returnControlInvocationResults` member in the API's JSON shape:
+    /// `{"functionResult": {actionGroup, function, confirmationState?, responseBody: {"TEXT":
+    /// {body}}}}` or `{"apiResult": {actionGroup, apiPath, httpMethod, httpStatusCode?,
+    /// confirmationState?, responseBody: {"application/json": {body}}}}`.
+    pub fn from_json(member: &Value) -> Result<ReturnControlResult, String> {
+        let (result, is_api) = match (member.get("functionResult"), member.get("apiResult")) {
+            (Some(r), None) => (r, false),
+            (None, Some(r)) => (r, true),
+            _ => {
+                return Err(format!(
+                    "a return-of-control result is {{\"functionResult\": …}} or {{\"apiResult\": …}}, not {member}"
+                ))
+            }
+        };
+        let text = |key: &str| result.get(key).and_then(Value::as_str).map(str::to_owned);
+        let action_group = text("actionGroup")
+            .ok_or_else(|| format!("a return-of-control result has no actionGroup: {member}"))?;
+        let body = result
+            .get("responseBody")
+            .and_then(Value::as_object)
+            .and_then(|m| m.values().next())
+            .and_then(|b| b.get("body"))
+            .map(|b| b.as_str().map_or_else(|| b.to_string(), str::to_owned))
+            .unwrap_or_default();
+        Ok(ReturnControlResult {
+            action_group,
+            function: if is_api { None } else { text("function") },
+            api_path: text("apiPath"),
+            http_method: text("httpMethod"),
+            body,
+            confirmation_state: text("confirmationState"),
+            http_status_code: result
+                .get("httpStatusCode")
+                .and_then(Value::as_i64)
+                .and_then(|c| i32::try_from(c).ok()),
+        })
+    }
 }
 
 /// One InvokeAgent call, read to the end of its stream.
@@ -205,7 +249,8 @@ impl AgentRuntimeClient {
             .agent_id(agent_id)
             .agent_alias_id(alias_id)
             .session_id(session_id)
-            .input_text(input_text)
+            // With returned results Bedrock ignores the text; an empty one is left out.
+            .set_input_text((!input_text.is_empty()).then(|| input_text.to_owned()))
             .session_state(state)
             .enable_trace(enable_trace)
             .send()
@@ -375,11 +420,16 @@ fn to_session_state(state: &AgentSessionState) -> Result<at::SessionState, Strin
         b = b.invocation_id(id);
     }
     for r in &state.results {
+        let confirmation = r
+            .confirmation_state
+            .as_deref()
+            .map(at::ConfirmationState::from);
         let member = match &r.function {
             Some(function) => at::InvocationResultMember::FunctionResult(
                 at::FunctionResult::builder()
                     .action_group(&r.action_group)
                     .function(function)
+                    .set_confirmation_state(confirmation)
                     .response_body("TEXT", at::ContentBody::builder().body(&r.body).build())
                     .build()
                     .map_err(|e| e.to_string())?,
@@ -387,7 +437,8 @@ fn to_session_state(state: &AgentSessionState) -> Result<at::SessionState, Strin
             None => {
                 let mut api = at::ApiResult::builder()
                     .action_group(&r.action_group)
-                    .http_status_code(200)
+                    .set_confirmation_state(confirmation)
+                    .http_status_code(r.http_status_code.unwrap_or(200))
                     .response_body(
                         "application/json",
                         at::ContentBody::builder().body(&r.body).build(),

@@ -79,15 +79,27 @@ pub(super) async fn execute(
         let latency_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
         report(run, node, alias_arn, &text, &state, &turn, latency_ms).await;
         session_id.clone_from(&turn.session_id);
-        let Some(question) = turn.input_required.clone() else {
+        if turn.input_required.is_none() {
             if let Some(rc) = &turn.return_control {
-                return Err(NodeError::NoLocalEquivalent {
-                    node: node.name.clone(),
-                    message: format!(
-                        "agent alias {alias_arn} returned control for {}; returned actions cannot be run locally yet (let the agent's action group call its Lambda function instead)",
-                        describe_actions(rc)
-                    ),
-                });
+                // Return of control or a confirmation: whoever runs the flow answers.
+                let results = answer_return_control(run, node, rc).await?;
+                state = base.clone();
+                state.invocation_id = rc
+                    .get("invocationId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                state.results = results
+                    .iter()
+                    .map(ReturnControlResult::from_json)
+                    .collect::<Result<_, _>>()
+                    .map_err(|message| NodeError::NoLocalEquivalent {
+                        node: node.name.clone(),
+                        message: format!(
+                            "the answer to the returned actions is malformed: {message}"
+                        ),
+                    })?;
+                text = String::new();
+                continue;
             }
             return Ok(Done {
                 outputs: std::iter::once((
@@ -97,11 +109,10 @@ pub(super) async fn execute(
                 .collect(),
                 ..Done::default()
             });
-        };
-        let question = if question.is_empty() {
-            turn.completion.clone()
-        } else {
-            question
+        }
+        let question = match turn.input_required.clone() {
+            Some(q) if !q.is_empty() => q,
+            _ => turn.completion.clone(),
         };
         let Some(ask) = &run.ctx.ask_user else {
             return Err(NodeError::AgentAsked {
@@ -127,6 +138,8 @@ pub(super) async fn execute(
                 api_path: None,
                 http_method: None,
                 body: answer.clone(),
+                confirmation_state: None,
+                http_status_code: None,
             }];
         }
         text = answer;
@@ -333,6 +346,29 @@ fn describe_actions(rc: &Value) -> String {
     }
 }
 
+/// Hands a return-of-control payload to whoever runs the flow and waits for their results.
+async fn answer_return_control(
+    run: &Run,
+    node: &FlowNode,
+    payload: &Value,
+) -> Result<Vec<Value>, NodeError> {
+    let unanswered = || {
+        NodeError::NoLocalEquivalent {
+        node: node.name.clone(),
+        message: format!(
+            "the agent returned control for {} and nobody answered; run the flow where you can answer (`strata run` on a terminal, or `--answers FILE`)",
+            describe_actions(payload)
+        ),
+    }
+    };
+    let Some(answer) = &run.ctx.return_control else {
+        return Err(unanswered());
+    };
+    answer(node.name.clone(), payload.clone())
+        .await
+        .ok_or_else(unanswered)
+}
+
 /// Runs a project agent on this machine with the local agent runtime, forwarding its trace
 /// as `AgentTrace` events nested under the node.
 async fn local_agent(
@@ -366,7 +402,12 @@ async fn local_agent(
     )
     .map_err(|e| local_error(format!("agent {agent:?}: {e}")))?
     .with_trace(tx)
-    .with_handler_timeout(run.ctx.node_timeout);
+    .with_handler_timeout(run.ctx.node_timeout)
+    .with_agent_runtime(run.ctx.agent_runtime.clone());
+    let runtime = match &run.ctx.store {
+        Some(store) => runtime.with_store(store.clone()),
+        None => runtime,
+    };
     let request = TurnRequest {
         session_id: session_id(run.ctx.run_id.as_deref(), &node.name),
         input_text,
@@ -413,10 +454,18 @@ async fn local_agent(
                 )
                 .await;
             }
-            TurnOutcome::Paused { payload, .. } => {
-                return Err(local_error(format!(
-                    "agent {agent:?} paused for return of control or confirmation ({payload}); in a flow run Strata does not answer these for you: talk to the agent with `strata chat --agent {agent}`"
-                )));
+            TurnOutcome::Paused {
+                invocation_id,
+                payload,
+            } => {
+                let results = answer_return_control(run, node, &payload).await?;
+                outcome = forward(
+                    run,
+                    node,
+                    &mut rx,
+                    runtime.resume(&invocation_id, ResumeInput::Results(results)),
+                )
+                .await;
             }
         }
     }
