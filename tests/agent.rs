@@ -745,3 +745,153 @@ async fn an_openai_compatible_server_drives_the_loop() {
         .as_str()
         .is_some_and(|c| c.contains("\"invoice\": \"INV-3\"")));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Multi-agent collaboration
+
+fn team(collaboration: &str, relay: &str) -> Project {
+    serde_json::from_value(json!({"schemaVersion": 1, "name": "team", "agents": [
+        {"agentName": "Desk", "foundationModel": "anthropic.claude-3-haiku-20240307-v1:0",
+         "instruction": "You are the front desk of an online shop; hand billing questions to Billing.",
+         "agentCollaboration": collaboration,
+         "collaborators": [
+            {"collaboratorName": "Billing", "agentDescriptor": {"projectAgent": "BillingAgent"},
+             "collaborationInstruction": "Answers questions about invoices and payments.",
+             "relayConversationHistory": relay},
+            {"collaboratorName": "Loop", "agentDescriptor": {"projectAgent": "Desk"},
+             "collaborationInstruction": "Never the right choice."}]},
+        {"agentName": "BillingAgent", "foundationModel": "anthropic.claude-3-haiku-20240307-v1:0",
+         "instruction": "You are the billing specialist of an online shop; answer invoice questions."}]}))
+    .expect("team project")
+}
+
+fn team_runtime(
+    project: &Project,
+    provider: Arc<dyn ModelProvider>,
+) -> (AgentRuntime, mpsc::Receiver<AgentTraceEvent>) {
+    let (tx, rx) = mpsc::channel(1000);
+    let rt = AgentRuntime::new(project, "Desk", provider, fixtures())
+        .expect("runtime")
+        .with_trace(tx);
+    (rt, rx)
+}
+
+fn drain(rx: &mut mpsc::Receiver<AgentTraceEvent>) -> Vec<Value> {
+    let mut out = vec![];
+    while let Ok(e) = rx.try_recv() {
+        out.push(serde_json::to_value(&e).expect("event"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_supervisor_sends_a_message_to_a_collaborator_and_uses_its_answer() {
+    let p = Recording::new(json!([
+        {"toolUse": [{"name": "AgentCommunication__sendMessage",
+                      "input": {"recipient": "Billing", "content": "What is the total of invoice INV-7?"}}]},
+        {"text": "INV-7 totals 42.50 dollars."},
+        {"text": "Your invoice INV-7 comes to 42.50 dollars."}
+    ]));
+    let project = team("SUPERVISOR", "TO_COLLABORATOR");
+    let (rt, mut rx) = team_runtime(&project, p.clone());
+    let outcome = rt
+        .invoke(turn("s-team", "How much is my invoice INV-7?"))
+        .await
+        .expect("turn");
+    assert_eq!(
+        finished_text(&outcome),
+        "Your invoice INV-7 comes to 42.50 dollars."
+    );
+    let requests = p.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(requests[0]
+        .tools
+        .iter()
+        .any(|t| t.name == "AgentCommunication__sendMessage"));
+    // The collaborator ran as BillingAgent, with its own instruction and the relayed history.
+    assert!(requests[1].system.join(" ").contains("billing specialist"));
+    let asked = serde_json::to_string(&requests[1].messages).expect("messages");
+    assert!(
+        asked.contains("What is the total of invoice INV-7?"),
+        "{asked}"
+    );
+    assert!(
+        asked.contains("User: How much is my invoice INV-7?"),
+        "{asked}"
+    );
+    // Its answer went back to the supervisor as the tool's result.
+    assert_eq!(
+        text_of(&p.tool_results(2)[0].0),
+        "INV-7 totals 42.50 dollars."
+    );
+    let trace = drain(&mut rx);
+    let input = trace
+        .iter()
+        .find_map(|e| {
+            e["orchestrationTrace"]["invocationInput"]["agentCollaboratorInvocationInput"]
+                .as_object()
+        })
+        .expect("an AGENT_COLLABORATOR invocation input");
+    assert_eq!(input["agentCollaboratorName"], "Billing");
+    let output = trace
+        .iter()
+        .find_map(|e| {
+            e["orchestrationTrace"]["observation"]["agentCollaboratorInvocationOutput"].as_object()
+        })
+        .expect("an AGENT_COLLABORATOR observation");
+    assert_eq!(output["output"]["text"], "INV-7 totals 42.50 dollars.");
+}
+
+#[tokio::test]
+async fn a_collaboration_that_loops_back_is_refused_as_a_tool_error() {
+    let p = Recording::new(json!([
+        {"toolUse": [{"name": "AgentCommunication__sendMessage",
+                      "input": {"recipient": "Loop", "content": "help"}}]},
+        {"text": "I'll answer myself."}
+    ]));
+    let project = team("SUPERVISOR", "DISABLED");
+    let (rt, _rx) = team_runtime(&project, p.clone());
+    let outcome = rt.invoke(turn("s-loop", "hello")).await.expect("turn");
+    assert_eq!(finished_text(&outcome), "I'll answer myself.");
+    let (result, is_error) = p.tool_results(1)[0].clone();
+    assert!(is_error);
+    assert!(result.to_string().contains("may not loop"), "{result}");
+}
+
+#[tokio::test]
+async fn a_supervisor_router_hands_a_clear_request_straight_to_one_collaborator() {
+    let p = Recording::new(json!([
+        {"text": "<a>Billing</a>"},
+        {"text": "INV-9 was paid on 3 May."}
+    ]));
+    let project = team("SUPERVISOR_ROUTER", "DISABLED");
+    let (rt, _rx) = team_runtime(&project, p.clone());
+    let outcome = rt
+        .invoke(turn("s-route", "Was invoice INV-9 paid?"))
+        .await
+        .expect("turn");
+    assert_eq!(finished_text(&outcome), "INV-9 was paid on 3 May.");
+    let requests = p.requests();
+    assert_eq!(requests.len(), 2, "routing, then the collaborator only");
+    assert!(requests[0]
+        .system
+        .join(" ")
+        .contains("Billing: Answers questions about invoices"));
+    assert!(requests[1].system.join(" ").contains("billing specialist"));
+}
+
+#[tokio::test]
+async fn an_undecided_router_lets_the_supervisor_orchestrate() {
+    let p = Recording::new(json!([
+        {"text": "<a>undecidable</a>"},
+        {"text": "Hello! How can I help?"}
+    ]));
+    let project = team("SUPERVISOR_ROUTER", "DISABLED");
+    let (rt, _rx) = team_runtime(&project, p.clone());
+    let outcome = rt.invoke(turn("s-route2", "hi")).await.expect("turn");
+    assert_eq!(finished_text(&outcome), "Hello! How can I help?");
+    assert!(p.requests()[1]
+        .tools
+        .iter()
+        .any(|t| t.name == "AgentCommunication__sendMessage"));
+}

@@ -4,7 +4,10 @@
 //! return-of-control invocation inputs (§4c), which share the parameter lists.
 
 use super::AgentError;
-use crate::model::agent::{ActionGroup, ActionGroupExecutor, ApiSchema, Function, ParentSignature};
+use crate::model::agent::{
+    ActionGroup, ActionGroupExecutor, ApiSchema, Collaboration, Collaborator, Function,
+    ParentSignature,
+};
 use crate::model::Project;
 use crate::openapi::Operation;
 use crate::providers::ToolSpec;
@@ -13,6 +16,9 @@ use std::path::PathBuf;
 
 /// The tool name of `AMAZON.UserInput`.
 pub const USER_INPUT_TOOL: &str = "ask_user";
+
+/// The tool a supervisor talks to its collaborators with, named as Bedrock names it.
+pub const SEND_MESSAGE_TOOL: &str = "AgentCommunication__sendMessage";
 
 /// What calling a tool does.
 #[derive(Debug, Clone)]
@@ -30,6 +36,9 @@ pub(crate) enum Target {
         /// The local documents folder, when the project defines the knowledge base.
         folder: Option<PathBuf>,
     },
+    /// Bedrock's `AgentCommunication__sendMessage`: a message to one of a supervisor's
+    /// collaborators.
+    Collaborators(Vec<Collaborator>),
     UserInput,
 }
 
@@ -39,7 +48,7 @@ impl Target {
         match self {
             Target::Function { function, .. } => function.requires_confirmation(),
             Target::Api { operation, .. } => operation.require_confirmation,
-            Target::KnowledgeBase { .. } | Target::UserInput => false,
+            Target::KnowledgeBase { .. } | Target::Collaborators(_) | Target::UserInput => false,
         }
     }
 
@@ -47,14 +56,14 @@ impl Target {
     pub(crate) fn returns_control(&self) -> bool {
         match self {
             Target::Function { group, .. } | Target::Api { group, .. } => group.returns_control(),
-            Target::KnowledgeBase { .. } | Target::UserInput => false,
+            Target::KnowledgeBase { .. } | Target::Collaborators(_) | Target::UserInput => false,
         }
     }
 
     pub(crate) fn group(&self) -> Option<&ActionGroup> {
         match self {
             Target::Function { group, .. } | Target::Api { group, .. } => Some(group),
-            Target::KnowledgeBase { .. } | Target::UserInput => None,
+            Target::KnowledgeBase { .. } | Target::Collaborators(_) | Target::UserInput => None,
         }
     }
 }
@@ -66,7 +75,7 @@ pub(crate) struct Tool {
 }
 
 /// `[a-zA-Z0-9_-]{1,64}` from `text`.
-fn sanitize(text: &str) -> String {
+pub(crate) fn sanitize(text: &str) -> String {
     let mut out: String = text
         .chars()
         .map(|c| {
@@ -236,6 +245,35 @@ pub(crate) fn build(
             },
         );
     }
+    let supervises = matches!(
+        agent.agent_collaboration.as_ref().and_then(|c| c.get()),
+        Some(Collaboration::Supervisor | Collaboration::SupervisorRouter)
+    );
+    if supervises && !agent.collaborators.is_empty() {
+        let names: Vec<&str> = agent
+            .collaborators
+            .iter()
+            .map(|c| c.collaborator_name.as_str())
+            .collect();
+        let roster = agent
+            .collaborators
+            .iter()
+            .map(|c| format!("{}: {}", c.collaborator_name, c.collaboration_instruction))
+            .collect::<Vec<_>>()
+            .join("; ");
+        push(
+            &mut tools,
+            SEND_MESSAGE_TOOL.to_owned(),
+            Some(format!(
+                "Send a message to one of your collaborator agents and get its answer. Collaborators: {roster}"
+            )),
+            json!({"type": "object", "properties": {
+                "recipient": {"type": "string", "enum": names, "description": "The collaborator's name"},
+                "content": {"type": "string", "description": "The message: what the collaborator should do, with every detail it needs"}},
+                "required": ["recipient", "content"]}),
+            Target::Collaborators(agent.collaborators.clone()),
+        );
+    }
     Ok(tools)
 }
 
@@ -302,7 +340,9 @@ pub(crate) fn parameters(target: &Target, input: &Value) -> (Vec<Value>, Option<
             };
             (params, request_body)
         }
-        Target::KnowledgeBase { .. } | Target::UserInput => (vec![], None),
+        Target::KnowledgeBase { .. } | Target::Collaborators(_) | Target::UserInput => {
+            (vec![], None)
+        }
     }
 }
 
@@ -351,7 +391,7 @@ pub(crate) fn lambda_event(ctx: &EventContext<'_>, target: &Target, input: &Valu
                 event["requestBody"] = b;
             }
         }
-        Target::KnowledgeBase { .. } | Target::UserInput => {}
+        Target::KnowledgeBase { .. } | Target::Collaborators(_) | Target::UserInput => {}
     }
     event
 }
@@ -389,7 +429,7 @@ pub(crate) fn invocation_input(
             "actionGroup": group, "actionInvocationType": kind, "agentId": agent_name,
             "function": function.name, "parameters": params,
         }}),
-        Target::KnowledgeBase { .. } | Target::UserInput => json!({}),
+        Target::KnowledgeBase { .. } | Target::Collaborators(_) | Target::UserInput => json!({}),
     }
 }
 
@@ -416,7 +456,7 @@ pub(crate) fn trace_input(target: &Target, input: &Value, invocation_id: &str) -
                 v["requestBody"] = b;
             }
         }
-        Target::KnowledgeBase { .. } | Target::UserInput => {}
+        Target::KnowledgeBase { .. } | Target::Collaborators(_) | Target::UserInput => {}
     }
     v
 }
@@ -481,7 +521,7 @@ pub(crate) fn parse_response(target: &Target, value: &Value) -> Result<HandlerRe
                 response.get("httpStatusCode").and_then(Value::as_u64),
             )
         }
-        Target::KnowledgeBase { .. } | Target::UserInput => {
+        Target::KnowledgeBase { .. } | Target::Collaborators(_) | Target::UserInput => {
             return Err("not an action".to_owned());
         }
     };

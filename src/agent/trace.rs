@@ -44,12 +44,15 @@ pub struct Rationale {
 #[serde(rename_all = "camelCase")]
 pub struct InvocationInput {
     pub trace_id: String,
-    /// `ACTION_GROUP`, `KNOWLEDGE_BASE` or `FINISH`.
+    /// `ACTION_GROUP`, `KNOWLEDGE_BASE`, `AGENT_COLLABORATOR` or `FINISH`.
     pub invocation_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_group_invocation_input: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_lookup_input: Option<Value>,
+    /// `{agentCollaboratorName, agentCollaboratorAliasArn, input: {type, text}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_collaborator_invocation_input: Option<Value>,
 }
 
 /// `observation`.
@@ -57,7 +60,8 @@ pub struct InvocationInput {
 #[serde(rename_all = "camelCase")]
 pub struct Observation {
     pub trace_id: String,
-    /// `ACTION_GROUP`, `KNOWLEDGE_BASE`, `FINISH`, `ASK_USER` or `REPROMPT`.
+    /// `ACTION_GROUP`, `KNOWLEDGE_BASE`, `AGENT_COLLABORATOR`, `FINISH`, `ASK_USER` or
+    /// `REPROMPT`.
     #[serde(rename = "type")]
     pub observation_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,6 +72,9 @@ pub struct Observation {
     pub final_response: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reprompt_response: Option<Value>,
+    /// `{agentCollaboratorName, agentCollaboratorAliasArn, output: {type, text}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_collaborator_invocation_output: Option<Value>,
 }
 
 /// `modelInvocationInput`: the prompt as sent.

@@ -14,6 +14,8 @@ use super::run::{default_provider, profile_routes, ProviderKind, RunArgs};
 use crate::agent::{
     AgentRuntime, AgentTraceEvent, ResumeInput, StepTrace, TurnOutcome, TurnRequest,
 };
+use crate::providers::agent_runtime::AgentRuntimeClient;
+use crate::providers::bedrock::BedrockSettings;
 use crate::providers::router::Router;
 use crate::providers::ModelProvider;
 use crate::store::Store;
@@ -112,7 +114,14 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
     let mut runtime = AgentRuntime::new(&project, &args.agent, provider, &project_dir)
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .with_trace(tx)
-        .with_handler_timeout(Duration::from_secs(args.handler_timeout.max(1)));
+        .with_handler_timeout(Duration::from_secs(args.handler_timeout.max(1)))
+        // Knowledge bases the project does not hold and collaborators that are deployed
+        // aliases are asked on Bedrock; the configuration loads at the first such call.
+        .with_agent_runtime(AgentRuntimeClient::lazy(BedrockSettings {
+            region: args.region.clone(),
+            profile: args.profile.clone(),
+            endpoint_url: None,
+        }));
     if !args.no_store {
         let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
         runtime = runtime.with_store(Store::open(&dir).await?);
@@ -299,6 +308,13 @@ fn print_event(event: &AgentTraceEvent, json: bool) {
                         k["text"].as_str().unwrap_or("")
                     );
                 }
+                if let Some(c) = &i.agent_collaborator_invocation_input {
+                    outln!(
+                        "  → ask {}: {}",
+                        c["agentCollaboratorName"].as_str().unwrap_or("?"),
+                        short(c["input"]["text"].as_str().unwrap_or(""), 300)
+                    );
+                }
             }
             StepTrace::Observation(o) => {
                 if let Some(a) = &o.action_group_invocation_output {
@@ -314,6 +330,13 @@ fn print_event(event: &AgentTraceEvent, json: bool) {
                         .as_str()
                         .unwrap_or("-");
                     outln!("  ← {refs} passage(s), top: {top}");
+                }
+                if let Some(c) = &o.agent_collaborator_invocation_output {
+                    outln!(
+                        "  ← {}: {}",
+                        c["agentCollaboratorName"].as_str().unwrap_or("?"),
+                        short(c["output"]["text"].as_str().unwrap_or(""), 300)
+                    );
                 }
             }
             StepTrace::ModelInvocationInput(_) => {}
