@@ -36,6 +36,7 @@ use crate::model::agent::{Collaborator, PromptConfiguration, PromptType};
 use crate::model::lenient::StrEnum;
 use crate::model::{Agent, Project};
 use crate::providers::agent_runtime::AgentRuntimeClient;
+use crate::providers::bedrock_guardrail::BedrockGuardrails;
 use crate::providers::{
     ChatMessage, ContentPart, Inference, ModelProvider, ModelRequest, ProviderError, Role, Usage,
 };
@@ -219,6 +220,17 @@ pub(crate) fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// The agent's guardrail: one of the project's, run by the local engine, or one in the AWS
+/// account, applied by Bedrock.
+#[derive(Debug)]
+enum Guard {
+    Local(GuardrailEngine),
+    Account {
+        identifier: String,
+        version: Option<String>,
+    },
+}
+
 /// Runs one project agent.
 pub struct AgentRuntime {
     project: Project,
@@ -234,7 +246,9 @@ pub struct AgentRuntime {
     trace: Option<mpsc::Sender<AgentTraceEvent>>,
     handler_timeout: Duration,
     tools: Vec<Tool>,
-    guardrail: Option<GuardrailEngine>,
+    guardrail: Option<Guard>,
+    /// ApplyGuardrail for a guardrail that lives in the account.
+    bedrock_guardrails: Option<BedrockGuardrails>,
     model_id: String,
     indexes: tokio::sync::Mutex<HashMap<String, Arc<LocalIndex>>>,
     pending: Mutex<HashMap<String, Turn>>,
@@ -267,28 +281,24 @@ impl AgentRuntime {
             })?;
         let project_dir = project_dir.into();
         let tools = tools::build(project, &agent, &project_dir)?;
-        let guardrail = match agent
-            .guardrail_configuration
-            .as_ref()
-            .and_then(|g| g.guardrail_identifier.as_deref())
-        {
+        let guardrail = match agent.guardrail_configuration.as_ref().and_then(|g| {
+            g.guardrail_identifier
+                .as_deref()
+                .map(|id| (id, g.guardrail_version.clone()))
+        }) {
             None => None,
-            Some(id) => {
+            Some((id, version)) => {
                 let found = project
                     .guardrails
                     .iter()
                     .find(|g| g.name == id || g.guardrail_identifier.as_deref() == Some(id));
-                match found {
-                    Some(g) => Some(GuardrailEngine::new(g)?),
-                    None => {
-                        return Err(AgentError::Unsupported {
-                            agent: agent.agent_name.clone(),
-                            message: format!(
-                                "guardrail {id:?} is not one of the project's guardrails; the local runtime applies project guardrails only"
-                            ),
-                        })
-                    }
-                }
+                Some(match found {
+                    Some(g) => Guard::Local(GuardrailEngine::new(g)?),
+                    None => Guard::Account {
+                        identifier: id.to_owned(),
+                        version,
+                    },
+                })
             }
         };
         let model_id = agent
@@ -313,6 +323,7 @@ impl AgentRuntime {
             handler_timeout: DEFAULT_HANDLER_TIMEOUT,
             tools,
             guardrail,
+            bedrock_guardrails: None,
             model_id,
             indexes: tokio::sync::Mutex::new(HashMap::new()),
             pending: Mutex::new(HashMap::new()),
@@ -330,6 +341,12 @@ impl AgentRuntime {
     /// collaborators that are deployed aliases (InvokeAgent).
     pub fn with_agent_runtime(mut self, client: AgentRuntimeClient) -> AgentRuntime {
         self.agent_runtime = Some(client);
+        self
+    }
+
+    /// Applies guardrails that are not in the project with Bedrock's ApplyGuardrail.
+    pub fn with_bedrock_guardrails(mut self, guardrails: BedrockGuardrails) -> AgentRuntime {
+        self.bedrock_guardrails = Some(guardrails);
         self
     }
 
@@ -584,6 +601,63 @@ impl AgentRuntime {
         Ok(response)
     }
 
+    /// Applies the agent's guardrail to one side, with its trace: the project's guardrail with
+    /// the local engine, an account guardrail with Bedrock's ApplyGuardrail.
+    async fn guard(
+        &self,
+        source: Source,
+        text: &str,
+    ) -> Result<Option<crate::guardrail::GuardrailOutcome>, AgentError> {
+        let outcome = match &self.guardrail {
+            None => return Ok(None),
+            Some(Guard::Local(engine)) => engine.apply(source, text),
+            Some(Guard::Account {
+                identifier,
+                version,
+            }) => {
+                let Some(bedrock) = &self.bedrock_guardrails else {
+                    return Err(AgentError::Unsupported {
+                        agent: self.agent.agent_name.clone(),
+                        message: format!(
+                            "guardrail {identifier:?} is not one of the project's guardrails, and without the bedrock provider it cannot be applied with ApplyGuardrail; add it to the project's guardrails or run with --provider bedrock"
+                        ),
+                    });
+                };
+                match bedrock
+                    .apply(identifier, version.as_deref(), source, text)
+                    .await
+                {
+                    Ok(outcome) => outcome,
+                    Err(e) => {
+                        self.emit(AgentTraceEvent::FailureTrace(FailureTrace {
+                            trace_id: self.next_id("guardrail"),
+                            failure_code: 424,
+                            failure_reason: e.to_string(),
+                        }))
+                        .await;
+                        return Err(AgentError::Unsupported {
+                            agent: self.agent.agent_name.clone(),
+                            message: e.to_string(),
+                        });
+                    }
+                }
+            }
+        };
+        let intervened = outcome.action == crate::guardrail::GuardrailAction::GuardrailIntervened;
+        let (input_assessments, output_assessments) = match source {
+            Source::Input => (vec![outcome.assessment.clone()], vec![]),
+            Source::Output => (vec![], vec![outcome.assessment.clone()]),
+        };
+        self.emit(AgentTraceEvent::GuardrailTrace(GuardrailTrace {
+            trace_id: self.next_id("guardrail"),
+            action: if intervened { "INTERVENED" } else { "NONE" }.to_owned(),
+            input_assessments,
+            output_assessments,
+        }))
+        .await;
+        Ok(Some(outcome))
+    }
+
     fn store_error(&self, source: crate::store::Error) -> AgentError {
         AgentError::Store {
             agent: self.agent.agent_name.clone(),
@@ -676,17 +750,7 @@ impl AgentRuntime {
         }
 
         // Input guardrail.
-        if let Some(engine) = &self.guardrail {
-            let outcome = engine.apply(Source::Input, &turn.input_text);
-            let intervened =
-                outcome.action == crate::guardrail::GuardrailAction::GuardrailIntervened;
-            self.emit(AgentTraceEvent::GuardrailTrace(GuardrailTrace {
-                trace_id: self.next_id("guardrail"),
-                action: if intervened { "INTERVENED" } else { "NONE" }.to_owned(),
-                input_assessments: vec![outcome.assessment.clone()],
-                output_assessments: vec![],
-            }))
-            .await;
+        if let Some(outcome) = self.guard(Source::Input, &turn.input_text).await? {
             if outcome.blocked {
                 return self.finish(turn, outcome.output, false).await;
             }
@@ -1699,17 +1763,7 @@ impl AgentRuntime {
                 .map_or(raw.clone(), |s| s.trim().to_owned());
         }
         if post_process {
-            if let Some(engine) = &self.guardrail {
-                let outcome = engine.apply(Source::Output, &text);
-                let intervened =
-                    outcome.action == crate::guardrail::GuardrailAction::GuardrailIntervened;
-                self.emit(AgentTraceEvent::GuardrailTrace(GuardrailTrace {
-                    trace_id: self.next_id("guardrail"),
-                    action: if intervened { "INTERVENED" } else { "NONE" }.to_owned(),
-                    input_assessments: vec![],
-                    output_assessments: vec![outcome.assessment.clone()],
-                }))
-                .await;
+            if let Some(outcome) = self.guard(Source::Output, &text).await? {
                 text = outcome.output;
             }
         }

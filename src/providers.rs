@@ -187,6 +187,8 @@ pub mod agent_runtime;
 #[cfg(feature = "runtime")]
 pub mod bedrock;
 #[cfg(feature = "runtime")]
+pub mod bedrock_guardrail;
+#[cfg(feature = "runtime")]
 pub mod openai;
 pub mod router;
 pub mod scripted;

@@ -78,6 +78,9 @@ pub struct RunContext {
     pub return_control: Option<ReturnControl>,
     /// Where project agents keep their sessions (and memory); none by default.
     pub store: Option<crate::store::Store>,
+    /// Applies account guardrails (not in the project) for project agents; with the bedrock
+    /// provider only.
+    pub bedrock_guardrails: Option<crate::providers::bedrock_guardrail::BedrockGuardrails>,
 }
 
 impl RunContext {
@@ -97,6 +100,7 @@ impl RunContext {
             ask_user: None,
             return_control: None,
             store: None,
+            bedrock_guardrails: None,
         }
     }
 
@@ -117,6 +121,14 @@ impl RunContext {
 
     pub fn with_store(mut self, store: crate::store::Store) -> RunContext {
         self.store = Some(store);
+        self
+    }
+
+    pub fn with_bedrock_guardrails(
+        mut self,
+        guardrails: crate::providers::bedrock_guardrail::BedrockGuardrails,
+    ) -> RunContext {
+        self.bedrock_guardrails = Some(guardrails);
         self
     }
 

@@ -895,3 +895,173 @@ async fn an_undecided_router_lets_the_supervisor_orchestrate() {
         .iter()
         .any(|t| t.name == "AgentCommunication__sendMessage"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Account guardrails through Bedrock's ApplyGuardrail, against a fake on 127.0.0.1
+
+type Seen = Arc<Mutex<Vec<(String, Value)>>>;
+
+/// Answers ApplyGuardrail with `replies` in order and records each request's path and body.
+async fn fake_apply_guardrail(replies: Vec<Value>) -> (String, Seen) {
+    use axum::body::Bytes;
+    use axum::http::Uri;
+    let seen: Seen = Arc::new(Mutex::new(vec![]));
+    let queue = Arc::new(Mutex::new(std::collections::VecDeque::from(replies)));
+    let log = seen.clone();
+    let app = axum::Router::new().fallback(move |uri: Uri, body: Bytes| {
+        let log = log.clone();
+        let queue = queue.clone();
+        async move {
+            let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            log.lock().expect("log").push((uri.path().to_owned(), body));
+            let reply = queue
+                .lock()
+                .expect("queue")
+                .pop_front()
+                .unwrap_or(Value::Null);
+            axum::Json(reply)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{address}"), seen)
+}
+
+async fn guardrails_at(url: &str) -> strata::providers::bedrock_guardrail::BedrockGuardrails {
+    let settings = strata::providers::bedrock::BedrockSettings {
+        region: Some("us-east-1".into()),
+        profile: None,
+        endpoint_url: Some(url.into()),
+    };
+    let config = settings
+        .config_loader()
+        .empty_test_environment()
+        .test_credentials()
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    strata::providers::bedrock_guardrail::BedrockGuardrails::from_client(
+        aws_sdk_bedrockruntime::Client::new(&config),
+    )
+}
+
+fn usage_units() -> Value {
+    json!({"topicPolicyUnits": 1, "contentPolicyUnits": 1, "wordPolicyUnits": 1,
+           "sensitiveInformationPolicyUnits": 1, "sensitiveInformationPolicyFreeUnits": 0,
+           "contextualGroundingPolicyUnits": 0})
+}
+
+fn account_guarded() -> Project {
+    serde_json::from_value(json!({"schemaVersion": 1, "name": "guarded", "agents": [
+        {"agentName": "Desk", "foundationModel": "anthropic.claude-3-haiku-20240307-v1:0",
+         "instruction": "You are the front desk of an online shop; answer customers politely.",
+         "guardrailConfiguration": {"guardrailIdentifier": "gr1abc2def3g", "guardrailVersion": "2"}}]}))
+    .expect("project")
+}
+
+#[tokio::test]
+async fn an_account_guardrail_is_applied_by_bedrock_on_both_sides() {
+    let (url, seen) = fake_apply_guardrail(vec![
+        json!({"usage": usage_units(), "action": "GUARDRAIL_INTERVENED",
+               "outputs": [{"text": "My email is {EMAIL}, where is my order?"}],
+               "assessments": [{"sensitiveInformationPolicy": {"piiEntities": [
+                   {"match": "ann@example.com", "type": "EMAIL", "action": "ANONYMIZED", "detected": true}]}}]}),
+        json!({"usage": usage_units(), "action": "NONE", "outputs": [], "assessments": [{}]}),
+    ])
+    .await;
+    let p = Recording::new(json!([{"text": "Your order ships tomorrow."}]));
+    let (tx, mut rx) = mpsc::channel(100);
+    let rt = AgentRuntime::new(&account_guarded(), "Desk", p.clone(), fixtures())
+        .expect("runtime")
+        .with_trace(tx)
+        .with_bedrock_guardrails(guardrails_at(&url).await);
+    let outcome = rt
+        .invoke(turn(
+            "s-acct",
+            "My email is ann@example.com, where is my order?",
+        ))
+        .await
+        .expect("turn");
+    assert_eq!(finished_text(&outcome), "Your order ships tomorrow.");
+    // The model saw the anonymised text only.
+    let asked = serde_json::to_string(&p.requests()[0].messages).expect("messages");
+    assert!(
+        asked.contains("{EMAIL}") && !asked.contains("ann@example.com"),
+        "{asked}"
+    );
+    let seen = seen.lock().expect("seen").clone();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].0, "/guardrail/gr1abc2def3g/version/2/apply");
+    assert_eq!(seen[0].1["source"], "INPUT");
+    assert_eq!(
+        seen[0].1["content"][0]["text"]["text"],
+        "My email is ann@example.com, where is my order?"
+    );
+    assert_eq!(seen[1].1["source"], "OUTPUT");
+    assert_eq!(
+        seen[1].1["content"][0]["text"]["text"],
+        "Your order ships tomorrow."
+    );
+    let trace = drain(&mut rx);
+    let intervened = trace
+        .iter()
+        .find(|e| e["guardrailTrace"]["action"] == "INTERVENED")
+        .expect("an intervened guardrail trace");
+    assert_eq!(
+        intervened["guardrailTrace"]["inputAssessments"][0]["sensitiveInformationPolicy"]
+            ["piiEntities"][0]["type"],
+        "EMAIL"
+    );
+}
+
+#[tokio::test]
+async fn an_account_guardrail_that_blocks_stops_the_turn_before_the_model() {
+    let (url, _seen) = fake_apply_guardrail(vec![
+        json!({"usage": usage_units(), "action": "GUARDRAIL_INTERVENED",
+               "outputs": [{"text": "Sorry, I can't talk about investments."}],
+               "assessments": [{"topicPolicy": {"topics": [
+                   {"name": "Investment advice", "type": "DENY", "action": "BLOCKED", "detected": true}]}}]}),
+        json!({"usage": usage_units(), "action": "NONE", "outputs": [], "assessments": []}),
+    ])
+    .await;
+    let p = Recording::new(json!([{"text": "never asked"}]));
+    let rt = AgentRuntime::new(&account_guarded(), "Desk", p.clone(), fixtures())
+        .expect("runtime")
+        .with_bedrock_guardrails(guardrails_at(&url).await);
+    let outcome = rt
+        .invoke(turn("s-block", "Which stocks should I buy?"))
+        .await
+        .expect("turn");
+    assert_eq!(
+        finished_text(&outcome),
+        "Sorry, I can't talk about investments."
+    );
+    assert!(p.requests().is_empty(), "the model was never called");
+}
+
+#[tokio::test]
+async fn an_account_guardrail_without_bedrock_is_a_clear_error_and_a_service_error_names_it() {
+    let p = Recording::new(json!([{"text": "never asked"}]));
+    let rt = AgentRuntime::new(&account_guarded(), "Desk", p.clone(), fixtures()).expect("runtime");
+    let error = rt
+        .invoke(turn("s-none", "hi"))
+        .await
+        .expect_err("no way to apply it");
+    assert!(error.to_string().contains("--provider bedrock"), "{error}");
+
+    let (url, _seen) = fake_apply_guardrail(vec![]).await;
+    let rt = AgentRuntime::new(&account_guarded(), "Desk", p.clone(), fixtures())
+        .expect("runtime")
+        .with_bedrock_guardrails(guardrails_at(&url).await);
+    let error = rt
+        .invoke(turn("s-bad", "hi"))
+        .await
+        .expect_err("a malformed answer");
+    assert!(error.to_string().contains("gr1abc2def3g"), "{error}");
+    assert!(p.requests().is_empty());
+}

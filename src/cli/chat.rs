@@ -126,6 +126,9 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
         let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
         runtime = runtime.with_store(Store::open(&dir).await?);
     }
+    if let Some(guardrails) = run_args.bedrock_guardrails() {
+        runtime = runtime.with_bedrock_guardrails(guardrails);
+    }
     let mut io = Io::new(args.answers.as_deref(), false)?;
     let session_id = args
         .session

@@ -4,6 +4,7 @@
 use crate::compile::compile;
 use crate::model::Project;
 use crate::providers::bedrock::{BedrockProvider, BedrockSettings};
+use crate::providers::bedrock_guardrail::BedrockGuardrails;
 use crate::providers::openai::{OpenAiProvider, OpenAiSettings};
 use crate::providers::router::{Route, Router};
 use crate::providers::scripted::{Recorder, ScriptedProvider};
@@ -196,6 +197,9 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     if let Some(store) = &store {
         ctx = ctx.with_store(store.clone());
     }
+    if let Some(guardrails) = args.bedrock_guardrails() {
+        ctx = ctx.with_bedrock_guardrails(guardrails);
+    }
     if args.answers.is_some() || std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         let io = Arc::new(tokio::sync::Mutex::new(super::ask::Io::new(
             args.answers.as_deref(),
@@ -336,14 +340,31 @@ fn input_document(args: &RunArgs, flow: &crate::model::Flow) -> Result<serde_jso
     Ok(sample.document.clone())
 }
 
+impl RunArgs {
+    /// The provider asked for, or the one the other options imply.
+    fn provider_kind(&self) -> ProviderKind {
+        match (self.provider, &self.replay) {
+            (Some(k), _) => k,
+            (None, Some(_)) => ProviderKind::Scripted,
+            (None, None) if self.base_url.is_some() => ProviderKind::Openai,
+            (None, None) => ProviderKind::Bedrock,
+        }
+    }
+
+    /// With the bedrock provider, guardrails that live in the account are applied by Bedrock.
+    pub(super) fn bedrock_guardrails(&self) -> Option<BedrockGuardrails> {
+        matches!(self.provider_kind(), ProviderKind::Bedrock).then(|| {
+            BedrockGuardrails::lazy(BedrockSettings {
+                region: self.region.clone(),
+                profile: self.profile.clone(),
+                endpoint_url: self.endpoint_url.clone(),
+            })
+        })
+    }
+}
+
 pub(super) async fn default_provider(args: &RunArgs) -> Result<Arc<dyn ModelProvider>> {
-    let kind = match (args.provider, &args.replay) {
-        (Some(k), _) => k,
-        (None, Some(_)) => ProviderKind::Scripted,
-        (None, None) if args.base_url.is_some() => ProviderKind::Openai,
-        (None, None) => ProviderKind::Bedrock,
-    };
-    Ok(match kind {
+    Ok(match args.provider_kind() {
         ProviderKind::Scripted => {
             let path = args
                 .replay

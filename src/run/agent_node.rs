@@ -408,6 +408,10 @@ async fn local_agent(
         Some(store) => runtime.with_store(store.clone()),
         None => runtime,
     };
+    let runtime = match &run.ctx.bedrock_guardrails {
+        Some(g) => runtime.with_bedrock_guardrails(g.clone()),
+        None => runtime,
+    };
     let request = TurnRequest {
         session_id: session_id(run.ctx.run_id.as_deref(), &node.name),
         input_text,
