@@ -16,10 +16,13 @@
 //! - Denied topics use a simple lexical classifier, not a model: a topic matches when its
 //!   name occurs as a phrase, when most content words of one of its examples occur, or when
 //!   three or more content words of its definition occur. Expect misses on paraphrases.
-//! - Of the content filters only `PROMPT_ATTACK` is evaluated (phrase patterns such as
-//!   "ignore previous instructions", "you are now", asking for the system prompt). The other
-//!   filter types (HATE, INSULTS, SEXUAL, VIOLENCE, MISCONDUCT) need a classifier and are
-//!   reported by [`GuardrailEngine::unsupported_filters`].
+//! - `PROMPT_ATTACK` is evaluated with phrase patterns ("ignore previous instructions", "you
+//!   are now", asking for the system prompt). HATE, INSULTS, SEXUAL, VIOLENCE and MISCONDUCT
+//!   use the weighted lexicons of [`content`], with Bedrock's strength thresholds; filter
+//!   types it does not know (for example image-only ones) are reported by
+//!   [`GuardrailEngine::unsupported_filters`].
+
+mod content;
 
 use crate::model::Guardrail;
 use regex::Regex;
@@ -234,6 +237,15 @@ struct Word {
     sides: Sides,
 }
 
+/// A harmful-content filter: its category and the lowest confidence it blocks per side.
+#[derive(Debug, Clone)]
+struct ContentFilter {
+    kind: String,
+    input: Option<content::Confidence>,
+    output: Option<content::Confidence>,
+    sides: Sides,
+}
+
 #[derive(Debug, Clone)]
 struct PiiRule {
     entity: String,
@@ -260,6 +272,7 @@ pub struct GuardrailEngine {
     pii: Vec<PiiRule>,
     regexes: Vec<CustomRegex>,
     prompt_attack: Option<Sides>,
+    filters: Vec<ContentFilter>,
     unsupported_filters: Vec<String>,
     detectors: Vec<Detector>,
 }
@@ -549,6 +562,7 @@ impl GuardrailEngine {
             pii: vec![],
             regexes: vec![],
             prompt_attack: None,
+            filters: vec![],
             unsupported_filters: vec![],
             detectors: vec![],
         };
@@ -644,6 +658,16 @@ impl GuardrailEngine {
                         sides.output = Act::Nothing;
                     }
                     engine.prompt_attack = Some(sides);
+                } else if content::known(&kind) {
+                    let strength = |k: &str| {
+                        content::threshold(f.get(k).and_then(Value::as_str).unwrap_or("NONE"))
+                    };
+                    engine.filters.push(ContentFilter {
+                        sides: Sides::read(f, Act::Block),
+                        input: strength("inputStrength"),
+                        output: strength("outputStrength"),
+                        kind,
+                    });
                 } else if f.get("inputStrength").and_then(Value::as_str) != Some("NONE")
                     || f.get("outputStrength").and_then(Value::as_str) != Some("NONE")
                 {
@@ -698,18 +722,40 @@ impl GuardrailEngine {
             assessment.topic_policy = Some(TopicPolicyAssessment { topics });
         }
 
-        // Prompt attack.
+        // Content filters: prompt attack, then the harmful categories.
+        let mut filters = Vec::new();
         if let Some(sides) = self.prompt_attack {
             if sides.on(source) != Act::Nothing && is_prompt_attack(text) {
                 blocked = true;
-                assessment.content_policy = Some(ContentPolicyAssessment {
-                    filters: vec![ContentFilterMatch {
-                        filter_type: "PROMPT_ATTACK".to_owned(),
-                        confidence: "HIGH".to_owned(),
-                        action: "BLOCKED".to_owned(),
-                    }],
+                filters.push(ContentFilterMatch {
+                    filter_type: "PROMPT_ATTACK".to_owned(),
+                    confidence: "HIGH".to_owned(),
+                    action: "BLOCKED".to_owned(),
                 });
             }
+        }
+        for f in &self.filters {
+            let threshold = match source {
+                Source::Input => f.input,
+                Source::Output => f.output,
+            };
+            let (Some(threshold), Act::Block) = (threshold, f.sides.on(source)) else {
+                continue;
+            };
+            match content::classify(&f.kind, &lowered_words) {
+                Some(confidence) if confidence >= threshold => {
+                    blocked = true;
+                    filters.push(ContentFilterMatch {
+                        filter_type: f.kind.clone(),
+                        confidence: confidence.as_str().to_owned(),
+                        action: "BLOCKED".to_owned(),
+                    });
+                }
+                Some(_) | None => {}
+            }
+        }
+        if !filters.is_empty() {
+            assessment.content_policy = Some(ContentPolicyAssessment { filters });
         }
 
         // Word filters.

@@ -506,7 +506,35 @@ fn each_guardrail_policy_blocks_or_anonymises() {
     let project = project();
     let engine = GuardrailEngine::new(&project.guardrails[0]).expect("engine");
     assert_eq!(engine.unsupported_entities(), ["DRIVER_ID"]);
-    assert_eq!(engine.unsupported_filters(), ["HATE"]);
+    assert_eq!(engine.unsupported_filters(), ["IMAGE_ONLY_FILTER"]);
+
+    // Harmful-content filters, at their strengths: HATE at HIGH blocks even LOW confidence;
+    // INSULTS at MEDIUM on input blocks MEDIUM, and at LOW on output only HIGH.
+    let hate = engine.apply(Source::Input, "People like them are subhuman");
+    assert!(hate.blocked);
+    let filters = hate.assessment.content_policy.expect("content").filters;
+    assert_eq!(filters[0].filter_type, "HATE");
+    assert_eq!(filters[0].confidence, "HIGH");
+    assert!(
+        engine
+            .apply(Source::Input, "You idiot, where is my parcel?")
+            .blocked
+    );
+    assert!(
+        !engine
+            .apply(Source::Input, "That was a dumb mistake of mine")
+            .blocked
+    );
+    assert!(
+        !engine
+            .apply(Source::Output, "Sorry, that was an incompetent reply")
+            .blocked
+    );
+    assert!(
+        engine
+            .apply(Source::Output, "You are a waste of space")
+            .blocked
+    );
 
     let pii = engine.apply(
         Source::Input,
