@@ -393,133 +393,18 @@ impl<'a> Definition<'a> {
 
     fn check_ports(&self, node: &FlowNode, ports: &Ports, out: &mut Diagnostics) {
         let at = self.node_at(node);
-        let kind = node.node_type.as_str();
-        match &ports.inputs {
-            PortRule::Fixed(specs) => {
-                for input in &node.inputs {
-                    match specs.iter().find(|s| s.name == input.name) {
-                        None => {
-                            let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
-                            out.report(
-                                Code::UnknownNodeInput,
-                                at.input(&input.name),
-                                format!("a {kind} node has no input named {:?}", input.name),
-                            )
-                            .set_hint(if names.is_empty() {
-                                format!("{kind} nodes take no inputs: remove it.")
-                            } else {
-                                format!("{kind} inputs are: {}.", names.join(", "))
-                            });
-                        }
-                        Some(spec) => {
-                            if let (Some(want), Lenient::Known(got)) =
-                                (spec.data_type, &input.data_type)
-                            {
-                                if want != *got {
-                                    out.report(
-                                        Code::MismatchedNodeInputType,
-                                        at.input(&input.name),
-                                        format!(
-                                            "input {:?} of a {kind} node is {want}, not {got}",
-                                            input.name
-                                        ),
-                                    )
-                                    .set_hint(format!("Declare it as {want}."));
-                                }
-                            }
-                        }
-                    }
-                }
-                for spec in specs.iter().filter(|s| !s.optional) {
-                    if node.input(spec.name).is_none() {
-                        out.report(
-                            Code::MissingNodeInput,
-                            at.input(spec.name),
-                            format!("the {kind} node lacks its input {:?}", spec.name),
-                        )
-                        .set_hint(format!(
-                            "Add an input {:?}{}.",
-                            spec.name,
-                            spec.data_type
-                                .map(|t| format!(" of type {t}"))
-                                .unwrap_or_default()
-                        ));
-                    }
-                }
-            }
-            PortRule::User { max } => {
-                if node.inputs.len() > *max {
-                    out.report(
-                        Code::TooManyPorts,
-                        at.clone(),
-                        format!(
-                            "{} inputs; a {kind} node takes at most {max}",
-                            node.inputs.len()
-                        ),
-                    );
-                }
-            }
-        }
-        match &ports.outputs {
-            PortRule::Fixed(specs) => {
-                for output in &node.outputs {
-                    match specs.iter().find(|s| s.name == output.name) {
-                        None => {
-                            let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
-                            out.report(
-                                Code::UnknownNodeOutput,
-                                at.output(&output.name),
-                                format!("a {kind} node has no output named {:?}", output.name),
-                            )
-                            .set_hint(if names.is_empty() {
-                                format!("{kind} nodes have no outputs: remove it.")
-                            } else {
-                                format!("{kind} outputs are: {}.", names.join(", "))
-                            });
-                        }
-                        Some(spec) => {
-                            if let (Some(want), Lenient::Known(got)) =
-                                (spec.data_type, &output.data_type)
-                            {
-                                if want != *got {
-                                    out.report(
-                                        Code::MismatchedNodeOutputType,
-                                        at.output(&output.name),
-                                        format!(
-                                            "output {:?} of a {kind} node is {want}, not {got}",
-                                            output.name
-                                        ),
-                                    )
-                                    .set_hint(format!("Declare it as {want}."));
-                                }
-                            }
-                        }
-                    }
-                }
-                for spec in specs.iter().filter(|s| !s.optional) {
-                    if node.output(spec.name).is_none() {
-                        out.report(
-                            Code::MissingNodeOutput,
-                            at.output(spec.name),
-                            format!("the {kind} node lacks its output {:?}", spec.name),
-                        )
-                        .set_hint(format!("Add an output {:?}.", spec.name));
-                    }
-                }
-            }
-            PortRule::User { max } => {
-                if node.outputs.len() > *max {
-                    out.report(
-                        Code::TooManyPorts,
-                        at,
-                        format!(
-                            "{} outputs; a {kind} node has at most {max}",
-                            node.outputs.len()
-                        ),
-                    );
-                }
-            }
-        }
+        let inputs: Vec<_> = node
+            .inputs
+            .iter()
+            .map(|p| (p.name.as_str(), &p.data_type))
+            .collect();
+        let outputs: Vec<_> = node
+            .outputs
+            .iter()
+            .map(|p| (p.name.as_str(), &p.data_type))
+            .collect();
+        check_side(node, &at, &ports.inputs, &inputs, &INPUTS, out);
+        check_side(node, &at, &ports.outputs, &outputs, &OUTPUTS, out);
     }
 
     /// Parses each input's expression; `None` where it does not parse.
@@ -1565,5 +1450,120 @@ fn port_hint<'s>(what: &str, names: impl Iterator<Item = &'s str>) -> String {
         format!("It has no {what}.")
     } else {
         format!("Its {what} are: {}.", names.join(", "))
+    }
+}
+
+/// What differs between checking a node's inputs and its outputs.
+struct Side {
+    /// `input` or `output`.
+    noun: &'static str,
+    /// How a kind without such ports is described.
+    none: &'static str,
+    /// `takes` or `has`, for the port limit.
+    has: &'static str,
+    unknown: Code,
+    mismatched: Code,
+    missing: Code,
+    /// Whether the hint for a missing port names its type.
+    typed_hint: bool,
+    locate: fn(&Location, &str) -> Location,
+}
+
+const INPUTS: Side = Side {
+    noun: "input",
+    none: "take no inputs",
+    has: "takes",
+    unknown: Code::UnknownNodeInput,
+    mismatched: Code::MismatchedNodeInputType,
+    missing: Code::MissingNodeInput,
+    typed_hint: true,
+    locate: Location::input,
+};
+
+const OUTPUTS: Side = Side {
+    noun: "output",
+    none: "have no outputs",
+    has: "has",
+    unknown: Code::UnknownNodeOutput,
+    mismatched: Code::MismatchedNodeOutputType,
+    missing: Code::MissingNodeOutput,
+    typed_hint: false,
+    locate: Location::output,
+};
+
+/// Checks one side of a node — its `ports` (name and declared type) — against the kind's
+/// `rule`: unknown names, wrong types, missing required ports, too many user ports.
+fn check_side(
+    node: &FlowNode,
+    at: &Location,
+    rule: &PortRule,
+    ports: &[(&str, &Lenient<DataType>)],
+    side: &Side,
+    out: &mut Diagnostics,
+) {
+    let kind = node.node_type.as_str();
+    let noun = side.noun;
+    match rule {
+        PortRule::Fixed(specs) => {
+            for (name, declared) in ports {
+                match specs.iter().find(|s| s.name == *name) {
+                    None => {
+                        let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
+                        out.report(
+                            side.unknown,
+                            (side.locate)(at, name),
+                            format!("a {kind} node has no {noun} named {name:?}"),
+                        )
+                        .set_hint(if names.is_empty() {
+                            format!("{kind} nodes {}: remove it.", side.none)
+                        } else {
+                            format!("{kind} {noun}s are: {}.", names.join(", "))
+                        });
+                    }
+                    Some(spec) => {
+                        if let (Some(want), Lenient::Known(got)) = (spec.data_type, declared) {
+                            if want != *got {
+                                out.report(
+                                    side.mismatched,
+                                    (side.locate)(at, name),
+                                    format!(
+                                        "{noun} {name:?} of a {kind} node is {want}, not {got}"
+                                    ),
+                                )
+                                .set_hint(format!("Declare it as {want}."));
+                            }
+                        }
+                    }
+                }
+            }
+            for spec in specs.iter().filter(|s| !s.optional) {
+                if ports.iter().any(|(name, _)| *name == spec.name) {
+                    continue;
+                }
+                let typed = match spec.data_type {
+                    Some(t) if side.typed_hint => format!(" of type {t}"),
+                    Some(_) | None => String::new(),
+                };
+                out.report(
+                    side.missing,
+                    (side.locate)(at, spec.name),
+                    format!("the {kind} node lacks its {noun} {:?}", spec.name),
+                )
+                .set_hint(format!("Add an {noun} {:?}{typed}.", spec.name));
+            }
+        }
+        PortRule::User { max } => {
+            if ports.len() > *max {
+                out.report(
+                    Code::TooManyPorts,
+                    at.clone(),
+                    format!(
+                        "{} {noun}s; a {kind} node {} at most {max}",
+                        ports.len(),
+                        side.has
+                    ),
+                );
+            }
+        }
     }
 }
