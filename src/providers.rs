@@ -1,5 +1,6 @@
-//! Model providers behind one trait: Bedrock (Converse), any OpenAI-compatible server, and
-//! scripted replies. The executor and the agent runtime only see [`ModelProvider`].
+//! Model providers behind one trait: Bedrock (Converse and ConverseStream), any
+//! OpenAI-compatible server, and scripted replies. The executor and the agent runtime only
+//! see [`ModelProvider`].
 
 use serde::{Deserialize, Serialize};
 use std::future::Future;
@@ -171,6 +172,20 @@ pub enum ProviderError {
     Configuration { provider: String, message: String },
 }
 
+/// A piece of reply text as it streams in (ConverseStream's `contentBlockDelta` with a
+/// `text` delta).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TextDelta {
+    /// The content block the text belongs to, counted from 0 in the reply.
+    pub content_block_index: usize,
+    pub text: String,
+}
+
+/// Receives text deltas while a streamed reply comes in. It is called from the provider's
+/// future and must not block.
+pub type OnText<'a> = &'a (dyn Fn(TextDelta) + Send + Sync);
+
 /// A chat model.
 pub trait ModelProvider: Send + Sync {
     /// The provider's name for traces and errors (`bedrock`, `openai`, `scripted`).
@@ -180,6 +195,17 @@ pub trait ModelProvider: Send + Sync {
         &'a self,
         request: &'a ModelRequest,
     ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>>;
+    /// One request, its reply streamed: text goes to `on_text` as it arrives, and the
+    /// complete reply (the same one [`converse`](Self::converse) would give) comes back at
+    /// the end. Providers that cannot stream answer in one piece and report no deltas.
+    fn converse_stream<'a>(
+        &'a self,
+        request: &'a ModelRequest,
+        on_text: OnText<'a>,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        let _ = on_text;
+        self.converse(request)
+    }
 }
 
 #[cfg(feature = "runtime")]

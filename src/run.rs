@@ -9,6 +9,7 @@
 //! [`FlowPlan`]: crate::compile::FlowPlan
 
 mod agent_node;
+mod deadline;
 pub mod event;
 mod executor;
 mod knowledge_base_node;
@@ -34,6 +35,8 @@ use tokio_util::sync::CancellationToken;
 
 /// How many nodes do work at once unless told otherwise.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
+/// How many Iterator items run at once unless told otherwise: one, in order, as Bedrock does.
+pub const DEFAULT_ITERATOR_CONCURRENCY: usize = 1;
 /// How long one node may work unless told otherwise.
 pub const DEFAULT_NODE_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -61,8 +64,15 @@ pub struct RunContext {
     pub cancel: CancellationToken,
     /// At most this many nodes do work (model calls, handlers, code, storage) at once.
     pub max_concurrency: usize,
-    /// A node that works longer than this fails.
+    /// At most this many items of one Iterator run at once (their nodes still hold
+    /// `max_concurrency` permits); the Collectors gather results in item order regardless.
+    pub iterator_concurrency: usize,
+    /// A node that works longer than this fails. Time spent waiting for the user's answer
+    /// (an agent asking, multi-turn) does not count.
     pub node_timeout: Duration,
+    /// Model calls stream their replies (ConverseStream): text arrives as
+    /// `contentBlockDelta` events before the node's `nodeAction`.
+    pub stream: bool,
     /// The project's folder: local Lambda handlers are resolved against it.
     pub project_dir: PathBuf,
     /// Storage and Retrieval nodes use `<storage_root>/<bucket>/<key>`.
@@ -84,15 +94,18 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    /// Defaults: a fresh token, [`DEFAULT_MAX_CONCURRENCY`], [`DEFAULT_NODE_TIMEOUT`], and
-    /// storage under `<project_dir>/.strata/storage`.
+    /// Defaults: a fresh token, [`DEFAULT_MAX_CONCURRENCY`],
+    /// [`DEFAULT_ITERATOR_CONCURRENCY`], [`DEFAULT_NODE_TIMEOUT`], no streaming, and storage
+    /// under `<project_dir>/.strata/storage`.
     pub fn new(provider: Arc<dyn ModelProvider>, project_dir: impl Into<PathBuf>) -> RunContext {
         let project_dir = project_dir.into();
         RunContext {
             provider,
             cancel: CancellationToken::new(),
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
+            iterator_concurrency: DEFAULT_ITERATOR_CONCURRENCY,
             node_timeout: DEFAULT_NODE_TIMEOUT,
+            stream: false,
             storage_root: project_dir.join(".strata").join("storage"),
             project_dir,
             run_id: None,
@@ -142,6 +155,16 @@ impl RunContext {
         self
     }
 
+    pub fn with_iterator_concurrency(mut self, n: usize) -> RunContext {
+        self.iterator_concurrency = n.max(1);
+        self
+    }
+
+    pub fn with_stream(mut self, stream: bool) -> RunContext {
+        self.stream = stream;
+        self
+    }
+
     pub fn with_node_timeout(mut self, timeout: Duration) -> RunContext {
         self.node_timeout = timeout;
         self
@@ -163,7 +186,9 @@ impl std::fmt::Debug for RunContext {
         f.debug_struct("RunContext")
             .field("provider", &self.provider.name())
             .field("max_concurrency", &self.max_concurrency)
+            .field("iterator_concurrency", &self.iterator_concurrency)
             .field("node_timeout", &self.node_timeout)
+            .field("stream", &self.stream)
             .field("project_dir", &self.project_dir)
             .field("storage_root", &self.storage_root)
             .field("agent_runtime", &self.agent_runtime)

@@ -7,6 +7,11 @@
 #![cfg(feature = "runtime")]
 
 use aws_config::retry::RetryConfig;
+use aws_smithy_eventstream::frame::write_message_to;
+use aws_smithy_types::event_stream::{
+    Header as EventHeader, HeaderValue as EventHeaderValue, Message as EventMessage,
+};
+use aws_smithy_types::str_bytes::StrBytes;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::IntoResponse;
@@ -19,7 +24,7 @@ use strata::providers::bedrock::{
 use strata::providers::openai::{OpenAiProvider, OpenAiSettings};
 use strata::providers::{
     ChatMessage, ContentPart, Inference, ModelProvider, ModelRequest, ProviderError, Role,
-    StopReason, ToolChoice, ToolSpec, Usage,
+    StopReason, TextDelta, ToolChoice, ToolSpec, Usage,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -38,17 +43,23 @@ type Log = Arc<Mutex<Vec<Received>>>;
 /// Serves `reply` (status, extra headers, JSON body) to every request on a fresh port and
 /// records the requests. Returns `http://127.0.0.1:PORT` and the log.
 async fn fake_server(status: u16, headers: &[(&str, &str)], reply: Value) -> (String, Log) {
+    let mut all = vec![("content-type", "application/json")];
+    all.extend_from_slice(headers);
+    serve(status, &all, reply.to_string().into_bytes()).await
+}
+
+/// Serves `body` as it is, with `status` and `headers`, to every request; records them.
+async fn serve(status: u16, headers: &[(&str, &str)], body: Vec<u8>) -> (String, Log) {
     let log: Log = Arc::new(Mutex::new(Vec::new()));
     let status = StatusCode::from_u16(status).expect("valid status");
     let mut reply_headers = HeaderMap::new();
-    reply_headers.insert("content-type", HeaderValue::from_static("application/json"));
     for (name, value) in headers {
         reply_headers.insert(
             HeaderName::from_bytes(name.as_bytes()).expect("header name"),
             HeaderValue::from_str(value).expect("header value"),
         );
     }
-    let reply = reply.to_string();
+    let reply = Bytes::from(body);
     let recorder = log.clone();
     let app = Router::new().fallback(
         move |method: axum::http::Method, uri: Uri, headers: HeaderMap, body: Bytes| {
@@ -409,6 +420,327 @@ async fn bedrock_odd_replies_do_not_panic() {
             ),
             Err(ProviderError::MalformedReply { .. }) => {}
             Err(other) => panic!("{reply}: expected a malformed reply, got {other:?}"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bedrock ConverseStream: the fake answers `application/vnd.amazon.eventstream` frames
+
+/// One event-stream message with string headers and a payload.
+fn frame(headers: &[(&'static str, &'static str)], payload: &[u8]) -> Vec<u8> {
+    let headers = headers
+        .iter()
+        .map(|(name, value)| {
+            EventHeader::new(*name, EventHeaderValue::String(StrBytes::from(*value)))
+        })
+        .collect();
+    let message = EventMessage::new_from_parts(headers, payload.to_vec());
+    let mut bytes = Vec::new();
+    write_message_to(&message, &mut bytes).expect("frame encodes");
+    bytes
+}
+
+/// A `:message-type` = `event` frame, as ConverseStream sends its events.
+fn event(event_type: &'static str, payload: Value) -> Vec<u8> {
+    frame(
+        &[
+            (":event-type", event_type),
+            (":content-type", "application/json"),
+            (":message-type", "event"),
+        ],
+        payload.to_string().as_bytes(),
+    )
+}
+
+/// A modeled error in the stream (`:message-type` = `exception`).
+fn exception(exception_type: &'static str, payload: Value) -> Vec<u8> {
+    frame(
+        &[
+            (":exception-type", exception_type),
+            (":content-type", "application/json"),
+            (":message-type", "exception"),
+        ],
+        payload.to_string().as_bytes(),
+    )
+}
+
+async fn stream_server(frames: Vec<Vec<u8>>) -> (String, Log) {
+    serve(
+        200,
+        &[("content-type", "application/vnd.amazon.eventstream")],
+        frames.concat(),
+    )
+    .await
+}
+
+/// The stream of the reply `converse_reply` gives whole: text in three deltas (the second
+/// block's text with no `contentBlockStart`, as Bedrock sends it), a reasoning block that is
+/// dropped, a tool call whose JSON input arrives in fragments, then messageStop and metadata.
+/// Events carry the padding key `p` real streams have.
+fn converse_stream_frames() -> Vec<Vec<u8>> {
+    vec![
+        event("messageStart", json!({"role": "assistant", "p": "abc"})),
+        event(
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 0, "delta": {"text": "Je "}}),
+        ),
+        event(
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 0, "delta": {"text": "regarde"}}),
+        ),
+        event(
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 0, "delta": {"text": "."}, "p": "xy"}),
+        ),
+        event("contentBlockStop", json!({"contentBlockIndex": 0})),
+        event(
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 1,
+                                          "delta": {"reasoningContent": {"text": "ignored"}}}),
+        ),
+        event("contentBlockStop", json!({"contentBlockIndex": 1})),
+        event(
+            "contentBlockStart",
+            json!({"contentBlockIndex": 2,
+              "start": {"toolUse": {"toolUseId": "tu-9", "name": "get_weather"}}}),
+        ),
+        event(
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 2,
+              "delta": {"toolUse": {"input": "{\"city\": \"Nice\", \"da"}}}),
+        ),
+        event(
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 2,
+              "delta": {"toolUse": {"input": "ys\": 3, \"ratio\": 0.75, "}}}),
+        ),
+        event(
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 2,
+              "delta": {"toolUse": {"input": "\"tags\": [\"a\", null, true]}"}}}),
+        ),
+        event("contentBlockStop", json!({"contentBlockIndex": 2})),
+        event("messageStop", json!({"stopReason": "tool_use"})),
+        event(
+            "metadata",
+            json!({"usage": {"inputTokens": 42, "outputTokens": 17, "totalTokens": 59},
+                                 "metrics": {"latencyMs": 321}}),
+        ),
+    ]
+}
+
+fn collect_deltas() -> (Arc<Mutex<Vec<TextDelta>>>, impl Fn(TextDelta) + Send + Sync) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    (seen, move |d: TextDelta| {
+        sink.lock().expect("deltas lock").push(d)
+    })
+}
+
+#[tokio::test]
+async fn bedrock_converse_stream_assembles_the_same_reply_as_converse() {
+    let (stream_url, stream_log) = stream_server(converse_stream_frames()).await;
+    let (whole_url, whole_log) = fake_server(200, &[], converse_reply()).await;
+    let (deltas, on_text) = collect_deltas();
+
+    let streamed = bedrock_for(&stream_url)
+        .await
+        .converse_stream(&full_request(MODEL_ARN), &on_text)
+        .await
+        .expect("converse-stream succeeds");
+    let whole = bedrock_for(&whole_url)
+        .await
+        .converse(&full_request(MODEL_ARN))
+        .await
+        .expect("converse succeeds");
+
+    assert_eq!(streamed, whole, "the same reply, streamed or not");
+    assert_eq!(
+        streamed.content[1],
+        ContentPart::ToolUse {
+            id: "tu-9".into(),
+            name: "get_weather".into(),
+            input: json!({"city": "Nice", "days": 3, "ratio": 0.75, "tags": ["a", null, true]}),
+        }
+    );
+    assert_eq!(streamed.stop_reason, StopReason::ToolUse);
+    assert_eq!(
+        streamed.usage,
+        Usage {
+            input_tokens: 42,
+            output_tokens: 17
+        }
+    );
+    assert_eq!(streamed.latency_ms, 321);
+    let deltas = deltas.lock().expect("deltas lock").clone();
+    assert_eq!(
+        deltas,
+        ["Je ", "regarde", "."]
+            .map(|text| TextDelta {
+                content_block_index: 0,
+                text: text.into()
+            })
+            .to_vec()
+    );
+
+    // The request: the converse-stream path, SigV4, and the same body Converse gets.
+    let sent = received(&stream_log);
+    assert_eq!(sent.len(), 1, "one call, no retries");
+    assert_eq!(sent[0].method, "POST");
+    assert_eq!(
+        sent[0].path,
+        "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse-stream"
+    );
+    let authorization = sent[0]
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        authorization.contains("/us-east-1/bedrock/aws4_request"),
+        "{authorization}"
+    );
+    assert_eq!(sent[0].body, received(&whole_log)[0].body);
+    assert_eq!(
+        sent[0].body["toolConfig"]["toolChoice"],
+        json!({"auto": {}})
+    );
+    assert_eq!(
+        sent[0].body["system"],
+        json!([{"text": "You are terse."}, {"text": "Answer in French."}])
+    );
+}
+
+#[tokio::test]
+async fn bedrock_converse_stream_tool_without_input_and_no_metadata() {
+    let (url, _log) = stream_server(vec![
+        event("messageStart", json!({"role": "assistant"})),
+        event(
+            "contentBlockStart",
+            json!({"contentBlockIndex": 0,
+              "start": {"toolUse": {"toolUseId": "t0", "name": "now"}}}),
+        ),
+        event("contentBlockStop", json!({"contentBlockIndex": 0})),
+        event("messageStop", json!({"stopReason": "tool_use"})),
+    ])
+    .await;
+    let (deltas, on_text) = collect_deltas();
+    let reply = bedrock_for(&url)
+        .await
+        .converse_stream(&full_request("m"), &on_text)
+        .await
+        .expect("reply");
+    assert_eq!(
+        reply.content,
+        [ContentPart::ToolUse {
+            id: "t0".into(),
+            name: "now".into(),
+            input: json!({})
+        }]
+    );
+    assert_eq!(reply.usage, Usage::default());
+    assert!(deltas.lock().expect("lock").is_empty());
+}
+
+#[tokio::test]
+async fn bedrock_converse_stream_exception_event_is_a_service_error() {
+    let (url, _log) = stream_server(vec![
+        event("messageStart", json!({"role": "assistant"})),
+        event(
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 0, "delta": {"text": "Hal"}}),
+        ),
+        exception(
+            "modelStreamErrorException",
+            json!({"message": "The model stopped mid-reply.", "originalStatusCode": 500,
+                   "originalMessage": "overloaded"}),
+        ),
+    ])
+    .await;
+    let (deltas, on_text) = collect_deltas();
+    let error = bedrock_for(&url)
+        .await
+        .converse_stream(&full_request("m"), &on_text)
+        .await
+        .expect_err("the stream failed");
+    assert_eq!(
+        error,
+        ProviderError::Service {
+            provider: "bedrock".into(),
+            code: "ModelStreamErrorException".into(),
+            message: "The model stopped mid-reply. (the model answered 500: overloaded)".into(),
+        }
+    );
+    assert_eq!(
+        deltas.lock().expect("lock").len(),
+        1,
+        "text before the error was reported"
+    );
+}
+
+#[tokio::test]
+async fn bedrock_converse_stream_malformed_streams_are_clear_errors() {
+    let good = event(
+        "contentBlockDelta",
+        json!({"contentBlockIndex": 0, "delta": {"text": "x"}}),
+    );
+    let mut bad_crc = good.clone();
+    let last = bad_crc.len() - 1;
+    bad_crc[last] ^= 0xff;
+    let cases: Vec<(&str, Vec<Vec<u8>>, &str)> = vec![
+        ("a frame with a broken checksum", vec![good.clone(), bad_crc],
+         "the reply stream broke off or is not a valid event stream: response error: message checksum"),
+        ("bytes that are no frame", vec![b"this is not an event stream at all".to_vec()],
+         "not a valid event stream"),
+        (
+            "a stream cut off before messageStop",
+            vec![good.clone()],
+            "the reply stream ended before messageStop",
+        ),
+        (
+            "tool input that is not JSON",
+            vec![
+                event("contentBlockStart", json!({"contentBlockIndex": 0,
+                      "start": {"toolUse": {"toolUseId": "t1", "name": "get_weather"}}})),
+                event("contentBlockDelta", json!({"contentBlockIndex": 0,
+                      "delta": {"toolUse": {"input": "{\"city\": "}}})),
+                event("messageStop", json!({"stopReason": "tool_use"})),
+            ],
+            "the input of tool call t1 (get_weather) is not JSON",
+        ),
+        (
+            "a tool-use delta for a block never started",
+            vec![event("contentBlockDelta", json!({"contentBlockIndex": 3,
+                        "delta": {"toolUse": {"input": "{}"}}}))],
+            "a toolUse delta for block 3, which no toolUse contentBlockStart opened",
+        ),
+        (
+            "an event payload that is not JSON",
+            vec![frame(
+                &[(":event-type", "messageStop"), (":content-type", "application/json"),
+                  (":message-type", "event")],
+                b"{not json",
+            )],
+            "not a valid event stream: response error: failed to unmarshall message: failed to unmarshall MessageStop",
+        ),
+    ];
+    for (what, frames, expected) in cases {
+        let (url, _log) = stream_server(frames).await;
+        let (_deltas, on_text) = collect_deltas();
+        let outcome = bedrock_for(&url)
+            .await
+            .converse_stream(&full_request("m"), &on_text)
+            .await;
+        match outcome {
+            Err(ProviderError::MalformedReply { provider, message }) => {
+                assert_eq!(provider, "bedrock");
+                assert!(
+                    message.to_lowercase().contains(&expected.to_lowercase()),
+                    "{what}: {message}"
+                );
+            }
+            other => panic!("{what}: expected a malformed reply, got {other:?}"),
         }
     }
 }

@@ -336,8 +336,8 @@ impl ModelProvider for Counting {
     }
 }
 
-/// Answers only when `n` calls are waiting at once: proves calls run together, and a
-/// schedule that ran them one by one would hang (the test's timeout catches that).
+/// Answers only when `n` calls are waiting at once: proves calls run together; a schedule
+/// that ran them one by one would leave the first waiting until its node times out.
 struct Rendezvous(tokio::sync::Barrier);
 
 impl ModelProvider for Rendezvous {
@@ -370,15 +370,17 @@ fn fan_out(branches: usize) -> Project {
     project(json!({"nodes": nodes, "connections": connections}))
 }
 
-#[tokio::test]
+/// On the paused clock a schedule that ran the calls one by one would not hang the test:
+/// the first call's node would time out at once (the clock jumps when nothing can run).
+#[tokio::test(start_paused = true)]
 async fn independent_branches_run_at_once() {
     let provider = Arc::new(Rendezvous(tokio::sync::Barrier::new(2)));
-    let (result, _) = tokio::time::timeout(
-        Duration::from_secs(20),
-        run(&fan_out(2), "main", json!("hi"), context(provider)),
-    )
-    .await
-    .expect("both prompt calls were in flight together");
+    let (result, events) = run(&fan_out(2), "main", json!("hi"), context(provider)).await;
+    assert_eq!(
+        failed(&events, "Ask0"),
+        None,
+        "both prompt calls were in flight together"
+    );
     assert_eq!(result.status, RunStatus::Succeeded);
     assert_eq!(result.outputs.len(), 2);
 }
@@ -448,11 +450,20 @@ async fn cancellation_aborts_running_nodes() {
     assert!(result.outputs.is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_silent_model_times_out_instead_of_hanging() {
     let ctx = context(Arc::new(Silent)).with_node_timeout(Duration::from_millis(200));
     let (result, events) = run(&fan_out(1), "main", json!("hi"), ctx).await;
     assert_eq!(result.status, RunStatus::Failed);
+    // On the paused clock the timeout fires exactly at its deadline.
+    let at = events
+        .iter()
+        .find_map(|e| match e {
+            RunEvent::NodeFailed { node, at_ms, .. } if node == "Ask0" => Some(*at_ms),
+            _ => None,
+        })
+        .expect("Ask0 failed");
+    assert_eq!(at, 200);
     assert_eq!(
         failed(&events, "Ask0"),
         Some("node Ask0: timed out after 0.2 s")
@@ -710,6 +721,10 @@ async fn handler_faults_are_clear_node_errors() {
     assert!(error.contains("no file at"), "{error}");
 }
 
+/// The handler is a real process, so the clock cannot be paused here: with a paused clock
+/// the timeout would fire the moment the runtime waits on the process's pipe, before the
+/// handler even starts. The handler sleeps 60 s against a 1 s timeout, so the outcome does
+/// not depend on the machine's speed.
 #[tokio::test]
 async fn a_slow_handler_times_out_and_is_killed() {
     let p = lambda_project(Some("handlers/slow.py:handler"), "String");
@@ -852,5 +867,216 @@ async fn a_recorded_run_replays_from_its_script_file() {
     assert_eq!(
         replayed.output("FlowOutput"),
         Some(&json!(["first summary", "second summary"]))
+    );
+}
+
+// ---------------------------------------------------------------- streaming
+
+#[tokio::test]
+async fn a_streaming_run_reports_text_deltas_before_the_model_call() {
+    let script = "- text: Hello brave world\n  usage: {inputTokens: 3, outputTokens: 3}\n";
+    let ctx = context(scripted(script)).with_stream(true);
+    let (result, events) = run(&fan_out(1), "main", json!("hi"), ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(result.output("Out0"), Some(&json!("Hello brave world")));
+    let deltas: Vec<(usize, &str)> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::ContentBlockDelta {
+                node,
+                content_block_index,
+                text,
+                ..
+            } if node == "Ask0" => Some((*content_block_index, text.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(deltas, [(0, "Hello"), (0, " brave"), (0, " world")]);
+    let position = |pred: &dyn Fn(&RunEvent) -> bool| events.iter().position(pred);
+    let last_delta = events
+        .iter()
+        .rposition(|e| matches!(e, RunEvent::ContentBlockDelta { .. }))
+        .expect("deltas");
+    let action = position(&|e| {
+        matches!(e, RunEvent::NodeAction { operation_name, .. } if operation_name == "ConverseStream")
+    })
+    .expect("the call is reported as ConverseStream");
+    assert!(last_delta < action, "deltas come before the nodeAction");
+    assert_eq!(result.usage.output_tokens, 3);
+    for e in &events {
+        let back: RunEvent = serde_json::from_str(&e.to_json_line()).expect("round trips");
+        assert_eq!(&back, e);
+    }
+}
+
+#[tokio::test]
+async fn without_streaming_there_are_no_deltas() {
+    let ctx = context(scripted("- text: Hello brave world\n"));
+    let (result, events) = run(&fan_out(1), "main", json!("hi"), ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded);
+    assert!(!events
+        .iter()
+        .any(|e| matches!(e, RunEvent::ContentBlockDelta { .. })));
+    assert!(events.iter().any(|e| matches!(e,
+        RunEvent::NodeAction { operation_name, .. } if operation_name == "Converse")));
+}
+
+// ---------------------------------------------------------------- iterator concurrency
+
+/// Answers `done:<word>` to a prompt `Item <word>`, after `10 - position` ms on the tokio
+/// clock (so later items finish first), and records how many calls are in flight at most.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicUsize,
+    max: AtomicUsize,
+}
+
+impl ModelProvider for InFlight {
+    fn name(&self) -> &str {
+        "in-flight"
+    }
+
+    fn converse<'a>(
+        &'a self,
+        request: &'a ModelRequest,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        Box::pin(async move {
+            let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max.fetch_max(now, Ordering::SeqCst);
+            let prompt = strata::providers::scripted::last_user_text(request);
+            let word = prompt.trim_start_matches("Item ").to_owned();
+            let position = u64::from(word.as_bytes().first().copied().unwrap_or(b'a') - b'a');
+            tokio::time::sleep(Duration::from_millis(10 - position)).await;
+            self.now.fetch_sub(1, Ordering::SeqCst);
+            let mut reply = ok_reply();
+            reply.content = vec![ContentPart::Text {
+                text: format!("done:{word}"),
+            }];
+            Ok(reply)
+        })
+    }
+}
+
+fn iterate_and_collect() -> Project {
+    project(json!({
+        "nodes": [
+            input_node("Array"),
+            {"name": "Each", "type": "Iterator", "configuration": {"iterator": {}},
+             "inputs": [{"name": "array", "type": "Array", "expression": "$.data"}],
+             "outputs": [{"name": "arrayItem", "type": "String"},
+                         {"name": "arraySize", "type": "Number"}]},
+            prompt_node("Ask", "Item {{word}}", "word", "$.data"),
+            {"name": "Gather", "type": "Collector", "configuration": {"collector": {}},
+             "inputs": [{"name": "arrayItem", "type": "String", "expression": "$.data"},
+                        {"name": "arraySize", "type": "Number", "expression": "$.data"}],
+             "outputs": [{"name": "collectedArray", "type": "Array"}]},
+            output_node("All", "Array"),
+        ],
+        "connections": [
+            data("FlowInput", "document", "Each", "array"),
+            data("Each", "arrayItem", "Ask", "word"),
+            data("Each", "arraySize", "Gather", "arraySize"),
+            data("Ask", "modelCompletion", "Gather", "arrayItem"),
+            data("Gather", "collectedArray", "All", "document"),
+        ]
+    }))
+}
+
+const WORDS: [&str; 7] = ["a", "b", "c", "d", "e", "f", "g"];
+
+fn done_words() -> Value {
+    json!(WORDS
+        .iter()
+        .map(|w| format!("done:{w}"))
+        .collect::<Vec<_>>())
+}
+
+#[tokio::test(start_paused = true)]
+async fn iterator_items_run_one_by_one_by_default() {
+    let provider = Arc::new(InFlight::default());
+    let ctx = context(provider.clone()).with_max_concurrency(8);
+    let (result, events) = run(&iterate_and_collect(), "main", json!(WORDS), ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(result.output("All"), Some(&done_words()));
+    assert_eq!(provider.max.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn iterator_items_run_concurrently_and_are_collected_in_item_order() {
+    let provider = Arc::new(InFlight::default());
+    let ctx = context(provider.clone())
+        .with_max_concurrency(8)
+        .with_iterator_concurrency(3);
+    let (result, events) = run(&iterate_and_collect(), "main", json!(WORDS), ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(result.output("All"), Some(&done_words()));
+    assert_eq!(
+        provider.max.load(Ordering::SeqCst),
+        3,
+        "three items at once, never more"
+    );
+    // The items did finish out of order: later ones answer sooner.
+    let finished: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::NodeOutput {
+                node,
+                execution_chain,
+                ..
+            } if node == "Ask" => execution_chain.first().map(|c| c.index),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(finished.len(), WORDS.len());
+    assert_ne!(finished, (0..WORDS.len()).collect::<Vec<_>>());
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_node_bound_still_holds_inside_concurrent_items() {
+    let provider = Arc::new(InFlight::default());
+    let ctx = context(provider.clone())
+        .with_max_concurrency(2)
+        .with_iterator_concurrency(5);
+    let (result, _) = run(&iterate_and_collect(), "main", json!(WORDS), ctx).await;
+    assert_eq!(result.output("All"), Some(&done_words()));
+    assert_eq!(provider.max.load(Ordering::SeqCst), 2);
+}
+
+// ---------------------------------------------------------------- waiting for the user
+
+/// The Billing agent asks the user; the answer takes ten minutes against a 30 s node
+/// timeout. The wait does not count, so the node finishes.
+#[tokio::test(start_paused = true)]
+async fn waiting_for_the_users_answer_does_not_count_against_the_node_timeout() {
+    let p = template("support-triage");
+    let doc = sample(&p, "triage", "billing");
+    let script = "- text: BILLING\n\
+                  - toolUse: [{name: ask_user, input: {question: Which order?}}]\n\
+                  - text: Refunded order A-1001.\n";
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = asked.clone();
+    let ask: strata::run::AskUser = Arc::new(move |node: String, question: String| {
+        log.lock().expect("log").push((node, question));
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_secs(600)).await;
+            Some("order A-1001".to_owned())
+        })
+    });
+    let ctx = context(scripted(script))
+        .with_node_timeout(Duration::from_secs(30))
+        .with_ask_user(ask);
+    let (result, events) = run(&p, "triage", doc, ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(
+        result.output("BillingReply"),
+        Some(&json!("Refunded order A-1001."))
+    );
+    assert_eq!(
+        *asked.lock().expect("log"),
+        [("Billing".to_owned(), "Which order?".to_owned())]
+    );
+    assert!(
+        result.duration_ms >= 600_000,
+        "the run did wait for the user"
     );
 }

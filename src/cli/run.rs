@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 /// Which model provider answers Prompt nodes.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum ProviderKind {
-    /// Amazon Bedrock Converse, with the standard AWS credential chain.
+    /// Amazon Bedrock Converse (ConverseStream with --stream), with the standard AWS credential chain.
     Bedrock,
     /// Any OpenAI-compatible chat-completions server (Ollama, llama.cpp, vLLM).
     Openai,
@@ -74,6 +74,13 @@ pub struct RunArgs {
     /// At most this many nodes work at once.
     #[arg(long, default_value_t = crate::run::DEFAULT_MAX_CONCURRENCY)]
     pub concurrency: usize,
+    /// At most this many items of one Iterator run at once (1: one by one, as Bedrock does);
+    /// the Collector keeps item order either way.
+    #[arg(long, default_value_t = crate::run::DEFAULT_ITERATOR_CONCURRENCY)]
+    pub iterator_concurrency: usize,
+    /// Stream model replies (Bedrock ConverseStream): text is shown as it arrives.
+    #[arg(long)]
+    pub stream: bool,
     /// Seconds one node may work before it fails.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
@@ -187,6 +194,8 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     let mut ctx = RunContext::new(provider, &project_dir)
         .with_cancel(cancel.clone())
         .with_max_concurrency(args.concurrency)
+        .with_iterator_concurrency(args.iterator_concurrency)
+        .with_stream(args.stream)
         .with_node_timeout(Duration::from_secs(args.timeout.max(1)));
     if let Some(s) = &args.storage {
         ctx = ctx.with_storage_root(s);
@@ -430,6 +439,21 @@ impl ModelProvider for Renamed {
             self.inner.converse(&r).await
         })
     }
+
+    fn converse_stream<'a>(
+        &'a self,
+        request: &'a crate::providers::ModelRequest,
+        on_text: crate::providers::OnText<'a>,
+    ) -> crate::providers::BoxFuture<
+        'a,
+        Result<crate::providers::ModelResponse, crate::providers::ProviderError>,
+    > {
+        Box::pin(async move {
+            let mut r = request.clone();
+            r.model_id = self.model.clone();
+            self.inner.converse_stream(&r, on_text).await
+        })
+    }
 }
 
 /// A route per model profile of the project.
@@ -538,6 +562,14 @@ fn print_event(event: &RunEvent, quiet: bool) {
                     .map(|u| format!(", {} in / {} out tokens", u.input_tokens, u.output_tokens))
                     .unwrap_or_default();
                 outln!("{t:>7}ms  {node} called {service_name} {operation_name} ({latency_ms} ms{tokens})");
+            }
+        }
+        RunEvent::ContentBlockDelta { node, text, .. } => {
+            if !quiet {
+                outln!(
+                    "{t:>7}ms  {node} … {}",
+                    compact(&serde_json::Value::String(text.clone()))
+                );
             }
         }
         RunEvent::AgentTrace { node, trace, .. } => {

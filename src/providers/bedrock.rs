@@ -1,8 +1,11 @@
-//! Amazon Bedrock through the Converse API (`aws-sdk-bedrockruntime`).
+//! Amazon Bedrock through the Converse and ConverseStream APIs (`aws-sdk-bedrockruntime`).
 //!
 //! [`BedrockProvider`] maps a [`ModelRequest`] onto `Converse` (system blocks, messages with
 //! text / toolUse / toolResult blocks, `inferenceConfig`, `toolConfig`,
 //! `additionalModelRequestFields`) and the `ConverseResponse` back onto a [`ModelResponse`].
+//! Streamed, the same request goes to `ConverseStream`; [`StreamedReply`] assembles its events
+//! (text deltas, tool-use blocks whose JSON input arrives in fragments, `messageStop`,
+//! `metadata`) into the very reply `Converse` would have given, reporting text as it comes.
 //! Credentials come from the standard AWS chain; [`BedrockSettings`] only picks the profile,
 //! the region and an optional endpoint (a local fake, a VPC endpoint).
 //!
@@ -10,18 +13,20 @@
 //! [`document_to_json`] convert both ways without loss for everything JSON can express.
 
 use crate::providers::{
-    BoxFuture, ChatMessage, ContentPart, ModelProvider, ModelRequest, ModelResponse, ProviderError,
-    Role, StopReason, ToolChoice, Usage,
+    BoxFuture, ChatMessage, ContentPart, ModelProvider, ModelRequest, ModelResponse, OnText,
+    ProviderError, Role, StopReason, TextDelta, ToolChoice, Usage,
 };
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_bedrockruntime::config::http::HttpResponse;
 use aws_sdk_bedrockruntime::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_bedrockruntime::operation::converse::{ConverseError, ConverseOutput};
+use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
 use aws_sdk_bedrockruntime::types as bt;
+use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError;
 use aws_sdk_bedrockruntime::Client;
+use aws_smithy_types::event_stream::RawMessage;
 use aws_smithy_types::{Document, Number};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 const PROVIDER: &str = "bedrock";
@@ -93,31 +98,48 @@ impl BedrockProvider {
 
     async fn call(&self, request: &ModelRequest) -> Result<ModelResponse, ProviderError> {
         let started = Instant::now();
-        let mut call = self
+        let parts = RequestParts::of(request)?;
+        let output = self
             .client
             .converse()
             .model_id(&request.model_id)
-            .set_messages(Some(
-                request
-                    .messages
-                    .iter()
-                    .map(to_message)
-                    .collect::<Result<Vec<_>, _>>()?,
-            ));
-        for text in &request.system {
-            call = call.system(bt::SystemContentBlock::Text(text.clone()));
-        }
-        if let Some(inference) = to_inference(request)? {
-            call = call.inference_config(inference);
-        }
-        if let Some(tools) = to_tool_config(request)? {
-            call = call.tool_config(tools);
-        }
-        if let Some(extra) = &request.additional_fields {
-            call = call.additional_model_request_fields(json_to_document(extra));
-        }
-        let output = call.send().await.map_err(map_sdk_error)?;
+            .set_messages(Some(parts.messages))
+            .set_system(parts.system)
+            .set_inference_config(parts.inference)
+            .set_tool_config(parts.tools)
+            .set_additional_model_request_fields(parts.additional)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
         from_output(&output, started)
+    }
+
+    async fn call_stream(
+        &self,
+        request: &ModelRequest,
+        on_text: OnText<'_>,
+    ) -> Result<ModelResponse, ProviderError> {
+        let started = Instant::now();
+        let parts = RequestParts::of(request)?;
+        let mut output = self
+            .client
+            .converse_stream()
+            .model_id(&request.model_id)
+            .set_messages(Some(parts.messages))
+            .set_system(parts.system)
+            .set_inference_config(parts.inference)
+            .set_tool_config(parts.tools)
+            .set_additional_model_request_fields(parts.additional)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        let mut reply = StreamedReply::default();
+        while let Some(event) = output.stream.recv().await.map_err(map_stream_error)? {
+            if let Some(delta) = reply.apply(event)? {
+                on_text(delta);
+            }
+        }
+        reply.finish(started)
     }
 }
 
@@ -131,6 +153,14 @@ impl ModelProvider for BedrockProvider {
         request: &'a ModelRequest,
     ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
         Box::pin(self.call(request))
+    }
+
+    fn converse_stream<'a>(
+        &'a self,
+        request: &'a ModelRequest,
+        on_text: OnText<'a>,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        Box::pin(self.call_stream(request, on_text))
     }
 }
 
@@ -193,6 +223,37 @@ fn config_error(message: impl Into<String>) -> ProviderError {
     ProviderError::Configuration {
         provider: PROVIDER.to_string(),
         message: message.into(),
+    }
+}
+
+/// The members Converse and ConverseStream requests share, mapped once.
+struct RequestParts {
+    messages: Vec<bt::Message>,
+    system: Option<Vec<bt::SystemContentBlock>>,
+    inference: Option<bt::InferenceConfiguration>,
+    tools: Option<bt::ToolConfiguration>,
+    additional: Option<Document>,
+}
+
+impl RequestParts {
+    fn of(request: &ModelRequest) -> Result<RequestParts, ProviderError> {
+        Ok(RequestParts {
+            messages: request
+                .messages
+                .iter()
+                .map(to_message)
+                .collect::<Result<Vec<_>, _>>()?,
+            system: (!request.system.is_empty()).then(|| {
+                request
+                    .system
+                    .iter()
+                    .map(|text| bt::SystemContentBlock::Text(text.clone()))
+                    .collect()
+            }),
+            inference: to_inference(request)?,
+            tools: to_tool_config(request)?,
+            additional: request.additional_fields.as_ref().map(json_to_document),
+        })
     }
 }
 
@@ -345,13 +406,7 @@ fn from_output(output: &ConverseOutput, started: Instant) -> Result<ModelRespons
             _ => None,
         })
         .collect();
-    let usage = output
-        .usage()
-        .map(|u| Usage {
-            input_tokens: u64::try_from(u.input_tokens()).unwrap_or(0),
-            output_tokens: u64::try_from(u.output_tokens()).unwrap_or(0),
-        })
-        .unwrap_or_default();
+    let usage = output.usage().map(to_usage).unwrap_or_default();
     let latency_ms = output
         .metrics()
         .and_then(|m| u64::try_from(m.latency_ms()).ok())
@@ -362,6 +417,162 @@ fn from_output(output: &ConverseOutput, started: Instant) -> Result<ModelRespons
         usage,
         latency_ms,
     })
+}
+
+fn to_usage(usage: &bt::TokenUsage) -> Usage {
+    Usage {
+        input_tokens: u64::try_from(usage.input_tokens()).unwrap_or(0),
+        output_tokens: u64::try_from(usage.output_tokens()).unwrap_or(0),
+    }
+}
+
+fn malformed(message: impl Into<String>) -> ProviderError {
+    ProviderError::MalformedReply {
+        provider: PROVIDER.to_string(),
+        message: message.into(),
+    }
+}
+
+/// A content block of a streamed reply, as far as it has arrived.
+#[derive(Debug)]
+enum StreamedBlock {
+    Text(String),
+    /// A tool call; `input` is the JSON text so far, parsed when the reply is complete.
+    ToolUse {
+        id: String,
+        name: String,
+        input: String,
+    },
+    /// Reasoning, citations, images and newer blocks: no place in [`ContentPart`], as in
+    /// Converse replies.
+    Other,
+}
+
+/// A ConverseStream reply being assembled, event by event.
+#[derive(Debug, Default)]
+pub struct StreamedReply {
+    /// Blocks by `contentBlockIndex`; the reply lists them in index order.
+    blocks: BTreeMap<i32, StreamedBlock>,
+    stop_reason: Option<StopReason>,
+    usage: Option<Usage>,
+    latency_ms: Option<u64>,
+}
+
+impl StreamedReply {
+    /// Takes one event; gives back the text it adds, if any. An event that contradicts the
+    /// ones before (a delta of the wrong kind for its block, a tool-use delta with no
+    /// `contentBlockStart`) makes the reply malformed.
+    pub fn apply(
+        &mut self,
+        event: bt::ConverseStreamOutput,
+    ) -> Result<Option<TextDelta>, ProviderError> {
+        match event {
+            bt::ConverseStreamOutput::MessageStart(_)
+            | bt::ConverseStreamOutput::ContentBlockStop(_) => {}
+            bt::ConverseStreamOutput::ContentBlockStart(start) => {
+                let index = start.content_block_index();
+                let block = match start.start() {
+                    Some(bt::ContentBlockStart::ToolUse(tool)) => StreamedBlock::ToolUse {
+                        id: tool.tool_use_id().to_string(),
+                        name: tool.name().to_string(),
+                        input: String::new(),
+                    },
+                    Some(_) | None => StreamedBlock::Other,
+                };
+                if self.blocks.insert(index, block).is_some() {
+                    return Err(malformed(format!(
+                        "contentBlockStart for block {index}, which had already started"
+                    )));
+                }
+            }
+            bt::ConverseStreamOutput::ContentBlockDelta(event) => {
+                let index = event.content_block_index();
+                match event.delta() {
+                    Some(bt::ContentBlockDelta::Text(text)) => {
+                        // Text blocks usually arrive without a contentBlockStart.
+                        match self
+                            .blocks
+                            .entry(index)
+                            .or_insert_with(|| StreamedBlock::Text(String::new()))
+                        {
+                            StreamedBlock::Text(so_far) => so_far.push_str(text),
+                            StreamedBlock::ToolUse { name, .. } => {
+                                return Err(malformed(format!(
+                                    "a text delta for block {index}, which is a toolUse block ({name})"
+                                )))
+                            }
+                            StreamedBlock::Other => return Ok(None),
+                        }
+                        return Ok(Some(TextDelta {
+                            content_block_index: usize::try_from(index).unwrap_or(0),
+                            text: text.clone(),
+                        }));
+                    }
+                    Some(bt::ContentBlockDelta::ToolUse(delta)) => match self.blocks.get_mut(&index) {
+                        Some(StreamedBlock::ToolUse { input, .. }) => input.push_str(delta.input()),
+                        Some(StreamedBlock::Text(_) | StreamedBlock::Other) | None => {
+                            return Err(malformed(format!(
+                                "a toolUse delta for block {index}, which no toolUse contentBlockStart opened"
+                            )))
+                        }
+                    },
+                    Some(_) | None => {
+                        self.blocks.entry(index).or_insert(StreamedBlock::Other);
+                    }
+                }
+            }
+            bt::ConverseStreamOutput::MessageStop(stop) => {
+                self.stop_reason = Some(map_stop_reason(stop.stop_reason()));
+            }
+            bt::ConverseStreamOutput::Metadata(metadata) => {
+                if let Some(usage) = metadata.usage() {
+                    self.usage = Some(to_usage(usage));
+                }
+                if let Some(metrics) = metadata.metrics() {
+                    self.latency_ms = u64::try_from(metrics.latency_ms()).ok();
+                }
+            }
+            // Events newer than this SDK are skipped, like unknown blocks in Converse.
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    /// The complete reply. A stream that ended before `messageStop`, or a tool call whose
+    /// input is not JSON, is malformed.
+    pub fn finish(self, started: Instant) -> Result<ModelResponse, ProviderError> {
+        let Some(stop_reason) = self.stop_reason else {
+            return Err(malformed("the reply stream ended before messageStop"));
+        };
+        let mut content = Vec::new();
+        for block in self.blocks.into_values() {
+            match block {
+                StreamedBlock::Text(text) => content.push(ContentPart::Text { text }),
+                StreamedBlock::ToolUse { id, name, input } => {
+                    // A tool without parameters may get no input deltas at all.
+                    let input = if input.trim().is_empty() {
+                        serde_json::Value::Object(serde_json::Map::new())
+                    } else {
+                        serde_json::from_str(&input).map_err(|e| {
+                            malformed(format!(
+                                "the input of tool call {id} ({name}) is not JSON: {e}: {input}"
+                            ))
+                        })?
+                    };
+                    content.push(ContentPart::ToolUse { id, name, input });
+                }
+                StreamedBlock::Other => {}
+            }
+        }
+        Ok(ModelResponse {
+            content,
+            stop_reason,
+            usage: self.usage.unwrap_or_default(),
+            latency_ms: self.latency_ms.unwrap_or_else(|| {
+                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+            }),
+        })
+    }
 }
 
 fn map_stop_reason(reason: &bt::StopReason) -> StopReason {
@@ -376,33 +587,65 @@ fn map_stop_reason(reason: &bt::StopReason) -> StopReason {
     }
 }
 
-fn map_sdk_error(error: SdkError<ConverseError, HttpResponse>) -> ProviderError {
+/// What an SDK error's raw reply says about the exchange: an HTTP response has a status, an
+/// event-stream message has none.
+trait RawReply: std::fmt::Debug {
+    fn status(&self) -> Option<u16>;
+}
+
+impl RawReply for HttpResponse {
+    fn status(&self) -> Option<u16> {
+        Some(self.status().as_u16())
+    }
+}
+
+impl RawReply for RawMessage {
+    fn status(&self) -> Option<u16> {
+        None
+    }
+}
+
+/// Maps an SDK error from sending a request or from reading a reply stream.
+fn map_sdk_error<E, R>(error: SdkError<E, R>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: RawReply,
+{
     match &error {
         SdkError::ServiceError(context) => {
             let service_error = context.err();
-            let status = context.raw().status();
             let detail = || DisplayErrorContext(service_error).to_string();
-            match service_error.code() {
-                Some(code) => ProviderError::Service {
+            let message = || {
+                service_error
+                    .message()
+                    .map(str::to_string)
+                    .unwrap_or_else(detail)
+            };
+            match (service_error.code(), context.raw().status()) {
+                (Some(code), _) => ProviderError::Service {
                     provider: PROVIDER.to_string(),
                     code: code.to_string(),
-                    message: service_error
-                        .message()
-                        .map(str::to_string)
-                        .unwrap_or_else(detail),
+                    message: message(),
                 },
                 // A success status the SDK could not read: the reply itself is broken.
-                None if status.is_success() => ProviderError::MalformedReply {
+                (None, Some(status)) if (200..300).contains(&status) => {
+                    ProviderError::MalformedReply {
+                        provider: PROVIDER.to_string(),
+                        message: detail(),
+                    }
+                }
+                (None, Some(status)) => ProviderError::Service {
                     provider: PROVIDER.to_string(),
-                    message: detail(),
+                    code: format!("HTTP {status}"),
+                    message: message(),
                 },
-                None => ProviderError::Service {
+                // An event of the reply stream that is an error without saying which.
+                (None, None) => ProviderError::MalformedReply {
                     provider: PROVIDER.to_string(),
-                    code: format!("HTTP {}", status.as_u16()),
-                    message: service_error
-                        .message()
-                        .map(str::to_string)
-                        .unwrap_or_else(detail),
+                    message: format!(
+                        "the reply stream carried an error without a code: {}",
+                        detail()
+                    ),
                 },
             }
         }
@@ -419,6 +662,59 @@ fn map_sdk_error(error: SdkError<ConverseError, HttpResponse>) -> ProviderError 
             provider: PROVIDER.to_string(),
             message: sdk_detail(&error),
         },
+    }
+}
+
+/// Maps an error event of a ConverseStream reply. The SDK keeps no error code for modeled
+/// stream exceptions, so the code is the exception's shape name.
+fn map_stream_error(error: SdkError<ConverseStreamOutputError, RawMessage>) -> ProviderError {
+    let context = match &error {
+        SdkError::ServiceError(context) => context,
+        SdkError::ResponseError(_) => {
+            return malformed(format!(
+                "the reply stream broke off or is not a valid event stream: {}",
+                sdk_detail(&error)
+            ))
+        }
+        _ => return map_sdk_error(error),
+    };
+    let service_error = context.err();
+    let code = match service_error {
+        ConverseStreamOutputError::InternalServerException(_) => "InternalServerException",
+        ConverseStreamOutputError::ModelStreamErrorException(e) => {
+            let mut message = e
+                .message()
+                .unwrap_or("the model's stream failed")
+                .to_string();
+            if let Some(status) = e.original_status_code() {
+                message.push_str(&format!(" (the model answered {status}"));
+                if let Some(original) = e.original_message() {
+                    message.push_str(&format!(": {original}"));
+                }
+                message.push(')');
+            }
+            return ProviderError::Service {
+                provider: PROVIDER.to_string(),
+                code: "ModelStreamErrorException".to_string(),
+                message,
+            };
+        }
+        ConverseStreamOutputError::ValidationException(_) => "ValidationException",
+        ConverseStreamOutputError::ThrottlingException(_) => "ThrottlingException",
+        ConverseStreamOutputError::ServiceUnavailableException(_) => "ServiceUnavailableException",
+        // Errors newer than this SDK, and unmodeled ones: whatever code they carry.
+        other => match other.code() {
+            Some(code) => code,
+            None => return map_sdk_error(error),
+        },
+    };
+    ProviderError::Service {
+        provider: PROVIDER.to_string(),
+        code: code.to_string(),
+        message: service_error
+            .message()
+            .map(str::to_string)
+            .unwrap_or_else(|| DisplayErrorContext(service_error).to_string()),
     }
 }
 

@@ -1,7 +1,8 @@
 //! Routes each model call to a provider: the project's model profile serving that model id,
 //! else the run's default provider.
 
-use super::{BoxFuture, ModelProvider, ModelRequest, ModelResponse, ProviderError};
+use super::{BoxFuture, ModelProvider, ModelRequest, ModelResponse, OnText, ProviderError};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// One route: the model ids it serves, the provider, and the id to send instead.
@@ -31,6 +32,26 @@ impl Router {
     }
 }
 
+impl Router {
+    /// The provider for a request, and the request as that provider should get it.
+    fn target<'a>(
+        &'a self,
+        request: &'a ModelRequest,
+    ) -> (&'a dyn ModelProvider, Cow<'a, ModelRequest>) {
+        match self.route(&request.model_id) {
+            None => (self.default.as_ref(), Cow::Borrowed(request)),
+            Some(route) => match &route.model_id {
+                None => (route.provider.as_ref(), Cow::Borrowed(request)),
+                Some(id) => {
+                    let mut rewritten = request.clone();
+                    rewritten.model_id = id.clone();
+                    (route.provider.as_ref(), Cow::Owned(rewritten))
+                }
+            },
+        }
+    }
+}
+
 impl ModelProvider for Router {
     fn name(&self) -> &str {
         self.default.name()
@@ -41,17 +62,19 @@ impl ModelProvider for Router {
         request: &'a ModelRequest,
     ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
         Box::pin(async move {
-            match self.route(&request.model_id) {
-                None => self.default.converse(request).await,
-                Some(route) => match &route.model_id {
-                    None => route.provider.converse(request).await,
-                    Some(id) => {
-                        let mut rewritten = request.clone();
-                        rewritten.model_id = id.clone();
-                        route.provider.converse(&rewritten).await
-                    }
-                },
-            }
+            let (provider, request) = self.target(request);
+            provider.converse(&request).await
+        })
+    }
+
+    fn converse_stream<'a>(
+        &'a self,
+        request: &'a ModelRequest,
+        on_text: OnText<'a>,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        Box::pin(async move {
+            let (provider, request) = self.target(request);
+            provider.converse_stream(&request, on_text).await
         })
     }
 }

@@ -8,8 +8,8 @@
 //! fails with [`ProviderError::ScriptExhausted`].
 
 use super::{
-    BoxFuture, ContentPart, ModelProvider, ModelRequest, ModelResponse, ProviderError, Role,
-    StopReason, Usage,
+    BoxFuture, ContentPart, ModelProvider, ModelRequest, ModelResponse, OnText, ProviderError,
+    Role, StopReason, TextDelta, Usage,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -265,6 +265,48 @@ impl ModelProvider for ScriptedProvider {
         let reply = self.reply(request);
         Box::pin(async move { reply })
     }
+
+    /// Streams each text block word by word (a word with the whitespace before it), so a
+    /// replayed run shows deltas the way a live one does.
+    fn converse_stream<'a>(
+        &'a self,
+        request: &'a ModelRequest,
+        on_text: OnText<'a>,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        let reply = self.reply(request);
+        Box::pin(async move {
+            let reply = reply?;
+            for (index, part) in reply.content.iter().enumerate() {
+                if let ContentPart::Text { text } = part {
+                    for piece in words(text) {
+                        on_text(TextDelta {
+                            content_block_index: index,
+                            text: piece.to_owned(),
+                        });
+                    }
+                }
+            }
+            Ok(reply)
+        })
+    }
+}
+
+/// `text` cut before each run of whitespace that follows a non-space: the pieces join back
+/// to `text`.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let leading = rest.len() - rest.trim_start().len();
+        let end = rest[leading..]
+            .find(char::is_whitespace)
+            .map_or(rest.len(), |i| leading + i);
+        let (piece, tail) = rest.split_at(end);
+        rest = tail;
+        Some(piece)
+    })
 }
 
 /// Wraps a provider and keeps each exchange as a scripted reply, matched by model and the
@@ -304,6 +346,39 @@ impl std::fmt::Debug for Recorder {
     }
 }
 
+impl Recorder {
+    /// Keeps one exchange.
+    fn keep(&self, request: &ModelRequest, response: &ModelResponse) {
+        let mut text = None;
+        let mut tool_use = Vec::new();
+        for part in &response.content {
+            match part {
+                ContentPart::Text { text: t } => {
+                    text.get_or_insert_with(String::new).push_str(t);
+                }
+                ContentPart::ToolUse { id, name, input } => tool_use.push(ScriptedToolUse {
+                    id: Some(id.clone()),
+                    name: name.clone(),
+                    input: input.clone(),
+                }),
+                ContentPart::ToolResult { .. } => {}
+            }
+        }
+        let last_user = last_user_text(request);
+        let reply = ScriptedReply {
+            model_id: Some(request.model_id.clone()),
+            contains: (!last_user.is_empty()).then_some(last_user),
+            text,
+            tool_use,
+            usage: Some(response.usage),
+        };
+        self.recorded
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(reply);
+    }
+}
+
 impl ModelProvider for Recorder {
     fn name(&self) -> &str {
         self.inner.name()
@@ -315,33 +390,19 @@ impl ModelProvider for Recorder {
     ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
         Box::pin(async move {
             let response = self.inner.converse(request).await?;
-            let mut text = None;
-            let mut tool_use = Vec::new();
-            for part in &response.content {
-                match part {
-                    ContentPart::Text { text: t } => {
-                        text.get_or_insert_with(String::new).push_str(t);
-                    }
-                    ContentPart::ToolUse { id, name, input } => tool_use.push(ScriptedToolUse {
-                        id: Some(id.clone()),
-                        name: name.clone(),
-                        input: input.clone(),
-                    }),
-                    ContentPart::ToolResult { .. } => {}
-                }
-            }
-            let last_user = last_user_text(request);
-            let reply = ScriptedReply {
-                model_id: Some(request.model_id.clone()),
-                contains: (!last_user.is_empty()).then_some(last_user),
-                text,
-                tool_use,
-                usage: Some(response.usage),
-            };
-            self.recorded
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(reply);
+            self.keep(request, &response);
+            Ok(response)
+        })
+    }
+
+    fn converse_stream<'a>(
+        &'a self,
+        request: &'a ModelRequest,
+        on_text: OnText<'a>,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        Box::pin(async move {
+            let response = self.inner.converse_stream(request, on_text).await?;
+            self.keep(request, &response);
             Ok(response)
         })
     }
@@ -369,6 +430,21 @@ mod tests {
             Poll::Ready(v) => v,
             Poll::Pending => panic!("scripted futures are always ready"),
         }
+    }
+
+    #[test]
+    fn streamed_replies_come_word_by_word_and_join_back() {
+        let script = Script::parse("- text: \"Hello  brave\\nworld \"\n", "test").unwrap();
+        let p = ScriptedProvider::new(script);
+        let deltas = Mutex::new(Vec::new());
+        let on_text = |d: TextDelta| deltas.lock().unwrap().push(d);
+        let reply = block_on(p.converse_stream(&request("m", "hi"), &on_text)).unwrap();
+        let deltas = deltas.into_inner().unwrap();
+        let pieces: Vec<&str> = deltas.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(pieces, ["Hello", "  brave", "\nworld", " "]);
+        assert!(deltas.iter().all(|d| d.content_block_index == 0));
+        assert_eq!(pieces.concat(), reply.text());
+        assert_eq!(words("").count(), 0);
     }
 
     #[test]

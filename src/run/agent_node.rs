@@ -8,8 +8,10 @@
 //! Multi-turn: when the agent asks the user (an `ASK_USER` observation, or a returned
 //! `AMAZON.UserInput` action) the run's [`AskUser`](super::AskUser) handler is asked, and the
 //! answer goes back in the same session; without a handler the node fails with the question.
+//! The wait for the answer does not count against the node's timeout.
 //! Project agents (`projectAgent` without an alias) run locally in a later version.
 
+use super::deadline::waiting_for_user;
 use super::executor::{Done, Run};
 use super::{type_name, NodeError};
 use crate::model::flow::FlowNode;
@@ -120,7 +122,7 @@ pub(super) async fn execute(
                 question,
             });
         };
-        let Some(answer) = ask(node.name.clone(), question.clone()).await else {
+        let Some(answer) = waiting_for_user(ask(node.name.clone(), question.clone())).await else {
             return Err(NodeError::AgentAsked {
                 node: node.name.clone(),
                 question,
@@ -441,7 +443,7 @@ async fn local_agent(
                 question,
             } => {
                 let answer = match &run.ctx.ask_user {
-                    Some(ask) => ask(node.name.clone(), question.clone()).await,
+                    Some(ask) => waiting_for_user(ask(node.name.clone(), question.clone())).await,
                     None => None,
                 };
                 let Some(answer) = answer else {

@@ -64,6 +64,15 @@ pub enum RunEvent {
         usage: Option<Usage>,
         latency_ms: u64,
     },
+    /// A piece of a model's reply text as it streams in (ConverseStream's
+    /// `contentBlockDelta`), for runs that stream; the node's `nodeAction` follows with the
+    /// whole reply.
+    ContentBlockDelta {
+        at_ms: u64,
+        node: String,
+        content_block_index: usize,
+        text: String,
+    },
     /// One step of a local agent's turn, in Bedrock's agent trace vocabulary (`TracePart.trace`),
     /// nested under the Agent node that runs it (like `nodeDependencyTrace`).
     AgentTrace {
@@ -111,6 +120,7 @@ impl RunEvent {
             | RunEvent::NodeOutput { at_ms, .. }
             | RunEvent::ConditionResult { at_ms, .. }
             | RunEvent::NodeAction { at_ms, .. }
+            | RunEvent::ContentBlockDelta { at_ms, .. }
             | RunEvent::AgentTrace { at_ms, .. }
             | RunEvent::NodeSkipped { at_ms, .. }
             | RunEvent::NodeFailed { at_ms, .. }
@@ -128,6 +138,7 @@ impl RunEvent {
             | RunEvent::NodeOutput { node, .. }
             | RunEvent::ConditionResult { node, .. }
             | RunEvent::NodeAction { node, .. }
+            | RunEvent::ContentBlockDelta { node, .. }
             | RunEvent::AgentTrace { node, .. }
             | RunEvent::NodeSkipped { node, .. }
             | RunEvent::NodeFailed { node, .. }
@@ -247,5 +258,16 @@ mod tests {
         );
         let back: RunEvent = serde_json::from_str(&e.to_json_line()).unwrap();
         assert_eq!(back, e);
+        let delta = RunEvent::ContentBlockDelta {
+            at_ms: 5,
+            node: "Ask".to_owned(),
+            content_block_index: 0,
+            text: " world".to_owned(),
+        };
+        assert_eq!(
+            delta.to_json_line(),
+            r#"{"event":"contentBlockDelta","atMs":5,"node":"Ask","contentBlockIndex":0,"text":" world"}"#
+        );
+        assert_eq!(delta.node(), Some("Ask"));
     }
 }

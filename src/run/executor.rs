@@ -12,7 +12,7 @@ use super::event::{
     ChainKind, ChainStep, Content, FlowOutputRecord, InputField, InputFieldSource, NextInput,
     OutputField, RunEvent, RunStatus,
 };
-use super::local;
+use super::{deadline, local};
 use super::{type_name, NodeError, NodeFailure, RunContext, RunResult};
 use crate::compile::plan::{InputSource, PlanEdge, PlanGraph, PlanNodeId};
 use crate::compile::FlowPlan;
@@ -21,6 +21,7 @@ use crate::model::{DataType, Project};
 use crate::nodes::loop_controller::DEFAULT_MAX_ITERATIONS;
 use crate::nodes::{NodeConfiguration, NodeType};
 use crate::providers::Usage;
+use futures::stream::{self, StreamExt};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
@@ -650,9 +651,9 @@ impl Scope {
                 // (the run never closes it), and would only mean running unbounded.
                 let _permit = run.semaphore.clone().acquire_owned().await.ok();
                 let timeout = run.ctx.node_timeout;
-                match tokio::time::timeout(timeout, local::execute(&run, node, &values)).await {
+                match deadline::with_timeout(timeout, local::execute(&run, node, &values)).await {
                     Ok(result) => result,
-                    Err(_) => Err(NodeError::Timeout {
+                    Err(deadline::TimedOut) => Err(NodeError::Timeout {
                         node: name,
                         seconds: timeout.as_secs_f64(),
                     }),
@@ -718,7 +719,8 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
-/// Runs the Iterator's scope once per item, in order, and gathers its Collectors.
+/// Runs the Iterator's scope once per item — one by one, or up to `iterator_concurrency`
+/// items at once — and gathers its Collectors in item order.
 async fn run_iterator(
     run: Arc<Run>,
     graph: Arc<PlanGraph>,
@@ -749,7 +751,10 @@ async fn run_iterator(
         .collect();
     let mut collected: Vec<Vec<Value>> = vec![Vec::new(); collectors.len()];
     let size = Value::from(items.len());
-    for (index, item) in items.into_iter().enumerate() {
+    // Each item runs its scope on its own copy of the state; up to `iterator_concurrency`
+    // items are in flight at once, and `buffered` hands their ends back in item order, so
+    // the Collectors gather exactly what a one-by-one run would.
+    let item_scope = |index: usize, item: Value| {
         let mut item_chain = chain.clone();
         item_chain.push(ChainStep {
             node_name: name.clone(),
@@ -759,18 +764,30 @@ async fn run_iterator(
         let mut outputs = Map::new();
         outputs.insert("arrayItem".to_owned(), item);
         outputs.insert("arraySize".to_owned(), size.clone());
-        run.emit_outputs(&graph, id, &item_chain, &outputs).await;
         let mut state = outer.clone();
         state.status.insert(name.clone(), Status::Done);
-        state.outputs.insert(name.clone(), outputs);
-        let scope = Scope {
-            graph: graph.clone(),
-            prefix: inner.clone(),
-            chain: item_chain,
-            state,
-        };
-        let state = match run_scope(run.clone(), scope).await {
-            ScopeEnd::Cancelled => return Err(NodeError::Cancelled { node: name }),
+        let run = run.clone();
+        let graph = graph.clone();
+        let prefix = inner.clone();
+        let name = name.clone();
+        async move {
+            run.emit_outputs(&graph, id, &item_chain, &outputs).await;
+            state.outputs.insert(name, outputs);
+            let scope = Scope {
+                graph,
+                prefix,
+                chain: item_chain,
+                state,
+            };
+            run_scope(run, scope).await
+        }
+    };
+    let mut ends = stream::iter(items.into_iter().enumerate())
+        .map(|(index, item)| item_scope(index, item))
+        .buffered(run.ctx.iterator_concurrency.max(1));
+    while let Some(end) = ends.next().await {
+        let state = match end {
+            ScopeEnd::Cancelled => return Err(NodeError::Cancelled { node: name.clone() }),
             ScopeEnd::Finished(state) => state,
         };
         for (k, c) in collectors.iter().enumerate() {

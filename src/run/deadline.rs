@@ -1,0 +1,188 @@
+//! A node's timeout that stops counting while the node waits for the user.
+//!
+//! The executor runs each node under [`with_timeout`]; a node that asks the person running
+//! the flow (an agent's multi-turn question) awaits the answer through [`waiting_for_user`],
+//! which pauses the node's clock until the answer is in. The clock is found through a
+//! task-local, so node code needs no extra parameter and code outside a node (the agent
+//! runtime used by `strata chat`) simply runs without one.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+tokio::task_local! {
+    /// The clock of the node whose future is being polled.
+    static CLOCK: Arc<NodeClock>;
+}
+
+/// Where a node's clock stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClockState {
+    /// Counting: the node times out at `deadline`.
+    Running { deadline: Instant },
+    /// Waiting for the user: `remaining` is what is left when the wait ends. `waits` counts
+    /// the waits in progress, so overlapping waits resume the clock only when the last ends.
+    Paused { remaining: Duration, waits: usize },
+}
+
+/// One node's clock. The executor watches it; [`waiting_for_user`] pauses and resumes it.
+#[derive(Debug)]
+struct NodeClock {
+    state: watch::Sender<ClockState>,
+}
+
+impl NodeClock {
+    fn pause(&self) {
+        self.state.send_modify(|state| {
+            *state = match *state {
+                ClockState::Running { deadline } => ClockState::Paused {
+                    remaining: deadline.saturating_duration_since(Instant::now()),
+                    waits: 1,
+                },
+                ClockState::Paused { remaining, waits } => ClockState::Paused {
+                    remaining,
+                    waits: waits + 1,
+                },
+            };
+        });
+    }
+
+    fn resume(&self) {
+        self.state.send_modify(|state| {
+            *state = match *state {
+                ClockState::Paused { remaining, waits } if waits <= 1 => ClockState::Running {
+                    deadline: Instant::now() + remaining,
+                },
+                ClockState::Paused { remaining, waits } => ClockState::Paused {
+                    remaining,
+                    waits: waits - 1,
+                },
+                running @ ClockState::Running { .. } => running,
+            };
+        });
+    }
+}
+
+/// Resumes the clock when the wait ends, also when the waiting future is dropped.
+struct Wait(Arc<NodeClock>);
+
+impl Drop for Wait {
+    fn drop(&mut self) {
+        self.0.resume();
+    }
+}
+
+/// The node worked longer than its budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct TimedOut;
+
+/// Runs `work` with `budget` of working time: time inside [`waiting_for_user`] does not count.
+pub(super) async fn with_timeout<F: Future>(
+    budget: Duration,
+    work: F,
+) -> Result<F::Output, TimedOut> {
+    let (state, mut watch) = watch::channel(ClockState::Running {
+        deadline: Instant::now() + budget,
+    });
+    // The executor keeps a handle too, so the sender outlives every `changed()` below.
+    let clock = Arc::new(NodeClock { state });
+    let work = CLOCK.scope(clock.clone(), work);
+    tokio::pin!(work);
+    loop {
+        let now = *watch.borrow_and_update();
+        match now {
+            ClockState::Running { deadline } => tokio::select! {
+                biased;
+                out = &mut work => return Ok(out),
+                changed = watch.changed() => if changed.is_err() { return Err(TimedOut) },
+                () = tokio::time::sleep_until(deadline) => {
+                    // A pause that began at the very deadline wins: look again.
+                    if !watch.has_changed().unwrap_or(false) {
+                        return Err(TimedOut);
+                    }
+                }
+            },
+            ClockState::Paused { .. } => tokio::select! {
+                biased;
+                out = &mut work => return Ok(out),
+                changed = watch.changed() => if changed.is_err() { return Err(TimedOut) },
+            },
+        }
+    }
+}
+
+/// Awaits `wait` — the user's answer — without counting it against the running node's
+/// timeout. Outside a node it is a plain await.
+pub(super) async fn waiting_for_user<F: Future>(wait: F) -> F::Output {
+    let Ok(clock) = CLOCK.try_with(Arc::clone) else {
+        return wait.await;
+    };
+    clock.pause();
+    let _resume = Wait(clock);
+    wait.await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::time::sleep;
+
+    const BUDGET: Duration = Duration::from_secs(10);
+
+    #[tokio::test(start_paused = true)]
+    async fn work_over_budget_times_out_at_the_deadline() {
+        let began = Instant::now();
+        let out = with_timeout(BUDGET, sleep(Duration::from_secs(11))).await;
+        assert_eq!(out, Err(TimedOut));
+        assert_eq!(began.elapsed(), BUDGET);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiting_for_the_user_does_not_count() {
+        let began = Instant::now();
+        let out = with_timeout(BUDGET, async {
+            sleep(Duration::from_secs(4)).await;
+            waiting_for_user(sleep(Duration::from_secs(600))).await;
+            sleep(Duration::from_secs(5)).await;
+            "answered"
+        })
+        .await;
+        assert_eq!(out, Ok("answered"));
+        assert_eq!(began.elapsed(), Duration::from_secs(609));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn work_after_the_wait_still_has_only_what_was_left() {
+        let began = Instant::now();
+        let out = with_timeout(BUDGET, async {
+            sleep(Duration::from_secs(4)).await;
+            waiting_for_user(sleep(Duration::from_secs(600))).await;
+            sleep(Duration::from_secs(7)).await;
+        })
+        .await;
+        assert_eq!(out, Err(TimedOut));
+        assert_eq!(began.elapsed(), Duration::from_secs(610));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn overlapping_waits_resume_when_the_last_ends() {
+        let began = Instant::now();
+        let out = with_timeout(BUDGET, async {
+            tokio::join!(
+                waiting_for_user(sleep(Duration::from_secs(100))),
+                waiting_for_user(sleep(Duration::from_secs(200))),
+            );
+            sleep(Duration::from_secs(9)).await;
+        })
+        .await;
+        assert_eq!(out, Ok(()));
+        assert_eq!(began.elapsed(), Duration::from_secs(209));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn outside_a_node_a_wait_is_a_plain_await() {
+        assert_eq!(waiting_for_user(async { 7 }).await, 7);
+    }
+}
