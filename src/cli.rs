@@ -87,6 +87,12 @@ enum Command {
         /// Write to this file instead of stdout.
         #[arg(long, short)]
         out: Option<PathBuf>,
+        /// Carry the versions and aliases recorded in this data folder (`strata version
+        /// create`, `strata alias set`) into the CloudFormation template: a FlowVersion per
+        /// version and a FlowAlias per alias. Without it, each flow gets one version and the
+        /// `live` alias.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
     /// Import CreateFlow/GetFlow JSON, a GetAgent response, or a CloudFormation template
     /// (JSON or YAML) with Bedrock Flow and Agent resources, as a Strata project.
@@ -132,8 +138,10 @@ enum Command {
 #[derive(Clone, Copy, ValueEnum)]
 enum ExportFormat {
     /// CloudFormation template, YAML.
+    #[value(alias = "cfn-yaml")]
     Cloudformation,
     /// CloudFormation template, JSON.
+    #[value(alias = "cfn-json")]
     CloudformationJson,
     /// CreateFlow request JSON.
     FlowJson,
@@ -200,7 +208,14 @@ fn run(cli: Cli) -> Result<u8> {
             format,
             name,
             out,
-        } => export(&path, format, name.as_deref(), out.as_deref()),
+            data_dir,
+        } => export(
+            &path,
+            format,
+            name.as_deref(),
+            out.as_deref(),
+            data_dir.as_deref(),
+        ),
         Command::Import { path, out, force } => import_file(&path, out.as_deref(), force),
         Command::Templates => {
             for t in TEMPLATES {
@@ -215,6 +230,10 @@ fn run(cli: Cli) -> Result<u8> {
 
 /// Runs an async command to completion on a fresh runtime.
 fn async_main(fut: impl std::future::Future<Output = Result<u8>>) -> Result<u8> {
+    async_main_value(fut)
+}
+
+fn async_main_value<T>(fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -563,9 +582,31 @@ fn graph(path: &Path, flow: Option<&str>, format: GraphFormat) -> Result<u8> {
 
 /// Exit 0 when written, 1 when the project has errors or a setting the format cannot hold,
 /// 2 when the file cannot be read or the flow/agent named does not exist.
-fn export(path: &Path, format: ExportFormat, name: Option<&str>, out: Option<&Path>) -> Result<u8> {
-    use crate::export::{export_agent_json, export_cloudformation, export_flow_json, ExportError};
+fn export(
+    path: &Path,
+    format: ExportFormat,
+    name: Option<&str>,
+    out: Option<&Path>,
+    data_dir: Option<&Path>,
+) -> Result<u8> {
+    use crate::export::{
+        export_agent_json, export_cloudformation_with, export_flow_json, ExportError, History,
+    };
     let project = read_document(path)?.project;
+    let history = match data_dir {
+        Some(dir) => async_main_value(async {
+            let store = crate::store::Store::open(dir).await?;
+            lifecycle::history(&store, &project).await
+        })?,
+        None => History::default(),
+    };
+    let cloudformation = |project: &crate::model::Project| {
+        export_cloudformation_with(project, &history).inspect(|t| {
+            for note in &t.notes {
+                eprintln!("note: {note}");
+            }
+        })
+    };
     let pretty = |v: &serde_json::Value| {
         let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
         s.push('\n');
@@ -574,8 +615,8 @@ fn export(path: &Path, format: ExportFormat, name: Option<&str>, out: Option<&Pa
     let first_flow = project.flows.first().map(|f| f.name.clone());
     let first_agent = project.agents.first().map(|a| a.agent_name.clone());
     let result = match format {
-        ExportFormat::Cloudformation => export_cloudformation(&project).map(|t| t.to_yaml()),
-        ExportFormat::CloudformationJson => export_cloudformation(&project).map(|t| t.to_json()),
+        ExportFormat::Cloudformation => cloudformation(&project).map(|t| t.to_yaml()),
+        ExportFormat::CloudformationJson => cloudformation(&project).map(|t| t.to_json()),
         ExportFormat::FlowJson => {
             let Some(flow) = name.map(str::to_owned).or(first_flow) else {
                 bail!("{} has no flow to export", path.display());

@@ -2,13 +2,16 @@
 //! Bedrock Agent control plane (`aws-sdk-bedrockagent`).
 //!
 //! Two steps. [`Deployer::plan`] only reads (ListAgents, GetAgent, ListAgentActionGroups,
-//! GetAgentActionGroup, ListAgentKnowledgeBases, ListAgentAliases, GetAgentAlias, ListFlows,
-//! GetFlow, ListFlowAliases) and says, per resource, create / update (with the members that
-//! differ) / unchanged. [`Deployer::apply`] then changes what the plan says, in the order
-//! Bedrock needs: per agent CreateAgent/UpdateAgent → action groups → knowledge-base
-//! associations → PrepareAgent (wait PREPARED) → the `live` alias (wait PREPARED); then per
-//! flow CreateFlow/UpdateFlow (Agent nodes get the alias ARNs) → PrepareFlow (wait Prepared)
-//! → CreateFlowVersion → the `live` flow alias pointed at the new version.
+//! GetAgentActionGroup, ListAgentKnowledgeBases, ListAgentCollaborators, ListAgentAliases,
+//! GetAgentAlias, ListFlows, GetFlow, ListFlowAliases) and says, per resource, create /
+//! update (with the members that differ) / unchanged. [`Deployer::apply`] then changes what
+//! the plan says, in the order Bedrock needs: agents that are project collaborators before
+//! the supervisors using them, and per agent CreateAgent/UpdateAgent → action groups →
+//! knowledge-base associations → collaborators (AssociateAgentCollaborator with the alias
+//! ARNs made earlier in the run) → PrepareAgent (wait PREPARED) → the `live` alias (wait
+//! PREPARED); then per flow CreateFlow/UpdateFlow (Agent nodes get the alias ARNs) →
+//! PrepareFlow (wait Prepared) → CreateFlowVersion → the `live` flow alias pointed at the new
+//! version.
 //!
 //! What is sent is exactly what `strata export` writes ([`crate::export::export_agent_json`],
 //! [`crate::export::export_flow_json`]), with the placeholders filled: role ARNs from the
@@ -75,10 +78,10 @@ impl Action {
     }
 }
 
-/// A child resource of an agent (action group, knowledge-base association).
+/// A child resource of an agent (action group, knowledge-base association, collaborator).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChildPlan {
-    /// Action-group name, or knowledge-base id.
+    /// Action-group name, knowledge-base id, or collaborator name.
     pub name: String,
     pub action: Action,
     /// The remote id, when it exists.
@@ -103,6 +106,9 @@ pub struct AgentPlan {
     pub action: Action,
     pub action_groups: Vec<ChildPlan>,
     pub knowledge_bases: Vec<ChildPlan>,
+    /// AssociateAgentCollaborator / UpdateAgentCollaborator, after the collaborators' own
+    /// aliases (project agents are deployed before the supervisors that use them).
+    pub collaborators: Vec<ChildPlan>,
     /// Whether PrepareAgent runs (something changed, or DRAFT is not prepared).
     pub prepare: bool,
     pub alias: AliasPlan,
@@ -141,6 +147,7 @@ impl Plan {
                 || a.alias.action.changes()
                 || a.action_groups.iter().any(|g| g.action.changes())
                 || a.knowledge_bases.iter().any(|k| k.action.changes())
+                || a.collaborators.iter().any(|c| c.action.changes())
         }) || self
             .flows
             .iter()
@@ -176,6 +183,9 @@ impl fmt::Display for Plan {
             }
             for k in &a.knowledge_bases {
                 write_action(f, "  ", &format!("knowledge base {}", k.name), &k.action)?;
+            }
+            for c in &a.collaborators {
+                write_action(f, "  ", &format!("collaborator {}", c.name), &c.action)?;
             }
             if a.prepare {
                 writeln!(f, "  * prepare agent {}", a.name)?;

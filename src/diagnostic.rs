@@ -362,6 +362,16 @@ impl Diagnostics {
     pub fn as_slice(&self) -> &[Diagnostic] {
         &self.items
     }
+
+    /// Drops, from the `from`-th diagnostic on, those `withdrawn` says a later, better
+    /// informed pass found are not problems.
+    pub fn withdraw(&mut self, from: usize, mut withdrawn: impl FnMut(&Diagnostic) -> bool) {
+        let mut i = 0;
+        self.items.retain(|d| {
+            i += 1;
+            i <= from || !withdrawn(d)
+        });
+    }
 }
 
 impl Diagnostic {

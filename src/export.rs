@@ -9,12 +9,16 @@ pub mod cloudformation;
 pub mod pascal;
 mod yaml;
 
-pub use cloudformation::{export_cloudformation, Template};
+pub use cloudformation::{
+    export_cloudformation, export_cloudformation_with, FlowHistory, History, RecordedVersion,
+    Template,
+};
 
 use crate::compile::compile;
 use crate::diagnostic::Diagnostic;
 use crate::model::agent::AgentDescriptor;
-use crate::model::{Agent, Flow, FlowDefinition, Project};
+use crate::model::common::GuardrailConfiguration;
+use crate::model::{Agent, Flow, FlowDefinition, Guardrail, KnowledgeBase, Project};
 use crate::nodes::NodeConfiguration;
 use serde_json::{json, Map, Value};
 
@@ -38,6 +42,25 @@ pub enum ExportError {
     /// An agent setting the CloudFormation schema of AWS::Bedrock::Agent cannot express.
     #[error("agent {agent:?}: {what} cannot be expressed in CloudFormation (AWS::Bedrock::Agent); export the CreateAgent JSON instead, or change the agent")]
     AgentNotInCloudFormation { agent: String, what: String },
+    /// A project guardrail the schema of AWS::Bedrock::Guardrail cannot express.
+    #[error("guardrail {guardrail:?}: {what} cannot be expressed in CloudFormation (AWS::Bedrock::Guardrail)")]
+    GuardrailNotInCloudFormation { guardrail: String, what: String },
+    /// A project knowledge base the schema of AWS::Bedrock::KnowledgeBase cannot express.
+    #[error("knowledge base {knowledge_base:?}: {what} cannot be expressed in CloudFormation (AWS::Bedrock::KnowledgeBase)")]
+    KnowledgeBaseNotInCloudFormation {
+        knowledge_base: String,
+        what: String,
+    },
+    /// A recorded alias points at a version that is not recorded.
+    #[error("flow {flow:?} › alias {alias:?} points at version {version}, which is not recorded")]
+    AliasWithoutVersion {
+        flow: String,
+        alias: String,
+        version: u32,
+    },
+    /// A recorded alias name Bedrock would refuse (pattern `([0-9a-zA-Z][_-]?){1,100}`).
+    #[error("flow {flow:?} › alias {alias:?}: Bedrock alias names are letters and digits, each optionally followed by one _ or -, at most 100 of them")]
+    AliasName { flow: String, alias: String },
     /// A value that would not turn into JSON (not expected to happen; reported, not panicked on).
     #[error("{what} could not be converted to JSON: {message}")]
     Serialize { what: String, message: String },
@@ -132,12 +155,19 @@ pub fn knowledge_base_placeholder(name: &str) -> String {
     format!("${{{}KnowledgeBaseId}}", alphanumeric(name))
 }
 
+/// The placeholder for a project guardrail that has no Bedrock identifier yet.
+pub fn guardrail_placeholder(name: &str) -> String {
+    format!("${{{}GuardrailId}}", alphanumeric(name))
+}
+
 /// How references the export cannot know literally are written.
 pub(crate) trait References {
     /// The alias ARN of the project agent `agent`.
     fn agent_alias(&self, agent: &str) -> String;
-    /// The id of a project knowledge base that has none.
-    fn knowledge_base(&self, name: &str) -> String;
+    /// The id of a project knowledge base.
+    fn knowledge_base(&self, kb: &KnowledgeBase) -> String;
+    /// The identifier of a project guardrail.
+    fn guardrail(&self, g: &Guardrail) -> String;
 }
 
 /// Placeholders, for the API JSON exports.
@@ -147,18 +177,42 @@ impl References for Placeholders {
     fn agent_alias(&self, agent: &str) -> String {
         agent_alias_placeholder(agent)
     }
-    fn knowledge_base(&self, name: &str) -> String {
-        knowledge_base_placeholder(name)
+    fn knowledge_base(&self, kb: &KnowledgeBase) -> String {
+        match &kb.knowledge_base_id {
+            Some(real) => real.clone(),
+            None => knowledge_base_placeholder(&kb.name),
+        }
+    }
+    fn guardrail(&self, g: &Guardrail) -> String {
+        match &g.guardrail_identifier {
+            Some(real) => real.clone(),
+            None => guardrail_placeholder(&g.name),
+        }
     }
 }
 
-/// A knowledge-base reference resolved: a project knowledge base's name becomes its id.
+/// A guardrail reference resolved: one naming a project guardrail becomes what `refs` says.
+pub(crate) fn resolve_guardrail(
+    project: &Project,
+    g: &mut Option<GuardrailConfiguration>,
+    refs: &dyn References,
+) {
+    let Some(g) = g else { return };
+    let Some(found) = g
+        .guardrail_identifier
+        .as_deref()
+        .and_then(|id| project.guardrail(id))
+    else {
+        return;
+    };
+    g.guardrail_identifier = Some(refs.guardrail(found));
+}
+
+/// A knowledge-base reference resolved: a project knowledge base's name becomes what
+/// `refs` says (its id, a placeholder, a CloudFormation reference).
 pub(crate) fn resolve_knowledge_base(project: &Project, id: &str, refs: &dyn References) -> String {
     match project.knowledge_bases.iter().find(|k| k.name == id) {
-        Some(kb) => match &kb.knowledge_base_id {
-            Some(real) => real.clone(),
-            None => refs.knowledge_base(&kb.name),
-        },
+        Some(kb) => refs.knowledge_base(kb),
         None => id.to_owned(),
     }
 }
@@ -191,13 +245,16 @@ fn strip_definition(project: &Project, def: &mut FlowDefinition, refs: &dyn Refe
             NodeConfiguration::LambdaFunction(c) => c.local_handler = None,
             NodeConfiguration::KnowledgeBase(c) => {
                 c.knowledge_base_id = resolve_knowledge_base(project, &c.knowledge_base_id, refs);
+                resolve_guardrail(project, &mut c.guardrail_configuration, refs);
+            }
+            NodeConfiguration::Prompt(c) => {
+                resolve_guardrail(project, &mut c.guardrail_configuration, refs);
             }
             NodeConfiguration::Loop(l) => strip_definition(project, &mut l.definition, refs),
             NodeConfiguration::Input(_)
             | NodeConfiguration::Output(_)
             | NodeConfiguration::Condition(_)
             | NodeConfiguration::Lex(_)
-            | NodeConfiguration::Prompt(_)
             | NodeConfiguration::Storage(_)
             | NodeConfiguration::Retrieval(_)
             | NodeConfiguration::Iterator(_)
@@ -221,7 +278,8 @@ pub(crate) fn to_value<T: serde::Serialize>(what: &str, t: &T) -> Result<Value> 
 ///
 /// A flow without `executionRoleArn` gets [`FLOW_ROLE_PLACEHOLDER`]; an Agent node that runs
 /// a project agent gets `${<Agent>AliasArn}`; a KnowledgeBase node naming a project
-/// knowledge base without an id gets `${<Name>KnowledgeBaseId}`. Replace them before sending.
+/// knowledge base without an id gets `${<Name>KnowledgeBaseId}`, a guardrail reference naming a
+/// project guardrail gets its identifier or `${<Name>GuardrailId}`. Replace them before sending.
 pub fn export_flow_json(project: &Project, flow: &str) -> Result<Value> {
     ensure_valid(project)?;
     let f = project.flow(flow).ok_or_else(|| ExportError::UnknownFlow {
@@ -314,7 +372,13 @@ pub fn export_agent_json(project: &Project, agent: &str) -> Result<AgentRequests
         .ok_or_else(|| ExportError::UnknownAgent {
             agent: agent.to_owned(),
         })?;
-    let mut create = agent_body(a)?;
+    let mut resolved = a.clone();
+    resolve_guardrail(
+        project,
+        &mut resolved.guardrail_configuration,
+        &Placeholders,
+    );
+    let mut create = agent_body(&resolved)?;
     if !create.contains_key("agentResourceRoleArn") {
         create.insert(
             "agentResourceRoleArn".into(),

@@ -78,6 +78,14 @@ impl Project {
         self.agents.iter().find(|a| a.agent_name == name)
     }
 
+    /// The project guardrail a `guardrailIdentifier` names: by its name, or by the
+    /// identifier of its deployed copy.
+    pub fn guardrail(&self, reference: &str) -> Option<&Guardrail> {
+        self.guardrails
+            .iter()
+            .find(|g| g.name == reference || g.guardrail_identifier.as_deref() == Some(reference))
+    }
+
     /// The document as it is saved: pretty-printed, two-space indent, keys in a fixed
     /// order, a final newline. The same project always gives the same bytes.
     pub fn to_json(&self) -> String {

@@ -1,10 +1,11 @@
 //! `strata deploy` against a fake Bedrock Agent control plane on 127.0.0.1.
 //!
-//! The fake keeps agents, action groups, knowledge-base associations, aliases, flows, flow
-//! versions and flow aliases in memory, checks every request it gets (method and path,
-//! required members, no Strata-only fields, no unfilled placeholders, Agent nodes carrying an
-//! alias ARN it issued, aliases only on prepared agents, versions only of prepared flows) and
-//! records the operation sequence. Status transitions are decided by poll count, never by
+//! The fake keeps agents, action groups, knowledge-base associations, collaborators, aliases,
+//! flows, flow versions and flow aliases in memory, checks every request it gets (method and
+//! path, required members, no Strata-only fields, no unfilled placeholders, Agent nodes
+//! carrying an alias ARN it issued, aliases only on prepared agents, versions only of prepared
+//! flows, collaborators only on supervisors and only with an alias that exists and is
+//! prepared, supervisors prepared only with collaborators) and records the operation sequence. Status transitions are decided by poll count, never by
 //! time: PrepareAgent gives PREPARING for two GetAgent polls, then PREPARED.
 #![cfg(feature = "runtime")]
 
@@ -36,6 +37,8 @@ struct AgentState {
     queue: VecDeque<&'static str>,
     groups: BTreeMap<String, Value>,
     kbs: BTreeMap<String, Value>,
+    /// By collaborator id.
+    collaborators: BTreeMap<String, Value>,
     aliases: BTreeMap<String, (Value, VecDeque<&'static str>)>,
 }
 
@@ -79,6 +82,7 @@ const READS: &[&str] = &[
     "ListAgentActionGroups",
     "GetAgentActionGroup",
     "ListAgentKnowledgeBases",
+    "ListAgentCollaborators",
     "ListAgentAliases",
     "GetAgentAlias",
     "ListFlows",
@@ -208,6 +212,15 @@ fn handle(fake: &Shared, method: &Method, path: &str, body: &Value) -> Response 
         }
         ("PUT", ["agents", _, "agentversions", "DRAFT", "knowledgebases", _]) => {
             "UpdateAgentKnowledgeBase"
+        }
+        ("POST", ["agents", _, "agentversions", "DRAFT", "agentcollaborators"]) => {
+            "ListAgentCollaborators"
+        }
+        ("PUT", ["agents", _, "agentversions", "DRAFT", "agentcollaborators"]) => {
+            "AssociateAgentCollaborator"
+        }
+        ("PUT", ["agents", _, "agentversions", "DRAFT", "agentcollaborators", _]) => {
+            "UpdateAgentCollaborator"
         }
         ("POST", ["agents", _, "agentaliases"]) => "ListAgentAliases",
         ("PUT", ["agents", _, "agentaliases"]) => "CreateAgentAlias",
@@ -339,6 +352,19 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             let Some(a) = f.agents.get_mut(&id) else {
                 return agent_missing();
             };
+            let supervisor = matches!(
+                a.json["agentCollaboration"].as_str(),
+                Some("SUPERVISOR" | "SUPERVISOR_ROUTER")
+            );
+            if supervisor && a.collaborators.is_empty() {
+                f.problems
+                    .push(format!("{op}: supervisor {id} has no collaborators"));
+                return error(
+                    400,
+                    "ValidationException",
+                    "a supervisor needs collaborators",
+                );
+            }
             a.json["agentStatus"] = json!("PREPARING");
             a.queue = if never {
                 VecDeque::new()
@@ -435,6 +461,96 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             a.kbs.insert(kb, json.clone());
             a.json["agentStatus"] = json!("NOT_PREPARED");
             ok(200, json!({ "agentKnowledgeBase": json }))
+        }
+        "ListAgentCollaborators" => {
+            let Some(a) = f.agents.get(&id) else {
+                return agent_missing();
+            };
+            let summaries: Vec<&Value> = a.collaborators.values().collect();
+            ok(200, json!({ "agentCollaboratorSummaries": summaries }))
+        }
+        "AssociateAgentCollaborator" | "UpdateAgentCollaborator" => {
+            let mut problems = Vec::new();
+            let name = need(body, "collaboratorName", &mut problems, op).to_owned();
+            let instruction = need(body, "collaborationInstruction", &mut problems, op);
+            if instruction.chars().count() > 4000 {
+                problems.push(format!("{op}: collaborationInstruction longer than 4000"));
+            }
+            if op == "AssociateAgentCollaborator" {
+                check_token(body, &mut problems, op);
+            }
+            forbid(body, &["agentId", "agentVersion"], &mut problems, op);
+            match body
+                .pointer("/relayConversationHistory")
+                .and_then(Value::as_str)
+            {
+                None | Some("TO_COLLABORATOR" | "DISABLED") => {}
+                Some(other) => problems.push(format!("{op}: relayConversationHistory {other}")),
+            }
+            let arn = body
+                .pointer("/agentDescriptor/aliasArn")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let pattern_ok = arn
+                .strip_prefix("arn:aws:bedrock:us-east-1:")
+                .and_then(|r| r.split_once(":agent-alias/"))
+                .and_then(|(_, ids)| ids.split_once('/'))
+                .is_some_and(|(agent, alias)| {
+                    [agent, alias]
+                        .iter()
+                        .all(|i| i.len() == 10 && i.chars().all(|c| c.is_ascii_alphanumeric()))
+                });
+            if !pattern_ok {
+                problems.push(format!(
+                    "{op}: agentDescriptor.aliasArn {arn:?} is not an agent alias ARN"
+                ));
+            }
+            // An alias of an agent of this account must exist and be prepared.
+            let own = arn
+                .split_once(":agent-alias/")
+                .and_then(|(_, ids)| ids.split_once('/'))
+                .and_then(|(agent, alias)| Some((f.agents.get(agent)?, alias)));
+            if let Some((collaborator, alias)) = own {
+                match collaborator.aliases.get(alias) {
+                    Some((a, _)) if a["agentAliasStatus"] == "PREPARED" => {}
+                    Some((a, _)) => problems.push(format!(
+                        "{op}: collaborator alias {arn} is {}",
+                        a["agentAliasStatus"]
+                    )),
+                    None => problems.push(format!("{op}: collaborator alias {arn} does not exist")),
+                }
+            }
+            match f.agents.get(&id).map(|a| &a.json["agentCollaboration"]) {
+                Some(Value::String(c)) if c == "SUPERVISOR" || c == "SUPERVISOR_ROUTER" => {}
+                Some(other) => problems.push(format!(
+                    "{op}: agent {id} is not a supervisor (agentCollaboration {other})"
+                )),
+                None => {}
+            }
+            f.problems.extend(problems);
+            let cid = match seg.get(5) {
+                Some(c) => (*c).to_owned(),
+                None => f.id(),
+            };
+            let Some(a) = f.agents.get_mut(&id) else {
+                return agent_missing();
+            };
+            if op == "AssociateAgentCollaborator"
+                && a.collaborators
+                    .values()
+                    .any(|c| c["collaboratorName"] == name.as_str())
+            {
+                return error(409, "ConflictException", "a collaborator has this name");
+            }
+            let json = json!({"agentId": id, "agentVersion": "DRAFT", "collaboratorId": cid,
+                "collaboratorName": name, "agentDescriptor": {"aliasArn": arn},
+                "collaborationInstruction": body["collaborationInstruction"],
+                "relayConversationHistory": body.get("relayConversationHistory").cloned().unwrap_or(json!("DISABLED")),
+                "createdAt": NOW, "lastUpdatedAt": NOW});
+            a.collaborators.insert(cid, json.clone());
+            a.json["agentStatus"] = json!("NOT_PREPARED");
+            ok(200, json!({ "agentCollaborator": json }))
         }
         "ListAgentAliases" => {
             let Some(a) = f.agents.get(&id) else {
@@ -948,6 +1064,134 @@ async fn a_failed_flow_prepare_shows_the_validations() {
     assert_eq!(reasons, "Error: Node Billing: the agent alias is not ready");
     assert!(done.0.iter().any(|l| l.starts_with("created flow triage")));
     assert!(!lock(&fake).calls.iter().any(|c| c == "CreateFlowVersion"));
+}
+
+/// The support-triage project plus a supervisor, listed first, whose collaborators are the
+/// project's BillingAgent and an agent alias deployed elsewhere.
+fn supervisor_project() -> Project {
+    let mut project = project();
+    let supervisor: strata::model::Agent = serde_json::from_value(json!({
+        "agentName": "Supervisor",
+        "foundationModel": "anthropic.claude-3-5-sonnet-20240620-v1:0",
+        "instruction": "You route each customer question to the right specialist and combine their answers.",
+        "agentResourceRoleArn": AGENT_ROLE,
+        "agentCollaboration": "SUPERVISOR",
+        "collaborators": [
+            {"collaboratorName": "billing", "agentDescriptor": {"projectAgent": "BillingAgent"},
+             "collaborationInstruction": "Ask billing about invoices and refunds.",
+             "relayConversationHistory": "TO_COLLABORATOR"},
+            {"collaboratorName": "shipping",
+             "agentDescriptor": {"aliasArn": "arn:aws:bedrock:us-east-1:123456789012:agent-alias/SHIPAGENT1/SHIPALIAS1"},
+             "collaborationInstruction": "Ask shipping where an order is."}
+        ]
+    }))
+    .expect("a supervisor");
+    project.agents.insert(0, supervisor);
+    project
+}
+
+#[tokio::test]
+async fn supervisors_are_deployed_after_their_collaborators_aliases() {
+    let (fake, d) = setup(fast()).await;
+    let project = supervisor_project();
+    let plan = d.plan(&project).await.expect("plan");
+    let names: Vec<&str> = plan.agents.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["BillingAgent", "Supervisor"], "collaborators first");
+    let text = plan.to_string();
+    assert!(text.contains("+ collaborator billing: create"), "{text}");
+    let applied = d.apply(&plan).await.expect("deploy");
+    assert_clean(&fake);
+    {
+        let f = lock(&fake);
+        let mut expected: Vec<&str> = FIRST_DEPLOY[..5].to_vec();
+        expected.extend([
+            "CreateAgent",
+            "AssociateAgentCollaborator",
+            "AssociateAgentCollaborator",
+            "PrepareAgent",
+            "CreateAgentAlias",
+        ]);
+        expected.extend(&FIRST_DEPLOY[5..]);
+        assert_eq!(f.mutations(), expected);
+        let billing_alias = &applied.agent_aliases[0];
+        assert_eq!(billing_alias.0, "BillingAgent");
+        let supervisor = f
+            .agents
+            .values()
+            .find(|a| a.json["agentName"] == "Supervisor")
+            .expect("supervisor");
+        assert_eq!(supervisor.json["agentCollaboration"], "SUPERVISOR");
+        let by_name: BTreeMap<String, &Value> = supervisor
+            .collaborators
+            .values()
+            .map(|c| (c["collaboratorName"].as_str().unwrap_or("").to_owned(), c))
+            .collect();
+        assert_eq!(
+            by_name["billing"]["agentDescriptor"]["aliasArn"],
+            json!(billing_alias.1)
+        );
+        assert_eq!(
+            by_name["billing"]["relayConversationHistory"],
+            "TO_COLLABORATOR"
+        );
+        assert_eq!(
+            by_name["shipping"]["agentDescriptor"]["aliasArn"],
+            "arn:aws:bedrock:us-east-1:123456789012:agent-alias/SHIPAGENT1/SHIPALIAS1"
+        );
+    }
+
+    // Deploying again changes nothing; a changed instruction updates that collaborator only.
+    let plan = d.plan(&project).await.expect("plan");
+    assert!(!plan.has_changes(), "{plan}");
+    let mut changed = project.clone();
+    changed.agents[0].collaborators[0].collaboration_instruction =
+        "Ask billing about invoices, refunds and payment methods.".into();
+    let first = lock(&fake).calls.len();
+    let plan = d.plan(&changed).await.expect("plan");
+    let supervisor = &plan.agents[1];
+    assert!(matches!(
+        supervisor.collaborators[0].action,
+        Action::Update(_)
+    ));
+    assert_eq!(supervisor.collaborators[1].action, Action::Unchanged);
+    d.apply(&plan).await.expect("deploy");
+    assert_clean(&fake);
+    let f = lock(&fake);
+    let later: Vec<String> = f.calls[first..]
+        .iter()
+        .filter(|c| !READS.contains(&c.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(
+        later,
+        [
+            "UpdateAgentCollaborator",
+            "PrepareAgent",
+            "UpdateAgentAlias"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_cycle_of_collaborators_is_refused_before_any_call() {
+    let (fake, d) = setup(fast()).await;
+    let mut project = supervisor_project();
+    let billing = project
+        .agents
+        .iter_mut()
+        .find(|a| a.agent_name == "BillingAgent")
+        .expect("billing");
+    billing.agent_collaboration = serde_json::from_value(json!("SUPERVISOR")).expect("enum");
+    billing.collaborators = serde_json::from_value(json!([
+        {"collaboratorName": "back", "agentDescriptor": {"projectAgent": "Supervisor"},
+         "collaborationInstruction": "Hand back to the supervisor."}
+    ]))
+    .expect("collaborators");
+    let err = d.plan(&project).await.expect_err("a cycle");
+    let text = err.to_string();
+    assert!(text.contains("cycle of collaborators"), "{text}");
+    assert!(text.contains("nothing was changed"), "{text}");
+    assert!(lock(&fake).calls.is_empty());
 }
 
 #[tokio::test]

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use strata::diagnostic::Code;
 use strata::export::{
-    export_agent_json, export_cloudformation, export_flow_json, ExportError, FLOW_ROLE_PLACEHOLDER,
+    export_agent_json, export_cloudformation, export_cloudformation_with, export_flow_json,
+    ExportError, FlowHistory, History, RecordedVersion, FLOW_ROLE_PLACEHOLDER,
 };
 use strata::import::{import, import_document, ImportFormat};
 use strata::model::{load, FlowDefinition, Project};
@@ -128,6 +129,15 @@ fn cfn_validators() -> BTreeMap<&'static str, jsonschema::Validator> {
         ("AWS::Bedrock::FlowAlias", "aws-bedrock-flowalias.json"),
         ("AWS::Bedrock::Agent", "aws-bedrock-agent.json"),
         ("AWS::Bedrock::AgentAlias", "aws-bedrock-agentalias.json"),
+        ("AWS::Bedrock::Guardrail", "aws-bedrock-guardrail.json"),
+        (
+            "AWS::Bedrock::GuardrailVersion",
+            "aws-bedrock-guardrailversion.json",
+        ),
+        (
+            "AWS::Bedrock::KnowledgeBase",
+            "aws-bedrock-knowledgebase.json",
+        ),
     ]
     .into_iter()
     .map(|(t, f)| (t, resource_validator(f)))
@@ -354,7 +364,9 @@ impl Shapes {
 fn fill_placeholders(v: &Value) -> Value {
     match v {
         Value::String(s) if s.starts_with("${") && s.ends_with('}') => {
-            let filled = if s == FLOW_ROLE_PLACEHOLDER || s.ends_with("RoleArn}") {
+            let filled = if s.ends_with("GuardrailId}") {
+                "abcdefgh1234"
+            } else if s == FLOW_ROLE_PLACEHOLDER || s.ends_with("RoleArn}") {
                 "arn:aws:iam::123456789012:role/strata"
             } else if s.ends_with("AliasArn}") {
                 "arn:aws:bedrock:us-east-1:123456789012:agent-alias/ABCDEFGHIJ/KLMNOPQRST"
@@ -441,11 +453,16 @@ fn strip_definition(def: &mut FlowDefinition) {
     }
 }
 
-/// What the export formats carry: no canvas, samples, local settings or project resources.
+/// What the export formats carry: no canvas, samples, local settings or model profiles;
+/// of the project's guardrails and knowledge bases, those a template creates (a guardrail
+/// with its definition, a knowledge base with its configuration).
 fn carried(mut p: Project) -> Project {
     p.canvas.clear();
-    p.knowledge_bases.clear();
-    p.guardrails.clear();
+    p.knowledge_bases
+        .retain(|k| k.knowledge_base_configuration.is_some());
+    p.guardrails.retain(|g| g.is_defined());
+    p.knowledge_bases.sort_by(|a, b| a.name.cmp(&b.name));
+    p.guardrails.sort_by(|a, b| a.name.cmp(&b.name));
     p.model_profiles.clear();
     for f in &mut p.flows {
         f.samples.clear();
@@ -507,11 +524,43 @@ fn import_after_flow_json_export_gives_back_the_flow() {
                 .into_iter()
                 .find(|g| g.name == f.name)
                 .expect("flow");
-            // The one thing CreateFlow cannot carry: which project agent a node runs.
+            // What CreateFlow cannot carry: which project agent a node runs, and which project
+            // knowledge base (without a Bedrock id yet) a node searches.
             for n in &mut expected.definition.nodes {
                 if let Some(NodeConfiguration::Agent(c)) = &mut n.configuration {
                     if let Some(a) = c.project_agent.take() {
                         c.agent_alias_arn = strata::export::agent_alias_placeholder(&a);
+                    }
+                }
+                if let Some(NodeConfiguration::KnowledgeBase(c)) = &mut n.configuration {
+                    let unplaced = p
+                        .knowledge_bases
+                        .iter()
+                        .any(|k| k.name == c.knowledge_base_id && k.knowledge_base_id.is_none());
+                    if unplaced {
+                        c.knowledge_base_id =
+                            strata::export::knowledge_base_placeholder(&c.knowledge_base_id);
+                    }
+                }
+                // A project guardrail without a Bedrock identifier: its placeholder.
+                let guardrail =
+                    if let Some(NodeConfiguration::KnowledgeBase(c)) = &mut n.configuration {
+                        c.guardrail_configuration.as_mut()
+                    } else if let Some(NodeConfiguration::Prompt(c)) = &mut n.configuration {
+                        c.guardrail_configuration.as_mut()
+                    } else {
+                        None
+                    };
+                if let Some(g) = guardrail {
+                    let named = g
+                        .guardrail_identifier
+                        .as_deref()
+                        .and_then(|id| p.guardrail(id));
+                    if let Some(found) = named {
+                        g.guardrail_identifier = Some(match &found.guardrail_identifier {
+                            Some(id) => id.clone(),
+                            None => strata::export::guardrail_placeholder(&found.name),
+                        });
                     }
                 }
             }
@@ -536,22 +585,44 @@ fn export_after_import_of_create_flow_json_is_equivalent() {
     }
 }
 
-/// The agent a `Fn::GetAtt <Alias>.AgentAliasArn` leads to, by name.
-fn alias_target(template: &Value, v: &Value) -> Option<String> {
-    let alias = v["Fn::GetAtt"][0].as_str()?;
-    let agent = template["Resources"][alias]["Properties"]["AgentId"]["Fn::GetAtt"][0].as_str()?;
-    template["Resources"][agent]["Properties"]["AgentName"]
-        .as_str()
-        .map(str::to_owned)
+/// What a `Ref` or `Fn::GetAtt` points at, by meaning: the kind of resource, the name the
+/// project knows it by (an alias or a version by what it belongs to), and the attribute
+/// (`Ref`'s default attribute spelled out). A `Ref` to a parameter is the parameter.
+fn target_of(template: &Value, v: &Value) -> Option<Value> {
+    let m = v.as_object().filter(|m| m.len() == 1)?;
+    let (resource, attribute) = match (m.get("Ref"), m.get("Fn::GetAtt")) {
+        (Some(Value::String(r)), _) => (r.as_str(), None),
+        (_, Some(Value::Array(parts))) if parts.len() == 2 => {
+            (parts[0].as_str()?, Some(parts[1].as_str()?))
+        }
+        _ => return None,
+    };
+    let Some(r) = template["Resources"].get(resource) else {
+        return Some(json!({ "parameter": resource }));
+    };
+    let kind = r["Type"].as_str()?;
+    let props = &r["Properties"];
+    let owner = |member: &str| -> Option<Value> { target_of(template, &props[member]) };
+    let (name, default) = match kind {
+        "AWS::Bedrock::Agent" => (props["AgentName"].clone(), "AgentId"),
+        "AWS::Bedrock::AgentAlias" => (owner("AgentId")?["name"].clone(), "AgentAliasId"),
+        "AWS::Bedrock::Guardrail" => (props["Name"].clone(), "GuardrailArn"),
+        "AWS::Bedrock::GuardrailVersion" => {
+            (owner("GuardrailIdentifier")?["name"].clone(), "Version")
+        }
+        "AWS::Bedrock::KnowledgeBase" => (props["Name"].clone(), "KnowledgeBaseId"),
+        "AWS::Bedrock::Flow" => (props["Name"].clone(), "Arn"),
+        _ => (Value::String(resource.to_owned()), ""),
+    };
+    Some(json!({ "resource": kind, "name": name, "attribute": attribute.unwrap_or(default) }))
 }
 
-/// Agent-alias references replaced by the agent's name, so two templates compare by meaning.
+/// References replaced by what they point at, so two templates compare by meaning.
 fn by_meaning(template: &Value, v: &Value) -> Value {
+    if let Some(target) = target_of(template, v) {
+        return target;
+    }
     match v {
-        Value::Object(m) if m.contains_key("Fn::GetAtt") => match alias_target(template, v) {
-            Some(agent) => json!({ "alias of agent": agent }),
-            None => v.clone(),
-        },
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, c)| (k.clone(), by_meaning(template, c)))
@@ -833,10 +904,8 @@ fn hostile_documents_end_in_errors_not_panics() {
 fn project_knowledge_bases_without_an_id_become_parameters() {
     let mut p = support_triage();
     p.knowledge_bases = vec![strata::model::KnowledgeBase {
-        name: "faq".into(),
-        description: None,
-        knowledge_base_id: None,
         documents: Some("docs".into()),
+        ..strata::model::KnowledgeBase::named("faq")
     }];
     let node = p.flows[0].definition.node_mut("DocsAnswer").expect("node");
     if let Some(NodeConfiguration::KnowledgeBase(c)) = &mut node.configuration {
@@ -854,5 +923,643 @@ fn project_knowledge_bases_without_an_id_become_parameters() {
     assert_eq!(
         flow["definition"]["nodes"][3]["configuration"]["knowledgeBase"]["knowledgeBaseId"],
         "${FaqKnowledgeBaseId}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// AWS's own linter.
+
+/// cfn-lint: `$STRATA_CFN_LINT`, else the copy `scripts/setup.sh` installs, else `PATH`.
+/// Absent, the check fails under CI (`CI` set) and is reported, not run, elsewhere.
+fn cfn_lint() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("STRATA_CFN_LINT") {
+        return Some(PathBuf::from(p));
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")));
+    if let Some(c) = cache {
+        let p = c.join("strata/cfn-lint-1.58.0/bin/cfn-lint");
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    let on_path = std::process::Command::new("cfn-lint")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    on_path.then(|| PathBuf::from("cfn-lint"))
+}
+
+/// Runs cfn-lint over `files` and returns its findings, one line each.
+fn lint(files: &[PathBuf]) -> Option<Vec<String>> {
+    let Some(exe) = cfn_lint() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "cfn-lint is not installed; run scripts/setup.sh (it installs cfn-lint 1.58.0)"
+        );
+        eprintln!("cfn-lint not found: the lint check did not run (scripts/setup.sh installs it)");
+        return None;
+    };
+    let out = std::process::Command::new(&exe)
+        .args(["--format", "json", "--regions", "us-east-1", "--"])
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let findings: Vec<Value> = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "cfn-lint gave no JSON ({e}); exit {:?}\nstdout: {stdout}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    Some(
+        findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}:{} {} {}",
+                    f["Filename"].as_str().unwrap_or("?"),
+                    f["Location"]["Start"]["LineNumber"],
+                    f["Rule"]["Id"].as_str().unwrap_or("?"),
+                    f["Message"].as_str().unwrap_or("?")
+                )
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn cfn_lint_finds_nothing_in_exported_templates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut files = Vec::new();
+    for (i, (label, p)) in corpus().into_iter().enumerate() {
+        if !cfn_expressible(&p) {
+            continue;
+        }
+        let t = export_cloudformation(&p).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let stem = format!("{i:02}-{}", label.replace(' ', "-"));
+        for (ext, text) in [("yaml", t.to_yaml()), ("json", t.to_json())] {
+            let path = dir.path().join(format!("{stem}.{ext}"));
+            std::fs::write(&path, text).expect("write");
+            files.push(path);
+        }
+    }
+    assert!(files.len() >= 20, "only {} templates", files.len());
+    if let Some(findings) = lint(&files) {
+        assert!(findings.is_empty(), "cfn-lint:\n{}", findings.join("\n"));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Recorded versions and aliases.
+
+fn recorded(number: u32, description: &str, flow: &strata::model::Flow) -> RecordedVersion {
+    RecordedVersion {
+        number,
+        description: description.into(),
+        flow: flow.clone(),
+    }
+}
+
+#[test]
+fn recorded_versions_and_aliases_become_flow_versions_and_aliases() {
+    let p = support_triage();
+    // Version 1 read the whole input document where the flow now reads one field.
+    let mut older = p.flows[0].clone();
+    let classify = older.definition.node_mut("Classify").expect("Classify");
+    assert_ne!(classify.inputs[0].expression, "$.data");
+    classify.inputs[0].expression = "$.data".into();
+    let mut flows = BTreeMap::new();
+    flows.insert(
+        "triage".to_owned(),
+        FlowHistory {
+            versions: vec![
+                recorded(1, "first cut", &older),
+                recorded(2, "", &p.flows[0]),
+            ],
+            aliases: [("live".to_owned(), 2), ("previous".to_owned(), 1)]
+                .into_iter()
+                .collect(),
+        },
+    );
+    let history = History { flows };
+    let t = export_cloudformation_with(&p, &history).expect("exports");
+    let v = t.to_value();
+    let r = &v["Resources"];
+    assert_eq!(r["TriageFlowVersion1"]["Type"], "AWS::Bedrock::FlowVersion");
+    assert!(r["TriageFlowVersion1"].get("DependsOn").is_none());
+    assert_eq!(r["TriageFlowVersion2"]["DependsOn"], "TriageFlowVersion1");
+    let d1 = r["TriageFlowVersion1"]["Properties"]["Description"]
+        .as_str()
+        .expect("description");
+    assert!(
+        d1.starts_with("Flow triage version 1 (definition ") && d1.ends_with("): first cut"),
+        "{d1}"
+    );
+    assert!(
+        r.get("TriageFlowVersion").is_none(),
+        "no unrecorded version"
+    );
+    assert!(r.get("TriageFlowAlias").is_none(), "no implicit live alias");
+    assert_eq!(r["TriageFlowAliasLive"]["Properties"]["Name"], "live");
+    assert_eq!(
+        r["TriageFlowAliasLive"]["Properties"]["RoutingConfiguration"],
+        json!([{"FlowVersion": {"Fn::GetAtt": ["TriageFlowVersion2", "Version"]}}])
+    );
+    assert_eq!(
+        r["TriageFlowAliasPrevious"]["Properties"]["RoutingConfiguration"],
+        json!([{"FlowVersion": {"Fn::GetAtt": ["TriageFlowVersion1", "Version"]}}])
+    );
+    assert_eq!(
+        v["Outputs"]["TriageFlowAliasPreviousArn"]["Value"],
+        json!({"Fn::GetAtt": ["TriageFlowAliasPrevious", "Arn"]})
+    );
+    // Version 1 was recorded from another definition: said, once.
+    assert_eq!(t.notes.len(), 1, "{:?}", t.notes);
+    assert!(t.notes[0].contains("version 1"), "{}", t.notes[0]);
+    validate_template("history", &v, &cfn_validators());
+    // The history never changes the project import reads back.
+    let back = import(&t.to_yaml(), "x").expect("imports");
+    assert_eq!(carried(back.project), carried(p.clone()));
+    // Deterministic, and the same as no history when there is none for the flow.
+    assert_eq!(
+        export_cloudformation_with(&p, &history)
+            .expect("exports")
+            .to_yaml(),
+        t.to_yaml()
+    );
+    assert_eq!(
+        export_cloudformation_with(&p, &History::default())
+            .expect("exports")
+            .to_yaml(),
+        export_cloudformation(&p).expect("exports").to_yaml()
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("history.yaml");
+    std::fs::write(&file, t.to_yaml()).expect("write");
+    if let Some(findings) = lint(&[file]) {
+        assert!(findings.is_empty(), "cfn-lint:\n{}", findings.join("\n"));
+    }
+}
+
+#[test]
+fn bad_recorded_aliases_are_named() {
+    let p = support_triage();
+    let one = |aliases: &[(&str, u32)]| History {
+        flows: [(
+            "triage".to_owned(),
+            FlowHistory {
+                versions: vec![recorded(1, "", &p.flows[0])],
+                aliases: aliases.iter().map(|(a, n)| ((*a).to_owned(), *n)).collect(),
+            },
+        )]
+        .into_iter()
+        .collect(),
+    };
+    assert_eq!(
+        export_cloudformation_with(&p, &one(&[("live", 3)])).unwrap_err(),
+        ExportError::AliasWithoutVersion {
+            flow: "triage".into(),
+            alias: "live".into(),
+            version: 3
+        }
+    );
+    assert!(matches!(
+        export_cloudformation_with(&p, &one(&[("two words", 1)])),
+        Err(ExportError::AliasName { .. })
+    ));
+}
+
+#[test]
+fn cli_export_with_a_data_dir_carries_versions_and_aliases() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let project = dir.path().join("support.strata.json");
+    std::fs::write(&project, support_triage().to_json()).expect("write");
+    let strata = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("strata")
+            .expect("strata")
+            .args(args)
+            .env_remove("STRATA_DATA_DIR")
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "strata {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let file = project.to_str().expect("utf-8");
+    let data_dir = data.to_str().expect("utf-8");
+    strata(&[
+        "version",
+        "create",
+        file,
+        "--description",
+        "first",
+        "--data-dir",
+        data_dir,
+    ]);
+    let mut p = support_triage();
+    p.flows[0].description = Some("second cut".into());
+    std::fs::write(&project, p.to_json()).expect("write");
+    strata(&["version", "create", file, "--data-dir", data_dir]);
+    strata(&["alias", "set", file, "live", "2", "--data-dir", data_dir]);
+    strata(&["alias", "set", file, "stable", "1", "--data-dir", data_dir]);
+
+    let yaml = strata(&[
+        "export",
+        file,
+        "--format",
+        "cfn-yaml",
+        "--data-dir",
+        data_dir,
+    ]);
+    let t = strata::import::cloudformation::yaml_to_json(&yaml).expect("yaml");
+    let versions = resources_of(&t, "AWS::Bedrock::FlowVersion");
+    assert_eq!(versions.len(), 2);
+    let aliases: BTreeMap<String, Value> = resources_of(&t, "AWS::Bedrock::FlowAlias")
+        .into_iter()
+        .map(|a| {
+            (
+                a["Properties"]["Name"].as_str().unwrap_or("").to_owned(),
+                a["Properties"]["RoutingConfiguration"][0]["FlowVersion"]["Fn::GetAtt"][0].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(aliases["live"], "TriageFlowVersion2");
+    assert_eq!(aliases["stable"], "TriageFlowVersion1");
+    validate_template("cli history", &t, &cfn_validators());
+
+    // Without a data dir: the one version and the `live` alias, as before.
+    let plain = strata(&["export", file, "--format", "cfn-json"]);
+    let t: Value = serde_json::from_str(&plain).expect("json");
+    assert_eq!(resources_of(&t, "AWS::Bedrock::FlowVersion").len(), 1);
+    assert_eq!(
+        t["Resources"]["TriageFlowAlias"]["Properties"]["Name"],
+        "live"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Import coverage: hand-written documents with every node type and every agent feature.
+
+fn fixture(name: &str) -> String {
+    read(&root().join("tests/import_fixtures").join(name))
+}
+
+/// Every node type used in a project's flows, loop bodies included.
+fn node_types(p: &Project) -> std::collections::BTreeSet<String> {
+    p.flows
+        .iter()
+        .flat_map(|f| f.definition.all_nodes())
+        .map(|(_, n)| n.node_type.as_str().to_owned())
+        .collect()
+}
+
+fn all_node_types() -> std::collections::BTreeSet<String> {
+    strata::nodes::REGISTRY
+        .iter()
+        .map(|k| strata::model::lenient::StrEnum::as_str(k.node_type).to_owned())
+        .collect()
+}
+
+fn assert_compiles(label: &str, p: &Project) {
+    let compiled = strata::compile::compile(p);
+    let errors: Vec<String> = compiled.errors().map(|d| d.to_string()).collect();
+    assert!(errors.is_empty(), "{label}:\n{}", errors.join("\n"));
+}
+
+/// import(export(p)) == p through CloudFormation, YAML and JSON, and cfn-lint is content.
+fn assert_cloudformation_round_trip(label: &str, p: &Project) {
+    let t = export_cloudformation(p).unwrap_or_else(|e| panic!("{label}: {e}"));
+    validate_template(label, &t.to_value(), &cfn_validators());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut files = Vec::new();
+    for (form, text) in [("yaml", t.to_yaml()), ("json", t.to_json())] {
+        let back = import(&text, "x").unwrap_or_else(|e| panic!("{label} {form}: {e}"));
+        assert!(
+            back.warnings.is_empty(),
+            "{label} {form}: {:?}",
+            back.warnings
+        );
+        assert_eq!(carried(back.project), carried(p.clone()), "{label} {form}");
+        let file = dir.path().join(format!("round-trip.{form}"));
+        std::fs::write(&file, text).expect("write");
+        files.push(file);
+    }
+    if let Some(findings) = lint(&files) {
+        assert!(
+            findings.is_empty(),
+            "{label}: cfn-lint:\n{}",
+            findings.join("\n")
+        );
+    }
+}
+
+#[test]
+fn get_flow_json_with_every_node_type_round_trips() {
+    let text = fixture("get_flow_every_node_type.json");
+    let i = import(&text, "fallback").expect("imports");
+    assert_eq!(
+        i.format,
+        ImportFormat::Flow(strata::model::SourceFormat::GetFlowResponse)
+    );
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+    let p = i.project;
+    assert_eq!(node_types(&p), all_node_types());
+    assert_compiles("GetFlow", &p);
+    // Reference §1.2: Input, Output, Iterator nodes without `configuration` are read as they are.
+    let flow = &p.flows[0];
+    for name in ["FlowInput", "Items", "RefundOut", "BatchOut"] {
+        let node = flow.definition.node(name).expect(name);
+        assert!(node.configuration.is_none(), "{name}");
+    }
+    assert!(flow
+        .definition
+        .node("AnswerOut")
+        .expect("AnswerOut")
+        .configuration
+        .is_some());
+
+    // export(import(x)) is x without what only a response carries.
+    let mut expected: Value = serde_json::from_str(&text).expect("json");
+    for k in [
+        "id",
+        "arn",
+        "status",
+        "createdAt",
+        "updatedAt",
+        "version",
+        "validations",
+    ] {
+        expected.as_object_mut().expect("object").remove(k);
+    }
+    assert_eq!(export_flow_json(&p, &flow.name).expect("exports"), expected);
+    assert_cloudformation_round_trip("GetFlow", &p);
+}
+
+#[test]
+fn get_agent_json_with_every_agent_feature_round_trips() {
+    let text = fixture("get_agent_every_feature.json");
+    let i = import(&text, "fallback").expect("imports");
+    assert_eq!(i.format, ImportFormat::Agent);
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+    let p = i.project;
+    assert_compiles("GetAgent", &p);
+    let a = &p.agents[0];
+    use strata::model::agent::{ActionGroupExecutor, ApiSchema};
+    let groups = &a.action_groups;
+    assert_eq!(groups.len(), 3);
+    assert!(matches!(groups[0].api_schema, Some(ApiSchema::Payload(_))));
+    assert!(matches!(
+        groups[0].action_group_executor,
+        Some(ActionGroupExecutor::Lambda(_))
+    ));
+    assert!(groups[1].returns_control());
+    let functions = groups[1].function_schema.as_ref().expect("functions");
+    assert!(functions.functions()[0].requires_confirmation());
+    assert_eq!(
+        groups[2]
+            .parent_action_group_signature
+            .as_ref()
+            .map(|s| s.as_str()),
+        Some("AMAZON.UserInput")
+    );
+    assert_eq!(a.knowledge_bases[0].knowledge_base_id, "KBMANUAL01");
+    assert_eq!(a.collaborators[0].collaborator_name, "refunds");
+    assert!(a.memory_configuration.is_some());
+    assert_eq!(
+        a.prompt_override_configuration
+            .as_ref()
+            .map(|o| o.prompt_configurations.len()),
+        Some(3)
+    );
+    assert_eq!(
+        a.guardrail_configuration
+            .as_ref()
+            .and_then(|g| g.guardrail_version.as_deref()),
+        Some("2")
+    );
+
+    // export(import(x)): the requests carry exactly what the response said, minus what
+    // only a response has.
+    let original: Value = serde_json::from_str(&text).expect("json");
+    let r = export_agent_json(&p, "Concierge").expect("exports");
+    let mut agent = original["agent"].clone();
+    for k in [
+        "agentId",
+        "agentArn",
+        "agentVersion",
+        "agentStatus",
+        "createdAt",
+        "updatedAt",
+        "preparedAt",
+    ] {
+        agent.as_object_mut().expect("object").remove(k);
+    }
+    assert_eq!(r.create_agent, agent);
+    let group_names: Vec<&str> = r
+        .action_groups
+        .iter()
+        .filter_map(|g| g["actionGroupName"].as_str())
+        .collect();
+    assert_eq!(group_names, ["orders", "refunds", "ask-user"]);
+    assert_eq!(
+        r.action_groups[0]["apiSchema"],
+        original["actionGroups"][0]["agentActionGroup"]["apiSchema"]
+    );
+    assert_eq!(
+        r.action_groups[1]["functionSchema"],
+        original["actionGroups"][1]["functionSchema"]
+    );
+    assert_eq!(
+        r.action_groups[2]["parentActionGroupSignature"],
+        "AMAZON.UserInput"
+    );
+    assert_eq!(
+        r.collaborators[0]["agentDescriptor"],
+        original["agentCollaboratorSummaries"][0]["agentDescriptor"]
+    );
+    assert_eq!(r.knowledge_bases[0]["knowledgeBaseId"], "KBMANUAL01");
+    // And through the request bundle Strata writes.
+    let again = import(&r.to_value().to_string(), "x").expect("imports");
+    assert_eq!(again.format, ImportFormat::AgentRequests);
+    assert_eq!(carried(again.project), carried(p.clone()));
+    assert_cloudformation_round_trip("GetAgent", &p);
+}
+
+#[test]
+fn cloudformation_yaml_and_json_with_every_node_type_import_alike() {
+    let yaml_text = fixture("cfn_every_node_type.yaml");
+    let json_text = fixture("cfn_every_node_type.json");
+    let yaml = import(&yaml_text, "support").expect("YAML imports");
+    let json = import(&json_text, "support").expect("JSON imports");
+    for i in [&yaml, &json] {
+        assert_eq!(i.format, ImportFormat::CloudFormation);
+        // The one `!Sub` the project cannot hold as a value: said where.
+        let at: Vec<&str> = i.warnings.iter().map(|w| w.at.as_str()).collect();
+        assert_eq!(
+            at,
+            ["Resources.RefundsAgent.Properties.description"],
+            "{:?}",
+            i.warnings
+        );
+    }
+    let p = yaml.project.clone();
+    assert_eq!(
+        carried(json.project.clone()).flows,
+        carried(p.clone()).flows
+    );
+    assert_eq!(
+        carried(json.project.clone()).agents,
+        carried(p.clone()).agents
+    );
+    assert_eq!(json.project.guardrails, p.guardrails);
+    assert_eq!(json.project.knowledge_bases, p.knowledge_bases);
+    assert_eq!(node_types(&p), all_node_types());
+    assert_compiles("CloudFormation", &p);
+
+    // References became the project's names.
+    let flow = &p.flows[0];
+    assert!(flow.execution_role_arn.is_none(), "the template's own role");
+    let Some(NodeConfiguration::Agent(c)) = flow
+        .definition
+        .node("Concierge")
+        .and_then(|n| n.configuration.clone())
+    else {
+        panic!("Concierge is an Agent node");
+    };
+    assert_eq!(c.project_agent.as_deref(), Some("Concierge"));
+    let Some(NodeConfiguration::KnowledgeBase(kb)) = flow
+        .definition
+        .node("Lookup")
+        .and_then(|n| n.configuration.clone())
+    else {
+        panic!("Lookup is a KnowledgeBase node");
+    };
+    assert_eq!(kb.knowledge_base_id, "manuals");
+    let g = kb.guardrail_configuration.expect("guardrail");
+    assert_eq!(g.guardrail_identifier.as_deref(), Some("desk-guard"));
+    assert_eq!(g.guardrail_version.as_deref(), Some("1"));
+    let concierge = p.agent("Concierge").expect("Concierge");
+    assert_eq!(
+        concierge.collaborators[0]
+            .agent_descriptor
+            .project_agent
+            .as_deref(),
+        Some("Refunds")
+    );
+    assert_eq!(concierge.knowledge_bases[0].knowledge_base_id, "manuals");
+    assert!(concierge.agent_resource_role_arn.is_none());
+    assert_eq!(p.guardrails.len(), 1);
+    let guard = &p.guardrails[0];
+    assert_eq!(guard.name, "desk-guard");
+    assert_eq!(
+        guard.content_policy_config.as_ref().expect("content")["tierConfig"]["tierName"],
+        "CLASSIC"
+    );
+    let manuals = &p.knowledge_bases[0];
+    assert!(
+        manuals.role_arn.is_none(),
+        "a role parameter is the deployer's to give"
+    );
+    assert_eq!(
+        manuals.storage_configuration.as_ref().expect("storage")["type"],
+        "OPENSEARCH_SERVERLESS"
+    );
+
+    // export(import(x)) means what x means: every Bedrock resource compared by meaning,
+    // but for the roles (regenerated) and the one value kept as text.
+    let original = strata::import::cloudformation::yaml_to_json(&yaml_text).expect("yaml");
+    let exported = export_cloudformation(&p).expect("exports").to_value();
+    let meaning = |t: &Value, kind: &str, name_key: &str| -> BTreeMap<String, Value> {
+        resources_of(t, kind)
+            .into_iter()
+            .map(|r| {
+                let mut props = by_meaning(t, &r["Properties"]);
+                let m = props.as_object_mut().expect("properties");
+                for k in [
+                    "ExecutionRoleArn",
+                    "AgentResourceRoleArn",
+                    "RoleArn",
+                    "Description",
+                ] {
+                    m.remove(k);
+                }
+                (
+                    r["Properties"][name_key].as_str().unwrap_or("").to_owned(),
+                    props,
+                )
+            })
+            .collect()
+    };
+    for (kind, name_key) in [
+        ("AWS::Bedrock::Flow", "Name"),
+        ("AWS::Bedrock::Agent", "AgentName"),
+        ("AWS::Bedrock::Guardrail", "Name"),
+        ("AWS::Bedrock::KnowledgeBase", "Name"),
+    ] {
+        assert_eq!(
+            meaning(&exported, kind, name_key),
+            meaning(&original, kind, name_key),
+            "{kind}"
+        );
+    }
+    // import(export(p)) == p, once the value kept as text is given a real one (as the
+    // warning asks: cfn-lint rightly objects to `${AWS::Region}` outside Fn::Sub).
+    let mut p = p;
+    let refunds = p
+        .agents
+        .iter_mut()
+        .find(|a| a.agent_name == "Refunds")
+        .expect("Refunds");
+    assert_eq!(
+        refunds.description.as_deref(),
+        Some("${Sub:Refund specialist for ${AWS::Region}}")
+    );
+    refunds.description = Some("Refund specialist".into());
+    assert_cloudformation_round_trip("CloudFormation", &p);
+}
+
+#[test]
+fn a_definition_in_s3_is_a_clear_error() {
+    let text = "Resources:\n  F:\n    Type: AWS::Bedrock::Flow\n    Properties:\n      Name: f\n      ExecutionRoleArn: arn:aws:iam::123456789012:role/r\n      DefinitionS3Location: {Bucket: flows-bucket, Key: support/flow.json}\n";
+    match import(text, "x") {
+        Err(e @ strata::import::ImportError::Unsupported { .. }) => {
+            let message = e.to_string();
+            assert!(message.starts_with("resource F:"), "{message}");
+            assert!(
+                message.contains("s3://flows-bucket/support/flow.json"),
+                "{message}"
+            );
+            assert!(message.contains("cannot fetch"), "{message}");
+        }
+        other => panic!("expected a clear refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn cloudformation_variables_left_in_a_sub_definition_are_warned() {
+    let template = json!({
+        "Resources": {"F": {"Type": "AWS::Bedrock::Flow", "Properties": {
+            "Name": "f", "ExecutionRoleArn": "arn:aws:iam::123456789012:role/r",
+            "DefinitionString": {"Fn::Sub": "{\"Nodes\": [{\"Name\": \"Call\", \"Type\": \"LambdaFunction\", \"Configuration\": {\"LambdaFunction\": {\"LambdaArn\": \"arn:aws:lambda:${AWS::Region}:123456789012:function:f\"}}}], \"Connections\": []}"}
+        }}}
+    });
+    let i = import(&template.to_string(), "x").expect("imports");
+    assert_eq!(i.warnings.len(), 1, "{:?}", i.warnings);
+    assert!(
+        i.warnings[0].at.ends_with("DefinitionString"),
+        "{}",
+        i.warnings[0]
+    );
+    assert!(
+        i.warnings[0].message.contains("${AWS::Region}"),
+        "{}",
+        i.warnings[0]
     );
 }

@@ -301,6 +301,14 @@ fn check_instruction(agent: &Agent, at: &Location, out: &mut Diagnostics) {
 
 fn check_guardrail(project: &Project, agent: &Agent, at: &Location, out: &mut Diagnostics) {
     if let Some(g) = &agent.guardrail_configuration {
+        // A project guardrail's name is a reference the exports resolve, not a Bedrock id.
+        let mut g = g.clone();
+        if g.guardrail_identifier
+            .as_deref()
+            .is_some_and(|id| project.guardrail(id).is_some())
+        {
+            g.guardrail_identifier = None;
+        }
         as_agent_field(out, |o| g.check(o, at, "guardrailConfiguration"));
     }
     let has_guardrail = agent

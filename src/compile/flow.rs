@@ -25,7 +25,7 @@ const MAX_EXPRESSION: usize = 64;
 const MAX_INLINE_CODE_NODES: usize = 5;
 
 pub(super) fn compile_flow(
-    _project: &Project,
+    project: &Project,
     flow: &Flow,
     out: &mut Diagnostics,
 ) -> Option<FlowPlan> {
@@ -52,7 +52,13 @@ pub(super) fn compile_flow(
         )
         .set_hint("Merge snippets, or move code into a LambdaFunction node.");
     }
-    let graph = Definition::new(&flow.definition, at, None, HashSet::new()).check(out)?;
+    let guardrails = project
+        .guardrails
+        .iter()
+        .flat_map(|g| std::iter::once(g.name.clone()).chain(g.guardrail_identifier.clone()))
+        .collect();
+    let graph =
+        Definition::new(&flow.definition, at, None, HashSet::new(), guardrails).check(out)?;
     Some(FlowPlan {
         flow: flow.name.clone(),
         graph,
@@ -73,6 +79,10 @@ struct Definition<'a> {
     outer: HashSet<&'a str>,
     /// The ports each node has, when its kind is known.
     ports: Vec<Option<Ports>>,
+    /// How the project's guardrails may be named (names, and identifiers of deployed copies).
+    /// A node's `guardrailIdentifier` that is one of them is a reference the exports and the
+    /// local runtime resolve, so Bedrock's id pattern is not held against it.
+    guardrails: HashSet<String>,
 }
 
 /// A connection that survived checking, by node indices.
@@ -96,6 +106,7 @@ impl<'a> Definition<'a> {
         at: Location,
         loop_node: Option<&'a FlowNode>,
         outer: HashSet<&'a str>,
+        guardrails: HashSet<String>,
     ) -> Definition<'a> {
         let mut index = HashMap::new();
         for (i, n) in def.nodes.iter().enumerate() {
@@ -122,6 +133,7 @@ impl<'a> Definition<'a> {
             nested,
             outer,
             ports,
+            guardrails,
         }
     }
 
@@ -266,7 +278,27 @@ impl<'a> Definition<'a> {
                     kind.config_key
                 ));
             }
-            Some(_) => (kind.check)(node, out, &at),
+            Some(c) => {
+                let before = out.len();
+                (kind.check)(node, out, &at);
+                let guardrail = if let NodeConfiguration::Prompt(p) = c {
+                    p.guardrail_configuration.as_ref()
+                } else if let NodeConfiguration::KnowledgeBase(k) = c {
+                    k.guardrail_configuration.as_ref()
+                } else {
+                    None
+                };
+                let names_project_guardrail = guardrail
+                    .and_then(|g| g.guardrail_identifier.as_ref())
+                    .is_some_and(|id| self.guardrails.contains(id));
+                if names_project_guardrail {
+                    out.withdraw(before, |d| {
+                        d.code == Code::InvalidFieldValue
+                            && d.location.field.as_deref()
+                                == Some("guardrailConfiguration.guardrailIdentifier")
+                    });
+                }
+            }
         }
         match self.loop_node {
             Some(l) if !kind.allowed_in_loop => {
@@ -1146,6 +1178,7 @@ impl<'a> Definition<'a> {
                 body_at.clone(),
                 Some(node),
                 self.index.keys().copied().collect(),
+                self.guardrails.clone(),
             );
             let before = out.len();
             let plan = body.check(out);

@@ -1,13 +1,13 @@
 //! Applying a plan: the mutating calls, in Bedrock's order, with the waits between them.
 
 use super::diff::client_token;
-use super::plan::{aws_error, bad_response, substitute, with, without, DRAFT};
+use super::plan::{aws_error, bad_response, str_of, substitute, with, without, DRAFT};
 use super::wire::JsonBody;
 use super::{Action, AgentPlan, Applied, DeployError, Deployer, Done, FlowPlan, Plan};
 use crate::export::agent_alias_placeholder;
 use aws_sdk_bedrockagent::types::{
-    AgentAliasStatus, AgentStatus, FlowAliasRoutingConfigurationListItem, FlowStatus,
-    KnowledgeBaseState,
+    AgentAliasStatus, AgentDescriptor, AgentStatus, FlowAliasRoutingConfigurationListItem,
+    FlowStatus, KnowledgeBaseState, RelayConversationHistory,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -305,6 +305,82 @@ impl Run<'_> {
                     self.record(format!(
                         "associated knowledge base {} with agent {name}",
                         k.name
+                    ));
+                }
+            }
+        }
+
+        let aliases: BTreeMap<String, String> = self
+            .applied
+            .agent_aliases
+            .iter()
+            .map(|(agent, arn)| (agent_alias_placeholder(agent), arn.clone()))
+            .collect();
+        for c in &plan.collaborators {
+            let what = format!("{resource} › collaborator {:?}", c.name);
+            let mut body = c.body.clone();
+            substitute(&mut body, &aliases);
+            let alias_arn = body
+                .pointer("/agentDescriptor/aliasArn")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            if alias_arn.starts_with("${") {
+                // The collaborator is a project agent that this run did not deploy (it is
+                // ordered first, so only a failure before it could cause this).
+                return Err(bad_response(
+                    "AssociateAgentCollaborator",
+                    &what,
+                    &format!("alias ARN for {alias_arn}"),
+                    self.done(),
+                ));
+            }
+            let descriptor = AgentDescriptor::builder().alias_arn(&alias_arn).build();
+            let instruction = str_of(&body, "collaborationInstruction");
+            let relay = body
+                .get("relayConversationHistory")
+                .and_then(Value::as_str)
+                .map(RelayConversationHistory::from);
+            match (&c.action, &c.id) {
+                (Action::Unchanged, _) => {}
+                (Action::Update(_), Some(collaborator_id)) => {
+                    self.d
+                        .client
+                        .update_agent_collaborator()
+                        .agent_id(&id)
+                        .agent_version(DRAFT)
+                        .collaborator_id(collaborator_id)
+                        .agent_descriptor(descriptor)
+                        .collaborator_name(&c.name)
+                        .collaboration_instruction(instruction)
+                        .set_relay_conversation_history(relay)
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            aws_error("UpdateAgentCollaborator", &what, &e, self.done())
+                        })?;
+                    self.record(format!("updated collaborator {} of agent {name}", c.name));
+                }
+                _ => {
+                    let token = self.token(&format!("agent {name} collaborator {}", c.name), &body);
+                    self.d
+                        .client
+                        .associate_agent_collaborator()
+                        .agent_id(&id)
+                        .agent_version(DRAFT)
+                        .agent_descriptor(descriptor)
+                        .collaborator_name(&c.name)
+                        .collaboration_instruction(instruction)
+                        .set_relay_conversation_history(relay)
+                        .client_token(token)
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            aws_error("AssociateAgentCollaborator", &what, &e, self.done())
+                        })?;
+                    self.record(format!(
+                        "associated collaborator {} ({alias_arn}) with agent {name}",
+                        c.name
                     ));
                 }
             }

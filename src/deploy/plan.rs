@@ -8,7 +8,7 @@ use crate::model::Project;
 use aws_sdk_bedrockagent::config::http::HttpResponse;
 use aws_sdk_bedrockagent::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockagent::types::{AgentStatus, FlowStatus};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 /// The draft version every agent edit goes to.
@@ -86,6 +86,11 @@ pub(crate) fn substitute(value: &mut Value, values: &BTreeMap<String, String>) {
     }
 }
 
+/// Member `key` of `body` as text (empty when absent).
+pub(crate) fn str_of<'v>(body: &'v Value, key: &str) -> &'v str {
+    body.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
 /// The first `${…}` placeholder in `value` that is not in `allowed`.
 fn unresolved(value: &Value, allowed: &[String]) -> Option<String> {
     match value {
@@ -122,27 +127,76 @@ struct Local {
     flows: Vec<(String, Value)>,
 }
 
-/// One agent's request bodies: CreateAgent, then `(name, body)` per action group and per
-/// knowledge-base association.
+/// One agent's request bodies: CreateAgent, then `(name, body)` per action group, per
+/// knowledge-base association and per collaborator (whose alias ARN may still be the
+/// placeholder of a project agent deployed earlier in the same run).
 struct LocalAgent {
     name: String,
     body: Value,
     groups: Vec<(String, Value)>,
     kbs: Vec<(String, Value)>,
+    collaborators: Vec<(String, Value)>,
+}
+
+/// The project's agents with every project collaborator before the supervisors that use
+/// it, so a supervisor is associated with aliases that already exist. Otherwise in project
+/// order. A cycle of collaborators is refused: neither side's alias could exist first.
+fn collaborators_first(project: &Project) -> Result<Vec<&crate::model::Agent>, DeployError> {
+    fn visit<'p>(
+        project: &'p Project,
+        agent: &'p crate::model::Agent,
+        path: &mut Vec<&'p str>,
+        out: &mut Vec<&'p crate::model::Agent>,
+    ) -> Result<(), DeployError> {
+        if out.iter().any(|a| a.agent_name == agent.agent_name) {
+            return Ok(());
+        }
+        if path.contains(&agent.agent_name.as_str()) {
+            path.push(&agent.agent_name);
+            return Err(DeployError::Unsupported {
+                resource: format!("agent {:?}", agent.agent_name),
+                what: format!("a cycle of collaborators ({})", path.join(" → ")),
+            });
+        }
+        path.push(&agent.agent_name);
+        for c in &agent.collaborators {
+            let sub = c
+                .agent_descriptor
+                .project_agent
+                .as_deref()
+                .filter(|_| {
+                    c.agent_descriptor
+                        .alias_arn
+                        .as_deref()
+                        .is_none_or(str::is_empty)
+                })
+                .and_then(|name| project.agent(name));
+            if let Some(sub) = sub {
+                visit(project, sub, path, out)?;
+            }
+        }
+        path.pop();
+        out.push(agent);
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for agent in &project.agents {
+        visit(project, agent, &mut Vec::new(), &mut out)?;
+    }
+    Ok(out)
 }
 
 impl Deployer {
     fn local(&self, project: &Project) -> Result<Local, DeployError> {
         ensure_valid(project)?;
+        let aliases: Vec<String> = project
+            .agents
+            .iter()
+            .map(|a| agent_alias_placeholder(&a.agent_name))
+            .collect();
         let mut agents = Vec::new();
-        for agent in &project.agents {
+        for agent in collaborators_first(project)? {
             let resource = format!("agent {:?}", agent.agent_name);
-            if !agent.collaborators.is_empty() {
-                return Err(DeployError::Unsupported {
-                    resource,
-                    what: "agent collaborators (AssociateAgentCollaborator)".to_owned(),
-                });
-            }
             let requests = export_agent_json(project, &agent.agent_name)?;
             let role = agent
                 .agent_resource_role_arn
@@ -176,18 +230,25 @@ impl Deployer {
                 check_resolved(&format!("{resource} › knowledge base {name:?}"), &body, &[])?;
                 kbs.push((name, body));
             }
+            let mut collaborators = Vec::new();
+            for c in &requests.collaborators {
+                let body = without(c, &["agentId", "agentVersion"]);
+                let name = str_of(&body, "collaboratorName").to_owned();
+                check_resolved(
+                    &format!("{resource} › collaborator {name:?}"),
+                    &body,
+                    &aliases,
+                )?;
+                collaborators.push((name, body));
+            }
             agents.push(LocalAgent {
                 name: agent.agent_name.clone(),
                 body,
                 groups,
                 kbs,
+                collaborators,
             });
         }
-        let aliases: Vec<String> = project
-            .agents
-            .iter()
-            .map(|a| agent_alias_placeholder(&a.agent_name))
-            .collect();
         let mut flows = Vec::new();
         for flow in &project.flows {
             let resource = format!("flow {:?}", flow.name);
@@ -224,7 +285,7 @@ impl Deployer {
         let mut known_aliases = BTreeMap::new();
         for agent in local.agents {
             let remote = remote_agents.get(&agent.name);
-            let plan = self.plan_agent(agent, remote).await?;
+            let plan = self.plan_agent(agent, remote, &known_aliases).await?;
             if let Some(arn) = &plan.alias.arn {
                 known_aliases.insert(agent_alias_placeholder(&plan.name), arn.clone());
             }
@@ -326,12 +387,14 @@ impl Deployer {
         &self,
         local: LocalAgent,
         remote_id: Option<&String>,
+        known_aliases: &BTreeMap<String, String>,
     ) -> Result<AgentPlan, DeployError> {
         let LocalAgent {
             name,
             body,
             groups,
             kbs,
+            collaborators,
         } = local;
         let name = name.as_str();
         let resource = format!("agent {name:?}");
@@ -348,6 +411,7 @@ impl Deployer {
                 action: Action::Create,
                 action_groups: groups.into_iter().map(child).collect(),
                 knowledge_bases: kbs.into_iter().map(child).collect(),
+                collaborators: collaborators.into_iter().map(child).collect(),
                 prepare: true,
                 alias: AliasPlan {
                     name: alias_name,
@@ -476,9 +540,14 @@ impl Deployer {
             })
             .collect();
 
+        let collaborators = self
+            .plan_collaborators(id, &resource, collaborators, known_aliases)
+            .await?;
+
         let prepare = action.changes()
             || action_groups.iter().any(|g| g.action.changes())
             || knowledge_bases.iter().any(|k| k.action.changes())
+            || collaborators.iter().any(|c| c.action.changes())
             || status != AgentStatus::Prepared;
 
         let mut alias = AliasPlan {
@@ -523,11 +592,83 @@ impl Deployer {
             action,
             action_groups,
             knowledge_bases,
+            collaborators,
             prepare,
             alias,
             id: Some(id.clone()),
             body,
         })
+    }
+
+    /// ListAgentCollaborators, each compared by name with what the project wants. A
+    /// collaborator whose alias is a project agent's not deployed yet can only differ.
+    async fn plan_collaborators(
+        &self,
+        id: &str,
+        resource: &str,
+        collaborators: Vec<(String, Value)>,
+        known_aliases: &BTreeMap<String, String>,
+    ) -> Result<Vec<ChildPlan>, DeployError> {
+        let mut remote = BTreeMap::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_agent_collaborators()
+                .agent_id(id)
+                .agent_version(DRAFT)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| aws_error("ListAgentCollaborators", resource, &e, &[]))?;
+            for s in page.agent_collaborator_summaries() {
+                let mut m = Map::new();
+                m.insert(
+                    "agentDescriptor".into(),
+                    json!({ "aliasArn": s.agent_descriptor().and_then(|d| d.alias_arn()) }),
+                );
+                m.insert("collaboratorName".into(), s.collaborator_name().into());
+                m.insert(
+                    "collaborationInstruction".into(),
+                    s.collaboration_instruction().into(),
+                );
+                m.insert(
+                    "relayConversationHistory".into(),
+                    s.relay_conversation_history().as_str().into(),
+                );
+                remote.insert(
+                    s.collaborator_name().to_owned(),
+                    (s.collaborator_id().to_owned(), Value::Object(m)),
+                );
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
+                    token = Some(t.to_owned())
+                }
+                _ => break,
+            }
+        }
+        Ok(collaborators
+            .into_iter()
+            .map(|(name, body)| {
+                let mut wanted = body.clone();
+                substitute(&mut wanted, known_aliases);
+                match remote.get(&name) {
+                    Some((collaborator_id, remote)) => ChildPlan {
+                        action: action_of(diff(&wanted, remote)),
+                        id: Some(collaborator_id.clone()),
+                        name,
+                        body,
+                    },
+                    None => ChildPlan {
+                        name,
+                        action: Action::Create,
+                        id: None,
+                        body,
+                    },
+                }
+            })
+            .collect())
     }
 
     /// GetFlow: the raw response and the typed status and validations.

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::model::agent::ParentSignature;
 use crate::model::lenient::Lenient;
-use crate::model::{Agent, Flow, FlowDefinition, Project};
+use crate::model::{Agent, Flow, FlowDefinition, Guardrail, KnowledgeBase, Project};
 use crate::nodes::prompt::{PromptSource, TemplateConfiguration, TemplateType};
 use crate::nodes::NodeConfiguration;
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -37,6 +37,8 @@ pub struct Template {
     pub parameters: BTreeMap<String, Value>,
     pub resources: BTreeMap<String, Value>,
     pub outputs: BTreeMap<String, Value>,
+    /// What the template cannot promise, for people (the CLI prints them on stderr).
+    pub notes: Vec<String>,
 }
 
 impl Template {
@@ -187,8 +189,22 @@ impl References for CfnRefs {
     fn agent_alias(&self, agent: &str) -> String {
         format!("{MARK}agent-alias:{agent}")
     }
-    fn knowledge_base(&self, name: &str) -> String {
-        format!("{MARK}kb:{name}")
+    /// A guardrail the template creates keeps its name ([`resolve_guardrails`] makes it a
+    /// reference); another one is named by its identifier, or left as the project names it.
+    fn guardrail(&self, g: &Guardrail) -> String {
+        match (&g.guardrail_identifier, g.is_defined()) {
+            (Some(id), false) => id.clone(),
+            (Some(_), true) | (None, _) => g.name.clone(),
+        }
+    }
+    fn knowledge_base(&self, kb: &KnowledgeBase) -> String {
+        if kb.knowledge_base_configuration.is_some() {
+            format!("{MARK}kb-resource:{}", kb.name)
+        } else if let Some(id) = &kb.knowledge_base_id {
+            id.clone()
+        } else {
+            format!("{MARK}kb:{}", kb.name)
+        }
     }
 }
 
@@ -196,6 +212,13 @@ impl References for CfnRefs {
 struct Names {
     flows: BTreeMap<String, String>,
     agents: BTreeMap<String, String>,
+    /// Guardrails the template creates, by project name.
+    guardrails: BTreeMap<String, String>,
+    /// How agents and nodes may name a created guardrail (its name, or the identifier the
+    /// project also records for it) → its project name.
+    guardrail_refs: BTreeMap<String, String>,
+    /// Knowledge bases the template creates, by project name.
+    knowledge_bases: BTreeMap<String, String>,
 }
 
 impl Names {
@@ -228,7 +251,48 @@ impl Names {
                 unique(format!("{}Flow", alphanumeric(&f.name))),
             );
         }
-        Names { flows, agents }
+        let mut guardrails = BTreeMap::new();
+        let mut guardrail_refs = BTreeMap::new();
+        for g in project.guardrails.iter().filter(|g| g.is_defined()) {
+            guardrails.insert(
+                g.name.clone(),
+                unique(format!("{}Guardrail", alphanumeric(&g.name))),
+            );
+            guardrail_refs.insert(g.name.clone(), g.name.clone());
+            if let Some(id) = &g.guardrail_identifier {
+                guardrail_refs.insert(id.clone(), g.name.clone());
+            }
+        }
+        let mut knowledge_bases = BTreeMap::new();
+        for k in &project.knowledge_bases {
+            if k.knowledge_base_configuration.is_some() {
+                knowledge_bases.insert(
+                    k.name.clone(),
+                    unique(format!("{}KnowledgeBase", alphanumeric(&k.name))),
+                );
+            }
+        }
+        Names {
+            flows,
+            agents,
+            guardrails,
+            guardrail_refs,
+            knowledge_bases,
+        }
+    }
+
+    fn guardrail(&self, name: &str) -> String {
+        self.guardrails
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| format!("{}Guardrail", alphanumeric(name)))
+    }
+
+    fn knowledge_base(&self, name: &str) -> String {
+        self.knowledge_bases
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| format!("{}KnowledgeBase", alphanumeric(name)))
     }
 
     fn agent(&self, name: &str) -> String {
@@ -275,6 +339,12 @@ fn resolve_markers(value: &mut Value, names: &Names, parameters: &mut BTreeSet<S
                     let p = knowledge_base_parameter(kb);
                     parameters.insert(kb.to_owned());
                     *value = json!({ "Ref": p });
+                } else if let Some(kb) = rest.strip_prefix("kb-resource:") {
+                    *value = get_att(&names.knowledge_base(kb), "KnowledgeBaseId");
+                } else if let Some(kb) = rest.strip_prefix("kb-arn:") {
+                    *value = get_att(&names.knowledge_base(kb), "KnowledgeBaseArn");
+                } else if let Some(g) = rest.strip_prefix("guardrail-arn:") {
+                    *value = get_att(&names.guardrail(g), "GuardrailArn");
                 }
             }
         }
@@ -319,8 +389,10 @@ impl Permissions {
         }
     }
 
-    fn guardrail(&mut self, identifier: &str) {
-        let arn = if identifier.starts_with("arn:") {
+    fn guardrail(&mut self, identifier: &str, names: &Names) {
+        let arn = if let Some(name) = names.guardrail_refs.get(identifier) {
+            Value::String(format!("{MARK}guardrail-arn:{name}"))
+        } else if identifier.starts_with("arn:") {
             Value::String(identifier.to_owned())
         } else {
             sub(&format!(
@@ -332,15 +404,19 @@ impl Permissions {
     }
 
     fn knowledge_base(&mut self, id: &str, generate: bool) {
-        let arn = match id.strip_prefix(MARK).and_then(|r| r.strip_prefix("kb:")) {
-            Some(name) => sub(&format!(
+        let marked = id.strip_prefix(MARK);
+        let arn = if let Some(name) = marked.and_then(|r| r.strip_prefix("kb:")) {
+            sub(&format!(
                 "arn:${{AWS::Partition}}:bedrock:${{AWS::Region}}:${{AWS::AccountId}}:knowledge-base/${{{}}}",
                 knowledge_base_parameter(name)
-            )),
-            None => sub(&format!(
+            ))
+        } else if let Some(name) = marked.and_then(|r| r.strip_prefix("kb-resource:")) {
+            Value::String(format!("{MARK}kb-arn:{name}"))
+        } else {
+            sub(&format!(
                 "arn:${{AWS::Partition}}:bedrock:${{AWS::Region}}:${{AWS::AccountId}}:knowledge-base/{}",
                 escape_sub(id)
-            )),
+            ))
         };
         if generate {
             self.allow(
@@ -480,7 +556,7 @@ fn check_flow_expressible(flow: &Flow) -> Result<()> {
     Ok(())
 }
 
-fn flow_permissions(project: &Project, def: &FlowDefinition, p: &mut Permissions) {
+fn flow_permissions(project: &Project, def: &FlowDefinition, names: &Names, p: &mut Permissions) {
     for (_, node) in def.all_nodes() {
         let Some(config) = &node.configuration else {
             continue;
@@ -508,7 +584,7 @@ fn flow_permissions(project: &Project, def: &FlowDefinition, p: &mut Permissions
                     .as_ref()
                     .and_then(|g| g.guardrail_identifier.as_deref())
                 {
-                    p.guardrail(id);
+                    p.guardrail(&guardrail_reference(project, id), names);
                 }
             }
             NodeConfiguration::KnowledgeBase(c) => {
@@ -533,7 +609,7 @@ fn flow_permissions(project: &Project, def: &FlowDefinition, p: &mut Permissions
                     .as_ref()
                     .and_then(|g| g.guardrail_identifier.as_deref())
                 {
-                    p.guardrail(id);
+                    p.guardrail(&guardrail_reference(project, id), names);
                 }
             }
             NodeConfiguration::Agent(c) => {
@@ -583,6 +659,14 @@ fn flow_permissions(project: &Project, def: &FlowDefinition, p: &mut Permissions
     }
 }
 
+/// A `guardrailIdentifier` as the template writes it (see [`CfnRefs`]).
+fn guardrail_reference(project: &Project, id: &str) -> String {
+    match project.guardrail(id) {
+        Some(g) => CfnRefs.guardrail(g),
+        None => id.to_owned(),
+    }
+}
+
 /// `arn:…:prompt/ID:3` → `arn:…:prompt/ID`.
 fn unversioned_prompt(arn: &str) -> String {
     match arn.rfind(":prompt/") {
@@ -610,13 +694,62 @@ fn fingerprint(value: &Value) -> String {
     format!("{h:016x}")
 }
 
-/// The whole project as a CloudFormation template.
+/// Versions and aliases recorded for a project's flows (`strata version create`, `strata
+/// alias set`), to carry into a template. The store holds them; the CLI reads them into this.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    /// By flow name. A flow without recorded versions exports as if it had no history.
+    pub flows: BTreeMap<String, FlowHistory>,
+}
+
+/// One flow's recorded versions and aliases.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlowHistory {
+    /// Oldest first, numbered from 1 without gaps (as the store numbers them).
+    pub versions: Vec<RecordedVersion>,
+    /// Alias name → the version number it points at.
+    pub aliases: BTreeMap<String, u32>,
+}
+
+/// A recorded version of a flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedVersion {
+    pub number: u32,
+    pub description: String,
+    /// The flow as the version holds it.
+    pub flow: Flow,
+}
+
+/// The whole project as a CloudFormation template: per flow a Flow, one FlowVersion and the
+/// [`ALIAS_NAME`] FlowAlias on it. Same as [`export_cloudformation_with`] and no history.
 pub fn export_cloudformation(project: &Project) -> Result<Template> {
+    export_cloudformation_with(project, &History::default())
+}
+
+/// The whole project as a CloudFormation template, with the recorded versions and aliases
+/// of `history`: a flow that has recorded versions gets one FlowVersion per version (each
+/// depending on the one before, so a new stack numbers them as the store did) and one
+/// FlowAlias per alias, routed with `Fn::GetAtt <Version>.Version`. A version whose recorded
+/// flow differs from the flow as it is now gets a note in [`Template::notes`]: CloudFormation
+/// snapshots the definition in the template when it creates a version, so on a stack that
+/// lacks that version it would hold the current definition.
+pub fn export_cloudformation_with(project: &Project, history: &History) -> Result<Template> {
     ensure_valid(project)?;
     let names = Names::new(project);
     let mut resources = BTreeMap::new();
     let mut outputs = BTreeMap::new();
     let mut kb_parameters = BTreeSet::new();
+    let mut notes = Vec::new();
+    let mut role_parameters = BTreeMap::new();
+
+    for g in project.guardrails.iter().filter(|g| g.is_defined()) {
+        guardrail_resources(g, &names, &mut resources)?;
+    }
+    for kb in &project.knowledge_bases {
+        if kb.knowledge_base_configuration.is_some() {
+            knowledge_base_resource(kb, &names, &mut resources, &mut role_parameters)?;
+        }
+    }
 
     for agent in &project.agents {
         agent_resources(project, agent, &names, &mut resources, &mut kb_parameters)?;
@@ -633,9 +766,7 @@ pub fn export_cloudformation(project: &Project) -> Result<Template> {
     for flow in &project.flows {
         check_flow_expressible(flow)?;
         let id = names.flow(&flow.name);
-        let def = api_definition(project, &flow.definition, &CfnRefs);
-        let mut definition = to_pascal(&to_value(&format!("flow {:?}", flow.name), &def)?);
-        resolve_markers(&mut definition, &names, &mut kb_parameters);
+        let definition = cfn_definition(project, flow, &names, &mut kb_parameters)?;
 
         let mut props = Map::new();
         props.insert("Name".into(), Value::String(flow.name.clone()));
@@ -646,7 +777,7 @@ pub fn export_cloudformation(project: &Project) -> Result<Template> {
             Some(arn) => Value::String(arn.clone()),
             None => {
                 let mut perms = Permissions::default();
-                flow_permissions(project, &flow.definition, &mut perms);
+                flow_permissions(project, &flow.definition, &names, &mut perms);
                 resources.insert(
                     format!("{id}Role"),
                     role(&format!("{id}Permissions"), &perms, &names),
@@ -664,37 +795,97 @@ pub fn export_cloudformation(project: &Project) -> Result<Template> {
             id.clone(),
             json!({ "Type": "AWS::Bedrock::Flow", "Properties": props }),
         );
-        resources.insert(
-            format!("{id}Version"),
-            json!({
-                "Type": "AWS::Bedrock::FlowVersion",
-                "Properties": {
-                    "FlowArn": get_att(&id, "Arn"),
-                    "Description": format!("Flow {} as exported by Strata (definition {print})", flow.name),
-                },
-            }),
-        );
-        resources.insert(
-            format!("{id}Alias"),
-            json!({
-                "Type": "AWS::Bedrock::FlowAlias",
-                "Properties": {
-                    "Name": ALIAS_NAME,
-                    "FlowArn": get_att(&id, "Arn"),
-                    "RoutingConfiguration": [{ "FlowVersion": get_att(&format!("{id}Version"), "Version") }],
-                },
-            }),
-        );
-        outputs.insert(
-            format!("{id}AliasArn"),
-            json!({
-                "Description": format!("Alias ARN of flow {}", flow.name),
-                "Value": get_att(&format!("{id}Alias"), "Arn"),
-            }),
-        );
+        match history
+            .flows
+            .get(&flow.name)
+            .filter(|h| !h.versions.is_empty())
+        {
+            None => {
+                resources.insert(
+                    format!("{id}Version"),
+                    json!({
+                        "Type": "AWS::Bedrock::FlowVersion",
+                        "Properties": {
+                            "FlowArn": get_att(&id, "Arn"),
+                            "Description": format!("Flow {} as exported by Strata (definition {print})", flow.name),
+                        },
+                    }),
+                );
+                flow_alias(
+                    &id,
+                    &flow.name,
+                    ALIAS_NAME,
+                    &format!("{id}Alias"),
+                    &format!("{id}Version"),
+                    &mut resources,
+                    &mut outputs,
+                );
+            }
+            Some(h) => {
+                let mut kb_unused = BTreeSet::new();
+                let mut previous: Option<String> = None;
+                for v in &h.versions {
+                    let recorded = cfn_definition(project, &v.flow, &names, &mut kb_unused)?;
+                    let recorded_print = fingerprint(&recorded);
+                    if recorded_print != print {
+                        notes.push(format!(
+                            "flow {} version {}: recorded from a different definition than the flow has now; \
+                             CloudFormation creates a FlowVersion from the definition in the template, so on a \
+                             stack that does not have this version yet it will hold the current definition",
+                            flow.name, v.number
+                        ));
+                    }
+                    let logical = format!("{id}Version{}", v.number);
+                    let mut resource = json!({
+                        "Type": "AWS::Bedrock::FlowVersion",
+                        "Properties": {
+                            "FlowArn": get_att(&id, "Arn"),
+                            "Description": version_description(&flow.name, v, &recorded_print),
+                        },
+                    });
+                    if let Some(p) = &previous {
+                        resource["DependsOn"] = Value::String(p.clone());
+                    }
+                    resources.insert(logical.clone(), resource);
+                    previous = Some(logical);
+                }
+                let mut used = BTreeSet::new();
+                for (alias, number) in &h.aliases {
+                    if !h.versions.iter().any(|v| v.number == *number) {
+                        return Err(ExportError::AliasWithoutVersion {
+                            flow: flow.name.clone(),
+                            alias: alias.clone(),
+                            version: *number,
+                        });
+                    }
+                    if !valid_alias_name(alias) {
+                        return Err(ExportError::AliasName {
+                            flow: flow.name.clone(),
+                            alias: alias.clone(),
+                        });
+                    }
+                    let base = format!("{id}Alias{}", alphanumeric(alias));
+                    let mut logical = base.clone();
+                    let mut n = 2;
+                    while !used.insert(logical.clone()) || resources.contains_key(&logical) {
+                        logical = format!("{base}{n}");
+                        n += 1;
+                    }
+                    flow_alias(
+                        &id,
+                        &flow.name,
+                        alias,
+                        &logical,
+                        &format!("{id}Version{number}"),
+                        &mut resources,
+                        &mut outputs,
+                    );
+                }
+            }
+        }
     }
 
-    let parameters = kb_parameters
+    let mut parameters: BTreeMap<String, Value> = kb_parameters
         .iter()
         .map(|kb| {
             (
@@ -707,6 +898,7 @@ pub fn export_cloudformation(project: &Project) -> Result<Template> {
             )
         })
         .collect();
+    parameters.extend(role_parameters);
 
     Ok(Template {
         description: project
@@ -717,7 +909,301 @@ pub fn export_cloudformation(project: &Project) -> Result<Template> {
         parameters,
         resources,
         outputs,
+        notes,
     })
+}
+
+/// A flow's definition in the schema's PascalCase, references resolved to intrinsics.
+fn cfn_definition(
+    project: &Project,
+    flow: &Flow,
+    names: &Names,
+    kb_parameters: &mut BTreeSet<String>,
+) -> Result<Value> {
+    let def = api_definition(project, &flow.definition, &CfnRefs);
+    let mut definition = to_pascal(&to_value(&format!("flow {:?}", flow.name), &def)?);
+    resolve_markers(&mut definition, names, kb_parameters);
+    resolve_guardrails(&mut definition, names);
+    Ok(definition)
+}
+
+/// `GuardrailConfiguration`s that name a guardrail the template creates get its id through
+/// `Fn::GetAtt`; a numbered version becomes the template's GuardrailVersion (`DRAFT` stays).
+fn resolve_guardrails(value: &mut Value, names: &Names) {
+    match value {
+        Value::Object(m) => {
+            if let Some(Value::Object(g)) = m.get_mut("GuardrailConfiguration") {
+                let name = g
+                    .get("GuardrailIdentifier")
+                    .and_then(Value::as_str)
+                    .and_then(|id| names.guardrail_refs.get(id))
+                    .cloned();
+                if let Some(name) = name {
+                    let id = names.guardrail(&name);
+                    g.insert("GuardrailIdentifier".into(), get_att(&id, "GuardrailId"));
+                    match g.get("GuardrailVersion").and_then(Value::as_str) {
+                        Some("DRAFT") | None => {}
+                        Some(_) => {
+                            g.insert(
+                                "GuardrailVersion".into(),
+                                get_att(&format!("{id}Version"), "Version"),
+                            );
+                        }
+                    }
+                }
+            }
+            for v in m.values_mut() {
+                resolve_guardrails(v, names);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| resolve_guardrails(v, names)),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
+    }
+}
+
+/// An AWS::Bedrock::Guardrail from a project guardrail that holds its definition, and a
+/// GuardrailVersion of it. The identifier and version the project records for a deployed
+/// copy go in the resource's `Metadata`, where import finds them again.
+fn guardrail_resources(
+    g: &Guardrail,
+    names: &Names,
+    resources: &mut BTreeMap<String, Value>,
+) -> Result<()> {
+    let refuse = |what: String| ExportError::GuardrailNotInCloudFormation {
+        guardrail: g.name.clone(),
+        what,
+    };
+    let name_ok = (1..=50).contains(&g.name.chars().count())
+        && g.name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !name_ok {
+        return Err(refuse(
+            "its name (the schema takes 1 to 50 letters, digits, - and _)".to_owned(),
+        ));
+    }
+    let id = names.guardrail(&g.name);
+    let mut props = Map::new();
+    props.insert("Name".into(), Value::String(g.name.clone()));
+    if let Some(d) = &g.description {
+        props.insert("Description".into(), Value::String(d.clone()));
+    }
+    for (key, value) in [
+        ("BlockedInputMessaging", &g.blocked_input_messaging),
+        ("BlockedOutputsMessaging", &g.blocked_outputs_messaging),
+    ] {
+        if let Some(v) = value {
+            props.insert(key.into(), Value::String(v.clone()));
+        }
+    }
+    // The API's `tierConfig` is `TopicsTierConfig` / `ContentFiltersTierConfig` in the schema.
+    for (key, value, tier) in [
+        (
+            "TopicPolicyConfig",
+            &g.topic_policy_config,
+            Some("TopicsTierConfig"),
+        ),
+        (
+            "ContentPolicyConfig",
+            &g.content_policy_config,
+            Some("ContentFiltersTierConfig"),
+        ),
+        ("WordPolicyConfig", &g.word_policy_config, None),
+        (
+            "SensitiveInformationPolicyConfig",
+            &g.sensitive_information_policy_config,
+            None,
+        ),
+    ] {
+        let Some(v) = value else { continue };
+        let mut v = to_pascal(v);
+        if let (Some(tier), Value::Object(m)) = (tier, &mut v) {
+            if let Some(t) = m.remove("TierConfig") {
+                m.insert(tier.into(), t);
+            }
+        }
+        props.insert(key.into(), v);
+    }
+    let print = fingerprint(&Value::Object(props.clone()));
+    let mut resource = json!({ "Type": "AWS::Bedrock::Guardrail", "Properties": props });
+    let mut recorded = Map::new();
+    if let Some(i) = &g.guardrail_identifier {
+        recorded.insert("GuardrailIdentifier".into(), Value::String(i.clone()));
+    }
+    if let Some(v) = &g.guardrail_version {
+        recorded.insert("GuardrailVersion".into(), Value::String(v.clone()));
+    }
+    if !recorded.is_empty() {
+        resource["Metadata"] = json!({ METADATA_KEY: recorded });
+    }
+    resources.insert(id.clone(), resource);
+    resources.insert(
+        format!("{id}Version"),
+        json!({
+            "Type": "AWS::Bedrock::GuardrailVersion",
+            "Properties": {
+                "GuardrailIdentifier": get_att(&id, "GuardrailId"),
+                "Description": format!("Guardrail {} as exported by Strata (definition {print})", g.name),
+            },
+        }),
+    );
+    Ok(())
+}
+
+/// An AWS::Bedrock::KnowledgeBase from a project knowledge base that holds its
+/// configuration. Without a `roleArn` in the project, the role is a template parameter
+/// (its trust and storage permissions depend on the vector store, which the deployer knows).
+fn knowledge_base_resource(
+    kb: &KnowledgeBase,
+    names: &Names,
+    resources: &mut BTreeMap<String, Value>,
+    parameters: &mut BTreeMap<String, Value>,
+) -> Result<()> {
+    let refuse = |what: &str| ExportError::KnowledgeBaseNotInCloudFormation {
+        knowledge_base: kb.name.clone(),
+        what: what.to_owned(),
+    };
+    if kb
+        .storage_configuration
+        .as_ref()
+        .and_then(|s| s.get("redisEnterpriseCloudConfiguration"))
+        .is_some()
+    {
+        return Err(refuse("a Redis Enterprise Cloud vector store"));
+    }
+    let id = names.knowledge_base(&kb.name);
+    let mut props = Map::new();
+    props.insert("Name".into(), Value::String(kb.name.clone()));
+    if let Some(d) = &kb.description {
+        props.insert("Description".into(), Value::String(d.clone()));
+    }
+    let role = match &kb.role_arn {
+        Some(arn) => Value::String(arn.clone()),
+        None => {
+            let parameter = format!("{id}RoleArn");
+            parameters.insert(
+                parameter.clone(),
+                json!({
+                    "Type": "String",
+                    "Description": format!("ARN of the role Bedrock uses for knowledge base {:?}", kb.name),
+                    "AllowedPattern": "^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$",
+                }),
+            );
+            json!({ "Ref": parameter })
+        }
+    };
+    props.insert("RoleArn".into(), role);
+    if let Some(c) = &kb.knowledge_base_configuration {
+        let mut c = to_pascal(c);
+        rename_supplemental_locations(
+            &mut c,
+            "StorageLocations",
+            "SupplementalDataStorageLocations",
+        );
+        props.insert("KnowledgeBaseConfiguration".into(), c);
+    }
+    if let Some(s) = &kb.storage_configuration {
+        props.insert("StorageConfiguration".into(), to_pascal(s));
+    }
+    let mut resource = json!({ "Type": "AWS::Bedrock::KnowledgeBase", "Properties": props });
+    let mut recorded = Map::new();
+    if let Some(i) = &kb.knowledge_base_id {
+        recorded.insert("KnowledgeBaseId".into(), Value::String(i.clone()));
+    }
+    if let Some(d) = &kb.documents {
+        recorded.insert("Documents".into(), Value::String(d.clone()));
+    }
+    if !recorded.is_empty() {
+        resource["Metadata"] = json!({ METADATA_KEY: recorded });
+    }
+    resources.insert(id, resource);
+    Ok(())
+}
+
+/// The API's `supplementalDataStorageConfiguration.storageLocations` is
+/// `SupplementalDataStorageLocations` in the schema; `from` → `to` wherever it occurs.
+pub(crate) fn rename_supplemental_locations(value: &mut Value, from: &str, to: &str) {
+    match value {
+        Value::Object(m) => {
+            for (k, v) in m.iter_mut() {
+                if k == "SupplementalDataStorageConfiguration"
+                    || k == "supplementalDataStorageConfiguration"
+                {
+                    if let Value::Object(inner) = v {
+                        if let Some(l) = inner.remove(from) {
+                            inner.insert(to.into(), l);
+                        }
+                    }
+                }
+                rename_supplemental_locations(v, from, to);
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| rename_supplemental_locations(v, from, to)),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
+    }
+}
+
+/// A FlowAlias named `name` routed to the version resource `version`, and its ARN as an output.
+fn flow_alias(
+    flow_id: &str,
+    flow: &str,
+    name: &str,
+    logical: &str,
+    version: &str,
+    resources: &mut BTreeMap<String, Value>,
+    outputs: &mut BTreeMap<String, Value>,
+) {
+    resources.insert(
+        logical.to_owned(),
+        json!({
+            "Type": "AWS::Bedrock::FlowAlias",
+            "Properties": {
+                "Name": name,
+                "FlowArn": get_att(flow_id, "Arn"),
+                "RoutingConfiguration": [{ "FlowVersion": get_att(version, "Version") }],
+            },
+        }),
+    );
+    outputs.insert(
+        format!("{logical}Arn"),
+        json!({
+            "Description": format!("ARN of alias {name} of flow {flow}"),
+            "Value": get_att(logical, "Arn"),
+        }),
+    );
+}
+
+/// The create-only description of a recorded version: its number and definition
+/// fingerprint (so the resource stays as long as the version does), then the user's words,
+/// cut to the schema's 200 characters.
+fn version_description(flow: &str, v: &RecordedVersion, print: &str) -> String {
+    let head = format!("Flow {flow} version {} (definition {print})", v.number);
+    let text = if v.description.trim().is_empty() {
+        head
+    } else {
+        format!("{head}: {}", v.description.trim())
+    };
+    text.chars().take(200).collect()
+}
+
+/// Bedrock's alias name pattern, `([0-9a-zA-Z][_-]?){1,100}`.
+fn valid_alias_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let mut groups = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_alphanumeric() {
+            return false;
+        }
+        i += 1;
+        if i < bytes.len() && (bytes[i] == b'_' || bytes[i] == b'-') {
+            i += 1;
+        }
+        groups += 1;
+    }
+    (1..=100).contains(&groups)
 }
 
 /// The description a template gets when the project has none; import recognises it.
@@ -737,7 +1223,9 @@ fn agent_resources(
         agent: agent.agent_name.clone(),
         what,
     };
-    let mut props = to_pascal(&Value::Object(agent_body(agent)?));
+    let mut resolved = agent.clone();
+    super::resolve_guardrail(project, &mut resolved.guardrail_configuration, &CfnRefs);
+    let mut props = to_pascal(&Value::Object(agent_body(&resolved)?));
     let mut perms = Permissions::default();
     if let Some(m) = &agent.foundation_model {
         perms.models(m);
@@ -754,7 +1242,7 @@ fn agent_resources(
         .as_ref()
         .and_then(|g| g.guardrail_identifier.as_deref())
     {
-        perms.guardrail(g);
+        perms.guardrail(&guardrail_reference(project, g), names);
     }
 
     let mut groups = Vec::new();
@@ -862,6 +1350,7 @@ fn agent_resources(
         }
     }
     resolve_markers(&mut props, names, kb_parameters);
+    resolve_guardrails(&mut props, names);
     resources.insert(
         id.clone(),
         json!({ "Type": "AWS::Bedrock::Agent", "Properties": props }),

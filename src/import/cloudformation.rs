@@ -1,16 +1,22 @@
-//! CloudFormation templates (JSON or YAML) into a project: AWS::Bedrock::Flow and
-//! AWS::Bedrock::Agent resources, converted back from PascalCase.
+//! CloudFormation templates (JSON or YAML) into a project: AWS::Bedrock::Flow,
+//! AWS::Bedrock::Agent, AWS::Bedrock::Guardrail and AWS::Bedrock::KnowledgeBase resources,
+//! converted back from PascalCase.
 //!
 //! YAML short forms (`!Ref`, `!GetAtt`, `!Sub`, …) become the long JSON forms first. An Agent
 //! node or collaborator whose alias ARN is `Fn::GetAtt <Alias>.AgentAliasArn` of an
 //! AgentAlias in the template points at the imported agent of that alias (`projectAgent`);
-//! a role the template itself creates is left out (export creates it again). Any other
-//! intrinsic value is kept as text such as `${Ref:ParamName}` and reported as a warning.
+//! a reference to a guardrail or knowledge base of the template becomes the project's name
+//! for it; a role the template itself creates is left out (export creates it again). Any other
+//! intrinsic value is kept as text such as `${Ref:ParamName}` and reported as a warning. A
+//! flow whose definition is in S3 (`DefinitionS3Location`) is an error: the object cannot be
+//! read offline.
 
 use super::{lay_out, shaped, ImportError, ImportFormat, ImportWarning, Imported, Result};
-use crate::export::cloudformation::{default_description, METADATA_KEY};
+use crate::export::cloudformation::{
+    default_description, rename_supplemental_locations, METADATA_KEY,
+};
 use crate::export::pascal::{is_intrinsic, to_camel};
-use crate::model::{Agent, Flow, FlowDefinition, Project};
+use crate::model::{Agent, Flow, FlowDefinition, Guardrail, KnowledgeBase, Project};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -142,6 +148,62 @@ impl Context<'_> {
             .map(str::to_owned)
     }
 
+    /// A resource's `Metadata.Strata.<key>` string, which export writes for what the
+    /// schema has no place for (a deployed guardrail's identifier, a local documents folder).
+    fn recorded(&self, id: &str, key: &str) -> Option<String> {
+        self.resources
+            .get(id)?
+            .pointer(&format!("/Metadata/{METADATA_KEY}/{key}"))?
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// The project's way of naming what `v` points at, when it is a guardrail, guardrail
+    /// version or knowledge base of this template: the guardrail's recorded identifier or
+    /// its name; the recorded version (`1`, what a new stack makes, otherwise); the
+    /// knowledge base's name.
+    fn resource_reference(&self, v: &Value) -> Option<String> {
+        let (id, attribute) = match (get_att(v), ref_of(v)) {
+            (Some((id, attribute)), _) => (id, attribute),
+            (None, Some(id)) => (id.to_owned(), String::new()),
+            (None, None) => return None,
+        };
+        match (self.kind(&id)?, attribute.as_str()) {
+            ("AWS::Bedrock::Guardrail", "GuardrailId") => self
+                .recorded(&id, "GuardrailIdentifier")
+                .or_else(|| self.props(&id)?.get("Name")?.as_str().map(str::to_owned)),
+            ("AWS::Bedrock::GuardrailVersion", "Version") => {
+                let guardrail = self.props(&id)?.get("GuardrailIdentifier")?;
+                let guardrail = get_att(guardrail)
+                    .map(|(g, _)| g)
+                    .or_else(|| ref_of(guardrail).map(str::to_owned));
+                Some(
+                    guardrail
+                        .and_then(|g| self.recorded(&g, "GuardrailVersion"))
+                        .unwrap_or_else(|| "1".to_owned()),
+                )
+            }
+            ("AWS::Bedrock::KnowledgeBase", "KnowledgeBaseId" | "") => {
+                self.props(&id)?.get("Name")?.as_str().map(str::to_owned)
+            }
+            _ => None,
+        }
+    }
+
+    /// Replaces references to the template's guardrails and knowledge bases by the names
+    /// the project uses for them.
+    fn name_resources(&self, v: &mut Value) {
+        if let Some(name) = self.resource_reference(v) {
+            *v = Value::String(name);
+            return;
+        }
+        match v {
+            Value::Object(m) => m.values_mut().for_each(|c| self.name_resources(c)),
+            Value::Array(items) => items.iter_mut().for_each(|c| self.name_resources(c)),
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
+        }
+    }
+
     /// Whether `v` is the ARN of a role this template creates.
     fn is_template_role(&self, v: &Value) -> bool {
         match get_att(v) {
@@ -156,6 +218,7 @@ const DERIVED: &[&str] = &[
     "AWS::Bedrock::FlowVersion",
     "AWS::Bedrock::FlowAlias",
     "AWS::Bedrock::AgentAlias",
+    "AWS::Bedrock::GuardrailVersion",
     "AWS::IAM::Role",
     "AWS::Lambda::Permission",
 ];
@@ -196,6 +259,14 @@ pub fn import_template(template: &Value, fallback_name: &str) -> Result<Imported
                 let agent = agent_resource(&ctx, &props, &at, &mut warnings)?;
                 project.agents.push(agent);
             }
+            "AWS::Bedrock::Guardrail" => {
+                let guardrail = guardrail_resource(&ctx, id, &props, &at, &mut warnings)?;
+                project.guardrails.push(guardrail);
+            }
+            "AWS::Bedrock::KnowledgeBase" => {
+                let kb = knowledge_base_resource(&ctx, id, &props, &at, &mut warnings)?;
+                project.knowledge_bases.push(kb);
+            }
             k if DERIVED.contains(&k) => {}
             other => warnings.push(ImportWarning {
                 at,
@@ -203,9 +274,14 @@ pub fn import_template(template: &Value, fallback_name: &str) -> Result<Imported
             }),
         }
     }
-    if project.flows.is_empty() && project.agents.is_empty() {
+    if project.flows.is_empty()
+        && project.agents.is_empty()
+        && project.guardrails.is_empty()
+        && project.knowledge_bases.is_empty()
+    {
         return Err(ImportError::NotRecognised(
-            "the template has no AWS::Bedrock::Flow or AWS::Bedrock::Agent resource".to_owned(),
+            "the template has no AWS::Bedrock::Flow, Agent, Guardrail or KnowledgeBase resource"
+                .to_owned(),
         ));
     }
     lay_out(&mut project);
@@ -264,17 +340,25 @@ fn flow_resource(
         d.clone()
     } else if let Some(s) = props.get("DefinitionString") {
         definition_string(ctx, s, props.get("DefinitionSubstitutions"), &at, warnings)?
-    } else if props.get("DefinitionS3Location").is_some() {
+    } else if let Some(location) = props.get("DefinitionS3Location") {
+        let part = |k: &str| match location.get(k) {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => "?".to_owned(),
+        };
         return Err(ImportError::Unsupported {
             resource: id.to_owned(),
-            message:
-                "the definition is in S3 (DefinitionS3Location); download it and import the JSON"
-                    .to_owned(),
+            message: format!(
+                "the flow definition is an S3 object (DefinitionS3Location s3://{}/{}), which import cannot fetch: it reads files, not AWS; download the object (aws s3 cp) and import that JSON, or inline it as Definition",
+                part("Bucket"),
+                part("Key")
+            ),
         });
     } else {
         Value::Object(Map::new())
     };
     mark_agent_nodes(ctx, &mut definition);
+    ctx.name_resources(&mut definition);
     let mut definition = to_camel(&definition);
     stringify_intrinsics(&mut definition, &format!("{at}.Definition"), warnings);
     unmark_agent_nodes(&mut definition);
@@ -303,15 +387,22 @@ fn definition_string(
     at: &str,
     warnings: &mut Vec<ImportWarning>,
 ) -> Result<Value> {
+    let mut sub = false;
     let mut text = match s {
         Value::String(s) => s.clone(),
         Value::Object(m) => match m.get("Fn::Sub") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Array(parts)) => parts
-                .first()
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
+            Some(Value::String(s)) => {
+                sub = true;
+                s.clone()
+            }
+            Some(Value::Array(parts)) => {
+                sub = true;
+                parts
+                    .first()
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            }
             _ => {
                 return Err(ImportError::Shape {
                     at: format!("{at}.DefinitionString"),
@@ -332,9 +423,10 @@ fn definition_string(
                 Value::String(s) => escape_json(s),
                 Value::Number(n) => n.to_string(),
                 Value::Bool(b) => b.to_string(),
-                other => match ctx.agent_of_alias(other) {
-                    Some(agent) => escape_json(&format!("{AGENT_MARK}{agent}")),
-                    None => {
+                other => match (ctx.agent_of_alias(other), ctx.resource_reference(other)) {
+                    (Some(agent), _) => escape_json(&format!("{AGENT_MARK}{agent}")),
+                    (None, Some(name)) => escape_json(&name),
+                    (None, None) => {
                         let mut v = other.clone();
                         stringify_intrinsics(
                             &mut v,
@@ -347,6 +439,12 @@ fn definition_string(
             };
             text = text.replace(&format!("${{{key}}}"), &replacement);
         }
+    }
+    if sub && text.contains("${") {
+        warnings.push(ImportWarning {
+            at: format!("{at}.DefinitionString"),
+            message: "an Fn::Sub string: the CloudFormation variables left in it (such as ${AWS::Region}) are kept as text; replace them with real values before running or deploying".to_owned(),
+        });
     }
     serde_json::from_str(&text).map_err(|e| ImportError::Shape {
         at: format!("{at}.DefinitionString"),
@@ -507,9 +605,130 @@ fn agent_resource(
             m.insert("Collaborators".into(), collaborators);
         }
     }
+    ctx.name_resources(&mut props);
     let mut camel = to_camel(&props);
     stringify_intrinsics(&mut camel, &at, warnings);
     shaped(&camel, &at)
+}
+
+/// Properties of a resource that the project has no place for: a warning each.
+fn left_out(props: &Value, kept: &[&str], at: &str, warnings: &mut Vec<ImportWarning>) {
+    for key in props.as_object().into_iter().flat_map(|m| m.keys()) {
+        if !kept.contains(&key.as_str()) {
+            warnings.push(ImportWarning {
+                at: format!("{at}.{key}"),
+                message: "not imported: a Strata project does not hold this setting".to_owned(),
+            });
+        }
+    }
+}
+
+fn guardrail_resource(
+    ctx: &Context<'_>,
+    id: &str,
+    props: &Value,
+    at: &str,
+    warnings: &mut Vec<ImportWarning>,
+) -> Result<Guardrail> {
+    let at = format!("{at}.Properties");
+    const KEPT: &[&str] = &[
+        "Name",
+        "Description",
+        "BlockedInputMessaging",
+        "BlockedOutputsMessaging",
+        "TopicPolicyConfig",
+        "ContentPolicyConfig",
+        "WordPolicyConfig",
+        "SensitiveInformationPolicyConfig",
+    ];
+    left_out(props, KEPT, &at, warnings);
+    let mut camel = Map::new();
+    for key in KEPT {
+        let Some(v) = props.get(*key) else { continue };
+        let mut v = to_camel(v);
+        if let Value::Object(m) = &mut v {
+            for tier in ["topicsTierConfig", "contentFiltersTierConfig"] {
+                if let Some(t) = m.remove(tier) {
+                    m.insert("tierConfig".into(), t);
+                }
+            }
+        }
+        camel.insert(
+            crate::export::pascal::recase(key, crate::export::pascal::Case::Camel),
+            v,
+        );
+    }
+    if !camel.contains_key("name") {
+        camel.insert("name".into(), Value::String(id.to_owned()));
+    }
+    for key in ["GuardrailIdentifier", "GuardrailVersion"] {
+        if let Some(v) = ctx.recorded(id, key) {
+            camel.insert(
+                crate::export::pascal::recase(key, crate::export::pascal::Case::Camel),
+                Value::String(v),
+            );
+        }
+    }
+    let mut camel = Value::Object(camel);
+    stringify_intrinsics(&mut camel, &at, warnings);
+    shaped(&camel, &at)
+}
+
+fn knowledge_base_resource(
+    ctx: &Context<'_>,
+    id: &str,
+    props: &Value,
+    at: &str,
+    warnings: &mut Vec<ImportWarning>,
+) -> Result<KnowledgeBase> {
+    let at = format!("{at}.Properties");
+    left_out(
+        props,
+        &[
+            "Name",
+            "Description",
+            "RoleArn",
+            "KnowledgeBaseConfiguration",
+            "StorageConfiguration",
+        ],
+        &at,
+        warnings,
+    );
+    let name = match props.get("Name") {
+        Some(Value::String(s)) => s.clone(),
+        _ => id.to_owned(),
+    };
+    let mut kb = KnowledgeBase::named(&name);
+    kb.description = text_property(props, "Description", &at, warnings);
+    // A role the deployer passes in (a `Ref` to a parameter) is what a project without
+    // `roleArn` exports as.
+    kb.role_arn = match props.get("RoleArn") {
+        Some(v) if ref_of(v).is_some_and(|r| ctx.kind(r).is_none()) => None,
+        Some(_) => text_property(props, "RoleArn", &at, warnings),
+        None => None,
+    };
+    if let Some(c) = props.get("KnowledgeBaseConfiguration") {
+        let mut c = to_camel(c);
+        rename_supplemental_locations(
+            &mut c,
+            "supplementalDataStorageLocations",
+            "storageLocations",
+        );
+        stringify_intrinsics(
+            &mut c,
+            &format!("{at}.KnowledgeBaseConfiguration"),
+            warnings,
+        );
+        kb.knowledge_base_configuration = Some(c);
+    }
+    if let Some(c) = props.get("StorageConfiguration") {
+        let mut c = to_camel(c);
+        stringify_intrinsics(&mut c, &format!("{at}.StorageConfiguration"), warnings);
+        kb.storage_configuration = Some(c);
+    }
+    kb.knowledge_base_id = ctx.recorded(id, "KnowledgeBaseId");
+    kb.documents = ctx.recorded(id, "Documents");
+    Ok(kb)
 }
 
 #[cfg(test)]

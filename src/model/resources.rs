@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A knowledge base: a deployed Bedrock one by id, and/or a local folder of documents.
+/// A knowledge base: a deployed Bedrock one by id, and/or a local folder of documents,
+/// and/or how to create it (CreateKnowledgeBase's configurations, for the CloudFormation export).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KnowledgeBase {
@@ -15,6 +16,30 @@ pub struct KnowledgeBase {
     /// A folder of documents (text, Markdown, HTML, PDF), relative to the project file, indexed locally.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documents: Option<String>,
+    /// The role Bedrock uses to build and query it (CreateKnowledgeBase `roleArn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// CreateKnowledgeBase `knowledgeBaseConfiguration` in the API's shape (type, embedding model, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knowledge_base_configuration: Option<serde_json::Value>,
+    /// CreateKnowledgeBase `storageConfiguration` in the API's shape (the vector store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_configuration: Option<serde_json::Value>,
+}
+
+impl KnowledgeBase {
+    /// A knowledge base known by name only.
+    pub fn named(name: &str) -> KnowledgeBase {
+        KnowledgeBase {
+            name: name.to_owned(),
+            description: None,
+            knowledge_base_id: None,
+            documents: None,
+            role_arn: None,
+            knowledge_base_configuration: None,
+            storage_configuration: None,
+        }
+    }
 }
 
 /// A guardrail: the CreateGuardrail shape (policies kept as the API writes them), and/or a
@@ -41,6 +66,30 @@ pub struct Guardrail {
     pub word_policy_config: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitive_information_policy_config: Option<serde_json::Value>,
+}
+
+impl Guardrail {
+    /// A guardrail known by name only.
+    pub fn named(name: &str) -> Guardrail {
+        Guardrail {
+            name: name.to_owned(),
+            description: None,
+            guardrail_identifier: None,
+            guardrail_version: None,
+            blocked_input_messaging: None,
+            blocked_outputs_messaging: None,
+            topic_policy_config: None,
+            content_policy_config: None,
+            word_policy_config: None,
+            sensitive_information_policy_config: None,
+        }
+    }
+
+    /// Whether the project holds what CreateGuardrail needs (both blocked messages), so the
+    /// CloudFormation export can create it.
+    pub fn is_defined(&self) -> bool {
+        self.blocked_input_messaging.is_some() && self.blocked_outputs_messaging.is_some()
+    }
 }
 
 /// How a model id is served when the project runs locally.

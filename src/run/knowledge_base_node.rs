@@ -266,10 +266,9 @@ mod tests {
 
     fn kb(name: &str, id: Option<&str>, docs: Option<&str>) -> KnowledgeBase {
         KnowledgeBase {
-            name: name.to_owned(),
-            description: None,
             knowledge_base_id: id.map(str::to_owned),
             documents: docs.map(str::to_owned),
+            ..KnowledgeBase::named(name)
         }
     }
 
