@@ -47,8 +47,13 @@ pub fn instruction_count(text: &str) -> (String, bool) {
 
 fn agent_named(ed: &Editor, name: &str) -> Option<Agent> {
     ed.doc.with(|d| {
-        d.as_ref()
-            .and_then(|d| d.project.agents.iter().find(|a| a.agent_name == name).cloned())
+        d.as_ref().and_then(|d| {
+            d.project
+                .agents
+                .iter()
+                .find(|a| a.agent_name == name)
+                .cloned()
+        })
     })
 }
 
@@ -129,7 +134,13 @@ pub fn AgentList() -> impl IntoView {
     let names = move || {
         ed.doc.with(|d| {
             d.as_ref()
-                .map(|d| d.project.agents.iter().map(|a| a.agent_name.clone()).collect::<Vec<_>>())
+                .map(|d| {
+                    d.project
+                        .agents
+                        .iter()
+                        .map(|a| a.agent_name.clone())
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_default()
         })
     };
@@ -175,10 +186,11 @@ pub fn agent_editor(ed: Editor, name: &str) -> AnyView {
     let instruction = agent.instruction.clone().unwrap_or_default();
     let count = RwSignal::new(instruction_count(&instruction));
     let guard = agent.guardrail_configuration.clone().unwrap_or_default();
-    let memory_on = agent
-        .memory_configuration
-        .as_ref()
-        .is_some_and(|m| m.enabled_memory_types.iter().any(|t| t == "SESSION_SUMMARY"));
+    let memory_on = agent.memory_configuration.as_ref().is_some_and(|m| {
+        m.enabled_memory_types
+            .iter()
+            .any(|t| t == "SESSION_SUMMARY")
+    });
     let ag = |f: fn(Editor, &Agent) -> AnyView| f(ed, &agent);
     view! {
         <div class="agent-editor" id="agent-editor" data-agent=agent.agent_name.clone()>
@@ -435,7 +447,8 @@ fn action_group(ed: Editor, agent: &Agent, g: usize, group: &ActionGroup) -> Any
     .into_any()
 }
 
-const OPENAPI_START: &str = "openapi: 3.0.0\ninfo:\n  title: actions\n  version: 1.0.0\npaths: {}\n";
+const OPENAPI_START: &str =
+    "openapi: 3.0.0\ninfo:\n  title: actions\n  version: 1.0.0\npaths: {}\n";
 
 fn openapi_editor(ed: Editor, agent: &Agent, g: usize, group: &ActionGroup) -> AnyView {
     let text = match &group.api_schema {
@@ -444,7 +457,8 @@ fn openapi_editor(ed: Editor, agent: &Agent, g: usize, group: &ActionGroup) -> A
     };
     let draft = RwSignal::new(text.clone());
     let a = agent.clone();
-    let operations = move || match strata::openapi::parse(&draft.get()) {
+    let operations = move || {
+        match strata::openapi::parse(&draft.get()) {
         Err(e) => view! { <div class="error openapi-error">{e.to_string()}</div> }.into_any(),
         Ok(doc) if doc.operations.is_empty() => {
             view! { <p class="hint">"No operations yet: add paths."</p> }.into_any()
@@ -462,6 +476,7 @@ fn openapi_editor(ed: Editor, agent: &Agent, g: usize, group: &ActionGroup) -> A
             </ul>
         }
         .into_any(),
+    }
     };
     view! {
         <div class="openapi">
@@ -642,10 +657,13 @@ fn override_update(
     change: impl FnOnce(&mut Option<PromptConfiguration>),
 ) {
     update(ed, agent, |x| {
-        let mut o = x.prompt_override_configuration.clone().unwrap_or(PromptOverrideConfiguration {
-            prompt_configurations: vec![],
-            override_lambda: None,
-        });
+        let mut o =
+            x.prompt_override_configuration
+                .clone()
+                .unwrap_or(PromptOverrideConfiguration {
+                    prompt_configurations: vec![],
+                    override_lambda: None,
+                });
         let at = o
             .prompt_configurations
             .iter()
@@ -653,7 +671,8 @@ fn override_update(
         let mut one = at.map(|i| o.prompt_configurations.remove(i));
         change(&mut one);
         if let Some(c) = one {
-            o.prompt_configurations.insert(at.unwrap_or(o.prompt_configurations.len()), c);
+            o.prompt_configurations
+                .insert(at.unwrap_or(o.prompt_configurations.len()), c);
         }
         x.prompt_override_configuration =
             (!o.prompt_configurations.is_empty() || o.override_lambda.is_some()).then_some(o);
@@ -744,10 +763,16 @@ mod tests {
 
     #[test]
     fn the_counter_says_when_bedrock_refuses() {
-        assert_eq!(instruction_count("short"), ("5 / 4000 — at least 40".to_owned(), true));
+        assert_eq!(
+            instruction_count("short"),
+            ("5 / 4000 — at least 40".to_owned(), true)
+        );
         let ok = "x".repeat(40);
         assert_eq!(instruction_count(&ok), ("40 / 4000".to_owned(), false));
         let long = "é".repeat(4001);
-        assert_eq!(instruction_count(&long), ("4001 / 4000 — 1 too many".to_owned(), true));
+        assert_eq!(
+            instruction_count(&long),
+            ("4001 / 4000 — 1 too many".to_owned(), true)
+        );
     }
 }

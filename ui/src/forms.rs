@@ -32,7 +32,8 @@ fn field_view(
             Err(e) => message.set(Some(e.to_string())),
         }
     };
-    let typed = move |ev: leptos::ev::Event| message.set(form::check(field, &event_target_value(&ev)));
+    let typed =
+        move |ev: leptos::ev::Event| message.set(form::check(field, &event_target_value(&ev)));
     let input = match field.widget {
         Widget::Text { .. }
         | Widget::Integer { .. }
@@ -104,7 +105,8 @@ fn select(
     with_none: bool,
     commit: impl Fn(String) + 'static,
 ) -> AnyView {
-    let none = with_none.then(|| view! { <option value="" selected=current.is_empty()>"—"</option> });
+    let none =
+        with_none.then(|| view! { <option value="" selected=current.is_empty()>"—"</option> });
     let items = options
         .into_iter()
         .map(|o| {

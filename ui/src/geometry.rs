@@ -202,7 +202,14 @@ pub fn loop_region(loop_box: &NodeBox, body: &FlowDefinition) -> LoopRegion {
         .nodes
         .iter()
         .enumerate()
-        .map(|(i, n)| (n, laid.get(&n.name).copied().unwrap_or_else(|| default_position(i))))
+        .map(|(i, n)| {
+            (
+                n,
+                laid.get(&n.name)
+                    .copied()
+                    .unwrap_or_else(|| default_position(i)),
+            )
+        })
         .collect();
     let min_x = placed.iter().map(|p| p.1.x).fold(f64::INFINITY, f64::min);
     let min_y = placed.iter().map(|p| p.1.y).fold(f64::INFINITY, f64::min);
@@ -240,10 +247,12 @@ pub fn loop_regions(project: &Project, flow: &str, boxes: &[NodeBox]) -> Vec<Loo
     f.definition
         .nodes
         .iter()
-        .filter_map(|n| match (&n.configuration, boxes.iter().find(|b| b.name == n.name)) {
-            (Some(NodeConfiguration::Loop(l)), Some(b)) => Some(loop_region(b, &l.definition)),
-            _ => None,
-        })
+        .filter_map(
+            |n| match (&n.configuration, boxes.iter().find(|b| b.name == n.name)) {
+                (Some(NodeConfiguration::Loop(l)), Some(b)) => Some(loop_region(b, &l.definition)),
+                _ => None,
+            },
+        )
         .collect()
 }
 
@@ -266,7 +275,9 @@ pub fn boxes_in(boxes: &[NodeBox], a: (f64, f64), b: (f64, f64)) -> Vec<String> 
     let (y0, y1) = (a.1.min(b.1), a.1.max(b.1));
     boxes
         .iter()
-        .filter(|n| n.at.x < x1 && n.at.x + NODE_WIDTH > x0 && n.at.y < y1 && n.at.y + n.height() > y0)
+        .filter(|n| {
+            n.at.x < x1 && n.at.x + NODE_WIDTH > x0 && n.at.y < y1 && n.at.y + n.height() > y0
+        })
         .map(|n| n.name.clone())
         .collect()
 }
@@ -303,7 +314,9 @@ mod tests {
         assert!(r.frame.1 > lp.at.y + lp.height());
         assert!(!r.boxes.is_empty());
         for inner in &r.boxes {
-            assert!(inner.at.y >= r.frame.1 && inner.at.y + inner.height() <= r.frame.1 + r.frame.3);
+            assert!(
+                inner.at.y >= r.frame.1 && inner.at.y + inner.height() <= r.frame.1 + r.frame.3
+            );
         }
         let (_, _, _, y1) = drawing_bounds(&p, &flow).unwrap();
         assert!(y1 >= r.frame.1 + r.frame.3);
@@ -315,7 +328,11 @@ mod tests {
         let p = strata::templates::instantiate(t, "x").unwrap();
         let b = boxes(&p, "triage");
         let route = b.iter().find(|b| b.name == "Route").unwrap();
-        let hit = boxes_in(&b, (route.at.x + 5.0, route.at.y + 5.0), (route.at.x - 1.0, route.at.y - 1.0));
+        let hit = boxes_in(
+            &b,
+            (route.at.x + 5.0, route.at.y + 5.0),
+            (route.at.x - 1.0, route.at.y - 1.0),
+        );
         assert_eq!(hit, vec!["Route".to_owned()]);
         assert!(boxes_in(&b, (-1e6, -1e6), (-1e6 + 1.0, -1e6 + 1.0)).is_empty());
     }

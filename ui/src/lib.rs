@@ -192,10 +192,20 @@ impl Editor {
             self.selection.update(|s| s.retain(|n| names.contains(n)));
             let agents: Vec<String> = self.doc.with_untracked(|d| {
                 d.as_ref()
-                    .map(|d| d.project.agents.iter().map(|a| a.agent_name.clone()).collect())
+                    .map(|d| {
+                        d.project
+                            .agents
+                            .iter()
+                            .map(|a| a.agent_name.clone())
+                            .collect()
+                    })
                     .unwrap_or_default()
             });
-            if self.agent.get_untracked().is_some_and(|a| !agents.contains(&a)) {
+            if self
+                .agent
+                .get_untracked()
+                .is_some_and(|a| !agents.contains(&a))
+            {
                 self.agent.set(None);
             }
             self.status.set(None);
@@ -418,8 +428,11 @@ impl Editor {
     /// Selects a node and pans so it sits in the middle of the canvas.
     pub fn focus_node(&self, name: &str) {
         let b = self.doc.with_untracked(|d| {
-            d.as_ref()
-                .and_then(|d| boxes(&d.project, &d.flow).into_iter().find(|b| b.name == name))
+            d.as_ref().and_then(|d| {
+                boxes(&d.project, &d.flow)
+                    .into_iter()
+                    .find(|b| b.name == name)
+            })
         });
         let Some(b) = b else {
             return;
@@ -443,9 +456,10 @@ impl Editor {
 
     /// Zooms and pans so the whole flow is visible.
     pub fn fit(&self) {
-        let b = self
-            .doc
-            .with_untracked(|d| d.as_ref().and_then(|d| geometry::drawing_bounds(&d.project, &d.flow)));
+        let b = self.doc.with_untracked(|d| {
+            d.as_ref()
+                .and_then(|d| geometry::drawing_bounds(&d.project, &d.flow))
+        });
         let Some((x0, y0, x1, y1)) = b else {
             return;
         };
@@ -1132,12 +1146,18 @@ pub fn Minimap() -> impl IntoView {
     let ed: Editor = expect_context();
     const W: f64 = 180.0;
     const H: f64 = 120.0;
-    // (scale, offset x, offset y) mapping canvas to minimap, from the drawing's bounds.
+    // (scale, offset x, offset y) mapping canvas to minimap: the drawing and the visible
+    // area both fit, so the view rectangle is always whole.
     let frame = Memo::new(move |_| {
+        let v = ed.viewport.get();
+        let (w, h) = canvas_size();
         ed.doc.with(|d| {
             let (x0, y0, x1, y1) = d
                 .as_ref()
                 .and_then(|d| geometry::drawing_bounds(&d.project, &d.flow))?;
+            let (vx0, vy0) = (-v.x / v.zoom, -v.y / v.zoom);
+            let (vx1, vy1) = (vx0 + w / v.zoom, vy0 + h / v.zoom);
+            let (x0, y0, x1, y1) = (x0.min(vx0), y0.min(vy0), x1.max(vx1), y1.max(vy1));
             let s = ((W - 12.0) / (x1 - x0).max(1.0)).min((H - 12.0) / (y1 - y0).max(1.0));
             Some((s, 6.0 - x0 * s, 6.0 - y0 * s))
         })
