@@ -177,7 +177,14 @@ pub fn check(field: &FormField, text: &str) -> Option<String> {
                 field.label
             )),
             Widget::Json | Widget::Lines { .. } => None,
-            _ => Some(format!("{} is required", field.label)),
+            Widget::Text { .. }
+            | Widget::LongText { .. }
+            | Widget::Integer { .. }
+            | Widget::Decimal { .. }
+            | Widget::Choice(_)
+            | Widget::Union(_)
+            | Widget::Condition { .. }
+            | Widget::ProjectAgent => Some(format!("{} is required", field.label)),
         };
     }
     match field.widget {
