@@ -247,12 +247,13 @@ pub fn loop_regions(project: &Project, flow: &str, boxes: &[NodeBox]) -> Vec<Loo
     f.definition
         .nodes
         .iter()
-        .filter_map(
-            |n| match (&n.configuration, boxes.iter().find(|b| b.name == n.name)) {
-                (Some(NodeConfiguration::Loop(l)), Some(b)) => Some(loop_region(b, &l.definition)),
-                _ => None,
-            },
-        )
+        .filter_map(|n| {
+            let Some(NodeConfiguration::Loop(l)) = &n.configuration else {
+                return None;
+            };
+            let b = boxes.iter().find(|b| b.name == n.name)?;
+            Some(loop_region(b, &l.definition))
+        })
         .collect()
 }
 
