@@ -5,9 +5,14 @@
 //! reason and leave the document as it was. Undo is exact by construction: a change records the
 //! affected flow and its canvas entries before and after, and undo puts the "before" back.
 //!
-//! Only the top level of a flow is edited here; Loop bodies are kept as they are.
+//! Flow commands record the one flow they change; agent commands record the project's agents
+//! and flows (a renamed agent is followed into the Agent nodes that name it).
+//!
+//! Only the top level of a flow is edited here; Loop bodies are kept as they are (auto-layout
+//! places them too).
 
 use crate::expr::{parse_input_expression, TypeOutcome};
+use crate::model::agent::Agent;
 use crate::model::flow::ConnectionType;
 use crate::model::lenient::{Lenient, StrEnum};
 use crate::model::{
@@ -97,11 +102,29 @@ pub enum Command {
         json: String,
         at: Position,
     },
+    /// Places every node of the flow, Loop bodies included, with [`crate::layout`].
+    AutoLayout { flow: String },
+    /// A new agent, named `name` (or `name2`, … when taken).
+    AddAgent { name: String },
+    /// Replaces the agent named `agent`. A new `agentName` renames it, and Agent nodes that
+    /// name it as their project agent follow. Boxed: an agent is large.
+    SetAgent { agent: String, value: Box<Agent> },
+    /// Removes an agent. Agent nodes naming it keep the name (the compiler reports them).
+    RemoveAgent { agent: String },
+}
+
+/// What a command changes, and so what its history entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// One flow and its canvas.
+    Flow(&'a str),
+    /// The agents and the flows (agent commands).
+    Agents,
 }
 
 impl Command {
-    /// The flow the command changes.
-    pub fn flow(&self) -> &str {
+    /// What the command changes.
+    pub fn scope(&self) -> Scope<'_> {
         match self {
             Command::AddNode { flow, .. }
             | Command::DeleteNodes { flow, .. }
@@ -115,7 +138,11 @@ impl Command {
             | Command::SetOutputs { flow, .. }
             | Command::SetConditions { flow, .. }
             | Command::Duplicate { flow, .. }
-            | Command::Paste { flow, .. } => flow,
+            | Command::Paste { flow, .. }
+            | Command::AutoLayout { flow } => Scope::Flow(flow),
+            Command::AddAgent { .. } | Command::SetAgent { .. } | Command::RemoveAgent { .. } => {
+                Scope::Agents
+            }
         }
     }
 }
@@ -160,6 +187,10 @@ pub enum EditError {
     NotACondition { node: String },
     #[error("nothing to paste: {message}")]
     BadClipboard { message: String },
+    #[error("the project has no agent {agent:?}")]
+    UnknownAgent { agent: String },
+    #[error("an agent named {name:?} already exists")]
+    AgentNameTaken { name: String },
 }
 
 /// Copied nodes, as put on the clipboard: the nodes, the connections between them, positions.
@@ -204,6 +235,16 @@ pub struct Applied {
     pub selection: Vec<String>,
 }
 
+/// What a change recorded: one flow's state, or the agents and flows.
+#[derive(Debug, Clone, PartialEq)]
+enum State {
+    Flow(FlowState),
+    Agents {
+        agents: Vec<Agent>,
+        flows: Vec<Flow>,
+    },
+}
+
 /// One flow's state: the flow and its canvas positions.
 #[derive(Debug, Clone, PartialEq)]
 struct FlowState {
@@ -214,8 +255,8 @@ struct FlowState {
 /// An applied command: the flow before and after.
 #[derive(Debug, Clone, PartialEq)]
 struct Change {
-    before: FlowState,
-    after: FlowState,
+    before: State,
+    after: State,
 }
 
 /// The undo and redo stacks of one open document.
@@ -232,9 +273,9 @@ impl History {
         project: &mut Project,
         command: &Command,
     ) -> Result<Applied, EditError> {
-        let before = snapshot(project, command.flow())?;
+        let before = snapshot(project, command.scope())?;
         let applied = apply(project, command)?;
-        let after = snapshot(project, command.flow())?;
+        let after = snapshot(project, command.scope())?;
         if before != after {
             self.undo.push(Change { before, after });
             self.redo.clear();
@@ -277,14 +318,28 @@ impl History {
     }
 }
 
-fn snapshot(project: &Project, flow: &str) -> Result<FlowState, EditError> {
-    Ok(FlowState {
-        flow: flow_ref(project, flow)?.clone(),
-        canvas: project.canvas.get(flow).cloned(),
+fn snapshot(project: &Project, scope: Scope<'_>) -> Result<State, EditError> {
+    Ok(match scope {
+        Scope::Flow(flow) => State::Flow(FlowState {
+            flow: flow_ref(project, flow)?.clone(),
+            canvas: project.canvas.get(flow).cloned(),
+        }),
+        Scope::Agents => State::Agents {
+            agents: project.agents.clone(),
+            flows: project.flows.clone(),
+        },
     })
 }
 
-fn restore(project: &mut Project, state: &FlowState) {
+fn restore(project: &mut Project, state: &State) {
+    let state = match state {
+        State::Flow(f) => f,
+        State::Agents { agents, flows } => {
+            project.agents = agents.clone();
+            project.flows = flows.clone();
+            return;
+        }
+    };
     if let Some(f) = project.flows.iter_mut().find(|f| f.name == state.flow.name) {
         *f = state.flow.clone();
     }
@@ -490,6 +545,82 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
                 });
             }
             paste(project, flow, clip, Some(*at))
+        }
+        Command::AutoLayout { flow } => {
+            let positions = crate::layout::auto_layout(&flow_ref(project, flow)?.definition);
+            for (n, p) in positions {
+                set_position(project, flow, &n, p);
+            }
+            Ok(Applied::default())
+        }
+        Command::AddAgent { name } => {
+            check_agent_name(name)?;
+            let taken = |n: &str| project.agents.iter().any(|a| a.agent_name == n);
+            let name = if taken(name) {
+                (2..)
+                    .map(|i| format!("{name}{i}"))
+                    .find(|n| !taken(n))
+                    .expect("some number is free")
+            } else {
+                name.clone()
+            };
+            project.agents.push(Agent::new(&name));
+            Ok(Applied::default())
+        }
+        Command::SetAgent { agent, value } => {
+            let i = agent_index(project, agent)?;
+            let to = &value.agent_name;
+            if to != agent {
+                check_agent_name(to)?;
+                if project.agents.iter().any(|a| a.agent_name == *to) {
+                    return Err(EditError::AgentNameTaken { name: to.clone() });
+                }
+                for f in &mut project.flows {
+                    rename_project_agent(&mut f.definition, agent, to);
+                }
+            }
+            project.agents[i] = (**value).clone();
+            Ok(Applied::default())
+        }
+        Command::RemoveAgent { agent } => {
+            let i = agent_index(project, agent)?;
+            project.agents.remove(i);
+            Ok(Applied::default())
+        }
+    }
+}
+
+fn agent_index(project: &Project, agent: &str) -> Result<usize, EditError> {
+    project
+        .agents
+        .iter()
+        .position(|a| a.agent_name == agent)
+        .ok_or_else(|| EditError::UnknownAgent {
+            agent: agent.to_owned(),
+        })
+}
+
+fn check_agent_name(name: &str) -> Result<(), EditError> {
+    if Pattern::ResourceName.matches(name) {
+        Ok(())
+    } else {
+        Err(EditError::InvalidName {
+            name: name.to_owned(),
+            why: Pattern::ResourceName.describe().to_owned(),
+        })
+    }
+}
+
+/// Points Agent nodes (Loop bodies included) that name agent `from` at `to`.
+fn rename_project_agent(def: &mut crate::model::FlowDefinition, from: &str, to: &str) {
+    for n in &mut def.nodes {
+        if let Some(NodeConfiguration::Agent(c)) = &mut n.configuration {
+            if c.project_agent.as_deref() == Some(from) {
+                c.project_agent = Some(to.to_owned());
+            }
+        }
+        if let Some(NodeConfiguration::Loop(l)) = &mut n.configuration {
+            rename_project_agent(&mut l.definition, from, to);
         }
     }
 }
@@ -1334,6 +1465,90 @@ mod tests {
         )
         .unwrap();
         assert!(!h.can_redo());
+    }
+
+    #[test]
+    fn auto_layout_places_every_node_and_undoes() {
+        let t = crate::templates::find("refine-loop").unwrap();
+        let mut start = crate::templates::instantiate(t, "r").unwrap();
+        start.canvas.clear();
+        let f = start.flows[0].name.clone();
+        let doc = check(start.clone(), Command::AutoLayout { flow: f.clone() });
+        for (_, n) in start.flows[0].definition.all_nodes() {
+            assert!(position(&doc, &f, &n.name).is_some(), "{} placed", n.name);
+        }
+        assert_eq!(doc.flows, start.flows);
+    }
+
+    #[test]
+    fn agent_commands_undo_exactly() {
+        let base = triage();
+        let first = base.agents[0].agent_name.clone();
+        let doc = check(
+            base.clone(),
+            Command::AddAgent {
+                name: first.clone(),
+            },
+        );
+        assert_eq!(doc.agents.last().unwrap().agent_name, format!("{first}2"));
+
+        let mut edited = base.agents[0].clone();
+        edited.instruction = Some("Answer billing questions politely and cite the invoice.".into());
+        let doc = check(
+            base.clone(),
+            Command::SetAgent {
+                agent: first.clone(),
+                value: Box::new(edited.clone()),
+            },
+        );
+        assert_eq!(doc.agents[0], edited);
+
+        // A rename follows Agent nodes that name the agent.
+        let mut with_node = base.clone();
+        let mut node = (NodeType::Agent.kind().new_node)("Ask");
+        if let Some(NodeConfiguration::Agent(c)) = &mut node.configuration {
+            c.project_agent = Some(first.clone());
+        }
+        with_node.flows[0].definition.nodes.push(node);
+        let mut renamed = base.agents[0].clone();
+        renamed.agent_name = "Payments".into();
+        let doc = check(
+            with_node.clone(),
+            Command::SetAgent {
+                agent: first.clone(),
+                value: Box::new(renamed),
+            },
+        );
+        let ask = doc.flows[0].definition.node("Ask").unwrap();
+        assert!(
+            matches!(&ask.configuration, Some(NodeConfiguration::Agent(c)) if c.project_agent.as_deref() == Some("Payments"))
+        );
+
+        let doc = check(
+            base.clone(),
+            Command::RemoveAgent {
+                agent: first.clone(),
+            },
+        );
+        assert!(doc.agents.iter().all(|a| a.agent_name != first));
+
+        let e = refuse(
+            &base,
+            Command::RemoveAgent {
+                agent: "Nope".into(),
+            },
+        );
+        assert!(matches!(e, EditError::UnknownAgent { .. }));
+        let mut bad = base.agents[0].clone();
+        bad.agent_name = "has space".into();
+        let e = refuse(
+            &base,
+            Command::SetAgent {
+                agent: first,
+                value: Box::new(bad),
+            },
+        );
+        assert!(matches!(e, EditError::InvalidName { .. }));
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod agent;
 pub mod collector;
 pub mod condition;
 pub mod fields;
+pub mod form;
 pub mod inline_code;
 pub mod input;
 pub mod iterator;
@@ -132,7 +133,8 @@ pub struct NodeKind {
     pub config_key: &'static str,
     pub summary: &'static str,
     pub category: Category,
-    /// A short glyph for the canvas and palette.
+    /// A short glyph for the canvas and palette; in the Basic Multilingual Plane, so that
+    /// common fonts (DejaVu) draw it rather than an emoji box.
     pub icon: &'static str,
     /// The node's colour on the canvas, as CSS hex.
     pub colour: &'static str,
@@ -148,6 +150,8 @@ pub struct NodeKind {
     pub new_node: fn(&str) -> FlowNode,
     /// Checks of the configuration against Bedrock's patterns and limits.
     pub check: fn(&FlowNode, &mut Diagnostics, &Location),
+    /// The configuration fields an editor offers, with their limits (see [`form`]).
+    pub form: &'static [form::FormField],
 }
 
 impl NodeKind {
@@ -364,5 +368,27 @@ impl<'de> Visitor<'de> for ConfigurationVisitor {
             )));
         }
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::REGISTRY;
+
+    /// Emoji (outside the Basic Multilingual Plane) and the supplemental arrows draw as empty
+    /// boxes with the fonts Linux desktops ship (DejaVu): icons stay clear of them.
+    #[test]
+    fn icons_are_glyphs_common_fonts_have() {
+        for k in REGISTRY {
+            for c in k.icon.chars() {
+                let c = c as u32;
+                assert!(
+                    c < 0x1_0000 && !(0x2900..0x2980).contains(&c),
+                    "{}'s icon {:?} needs an emoji font",
+                    k.name(),
+                    k.icon
+                );
+            }
+        }
     }
 }

@@ -16,8 +16,10 @@ const EDIT: &[(&str, &str, Option<&str>)] = &[
     ("redo", "Redo", Some("CmdOrCtrl+Shift+Z")),
     ("delete", "Delete", Some("Delete")),
     ("duplicate", "Duplicate", Some("CmdOrCtrl+D")),
+    ("find", "Find Node…", Some("CmdOrCtrl+F")),
 ];
 const VIEW: &[(&str, &str, Option<&str>)] = &[
+    ("layout", "Auto-Layout", Some("CmdOrCtrl+Shift+L")),
     ("fit", "Fit to View", Some("CmdOrCtrl+0")),
     ("zoom-in", "Zoom In", Some("CmdOrCtrl+=")),
     ("zoom-out", "Zoom Out", Some("CmdOrCtrl+-")),

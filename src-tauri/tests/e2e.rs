@@ -3,6 +3,9 @@
 //! Opens the support-triage template, adds a node from the palette, connects ports, watches a
 //! problem appear and go, has an incompatible connection refused, undoes and redoes, edits a
 //! condition, saves, reopens and compares the file with the same edits made through the core.
+//! Then edits a Prompt through its form (a saved value, an invalid one with its message),
+//! types an agent instruction against its counter and undoes it, auto-lays out and undoes,
+//! and finds a node with Ctrl+F. Screenshots go to the test's temporary folder.
 //!
 //! Needs `tauri-driver`, `WebKitWebDriver` and, without a `DISPLAY`, `Xvfb`
 //! (`scripts/setup-desktop.sh` installs them). A missing piece fails the test with a message;
@@ -191,6 +194,13 @@ impl App {
             vec![json!(css), json!(value)],
         )
         .await;
+    }
+
+    /// Saves the window's picture under the test's temporary folder, for people to look at.
+    async fn screenshot(&self, name: &str) {
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join(name), png);
+        }
     }
 
     async fn count(&self, css: &str) -> u64 {
@@ -440,11 +450,154 @@ async fn edit_save_and_reopen_in_the_real_app() {
     .await;
     assert_eq!(std::fs::read_to_string(&copy).unwrap(), saved);
 
-    if let Ok(png) = app.client.screenshot().await {
-        let _ = std::fs::write(
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-editor.png"),
-            png,
-        );
-    }
+    app.screenshot("e2e-editor.png").await;
+
+    // The Prompt form: a field saved through the form lands in the file; an invalid value
+    // shows its message under the field.
+    app.click("g.node[data-node=\"Classify\"] text.title").await;
+    let temperature = ".form-field[data-field=\"sourceConfiguration.inline.inferenceConfiguration.text.temperature\"]";
+    app.set_field(&format!("{temperature} input"), "0.3").await;
+    app.until(
+        "document.getElementById('config').value.includes('\"temperature\": 0.3')",
+        "the temperature in the configuration",
+    )
+    .await;
+    app.set_field(&format!("{temperature} input"), "1.7").await;
+    app.until(
+        &format!("document.querySelector('{temperature} .field-error')?.textContent.includes('Bedrock takes 0 to 1')"),
+        "the temperature's range message",
+    )
+    .await;
+    let model = ".form-field[data-field=\"sourceConfiguration.inline.modelId\"]";
+    app.set_field(&format!("{model} input"), "not a model id")
+        .await;
+    app.until(
+        &format!(
+            "document.querySelector('{model} .field-error')?.textContent.includes('model id')"
+        ),
+        "the model id's pattern message",
+    )
+    .await;
+    app.until(
+        "document.querySelector('li.problem[data-code=\"InvalidFieldValue\"][data-node=\"Classify\"]')",
+        "the invalid model id in the problems panel",
+    )
+    .await;
+    app.screenshot("e2e-prompt-form.png").await;
+    app.set_field(
+        &format!("{model} input"),
+        "anthropic.claude-3-haiku-20240307-v1:0",
+    )
+    .await;
+    app.set_field(&format!("{temperature} input"), "0.3").await;
+    app.until(
+        &format!("!document.querySelector('{model} .field-error') && !document.querySelector('{temperature} .field-error')"),
+        "the form's messages to clear",
+    )
+    .await;
+    app.click("#save").await;
+    app.until(
+        "!document.title.startsWith('● ')",
+        "the save of the form edits",
+    )
+    .await;
+    let saved = strata::model::load(&std::fs::read_to_string(&copy).unwrap(), "x")
+        .unwrap()
+        .project;
+    let classify = saved.flows[0].definition.node("Classify").unwrap();
+    let config = serde_json::to_value(&classify.configuration).unwrap();
+    assert_eq!(
+        config
+            .pointer("/prompt/sourceConfiguration/inline/inferenceConfiguration/text/temperature"),
+        Some(&json!(0.3)),
+        "{config:#}"
+    );
+
+    // The agent editor: the instruction's counter follows typing and says when Bedrock
+    // would refuse the length; a committed instruction is one undoable edit.
+    app.click(".agent-item[data-agent=\"BillingAgent\"]").await;
+    app.until(
+        "document.getElementById('agent-instruction')",
+        "the agent editor",
+    )
+    .await;
+    let original = app
+        .js(
+            "return document.getElementById('agent-instruction').value;",
+            vec![],
+        )
+        .await;
+    app.js(
+        "const e = document.getElementById('agent-instruction'); e.value = 'Too short.'; \
+         e.dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    app.until(
+        "document.getElementById('instruction-count').textContent.startsWith('10 / 4000') && document.getElementById('instruction-count').classList.contains('bad')",
+        "the counter to flag a 10-character instruction",
+    )
+    .await;
+    let instruction = "Answer billing questions; look the order up before any refund.";
+    app.set_field("#agent-instruction", instruction).await;
+    app.until(
+        &format!("document.getElementById('instruction-count').textContent === '{} / 4000' && !document.getElementById('instruction-count').classList.contains('bad')", instruction.chars().count()),
+        "the counter to accept the instruction",
+    )
+    .await;
+    app.screenshot("e2e-agent.png").await;
+    app.click("#undo").await;
+    app.until(
+        &format!("document.getElementById('agent-instruction').value === {original}"),
+        "undo of the instruction",
+    )
+    .await;
+
+    // Auto-layout moves nodes; undo puts them back exactly.
+    let route_at =
+        "document.querySelector('g.node[data-node=\"Route\"]').getAttribute('transform')";
+    let before = app.js(&format!("return {route_at};"), vec![]).await;
+    app.click("#auto-layout").await;
+    app.until(
+        &format!("{route_at} !== {before}"),
+        "auto-layout to move Route",
+    )
+    .await;
+    app.click("#undo").await;
+    app.until(
+        &format!("{route_at} === {before}"),
+        "undo of the auto-layout",
+    )
+    .await;
+
+    // Ctrl+F finds a node by name and selects it.
+    app.js(
+        "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'f', ctrlKey: true, bubbles: true}));",
+        vec![],
+    )
+    .await;
+    app.until("document.getElementById('find-input')", "the find box")
+        .await;
+    app.js(
+        "const e = document.getElementById('find-input'); e.value = 'otherrep'; \
+         e.dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    app.until(
+        "document.querySelector('#find li[data-node=\"OtherReply\"]')",
+        "the match",
+    )
+    .await;
+    app.js(
+        "document.getElementById('find-input').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));",
+        vec![],
+    )
+    .await;
+    app.until(
+        "!document.getElementById('find') && document.querySelector('g.node.selected[data-node=\"OtherReply\"]')",
+        "OtherReply selected by find",
+    )
+    .await;
     app.client.close().await.expect("the session closes");
 }

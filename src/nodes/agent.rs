@@ -1,6 +1,7 @@
 //! Agent: hands its input to a Bedrock agent (one of the project's, or a deployed alias) and outputs the reply.
 
 use super::fields::{Field, Pattern};
+use super::form::{FormField, Widget};
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
@@ -13,7 +14,7 @@ pub static KIND: NodeKind = NodeKind {
     config_key: "agent",
     summary: "Sends its input to an agent (one of this project's, or a deployed alias ARN) and outputs the agent's reply.",
     category: Category::Ai,
-    icon: "🤖",
+    icon: "☺",
     colour: "#805ad5",
     config_required: true,
     allowed_in_loop: true,
@@ -21,7 +22,17 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// The fields the inspector edits.
+const FORM: &[FormField] = &[
+    FormField::new(&["projectAgent"], "Project agent", Widget::ProjectAgent)
+        .optional()
+        .help("Strata only: an agent of this project; export fills the alias ARN from its deployment."),
+    FormField::text(&["agentAliasArn"], "Agent alias ARN", 0, 2048, Some(Pattern::AgentAliasArn))
+        .help("A deployed agent alias; may stay empty while a project agent is chosen."),
+];
 
 /// `AgentFlowNodeConfiguration`, plus the project agent it stands for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

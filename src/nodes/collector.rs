@@ -1,5 +1,6 @@
 //! Collector: gathers the per-item results of an Iterator back into an array, in order.
 
+use super::form::FormField;
 use super::{Category, Empty, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
@@ -20,7 +21,11 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// Collector has no configuration members.
+const FORM: &[FormField] = &[];
 
 fn ports(_: &FlowNode) -> Ports {
     Ports {

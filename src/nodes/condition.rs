@@ -1,6 +1,7 @@
 //! Condition: routes the flow down the first condition that holds, or `default`.
 
 use super::fields::{check_name, Pattern};
+use super::form::FormField;
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::diagnostic::{Code, Diagnostics, Location};
 use crate::model::flow::{FlowNode, FlowNodeInput};
@@ -21,7 +22,11 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// Conditions are a list with their own editor (and their own edit command).
+const FORM: &[FormField] = &[];
 
 /// `ConditionFlowNodeConfiguration`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! InlineCode: runs a Python 3 snippet with the inputs as variables; the last expression is the output.
 
 use super::fields::check_range;
+use super::form::{FormField, Widget};
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Code, Diagnostics, Location};
 use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
@@ -21,7 +22,23 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// The fields the inspector edits.
+const FORM: &[FormField] = &[
+    FormField::new(&["language"], "Language", Widget::Choice(&["Python_3"])),
+    FormField::new(
+        &["code"],
+        "Code",
+        Widget::LongText {
+            min: 0,
+            max: 5_000_000,
+            code: true,
+        },
+    )
+    .help("Python 3; the node's inputs are variables, the last expression is the output."),
+];
 
 crate::str_enum! {
     /// `SupportedLanguages`.

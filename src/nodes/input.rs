@@ -1,5 +1,6 @@
 //! Input: where a flow starts. Receives the document given to InvokeFlow.
 
+use super::form::FormField;
 use super::{Category, Empty, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::{FlowNode, FlowNodeOutput};
@@ -19,7 +20,11 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// Input has no configuration members.
+const FORM: &[FormField] = &[];
 
 fn ports(_: &FlowNode) -> Ports {
     Ports {

@@ -1,5 +1,6 @@
 //! Iterator: runs what follows it once per item of an array, one item at a time.
 
+use super::form::FormField;
 use super::{Category, Empty, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
@@ -19,7 +20,11 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// Iterator has no configuration members.
+const FORM: &[FormField] = &[];
 
 fn ports(_: &FlowNode) -> Ports {
     Ports {

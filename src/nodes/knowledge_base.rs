@@ -1,6 +1,7 @@
 //! KnowledgeBase: retrieves from a knowledge base, and generates an answer when a model is set.
 
 use super::fields::{check_range, Field, Pattern};
+use super::form::{FormField, Widget, GUARDRAIL_ID, GUARDRAIL_VERSION};
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::common::{GuardrailConfiguration, InferenceConfiguration};
@@ -14,7 +15,7 @@ pub static KIND: NodeKind = NodeKind {
     config_key: "knowledgeBase",
     summary: "Queries a knowledge base: returns the retrieved passages, or a generated answer when a model is set.",
     category: Category::Ai,
-    icon: "📚",
+    icon: "≡",
     colour: "#2c7a7b",
     config_required: true,
     allowed_in_loop: true,
@@ -22,7 +23,84 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// The fields the inspector edits.
+const FORM: &[FormField] = &[
+    FormField::text(
+        &["knowledgeBaseId"],
+        "Knowledge base id",
+        0,
+        10,
+        Some(Pattern::FlowKnowledgeBaseId),
+    )
+    .help("A Bedrock knowledge base id, or a project knowledge base for local runs."),
+    FormField::text(&["modelId"], "Model id", 1, 2048, Some(Pattern::ModelId))
+        .optional()
+        .help("Set it to generate an answer; leave it empty to output the retrieved passages."),
+    FormField::new(
+        &["numberOfResults"],
+        "Number of results",
+        Widget::Integer { min: 1, max: 100 },
+    )
+    .optional(),
+    FormField::new(
+        &["promptTemplate", "textPromptTemplate"],
+        "Prompt template",
+        Widget::LongText {
+            min: 1,
+            max: 100_000,
+            code: false,
+        },
+    )
+    .optional()
+    .help("The generation prompt; $search_results$ stands for the passages."),
+    FormField::new(
+        &["inferenceConfiguration", "text", "temperature"],
+        "Temperature",
+        Widget::Decimal { min: 0.0, max: 1.0 },
+    )
+    .optional(),
+    FormField::new(
+        &["inferenceConfiguration", "text", "topP"],
+        "Top P",
+        Widget::Decimal { min: 0.0, max: 1.0 },
+    )
+    .optional(),
+    FormField::new(
+        &["inferenceConfiguration", "text", "maxTokens"],
+        "Max tokens",
+        Widget::Integer {
+            min: 0,
+            max: 4_294_967_295,
+        },
+    )
+    .optional(),
+    FormField::new(
+        &["inferenceConfiguration", "text", "stopSequences"],
+        "Stop sequences",
+        Widget::Lines { max_items: 4 },
+    )
+    .optional()
+    .help("One per line, at most 4."),
+    GUARDRAIL_ID,
+    GUARDRAIL_VERSION,
+    FormField::new(
+        &["rerankingConfiguration"],
+        "Reranking (JSON)",
+        Widget::Json,
+    )
+    .optional()
+    .help("VectorSearchRerankingConfiguration, in the API's shape."),
+    FormField::new(
+        &["orchestrationConfiguration"],
+        "Orchestration (JSON)",
+        Widget::Json,
+    )
+    .optional()
+    .help("KnowledgeBaseOrchestrationConfiguration, in the API's shape."),
+];
 
 /// `KnowledgeBaseFlowNodeConfiguration`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! LambdaFunction: calls a Lambda function with the flow Lambda event; its return value is the output.
 
 use super::fields::{Field, Pattern};
+use super::form::FormField;
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
@@ -21,7 +22,17 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// The fields the inspector edits.
+const FORM: &[FormField] = &[
+    FormField::text(&["lambdaArn"], "Lambda ARN", 0, 2048, Some(Pattern::LambdaArn))
+        .help("The function Bedrock invokes with the flow Lambda event."),
+    FormField::text(&["localHandler"], "Local handler", 1, 1024, None)
+        .optional()
+        .help("Strata only: the Python or Node handler local runs call instead, e.g. handlers/enrich.py:handler."),
+];
 
 /// `LambdaFunctionFlowNodeConfiguration`, plus the handler that stands in for it locally.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

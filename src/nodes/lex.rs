@@ -1,6 +1,7 @@
 //! Lex: sends an utterance to an Amazon Lex bot and outputs the predicted intent.
 
 use super::fields::{Field, Pattern};
+use super::form::FormField;
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
@@ -13,7 +14,7 @@ pub static KIND: NodeKind = NodeKind {
     config_key: "lex",
     summary: "Sends one utterance to an Amazon Lex bot alias and outputs the intent it predicts.",
     category: Category::Ai,
-    icon: "🗣",
+    icon: "☎",
     colour: "#553c9a",
     config_required: true,
     allowed_in_loop: true,
@@ -21,7 +22,21 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// The fields the inspector edits.
+const FORM: &[FormField] = &[
+    FormField::text(
+        &["botAliasArn"],
+        "Bot alias ARN",
+        0,
+        78,
+        Some(Pattern::LexBotAliasArn),
+    )
+    .help("The Lex bot alias that recognises the intent."),
+    FormField::text(&["localeId"], "Locale", 0, 10, None).help("The bot's locale, e.g. en_US."),
+];
 
 /// `LexFlowNodeConfiguration`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! LoopController: ends each iteration of a Loop body and decides whether to go round again.
 
 use super::fields::{check_name, check_range, Pattern};
+use super::form::{FormField, Widget};
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::{FlowNode, FlowNodeInput};
@@ -14,7 +15,7 @@ pub static KIND: NodeKind = NodeKind {
     config_key: "loopController",
     summary: "Ends a Loop iteration: goes round again while continueCondition holds (at most maxIterations), else exits.",
     category: Category::Logic,
-    icon: "⤾",
+    icon: "⇄",
     colour: "#6b46c1",
     config_required: true,
     allowed_in_loop: true,
@@ -22,7 +23,32 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// The fields the inspector edits.
+const FORM: &[FormField] = &[
+    FormField::text(
+        &["continueCondition", "name"],
+        "Condition name",
+        2,
+        101,
+        Some(Pattern::NodeName),
+    ),
+    FormField::new(
+        &["continueCondition", "expression"],
+        "Continue while",
+        Widget::Condition { max: 64 },
+    )
+    .help("The loop goes round again while this holds, e.g. count < 3."),
+    FormField::new(
+        &["maxIterations"],
+        "Max iterations",
+        Widget::Integer { min: 1, max: 1000 },
+    )
+    .optional()
+    .help("The most times the body runs (Bedrock's default is 10)."),
+];
 
 /// The default of `maxIterations` when it is not set (CloudFormation's documented default).
 pub const DEFAULT_MAX_ITERATIONS: u32 = 10;

@@ -1,6 +1,7 @@
 //! LoopInput: the entry of a Loop body. Its outputs carry the Loop's inputs on the first
 //! iteration and the values returned to the loop start on later ones.
 
+use super::form::FormField;
 use super::{Category, Empty, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::{FlowNode, FlowNodeOutput};
@@ -20,7 +21,11 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// LoopInput has no configuration members.
+const FORM: &[FormField] = &[];
 
 fn ports(_: &FlowNode) -> Ports {
     // The outputs mirror the enclosing Loop's inputs; the compiler checks that pairing.

@@ -1,5 +1,6 @@
 //! Loop: a DoWhile loop. Its body is a nested definition with one LoopInput and one LoopController.
 
+use super::form::FormField;
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::{
@@ -22,7 +23,11 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// The body is edited on the canvas, not as fields.
+const FORM: &[FormField] = &[];
 
 /// `LoopFlowNodeConfiguration`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

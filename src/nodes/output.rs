@@ -1,5 +1,6 @@
 //! Output: where a flow ends. Every Output reached emits its document.
 
+use super::form::FormField;
 use super::{Category, Empty, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::{FlowNode, FlowNodeInput};
@@ -19,7 +20,11 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// Output has no configuration members.
+const FORM: &[FormField] = &[];
 
 fn ports(_: &FlowNode) -> Ports {
     Ports {

@@ -1,6 +1,7 @@
 //! Prompt: sends a prompt, inline (TEXT or CHAT, with tools) or from Prompt management, to a model.
 
 use super::fields::{check_name, Field, Pattern};
+use super::form::{FormField, Widget, GUARDRAIL_ID, GUARDRAIL_VERSION};
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Code, Diagnostics, Location};
 use crate::model::common::{GuardrailConfiguration, InferenceConfiguration};
@@ -23,7 +24,152 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// The union member the inline fields belong to.
+const INLINE: &[&str] = &["sourceConfiguration", "inline"];
+
+/// The fields the inspector edits.
+const FORM: &[FormField] = &[
+    FormField::new(
+        &["sourceConfiguration"],
+        "Source",
+        Widget::Union(&[
+            (
+                "inline",
+                r#"{"templateType":"TEXT","templateConfiguration":{"text":{"text":"{{input}}"}},"modelId":""}"#,
+            ),
+            ("resource", r#"{"promptArn":""}"#),
+        ]),
+    )
+    .help("inline: the template is written here; resource: a prompt from Prompt management."),
+    FormField::text(
+        &["sourceConfiguration", "resource", "promptArn"],
+        "Prompt ARN",
+        1,
+        2048,
+        Some(Pattern::PromptArn),
+    )
+    .when(&["sourceConfiguration", "resource"]),
+    FormField::text(
+        &["sourceConfiguration", "inline", "modelId"],
+        "Model id",
+        1,
+        2048,
+        Some(Pattern::ModelId),
+    )
+    .when(INLINE)
+    .help("A model id, inference profile id or ARN, e.g. anthropic.claude-3-haiku-20240307-v1:0."),
+    FormField::new(
+        &["sourceConfiguration", "inline", "templateType"],
+        "Template type",
+        Widget::Choice(&["TEXT", "CHAT"]),
+    )
+    .when(INLINE)
+    .then(follow_template_type),
+    FormField::new(
+        &["sourceConfiguration", "inline", "templateConfiguration", "text", "text"],
+        "Template",
+        Widget::LongText { min: 1, max: 200_000, code: false },
+    )
+    .when(&["sourceConfiguration", "inline", "templateConfiguration", "text"])
+    .help("{{name}} placeholders are filled from the node's inputs of the same name."),
+    FormField::new(
+        &["sourceConfiguration", "inline", "templateConfiguration", "chat"],
+        "Chat template (JSON)",
+        Widget::Json,
+    )
+    .when(&["sourceConfiguration", "inline", "templateConfiguration", "chat"])
+    .help("messages, system, inputVariables and toolConfiguration, in the API's shape."),
+    FormField::new(
+        &["sourceConfiguration", "inline", "inferenceConfiguration", "text", "temperature"],
+        "Temperature",
+        Widget::Decimal { min: 0.0, max: 1.0 },
+    )
+    .optional()
+    .when(INLINE),
+    FormField::new(
+        &["sourceConfiguration", "inline", "inferenceConfiguration", "text", "topP"],
+        "Top P",
+        Widget::Decimal { min: 0.0, max: 1.0 },
+    )
+    .optional()
+    .when(INLINE),
+    FormField::new(
+        &["sourceConfiguration", "inline", "inferenceConfiguration", "text", "maxTokens"],
+        "Max tokens",
+        Widget::Integer { min: 0, max: 4_294_967_295 },
+    )
+    .optional()
+    .when(INLINE),
+    FormField::new(
+        &["sourceConfiguration", "inline", "inferenceConfiguration", "text", "stopSequences"],
+        "Stop sequences",
+        Widget::Lines { max_items: 4 },
+    )
+    .optional()
+    .when(INLINE)
+    .help("One per line, at most 4."),
+    FormField::new(
+        &["sourceConfiguration", "inline", "additionalModelRequestFields"],
+        "Additional model fields (JSON)",
+        Widget::Json,
+    )
+    .optional()
+    .when(INLINE)
+    .help("Model-specific request fields, passed through as they are."),
+    GUARDRAIL_ID,
+    GUARDRAIL_VERSION,
+];
+
+/// Keeps an inline prompt's template in step with its `templateType`: CHAT turns a text
+/// template into one user message, TEXT joins a chat's system and message texts.
+fn follow_template_type(inner: &mut serde_json::Value) {
+    use serde_json::{json, Value};
+    let Some(inline) = inner.pointer_mut("/sourceConfiguration/inline") else {
+        return;
+    };
+    let want_chat = inline.get("templateType").and_then(Value::as_str) == Some("CHAT");
+    let Some(Value::Object(template)) = inline.get_mut("templateConfiguration") else {
+        return;
+    };
+    if want_chat {
+        if let Some(text) = template.remove("text") {
+            let body = text
+                .get("text")
+                .cloned()
+                .unwrap_or(Value::String(String::new()));
+            let mut chat = json!({"messages": [{"role": "user", "content": [{"text": body}]}]});
+            if let Some(vars) = text.get("inputVariables") {
+                chat["inputVariables"] = vars.clone();
+            }
+            template.insert("chat".to_owned(), chat);
+        }
+    } else if let Some(chat) = template.remove("chat") {
+        let blocks = chat
+            .get("system")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .chain(
+                chat.get("messages")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|m| m.get("content").and_then(Value::as_array))
+                    .flatten(),
+            );
+        let text: Vec<&str> = blocks
+            .filter_map(|b| b.get("text").and_then(Value::as_str))
+            .collect();
+        let mut t = json!({"text": text.join("\n\n")});
+        if let Some(vars) = chat.get("inputVariables") {
+            t["inputVariables"] = vars.clone();
+        }
+        template.insert("text".to_owned(), t);
+    }
+}
 
 crate::str_enum! {
     /// `PromptTemplateType`.

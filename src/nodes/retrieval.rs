@@ -1,5 +1,7 @@
 //! Retrieval: reads an S3 object (UTF-8 text) and outputs its content.
 
+use super::fields::Pattern;
+use super::form::FormField;
 use super::storage::{S3Bucket, S3Service};
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
@@ -21,7 +23,18 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// The fields the inspector edits.
+const FORM: &[FormField] = &[FormField::text(
+    &["serviceConfiguration", "s3", "bucketName"],
+    "S3 bucket",
+    3,
+    63,
+    Some(Pattern::BucketName),
+)
+.help("The bucket the object is read from (a folder per bucket in local runs).")];
 
 /// `RetrievalFlowNodeConfiguration`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! Storage: writes its content to an S3 object and outputs the object's URI.
 
 use super::fields::{Field, Pattern};
+use super::form::FormField;
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
@@ -21,7 +22,18 @@ pub static KIND: NodeKind = NodeKind {
     ports,
     new_node,
     check,
+    form: FORM,
 };
+
+/// The fields the inspector edits.
+const FORM: &[FormField] = &[FormField::text(
+    &["serviceConfiguration", "s3", "bucketName"],
+    "S3 bucket",
+    3,
+    63,
+    Some(Pattern::BucketName),
+)
+.help("The bucket the content is written to (a folder per bucket in local runs).")];
 
 /// `StorageFlowNodeConfiguration`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

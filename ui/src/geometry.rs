@@ -2,7 +2,7 @@
 //!
 //! Pure functions of the document, so they are tested natively and the SVG only draws them.
 
-use strata::model::{FlowNode, Position, Project};
+use strata::model::{FlowConnection, FlowDefinition, FlowNode, Position, Project};
 use strata::nodes::{NodeConfiguration, NodeType};
 
 pub const NODE_WIDTH: f64 = 180.0;
@@ -66,6 +66,11 @@ pub fn default_position(index: usize) -> Position {
 pub fn node_box(project: &Project, flow: &str, index: usize, node: &FlowNode) -> NodeBox {
     let at = strata::edit::position(project, flow, &node.name)
         .unwrap_or_else(|| default_position(index));
+    box_at(node, at)
+}
+
+/// A node drawn at `at`.
+pub fn box_at(node: &FlowNode, at: Position) -> NodeBox {
     let kind = node.kind();
     let (icon, colour) = kind.map_or(("?", "#718096"), |k| (k.kind().icon, k.kind().colour));
     let conditions = match &node.configuration {
@@ -158,6 +163,126 @@ pub fn bounds(boxes: &[NodeBox]) -> Option<(f64, f64, f64, f64)> {
     })
 }
 
+/// Where a connection runs between drawn boxes: from, to, and whether it is conditional.
+pub fn connection_points(
+    c: &FlowConnection,
+    boxes: &[NodeBox],
+) -> Option<((f64, f64), (f64, f64), bool)> {
+    let find = |n: &str| boxes.iter().find(|b| b.name == n);
+    let (s, t) = (find(&c.source)?, find(&c.target)?);
+    if let Some(dp) = c.data_ports() {
+        let i = s.handles.iter().position(|h| h.0 == dp.source_output)?;
+        let j = t.inputs.iter().position(|h| h.0 == dp.target_input)?;
+        Some((s.handle_point(i), t.input_point(j), false))
+    } else {
+        let cond = c.condition()?;
+        let i = s.handles.iter().position(|h| h.0 == cond)?;
+        Some((s.handle_point(i), t.gate_point(), true))
+    }
+}
+
+/// A Loop node's body, drawn as a region under the node: the body's own layout, moved so it
+/// hangs below its Loop node and follows it when the node moves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoopRegion {
+    pub loop_name: String,
+    /// (x, y, width, height) of the region's frame.
+    pub frame: (f64, f64, f64, f64),
+    pub boxes: Vec<NodeBox>,
+    pub connections: Vec<FlowConnection>,
+}
+
+/// Space between a region's frame and the body nodes, and above them for the label.
+const PAD: f64 = 20.0;
+const LABEL: f64 = 22.0;
+
+pub fn loop_region(loop_box: &NodeBox, body: &FlowDefinition) -> LoopRegion {
+    let laid = strata::layout::auto_layout(body);
+    let placed: Vec<(&FlowNode, Position)> = body
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            (
+                n,
+                laid.get(&n.name)
+                    .copied()
+                    .unwrap_or_else(|| default_position(i)),
+            )
+        })
+        .collect();
+    let min_x = placed.iter().map(|p| p.1.x).fold(f64::INFINITY, f64::min);
+    let min_y = placed.iter().map(|p| p.1.y).fold(f64::INFINITY, f64::min);
+    let origin = (
+        loop_box.at.x + PAD,
+        loop_box.at.y + loop_box.height() + 40.0 + LABEL + PAD,
+    );
+    let boxes: Vec<NodeBox> = placed
+        .iter()
+        .map(|(n, p)| {
+            box_at(
+                n,
+                Position {
+                    x: origin.0 + p.x - min_x,
+                    y: origin.1 + p.y - min_y,
+                },
+            )
+        })
+        .collect();
+    let (x1, y1) = bounds(&boxes).map_or((origin.0 + NODE_WIDTH, origin.1 + 60.0), |b| (b.2, b.3));
+    let (x0, y0) = (loop_box.at.x, origin.1 - PAD - LABEL);
+    LoopRegion {
+        loop_name: loop_box.name.clone(),
+        frame: (x0, y0, (x1 + PAD - x0).max(NODE_WIDTH), y1 + PAD - y0),
+        boxes,
+        connections: body.connections.clone(),
+    }
+}
+
+/// The regions of every top-level Loop node of the flow.
+pub fn loop_regions(project: &Project, flow: &str, boxes: &[NodeBox]) -> Vec<LoopRegion> {
+    let Some(f) = project.flow(flow) else {
+        return vec![];
+    };
+    f.definition
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            let Some(NodeConfiguration::Loop(l)) = &n.configuration else {
+                return None;
+            };
+            let b = boxes.iter().find(|b| b.name == n.name)?;
+            Some(loop_region(b, &l.definition))
+        })
+        .collect()
+}
+
+/// The bounds of everything drawn: boxes and loop regions.
+pub fn drawing_bounds(project: &Project, flow: &str) -> Option<(f64, f64, f64, f64)> {
+    let bs = boxes(project, flow);
+    let regions = loop_regions(project, flow, &bs);
+    regions.iter().fold(bounds(&bs), |acc, r| {
+        let (x, y, w, h) = r.frame;
+        Some(match acc {
+            None => (x, y, x + w, y + h),
+            Some((a, b, c, d)) => (a.min(x), b.min(y), c.max(x + w), d.max(y + h)),
+        })
+    })
+}
+
+/// The names of boxes that a rectangle (any two corners) touches.
+pub fn boxes_in(boxes: &[NodeBox], a: (f64, f64), b: (f64, f64)) -> Vec<String> {
+    let (x0, x1) = (a.0.min(b.0), a.0.max(b.0));
+    let (y0, y1) = (a.1.min(b.1), a.1.max(b.1));
+    boxes
+        .iter()
+        .filter(|n| {
+            n.at.x < x1 && n.at.x + NODE_WIDTH > x0 && n.at.y < y1 && n.at.y + n.height() > y0
+        })
+        .map(|n| n.name.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +300,41 @@ mod tests {
         assert!(x1 > x0);
         let spot = free_spot(&b, (route.at.x, route.at.y));
         assert!(spot.y >= route.at.y + route.height());
+    }
+
+    #[test]
+    fn loop_bodies_hang_under_their_loop_node() {
+        let t = strata::templates::find("refine-loop").unwrap();
+        let p = strata::templates::instantiate(t, "x").unwrap();
+        let flow = p.flows[0].name.clone();
+        let b = boxes(&p, &flow);
+        let regions = loop_regions(&p, &flow, &b);
+        assert_eq!(regions.len(), 1);
+        let r = &regions[0];
+        let lp = b.iter().find(|x| x.name == r.loop_name).unwrap();
+        assert!(r.frame.1 > lp.at.y + lp.height());
+        assert!(!r.boxes.is_empty());
+        for inner in &r.boxes {
+            assert!(
+                inner.at.y >= r.frame.1 && inner.at.y + inner.height() <= r.frame.1 + r.frame.3
+            );
+        }
+        let (_, _, _, y1) = drawing_bounds(&p, &flow).unwrap();
+        assert!(y1 >= r.frame.1 + r.frame.3);
+    }
+
+    #[test]
+    fn a_rectangle_selects_the_boxes_it_touches() {
+        let t = strata::templates::find("support-triage").unwrap();
+        let p = strata::templates::instantiate(t, "x").unwrap();
+        let b = boxes(&p, "triage");
+        let route = b.iter().find(|b| b.name == "Route").unwrap();
+        let hit = boxes_in(
+            &b,
+            (route.at.x + 5.0, route.at.y + 5.0),
+            (route.at.x - 1.0, route.at.y - 1.0),
+        );
+        assert_eq!(hit, vec!["Route".to_owned()]);
+        assert!(boxes_in(&b, (-1e6, -1e6), (-1e6 + 1.0, -1e6 + 1.0)).is_empty());
     }
 }

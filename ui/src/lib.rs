@@ -5,6 +5,8 @@
 //! [`strata::edit::History`]; the canvas and panels only draw the document. Calls into the
 //! desktop shell go through [`shell`].
 
+pub mod agents;
+pub mod forms;
 pub mod geometry;
 pub mod panels;
 pub mod shell;
@@ -46,6 +48,13 @@ pub enum Drag {
     Move { from: (f64, f64), to: (f64, f64) },
     /// Panning; the client point and viewport where it started.
     Pan { from: (f64, f64), start: Viewport },
+    /// Box-selecting (shift+drag on the background); corners in canvas coordinates.
+    /// `keep` is the selection before the drag, which the box adds to.
+    Select {
+        from: (f64, f64),
+        to: (f64, f64),
+        keep: Vec<String>,
+    },
     /// Drawing a connection from a handle; `to` follows the pointer in canvas coordinates.
     Connect {
         node: String,
@@ -78,6 +87,12 @@ pub struct Editor {
     pub templates: RwSignal<Vec<shell::TemplateInfo>>,
     pub recent: RwSignal<Vec<String>>,
     pub diagnostics: Memo<Vec<Diagnostic>>,
+    /// The project agent open in the agent editor (shown while no node is selected).
+    pub agent: RwSignal<Option<String>>,
+    /// The find box's text while it is open (Ctrl+F).
+    pub find: RwSignal<Option<String>>,
+    /// Whether the space bar is held: dragging then pans, wherever it starts.
+    pub space: RwSignal<bool>,
     /// The last keyboard action and when, so the native menu's echo of it is ignored.
     last_key: RwSignal<(String, f64)>,
 }
@@ -107,6 +122,9 @@ impl Editor {
                         .unwrap_or_default()
                 })
             }),
+            agent: RwSignal::new(None),
+            find: RwSignal::new(None),
+            space: RwSignal::new(false),
             last_key: RwSignal::new((String::new(), 0.0)),
         }
     }
@@ -172,6 +190,24 @@ impl Editor {
                     .unwrap_or_default()
             });
             self.selection.update(|s| s.retain(|n| names.contains(n)));
+            let agents: Vec<String> = self.doc.with_untracked(|d| {
+                d.as_ref()
+                    .map(|d| {
+                        d.project
+                            .agents
+                            .iter()
+                            .map(|a| a.agent_name.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            });
+            if self
+                .agent
+                .get_untracked()
+                .is_some_and(|a| !agents.contains(&a))
+            {
+                self.agent.set(None);
+            }
             self.status.set(None);
             self.autosave();
         } else {
@@ -197,6 +233,7 @@ impl Editor {
                     flow,
                 }));
                 self.selection.set(vec![]);
+                self.agent.set(None);
                 self.status.set(None);
                 self.fit();
             }
@@ -364,11 +401,64 @@ impl Editor {
         });
     }
 
+    /// Places every node with the core's layout, then fits the view to it. Undoable.
+    pub fn auto_layout(&self) {
+        self.run(Command::AutoLayout { flow: self.flow() });
+        self.fit();
+    }
+
+    /// The top-level nodes whose names contain `query` (any case), in document order.
+    pub fn find_matches(&self, query: &str) -> Vec<String> {
+        let q = query.trim().to_lowercase();
+        self.doc.with_untracked(|d| {
+            d.as_ref()
+                .and_then(|d| d.project.flow(&d.flow))
+                .map(|f| {
+                    f.definition
+                        .nodes
+                        .iter()
+                        .filter(|n| !q.is_empty() && n.name.to_lowercase().contains(&q))
+                        .map(|n| n.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    /// Selects a node and pans so it sits in the middle of the canvas.
+    pub fn focus_node(&self, name: &str) {
+        let b = self.doc.with_untracked(|d| {
+            d.as_ref().and_then(|d| {
+                boxes(&d.project, &d.flow)
+                    .into_iter()
+                    .find(|b| b.name == name)
+            })
+        });
+        let Some(b) = b else {
+            return;
+        };
+        let (w, h) = canvas_size();
+        self.viewport.update(|v| {
+            v.x = w / 2.0 - (b.at.x + NODE_WIDTH / 2.0) * v.zoom;
+            v.y = h / 2.0 - (b.at.y + b.height() / 2.0) * v.zoom;
+        });
+        self.selection.set(vec![name.to_owned()]);
+    }
+
+    /// Centres the view on a canvas point (the minimap's clicks).
+    pub fn centre_on(&self, x: f64, y: f64) {
+        let (w, h) = canvas_size();
+        self.viewport.update(|v| {
+            v.x = w / 2.0 - x * v.zoom;
+            v.y = h / 2.0 - y * v.zoom;
+        });
+    }
+
     /// Zooms and pans so the whole flow is visible.
     pub fn fit(&self) {
         let b = self.doc.with_untracked(|d| {
             d.as_ref()
-                .and_then(|d| geometry::bounds(&boxes(&d.project, &d.flow)))
+                .and_then(|d| geometry::drawing_bounds(&d.project, &d.flow))
         });
         let Some((x0, y0, x1, y1)) = b else {
             return;
@@ -402,6 +492,8 @@ impl Editor {
             "copy" => self.copy_selection(),
             "paste" => self.paste(),
             "fit" => self.fit(),
+            "layout" => self.auto_layout(),
+            "find" => self.find.set(Some(String::new())),
             "zoom-in" => self.zoom_by(1.2, None),
             "zoom-out" => self.zoom_by(1.0 / 1.2, None),
             "run" => self.status.set(Some((
@@ -432,7 +524,19 @@ impl Editor {
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
             .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
         let key = ev.key().to_lowercase();
+        if key == " " && !in_field && !ctrl {
+            // Space held: the next drag pans. No page scroll.
+            ev.prevent_default();
+            self.space.set(true);
+            return;
+        }
+        if key == "escape" && self.find.get_untracked().is_some() {
+            self.find.set(None);
+            return;
+        }
         let id = match (ctrl, ev.shift_key(), key.as_str()) {
+            (true, false, "f") => "find",
+            (true, true, "l") => "layout",
             (true, false, "s") => "save",
             (true, true, "s") => "save-as",
             (true, false, "o") => "open",
@@ -521,8 +625,13 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    // The page lives as long as the window, and so does this listener.
+    // The page lives as long as the window, and so do these listeners.
     let _keys = window_event_listener(leptos::ev::keydown, move |ev| ed.key(&ev));
+    let _keys_up = window_event_listener(leptos::ev::keyup, move |ev| {
+        if ev.key() == " " {
+            ed.space.set(false);
+        }
+    });
 
     view! {
         <div class="app">
@@ -545,13 +654,28 @@ pub fn App() -> impl IntoView {
 pub fn Canvas() -> impl IntoView {
     let ed: Editor = expect_context();
 
+    // On the background: a drag pans, shift+drag box-selects; with space held a drag pans
+    // wherever it starts (nodes let the event through then).
     let on_down = move |ev: leptos::ev::MouseEvent| {
         if ev.button() != 0 {
             return;
         }
-        ed.selection.set(vec![]);
+        let (cx, cy) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+        if ev.shift_key() && !ed.space.get_untracked() {
+            let p = to_canvas(&ed, cx, cy);
+            ed.drag.set(Some(Drag::Select {
+                from: p,
+                to: p,
+                keep: ed.selection.get_untracked(),
+            }));
+            return;
+        }
+        if !ed.space.get_untracked() {
+            ed.selection.set(vec![]);
+            ed.agent.set(None);
+        }
         ed.drag.set(Some(Drag::Pan {
-            from: (f64::from(ev.client_x()), f64::from(ev.client_y())),
+            from: (cx, cy),
             start: ed.viewport.get_untracked(),
         }));
     };
@@ -570,6 +694,22 @@ pub fn Canvas() -> impl IntoView {
                 from,
                 to: to_canvas(&ed, cx, cy),
             })),
+            Drag::Select { from, keep, .. } => {
+                let to = to_canvas(&ed, cx, cy);
+                let mut sel = keep.clone();
+                let hit = ed.doc.with_untracked(|d| {
+                    d.as_ref()
+                        .map(|d| geometry::boxes_in(&boxes(&d.project, &d.flow), from, to))
+                        .unwrap_or_default()
+                });
+                for n in hit {
+                    if !sel.contains(&n) {
+                        sel.push(n);
+                    }
+                }
+                ed.selection.set(sel);
+                ed.drag.set(Some(Drag::Select { from, to, keep }));
+            }
             Drag::Connect {
                 node,
                 handle,
@@ -646,9 +786,12 @@ pub fn Canvas() -> impl IntoView {
                     </marker>
                 </defs>
                 <rect class="grid" width="100%" height="100%" fill="url(#grid)"></rect>
-                <g transform=transform>{move || flow_view(ed)}</g>
+                <g transform=transform>{move || flow_view(ed)}{move || select_rect(ed)}</g>
             </svg>
+            <FindBox/>
+            <Minimap/>
             <div class="zoom-buttons">
+                <button id="auto-layout" title="Auto-layout (Ctrl+Shift+L)" on:click=move |_| ed.auto_layout()>"Layout"</button>
                 <button title="Zoom in" on:click=move |_| ed.zoom_by(1.2, None)>"+"</button>
                 <button title="Zoom out" on:click=move |_| ed.zoom_by(1.0 / 1.2, None)>"−"</button>
                 <button title="Fit to view" on:click=move |_| ed.fit()>"Fit"</button>
@@ -673,7 +816,6 @@ fn flow_view(ed: Editor) -> AnyView {
                 b.at.y += to.1 - from.1;
             }
         }
-        let find = |n: &str| bs.iter().find(|b| b.name == n);
         let conns = d
             .project
             .flow(&d.flow)
@@ -681,23 +823,7 @@ fn flow_view(ed: Editor) -> AnyView {
             .unwrap_or_default();
         let mut paths = Vec::new();
         for c in &conns {
-            let (Some(s), Some(t)) = (find(&c.source), find(&c.target)) else {
-                continue;
-            };
-            let (from, to, dashed) = if let Some(dp) = c.data_ports() {
-                let (Some(i), Some(j)) = (
-                    s.handles.iter().position(|h| h.0 == dp.source_output),
-                    t.inputs.iter().position(|h| h.0 == dp.target_input),
-                ) else {
-                    continue;
-                };
-                (s.handle_point(i), t.input_point(j), false)
-            } else if let Some(cond) = c.condition() {
-                let Some(i) = s.handles.iter().position(|h| h.0 == cond) else {
-                    continue;
-                };
-                (s.handle_point(i), t.gate_point(), true)
-            } else {
+            let Some((from, to, dashed)) = geometry::connection_points(c, &bs) else {
                 continue;
             };
             let name = c.name.clone();
@@ -730,7 +856,11 @@ fn flow_view(ed: Editor) -> AnyView {
                 node_view(ed, &d.flow, b, selection.contains(&b.name), &problems)
             })
             .collect();
-        view! { <g class="connections">{paths}{ghost}</g><g class="nodes">{nodes}</g> }.into_any()
+        let regions: Vec<AnyView> = geometry::loop_regions(&d.project, &d.flow, &bs)
+            .into_iter()
+            .map(|r| loop_region_view(ed, &d.flow, &r, &diagnostics))
+            .collect();
+        view! { <g class="regions">{regions}</g><g class="connections">{paths}{ghost}</g><g class="nodes">{nodes}</g> }.into_any()
     })
 }
 
@@ -772,10 +902,15 @@ fn node_view(
     let on_down = {
         let name = name.clone();
         move |ev: leptos::ev::MouseEvent| {
+            if ed.space.get_untracked() {
+                // Space+drag pans: let the canvas have the event.
+                return;
+            }
             ev.stop_propagation();
             if ev.button() != 0 {
                 return;
             }
+            ed.agent.set(None);
             if ev.shift_key() {
                 ed.selection.update(|s| {
                     if let Some(i) = s.iter().position(|n| *n == name) {
@@ -884,4 +1019,194 @@ fn node_view(
         </g>
     }
     .into_any()
+}
+
+/// The rectangle of a box-select in progress.
+fn select_rect(ed: Editor) -> Option<AnyView> {
+    let Some(Drag::Select { from, to, .. }) = ed.drag.get() else {
+        return None;
+    };
+    Some(
+        view! {
+            <rect class="select-rect" x=from.0.min(to.0) y=from.1.min(to.1)
+                width=(to.0 - from.0).abs() height=(to.1 - from.1).abs()></rect>
+        }
+        .into_any(),
+    )
+}
+
+/// A Loop node's body: a framed region under the node with the body's nodes and
+/// connections. Drawn only: edits to a body go through the Loop node's raw JSON.
+fn loop_region_view(
+    ed: Editor,
+    flow: &str,
+    r: &geometry::LoopRegion,
+    diagnostics: &[Diagnostic],
+) -> AnyView {
+    let (x, y, w, h) = r.frame;
+    let paths: Vec<_> = r
+        .connections
+        .iter()
+        .filter_map(|c| {
+            let (from, to, dashed) = geometry::connection_points(c, &r.boxes)?;
+            Some(view! {
+                <path class="connection" class:conditional=dashed d=geometry::curve(from, to) marker-end="url(#arrow)">
+                    <title>{c.name.clone()}</title>
+                </path>
+            })
+        })
+        .collect();
+    let nodes: Vec<AnyView> = r
+        .boxes
+        .iter()
+        .map(|b| {
+            let problems: Vec<&Diagnostic> = diagnostics
+                .iter()
+                .filter(|x| {
+                    x.location.flow.as_deref() == Some(flow)
+                        && x.location.loop_node.as_deref() == Some(r.loop_name.as_str())
+                        && x.location.node.as_deref() == Some(b.name.as_str())
+                })
+                .collect();
+            node_view(ed, flow, b, false, &problems)
+        })
+        .collect();
+    view! {
+        <g class="loop-region" data-loop=r.loop_name.clone()>
+            <rect class="frame" x=x y=y width=w height=h rx="12"></rect>
+            <text class="frame-label" x={x + 12.0} y={y + 16.0}>{format!("{} body — runs while the controller's condition holds", r.loop_name)}</text>
+            <g class="body" pointer-events="none">{paths}{nodes}</g>
+        </g>
+    }
+    .into_any()
+}
+
+/// Ctrl+F: a box over the canvas; typing lists matching nodes, Enter focuses the first.
+#[component]
+pub fn FindBox() -> impl IntoView {
+    let ed: Editor = expect_context();
+    // Only opening and closing redraw the box, so typing keeps the input and its caret.
+    let open = Memo::new(move |_| ed.find.with(Option::is_some));
+    Effect::new(move |_| {
+        if open.get() {
+            request_animation_frame(focus_find);
+        }
+    });
+    let list = move || {
+        let query = ed.find.get().unwrap_or_default();
+        let matches = ed.find_matches(&query);
+        let empty = (!query.trim().is_empty() && matches.is_empty())
+            .then(|| view! { <li class="none">"No node has that in its name"</li> });
+        let items = matches
+            .into_iter()
+            .map(|n| {
+                let n2 = n.clone();
+                view! { <li data-node=n.clone() on:mousedown=move |_| { ed.focus_node(&n2); ed.find.set(None); }>{n.clone()}</li> }
+            })
+            .collect_view();
+        view! { {items}{empty} }
+    };
+    move || {
+        open.get().then(|| {
+            view! {
+                <div class="find" id="find">
+                    <input id="find-input" placeholder="Find a node by name (Enter: go, Esc: close)"
+                        on:input=move |ev| ed.find.set(Some(event_target_value(&ev)))
+                        on:keydown=move |ev| match ev.key().as_str() {
+                            "Enter" => {
+                                let query = ed.find.get_untracked().unwrap_or_default();
+                                if let Some(n) = ed.find_matches(&query).first() {
+                                    ed.focus_node(n);
+                                }
+                                ed.find.set(None);
+                            }
+                            "Escape" => ed.find.set(None),
+                            _ => {}
+                        }/>
+                    <ul>{list}</ul>
+                </div>
+            }
+        })
+    }
+}
+
+/// Focuses the find box's input whenever it opens.
+fn focus_find() {
+    if let Some(e) = document()
+        .get_element_by_id("find-input")
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = e.focus();
+    }
+}
+
+/// The whole flow in small, with the visible area; a click centres the view there.
+#[component]
+pub fn Minimap() -> impl IntoView {
+    let ed: Editor = expect_context();
+    const W: f64 = 180.0;
+    const H: f64 = 120.0;
+    // (scale, offset x, offset y) mapping canvas to minimap: the drawing and the visible
+    // area both fit, so the view rectangle is always whole.
+    let frame = Memo::new(move |_| {
+        let v = ed.viewport.get();
+        let (w, h) = canvas_size();
+        ed.doc.with(|d| {
+            let (x0, y0, x1, y1) = d
+                .as_ref()
+                .and_then(|d| geometry::drawing_bounds(&d.project, &d.flow))?;
+            let (vx0, vy0) = (-v.x / v.zoom, -v.y / v.zoom);
+            let (vx1, vy1) = (vx0 + w / v.zoom, vy0 + h / v.zoom);
+            let (x0, y0, x1, y1) = (x0.min(vx0), y0.min(vy0), x1.max(vx1), y1.max(vy1));
+            let s = ((W - 12.0) / (x1 - x0).max(1.0)).min((H - 12.0) / (y1 - y0).max(1.0));
+            Some((s, 6.0 - x0 * s, 6.0 - y0 * s))
+        })
+    });
+    let shapes = move || {
+        let (s, ox, oy) = frame.get()?;
+        let selection = ed.selection.get();
+        ed.doc.with(|d| {
+            let d = d.as_ref()?;
+            let bs = boxes(&d.project, &d.flow);
+            let regions = geometry::loop_regions(&d.project, &d.flow, &bs)
+                .into_iter()
+                .map(|r| {
+                    let (x, y, w, h) = r.frame;
+                    view! { <rect class="mini-region" x={x * s + ox} y={y * s + oy} width={w * s} height={h * s}></rect> }
+                })
+                .collect_view();
+            let nodes = bs
+                .iter()
+                .map(|b| {
+                    view! {
+                        <rect class="mini-node" class:selected=selection.contains(&b.name) x={b.at.x * s + ox} y={b.at.y * s + oy}
+                            width={NODE_WIDTH * s} height={b.height() * s} fill=b.colour></rect>
+                    }
+                })
+                .collect_view();
+            Some(view! { {regions}{nodes} })
+        })
+    };
+    let view_rect = move || {
+        let (s, ox, oy) = frame.get()?;
+        let v = ed.viewport.get();
+        let (w, h) = canvas_size();
+        Some(view! {
+            <rect class="mini-view" x={-v.x / v.zoom * s + ox} y={-v.y / v.zoom * s + oy}
+                width={w / v.zoom * s} height={h / v.zoom * s}></rect>
+        })
+    };
+    let click = move |ev: leptos::ev::MouseEvent| {
+        let Some((s, ox, oy)) = frame.get_untracked() else {
+            return;
+        };
+        let (mx, my) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
+        ed.centre_on((mx - ox) / s, (my - oy) / s);
+    };
+    view! {
+        <svg class="minimap" id="minimap" width=W height=H on:mousedown=|ev| ev.stop_propagation() on:click=click>
+            {shapes}
+            {view_rect}
+        </svg>
+    }
 }

@@ -124,7 +124,7 @@ pub fn Palette() -> impl IntoView {
             }
         })
         .collect_view();
-    view! { <div class="palette"><h3>"Nodes"</h3>{items}</div> }
+    view! { <div class="palette"><crate::agents::AgentList/><h3>"Nodes"</h3>{items}</div> }
 }
 
 /// The selected node, if exactly one is selected.
@@ -157,6 +157,12 @@ pub fn Inspector() -> impl IntoView {
     move || {
         let sel_count = ed.selection.with(Vec::len);
         let Some(node) = selected_node(&ed) else {
+            if sel_count == 0 {
+                if let Some(agent) = ed.agent.get() {
+                    return view! { <div class="inspector">{crate::agents::agent_editor(ed, &agent)}</div> }
+                        .into_any();
+                }
+            }
             let text = if sel_count > 1 {
                 format!("{sel_count} nodes selected")
             } else {
@@ -187,6 +193,7 @@ pub fn Inspector() -> impl IntoView {
                 {inputs_editor(ed, &flow, &node)}
                 {outputs_editor(ed, &flow, &node)}
                 {conditions_editor(ed, &flow, &node)}
+                {crate::forms::node_form(ed, &flow, &node)}
                 {configuration_editor(ed, &flow, &node)}
             </div>
         }
@@ -404,7 +411,14 @@ fn conditions_editor(ed: Editor, flow: &str, node: &FlowNode) -> Option<AnyView>
     )
 }
 
+/// The configuration as raw JSON: for keys the form does not cover and kinds Strata does not know.
 fn configuration_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
+    // Open when there is no form to use instead.
+    let open = node
+        .configuration
+        .as_ref()
+        .and_then(NodeConfiguration::node_type)
+        .is_none_or(|t| t.kind().form.is_empty() && node.configuration.is_some());
     let text = node
         .configuration
         .as_ref()
@@ -433,11 +447,11 @@ fn configuration_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoVie
         }
     };
     view! {
-        <section class="config-editor">
-            <h4>"Configuration" <button id="apply-config" class="add" on:click=apply>"Apply"</button></h4>
+        <details class="config-editor" open=open>
+            <summary>"Raw JSON" <button id="apply-config" class="add" on:click=apply>"Apply"</button></summary>
             <textarea id="config" spellcheck="false" prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
             {move || error.get().map(|e| view! { <div class="error" id="config-error">{e}</div> })}
-        </section>
+        </details>
     }
 }
 

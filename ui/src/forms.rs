@@ -1,0 +1,151 @@
+//! The inspector's configuration form, drawn from the node kind's field list in the core
+//! registry (`strata::nodes::form`): the same limits and patterns as the compiler, checked as
+//! the user types, and every committed value applied as a `SetConfiguration` command.
+
+use crate::Editor;
+use leptos::prelude::*;
+use strata::edit::Command;
+use strata::model::FlowNode;
+use strata::nodes::form::{self, FormField, Widget};
+use strata::nodes::NodeConfiguration;
+
+/// One field: its input and the message under it, live while typing, committed on change.
+fn field_view(
+    ed: Editor,
+    flow: &str,
+    node: &str,
+    config: &NodeConfiguration,
+    field: &'static FormField,
+    inner: &serde_json::Value,
+) -> AnyView {
+    let current = form::display(field, inner);
+    let message = RwSignal::new(form::check(field, &current));
+    let commit = {
+        let (flow, node, config) = (flow.to_owned(), node.to_owned(), config.clone());
+        move |text: String| match form::set(&config, field, &text) {
+            Ok(c) if c == config => message.set(form::check(field, &text)),
+            Ok(c) => ed.run(Command::SetConfiguration {
+                flow: flow.clone(),
+                node: node.clone(),
+                configuration: Some(Box::new(c)),
+            }),
+            Err(e) => message.set(Some(e.to_string())),
+        }
+    };
+    let typed =
+        move |ev: leptos::ev::Event| message.set(form::check(field, &event_target_value(&ev)));
+    let input = match field.widget {
+        Widget::Text { .. }
+        | Widget::Integer { .. }
+        | Widget::Decimal { .. }
+        | Widget::Condition { .. } => {
+            let placeholder = if field.optional { "not set" } else { "" };
+            view! {
+                <input prop:value=current placeholder=placeholder on:input=typed
+                    on:change=move |ev| commit(event_target_value(&ev))/>
+            }
+            .into_any()
+        }
+        Widget::LongText { code, .. } => view! {
+            <textarea class:code=code class="long" spellcheck="false" prop:value=current on:input=typed
+                on:change=move |ev| commit(event_target_value(&ev))></textarea>
+        }
+        .into_any(),
+        Widget::Json | Widget::Lines { .. } => view! {
+            <textarea class="short code" spellcheck="false" prop:value=current on:input=typed
+                on:change=move |ev| commit(event_target_value(&ev))></textarea>
+        }
+        .into_any(),
+        Widget::Choice(options) => {
+            let mut options: Vec<String> = options.iter().map(|o| (*o).to_owned()).collect();
+            if !current.is_empty() && !options.contains(&current) {
+                options.push(current.clone());
+            }
+            select(options, current, field.optional, commit)
+        }
+        Widget::Union(members) => {
+            let options = members.iter().map(|(m, _)| (*m).to_owned()).collect();
+            select(options, current, false, commit)
+        }
+        Widget::ProjectAgent => {
+            let mut options: Vec<String> = ed.doc.with_untracked(|d| {
+                d.as_ref()
+                    .map(|d| d.project.agents.iter().map(|a| a.agent_name.clone()).collect())
+                    .unwrap_or_default()
+            });
+            if !current.is_empty() && !options.contains(&current) {
+                options.push(current.clone());
+            }
+            let open = (!current.is_empty()).then(|| {
+                let name = current.clone();
+                view! {
+                    <button class="add open-agent" on:click=move |_| {
+                        ed.selection.set(vec![]);
+                        ed.agent.set(Some(name.clone()));
+                    }>"Edit agent"</button>
+                }
+            });
+            view! { <div class="with-button">{select(options, current, true, commit)}{open}</div> }
+                .into_any()
+        }
+    };
+    view! {
+        <div class="form-field" data-field=field.id()>
+            <label title=field.help>{field.label}{(!field.help.is_empty()).then(|| view! { <span class="help">" ?"</span> })}</label>
+            {input}
+            {move || message.get().map(|m| view! { <div class="error field-error">{m}</div> })}
+        </div>
+    }
+    .into_any()
+}
+
+fn select(
+    options: Vec<String>,
+    current: String,
+    with_none: bool,
+    commit: impl Fn(String) + 'static,
+) -> AnyView {
+    let none =
+        with_none.then(|| view! { <option value="" selected=current.is_empty()>"—"</option> });
+    let items = options
+        .into_iter()
+        .map(|o| {
+            let sel = o == current;
+            view! { <option value=o.clone() selected=sel>{o.clone()}</option> }
+        })
+        .collect_view();
+    view! { <select on:change=move |ev| commit(event_target_value(&ev))>{none}{items}</select> }
+        .into_any()
+}
+
+/// The form of a node's configuration, when its kind has fields; notes keys only raw JSON edits.
+pub fn node_form(ed: Editor, flow: &str, node: &FlowNode) -> Option<AnyView> {
+    let config = node.configuration.as_ref()?;
+    let kind = config.node_type()?.kind();
+    if kind.form.is_empty() {
+        return None;
+    }
+    let inner = form::inner(config);
+    let fields = kind
+        .form
+        .iter()
+        .filter(|f| form::visible(f, &inner))
+        .map(|f| field_view(ed, flow, &node.name, config, f, &inner))
+        .collect_view();
+    let others = form::other_keys(kind, &inner);
+    let note = (!others.is_empty()).then(|| {
+        view! {
+            <p class="hint">{format!("Also set: {} — edit under Raw JSON.", others.join(", "))}</p>
+        }
+    });
+    Some(
+        view! {
+            <section class="config-form" id="config-form">
+                <h4>"Configuration"</h4>
+                {fields}
+                {note}
+            </section>
+        }
+        .into_any(),
+    )
+}
