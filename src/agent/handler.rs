@@ -20,7 +20,10 @@ pub(crate) async fn call(
             "local handler {handler:?}: expected FILE:FUNCTION, e.g. handlers/orders.py:handler"
         ));
     };
+    // Absolute, because the child runs in the handler's folder: a relative project path
+    // (`strata chat examples/x/project.strata.json`) would not resolve from there.
     let path = project_dir.join(file);
+    let path = std::path::absolute(&path).unwrap_or(path);
     if !path.is_file() {
         return Err(format!(
             "local handler {handler:?}: no file at {}",

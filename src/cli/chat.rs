@@ -73,7 +73,7 @@ pub struct ChatArgs {
     /// Where sessions and memory are kept (default: $STRATA_DATA_DIR, else the per-user data folder).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// Keep nothing: no sessions, no memory.
+    /// Keep nothing on disk: the conversation lasts as long as this chat, and no memory is written.
     #[arg(long)]
     pub no_store: bool,
     /// Print the trace events as JSON lines instead of text.
@@ -122,10 +122,13 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
             profile: args.profile.clone(),
             endpoint_url: None,
         }));
-    if !args.no_store {
+    let store = if args.no_store {
+        memory_store().await?
+    } else {
         let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
-        runtime = runtime.with_store(Store::open(&dir).await?);
-    }
+        Store::open(&dir).await?
+    };
+    runtime = runtime.with_store(store);
     if let Some(guardrails) = run_args.bedrock_guardrails() {
         runtime = runtime.with_bedrock_guardrails(guardrails);
     }
@@ -216,6 +219,26 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
         }
     }
     Ok(u8::from(failed))
+}
+
+/// A store in memory for `--no-store`: nothing reaches the disk, yet the session (history and
+/// session attributes) still carries from one turn of this chat to the next, as it would on
+/// Bedrock. One connection that never closes, because an in-memory SQLite database lives only
+/// as long as its connection.
+async fn memory_store() -> Result<Store> {
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+    let options = SqliteConnectOptions::new()
+        .in_memory(true)
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(options)
+        .await
+        .context("cannot open an in-memory session store")?;
+    Ok(Store::from_pool(pool).await?)
 }
 
 /// The provider options as `strata run` takes them, parsed by `RunArgs` itself so that

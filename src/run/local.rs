@@ -389,7 +389,10 @@ async fn lambda(
             "expected FILE:FUNCTION, e.g. handlers/enrich.py:handler".to_owned(),
         ));
     };
+    // Absolute, because the child runs in the handler's folder: a relative project path
+    // would not resolve from there.
     let path = run.ctx.project_dir.join(file);
+    let path = std::path::absolute(&path).unwrap_or(path);
     if !path.is_file() {
         return Err(handler_error(format!("no file at {}", path.display())));
     }
