@@ -589,7 +589,7 @@ fn map_stop_reason(reason: &bt::StopReason) -> StopReason {
 
 /// What an SDK error's raw reply says about the exchange: an HTTP response has a status, an
 /// event-stream message has none.
-trait RawReply: std::fmt::Debug {
+pub(crate) trait RawReply: std::fmt::Debug {
     fn status(&self) -> Option<u16>;
 }
 
@@ -606,7 +606,7 @@ impl RawReply for RawMessage {
 }
 
 /// Maps an SDK error from sending a request or from reading a reply stream.
-fn map_sdk_error<E, R>(error: SdkError<E, R>) -> ProviderError
+pub(crate) fn map_sdk_error<E, R>(error: SdkError<E, R>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: RawReply,

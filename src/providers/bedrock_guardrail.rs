@@ -9,7 +9,6 @@ use crate::guardrail::{
     GuardrailOutcome, ManagedWordMatch, PiiMatch, RegexMatch, SensitiveInformationAssessment,
     Source, TopicMatch, TopicPolicyAssessment, WordMatch, WordPolicyAssessment,
 };
-use aws_sdk_bedrockruntime::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::types as bt;
 use aws_sdk_bedrockruntime::Client;
 use tokio::sync::OnceCell;
@@ -95,7 +94,7 @@ impl BedrockGuardrails {
             .content(bt::GuardrailContentBlock::Text(block))
             .send()
             .await
-            .map_err(|e| fail(describe(&e)))?;
+            .map_err(|e| fail(super::bedrock::map_sdk_error(e).to_string()))?;
         let action = match output.action() {
             bt::GuardrailAction::GuardrailIntervened => GuardrailAction::GuardrailIntervened,
             bt::GuardrailAction::None => GuardrailAction::None,
@@ -245,22 +244,4 @@ fn merge(mut into: GuardrailAssessment, next: GuardrailAssessment) -> GuardrailA
         },
     );
     into
-}
-
-/// The service's error code and message, or what went wrong on the way.
-fn describe<E, R>(error: &SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match error {
-        SdkError::ServiceError(context) => {
-            let e = context.err();
-            match (e.code(), e.message()) {
-                (Some(code), Some(message)) => format!("{code}: {message}"),
-                _ => DisplayErrorContext(e).to_string(),
-            }
-        }
-        other => DisplayErrorContext(other).to_string(),
-    }
 }
