@@ -453,14 +453,10 @@ fn strip_definition(def: &mut FlowDefinition) {
     }
 }
 
-/// What the export formats carry: no canvas, samples, local settings or model profiles;
-/// of the project's guardrails and knowledge bases, those a template creates (a guardrail
-/// with its definition, a knowledge base with its configuration).
+/// What the export formats carry: no canvas, samples, local settings or model profiles.
+/// (Guardrails and knowledge bases a template does not create travel in its Metadata.)
 fn carried(mut p: Project) -> Project {
     p.canvas.clear();
-    p.knowledge_bases
-        .retain(|k| k.knowledge_base_configuration.is_some());
-    p.guardrails.retain(|g| g.is_defined());
     p.knowledge_bases.sort_by(|a, b| a.name.cmp(&b.name));
     p.guardrails.sort_by(|a, b| a.name.cmp(&b.name));
     p.model_profiles.clear();
@@ -911,7 +907,12 @@ fn project_knowledge_bases_without_an_id_become_parameters() {
     if let Some(NodeConfiguration::KnowledgeBase(c)) = &mut node.configuration {
         c.knowledge_base_id = "faq".into();
     }
-    let t = export_cloudformation(&p).expect("exports").to_value();
+    let t = export_cloudformation(&p).expect("exports");
+    // Import knows the parameter for what it is: the project knowledge base, whole.
+    let back = import(&t.to_yaml(), "x").expect("imports");
+    assert!(back.warnings.is_empty(), "{:?}", back.warnings);
+    assert_eq!(carried(back.project), carried(p.clone()));
+    let t = t.to_value();
     assert_eq!(t["Parameters"]["FaqKnowledgeBaseId"]["Type"], "String");
     let kb = &t["Resources"]["TriageFlow"]["Properties"]["Definition"]["Nodes"][3];
     assert_eq!(
