@@ -1195,6 +1195,26 @@ fn cli_export_with_a_data_dir_carries_versions_and_aliases() {
     assert_eq!(aliases["stable"], "TriageFlowVersion1");
     validate_template("cli history", &t, &cfn_validators());
 
+    // The request formats have no place for versions: said, not ignored.
+    let misuse = assert_cmd::Command::cargo_bin("strata")
+        .expect("strata")
+        .args([
+            "export",
+            file,
+            "--format",
+            "flow-json",
+            "--data-dir",
+            data_dir,
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(misuse.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&misuse.stderr).contains("CloudFormation templates only"),
+        "{}",
+        String::from_utf8_lossy(&misuse.stderr)
+    );
+
     // Without a data dir: the one version and the `live` alias, as before.
     let plain = strata(&["export", file, "--format", "cfn-json"]);
     let t: Value = serde_json::from_str(&plain).expect("json");
