@@ -992,6 +992,29 @@ fn lint(files: &[PathBuf]) -> Option<Vec<String>> {
 }
 
 #[test]
+fn the_lint_check_catches_mistakes() {
+    // A Flow without its required ExecutionRoleArn, and an agent alias whose agent id
+    // cannot be one: cfn-lint must say so, or the check above would prove nothing.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("broken.yaml");
+    std::fs::write(
+        &file,
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  F:\n    Type: AWS::Bedrock::Flow\n    Properties:\n      Name: f\n  A:\n    Type: AWS::Bedrock::AgentAlias\n    Properties:\n      AgentAliasName: live\n      AgentId: not-an-id\n",
+    )
+    .expect("write");
+    if let Some(findings) = lint(&[file]) {
+        assert!(
+            findings.iter().any(|f| f.contains(" E3003 ")),
+            "{findings:?}"
+        );
+        assert!(
+            findings.iter().any(|f| f.contains("not-an-id")),
+            "{findings:?}"
+        );
+    }
+}
+
+#[test]
 fn cfn_lint_finds_nothing_in_exported_templates() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut files = Vec::new();
