@@ -1607,3 +1607,34 @@ fn cloudformation_variables_left_in_a_sub_definition_are_warned() {
         i.warnings[0]
     );
 }
+
+#[test]
+fn draft_flows_with_empty_references_import_and_are_then_refused_by_name() {
+    // Reference §1.2: the API saves drafts whose ARNs and ids are empty strings; import takes
+    // them as they are, the compiler names each, and export refuses until they are filled.
+    let mut doc: Value =
+        serde_json::from_str(&fixture("get_flow_every_node_type.json")).expect("json");
+    let nodes = doc["definition"]["nodes"].as_array_mut().expect("nodes");
+    for n in nodes.iter_mut() {
+        match n["name"].as_str() {
+            Some("Concierge") => n["configuration"]["agent"]["agentAliasArn"] = json!(""),
+            Some("Enrich") => n["configuration"]["lambdaFunction"]["lambdaArn"] = json!(""),
+            Some("Lookup") => n["configuration"]["knowledgeBase"]["knowledgeBaseId"] = json!(""),
+            _ => {}
+        }
+    }
+    let i = import(&doc.to_string(), "draft").expect("a draft imports");
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+    let compiled = strata::compile::compile(&i.project);
+    let flagged: std::collections::BTreeSet<String> = compiled
+        .errors()
+        .filter_map(|d| d.location.node.clone())
+        .collect();
+    for node in ["Concierge", "Enrich", "Lookup"] {
+        assert!(flagged.contains(node), "{node} not flagged: {flagged:?}");
+    }
+    assert!(matches!(
+        export_cloudformation(&i.project),
+        Err(ExportError::Invalid { .. })
+    ));
+}
