@@ -1638,3 +1638,27 @@ fn draft_flows_with_empty_references_import_and_are_then_refused_by_name() {
         Err(ExportError::Invalid { .. })
     ));
 }
+
+#[test]
+fn a_guardrail_the_template_can_neither_create_nor_name_is_refused() {
+    let mut p = support_triage();
+    let g = &mut p.guardrails[0];
+    g.guardrail_identifier = None;
+    g.blocked_outputs_messaging = None;
+    if let Some(c) = p.agents[0].guardrail_configuration.as_mut() {
+        c.guardrail_identifier = Some("support-guard".into());
+    }
+    match export_cloudformation(&p) {
+        Err(ExportError::GuardrailNotInCloudFormation { guardrail, what }) => {
+            assert_eq!(guardrail, "support-guard");
+            assert!(what.contains("identifier"), "{what}");
+        }
+        other => panic!("expected a refusal naming the guardrail, got {other:?}"),
+    }
+    // The request JSON says what to fill in instead.
+    let r = export_agent_json(&p, "BillingAgent").expect("exports");
+    assert_eq!(
+        r.create_agent["guardrailConfiguration"]["guardrailIdentifier"],
+        "${SupportGuardGuardrailId}"
+    );
+}

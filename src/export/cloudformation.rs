@@ -670,6 +670,40 @@ fn flow_permissions(project: &Project, def: &FlowDefinition, names: &Names, p: &
     }
 }
 
+/// A reference to a project guardrail the template can neither create (no definition) nor
+/// name (no identifier of a deployed copy) is an error naming it.
+fn check_guardrail_references(project: &Project) -> Result<()> {
+    let mut references: Vec<&str> = project
+        .agents
+        .iter()
+        .filter_map(|a| a.guardrail_configuration.as_ref())
+        .filter_map(|g| g.guardrail_identifier.as_deref())
+        .collect();
+    for f in &project.flows {
+        for (_, node) in f.definition.all_nodes() {
+            let g = if let Some(NodeConfiguration::Prompt(c)) = &node.configuration {
+                c.guardrail_configuration.as_ref()
+            } else if let Some(NodeConfiguration::KnowledgeBase(c)) = &node.configuration {
+                c.guardrail_configuration.as_ref()
+            } else {
+                None
+            };
+            references.extend(g.and_then(|g| g.guardrail_identifier.as_deref()));
+        }
+    }
+    for id in references {
+        if let Some(g) = project.guardrail(id) {
+            if !g.is_defined() && g.guardrail_identifier.is_none() {
+                return Err(ExportError::GuardrailNotInCloudFormation {
+                    guardrail: g.name.clone(),
+                    what: "a reference to a guardrail with neither its definition (both blocked messages) nor the identifier of a deployed copy".to_owned(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A `guardrailIdentifier` as the template writes it (see [`CfnRefs`]).
 fn guardrail_reference(project: &Project, id: &str) -> String {
     match project.guardrail(id) {
@@ -753,6 +787,7 @@ pub fn export_cloudformation_with(project: &Project, history: &History) -> Resul
     let mut notes = Vec::new();
     let mut role_parameters = BTreeMap::new();
 
+    check_guardrail_references(project)?;
     for g in project.guardrails.iter().filter(|g| g.is_defined()) {
         guardrail_resources(g, &names, &mut resources)?;
     }
