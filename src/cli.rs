@@ -74,7 +74,8 @@ enum Command {
         force: bool,
     },
     /// Export a project: a CloudFormation template (YAML or JSON), a CreateFlow request, or an
-    /// agent's CreateAgent / CreateAgentActionGroup / AssociateAgentKnowledgeBase requests.
+    /// agent's CreateAgent / CreateAgentActionGroup / AssociateAgentKnowledgeBase /
+    /// AssociateAgentCollaborator requests.
     Export {
         /// A Strata project (*.strata.json), Bedrock flow JSON or a CloudFormation template.
         path: PathBuf,
