@@ -75,7 +75,8 @@ enum Command {
         force: bool,
     },
     /// Export a project: a CloudFormation template (YAML or JSON), a CreateFlow request, or an
-    /// agent's CreateAgent / CreateAgentActionGroup / AssociateAgentKnowledgeBase requests.
+    /// agent's CreateAgent / CreateAgentActionGroup / AssociateAgentKnowledgeBase /
+    /// AssociateAgentCollaborator requests.
     Export {
         /// A Strata project (*.strata.json), Bedrock flow JSON or a CloudFormation template.
         path: PathBuf,
@@ -137,10 +138,10 @@ enum Command {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ExportFormat {
-    /// CloudFormation template, YAML.
+    /// CloudFormation template, YAML (also `cfn-yaml`).
     #[value(alias = "cfn-yaml")]
     Cloudformation,
-    /// CloudFormation template, JSON.
+    /// CloudFormation template, JSON (also `cfn-json`).
     #[value(alias = "cfn-json")]
     CloudformationJson,
     /// CreateFlow request JSON.
@@ -593,6 +594,9 @@ fn export(
         export_agent_json, export_cloudformation_with, export_flow_json, ExportError, History,
     };
     let project = read_document(path)?.project;
+    if data_dir.is_some() && matches!(format, ExportFormat::FlowJson | ExportFormat::AgentJson) {
+        bail!("--data-dir carries versions and aliases into CloudFormation templates only; drop it or use --format cfn-yaml / cfn-json");
+    }
     let history = match data_dir {
         Some(dir) => async_main_value(async {
             let store = crate::store::Store::open(dir).await?;

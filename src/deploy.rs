@@ -255,8 +255,9 @@ pub enum DeployError {
     /// Something deploy does not handle yet. Nothing was changed.
     #[error("{resource}: {what} is not supported by deploy yet; nothing was changed")]
     Unsupported { resource: String, what: String },
-    /// A placeholder would be sent as is (e.g. a project knowledge base without an id).
-    #[error("{resource}: {placeholder} has no value (give the knowledge base its knowledgeBaseId, or deploy it first); nothing was changed")]
+    /// A placeholder would be sent as is (a project knowledge base or guardrail without a
+    /// Bedrock id).
+    #[error("{resource}: {placeholder} has no value (give the project's knowledge base its knowledgeBaseId or guardrail its guardrailIdentifier, or create it first, e.g. with the CloudFormation export); nothing was changed")]
     Unresolved {
         resource: String,
         placeholder: String,

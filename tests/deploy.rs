@@ -1195,6 +1195,43 @@ async fn a_cycle_of_collaborators_is_refused_before_any_call() {
 }
 
 #[tokio::test]
+async fn a_project_guardrail_is_sent_by_its_identifier_and_refused_without_one() {
+    let (fake, d) = setup(fast()).await;
+    let mut project = project();
+    // The template's agent names the guardrail by the identifier of its deployed copy;
+    // name it by the project's name for it instead.
+    let name = project.guardrails[0].name.clone();
+    let identifier = project.guardrails[0]
+        .guardrail_identifier
+        .clone()
+        .expect("the template's guardrail is deployed");
+    if let Some(g) = project.agents[0].guardrail_configuration.as_mut() {
+        g.guardrail_identifier = Some(name.clone());
+    }
+    deploy(&d, &project).await.expect("deploy");
+    assert_clean(&fake);
+    {
+        let f = lock(&fake);
+        let agent = f.agents.values().next().expect("an agent");
+        assert_eq!(
+            agent.json["guardrailConfiguration"]["guardrailIdentifier"],
+            json!(identifier)
+        );
+    }
+    // Not deployed yet: nothing is sent, and the error says what to do.
+    project.guardrails[0].guardrail_identifier = None;
+    let calls = lock(&fake).calls.len();
+    let err = d.plan(&project).await.expect_err("no identifier");
+    let text = err.to_string();
+    assert!(
+        matches!(&err, DeployError::Unresolved { placeholder, .. } if placeholder == "${SupportGuardGuardrailId}"),
+        "{text}"
+    );
+    assert!(text.contains("guardrailIdentifier"), "{text}");
+    assert_eq!(lock(&fake).calls.len(), calls);
+}
+
+#[tokio::test]
 async fn missing_roles_fail_before_any_call() {
     let (fake, d) = setup(fast()).await;
     let mut project = project();

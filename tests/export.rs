@@ -453,14 +453,10 @@ fn strip_definition(def: &mut FlowDefinition) {
     }
 }
 
-/// What the export formats carry: no canvas, samples, local settings or model profiles;
-/// of the project's guardrails and knowledge bases, those a template creates (a guardrail
-/// with its definition, a knowledge base with its configuration).
+/// What the export formats carry: no canvas, samples, local settings or model profiles.
+/// (Guardrails and knowledge bases a template does not create travel in its Metadata.)
 fn carried(mut p: Project) -> Project {
     p.canvas.clear();
-    p.knowledge_bases
-        .retain(|k| k.knowledge_base_configuration.is_some());
-    p.guardrails.retain(|g| g.is_defined());
     p.knowledge_bases.sort_by(|a, b| a.name.cmp(&b.name));
     p.guardrails.sort_by(|a, b| a.name.cmp(&b.name));
     p.model_profiles.clear();
@@ -911,7 +907,12 @@ fn project_knowledge_bases_without_an_id_become_parameters() {
     if let Some(NodeConfiguration::KnowledgeBase(c)) = &mut node.configuration {
         c.knowledge_base_id = "faq".into();
     }
-    let t = export_cloudformation(&p).expect("exports").to_value();
+    let t = export_cloudformation(&p).expect("exports");
+    // Import knows the parameter for what it is: the project knowledge base, whole.
+    let back = import(&t.to_yaml(), "x").expect("imports");
+    assert!(back.warnings.is_empty(), "{:?}", back.warnings);
+    assert_eq!(carried(back.project), carried(p.clone()));
+    let t = t.to_value();
     assert_eq!(t["Parameters"]["FaqKnowledgeBaseId"]["Type"], "String");
     let kb = &t["Resources"]["TriageFlow"]["Properties"]["Definition"]["Nodes"][3];
     assert_eq!(
@@ -988,6 +989,29 @@ fn lint(files: &[PathBuf]) -> Option<Vec<String>> {
             })
             .collect(),
     )
+}
+
+#[test]
+fn the_lint_check_catches_mistakes() {
+    // A Flow without its required ExecutionRoleArn, and an agent alias whose agent id
+    // cannot be one: cfn-lint must say so, or the check above would prove nothing.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("broken.yaml");
+    std::fs::write(
+        &file,
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  F:\n    Type: AWS::Bedrock::Flow\n    Properties:\n      Name: f\n  A:\n    Type: AWS::Bedrock::AgentAlias\n    Properties:\n      AgentAliasName: live\n      AgentId: not-an-id\n",
+    )
+    .expect("write");
+    if let Some(findings) = lint(&[file]) {
+        assert!(
+            findings.iter().any(|f| f.contains(" E3003 ")),
+            "{findings:?}"
+        );
+        assert!(
+            findings.iter().any(|f| f.contains("not-an-id")),
+            "{findings:?}"
+        );
+    }
 }
 
 #[test]
@@ -1193,6 +1217,26 @@ fn cli_export_with_a_data_dir_carries_versions_and_aliases() {
     assert_eq!(aliases["live"], "TriageFlowVersion2");
     assert_eq!(aliases["stable"], "TriageFlowVersion1");
     validate_template("cli history", &t, &cfn_validators());
+
+    // The request formats have no place for versions: said, not ignored.
+    let misuse = assert_cmd::Command::cargo_bin("strata")
+        .expect("strata")
+        .args([
+            "export",
+            file,
+            "--format",
+            "flow-json",
+            "--data-dir",
+            data_dir,
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(misuse.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&misuse.stderr).contains("CloudFormation templates only"),
+        "{}",
+        String::from_utf8_lossy(&misuse.stderr)
+    );
 
     // Without a data dir: the one version and the `live` alias, as before.
     let plain = strata(&["export", file, "--format", "cfn-json"]);
@@ -1561,5 +1605,60 @@ fn cloudformation_variables_left_in_a_sub_definition_are_warned() {
         i.warnings[0].message.contains("${AWS::Region}"),
         "{}",
         i.warnings[0]
+    );
+}
+
+#[test]
+fn draft_flows_with_empty_references_import_and_are_then_refused_by_name() {
+    // Reference §1.2: the API saves drafts whose ARNs and ids are empty strings; import takes
+    // them as they are, the compiler names each, and export refuses until they are filled.
+    let mut doc: Value =
+        serde_json::from_str(&fixture("get_flow_every_node_type.json")).expect("json");
+    let nodes = doc["definition"]["nodes"].as_array_mut().expect("nodes");
+    for n in nodes.iter_mut() {
+        match n["name"].as_str() {
+            Some("Concierge") => n["configuration"]["agent"]["agentAliasArn"] = json!(""),
+            Some("Enrich") => n["configuration"]["lambdaFunction"]["lambdaArn"] = json!(""),
+            Some("Lookup") => n["configuration"]["knowledgeBase"]["knowledgeBaseId"] = json!(""),
+            _ => {}
+        }
+    }
+    let i = import(&doc.to_string(), "draft").expect("a draft imports");
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+    let compiled = strata::compile::compile(&i.project);
+    let flagged: std::collections::BTreeSet<String> = compiled
+        .errors()
+        .filter_map(|d| d.location.node.clone())
+        .collect();
+    for node in ["Concierge", "Enrich", "Lookup"] {
+        assert!(flagged.contains(node), "{node} not flagged: {flagged:?}");
+    }
+    assert!(matches!(
+        export_cloudformation(&i.project),
+        Err(ExportError::Invalid { .. })
+    ));
+}
+
+#[test]
+fn a_guardrail_the_template_can_neither_create_nor_name_is_refused() {
+    let mut p = support_triage();
+    let g = &mut p.guardrails[0];
+    g.guardrail_identifier = None;
+    g.blocked_outputs_messaging = None;
+    if let Some(c) = p.agents[0].guardrail_configuration.as_mut() {
+        c.guardrail_identifier = Some("support-guard".into());
+    }
+    match export_cloudformation(&p) {
+        Err(ExportError::GuardrailNotInCloudFormation { guardrail, what }) => {
+            assert_eq!(guardrail, "support-guard");
+            assert!(what.contains("identifier"), "{what}");
+        }
+        other => panic!("expected a refusal naming the guardrail, got {other:?}"),
+    }
+    // The request JSON says what to fill in instead.
+    let r = export_agent_json(&p, "BillingAgent").expect("exports");
+    assert_eq!(
+        r.create_agent["guardrailConfiguration"]["guardrailIdentifier"],
+        "${SupportGuardGuardrailId}"
     );
 }

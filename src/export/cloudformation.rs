@@ -1,10 +1,16 @@
-//! A project as one CloudFormation template: per flow a Flow, FlowVersion and FlowAlias;
-//! per agent an Agent (inline action groups and knowledge bases, AutoPrepare) and an
-//! AgentAlias; a least-privilege IAM role for each flow and agent the project gives no role;
-//! parameters for what only the deployer knows; outputs for the alias ARNs.
+//! A project as one CloudFormation template: per flow a Flow, FlowVersion and FlowAlias (or,
+//! with a [`History`] from the store, a FlowVersion per recorded version and a FlowAlias per
+//! alias); per agent an Agent (inline action groups, knowledge bases and collaborators,
+//! AutoPrepare) and an AgentAlias; per project guardrail that holds its definition a
+//! Guardrail and a GuardrailVersion; per project knowledge base that holds its
+//! `knowledgeBaseConfiguration` a KnowledgeBase; a least-privilege IAM role for each flow and
+//! agent the project gives no role; parameters for what only the deployer knows (the id of a
+//! knowledge base the project cannot create, a knowledge base's role); outputs for the alias
+//! ARNs.
 //!
-//! Property names follow [`super::pascal`]; Agent nodes that run a project agent are wired
-//! with `Fn::GetAtt <Alias>.AgentAliasArn`. Settings the resource schemas cannot express
+//! Property names follow [`super::pascal`]; Agent nodes and collaborators that run a project
+//! agent are wired with `Fn::GetAtt <Alias>.AgentAliasArn`, references to created guardrails
+//! and knowledge bases with `Fn::GetAtt` too. Settings the resource schemas cannot express
 //! (CHAT prompts, inline `additionalModelRequestFields`, …) are errors naming the node.
 
 use super::pascal::to_pascal;
@@ -39,6 +45,10 @@ pub struct Template {
     pub outputs: BTreeMap<String, Value>,
     /// What the template cannot promise, for people (the CLI prints them on stderr).
     pub notes: Vec<String>,
+    /// The project's knowledge bases and guardrails the template does not create, by name,
+    /// as `Metadata.Strata.KnowledgeBases` / `Guardrails`: import reads them back, so the
+    /// project they came from is whole again.
+    pub referenced: BTreeMap<String, Value>,
 }
 
 impl Template {
@@ -53,10 +63,7 @@ impl Template {
             "Description".into(),
             Value::String(self.description.clone()),
         );
-        out.insert(
-            "Metadata".into(),
-            json!({ METADATA_KEY: { "Project": self.project_name } }),
-        );
+        out.insert("Metadata".into(), self.metadata());
         if !self.parameters.is_empty() {
             out.insert(
                 "Parameters".into(),
@@ -76,6 +83,16 @@ impl Template {
         Value::Object(out)
     }
 
+    /// `Metadata`: `{Strata: {Project, KnowledgeBases?, Guardrails?}}`.
+    fn metadata(&self) -> Value {
+        let mut strata = Map::new();
+        strata.insert("Project".into(), Value::String(self.project_name.clone()));
+        for (k, v) in &self.referenced {
+            strata.insert(k.clone(), v.clone());
+        }
+        json!({ METADATA_KEY: strata })
+    }
+
     /// Pretty JSON with a final newline.
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(&Ordered(self))
@@ -93,10 +110,7 @@ impl Template {
                 Value::String("2010-09-09".into()),
             ),
             ("Description", Value::String(self.description.clone())),
-            (
-                "Metadata",
-                json!({ METADATA_KEY: { "Project": self.project_name } }),
-            ),
+            ("Metadata", self.metadata()),
         ];
         if !self.parameters.is_empty() {
             sections.push(("Parameters", section(&self.parameters)));
@@ -122,10 +136,7 @@ impl Serialize for Ordered<'_> {
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("AWSTemplateFormatVersion", "2010-09-09")?;
         map.serialize_entry("Description", &t.description)?;
-        map.serialize_entry(
-            "Metadata",
-            &Sorted(&json!({ METADATA_KEY: { "Project": t.project_name } })),
-        )?;
+        map.serialize_entry("Metadata", &Sorted(&t.metadata()))?;
         if !t.parameters.is_empty() {
             map.serialize_entry("Parameters", &SortedMap(&t.parameters))?;
         }
@@ -311,7 +322,7 @@ impl Names {
 }
 
 /// The parameter that holds a project knowledge base's id.
-fn knowledge_base_parameter(name: &str) -> String {
+pub(crate) fn knowledge_base_parameter(name: &str) -> String {
     format!("{}KnowledgeBaseId", alphanumeric(name))
 }
 
@@ -659,6 +670,40 @@ fn flow_permissions(project: &Project, def: &FlowDefinition, names: &Names, p: &
     }
 }
 
+/// A reference to a project guardrail the template can neither create (no definition) nor
+/// name (no identifier of a deployed copy) is an error naming it.
+fn check_guardrail_references(project: &Project) -> Result<()> {
+    let mut references: Vec<&str> = project
+        .agents
+        .iter()
+        .filter_map(|a| a.guardrail_configuration.as_ref())
+        .filter_map(|g| g.guardrail_identifier.as_deref())
+        .collect();
+    for f in &project.flows {
+        for (_, node) in f.definition.all_nodes() {
+            let g = if let Some(NodeConfiguration::Prompt(c)) = &node.configuration {
+                c.guardrail_configuration.as_ref()
+            } else if let Some(NodeConfiguration::KnowledgeBase(c)) = &node.configuration {
+                c.guardrail_configuration.as_ref()
+            } else {
+                None
+            };
+            references.extend(g.and_then(|g| g.guardrail_identifier.as_deref()));
+        }
+    }
+    for id in references {
+        if let Some(g) = project.guardrail(id) {
+            if !g.is_defined() && g.guardrail_identifier.is_none() {
+                return Err(ExportError::GuardrailNotInCloudFormation {
+                    guardrail: g.name.clone(),
+                    what: "a reference to a guardrail with neither its definition (both blocked messages) nor the identifier of a deployed copy".to_owned(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A `guardrailIdentifier` as the template writes it (see [`CfnRefs`]).
 fn guardrail_reference(project: &Project, id: &str) -> String {
     match project.guardrail(id) {
@@ -742,6 +787,7 @@ pub fn export_cloudformation_with(project: &Project, history: &History) -> Resul
     let mut notes = Vec::new();
     let mut role_parameters = BTreeMap::new();
 
+    check_guardrail_references(project)?;
     for g in project.guardrails.iter().filter(|g| g.is_defined()) {
         guardrail_resources(g, &names, &mut resources)?;
     }
@@ -910,7 +956,43 @@ pub fn export_cloudformation_with(project: &Project, history: &History) -> Resul
         resources,
         outputs,
         notes,
+        referenced: referenced(project)?,
     })
+}
+
+/// The project's knowledge bases and guardrails that are not resources of the template, in
+/// their project shape (camelCase), keyed `KnowledgeBases` / `Guardrails`, then by name.
+fn referenced(project: &Project) -> Result<BTreeMap<String, Value>> {
+    let mut out = BTreeMap::new();
+    let kbs: Map<String, Value> = project
+        .knowledge_bases
+        .iter()
+        .filter(|k| k.knowledge_base_configuration.is_none())
+        .map(|k| {
+            Ok((
+                k.name.clone(),
+                to_value(&format!("knowledge base {:?}", k.name), k)?,
+            ))
+        })
+        .collect::<Result<_>>()?;
+    if !kbs.is_empty() {
+        out.insert("KnowledgeBases".to_owned(), Value::Object(kbs));
+    }
+    let guardrails: Map<String, Value> = project
+        .guardrails
+        .iter()
+        .filter(|g| !g.is_defined())
+        .map(|g| {
+            Ok((
+                g.name.clone(),
+                to_value(&format!("guardrail {:?}", g.name), g)?,
+            ))
+        })
+        .collect::<Result<_>>()?;
+    if !guardrails.is_empty() {
+        out.insert("Guardrails".to_owned(), Value::Object(guardrails));
+    }
+    Ok(out)
 }
 
 /// A flow's definition in the schema's PascalCase, references resolved to intrinsics.

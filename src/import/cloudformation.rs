@@ -13,7 +13,7 @@
 
 use super::{lay_out, shaped, ImportError, ImportFormat, ImportWarning, Imported, Result};
 use crate::export::cloudformation::{
-    default_description, rename_supplemental_locations, METADATA_KEY,
+    default_description, knowledge_base_parameter, rename_supplemental_locations, METADATA_KEY,
 };
 use crate::export::pascal::{is_intrinsic, to_camel};
 use crate::model::{Agent, Flow, FlowDefinition, Guardrail, KnowledgeBase, Project};
@@ -116,6 +116,8 @@ fn ref_of(v: &Value) -> Option<&str> {
 /// What the template's resources say about each other.
 struct Context<'a> {
     resources: BTreeMap<&'a str, &'a Value>,
+    /// Parameters Strata's export made for project knowledge bases → their names.
+    kb_parameters: BTreeMap<String, String>,
 }
 
 impl Context<'_> {
@@ -163,6 +165,9 @@ impl Context<'_> {
     /// its name; the recorded version (`1`, what a new stack makes, otherwise); the
     /// knowledge base's name.
     fn resource_reference(&self, v: &Value) -> Option<String> {
+        if let Some(name) = ref_of(v).and_then(|p| self.kb_parameters.get(p)) {
+            return Some(name.clone());
+        }
         let (id, attribute) = match (get_att(v), ref_of(v)) {
             (Some((id, attribute)), _) => (id, attribute),
             (None, Some(id)) => (id.to_owned(), String::new()),
@@ -231,8 +236,30 @@ pub fn import_template(template: &Value, fallback_name: &str) -> Result<Imported
             message: "a template needs a Resources object".to_owned(),
         });
     };
+    let referenced = |key: &str| -> Vec<(String, Value)> {
+        template
+            .pointer(&format!("/Metadata/{METADATA_KEY}/{key}"))
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    };
+    let mut knowledge_bases = Vec::new();
+    for (name, kb) in referenced("KnowledgeBases") {
+        let at = format!("Metadata.{METADATA_KEY}.KnowledgeBases.{name}");
+        knowledge_bases.push(shaped::<KnowledgeBase>(&kb, &at)?);
+    }
+    let mut guardrails = Vec::new();
+    for (name, g) in referenced("Guardrails") {
+        let at = format!("Metadata.{METADATA_KEY}.Guardrails.{name}");
+        guardrails.push(shaped::<Guardrail>(&g, &at)?);
+    }
     let ctx = Context {
         resources: resources.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+        kb_parameters: knowledge_bases
+            .iter()
+            .filter(|k| k.knowledge_base_id.is_none())
+            .map(|k| (knowledge_base_parameter(&k.name), k.name.clone()))
+            .collect(),
     };
     let name = template
         .pointer(&format!("/Metadata/{METADATA_KEY}/Project"))
@@ -245,6 +272,8 @@ pub fn import_template(template: &Value, fallback_name: &str) -> Result<Imported
         .and_then(Value::as_str)
         .filter(|d| *d != default_description(&name))
         .map(str::to_owned);
+    project.knowledge_bases = knowledge_bases;
+    project.guardrails = guardrails;
     let mut warnings = Vec::new();
     for (id, resource) in &ctx.resources {
         let at = format!("Resources.{id}");

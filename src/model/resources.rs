@@ -69,22 +69,6 @@ pub struct Guardrail {
 }
 
 impl Guardrail {
-    /// A guardrail known by name only.
-    pub fn named(name: &str) -> Guardrail {
-        Guardrail {
-            name: name.to_owned(),
-            description: None,
-            guardrail_identifier: None,
-            guardrail_version: None,
-            blocked_input_messaging: None,
-            blocked_outputs_messaging: None,
-            topic_policy_config: None,
-            content_policy_config: None,
-            word_policy_config: None,
-            sensitive_information_policy_config: None,
-        }
-    }
-
     /// Whether the project holds what CreateGuardrail needs (both blocked messages), so the
     /// CloudFormation export can create it.
     pub fn is_defined(&self) -> bool {
