@@ -432,3 +432,68 @@ fn triage_answers_other_questions_from_the_help_centre() {
         .as_str()
         .is_some_and(|d| d.contains("30 minutes")));
 }
+
+#[test]
+fn memory_carries_a_summary_into_the_next_session() {
+    let data = tempfile::tempdir().expect("a data folder");
+    let data_dir = data.path().to_str().expect("UTF-8 path");
+    let (replay, answers) = (file("replays/chat.yaml"), file("answers/chat.yaml"));
+    let first = strata(&[
+        "chat",
+        PROJECT,
+        "--agent",
+        "Support",
+        "--replay",
+        &replay,
+        "--answers",
+        &answers,
+        "--memory-id",
+        "dana",
+        "--data-dir",
+        data_dir,
+    ]);
+    assert_eq!(first.code, 0, "{:?}\n{}", first.lines, first.stderr);
+    assert!(
+        first
+            .lines
+            .iter()
+            .any(|l| l.starts_with("remembered for dana: ") && l.contains("CASE-88213")),
+        "{:?}",
+        first.lines
+    );
+
+    // A later session with the same memory id: the summary is in the agent's prompt.
+    let later = tempfile::tempdir().expect("a folder for the second session's files");
+    let replay2 = later.path().join("replay.yaml");
+    let answers2 = later.path().join("answers.yaml");
+    std::fs::write(
+        &replay2,
+        "- contains: my refund case\n  text: Case CASE-88213 is still with a billing specialist.\n\
+         - contains: Summarise this conversation\n  text: The customer asked about case CASE-88213.\n",
+    )
+    .expect("write the replay");
+    std::fs::write(&answers2, "inputs: [\"Any news on my refund case?\"]\n")
+        .expect("write the answers");
+    let second = strata(&[
+        "chat",
+        PROJECT,
+        "--agent",
+        "Support",
+        "--replay",
+        replay2.to_str().expect("UTF-8 path"),
+        "--answers",
+        answers2.to_str().expect("UTF-8 path"),
+        "--memory-id",
+        "dana",
+        "--data-dir",
+        data_dir,
+        "--json",
+    ]);
+    assert_eq!(second.code, 0, "{:?}\n{}", second.lines, second.stderr);
+    let prompt = &model_inputs(&second.events)[0];
+    let memory = prompt
+        .split("<memory>")
+        .nth(1)
+        .expect("the prompt has a memory section");
+    assert!(memory.contains("CASE-88213"), "{prompt}");
+}

@@ -8,7 +8,8 @@
 //! Multi-turn: when the agent asks the user (an `ASK_USER` observation, or a returned
 //! `AMAZON.UserInput` action) the run's [`AskUser`](super::AskUser) handler is asked, and the
 //! answer goes back in the same session; without a handler the node fails with the question.
-//! Project agents (`projectAgent` without an alias) run locally in a later version.
+//! A project agent (`projectAgent` without an alias) runs on this machine with the local agent
+//! runtime instead; its trace is forwarded as `agentTrace` events.
 
 use super::executor::{Done, Run};
 use super::{type_name, NodeError};
