@@ -597,27 +597,61 @@ struct Cost {
     usd: f64,
     /// Model ids with no known price.
     unpriced: Vec<String>,
+    /// The model of each agent model call in flight, by trace id: agent traces name the
+    /// model on the call's input and the tokens on its output.
+    agent_calls: std::collections::HashMap<String, String>,
 }
 
 impl Cost {
     fn add(&mut self, project: &Project, event: &RunEvent) {
-        let RunEvent::NodeAction {
-            request,
-            usage: Some(usage),
-            ..
-        } = event
-        else {
-            return;
-        };
-        let Some(model) = request.get("modelId").and_then(|m| m.as_str()) else {
-            return;
-        };
-        match crate::pricing::cost(
-            Some(project),
-            model,
-            usage.input_tokens,
-            usage.output_tokens,
-        ) {
+        match event {
+            RunEvent::NodeAction { request, usage, .. } => {
+                let model = request.get("modelId").and_then(|m| m.as_str());
+                if let (Some(model), Some(usage)) = (model, usage) {
+                    self.price(project, model, usage.input_tokens, usage.output_tokens);
+                }
+            }
+            RunEvent::AgentTrace { trace, .. } => {
+                // `{"orchestrationTrace": {"modelInvocationInput": {...}}}` and the like.
+                let Some(step) = trace.as_object().and_then(|o| o.values().next()) else {
+                    return;
+                };
+                let input = &step["modelInvocationInput"];
+                if let (Some(id), Some(model)) =
+                    (input["traceId"].as_str(), input["foundationModel"].as_str())
+                {
+                    self.agent_calls.insert(id.to_owned(), model.to_owned());
+                }
+                let output = &step["modelInvocationOutput"];
+                let model = output["traceId"]
+                    .as_str()
+                    .and_then(|id| self.agent_calls.remove(id));
+                if let Some(model) = model {
+                    let usage = &output["metadata"]["usage"];
+                    self.price(
+                        project,
+                        &model,
+                        usage["inputTokens"].as_u64().unwrap_or(0),
+                        usage["outputTokens"].as_u64().unwrap_or(0),
+                    );
+                }
+            }
+            RunEvent::RunStarted { .. }
+            | RunEvent::NodeStarted { .. }
+            | RunEvent::NodeInput { .. }
+            | RunEvent::NodeOutput { .. }
+            | RunEvent::ConditionResult { .. }
+            | RunEvent::ContentBlockDelta { .. }
+            | RunEvent::NodeSkipped { .. }
+            | RunEvent::NodeFailed { .. }
+            | RunEvent::FlowOutput { .. }
+            | RunEvent::Cancelled { .. }
+            | RunEvent::RunFinished { .. } => {}
+        }
+    }
+
+    fn price(&mut self, project: &Project, model: &str, input: u64, output: u64) {
+        match crate::pricing::cost(Some(project), model, input, output) {
             Some(c) => self.usd += c,
             None => {
                 if !self.unpriced.iter().any(|m| m == model) {
@@ -646,4 +680,52 @@ fn print_summary(result: &RunResult, cost: &Cost) {
         result.usage.output_tokens,
         cost.usd
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn agent_trace(trace: serde_json::Value) -> RunEvent {
+        RunEvent::AgentTrace {
+            at_ms: 0,
+            node: "Helper".to_owned(),
+            trace,
+        }
+    }
+
+    #[test]
+    fn agent_model_calls_inside_a_flow_are_priced() {
+        let project: Project =
+            serde_json::from_value(json!({"schemaVersion": 1, "name": "p"})).expect("project");
+        let model = "anthropic.claude-3-5-sonnet-20240620-v1:0";
+        let mut cost = Cost::default();
+        cost.add(
+            &project,
+            &agent_trace(json!({"orchestrationTrace": {"modelInvocationInput": {
+                "traceId": "Support-1", "foundationModel": model, "text": "…",
+                "promptType": "ORCHESTRATION", "promptCreationMode": "DEFAULT"}}})),
+        );
+        cost.add(
+            &project,
+            &agent_trace(json!({"orchestrationTrace": {"modelInvocationOutput": {
+                "traceId": "Support-1", "rawResponse": {},
+                "metadata": {"usage": {"inputTokens": 1000, "outputTokens": 100}, "totalTimeMs": 5}}}})),
+        );
+        let expected = crate::pricing::cost(Some(&project), model, 1000, 100).expect("priced");
+        assert!(expected > 0.0);
+        assert!((cost.usd - expected).abs() < 1e-12, "{}", cost.usd);
+        assert!(cost.agent_calls.is_empty());
+        assert!(cost.unpriced.is_empty());
+
+        // An output without its input (a post-processing re-emission) is not counted twice.
+        cost.add(
+            &project,
+            &agent_trace(json!({"preProcessingTrace": {"modelInvocationOutput": {
+                "traceId": "preprocessing-9",
+                "metadata": {"usage": {"inputTokens": 1000, "outputTokens": 100}, "totalTimeMs": 5}}}})),
+        );
+        assert!((cost.usd - expected).abs() < 1e-12);
+    }
 }

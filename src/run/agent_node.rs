@@ -9,7 +9,8 @@
 //! `AMAZON.UserInput` action) the run's [`AskUser`](super::AskUser) handler is asked, and the
 //! answer goes back in the same session; without a handler the node fails with the question.
 //! The wait for the answer does not count against the node's timeout.
-//! Project agents (`projectAgent` without an alias) run locally in a later version.
+//! A project agent (`projectAgent` without an alias) runs on this machine with the local agent
+//! runtime instead; its trace is forwarded as `agentTrace` events.
 
 use super::deadline::waiting_for_user;
 use super::executor::{Done, Run};
@@ -366,7 +367,7 @@ async fn answer_return_control(
     let Some(answer) = &run.ctx.return_control else {
         return Err(unanswered());
     };
-    answer(node.name.clone(), payload.clone())
+    waiting_for_user(answer(node.name.clone(), payload.clone()))
         .await
         .ok_or_else(unanswered)
 }
