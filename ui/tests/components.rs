@@ -1,0 +1,316 @@
+//! Component tests of the editor page in headless Chromium (wasm-bindgen-test). The page is
+//! mounted as the desktop shell would show it, with `window.__TAURI__` replaced by a stub that
+//! answers the shell commands from memory and records what the page sends (saves, titles).
+//!
+//! Run: `scripts/test-ui-components.sh` (it sets the wasm-bindgen-test runner and Chromium).
+#![cfg(target_arch = "wasm32")]
+
+use serde_json::Value;
+use strata::nodes::REGISTRY;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const TEMPLATE: &str = include_str!("../../templates/support-triage.strata.json");
+
+/// The shell stub: every `invoke` is answered from `window.__STUB__` and recorded in
+/// `window.__CALLS__`; menu listening does nothing (there is no native menu in a browser).
+fn install_shell_stub() {
+    let stub = serde_json::json!({
+        "startup_document": null,
+        "recovery": null,
+        "recent_files": [],
+        "templates": [{"name": "support-triage", "summary": "Classify and route"}],
+        "new_from_template": {"path": null, "text": TEMPLATE},
+    });
+    let script = format!(
+        r#"
+        window.__STUB__ = {stub};
+        window.__CALLS__ = [];
+        window.__TAURI__ = {{
+          core: {{ invoke: async (cmd, args) => {{
+            window.__CALLS__.push({{ cmd, args }});
+            if (cmd in window.__STUB__) return window.__STUB__[cmd];
+            return null;
+          }} }},
+          event: {{ listen: async () => () => {{}} }},
+        }};
+        "#
+    );
+    js_sys::eval(&script).expect("the stub installs");
+}
+
+/// The shell commands the page called, with their arguments.
+fn calls() -> Vec<Value> {
+    let calls = js_sys::eval("JSON.stringify(window.__CALLS__)").expect("calls");
+    serde_json::from_str(&calls.as_string().unwrap_or_default()).expect("calls are JSON")
+}
+
+/// Resolves after the browser has had a turn (timers, rendering, the page's own futures).
+async fn tick() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .expect("window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 5)
+            .expect("timer");
+    });
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .expect("timer fires");
+}
+
+/// Waits, turn by turn, until `ready` holds; fails naming `what` after 400 turns.
+async fn until(what: &str, ready: impl Fn() -> bool) {
+    for _ in 0..400 {
+        if ready() {
+            return;
+        }
+        tick().await;
+    }
+    panic!("gave up waiting for {what}");
+}
+
+/// A fresh editor page in its own container, its project loaded.
+struct Page {
+    root: HtmlElement,
+    /// Dropping it unmounts the page and disposes of its reactive owner.
+    _handle: Box<dyn std::any::Any>,
+}
+
+impl Page {
+    async fn open() -> Page {
+        install_shell_stub();
+        let document = web_sys::window()
+            .expect("window")
+            .document()
+            .expect("document");
+        let root: HtmlElement = document
+            .create_element("div")
+            .expect("div")
+            .dyn_into()
+            .expect("an HTML element");
+        document
+            .body()
+            .expect("body")
+            .append_child(&root)
+            .expect("append");
+        let handle = leptos::mount::mount_to(root.clone(), strata_ui::App);
+        let page = Page {
+            root,
+            _handle: Box::new(handle),
+        };
+        until("the project to load", || page.all("g.node").len() > 1).await;
+        page
+    }
+
+    fn all(&self, selector: &str) -> Vec<Element> {
+        let list = self.root.query_selector_all(selector).expect("selector");
+        (0..list.length())
+            .filter_map(|i| list.item(i))
+            .filter_map(|n| n.dyn_into::<Element>().ok())
+            .collect()
+    }
+
+    fn one(&self, selector: &str) -> Element {
+        self.root
+            .query_selector(selector)
+            .expect("selector")
+            .unwrap_or_else(|| panic!("no element matches {selector}"))
+    }
+
+    fn node_names(&self) -> Vec<String> {
+        self.all("g.node")
+            .iter()
+            .filter_map(|n| n.get_attribute("data-node"))
+            .collect()
+    }
+
+    fn click(&self, selector: &str) {
+        self.one(selector)
+            .dyn_into::<HtmlElement>()
+            .expect("clickable")
+            .click();
+    }
+
+    /// Presses `key` with Ctrl on the window, as the keyboard shortcuts listen there.
+    fn press_ctrl(&self, key: &str) {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key(key);
+        init.set_ctrl_key(true);
+        init.set_bubbles(true);
+        let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init)
+            .expect("event");
+        web_sys::window()
+            .expect("window")
+            .dispatch_event(&event)
+            .expect("dispatch");
+    }
+}
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        self.root.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_palette_lists_every_node_kind_of_the_registry() {
+    let page = Page::open().await;
+    let kinds: Vec<String> = page
+        .all(".palette-item")
+        .iter()
+        .filter_map(|b| b.get_attribute("data-kind"))
+        .collect();
+    let registry: Vec<String> = REGISTRY.iter().map(|k| k.name().to_owned()).collect();
+    assert_eq!(kinds, registry);
+    // Each entry says what the kind does.
+    for item in page.all(".palette-item") {
+        let summary = item.get_attribute("title").unwrap_or_default();
+        assert!(summary.len() > 10, "{summary:?}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_template_opens_with_its_nodes_and_the_shell_is_asked_for_it() {
+    let page = Page::open().await;
+    let project = strata::model::load(TEMPLATE, "t")
+        .expect("template")
+        .project;
+    let mut expected: Vec<String> = project.flows[0]
+        .definition
+        .nodes
+        .iter()
+        .map(|n| n.name.clone())
+        .collect();
+    let mut shown = page.node_names();
+    expected.sort();
+    shown.sort();
+    assert_eq!(shown, expected);
+    let asked: Vec<String> = calls()
+        .iter()
+        .filter_map(|c| c["cmd"].as_str().map(str::to_owned))
+        .collect();
+    assert!(asked.iter().any(|c| c == "new_from_template"), "{asked:?}");
+    until("the window title", || {
+        calls().iter().any(|c| {
+            c["cmd"] == "set_title"
+                && c["args"]["title"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("Strata"))
+        })
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn adding_a_node_names_it_uniquely_shows_its_problem_and_undoes() {
+    let page = Page::open().await;
+    let before = page.node_names();
+    page.click(r#".palette-item[data-kind="Prompt"]"#);
+    until("the first new node", || {
+        page.node_names().len() == before.len() + 1
+    })
+    .await;
+    page.click(r#".palette-item[data-kind="Prompt"]"#);
+    until("the second new node", || {
+        page.node_names().len() == before.len() + 2
+    })
+    .await;
+    let added: Vec<String> = page
+        .node_names()
+        .into_iter()
+        .filter(|n| !before.contains(n))
+        .collect();
+    assert_eq!(added.len(), 2);
+    assert_ne!(added[0], added[1]);
+    for name in &added {
+        assert!(
+            strata::nodes::fields::Pattern::NodeName.matches(name),
+            "{name:?} is not a valid node name"
+        );
+    }
+    // An unconnected Prompt is a problem the panel names, on that node.
+    until("a problem on the new node", || {
+        page.all("li.problem")
+            .iter()
+            .any(|p| p.get_attribute("data-node").as_deref() == Some(added[1].as_str()))
+    })
+    .await;
+    // Undo takes exactly one node away, redo puts it back.
+    page.press_ctrl("z");
+    until("undo", || page.node_names().len() == before.len() + 1).await;
+    page.press_ctrl("y");
+    until("redo", || page.node_names().len() == before.len() + 2).await;
+}
+
+#[wasm_bindgen_test]
+async fn clicking_a_problem_selects_its_node() {
+    let page = Page::open().await;
+    page.click(r#".palette-item[data-kind="KnowledgeBase"]"#);
+    until("a problem with a node", || {
+        page.all("li.problem")
+            .iter()
+            .any(|p| p.get_attribute("data-node").is_some_and(|n| !n.is_empty()))
+    })
+    .await;
+    let problem = page
+        .all("li.problem")
+        .into_iter()
+        .find(|p| p.get_attribute("data-node").is_some_and(|n| !n.is_empty()))
+        .expect("a problem on a node");
+    let node = problem.get_attribute("data-node").expect("node");
+    problem
+        .dyn_into::<HtmlElement>()
+        .expect("clickable")
+        .click();
+    until("the node to be selected", || {
+        page.all("g.node.selected")
+            .iter()
+            .any(|n| n.get_attribute("data-node").as_deref() == Some(node.as_str()))
+    })
+    .await;
+    // The inspector shows the selected node.
+    until("the inspector", || {
+        page.one(".inspector")
+            .text_content()
+            .unwrap_or_default()
+            .contains(&node)
+            || page
+                .all(".inspector input")
+                .iter()
+                .filter_map(|i| i.clone().dyn_into::<web_sys::HtmlInputElement>().ok())
+                .any(|i| i.value() == node)
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn saving_hands_the_shell_the_document_as_json() {
+    let page = Page::open().await;
+    page.click(r#".palette-item[data-kind="Output"]"#);
+    let count = page.node_names().len();
+    // A new document has no path: the page asks where to save it, suggesting a name.
+    page.press_ctrl("s");
+    until("the save dialog", || !page.all("#dialog").is_empty()).await;
+    let suggested = page
+        .one("#dialog-path")
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .expect("an input")
+        .value();
+    assert!(suggested.ends_with(".strata.json"), "{suggested:?}");
+    page.click("#dialog-ok");
+    until("a save", || calls().iter().any(|c| c["cmd"] == "save_as")).await;
+    let saved = calls()
+        .into_iter()
+        .rev()
+        .find(|c| c["cmd"] == "save_as")
+        .expect("a save call");
+    assert_eq!(saved["args"]["path"], Value::String(suggested));
+    let text = saved["args"]["text"].as_str().expect("text");
+    let project = strata::model::load(text, "saved")
+        .expect("the saved text loads")
+        .project;
+    assert_eq!(project.flows[0].definition.nodes.len(), count);
+}
