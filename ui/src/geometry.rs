@@ -163,11 +163,11 @@ pub fn bounds(boxes: &[NodeBox]) -> Option<(f64, f64, f64, f64)> {
     })
 }
 
+/// A point in canvas coordinates.
+pub type Point = (f64, f64);
+
 /// Where a connection runs between drawn boxes: from, to, and whether it is conditional.
-pub fn connection_points(
-    c: &FlowConnection,
-    boxes: &[NodeBox],
-) -> Option<((f64, f64), (f64, f64), bool)> {
+pub fn connection_points(c: &FlowConnection, boxes: &[NodeBox]) -> Option<(Point, Point, bool)> {
     let find = |n: &str| boxes.iter().find(|b| b.name == n);
     let (s, t) = (find(&c.source)?, find(&c.target)?);
     if let Some(dp) = c.data_ports() {

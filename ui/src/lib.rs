@@ -662,6 +662,8 @@ pub fn Canvas() -> impl IntoView {
         }
         let (cx, cy) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
         if ev.shift_key() && !ed.space.get_untracked() {
+            // Shift+drag would otherwise select the labels' text.
+            ev.prevent_default();
             let p = to_canvas(&ed, cx, cy);
             ed.drag.set(Some(Drag::Select {
                 from: p,

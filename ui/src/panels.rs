@@ -413,12 +413,11 @@ fn conditions_editor(ed: Editor, flow: &str, node: &FlowNode) -> Option<AnyView>
 
 /// The configuration as raw JSON: for keys the form does not cover and kinds Strata does not know.
 fn configuration_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
-    // Open when there is no form to use instead.
+    // Open when Strata has no form for it: a configuration key it does not know.
     let open = node
         .configuration
         .as_ref()
-        .and_then(NodeConfiguration::node_type)
-        .is_none_or(|t| t.kind().form.is_empty() && node.configuration.is_some());
+        .is_some_and(|c| c.node_type().is_none());
     let text = node
         .configuration
         .as_ref()
