@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing the desktop app needs: system libraries for Tauri and
-# WebKitGTK, the display stack for the end-to-end test, wasm-bindgen-cli matching Cargo.lock,
+# WebKitGTK, the display stack for the end-to-end test, Chromium and chromedriver for the
+# component tests, wasm-bindgen-cli (and its test runner) matching Cargo.lock,
 # and tauri-driver. Idempotent: each step is skipped when already present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev
   libsoup-3.0-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev
-  xvfb xauth webkit2gtk-driver fonts-dejavu-core imagemagick xdotool)
+  xvfb xauth webkit2gtk-driver fonts-dejavu-core imagemagick xdotool chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -35,4 +36,5 @@ if ! have tauri-driver || ! tauri-driver --help 2>&1 | head -1 | grep -q .; then
   cargo install --locked tauri-driver --version 2.1.0
 fi
 have WebKitWebDriver || { echo "setup-desktop: WebKitWebDriver missing after install" >&2; exit 1; }
+have chromedriver || { echo "setup-desktop: chromedriver missing after install" >&2; exit 1; }
 echo "setup-desktop: ready"

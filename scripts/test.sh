@@ -15,4 +15,7 @@ echo "== cargo test"
 cargo test --workspace
 echo "== core builds for wasm32 without default features"
 cargo build -p strata --lib --no-default-features --target wasm32-unknown-unknown
+echo "== editor component tests in headless Chromium"
+cargo clippy -p strata-ui --tests --target wasm32-unknown-unknown -- -D warnings
+bash scripts/test-ui-components.sh
 echo "== all checks passed"

@@ -625,12 +625,17 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    // The page lives as long as the window, and so do these listeners.
-    let _keys = window_event_listener(leptos::ev::keydown, move |ev| ed.key(&ev));
-    let _keys_up = window_event_listener(leptos::ev::keyup, move |ev| {
+    // The shortcuts listen on the window; they go when the page is unmounted, so that no
+    // listener outlives the editor state it reads.
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| ed.key(&ev));
+    let keys_up = window_event_listener(leptos::ev::keyup, move |ev| {
         if ev.key() == " " {
             ed.space.set(false);
         }
+    });
+    on_cleanup(move || {
+        keys.remove();
+        keys_up.remove();
     });
 
     view! {

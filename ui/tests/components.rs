@@ -289,8 +289,10 @@ async fn clicking_a_problem_selects_its_node() {
 #[wasm_bindgen_test]
 async fn saving_hands_the_shell_the_document_as_json() {
     let page = Page::open().await;
+    let before = page.node_names().len();
     page.click(r#".palette-item[data-kind="Output"]"#);
-    let count = page.node_names().len();
+    until("the new node", || page.node_names().len() == before + 1).await;
+    let count = before + 1;
     // A new document has no path: the page asks where to save it, suggesting a name.
     page.press_ctrl("s");
     until("the save dialog", || !page.all("#dialog").is_empty()).await;
@@ -313,4 +315,112 @@ async fn saving_hands_the_shell_the_document_as_json() {
         .expect("the saved text loads")
         .project;
     assert_eq!(project.flows[0].definition.nodes.len(), count);
+}
+
+/// Sets a field's text and fires the events typing and leaving the field would.
+fn type_into(field: &Element, text: &str, commit: bool) {
+    if let Some(input) = field.dyn_ref::<web_sys::HtmlInputElement>() {
+        input.set_value(text);
+    } else if let Some(area) = field.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        area.set_value(text);
+    }
+    let fire = |name: &str| {
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        let event = web_sys::Event::new_with_event_init_dict(name, &init).expect("event");
+        field.dispatch_event(&event).expect("dispatch");
+    };
+    fire("input");
+    if commit {
+        fire("change");
+    }
+}
+
+fn mouse(element: &Element, name: &str) {
+    let init = web_sys::MouseEventInit::new();
+    init.set_bubbles(true);
+    let event = web_sys::MouseEvent::new_with_mouse_event_init_dict(name, &init).expect("event");
+    element.dispatch_event(&event).expect("dispatch");
+}
+
+#[wasm_bindgen_test]
+async fn the_prompt_form_checks_as_you_type_and_commits_an_undoable_edit() {
+    let page = Page::open().await;
+    // Find the Prompt node by name (Ctrl+F) and pick it from the list.
+    page.press_ctrl("f");
+    until("the find box", || !page.all("#find-input").is_empty()).await;
+    type_into(&page.one("#find-input"), "classif", false);
+    until("the find list", || {
+        !page.all(r#"#find li[data-node="Classify"]"#).is_empty()
+    })
+    .await;
+    mouse(&page.one(r#"#find li[data-node="Classify"]"#), "mousedown");
+    until("Classify selected", || {
+        !page
+            .all(r#"g.node.selected[data-node="Classify"]"#)
+            .is_empty()
+    })
+    .await;
+    let field = r#".form-field[data-field="sourceConfiguration.inline.inferenceConfiguration.text.temperature"]"#;
+    until("the temperature field", || !page.all(field).is_empty()).await;
+    let input = page.one(&format!("{field} input"));
+    let before = input
+        .clone()
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .expect("input")
+        .value();
+
+    // Out of Bedrock's range: the message shows as you type.
+    type_into(&input, "7", false);
+    until("the range message", || {
+        !page.all(&format!("{field} .field-error")).is_empty()
+    })
+    .await;
+    // In range: the message goes, and leaving the field commits the edit.
+    type_into(&input, "0.25", true);
+    until("the message to go", || {
+        page.all(&format!("{field} .field-error")).is_empty()
+    })
+    .await;
+    let value = || {
+        page.all(&format!("{field} input"))
+            .first()
+            .and_then(|i| i.clone().dyn_into::<web_sys::HtmlInputElement>().ok())
+            .map(|i| i.value())
+            .unwrap_or_default()
+    };
+    until("the committed value", || value() == "0.25").await;
+    // Undo restores what the template had.
+    page.press_ctrl("z");
+    until("the value before", || value() == before).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_agent_editor_counts_the_instruction_against_bedrock_limits() {
+    let page = Page::open().await;
+    page.click("#add-agent");
+    until("the agent editor", || {
+        !page.all("#agent-instruction").is_empty()
+    })
+    .await;
+    let counter = || page.one("#instruction-count");
+    type_into(&page.one("#agent-instruction"), "Too short.", false);
+    until("the count of 10", || {
+        counter()
+            .text_content()
+            .unwrap_or_default()
+            .starts_with("10 / 4000")
+    })
+    .await;
+    assert!(
+        counter().class_list().contains("bad"),
+        "below 40 characters"
+    );
+    let fine = "You answer billing questions for an online shop, politely and briefly.";
+    type_into(&page.one("#agent-instruction"), fine, true);
+    until("a good count", || !counter().class_list().contains("bad")).await;
+    assert!(counter()
+        .text_content()
+        .unwrap_or_default()
+        .starts_with(&format!("{} / 4000", fine.chars().count())));
 }
