@@ -90,7 +90,7 @@ pub async fn run_flow(
                 outputs.insert("document".to_owned(), document.clone());
                 run.emit_outputs(&graph, id, &[], &outputs).await;
                 state.status.insert(name.clone(), Status::Done);
-                state.outputs.insert(name, outputs);
+                state.outputs.insert(name, Arc::new(outputs));
             }
         }
     }
@@ -284,10 +284,12 @@ enum Status {
 struct State {
     /// Absent: not started.
     status: HashMap<String, Status>,
-    outputs: HashMap<String, Map<String, Value>>,
+    /// Shared, not copied: every Iterator item starts from a copy of this state, and an
+    /// Iterator's input (the whole array) must not be copied once per item.
+    outputs: HashMap<String, Arc<Map<String, Value>>>,
     /// The values each node received, after expressions: Conditional connections forward
     /// them, and a Loop reads its controller's.
-    inputs: HashMap<String, Map<String, Value>>,
+    inputs: HashMap<String, Arc<Map<String, Value>>>,
     /// Condition node (or LoopController) → the condition that held, if any.
     chosen: HashMap<String, Option<String>>,
 }
@@ -614,7 +616,9 @@ impl Scope {
             })
             .await;
         }
-        self.state.inputs.insert(name.clone(), values.clone());
+        self.state
+            .inputs
+            .insert(name.clone(), Arc::new(values.clone()));
         self.state.status.insert(name, Status::Running);
         let run = run.clone();
         let graph = self.graph.clone();
@@ -675,7 +679,9 @@ impl Scope {
                     run.emit_outputs(&self.graph, id, &self.chain, &done.outputs)
                         .await;
                 }
-                self.state.outputs.insert(name.clone(), done.outputs);
+                self.state
+                    .outputs
+                    .insert(name.clone(), Arc::new(done.outputs));
                 self.state.status.insert(name, Status::Done);
                 for (other, outputs) in done.also {
                     run.emit(|at_ms| RunEvent::NodeStarted {
@@ -688,7 +694,7 @@ impl Scope {
                         run.emit_outputs(&self.graph, oid, &self.chain, &outputs)
                             .await;
                     }
-                    self.state.outputs.insert(other.clone(), outputs);
+                    self.state.outputs.insert(other.clone(), Arc::new(outputs));
                     self.state.status.insert(other, Status::Done);
                 }
             }
@@ -772,7 +778,7 @@ async fn run_iterator(
         let name = name.clone();
         async move {
             run.emit_outputs(&graph, id, &item_chain, &outputs).await;
-            state.outputs.insert(name, outputs);
+            state.outputs.insert(name, Arc::new(outputs));
             let scope = Scope {
                 graph,
                 prefix,
@@ -908,7 +914,9 @@ async fn run_loop(
         run.emit_outputs(&body, start, &round_chain, &current).await;
         let mut state = State::default();
         state.status.insert(start_name.clone(), Status::Done);
-        state.outputs.insert(start_name.clone(), current.clone());
+        state
+            .outputs
+            .insert(start_name.clone(), Arc::new(current.clone()));
         let scope = Scope {
             graph: body.clone(),
             prefix: vec![],
