@@ -33,8 +33,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// How many nodes do work at once unless told otherwise.
-pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
+/// How many nodes do work at once unless told otherwise. Bedrock runs independent branches
+/// side by side; 16 lets the widest fan-out a flow can hold (under 40 nodes) run in about
+/// two rounds while keeping local handlers and model servers from being flooded.
+pub const DEFAULT_MAX_CONCURRENCY: usize = 16;
 /// How many Iterator items run at once unless told otherwise: one, in order, as Bedrock does.
 pub const DEFAULT_ITERATOR_CONCURRENCY: usize = 1;
 /// How long one node may work unless told otherwise.

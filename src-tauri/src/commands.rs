@@ -63,3 +63,53 @@ pub fn discard_recovery(app: State<'_, AppFiles>) -> Result<(), AppError> {
 pub fn set_title(title: String, window: tauri::WebviewWindow) -> Result<(), String> {
     window.set_title(&title).map_err(|e| e.to_string())
 }
+
+/// The native file chooser: a project to open, or where to save one (`save`), starting from
+/// `suggested` (a path or a file name). `None` when the user cancels.
+#[tauri::command]
+pub async fn pick_path(
+    save: bool,
+    suggested: Option<String>,
+    app: tauri::AppHandle,
+) -> Result<Option<String>, String> {
+    use tauri_plugin_dialog::DialogExt;
+    let mut dialog = app
+        .dialog()
+        .file()
+        .add_filter("Strata project", &["json"])
+        .set_title(if save {
+            "Save the project as"
+        } else {
+            "Open a project"
+        });
+    if let Some(s) = suggested.as_deref().filter(|s| !s.trim().is_empty()) {
+        let path = Path::new(s);
+        if let Some(dir) = path.parent().filter(|d| d.is_dir()) {
+            dialog = dialog.set_directory(dir);
+        }
+        if let Some(name) = path.file_name().filter(|_| save) {
+            dialog = dialog.set_file_name(name.to_string_lossy());
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let answer = move |picked: Option<tauri_plugin_dialog::FilePath>| {
+        // The receiver waits below; if it has gone there is nobody to tell.
+        let _ = tx.send(picked);
+    };
+    if save {
+        dialog.save_file(answer);
+    } else {
+        dialog.pick_file(answer);
+    }
+    // The dialog answers on the main thread; this command runs on the async runtime's.
+    let picked = tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten())
+        .await
+        .map_err(|e| format!("the file dialog failed: {e}"))?;
+    picked
+        .map(|p| {
+            p.into_path()
+                .map(|p| p.display().to_string())
+                .map_err(|e| format!("the chosen file is not a local path: {e}"))
+        })
+        .transpose()
+}

@@ -14,6 +14,7 @@ fn main() {
             .unwrap_or(p)
     });
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(commands::Startup(startup))
         .setup(|app| {
             // STRATA_APP_DIR lets tests keep recent files and recovery copies apart.
@@ -38,6 +39,7 @@ fn main() {
             commands::recovery,
             commands::discard_recovery,
             commands::set_title,
+            commands::pick_path,
         ])
         .run(tauri::generate_context!())
         .expect("the Strata window could not start");

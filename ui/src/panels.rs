@@ -557,8 +557,20 @@ pub fn Dialogs() -> impl IntoView {
             <div class="modal-back">
                 <div class="modal" id="dialog">
                     <h3>{title}</h3>
-                    <input id="dialog-path" prop:value=move || path.get() on:input=move |ev| path.set(event_target_value(&ev))
-                        on:keydown=move |ev| { if ev.key() == "Enter" { go2() } }/>
+                    <div class="with-button">
+                        <input id="dialog-path" prop:value=move || path.get() on:input=move |ev| path.set(event_target_value(&ev))
+                            on:keydown=move |ev| { if ev.key() == "Enter" { go2() } }/>
+                        <button id="dialog-browse" title="Choose with the system's file dialog" on:click=move |_| {
+                            let suggested = path.get_untracked();
+                            spawn_local(async move {
+                                match shell::pick_path(dialog == Dialog::SaveAs, &suggested).await {
+                                    Ok(Some(p)) => path.set(p),
+                                    Ok(None) => {}
+                                    Err(e) => ed.status.set(Some((true, e.message))),
+                                }
+                            });
+                        }>"Browse…"</button>
+                    </div>
                     {recent}
                     <div class="buttons">
                         <button on:click=move |_| ed.dialog.set(None)>"Cancel"</button>

@@ -99,6 +99,11 @@ pub async fn discard_recovery() -> Result<(), ShellError> {
     call("discard_recovery", json!({})).await
 }
 
+/// The native file chooser (open, or save with `save`); `None` when cancelled.
+pub async fn pick_path(save: bool, suggested: &str) -> Result<Option<String>, ShellError> {
+    call("pick_path", json!({ "save": save, "suggested": suggested })).await
+}
+
 pub async fn set_title(title: &str) -> Result<(), ShellError> {
     call("set_title", json!({ "title": title })).await
 }

@@ -302,6 +302,27 @@ async fn saving_hands_the_shell_the_document_as_json() {
         .expect("an input")
         .value();
     assert!(suggested.ends_with(".strata.json"), "{suggested:?}");
+    // Browse… asks the shell's native file chooser, starting from the suggestion.
+    js_sys::eval(r#"window.__STUB__.pick_path = "/home/ann/flows/triage.strata.json";"#)
+        .expect("stub");
+    page.click("#dialog-browse");
+    let path_now = || {
+        page.one("#dialog-path")
+            .dyn_into::<web_sys::HtmlInputElement>()
+            .expect("an input")
+            .value()
+    };
+    until("the chosen path", || {
+        path_now() == "/home/ann/flows/triage.strata.json"
+    })
+    .await;
+    let asked = calls()
+        .into_iter()
+        .find(|c| c["cmd"] == "pick_path")
+        .expect("the chooser was asked");
+    assert_eq!(asked["args"]["save"], true);
+    assert_eq!(asked["args"]["suggested"], Value::String(suggested));
+    let suggested = path_now();
     page.click("#dialog-ok");
     until("a save", || calls().iter().any(|c| c["cmd"] == "save_as")).await;
     let saved = calls()
