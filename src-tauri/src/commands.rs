@@ -59,9 +59,55 @@ pub fn discard_recovery(app: State<'_, AppFiles>) -> Result<(), AppError> {
     app.discard_recovery()
 }
 
+/// Whether the document has changes not saved yet, as the UI last said (its title's mark).
+#[derive(Default)]
+pub struct Unsaved(pub std::sync::atomic::AtomicBool);
+
+/// The mark the UI puts before the title of a document with unsaved changes.
+pub const UNSAVED_MARK: &str = "● ";
+
 #[tauri::command]
-pub fn set_title(title: String, window: tauri::WebviewWindow) -> Result<(), String> {
+pub fn set_title(
+    title: String,
+    window: tauri::WebviewWindow,
+    unsaved: State<'_, Unsaved>,
+) -> Result<(), String> {
+    unsaved.0.store(
+        title.starts_with(UNSAVED_MARK),
+        std::sync::atomic::Ordering::SeqCst,
+    );
     window.set_title(&title).map_err(|e| e.to_string())
+}
+
+/// Closing a window with unsaved changes: ask first (the recovery copy stays either way).
+pub fn confirm_close(window: &tauri::Window, api: &tauri::CloseRequestApi) {
+    use tauri::Manager;
+    use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
+    let unsaved = window.state::<Unsaved>();
+    if !unsaved.0.load(std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    api.prevent_close();
+    let window = window.clone();
+    window
+        .dialog()
+        .message("This project has changes that are not saved. Close it and lose them?")
+        .title("Unsaved changes")
+        .kind(MessageDialogKind::Warning)
+        .buttons(MessageDialogButtons::OkCancelCustom(
+            "Close without saving".to_owned(),
+            "Keep editing".to_owned(),
+        ))
+        .show(move |close| {
+            if close {
+                window
+                    .state::<Unsaved>()
+                    .0
+                    .store(false, std::sync::atomic::Ordering::SeqCst);
+                // A window that cannot be destroyed is already gone.
+                let _ = window.destroy();
+            }
+        });
 }
 
 /// The native file chooser: a project to open, or where to save one (`save`), starting from

@@ -16,6 +16,12 @@ fn main() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(commands::Startup(startup))
+        .manage(commands::Unsaved::default())
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                commands::confirm_close(window, api);
+            }
+        })
         .setup(|app| {
             // STRATA_APP_DIR lets tests keep recent files and recovery copies apart.
             let dir = match std::env::var_os("STRATA_APP_DIR") {

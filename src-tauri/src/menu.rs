@@ -1,8 +1,9 @@
 //! The native menu. Every item but Quit is forwarded to the UI as a `menu` event carrying the
 //! item's id; the UI owns what the action does, so keyboard, menu and buttons share one path.
+//! Quit closes the window the way its close button does, so unsaved work is asked about.
 
 use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
-use tauri::{AppHandle, Emitter, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 /// (id, label, accelerator) per submenu.
 const FILE: &[(&str, &str, Option<&str>)] = &[
@@ -36,7 +37,7 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
     };
     let file_items = items(FILE)?;
     let separator = PredefinedMenuItem::separator(app)?;
-    let quit = PredefinedMenuItem::quit(app, Some("Quit"))?;
+    let quit = MenuItem::with_id(app, QUIT, "Quit", true, Some("CmdOrCtrl+Q"))?;
     let mut file_refs: Vec<&dyn tauri::menu::IsMenuItem<R>> = file_items
         .iter()
         .map(|i| i as &dyn tauri::menu::IsMenuItem<R>)
@@ -65,7 +66,17 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
 }
 
 /// Sends a menu click to the UI.
+/// The Quit item's id.
+const QUIT: &str = "quit";
+
 pub fn forward<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
+    if event.id().as_ref() == QUIT {
+        for window in app.webview_windows().into_values() {
+            // A window that cannot close is already going.
+            let _ = window.close();
+        }
+        return;
+    }
     // A failed emit means the window is gone; there is no one left to tell.
     let _ = app.emit("menu", event.id().as_ref());
 }
