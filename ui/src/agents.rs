@@ -1,6 +1,7 @@
 //! The agent editor: the project's agents, and one agent's model, instruction (with a live
 //! character counter), action groups (function tables or an OpenAPI text with its parsed
-//! operations), executor, knowledge bases, guardrail, memory and prompt overrides.
+//! operations), executor, knowledge bases, guardrail, memory, collaborators and prompt
+//! overrides.
 //!
 //! Every change builds the edited agent and applies it as one `SetAgent` command, so undo
 //! and redo cover the agent editor like the canvas.
@@ -10,9 +11,9 @@ use leptos::prelude::*;
 use std::collections::BTreeMap;
 use strata::edit::Command;
 use strata::model::agent::{
-    ActionGroup, ActionGroupExecutor, Agent, AgentInference, AgentKnowledgeBase, ApiSchema,
-    Function, FunctionSchema, MemoryConfiguration, ParameterDetail, ParameterType,
-    PromptConfiguration, PromptOverrideConfiguration, PromptType,
+    ActionGroup, ActionGroupExecutor, Agent, AgentDescriptor, AgentInference, AgentKnowledgeBase,
+    ApiSchema, Collaboration, Collaborator, Function, FunctionSchema, MemoryConfiguration,
+    ParameterDetail, ParameterType, PromptConfiguration, PromptOverrideConfiguration, PromptType,
 };
 use strata::model::common::GuardrailConfiguration;
 use strata::model::lenient::{Lenient, StrEnum};
@@ -259,6 +260,7 @@ pub fn agent_editor(ed: Editor, name: &str) -> AnyView {
             }))}
             {ag(knowledge_bases)}
             {ag(action_groups)}
+            {ag(collaborators)}
             {ag(prompt_overrides)}
         </div>
     }
@@ -306,6 +308,123 @@ fn knowledge_bases(ed: Editor, agent: &Agent) -> AnyView {
                 description: String::new(),
                 knowledge_base_state: None,
             }))>"+ knowledge base"</button></h4>
+            {rows}
+        </section>
+    }
+    .into_any()
+}
+
+/// Multi-agent collaboration: the agent's role, and its collaborators (a project agent that
+/// stands in locally and/or the deployed alias, the instruction for when to use it, and
+/// whether the conversation is relayed).
+fn collaborators(ed: Editor, agent: &Agent) -> AnyView {
+    let others: Vec<String> = ed.doc.with_untracked(|d| {
+        d.as_ref()
+            .map(|d| {
+                d.project
+                    .agents
+                    .iter()
+                    .map(|a| a.agent_name.clone())
+                    .filter(|n| *n != agent.agent_name)
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    let role = agent
+        .agent_collaboration
+        .as_ref()
+        .map_or_else(|| "DISABLED".to_owned(), |c| c.as_str().to_owned());
+    let a = agent.clone();
+    let roles = Collaboration::VALUES
+        .iter()
+        .map(|c| {
+            let v = c.as_str();
+            view! { <option value=v selected=v == role>{v}</option> }
+        })
+        .collect_view();
+    let rows = agent
+        .collaborators
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (a1, a2, a3, a4, a5, a6) = (
+                agent.clone(),
+                agent.clone(),
+                agent.clone(),
+                agent.clone(),
+                agent.clone(),
+                agent.clone(),
+            );
+            let local = c.agent_descriptor.project_agent.clone().unwrap_or_default();
+            let choices = std::iter::once(String::new())
+                .chain(others.iter().cloned())
+                .map(|n| {
+                    let label = if n.is_empty() { "(deployed alias only)".to_owned() } else { n.clone() };
+                    view! { <option value=n.clone() selected=n == local>{label}</option> }
+                })
+                .collect_view();
+            let alias = c.agent_descriptor.alias_arn.clone().unwrap_or_default();
+            let alias_problem = (!alias.is_empty() && !Pattern::AgentAliasArn.matches(&alias))
+                .then(|| Pattern::AgentAliasArn.describe());
+            let relay = c.relay_conversation_history.as_deref() == Some("TO_COLLABORATOR");
+            view! {
+                <div class="row collaborator" data-collaborator=c.collaborator_name.clone()>
+                    <input class="name" placeholder="name" prop:value=c.collaborator_name.clone() on:change=move |ev| {
+                        update(ed, &a1, |x| x.collaborators[i].collaborator_name = event_target_value(&ev))
+                    }/>
+                    <select class="agent" title="The project agent that stands in for it on this machine" on:change=move |ev| {
+                        update(ed, &a2, |x| x.collaborators[i].agent_descriptor.project_agent = opt(event_target_value(&ev)))
+                    }>{choices}</select>
+                    <input class="alias" placeholder="agent alias ARN (for deploy)" prop:value=alias on:change=move |ev| {
+                        update(ed, &a3, |x| x.collaborators[i].agent_descriptor.alias_arn = opt(event_target_value(&ev)))
+                    }/>
+                    <label class="check history" title="Relay the conversation history to the collaborator">
+                        <input type="checkbox" prop:checked=relay on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            update(ed, &a4, |x| x.collaborators[i].relay_conversation_history =
+                                Some(if on { "TO_COLLABORATOR" } else { "DISABLED" }.to_owned()))
+                        }/>" history"
+                    </label>
+                    <button class="remove" title="Remove" on:click=move |_| update(ed, &a5, |x| { x.collaborators.remove(i); })>"×"</button>
+                    <textarea class="short instruction" placeholder="when the supervisor should ask it, and for what"
+                        prop:value=c.collaboration_instruction.clone() on:change=move |ev| {
+                        update(ed, &a6, |x| x.collaborators[i].collaboration_instruction = event_target_value(&ev))
+                    }></textarea>
+                    {alias_problem.map(|m| view! { <div class="error field-error">{m}</div> })}
+                </div>
+            }
+        })
+        .collect_view();
+    let a2 = agent.clone();
+    let add = move |_| {
+        update(ed, &a2, |x| {
+            x.collaborators.push(Collaborator {
+                collaborator_name: String::new(),
+                agent_descriptor: AgentDescriptor {
+                    alias_arn: None,
+                    project_agent: None,
+                },
+                collaboration_instruction: String::new(),
+                relay_conversation_history: None,
+            });
+            if !matches!(
+                x.agent_collaboration.as_ref().and_then(|c| c.get()),
+                Some(Collaboration::Supervisor | Collaboration::SupervisorRouter)
+            ) {
+                x.agent_collaboration = Some(Lenient::Known(Collaboration::Supervisor));
+            }
+        })
+    };
+    view! {
+        <section class="agent-section" id="agent-collaborators">
+            <h4>"Collaboration" <button class="add" id="add-collaborator" on:click=add>"+ collaborator"</button></h4>
+            <div class="form-field" data-field="agentCollaboration">
+                <label>"Role"</label>
+                <select id="agent-collaboration" on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    update(ed, &a, |x| x.agent_collaboration = (v != "DISABLED").then(|| Lenient::from_str_lenient(&v)))
+                }>{roles}</select>
+            </div>
             {rows}
         </section>
     }

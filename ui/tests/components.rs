@@ -445,3 +445,62 @@ async fn the_agent_editor_counts_the_instruction_against_bedrock_limits() {
         .unwrap_or_default()
         .starts_with(&format!("{} / 4000", fine.chars().count())));
 }
+
+#[wasm_bindgen_test]
+async fn a_supervisor_gets_collaborators_with_undo() {
+    let page = Page::open().await;
+    page.click("#add-agent");
+    until("the agent editor", || {
+        !page.all("#add-collaborator").is_empty()
+    })
+    .await;
+    let select = || {
+        page.one("#agent-collaboration")
+            .dyn_into::<web_sys::HtmlSelectElement>()
+            .expect("a select")
+            .value()
+    };
+    assert_eq!(select(), "DISABLED");
+    page.click("#add-collaborator");
+    until("a collaborator row", || {
+        page.all(".row.collaborator").len() == 1
+    })
+    .await;
+    // Adding a collaborator makes the agent a supervisor.
+    until("the supervisor role", || select() == "SUPERVISOR").await;
+    let name = page.one(".row.collaborator input.name");
+    type_into(&name, "Billing", true);
+    until("the named collaborator", || {
+        !page
+            .all(r#".row.collaborator[data-collaborator="Billing"]"#)
+            .is_empty()
+    })
+    .await;
+    // A malformed alias ARN says what the pattern wants.
+    let alias = page
+        .all(".row.collaborator input")
+        .into_iter()
+        .find(|i| {
+            i.get_attribute("placeholder")
+                .is_some_and(|p| p.contains("alias ARN"))
+        })
+        .expect("the alias field");
+    type_into(&alias, "not-an-arn", true);
+    until("the alias message", || {
+        !page.all(".row.collaborator .field-error").is_empty()
+    })
+    .await;
+    // Undo walks back: the alias, then the name.
+    page.press_ctrl("z");
+    until("the alias undone", || {
+        page.all(".row.collaborator .field-error").is_empty()
+    })
+    .await;
+    page.press_ctrl("z");
+    until("the name undone", || {
+        page.all(r#".row.collaborator[data-collaborator="Billing"]"#)
+            .is_empty()
+            && page.all(".row.collaborator").len() == 1
+    })
+    .await;
+}
