@@ -480,6 +480,26 @@ fn group_update(ed: Editor, agent: &Agent, g: usize, change: impl FnOnce(&mut Ac
 }
 
 fn action_group(ed: Editor, agent: &Agent, g: usize, group: &ActionGroup) -> AnyView {
+    if let Some(signature) = &group.parent_action_group_signature {
+        // A built-in group (AMAZON.UserInput, AMAZON.CodeInterpreter): Bedrock supplies its
+        // tool; it has no executor or schema to edit.
+        let a = agent.clone();
+        let what = match signature.as_str() {
+            "AMAZON.UserInput" => "the agent may ask the user for missing information",
+            "AMAZON.CodeInterpreter" => "the agent may write and run code",
+            _ => "a built-in action group",
+        };
+        return view! {
+            <div class="action-group builtin" data-group=group.action_group_name.clone()>
+                <div class="group-head">
+                    <span class="name">{group.action_group_name.clone()}</span>
+                    <button class="remove" title="Remove the action group" on:click=move |_| update(ed, &a, |x| { x.action_groups.remove(g); })>"×"</button>
+                </div>
+                <p class="hint">{format!("Built in ({}): {what}.", signature.as_str())}</p>
+            </div>
+        }
+        .into_any();
+    }
     let executor = match &group.action_group_executor {
         Some(ActionGroupExecutor::Lambda(_)) => "lambda",
         Some(ActionGroupExecutor::CustomControl(_)) => "RETURN_CONTROL",
