@@ -88,6 +88,18 @@ impl FormField {
         self
     }
 
+    /// `serviceConfiguration.s3.bucketName` of Storage and Retrieval nodes, with `help`.
+    pub const fn s3_bucket(help: &'static str) -> FormField {
+        FormField::text(
+            &["serviceConfiguration", "s3", "bucketName"],
+            "S3 bucket",
+            3,
+            63,
+            Some(super::fields::Pattern::BucketName),
+        )
+        .help(help)
+    }
+
     pub const fn help(mut self, help: &'static str) -> Self {
         self.help = help;
         self

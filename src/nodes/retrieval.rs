@@ -1,6 +1,5 @@
 //! Retrieval: reads an S3 object (UTF-8 text) and outputs its content.
 
-use super::fields::Pattern;
 use super::form::FormField;
 use super::storage::{S3Bucket, S3Service};
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
@@ -27,14 +26,9 @@ pub static KIND: NodeKind = NodeKind {
 };
 
 /// The fields the inspector edits.
-const FORM: &[FormField] = &[FormField::text(
-    &["serviceConfiguration", "s3", "bucketName"],
-    "S3 bucket",
-    3,
-    63,
-    Some(Pattern::BucketName),
-)
-.help("The bucket the object is read from (a folder per bucket in local runs).")];
+const FORM: &[FormField] = &[FormField::s3_bucket(
+    "The bucket the object is read from (a folder per bucket in local runs).",
+)];
 
 /// `RetrievalFlowNodeConfiguration`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -26,14 +26,9 @@ pub static KIND: NodeKind = NodeKind {
 };
 
 /// The fields the inspector edits.
-const FORM: &[FormField] = &[FormField::text(
-    &["serviceConfiguration", "s3", "bucketName"],
-    "S3 bucket",
-    3,
-    63,
-    Some(Pattern::BucketName),
-)
-.help("The bucket the content is written to (a folder per bucket in local runs).")];
+const FORM: &[FormField] = &[FormField::s3_bucket(
+    "The bucket the content is written to (a folder per bucket in local runs).",
+)];
 
 /// `StorageFlowNodeConfiguration`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
