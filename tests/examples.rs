@@ -497,3 +497,59 @@ fn memory_carries_a_summary_into_the_next_session() {
         .expect("the prompt has a memory section");
     assert!(memory.contains("CASE-88213"), "{prompt}");
 }
+
+#[test]
+fn a_flow_run_shows_the_agents_steps_as_readable_lines() {
+    let (replay, answers) = (file("replays/triage.yaml"), file("answers/triage.yaml"));
+    let out = strata(&[
+        "run",
+        PROJECT,
+        "--flow",
+        "triage",
+        "--input",
+        r#"{"message": "Please refund the 40 USD extra seats add-on on invoice INV-1042, we never used those seats."}"#,
+        "--replay",
+        &replay,
+        "--answers",
+        &answers,
+        "--no-store",
+    ]);
+    assert_eq!(
+        out.code, 0,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    let step = |text: &str| {
+        out.stdout
+            .lines()
+            .any(|l| l.contains("BillingAgent") && l.contains(text))
+    };
+    assert!(
+        step("→ LAMBDA billing.get_invoice(invoice_id=INV-1042)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        step("· thinking: Let me check the invoice first."),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        step("← ACTION_GROUP: {\"refund_id\": \"RF-1042-4000\""),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("orchestrationTrace"),
+        "raw agent JSON: {}",
+        out.stdout
+    );
+    // The summary prices the agent's Sonnet calls too, not only the Haiku classification.
+    let summary = out.stdout.lines().last().unwrap_or_default().to_owned();
+    let usd: f64 = summary
+        .rsplit('$')
+        .next()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no cost in {summary:?}"));
+    assert!(usd > 0.005, "{summary}");
+}

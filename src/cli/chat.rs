@@ -308,11 +308,20 @@ fn print_event(event: &AgentTraceEvent, json: bool) {
         );
         return;
     }
+    for line in agent_event_lines(event) {
+        outln!("{line}");
+    }
+}
+
+/// One agent trace event as the lines a person reads (none for the events that only matter
+/// to machines). `strata run` shows the agent steps of a flow with the same lines.
+pub(super) fn agent_event_lines(event: &AgentTraceEvent) -> Vec<String> {
+    let mut lines = Vec::new();
     match event {
         AgentTraceEvent::OrchestrationTrace(s)
         | AgentTraceEvent::PreProcessingTrace(s)
         | AgentTraceEvent::PostProcessingTrace(s) => match s {
-            StepTrace::Rationale(r) => outln!("  · thinking: {}", short(&r.text, 300)),
+            StepTrace::Rationale(r) => lines.push(format!("  · thinking: {}", short(&r.text, 300))),
             StepTrace::InvocationInput(i) => {
                 if let Some(a) = &i.action_group_invocation_input {
                     let action = a
@@ -320,58 +329,58 @@ fn print_event(event: &AgentTraceEvent, json: bool) {
                         .or_else(|| a.get("apiPath"))
                         .and_then(Value::as_str)
                         .unwrap_or("?");
-                    outln!(
+                    lines.push(format!(
                         "  → {} {}.{action}({})",
                         a["executionType"].as_str().unwrap_or(""),
                         a["actionGroupName"].as_str().unwrap_or("?"),
                         params(&a["parameters"])
-                    );
+                    ));
                 }
                 if let Some(k) = &i.knowledge_base_lookup_input {
-                    outln!(
+                    lines.push(format!(
                         "  → search {}: {}",
                         k["knowledgeBaseId"].as_str().unwrap_or("?"),
                         k["text"].as_str().unwrap_or("")
-                    );
+                    ));
                 }
                 if let Some(c) = &i.agent_collaborator_invocation_input {
-                    outln!(
+                    lines.push(format!(
                         "  → ask {}: {}",
                         c["agentCollaboratorName"].as_str().unwrap_or("?"),
                         short(c["input"]["text"].as_str().unwrap_or(""), 300)
-                    );
+                    ));
                 }
             }
             StepTrace::Observation(o) => {
                 if let Some(a) = &o.action_group_invocation_output {
-                    outln!(
+                    lines.push(format!(
                         "  ← {}: {}",
                         o.observation_type,
                         short(a["text"].as_str().unwrap_or(""), 300)
-                    );
+                    ));
                 }
                 if let Some(k) = &o.knowledge_base_lookup_output {
                     let refs = k["retrievedReferences"].as_array().map_or(0, Vec::len);
                     let top = k["retrievedReferences"][0]["location"]["localLocation"]["path"]
                         .as_str()
                         .unwrap_or("-");
-                    outln!("  ← {refs} passage(s), top: {top}");
+                    lines.push(format!("  ← {refs} passage(s), top: {top}"));
                 }
                 if let Some(c) = &o.agent_collaborator_invocation_output {
-                    outln!(
+                    lines.push(format!(
                         "  ← {}: {}",
                         c["agentCollaboratorName"].as_str().unwrap_or("?"),
                         short(c["output"]["text"].as_str().unwrap_or(""), 300)
-                    );
+                    ));
                 }
             }
             StepTrace::ModelInvocationInput(_) => {}
-            StepTrace::ModelInvocationOutput(m) => outln!(
+            StepTrace::ModelInvocationOutput(m) => lines.push(format!(
                 "  · model: {} in / {} out tokens, {} ms",
                 m.metadata.usage.input_tokens,
                 m.metadata.usage.output_tokens,
                 m.metadata.total_time_ms
-            ),
+            )),
         },
         AgentTraceEvent::GuardrailTrace(g) => {
             if g.action != "NONE" {
@@ -382,10 +391,17 @@ fn print_event(event: &AgentTraceEvent, json: bool) {
                     .map(|a| serde_json::to_string(a).unwrap_or_default())
                     .collect::<Vec<_>>()
                     .join(" ");
-                outln!("  ! guardrail {}: {}", g.action, short(&assessment, 300));
+                lines.push(format!(
+                    "  ! guardrail {}: {}",
+                    g.action,
+                    short(&assessment, 300)
+                ));
             }
         }
-        AgentTraceEvent::FailureTrace(f) => outln!("  ✗ failure: {}", f.failure_reason),
+        AgentTraceEvent::FailureTrace(f) => {
+            lines.push(format!("  ✗ failure: {}", f.failure_reason))
+        }
         AgentTraceEvent::ReturnControl(_) => {}
     }
+    lines
 }

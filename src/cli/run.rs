@@ -574,7 +574,16 @@ fn print_event(event: &RunEvent, quiet: bool) {
         }
         RunEvent::AgentTrace { node, trace, .. } => {
             if !quiet {
-                outln!("{t:>7}ms  {node} agent: {}", compact(trace));
+                // The agent's steps read as `strata chat` shows them; a trace this version
+                // cannot read is shown as it is.
+                match serde_json::from_value::<crate::agent::AgentTraceEvent>(trace.clone()) {
+                    Ok(event) => {
+                        for line in super::chat::agent_event_lines(&event) {
+                            outln!("{t:>7}ms  {node} {}", line.trim_start());
+                        }
+                    }
+                    Err(_) => outln!("{t:>7}ms  {node} agent: {}", compact(trace)),
+                }
             }
         }
         RunEvent::NodeSkipped { node, reason, .. } => {
