@@ -221,19 +221,14 @@ fn flows_of(text: &str) -> Value {
     serde_json::to_value(&p.flows).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn edit_save_and_reopen_in_the_real_app() {
-    let driver_bin = require("tauri-driver");
-    require("WebKitWebDriver");
-    let app_bin = PathBuf::from(env!("CARGO_BIN_EXE_strata-app"));
-    let (display, _xvfb) = display();
-
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("triage.strata.json");
-    let template = strata::templates::find("support-triage").unwrap();
-    let start = strata::templates::instantiate(template, "support-triage").unwrap();
-    std::fs::write(&file, start.to_json()).unwrap();
-
+/// Starts tauri-driver on free ports and opens a WebDriver session on the app with `file`.
+async fn start_session(
+    driver_bin: &Path,
+    display: &str,
+    dir: &Path,
+    app_bin: &Path,
+    file: &Path,
+) -> Result<(fantoccini::Client, Terminate), String> {
     let (port, native) = (free_port(), free_port());
     let driver = Command::new(driver_bin)
         .args([
@@ -242,13 +237,13 @@ async fn edit_save_and_reopen_in_the_real_app() {
             "--native-port",
             &native.to_string(),
         ])
-        .env("DISPLAY", &display)
-        .env("STRATA_APP_DIR", dir.path().join("app-data"))
+        .env("DISPLAY", display)
+        .env("STRATA_APP_DIR", dir.join("app-data"))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("tauri-driver starts");
-    let _driver = Terminate(driver);
+    let driver = Terminate(driver);
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -267,7 +262,34 @@ async fn edit_save_and_reopen_in_the_real_app() {
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
-        .expect("a WebDriver session on the Strata window");
+        .map_err(|e| e.to_string())?;
+    Ok((client, driver))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edit_save_and_reopen_in_the_real_app() {
+    let driver_bin = require("tauri-driver");
+    require("WebKitWebDriver");
+    let app_bin = PathBuf::from(env!("CARGO_BIN_EXE_strata-app"));
+    let (display, _xvfb) = display();
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("triage.strata.json");
+    let template = strata::templates::find("support-triage").unwrap();
+    let start = strata::templates::instantiate(template, "support-triage").unwrap();
+    std::fs::write(&file, start.to_json()).unwrap();
+
+    // The first WebKit launch on a fresh machine (font caches, the web process) can drop the
+    // new-session request; a new driver and session are tried, three times at most.
+    let mut attempt = 0;
+    let (client, _driver) = loop {
+        attempt += 1;
+        match start_session(&driver_bin, &display, dir.path(), &app_bin, &file).await {
+            Ok(started) => break started,
+            Err(e) if attempt < 3 => eprintln!("WebDriver session, attempt {attempt}: {e}"),
+            Err(e) => panic!("a WebDriver session on the Strata window: {e}"),
+        }
+    };
     let app = App { client };
 
     // The template opens, drawn from the file given on the command line.
