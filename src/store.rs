@@ -27,6 +27,9 @@ pub use versions::{AliasRecord, VersionOutcome, VersionRecord};
 /// The database file's name inside the data folder.
 pub const DATABASE_FILE: &str = "strata.sqlite";
 
+/// The lock file beside the database that serialises migrations between processes.
+pub const MIGRATION_LOCK_FILE: &str = "strata.sqlite.migrate-lock";
+
 /// The environment variable that moves the data folder (below an explicit `--data-dir`).
 pub const DATA_DIR_ENV: &str = "STRATA_DATA_DIR";
 
@@ -50,6 +53,11 @@ pub enum Error {
     Open { path: PathBuf, source: sqlx::Error },
     #[error("cannot bring the database {} up to date", path.display())]
     Migrate { path: PathBuf, source: MigrateError },
+    #[error("cannot take the migration lock {}", path.display())]
+    MigrationLock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{op} failed in {}", path.display())]
     Query {
         op: &'static str,
@@ -130,7 +138,15 @@ impl Store {
                 path: path.clone(),
                 source,
             })?;
-        Self::migrated(pool, path).await
+        // sqlx's SQLite migrator takes no lock of its own: two processes opening a new data
+        // folder at once would both apply the first migration and one would fail ("table runs
+        // already exists"). An exclusive advisory lock on a file beside the database makes the
+        // second wait until the first has finished, then find nothing left to apply.
+        let lock_path = data_dir.join(MIGRATION_LOCK_FILE);
+        let lock = MigrationLock::acquire(lock_path).await?;
+        let store = Self::migrated(pool, path).await;
+        drop(lock);
+        store
     }
 
     /// Wraps a pool someone else configured (e.g. the per-test database of `#[sqlx::test]`)
@@ -210,6 +226,39 @@ impl Store {
             path: self.path.clone(),
             source,
         })
+    }
+}
+
+/// An exclusive advisory lock on [`MIGRATION_LOCK_FILE`], held while migrations run and
+/// released when dropped (or when the process dies, so a crash never leaves the store locked).
+struct MigrationLock {
+    /// The open lock file; closing it releases the lock.
+    _file: std::fs::File,
+}
+
+impl MigrationLock {
+    async fn acquire(path: PathBuf) -> Result<Self> {
+        let error_path = path.clone();
+        let locked = tokio::task::spawn_blocking(move || {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)?;
+            // Blocks until every other holder (another process or pool) is done migrating.
+            file.lock()?;
+            Ok::<_, std::io::Error>(file)
+        })
+        .await
+        .map_err(|join| std::io::Error::other(join.to_string()))
+        .and_then(|result| result);
+        match locked {
+            Ok(file) => Ok(Self { _file: file }),
+            Err(source) => Err(Error::MigrationLock {
+                path: error_path,
+                source,
+            }),
+        }
     }
 }
 
