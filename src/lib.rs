@@ -32,3 +32,4 @@ pub mod run;
 #[cfg(feature = "runtime")]
 pub mod store;
 pub mod templates;
+pub mod text;
