@@ -1,9 +1,29 @@
 //! The node registry: every Bedrock `FlowNodeType`, one file each, and the one list of them.
 //!
 //! A node kind's file holds its configuration (in the CreateFlow API's exact shape), its
-//! ports, its configuration checks and its palette entry. [`REGISTRY`] lists them; the
-//! palette, `strata nodes` and the compiler all read that list. Adding a kind is one new
-//! file, a variant below and a line in the list.
+//! ports, its configuration checks, its palette entry, its inspector form and what it means
+//! once deployed (the AWS it reaches, the Strata-only fields it drops: see [`deployment`]).
+//! [`node_kinds!`] lists the kinds once; [`NodeType`], [`NodeConfiguration`], their serde and
+//! the dispatch to each kind's local run behaviour (`src/run/nodes/<kind>.rs`) are generated
+//! from it. [`REGISTRY`] orders the kinds for the palette; the palette, `strata nodes` and
+//! the compiler read it.
+//!
+//! # Adding a node kind
+//!
+//! 1. Add a line to [`node_kinds!`]: `Echo: "echo", echo::EchoConfiguration, echo;` (the
+//!    `FlowNodeType` variant, its `FlowNodeConfiguration` key, its configuration type — or
+//!    [`Empty`] — and its module). The compiler now asks for the two files below.
+//! 2. Write `src/nodes/echo.rs`: the configuration type and `pub static KIND: NodeKind`
+//!    with `config_key: NodeType::Echo.config_key()`, its ports, `new_node`, `check`, form,
+//!    and its deployment hooks (`no_access` and `nothing_local` when it has none). Copy a
+//!    kind of the same shape (`retrieval.rs` is small).
+//! 3. Write `src/run/nodes/echo.rs`: `pub(super) struct Echo;` implementing `NodeRun`, what
+//!    a node does when run on this machine.
+//! 4. Place `&echo::KIND` in [`REGISTRY`] where the palette should show it (the test
+//!    `registry_holds_each_kind_of_the_list_once` fails until you do).
+//!
+//! Then add its fixtures (`tests/fixtures/`, `tests/run_fixtures/`). Nothing else matches on
+//! the kind: export, the IAM policy, the run executor and the editor go through the registry.
 
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::FlowNode;
@@ -131,8 +151,9 @@ macro_rules! define_node_kinds {
 
 node_kinds!(define_node_kinds);
 
-/// Every node kind, in palette order (a choice of presentation, so written out; a test checks
-/// that it holds each kind of [`node_kinds!`] once).
+/// Every node kind, in palette order. The order is a choice of presentation, unlike the
+/// API order of [`node_kinds!`], so it is written out; a test checks that it holds each kind
+/// of the list exactly once.
 pub static REGISTRY: &[&NodeKind] = &[
     &input::KIND,
     &output::KIND,
