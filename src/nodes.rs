@@ -70,6 +70,8 @@ macro_rules! node_kinds {
         }
     };
 }
+/// For `run`, which generates its dispatch to the kinds' run behaviours from the list.
+#[cfg(feature = "runtime")]
 pub(crate) use node_kinds;
 
 /// Everything in this module that is written once per kind, generated from [`node_kinds!`].
