@@ -19,7 +19,8 @@ use crate::diagnostic::Diagnostic;
 use crate::model::agent::AgentDescriptor;
 use crate::model::common::GuardrailConfiguration;
 use crate::model::{Agent, Flow, FlowDefinition, Guardrail, KnowledgeBase, Project};
-use crate::nodes::NodeConfiguration;
+use crate::nodes::deployment::ProjectRefs;
+use crate::nodes::NodeType;
 use serde_json::{json, Map, Value};
 
 /// Why an export could not be made. Says where, always.
@@ -230,40 +231,35 @@ pub(crate) fn api_definition(
 }
 
 fn strip_definition(project: &Project, def: &mut FlowDefinition, refs: &dyn References) {
+    let refs = ApiRefs { project, refs };
     for node in &mut def.nodes {
         let Some(config) = &mut node.configuration else {
             continue;
         };
-        match config {
-            NodeConfiguration::Agent(c) => {
-                if let Some(agent) = c.project_agent.take() {
-                    if c.agent_alias_arn.is_empty() {
-                        c.agent_alias_arn = refs.agent_alias(&agent);
-                    }
-                }
-            }
-            NodeConfiguration::LambdaFunction(c) => c.local_handler = None,
-            NodeConfiguration::KnowledgeBase(c) => {
-                c.knowledge_base_id = resolve_knowledge_base(project, &c.knowledge_base_id, refs);
-                resolve_guardrail(project, &mut c.guardrail_configuration, refs);
-            }
-            NodeConfiguration::Prompt(c) => {
-                resolve_guardrail(project, &mut c.guardrail_configuration, refs);
-            }
-            NodeConfiguration::Loop(l) => strip_definition(project, &mut l.definition, refs),
-            NodeConfiguration::Input(_)
-            | NodeConfiguration::Output(_)
-            | NodeConfiguration::Condition(_)
-            | NodeConfiguration::Lex(_)
-            | NodeConfiguration::Storage(_)
-            | NodeConfiguration::Retrieval(_)
-            | NodeConfiguration::Iterator(_)
-            | NodeConfiguration::Collector(_)
-            | NodeConfiguration::InlineCode(_)
-            | NodeConfiguration::LoopInput(_)
-            | NodeConfiguration::LoopController(_)
-            | NodeConfiguration::Unknown { .. } => {}
+        if let Some(kind) = config.node_type().map(NodeType::kind) {
+            (kind.strip_local)(config, &refs);
         }
+    }
+}
+
+/// What a node's references to the project become in an API request: what `refs` says.
+struct ApiRefs<'a> {
+    project: &'a Project,
+    refs: &'a dyn References,
+}
+
+impl ProjectRefs for ApiRefs<'_> {
+    fn agent_alias(&self, agent: &str) -> String {
+        self.refs.agent_alias(agent)
+    }
+    fn knowledge_base_id(&self, id: &str) -> String {
+        resolve_knowledge_base(self.project, id, self.refs)
+    }
+    fn guardrail(&self, guardrail: &mut Option<GuardrailConfiguration>) {
+        resolve_guardrail(self.project, guardrail, self.refs);
+    }
+    fn definition(&self, definition: &mut FlowDefinition) {
+        strip_definition(self.project, definition, self.refs);
     }
 }
 

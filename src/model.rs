@@ -10,6 +10,7 @@ pub mod common;
 pub mod data_type;
 pub mod flow;
 pub mod lenient;
+pub mod names;
 pub mod resources;
 
 pub use agent::Agent;

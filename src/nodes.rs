@@ -1,9 +1,29 @@
 //! The node registry: every Bedrock `FlowNodeType`, one file each, and the one list of them.
 //!
 //! A node kind's file holds its configuration (in the CreateFlow API's exact shape), its
-//! ports, its configuration checks and its palette entry. [`REGISTRY`] lists them; the
-//! palette, `strata nodes` and the compiler all read that list. Adding a kind is one new
-//! file, a variant below and a line in the list.
+//! ports, its configuration checks, its palette entry, its inspector form and what it means
+//! once deployed (the AWS it reaches, the Strata-only fields it drops: see [`deployment`]).
+//! [`node_kinds!`] lists the kinds once; [`NodeType`], [`NodeConfiguration`], their serde and
+//! the dispatch to each kind's local run behaviour (`src/run/nodes/<kind>.rs`) are generated
+//! from it. [`REGISTRY`] orders the kinds for the palette; the palette, `strata nodes` and
+//! the compiler read it.
+//!
+//! # Adding a node kind
+//!
+//! 1. Add a line to [`node_kinds!`]: `Echo: "echo", echo::EchoConfiguration, echo;` (the
+//!    `FlowNodeType` variant, its `FlowNodeConfiguration` key, its configuration type — or
+//!    [`Empty`] — and its module). The compiler now asks for the two files below.
+//! 2. Write `src/nodes/echo.rs`: the configuration type and `pub static KIND: NodeKind`
+//!    with `config_key: NodeType::Echo.config_key()`, its ports, `new_node`, `check`, form,
+//!    and its deployment hooks (`no_access` and `nothing_local` when it has none). Copy a
+//!    kind of the same shape (`retrieval.rs` is small).
+//! 3. Write `src/run/nodes/echo.rs`: `pub(super) struct Echo;` implementing `NodeRun`, what
+//!    a node does when run on this machine.
+//! 4. Place `&echo::KIND` in [`REGISTRY`] where the palette should show it (the test
+//!    `registry_holds_each_kind_of_the_list_once` fails until you do).
+//!
+//! Then add its fixtures (`tests/fixtures/`, `tests/run_fixtures/`). Nothing else matches on
+//! the kind: export, the IAM policy, the run executor and the editor go through the registry.
 
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::FlowNode;
@@ -14,72 +34,128 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-pub mod agent;
-pub mod collector;
-pub mod condition;
-pub mod fields;
+pub mod deployment;
 pub mod form;
-pub mod inline_code;
-pub mod input;
-pub mod iterator;
-pub mod knowledge_base;
-pub mod lambda_function;
-pub mod lex;
-pub mod loop_controller;
-pub mod loop_input;
-pub mod loop_node;
-pub mod output;
-pub mod prompt;
-pub mod retrieval;
-pub mod storage;
 
-crate::str_enum! {
-    /// `FlowNodeType`, in the order of the API model.
-    pub enum NodeType {
-        Input = "Input",
-        Output = "Output",
-        KnowledgeBase = "KnowledgeBase",
-        Condition = "Condition",
-        Lex = "Lex",
-        Prompt = "Prompt",
-        LambdaFunction = "LambdaFunction",
-        Storage = "Storage",
-        Agent = "Agent",
-        Retrieval = "Retrieval",
-        Iterator = "Iterator",
-        Collector = "Collector",
-        InlineCode = "InlineCode",
-        Loop = "Loop",
-        LoopInput = "LoopInput",
-        LoopController = "LoopController",
-    }
-}
+/// Bedrock's name and ARN patterns, now in [`crate::model::names`]; kept under their old path
+/// for the callers that still use it.
+pub use crate::model::names as fields;
 
-impl NodeType {
-    /// This kind's registry entry.
-    pub fn kind(self) -> &'static NodeKind {
-        match self {
-            NodeType::Input => &input::KIND,
-            NodeType::Output => &output::KIND,
-            NodeType::KnowledgeBase => &knowledge_base::KIND,
-            NodeType::Condition => &condition::KIND,
-            NodeType::Lex => &lex::KIND,
-            NodeType::Prompt => &prompt::KIND,
-            NodeType::LambdaFunction => &lambda_function::KIND,
-            NodeType::Storage => &storage::KIND,
-            NodeType::Agent => &agent::KIND,
-            NodeType::Retrieval => &retrieval::KIND,
-            NodeType::Iterator => &iterator::KIND,
-            NodeType::Collector => &collector::KIND,
-            NodeType::InlineCode => &inline_code::KIND,
-            NodeType::Loop => &loop_node::KIND,
-            NodeType::LoopInput => &loop_input::KIND,
-            NodeType::LoopController => &loop_controller::KIND,
+/// THE list of node kinds, each once, in the order of the API model: its `FlowNodeType`
+/// variant, its key in `FlowNodeConfiguration`, its configuration type and its module (in
+/// `src/nodes/` and, for its local behaviour, `src/run/nodes/`).
+///
+/// It hands the list to the macro it is given, which turns it into code: [`NodeType`],
+/// [`NodeConfiguration`] and their serde here, the dispatch to run behaviours in `run`.
+macro_rules! node_kinds {
+    ($then:ident) => {
+        $then! {
+            // variant: config key, configuration type, module;
+            Input: "input", Empty, input;
+            Output: "output", Empty, output;
+            KnowledgeBase: "knowledgeBase", knowledge_base::KnowledgeBaseConfiguration, knowledge_base;
+            Condition: "condition", condition::ConditionConfiguration, condition;
+            Lex: "lex", lex::LexConfiguration, lex;
+            Prompt: "prompt", prompt::PromptConfiguration, prompt;
+            LambdaFunction: "lambdaFunction", lambda_function::LambdaFunctionConfiguration, lambda_function;
+            Storage: "storage", storage::StorageConfiguration, storage;
+            Agent: "agent", agent::AgentConfiguration, agent;
+            Retrieval: "retrieval", retrieval::RetrievalConfiguration, retrieval;
+            Iterator: "iterator", Empty, iterator;
+            Collector: "collector", Empty, collector;
+            InlineCode: "inlineCode", inline_code::InlineCodeConfiguration, inline_code;
+            Loop: "loop", loop_node::LoopConfiguration, loop_node;
+            LoopInput: "loopInput", Empty, loop_input;
+            LoopController: "loopController", loop_controller::LoopControllerConfiguration, loop_controller;
         }
-    }
+    };
+}
+/// For `run`, which generates its dispatch to the kinds' run behaviours from the list.
+#[cfg(feature = "runtime")]
+pub(crate) use node_kinds;
+
+/// Everything in this module that is written once per kind, generated from [`node_kinds!`].
+macro_rules! define_node_kinds {
+    ($($variant:ident: $key:literal, $config:ty, $module:ident;)+) => {
+        $(pub mod $module;)+
+
+        crate::str_enum! {
+            /// `FlowNodeType`, in the order of the API model.
+            pub enum NodeType {
+                $($variant = stringify!($variant),)+
+            }
+        }
+
+        impl NodeType {
+            /// This kind's registry entry.
+            pub fn kind(self) -> &'static NodeKind {
+                match self {
+                    $(NodeType::$variant => &$module::KIND,)+
+                }
+            }
+
+            /// The key of this kind in `FlowNodeConfiguration`, e.g. `knowledgeBase`.
+            pub const fn config_key(self) -> &'static str {
+                match self {
+                    $(NodeType::$variant => $key,)+
+                }
+            }
+        }
+
+        /// `FlowNodeConfiguration`: a union with exactly one key, named for the node kind.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum NodeConfiguration {
+            $($variant($config),)+
+            /// A key Strata does not know, kept as found.
+            Unknown {
+                key: String,
+                value: serde_json::Value,
+            },
+        }
+
+        impl NodeConfiguration {
+            /// The node type this configuration belongs to.
+            pub fn node_type(&self) -> Option<NodeType> {
+                match self {
+                    $(NodeConfiguration::$variant(_) => Some(NodeType::$variant),)+
+                    NodeConfiguration::Unknown { .. } => None,
+                }
+            }
+        }
+
+        impl Serialize for NodeConfiguration {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut map = s.serialize_map(Some(1))?;
+                match self {
+                    $(NodeConfiguration::$variant(c) => map.serialize_entry($key, c)?,)+
+                    NodeConfiguration::Unknown { key, value } => map.serialize_entry(key, value)?,
+                }
+                map.end()
+            }
+        }
+
+        /// Reads the value of the union member `key`: a known kind's configuration, or the
+        /// value as found.
+        fn configuration_value<'de, A: MapAccess<'de>>(
+            key: String,
+            map: &mut A,
+        ) -> Result<NodeConfiguration, A::Error> {
+            Ok(match key.as_str() {
+                $($key => NodeConfiguration::$variant(map.next_value()?),)+
+                _ => NodeConfiguration::Unknown {
+                    value: map.next_value()?,
+                    key,
+                },
+            })
+        }
+    };
 }
 
-/// Every node kind, in palette order.
+node_kinds!(define_node_kinds);
+
+/// Every node kind, in palette order. The order is a choice of presentation, unlike the
+/// API order of [`node_kinds!`], so it is written out; a test checks that it holds each kind
+/// of the list exactly once.
 pub static REGISTRY: &[&NodeKind] = &[
     &input::KIND,
     &output::KIND,
@@ -129,7 +205,8 @@ impl Category {
 /// A registry entry: everything Strata knows about one node kind.
 pub struct NodeKind {
     pub node_type: NodeType,
-    /// The key of this kind in `FlowNodeConfiguration`.
+    /// The key of this kind in `FlowNodeConfiguration`: always `node_type.config_key()`
+    /// (kept as a field for the callers that read it).
     pub config_key: &'static str,
     pub summary: &'static str,
     pub category: Category,
@@ -152,6 +229,12 @@ pub struct NodeKind {
     pub check: fn(&FlowNode, &mut Diagnostics, &Location),
     /// The configuration fields an editor offers, with their limits (see [`form`]).
     pub form: &'static [form::FormField],
+    /// What AWS a node of this kind reaches when Bedrock runs it; the CloudFormation export
+    /// grants it to the flow role (see [`deployment`]).
+    pub access: fn(&NodeConfiguration) -> Vec<deployment::Access<'_>>,
+    /// Drops the Strata-only fields of a configuration and fills in what they stood for,
+    /// before the configuration goes to Bedrock (see [`deployment`]).
+    pub strip_local: fn(&mut NodeConfiguration, &dyn deployment::ProjectRefs),
 }
 
 impl NodeKind {
@@ -224,92 +307,13 @@ impl PortSpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Empty {}
 
-/// `FlowNodeConfiguration`: a union with exactly one key, named for the node kind.
-#[derive(Debug, Clone, PartialEq)]
-pub enum NodeConfiguration {
-    Input(Empty),
-    Output(Empty),
-    KnowledgeBase(knowledge_base::KnowledgeBaseConfiguration),
-    Condition(condition::ConditionConfiguration),
-    Lex(lex::LexConfiguration),
-    Prompt(prompt::PromptConfiguration),
-    LambdaFunction(lambda_function::LambdaFunctionConfiguration),
-    Storage(storage::StorageConfiguration),
-    Agent(agent::AgentConfiguration),
-    Retrieval(retrieval::RetrievalConfiguration),
-    Iterator(Empty),
-    Collector(Empty),
-    InlineCode(inline_code::InlineCodeConfiguration),
-    Loop(loop_node::LoopConfiguration),
-    LoopInput(Empty),
-    LoopController(loop_controller::LoopControllerConfiguration),
-    /// A key Strata does not know, kept as found.
-    Unknown {
-        key: String,
-        value: serde_json::Value,
-    },
-}
-
 impl NodeConfiguration {
     /// The union key, e.g. `knowledgeBase`.
     pub fn key(&self) -> &str {
-        match self.node_type() {
-            Some(t) => t.kind().config_key,
-            None => match self {
-                NodeConfiguration::Unknown { key, .. } => key,
-                _ => "",
-            },
-        }
-    }
-
-    /// The node type this configuration belongs to.
-    pub fn node_type(&self) -> Option<NodeType> {
-        Some(match self {
-            NodeConfiguration::Input(_) => NodeType::Input,
-            NodeConfiguration::Output(_) => NodeType::Output,
-            NodeConfiguration::KnowledgeBase(_) => NodeType::KnowledgeBase,
-            NodeConfiguration::Condition(_) => NodeType::Condition,
-            NodeConfiguration::Lex(_) => NodeType::Lex,
-            NodeConfiguration::Prompt(_) => NodeType::Prompt,
-            NodeConfiguration::LambdaFunction(_) => NodeType::LambdaFunction,
-            NodeConfiguration::Storage(_) => NodeType::Storage,
-            NodeConfiguration::Agent(_) => NodeType::Agent,
-            NodeConfiguration::Retrieval(_) => NodeType::Retrieval,
-            NodeConfiguration::Iterator(_) => NodeType::Iterator,
-            NodeConfiguration::Collector(_) => NodeType::Collector,
-            NodeConfiguration::InlineCode(_) => NodeType::InlineCode,
-            NodeConfiguration::Loop(_) => NodeType::Loop,
-            NodeConfiguration::LoopInput(_) => NodeType::LoopInput,
-            NodeConfiguration::LoopController(_) => NodeType::LoopController,
-            NodeConfiguration::Unknown { .. } => return None,
-        })
-    }
-}
-
-impl Serialize for NodeConfiguration {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(1))?;
-        let key = self.key().to_owned();
         match self {
-            NodeConfiguration::Input(c)
-            | NodeConfiguration::Output(c)
-            | NodeConfiguration::Iterator(c)
-            | NodeConfiguration::Collector(c)
-            | NodeConfiguration::LoopInput(c) => map.serialize_entry(&key, c)?,
-            NodeConfiguration::KnowledgeBase(c) => map.serialize_entry(&key, c)?,
-            NodeConfiguration::Condition(c) => map.serialize_entry(&key, c)?,
-            NodeConfiguration::Lex(c) => map.serialize_entry(&key, c)?,
-            NodeConfiguration::Prompt(c) => map.serialize_entry(&key, c)?,
-            NodeConfiguration::LambdaFunction(c) => map.serialize_entry(&key, c)?,
-            NodeConfiguration::Storage(c) => map.serialize_entry(&key, c)?,
-            NodeConfiguration::Agent(c) => map.serialize_entry(&key, c)?,
-            NodeConfiguration::Retrieval(c) => map.serialize_entry(&key, c)?,
-            NodeConfiguration::InlineCode(c) => map.serialize_entry(&key, c)?,
-            NodeConfiguration::Loop(c) => map.serialize_entry(&key, c)?,
-            NodeConfiguration::LoopController(c) => map.serialize_entry(&key, c)?,
-            NodeConfiguration::Unknown { value, .. } => map.serialize_entry(&key, value)?,
+            NodeConfiguration::Unknown { key, .. } => key,
+            known => known.node_type().map_or("", NodeType::config_key),
         }
-        map.end()
     }
 }
 
@@ -334,34 +338,7 @@ impl<'de> Visitor<'de> for ConfigurationVisitor {
                 "empty configuration: it must have one key naming the node kind, e.g. {\"input\": {}}",
             ));
         };
-        let node_type = REGISTRY
-            .iter()
-            .find(|k| k.config_key == key)
-            .map(|k| k.node_type);
-        let config = match node_type {
-            None => NodeConfiguration::Unknown {
-                key: key.clone(),
-                value: map.next_value()?,
-            },
-            Some(t) => match t {
-                NodeType::Input => NodeConfiguration::Input(map.next_value()?),
-                NodeType::Output => NodeConfiguration::Output(map.next_value()?),
-                NodeType::KnowledgeBase => NodeConfiguration::KnowledgeBase(map.next_value()?),
-                NodeType::Condition => NodeConfiguration::Condition(map.next_value()?),
-                NodeType::Lex => NodeConfiguration::Lex(map.next_value()?),
-                NodeType::Prompt => NodeConfiguration::Prompt(map.next_value()?),
-                NodeType::LambdaFunction => NodeConfiguration::LambdaFunction(map.next_value()?),
-                NodeType::Storage => NodeConfiguration::Storage(map.next_value()?),
-                NodeType::Agent => NodeConfiguration::Agent(map.next_value()?),
-                NodeType::Retrieval => NodeConfiguration::Retrieval(map.next_value()?),
-                NodeType::Iterator => NodeConfiguration::Iterator(map.next_value()?),
-                NodeType::Collector => NodeConfiguration::Collector(map.next_value()?),
-                NodeType::InlineCode => NodeConfiguration::InlineCode(map.next_value()?),
-                NodeType::Loop => NodeConfiguration::Loop(map.next_value()?),
-                NodeType::LoopInput => NodeConfiguration::LoopInput(map.next_value()?),
-                NodeType::LoopController => NodeConfiguration::LoopController(map.next_value()?),
-            },
-        };
+        let config = configuration_value(key.clone(), &mut map)?;
         if let Some(extra) = map.next_key::<String>()? {
             return Err(de::Error::custom(format!(
                 "configuration has a second key {extra:?} after {key:?}: it is a union and takes exactly one"
@@ -373,7 +350,22 @@ impl<'de> Visitor<'de> for ConfigurationVisitor {
 
 #[cfg(test)]
 mod tests {
-    use super::REGISTRY;
+    use super::{NodeType, REGISTRY};
+    use crate::model::lenient::StrEnum;
+
+    /// The palette holds every kind of the list once, and each kind's file describes the
+    /// kind it is listed for.
+    #[test]
+    fn registry_holds_each_kind_of_the_list_once() {
+        assert_eq!(REGISTRY.len(), NodeType::VALUES.len());
+        for &t in NodeType::VALUES {
+            let kind = t.kind();
+            assert_eq!(kind.node_type, t);
+            assert_eq!(kind.config_key, t.config_key());
+            let listed = REGISTRY.iter().filter(|k| k.node_type == t).count();
+            assert_eq!(listed, 1, "{t} is in the palette {listed} times");
+        }
+    }
 
     /// Emoji (outside the Basic Multilingual Plane) and the supplemental arrows draw as empty
     /// boxes with the fonts Linux desktops ship (DejaVu): icons stay clear of them.

@@ -8,14 +8,13 @@
 //!
 //! [`FlowPlan`]: crate::compile::FlowPlan
 
-mod agent_node;
+mod converse;
 mod deadline;
 pub mod event;
 mod executor;
-mod knowledge_base_node;
-mod lex_node;
-mod local;
+mod nodes;
 pub(crate) mod process;
+mod shared;
 
 pub use event::{
     ChainKind, ChainStep, Content, FlowOutputRecord, InputField, InputFieldSource, NextInput,

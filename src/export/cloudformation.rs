@@ -21,8 +21,9 @@ use super::{
 use crate::model::agent::ParentSignature;
 use crate::model::lenient::Lenient;
 use crate::model::{Agent, Flow, FlowDefinition, Guardrail, KnowledgeBase, Project};
+use crate::nodes::deployment::Access;
 use crate::nodes::prompt::{PromptSource, TemplateConfiguration, TemplateType};
-use crate::nodes::NodeConfiguration;
+use crate::nodes::{NodeConfiguration, NodeType};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::{json, Map, Value};
@@ -572,100 +573,75 @@ fn flow_permissions(project: &Project, def: &FlowDefinition, names: &Names, p: &
         let Some(config) = &node.configuration else {
             continue;
         };
-        match config {
-            NodeConfiguration::Prompt(c) => {
-                match &c.source_configuration {
-                    PromptSource::Inline(i) => p.models(&i.model_id),
-                    PromptSource::Resource(r) => {
-                        let base = unversioned_prompt(&r.prompt_arn);
-                        p.allow(
-                            "UsePrompts",
-                            &["bedrock:GetPrompt", "bedrock:RenderPrompt"],
-                            Value::String(base.clone()),
-                        );
-                        p.allow(
-                            "UsePrompts",
-                            &["bedrock:GetPrompt", "bedrock:RenderPrompt"],
-                            Value::String(format!("{base}:*")),
-                        );
-                    }
-                }
-                if let Some(id) = c
-                    .guardrail_configuration
-                    .as_ref()
-                    .and_then(|g| g.guardrail_identifier.as_deref())
-                {
-                    p.guardrail(&guardrail_reference(project, id), names);
-                }
+        let Some(kind) = config.node_type().map(NodeType::kind) else {
+            continue;
+        };
+        for access in (kind.access)(config) {
+            p.grant(project, names, access);
+        }
+    }
+}
+
+impl Permissions {
+    /// The statements that let the flow role reach what a node reaches.
+    fn grant(&mut self, project: &Project, names: &Names, access: Access<'_>) {
+        match access {
+            Access::Model(model_id) => self.models(model_id),
+            Access::Prompt(arn) => {
+                let base = unversioned_prompt(arn);
+                self.allow(
+                    "UsePrompts",
+                    &["bedrock:GetPrompt", "bedrock:RenderPrompt"],
+                    Value::String(base.clone()),
+                );
+                self.allow(
+                    "UsePrompts",
+                    &["bedrock:GetPrompt", "bedrock:RenderPrompt"],
+                    Value::String(format!("{base}:*")),
+                );
             }
-            NodeConfiguration::KnowledgeBase(c) => {
-                let id = resolve_knowledge_base(project, &c.knowledge_base_id, &CfnRefs);
-                p.knowledge_base(&id, c.model_id.is_some());
-                if let Some(m) = &c.model_id {
-                    p.models(m);
-                }
-                if let Some(m) = c
-                    .reranking_configuration
-                    .as_ref()
-                    .and_then(|r| {
-                        r.pointer("/bedrockRerankingConfiguration/modelConfiguration/modelArn")
-                    })
-                    .and_then(Value::as_str)
-                {
-                    p.allow("Rerank", &["bedrock:Rerank"], Value::String("*".into()));
-                    p.models(m);
-                }
-                if let Some(id) = c
-                    .guardrail_configuration
-                    .as_ref()
-                    .and_then(|g| g.guardrail_identifier.as_deref())
-                {
-                    p.guardrail(&guardrail_reference(project, id), names);
-                }
+            Access::Guardrail(id) => self.guardrail(&guardrail_reference(project, id), names),
+            Access::KnowledgeBase { id, generate } => {
+                let id = resolve_knowledge_base(project, id, &CfnRefs);
+                self.knowledge_base(&id, generate);
             }
-            NodeConfiguration::Agent(c) => {
-                let arn = match (&c.project_agent, c.agent_alias_arn.is_empty()) {
-                    (Some(agent), true) => CfnRefs.agent_alias(agent),
-                    _ => c.agent_alias_arn.clone(),
+            Access::Rerank => self.allow("Rerank", &["bedrock:Rerank"], Value::String("*".into())),
+            Access::Agent {
+                project_agent,
+                alias_arn,
+            } => {
+                let arn = match project_agent {
+                    Some(agent) => CfnRefs.agent_alias(agent),
+                    None => alias_arn.to_owned(),
                 };
-                p.allow("InvokeAgents", &["bedrock:InvokeAgent"], Value::String(arn));
+                self.allow("InvokeAgents", &["bedrock:InvokeAgent"], Value::String(arn));
             }
-            NodeConfiguration::LambdaFunction(c) => p.allow(
+            Access::Function(arn) => self.allow(
                 "InvokeFunctions",
                 &["lambda:InvokeFunction"],
-                Value::String(c.lambda_arn.clone()),
+                Value::String(arn.to_owned()),
             ),
-            NodeConfiguration::Storage(c) => p.allow(
+            Access::WriteObjects { bucket } => self.allow(
                 "WriteObjects",
                 &["s3:PutObject"],
                 sub(&format!(
                     "arn:${{AWS::Partition}}:s3:::{}/*",
-                    escape_sub(c.service_configuration.bucket())
+                    escape_sub(bucket)
                 )),
             ),
-            NodeConfiguration::Retrieval(c) => p.allow(
+            Access::ReadObjects { bucket } => self.allow(
                 "ReadObjects",
                 &["s3:GetObject"],
                 sub(&format!(
                     "arn:${{AWS::Partition}}:s3:::{}/*",
-                    escape_sub(c.service_configuration.bucket())
+                    escape_sub(bucket)
                 )),
             ),
-            NodeConfiguration::Lex(c) => p.allow(
+            Access::Lex(arn) => self.allow(
                 "RecognizeUtterances",
                 &["lex:RecognizeUtterance"],
-                Value::String(c.bot_alias_arn.clone()),
+                Value::String(arn.to_owned()),
             ),
-            NodeConfiguration::Input(_)
-            | NodeConfiguration::Output(_)
-            | NodeConfiguration::Condition(_)
-            | NodeConfiguration::Iterator(_)
-            | NodeConfiguration::Collector(_)
-            | NodeConfiguration::InlineCode(_)
-            | NodeConfiguration::Loop(_)
-            | NodeConfiguration::LoopInput(_)
-            | NodeConfiguration::LoopController(_)
-            | NodeConfiguration::Unknown { .. } => {}
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Shapes the API uses in several places: guardrail references and inference settings.
 
 use crate::diagnostic::{Diagnostics, Location};
-use crate::nodes::fields::{check_range, Field, Pattern};
+use crate::model::names::{check_range, Field, Pattern};
 use serde::{Deserialize, Serialize};
 
 /// `GuardrailConfiguration` (flows and agents).

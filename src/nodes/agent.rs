@@ -1,6 +1,7 @@
 //! Agent: hands its input to a Bedrock agent (one of the project's, or a deployed alias) and outputs the reply.
 
-use super::fields::{Field, Pattern};
+use super::deployment::{Access, ProjectRefs};
+use crate::model::names::{Field, Pattern};
 use super::form::{FormField, Widget};
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::Agent,
-    config_key: "agent",
+    config_key: NodeType::Agent.config_key(),
     summary: "Sends its input to an agent (one of this project's, or a deployed alias ARN) and outputs the agent's reply.",
     category: Category::Ai,
     icon: "☺",
@@ -23,6 +24,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access,
+    strip_local,
 };
 
 /// The fields the inspector edits.
@@ -81,4 +84,29 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
         .pattern(Pattern::AgentAliasArn)
         .draft_empty()
         .check(out, at, &c.agent_alias_arn);
+}
+
+fn access(config: &NodeConfiguration) -> Vec<Access<'_>> {
+    let NodeConfiguration::Agent(c) = config else {
+        return vec![];
+    };
+    vec![Access::Agent {
+        project_agent: c
+            .project_agent
+            .as_deref()
+            .filter(|_| c.agent_alias_arn.is_empty()),
+        alias_arn: &c.agent_alias_arn,
+    }]
+}
+
+/// `projectAgent` is Strata's: an empty alias ARN gets the project agent's alias.
+fn strip_local(config: &mut NodeConfiguration, refs: &dyn ProjectRefs) {
+    let NodeConfiguration::Agent(c) = config else {
+        return;
+    };
+    if let Some(agent) = c.project_agent.take() {
+        if c.agent_alias_arn.is_empty() {
+            c.agent_alias_arn = refs.agent_alias(&agent);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Collector: gathers the per-item results of an Iterator back into an array, in order.
 
+use super::deployment::{no_access, nothing_local};
 use super::form::FormField;
 use super::{Category, Empty, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
@@ -9,7 +10,7 @@ use crate::model::DataType;
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::Collector,
-    config_key: "collector",
+    config_key: NodeType::Collector.config_key(),
     summary:
         "Gathers the results of the nodes after an Iterator back into one array, in item order.",
     category: Category::Logic,
@@ -22,6 +23,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access: no_access,
+    strip_local: nothing_local,
 };
 
 /// Collector has no configuration members.

@@ -1,6 +1,7 @@
 //! Condition: routes the flow down the first condition that holds, or `default`.
 
-use super::fields::{check_name, Pattern};
+use super::deployment::{no_access, nothing_local};
+use crate::model::names::{check_name, Pattern};
 use super::form::FormField;
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::diagnostic::{Code, Diagnostics, Location};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::Condition,
-    config_key: "condition",
+    config_key: NodeType::Condition.config_key(),
     summary: "Evaluates its conditions in order and sends the flow down the first that holds, else `default`.",
     category: Category::Logic,
     icon: "◇",
@@ -23,6 +24,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access: no_access,
+    strip_local: nothing_local,
 };
 
 /// Conditions are a list with their own editor (and their own edit command).

@@ -1,6 +1,7 @@
 //! InlineCode: runs a Python 3 snippet with the inputs as variables; the last expression is the output.
 
-use super::fields::check_range;
+use super::deployment::{no_access, nothing_local};
+use crate::model::names::check_range;
 use super::form::{FormField, Widget};
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Code, Diagnostics, Location};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::InlineCode,
-    config_key: "inlineCode",
+    config_key: NodeType::InlineCode.config_key(),
     summary: "Runs Python 3 with the inputs as variables; the value of the last expression is the response.",
     category: Category::Code,
     icon: "{}",
@@ -23,6 +24,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access: no_access,
+    strip_local: nothing_local,
 };
 
 /// The fields the inspector edits.

@@ -1,5 +1,6 @@
 //! Input: where a flow starts. Receives the document given to InvokeFlow.
 
+use super::deployment::{no_access, nothing_local};
 use super::form::FormField;
 use super::{Category, Empty, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
@@ -9,7 +10,7 @@ use crate::model::DataType;
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::Input,
-    config_key: "input",
+    config_key: NodeType::Input.config_key(),
     summary: "Where the flow starts: emits the document the flow is invoked with.",
     category: Category::Boundary,
     icon: "⇥",
@@ -21,6 +22,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access: no_access,
+    strip_local: nothing_local,
 };
 
 /// Input has no configuration members.

@@ -1,5 +1,6 @@
 //! Iterator: runs what follows it once per item of an array, one item at a time.
 
+use super::deployment::{no_access, nothing_local};
 use super::form::FormField;
 use super::{Category, Empty, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
@@ -9,7 +10,7 @@ use crate::model::DataType;
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::Iterator,
-    config_key: "iterator",
+    config_key: NodeType::Iterator.config_key(),
     summary: "Runs the nodes after it once per item of an array; a Collector gathers the results.",
     category: Category::Logic,
     icon: "⟳",
@@ -21,6 +22,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access: no_access,
+    strip_local: nothing_local,
 };
 
 /// Iterator has no configuration members.

@@ -1,6 +1,7 @@
 //! KnowledgeBase: retrieves from a knowledge base, and generates an answer when a model is set.
 
-use super::fields::{check_range, Field, Pattern};
+use super::deployment::{Access, ProjectRefs};
+use crate::model::names::{check_range, Field, Pattern};
 use super::form::{FormField, Widget, GUARDRAIL_ID, GUARDRAIL_VERSION};
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::KnowledgeBase,
-    config_key: "knowledgeBase",
+    config_key: NodeType::KnowledgeBase.config_key(),
     summary: "Queries a knowledge base: returns the retrieved passages, or a generated answer when a model is set.",
     category: Category::Ai,
     icon: "≡",
@@ -24,6 +25,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access,
+    strip_local,
 };
 
 /// The fields the inspector edits.
@@ -202,4 +205,42 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
     if let Some(g) = &c.guardrail_configuration {
         g.check(out, at, "guardrailConfiguration");
     }
+}
+
+fn access(config: &NodeConfiguration) -> Vec<Access<'_>> {
+    let NodeConfiguration::KnowledgeBase(c) = config else {
+        return vec![];
+    };
+    let mut access = vec![Access::KnowledgeBase {
+        id: &c.knowledge_base_id,
+        generate: c.model_id.is_some(),
+    }];
+    if let Some(m) = &c.model_id {
+        access.push(Access::Model(m));
+    }
+    if let Some(m) = c
+        .reranking_configuration
+        .as_ref()
+        .and_then(|r| r.pointer("/bedrockRerankingConfiguration/modelConfiguration/modelArn"))
+        .and_then(serde_json::Value::as_str)
+    {
+        access.extend([Access::Rerank, Access::Model(m)]);
+    }
+    if let Some(id) = c
+        .guardrail_configuration
+        .as_ref()
+        .and_then(|g| g.guardrail_identifier.as_deref())
+    {
+        access.push(Access::Guardrail(id));
+    }
+    access
+}
+
+/// A project knowledge base or guardrail named in the node becomes what names it on AWS.
+fn strip_local(config: &mut NodeConfiguration, refs: &dyn ProjectRefs) {
+    let NodeConfiguration::KnowledgeBase(c) = config else {
+        return;
+    };
+    c.knowledge_base_id = refs.knowledge_base_id(&c.knowledge_base_id);
+    refs.guardrail(&mut c.guardrail_configuration);
 }

@@ -1,6 +1,7 @@
 //! LambdaFunction: calls a Lambda function with the flow Lambda event; its return value is the output.
 
-use super::fields::{Field, Pattern};
+use super::deployment::{Access, ProjectRefs};
+use crate::model::names::{Field, Pattern};
 use super::form::FormField;
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::LambdaFunction,
-    config_key: "lambdaFunction",
+    config_key: NodeType::LambdaFunction.config_key(),
     summary: "Calls a Lambda function with the node's inputs; what it returns is the output. Runs a local handler in Strata.",
     category: Category::Code,
     icon: "λ",
@@ -23,6 +24,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access,
+    strip_local,
 };
 
 /// The fields the inspector edits.
@@ -75,4 +78,18 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
         .pattern(Pattern::LambdaArn)
         .draft_empty()
         .check(out, at, &c.lambda_arn);
+}
+
+fn access(config: &NodeConfiguration) -> Vec<Access<'_>> {
+    let NodeConfiguration::LambdaFunction(c) = config else {
+        return vec![];
+    };
+    vec![Access::Function(&c.lambda_arn)]
+}
+
+/// `localHandler` is Strata's: it only runs the function on this machine.
+fn strip_local(config: &mut NodeConfiguration, _: &dyn ProjectRefs) {
+    if let NodeConfiguration::LambdaFunction(c) = config {
+        c.local_handler = None;
+    }
 }

@@ -1,6 +1,7 @@
 //! Lex: sends an utterance to an Amazon Lex bot and outputs the predicted intent.
 
-use super::fields::{Field, Pattern};
+use super::deployment::{nothing_local, Access};
+use crate::model::names::{Field, Pattern};
 use super::form::FormField;
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::Lex,
-    config_key: "lex",
+    config_key: NodeType::Lex.config_key(),
     summary: "Sends one utterance to an Amazon Lex bot alias and outputs the intent it predicts.",
     category: Category::Ai,
     icon: "☎",
@@ -23,6 +24,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access,
+    strip_local: nothing_local,
 };
 
 /// The fields the inspector edits.
@@ -84,4 +87,11 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
     Field::new("localeId", 0, 10)
         .draft_empty()
         .check(out, at, &c.locale_id);
+}
+
+fn access(config: &NodeConfiguration) -> Vec<Access<'_>> {
+    let NodeConfiguration::Lex(c) = config else {
+        return vec![];
+    };
+    vec![Access::Lex(&c.bot_alias_arn)]
 }

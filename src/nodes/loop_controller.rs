@@ -1,6 +1,7 @@
 //! LoopController: ends each iteration of a Loop body and decides whether to go round again.
 
-use super::fields::{check_name, check_range, Pattern};
+use super::deployment::{no_access, nothing_local};
+use crate::model::names::{check_name, check_range, Pattern};
 use super::form::{FormField, Widget};
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::diagnostic::{Diagnostics, Location};
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::LoopController,
-    config_key: "loopController",
+    config_key: NodeType::LoopController.config_key(),
     summary: "Ends a Loop iteration: goes round again while continueCondition holds (at most maxIterations), else exits.",
     category: Category::Logic,
     icon: "⇄",
@@ -24,6 +25,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access: no_access,
+    strip_local: nothing_local,
 };
 
 /// The fields the inspector edits.

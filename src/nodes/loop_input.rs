@@ -1,6 +1,7 @@
 //! LoopInput: the entry of a Loop body. Its outputs carry the Loop's inputs on the first
 //! iteration and the values returned to the loop start on later ones.
 
+use super::deployment::{no_access, nothing_local};
 use super::form::FormField;
 use super::{Category, Empty, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::diagnostic::{Diagnostics, Location};
@@ -10,7 +11,7 @@ use crate::model::DataType;
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::LoopInput,
-    config_key: "loopInput",
+    config_key: NodeType::LoopInput.config_key(),
     summary: "Entry of a Loop body: one output per Loop input, fed back by the LoopController on each iteration.",
     category: Category::Logic,
     icon: "↪",
@@ -22,6 +23,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access: no_access,
+    strip_local: nothing_local,
 };
 
 /// LoopInput has no configuration members.

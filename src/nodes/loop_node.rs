@@ -1,5 +1,6 @@
 //! Loop: a DoWhile loop. Its body is a nested definition with one LoopInput and one LoopController.
 
+use super::deployment::{no_access, ProjectRefs};
 use super::form::FormField;
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::diagnostic::{Diagnostics, Location};
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::Loop,
-    config_key: "loop",
+    config_key: NodeType::Loop.config_key(),
     summary: "Repeats its body (from LoopInput to LoopController) while the controller's condition holds, up to maxIterations.",
     category: Category::Logic,
     icon: "↻",
@@ -24,6 +25,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access: no_access,
+    strip_local,
 };
 
 /// The body is edited on the canvas, not as fields.
@@ -82,3 +85,10 @@ fn new_node(name: &str) -> FlowNode {
 
 /// The body is checked by the compiler, which walks it as a definition of its own.
 fn check(_: &FlowNode, _: &mut Diagnostics, _: &Location) {}
+
+/// The body's nodes are stripped like the flow's.
+fn strip_local(config: &mut NodeConfiguration, refs: &dyn ProjectRefs) {
+    if let NodeConfiguration::Loop(l) = config {
+        refs.definition(&mut l.definition);
+    }
+}

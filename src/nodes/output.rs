@@ -1,5 +1,6 @@
 //! Output: where a flow ends. Every Output reached emits its document.
 
+use super::deployment::{no_access, nothing_local};
 use super::form::FormField;
 use super::{Category, Empty, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
@@ -9,7 +10,7 @@ use crate::model::DataType;
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::Output,
-    config_key: "output",
+    config_key: NodeType::Output.config_key(),
     summary: "Where a branch ends: emits its document as a flow output (a flow may have several).",
     category: Category::Boundary,
     icon: "⇤",
@@ -21,6 +22,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access: no_access,
+    strip_local: nothing_local,
 };
 
 /// Output has no configuration members.

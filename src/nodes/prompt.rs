@@ -1,6 +1,7 @@
 //! Prompt: sends a prompt, inline (TEXT or CHAT, with tools) or from Prompt management, to a model.
 
-use super::fields::{check_name, Field, Pattern};
+use super::deployment::{Access, ProjectRefs};
+use crate::model::names::{check_name, Field, Pattern};
 use super::form::{FormField, Widget, GUARDRAIL_ID, GUARDRAIL_VERSION};
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Code, Diagnostics, Location};
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::Prompt,
-    config_key: "prompt",
+    config_key: NodeType::Prompt.config_key(),
     summary:
         "Sends a prompt template, filled from its inputs, to a model and outputs the completion.",
     category: Category::Ai,
@@ -25,6 +26,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access,
+    strip_local,
 };
 
 /// The union member the inline fields belong to.
@@ -581,6 +584,31 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
                 input.name
             ));
         }
+    }
+}
+
+fn access(config: &NodeConfiguration) -> Vec<Access<'_>> {
+    let NodeConfiguration::Prompt(c) = config else {
+        return vec![];
+    };
+    let mut access = vec![match &c.source_configuration {
+        PromptSource::Inline(i) => Access::Model(&i.model_id),
+        PromptSource::Resource(r) => Access::Prompt(&r.prompt_arn),
+    }];
+    if let Some(id) = c
+        .guardrail_configuration
+        .as_ref()
+        .and_then(|g| g.guardrail_identifier.as_deref())
+    {
+        access.push(Access::Guardrail(id));
+    }
+    access
+}
+
+/// A project guardrail named in the node becomes what names it on AWS.
+fn strip_local(config: &mut NodeConfiguration, refs: &dyn ProjectRefs) {
+    if let NodeConfiguration::Prompt(c) = config {
+        refs.guardrail(&mut c.guardrail_configuration);
     }
 }
 

@@ -1,5 +1,6 @@
 //! Retrieval: reads an S3 object (UTF-8 text) and outputs its content.
 
+use super::deployment::{nothing_local, Access};
 use super::form::FormField;
 use super::storage::{S3Bucket, S3Service};
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::Retrieval,
-    config_key: "retrieval",
+    config_key: NodeType::Retrieval.config_key(),
     summary: "Reads a UTF-8 S3 object (a local folder per bucket when run in Strata) and outputs its content.",
     category: Category::Data,
     icon: "⬆",
@@ -23,6 +24,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access,
+    strip_local: nothing_local,
 };
 
 /// The fields the inspector edits.
@@ -63,4 +66,13 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
     if let Some(NodeConfiguration::Retrieval(c)) = &node.configuration {
         c.service_configuration.check(out, at);
     }
+}
+
+fn access(config: &NodeConfiguration) -> Vec<Access<'_>> {
+    let NodeConfiguration::Retrieval(c) = config else {
+        return vec![];
+    };
+    vec![Access::ReadObjects {
+        bucket: c.service_configuration.bucket(),
+    }]
 }

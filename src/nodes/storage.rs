@@ -1,6 +1,7 @@
 //! Storage: writes its content to an S3 object and outputs the object's URI.
 
-use super::fields::{Field, Pattern};
+use super::deployment::{nothing_local, Access};
+use crate::model::names::{Field, Pattern};
 use super::form::FormField;
 use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub static KIND: NodeKind = NodeKind {
     node_type: NodeType::Storage,
-    config_key: "storage",
+    config_key: NodeType::Storage.config_key(),
     summary: "Writes its content to an S3 object (a local folder per bucket when run in Strata) and outputs its URI.",
     category: Category::Data,
     icon: "⬇",
@@ -23,6 +24,8 @@ pub static KIND: NodeKind = NodeKind {
     new_node,
     check,
     form: FORM,
+    access,
+    strip_local: nothing_local,
 };
 
 /// The fields the inspector edits.
@@ -97,4 +100,13 @@ fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
     if let Some(NodeConfiguration::Storage(c)) = &node.configuration {
         c.service_configuration.check(out, at);
     }
+}
+
+fn access(config: &NodeConfiguration) -> Vec<Access<'_>> {
+    let NodeConfiguration::Storage(c) = config else {
+        return vec![];
+    };
+    vec![Access::WriteObjects {
+        bucket: c.service_configuration.bucket(),
+    }]
 }

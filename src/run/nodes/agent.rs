@@ -6,15 +6,17 @@
 //! `InvokeAgent`) whose response holds the completion and the agent's trace parts.
 //!
 //! Multi-turn: when the agent asks the user (an `ASK_USER` observation, or a returned
-//! `AMAZON.UserInput` action) the run's [`AskUser`](super::AskUser) handler is asked, and the
+//! `AMAZON.UserInput` action) the run's [`AskUser`](crate::run::AskUser) handler is asked, and the
 //! answer goes back in the same session; without a handler the node fails with the question.
 //! The wait for the answer does not count against the node's timeout.
 //! A project agent (`projectAgent` without an alias) runs on this machine with the local agent
 //! runtime instead; its trace is forwarded as `agentTrace` events.
 
-use super::deadline::waiting_for_user;
-use super::executor::{Done, Run};
-use super::{type_name, NodeError};
+use crate::run::deadline::waiting_for_user;
+use super::{Done, NodeRun};
+use crate::providers::BoxFuture;
+use crate::run::shared::Run;
+use crate::run::{type_name, NodeError};
 use crate::model::flow::FlowNode;
 use crate::model::DataType;
 use crate::nodes::{NodeConfiguration, NodeType};
@@ -28,7 +30,21 @@ use tokio::time::Instant;
 /// At most this many InvokeAgent calls answer one node's input (the first and the answers).
 pub(super) const MAX_TURNS: usize = 10;
 
-pub(super) async fn execute(
+/// Invokes the agent (deployed, or a project agent on this machine).
+pub(super) struct Agent;
+
+impl NodeRun for Agent {
+    fn execute<'a>(
+        &'a self,
+        run: &'a Run,
+        node: &'a FlowNode,
+        inputs: &'a Map<String, Value>,
+    ) -> BoxFuture<'a, Result<Done, NodeError>> {
+        Box::pin(execute(run, node, inputs))
+    }
+}
+
+async fn execute(
     run: &Run,
     node: &FlowNode,
     inputs: &Map<String, Value>,

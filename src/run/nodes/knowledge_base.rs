@@ -7,11 +7,13 @@
 //! its hits in Retrieve's shape); with a model, the hits fill a prompt for the run's model
 //! provider, which gives `outputText`. Otherwise the deployed knowledge base is queried.
 
-use super::executor::{Done, Run};
-use super::{type_name, NodeError};
+use super::{Done, NodeRun};
+use crate::providers::BoxFuture;
+use crate::run::shared::Run;
+use crate::run::{type_name, NodeError};
 use crate::kb::{Hit, LocalIndex};
 use crate::model::flow::FlowNode;
-use crate::model::resources::KnowledgeBase;
+use crate::model::resources::KnowledgeBase as ProjectKnowledgeBase;
 use crate::model::DataType;
 use crate::nodes::knowledge_base::KnowledgeBaseConfiguration;
 use crate::nodes::{NodeConfiguration, NodeType};
@@ -19,7 +21,21 @@ use crate::providers::{ChatMessage, Inference, ModelRequest};
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
-pub(super) async fn execute(
+/// Queries the knowledge base (a local index, or the deployed one).
+pub(super) struct KnowledgeBase;
+
+impl NodeRun for KnowledgeBase {
+    fn execute<'a>(
+        &'a self,
+        run: &'a Run,
+        node: &'a FlowNode,
+        inputs: &'a Map<String, Value>,
+    ) -> BoxFuture<'a, Result<Done, NodeError>> {
+        Box::pin(execute(run, node, inputs))
+    }
+}
+
+async fn execute(
     run: &Run,
     node: &FlowNode,
     inputs: &Map<String, Value>,
@@ -119,8 +135,8 @@ const DEFAULT_TEMPLATE: &str = "You are a question answering agent. Answer the q
 /// documents folder.
 fn local_documents<'a>(
     config: &KnowledgeBaseConfiguration,
-    project: &'a [KnowledgeBase],
-) -> Option<(&'a KnowledgeBase, &'a str)> {
+    project: &'a [ProjectKnowledgeBase],
+) -> Option<(&'a ProjectKnowledgeBase, &'a str)> {
     let wanted = config.knowledge_base_id.trim();
     if wanted.is_empty() {
         return None;
@@ -138,7 +154,7 @@ async fn local(
     run: &Run,
     node: &FlowNode,
     config: &KnowledgeBaseConfiguration,
-    kb: &KnowledgeBase,
+    kb: &ProjectKnowledgeBase,
     folder: &str,
     query: String,
 ) -> Result<Done, NodeError> {
@@ -193,7 +209,7 @@ async fn local(
         inference: Inference::default(),
         ..ModelRequest::default()
     };
-    let response = super::local::converse(run, node, &request).await?;
+    let response = crate::run::converse::converse(run, node, &request).await?;
     Ok(Done {
         outputs: std::iter::once(("outputText".to_owned(), Value::String(response.text())))
             .collect(),
@@ -232,7 +248,7 @@ fn fill_template(template: &str, hits: &[Hit], query: &str) -> String {
 fn deployed_id(
     node: &FlowNode,
     config: &KnowledgeBaseConfiguration,
-    project: &[KnowledgeBase],
+    project: &[ProjectKnowledgeBase],
 ) -> Result<String, NodeError> {
     let wanted = config.knowledge_base_id.trim();
     if wanted.is_empty() {
@@ -264,11 +280,11 @@ fn deployed_id(
 mod tests {
     use super::*;
 
-    fn kb(name: &str, id: Option<&str>, docs: Option<&str>) -> KnowledgeBase {
-        KnowledgeBase {
+    fn kb(name: &str, id: Option<&str>, docs: Option<&str>) -> ProjectKnowledgeBase {
+        ProjectKnowledgeBase {
             knowledge_base_id: id.map(str::to_owned),
             documents: docs.map(str::to_owned),
-            ..KnowledgeBase::named(name)
+            ..ProjectKnowledgeBase::named(name)
         }
     }
 

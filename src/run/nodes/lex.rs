@@ -12,8 +12,10 @@
 //! An utterance equal to a key (ignoring case and surrounding space) wins; otherwise the
 //! longest key contained in the input; otherwise the fallback.
 
-use super::executor::{Done, Run};
-use super::{type_name, NodeError};
+use super::{Done, NodeRun};
+use crate::providers::BoxFuture;
+use crate::run::shared::Run;
+use crate::run::{type_name, NodeError};
 use crate::model::flow::FlowNode;
 use crate::model::DataType;
 use crate::nodes::{NodeConfiguration, NodeType};
@@ -24,7 +26,21 @@ use tokio::time::Instant;
 /// What Lex predicts when nothing matches.
 pub(super) const FALLBACK_INTENT: &str = "FallbackIntent";
 
-pub(super) async fn execute(
+/// Predicts the intent from the bot alias's fixture.
+pub(super) struct Lex;
+
+impl NodeRun for Lex {
+    fn execute<'a>(
+        &'a self,
+        run: &'a Run,
+        node: &'a FlowNode,
+        inputs: &'a Map<String, Value>,
+    ) -> BoxFuture<'a, Result<Done, NodeError>> {
+        Box::pin(execute(run, node, inputs))
+    }
+}
+
+async fn execute(
     run: &Run,
     node: &FlowNode,
     inputs: &Map<String, Value>,

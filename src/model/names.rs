@@ -1,4 +1,4 @@
-//! Bedrock's name and field patterns, from the API model, and the checks that use them.
+//! Bedrock's name, ARN and field patterns, from the API model, and the checks that use them.
 //!
 //! The API model writes patterns unanchored; CloudFormation's copies anchor them. Bedrock
 //! treats them as full matches, so every pattern here is anchored.

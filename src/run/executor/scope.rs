@@ -1,0 +1,443 @@
+//! One scope being run: which of its nodes can start, which are skipped and why, and what
+//! each node task gave back. Only the executor's modules see it.
+
+use super::containers::{run_iterator, run_loop};
+use super::{panic_message, Run};
+use crate::compile::plan::{InputSource, PlanGraph, PlanNodeId};
+use crate::model::DataType;
+use crate::nodes::NodeType;
+use crate::run::deadline;
+use crate::run::event::{ChainStep, Content, InputField, InputFieldSource, RunEvent};
+use crate::run::nodes::{behaviour, Container, Done};
+use crate::run::{type_name, NodeError};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+/// Where a node of a scope stands.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Status {
+    Running,
+    Done,
+    Skipped,
+    Failed,
+}
+
+/// What a scope knows: node states, outputs, the inputs each node received, and the
+/// conditions chosen. Inner scopes start from a copy of the enclosing one.
+#[derive(Debug, Clone, Default)]
+pub(super) struct State {
+    /// Absent: not started.
+    pub(super) status: HashMap<String, Status>,
+    /// Shared, not copied: every Iterator item starts from a copy of this state, and an
+    /// Iterator's input (the whole array) must not be copied once per item.
+    pub(super) outputs: HashMap<String, Arc<Map<String, Value>>>,
+    /// The values each node received, after expressions: Conditional connections forward
+    /// them, and a Loop reads its controller's.
+    pub(super) inputs: HashMap<String, Arc<Map<String, Value>>>,
+    /// Condition node (or LoopController) → the condition that held, if any.
+    pub(super) chosen: HashMap<String, Option<String>>,
+}
+
+/// One scope being run. Owned by exactly one future; its node tasks get copies of what
+/// they need, never a reference to it, so no lock guards the state.
+pub(super) struct Scope {
+    /// The flow's graph, or a Loop body's.
+    pub(super) graph: Arc<PlanGraph>,
+    /// The Iterators this scope runs an item of, outermost first; the scope runs the
+    /// nodes whose `iterators` equal it.
+    pub(super) prefix: Vec<String>,
+    /// The Iterator items and Loop rounds this scope is inside, for the events.
+    pub(super) chain: Vec<ChainStep>,
+    /// What is known so far; seeded from the enclosing scope.
+    pub(super) state: State,
+}
+
+pub(super) enum ScopeEnd {
+    Finished(State),
+    Cancelled,
+}
+
+enum Readiness {
+    Wait,
+    Skip(String),
+    Ready,
+}
+
+type ScopeFuture = Pin<Box<dyn Future<Output = ScopeEnd> + Send>>;
+
+pub(super) fn run_scope(run: Arc<Run>, scope: Scope) -> ScopeFuture {
+    Box::pin(async move { scope.run(run).await })
+}
+
+impl Scope {
+    /// Whether a node runs in this scope (and not in an inner Iterator scope; Collectors
+    /// belong to their Iterator, which finishes them).
+    fn owns(&self, id: PlanNodeId) -> bool {
+        let n = self.graph.node(id);
+        n.iterators == self.prefix && (n.kind != NodeType::Collector || self.prefix.is_empty())
+    }
+
+    async fn run(mut self, run: Arc<Run>) -> ScopeEnd {
+        let mut tasks: JoinSet<Result<Done, NodeError>> = JoinSet::new();
+        let mut running: HashMap<tokio::task::Id, PlanNodeId> = HashMap::new();
+        let order: Vec<PlanNodeId> = self.graph.order().filter(|id| self.owns(*id)).collect();
+        loop {
+            if run.ctx.cancel.is_cancelled() {
+                tasks.abort_all();
+                while tasks.join_next().await.is_some() {}
+                return ScopeEnd::Cancelled;
+            }
+            // Start or skip everything that can be decided now; topological order makes
+            // one pass settle chains of skips.
+            for &id in &order {
+                let name = self.graph.node(id).node.name.clone();
+                if self.state.status.contains_key(&name) {
+                    continue;
+                }
+                match self.readiness(id) {
+                    Readiness::Wait => {}
+                    Readiness::Skip(reason) => {
+                        self.skip_node(&run, id, &name, reason).await;
+                    }
+                    Readiness::Ready => self.start(&run, id, &mut tasks, &mut running).await,
+                }
+            }
+            if tasks.is_empty() {
+                break;
+            }
+            let joined = tokio::select! {
+                biased;
+                () = run.ctx.cancel.cancelled() => continue,
+                joined = tasks.join_next_with_id() => joined,
+            };
+            let Some(joined) = joined else { break };
+            match joined {
+                Ok((task, result)) => {
+                    if let Some(id) = running.remove(&task) {
+                        self.finish(&run, id, result).await;
+                    }
+                }
+                Err(e) => {
+                    if let Some(id) = running.remove(&e.id()) {
+                        let node = self.graph.node(id).node.name.clone();
+                        let error = if e.is_panic() {
+                            NodeError::Panicked {
+                                node,
+                                message: panic_message(e.into_panic()),
+                            }
+                        } else {
+                            NodeError::Cancelled { node }
+                        };
+                        self.finish(&run, id, Err(error)).await;
+                    }
+                }
+            }
+        }
+        // Nothing runs and nothing can start: what is left never got its inputs.
+        for &id in &order {
+            let name = self.graph.node(id).node.name.clone();
+            if !self.state.status.contains_key(&name) {
+                self.skip_node(&run, id, &name, "its inputs were never produced".to_owned())
+                    .await;
+            }
+        }
+        ScopeEnd::Finished(self.state)
+    }
+
+    /// The nodes that run per item of `iterator` (at any depth), its Collectors included.
+    fn members(&self, iterator: &str) -> Vec<String> {
+        let mut inner = self.prefix.clone();
+        inner.push(iterator.to_owned());
+        self.graph
+            .order()
+            .map(|m| self.graph.node(m))
+            .filter(|m| m.iterators.starts_with(&inner))
+            .map(|m| m.node.name.clone())
+            .collect()
+    }
+
+    fn status(&self, node: &str) -> Option<&Status> {
+        self.state.status.get(node)
+    }
+
+    fn readiness(&self, id: PlanNodeId) -> Readiness {
+        let n = self.graph.node(id);
+        if !n.gates.is_empty() {
+            let mut chosen_any = false;
+            let mut why = Vec::new();
+            for g in &n.gates {
+                match self.status(&g.condition_node) {
+                    None | Some(Status::Running) => return Readiness::Wait,
+                    Some(Status::Done) => {
+                        match self.state.chosen.get(&g.condition_node).cloned().flatten() {
+                            Some(c) if c == g.condition => chosen_any = true,
+                            Some(c) => why.push(format!(
+                                "condition {}.{} was not chosen ({} chose {c})",
+                                g.condition_node, g.condition, g.condition_node
+                            )),
+                            None => why.push(format!(
+                                "condition {}.{} was not chosen (no condition of {} held)",
+                                g.condition_node, g.condition, g.condition_node
+                            )),
+                        }
+                    }
+                    Some(Status::Skipped) => {
+                        why.push(format!("condition node {} was skipped", g.condition_node));
+                    }
+                    Some(Status::Failed) => {
+                        why.push(format!("condition node {} failed", g.condition_node));
+                    }
+                }
+            }
+            if !chosen_any {
+                return Readiness::Skip(why.join("; "));
+            }
+        }
+        for w in &n.inputs {
+            let (source, field) = match &w.source {
+                InputSource::Output { node, output } => (node, output),
+                InputSource::Forwarded {
+                    condition_node,
+                    input,
+                } => (condition_node, input),
+            };
+            match self.status(source) {
+                None | Some(Status::Running) => return Readiness::Wait,
+                Some(Status::Skipped) => {
+                    return Readiness::Skip(format!(
+                        "its input {} comes from {source}, which was skipped",
+                        w.name
+                    ))
+                }
+                Some(Status::Failed) => {
+                    return Readiness::Skip(format!(
+                        "its input {} comes from {source}, which failed",
+                        w.name
+                    ))
+                }
+                Some(Status::Done) => {
+                    if self.source_value(&w.source).is_none() {
+                        return Readiness::Skip(format!(
+                            "its input {} needs {source}.{field}, which {source} did not produce",
+                            w.name
+                        ));
+                    }
+                }
+            }
+        }
+        if n.kind == NodeType::Iterator && !self.iterator_inputs_settled(id) {
+            return Readiness::Wait;
+        }
+        Readiness::Ready
+    }
+
+    /// An Iterator starts its items only when every value its scope takes from outside
+    /// (besides its own outputs) is settled, since the items run on a copy of this state.
+    fn iterator_inputs_settled(&self, id: PlanNodeId) -> bool {
+        let it = &self.graph.node(id).node.name;
+        let members = self.members(it);
+        let mut inner = self.prefix.clone();
+        inner.push(it.clone());
+        self.graph
+            .order()
+            .map(|m| self.graph.node(m))
+            .filter(|m| m.iterators.starts_with(&inner))
+            .flat_map(|m| {
+                m.inputs
+                    .iter()
+                    .map(|w| match &w.source {
+                        InputSource::Output { node, .. } => node.as_str(),
+                        InputSource::Forwarded { condition_node, .. } => condition_node.as_str(),
+                    })
+                    .chain(m.gates.iter().map(|g| g.condition_node.as_str()))
+            })
+            .filter(|src| *src != it.as_str() && !members.iter().any(|m| m == src))
+            .all(|src| matches!(self.status(src), Some(s) if *s != Status::Running))
+    }
+
+    fn source_value(&self, source: &InputSource) -> Option<&Value> {
+        match source {
+            InputSource::Output { node, output } => self.state.outputs.get(node)?.get(output),
+            InputSource::Forwarded {
+                condition_node,
+                input,
+            } => self.state.inputs.get(condition_node)?.get(input),
+        }
+    }
+
+    async fn skip_node(&mut self, run: &Run, id: PlanNodeId, name: &str, reason: String) {
+        self.state.status.insert(name.to_owned(), Status::Skipped);
+        run.skip(name, reason).await;
+        // An Iterator that does not run takes its whole scope with it.
+        if self.graph.node(id).kind == NodeType::Iterator {
+            for m in self.members(name) {
+                if !self.state.status.contains_key(&m) {
+                    self.state.status.insert(m.clone(), Status::Skipped);
+                    run.skip(&m, format!("Iterator {name} did not run")).await;
+                }
+            }
+        }
+    }
+
+    /// Evaluates the node's inputs, emits its start, and spawns its task.
+    async fn start(
+        &mut self,
+        run: &Arc<Run>,
+        id: PlanNodeId,
+        tasks: &mut JoinSet<Result<Done, NodeError>>,
+        running: &mut HashMap<tokio::task::Id, PlanNodeId>,
+    ) {
+        let n = self.graph.node(id);
+        let name = n.node.name.clone();
+        run.emit(|at_ms| RunEvent::NodeStarted {
+            at_ms,
+            node: name.clone(),
+            execution_chain: self.chain.clone(),
+        })
+        .await;
+        let mut values = Map::new();
+        let mut fields = Vec::new();
+        for w in &n.inputs {
+            let raw = self.source_value(&w.source).cloned().unwrap_or(Value::Null);
+            let value = match w.expression.evaluate(&raw) {
+                Ok(v) => v,
+                Err(e) => {
+                    let error = NodeError::Expression {
+                        node: name.clone(),
+                        input: w.name.clone(),
+                        expression: w.expression.to_string(),
+                        message: e.message,
+                    };
+                    return self.finish(run, id, Err(error)).await;
+                }
+            };
+            if DataType::of_value(&value) != Some(w.data_type) {
+                let error = NodeError::InputType {
+                    node: name.clone(),
+                    input: w.name.clone(),
+                    expected: w.data_type,
+                    actual: type_name(&value),
+                };
+                return self.finish(run, id, Err(error)).await;
+            }
+            let (src_node, src_field) = match &w.source {
+                InputSource::Output { node, output } => (node.clone(), output.clone()),
+                InputSource::Forwarded {
+                    condition_node,
+                    input,
+                } => (condition_node.clone(), input.clone()),
+            };
+            fields.push(InputField {
+                node_input_name: w.name.clone(),
+                content: Content {
+                    document: value.clone(),
+                },
+                data_type: w.data_type,
+                source: InputFieldSource {
+                    node_name: src_node,
+                    output_field_name: src_field,
+                    expression: w.expression.to_string(),
+                },
+            });
+            values.insert(w.name.clone(), value);
+        }
+        if !fields.is_empty() {
+            run.emit(|at_ms| RunEvent::NodeInput {
+                at_ms,
+                node: name.clone(),
+                execution_chain: self.chain.clone(),
+                fields,
+            })
+            .await;
+        }
+        self.state
+            .inputs
+            .insert(name.clone(), Arc::new(values.clone()));
+        self.state.status.insert(name, Status::Running);
+        let run = run.clone();
+        let graph = self.graph.clone();
+        let prefix = self.prefix.clone();
+        let chain = self.chain.clone();
+        let kind = n.kind;
+        let behaviour = behaviour(kind);
+        let handle = match behaviour.container() {
+            Some(Container::Iterator) => {
+                let snapshot = self.state.clone();
+                tasks.spawn(async move {
+                    run_iterator(run, graph, id, prefix, chain, snapshot, values).await
+                })
+            }
+            Some(Container::Loop) => {
+                tasks.spawn(async move { run_loop(run, graph, id, chain, values).await })
+            }
+            None => tasks.spawn(async move {
+                let node = graph.node(id);
+                let name = node.node.name.clone();
+                // Only nodes that do work hold a permit; a closed semaphore cannot happen
+                // (the run never closes it), and would only mean running unbounded.
+                let _permit = run.semaphore.clone().acquire_owned().await.ok();
+                let timeout = run.ctx.node_timeout;
+                let work = behaviour.execute(&run, &node.node, &values);
+                match deadline::with_timeout(timeout, work).await {
+                    Ok(result) => result,
+                    Err(deadline::TimedOut) => Err(NodeError::Timeout {
+                        node: name,
+                        seconds: timeout.as_secs_f64(),
+                    }),
+                }
+            }),
+        };
+        running.insert(handle.id(), id);
+    }
+
+    /// Records what a node task gave back and tells the world.
+    async fn finish(&mut self, run: &Run, id: PlanNodeId, result: Result<Done, NodeError>) {
+        let name = self.graph.node(id).node.name.clone();
+        match result {
+            Ok(done) => {
+                if let Some(chosen) = done.chosen {
+                    self.state.chosen.insert(name.clone(), chosen);
+                }
+                if self.graph.node(id).kind != NodeType::Iterator {
+                    run.emit_outputs(&self.graph, id, &self.chain, &done.outputs)
+                        .await;
+                }
+                self.state
+                    .outputs
+                    .insert(name.clone(), Arc::new(done.outputs));
+                self.state.status.insert(name, Status::Done);
+                for (other, outputs) in done.also {
+                    run.emit(|at_ms| RunEvent::NodeStarted {
+                        at_ms,
+                        node: other.clone(),
+                        execution_chain: self.chain.clone(),
+                    })
+                    .await;
+                    if let Some(oid) = self.graph.id(&other) {
+                        run.emit_outputs(&self.graph, oid, &self.chain, &outputs)
+                            .await;
+                    }
+                    self.state.outputs.insert(other.clone(), Arc::new(outputs));
+                    self.state.status.insert(other, Status::Done);
+                }
+            }
+            Err(error) => {
+                run.fail(&name, &error).await;
+                self.state.status.insert(name.clone(), Status::Failed);
+                if self.graph.node(id).kind == NodeType::Iterator {
+                    // Its Collectors cannot finish either.
+                    for m in self.members(&name) {
+                        if !self.state.status.contains_key(&m) {
+                            self.state.status.insert(m.clone(), Status::Skipped);
+                            run.skip(&m, format!("Iterator {name} failed")).await;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Retrieval, run locally: reads the object Storage wrote under `<storage_root>/<bucket>/<key>`.
+
+use super::{Done, NodeRun};
+use crate::model::flow::FlowNode;
+use crate::providers::BoxFuture;
+use crate::run::shared::Run;
+use crate::run::NodeError;
+use serde_json::{Map, Value};
+use super::storage::object_path;
+use super::{missing, single, string_input};
+use crate::nodes::{NodeConfiguration, NodeType};
+
+/// Reads the object at the key.
+pub(super) struct Retrieval;
+
+impl NodeRun for Retrieval {
+    fn execute<'a>(
+        &'a self,
+        run: &'a Run,
+        node: &'a FlowNode,
+        inputs: &'a Map<String, Value>,
+    ) -> BoxFuture<'a, Result<Done, NodeError>> {
+        Box::pin(retrieval(run, node, inputs))
+    }
+}
+
+async fn retrieval(
+    run: &Run,
+    node: &FlowNode,
+    inputs: &Map<String, Value>,
+) -> Result<Done, NodeError> {
+    let Some(NodeConfiguration::Retrieval(config)) = &node.configuration else {
+        return Err(missing(node, NodeType::Retrieval));
+    };
+    let key = string_input(node, inputs, "objectKey")?;
+    let path = object_path(
+        &run.ctx.storage_root,
+        node,
+        &config.service_configuration,
+        key,
+    )?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| NodeError::Storage {
+            node: node.name.clone(),
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    let text = String::from_utf8(bytes).map_err(|_| NodeError::Storage {
+        node: node.name.clone(),
+        path: path.display().to_string(),
+        message: "the object is not UTF-8 text".to_owned(),
+    })?;
+    Ok(single("s3Content", Value::String(text)))
+}

@@ -1,0 +1,69 @@
+//! What every part of one run shares: the [`Run`], with the run's context, clock, event
+//! channel and totals. The executor makes one per run; node kinds read and report through it.
+
+use super::event::{FlowOutputRecord, RunEvent};
+use super::{NodeFailure, RunContext};
+use crate::model::Project;
+use crate::providers::Usage;
+use serde_json::Value;
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::{mpsc, Semaphore};
+use tokio::time::Instant;
+
+/// What every part of one run shares.
+pub(super) struct Run {
+    /// The project, for nodes that look things up (knowledge bases).
+    pub project: Arc<Project>,
+    pub flow: String,
+    pub ctx: RunContext,
+    /// Bounds the nodes that do work at once.
+    pub semaphore: Arc<Semaphore>,
+    pub events: mpsc::Sender<RunEvent>,
+    /// The run's start on tokio's clock, so paused-time tests see fixed timestamps.
+    pub started: Instant,
+    /// Outputs, failures and usage, added to by any task; held only to push.
+    pub totals: Mutex<Totals>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct Totals {
+    pub outputs: Vec<FlowOutputRecord>,
+    pub failures: Vec<NodeFailure>,
+    pub usage: Usage,
+}
+
+impl Run {
+    pub fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Sends an event stamped with the run's clock. A closed channel is not an error: the
+    /// run goes on and its result still says what happened.
+    pub async fn emit(&self, make: impl FnOnce(u64) -> RunEvent) {
+        let event = make(self.elapsed_ms());
+        let _ = self.events.send(event).await;
+    }
+
+    pub fn add_usage(&self, usage: Usage) {
+        let mut t = self.totals.lock().unwrap_or_else(PoisonError::into_inner);
+        t.usage.input_tokens += usage.input_tokens;
+        t.usage.output_tokens += usage.output_tokens;
+    }
+
+    pub async fn output(&self, node: &str, document: Value) {
+        self.totals
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .outputs
+            .push(FlowOutputRecord {
+                node: node.to_owned(),
+                document: document.clone(),
+            });
+        self.emit(|at_ms| RunEvent::FlowOutput {
+            at_ms,
+            node: node.to_owned(),
+            document,
+        })
+        .await;
+    }
+}
