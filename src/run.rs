@@ -15,7 +15,6 @@ mod executor;
 mod knowledge_base_node;
 mod lex_node;
 mod local;
-pub(crate) mod process;
 
 pub use event::{
     ChainKind, ChainStep, Content, FlowOutputRecord, InputField, InputFieldSource, NextInput,

@@ -2,10 +2,10 @@
 //! Iterator and Loop are containers and live in the executor; everything else is here.
 
 use super::executor::{Done, Run};
-use super::process::{self, Answer, NODE_HANDLER, PYTHON_HANDLER, PYTHON_INLINE};
 use super::{type_name, NodeError};
 use crate::compile::plan::PlanNode;
 use crate::condition::parse_condition;
+use crate::local_code::{self, Answer, NODE_HANDLER, PYTHON_HANDLER, PYTHON_INLINE};
 use crate::model::flow::FlowNode;
 use crate::model::lenient::Lenient;
 use crate::model::DataType;
@@ -305,7 +305,7 @@ async fn inline_code(
     };
     let request = json!({"code": config.code, "inputs": inputs});
     let began = Instant::now();
-    let answer = process::run_wrapper("python3", PYTHON_INLINE, &run.ctx.project_dir, &request)
+    let answer = local_code::run_wrapper("python3", PYTHON_INLINE, &run.ctx.project_dir, &request)
         .await
         .map_err(|f| NodeError::Process {
             node: node.name.clone(),
@@ -422,7 +422,7 @@ async fn lambda(
     });
     let cwd = path.parent().unwrap_or(&run.ctx.project_dir).to_path_buf();
     let began = Instant::now();
-    let answer = process::run_wrapper(program, wrapper, &cwd, &request)
+    let answer = local_code::run_wrapper(program, wrapper, &cwd, &request)
         .await
         .map_err(|f| NodeError::Process {
             node: node.name.clone(),
