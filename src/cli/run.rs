@@ -3,6 +3,8 @@
 
 use crate::agent::StepTrace;
 use crate::compile::compile;
+use crate::model::lenient::Lenient;
+use crate::model::resources::ProfileProvider;
 use crate::model::Project;
 use crate::providers::bedrock::{BedrockProvider, BedrockSettings};
 use crate::providers::bedrock_guardrail::BedrockGuardrails;
@@ -464,8 +466,8 @@ pub(super) async fn profile_routes(project: &Project, project_dir: &Path) -> Res
         if p.serves.is_empty() {
             continue;
         }
-        let provider: Arc<dyn ModelProvider> = match p.provider.as_str() {
-            "bedrock" => Arc::new(
+        let provider: Arc<dyn ModelProvider> = match &p.provider {
+            Lenient::Known(ProfileProvider::Bedrock) => Arc::new(
                 BedrockProvider::from_settings(&BedrockSettings {
                     region: p.region.clone(),
                     profile: None,
@@ -473,7 +475,7 @@ pub(super) async fn profile_routes(project: &Project, project_dir: &Path) -> Res
                 })
                 .await,
             ),
-            "openai" => Arc::new(
+            Lenient::Known(ProfileProvider::OpenAi) => Arc::new(
                 OpenAiProvider::new(&OpenAiSettings {
                     base_url: p
                         .base_url
@@ -484,7 +486,7 @@ pub(super) async fn profile_routes(project: &Project, project_dir: &Path) -> Res
                 })
                 .map_err(|e| anyhow::anyhow!("model profile {:?}: {e}", p.name))?,
             ),
-            "scripted" => {
+            Lenient::Known(ProfileProvider::Scripted) => {
                 let script = p
                     .script
                     .as_ref()
@@ -494,7 +496,7 @@ pub(super) async fn profile_routes(project: &Project, project_dir: &Path) -> Res
                         .map_err(|e| anyhow::anyhow!("model profile {:?}: {e}", p.name))?,
                 )
             }
-            other => bail!(
+            Lenient::Unknown(other) => bail!(
                 "model profile {:?} has provider {other:?}; use bedrock, openai or scripted",
                 p.name
             ),

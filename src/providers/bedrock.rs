@@ -459,7 +459,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn stop_reasons_keep_unknown_values() {
