@@ -140,6 +140,55 @@ mod tests {
     }
     impl std::error::Error for Inner {}
 
+    /// A service error of another SDK crate (deploy's), as deploy would get it.
+    fn agent_service_error(
+        code: Option<&str>,
+        message: Option<&str>,
+        status: u16,
+    ) -> SdkError<aws_sdk_bedrockagent::operation::get_agent::GetAgentError, HttpResponse> {
+        let mut meta = aws_sdk_bedrockagent::error::ErrorMetadata::builder();
+        if let Some(code) = code {
+            meta = meta.code(code);
+        }
+        if let Some(message) = message {
+            meta = meta.message(message);
+        }
+        let error =
+            aws_sdk_bedrockagent::operation::get_agent::GetAgentError::generic(meta.build());
+        let status = status.try_into().expect("a status code");
+        let raw = HttpResponse::new(status, aws_smithy_types::body::SdkBody::empty());
+        SdkError::service_error(error, raw)
+    }
+
+    #[test]
+    fn a_service_error_gives_its_code_message_and_status() {
+        let error = agent_service_error(Some("ValidationException"), Some("bad name"), 400);
+        let failure = SdkFailure::of(&error);
+        assert!(
+            matches!(
+                &failure,
+                SdkFailure::Service { code: Some(code), message, status: Some(400), .. }
+                    if code == "ValidationException" && message == "bad name"
+            ),
+            "{failure:?}"
+        );
+        assert_eq!(code_and_message(&error), "ValidationException: bad name");
+    }
+
+    #[test]
+    fn code_and_message_says_when_there_is_no_message() {
+        let error = agent_service_error(Some("ThrottlingException"), None, 429);
+        assert_eq!(
+            code_and_message(&error),
+            "ThrottlingException: (no message)"
+        );
+        let error = agent_service_error(None, None, 500);
+        assert_eq!(
+            code_and_message(&error),
+            DisplayErrorContext(&error).to_string()
+        );
+    }
+
     #[test]
     fn detail_joins_the_causes() {
         assert_eq!(
