@@ -22,6 +22,8 @@ pub mod import;
 pub mod kb;
 pub mod layout;
 pub mod lifecycle;
+#[cfg(feature = "runtime")]
+pub(crate) mod local_code;
 pub mod model;
 pub mod nodes;
 pub mod openapi;

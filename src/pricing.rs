@@ -3,16 +3,8 @@
 //! Prices are on-demand USD per 1,000 tokens in us-east-1 as published by AWS; they change,
 //! so a project's model profile may carry its own (`pricePer1kTokens`), which wins.
 
+pub use crate::model::resources::Price;
 use crate::model::Project;
-use serde::{Deserialize, Serialize};
-
-/// USD per 1,000 input and output tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Price {
-    pub input: f64,
-    pub output: f64,
-}
 
 /// Model id prefixes (after any inference-profile region prefix) and their prices.
 static TABLE: &[(&str, Price)] = &[

@@ -218,3 +218,5 @@ pub mod bedrock_guardrail;
 pub mod openai;
 pub mod router;
 pub mod scripted;
+#[cfg(feature = "runtime")]
+pub mod sdk_error;

@@ -13,7 +13,6 @@ mod deadline;
 pub mod event;
 mod executor;
 mod nodes;
-pub(crate) mod process;
 mod shared;
 
 pub use event::{

@@ -1,8 +1,8 @@
 //! Runs an action group's local handler (`FILE:FUNCTION`, Python or Node) with the agent
-//! Lambda event, through the run module's scrubbed-environment child processes, under a
+//! Lambda event, through the scrubbed-environment child processes of `local_code`, under a
 //! timeout. Every way it can go wrong is a message for the model, never a crash.
 
-use crate::run::process::{self, Answer, NODE_HANDLER, PYTHON_HANDLER};
+use crate::local_code::{self, Answer, NODE_HANDLER, PYTHON_HANDLER};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
@@ -51,7 +51,7 @@ pub(crate) async fn call(
     let cwd = path.parent().unwrap_or(project_dir).to_path_buf();
     match tokio::time::timeout(
         timeout,
-        process::run_wrapper(program, wrapper, &cwd, &request),
+        local_code::run_wrapper(program, wrapper, &cwd, &request),
     )
     .await
     {

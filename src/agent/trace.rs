@@ -21,6 +21,28 @@ pub enum AgentTraceEvent {
     ReturnControl(Value),
 }
 
+impl AgentTraceEvent {
+    /// The step of a pre-processing, orchestration or post-processing trace.
+    pub fn step(&self) -> Option<&StepTrace> {
+        match self {
+            AgentTraceEvent::PreProcessingTrace(step)
+            | AgentTraceEvent::OrchestrationTrace(step)
+            | AgentTraceEvent::PostProcessingTrace(step) => Some(step),
+            AgentTraceEvent::GuardrailTrace(_)
+            | AgentTraceEvent::FailureTrace(_)
+            | AgentTraceEvent::ReturnControl(_) => None,
+        }
+    }
+}
+
+/// Shows the event as its Bedrock JSON, on one line.
+impl std::fmt::Display for AgentTraceEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let json = serde_json::to_string(self).map_err(|_| std::fmt::Error)?;
+        f.write_str(&json)
+    }
+}
+
 /// A member of `orchestrationTrace` (and of the pre-/post-processing traces).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

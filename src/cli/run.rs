@@ -1,7 +1,10 @@
 //! `strata run`: compile a flow, pick the model provider, run it on this machine and print
 //! the trace live.
 
+use crate::agent::StepTrace;
 use crate::compile::compile;
+use crate::model::lenient::Lenient;
+use crate::model::resources::ProfileProvider;
 use crate::model::Project;
 use crate::providers::bedrock::{BedrockProvider, BedrockSettings};
 use crate::providers::bedrock_guardrail::BedrockGuardrails;
@@ -463,8 +466,8 @@ pub(super) async fn profile_routes(project: &Project, project_dir: &Path) -> Res
         if p.serves.is_empty() {
             continue;
         }
-        let provider: Arc<dyn ModelProvider> = match p.provider.as_str() {
-            "bedrock" => Arc::new(
+        let provider: Arc<dyn ModelProvider> = match &p.provider {
+            Lenient::Known(ProfileProvider::Bedrock) => Arc::new(
                 BedrockProvider::from_settings(&BedrockSettings {
                     region: p.region.clone(),
                     profile: None,
@@ -472,7 +475,7 @@ pub(super) async fn profile_routes(project: &Project, project_dir: &Path) -> Res
                 })
                 .await,
             ),
-            "openai" => Arc::new(
+            Lenient::Known(ProfileProvider::OpenAi) => Arc::new(
                 OpenAiProvider::new(&OpenAiSettings {
                     base_url: p
                         .base_url
@@ -483,7 +486,7 @@ pub(super) async fn profile_routes(project: &Project, project_dir: &Path) -> Res
                 })
                 .map_err(|e| anyhow::anyhow!("model profile {:?}: {e}", p.name))?,
             ),
-            "scripted" => {
+            Lenient::Known(ProfileProvider::Scripted) => {
                 let script = p
                     .script
                     .as_ref()
@@ -493,7 +496,7 @@ pub(super) async fn profile_routes(project: &Project, project_dir: &Path) -> Res
                         .map_err(|e| anyhow::anyhow!("model profile {:?}: {e}", p.name))?,
                 )
             }
-            other => bail!(
+            Lenient::Unknown(other) => bail!(
                 "model profile {:?} has provider {other:?}; use bedrock, openai or scripted",
                 p.name
             ),
@@ -574,15 +577,9 @@ fn print_event(event: &RunEvent, quiet: bool) {
         }
         RunEvent::AgentTrace { node, trace, .. } => {
             if !quiet {
-                // The agent's steps read as `strata chat` shows them; a trace this version
-                // cannot read is shown as it is.
-                match serde_json::from_value::<crate::agent::AgentTraceEvent>(trace.clone()) {
-                    Ok(event) => {
-                        for line in super::chat::agent_event_lines(&event) {
-                            outln!("{t:>7}ms  {node} {}", line.trim_start());
-                        }
-                    }
-                    Err(_) => outln!("{t:>7}ms  {node} agent: {}", compact(trace)),
+                // The agent's steps read as `strata chat` shows them.
+                for line in super::chat::agent_event_lines(trace) {
+                    outln!("{t:>7}ms  {node} {}", line.trim_start());
                 }
             }
         }
@@ -620,31 +617,24 @@ impl Cost {
                     self.price(project, model, usage.input_tokens, usage.output_tokens);
                 }
             }
-            RunEvent::AgentTrace { trace, .. } => {
-                // `{"orchestrationTrace": {"modelInvocationInput": {...}}}` and the like.
-                let Some(step) = trace.as_object().and_then(|o| o.values().next()) else {
-                    return;
-                };
-                let input = &step["modelInvocationInput"];
-                if let (Some(id), Some(model)) =
-                    (input["traceId"].as_str(), input["foundationModel"].as_str())
-                {
-                    self.agent_calls.insert(id.to_owned(), model.to_owned());
+            RunEvent::AgentTrace { trace, .. } => match trace.step() {
+                Some(StepTrace::ModelInvocationInput(input)) => {
+                    self.agent_calls
+                        .insert(input.trace_id.clone(), input.foundation_model.clone());
                 }
-                let output = &step["modelInvocationOutput"];
-                let model = output["traceId"]
-                    .as_str()
-                    .and_then(|id| self.agent_calls.remove(id));
-                if let Some(model) = model {
-                    let usage = &output["metadata"]["usage"];
-                    self.price(
-                        project,
-                        &model,
-                        usage["inputTokens"].as_u64().unwrap_or(0),
-                        usage["outputTokens"].as_u64().unwrap_or(0),
-                    );
+                Some(StepTrace::ModelInvocationOutput(output)) => {
+                    if let Some(model) = self.agent_calls.remove(&output.trace_id) {
+                        let usage = &output.metadata.usage;
+                        self.price(project, &model, usage.input_tokens, usage.output_tokens);
+                    }
                 }
-            }
+                Some(
+                    StepTrace::Rationale(_)
+                    | StepTrace::InvocationInput(_)
+                    | StepTrace::Observation(_),
+                )
+                | None => {}
+            },
             RunEvent::RunStarted { .. }
             | RunEvent::NodeStarted { .. }
             | RunEvent::NodeInput { .. }
@@ -700,7 +690,7 @@ mod tests {
         RunEvent::AgentTrace {
             at_ms: 0,
             node: "Helper".to_owned(),
-            trace,
+            trace: serde_json::from_value(trace).expect("an agent trace"),
         }
     }
 
@@ -714,7 +704,7 @@ mod tests {
             &project,
             &agent_trace(json!({"orchestrationTrace": {"modelInvocationInput": {
                 "traceId": "Support-1", "foundationModel": model, "text": "…",
-                "promptType": "ORCHESTRATION", "promptCreationMode": "DEFAULT"}}})),
+                "type": "ORCHESTRATION", "promptCreationMode": "DEFAULT"}}})),
         );
         cost.add(
             &project,
@@ -732,7 +722,7 @@ mod tests {
         cost.add(
             &project,
             &agent_trace(json!({"preProcessingTrace": {"modelInvocationOutput": {
-                "traceId": "preprocessing-9",
+                "traceId": "preprocessing-9", "rawResponse": {},
                 "metadata": {"usage": {"inputTokens": 1000, "outputTokens": 100}, "totalTimeMs": 5}}}})),
         );
         assert!((cost.usd - expected).abs() < 1e-12);

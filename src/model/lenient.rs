@@ -66,6 +66,13 @@ impl<T> From<T> for Lenient<T> {
     }
 }
 
+/// A value as a document would hold it, e.g. in tests and fixtures.
+impl<T: StrEnum> From<&str> for Lenient<T> {
+    fn from(s: &str) -> Self {
+        Lenient::from_str_lenient(s)
+    }
+}
+
 impl<T: StrEnum> fmt::Display for Lenient<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -1,5 +1,6 @@
 //! The project's other resources: knowledge bases, guardrails and model profiles.
 
+use crate::model::lenient::Lenient;
 use serde::{Deserialize, Serialize};
 
 /// A knowledge base: a deployed Bedrock one by id, and/or a local folder of documents,
@@ -76,13 +77,33 @@ impl Guardrail {
     }
 }
 
+crate::str_enum! {
+    /// Who serves a model profile's calls.
+    pub enum ProfileProvider {
+        Bedrock = "bedrock",
+        /// Any OpenAI-compatible chat-completions server.
+        OpenAi = "openai",
+        /// Replies from a file.
+        Scripted = "scripted",
+    }
+}
+
+/// USD per 1,000 input and output tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Price {
+    pub input: f64,
+    pub output: f64,
+}
+
 /// How a model id is served when the project runs locally.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModelProfile {
     pub name: String,
-    /// `bedrock`, `openai` (any OpenAI-compatible server) or `scripted`.
-    pub provider: String,
+    /// `bedrock`, `openai` (any OpenAI-compatible server) or `scripted`; another value is
+    /// kept, and refused when the profile is used.
+    pub provider: Lenient<ProfileProvider>,
     /// The model id to send to the provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_id: Option<String>,
@@ -98,5 +119,26 @@ pub struct ModelProfile {
     pub serves: Vec<String>,
     /// USD per 1,000 tokens, overriding Strata's price table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub price_per_1k_tokens: Option<crate::pricing::Price>,
+    pub price_per_1k_tokens: Option<Price>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_profile_keeps_a_provider_strata_does_not_know() {
+        let document = json!({"name": "local", "provider": "ollama", "serves": ["m"]});
+        let profile: ModelProfile = serde_json::from_value(document.clone()).expect("profile");
+        assert_eq!(profile.provider, Lenient::Unknown("ollama".to_owned()));
+        assert_eq!(serde_json::to_value(&profile).expect("json"), document);
+    }
+
+    #[test]
+    fn a_known_provider_reads_as_its_variant() {
+        let profile: ModelProfile =
+            serde_json::from_value(json!({"name": "fast", "provider": "openai"})).expect("profile");
+        assert_eq!(profile.provider, Lenient::Known(ProfileProvider::OpenAi));
+    }
 }

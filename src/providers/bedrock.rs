@@ -12,22 +12,26 @@
 //! JSON values cross the SDK as [`aws_smithy_types::Document`]: [`json_to_document`] and
 //! [`document_to_json`] convert both ways without loss for everything JSON can express.
 
+use crate::providers::sdk_error::{RawReply, SdkFailure};
 use crate::providers::{
     BoxFuture, ChatMessage, ContentPart, ModelProvider, ModelRequest, ModelResponse, OnText,
-    ProviderError, Role, StopReason, TextDelta, ToolChoice, Usage,
+    ProviderError, Role, StopReason, ToolChoice, Usage,
 };
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_bedrockruntime::config::http::HttpResponse;
-use aws_sdk_bedrockruntime::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
 use aws_sdk_bedrockruntime::types as bt;
-use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError;
 use aws_sdk_bedrockruntime::Client;
-use aws_smithy_types::event_stream::RawMessage;
-use aws_smithy_types::{Document, Number};
+use aws_smithy_types::Document;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
+
+mod document;
+mod stream;
+
+pub use document::{document_to_json, json_to_document};
+use stream::map_stream_error;
+pub use stream::StreamedReply;
 
 const PROVIDER: &str = "bedrock";
 
@@ -161,58 +165,6 @@ impl ModelProvider for BedrockProvider {
         on_text: OnText<'a>,
     ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
         Box::pin(self.call_stream(request, on_text))
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// JSON <-> Document
-
-/// A JSON value as a Smithy document.
-pub fn json_to_document(value: &serde_json::Value) -> Document {
-    match value {
-        serde_json::Value::Null => Document::Null,
-        serde_json::Value::Bool(b) => Document::Bool(*b),
-        serde_json::Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                Document::Number(Number::PosInt(u))
-            } else if let Some(i) = n.as_i64() {
-                Document::Number(Number::NegInt(i))
-            } else {
-                // Every serde_json number is u64, i64 or a finite f64.
-                Document::Number(Number::Float(n.as_f64().unwrap_or(0.0)))
-            }
-        }
-        serde_json::Value::String(s) => Document::String(s.clone()),
-        serde_json::Value::Array(items) => {
-            Document::Array(items.iter().map(json_to_document).collect())
-        }
-        serde_json::Value::Object(map) => Document::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), json_to_document(v)))
-                .collect::<HashMap<_, _>>(),
-        ),
-    }
-}
-
-/// A Smithy document as a JSON value. Non-finite floats (which JSON cannot hold) become `null`.
-pub fn document_to_json(document: &Document) -> serde_json::Value {
-    match document {
-        Document::Null => serde_json::Value::Null,
-        Document::Bool(b) => serde_json::Value::Bool(*b),
-        Document::Number(Number::PosInt(u)) => serde_json::Value::from(*u),
-        Document::Number(Number::NegInt(i)) => serde_json::Value::from(*i),
-        Document::Number(Number::Float(f)) => serde_json::Number::from_f64(*f)
-            .map(serde_json::Value::Number)
-            .unwrap_or(serde_json::Value::Null),
-        Document::String(s) => serde_json::Value::String(s.clone()),
-        Document::Array(items) => {
-            serde_json::Value::Array(items.iter().map(document_to_json).collect())
-        }
-        Document::Object(map) => serde_json::Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), document_to_json(v)))
-                .collect(),
-        ),
     }
 }
 
@@ -433,148 +385,6 @@ fn malformed(message: impl Into<String>) -> ProviderError {
     }
 }
 
-/// A content block of a streamed reply, as far as it has arrived.
-#[derive(Debug)]
-enum StreamedBlock {
-    Text(String),
-    /// A tool call; `input` is the JSON text so far, parsed when the reply is complete.
-    ToolUse {
-        id: String,
-        name: String,
-        input: String,
-    },
-    /// Reasoning, citations, images and newer blocks: no place in [`ContentPart`], as in
-    /// Converse replies.
-    Other,
-}
-
-/// A ConverseStream reply being assembled, event by event.
-#[derive(Debug, Default)]
-pub struct StreamedReply {
-    /// Blocks by `contentBlockIndex`; the reply lists them in index order.
-    blocks: BTreeMap<i32, StreamedBlock>,
-    stop_reason: Option<StopReason>,
-    usage: Option<Usage>,
-    latency_ms: Option<u64>,
-}
-
-impl StreamedReply {
-    /// Takes one event; gives back the text it adds, if any. An event that contradicts the
-    /// ones before (a delta of the wrong kind for its block, a tool-use delta with no
-    /// `contentBlockStart`) makes the reply malformed.
-    pub fn apply(
-        &mut self,
-        event: bt::ConverseStreamOutput,
-    ) -> Result<Option<TextDelta>, ProviderError> {
-        match event {
-            bt::ConverseStreamOutput::MessageStart(_)
-            | bt::ConverseStreamOutput::ContentBlockStop(_) => {}
-            bt::ConverseStreamOutput::ContentBlockStart(start) => {
-                let index = start.content_block_index();
-                let block = match start.start() {
-                    Some(bt::ContentBlockStart::ToolUse(tool)) => StreamedBlock::ToolUse {
-                        id: tool.tool_use_id().to_string(),
-                        name: tool.name().to_string(),
-                        input: String::new(),
-                    },
-                    Some(_) | None => StreamedBlock::Other,
-                };
-                if self.blocks.insert(index, block).is_some() {
-                    return Err(malformed(format!(
-                        "contentBlockStart for block {index}, which had already started"
-                    )));
-                }
-            }
-            bt::ConverseStreamOutput::ContentBlockDelta(event) => {
-                let index = event.content_block_index();
-                match event.delta() {
-                    Some(bt::ContentBlockDelta::Text(text)) => {
-                        // Text blocks usually arrive without a contentBlockStart.
-                        match self
-                            .blocks
-                            .entry(index)
-                            .or_insert_with(|| StreamedBlock::Text(String::new()))
-                        {
-                            StreamedBlock::Text(so_far) => so_far.push_str(text),
-                            StreamedBlock::ToolUse { name, .. } => {
-                                return Err(malformed(format!(
-                                    "a text delta for block {index}, which is a toolUse block ({name})"
-                                )))
-                            }
-                            StreamedBlock::Other => return Ok(None),
-                        }
-                        return Ok(Some(TextDelta {
-                            content_block_index: usize::try_from(index).unwrap_or(0),
-                            text: text.clone(),
-                        }));
-                    }
-                    Some(bt::ContentBlockDelta::ToolUse(delta)) => match self.blocks.get_mut(&index) {
-                        Some(StreamedBlock::ToolUse { input, .. }) => input.push_str(delta.input()),
-                        Some(StreamedBlock::Text(_) | StreamedBlock::Other) | None => {
-                            return Err(malformed(format!(
-                                "a toolUse delta for block {index}, which no toolUse contentBlockStart opened"
-                            )))
-                        }
-                    },
-                    Some(_) | None => {
-                        self.blocks.entry(index).or_insert(StreamedBlock::Other);
-                    }
-                }
-            }
-            bt::ConverseStreamOutput::MessageStop(stop) => {
-                self.stop_reason = Some(map_stop_reason(stop.stop_reason()));
-            }
-            bt::ConverseStreamOutput::Metadata(metadata) => {
-                if let Some(usage) = metadata.usage() {
-                    self.usage = Some(to_usage(usage));
-                }
-                if let Some(metrics) = metadata.metrics() {
-                    self.latency_ms = u64::try_from(metrics.latency_ms()).ok();
-                }
-            }
-            // Events newer than this SDK are skipped, like unknown blocks in Converse.
-            _ => {}
-        }
-        Ok(None)
-    }
-
-    /// The complete reply. A stream that ended before `messageStop`, or a tool call whose
-    /// input is not JSON, is malformed.
-    pub fn finish(self, started: Instant) -> Result<ModelResponse, ProviderError> {
-        let Some(stop_reason) = self.stop_reason else {
-            return Err(malformed("the reply stream ended before messageStop"));
-        };
-        let mut content = Vec::new();
-        for block in self.blocks.into_values() {
-            match block {
-                StreamedBlock::Text(text) => content.push(ContentPart::Text { text }),
-                StreamedBlock::ToolUse { id, name, input } => {
-                    // A tool without parameters may get no input deltas at all.
-                    let input = if input.trim().is_empty() {
-                        serde_json::Value::Object(serde_json::Map::new())
-                    } else {
-                        serde_json::from_str(&input).map_err(|e| {
-                            malformed(format!(
-                                "the input of tool call {id} ({name}) is not JSON: {e}: {input}"
-                            ))
-                        })?
-                    };
-                    content.push(ContentPart::ToolUse { id, name, input });
-                }
-                StreamedBlock::Other => {}
-            }
-        }
-        Ok(ModelResponse {
-            content,
-            stop_reason,
-            usage: self.usage.unwrap_or_default(),
-            latency_ms: self.latency_ms.unwrap_or_else(|| {
-                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
-            }),
-        })
-    }
-}
-
 fn map_stop_reason(reason: &bt::StopReason) -> StopReason {
     match reason {
         bt::StopReason::EndTurn => StopReason::EndTurn,
@@ -587,172 +397,68 @@ fn map_stop_reason(reason: &bt::StopReason) -> StopReason {
     }
 }
 
-/// What an SDK error's raw reply says about the exchange: an HTTP response has a status, an
-/// event-stream message has none.
-pub(crate) trait RawReply: std::fmt::Debug {
-    fn status(&self) -> Option<u16>;
-}
-
-impl RawReply for HttpResponse {
-    fn status(&self) -> Option<u16> {
-        Some(self.status().as_u16())
-    }
-}
-
-impl RawReply for RawMessage {
-    fn status(&self) -> Option<u16> {
-        None
-    }
-}
-
 /// Maps an SDK error from sending a request or from reading a reply stream.
 pub(crate) fn map_sdk_error<E, R>(error: SdkError<E, R>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: RawReply,
 {
-    match &error {
-        SdkError::ServiceError(context) => {
-            let service_error = context.err();
-            let detail = || DisplayErrorContext(service_error).to_string();
-            let message = || {
-                service_error
-                    .message()
-                    .map(str::to_string)
-                    .unwrap_or_else(detail)
-            };
-            match (service_error.code(), context.raw().status()) {
-                (Some(code), _) => ProviderError::Service {
-                    provider: PROVIDER.to_string(),
-                    code: code.to_string(),
-                    message: message(),
-                },
-                // A success status the SDK could not read: the reply itself is broken.
-                (None, Some(status)) if (200..300).contains(&status) => {
-                    ProviderError::MalformedReply {
-                        provider: PROVIDER.to_string(),
-                        message: detail(),
-                    }
-                }
-                (None, Some(status)) => ProviderError::Service {
-                    provider: PROVIDER.to_string(),
-                    code: format!("HTTP {status}"),
-                    message: message(),
-                },
-                // An event of the reply stream that is an error without saying which.
-                (None, None) => ProviderError::MalformedReply {
-                    provider: PROVIDER.to_string(),
-                    message: format!(
-                        "the reply stream carried an error without a code: {}",
-                        detail()
-                    ),
-                },
-            }
-        }
-        SdkError::ConstructionFailure(_) => config_error(sdk_detail(&error)),
-        SdkError::ResponseError(_) => ProviderError::MalformedReply {
-            provider: PROVIDER.to_string(),
-            message: sdk_detail(&error),
+    let provider = PROVIDER.to_string();
+    match SdkFailure::of(&error) {
+        SdkFailure::Service {
+            code: Some(code),
+            message,
+            ..
+        } => ProviderError::Service {
+            provider,
+            code,
+            message,
         },
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => ProviderError::Connection {
-            provider: PROVIDER.to_string(),
-            message: sdk_detail(&error),
+        // A success status the SDK could not read: the reply itself is broken.
+        SdkFailure::Service {
+            code: None,
+            status: Some(status),
+            detail,
+            ..
+        } if (200..300).contains(&status) => ProviderError::MalformedReply {
+            provider,
+            message: detail,
         },
-        _ => ProviderError::Connection {
-            provider: PROVIDER.to_string(),
-            message: sdk_detail(&error),
+        SdkFailure::Service {
+            code: None,
+            status: Some(status),
+            message,
+            ..
+        } => ProviderError::Service {
+            provider,
+            code: format!("HTTP {status}"),
+            message,
+        },
+        // An event of the reply stream that is an error without saying which.
+        SdkFailure::Service {
+            code: None,
+            status: None,
+            detail,
+            ..
+        } => ProviderError::MalformedReply {
+            provider,
+            message: format!("the reply stream carried an error without a code: {detail}"),
+        },
+        SdkFailure::Request { detail } => config_error(detail),
+        SdkFailure::Reply { detail } => ProviderError::MalformedReply {
+            provider,
+            message: detail,
+        },
+        SdkFailure::Connection { detail } => ProviderError::Connection {
+            provider,
+            message: detail,
         },
     }
-}
-
-/// Maps an error event of a ConverseStream reply. The SDK keeps no error code for modeled
-/// stream exceptions, so the code is the exception's shape name.
-fn map_stream_error(error: SdkError<ConverseStreamOutputError, RawMessage>) -> ProviderError {
-    let context = match &error {
-        SdkError::ServiceError(context) => context,
-        SdkError::ResponseError(_) => {
-            return malformed(format!(
-                "the reply stream broke off or is not a valid event stream: {}",
-                sdk_detail(&error)
-            ))
-        }
-        _ => return map_sdk_error(error),
-    };
-    let service_error = context.err();
-    let code = match service_error {
-        ConverseStreamOutputError::InternalServerException(_) => "InternalServerException",
-        ConverseStreamOutputError::ModelStreamErrorException(e) => {
-            let mut message = e
-                .message()
-                .unwrap_or("the model's stream failed")
-                .to_string();
-            if let Some(status) = e.original_status_code() {
-                message.push_str(&format!(" (the model answered {status}"));
-                if let Some(original) = e.original_message() {
-                    message.push_str(&format!(": {original}"));
-                }
-                message.push(')');
-            }
-            return ProviderError::Service {
-                provider: PROVIDER.to_string(),
-                code: "ModelStreamErrorException".to_string(),
-                message,
-            };
-        }
-        ConverseStreamOutputError::ValidationException(_) => "ValidationException",
-        ConverseStreamOutputError::ThrottlingException(_) => "ThrottlingException",
-        ConverseStreamOutputError::ServiceUnavailableException(_) => "ServiceUnavailableException",
-        // Errors newer than this SDK, and unmodeled ones: whatever code they carry.
-        other => match other.code() {
-            Some(code) => code,
-            None => return map_sdk_error(error),
-        },
-    };
-    ProviderError::Service {
-        provider: PROVIDER.to_string(),
-        code: code.to_string(),
-        message: service_error
-            .message()
-            .map(str::to_string)
-            .unwrap_or_else(|| DisplayErrorContext(service_error).to_string()),
-    }
-}
-
-/// The error and its causes on one line, without the raw response dump of `Debug`.
-fn sdk_detail(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = cause.source();
-    }
-    message
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn json_document_round_trip() {
-        let value = json!({
-            "a": [1, -2, 3.5, "x", true, null],
-            "b": {"c": {"d": u64::MAX}, "e": i64::MIN},
-            "f": 0.0
-        });
-        assert_eq!(document_to_json(&json_to_document(&value)), value);
-    }
-
-    #[test]
-    fn non_finite_float_becomes_null() {
-        let doc = Document::Array(vec![Document::Number(Number::Float(f64::NAN))]);
-        assert_eq!(document_to_json(&doc), json!([null]));
-    }
 
     #[test]
     fn stop_reasons_keep_unknown_values() {

@@ -4,6 +4,7 @@
 //! Every event carries `atMs`, the milliseconds since the run started on the run's tokio
 //! clock, so runs under `tokio::time::pause()` give the same numbers every time.
 
+use crate::agent::AgentTraceEvent;
 use crate::providers::Usage;
 use serde::{Deserialize, Serialize};
 
@@ -78,7 +79,7 @@ pub enum RunEvent {
     AgentTrace {
         at_ms: u64,
         node: String,
-        trace: serde_json::Value,
+        trace: AgentTraceEvent,
     },
     /// A node that did not run, and why.
     NodeSkipped {

@@ -522,11 +522,10 @@ where
 }
 
 async fn emit_trace(run: &Run, node: &FlowNode, trace: &crate::agent::AgentTraceEvent) {
-    let trace = serde_json::to_value(trace).unwrap_or(Value::Null);
     run.emit(|at_ms| crate::run::RunEvent::AgentTrace {
         at_ms,
         node: node.name.clone(),
-        trace,
+        trace: trace.clone(),
     })
     .await;
 }

@@ -8,7 +8,7 @@ use crate::run::NodeError;
 use serde_json::{Map, Value};
 use super::{check_output, missing, single};
 use crate::nodes::{NodeConfiguration, NodeType};
-use crate::run::process::{self, Answer, PYTHON_INLINE};
+use crate::local_code::{self, Answer, PYTHON_INLINE};
 use serde_json::json;
 use tokio::time::Instant;
 
@@ -36,7 +36,7 @@ async fn inline_code(
     };
     let request = json!({"code": config.code, "inputs": inputs});
     let began = Instant::now();
-    let answer = process::run_wrapper("python3", PYTHON_INLINE, &run.ctx.project_dir, &request)
+    let answer = local_code::run_wrapper("python3", PYTHON_INLINE, &run.ctx.project_dir, &request)
         .await
         .map_err(|f| NodeError::Process {
             node: node.name.clone(),

@@ -9,7 +9,7 @@ use crate::run::NodeError;
 use serde_json::{Map, Value};
 use super::{check_output, missing, single};
 use crate::nodes::{NodeConfiguration, NodeType};
-use crate::run::process::{self, Answer, NODE_HANDLER, PYTHON_HANDLER};
+use crate::local_code::{self, Answer, NODE_HANDLER, PYTHON_HANDLER};
 use serde_json::json;
 use tokio::time::Instant;
 
@@ -112,7 +112,7 @@ async fn lambda(
     });
     let cwd = path.parent().unwrap_or(&run.ctx.project_dir).to_path_buf();
     let began = Instant::now();
-    let answer = process::run_wrapper(program, wrapper, &cwd, &request)
+    let answer = local_code::run_wrapper(program, wrapper, &cwd, &request)
         .await
         .map_err(|f| NodeError::Process {
             node: node.name.clone(),

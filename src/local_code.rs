@@ -1,6 +1,6 @@
-//! Child processes for InlineCode and local Lambda handlers: Python 3 or Node, JSON in over
-//! stdin, one JSON line out over stdout, with the environment cleared so the app's
-//! credentials never reach user code.
+//! Child processes for local code — InlineCode, local Lambda handlers and agent action-group
+//! handlers: Python 3 or Node, JSON in over stdin, one JSON line out over stdout, with the
+//! environment cleared so the app's credentials never reach user code.
 //!
 //! The wrappers send the user's own `print`/`console.log` to stderr, so stdout carries only
 //! the answer: `{"ok": true, "value": ...}` or `{"ok": false, "error": "..."}`. The child is

@@ -1,0 +1,170 @@
+//! A guardrail's policies as CreateGuardrail writes them, read into types. The project keeps
+//! each policy as the API's JSON (so it round-trips unchanged); the engine reads it through
+//! these structs. Members the engine has no use for (a topic's `type`, a regex's
+//! `description`, tiers) are left out and ignored.
+
+use crate::model::lenient::Lenient;
+use serde::Deserialize;
+
+crate::str_enum! {
+    /// `GuardrailAction` of a policy entry (`action`, `inputAction`, `outputAction`).
+    pub enum PolicyAction {
+        Block = "BLOCK",
+        Anonymize = "ANONYMIZE",
+        None = "NONE",
+    }
+}
+
+crate::str_enum! {
+    /// `GuardrailFilterStrength` of a content filter.
+    pub enum FilterStrength {
+        None = "NONE",
+        Low = "LOW",
+        Medium = "MEDIUM",
+        High = "HIGH",
+    }
+}
+
+/// The actions an entry takes on each side; an entry without them blocks on both.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EntryActions {
+    pub action: Option<Lenient<PolicyAction>>,
+    pub input_action: Option<Lenient<PolicyAction>>,
+    pub output_action: Option<Lenient<PolicyAction>>,
+    pub input_enabled: Option<bool>,
+    pub output_enabled: Option<bool>,
+}
+
+/// `topicPolicyConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TopicPolicy {
+    pub topics_config: Vec<TopicConfig>,
+}
+
+/// One denied topic.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TopicConfig {
+    pub name: String,
+    pub definition: String,
+    pub examples: Vec<String>,
+    #[serde(flatten)]
+    pub actions: EntryActions,
+}
+
+/// `wordPolicyConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WordPolicy {
+    pub words_config: Vec<WordConfig>,
+    pub managed_word_lists_config: Vec<ManagedWordListConfig>,
+}
+
+/// One custom word or phrase.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WordConfig {
+    pub text: String,
+    #[serde(flatten)]
+    pub actions: EntryActions,
+}
+
+/// A managed word list; `PROFANITY` is the one there is.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ManagedWordListConfig {
+    #[serde(rename = "type")]
+    pub list_type: String,
+    #[serde(flatten)]
+    pub actions: EntryActions,
+}
+
+/// `sensitiveInformationPolicyConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SensitiveInformationPolicy {
+    pub pii_entities_config: Vec<PiiEntityConfig>,
+    pub regexes_config: Vec<RegexConfig>,
+}
+
+/// One PII entity type (`EMAIL`, `US_SOCIAL_SECURITY_NUMBER`, …).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PiiEntityConfig {
+    #[serde(rename = "type")]
+    pub entity_type: String,
+    #[serde(flatten)]
+    pub actions: EntryActions,
+}
+
+/// One custom regular expression.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RegexConfig {
+    pub name: String,
+    pub pattern: String,
+    #[serde(flatten)]
+    pub actions: EntryActions,
+}
+
+/// `contentPolicyConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContentPolicy {
+    pub filters_config: Vec<ContentFilterConfig>,
+}
+
+/// One content filter (`HATE`, `PROMPT_ATTACK`, …) with its strength per side.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContentFilterConfig {
+    #[serde(rename = "type")]
+    pub filter_type: String,
+    pub input_strength: Option<Lenient<FilterStrength>>,
+    pub output_strength: Option<Lenient<FilterStrength>>,
+    #[serde(flatten)]
+    pub actions: EntryActions,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_entry_reads_its_actions_and_ignores_what_the_engine_does_not_use() {
+        let policy: TopicPolicy = serde_json::from_value(json!({"topicsConfig": [{
+            "name": "Investing", "definition": "Advice on stocks.", "type": "DENY",
+            "examples": ["Should I buy shares?"], "inputAction": "BLOCK", "outputEnabled": false
+        }]}))
+        .expect("policy");
+        let topic = &policy.topics_config[0];
+        assert_eq!(topic.name, "Investing");
+        assert_eq!(topic.examples, ["Should I buy shares?"]);
+        assert_eq!(
+            topic.actions.input_action,
+            Some(Lenient::Known(PolicyAction::Block))
+        );
+        assert_eq!(topic.actions.output_enabled, Some(false));
+        assert_eq!(topic.actions.action, None);
+    }
+
+    #[test]
+    fn an_unknown_action_is_kept() {
+        let policy: ContentPolicy = serde_json::from_value(json!({"filtersConfig": [{
+            "type": "HATE", "inputStrength": "EXTREME", "action": "DETECT"
+        }]}))
+        .expect("policy");
+        let filter = &policy.filters_config[0];
+        assert_eq!(
+            filter.input_strength,
+            Some(Lenient::Unknown("EXTREME".to_owned()))
+        );
+        assert_eq!(
+            filter.actions.action,
+            Some(Lenient::Unknown("DETECT".to_owned()))
+        );
+    }
+}
