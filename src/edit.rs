@@ -10,7 +10,12 @@
 //!
 //! Only the top level of a flow is edited here; Loop bodies are kept as they are (auto-layout
 //! places them too).
+//!
+//! The parts: [`Command`] and how each applies (`command`), connections (`connect`), copy and
+//! paste (`clipboard`), agent commands (`agents`), free and valid names (`names`), the undo
+//! stacks (`history`), and the menu and keyboard [`Action`]s that drive them (`action`).
 
+mod action;
 mod agents;
 mod clipboard;
 mod command;
@@ -20,6 +25,7 @@ mod names;
 #[cfg(test)]
 mod testing;
 
+pub use action::{Action, Chord, Menu};
 pub use clipboard::{copy, Clipboard};
 pub use command::{apply, Applied, Command, Scope};
 pub use connect::{check_conditional_connection, check_data_connection};
