@@ -57,7 +57,9 @@ impl Menu {
 
     /// The actions listed in this submenu, in order.
     pub fn actions(self) -> impl Iterator<Item = Action> {
-        Action::ALL.into_iter().filter(move |a| a.menu() == Some(self))
+        Action::ALL
+            .into_iter()
+            .filter(move |a| a.menu() == Some(self))
     }
 }
 
@@ -184,8 +186,9 @@ impl Action {
         }
     }
 
-    /// Whether the shortcut acts while the focus is in a text field. Document-wide actions do;
-    /// undo, delete, copy and the like belong to the field then.
+    /// Whether the shortcut acts while the focus is in a text field. Document-wide actions do
+    /// (and F5 must not fall through to the web view's reload); undo, delete, copy and the like
+    /// belong to the field then.
     pub fn in_fields(self) -> bool {
         match self {
             Action::New
@@ -193,7 +196,8 @@ impl Action {
             | Action::Save
             | Action::SaveAs
             | Action::Find
-            | Action::Layout => true,
+            | Action::Layout
+            | Action::Run => true,
             Action::Undo
             | Action::Redo
             | Action::Delete
@@ -203,7 +207,6 @@ impl Action {
             | Action::Fit
             | Action::ZoomIn
             | Action::ZoomOut
-            | Action::Run
             | Action::About => false,
         }
     }
@@ -247,7 +250,10 @@ mod tests {
     fn ids_round_trip_and_match_the_json() {
         for a in Action::ALL {
             assert_eq!(Action::from_id(a.id()), Some(a));
-            assert_eq!(serde_json::to_string(&a).unwrap(), format!("\"{}\"", a.id()));
+            assert_eq!(
+                serde_json::to_string(&a).unwrap(),
+                format!("\"{}\"", a.id())
+            );
         }
         assert_eq!(Action::from_id("quit"), None);
     }
@@ -262,7 +268,9 @@ mod tests {
         assert_eq!(chord(false, false, "s"), None);
         for (i, (c, s, k, _)) in CHORDS.iter().enumerate() {
             assert!(
-                !CHORDS[..i].iter().any(|(c2, s2, k2, _)| (c2, s2, k2) == (c, s, k)),
+                !CHORDS[..i]
+                    .iter()
+                    .any(|(c2, s2, k2, _)| (c2, s2, k2) == (c, s, k)),
                 "chord {k:?} listed twice"
             );
         }
