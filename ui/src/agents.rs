@@ -6,6 +6,7 @@
 //! Every change builds the edited agent and applies it as one `SetAgent` command, so undo
 //! and redo cover the agent editor like the canvas.
 
+use crate::forms::{field_view, Apply, FieldOptions};
 use crate::Editor;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -15,13 +16,9 @@ use strata::model::agent::{
     ApiSchema, Collaboration, Collaborator, Function, FunctionSchema, MemoryConfiguration,
     ParameterDetail, ParameterType, PromptConfiguration, PromptOverrideConfiguration, PromptType,
 };
-use strata::model::common::GuardrailConfiguration;
 use strata::model::lenient::{Lenient, StrEnum};
 use strata::nodes::fields::Pattern;
-
-/// Bedrock's limits on an agent's instruction.
-pub const INSTRUCTION_MIN: usize = 40;
-pub const INSTRUCTION_MAX: usize = 4000;
+use strata::nodes::form::{self, agent as agent_form, FormField};
 
 /// The prompt types CreateAgent takes overrides for.
 const PROMPT_TYPES: [PromptType; 5] = [
@@ -31,20 +28,6 @@ const PROMPT_TYPES: [PromptType; 5] = [
     PromptType::KnowledgeBaseResponseGeneration,
     PromptType::MemorySummarization,
 ];
-
-/// The counter under the instruction: its text and whether Bedrock would refuse the length.
-pub fn instruction_count(text: &str) -> (String, bool) {
-    let n = text.chars().count();
-    let bad = !(INSTRUCTION_MIN..=INSTRUCTION_MAX).contains(&n);
-    let note = if n < INSTRUCTION_MIN {
-        format!(" — at least {INSTRUCTION_MIN}")
-    } else if n > INSTRUCTION_MAX {
-        format!(" — {} too many", n - INSTRUCTION_MAX)
-    } else {
-        String::new()
-    };
-    (format!("{n} / {INSTRUCTION_MAX}{note}"), bad)
-}
 
 fn agent_named(ed: &Editor, name: &str) -> Option<Agent> {
     ed.doc.with(|d| {
@@ -79,6 +62,20 @@ fn update(ed: Editor, agent: &Agent, change: impl FnOnce(&mut Agent)) {
     }
 }
 
+/// Applies a field of the agent form as a `SetAgent` command (through [`update`], so a rename
+/// keeps the editor on the agent).
+fn agent_apply(ed: Editor, agent: &Agent, field: &'static FormField) -> Apply {
+    let agent = agent.clone();
+    Box::new(move |text| {
+        let value = form::set_in(&agent, field, text)?;
+        if value == agent {
+            return Ok(false);
+        }
+        update(ed, &agent, |x| *x = value);
+        Ok(true)
+    })
+}
+
 fn opt(text: String) -> Option<String> {
     (!text.trim().is_empty()).then_some(text)
 }
@@ -103,29 +100,8 @@ fn line(
     .into_any()
 }
 
-fn length(min: usize, max: usize) -> impl Fn(&str) -> Option<String> + Copy {
-    move |s: &str| {
-        let n = s.chars().count();
-        (!s.is_empty() && (n < min || n > max))
-            .then(|| format!("{n} characters; Bedrock takes {min} to {max}"))
-    }
-}
-
 fn pattern(p: Pattern) -> impl Fn(&str) -> Option<String> + Copy {
     move |s: &str| (!s.is_empty() && !p.matches(s)).then(|| format!("Must be {}", p.describe()))
-}
-
-fn integer(min: u32, max: u32) -> impl Fn(&str) -> Option<String> + Copy {
-    move |s: &str| {
-        if s.trim().is_empty() {
-            return None;
-        }
-        match s.trim().parse::<u32>() {
-            Ok(n) if (min..=max).contains(&n) => None,
-            Ok(n) => Some(format!("{n}; Bedrock takes {min} to {max}")),
-            Err(_) => Some("a whole number".to_owned()),
-        }
-    }
 }
 
 /// The list of the project's agents, for the palette column.
@@ -184,60 +160,28 @@ pub fn agent_editor(ed: Editor, name: &str) -> AnyView {
             .into_any();
     };
     let a = agent.clone();
-    let instruction = agent.instruction.clone().unwrap_or_default();
-    let count = RwSignal::new(instruction_count(&instruction));
-    let guard = agent.guardrail_configuration.clone().unwrap_or_default();
     let memory_on = agent.memory_configuration.as_ref().is_some_and(|m| {
         m.enabled_memory_types
             .iter()
             .any(|t| t == "SESSION_SUMMARY")
     });
+    let inner = serde_json::to_value(&agent).unwrap_or_default();
+    let field = |f: &'static FormField, options: FieldOptions| {
+        field_view(ed, f, &inner, agent_apply(ed, &agent, f), options)
+    };
+    let plain = |f: &'static FormField| field(f, FieldOptions::default());
     let ag = |f: fn(Editor, &Agent) -> AnyView| f(ed, &agent);
     view! {
         <div class="agent-editor" id="agent-editor" data-agent=agent.agent_name.clone()>
             <h3>"Agent" <button class="add" title="Close the agent editor" on:click=move |_| ed.agent.set(None)>"×"</button></h3>
-            {line("Name", "agentName", agent.agent_name.clone(), pattern(Pattern::ResourceName), {
-                let a = a.clone();
-                move |v| update(ed, &a, |x| x.agent_name = v)
-            })}
-            {line("Foundation model", "foundationModel", agent.foundation_model.clone().unwrap_or_default(), pattern(Pattern::ModelId), {
-                let a = a.clone();
-                move |v| update(ed, &a, |x| x.foundation_model = opt(v))
-            })}
-            <div class="form-field" data-field="instruction">
-                <label>"Instruction"</label>
-                <textarea class="long" id="agent-instruction" prop:value=instruction
-                    on:input=move |ev| count.set(instruction_count(&event_target_value(&ev)))
-                    on:change={
-                        let a = a.clone();
-                        move |ev| update(ed, &a, |x| x.instruction = opt(event_target_value(&ev)))
-                    }></textarea>
-                <div id="instruction-count" class="counter" class:bad=move || count.get().1>{move || count.get().0}</div>
-            </div>
-            {line("Description", "description", agent.description.clone().unwrap_or_default(), length(1, 200), {
-                let a = a.clone();
-                move |v| update(ed, &a, |x| x.description = opt(v))
-            })}
-            {line("Idle session TTL (seconds)", "idleSessionTTLInSeconds",
-                agent.idle_session_ttl_in_seconds.map(|n| n.to_string()).unwrap_or_default(), integer(60, 5400), {
-                let a = a.clone();
-                move |v| {
-                    if let Ok(n) = v.trim().parse() {
-                        update(ed, &a, |x| x.idle_session_ttl_in_seconds = Some(n));
-                    } else if v.trim().is_empty() {
-                        update(ed, &a, |x| x.idle_session_ttl_in_seconds = None);
-                    }
-                }
-            })}
+            {plain(&agent_form::NAME)}
+            {plain(&agent_form::FOUNDATION_MODEL)}
+            {field(&agent_form::INSTRUCTION, FieldOptions { input_id: Some("agent-instruction"), counter: true })}
+            {plain(&agent_form::DESCRIPTION)}
+            {plain(&agent_form::IDLE_SESSION_TTL)}
             <h4>"Guardrail"</h4>
-            {line("Guardrail", "guardrailIdentifier", guard.guardrail_identifier.clone().unwrap_or_default(), pattern(Pattern::GuardrailIdentifier), {
-                let a = a.clone();
-                move |v| update(ed, &a, |x| set_guardrail(x, |g| g.guardrail_identifier = opt(v)))
-            })}
-            {line("Guardrail version", "guardrailVersion", guard.guardrail_version.clone().unwrap_or_default(), pattern(Pattern::GuardrailVersion), {
-                let a = a.clone();
-                move |v| update(ed, &a, |x| set_guardrail(x, |g| g.guardrail_version = opt(v)))
-            })}
+            {plain(&agent_form::GUARDRAIL[0])}
+            {plain(&agent_form::GUARDRAIL[1])}
             <h4>"Memory"</h4>
             <label class="check"><input type="checkbox" id="memory" prop:checked=memory_on on:change={
                 let a = a.clone();
@@ -250,14 +194,7 @@ pub fn agent_editor(ed: Editor, name: &str) -> AnyView {
                     }));
                 }
             }/>" Session summaries across sessions"</label>
-            {memory_on.then(|| line("Storage days", "storageDays",
-                agent.memory_configuration.as_ref().and_then(|m| m.storage_days).map(|n| n.to_string()).unwrap_or_default(),
-                integer(0, 365), {
-                let a = a.clone();
-                move |v| if let Ok(n) = v.trim().parse() {
-                    update(ed, &a, |x| if let Some(m) = &mut x.memory_configuration { m.storage_days = Some(n) });
-                }
-            }))}
+            {memory_on.then(|| plain(&agent_form::STORAGE_DAYS))}
             {ag(knowledge_bases)}
             {ag(action_groups)}
             {ag(collaborators)}
@@ -265,13 +202,6 @@ pub fn agent_editor(ed: Editor, name: &str) -> AnyView {
         </div>
     }
     .into_any()
-}
-
-fn set_guardrail(agent: &mut Agent, change: impl FnOnce(&mut GuardrailConfiguration)) {
-    let mut g = agent.guardrail_configuration.clone().unwrap_or_default();
-    change(&mut g);
-    agent.guardrail_configuration =
-        (g.guardrail_identifier.is_some() || g.guardrail_version.is_some()).then_some(g);
 }
 
 fn knowledge_bases(ed: Editor, agent: &Agent) -> AnyView {
@@ -894,24 +824,4 @@ fn prompt_overrides(ed: Editor, agent: &Agent) -> AnyView {
         </section>
     }
     .into_any()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_counter_says_when_bedrock_refuses() {
-        assert_eq!(
-            instruction_count("short"),
-            ("5 / 4000 — at least 40".to_owned(), true)
-        );
-        let ok = "x".repeat(40);
-        assert_eq!(instruction_count(&ok), ("40 / 4000".to_owned(), false));
-        let long = "é".repeat(4001);
-        assert_eq!(
-            instruction_count(&long),
-            ("4001 / 4000 — 1 too many".to_owned(), true)
-        );
-    }
 }
