@@ -8,6 +8,14 @@ use leptos::prelude::*;
 use strata::edit::{Action, Chord};
 use wasm_bindgen::JsCast;
 
+/// A button's tooltip: the action's label and its shortcut, from the one list.
+pub fn tooltip(action: Action) -> String {
+    match action.shortcut() {
+        Some(keys) => format!("{} ({keys})", action.label()),
+        None => action.label().to_owned(),
+    }
+}
+
 impl Editor {
     /// Does what `action` asks, whether it came from the keyboard, the menu or a button.
     pub fn action(&self, action: Action) {

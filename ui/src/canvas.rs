@@ -8,13 +8,14 @@ mod node;
 pub use find::FindBox;
 pub use minimap::Minimap;
 
+use crate::actions::tooltip;
 use crate::geometry::{self, boxes};
 use crate::viewport::{canvas_rect, to_canvas};
 use crate::{Drag, Editor, Viewport};
 use leptos::prelude::*;
 use node::{loop_region_view, node_view};
 use strata::diagnostic::Diagnostic;
-use strata::edit::Command;
+use strata::edit::{Action, Command};
 use strata::model::Position;
 
 /// The SVG canvas of the current flow.
@@ -161,10 +162,10 @@ pub fn Canvas() -> impl IntoView {
             <FindBox/>
             <Minimap/>
             <div class="zoom-buttons">
-                <button id="auto-layout" title="Auto-layout (Ctrl+Shift+L)" on:click=move |_| ed.auto_layout()>"Layout"</button>
-                <button title="Zoom in" on:click=move |_| ed.zoom_by(1.2, None)>"+"</button>
-                <button title="Zoom out" on:click=move |_| ed.zoom_by(1.0 / 1.2, None)>"−"</button>
-                <button title="Fit to view" on:click=move |_| ed.fit()>"Fit"</button>
+                <button id="auto-layout" title=tooltip(Action::Layout) on:click=move |_| ed.action(Action::Layout)>"Layout"</button>
+                <button title=tooltip(Action::ZoomIn) on:click=move |_| ed.action(Action::ZoomIn)>"+"</button>
+                <button title=tooltip(Action::ZoomOut) on:click=move |_| ed.action(Action::ZoomOut)>"−"</button>
+                <button title=tooltip(Action::Fit) on:click=move |_| ed.action(Action::Fit)>"Fit"</button>
             </div>
         </div>
     }
