@@ -10,6 +10,8 @@
 
 use super::fields::Pattern;
 use super::{NodeConfiguration, NodeKind};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// How a field is edited and what it accepts.
@@ -387,11 +389,35 @@ pub fn set(
     field: &FormField,
     text: &str,
 ) -> Result<NodeConfiguration, FormError> {
-    let mut inner = inner(config);
+    let inner = inner(config);
     if matches!(field.widget, Widget::Union(_)) && display(field, &inner) == text {
         // The member already chosen keeps what it holds.
         return Ok(config.clone());
     }
+    let mut outer = Map::new();
+    outer.insert(config.key().to_owned(), set_value(inner, field, text)?);
+    serde_json::from_value(Value::Object(outer)).map_err(|e| FormError::Shape {
+        message: e.to_string(),
+    })
+}
+
+/// Any document that serialises to a JSON object (a project agent, say) with the field set
+/// from `text`, read back through serde, or why it cannot be.
+pub fn set_in<T: Serialize + DeserializeOwned>(
+    document: &T,
+    field: &FormField,
+    text: &str,
+) -> Result<T, FormError> {
+    let shape = |e: serde_json::Error| FormError::Shape {
+        message: e.to_string(),
+    };
+    let value = serde_json::to_value(document).map_err(shape)?;
+    serde_json::from_value(set_value(value, field, text)?).map_err(shape)
+}
+
+/// `inner` (an object, or anything else which then becomes one) with the field set from `text`
+/// and the field's follow-up applied.
+fn set_value(mut inner: Value, field: &FormField, text: &str) -> Result<Value, FormError> {
     let value = parse(field, text)?;
     if !inner.is_object() {
         inner = Value::Object(Map::new());
@@ -400,11 +426,24 @@ pub fn set(
     if let Some(then) = field.then {
         then(&mut inner);
     }
-    let mut outer = Map::new();
-    outer.insert(config.key().to_owned(), inner);
-    serde_json::from_value(Value::Object(outer)).map_err(|e| FormError::Shape {
-        message: e.to_string(),
-    })
+    Ok(inner)
+}
+
+/// The live counter under a text field with a length limit: `"10 / 4000 — at least 40"`, and
+/// whether Bedrock would refuse that length. `None` for fields without one.
+pub fn count(field: &FormField, text: &str) -> Option<(String, bool)> {
+    let (Widget::Text { min, max, .. } | Widget::LongText { min, max, .. }) = field.widget else {
+        return None;
+    };
+    let n = text.chars().count();
+    let note = if n < min {
+        format!(" — at least {min}")
+    } else if n > max {
+        format!(" — {} too many", n - max)
+    } else {
+        String::new()
+    };
+    Some((format!("{n} / {max}{note}"), !(min..=max).contains(&n)))
 }
 
 /// Top-level keys of the configuration that no field of the kind edits: the editor offers
@@ -444,6 +483,8 @@ pub const GUARDRAIL_VERSION: FormField = FormField::text(
 )
 .optional()
 .help("A version number, or DRAFT.");
+
+pub mod agent;
 
 #[cfg(test)]
 mod tests {

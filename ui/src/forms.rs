@@ -1,6 +1,7 @@
 //! The inspector's configuration form, drawn from the node kind's field list in the core
 //! registry (`strata::nodes::form`): the same limits and patterns as the compiler, checked as
-//! the user types, and every committed value applied as a `SetConfiguration` command.
+//! the user types, and every committed value applied as a `SetConfiguration` command. The agent
+//! editor draws its plain fields with the same [`field_view`].
 
 use crate::Editor;
 use leptos::prelude::*;
@@ -9,31 +10,42 @@ use strata::model::FlowNode;
 use strata::nodes::form::{self, FormField, Widget};
 use strata::nodes::NodeConfiguration;
 
-/// One field: its input and the message under it, live while typing, committed on change.
-fn field_view(
+/// Where a committed field value goes: applies the text, `Ok(true)` when the document changed,
+/// `Ok(false)` when it already held that value, or why the text cannot be applied.
+pub(crate) type Apply = Box<dyn Fn(&str) -> Result<bool, form::FormError>>;
+
+/// Extras a host may ask of a field: an id for its input, a live length counter under it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FieldOptions {
+    pub input_id: Option<&'static str>,
+    pub counter: bool,
+}
+
+/// One field: its input and the message under it, live while typing, committed on change
+/// through `apply`.
+pub(crate) fn field_view(
     ed: Editor,
-    flow: &str,
-    node: &str,
-    config: &NodeConfiguration,
     field: &'static FormField,
     inner: &serde_json::Value,
+    apply: Apply,
+    options: FieldOptions,
 ) -> AnyView {
     let current = form::display(field, inner);
     let message = RwSignal::new(form::check(field, &current));
-    let commit = {
-        let (flow, node, config) = (flow.to_owned(), node.to_owned(), config.clone());
-        move |text: String| match form::set(&config, field, &text) {
-            Ok(c) if c == config => message.set(form::check(field, &text)),
-            Ok(c) => ed.run(Command::SetConfiguration {
-                flow: flow.clone(),
-                node: node.clone(),
-                configuration: Some(Box::new(c)),
-            }),
-            Err(e) => message.set(Some(e.to_string())),
+    let count = RwSignal::new(form::count(field, &current));
+    let commit = move |text: String| match apply(&text) {
+        Ok(true) => {}
+        Ok(false) => message.set(form::check(field, &text)),
+        Err(e) => message.set(Some(e.to_string())),
+    };
+    let typed = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        message.set(form::check(field, &text));
+        if options.counter {
+            count.set(form::count(field, &text));
         }
     };
-    let typed =
-        move |ev: leptos::ev::Event| message.set(form::check(field, &event_target_value(&ev)));
+    let id = options.input_id;
     let input = match field.widget {
         Widget::Text { .. }
         | Widget::Integer { .. }
@@ -41,18 +53,18 @@ fn field_view(
         | Widget::Condition { .. } => {
             let placeholder = if field.optional { "not set" } else { "" };
             view! {
-                <input prop:value=current placeholder=placeholder on:input=typed
+                <input id=id prop:value=current placeholder=placeholder on:input=typed
                     on:change=move |ev| commit(event_target_value(&ev))/>
             }
             .into_any()
         }
         Widget::LongText { code, .. } => view! {
-            <textarea class:code=code class="long" spellcheck="false" prop:value=current on:input=typed
+            <textarea id=id class:code=code class="long" spellcheck="false" prop:value=current on:input=typed
                 on:change=move |ev| commit(event_target_value(&ev))></textarea>
         }
         .into_any(),
         Widget::Json | Widget::Lines { .. } => view! {
-            <textarea class="short code" spellcheck="false" prop:value=current on:input=typed
+            <textarea id=id class="short code" spellcheck="false" prop:value=current on:input=typed
                 on:change=move |ev| commit(event_target_value(&ev))></textarea>
         }
         .into_any(),
@@ -93,10 +105,36 @@ fn field_view(
         <div class="form-field" data-field=field.id()>
             <label title=field.help>{field.label}{(!field.help.is_empty()).then(|| view! { <span class="help">" ?"</span> })}</label>
             {input}
+            {options.counter.then(|| view! {
+                <div id=format!("{}-count", field.id()) class="counter" class:bad=move || count.get().is_some_and(|c| c.1)>{move || count.get().map(|c| c.0)}</div>
+            })}
             {move || message.get().map(|m| view! { <div class="error field-error">{m}</div> })}
         </div>
     }
     .into_any()
+}
+
+/// Applies a field of a node's configuration as a `SetConfiguration` command.
+fn node_apply(
+    ed: Editor,
+    flow: &str,
+    node: &str,
+    config: &NodeConfiguration,
+    field: &'static FormField,
+) -> Apply {
+    let (flow, node, config) = (flow.to_owned(), node.to_owned(), config.clone());
+    Box::new(move |text| {
+        let c = form::set(&config, field, text)?;
+        if c == config {
+            return Ok(false);
+        }
+        ed.run(Command::SetConfiguration {
+            flow: flow.clone(),
+            node: node.clone(),
+            configuration: Some(Box::new(c)),
+        });
+        Ok(true)
+    })
 }
 
 fn select(
@@ -130,7 +168,15 @@ pub fn node_form(ed: Editor, flow: &str, node: &FlowNode) -> Option<AnyView> {
         .form
         .iter()
         .filter(|f| form::visible(f, &inner))
-        .map(|f| field_view(ed, flow, &node.name, config, f, &inner))
+        .map(|f| {
+            field_view(
+                ed,
+                f,
+                &inner,
+                node_apply(ed, flow, &node.name, config, f),
+                FieldOptions::default(),
+            )
+        })
         .collect_view();
     let others = form::other_keys(kind, &inner);
     let note = (!others.is_empty()).then(|| {

@@ -4,7 +4,7 @@ use crate::{shell, Dialog, Editor};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use strata::diagnostic::Severity;
-use strata::edit::Command;
+use strata::edit::{Action, Command};
 use strata::model::lenient::Lenient;
 use strata::model::{DataType, FlowNode, FlowNodeInput, FlowNodeOutput};
 use strata::nodes::condition::FlowCondition;
@@ -45,9 +45,9 @@ pub fn Toolbar() -> impl IntoView {
                 }).collect_view()}
             </select>
             <button id="new" on:click=move |_| ed.new_from_template(template.get_untracked())>"New"</button>
-            <button id="open" on:click=move |_| ed.action("open")>"Open…"</button>
+            <button id="open" on:click=move |_| ed.action(Action::Open)>"Open…"</button>
             <button id="save" on:click=move |_| ed.save()>"Save"</button>
-            <button id="save-as" on:click=move |_| ed.action("save-as")>"Save As…"</button>
+            <button id="save-as" on:click=move |_| ed.action(Action::SaveAs)>"Save As…"</button>
             <span class="sep"></span>
             <button id="undo" disabled=move || !can_undo() on:click=move |_| ed.undo()>"Undo"</button>
             <button id="redo" disabled=move || !can_redo() on:click=move |_| ed.redo()>"Redo"</button>

@@ -108,13 +108,17 @@ pub async fn set_title(title: &str) -> Result<(), ShellError> {
     call("set_title", json!({ "title": title })).await
 }
 
-/// Calls `handler` with the id of every native menu item clicked. The closure lives as long as the page.
-pub async fn on_menu(handler: impl FnMut(String) + 'static) {
+/// Calls `handler` with the action of every native menu item clicked. The closure lives as long
+/// as the page.
+pub async fn on_menu(handler: impl FnMut(strata::edit::Action) + 'static) {
     let mut handler = handler;
     let closure = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
         let payload = js_sys::Reflect::get(&event, &JsValue::from_str("payload")).ok();
-        if let Some(id) = payload.and_then(|p| p.as_string()) {
-            handler(id);
+        if let Some(action) = payload
+            .and_then(|p| p.as_string())
+            .and_then(|id| strata::edit::Action::from_id(&id))
+        {
+            handler(action);
         }
     });
     // Outside the desktop shell (a plain browser) there is no menu to listen to.

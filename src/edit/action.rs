@@ -1,0 +1,287 @@
+//! The editor's actions: what a native menu item, a keyboard shortcut or a toolbar button asks
+//! for. One list, shared by the desktop shell (which builds its menu from it) and the UI (which
+//! resolves key presses with it), so the two cannot disagree.
+//!
+//! Shortcuts are resolved in one place only, the page: it alone knows whether the focus is in a
+//! text field, and a key the page has seen must not also reach a native menu accelerator (WebKitGTK
+//! delivers a chord to both when the web view has focus, which once ran every action twice). So the
+//! native menu registers no accelerators of its own for these actions; it forwards clicks.
+
+use serde::{Deserialize, Serialize};
+
+/// Something the editor does. Serialised as its menu item id (`"save-as"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    New,
+    Open,
+    Save,
+    SaveAs,
+    Undo,
+    Redo,
+    Delete,
+    Duplicate,
+    Copy,
+    Paste,
+    Find,
+    Layout,
+    Fit,
+    ZoomIn,
+    ZoomOut,
+    Run,
+    About,
+}
+
+/// The native menu's submenus, in menu-bar order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Menu {
+    File,
+    Edit,
+    View,
+    Run,
+    Help,
+}
+
+impl Menu {
+    pub const ALL: [Menu; 5] = [Menu::File, Menu::Edit, Menu::View, Menu::Run, Menu::Help];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Menu::File => "File",
+            Menu::Edit => "Edit",
+            Menu::View => "View",
+            Menu::Run => "Run",
+            Menu::Help => "Help",
+        }
+    }
+
+    /// The actions listed in this submenu, in order.
+    pub fn actions(self) -> impl Iterator<Item = Action> {
+        Action::ALL
+            .into_iter()
+            .filter(move |a| a.menu() == Some(self))
+    }
+}
+
+/// A key chord as the page sees it: Ctrl (or Cmd), Shift, and the key's name in lower case
+/// (`KeyboardEvent.key`, so `"s"`, `"delete"`, `"f5"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chord<'a> {
+    pub ctrl: bool,
+    pub shift: bool,
+    pub key: &'a str,
+}
+
+/// Every chord and its action; an action may have several (Ctrl+Y and Ctrl+Shift+Z both redo).
+const CHORDS: &[(bool, bool, &str, Action)] = &[
+    (true, false, "n", Action::New),
+    (true, false, "o", Action::Open),
+    (true, false, "s", Action::Save),
+    (true, true, "s", Action::SaveAs),
+    (true, false, "z", Action::Undo),
+    (true, true, "z", Action::Redo),
+    (true, false, "y", Action::Redo),
+    (false, false, "delete", Action::Delete),
+    (false, true, "delete", Action::Delete),
+    (false, false, "backspace", Action::Delete),
+    (false, true, "backspace", Action::Delete),
+    (true, false, "d", Action::Duplicate),
+    (true, false, "c", Action::Copy),
+    (true, false, "v", Action::Paste),
+    (true, false, "f", Action::Find),
+    (true, true, "l", Action::Layout),
+    (true, false, "0", Action::Fit),
+    (true, false, "=", Action::ZoomIn),
+    (true, true, "=", Action::ZoomIn),
+    (true, false, "+", Action::ZoomIn),
+    (true, true, "+", Action::ZoomIn),
+    (true, false, "-", Action::ZoomOut),
+    (false, false, "f5", Action::Run),
+];
+
+impl Action {
+    pub const ALL: [Action; 17] = [
+        Action::New,
+        Action::Open,
+        Action::Save,
+        Action::SaveAs,
+        Action::Undo,
+        Action::Redo,
+        Action::Delete,
+        Action::Duplicate,
+        Action::Copy,
+        Action::Paste,
+        Action::Find,
+        Action::Layout,
+        Action::Fit,
+        Action::ZoomIn,
+        Action::ZoomOut,
+        Action::Run,
+        Action::About,
+    ];
+
+    /// The menu item id, as the shell sends it to the page.
+    pub fn id(self) -> &'static str {
+        match self {
+            Action::New => "new",
+            Action::Open => "open",
+            Action::Save => "save",
+            Action::SaveAs => "save-as",
+            Action::Undo => "undo",
+            Action::Redo => "redo",
+            Action::Delete => "delete",
+            Action::Duplicate => "duplicate",
+            Action::Copy => "copy",
+            Action::Paste => "paste",
+            Action::Find => "find",
+            Action::Layout => "layout",
+            Action::Fit => "fit",
+            Action::ZoomIn => "zoom-in",
+            Action::ZoomOut => "zoom-out",
+            Action::Run => "run",
+            Action::About => "about",
+        }
+    }
+
+    /// The action with menu item id `id`.
+    pub fn from_id(id: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.id() == id)
+    }
+
+    /// The menu item's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::New => "New",
+            Action::Open => "Open…",
+            Action::Save => "Save",
+            Action::SaveAs => "Save As…",
+            Action::Undo => "Undo",
+            Action::Redo => "Redo",
+            Action::Delete => "Delete",
+            Action::Duplicate => "Duplicate",
+            Action::Copy => "Copy",
+            Action::Paste => "Paste",
+            Action::Find => "Find Node…",
+            Action::Layout => "Auto-Layout",
+            Action::Fit => "Fit to View",
+            Action::ZoomIn => "Zoom In",
+            Action::ZoomOut => "Zoom Out",
+            Action::Run => "Run Flow",
+            Action::About => "About Strata",
+        }
+    }
+
+    /// The submenu that lists the action; `None` for keyboard-only actions (copy and paste
+    /// of nodes, which the system's Edit menu items would confuse with text copy).
+    pub fn menu(self) -> Option<Menu> {
+        match self {
+            Action::New | Action::Open | Action::Save | Action::SaveAs => Some(Menu::File),
+            Action::Undo | Action::Redo | Action::Delete | Action::Duplicate | Action::Find => {
+                Some(Menu::Edit)
+            }
+            Action::Layout | Action::Fit | Action::ZoomIn | Action::ZoomOut => Some(Menu::View),
+            Action::Run => Some(Menu::Run),
+            Action::About => Some(Menu::Help),
+            Action::Copy | Action::Paste => None,
+        }
+    }
+
+    /// Whether the shortcut acts while the focus is in a text field. Document-wide actions do
+    /// (and F5 must not fall through to the web view's reload); undo, delete, copy and the like
+    /// belong to the field then.
+    pub fn in_fields(self) -> bool {
+        match self {
+            Action::New
+            | Action::Open
+            | Action::Save
+            | Action::SaveAs
+            | Action::Find
+            | Action::Layout
+            | Action::Run => true,
+            Action::Undo
+            | Action::Redo
+            | Action::Delete
+            | Action::Duplicate
+            | Action::Copy
+            | Action::Paste
+            | Action::Fit
+            | Action::ZoomIn
+            | Action::ZoomOut
+            | Action::About => false,
+        }
+    }
+
+    /// The action a chord asks for, if any.
+    pub fn for_chord(chord: Chord<'_>) -> Option<Action> {
+        CHORDS
+            .iter()
+            .find(|(ctrl, shift, key, _)| {
+                *ctrl == chord.ctrl && *shift == chord.shift && *key == chord.key
+            })
+            .map(|(_, _, _, action)| *action)
+    }
+
+    /// The action's first shortcut, for display (`"Ctrl+Shift+S"`, `"Delete"`).
+    pub fn shortcut(self) -> Option<String> {
+        let (ctrl, shift, key, _) = CHORDS.iter().find(|(.., a)| *a == self)?;
+        let mut parts = Vec::new();
+        if *ctrl {
+            parts.push("Ctrl".to_owned());
+        }
+        if *shift {
+            parts.push("Shift".to_owned());
+        }
+        let mut chars = key.chars();
+        let first = chars.next()?;
+        parts.push(first.to_uppercase().chain(chars).collect());
+        Some(parts.join("+"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chord(ctrl: bool, shift: bool, key: &str) -> Option<Action> {
+        Action::for_chord(Chord { ctrl, shift, key })
+    }
+
+    #[test]
+    fn ids_round_trip_and_match_the_json() {
+        for a in Action::ALL {
+            assert_eq!(Action::from_id(a.id()), Some(a));
+            assert_eq!(
+                serde_json::to_string(&a).unwrap(),
+                format!("\"{}\"", a.id())
+            );
+        }
+        assert_eq!(Action::from_id("quit"), None);
+    }
+
+    #[test]
+    fn chords_resolve_to_one_action() {
+        assert_eq!(chord(true, false, "s"), Some(Action::Save));
+        assert_eq!(chord(true, true, "s"), Some(Action::SaveAs));
+        assert_eq!(chord(true, false, "y"), Some(Action::Redo));
+        assert_eq!(chord(true, true, "z"), Some(Action::Redo));
+        assert_eq!(chord(false, true, "backspace"), Some(Action::Delete));
+        assert_eq!(chord(false, false, "s"), None);
+        for (i, (c, s, k, _)) in CHORDS.iter().enumerate() {
+            assert!(
+                !CHORDS[..i]
+                    .iter()
+                    .any(|(c2, s2, k2, _)| (c2, s2, k2) == (c, s, k)),
+                "chord {k:?} listed twice"
+            );
+        }
+    }
+
+    #[test]
+    fn menus_list_every_menu_action_once() {
+        let listed: Vec<Action> = Menu::ALL.into_iter().flat_map(Menu::actions).collect();
+        assert_eq!(listed.len(), Action::ALL.len() - 2);
+        assert_eq!(Action::SaveAs.shortcut().as_deref(), Some("Ctrl+Shift+S"));
+        assert_eq!(Action::Delete.shortcut().as_deref(), Some("Delete"));
+        assert_eq!(Action::About.shortcut(), None);
+    }
+}

@@ -1,0 +1,86 @@
+//! What the editor's [`Action`]s do, and the keyboard: the one place a shortcut is resolved.
+//!
+//! The native menu forwards clicks only (it binds no accelerators for these actions), so a key
+//! press reaches an action exactly once, through [`Editor::key`].
+
+use crate::{Dialog, Editor};
+use leptos::prelude::*;
+use strata::edit::{Action, Chord};
+use wasm_bindgen::JsCast;
+
+/// A button's tooltip: the action's label and its shortcut, from the one list.
+pub fn tooltip(action: Action) -> String {
+    match action.shortcut() {
+        Some(keys) => format!("{} ({keys})", action.label()),
+        None => action.label().to_owned(),
+    }
+}
+
+impl Editor {
+    /// Does what `action` asks, whether it came from the keyboard, the menu or a button.
+    pub fn action(&self, action: Action) {
+        match action {
+            Action::New => self.new_from_template("blank".to_owned()),
+            Action::Open => {
+                self.refresh_recent();
+                self.dialog.set(Some(Dialog::Open));
+            }
+            Action::Save => self.save(),
+            Action::SaveAs => self.dialog.set(Some(Dialog::SaveAs)),
+            Action::Undo => self.undo(),
+            Action::Redo => self.redo(),
+            Action::Delete => self.delete_selection(),
+            Action::Duplicate => self.duplicate_selection(),
+            Action::Copy => self.copy_selection(),
+            Action::Paste => self.paste(),
+            Action::Fit => self.fit(),
+            Action::Layout => self.auto_layout(),
+            Action::Find => self.find.set(Some(String::new())),
+            Action::ZoomIn => self.zoom_by(1.2, None),
+            Action::ZoomOut => self.zoom_by(1.0 / 1.2, None),
+            Action::Run => self.status.set(Some((
+                false,
+                "Running flows from the editor comes with the run panel; use `strata run` meanwhile."
+                    .to_owned(),
+            ))),
+            Action::About => self.status.set(Some((
+                false,
+                "Strata: design Amazon Bedrock Flows with embedded Agents.".to_owned(),
+            ))),
+        }
+    }
+
+    /// A key pressed anywhere in the window: the space bar's pan mode, Escape for the find box,
+    /// then the shortcut's action. In a text field only document-wide shortcuts act.
+    pub(crate) fn key(&self, ev: &web_sys::KeyboardEvent) {
+        let ctrl = ev.ctrl_key() || ev.meta_key();
+        let in_field = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        let key = ev.key().to_lowercase();
+        if key == " " && !in_field && !ctrl {
+            // Space held: the next drag pans. No page scroll.
+            ev.prevent_default();
+            self.space.set(true);
+            return;
+        }
+        if key == "escape" && self.find.get_untracked().is_some() {
+            self.find.set(None);
+            return;
+        }
+        let chord = Chord {
+            ctrl,
+            shift: ev.shift_key(),
+            key: &key,
+        };
+        let Some(action) = Action::for_chord(chord) else {
+            return;
+        };
+        if in_field && !action.in_fields() {
+            return;
+        }
+        ev.prevent_default();
+        self.action(action);
+    }
+}

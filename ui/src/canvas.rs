@@ -1,0 +1,250 @@
+//! The SVG canvas of the current flow: panning, box-selecting, moving nodes and drawing
+//! connections, over the nodes and Loop regions drawn by [`node`].
+
+mod find;
+mod minimap;
+mod node;
+
+pub use find::FindBox;
+pub use minimap::Minimap;
+
+use crate::actions::tooltip;
+use crate::geometry::{self, boxes};
+use crate::viewport::{canvas_rect, to_canvas};
+use crate::{Drag, Editor, Viewport};
+use leptos::prelude::*;
+use node::{loop_region_view, node_view};
+use strata::diagnostic::Diagnostic;
+use strata::edit::{Action, Command};
+use strata::model::Position;
+
+/// The SVG canvas of the current flow.
+#[component]
+pub fn Canvas() -> impl IntoView {
+    let ed: Editor = expect_context();
+
+    // On the background: a drag pans, shift+drag box-selects; with space held a drag pans
+    // wherever it starts (nodes let the event through then).
+    let on_down = move |ev: leptos::ev::MouseEvent| {
+        if ev.button() != 0 {
+            return;
+        }
+        let (cx, cy) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+        if ev.shift_key() && !ed.space.get_untracked() {
+            // Shift+drag would otherwise select the labels' text.
+            ev.prevent_default();
+            let p = to_canvas(&ed, cx, cy);
+            ed.drag.set(Some(Drag::Select {
+                from: p,
+                to: p,
+                keep: ed.selection.get_untracked(),
+            }));
+            return;
+        }
+        if !ed.space.get_untracked() {
+            ed.selection.set(vec![]);
+            ed.agent.set(None);
+        }
+        ed.drag.set(Some(Drag::Pan {
+            from: (cx, cy),
+            start: ed.viewport.get_untracked(),
+        }));
+    };
+    let on_move = move |ev: leptos::ev::MouseEvent| {
+        let (cx, cy) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+        let Some(drag) = ed.drag.get_untracked() else {
+            return;
+        };
+        match drag {
+            Drag::Pan { from, start } => ed.viewport.set(Viewport {
+                x: start.x + cx - from.0,
+                y: start.y + cy - from.1,
+                zoom: start.zoom,
+            }),
+            Drag::Move { from, .. } => ed.drag.set(Some(Drag::Move {
+                from,
+                to: to_canvas(&ed, cx, cy),
+            })),
+            Drag::Select { from, keep, .. } => {
+                let to = to_canvas(&ed, cx, cy);
+                let mut sel = keep.clone();
+                let hit = ed.doc.with_untracked(|d| {
+                    d.as_ref()
+                        .map(|d| geometry::boxes_in(&boxes(&d.project, &d.flow), from, to))
+                        .unwrap_or_default()
+                });
+                for n in hit {
+                    if !sel.contains(&n) {
+                        sel.push(n);
+                    }
+                }
+                ed.selection.set(sel);
+                ed.drag.set(Some(Drag::Select { from, to, keep }));
+            }
+            Drag::Connect {
+                node,
+                handle,
+                conditional,
+                from,
+                ..
+            } => ed.drag.set(Some(Drag::Connect {
+                node,
+                handle,
+                conditional,
+                from,
+                to: to_canvas(&ed, cx, cy),
+            })),
+        }
+    };
+    let on_up = move |_| {
+        if let Some(Drag::Move { from, to }) = ed.drag.get_untracked() {
+            let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+            if dx.abs() + dy.abs() > 0.5 {
+                let sel = ed.selection.get_untracked();
+                let flow = ed.flow();
+                let moves = ed.doc.with_untracked(|d| {
+                    d.as_ref()
+                        .map(|d| {
+                            boxes(&d.project, &d.flow)
+                                .into_iter()
+                                .filter(|b| sel.contains(&b.name))
+                                .map(|b| {
+                                    (
+                                        b.name,
+                                        Position {
+                                            x: (b.at.x + dx).round(),
+                                            y: (b.at.y + dy).round(),
+                                        },
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                        .unwrap_or_default()
+                });
+                ed.run(Command::MoveNodes { flow, moves });
+            }
+        }
+        ed.drag.set(None);
+    };
+    let on_wheel = move |ev: leptos::ev::WheelEvent| {
+        ev.prevent_default();
+        let (left, top) = canvas_rect().map_or((0.0, 0.0), |r| (r.left(), r.top()));
+        let factor = if ev.delta_y() < 0.0 { 1.1 } else { 1.0 / 1.1 };
+        ed.zoom_by(
+            factor,
+            Some((
+                f64::from(ev.client_x()) - left,
+                f64::from(ev.client_y()) - top,
+            )),
+        );
+    };
+
+    let transform = move || {
+        let v = ed.viewport.get();
+        format!("translate({} {}) scale({})", v.x, v.y, v.zoom)
+    };
+
+    view! {
+        <div class="canvas-wrap">
+            <svg id="canvas" class="canvas" on:mousedown=on_down on:mousemove=on_move on:mouseup=on_up
+                on:mouseleave=on_up on:wheel=on_wheel>
+                <defs>
+                    <pattern id="grid" width="24" height="24" patternUnits="userSpaceOnUse">
+                        <circle cx="1" cy="1" r="1" fill="#d7dde5"></circle>
+                    </pattern>
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M 0 0 L 10 5 L 0 10 z" fill="#64748b"></path>
+                    </marker>
+                </defs>
+                <rect class="grid" width="100%" height="100%" fill="url(#grid)"></rect>
+                <g transform=transform>{move || flow_view(ed)}{move || select_rect(ed)}</g>
+            </svg>
+            <FindBox/>
+            <Minimap/>
+            <div class="zoom-buttons">
+                <button id="auto-layout" title=tooltip(Action::Layout) on:click=move |_| ed.action(Action::Layout)>"Layout"</button>
+                <button title=tooltip(Action::ZoomIn) on:click=move |_| ed.action(Action::ZoomIn)>"+"</button>
+                <button title=tooltip(Action::ZoomOut) on:click=move |_| ed.action(Action::ZoomOut)>"−"</button>
+                <button title=tooltip(Action::Fit) on:click=move |_| ed.action(Action::Fit)>"Fit"</button>
+            </div>
+        </div>
+    }
+}
+
+/// Nodes and connections of the current flow, drawn from the document.
+fn flow_view(ed: Editor) -> AnyView {
+    let drag = ed.drag.get();
+    let selection = ed.selection.get();
+    let diagnostics = ed.diagnostics.get();
+    ed.doc.with(|d| {
+        let Some(d) = d else {
+            return view! { <text x="40" y="60" class="empty">"Opening…"</text> }.into_any();
+        };
+        let mut bs = boxes(&d.project, &d.flow);
+        if let Some(Drag::Move { from, to }) = &drag {
+            for b in bs.iter_mut().filter(|b| selection.contains(&b.name)) {
+                b.at.x += to.0 - from.0;
+                b.at.y += to.1 - from.1;
+            }
+        }
+        let conns = d
+            .project
+            .flow(&d.flow)
+            .map(|f| f.definition.connections.clone())
+            .unwrap_or_default();
+        let mut paths = Vec::new();
+        for c in &conns {
+            let Some((from, to, dashed)) = geometry::connection_points(c, &bs) else {
+                continue;
+            };
+            let name = c.name.clone();
+            let flow = d.flow.clone();
+            paths.push(view! {
+                <path class="connection" class:conditional=dashed data-connection=c.name.clone()
+                    d=geometry::curve(from, to) marker-end="url(#arrow)"
+                    on:dblclick=move |_| ed.run(Command::Disconnect { flow: flow.clone(), connection: name.clone() })>
+                    <title>{format!("{} (double-click to remove)", c.name)}</title>
+                </path>
+            });
+        }
+        let ghost = match &drag {
+            Some(Drag::Connect { from, to, conditional, .. }) => Some(view! {
+                <path class="ghost" class:conditional=*conditional d=geometry::curve(*from, *to)></path>
+            }),
+            _ => None,
+        };
+        let nodes: Vec<AnyView> = bs
+            .iter()
+            .map(|b| {
+                let problems: Vec<&Diagnostic> = diagnostics
+                    .iter()
+                    .filter(|x| {
+                        x.location.flow.as_deref() == Some(d.flow.as_str())
+                            && x.location.loop_node.is_none()
+                            && x.location.node.as_deref() == Some(b.name.as_str())
+                    })
+                    .collect();
+                node_view(ed, &d.flow, b, selection.contains(&b.name), &problems)
+            })
+            .collect();
+        let regions: Vec<AnyView> = geometry::loop_regions(&d.project, &d.flow, &bs)
+            .into_iter()
+            .map(|r| loop_region_view(ed, &d.flow, &r, &diagnostics))
+            .collect();
+        view! { <g class="regions">{regions}</g><g class="connections">{paths}{ghost}</g><g class="nodes">{nodes}</g> }.into_any()
+    })
+}
+
+/// The rectangle of a box-select in progress.
+fn select_rect(ed: Editor) -> Option<AnyView> {
+    let Some(Drag::Select { from, to, .. }) = ed.drag.get() else {
+        return None;
+    };
+    Some(
+        view! {
+            <rect class="select-rect" x=from.0.min(to.0) y=from.1.min(to.1)
+                width=(to.0 - from.0).abs() height=(to.1 - from.1).abs()></rect>
+        }
+        .into_any(),
+    )
+}
