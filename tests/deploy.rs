@@ -1245,6 +1245,45 @@ async fn client_tokens_are_deterministic() {
     assert_eq!(tokens[0].len(), 1);
 }
 
+#[test]
+fn the_service_model_check_catches_mistakes() {
+    let model = &*SERVICE_MODEL;
+    assert_eq!(model.operation("PUT", "/agents/"), Some("CreateAgent"));
+    assert_eq!(
+        model.operation("POST", "/agents/ID00000001/"),
+        Some("PrepareAgent")
+    );
+    assert_eq!(
+        model.operation("PUT", "/flows/ID00000002/aliases/ALIAS1"),
+        Some("UpdateFlowAlias")
+    );
+    assert_eq!(model.operation("DELETE", "/agents/"), None);
+    assert_eq!(model.operation("GET", "/nowhere"), None);
+    let mut errors = Vec::new();
+    // The agent id travels in the URI: the body must not be asked for it.
+    model.check_body(
+        "UpdateAgent",
+        &json!({"agentName": "a", "foundationModel": "anthropic.claude-v2",
+                "agentResourceRoleArn": AGENT_ROLE, "projectAgent": "x"}),
+        &mut errors,
+    );
+    assert_eq!(
+        errors,
+        ["UpdateAgent: unknown member projectAgent (UpdateAgentRequest)"]
+    );
+    errors.clear();
+    model.check_body("CreateAgent", &Value::Null, &mut errors);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("missing required member agentName")),
+        "{errors:?}"
+    );
+    errors.clear();
+    model.check_body("DeleteEverything", &json!({}), &mut errors);
+    assert_eq!(errors, ["DeleteEverything: not an operation of the model"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The command line
 

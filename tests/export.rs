@@ -13,7 +13,7 @@ use strata::export::{
     export_agent_json, export_cloudformation, export_cloudformation_with, export_flow_json,
     ExportError, FlowHistory, History, RecordedVersion, FLOW_ROLE_PLACEHOLDER,
 };
-use strata::import::{import, import_document, ImportFormat};
+use strata::import::{import, import_document, ImportError, ImportFormat};
 use strata::model::{load, FlowDefinition, Project};
 use strata::nodes::NodeConfiguration;
 use strata::templates::{instantiate, TEMPLATES};
@@ -645,22 +645,129 @@ fn iam_roles_grant_only_what_the_nodes_use() {
     );
 }
 
+/// The error a hostile document must end in: its kind with where it points, and a piece of
+/// its message.
+#[derive(Debug)]
+enum Refusal {
+    /// Not a document import knows.
+    NotRecognised(&'static str),
+    /// JSON the project loader refused as no project or flow.
+    LoadNotRecognised(&'static str),
+    /// A syntax error at (line, column), from the YAML reader or the JSON loader.
+    Syntax(usize, usize, &'static str),
+    LoadSyntax(usize, usize, &'static str),
+    /// A member without the shape Bedrock gives it, at this path.
+    Shape(&'static str, &'static str),
+    /// A resource import cannot read.
+    Unsupported(&'static str, &'static str),
+}
+
+impl Refusal {
+    fn fits(&self, error: &ImportError) -> bool {
+        use strata::model::LoadError;
+        match (self, error) {
+            (Refusal::NotRecognised(m), ImportError::NotRecognised(message))
+            | (
+                Refusal::LoadNotRecognised(m),
+                ImportError::Load(LoadError::NotRecognised(message)),
+            ) => message.contains(m),
+            (
+                Refusal::Syntax(l, c, m),
+                ImportError::Syntax {
+                    line,
+                    column,
+                    message,
+                },
+            )
+            | (
+                Refusal::LoadSyntax(l, c, m),
+                ImportError::Load(LoadError::Syntax {
+                    line,
+                    column,
+                    message,
+                }),
+            ) => (l, c) == (line, column) && message.contains(m),
+            (Refusal::Shape(path, m), ImportError::Shape { at, message }) => {
+                at == path && message.contains(m)
+            }
+            (Refusal::Unsupported(r, m), ImportError::Unsupported { resource, message }) => {
+                resource == r && message.contains(m)
+            }
+            _ => false,
+        }
+    }
+}
+
 #[test]
 fn hostile_documents_end_in_errors_not_panics() {
+    use Refusal::*;
     let deep = "[".repeat(10_000);
-    let cases = [
-        "", "null", "[]", "{}", "42", "\"x\"", "Resources: 5", "Resources: {}",
-        "Resources: {A: {Type: AWS::Bedrock::Flow, Properties: {Definition: {Nodes: 5}}}}",
-        "Resources: {A: {Type: AWS::Bedrock::Flow, Properties: {DefinitionString: '{'}}}}",
-        "Resources: {A: {Type: AWS::Bedrock::Flow, Properties: {DefinitionS3Location: {Bucket: b, Key: k}}}}",
-        "Resources: {A: {Type: AWS::Bedrock::Agent, Properties: {AgentName: !Ref X, ActionGroups: [!GetAtt]}}}",
-        "Resources: {A: {Type: AWS::Bedrock::Agent, Properties: {AgentName: a, AgentCollaborators: [{AgentDescriptor: 5}]}}}",
-        "Resources: !!binary aGVsbG8=", "{\"agent\": []}", "{\"agent\": {}}", "{\"createAgent\": {\"agentName\": 1}}",
-        "- a\n- b", "a: &x [*x]", &deep,
+    let not_a_template = "a YAML document that is not a CloudFormation template (no Resources)";
+    let not_an_object = "the document is not a JSON object";
+    let neither = "not a Strata project (no schemaVersion) nor a Bedrock flow";
+    let no_resources = "a template needs a Resources object";
+    let cases: Vec<(&str, Refusal)> = vec![
+        ("", NotRecognised(not_a_template)),
+        ("null", LoadNotRecognised(not_an_object)),
+        ("[]", LoadNotRecognised(not_an_object)),
+        ("{}", LoadNotRecognised(neither)),
+        ("42", LoadNotRecognised(not_an_object)),
+        ("\"x\"", LoadNotRecognised(not_an_object)),
+        ("Resources: 5", Shape("Resources", no_resources)),
+        ("Resources: {}", NotRecognised("the template has no AWS::Bedrock::Flow, Agent, Guardrail or KnowledgeBase resource")),
+        (
+            "Resources: {A: {Type: AWS::Bedrock::Flow, Properties: {Definition: {Nodes: 5}}}}",
+            Shape("Resources.A.Properties.Definition.nodes", "invalid type: integer `5`, expected a sequence"),
+        ),
+        // One closing brace too many: the YAML reader stops there.
+        (
+            "Resources: {A: {Type: AWS::Bedrock::Flow, Properties: {DefinitionString: '{'}}}}",
+            Syntax(1, 80, "did not find expected key"),
+        ),
+        (
+            "Resources: {A: {Type: AWS::Bedrock::Flow, Properties: {DefinitionString: '{'}}}",
+            Shape("Resources.A.Properties.DefinitionString", "EOF while parsing an object"),
+        ),
+        (
+            "Resources: {A: {Type: AWS::Bedrock::Flow, Properties: {DefinitionS3Location: {Bucket: b, Key: k}}}}",
+            Unsupported("A", "the flow definition is an S3 object (DefinitionS3Location s3://b/k), which import cannot fetch"),
+        ),
+        // A tag glued to the closing bracket is no tag the YAML reader can finish.
+        (
+            "Resources: {A: {Type: AWS::Bedrock::Agent, Properties: {AgentName: !Ref X, ActionGroups: [!GetAtt]}}}",
+            Syntax(1, 98, "while scanning a tag at line 1 column 91"),
+        ),
+        (
+            "Resources: {A: {Type: AWS::Bedrock::Agent, Properties: {AgentName: !Ref X, ActionGroups: [!GetAtt ]}}}",
+            Shape("Resources.A.Properties.actionGroups[0]", "expected struct ActionGroup"),
+        ),
+        (
+            "Resources: {A: {Type: AWS::Bedrock::Agent, Properties: {AgentName: a, AgentCollaborators: [{AgentDescriptor: 5}]}}}",
+            Shape("Resources.A.Properties.collaborators[0].agentDescriptor", "invalid type: integer `5`, expected struct AgentDescriptor"),
+        ),
+        ("Resources: !!binary aGVsbG8=", Shape("Resources", no_resources)),
+        ("{\"agent\": []}", LoadNotRecognised(neither)),
+        ("{\"agent\": {}}", Shape("agent", "missing field `agentName`")),
+        (
+            "{\"createAgent\": {\"agentName\": 1}}",
+            Shape("createAgent.agentName", "invalid type: integer `1`, expected a string"),
+        ),
+        ("- a\n- b", NotRecognised(not_a_template)),
+        ("a: &x [*x]", Syntax(1, 4, "recursion limit exceeded")),
+        (&deep, LoadSyntax(1, 128, "recursion limit exceeded")),
     ];
-    for c in cases {
-        let _ = import(c, "x");
-    }
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter_map(|(text, expected)| {
+            let shown: String = text.chars().take(100).collect();
+            match import(text, "x") {
+                Err(e) if expected.fits(&e) => None,
+                Err(e) => Some(format!("{shown:?}: expected {expected:?}, got {e:?}")),
+                Ok(_) => Some(format!("{shown:?}: expected {expected:?}, but it imported")),
+            }
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]
