@@ -59,28 +59,7 @@ fn chain() -> Project {
 
 /// Input → Iterator → Prompt → Collector → Output.
 fn iterator() -> Project {
-    project(json!({
-        "nodes": [
-            input_node("Array"),
-            {"name": "Each", "type": "Iterator", "configuration": {"iterator": {}},
-             "inputs": [{"name": "array", "type": "Array", "expression": "$.data"}],
-             "outputs": [{"name": "arrayItem", "type": "String"},
-                         {"name": "arraySize", "type": "Number"}]},
-            prompt_node("Ask"),
-            {"name": "Gather", "type": "Collector", "configuration": {"collector": {}},
-             "inputs": [{"name": "arrayItem", "type": "String", "expression": "$.data"},
-                        {"name": "arraySize", "type": "Number", "expression": "$.data"}],
-             "outputs": [{"name": "collectedArray", "type": "Array"}]},
-            output_node("All", "Array"),
-        ],
-        "connections": [
-            data("FlowInput", "document", "Each", "array"),
-            data("Each", "arrayItem", "Ask", "text"),
-            data("Each", "arraySize", "Gather", "arraySize"),
-            data("Ask", "modelCompletion", "Gather", "arrayItem"),
-            data("Gather", "collectedArray", "All", "document"),
-        ]
-    }))
+    flows::iterate_and_collect(prompt_node("Ask"), "text")
 }
 
 /// Input → 19 × (Prompt → Output): 39 nodes.

@@ -23,7 +23,7 @@ mod support {
 }
 
 use support::flows::{
-    conditional, data, input_node, output_node, project, project_of, prompt_node,
+    self, conditional, data, input_node, output_node, project, project_of, prompt_node,
 };
 use support::runs::{failed, run, scripted, skipped};
 
@@ -871,28 +871,10 @@ impl ModelProvider for InFlight {
 }
 
 fn iterate_and_collect() -> Project {
-    project(json!({
-        "nodes": [
-            input_node("Array"),
-            {"name": "Each", "type": "Iterator", "configuration": {"iterator": {}},
-             "inputs": [{"name": "array", "type": "Array", "expression": "$.data"}],
-             "outputs": [{"name": "arrayItem", "type": "String"},
-                         {"name": "arraySize", "type": "Number"}]},
-            prompt_node("Ask", "Item {{word}}", "word", "$.data"),
-            {"name": "Gather", "type": "Collector", "configuration": {"collector": {}},
-             "inputs": [{"name": "arrayItem", "type": "String", "expression": "$.data"},
-                        {"name": "arraySize", "type": "Number", "expression": "$.data"}],
-             "outputs": [{"name": "collectedArray", "type": "Array"}]},
-            output_node("All", "Array"),
-        ],
-        "connections": [
-            data("FlowInput", "document", "Each", "array"),
-            data("Each", "arrayItem", "Ask", "word"),
-            data("Each", "arraySize", "Gather", "arraySize"),
-            data("Ask", "modelCompletion", "Gather", "arrayItem"),
-            data("Gather", "collectedArray", "All", "document"),
-        ]
-    }))
+    flows::iterate_and_collect(
+        prompt_node("Ask", "Item {{word}}", "word", "$.data"),
+        "word",
+    )
 }
 
 const WORDS: [&str; 7] = ["a", "b", "c", "d", "e", "f", "g"];

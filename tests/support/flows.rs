@@ -61,3 +61,35 @@ pub fn conditional(source: &str, condition: &str, target: &str) -> Value {
            "source": source, "target": target,
            "configuration": {"conditional": {"condition": condition}}})
 }
+
+/// Input → Iterator `Each` → `step` → Collector `Gather` → Output `All`: `step` (a node
+/// whose String input `input` takes each item, and whose `modelCompletion` is collected) runs
+/// once per item of the input array.
+pub fn iterate_and_collect(step: Value, input: &str) -> Project {
+    let name = step["name"]
+        .as_str()
+        .expect("the step has a name")
+        .to_owned();
+    project(json!({
+        "nodes": [
+            input_node("Array"),
+            {"name": "Each", "type": "Iterator", "configuration": {"iterator": {}},
+             "inputs": [{"name": "array", "type": "Array", "expression": "$.data"}],
+             "outputs": [{"name": "arrayItem", "type": "String"},
+                         {"name": "arraySize", "type": "Number"}]},
+            step,
+            {"name": "Gather", "type": "Collector", "configuration": {"collector": {}},
+             "inputs": [{"name": "arrayItem", "type": "String", "expression": "$.data"},
+                        {"name": "arraySize", "type": "Number", "expression": "$.data"}],
+             "outputs": [{"name": "collectedArray", "type": "Array"}]},
+            output_node("All", "Array"),
+        ],
+        "connections": [
+            data("FlowInput", "document", "Each", "array"),
+            data("Each", "arrayItem", &name, input),
+            data("Each", "arraySize", "Gather", "arraySize"),
+            data(&name, "modelCompletion", "Gather", "arrayItem"),
+            data("Gather", "collectedArray", "All", "document"),
+        ]
+    }))
+}
