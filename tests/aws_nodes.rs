@@ -2,7 +2,7 @@
 //!
 //! The fake speaks the real wire format: InvokeAgent answers with an
 //! `application/vnd.amazon.eventstream` body of `chunk` (base64 `bytes`), `trace`,
-//! `returnControl` and exception messages, framed with CRCs by the encoder below;
+//! `returnControl` and exception messages, framed with CRCs by `tests/support/aws.rs`;
 //! Retrieve and RetrieveAndGenerate answer JSON. The real SDK is pointed at it with test
 //! credentials, an empty environment and no retries. Nothing here reaches AWS.
 #![cfg(feature = "runtime")]
