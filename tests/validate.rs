@@ -18,6 +18,12 @@ use strata::model::lenient::{Lenient, StrEnum};
 use strata::model::{load, FlowDefinition, Loaded, Project};
 use strata::nodes::NodeConfiguration;
 
+mod support {
+    pub mod random_flow;
+}
+
+use support::random_flow as random;
+
 /// Codes that have no fixture, and why. Every other code must have one.
 ///
 /// Empty: every code can be triggered from a document. A code added here needs a comment
@@ -391,12 +397,6 @@ fn template_plans_snapshots() {
 
 // ---------------------------------------------------------------------------------------------
 // (d) random graphs
-
-mod support {
-    pub mod random_flow;
-}
-
-use support::random_flow as random;
 
 fn seed_from_env() -> u64 {
     match std::env::var("SEED") {

@@ -18,6 +18,7 @@ use strata::nodes::{NodeConfiguration, NodeType, REGISTRY};
 mod chaos;
 mod mutations;
 mod structured;
+
 const GARBAGE_NAMES: &[&str] = &[
     "",
     "a",
