@@ -171,75 +171,26 @@ fn handle(fake: &Shared, method: &Method, path: &str, body: &Value) -> Response 
     let mut f = lock(fake);
     let seg: Vec<&str> = path.trim_matches('/').split('/').collect();
     let m = method.as_str();
-    let op: &'static str = match (m, seg.as_slice()) {
-        ("POST", ["agents"]) => "ListAgents",
-        ("PUT", ["agents"]) => "CreateAgent",
-        ("GET", ["agents", _]) => "GetAgent",
-        ("PUT", ["agents", _]) => "UpdateAgent",
-        ("POST", ["agents", _]) => "PrepareAgent",
-        ("POST", ["agents", _, "agentversions", "DRAFT", "actiongroups"]) => {
-            "ListAgentActionGroups"
-        }
-        ("PUT", ["agents", _, "agentversions", "DRAFT", "actiongroups"]) => {
-            "CreateAgentActionGroup"
-        }
-        ("GET", ["agents", _, "agentversions", "DRAFT", "actiongroups", _]) => {
-            "GetAgentActionGroup"
-        }
-        ("PUT", ["agents", _, "agentversions", "DRAFT", "actiongroups", _]) => {
-            "UpdateAgentActionGroup"
-        }
-        ("POST", ["agents", _, "agentversions", "DRAFT", "knowledgebases"]) => {
-            "ListAgentKnowledgeBases"
-        }
-        ("PUT", ["agents", _, "agentversions", "DRAFT", "knowledgebases"]) => {
-            "AssociateAgentKnowledgeBase"
-        }
-        ("PUT", ["agents", _, "agentversions", "DRAFT", "knowledgebases", _]) => {
-            "UpdateAgentKnowledgeBase"
-        }
-        ("POST", ["agents", _, "agentversions", "DRAFT", "agentcollaborators"]) => {
-            "ListAgentCollaborators"
-        }
-        ("PUT", ["agents", _, "agentversions", "DRAFT", "agentcollaborators"]) => {
-            "AssociateAgentCollaborator"
-        }
-        ("PUT", ["agents", _, "agentversions", "DRAFT", "agentcollaborators", _]) => {
-            "UpdateAgentCollaborator"
-        }
-        ("POST", ["agents", _, "agentaliases"]) => "ListAgentAliases",
-        ("PUT", ["agents", _, "agentaliases"]) => "CreateAgentAlias",
-        ("GET", ["agents", _, "agentaliases", _]) => "GetAgentAlias",
-        ("PUT", ["agents", _, "agentaliases", _]) => "UpdateAgentAlias",
-        ("GET", ["flows"]) => "ListFlows",
-        ("POST", ["flows"]) => "CreateFlow",
-        ("GET", ["flows", _]) => "GetFlow",
-        ("PUT", ["flows", _]) => "UpdateFlow",
-        ("POST", ["flows", _]) => "PrepareFlow",
-        ("POST", ["flows", _, "versions"]) => "CreateFlowVersion",
-        ("GET", ["flows", _, "aliases"]) => "ListFlowAliases",
-        ("POST", ["flows", _, "aliases"]) => "CreateFlowAlias",
-        ("PUT", ["flows", _, "aliases", _]) => "UpdateFlowAlias",
-        _ => {
-            f.problems.push(format!("unexpected {m} {path}"));
-            return error(404, "ResourceNotFoundException", "no such route");
-        }
+    // Routed as the service model routes it; agent parts are only ever edited in the draft.
+    let model: &'static Shapes = &SERVICE_MODEL;
+    let Some(op) = model.operation(m, path) else {
+        f.problems.push(format!("unexpected {m} {path}"));
+        return error(404, "ResourceNotFoundException", "no such route");
     };
+    if seg.get(2) == Some(&"agentversions") && seg.get(3) != Some(&"DRAFT") {
+        f.problems
+            .push(format!("{op}: {path} is not the draft version"));
+        return error(400, "ValidationException", "only the draft can be changed");
+    }
     f.calls.push(op.to_owned());
     if let Some((fail_op, kind)) = f.fail {
         if fail_op == op {
             return error(400, kind, &format!("{op} rejected by the test"));
         }
     }
-    // Every call as the service model has it: the route, and the members of the body.
+    // Every body as the service model has it.
     let mut wrong = Vec::new();
-    let routed = SERVICE_MODEL.operation(m, path);
-    if routed != Some(op) {
-        wrong.push(format!(
-            "{op}: {m} {path} is {routed:?} in the service model"
-        ));
-    }
-    SERVICE_MODEL.check_body(op, body, &mut wrong);
+    model.check_body(op, body, &mut wrong);
     if let Some(first) = wrong.first().cloned() {
         f.problems.extend(wrong);
         return error(400, "ValidationException", &first);
@@ -757,7 +708,11 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             fl.aliases.insert(alias_id, json.clone());
             json_reply(if op == "CreateFlowAlias" { 201 } else { 200 }, &json)
         }
-        _ => error(500, "InternalServerException", "unhandled"),
+        _ => {
+            f.problems
+                .push(format!("{op}: not an operation this fake serves"));
+            error(500, "InternalServerException", "unhandled")
+        }
     }
 }
 
