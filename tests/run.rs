@@ -23,7 +23,8 @@ mod support {
 }
 
 use support::flows::{
-    self, conditional, data, input_node, output_node, project, project_of, prompt_node,
+    self, conditional, data, input_node, iterator_node, output_node, project, project_of,
+    prompt_node,
 };
 use support::runs::{failed, run, scripted, skipped};
 
@@ -742,10 +743,7 @@ async fn an_output_inside_an_iterator_fires_once_per_item() {
     let p = project(json!({
         "nodes": [
             input_node("Array"),
-            {"name": "Each", "type": "Iterator", "configuration": {"iterator": {}},
-             "inputs": [{"name": "array", "type": "Array", "expression": "$.data"}],
-             "outputs": [{"name": "arrayItem", "type": "String"},
-                         {"name": "arraySize", "type": "Number"}]},
+            iterator_node("Each"),
             prompt_node("Ask", "Shout {{word}}", "word", "$.data"),
             output_node("PerItem", "String"),
         ],

@@ -48,6 +48,22 @@ pub fn prompt_node(name: &str, text: &str, var: &str, expression: &str) -> Value
            "outputs": [{"name": "modelCompletion", "type": "String"}]})
 }
 
+/// An Iterator node over the Array `array`, giving String items.
+pub fn iterator_node(name: &str) -> Value {
+    json!({"name": name, "type": "Iterator", "configuration": {"iterator": {}},
+           "inputs": [{"name": "array", "type": "Array", "expression": "$.data"}],
+           "outputs": [{"name": "arrayItem", "type": "String"},
+                       {"name": "arraySize", "type": "Number"}]})
+}
+
+/// A Collector node gathering String items into `collectedArray`.
+pub fn collector_node(name: &str) -> Value {
+    json!({"name": name, "type": "Collector", "configuration": {"collector": {}},
+           "inputs": [{"name": "arrayItem", "type": "String", "expression": "$.data"},
+                      {"name": "arraySize", "type": "Number", "expression": "$.data"}],
+           "outputs": [{"name": "collectedArray", "type": "Array"}]})
+}
+
 /// A Data connection from `source.output` to `target.input`.
 pub fn data(source: &str, output: &str, target: &str, input: &str) -> Value {
     json!({"name": format!("{source}{output}To{target}{input}"), "type": "Data",
@@ -73,15 +89,9 @@ pub fn iterate_and_collect(step: Value, input: &str) -> Project {
     project(json!({
         "nodes": [
             input_node("Array"),
-            {"name": "Each", "type": "Iterator", "configuration": {"iterator": {}},
-             "inputs": [{"name": "array", "type": "Array", "expression": "$.data"}],
-             "outputs": [{"name": "arrayItem", "type": "String"},
-                         {"name": "arraySize", "type": "Number"}]},
+            iterator_node("Each"),
             step,
-            {"name": "Gather", "type": "Collector", "configuration": {"collector": {}},
-             "inputs": [{"name": "arrayItem", "type": "String", "expression": "$.data"},
-                        {"name": "arraySize", "type": "Number", "expression": "$.data"}],
-             "outputs": [{"name": "collectedArray", "type": "Array"}]},
+            collector_node("Gather"),
             output_node("All", "Array"),
         ],
         "connections": [
