@@ -31,38 +31,14 @@ use strata::run::{run_flow, RunContext, RunResult, RunStatus};
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
-const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+#[path = "../tests/support/flows.rs"]
+mod flows;
 
-fn input_node(ty: &str) -> Value {
-    json!({"name": "FlowInput", "type": "Input", "configuration": {"input": {}},
-           "outputs": [{"name": "document", "type": ty}]})
-}
+use flows::{data, input_node, output_node, project};
 
-fn output_node(name: &str, ty: &str) -> Value {
-    json!({"name": name, "type": "Output", "configuration": {"output": {}},
-           "inputs": [{"name": "document", "type": ty, "expression": "$.data"}]})
-}
-
+/// A Prompt node that improves its `text`.
 fn prompt_node(name: &str) -> Value {
-    json!({"name": name, "type": "Prompt",
-           "configuration": {"prompt": {"sourceConfiguration": {"inline": {
-               "templateType": "TEXT",
-               "templateConfiguration": {"text": {"text": "Improve: {{text}}"}},
-               "modelId": MODEL}}}},
-           "inputs": [{"name": "text", "type": "String", "expression": "$.data"}],
-           "outputs": [{"name": "modelCompletion", "type": "String"}]})
-}
-
-fn data(source: &str, output: &str, target: &str, input: &str) -> Value {
-    json!({"name": format!("{source}To{target}"), "type": "Data",
-           "source": source, "target": target,
-           "configuration": {"data": {"sourceOutput": output, "targetInput": input}}})
-}
-
-fn project(definition: Value) -> Project {
-    serde_json::from_value(json!({"schemaVersion": 1, "name": "bench",
-        "flows": [{"name": "main", "definition": definition}]}))
-    .expect("the bench project is well-formed")
+    flows::prompt_node(name, "Improve: {{text}}", "text", "$.data")
 }
 
 /// Input → Step0 → … → Step37 → Output: 40 nodes.
@@ -83,28 +59,7 @@ fn chain() -> Project {
 
 /// Input → Iterator → Prompt → Collector → Output.
 fn iterator() -> Project {
-    project(json!({
-        "nodes": [
-            input_node("Array"),
-            {"name": "Each", "type": "Iterator", "configuration": {"iterator": {}},
-             "inputs": [{"name": "array", "type": "Array", "expression": "$.data"}],
-             "outputs": [{"name": "arrayItem", "type": "String"},
-                         {"name": "arraySize", "type": "Number"}]},
-            prompt_node("Ask"),
-            {"name": "Gather", "type": "Collector", "configuration": {"collector": {}},
-             "inputs": [{"name": "arrayItem", "type": "String", "expression": "$.data"},
-                        {"name": "arraySize", "type": "Number", "expression": "$.data"}],
-             "outputs": [{"name": "collectedArray", "type": "Array"}]},
-            output_node("All", "Array"),
-        ],
-        "connections": [
-            data("FlowInput", "document", "Each", "array"),
-            data("Each", "arrayItem", "Ask", "text"),
-            data("Each", "arraySize", "Gather", "arraySize"),
-            data("Ask", "modelCompletion", "Gather", "arrayItem"),
-            data("Gather", "collectedArray", "All", "document"),
-        ]
-    }))
+    flows::iterate_and_collect(prompt_node("Ask"), "text")
 }
 
 /// Input → 19 × (Prompt → Output): 39 nodes.

@@ -11,7 +11,7 @@ rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup com
 have python3 || { echo "setup: python3 is required for local handlers and inline code" >&2; exit 1; }
 
 # cfn-lint, AWS's CloudFormation linter, checks every template the export tests write
-# (tests/export.rs finds it at this path, or through $STRATA_CFN_LINT, or on PATH). Pinned to
+# (tests/support/cfn_lint.rs finds it at this path, or through $STRATA_CFN_LINT, or on PATH). Pinned to
 # the release whose bundled schemas tests/data/cfn-schemas was copied from; kept in its own
 # virtual environment under the user's cache so it never touches the system Python.
 cfn_lint_version=1.58.0

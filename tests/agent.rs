@@ -21,6 +21,14 @@ use strata::providers::{
 use strata::store::Store;
 use tokio::sync::mpsc;
 
+mod support {
+    pub mod aws;
+    pub mod fake_http;
+}
+
+use support::aws::sdk_config;
+use support::fake_http::{received, serve_json_in_order};
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/agent_fixtures")
 }
@@ -697,36 +705,6 @@ async fn sessions_and_memory_carry_across_turns_and_sessions() {
 // ---------------------------------------------------------------------------------------------
 // A fake OpenAI-compatible server answering a sequence of chat completions
 
-async fn fake_openai(replies: Vec<Value>) -> (String, Arc<Mutex<Vec<Value>>>) {
-    use axum::body::Bytes;
-    use axum::response::IntoResponse;
-    let log: Arc<Mutex<Vec<Value>>> = Arc::new(Mutex::new(vec![]));
-    let replies = Arc::new(Mutex::new(replies.into_iter()));
-    let recorder = log.clone();
-    let app = axum::Router::new().fallback(move |body: Bytes| {
-        let recorder = recorder.clone();
-        let replies = replies.clone();
-        async move {
-            let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            recorder.lock().expect("log").push(body);
-            let reply = replies
-                .lock()
-                .expect("replies")
-                .next()
-                .unwrap_or(Value::Null);
-            ([("content-type", "application/json")], reply.to_string()).into_response()
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{address}/v1"), log)
-}
-
 fn completion(message: Value, finish: &str) -> Value {
     json!({"id": "c", "object": "chat.completion", "choices": [{"index": 0, "message": message, "finish_reason": finish}],
            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
@@ -734,7 +712,7 @@ fn completion(message: Value, finish: &str) -> Value {
 
 #[tokio::test]
 async fn an_openai_compatible_server_drives_the_loop() {
-    let (base_url, log) = fake_openai(vec![
+    let (url, log) = serve_json_in_order(vec![
         completion(
             json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
                 "function": {"name": "billing__get_invoice", "arguments": "{\"invoice_id\": \"INV-3\", \"include_items\": true}"}}]}),
@@ -745,7 +723,7 @@ async fn an_openai_compatible_server_drives_the_loop() {
     .await;
     let provider = strata::providers::openai::OpenAiProvider::new(
         &strata::providers::openai::OpenAiSettings {
-            base_url,
+            base_url: format!("{url}/v1"),
             api_key: None,
             timeout_secs: Some(10),
         },
@@ -757,13 +735,13 @@ async fn an_openai_compatible_server_drives_the_loop() {
         .await
         .expect("turn");
     assert_eq!(finished_text(&outcome), "INV-3 totals 42.5.");
-    let log = log.lock().expect("log").clone();
+    let log = received(&log);
     assert_eq!(log.len(), 2);
-    let tools = log[0]["tools"].as_array().expect("tools");
+    let tools = log[0].body["tools"].as_array().expect("tools");
     assert!(tools
         .iter()
         .any(|t| t["function"]["name"] == "billing__get_invoice"));
-    let messages = log[1]["messages"].as_array().expect("messages");
+    let messages = log[1].body["messages"].as_array().expect("messages");
     let tool_message = messages
         .iter()
         .find(|m| m["role"] == "tool")
@@ -927,54 +905,9 @@ async fn an_undecided_router_lets_the_supervisor_orchestrate() {
 // ---------------------------------------------------------------------------------------------
 // Account guardrails through Bedrock's ApplyGuardrail, against a fake on 127.0.0.1
 
-type Seen = Arc<Mutex<Vec<(String, Value)>>>;
-
-/// Answers ApplyGuardrail with `replies` in order and records each request's path and body.
-async fn fake_apply_guardrail(replies: Vec<Value>) -> (String, Seen) {
-    use axum::body::Bytes;
-    use axum::http::Uri;
-    let seen: Seen = Arc::new(Mutex::new(vec![]));
-    let queue = Arc::new(Mutex::new(std::collections::VecDeque::from(replies)));
-    let log = seen.clone();
-    let app = axum::Router::new().fallback(move |uri: Uri, body: Bytes| {
-        let log = log.clone();
-        let queue = queue.clone();
-        async move {
-            let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            log.lock().expect("log").push((uri.path().to_owned(), body));
-            let reply = queue
-                .lock()
-                .expect("queue")
-                .pop_front()
-                .unwrap_or(Value::Null);
-            axum::Json(reply)
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{address}"), seen)
-}
-
 async fn guardrails_at(url: &str) -> strata::providers::bedrock_guardrail::BedrockGuardrails {
-    let settings = strata::providers::bedrock::BedrockSettings {
-        region: Some("us-east-1".into()),
-        profile: None,
-        endpoint_url: Some(url.into()),
-    };
-    let config = settings
-        .config_loader()
-        .empty_test_environment()
-        .test_credentials()
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await;
     strata::providers::bedrock_guardrail::BedrockGuardrails::from_client(
-        aws_sdk_bedrockruntime::Client::new(&config),
+        aws_sdk_bedrockruntime::Client::new(&sdk_config(url).await),
     )
 }
 
@@ -994,7 +927,7 @@ fn account_guarded() -> Project {
 
 #[tokio::test]
 async fn an_account_guardrail_is_applied_by_bedrock_on_both_sides() {
-    let (url, seen) = fake_apply_guardrail(vec![
+    let (url, seen) = serve_json_in_order(vec![
         json!({"usage": usage_units(), "action": "GUARDRAIL_INTERVENED",
                "outputs": [{"text": "My email is {EMAIL}, where is my order?"}],
                "assessments": [{"sensitiveInformationPolicy": {"piiEntities": [
@@ -1022,17 +955,17 @@ async fn an_account_guardrail_is_applied_by_bedrock_on_both_sides() {
         asked.contains("{EMAIL}") && !asked.contains("ann@example.com"),
         "{asked}"
     );
-    let seen = seen.lock().expect("seen").clone();
+    let seen = received(&seen);
     assert_eq!(seen.len(), 2);
-    assert_eq!(seen[0].0, "/guardrail/gr1abc2def3g/version/2/apply");
-    assert_eq!(seen[0].1["source"], "INPUT");
+    assert_eq!(seen[0].path, "/guardrail/gr1abc2def3g/version/2/apply");
+    assert_eq!(seen[0].body["source"], "INPUT");
     assert_eq!(
-        seen[0].1["content"][0]["text"]["text"],
+        seen[0].body["content"][0]["text"]["text"],
         "My email is ann@example.com, where is my order?"
     );
-    assert_eq!(seen[1].1["source"], "OUTPUT");
+    assert_eq!(seen[1].body["source"], "OUTPUT");
     assert_eq!(
-        seen[1].1["content"][0]["text"]["text"],
+        seen[1].body["content"][0]["text"]["text"],
         "Your order ships tomorrow."
     );
     let trace = drain(&mut rx);
@@ -1049,7 +982,7 @@ async fn an_account_guardrail_is_applied_by_bedrock_on_both_sides() {
 
 #[tokio::test]
 async fn an_account_guardrail_that_blocks_stops_the_turn_before_the_model() {
-    let (url, _seen) = fake_apply_guardrail(vec![
+    let (url, _seen) = serve_json_in_order(vec![
         json!({"usage": usage_units(), "action": "GUARDRAIL_INTERVENED",
                "outputs": [{"text": "Sorry, I can't talk about investments."}],
                "assessments": [{"topicPolicy": {"topics": [
@@ -1082,7 +1015,7 @@ async fn an_account_guardrail_without_bedrock_is_a_clear_error_and_a_service_err
         .expect_err("no way to apply it");
     assert!(error.to_string().contains("--provider bedrock"), "{error}");
 
-    let (url, _seen) = fake_apply_guardrail(vec![]).await;
+    let (url, _seen) = serve_json_in_order(vec![]).await;
     let rt = AgentRuntime::new(&account_guarded(), "Desk", p.clone(), fixtures())
         .expect("runtime")
         .with_bedrock_guardrails(guardrails_at(&url).await);

@@ -2,92 +2,39 @@
 //!
 //! The fake speaks the real wire format: InvokeAgent answers with an
 //! `application/vnd.amazon.eventstream` body of `chunk` (base64 `bytes`), `trace`,
-//! `returnControl` and exception messages, framed with CRCs by the encoder below;
+//! `returnControl` and exception messages, framed with CRCs by `tests/support/aws.rs`;
 //! Retrieve and RetrieveAndGenerate answer JSON. The real SDK is pointed at it with test
 //! credentials, an empty environment and no retries. Nothing here reaches AWS.
 #![cfg(feature = "runtime")]
 
-use aws_config::retry::RetryConfig;
-use axum::body::Bytes;
-use axum::http::{HeaderMap, HeaderValue as HttpHeaderValue, StatusCode, Uri};
-use axum::response::IntoResponse;
-use axum::Router;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use strata::compile::compile;
 use strata::model::Project;
 use strata::providers::agent_runtime::{AgentRuntimeClient, AgentRuntimeError, AgentSessionState};
 use strata::providers::bedrock::BedrockSettings;
-use strata::providers::scripted::{Script, ScriptedProvider};
-use strata::providers::{BoxFuture, ModelProvider};
-use strata::run::{run_flow, AskUser, ReturnControl, RunContext, RunEvent, RunResult, RunStatus};
-use tokio::sync::mpsc;
+use strata::providers::BoxFuture;
+use strata::run::{AskUser, ReturnControl, RunContext, RunEvent, RunStatus};
+
+mod support {
+    pub mod aws;
+    pub mod fake_http;
+    pub mod flows;
+    pub mod runs;
+}
+
+use support::aws::{crc32, event, exception, sdk_config};
+use support::fake_http::{json_reply, received, serve, Log, Received};
+use support::flows::{data, input_node, output_node, project, MODEL};
+use support::runs::{failed, run, scripted};
 
 const ALIAS_ARN: &str = "arn:aws:bedrock:us-east-1:123456789012:agent-alias/AGENT12345/ALIAS12345";
-const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 
 // ---------------------------------------------------------------------------------------------
-// Event-stream frames (reference §6.5), written here so the SDK's decoder is checked against
-// an independent encoder
-
-/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as the framing uses.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
-    }
-    !crc
-}
-
-/// One message: `total_len | headers_len | prelude_crc | headers | payload | message_crc`,
-/// big-endian, every header a string (type 7).
-fn frame(headers: &[(&str, &str)], payload: &[u8]) -> Vec<u8> {
-    let mut head = Vec::new();
-    for (name, value) in headers {
-        head.push(u8::try_from(name.len()).expect("short header name"));
-        head.extend_from_slice(name.as_bytes());
-        head.push(7);
-        head.extend_from_slice(
-            &u16::try_from(value.len())
-                .expect("short header value")
-                .to_be_bytes(),
-        );
-        head.extend_from_slice(value.as_bytes());
-    }
-    let total = u32::try_from(12 + head.len() + payload.len() + 4).expect("small message");
-    let mut out = Vec::new();
-    out.extend_from_slice(&total.to_be_bytes());
-    out.extend_from_slice(
-        &u32::try_from(head.len())
-            .expect("small headers")
-            .to_be_bytes(),
-    );
-    let prelude_crc = crc32(&out);
-    out.extend_from_slice(&prelude_crc.to_be_bytes());
-    out.extend_from_slice(&head);
-    out.extend_from_slice(payload);
-    let message_crc = crc32(&out);
-    out.extend_from_slice(&message_crc.to_be_bytes());
-    out
-}
-
-/// An event of the `completion` stream.
-fn event(kind: &str, payload: &Value) -> Vec<u8> {
-    frame(
-        &[
-            (":message-type", "event"),
-            (":event-type", kind),
-            (":content-type", "application/json"),
-        ],
-        payload.to_string().as_bytes(),
-    )
-}
+// InvokeAgent's event stream
 
 fn chunk(text: &str) -> Vec<u8> {
     event(
@@ -104,25 +51,8 @@ fn trace(inner: Value) -> Vec<u8> {
     )
 }
 
-fn exception(kind: &str, message: &str) -> Vec<u8> {
-    frame(
-        &[
-            (":message-type", "exception"),
-            (":exception-type", kind),
-            (":content-type", "application/json"),
-        ],
-        json!({ "message": message }).to_string().as_bytes(),
-    )
-}
-
 // ---------------------------------------------------------------------------------------------
 // A scripted fake
-
-#[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    body: Value,
-}
 
 #[derive(Debug, Clone)]
 enum Reply {
@@ -132,124 +62,70 @@ enum Reply {
     Json(u16, Value),
 }
 
-type Log = Arc<Mutex<Vec<Received>>>;
+impl Reply {
+    fn to_response(&self, request: &Received) -> Response {
+        match self {
+            Reply::Stream(frames) => {
+                let session = request.path.split('/').nth(6).unwrap_or("none");
+                let mut response = (StatusCode::OK, frames.concat()).into_response();
+                let headers = response.headers_mut();
+                headers.insert(
+                    "content-type",
+                    HeaderValue::from_static("application/vnd.amazon.eventstream"),
+                );
+                headers.insert(
+                    "x-amzn-bedrock-agent-content-type",
+                    HeaderValue::from_static("application/json"),
+                );
+                headers.insert(
+                    "x-amz-bedrock-agent-session-id",
+                    HeaderValue::from_str(session).expect("session header"),
+                );
+                response
+            }
+            Reply::Json(status, body) => {
+                let mut response = json_reply(*status, body);
+                if *status >= 400 {
+                    if let Some(kind) = body.get("__type").and_then(Value::as_str) {
+                        response.headers_mut().insert(
+                            "x-amzn-errortype",
+                            HeaderValue::from_str(kind).expect("error type"),
+                        );
+                    }
+                }
+                response
+            }
+        }
+    }
+}
 
 /// Answers the replies in order (the last one again when they run out) and records requests.
 async fn fake(replies: Vec<Reply>) -> (String, Log) {
-    let log: Log = Arc::new(Mutex::new(Vec::new()));
-    let queue = Arc::new(Mutex::new(VecDeque::from(replies)));
-    let recorder = log.clone();
-    let app = Router::new().fallback(move |uri: Uri, body: Bytes| {
-        let recorder = recorder.clone();
-        let queue = queue.clone();
-        async move {
-            let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            let path = uri.path().to_owned();
-            recorder.lock().expect("log").push(Received {
-                path: path.clone(),
-                body,
-            });
-            let reply = {
-                let mut q = queue.lock().expect("queue");
-                if q.len() > 1 {
-                    q.pop_front()
-                } else {
-                    q.front().cloned()
-                }
-            };
-            let mut headers = HeaderMap::new();
-            match reply {
-                Some(Reply::Stream(frames)) => {
-                    headers.insert(
-                        "content-type",
-                        HttpHeaderValue::from_static("application/vnd.amazon.eventstream"),
-                    );
-                    headers.insert(
-                        "x-amzn-bedrock-agent-content-type",
-                        HttpHeaderValue::from_static("application/json"),
-                    );
-                    let session = path.split('/').nth(6).unwrap_or("none").to_owned();
-                    headers.insert(
-                        "x-amz-bedrock-agent-session-id",
-                        HttpHeaderValue::from_str(&session).expect("session header"),
-                    );
-                    (StatusCode::OK, headers, frames.concat()).into_response()
-                }
-                Some(Reply::Json(status, body)) => {
-                    headers.insert(
-                        "content-type",
-                        HttpHeaderValue::from_static("application/json"),
-                    );
-                    if status >= 400 {
-                        if let Some(kind) = body.get("__type").and_then(Value::as_str) {
-                            headers.insert(
-                                "x-amzn-errortype",
-                                HttpHeaderValue::from_str(kind).expect("error type"),
-                            );
-                        }
-                    }
-                    let status = StatusCode::from_u16(status).expect("status");
-                    (status, headers, body.to_string().into_bytes()).into_response()
-                }
-                None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    let queue = Mutex::new(VecDeque::from(replies));
+    serve(move |request| {
+        let reply = {
+            let mut q = queue.lock().expect("queue");
+            if q.len() > 1 {
+                q.pop_front()
+            } else {
+                q.front().cloned()
             }
+        };
+        match reply {
+            Some(reply) => reply.to_response(request),
+            None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{address}"), log)
-}
-
-fn received(log: &Log) -> Vec<Received> {
-    log.lock().expect("log").clone()
+    })
+    .await
 }
 
 /// A client that can reach nothing but the fake.
 async fn client_for(endpoint: &str) -> AgentRuntimeClient {
-    let settings = BedrockSettings {
-        region: Some("us-east-1".into()),
-        profile: None,
-        endpoint_url: Some(endpoint.into()),
-    };
-    let config = settings
-        .config_loader()
-        .empty_test_environment()
-        .test_credentials()
-        .retry_config(RetryConfig::disabled())
-        .load()
-        .await;
-    AgentRuntimeClient::from_sdk_config(&config)
+    AgentRuntimeClient::from_sdk_config(&sdk_config(endpoint).await)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Flows
-
-fn project(definition: Value) -> Project {
-    serde_json::from_value(json!({"schemaVersion": 1, "name": "t",
-        "flows": [{"name": "main", "definition": definition}]}))
-    .expect("test project is well-formed")
-}
-
-fn data(source: &str, output: &str, target: &str, input: &str) -> Value {
-    json!({"name": format!("{source}{output}To{target}{input}"), "type": "Data",
-           "source": source, "target": target,
-           "configuration": {"data": {"sourceOutput": output, "targetInput": input}}})
-}
-
-fn input_node() -> Value {
-    json!({"name": "FlowInput", "type": "Input", "configuration": {"input": {}},
-           "outputs": [{"name": "document", "type": "Object"}]})
-}
-
-fn output_node(name: &str) -> Value {
-    json!({"name": name, "type": "Output", "configuration": {"output": {}},
-           "inputs": [{"name": "document", "type": "String", "expression": "$.data"}]})
-}
 
 fn agent_node(alias: &str, with_attributes: bool) -> Value {
     let mut inputs = vec![json!({"name": "agentInputText", "type": "String",
@@ -269,42 +145,15 @@ fn agent_flow() -> Project {
     let mut agent = agent_node(ALIAS_ARN, false);
     agent["inputs"][0]["expression"] = json!("$.data.message");
     project(json!({
-        "nodes": [input_node(), agent, output_node("Answer")],
+        "nodes": [input_node("Object"), agent, output_node("Answer", "String")],
         "connections": [data("FlowInput", "document", "Helper", "agentInputText"),
                         data("Helper", "agentResponse", "Answer", "document")]}))
-}
-
-async fn run(project: &Project, document: Value, ctx: RunContext) -> (RunResult, Vec<RunEvent>) {
-    let compiled = compile(project);
-    let plan = compiled
-        .plan("main")
-        .unwrap_or_else(|| panic!("no plan: {:#?}", compiled.errors().collect::<Vec<_>>()));
-    let (tx, mut rx) = mpsc::channel(100_000);
-    let result = run_flow(plan, project, document, ctx, tx).await;
-    let mut events = Vec::new();
-    while let Ok(e) = rx.try_recv() {
-        events.push(e);
-    }
-    (result, events)
-}
-
-fn scripted(yaml: &str) -> Arc<dyn ModelProvider> {
-    Arc::new(ScriptedProvider::new(
-        Script::parse(yaml, "test").expect("script parses"),
-    ))
 }
 
 fn context(client: AgentRuntimeClient, project_dir: &Path) -> RunContext {
     RunContext::new(scripted("[]"), project_dir)
         .with_run_id("run-1")
         .with_agent_runtime(client)
-}
-
-fn failed<'a>(events: &'a [RunEvent], node: &str) -> Option<&'a str> {
-    events.iter().find_map(|e| match e {
-        RunEvent::NodeFailed { node: n, error, .. } if n == node => Some(error.as_str()),
-        _ => None,
-    })
 }
 
 fn actions<'a>(events: &'a [RunEvent], node: &str) -> Vec<(&'a str, &'a Value, &'a Value)> {
@@ -434,7 +283,7 @@ async fn a_flow_runs_an_agent_alias_end_to_end_with_a_prompt_before_it() {
         "inputs": [{"name": "message", "type": "String", "expression": "$.data.message"}],
         "outputs": [{"name": "modelCompletion", "type": "String"}]});
     let p = project(json!({
-        "nodes": [input_node(), prompt, agent_node(ALIAS_ARN, false), output_node("Answer")],
+        "nodes": [input_node("Object"), prompt, agent_node(ALIAS_ARN, false), output_node("Answer", "String")],
         "connections": [data("FlowInput", "document", "Rewrite", "message"),
                         data("Rewrite", "modelCompletion", "Helper", "agentInputText"),
                         data("Helper", "agentResponse", "Answer", "document")]}));
@@ -445,7 +294,7 @@ async fn a_flow_runs_an_agent_alias_end_to_end_with_a_prompt_before_it() {
     )
     .with_run_id("run-1")
     .with_agent_runtime(client_for(&url).await);
-    let (result, events) = run(&p, json!({"message": "refund order 7 now"}), ctx).await;
+    let (result, events) = run(&p, "main", json!({"message": "refund order 7 now"}), ctx).await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     assert_eq!(result.output("Answer"), Some(&json!("Refund issued.")));
     // The prompt's tokens and the agent's.
@@ -480,14 +329,14 @@ async fn a_flow_runs_an_agent_alias_end_to_end_with_a_prompt_before_it() {
 async fn session_attributes_go_into_the_session_state() {
     let (url, log) = fake(vec![Reply::Stream(vec![chunk("ok")])]).await;
     let p = project(json!({
-        "nodes": [input_node(), {
+        "nodes": [input_node("Object"), {
             "name": "Helper", "type": "Agent",
             "configuration": {"agent": {"agentAliasArn": ALIAS_ARN}},
             "inputs": [
                 {"name": "agentInputText", "type": "String", "expression": "$.data.message"},
                 {"name": "sessionAttributes", "type": "Object", "expression": "$.data.session"},
                 {"name": "promptAttributes", "type": "Object", "expression": "$.data.prompt"}],
-            "outputs": [{"name": "agentResponse", "type": "String"}]}, output_node("Answer")],
+            "outputs": [{"name": "agentResponse", "type": "String"}]}, output_node("Answer", "String")],
         "connections": [data("FlowInput", "document", "Helper", "agentInputText"),
                         data("FlowInput", "document", "Helper", "sessionAttributes"),
                         data("FlowInput", "document", "Helper", "promptAttributes"),
@@ -495,7 +344,7 @@ async fn session_attributes_go_into_the_session_state() {
     let dir = tempfile::tempdir().expect("temp dir");
     let doc = json!({"message": "hi", "session": {"tier": "gold", "id": 7},
                      "prompt": {"today": "Monday"}});
-    let (result, events) = run(&p, doc, context(client_for(&url).await, dir.path())).await;
+    let (result, events) = run(&p, "main", doc, context(client_for(&url).await, dir.path())).await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     let body = &received(&log)[0].body;
     assert_eq!(
@@ -530,7 +379,13 @@ async fn an_agent_asking_through_user_input_return_control_gets_the_answer() {
     let dir = tempfile::tempdir().expect("temp dir");
     let ctx = context(client_for(&url).await, dir.path())
         .with_ask_user(answers("order 7", asked.clone()));
-    let (result, events) = run(&agent_flow(), json!({"message": "refund please"}), ctx).await;
+    let (result, events) = run(
+        &agent_flow(),
+        "main",
+        json!({"message": "refund please"}),
+        ctx,
+    )
+    .await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     assert_eq!(
         result.output("Answer"),
@@ -571,7 +426,13 @@ async fn an_ask_user_observation_is_answered_with_the_next_input_text() {
     let dir = tempfile::tempdir().expect("temp dir");
     let ctx = context(client_for(&url).await, dir.path())
         .with_ask_user(answers("me@example.com", asked.clone()));
-    let (result, events) = run(&agent_flow(), json!({"message": "send the invoice"}), ctx).await;
+    let (result, events) = run(
+        &agent_flow(),
+        "main",
+        json!({"message": "send the invoice"}),
+        ctx,
+    )
+    .await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     assert_eq!(result.output("Answer"), Some(&json!("Thanks, sent.")));
     assert_eq!(asked.lock().expect("asked")[0].1, "What is your email?");
@@ -593,6 +454,7 @@ async fn without_an_ask_user_handler_the_node_fails_with_the_question() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (result, events) = run(
         &agent_flow(),
+        "main",
         json!({"message": "close it"}),
         context(client_for(&url).await, dir.path()),
     )
@@ -609,12 +471,13 @@ async fn without_an_ask_user_handler_the_node_fails_with_the_question() {
 async fn a_throttling_exception_in_the_stream_fails_the_node_naming_the_alias() {
     let (url, _log) = fake(vec![Reply::Stream(vec![
         chunk("partial "),
-        exception("throttlingException", "Rate exceeded"),
+        exception("throttlingException", &json!({"message": "Rate exceeded"})),
     ])])
     .await;
     let dir = tempfile::tempdir().expect("temp dir");
     let (result, events) = run(
         &agent_flow(),
+        "main",
         json!({"message": "hi"}),
         context(client_for(&url).await, dir.path()),
     )
@@ -639,6 +502,7 @@ async fn an_http_error_names_the_alias_too() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (_, events) = run(
         &agent_flow(),
+        "main",
         json!({"message": "hi"}),
         context(client_for(&url).await, dir.path()),
     )
@@ -662,6 +526,7 @@ async fn other_returned_actions_fail_clearly() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (_, events) = run(
         &agent_flow(),
+        "main",
         json!({"message": "hi"}),
         context(client_for(&url).await, dir.path()),
     )
@@ -716,7 +581,7 @@ async fn returned_actions_are_answered_by_whoever_runs_the_flow() {
     let shown = Arc::new(Mutex::new(Vec::new()));
     let ctx = context(client_for(&url).await, dir.path())
         .with_return_control(confirm_all("refund R-9 done", shown.clone()));
-    let (result, events) = run(&agent_flow(), json!({"message": "refund me"}), ctx).await;
+    let (result, events) = run(&agent_flow(), "main", json!({"message": "refund me"}), ctx).await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     assert_eq!(result.output("Answer"), Some(&json!("Refund R-9 issued.")));
     let shown = shown.lock().expect("shown").clone();
@@ -745,7 +610,7 @@ fn local_agent_flow(agent: Value) -> Project {
     node["configuration"]["agent"]["projectAgent"] = json!("Support");
     node["inputs"][0]["expression"] = json!("$.data.message");
     let mut p = project(json!({
-        "nodes": [input_node(), node, output_node("Answer")],
+        "nodes": [input_node("Object"), node, output_node("Answer", "String")],
         "connections": [data("FlowInput", "document", "Helper", "agentInputText"),
                         data("Helper", "agentResponse", "Answer", "document")]}));
     p.agents = vec![serde_json::from_value(agent).expect("agent")];
@@ -769,7 +634,7 @@ async fn a_local_agent_in_a_flow_pauses_for_return_of_control_and_resumes() {
     let ctx = RunContext::new(provider, dir.path())
         .with_run_id("run-1")
         .with_return_control(confirm_all("refund R-1 issued", shown.clone()));
-    let (result, events) = run(&p, json!({"message": "refund 900"}), ctx).await;
+    let (result, events) = run(&p, "main", json!({"message": "refund 900"}), ctx).await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     assert_eq!(result.output("Answer"), Some(&json!("Refund sent.")));
     let shown = shown.lock().expect("shown").clone();
@@ -797,6 +662,7 @@ async fn a_local_agent_pause_without_anyone_to_answer_fails_the_node_clearly() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (result, events) = run(
         &p,
+        "main",
         json!({"message": "refund"}),
         RunContext::new(provider, dir.path()),
     )
@@ -831,7 +697,13 @@ async fn a_local_agent_searches_a_bedrock_knowledge_base_through_retrieve() {
     let ctx = RunContext::new(provider, dir.path())
         .with_run_id("run-1")
         .with_agent_runtime(client_for(&url).await);
-    let (result, events) = run(&p, json!({"message": "how long do refunds take?"}), ctx).await;
+    let (result, events) = run(
+        &p,
+        "main",
+        json!({"message": "how long do refunds take?"}),
+        ctx,
+    )
+    .await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     let requests = received(&log);
     assert_eq!(requests[0].path, "/knowledgebases/KBHELP1234/retrieve");
@@ -850,7 +722,7 @@ async fn a_project_agent_without_an_alias_runs_locally_not_on_aws() {
     agent["configuration"]["agent"]["projectAgent"] = json!("BillingAgent");
     agent["inputs"][0]["expression"] = json!("$.data.message");
     let mut p = project(json!({
-        "nodes": [input_node(), agent, output_node("Answer")],
+        "nodes": [input_node("Object"), agent, output_node("Answer", "String")],
         "connections": [data("FlowInput", "document", "Helper", "agentInputText"),
                         data("Helper", "agentResponse", "Answer", "document")]}));
     p.agents = vec![serde_json::from_value(json!({
@@ -862,7 +734,7 @@ async fn a_project_agent_without_an_alias_runs_locally_not_on_aws() {
     let ctx = RunContext::new(scripted("- text: Local answer."), dir.path())
         .with_run_id("run-1")
         .with_agent_runtime(client_for(&url).await);
-    let (_, events) = run(&p, json!({"message": "hi"}), ctx).await;
+    let (_, events) = run(&p, "main", json!({"message": "hi"}), ctx).await;
     assert_eq!(failed(&events, "Helper"), None, "{events:#?}");
     assert!(events.iter().any(|e| matches!(e,
         RunEvent::FlowOutput { node, document, .. } if node == "Answer" && document == &json!("Local answer."))));
@@ -884,7 +756,7 @@ fn kb_flow(model: Option<&str>) -> Project {
     let out_name = output["name"].as_str().unwrap_or_default().to_owned();
     let out_type = output["type"].as_str().unwrap_or_default().to_owned();
     project(json!({
-        "nodes": [input_node(),
+        "nodes": [input_node("Object"),
             {"name": "Docs", "type": "KnowledgeBase",
              "configuration": {"knowledgeBase": config},
              "inputs": [{"name": "retrievalQuery", "type": "String", "expression": "$.data.q"}],
@@ -908,6 +780,7 @@ async fn a_knowledge_base_node_retrieves() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (result, events) = run(
         &kb_flow(None),
+        "main",
         json!({"q": "how long do refunds take"}),
         context(client_for(&url).await, dir.path()),
     )
@@ -945,6 +818,7 @@ async fn a_knowledge_base_node_with_a_model_retrieves_and_generates() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (result, events) = run(
         &kb_flow(Some(MODEL)),
+        "main",
         json!({"q": "refund time?"}),
         context(client_for(&url).await, dir.path()),
     )
@@ -981,6 +855,7 @@ async fn a_project_knowledge_base_is_found_by_name() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (result, _) = run(
         &p,
+        "main",
         json!({"q": "x"}),
         context(client_for(&url).await, dir.path()),
     )
@@ -997,14 +872,14 @@ async fn a_project_knowledge_base_is_found_by_name() {
 
 fn lex_flow() -> Project {
     project(json!({
-        "nodes": [input_node(),
+        "nodes": [input_node("Object"),
             {"name": "Bot", "type": "Lex",
              "configuration": {"lex": {
                  "botAliasArn": "arn:aws:lex:us-east-1:123456789012:bot-alias/BOT1234567/ALIASLEX01",
                  "localeId": "en_US"}},
              "inputs": [{"name": "inputText", "type": "String", "expression": "$.data.text"}],
              "outputs": [{"name": "predictedIntent", "type": "String"}]},
-            output_node("Intent")],
+            output_node("Intent", "String")],
         "connections": [data("FlowInput", "document", "Bot", "inputText"),
                         data("Bot", "predictedIntent", "Intent", "document")]}))
 }
@@ -1015,6 +890,7 @@ async fn lex_answers_from_a_fixture_and_says_where_to_put_one() {
     let client = AgentRuntimeClient::lazy(BedrockSettings::default());
     let (result, events) = run(
         &lex_flow(),
+        "main",
         json!({"text": "I want a pizza"}),
         context(client.clone(), dir.path()),
     )
@@ -1036,6 +912,7 @@ async fn lex_answers_from_a_fixture_and_says_where_to_put_one() {
     .expect("write fixture");
     let (result, events) = run(
         &lex_flow(),
+        "main",
         json!({"text": "I want a pizza"}),
         context(client.clone(), dir.path()),
     )
@@ -1044,6 +921,7 @@ async fn lex_answers_from_a_fixture_and_says_where_to_put_one() {
     assert_eq!(result.output("Intent"), Some(&json!("OrderPizza")));
     let (result, _) = run(
         &lex_flow(),
+        "main",
         json!({"text": "what's the weather"}),
         context(client, dir.path()),
     )
@@ -1072,6 +950,7 @@ async fn a_project_knowledge_base_with_documents_runs_locally() {
     p.knowledge_bases = vec![serde_json::from_value(local_kb.clone()).expect("kb")];
     let (result, events) = run(
         &p,
+        "main",
         json!({"q": "how long do refunds take"}),
         context(client.clone(), dir.path()),
     )
@@ -1092,7 +971,7 @@ async fn a_project_knowledge_base_with_documents_runs_locally() {
         dir.path(),
     )
     .with_agent_runtime(client);
-    let (result, events) = run(&p, json!({"q": "how long do refunds take"}), ctx).await;
+    let (result, events) = run(&p, "main", json!({"q": "how long do refunds take"}), ctx).await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     assert_eq!(result.output("Answer"), Some(&json!("Five business days.")));
 }

@@ -1,26 +1,33 @@
 //! `strata deploy` against a fake Bedrock Agent control plane on 127.0.0.1.
 //!
 //! The fake keeps agents, action groups, knowledge-base associations, collaborators, aliases,
-//! flows, flow versions and flow aliases in memory, checks every request it gets (method and
-//! path, required members, no Strata-only fields, no unfilled placeholders, Agent nodes
-//! carrying an alias ARN it issued, aliases only on prepared agents, versions only of prepared
-//! flows, collaborators only on supervisors and only with an alias that exists and is
-//! prepared, supervisors prepared only with collaborators) and records the operation sequence. Status transitions are decided by poll count, never by
-//! time: PrepareAgent gives PREPARING for two GetAgent polls, then PREPARED.
+//! flows, flow versions and flow aliases in memory, checks every request it gets (method, path
+//! and body against the botocore service model, required members, no Strata-only fields, no
+//! unfilled placeholders, Agent nodes carrying an alias ARN it issued, aliases only on
+//! prepared agents, versions only of prepared flows, collaborators only on supervisors and
+//! only with an alias that exists and is prepared, supervisors prepared only with
+//! collaborators) and records the operation sequence. Status transitions are decided by poll
+//! count, never by time: PrepareAgent gives PREPARING for two GetAgent polls, then PREPARED.
 #![cfg(feature = "runtime")]
 
-use aws_config::retry::RetryConfig;
-use axum::body::Bytes;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use axum::Router;
+use axum::http::Method;
+use axum::response::Response;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 use strata::deploy::{Action, DeployError, DeployOptions, Deployer};
 use strata::model::Project;
-use strata::providers::bedrock::BedrockSettings;
+
+mod support {
+    pub mod aws;
+    pub mod botocore;
+    pub mod fake_http;
+}
+
+use support::aws::sdk_config;
+use support::botocore::Shapes;
+use support::fake_http::{aws_error as error, json_reply, serve};
 
 const ACCOUNT: &str = "123456789012";
 const AGENT_ROLE: &str = "arn:aws:iam::123456789012:role/StrataAgentRole";
@@ -72,6 +79,9 @@ struct Fake {
 
 type Shared = Arc<Mutex<Fake>>;
 
+/// The Bedrock Agent control plane's botocore model, which every request must match.
+static SERVICE_MODEL: LazyLock<Shapes> = LazyLock::new(Shapes::bedrock_agent);
+
 fn lock(fake: &Shared) -> std::sync::MutexGuard<'_, Fake> {
     fake.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -103,31 +113,6 @@ impl Fake {
             .cloned()
             .collect()
     }
-}
-
-fn ok(status: u16, body: Value) -> Response {
-    let mut headers = HeaderMap::new();
-    headers.insert("content-type", HeaderValue::from_static("application/json"));
-    (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-        headers,
-        body.to_string(),
-    )
-        .into_response()
-}
-
-fn error(status: u16, kind: &str, message: &str) -> Response {
-    let mut headers = HeaderMap::new();
-    headers.insert("content-type", HeaderValue::from_static("application/json"));
-    if let Ok(v) = HeaderValue::from_str(kind) {
-        headers.insert("x-amzn-errortype", v);
-    }
-    (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-        headers,
-        json!({ "message": message }).to_string(),
-    )
-        .into_response()
 }
 
 /// Member `key` of `body` as a non-empty string.
@@ -186,65 +171,29 @@ fn handle(fake: &Shared, method: &Method, path: &str, body: &Value) -> Response 
     let mut f = lock(fake);
     let seg: Vec<&str> = path.trim_matches('/').split('/').collect();
     let m = method.as_str();
-    let op: &'static str = match (m, seg.as_slice()) {
-        ("POST", ["agents"]) => "ListAgents",
-        ("PUT", ["agents"]) => "CreateAgent",
-        ("GET", ["agents", _]) => "GetAgent",
-        ("PUT", ["agents", _]) => "UpdateAgent",
-        ("POST", ["agents", _]) => "PrepareAgent",
-        ("POST", ["agents", _, "agentversions", "DRAFT", "actiongroups"]) => {
-            "ListAgentActionGroups"
-        }
-        ("PUT", ["agents", _, "agentversions", "DRAFT", "actiongroups"]) => {
-            "CreateAgentActionGroup"
-        }
-        ("GET", ["agents", _, "agentversions", "DRAFT", "actiongroups", _]) => {
-            "GetAgentActionGroup"
-        }
-        ("PUT", ["agents", _, "agentversions", "DRAFT", "actiongroups", _]) => {
-            "UpdateAgentActionGroup"
-        }
-        ("POST", ["agents", _, "agentversions", "DRAFT", "knowledgebases"]) => {
-            "ListAgentKnowledgeBases"
-        }
-        ("PUT", ["agents", _, "agentversions", "DRAFT", "knowledgebases"]) => {
-            "AssociateAgentKnowledgeBase"
-        }
-        ("PUT", ["agents", _, "agentversions", "DRAFT", "knowledgebases", _]) => {
-            "UpdateAgentKnowledgeBase"
-        }
-        ("POST", ["agents", _, "agentversions", "DRAFT", "agentcollaborators"]) => {
-            "ListAgentCollaborators"
-        }
-        ("PUT", ["agents", _, "agentversions", "DRAFT", "agentcollaborators"]) => {
-            "AssociateAgentCollaborator"
-        }
-        ("PUT", ["agents", _, "agentversions", "DRAFT", "agentcollaborators", _]) => {
-            "UpdateAgentCollaborator"
-        }
-        ("POST", ["agents", _, "agentaliases"]) => "ListAgentAliases",
-        ("PUT", ["agents", _, "agentaliases"]) => "CreateAgentAlias",
-        ("GET", ["agents", _, "agentaliases", _]) => "GetAgentAlias",
-        ("PUT", ["agents", _, "agentaliases", _]) => "UpdateAgentAlias",
-        ("GET", ["flows"]) => "ListFlows",
-        ("POST", ["flows"]) => "CreateFlow",
-        ("GET", ["flows", _]) => "GetFlow",
-        ("PUT", ["flows", _]) => "UpdateFlow",
-        ("POST", ["flows", _]) => "PrepareFlow",
-        ("POST", ["flows", _, "versions"]) => "CreateFlowVersion",
-        ("GET", ["flows", _, "aliases"]) => "ListFlowAliases",
-        ("POST", ["flows", _, "aliases"]) => "CreateFlowAlias",
-        ("PUT", ["flows", _, "aliases", _]) => "UpdateFlowAlias",
-        _ => {
-            f.problems.push(format!("unexpected {m} {path}"));
-            return error(404, "ResourceNotFoundException", "no such route");
-        }
+    // Routed as the service model routes it; agent parts are only ever edited in the draft.
+    let model: &'static Shapes = &SERVICE_MODEL;
+    let Some(op) = model.operation(m, path) else {
+        f.problems.push(format!("unexpected {m} {path}"));
+        return error(404, "ResourceNotFoundException", "no such route");
     };
+    if seg.get(2) == Some(&"agentversions") && seg.get(3) != Some(&"DRAFT") {
+        f.problems
+            .push(format!("{op}: {path} is not the draft version"));
+        return error(400, "ValidationException", "only the draft can be changed");
+    }
     f.calls.push(op.to_owned());
     if let Some((fail_op, kind)) = f.fail {
         if fail_op == op {
             return error(400, kind, &format!("{op} rejected by the test"));
         }
+    }
+    // Every body as the service model has it.
+    let mut wrong = Vec::new();
+    model.check_body(op, body, &mut wrong);
+    if let Some(first) = wrong.first().cloned() {
+        f.problems.extend(wrong);
+        return error(400, "ValidationException", &first);
     }
     let before = f.problems.len();
     let reply = respond(&mut f, op, &seg, body);
@@ -268,7 +217,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                            "agentStatus": a.json["agentStatus"], "updatedAt": NOW})
                 })
                 .collect();
-            ok(200, json!({ "agentSummaries": summaries }))
+            json_reply(200, &json!({ "agentSummaries": summaries }))
         }
         "CreateAgent" => {
             let mut problems = Vec::new();
@@ -290,7 +239,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             let token = body["clientToken"].as_str().unwrap_or_default().to_owned();
             if let Some(existing) = f.tokens.get(&token).cloned() {
                 let json = f.agents.get(&existing).map(|a| a.json.clone());
-                return ok(202, json!({ "agent": json }));
+                return json_reply(202, &json!({ "agent": json }));
             }
             let new = f.id();
             let mut json = body.clone();
@@ -317,7 +266,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                     ..AgentState::default()
                 },
             );
-            ok(202, json!({ "agent": json }))
+            json_reply(202, &json!({ "agent": json }))
         }
         "GetAgent" => {
             let Some(a) = f.agents.get_mut(&id) else {
@@ -326,7 +275,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             if let Some(next) = a.queue.pop_front() {
                 a.json["agentStatus"] = json!(next);
             }
-            ok(200, json!({ "agent": a.json }))
+            json_reply(200, &json!({ "agent": a.json }))
         }
         "UpdateAgent" => {
             let mut problems = Vec::new();
@@ -345,7 +294,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             }
             a.json["agentStatus"] = json!("UPDATING");
             a.queue = VecDeque::from(["NOT_PREPARED"]);
-            ok(202, json!({ "agent": a.json }))
+            json_reply(202, &json!({ "agent": a.json }))
         }
         "PrepareAgent" => {
             let never = f.never_prepare;
@@ -371,9 +320,9 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             } else {
                 VecDeque::from(["PREPARING", "PREPARING", "PREPARED"])
             };
-            ok(
+            json_reply(
                 202,
-                json!({"agentId": id, "agentStatus": "PREPARING", "agentVersion": "DRAFT", "preparedAt": NOW}),
+                &json!({"agentId": id, "agentStatus": "PREPARING", "agentVersion": "DRAFT", "preparedAt": NOW}),
             )
         }
         "ListAgentActionGroups" => {
@@ -388,7 +337,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                            "actionGroupState": "ENABLED", "updatedAt": NOW})
                 })
                 .collect();
-            ok(200, json!({ "actionGroupSummaries": summaries }))
+            json_reply(200, &json!({ "actionGroupSummaries": summaries }))
         }
         "CreateAgentActionGroup" | "UpdateAgentActionGroup" => {
             let mut problems = Vec::new();
@@ -420,12 +369,12 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             }
             a.groups.insert(gid, json.clone());
             a.json["agentStatus"] = json!("NOT_PREPARED");
-            ok(200, json!({ "agentActionGroup": json }))
+            json_reply(200, &json!({ "agentActionGroup": json }))
         }
         "GetAgentActionGroup" => {
             let gid = seg.get(5).copied().unwrap_or_default();
             match f.agents.get(&id).and_then(|a| a.groups.get(gid)) {
-                Some(g) => ok(200, json!({ "agentActionGroup": g })),
+                Some(g) => json_reply(200, &json!({ "agentActionGroup": g })),
                 None => error(404, "ResourceNotFoundException", "no such action group"),
             }
         }
@@ -441,7 +390,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                            "knowledgeBaseState": k["knowledgeBaseState"], "updatedAt": NOW})
                 })
                 .collect();
-            ok(200, json!({ "agentKnowledgeBaseSummaries": summaries }))
+            json_reply(200, &json!({ "agentKnowledgeBaseSummaries": summaries }))
         }
         "AssociateAgentKnowledgeBase" | "UpdateAgentKnowledgeBase" => {
             let mut problems = Vec::new();
@@ -460,14 +409,14 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 "createdAt": NOW, "updatedAt": NOW});
             a.kbs.insert(kb, json.clone());
             a.json["agentStatus"] = json!("NOT_PREPARED");
-            ok(200, json!({ "agentKnowledgeBase": json }))
+            json_reply(200, &json!({ "agentKnowledgeBase": json }))
         }
         "ListAgentCollaborators" => {
             let Some(a) = f.agents.get(&id) else {
                 return agent_missing();
             };
             let summaries: Vec<&Value> = a.collaborators.values().collect();
-            ok(200, json!({ "agentCollaboratorSummaries": summaries }))
+            json_reply(200, &json!({ "agentCollaboratorSummaries": summaries }))
         }
         "AssociateAgentCollaborator" | "UpdateAgentCollaborator" => {
             let mut problems = Vec::new();
@@ -550,7 +499,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 "createdAt": NOW, "lastUpdatedAt": NOW});
             a.collaborators.insert(cid, json.clone());
             a.json["agentStatus"] = json!("NOT_PREPARED");
-            ok(200, json!({ "agentCollaborator": json }))
+            json_reply(200, &json!({ "agentCollaborator": json }))
         }
         "ListAgentAliases" => {
             let Some(a) = f.agents.get(&id) else {
@@ -564,7 +513,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                            "agentAliasStatus": alias["agentAliasStatus"], "createdAt": NOW, "updatedAt": NOW})
                 })
                 .collect();
-            ok(200, json!({ "agentAliasSummaries": summaries }))
+            json_reply(200, &json!({ "agentAliasSummaries": summaries }))
         }
         "CreateAgentAlias" | "UpdateAgentAlias" => {
             let mut problems = Vec::new();
@@ -598,7 +547,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             if !f.alias_arns.contains(&arn) {
                 f.alias_arns.push(arn);
             }
-            ok(202, json!({ "agentAlias": json }))
+            json_reply(202, &json!({ "agentAlias": json }))
         }
         "GetAgentAlias" => {
             let alias_id = seg.get(3).copied().unwrap_or_default();
@@ -611,7 +560,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                     if let Some(next) = queue.pop_front() {
                         json["agentAliasStatus"] = json!(next);
                     }
-                    ok(200, json!({ "agentAlias": json }))
+                    json_reply(200, &json!({ "agentAlias": json }))
                 }
                 None => error(404, "ResourceNotFoundException", "no such alias"),
             }
@@ -625,7 +574,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                            "status": fl.json["status"], "createdAt": NOW, "updatedAt": NOW, "version": "DRAFT"})
                 })
                 .collect();
-            ok(200, json!({ "flowSummaries": summaries }))
+            json_reply(200, &json!({ "flowSummaries": summaries }))
         }
         "CreateFlow" | "UpdateFlow" => {
             let mut problems = Vec::new();
@@ -671,14 +620,14 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             let state = f.flows.entry(fid).or_default();
             state.json = json.clone();
             state.queue.clear();
-            ok(if op == "CreateFlow" { 201 } else { 200 }, json)
+            json_reply(if op == "CreateFlow" { 201 } else { 200 }, &json)
         }
         "GetFlow" => match f.flows.get_mut(&id) {
             Some(fl) => {
                 if let Some(next) = fl.queue.pop_front() {
                     fl.json["status"] = json!(next);
                 }
-                ok(200, fl.json.clone())
+                json_reply(200, &fl.json)
             }
             None => error(404, "ResourceNotFoundException", "no such flow"),
         },
@@ -688,12 +637,12 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 fl.json["validations"] = json!([{"message": "Node Billing: the agent alias is not ready",
                     "severity": "Error", "type": "Unspecified"}]);
                 fl.queue = VecDeque::from(["Failed"]);
-                ok(202, json!({"id": id, "status": "Preparing"}))
+                json_reply(202, &json!({"id": id, "status": "Preparing"}))
             }
             Some(fl) => {
                 fl.json["status"] = json!("Preparing");
                 fl.queue = VecDeque::from(["Preparing", "Prepared"]);
-                ok(202, json!({"id": id, "status": "Preparing"}))
+                json_reply(202, &json!({"id": id, "status": "Preparing"}))
             }
             None => error(404, "ResourceNotFoundException", "no such flow"),
         },
@@ -713,7 +662,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                     fl.versions.push(v.clone());
                     let mut json = fl.json.clone();
                     json["version"] = json!(v);
-                    ok(201, json)
+                    json_reply(201, &json)
                 }
                 None => error(404, "ResourceNotFoundException", "no such flow"),
             }
@@ -721,7 +670,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
         "ListFlowAliases" => match f.flows.get(&id) {
             Some(fl) => {
                 let summaries: Vec<&Value> = fl.aliases.values().collect();
-                ok(200, json!({ "flowAliasSummaries": summaries }))
+                json_reply(200, &json!({ "flowAliasSummaries": summaries }))
             }
             None => error(404, "ResourceNotFoundException", "no such flow"),
         },
@@ -757,32 +706,27 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 "arn": format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:flow/{id}/alias/{alias_id}"),
                 "createdAt": NOW, "updatedAt": NOW});
             fl.aliases.insert(alias_id, json.clone());
-            ok(if op == "CreateFlowAlias" { 201 } else { 200 }, json)
+            json_reply(if op == "CreateFlowAlias" { 201 } else { 200 }, &json)
         }
-        _ => error(500, "InternalServerException", "unhandled"),
+        _ => {
+            f.problems
+                .push(format!("{op}: not an operation this fake serves"));
+            error(500, "InternalServerException", "unhandled")
+        }
     }
 }
 
 async fn start(fake: Shared) -> String {
-    let app = Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
-        let fake = fake.clone();
-        async move {
-            let body: Value = if body.is_empty() {
-                json!({})
-            } else {
-                serde_json::from_slice(&body).unwrap_or(Value::Null)
-            };
-            handle(&fake, &method, uri.path(), &body)
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{address}")
+    let (endpoint, _log) = serve(move |request| {
+        let body = if request.body.is_null() {
+            json!({})
+        } else {
+            request.body.clone()
+        };
+        handle(&fake, &request.method, &request.path, &body)
+    })
+    .await;
+    endpoint
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -797,18 +741,7 @@ fn fast() -> DeployOptions {
 }
 
 async fn deployer(endpoint: &str, options: DeployOptions) -> Deployer {
-    let settings = BedrockSettings {
-        region: Some("us-east-1".into()),
-        profile: None,
-        endpoint_url: Some(endpoint.into()),
-    };
-    let config = settings
-        .config_loader()
-        .empty_test_environment()
-        .test_credentials()
-        .retry_config(RetryConfig::disabled())
-        .load()
-        .await;
+    let config = sdk_config(endpoint).await;
     Deployer::new(aws_sdk_bedrockagent::Client::new(&config), options)
 }
 
@@ -1265,6 +1198,45 @@ async fn client_tokens_are_deterministic() {
     }
     assert_eq!(tokens[0], tokens[1]);
     assert_eq!(tokens[0].len(), 1);
+}
+
+#[test]
+fn the_service_model_check_catches_mistakes() {
+    let model = &*SERVICE_MODEL;
+    assert_eq!(model.operation("PUT", "/agents/"), Some("CreateAgent"));
+    assert_eq!(
+        model.operation("POST", "/agents/ID00000001/"),
+        Some("PrepareAgent")
+    );
+    assert_eq!(
+        model.operation("PUT", "/flows/ID00000002/aliases/ALIAS1"),
+        Some("UpdateFlowAlias")
+    );
+    assert_eq!(model.operation("DELETE", "/agents/"), None);
+    assert_eq!(model.operation("GET", "/nowhere"), None);
+    let mut errors = Vec::new();
+    // The agent id travels in the URI: the body must not be asked for it.
+    model.check_body(
+        "UpdateAgent",
+        &json!({"agentName": "a", "foundationModel": "anthropic.claude-v2",
+                "agentResourceRoleArn": AGENT_ROLE, "projectAgent": "x"}),
+        &mut errors,
+    );
+    assert_eq!(
+        errors,
+        ["UpdateAgent: unknown member projectAgent (UpdateAgentRequest)"]
+    );
+    errors.clear();
+    model.check_body("CreateAgent", &Value::Null, &mut errors);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("missing required member agentName")),
+        "{errors:?}"
+    );
+    errors.clear();
+    model.check_body("DeleteEverything", &json!({}), &mut errors);
+    assert_eq!(errors, ["DeleteEverything: not an operation of the model"]);
 }
 
 // ---------------------------------------------------------------------------------------------

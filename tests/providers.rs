@@ -6,16 +6,6 @@
 //! credentials, an empty environment, no retries and the fake's endpoint.
 #![cfg(feature = "runtime")]
 
-use aws_config::retry::RetryConfig;
-use aws_smithy_eventstream::frame::write_message_to;
-use aws_smithy_types::event_stream::{
-    Header as EventHeader, HeaderValue as EventHeaderValue, Message as EventMessage,
-};
-use aws_smithy_types::str_bytes::StrBytes;
-use axum::body::Bytes;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
-use axum::response::IntoResponse;
-use axum::Router;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use strata::providers::bedrock::{
@@ -27,80 +17,23 @@ use strata::providers::{
     StopReason, TextDelta, ToolChoice, ToolSpec, Usage,
 };
 
-// ---------------------------------------------------------------------------------------------
-// A recording fake server
-
-#[derive(Debug, Clone)]
-struct Received {
-    method: String,
-    path: String,
-    headers: HeaderMap,
-    body: Value,
+mod support {
+    pub mod aws;
+    pub mod fake_http;
 }
 
-type Log = Arc<Mutex<Vec<Received>>>;
+use support::aws::{event, exception, frame, sdk_config};
+use support::fake_http::{closed_port_url, received, serve_fixed, Log};
+
+// ---------------------------------------------------------------------------------------------
+// A recording fake server
 
 /// Serves `reply` (status, extra headers, JSON body) to every request on a fresh port and
 /// records the requests. Returns `http://127.0.0.1:PORT` and the log.
 async fn fake_server(status: u16, headers: &[(&str, &str)], reply: Value) -> (String, Log) {
     let mut all = vec![("content-type", "application/json")];
     all.extend_from_slice(headers);
-    serve(status, &all, reply.to_string().into_bytes()).await
-}
-
-/// Serves `body` as it is, with `status` and `headers`, to every request; records them.
-async fn serve(status: u16, headers: &[(&str, &str)], body: Vec<u8>) -> (String, Log) {
-    let log: Log = Arc::new(Mutex::new(Vec::new()));
-    let status = StatusCode::from_u16(status).expect("valid status");
-    let mut reply_headers = HeaderMap::new();
-    for (name, value) in headers {
-        reply_headers.insert(
-            HeaderName::from_bytes(name.as_bytes()).expect("header name"),
-            HeaderValue::from_str(value).expect("header value"),
-        );
-    }
-    let reply = Bytes::from(body);
-    let recorder = log.clone();
-    let app = Router::new().fallback(
-        move |method: axum::http::Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-            let recorder = recorder.clone();
-            let reply_headers = reply_headers.clone();
-            let reply = reply.clone();
-            async move {
-                let body = serde_json::from_slice(&body)
-                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()));
-                recorder.lock().expect("log lock").push(Received {
-                    method: method.to_string(),
-                    path: uri.path().to_string(),
-                    headers,
-                    body,
-                });
-                (status, reply_headers, reply).into_response()
-            }
-        },
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{address}"), log)
-}
-
-fn received(log: &Log) -> Vec<Received> {
-    log.lock().expect("log lock").clone()
-}
-
-/// A URL on which nothing listens.
-async fn closed_port_url() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    drop(listener);
-    format!("http://{address}")
+    serve_fixed(status, &all, reply.to_string().into_bytes()).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -179,19 +112,7 @@ fn full_request(model_id: &str) -> ModelRequest {
 /// A Bedrock provider aimed at `endpoint` with test credentials, a fixed region, an empty
 /// environment and no retries: it can reach nothing but the fake.
 async fn bedrock_for(endpoint: &str) -> BedrockProvider {
-    let settings = BedrockSettings {
-        region: Some("us-east-1".into()),
-        profile: None,
-        endpoint_url: Some(endpoint.into()),
-    };
-    let config = settings
-        .config_loader()
-        .empty_test_environment()
-        .test_credentials()
-        .retry_config(RetryConfig::disabled())
-        .load()
-        .await;
-    BedrockProvider::from_sdk_config(&config)
+    BedrockProvider::from_sdk_config(&sdk_config(endpoint).await)
 }
 
 fn converse_reply() -> Value {
@@ -427,46 +348,8 @@ async fn bedrock_odd_replies_do_not_panic() {
 // ---------------------------------------------------------------------------------------------
 // Bedrock ConverseStream: the fake answers `application/vnd.amazon.eventstream` frames
 
-/// One event-stream message with string headers and a payload.
-fn frame(headers: &[(&'static str, &'static str)], payload: &[u8]) -> Vec<u8> {
-    let headers = headers
-        .iter()
-        .map(|(name, value)| {
-            EventHeader::new(*name, EventHeaderValue::String(StrBytes::from(*value)))
-        })
-        .collect();
-    let message = EventMessage::new_from_parts(headers, payload.to_vec());
-    let mut bytes = Vec::new();
-    write_message_to(&message, &mut bytes).expect("frame encodes");
-    bytes
-}
-
-/// A `:message-type` = `event` frame, as ConverseStream sends its events.
-fn event(event_type: &'static str, payload: Value) -> Vec<u8> {
-    frame(
-        &[
-            (":event-type", event_type),
-            (":content-type", "application/json"),
-            (":message-type", "event"),
-        ],
-        payload.to_string().as_bytes(),
-    )
-}
-
-/// A modeled error in the stream (`:message-type` = `exception`).
-fn exception(exception_type: &'static str, payload: Value) -> Vec<u8> {
-    frame(
-        &[
-            (":exception-type", exception_type),
-            (":content-type", "application/json"),
-            (":message-type", "exception"),
-        ],
-        payload.to_string().as_bytes(),
-    )
-}
-
 async fn stream_server(frames: Vec<Vec<u8>>) -> (String, Log) {
-    serve(
+    serve_fixed(
         200,
         &[("content-type", "application/vnd.amazon.eventstream")],
         frames.concat(),
@@ -480,51 +363,51 @@ async fn stream_server(frames: Vec<Vec<u8>>) -> (String, Log) {
 /// Events carry the padding key `p` real streams have.
 fn converse_stream_frames() -> Vec<Vec<u8>> {
     vec![
-        event("messageStart", json!({"role": "assistant", "p": "abc"})),
+        event("messageStart", &json!({"role": "assistant", "p": "abc"})),
         event(
             "contentBlockDelta",
-            json!({"contentBlockIndex": 0, "delta": {"text": "Je "}}),
+            &json!({"contentBlockIndex": 0, "delta": {"text": "Je "}}),
         ),
         event(
             "contentBlockDelta",
-            json!({"contentBlockIndex": 0, "delta": {"text": "regarde"}}),
+            &json!({"contentBlockIndex": 0, "delta": {"text": "regarde"}}),
         ),
         event(
             "contentBlockDelta",
-            json!({"contentBlockIndex": 0, "delta": {"text": "."}, "p": "xy"}),
+            &json!({"contentBlockIndex": 0, "delta": {"text": "."}, "p": "xy"}),
         ),
-        event("contentBlockStop", json!({"contentBlockIndex": 0})),
+        event("contentBlockStop", &json!({"contentBlockIndex": 0})),
         event(
             "contentBlockDelta",
-            json!({"contentBlockIndex": 1,
+            &json!({"contentBlockIndex": 1,
                                           "delta": {"reasoningContent": {"text": "ignored"}}}),
         ),
-        event("contentBlockStop", json!({"contentBlockIndex": 1})),
+        event("contentBlockStop", &json!({"contentBlockIndex": 1})),
         event(
             "contentBlockStart",
-            json!({"contentBlockIndex": 2,
+            &json!({"contentBlockIndex": 2,
               "start": {"toolUse": {"toolUseId": "tu-9", "name": "get_weather"}}}),
         ),
         event(
             "contentBlockDelta",
-            json!({"contentBlockIndex": 2,
+            &json!({"contentBlockIndex": 2,
               "delta": {"toolUse": {"input": "{\"city\": \"Nice\", \"da"}}}),
         ),
         event(
             "contentBlockDelta",
-            json!({"contentBlockIndex": 2,
+            &json!({"contentBlockIndex": 2,
               "delta": {"toolUse": {"input": "ys\": 3, \"ratio\": 0.75, "}}}),
         ),
         event(
             "contentBlockDelta",
-            json!({"contentBlockIndex": 2,
+            &json!({"contentBlockIndex": 2,
               "delta": {"toolUse": {"input": "\"tags\": [\"a\", null, true]}"}}}),
         ),
-        event("contentBlockStop", json!({"contentBlockIndex": 2})),
-        event("messageStop", json!({"stopReason": "tool_use"})),
+        event("contentBlockStop", &json!({"contentBlockIndex": 2})),
+        event("messageStop", &json!({"stopReason": "tool_use"})),
         event(
             "metadata",
-            json!({"usage": {"inputTokens": 42, "outputTokens": 17, "totalTokens": 59},
+            &json!({"usage": {"inputTokens": 42, "outputTokens": 17, "totalTokens": 59},
                                  "metrics": {"latencyMs": 321}}),
         ),
     ]
@@ -615,14 +498,14 @@ async fn bedrock_converse_stream_assembles_the_same_reply_as_converse() {
 #[tokio::test]
 async fn bedrock_converse_stream_tool_without_input_and_no_metadata() {
     let (url, _log) = stream_server(vec![
-        event("messageStart", json!({"role": "assistant"})),
+        event("messageStart", &json!({"role": "assistant"})),
         event(
             "contentBlockStart",
-            json!({"contentBlockIndex": 0,
+            &json!({"contentBlockIndex": 0,
               "start": {"toolUse": {"toolUseId": "t0", "name": "now"}}}),
         ),
-        event("contentBlockStop", json!({"contentBlockIndex": 0})),
-        event("messageStop", json!({"stopReason": "tool_use"})),
+        event("contentBlockStop", &json!({"contentBlockIndex": 0})),
+        event("messageStop", &json!({"stopReason": "tool_use"})),
     ])
     .await;
     let (deltas, on_text) = collect_deltas();
@@ -646,14 +529,14 @@ async fn bedrock_converse_stream_tool_without_input_and_no_metadata() {
 #[tokio::test]
 async fn bedrock_converse_stream_exception_event_is_a_service_error() {
     let (url, _log) = stream_server(vec![
-        event("messageStart", json!({"role": "assistant"})),
+        event("messageStart", &json!({"role": "assistant"})),
         event(
             "contentBlockDelta",
-            json!({"contentBlockIndex": 0, "delta": {"text": "Hal"}}),
+            &json!({"contentBlockIndex": 0, "delta": {"text": "Hal"}}),
         ),
         exception(
             "modelStreamErrorException",
-            json!({"message": "The model stopped mid-reply.", "originalStatusCode": 500,
+            &json!({"message": "The model stopped mid-reply.", "originalStatusCode": 500,
                    "originalMessage": "overloaded"}),
         ),
     ])
@@ -683,7 +566,7 @@ async fn bedrock_converse_stream_exception_event_is_a_service_error() {
 async fn bedrock_converse_stream_malformed_streams_are_clear_errors() {
     let good = event(
         "contentBlockDelta",
-        json!({"contentBlockIndex": 0, "delta": {"text": "x"}}),
+        &json!({"contentBlockIndex": 0, "delta": {"text": "x"}}),
     );
     let mut bad_crc = good.clone();
     let last = bad_crc.len() - 1;
@@ -701,17 +584,17 @@ async fn bedrock_converse_stream_malformed_streams_are_clear_errors() {
         (
             "tool input that is not JSON",
             vec![
-                event("contentBlockStart", json!({"contentBlockIndex": 0,
+                event("contentBlockStart", &json!({"contentBlockIndex": 0,
                       "start": {"toolUse": {"toolUseId": "t1", "name": "get_weather"}}})),
-                event("contentBlockDelta", json!({"contentBlockIndex": 0,
+                event("contentBlockDelta", &json!({"contentBlockIndex": 0,
                       "delta": {"toolUse": {"input": "{\"city\": "}}})),
-                event("messageStop", json!({"stopReason": "tool_use"})),
+                event("messageStop", &json!({"stopReason": "tool_use"})),
             ],
             "the input of tool call t1 (get_weather) is not JSON",
         ),
         (
             "a tool-use delta for a block never started",
-            vec![event("contentBlockDelta", json!({"contentBlockIndex": 3,
+            vec![event("contentBlockDelta", &json!({"contentBlockIndex": 3,
                         "delta": {"toolUse": {"input": "{}"}}}))],
             "a toolUse delta for block 3, which no toolUse contentBlockStart opened",
         ),

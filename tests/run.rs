@@ -8,16 +8,25 @@ use std::sync::Arc;
 use std::time::Duration;
 use strata::compile::compile;
 use strata::model::Project;
-use strata::providers::scripted::{Recorder, Script, ScriptedProvider};
+use strata::providers::scripted::{Recorder, ScriptedProvider};
 use strata::providers::{
     BoxFuture, ContentPart, ModelProvider, ModelRequest, ModelResponse, ProviderError, StopReason,
     Usage,
 };
-use strata::run::{run_flow, RunContext, RunEvent, RunResult, RunStatus};
+use strata::run::{run_flow, RunContext, RunEvent, RunStatus};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+mod support {
+    pub mod flows;
+    pub mod runs;
+}
+
+use support::flows::{
+    self, conditional, data, input_node, iterator_node, output_node, project, project_of,
+    prompt_node,
+};
+use support::runs::{failed, run, scripted, skipped};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/run_fixtures")
@@ -41,57 +50,8 @@ fn sample(project: &Project, flow: &str, name: &str) -> Value {
         .expect("sample exists")
 }
 
-fn scripted(yaml: &str) -> Arc<dyn ModelProvider> {
-    Arc::new(ScriptedProvider::new(
-        Script::parse(yaml, "test").expect("script parses"),
-    ))
-}
-
 fn context(provider: Arc<dyn ModelProvider>) -> RunContext {
     RunContext::new(provider, fixtures()).with_run_id("test-run")
-}
-
-/// Compiles the project, runs the flow and collects every event.
-async fn run(
-    project: &Project,
-    flow: &str,
-    document: Value,
-    ctx: RunContext,
-) -> (RunResult, Vec<RunEvent>) {
-    let compiled = compile(project);
-    let plan = compiled.plan(flow).unwrap_or_else(|| {
-        panic!(
-            "flow {flow} has no plan: {:#?}",
-            compiled.errors().collect::<Vec<_>>()
-        )
-    });
-    let (tx, mut rx) = mpsc::channel(100_000);
-    let result = run_flow(plan, project, document, ctx, tx).await;
-    let mut events = Vec::new();
-    while let Ok(e) = rx.try_recv() {
-        events.push(e);
-    }
-    match events.last() {
-        Some(RunEvent::RunFinished { status, .. }) => assert_eq!(*status, result.status),
-        other => panic!("the last event must be RunFinished, got {other:?}"),
-    }
-    (result, events)
-}
-
-fn failed<'a>(events: &'a [RunEvent], node: &str) -> Option<&'a str> {
-    events.iter().find_map(|e| match e {
-        RunEvent::NodeFailed { node: n, error, .. } if n == node => Some(error.as_str()),
-        _ => None,
-    })
-}
-
-fn skipped<'a>(events: &'a [RunEvent], node: &str) -> Option<&'a str> {
-    events.iter().find_map(|e| match e {
-        RunEvent::NodeSkipped {
-            node: n, reason, ..
-        } if n == node => Some(reason.as_str()),
-        _ => None,
-    })
 }
 
 fn started(events: &[RunEvent], node: &str) -> usize {
@@ -99,52 +59,6 @@ fn started(events: &[RunEvent], node: &str) -> usize {
         .iter()
         .filter(|e| matches!(e, RunEvent::NodeStarted { node: n, .. } if n == node))
         .count()
-}
-
-/// A one-flow project from a definition.
-fn project(definition: Value) -> Project {
-    project_of(vec![("main", definition)])
-}
-
-fn project_of(flows: Vec<(&str, Value)>) -> Project {
-    let flows: Vec<Value> = flows
-        .into_iter()
-        .map(|(name, definition)| json!({"name": name, "definition": definition}))
-        .collect();
-    serde_json::from_value(json!({"schemaVersion": 1, "name": "t", "flows": flows}))
-        .expect("test project is well-formed")
-}
-
-fn input_node(ty: &str) -> Value {
-    json!({"name": "FlowInput", "type": "Input", "configuration": {"input": {}},
-           "outputs": [{"name": "document", "type": ty}]})
-}
-
-fn output_node(name: &str, ty: &str) -> Value {
-    json!({"name": name, "type": "Output", "configuration": {"output": {}},
-           "inputs": [{"name": "document", "type": ty, "expression": "$.data"}]})
-}
-
-fn prompt_node(name: &str, text: &str, var: &str, expression: &str) -> Value {
-    json!({"name": name, "type": "Prompt",
-           "configuration": {"prompt": {"sourceConfiguration": {"inline": {
-               "templateType": "TEXT",
-               "templateConfiguration": {"text": {"text": text}},
-               "modelId": MODEL}}}},
-           "inputs": [{"name": var, "type": "String", "expression": expression}],
-           "outputs": [{"name": "modelCompletion", "type": "String"}]})
-}
-
-fn data(source: &str, output: &str, target: &str, input: &str) -> Value {
-    json!({"name": format!("{source}{output}To{target}{input}"), "type": "Data",
-           "source": source, "target": target,
-           "configuration": {"data": {"sourceOutput": output, "targetInput": input}}})
-}
-
-fn conditional(source: &str, condition: &str, target: &str) -> Value {
-    json!({"name": format!("{source}{condition}To{target}"), "type": "Conditional",
-           "source": source, "target": target,
-           "configuration": {"conditional": {"condition": condition}}})
 }
 
 // ---------------------------------------------------------------- templates
@@ -829,10 +743,7 @@ async fn an_output_inside_an_iterator_fires_once_per_item() {
     let p = project(json!({
         "nodes": [
             input_node("Array"),
-            {"name": "Each", "type": "Iterator", "configuration": {"iterator": {}},
-             "inputs": [{"name": "array", "type": "Array", "expression": "$.data"}],
-             "outputs": [{"name": "arrayItem", "type": "String"},
-                         {"name": "arraySize", "type": "Number"}]},
+            iterator_node("Each"),
             prompt_node("Ask", "Shout {{word}}", "word", "$.data"),
             output_node("PerItem", "String"),
         ],
@@ -958,28 +869,10 @@ impl ModelProvider for InFlight {
 }
 
 fn iterate_and_collect() -> Project {
-    project(json!({
-        "nodes": [
-            input_node("Array"),
-            {"name": "Each", "type": "Iterator", "configuration": {"iterator": {}},
-             "inputs": [{"name": "array", "type": "Array", "expression": "$.data"}],
-             "outputs": [{"name": "arrayItem", "type": "String"},
-                         {"name": "arraySize", "type": "Number"}]},
-            prompt_node("Ask", "Item {{word}}", "word", "$.data"),
-            {"name": "Gather", "type": "Collector", "configuration": {"collector": {}},
-             "inputs": [{"name": "arrayItem", "type": "String", "expression": "$.data"},
-                        {"name": "arraySize", "type": "Number", "expression": "$.data"}],
-             "outputs": [{"name": "collectedArray", "type": "Array"}]},
-            output_node("All", "Array"),
-        ],
-        "connections": [
-            data("FlowInput", "document", "Each", "array"),
-            data("Each", "arrayItem", "Ask", "word"),
-            data("Each", "arraySize", "Gather", "arraySize"),
-            data("Ask", "modelCompletion", "Gather", "arrayItem"),
-            data("Gather", "collectedArray", "All", "document"),
-        ]
-    }))
+    flows::iterate_and_collect(
+        prompt_node("Ask", "Item {{word}}", "word", "$.data"),
+        "word",
+    )
 }
 
 const WORDS: [&str; 7] = ["a", "b", "c", "d", "e", "f", "g"];

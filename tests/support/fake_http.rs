@@ -1,0 +1,133 @@
+//! A recording HTTP server on 127.0.0.1 that stands in for an AWS or OpenAI-compatible
+//! endpoint: every request is kept for the test to look at, and a closure decides each answer.
+#![allow(
+    dead_code,
+    reason = "each test binary compiles this module anew and uses only part of it"
+)]
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+/// One request the fake received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: Method,
+    pub path: String,
+    pub headers: HeaderMap,
+    /// The body as JSON; `Null` when empty, the text as a JSON string when it is not JSON.
+    pub body: Value,
+}
+
+pub type Log = Arc<Mutex<Vec<Received>>>;
+
+/// Serves on a fresh port of 127.0.0.1, records every request in the log, then answers it
+/// with `answer`. Returns `http://127.0.0.1:PORT` and the log.
+pub async fn serve<F>(answer: F) -> (String, Log)
+where
+    F: Fn(&Received) -> Response + Send + Sync + 'static,
+{
+    let log: Log = Arc::new(Mutex::new(Vec::new()));
+    let recorder = log.clone();
+    let answer = Arc::new(answer);
+    let app = Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let recorder = recorder.clone();
+            let answer = answer.clone();
+            async move {
+                let body = if body.is_empty() {
+                    Value::Null
+                } else {
+                    serde_json::from_slice(&body)
+                        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()))
+                };
+                let request = Received {
+                    method,
+                    path: uri.path().to_owned(),
+                    headers,
+                    body,
+                };
+                let response = answer(&request);
+                recorder.lock().expect("log lock").push(request);
+                response
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let address = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{address}"), log)
+}
+
+/// Serves the same reply (status, headers, body) to every request.
+pub async fn serve_fixed(status: u16, headers: &[(&str, &str)], body: Vec<u8>) -> (String, Log) {
+    let status = StatusCode::from_u16(status).expect("valid status");
+    let headers = header_map(headers);
+    let body = Bytes::from(body);
+    serve(move |_| (status, headers.clone(), body.clone()).into_response()).await
+}
+
+/// Answers 200 with the JSON `replies` in order, one per request, then `null`.
+pub async fn serve_json_in_order(replies: Vec<Value>) -> (String, Log) {
+    let queue = Mutex::new(VecDeque::from(replies));
+    serve(move |_| {
+        let reply = queue.lock().expect("replies lock").pop_front();
+        json_reply(200, &reply.unwrap_or(Value::Null))
+    })
+    .await
+}
+
+/// The requests received so far.
+pub fn received(log: &Log) -> Vec<Received> {
+    log.lock().expect("log lock").clone()
+}
+
+/// A URL on which nothing listens.
+pub async fn closed_port_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    drop(listener);
+    format!("http://{address}")
+}
+
+/// A JSON reply with `status`.
+pub fn json_reply(status: u16, body: &Value) -> Response {
+    let status = StatusCode::from_u16(status).expect("valid status");
+    (
+        status,
+        header_map(&[("content-type", "application/json")]),
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// An AWS JSON error: `status`, the error type in `x-amzn-errortype` and `{"message": …}`.
+pub fn aws_error(status: u16, kind: &str, message: &str) -> Response {
+    let mut response = json_reply(status, &json!({ "message": message }));
+    if let Ok(v) = HeaderValue::from_str(kind) {
+        response.headers_mut().insert("x-amzn-errortype", v);
+    }
+    response
+}
+
+pub fn header_map(headers: &[(&str, &str)]) -> HeaderMap {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+                HeaderValue::from_str(value).expect("header value"),
+            )
+        })
+        .collect()
+}
