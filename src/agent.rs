@@ -32,8 +32,10 @@ pub use trace::{
 
 use crate::guardrail::{GuardrailEngine, GuardrailError, Source};
 use crate::kb::LocalIndex;
-use crate::model::agent::{Collaborator, PromptConfiguration, PromptType};
-use crate::model::lenient::StrEnum;
+use crate::model::agent::{
+    Collaborator, CreationMode, PromptConfiguration, PromptType, RelayConversationHistory, State,
+};
+use crate::model::lenient::{Lenient, StrEnum};
 use crate::model::{Agent, Project};
 use crate::providers::agent_runtime::AgentRuntimeClient;
 use crate::providers::bedrock_guardrail::BedrockGuardrails;
@@ -413,9 +415,9 @@ impl AgentRuntime {
     fn stage_enabled(&self, kind: PromptType) -> bool {
         match self
             .prompt_config(kind)
-            .and_then(|c| c.prompt_state.as_deref())
+            .and_then(|c| c.prompt_state.as_ref())
         {
-            Some(state) => state == "ENABLED",
+            Some(state) => state.get() == Some(State::Enabled),
             None => !matches!(kind, PromptType::PreProcessing | PromptType::PostProcessing),
         }
     }
@@ -425,7 +427,7 @@ impl AgentRuntime {
     fn template(&self, kind: PromptType, default: &str) -> (String, bool) {
         let overridden = self
             .prompt_config(kind)
-            .filter(|c| c.prompt_creation_mode.as_deref() == Some("OVERRIDDEN"))
+            .filter(|c| c.prompt_creation_mode == Some(Lenient::Known(CreationMode::Overridden)))
             .and_then(|c| c.base_prompt_template.clone());
         match overridden {
             Some(t) => {
@@ -1420,13 +1422,14 @@ impl AgentRuntime {
             }),
         ))
         .await;
-        let message =
-            if collaborator.relay_conversation_history.as_deref() == Some("TO_COLLABORATOR") {
-                let history = conversation_text(&turn.messages);
-                format!("<conversation_history>\n{history}\n</conversation_history>\n\n{message}")
-            } else {
-                message
-            };
+        let message = if collaborator.relay_conversation_history
+            == Some(Lenient::Known(RelayConversationHistory::ToCollaborator))
+        {
+            let history = conversation_text(&turn.messages);
+            format!("<conversation_history>\n{history}\n</conversation_history>\n\n{message}")
+        } else {
+            message
+        };
         let mut session_id = format!("{}-{}", turn.session_id, tools::sanitize(name));
         session_id.truncate(100);
         let answer = match (

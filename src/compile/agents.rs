@@ -9,8 +9,9 @@
 
 use crate::diagnostic::{Code, Diagnostics, Location, Severity};
 use crate::model::agent::{
-    ActionGroup, ActionGroupExecutor, ApiSchema, Collaboration, FunctionSchema,
-    MemoryConfiguration, ParentSignature, PromptOverrideConfiguration, PromptType,
+    ActionGroup, ActionGroupExecutor, ApiSchema, Collaboration, CreationMode, FunctionSchema,
+    MemoryConfiguration, OrchestrationType, ParentSignature, PromptOverrideConfiguration,
+    PromptType,
 };
 use crate::model::lenient::{Lenient, StrEnum};
 use crate::model::{Agent, Project};
@@ -28,6 +29,8 @@ pub const MAX_OPERATIONS: usize = 11;
 pub const MAX_PROMPT_CONFIGURATIONS: usize = 10;
 /// Above this many orchestration steps a turn is almost certainly looping.
 pub const MAX_SENSIBLE_ITERATIONS: u32 = 100;
+
+const OVERRIDDEN: Lenient<CreationMode> = Lenient::Known(CreationMode::Overridden);
 
 /// Verbs that change state wherever they appear in a name (`processRefund`, `sendEmail`).
 const STATE_VERBS: &[&str] = &[
@@ -117,15 +120,10 @@ fn check_basics(project: &Project, agent: &Agent, at: &Location, out: &mut Diagn
         range(out, at, "idleSessionTTLInSeconds", ttl, 60, 5400);
     }
     if let Some(t) = &agent.orchestration_type {
-        choice(
-            out,
-            at,
-            "orchestrationType",
-            t,
-            &["DEFAULT", "CUSTOM_ORCHESTRATION"],
-        );
+        choice(out, at, "orchestrationType", t);
     }
-    let custom = agent.orchestration_type.as_deref() == Some("CUSTOM_ORCHESTRATION");
+    let custom =
+        agent.orchestration_type == Some(Lenient::Known(OrchestrationType::CustomOrchestration));
     match &agent.foundation_model {
         Some(m) => field(
             out,
@@ -431,31 +429,13 @@ fn check_prompt_overrides(p: &PromptOverrideConfiguration, at: &Location, out: &
             }
         }
         if let Some(mode) = &c.prompt_creation_mode {
-            choice(
-                out,
-                at,
-                &format!("{prefix}.promptCreationMode"),
-                mode,
-                &["DEFAULT", "OVERRIDDEN"],
-            );
+            choice(out, at, &format!("{prefix}.promptCreationMode"), mode);
         }
         if let Some(state) = &c.prompt_state {
-            choice(
-                out,
-                at,
-                &format!("{prefix}.promptState"),
-                state,
-                &["ENABLED", "DISABLED"],
-            );
+            choice(out, at, &format!("{prefix}.promptState"), state);
         }
         if let Some(mode) = &c.parser_mode {
-            choice(
-                out,
-                at,
-                &format!("{prefix}.parserMode"),
-                mode,
-                &["DEFAULT", "OVERRIDDEN"],
-            );
+            choice(out, at, &format!("{prefix}.parserMode"), mode);
         }
         match &c.base_prompt_template {
             Some(t) => field(
@@ -464,7 +444,7 @@ fn check_prompt_overrides(p: &PromptOverrideConfiguration, at: &Location, out: &
                 Field::new(&format!("{prefix}.basePromptTemplate"), 1, 100_000),
                 t,
             ),
-            None if c.prompt_creation_mode.as_deref() == Some("OVERRIDDEN") => {
+            None if c.prompt_creation_mode == Some(OVERRIDDEN) => {
                 out.report(
                     Code::AgentInvalidField,
                     at.field(&format!("{prefix}.basePromptTemplate")),
@@ -505,7 +485,7 @@ fn check_prompt_overrides(p: &PromptOverrideConfiguration, at: &Location, out: &
                 .set_hint("Keep the four stop sequences that matter.");
             }
         }
-        if c.parser_mode.as_deref() == Some("OVERRIDDEN") && p.override_lambda.is_none() {
+        if c.parser_mode == Some(OVERRIDDEN) && p.override_lambda.is_none() {
             out.report(
                 Code::AgentInvalidField,
                 at.field(&format!("{prefix}.parserMode")),
@@ -524,7 +504,7 @@ fn check_prompt_overrides(p: &PromptOverrideConfiguration, at: &Location, out: &
         let any_overridden = p
             .prompt_configurations
             .iter()
-            .any(|c| c.parser_mode.as_deref() == Some("OVERRIDDEN"));
+            .any(|c| c.parser_mode == Some(OVERRIDDEN));
         if !any_overridden {
             out.report(
                 Code::AgentInvalidField,
@@ -590,7 +570,6 @@ fn check_collaborators(project: &Project, agent: &Agent, at: &Location, out: &mu
                 at,
                 &format!("{prefix}.relayConversationHistory"),
                 relay,
-                &["TO_COLLABORATOR", "DISABLED"],
             );
         }
         let d = &c.agent_descriptor;
@@ -668,13 +647,7 @@ fn check_knowledge_bases(project: &Project, agent: &Agent, at: &Location, out: &
             &kb.description,
         );
         if let Some(state) = &kb.knowledge_base_state {
-            choice(
-                out,
-                at,
-                &format!("{prefix}.knowledgeBaseState"),
-                state,
-                &["ENABLED", "DISABLED"],
-            );
+            choice(out, at, &format!("{prefix}.knowledgeBaseState"), state);
         }
         let id = kb.knowledge_base_id.as_str();
         let local = project
@@ -729,7 +702,7 @@ fn check_action_group(group: &ActionGroup, ag: &Location, out: &mut Diagnostics)
         Pattern::ResourceName,
     );
     if let Some(state) = &group.action_group_state {
-        choice(out, ag, "actionGroupState", state, &["ENABLED", "DISABLED"]);
+        choice(out, ag, "actionGroupState", state);
     }
     if let Some(signature) = &group.parent_action_group_signature {
         check_parent_group(group, signature, ag, out);
@@ -941,7 +914,7 @@ fn check_functions(
             f.description.as_deref(),
         );
         if let Some(c) = &f.require_confirmation {
-            choice(out, &fl, "requireConfirmation", c, &["ENABLED", "DISABLED"]);
+            choice(out, &fl, "requireConfirmation", c);
         }
         for (pname, detail) in &f.parameters {
             let pl = fl.parameter(pname);
@@ -1285,19 +1258,19 @@ fn thin_description(
     ));
 }
 
-/// `UnknownEnumValue` for a string field outside its fixed set.
-fn choice(out: &mut Diagnostics, at: &Location, name: &str, value: &str, allowed: &[&str]) {
-    if allowed.contains(&value) {
+/// `UnknownEnumValue` for a field of a fixed set holding a value outside it.
+fn choice<T: StrEnum>(out: &mut Diagnostics, at: &Location, name: &str, value: &Lenient<T>) {
+    let Lenient::Unknown(value) = value else {
         return;
-    }
+    };
+    let allowed = Lenient::<T>::expected();
     out.report(
         Code::UnknownEnumValue,
         at.field(name),
-        format!("{name} is {value:?}, not one of {}", allowed.join(", ")),
+        format!("{name} is {value:?}, not one of {allowed}"),
     )
     .set_hint(format!(
-        "Use one of {} (they are case-sensitive); an unknown value is kept but Bedrock may reject it.",
-        allowed.join(", ")
+        "Use one of {allowed} (they are case-sensitive); an unknown value is kept but Bedrock may reject it."
     ));
 }
 
@@ -1610,7 +1583,7 @@ components:
                 |p| {
                     let a = agent(p);
                     a.foundation_model = None;
-                    a.orchestration_type = Some("CUSTOM_ORCHESTRATION".into());
+                    a.orchestration_type = Some(Lenient::from_str_lenient("CUSTOM_ORCHESTRATION"));
                     a.custom_orchestration = Some(
                         json!({"executor": {"lambda": "arn:aws:lambda:us-east-1:123456789012:function:orch"}}),
                     );
@@ -1619,7 +1592,10 @@ components:
             ),
             (
                 "custom orchestration without its lambda",
-                |p| agent(p).orchestration_type = Some("CUSTOM_ORCHESTRATION".into()),
+                |p| {
+                    agent(p).orchestration_type =
+                        Some(Lenient::from_str_lenient("CUSTOM_ORCHESTRATION"))
+                },
                 &[(AgentInvalidField, "customOrchestration.executor.lambda")],
             ),
             (
@@ -1629,7 +1605,7 @@ components:
             ),
             (
                 "unknown orchestration",
-                |p| agent(p).orchestration_type = Some("SMART".into()),
+                |p| agent(p).orchestration_type = Some(Lenient::from_str_lenient("SMART")),
                 &[(UnknownEnumValue, "orchestrationType is \"SMART\"")],
             ),
             (
@@ -1920,13 +1896,16 @@ components:
                 "lowercase mode",
                 |p| {
                     prompt(p).prompt_configurations[0].prompt_creation_mode =
-                        Some("overridden".into())
+                        Some(Lenient::from_str_lenient("overridden"))
                 },
                 &[(UnknownEnumValue, "promptCreationMode is \"overridden\"")],
             ),
             (
                 "unknown state",
-                |p| prompt(p).prompt_configurations[0].prompt_state = Some("ON".into()),
+                |p| {
+                    prompt(p).prompt_configurations[0].prompt_state =
+                        Some(Lenient::from_str_lenient("ON"))
+                },
                 &[(UnknownEnumValue, "promptState")],
             ),
             (
@@ -1963,13 +1942,17 @@ components:
             ),
             (
                 "overridden parser without lambda",
-                |p| prompt(p).prompt_configurations[0].parser_mode = Some("OVERRIDDEN".into()),
+                |p| {
+                    prompt(p).prompt_configurations[0].parser_mode =
+                        Some(Lenient::from_str_lenient("OVERRIDDEN"))
+                },
                 &[(AgentInvalidField, "no overrideLambda is set")],
             ),
             (
                 "overridden parser with lambda",
                 |p| {
-                    prompt(p).prompt_configurations[0].parser_mode = Some("OVERRIDDEN".into());
+                    prompt(p).prompt_configurations[0].parser_mode =
+                        Some(Lenient::from_str_lenient("OVERRIDDEN"));
                     prompt(p).override_lambda =
                         Some("arn:aws:lambda:us-east-1:123456789012:function:parse".into());
                 },
@@ -1978,7 +1961,8 @@ components:
             (
                 "bad override lambda",
                 |p| {
-                    prompt(p).prompt_configurations[0].parser_mode = Some("OVERRIDDEN".into());
+                    prompt(p).prompt_configurations[0].parser_mode =
+                        Some(Lenient::from_str_lenient("OVERRIDDEN"));
                     prompt(p).override_lambda = Some("parse".into());
                 },
                 &[(AgentInvalidField, "overrideLambda \"parse\"")],
@@ -2070,7 +2054,10 @@ components:
             ),
             (
                 "unknown relay",
-                |p| agent(p).collaborators[0].relay_conversation_history = Some("ALL".into()),
+                |p| {
+                    agent(p).collaborators[0].relay_conversation_history =
+                        Some(Lenient::from_str_lenient("ALL"))
+                },
                 &[(UnknownEnumValue, "relayConversationHistory")],
             ),
             (
@@ -2090,7 +2077,10 @@ components:
             ),
             (
                 "unknown kb state",
-                |p| agent(p).knowledge_bases[1].knowledge_base_state = Some("OFF".into()),
+                |p| {
+                    agent(p).knowledge_bases[1].knowledge_base_state =
+                        Some(Lenient::from_str_lenient("OFF"))
+                },
                 &[(UnknownEnumValue, "knowledgeBaseState")],
             ),
         ];
@@ -2115,7 +2105,7 @@ components:
             ),
             (
                 "unknown state",
-                |p| group(p, "Orders").action_group_state = Some("ON".into()),
+                |p| group(p, "Orders").action_group_state = Some(Lenient::from_str_lenient("ON")),
                 &[(UnknownEnumValue, "actionGroupState")],
             ),
             (
@@ -2346,7 +2336,10 @@ components:
             ),
             (
                 "unknown confirmation value",
-                |p| function(p, "refundOrder").require_confirmation = Some("YES".into()),
+                |p| {
+                    function(p, "refundOrder").require_confirmation =
+                        Some(Lenient::from_str_lenient("YES"))
+                },
                 &[
                     (UnknownEnumValue, "requireConfirmation is \"YES\""),
                     (UnconfirmedStateChange, "refund"),
@@ -2373,7 +2366,10 @@ components:
             ),
             (
                 "refund with confirmation disabled",
-                |p| function(p, "refundOrder").require_confirmation = Some("DISABLED".into()),
+                |p| {
+                    function(p, "refundOrder").require_confirmation =
+                        Some(Lenient::from_str_lenient("DISABLED"))
+                },
                 &[(
                     Code::UnconfirmedStateChange,
                     "action \"refundOrder\" › field \"requireConfirmation\"",
@@ -2381,7 +2377,10 @@ components:
             ),
             (
                 "refund with confirmation",
-                |p| function(p, "refundOrder").require_confirmation = Some("ENABLED".into()),
+                |p| {
+                    function(p, "refundOrder").require_confirmation =
+                        Some(Lenient::from_str_lenient("ENABLED"))
+                },
                 &[],
             ),
             (

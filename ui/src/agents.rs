@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use strata::edit::Command;
 use strata::model::agent::{
     ActionGroup, ActionGroupExecutor, Agent, AgentDescriptor, AgentInference, AgentKnowledgeBase,
-    ApiSchema, Collaboration, Collaborator, Function, FunctionSchema, MemoryConfiguration,
-    ParameterDetail, ParameterType, PromptConfiguration, PromptOverrideConfiguration, PromptType,
+    ApiSchema, Collaboration, Collaborator, CreationMode, Function, FunctionSchema,
+    MemoryConfiguration, ParameterDetail, ParameterType, PromptConfiguration,
+    PromptOverrideConfiguration, PromptType, RelayConversationHistory, State,
 };
 use strata::model::common::GuardrailConfiguration;
 use strata::model::lenient::{Lenient, StrEnum};
@@ -281,7 +282,7 @@ fn knowledge_bases(ed: Editor, agent: &Agent) -> AnyView {
         .enumerate()
         .map(|(i, kb)| {
             let (a1, a2, a3, a4) = (agent.clone(), agent.clone(), agent.clone(), agent.clone());
-            let enabled = kb.knowledge_base_state.as_deref() != Some("DISABLED");
+            let enabled = kb.knowledge_base_state != Some(Lenient::Known(State::Disabled));
             view! {
                 <div class="row kb" data-kb=kb.knowledge_base_id.clone()>
                     <input class="name" placeholder="id" prop:value=kb.knowledge_base_id.clone() on:change=move |ev| {
@@ -293,7 +294,7 @@ fn knowledge_bases(ed: Editor, agent: &Agent) -> AnyView {
                     <input type="checkbox" title="Enabled" prop:checked=enabled on:change=move |ev| {
                         let on = event_target_checked(&ev);
                         update(ed, &a3, |x| x.knowledge_bases[i].knowledge_base_state =
-                            Some(if on { "ENABLED" } else { "DISABLED" }.to_owned()))
+                            Some(State::from_on(on).into()))
                     }/>
                     <button class="remove" title="Remove" on:click=move |_| update(ed, &a4, |x| { x.knowledge_bases.remove(i); })>"×"</button>
                 </div>
@@ -366,7 +367,7 @@ fn collaborators(ed: Editor, agent: &Agent) -> AnyView {
             let alias = c.agent_descriptor.alias_arn.clone().unwrap_or_default();
             let alias_problem = (!alias.is_empty() && !Pattern::AgentAliasArn.matches(&alias))
                 .then(|| Pattern::AgentAliasArn.describe());
-            let relay = c.relay_conversation_history.as_deref() == Some("TO_COLLABORATOR");
+            let relay = c.relay_conversation_history == Some(Lenient::Known(RelayConversationHistory::ToCollaborator));
             view! {
                 <div class="row collaborator" data-collaborator=c.collaborator_name.clone()>
                     <input class="name" placeholder="name" prop:value=c.collaborator_name.clone() on:change=move |ev| {
@@ -382,7 +383,7 @@ fn collaborators(ed: Editor, agent: &Agent) -> AnyView {
                         <input type="checkbox" prop:checked=relay on:change=move |ev| {
                             let on = event_target_checked(&ev);
                             update(ed, &a4, |x| x.collaborators[i].relay_conversation_history =
-                                Some(if on { "TO_COLLABORATOR" } else { "DISABLED" }.to_owned()))
+                                Some(if on { RelayConversationHistory::ToCollaborator } else { RelayConversationHistory::Disabled }.into()))
                         }/>" history"
                     </label>
                     <button class="remove" title="Remove" on:click=move |_| update(ed, &a5, |x| { x.collaborators.remove(i); })>"×"</button>
@@ -762,7 +763,7 @@ fn function_view(ed: Editor, agent: &Agent, g: usize, f: usize, function: &Funct
                 }/>
                 <label class="check" title="Ask the user before running it"><input type="checkbox" prop:checked=function.requires_confirmation() on:change=move |ev| {
                     let on = event_target_checked(&ev);
-                    fu(&a2, Box::new(move |x: &mut Function| x.require_confirmation = Some(if on { "ENABLED" } else { "DISABLED" }.to_owned())))
+                    fu(&a2, Box::new(move |x: &mut Function| x.require_confirmation = Some(State::from_on(on).into())))
                 }/>" confirm"</label>
                 <button class="remove" title="Remove the function" on:click=move |_| {
                     functions_update(ed, &a3, g, |list| { list.remove(f); })
@@ -830,10 +831,10 @@ fn prompt_overrides(ed: Editor, agent: &Agent) -> AnyView {
             });
             let overridden = current
                 .as_ref()
-                .is_some_and(|c| c.prompt_creation_mode.as_deref() == Some("OVERRIDDEN"));
+                .is_some_and(|c| c.prompt_creation_mode == Some(Lenient::Known(CreationMode::Overridden)));
             let (a1, a2, a3, a4) = (agent.clone(), agent.clone(), agent.clone(), agent.clone());
             let details = current.filter(|_| overridden).map(|c| {
-                let enabled = c.prompt_state.as_deref() != Some("DISABLED");
+                let enabled = c.prompt_state != Some(Lenient::Known(State::Disabled));
                 let temp = c
                     .inference_configuration
                     .as_ref()
@@ -844,7 +845,7 @@ fn prompt_overrides(ed: Editor, agent: &Agent) -> AnyView {
                     <label class="check"><input type="checkbox" prop:checked=enabled on:change=move |ev| {
                         let on = event_target_checked(&ev);
                         override_update(ed, &a2, t, |c| if let Some(c) = c {
-                            c.prompt_state = Some(if on { "ENABLED" } else { "DISABLED" }.to_owned());
+                            c.prompt_state = Some(State::from_on(on).into());
                         })
                     }/>" enabled"</label>
                     <textarea class="long code" spellcheck="false" placeholder="base prompt template" prop:value=c.base_prompt_template.clone().unwrap_or_default()
@@ -873,8 +874,8 @@ fn prompt_overrides(ed: Editor, agent: &Agent) -> AnyView {
                         let on = event_target_checked(&ev);
                         override_update(ed, &a1, t, |c| *c = on.then(|| PromptConfiguration {
                             prompt_type: Some(Lenient::Known(t)),
-                            prompt_creation_mode: Some("OVERRIDDEN".to_owned()),
-                            prompt_state: Some("ENABLED".to_owned()),
+                            prompt_creation_mode: Some(CreationMode::Overridden.into()),
+                            prompt_state: Some(State::Enabled.into()),
                             base_prompt_template: None,
                             inference_configuration: None,
                             parser_mode: None,
