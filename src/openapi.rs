@@ -845,10 +845,15 @@ GET /x tool=get_x
     #[test]
     fn hostile_documents_end_in_errors_or_bounded_results() {
         // Nesting past the parsers' recursion limits.
+        let too_deep = OpenApiError::Syntax {
+            message: "recursion limit exceeded".to_owned(),
+            line: 1,
+            column: 128,
+        };
         let deep_json = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
-        assert!(render(&deep_json).starts_with("error: not valid JSON or YAML"));
+        assert_eq!(parse(&deep_json), Err(too_deep.clone()));
         let deep_yaml = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
-        assert!(render(&deep_yaml).starts_with("error: not valid JSON or YAML"));
+        assert_eq!(parse(&deep_yaml), Err(too_deep));
         // A billion laughs.
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
@@ -858,7 +863,14 @@ GET /x tool=get_x
             ));
         }
         bomb = bomb.replace("*a0", "*a");
-        assert!(render(&bomb).starts_with("error: not valid JSON or YAML: repetition limit"));
+        assert_eq!(
+            parse(&bomb),
+            Err(OpenApiError::Syntax {
+                message: "repetition limit exceeded".to_owned(),
+                line: 0,
+                column: 0,
+            })
+        );
     }
 
     #[test]
@@ -901,6 +913,28 @@ GET /x tool=get_x
         );
         let doc = parse(&fan).expect("parses");
         let body = doc.operations[0].request_body.as_ref().expect("body");
+        // Expansion stops MAX_REF_DEPTH references down: the 2^16 uses found there keep
+        // their `$ref`, and nothing below them is copied.
+        fn refs<'v>(v: &'v Value, found: &mut Vec<&'v str>) {
+            match v {
+                Value::Object(map) => {
+                    if let Some(Value::String(r)) = map.get("$ref") {
+                        found.push(r);
+                    }
+                    map.values().for_each(|x| refs(x, found));
+                }
+                Value::Array(items) => items.iter().for_each(|x| refs(x, found)),
+                Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
+            }
+        }
+        let mut found = Vec::new();
+        refs(&body.schema, &mut found);
+        assert_eq!(found.len(), 1 << MAX_REF_DEPTH);
+        assert!(
+            found.iter().all(|r| *r == "#/components/schemas/S16"),
+            "{:?}",
+            found.first()
+        );
         assert!(serde_json::to_string(&body.schema).map_or(0, |s| s.len()) < 50_000_000);
     }
 
@@ -1037,11 +1071,18 @@ GET /x tool=get_x
         let yaml = "openapi: 3.0.0\npaths:\n  /a/{id}:\n    parameters:\n      - {name: id, in: path, schema: {$ref: '#/components/schemas/Id'}}\n    post:\n      operationId: send\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object, properties: {x: {type: string, enum: [a]}}}\ncomponents:\n  schemas:\n    Id: {type: string}\n";
         for doc in [ORDERS, yaml] {
             for (i, _) in doc.char_indices() {
-                if let Ok(parsed) = parse(&doc[..i]) {
-                    let _ = parsed.enum_locations();
-                    for op in &parsed.operations {
-                        let _ = (op.tool_name(), op.input_schema(), op.is_state_changing());
+                match parse(&doc[..i]) {
+                    Ok(parsed) => {
+                        let _ = parsed.enum_locations();
+                        for op in &parsed.operations {
+                            let _ = (op.tool_name(), op.input_schema(), op.is_state_changing());
+                        }
                     }
+                    // A JSON document cut short is unreadable text: its braces are open.
+                    Err(e) if doc == ORDERS && i > 0 => {
+                        assert!(matches!(e, OpenApiError::Syntax { .. }), "{i}: {e}");
+                    }
+                    Err(_) => {}
                 }
             }
         }

@@ -101,12 +101,7 @@ fn action_label(op: &Operation) -> String {
     }
 }
 
-fn check_operation(
-    group: &ActionGroup,
-    op: &Operation,
-    ol: &Location,
-    out: &mut Diagnostics,
-) {
+fn check_operation(group: &ActionGroup, op: &Operation, ol: &Location, out: &mut Diagnostics) {
     if !op.path.starts_with('/') {
         out.report(
             Code::OpenApiPath,
