@@ -4,7 +4,7 @@
 //! exactly; Strata's own checks have their own codes. Every code is listed once, in
 //! [`Code`], with its severity and whose rule it is.
 
-use crate::model::lenient::StrEnum;
+use crate::lenient::StrEnum;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

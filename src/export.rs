@@ -405,7 +405,7 @@ pub fn export_agent_json(project: &Project, agent: &str) -> Result<AgentRequests
         );
         body.insert("description".into(), Value::String(kb.description.clone()));
         if let Some(s) = &kb.knowledge_base_state {
-            body.insert("knowledgeBaseState".into(), Value::String(s.clone()));
+            body.insert("knowledgeBaseState".into(), Value::String(s.to_string()));
         }
         knowledge_bases.push(Value::Object(body));
     }
@@ -427,7 +427,10 @@ pub fn export_agent_json(project: &Project, agent: &str) -> Result<AgentRequests
             Value::String(c.collaboration_instruction.clone()),
         );
         if let Some(r) = &c.relay_conversation_history {
-            body.insert("relayConversationHistory".into(), Value::String(r.clone()));
+            body.insert(
+                "relayConversationHistory".into(),
+                Value::String(r.to_string()),
+            );
         }
         collaborators.push(Value::Object(body));
     }

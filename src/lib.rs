@@ -21,6 +21,7 @@ pub mod import;
 #[cfg(feature = "runtime")]
 pub mod kb;
 pub mod layout;
+pub mod lenient;
 pub mod lifecycle;
 #[cfg(feature = "runtime")]
 pub(crate) mod local_code;

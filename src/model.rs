@@ -9,9 +9,12 @@ pub mod agent;
 pub mod common;
 pub mod data_type;
 pub mod flow;
-pub mod lenient;
 pub mod names;
 pub mod resources;
+
+/// The model's enums are read leniently; the module sits at the crate root because the
+/// diagnostics use it too, and is re-exported here where the model's readers look for it.
+pub use crate::lenient;
 
 pub use agent::Agent;
 pub use data_type::DataType;

@@ -8,7 +8,7 @@ use super::tools;
 use super::trace::{AgentTraceEvent, InvocationInput, Observation, StepTrace};
 use super::turn::Turn;
 use super::{AgentError, AgentRuntime, TurnOutcome, TurnRequest, MAX_COLLABORATION_DEPTH};
-use crate::model::agent::{Collaborator, PromptType};
+use crate::model::agent::{Collaborator, PromptType, RelayConversationHistory};
 use crate::providers::{ChatMessage, ContentPart, ModelRequest, Role};
 use serde_json::{json, Value};
 
@@ -78,13 +78,17 @@ impl AgentRuntime {
             }),
         ))
         .await;
-        let message =
-            if collaborator.relay_conversation_history.as_deref() == Some("TO_COLLABORATOR") {
-                let history = conversation_text(&turn.messages);
-                format!("<conversation_history>\n{history}\n</conversation_history>\n\n{message}")
-            } else {
-                message
-            };
+        let message = if collaborator
+            .relay_conversation_history
+            .as_ref()
+            .and_then(|r| r.get())
+            == Some(RelayConversationHistory::ToCollaborator)
+        {
+            let history = conversation_text(&turn.messages);
+            format!("<conversation_history>\n{history}\n</conversation_history>\n\n{message}")
+        } else {
+            message
+        };
         let mut session_id = format!("{}-{}", turn.session_id, tools::sanitize(name));
         session_id.truncate(100);
         let answer = match (

@@ -7,7 +7,8 @@ use super::trace::{
 };
 use super::turn::Turn;
 use super::{AgentError, AgentRuntime};
-use crate::model::agent::{PromptConfiguration, PromptType};
+use crate::model::agent::{CreationMode, PromptConfiguration, PromptType, State};
+use crate::model::lenient::Lenient;
 use crate::model::lenient::StrEnum;
 use crate::providers::{Inference, ModelRequest, ModelResponse, Usage};
 use serde_json::{json, Value};
@@ -60,9 +61,9 @@ impl AgentRuntime {
     pub(super) fn stage_enabled(&self, kind: PromptType) -> bool {
         match self
             .prompt_config(kind)
-            .and_then(|c| c.prompt_state.as_deref())
+            .and_then(|c| c.prompt_state.as_ref())
         {
-            Some(state) => state == "ENABLED",
+            Some(state) => state.get() == Some(State::Enabled),
             None => !matches!(kind, PromptType::PreProcessing | PromptType::PostProcessing),
         }
     }
@@ -72,7 +73,7 @@ impl AgentRuntime {
     pub(super) fn template(&self, kind: PromptType, default: &str) -> (String, bool) {
         let overridden = self
             .prompt_config(kind)
-            .filter(|c| c.prompt_creation_mode.as_deref() == Some("OVERRIDDEN"))
+            .filter(|c| c.prompt_creation_mode == Some(Lenient::Known(CreationMode::Overridden)))
             .and_then(|c| c.base_prompt_template.clone());
         match overridden {
             Some(t) => {

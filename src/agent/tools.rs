@@ -6,8 +6,9 @@
 use super::AgentError;
 use crate::model::agent::{
     ActionGroup, ActionGroupExecutor, ApiSchema, Collaboration, Collaborator, Function,
-    ParentSignature,
+    ParentSignature, State,
 };
+use crate::model::lenient::Lenient;
 use crate::model::Project;
 use crate::openapi::Operation;
 use crate::providers::ToolSpec;
@@ -93,8 +94,8 @@ pub(crate) fn sanitize(text: &str) -> String {
     out
 }
 
-fn enabled(state: Option<&str>) -> bool {
-    state != Some("DISABLED")
+fn enabled(state: Option<&Lenient<State>>) -> bool {
+    state != Some(&Lenient::Known(State::Disabled))
 }
 
 /// The JSON Schema of a function's parameters.
@@ -145,7 +146,7 @@ pub(crate) fn build(
             });
         };
     for group in &agent.action_groups {
-        if !enabled(group.action_group_state.as_deref()) {
+        if !enabled(group.action_group_state.as_ref()) {
             continue;
         }
         if let Some(sig) = &group.parent_action_group_signature {
@@ -221,7 +222,7 @@ pub(crate) fn build(
         }
     }
     for kb in &agent.knowledge_bases {
-        if !enabled(kb.knowledge_base_state.as_deref()) {
+        if !enabled(kb.knowledge_base_state.as_ref()) {
             continue;
         }
         let local = project.knowledge_bases.iter().find(|k| {

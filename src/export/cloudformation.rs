@@ -1356,7 +1356,7 @@ fn agent_resources(
         v.insert("KnowledgeBaseId".into(), Value::String(kb_id));
         v.insert("Description".into(), Value::String(kb.description.clone()));
         if let Some(s) = &kb.knowledge_base_state {
-            v.insert("KnowledgeBaseState".into(), Value::String(s.clone()));
+            v.insert("KnowledgeBaseState".into(), Value::String(s.to_string()));
         }
         kbs.push(Value::Object(v));
     }
@@ -1380,7 +1380,10 @@ fn agent_resources(
             Value::String(c.collaboration_instruction.clone()),
         );
         if let Some(r) = &c.relay_conversation_history {
-            v.insert("RelayConversationHistory".into(), Value::String(r.clone()));
+            v.insert(
+                "RelayConversationHistory".into(),
+                Value::String(r.to_string()),
+            );
         }
         collaborators.push(Value::Object(v));
     }

@@ -49,6 +49,51 @@ crate::str_enum! {
     }
 }
 
+crate::str_enum! {
+    /// `OrchestrationType`.
+    pub enum OrchestrationType {
+        Default = "DEFAULT",
+        CustomOrchestration = "CUSTOM_ORCHESTRATION",
+    }
+}
+
+crate::str_enum! {
+    /// `CreationMode`: whether a prompt's template (`promptCreationMode`) or its parser
+    /// (`parserMode`) is Bedrock's default or the agent's own.
+    pub enum CreationMode {
+        Default = "DEFAULT",
+        Overridden = "OVERRIDDEN",
+    }
+}
+
+crate::str_enum! {
+    /// `PromptState`, `ActionGroupState`, `KnowledgeBaseState` and `RequireConfirmation`:
+    /// four enums of the API model with the same two values.
+    pub enum State {
+        Enabled = "ENABLED",
+        Disabled = "DISABLED",
+    }
+}
+
+impl State {
+    /// `ENABLED` when `on`, else `DISABLED`.
+    pub fn from_on(on: bool) -> State {
+        if on {
+            State::Enabled
+        } else {
+            State::Disabled
+        }
+    }
+}
+
+crate::str_enum! {
+    /// `RelayConversationHistory`.
+    pub enum RelayConversationHistory {
+        ToCollaborator = "TO_COLLABORATOR",
+        Disabled = "DISABLED",
+    }
+}
+
 /// An agent of the project.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -70,9 +115,8 @@ pub struct Agent {
     pub agent_resource_role_arn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_encryption_key_arn: Option<String>,
-    /// `DEFAULT` or `CUSTOM_ORCHESTRATION`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub orchestration_type: Option<String>,
+    pub orchestration_type: Option<Lenient<OrchestrationType>>,
     /// `CustomOrchestration` in the API's shape.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_orchestration: Option<serde_json::Value>,
@@ -159,19 +203,16 @@ pub struct PromptOverrideConfiguration {
 pub struct PromptConfiguration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_type: Option<Lenient<PromptType>>,
-    /// `DEFAULT` or `OVERRIDDEN`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prompt_creation_mode: Option<String>,
-    /// `ENABLED` or `DISABLED`.
+    pub prompt_creation_mode: Option<Lenient<CreationMode>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prompt_state: Option<String>,
+    pub prompt_state: Option<Lenient<State>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_prompt_template: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inference_configuration: Option<AgentInference>,
-    /// `DEFAULT` or `OVERRIDDEN`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parser_mode: Option<String>,
+    pub parser_mode: Option<Lenient<CreationMode>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub foundation_model: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -230,9 +271,8 @@ pub struct ActionGroup {
     pub parent_action_group_signature: Option<Lenient<ParentSignature>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parent_action_group_signature_params: BTreeMap<String, String>,
-    /// `ENABLED` or `DISABLED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action_group_state: Option<String>,
+    pub action_group_state: Option<Lenient<State>>,
     /// Strata only: the local handler standing in for the Lambda, e.g. `handlers/orders.py:handler`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_handler: Option<String>,
@@ -299,14 +339,13 @@ pub struct Function {
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parameters: BTreeMap<String, ParameterDetail>,
-    /// `ENABLED` or `DISABLED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub require_confirmation: Option<String>,
+    pub require_confirmation: Option<Lenient<State>>,
 }
 
 impl Function {
     pub fn requires_confirmation(&self) -> bool {
-        self.require_confirmation.as_deref() == Some("ENABLED")
+        self.require_confirmation == Some(Lenient::Known(State::Enabled))
     }
 }
 
@@ -329,9 +368,8 @@ pub struct AgentKnowledgeBase {
     /// A Bedrock knowledge base id, or the name of a project knowledge base.
     pub knowledge_base_id: String,
     pub description: String,
-    /// `ENABLED` or `DISABLED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub knowledge_base_state: Option<String>,
+    pub knowledge_base_state: Option<Lenient<State>>,
 }
 
 /// AssociateAgentCollaborator's body.
@@ -341,9 +379,8 @@ pub struct Collaborator {
     pub collaborator_name: String,
     pub agent_descriptor: AgentDescriptor,
     pub collaboration_instruction: String,
-    /// `TO_COLLABORATOR` or `DISABLED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub relay_conversation_history: Option<String>,
+    pub relay_conversation_history: Option<Lenient<RelayConversationHistory>>,
 }
 
 /// `AgentDescriptor`: the collaborator's alias, or a project agent.
@@ -355,4 +392,68 @@ pub struct AgentDescriptor {
     /// Strata only: a project agent standing in for the alias.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_agent: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn enum_fields_keep_unknown_values_and_write_them_back() {
+        let agent = json!({
+            "agentName": "Support",
+            "orchestrationType": "SMART",
+            "promptOverrideConfiguration": {"promptConfigurations": [{
+                "promptType": "ORCHESTRATION",
+                "promptCreationMode": "OVERRIDDEN",
+                "promptState": "PAUSED",
+                "parserMode": "DEFAULT"
+            }]},
+            "actionGroups": [{
+                "actionGroupName": "Orders",
+                "actionGroupState": "DISABLED",
+                "functionSchema": {"functions": [{"name": "refund", "requireConfirmation": "ENABLED"}]}
+            }],
+            "knowledgeBases": [{"knowledgeBaseId": "KB", "description": "d", "knowledgeBaseState": "OFF"}],
+            "collaborators": [{
+                "collaboratorName": "Billing",
+                "agentDescriptor": {"projectAgent": "Billing"},
+                "collaborationInstruction": "i",
+                "relayConversationHistory": "TO_COLLABORATOR"
+            }]
+        });
+        let a: Agent = serde_json::from_value(agent.clone()).unwrap();
+        assert_eq!(a.orchestration_type, Some(Lenient::Unknown("SMART".into())));
+        let c = &a
+            .prompt_override_configuration
+            .as_ref()
+            .unwrap()
+            .prompt_configurations[0];
+        assert_eq!(
+            c.prompt_creation_mode,
+            Some(CreationMode::Overridden.into())
+        );
+        assert_eq!(c.prompt_state, Some(Lenient::Unknown("PAUSED".into())));
+        assert_eq!(c.parser_mode, Some(CreationMode::Default.into()));
+        assert_eq!(
+            a.action_groups[0].action_group_state,
+            Some(State::Disabled.into())
+        );
+        assert!(a.action_groups[0]
+            .function_schema
+            .as_ref()
+            .unwrap()
+            .functions()[0]
+            .requires_confirmation());
+        assert_eq!(
+            a.knowledge_bases[0].knowledge_base_state,
+            Some(Lenient::Unknown("OFF".into()))
+        );
+        assert_eq!(
+            a.collaborators[0].relay_conversation_history,
+            Some(RelayConversationHistory::ToCollaborator.into())
+        );
+        assert_eq!(serde_json::to_value(&a).unwrap(), agent);
+    }
 }

@@ -22,6 +22,7 @@ use prompts::prompt_overrides;
 use strata::edit::Command;
 use strata::model::agent::{
     Agent, AgentDescriptor, AgentKnowledgeBase, Collaboration, Collaborator, MemoryConfiguration,
+    RelayConversationHistory, State,
 };
 use strata::model::lenient::{Lenient, StrEnum};
 use strata::nodes::fields::Pattern;
@@ -208,7 +209,7 @@ fn knowledge_bases(ed: Editor, agent: &Agent) -> AnyView {
         .enumerate()
         .map(|(i, kb)| {
             let (a1, a2, a3, a4) = (agent.clone(), agent.clone(), agent.clone(), agent.clone());
-            let enabled = kb.knowledge_base_state.as_deref() != Some("DISABLED");
+            let enabled = kb.knowledge_base_state != Some(Lenient::Known(State::Disabled));
             view! {
                 <div class="row kb" data-kb=kb.knowledge_base_id.clone()>
                     <input class="name" placeholder="id" prop:value=kb.knowledge_base_id.clone() on:change=move |ev| {
@@ -220,7 +221,7 @@ fn knowledge_bases(ed: Editor, agent: &Agent) -> AnyView {
                     <input type="checkbox" title="Enabled" prop:checked=enabled on:change=move |ev| {
                         let on = event_target_checked(&ev);
                         update(ed, &a3, |x| x.knowledge_bases[i].knowledge_base_state =
-                            Some(if on { "ENABLED" } else { "DISABLED" }.to_owned()))
+                            Some(State::from_on(on).into()))
                     }/>
                     <button class="remove" title="Remove" on:click=move |_| update(ed, &a4, |x| { x.knowledge_bases.remove(i); })>"×"</button>
                 </div>
@@ -293,7 +294,7 @@ fn collaborators(ed: Editor, agent: &Agent) -> AnyView {
             let alias = c.agent_descriptor.alias_arn.clone().unwrap_or_default();
             let alias_problem = (!alias.is_empty() && !Pattern::AgentAliasArn.matches(&alias))
                 .then(|| Pattern::AgentAliasArn.describe());
-            let relay = c.relay_conversation_history.as_deref() == Some("TO_COLLABORATOR");
+            let relay = c.relay_conversation_history == Some(Lenient::Known(RelayConversationHistory::ToCollaborator));
             view! {
                 <div class="row collaborator" data-collaborator=c.collaborator_name.clone()>
                     <input class="name" placeholder="name" prop:value=c.collaborator_name.clone() on:change=move |ev| {
@@ -309,7 +310,7 @@ fn collaborators(ed: Editor, agent: &Agent) -> AnyView {
                         <input type="checkbox" prop:checked=relay on:change=move |ev| {
                             let on = event_target_checked(&ev);
                             update(ed, &a4, |x| x.collaborators[i].relay_conversation_history =
-                                Some(if on { "TO_COLLABORATOR" } else { "DISABLED" }.to_owned()))
+                                Some(if on { RelayConversationHistory::ToCollaborator } else { RelayConversationHistory::Disabled }.into()))
                         }/>" history"
                     </label>
                     <button class="remove" title="Remove" on:click=move |_| update(ed, &a5, |x| { x.collaborators.remove(i); })>"×"</button>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use std::collections::BTreeMap;
 use strata::model::agent::{
     ActionGroup, ActionGroupExecutor, Agent, ApiSchema, Function, FunctionSchema, ParameterDetail,
-    ParameterType,
+    ParameterType, State,
 };
 use strata::model::lenient::{Lenient, StrEnum};
 use strata::nodes::fields::Pattern;
@@ -343,7 +343,7 @@ fn function_view(ed: Editor, agent: &Agent, g: usize, f: usize, function: &Funct
                 }/>
                 <label class="check" title="Ask the user before running it"><input type="checkbox" prop:checked=function.requires_confirmation() on:change=move |ev| {
                     let on = event_target_checked(&ev);
-                    fu(&a2, Box::new(move |x: &mut Function| x.require_confirmation = Some(if on { "ENABLED" } else { "DISABLED" }.to_owned())))
+                    fu(&a2, Box::new(move |x: &mut Function| x.require_confirmation = Some(State::from_on(on).into())))
                 }/>" confirm"</label>
                 <button class="remove" title="Remove the function" on:click=move |_| {
                     functions_update(ed, &a3, g, |list| { list.remove(f); })

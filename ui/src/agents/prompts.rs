@@ -4,7 +4,8 @@ use super::{line, opt, update};
 use crate::Editor;
 use leptos::prelude::*;
 use strata::model::agent::{
-    Agent, AgentInference, PromptConfiguration, PromptOverrideConfiguration, PromptType,
+    Agent, AgentInference, CreationMode, PromptConfiguration, PromptOverrideConfiguration,
+    PromptType, State,
 };
 use strata::model::lenient::{Lenient, StrEnum};
 
@@ -60,10 +61,10 @@ pub(super) fn prompt_overrides(ed: Editor, agent: &Agent) -> AnyView {
             });
             let overridden = current
                 .as_ref()
-                .is_some_and(|c| c.prompt_creation_mode.as_deref() == Some("OVERRIDDEN"));
+                .is_some_and(|c| c.prompt_creation_mode == Some(Lenient::Known(CreationMode::Overridden)));
             let (a1, a2, a3, a4) = (agent.clone(), agent.clone(), agent.clone(), agent.clone());
             let details = current.filter(|_| overridden).map(|c| {
-                let enabled = c.prompt_state.as_deref() != Some("DISABLED");
+                let enabled = c.prompt_state != Some(Lenient::Known(State::Disabled));
                 let temp = c
                     .inference_configuration
                     .as_ref()
@@ -74,7 +75,7 @@ pub(super) fn prompt_overrides(ed: Editor, agent: &Agent) -> AnyView {
                     <label class="check"><input type="checkbox" prop:checked=enabled on:change=move |ev| {
                         let on = event_target_checked(&ev);
                         override_update(ed, &a2, t, |c| if let Some(c) = c {
-                            c.prompt_state = Some(if on { "ENABLED" } else { "DISABLED" }.to_owned());
+                            c.prompt_state = Some(State::from_on(on).into());
                         })
                     }/>" enabled"</label>
                     <textarea class="long code" spellcheck="false" placeholder="base prompt template" prop:value=c.base_prompt_template.clone().unwrap_or_default()
@@ -103,8 +104,8 @@ pub(super) fn prompt_overrides(ed: Editor, agent: &Agent) -> AnyView {
                         let on = event_target_checked(&ev);
                         override_update(ed, &a1, t, |c| *c = on.then(|| PromptConfiguration {
                             prompt_type: Some(Lenient::Known(t)),
-                            prompt_creation_mode: Some("OVERRIDDEN".to_owned()),
-                            prompt_state: Some("ENABLED".to_owned()),
+                            prompt_creation_mode: Some(CreationMode::Overridden.into()),
+                            prompt_state: Some(State::Enabled.into()),
                             base_prompt_template: None,
                             inference_configuration: None,
                             parser_mode: None,

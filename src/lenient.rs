@@ -100,7 +100,7 @@ macro_rules! str_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         $vis enum $name { $($(#[$vmeta])* $variant),+ }
 
-        impl $crate::model::lenient::StrEnum for $name {
+        impl $crate::lenient::StrEnum for $name {
             const VALUES: &'static [Self] = &[$($name::$variant),+];
             fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
@@ -109,23 +109,23 @@ macro_rules! str_enum {
 
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str($crate::model::lenient::StrEnum::as_str(*self))
+                f.write_str($crate::lenient::StrEnum::as_str(*self))
             }
         }
 
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str($crate::model::lenient::StrEnum::as_str(*self))
+                s.serialize_str($crate::lenient::StrEnum::as_str(*self))
             }
         }
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = String::deserialize(d)?;
-                <$name as $crate::model::lenient::StrEnum>::parse(&s).ok_or_else(|| {
-                    let expected: Vec<&str> = <$name as $crate::model::lenient::StrEnum>::VALUES
+                <$name as $crate::lenient::StrEnum>::parse(&s).ok_or_else(|| {
+                    let expected: Vec<&str> = <$name as $crate::lenient::StrEnum>::VALUES
                         .iter()
-                        .map(|v| $crate::model::lenient::StrEnum::as_str(*v))
+                        .map(|v| $crate::lenient::StrEnum::as_str(*v))
                         .collect();
                     ::serde::de::Error::custom(format!(
                         "unknown value {s:?}, expected one of: {}",
