@@ -4,9 +4,9 @@
 //! read or parsed, or the command was misused.
 
 use crate::compile::compile;
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::import::{import, ImportFormat, Imported};
+use crate::import::{import, Imported};
 use crate::nodes::{PortRule, REGISTRY};
+use crate::save::write_atomically;
 use crate::templates::TEMPLATES;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -34,9 +34,12 @@ macro_rules! outp {
 mod ask;
 mod chat;
 mod deploy;
+mod export;
 mod lifecycle;
+mod provider;
 mod run;
 mod runs;
+mod validate;
 
 #[derive(Parser)]
 #[command(
@@ -179,7 +182,7 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Validate { paths, json } => validate(&paths, json),
+        Command::Validate { paths, json } => validate::validate(&paths, json),
         Command::New {
             name,
             template,
@@ -210,14 +213,14 @@ fn run(cli: Cli) -> Result<u8> {
             name,
             out,
             data_dir,
-        } => export(
+        } => export::export(
             &path,
             format,
             name.as_deref(),
             out.as_deref(),
             data_dir.as_deref(),
         ),
-        Command::Import { path, out, force } => import_file(&path, out.as_deref(), force),
+        Command::Import { path, out, force } => export::import_file(&path, out.as_deref(), force),
         Command::Templates => {
             for t in TEMPLATES {
                 outln!("{:<16} {}", t.name, t.summary);
@@ -279,168 +282,6 @@ fn file_stem(path: &Path) -> String {
     }
 }
 
-#[derive(Serialize)]
-struct ValidateReport {
-    files: Vec<FileReport>,
-}
-
-#[derive(Serialize)]
-struct FileReport {
-    path: String,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "describe_format"
-    )]
-    format: Option<ImportFormat>,
-    /// What importing the file noticed (CloudFormation intrinsics kept as text, …).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    warnings: Vec<String>,
-    /// Set when the file could not be read or parsed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<LoadFailure>,
-    diagnostics: Vec<Diagnostic>,
-}
-
-#[derive(Serialize)]
-struct LoadFailure {
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    column: Option<usize>,
-}
-
-fn validate(paths: &[PathBuf], json: bool) -> Result<u8> {
-    let mut report = ValidateReport { files: vec![] };
-    let mut unreadable = false;
-    let mut errors = false;
-    for path in paths {
-        let shown = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => {
-                unreadable = true;
-                report.files.push(FileReport {
-                    path: shown,
-                    format: None,
-                    warnings: vec![],
-                    error: Some(LoadFailure {
-                        message: format!("cannot read the file: {e}"),
-                        line: None,
-                        column: None,
-                    }),
-                    diagnostics: vec![],
-                });
-                continue;
-            }
-        };
-        match import(&text, &file_stem(path)) {
-            Err(e) => {
-                unreadable = true;
-                let pos = e.position();
-                report.files.push(FileReport {
-                    path: shown,
-                    format: None,
-                    warnings: vec![],
-                    error: Some(LoadFailure {
-                        message: e.to_string(),
-                        line: pos.map(|p| p.0),
-                        column: pos.map(|p| p.1),
-                    }),
-                    diagnostics: vec![],
-                });
-            }
-            Ok(loaded) => {
-                let compiled = compile(&loaded.project);
-                errors |= compiled.has_errors();
-                report.files.push(FileReport {
-                    path: shown,
-                    format: Some(loaded.format),
-                    warnings: loaded.warnings.iter().map(ToString::to_string).collect(),
-                    error: None,
-                    diagnostics: compiled.diagnostics,
-                });
-            }
-        }
-    }
-    if json {
-        outln!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print_report(&report);
-    }
-    Ok(if unreadable {
-        2
-    } else if errors {
-        1
-    } else {
-        0
-    })
-}
-
-fn describe_format<S: serde::Serializer>(
-    f: &Option<ImportFormat>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match f {
-        Some(f) => s.serialize_str(f.describe()),
-        None => s.serialize_none(),
-    }
-}
-
-fn print_report(report: &ValidateReport) {
-    for file in &report.files {
-        if let Some(err) = &file.error {
-            match (err.line, err.column) {
-                (Some(l), Some(c)) => {
-                    {
-                        // The message repeats the position; say it once, the way compilers do.
-                        let prefix = format!("line {l}, column {c}: ");
-                        let message = err.message.strip_prefix(&prefix).unwrap_or(&err.message);
-                        outln!("{}:{l}:{c}: cannot parse: {message}", file.path)
-                    }
-                }
-                _ => outln!("{}: cannot load: {}", file.path, err.message),
-            }
-            continue;
-        }
-        let errors = file
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        let warnings = file.diagnostics.len() - errors;
-        let what = file.format.map(|f| f.describe()).unwrap_or("file");
-        for w in &file.warnings {
-            outln!("{}: note: {w}", file.path);
-        }
-        if file.diagnostics.is_empty() {
-            outln!("{}: ok ({what}, no problems)", file.path);
-            continue;
-        }
-        outln!(
-            "{}: {errors} error{}, {warnings} warning{} ({what})",
-            file.path,
-            plural(errors),
-            plural(warnings)
-        );
-        for d in &file.diagnostics {
-            outln!("  {}[{}] {}", d.severity, d.code, d.message);
-            outln!("      at {}", d.location);
-            if !d.hint.is_empty() {
-                outln!("      hint: {}", d.hint);
-            }
-        }
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
 fn new_project(name: &str, template: &str, dir: &Path, force: bool) -> Result<u8> {
     let Some(t) = crate::templates::find(template) else {
         let names: Vec<&str> = TEMPLATES.iter().map(|t| t.name).collect();
@@ -462,26 +303,6 @@ fn new_project(name: &str, template: &str, dir: &Path, force: bool) -> Result<u8
     outln!("created {} from template {template:?}", path.display());
     outln!("next: strata validate {}", path.display());
     Ok(0)
-}
-
-/// Writes to a temporary file beside `path`, then renames it over `path`, so a crash never
-/// leaves a half-written project.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("strata"),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
 }
 
 #[derive(Serialize)]
@@ -581,132 +402,10 @@ fn graph(path: &Path, flow: Option<&str>, format: GraphFormat) -> Result<u8> {
     Ok(0)
 }
 
-/// Exit 0 when written, 1 when the project has errors or a setting the format cannot hold,
-/// 2 when the file cannot be read or the flow/agent named does not exist.
-fn export(
-    path: &Path,
-    format: ExportFormat,
-    name: Option<&str>,
-    out: Option<&Path>,
-    data_dir: Option<&Path>,
-) -> Result<u8> {
-    use crate::export::{
-        export_agent_json, export_cloudformation_with, export_flow_json, ExportError, History,
-    };
-    let project = read_document(path)?.project;
-    if data_dir.is_some() && matches!(format, ExportFormat::FlowJson | ExportFormat::AgentJson) {
-        bail!("--data-dir carries versions and aliases into CloudFormation templates only; drop it or use --format cfn-yaml / cfn-json");
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
-    let history = match data_dir {
-        Some(dir) => async_main_value(async {
-            let store = crate::store::Store::open(dir).await?;
-            lifecycle::history(&store, &project).await
-        })?,
-        None => History::default(),
-    };
-    let cloudformation = |project: &crate::model::Project| {
-        export_cloudformation_with(project, &history).inspect(|t| {
-            for note in &t.notes {
-                eprintln!("note: {note}");
-            }
-        })
-    };
-    let pretty = |v: &serde_json::Value| {
-        let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
-        s.push('\n');
-        s
-    };
-    let first_flow = project.flows.first().map(|f| f.name.clone());
-    let first_agent = project.agents.first().map(|a| a.agent_name.clone());
-    let result = match format {
-        ExportFormat::Cloudformation => cloudformation(&project).map(|t| t.to_yaml()),
-        ExportFormat::CloudformationJson => cloudformation(&project).map(|t| t.to_json()),
-        ExportFormat::FlowJson => {
-            let Some(flow) = name.map(str::to_owned).or(first_flow) else {
-                bail!("{} has no flow to export", path.display());
-            };
-            export_flow_json(&project, &flow).map(|v| pretty(&v))
-        }
-        ExportFormat::AgentJson => {
-            let Some(agent) = name.map(str::to_owned).or(first_agent) else {
-                bail!("{} has no agent to export", path.display());
-            };
-            export_agent_json(&project, &agent).map(|r| pretty(&r.to_value()))
-        }
-    };
-    let text = match result {
-        Ok(text) => text,
-        Err(ExportError::Invalid { diagnostics }) => {
-            for d in diagnostics.iter().filter(|d| d.is_error()) {
-                eprintln!("{d}");
-            }
-            eprintln!(
-                "export refused: {} has errors (strata validate shows them all)",
-                path.display()
-            );
-            return Ok(1);
-        }
-        Err(e @ (ExportError::UnknownFlow { .. } | ExportError::UnknownAgent { .. })) => {
-            bail!("{}: {e}", path.display())
-        }
-        Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
-            return Ok(1);
-        }
-    };
-    match out {
-        Some(o) => {
-            write_atomically(o, text.as_bytes())?;
-            eprintln!("wrote {}", o.display());
-        }
-        None => outp!("{text}"),
-    }
-    Ok(0)
-}
-
-fn import_file(path: &Path, out: Option<&Path>, force: bool) -> Result<u8> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let file = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("imported");
-    let fallback = [
-        ".template.yaml",
-        ".template.json",
-        ".yaml",
-        ".yml",
-        ".json",
-        ".template",
-    ]
-    .iter()
-    .find_map(|suffix| file.strip_suffix(suffix))
-    .unwrap_or(file)
-    .to_owned();
-    let imported = crate::import::import(&text, &fallback)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    for w in &imported.warnings {
-        eprintln!("warning: {w}");
-    }
-    let project = imported.project;
-    let target = out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(format!("{}.strata.json", project.name)));
-    if target.exists() && !force {
-        bail!(
-            "{} already exists; pass --force to replace it",
-            target.display()
-        );
-    }
-    write_atomically(&target, project.to_json().as_bytes())?;
-    outln!(
-        "imported {} flow{} and {} agent{} into {}",
-        project.flows.len(),
-        plural(project.flows.len()),
-        project.agents.len(),
-        plural(project.agents.len()),
-        target.display()
-    );
-    outln!("next: strata validate {}", target.display());
-    Ok(0)
 }

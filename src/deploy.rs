@@ -22,6 +22,7 @@
 
 mod apply;
 pub mod diff;
+mod local;
 mod plan;
 mod wire;
 

@@ -32,6 +32,7 @@ pub mod pricing;
 pub mod providers;
 #[cfg(feature = "runtime")]
 pub mod run;
+pub mod save;
 #[cfg(feature = "runtime")]
 pub mod store;
 pub mod templates;

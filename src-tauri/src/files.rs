@@ -91,26 +91,12 @@ pub fn open(path: &Path) -> Result<Document> {
     })
 }
 
-/// Writes `text` to `path` atomically: a temporary file beside it, then a rename, so a crash
-/// never leaves half a project.
+/// Writes `text` to `path` atomically ([`strata::save::write_atomically`]), so a crash never
+/// leaves half a project.
 pub fn save(path: &Path, text: &str) -> Result<()> {
-    let err = |source| AppError::Write {
+    strata::save::write_atomically(path, text.as_bytes()).map_err(|e| AppError::Write {
         path: path.display().to_string(),
-        source,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("project");
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    fs::write(&tmp, text).map_err(err)?;
-    fs::rename(&tmp, path).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        err(e)
+        source: e.into_io(),
     })
 }
 

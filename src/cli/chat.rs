@@ -10,7 +10,7 @@
 //! confirmations and fails the turn otherwise.
 
 use super::ask::{ask_results, params, Io};
-use super::run::{default_provider, profile_routes, ProviderKind, RunArgs};
+use super::provider::{default_provider, profile_routes, ProviderArgs};
 use crate::agent::{
     AgentRuntime, AgentTraceEvent, ResumeInput, StepTrace, TurnOutcome, TurnRequest,
 };
@@ -46,27 +46,8 @@ pub struct ChatArgs {
     /// Answers for scripts, JSON or YAML: {"inputs": [...], "replies": [...]}.
     #[arg(long)]
     pub answers: Option<PathBuf>,
-    /// The model provider (default: scripted with --replay, else bedrock).
-    #[arg(long, value_enum)]
-    pub provider: Option<ProviderKind>,
-    /// Replay model replies from a script file (implies --provider scripted).
-    #[arg(long)]
-    pub replay: Option<PathBuf>,
-    /// OpenAI-compatible server root, e.g. http://127.0.0.1:11434/v1.
-    #[arg(long)]
-    pub base_url: Option<String>,
-    /// Model id to send to the OpenAI-compatible server instead of the agent's.
-    #[arg(long)]
-    pub model: Option<String>,
-    /// AWS profile for Bedrock.
-    #[arg(long)]
-    pub profile: Option<String>,
-    /// AWS region for Bedrock.
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Endpoint override for Bedrock (e.g. a local fake).
-    #[arg(long)]
-    pub endpoint_url: Option<String>,
+    #[command(flatten)]
+    pub providers: ProviderArgs,
     /// Seconds one action handler may take.
     #[arg(long, default_value_t = 30)]
     pub handler_timeout: u64,
@@ -104,8 +85,7 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    let run_args = provider_args(&args)?;
-    let base = default_provider(&run_args).await?;
+    let base = default_provider(&args.providers).await?;
     let provider: Arc<dyn ModelProvider> = Arc::new(Router::new(
         base,
         profile_routes(&project, &project_dir).await?,
@@ -118,8 +98,8 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
         // Knowledge bases the project does not hold and collaborators that are deployed
         // aliases are asked on Bedrock; the configuration loads at the first such call.
         .with_agent_runtime(AgentRuntimeClient::lazy(BedrockSettings {
-            region: args.region.clone(),
-            profile: args.profile.clone(),
+            region: args.providers.region.clone(),
+            profile: args.providers.profile.clone(),
             endpoint_url: None,
         }));
     let store = if args.no_store {
@@ -129,7 +109,7 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
         Store::open(&dir).await?
     };
     runtime = runtime.with_store(store);
-    if let Some(guardrails) = run_args.bedrock_guardrails() {
+    if let Some(guardrails) = args.providers.bedrock_guardrails() {
         runtime = runtime.with_bedrock_guardrails(guardrails);
     }
     let mut io = Io::new(args.answers.as_deref(), false)?;
@@ -239,36 +219,6 @@ async fn memory_store() -> Result<Store> {
         .await
         .context("cannot open an in-memory session store")?;
     Ok(Store::from_pool(pool).await?)
-}
-
-/// The provider options as `strata run` takes them, parsed by `RunArgs` itself so that
-/// options added to `run` later keep their defaults here.
-fn provider_args(args: &ChatArgs) -> Result<RunArgs> {
-    use clap::{FromArgMatches, ValueEnum};
-    let mut argv: Vec<std::ffi::OsString> = vec!["run".into(), args.path.clone().into()];
-    let mut push = |flag: &str, value: Option<std::ffi::OsString>| {
-        if let Some(v) = value {
-            argv.push(flag.into());
-            argv.push(v);
-        }
-    };
-    push(
-        "--provider",
-        args.provider
-            .and_then(|p| p.to_possible_value())
-            .map(|v| v.get_name().into()),
-    );
-    push("--replay", args.replay.clone().map(Into::into));
-    push("--base-url", args.base_url.clone().map(Into::into));
-    push("--model", args.model.clone().map(Into::into));
-    push("--profile", args.profile.clone().map(Into::into));
-    push("--region", args.region.clone().map(Into::into));
-    push("--endpoint-url", args.endpoint_url.clone().map(Into::into));
-    let command = <RunArgs as clap::Args>::augment_args(clap::Command::new("run"));
-    let matches = command
-        .try_get_matches_from(argv)
-        .context("cannot read the provider options")?;
-    RunArgs::from_arg_matches(&matches).context("cannot read the provider options")
 }
 
 /// Awaits `work` while printing its trace as it comes.

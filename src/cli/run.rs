@@ -1,37 +1,22 @@
 //! `strata run`: compile a flow, pick the model provider, run it on this machine and print
 //! the trace live.
 
+use super::provider::{default_provider, profile_routes, ProviderArgs};
 use crate::agent::StepTrace;
 use crate::compile::compile;
-use crate::model::lenient::Lenient;
-use crate::model::resources::ProfileProvider;
 use crate::model::Project;
-use crate::providers::bedrock::{BedrockProvider, BedrockSettings};
-use crate::providers::bedrock_guardrail::BedrockGuardrails;
-use crate::providers::openai::{OpenAiProvider, OpenAiSettings};
-use crate::providers::router::{Route, Router};
-use crate::providers::scripted::{Recorder, ScriptedProvider};
+use crate::providers::router::Router;
+use crate::providers::scripted::Recorder;
 use crate::providers::ModelProvider;
 use crate::run::{run_flow, RunContext, RunEvent, RunResult, RunStatus};
 use crate::store::{NewRun, RunOutcome, RunSummary, Store};
 use anyhow::{bail, Context, Result};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-
-/// Which model provider answers Prompt nodes.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum ProviderKind {
-    /// Amazon Bedrock Converse (ConverseStream with --stream), with the standard AWS credential chain.
-    Bedrock,
-    /// Any OpenAI-compatible chat-completions server (Ollama, llama.cpp, vLLM).
-    Openai,
-    /// Deterministic replies from a script file (see --replay).
-    Scripted,
-}
 
 /// Arguments of `strata run`.
 #[derive(Args, Debug)]
@@ -50,30 +35,11 @@ pub struct RunArgs {
     /// Use one of the flow's saved samples by name.
     #[arg(long)]
     pub sample: Option<String>,
-    /// The model provider (default: scripted with --replay, else bedrock).
-    #[arg(long, value_enum)]
-    pub provider: Option<ProviderKind>,
-    /// Replay model replies from a script file (implies --provider scripted).
-    #[arg(long)]
-    pub replay: Option<PathBuf>,
+    #[command(flatten)]
+    pub providers: ProviderArgs,
     /// Save this run's model exchanges as a script, to replay offline with --replay.
     #[arg(long)]
     pub record: Option<PathBuf>,
-    /// OpenAI-compatible server root, e.g. http://127.0.0.1:11434/v1.
-    #[arg(long)]
-    pub base_url: Option<String>,
-    /// Model id to send to the OpenAI-compatible server instead of the flow's Bedrock ids.
-    #[arg(long)]
-    pub model: Option<String>,
-    /// AWS profile for Bedrock.
-    #[arg(long)]
-    pub profile: Option<String>,
-    /// AWS region for Bedrock.
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Endpoint override for Bedrock (e.g. a local fake).
-    #[arg(long)]
-    pub endpoint_url: Option<String>,
     /// At most this many nodes work at once.
     #[arg(long, default_value_t = crate::run::DEFAULT_MAX_CONCURRENCY)]
     pub concurrency: usize,
@@ -165,7 +131,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    let base = default_provider(&args).await?;
+    let base = default_provider(&args.providers).await?;
     let routed: Arc<dyn ModelProvider> = Arc::new(Router::new(
         base,
         profile_routes(&project, &project_dir).await?,
@@ -209,7 +175,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     if let Some(store) = &store {
         ctx = ctx.with_store(store.clone());
     }
-    if let Some(guardrails) = args.bedrock_guardrails() {
+    if let Some(guardrails) = args.providers.bedrock_guardrails() {
         ctx = ctx.with_bedrock_guardrails(guardrails);
     }
     if args.answers.is_some() || std::io::IsTerminal::is_terminal(&std::io::stdin()) {
@@ -276,7 +242,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     }
     let result: RunResult = handle.await.context("the run's task ended abnormally")?;
     if let Some(path) = &args.trace {
-        super::write_atomically(path, trace_lines.as_bytes())?;
+        crate::save::write_atomically(path, trace_lines.as_bytes())?;
     }
     if let (Some(path), Some(rec)) = (&args.record, &recorder) {
         rec.save(path)
@@ -350,164 +316,6 @@ fn input_document(args: &RunArgs, flow: &crate::model::Flow) -> Result<serde_jso
         },
     };
     Ok(sample.document.clone())
-}
-
-impl RunArgs {
-    /// The provider asked for, or the one the other options imply.
-    fn provider_kind(&self) -> ProviderKind {
-        match (self.provider, &self.replay) {
-            (Some(k), _) => k,
-            (None, Some(_)) => ProviderKind::Scripted,
-            (None, None) if self.base_url.is_some() => ProviderKind::Openai,
-            (None, None) => ProviderKind::Bedrock,
-        }
-    }
-
-    /// With the bedrock provider, guardrails that live in the account are applied by Bedrock.
-    pub(super) fn bedrock_guardrails(&self) -> Option<BedrockGuardrails> {
-        matches!(self.provider_kind(), ProviderKind::Bedrock).then(|| {
-            BedrockGuardrails::lazy(BedrockSettings {
-                region: self.region.clone(),
-                profile: self.profile.clone(),
-                endpoint_url: self.endpoint_url.clone(),
-            })
-        })
-    }
-}
-
-pub(super) async fn default_provider(args: &RunArgs) -> Result<Arc<dyn ModelProvider>> {
-    Ok(match args.provider_kind() {
-        ProviderKind::Scripted => {
-            let path = args
-                .replay
-                .as_ref()
-                .context("the scripted provider needs a script: --replay FILE")?;
-            Arc::new(ScriptedProvider::from_file(path).map_err(|e| anyhow::anyhow!("{e}"))?)
-        }
-        ProviderKind::Openai => {
-            let base_url = args
-                .base_url
-                .clone()
-                .context("the openai provider needs --base-url, e.g. http://127.0.0.1:11434/v1")?;
-            let provider = OpenAiProvider::new(&OpenAiSettings {
-                base_url,
-                api_key: None,
-                timeout_secs: None,
-            })
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            match &args.model {
-                Some(model) => rename_all_models(Arc::new(provider), model),
-                None => Arc::new(provider),
-            }
-        }
-        ProviderKind::Bedrock => Arc::new(
-            BedrockProvider::from_settings(&BedrockSettings {
-                region: args.region.clone(),
-                profile: args.profile.clone(),
-                endpoint_url: args.endpoint_url.clone(),
-            })
-            .await,
-        ),
-    })
-}
-
-/// Sends every request to one model id (`--model`), whatever the flow names.
-fn rename_all_models(inner: Arc<dyn ModelProvider>, model: &str) -> Arc<dyn ModelProvider> {
-    Arc::new(Renamed {
-        inner,
-        model: model.to_owned(),
-    })
-}
-
-struct Renamed {
-    inner: Arc<dyn ModelProvider>,
-    model: String,
-}
-
-impl ModelProvider for Renamed {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn converse<'a>(
-        &'a self,
-        request: &'a crate::providers::ModelRequest,
-    ) -> crate::providers::BoxFuture<
-        'a,
-        Result<crate::providers::ModelResponse, crate::providers::ProviderError>,
-    > {
-        Box::pin(async move {
-            let mut r = request.clone();
-            r.model_id = self.model.clone();
-            self.inner.converse(&r).await
-        })
-    }
-
-    fn converse_stream<'a>(
-        &'a self,
-        request: &'a crate::providers::ModelRequest,
-        on_text: crate::providers::OnText<'a>,
-    ) -> crate::providers::BoxFuture<
-        'a,
-        Result<crate::providers::ModelResponse, crate::providers::ProviderError>,
-    > {
-        Box::pin(async move {
-            let mut r = request.clone();
-            r.model_id = self.model.clone();
-            self.inner.converse_stream(&r, on_text).await
-        })
-    }
-}
-
-/// A route per model profile of the project.
-pub(super) async fn profile_routes(project: &Project, project_dir: &Path) -> Result<Vec<Route>> {
-    let mut routes = Vec::new();
-    for p in &project.model_profiles {
-        if p.serves.is_empty() {
-            continue;
-        }
-        let provider: Arc<dyn ModelProvider> = match &p.provider {
-            Lenient::Known(ProfileProvider::Bedrock) => Arc::new(
-                BedrockProvider::from_settings(&BedrockSettings {
-                    region: p.region.clone(),
-                    profile: None,
-                    endpoint_url: p.base_url.clone(),
-                })
-                .await,
-            ),
-            Lenient::Known(ProfileProvider::OpenAi) => Arc::new(
-                OpenAiProvider::new(&OpenAiSettings {
-                    base_url: p
-                        .base_url
-                        .clone()
-                        .with_context(|| format!("model profile {:?} needs baseUrl", p.name))?,
-                    api_key: None,
-                    timeout_secs: None,
-                })
-                .map_err(|e| anyhow::anyhow!("model profile {:?}: {e}", p.name))?,
-            ),
-            Lenient::Known(ProfileProvider::Scripted) => {
-                let script = p
-                    .script
-                    .as_ref()
-                    .with_context(|| format!("model profile {:?} needs script", p.name))?;
-                Arc::new(
-                    ScriptedProvider::from_file(&project_dir.join(script))
-                        .map_err(|e| anyhow::anyhow!("model profile {:?}: {e}", p.name))?,
-                )
-            }
-            Lenient::Unknown(other) => bail!(
-                "model profile {:?} has provider {other:?}; use bedrock, openai or scripted",
-                p.name
-            ),
-        };
-        routes.push(Route {
-            serves: p.serves.clone(),
-            provider,
-            model_id: p.model_id.clone(),
-        });
-    }
-    Ok(routes)
 }
 
 fn compact(value: &serde_json::Value) -> String {

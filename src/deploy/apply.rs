@@ -1,26 +1,21 @@
 //! Applying a plan: the mutating calls, in Bedrock's order, with the waits between them.
 
 use super::diff::client_token;
-use super::plan::{aws_error, bad_response, str_of, substitute, with, without, DRAFT};
+use super::plan::{aws_error, bad_response, DRAFT};
 use super::wire::JsonBody;
-use super::{Action, AgentPlan, Applied, DeployError, Deployer, Done, FlowPlan, Plan};
+use super::wire::{str_of, substitute, with, without};
+use super::{Action, AgentPlan, Applied, DeployError, Deployer, FlowPlan, Plan};
 use crate::export::agent_alias_placeholder;
 use aws_sdk_bedrockagent::types::{
-    AgentAliasStatus, AgentDescriptor, AgentStatus, FlowAliasRoutingConfigurationListItem,
-    FlowStatus, KnowledgeBaseState, RelayConversationHistory,
+    AgentDescriptor, FlowAliasRoutingConfigurationListItem, KnowledgeBaseState,
+    RelayConversationHistory,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
-use tokio::time::Instant;
 
-/// What an agent wait is for.
-#[derive(Clone, Copy, PartialEq)]
-enum AgentWait {
-    /// Done once the agent is out of CREATING / UPDATING.
-    Settled,
-    /// Done once PREPARED.
-    Prepared,
-}
+mod wait;
+
+use wait::AgentWait;
 
 /// The state of one apply: the deployer and what has been done so far.
 struct Run<'a> {
@@ -43,136 +38,17 @@ impl Run<'_> {
         self.applied.done.push(line);
     }
 
+    /// The placeholder of every agent alias made so far → its ARN.
+    fn agent_aliases(&self) -> BTreeMap<String, String> {
+        self.applied
+            .agent_aliases
+            .iter()
+            .map(|(agent, arn)| (agent_alias_placeholder(agent), arn.clone()))
+            .collect()
+    }
+
     fn token(&self, resource: &str, content: &Value) -> String {
         client_token(self.project, resource, content)
-    }
-
-    fn timeout(&self, resource: &str, status: &str) -> DeployError {
-        DeployError::Timeout {
-            resource: resource.to_owned(),
-            status: status.to_owned(),
-            seconds: self.d.options.timeout.as_secs(),
-            done: Done(self.applied.done.clone()),
-        }
-    }
-
-    async fn wait_agent(
-        &self,
-        id: &str,
-        resource: &str,
-        wait: AgentWait,
-    ) -> Result<(), DeployError> {
-        let started = Instant::now();
-        loop {
-            let (json, status) = self.d.get_agent(id, resource, self.done()).await?;
-            match status {
-                AgentStatus::Prepared => return Ok(()),
-                AgentStatus::Failed => {
-                    let reasons = json
-                        .get("failureReasons")
-                        .and_then(Value::as_array)
-                        .map(|r| {
-                            r.iter()
-                                .filter_map(Value::as_str)
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        })
-                        .filter(|r| !r.is_empty())
-                        .unwrap_or_else(|| "status FAILED (no reason given)".to_owned());
-                    return Err(DeployError::PrepareFailed {
-                        resource: resource.to_owned(),
-                        reasons,
-                        done: Done(self.applied.done.clone()),
-                    });
-                }
-                AgentStatus::Creating
-                | AgentStatus::Updating
-                | AgentStatus::Preparing
-                | AgentStatus::Versioning => {}
-                _ if wait == AgentWait::Settled => return Ok(()),
-                _ => {}
-            }
-            if started.elapsed() >= self.d.options.timeout {
-                return Err(self.timeout(resource, status.as_str()));
-            }
-            self.d
-                .say(&format!("{resource}: {}, waiting…", status.as_str()));
-            tokio::time::sleep(self.d.options.poll_interval).await;
-        }
-    }
-
-    async fn wait_agent_alias(
-        &self,
-        agent_id: &str,
-        alias_id: &str,
-        resource: &str,
-    ) -> Result<(), DeployError> {
-        let started = Instant::now();
-        loop {
-            let out = self
-                .d
-                .client
-                .get_agent_alias()
-                .agent_id(agent_id)
-                .agent_alias_id(alias_id)
-                .send()
-                .await
-                .map_err(|e| aws_error("GetAgentAlias", resource, &e, self.done()))?;
-            let alias = out.agent_alias().ok_or_else(|| {
-                bad_response("GetAgentAlias", resource, "agentAlias", self.done())
-            })?;
-            let status = alias.agent_alias_status();
-            match status {
-                AgentAliasStatus::Prepared => return Ok(()),
-                AgentAliasStatus::Failed => {
-                    let reasons = alias.failure_reasons().join("; ");
-                    return Err(DeployError::PrepareFailed {
-                        resource: resource.to_owned(),
-                        reasons: if reasons.is_empty() {
-                            "status FAILED (no reason given)".to_owned()
-                        } else {
-                            reasons
-                        },
-                        done: Done(self.applied.done.clone()),
-                    });
-                }
-                _ => {}
-            }
-            if started.elapsed() >= self.d.options.timeout {
-                return Err(self.timeout(resource, status.as_str()));
-            }
-            self.d
-                .say(&format!("{resource}: {}, waiting…", status.as_str()));
-            tokio::time::sleep(self.d.options.poll_interval).await;
-        }
-    }
-
-    async fn wait_flow(&self, id: &str, resource: &str) -> Result<(), DeployError> {
-        let started = Instant::now();
-        loop {
-            let (_, status, validations) = self.d.get_flow(id, resource, self.done()).await?;
-            match status {
-                FlowStatus::Prepared => return Ok(()),
-                FlowStatus::Failed => {
-                    return Err(DeployError::PrepareFailed {
-                        resource: resource.to_owned(),
-                        reasons: if validations.is_empty() {
-                            "status Failed (no validations given)".to_owned()
-                        } else {
-                            validations.join("; ")
-                        },
-                        done: Done(self.applied.done.clone()),
-                    })
-                }
-                _ => {}
-            }
-            if started.elapsed() >= self.d.options.timeout {
-                return Err(self.timeout(resource, status.as_str()));
-            }
-            self.d
-                .say(&format!("{resource}: {}, waiting…", status.as_str()));
-            tokio::time::sleep(self.d.options.poll_interval).await;
-        }
     }
 
     async fn agent(&mut self, plan: &AgentPlan) -> Result<(), DeployError> {
@@ -310,12 +186,7 @@ impl Run<'_> {
             }
         }
 
-        let aliases: BTreeMap<String, String> = self
-            .applied
-            .agent_aliases
-            .iter()
-            .map(|(agent, arn)| (agent_alias_placeholder(agent), arn.clone()))
-            .collect();
+        let aliases = self.agent_aliases();
         for c in &plan.collaborators {
             let what = format!("{resource} › collaborator {:?}", c.name);
             let mut body = c.body.clone();
@@ -463,12 +334,7 @@ impl Run<'_> {
     async fn flow(&mut self, plan: &FlowPlan) -> Result<(), DeployError> {
         let resource = format!("flow {:?}", plan.name);
         let name = plan.name.as_str();
-        let aliases: BTreeMap<String, String> = self
-            .applied
-            .agent_aliases
-            .iter()
-            .map(|(agent, arn)| (agent_alias_placeholder(agent), arn.clone()))
-            .collect();
+        let aliases = self.agent_aliases();
         let mut body = plan.body.clone();
         substitute(&mut body, &aliases);
         let role = str_member(&body, "executionRoleArn")

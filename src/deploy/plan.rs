@@ -1,9 +1,10 @@
 //! Reading the account and working out the plan. Nothing here changes anything.
 
 use super::diff::diff;
-use super::wire::RawResponse;
+use super::local::LocalAgent;
+use super::wire::{substitute, with, without, RawResponse};
 use super::{Action, AgentPlan, AliasPlan, ChildPlan, DeployError, Deployer, FlowPlan, Plan};
-use crate::export::{agent_alias_placeholder, ensure_valid, export_agent_json, export_flow_json};
+use crate::export::agent_alias_placeholder;
 use crate::model::Project;
 use aws_sdk_bedrockagent::config::http::HttpResponse;
 use aws_sdk_bedrockagent::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -50,69 +51,6 @@ pub(crate) fn bad_response(
     }
 }
 
-/// The object members of `value` without `keys`.
-pub(crate) fn without(value: &Value, keys: &[&str]) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(k, _)| !keys.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect::<Map<_, _>>(),
-        ),
-        other => other.clone(),
-    }
-}
-
-/// `value` with `key` set (when it is an object).
-pub(crate) fn with(value: &Value, key: &str, member: Value) -> Value {
-    let mut out = value.clone();
-    if let Value::Object(map) = &mut out {
-        map.insert(key.to_owned(), member);
-    }
-    out
-}
-
-/// Every string equal to a placeholder replaced by its value.
-pub(crate) fn substitute(value: &mut Value, values: &BTreeMap<String, String>) {
-    match value {
-        Value::String(s) => {
-            if let Some(v) = values.get(s.as_str()) {
-                *s = v.clone();
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| substitute(v, values)),
-        Value::Object(map) => map.values_mut().for_each(|v| substitute(v, values)),
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
-    }
-}
-
-/// Member `key` of `body` as text (empty when absent).
-pub(crate) fn str_of<'v>(body: &'v Value, key: &str) -> &'v str {
-    body.get(key).and_then(Value::as_str).unwrap_or_default()
-}
-
-/// The first `${…}` placeholder in `value` that is not in `allowed`.
-fn unresolved(value: &Value, allowed: &[String]) -> Option<String> {
-    match value {
-        Value::String(s) => {
-            (s.starts_with("${") && s.ends_with('}') && !allowed.contains(s)).then(|| s.clone())
-        }
-        Value::Array(items) => items.iter().find_map(|v| unresolved(v, allowed)),
-        Value::Object(map) => map.values().find_map(|v| unresolved(v, allowed)),
-        Value::Null | Value::Bool(_) | Value::Number(_) => None,
-    }
-}
-
-fn check_resolved(resource: &str, value: &Value, allowed: &[String]) -> Result<(), DeployError> {
-    match unresolved(value, allowed) {
-        Some(placeholder) => Err(DeployError::Unresolved {
-            resource: resource.to_owned(),
-            placeholder,
-        }),
-        None => Ok(()),
-    }
-}
-
 fn action_of(changes: Vec<super::Change>) -> Action {
     if changes.is_empty() {
         Action::Unchanged
@@ -121,156 +59,7 @@ fn action_of(changes: Vec<super::Change>) -> Action {
     }
 }
 
-/// The local half of a plan: every request body, checked, before any call.
-struct Local {
-    agents: Vec<LocalAgent>,
-    flows: Vec<(String, Value)>,
-}
-
-/// One agent's request bodies: CreateAgent, then `(name, body)` per action group, per
-/// knowledge-base association and per collaborator (whose alias ARN may still be the
-/// placeholder of a project agent deployed earlier in the same run).
-struct LocalAgent {
-    name: String,
-    body: Value,
-    groups: Vec<(String, Value)>,
-    kbs: Vec<(String, Value)>,
-    collaborators: Vec<(String, Value)>,
-}
-
-/// The project's agents with every project collaborator before the supervisors that use
-/// it, so a supervisor is associated with aliases that already exist. Otherwise in project
-/// order. A cycle of collaborators is refused: neither side's alias could exist first.
-fn collaborators_first(project: &Project) -> Result<Vec<&crate::model::Agent>, DeployError> {
-    fn visit<'p>(
-        project: &'p Project,
-        agent: &'p crate::model::Agent,
-        path: &mut Vec<&'p str>,
-        out: &mut Vec<&'p crate::model::Agent>,
-    ) -> Result<(), DeployError> {
-        if out.iter().any(|a| a.agent_name == agent.agent_name) {
-            return Ok(());
-        }
-        if path.contains(&agent.agent_name.as_str()) {
-            path.push(&agent.agent_name);
-            return Err(DeployError::Unsupported {
-                resource: format!("agent {:?}", agent.agent_name),
-                what: format!("a cycle of collaborators ({})", path.join(" → ")),
-            });
-        }
-        path.push(&agent.agent_name);
-        for c in &agent.collaborators {
-            let sub = c
-                .agent_descriptor
-                .project_agent
-                .as_deref()
-                .filter(|_| {
-                    c.agent_descriptor
-                        .alias_arn
-                        .as_deref()
-                        .is_none_or(str::is_empty)
-                })
-                .and_then(|name| project.agent(name));
-            if let Some(sub) = sub {
-                visit(project, sub, path, out)?;
-            }
-        }
-        path.pop();
-        out.push(agent);
-        Ok(())
-    }
-    let mut out = Vec::new();
-    for agent in &project.agents {
-        visit(project, agent, &mut Vec::new(), &mut out)?;
-    }
-    Ok(out)
-}
-
 impl Deployer {
-    fn local(&self, project: &Project) -> Result<Local, DeployError> {
-        ensure_valid(project)?;
-        let aliases: Vec<String> = project
-            .agents
-            .iter()
-            .map(|a| agent_alias_placeholder(&a.agent_name))
-            .collect();
-        let mut agents = Vec::new();
-        for agent in collaborators_first(project)? {
-            let resource = format!("agent {:?}", agent.agent_name);
-            let requests = export_agent_json(project, &agent.agent_name)?;
-            let role = agent
-                .agent_resource_role_arn
-                .clone()
-                .or_else(|| self.options.role_arn.clone())
-                .ok_or_else(|| DeployError::MissingRole {
-                    resource: resource.clone(),
-                    member: "agentResourceRoleArn".to_owned(),
-                })?;
-            let body = with(
-                &requests.create_agent,
-                "agentResourceRoleArn",
-                Value::String(role),
-            );
-            check_resolved(&resource, &body, &[])?;
-            let mut groups = Vec::new();
-            for (g, spec) in requests.action_groups.iter().zip(&agent.action_groups) {
-                let body = without(g, &["agentId", "agentVersion"]);
-                let name = spec.action_group_name.clone();
-                check_resolved(&format!("{resource} › action group {name:?}"), &body, &[])?;
-                groups.push((name, body));
-            }
-            let mut kbs = Vec::new();
-            for k in &requests.knowledge_bases {
-                let body = without(k, &["agentId", "agentVersion"]);
-                let name = body
-                    .get("knowledgeBaseId")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                check_resolved(&format!("{resource} › knowledge base {name:?}"), &body, &[])?;
-                kbs.push((name, body));
-            }
-            let mut collaborators = Vec::new();
-            for c in &requests.collaborators {
-                let body = without(c, &["agentId", "agentVersion"]);
-                let name = str_of(&body, "collaboratorName").to_owned();
-                check_resolved(
-                    &format!("{resource} › collaborator {name:?}"),
-                    &body,
-                    &aliases,
-                )?;
-                collaborators.push((name, body));
-            }
-            agents.push(LocalAgent {
-                name: agent.agent_name.clone(),
-                body,
-                groups,
-                kbs,
-                collaborators,
-            });
-        }
-        let mut flows = Vec::new();
-        for flow in &project.flows {
-            let resource = format!("flow {:?}", flow.name);
-            let role = flow
-                .execution_role_arn
-                .clone()
-                .or_else(|| self.options.role_arn.clone())
-                .ok_or_else(|| DeployError::MissingRole {
-                    resource: resource.clone(),
-                    member: "executionRoleArn".to_owned(),
-                })?;
-            let body = with(
-                &export_flow_json(project, &flow.name)?,
-                "executionRoleArn",
-                Value::String(role),
-            );
-            check_resolved(&resource, &body, &aliases)?;
-            flows.push((flow.name.clone(), body));
-        }
-        Ok(Local { agents, flows })
-    }
-
     /// Reads what exists and works out what a deploy of `project` would do. Only read
     /// operations are called; local problems (no role, unresolved placeholders, project
     /// errors) are reported before any call.
@@ -310,50 +99,38 @@ impl Deployer {
         })
     }
 
+    /// ListAgents, every page: agent name → id.
     async fn list_agents(&self) -> Result<BTreeMap<String, String>, DeployError> {
-        let mut out = BTreeMap::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_agents()
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| aws_error("ListAgents", "agents", &e, &[]))?;
-            for s in page.agent_summaries() {
-                out.insert(s.agent_name().to_owned(), s.agent_id().to_owned());
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
-                    token = Some(t.to_owned())
-                }
-                _ => return Ok(out),
-            }
-        }
+        let agents = self
+            .client
+            .list_agents()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| aws_error("ListAgents", "agents", &e, &[]))?;
+        Ok(agents
+            .iter()
+            .map(|s| (s.agent_name().to_owned(), s.agent_id().to_owned()))
+            .collect())
     }
 
+    /// ListFlows, every page: flow name → id.
     async fn list_flows(&self) -> Result<BTreeMap<String, String>, DeployError> {
-        let mut out = BTreeMap::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_flows()
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| aws_error("ListFlows", "flows", &e, &[]))?;
-            for s in page.flow_summaries() {
-                out.insert(s.name().to_owned(), s.id().to_owned());
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
-                    token = Some(t.to_owned())
-                }
-                _ => return Ok(out),
-            }
-        }
+        let flows = self
+            .client
+            .list_flows()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| aws_error("ListFlows", "flows", &e, &[]))?;
+        Ok(flows
+            .iter()
+            .map(|s| (s.name().to_owned(), s.id().to_owned()))
+            .collect())
     }
 
     /// GetAgent: the raw `agent` object and its status.
@@ -426,31 +203,25 @@ impl Deployer {
         let (remote, status) = self.get_agent(id, &resource, &[]).await?;
         let action = action_of(diff(&without(&body, &["tags", "clientToken"]), &remote));
 
-        let mut remote_groups = BTreeMap::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_agent_action_groups()
-                .agent_id(id)
-                .agent_version(DRAFT)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| aws_error("ListAgentActionGroups", &resource, &e, &[]))?;
-            for s in page.action_group_summaries() {
-                remote_groups.insert(
+        let remote_groups: BTreeMap<String, String> = self
+            .client
+            .list_agent_action_groups()
+            .agent_id(id)
+            .agent_version(DRAFT)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| aws_error("ListAgentActionGroups", &resource, &e, &[]))?
+            .iter()
+            .map(|s| {
+                (
                     s.action_group_name().to_owned(),
                     s.action_group_id().to_owned(),
-                );
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
-                    token = Some(t.to_owned())
-                }
-                _ => break,
-            }
-        }
+                )
+            })
+            .collect();
         let mut action_groups = Vec::new();
         for (group, body) in groups {
             let Some(group_id) = remote_groups.get(&group) else {
@@ -491,19 +262,19 @@ impl Deployer {
             });
         }
 
-        let mut remote_kbs = BTreeMap::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_agent_knowledge_bases()
-                .agent_id(id)
-                .agent_version(DRAFT)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| aws_error("ListAgentKnowledgeBases", &resource, &e, &[]))?;
-            for s in page.agent_knowledge_base_summaries() {
+        let remote_kbs: BTreeMap<String, Value> = self
+            .client
+            .list_agent_knowledge_bases()
+            .agent_id(id)
+            .agent_version(DRAFT)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| aws_error("ListAgentKnowledgeBases", &resource, &e, &[]))?
+            .iter()
+            .map(|s| {
                 let mut m = Map::new();
                 m.insert("knowledgeBaseId".into(), s.knowledge_base_id().into());
                 if let Some(d) = s.description() {
@@ -513,15 +284,9 @@ impl Deployer {
                     "knowledgeBaseState".into(),
                     s.knowledge_base_state().as_str().into(),
                 );
-                remote_kbs.insert(s.knowledge_base_id().to_owned(), Value::Object(m));
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
-                    token = Some(t.to_owned())
-                }
-                _ => break,
-            }
-        }
+                (s.knowledge_base_id().to_owned(), Value::Object(m))
+            })
+            .collect();
         let knowledge_bases: Vec<ChildPlan> = kbs
             .into_iter()
             .map(|(kb, body)| match remote_kbs.get(&kb) {
@@ -609,19 +374,19 @@ impl Deployer {
         collaborators: Vec<(String, Value)>,
         known_aliases: &BTreeMap<String, String>,
     ) -> Result<Vec<ChildPlan>, DeployError> {
-        let mut remote = BTreeMap::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_agent_collaborators()
-                .agent_id(id)
-                .agent_version(DRAFT)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| aws_error("ListAgentCollaborators", resource, &e, &[]))?;
-            for s in page.agent_collaborator_summaries() {
+        let remote: BTreeMap<String, (String, Value)> = self
+            .client
+            .list_agent_collaborators()
+            .agent_id(id)
+            .agent_version(DRAFT)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| aws_error("ListAgentCollaborators", resource, &e, &[]))?
+            .iter()
+            .map(|s| {
                 let mut m = Map::new();
                 m.insert(
                     "agentDescriptor".into(),
@@ -636,18 +401,12 @@ impl Deployer {
                     "relayConversationHistory".into(),
                     s.relay_conversation_history().as_str().into(),
                 );
-                remote.insert(
+                (
                     s.collaborator_name().to_owned(),
                     (s.collaborator_id().to_owned(), Value::Object(m)),
-                );
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
-                    token = Some(t.to_owned())
-                }
-                _ => break,
-            }
-        }
+                )
+            })
+            .collect();
         Ok(collaborators
             .into_iter()
             .map(|(name, body)| {

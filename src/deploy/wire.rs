@@ -16,7 +16,8 @@ use aws_sdk_bedrockagent::config::interceptors::{
 use aws_sdk_bedrockagent::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_bedrockagent::error::BoxError;
 use aws_smithy_types::body::SdkBody;
-use serde_json::Value;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 /// Replaces the request body with a JSON document (and fixes `Content-Length`) before the
@@ -95,4 +96,45 @@ impl Intercept for RawResponse {
         }
         Ok(())
     }
+}
+
+/// The object members of `value` without `keys`.
+pub(crate) fn without(value: &Value, keys: &[&str]) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| !keys.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<Map<_, _>>(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// `value` with `key` set (when it is an object).
+pub(crate) fn with(value: &Value, key: &str, member: Value) -> Value {
+    let mut out = value.clone();
+    if let Value::Object(map) = &mut out {
+        map.insert(key.to_owned(), member);
+    }
+    out
+}
+
+/// Every string equal to a placeholder replaced by its value.
+pub(crate) fn substitute(value: &mut Value, values: &BTreeMap<String, String>) {
+    match value {
+        Value::String(s) => {
+            if let Some(v) = values.get(s.as_str()) {
+                *s = v.clone();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| substitute(v, values)),
+        Value::Object(map) => map.values_mut().for_each(|v| substitute(v, values)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// Member `key` of `body` as text (empty when absent).
+pub(crate) fn str_of<'v>(body: &'v Value, key: &str) -> &'v str {
+    body.get(key).and_then(Value::as_str).unwrap_or_default()
 }

@@ -1,0 +1,163 @@
+//! `strata validate`: load each file, compile it, and report every diagnostic, as text or JSON.
+
+use super::{file_stem, plural};
+use crate::compile::compile;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::import::{import, ImportFormat};
+use anyhow::Result;
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Serialize)]
+struct ValidateReport {
+    files: Vec<FileReport>,
+}
+
+#[derive(Serialize)]
+struct FileReport {
+    path: String,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "describe_format"
+    )]
+    format: Option<ImportFormat>,
+    /// What importing the file noticed (CloudFormation intrinsics kept as text, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+    /// Set when the file could not be read or parsed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<LoadFailure>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Serialize)]
+struct LoadFailure {
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
+}
+
+pub(super) fn validate(paths: &[PathBuf], json: bool) -> Result<u8> {
+    let mut report = ValidateReport { files: vec![] };
+    let mut unreadable = false;
+    let mut errors = false;
+    for path in paths {
+        let shown = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                unreadable = true;
+                report.files.push(FileReport {
+                    path: shown,
+                    format: None,
+                    warnings: vec![],
+                    error: Some(LoadFailure {
+                        message: format!("cannot read the file: {e}"),
+                        line: None,
+                        column: None,
+                    }),
+                    diagnostics: vec![],
+                });
+                continue;
+            }
+        };
+        match import(&text, &file_stem(path)) {
+            Err(e) => {
+                unreadable = true;
+                let pos = e.position();
+                report.files.push(FileReport {
+                    path: shown,
+                    format: None,
+                    warnings: vec![],
+                    error: Some(LoadFailure {
+                        message: e.to_string(),
+                        line: pos.map(|p| p.0),
+                        column: pos.map(|p| p.1),
+                    }),
+                    diagnostics: vec![],
+                });
+            }
+            Ok(loaded) => {
+                let compiled = compile(&loaded.project);
+                errors |= compiled.has_errors();
+                report.files.push(FileReport {
+                    path: shown,
+                    format: Some(loaded.format),
+                    warnings: loaded.warnings.iter().map(ToString::to_string).collect(),
+                    error: None,
+                    diagnostics: compiled.diagnostics,
+                });
+            }
+        }
+    }
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(if unreadable {
+        2
+    } else if errors {
+        1
+    } else {
+        0
+    })
+}
+
+fn describe_format<S: serde::Serializer>(
+    f: &Option<ImportFormat>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match f {
+        Some(f) => s.serialize_str(f.describe()),
+        None => s.serialize_none(),
+    }
+}
+
+fn print_report(report: &ValidateReport) {
+    for file in &report.files {
+        if let Some(err) = &file.error {
+            match (err.line, err.column) {
+                (Some(l), Some(c)) => {
+                    {
+                        // The message repeats the position; say it once, the way compilers do.
+                        let prefix = format!("line {l}, column {c}: ");
+                        let message = err.message.strip_prefix(&prefix).unwrap_or(&err.message);
+                        outln!("{}:{l}:{c}: cannot parse: {message}", file.path)
+                    }
+                }
+                _ => outln!("{}: cannot load: {}", file.path, err.message),
+            }
+            continue;
+        }
+        let errors = file
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        let warnings = file.diagnostics.len() - errors;
+        let what = file.format.map(|f| f.describe()).unwrap_or("file");
+        for w in &file.warnings {
+            outln!("{}: note: {w}", file.path);
+        }
+        if file.diagnostics.is_empty() {
+            outln!("{}: ok ({what}, no problems)", file.path);
+            continue;
+        }
+        outln!(
+            "{}: {errors} error{}, {warnings} warning{} ({what})",
+            file.path,
+            plural(errors),
+            plural(warnings)
+        );
+        for d in &file.diagnostics {
+            outln!("  {}[{}] {}", d.severity, d.code, d.message);
+            outln!("      at {}", d.location);
+            if !d.hint.is_empty() {
+                outln!("      hint: {}", d.hint);
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The local half of a plan: every request body, from the export JSON with the roles filled
+//! in, checked before any call to AWS.
+
+use super::wire::{str_of, with, without};
+use super::{DeployError, Deployer};
+use crate::export::{agent_alias_placeholder, ensure_valid, export_agent_json, export_flow_json};
+use crate::model::{Agent, Project};
+use serde_json::Value;
+
+/// The first `${…}` placeholder in `value` that is not in `allowed`.
+fn unresolved(value: &Value, allowed: &[String]) -> Option<String> {
+    match value {
+        Value::String(s) => {
+            (s.starts_with("${") && s.ends_with('}') && !allowed.contains(s)).then(|| s.clone())
+        }
+        Value::Array(items) => items.iter().find_map(|v| unresolved(v, allowed)),
+        Value::Object(map) => map.values().find_map(|v| unresolved(v, allowed)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => None,
+    }
+}
+
+fn check_resolved(resource: &str, value: &Value, allowed: &[String]) -> Result<(), DeployError> {
+    match unresolved(value, allowed) {
+        Some(placeholder) => Err(DeployError::Unresolved {
+            resource: resource.to_owned(),
+            placeholder,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The local half of a plan: every request body, checked, before any call.
+pub(super) struct Local {
+    pub(super) agents: Vec<LocalAgent>,
+    pub(super) flows: Vec<(String, Value)>,
+}
+
+/// One agent's request bodies: CreateAgent, then `(name, body)` per action group, per
+/// knowledge-base association and per collaborator (whose alias ARN may still be the
+/// placeholder of a project agent deployed earlier in the same run).
+pub(super) struct LocalAgent {
+    pub(super) name: String,
+    pub(super) body: Value,
+    pub(super) groups: Vec<(String, Value)>,
+    pub(super) kbs: Vec<(String, Value)>,
+    pub(super) collaborators: Vec<(String, Value)>,
+}
+
+/// The project's agents with every project collaborator before the supervisors that use
+/// it, so a supervisor is associated with aliases that already exist. Otherwise in project
+/// order. A cycle of collaborators is refused: neither side's alias could exist first.
+fn collaborators_first(project: &Project) -> Result<Vec<&Agent>, DeployError> {
+    fn visit<'p>(
+        project: &'p Project,
+        agent: &'p Agent,
+        path: &mut Vec<&'p str>,
+        out: &mut Vec<&'p Agent>,
+    ) -> Result<(), DeployError> {
+        if out.iter().any(|a| a.agent_name == agent.agent_name) {
+            return Ok(());
+        }
+        if path.contains(&agent.agent_name.as_str()) {
+            path.push(&agent.agent_name);
+            return Err(DeployError::Unsupported {
+                resource: format!("agent {:?}", agent.agent_name),
+                what: format!("a cycle of collaborators ({})", path.join(" → ")),
+            });
+        }
+        path.push(&agent.agent_name);
+        for c in &agent.collaborators {
+            let sub = c
+                .agent_descriptor
+                .project_agent
+                .as_deref()
+                .filter(|_| {
+                    c.agent_descriptor
+                        .alias_arn
+                        .as_deref()
+                        .is_none_or(str::is_empty)
+                })
+                .and_then(|name| project.agent(name));
+            if let Some(sub) = sub {
+                visit(project, sub, path, out)?;
+            }
+        }
+        path.pop();
+        out.push(agent);
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for agent in &project.agents {
+        visit(project, agent, &mut Vec::new(), &mut out)?;
+    }
+    Ok(out)
+}
+
+impl Deployer {
+    pub(super) fn local(&self, project: &Project) -> Result<Local, DeployError> {
+        ensure_valid(project)?;
+        let aliases: Vec<String> = project
+            .agents
+            .iter()
+            .map(|a| agent_alias_placeholder(&a.agent_name))
+            .collect();
+        let mut agents = Vec::new();
+        for agent in collaborators_first(project)? {
+            let resource = format!("agent {:?}", agent.agent_name);
+            let requests = export_agent_json(project, &agent.agent_name)?;
+            let role = agent
+                .agent_resource_role_arn
+                .clone()
+                .or_else(|| self.options.role_arn.clone())
+                .ok_or_else(|| DeployError::MissingRole {
+                    resource: resource.clone(),
+                    member: "agentResourceRoleArn".to_owned(),
+                })?;
+            let body = with(
+                &requests.create_agent,
+                "agentResourceRoleArn",
+                Value::String(role),
+            );
+            check_resolved(&resource, &body, &[])?;
+            let mut groups = Vec::new();
+            for (g, spec) in requests.action_groups.iter().zip(&agent.action_groups) {
+                let body = without(g, &["agentId", "agentVersion"]);
+                let name = spec.action_group_name.clone();
+                check_resolved(&format!("{resource} › action group {name:?}"), &body, &[])?;
+                groups.push((name, body));
+            }
+            let mut kbs = Vec::new();
+            for k in &requests.knowledge_bases {
+                let body = without(k, &["agentId", "agentVersion"]);
+                let name = body
+                    .get("knowledgeBaseId")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                check_resolved(&format!("{resource} › knowledge base {name:?}"), &body, &[])?;
+                kbs.push((name, body));
+            }
+            let mut collaborators = Vec::new();
+            for c in &requests.collaborators {
+                let body = without(c, &["agentId", "agentVersion"]);
+                let name = str_of(&body, "collaboratorName").to_owned();
+                check_resolved(
+                    &format!("{resource} › collaborator {name:?}"),
+                    &body,
+                    &aliases,
+                )?;
+                collaborators.push((name, body));
+            }
+            agents.push(LocalAgent {
+                name: agent.agent_name.clone(),
+                body,
+                groups,
+                kbs,
+                collaborators,
+            });
+        }
+        let mut flows = Vec::new();
+        for flow in &project.flows {
+            let resource = format!("flow {:?}", flow.name);
+            let role = flow
+                .execution_role_arn
+                .clone()
+                .or_else(|| self.options.role_arn.clone())
+                .ok_or_else(|| DeployError::MissingRole {
+                    resource: resource.clone(),
+                    member: "executionRoleArn".to_owned(),
+                })?;
+            let body = with(
+                &export_flow_json(project, &flow.name)?,
+                "executionRoleArn",
+                Value::String(role),
+            );
+            check_resolved(&resource, &body, &aliases)?;
+            flows.push((flow.name.clone(), body));
+        }
+        Ok(Local { agents, flows })
+    }
+}
