@@ -332,32 +332,6 @@ mod tests {
         );
     }
 
-    /// A replayable pseudo-random generator (Knuth's MMIX LCG); `SEED=n` replays a run.
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn from_env() -> Lcg {
-            let seed = std::env::var("SEED")
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0x5eed);
-            Lcg(seed)
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let n = u64::try_from(n.max(1)).unwrap_or(u64::MAX);
-            usize::try_from((self.0 >> 33) % n).unwrap_or(0)
-        }
-
-        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-            items.get(self.below(items.len())).copied().unwrap_or("")
-        }
-    }
-
     #[test]
     fn random_text_never_panics_and_round_trips() {
         // Operands and operators alternate most of the time, so many texts are valid.
@@ -382,7 +356,7 @@ mod tests {
             "(", ")", "=", "!", "\"", "\\", ".", "-", "é", "日", "'", "&", "$.data", "[0]", "_",
             "\n", "", "AND", "not",
         ];
-        let mut rng = Lcg::from_env();
+        let mut rng = crate::seeded::Seeded::from_env();
         let values = json!({"a": 1, "b": "x", "price": 2.5, "isValid": true});
         let types = |name: &str| match name {
             "a" | "price" => Some(DataType::Number),

@@ -33,6 +33,8 @@ pub mod providers;
 #[cfg(feature = "runtime")]
 pub mod run;
 pub mod save;
+#[cfg(test)]
+mod seeded;
 #[cfg(feature = "runtime")]
 pub mod store;
 pub mod templates;

@@ -13,7 +13,7 @@
 //! runtime instead; its trace is forwarded as `agentTrace` events.
 
 use crate::run::deadline::waiting_for_user;
-use super::{Done, NodeRun};
+use super::{missing, string_input, Done, NodeRun};
 use crate::providers::BoxFuture;
 use crate::run::shared::Run;
 use crate::run::{type_name, NodeError};
@@ -50,10 +50,7 @@ async fn execute(
     inputs: &Map<String, Value>,
 ) -> Result<Done, NodeError> {
     let Some(NodeConfiguration::Agent(config)) = &node.configuration else {
-        return Err(NodeError::MissingConfiguration {
-            node: node.name.clone(),
-            kind: NodeType::Agent,
-        });
+        return Err(missing(node, NodeType::Agent));
     };
     let alias_arn = config.agent_alias_arn.trim();
     if alias_arn.is_empty() {
@@ -65,17 +62,7 @@ async fn execute(
             }),
         };
     }
-    let input_text = match inputs.get("agentInputText") {
-        Some(Value::String(s)) => s.clone(),
-        other => {
-            return Err(NodeError::InputType {
-                node: node.name.clone(),
-                input: "agentInputText".to_owned(),
-                expected: DataType::String,
-                actual: other.map_or_else(|| "missing".to_owned(), type_name),
-            })
-        }
-    };
+    let input_text = string_input(node, inputs, "agentInputText")?.to_owned();
     let base = AgentSessionState {
         session_attributes: attributes(node, inputs, "sessionAttributes")?,
         prompt_session_attributes: attributes(node, inputs, "promptAttributes")?,
@@ -401,17 +388,7 @@ async fn local_agent(
         node: node.name.clone(),
         message,
     };
-    let input_text = match inputs.get("agentInputText") {
-        Some(Value::String(s)) => s.clone(),
-        other => {
-            return Err(NodeError::InputType {
-                node: node.name.clone(),
-                input: "agentInputText".to_owned(),
-                expected: DataType::String,
-                actual: other.map_or_else(|| "missing".to_owned(), type_name),
-            })
-        }
-    };
+    let input_text = string_input(node, inputs, "agentInputText")?.to_owned();
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
     let runtime = AgentRuntime::new(
         &run.project,

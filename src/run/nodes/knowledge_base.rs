@@ -7,14 +7,13 @@
 //! its hits in Retrieve's shape); with a model, the hits fill a prompt for the run's model
 //! provider, which gives `outputText`. Otherwise the deployed knowledge base is queried.
 
-use super::{Done, NodeRun};
+use super::{missing, string_input, Done, NodeRun};
 use crate::providers::BoxFuture;
 use crate::run::shared::Run;
-use crate::run::{type_name, NodeError};
+use crate::run::NodeError;
 use crate::kb::{Hit, LocalIndex};
 use crate::model::flow::FlowNode;
 use crate::model::resources::KnowledgeBase as ProjectKnowledgeBase;
-use crate::model::DataType;
 use crate::nodes::knowledge_base::KnowledgeBaseConfiguration;
 use crate::nodes::{NodeConfiguration, NodeType};
 use crate::providers::{ChatMessage, Inference, ModelRequest};
@@ -41,22 +40,9 @@ async fn execute(
     inputs: &Map<String, Value>,
 ) -> Result<Done, NodeError> {
     let Some(NodeConfiguration::KnowledgeBase(config)) = &node.configuration else {
-        return Err(NodeError::MissingConfiguration {
-            node: node.name.clone(),
-            kind: NodeType::KnowledgeBase,
-        });
+        return Err(missing(node, NodeType::KnowledgeBase));
     };
-    let query = match inputs.get("retrievalQuery") {
-        Some(Value::String(s)) => s.clone(),
-        other => {
-            return Err(NodeError::InputType {
-                node: node.name.clone(),
-                input: "retrievalQuery".to_owned(),
-                expected: DataType::String,
-                actual: other.map_or_else(|| "missing".to_owned(), type_name),
-            })
-        }
-    };
+    let query = string_input(node, inputs, "retrievalQuery")?.to_owned();
     if let Some((kb, folder)) = local_documents(config, &run.project.knowledge_bases) {
         return local(run, node, config, kb, folder, query).await;
     }

@@ -12,12 +12,11 @@
 //! An utterance equal to a key (ignoring case and surrounding space) wins; otherwise the
 //! longest key contained in the input; otherwise the fallback.
 
-use super::{Done, NodeRun};
+use super::{missing, string_input, Done, NodeRun};
 use crate::providers::BoxFuture;
 use crate::run::shared::Run;
 use crate::run::{type_name, NodeError};
 use crate::model::flow::FlowNode;
-use crate::model::DataType;
 use crate::nodes::{NodeConfiguration, NodeType};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
@@ -46,22 +45,9 @@ async fn execute(
     inputs: &Map<String, Value>,
 ) -> Result<Done, NodeError> {
     let Some(NodeConfiguration::Lex(config)) = &node.configuration else {
-        return Err(NodeError::MissingConfiguration {
-            node: node.name.clone(),
-            kind: NodeType::Lex,
-        });
+        return Err(missing(node, NodeType::Lex));
     };
-    let text = match inputs.get("inputText") {
-        Some(Value::String(s)) => s.clone(),
-        other => {
-            return Err(NodeError::InputType {
-                node: node.name.clone(),
-                input: "inputText".to_owned(),
-                expected: DataType::String,
-                actual: other.map_or_else(|| "missing".to_owned(), type_name),
-            })
-        }
-    };
+    let text = string_input(node, inputs, "inputText")?.to_owned();
     let Some(alias_id) = bot_alias_id(&config.bot_alias_arn) else {
         return Err(NodeError::NoLocalEquivalent {
             node: node.name.clone(),
