@@ -290,3 +290,49 @@ fn tail(stderr: &str) -> String {
     let start = chars.len().saturating_sub(600);
     format!("; stderr: {}", chars[start..].iter().collect::<String>())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    /// Without bubblewrap the code still gets an empty HOME and working folder of its own
+    /// (removed afterwards) and none of the app's variables.
+    #[tokio::test]
+    async fn unisolated_code_gets_an_empty_home_and_working_folder() {
+        let code = "import os\n[os.environ['HOME'], os.listdir(os.environ['HOME']), \
+                    os.listdir('.'), os.getcwd(), sorted(os.environ)]";
+        let request = json!({"code": code, "inputs": {}});
+        let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let answer = run_isolated(
+            sandbox::Isolation::Scrubbed,
+            "python3",
+            PYTHON_INLINE,
+            project,
+            &request,
+        )
+        .await
+        .expect("python3 runs");
+        let Answer::Value(value) = answer else {
+            panic!("the code raised")
+        };
+        let home = value[0].as_str().expect("HOME");
+        assert_ne!(Some(home.to_owned()), std::env::var("HOME").ok());
+        assert_eq!(value[1], json!([]), "HOME is empty");
+        assert_eq!(value[2], json!([]), "the working folder is empty");
+        assert_ne!(value[3].as_str().map(Path::new), Some(project));
+        let names: Vec<&str> = value[4]
+            .as_array()
+            .expect("names")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        for name in &names {
+            assert!(
+                !name.starts_with("AWS_") && !name.starts_with("CARGO"),
+                "{name} reached the code: {names:?}"
+            );
+        }
+        assert!(!Path::new(home).exists(), "the temporary HOME is removed");
+    }
+}
