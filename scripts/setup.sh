@@ -10,6 +10,15 @@ rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup comp
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 have python3 || { echo "setup: python3 is required for local handlers and inline code" >&2; exit 1; }
 
+# bubblewrap isolates local handlers and inline code on Linux (see README, "What local code
+# can reach"); without it they run unisolated, with a warning.
+if [ "$(uname -s)" = Linux ] && ! have bwrap && have apt-get; then
+  as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+  echo "setup: installing bubblewrap"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y bubblewrap
+fi
+
 # cfn-lint, AWS's CloudFormation linter, checks every template the export tests write
 # (tests/support/cfn_lint.rs finds it at this path, or through $STRATA_CFN_LINT, or on PATH). Pinned to
 # the release whose bundled schemas tests/data/cfn-schemas was copied from; kept in its own

@@ -1,27 +1,39 @@
 //! Child processes for local code — InlineCode, local Lambda handlers and agent action-group
-//! handlers: Python 3 or Node, JSON in over stdin, one JSON line out over stdout, with the
-//! environment cleared so the app's credentials never reach user code.
+//! handlers: Python 3 or Node, JSON in over stdin, one JSON line out over stdout, run where
+//! the user's credentials are out of reach (see `sandbox`).
 //!
 //! The wrappers send the user's own `print`/`console.log` to stderr, so stdout carries only
-//! the answer: `{"ok": true, "value": ...}` or `{"ok": false, "error": "..."}`. The child is
-//! killed when its future is dropped (timeout or cancellation).
+//! the answer: `{"ok": true, "value": ...}` or `{"ok": false, "error": "..."}`. Both streams
+//! are read as they come and capped. The child's whole process group (or sandbox) is killed
+//! once it answers and when its future is dropped (timeout or cancellation).
 
+mod sandbox;
+
+use sandbox::ProcessGroup;
 use std::path::Path;
 use std::process::Stdio;
-use tokio::io::AsyncWriteExt;
-use tokio::process::Command;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
-/// Variables a child keeps; everything else (AWS_*, tokens, …) is dropped.
-const KEPT_ENV: &[&str] = &["PATH", "HOME", "LANG"];
+/// The most a child may write to stdout: a Lambda answer is at most 6 MB.
+const STDOUT_CAP: usize = 6 * 1024 * 1024;
+/// The most a child may write to stderr (its `print`s), of which the last `STDERR_KEPT`
+/// bytes are kept for error messages.
+const STDERR_CAP: usize = 6 * 1024 * 1024;
+const STDERR_KEPT: usize = 64 * 1024;
+/// How long the pipes may stay open after the child exited and its group was killed.
+const DRAIN: Duration = Duration::from_secs(2);
 
 /// Runs InlineCode: the inputs become variables, the last expression is the response.
 pub(crate) const PYTHON_INLINE: &str = r#"
-import ast, json, sys, traceback
+import ast, json, os, sys, traceback
 def main():
     req = json.loads(sys.stdin.read())
     out = sys.stdout
     sys.stdout = sys.stderr
     try:
+        if os.environ.get("LAMBDA_TASK_ROOT"):
+            sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
         scope = dict(req["inputs"])
         scope["__name__"] = "__strata_inline__"
         tree = ast.parse(req["code"], "<inline code>", "exec")
@@ -105,50 +117,105 @@ pub(crate) struct ProcessFailure {
     pub message: String,
 }
 
-/// Runs `program -c|-e wrapper` in `cwd` with `request` on stdin.
+/// Runs `program -c|-e wrapper` for the code in `code_dir` with `request` on stdin. Only
+/// `code_dir` (or, when it holds the user's home, the request's `path`) is visible to it.
 pub(crate) async fn run_wrapper(
     program: &str,
     wrapper: &str,
-    cwd: &Path,
+    code_dir: &Path,
+    request: &serde_json::Value,
+) -> Result<Answer, ProcessFailure> {
+    let isolation = sandbox::isolation().await;
+    run_isolated(isolation, program, wrapper, code_dir, request).await
+}
+
+async fn run_isolated(
+    isolation: sandbox::Isolation,
+    program: &str,
+    wrapper: &str,
+    code_dir: &Path,
     request: &serde_json::Value,
 ) -> Result<Answer, ProcessFailure> {
     let fail = |message: String| ProcessFailure {
         program: program.to_owned(),
         message,
     };
+    let interpreter = sandbox::interpreter(program).await.map_err(fail)?;
     let flag = if program == "node" { "-e" } else { "-c" };
-    let mut command = Command::new(program);
+    let code_dir = std::path::absolute(code_dir).unwrap_or_else(|_| code_dir.to_path_buf());
+    let code_file = request["path"].as_str().map(Path::new);
+    let function_name = request["functionName"].as_str();
+    let sandbox::Launch {
+        mut command,
+        scratch: _scratch,
+    } = sandbox::launch(
+        isolation,
+        &interpreter,
+        &[flag, wrapper],
+        &code_dir,
+        code_file,
+        function_name,
+    )
+    .map_err(|e| fail(format!("cannot prepare its folders: {e}")))?;
     command
-        .arg(flag)
-        .arg(wrapper)
-        .current_dir(cwd)
-        .env_clear()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    for key in KEPT_ENV {
-        if let Some(v) = std::env::var_os(key) {
-            command.env(key, v);
-        }
-    }
-    // Handlers live in the user's project: leave no `__pycache__` behind in it.
-    command.env("PYTHONDONTWRITEBYTECODE", "1");
+    #[cfg(unix)]
+    command.process_group(0);
     let mut child = command
         .spawn()
         .map_err(|e| fail(format!("cannot start it: {e}")))?;
+    let group = ProcessGroup::of(&child);
     let input = serde_json::to_vec(request).map_err(|e| fail(e.to_string()))?;
     let stdin = child.stdin.take();
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
     let write = async move {
         if let Some(mut stdin) = stdin {
             // A child that exits without reading its input is reported by its answer.
             let _ = stdin.write_all(&input).await;
         }
     };
-    let ((), output) = tokio::join!(write, child.wait_with_output());
-    let output = output.map_err(|e| fail(e.to_string()))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let read = async move {
+        tokio::try_join!(
+            read_capped(stdout, "stdout", STDOUT_CAP, STDOUT_CAP),
+            read_capped(stderr, "stderr", STDERR_CAP, STDERR_KEPT),
+        )
+    };
+    let streams = async move { tokio::join!(write, read).1 };
+    tokio::pin!(streams);
+    enum First<S> {
+        Streams(S),
+        Exited(std::io::Result<std::process::ExitStatus>),
+    }
+    let first = tokio::select! {
+        s = &mut streams => First::Streams(s),
+        status = child.wait() => First::Exited(status),
+    };
+    let (streams, status) = match first {
+        First::Streams(streams) => {
+            let streams = streams.map_err(fail)?;
+            (streams, child.wait().await)
+        }
+        First::Exited(status) => {
+            // Whatever the code left running in the background must not hold the pipes.
+            group.kill();
+            let streams = tokio::time::timeout(DRAIN, &mut streams)
+                .await
+                .map_err(|_| {
+                    fail("it exited, but a process it started keeps its output open".to_owned())
+                })?
+                .map_err(fail)?;
+            (streams, status)
+        }
+    };
+    drop(group);
+    let status = status.map_err(|e| fail(e.to_string()))?;
+    let (stdout, stderr) = streams;
+    let stdout = String::from_utf8_lossy(&stdout);
+    let stderr = String::from_utf8_lossy(&stderr);
     let line = stdout.lines().rev().find(|l| !l.trim().is_empty());
     let parsed: Option<serde_json::Value> = line.and_then(|l| serde_json::from_str(l).ok());
     match parsed {
@@ -166,10 +233,50 @@ pub(crate) async fn run_wrapper(
             }
         }
         Some(_) | None => Err(fail(format!(
-            "it exited with {} without an answer{}",
-            output.status,
+            "it exited with {status} without an answer{}",
             tail(&stderr)
         ))),
+    }
+}
+
+/// Reads a child's stream to its end, keeping at most the last `kept` bytes; more than `cap`
+/// bytes in all is an error.
+async fn read_capped<R: AsyncRead + Unpin>(
+    stream: Option<R>,
+    name: &str,
+    cap: usize,
+    kept: usize,
+) -> Result<Vec<u8>, String> {
+    let Some(mut stream) = stream else {
+        return Ok(Vec::new());
+    };
+    let mut data = Vec::new();
+    let mut total = 0usize;
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|e| format!("reading its {name}: {e}"))?;
+        if n == 0 {
+            return Ok(data);
+        }
+        total = total.saturating_add(n);
+        if total > cap {
+            return Err(format!(
+                "it wrote more than {} MB to {name}{}",
+                cap / (1024 * 1024),
+                if name == "stdout" {
+                    " (a Lambda answer is at most 6 MB)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        data.extend_from_slice(&chunk[..n]);
+        if data.len() > kept {
+            data.drain(..data.len() - kept);
+        }
     }
 }
 
@@ -182,4 +289,50 @@ fn tail(stderr: &str) -> String {
     let chars: Vec<char> = trimmed.chars().collect();
     let start = chars.len().saturating_sub(600);
     format!("; stderr: {}", chars[start..].iter().collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    /// Without bubblewrap the code still gets an empty HOME and working folder of its own
+    /// (removed afterwards) and none of the app's variables.
+    #[tokio::test]
+    async fn unisolated_code_gets_an_empty_home_and_working_folder() {
+        let code = "import os\n[os.environ['HOME'], os.listdir(os.environ['HOME']), \
+                    os.listdir('.'), os.getcwd(), sorted(os.environ)]";
+        let request = json!({"code": code, "inputs": {}});
+        let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let answer = run_isolated(
+            sandbox::Isolation::Scrubbed,
+            "python3",
+            PYTHON_INLINE,
+            project,
+            &request,
+        )
+        .await
+        .expect("python3 runs");
+        let Answer::Value(value) = answer else {
+            panic!("the code raised")
+        };
+        let home = value[0].as_str().expect("HOME");
+        assert_ne!(Some(home.to_owned()), std::env::var("HOME").ok());
+        assert_eq!(value[1], json!([]), "HOME is empty");
+        assert_eq!(value[2], json!([]), "the working folder is empty");
+        assert_ne!(value[3].as_str().map(Path::new), Some(project));
+        let names: Vec<&str> = value[4]
+            .as_array()
+            .expect("names")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        for name in &names {
+            assert!(
+                !name.starts_with("AWS_") && !name.starts_with("CARGO"),
+                "{name} reached the code: {names:?}"
+            );
+        }
+        assert!(!Path::new(home).exists(), "the temporary HOME is removed");
+    }
 }
