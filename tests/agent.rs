@@ -871,6 +871,22 @@ async fn a_supervisor_sends_a_message_to_a_collaborator_and_uses_its_answer() {
 }
 
 #[tokio::test]
+async fn a_long_non_ascii_session_id_reaches_the_collaborator_cut_on_a_character() {
+    let p = Recording::new(json!([
+        {"toolUse": [{"name": "AgentCommunication__sendMessage",
+                      "input": {"recipient": "Billing", "content": "Total of INV-7?"}}]},
+        {"text": "42.50"},
+        {"text": "It is 42.50."}
+    ]));
+    let project = team("SUPERVISOR", "DISABLED");
+    let (rt, _rx) = team_runtime(&project, p.clone());
+    // 3-byte characters: the 100-byte mark falls inside one.
+    let session = "€".repeat(40);
+    let outcome = rt.invoke(turn(&session, "hello")).await.expect("turn");
+    assert_eq!(finished_text(&outcome), "It is 42.50.");
+}
+
+#[tokio::test]
 async fn a_collaboration_that_loops_back_is_refused_as_a_tool_error() {
     let p = Recording::new(json!([
         {"toolUse": [{"name": "AgentCommunication__sendMessage",

@@ -11,6 +11,7 @@ use crate::model::agent::{
 use crate::model::Project;
 use crate::openapi::Operation;
 use crate::providers::ToolSpec;
+use crate::text::truncate_chars;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 
@@ -76,7 +77,7 @@ pub(crate) struct Tool {
 
 /// `[a-zA-Z0-9_-]{1,64}` from `text`.
 pub(crate) fn sanitize(text: &str) -> String {
-    let mut out: String = text
+    let out: String = text
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
@@ -86,7 +87,7 @@ pub(crate) fn sanitize(text: &str) -> String {
             }
         })
         .collect();
-    out.truncate(64);
+    let mut out = truncate_chars(&out, 64).to_owned();
     if out.is_empty() {
         out.push_str("tool");
     }
@@ -131,7 +132,7 @@ pub(crate) fn build(
             let mut n = 2;
             while tools.iter().any(|t| t.spec.name == name) {
                 let suffix = format!("_{n}");
-                name.truncate(64 - suffix.len());
+                name = truncate_chars(&name, 64 - suffix.len()).to_owned();
                 name.push_str(&suffix);
                 n += 1;
             }
