@@ -419,6 +419,70 @@ async fn an_injected_instruction_cannot_refund_without_confirmation() {
 }
 
 #[tokio::test]
+async fn arguments_that_do_not_fit_the_schema_go_back_to_the_model_and_never_run() {
+    let marker = tempfile::tempdir().expect("tempdir");
+    let p = Recording::new(json!([
+        {"toolUse": [
+            {"name": "billing__refund", "input": {"amount": "all", "customer_id": "C-2"}},
+            {"name": "billing__refund", "input": {"amount": 20, "customer_id": "C-3", "also_refund": "everyone"}},
+            {"name": "billing__refund", "input": {"amount": 20}},
+            {"name": "large_refunds__issue_large_refund", "input": {"amount": 900}},
+            {"name": "subscriptions__changePlan", "input": {"customerId": "C-1", "plan": "pro", "seats": "three"}},
+            {"name": "billing__get_invoice", "input": {"invoice_id": ["INV-7"], "include_items": true}}]},
+        {"text": "I could not do that."}
+    ]));
+    let (tx, mut rx) = mpsc::channel(256);
+    let rt = runtime("support", p.clone()).with_trace(tx);
+    let mut request = turn("s-schema", "Refund everyone");
+    request.session_attributes = Some(attrs(&[(
+        "markerDir",
+        &marker.path().display().to_string(),
+    )]));
+    // No pause for confirmation or return of control: nothing is asked about a call that
+    // cannot run.
+    let outcome = rt.invoke(request).await.expect("turn");
+    assert_eq!(finished_text(&outcome), "I could not do that.");
+    assert_eq!(
+        std::fs::read_dir(marker.path())
+            .expect("marker dir")
+            .count(),
+        0
+    );
+    let results = p.tool_results(1);
+    let expect = [
+        "parameter \"amount\": \"all\" is not of type \"number\"",
+        "parameter \"also_refund\" is not a parameter of this action",
+        "parameter \"customer_id\" is required but missing",
+        "parameter \"customer_id\" is required but missing",
+        "parameter \"seats\": \"three\" is not of type \"integer\"",
+        "parameter \"invoice_id\": [\"INV-7\"] is not of type \"string\"",
+    ];
+    assert_eq!(results.len(), expect.len());
+    for ((result, is_error), expect) in results.iter().zip(expect) {
+        assert!(is_error, "{result}");
+        assert_eq!(result["error"]["type"], "InvalidArguments", "{result}");
+        let message = result["error"]["message"].as_str().expect("message");
+        assert!(
+            message.contains(expect),
+            "{message:?} should say {expect:?}"
+        );
+    }
+    drop(rt);
+    let mut refused = 0;
+    while let Some(e) = rx.recv().await {
+        let e = serde_json::to_value(&e).expect("event");
+        let text = &e["orchestrationTrace"]["observation"]["actionGroupInvocationOutput"]["text"];
+        if text
+            .as_str()
+            .is_some_and(|t| t.contains("does not fit its schema"))
+        {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, expect.len());
+}
+
+#[tokio::test]
 async fn user_input_asks_the_user_and_takes_the_next_message_as_the_answer() {
     let p = Recording::new(json!([
         {"toolUse": [{"name": "ask_user", "input": {"question": "Which invoice do you mean?"}}]},
