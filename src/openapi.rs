@@ -56,7 +56,7 @@ pub struct Operation {
     /// `$ref`s resolved.
     pub parameters: Vec<OpParameter>,
     pub request_body: Option<RequestBody>,
-    /// `x-requireConfirmation: ENABLED`.
+    /// `x-requireConfirmation` is set to anything but `DISABLED`.
     pub require_confirmation: bool,
 }
 
@@ -169,8 +169,12 @@ pub fn parse(payload: &str) -> Result<ApiDocument, OpenApiError> {
                 request_body: op
                     .get("requestBody")
                     .and_then(|b| read_request_body(&mut resolver, b)),
-                require_confirmation: op.get("x-requireConfirmation").and_then(Value::as_str)
-                    == Some("ENABLED"),
+                // Anything but DISABLED asks: a misspelt value must not run the action
+                // unconfirmed (the compiler reports it as an error).
+                require_confirmation: match op.get("x-requireConfirmation") {
+                    None | Some(Value::Null) => false,
+                    Some(value) => value.as_str() != Some("DISABLED"),
+                },
             });
         }
     }

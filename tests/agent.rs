@@ -355,6 +355,55 @@ async fn refund_with_confirmation(
 }
 
 #[tokio::test]
+async fn an_unknown_confirmation_value_asks_before_running() {
+    let text = std::fs::read_to_string(fixtures().join("support.strata.json"))
+        .expect("fixture")
+        .replace(
+            r#""requireConfirmation": "ENABLED""#,
+            r#""requireConfirmation": "YES""#,
+        )
+        .replace(
+            r#"x-requireConfirmation\": \"ENABLED\""#,
+            r#"x-requireConfirmation\": \"enabled\""#,
+        );
+    assert!(text.contains(r#""requireConfirmation": "YES""#) && text.contains("enabled"));
+    let project = strata::model::load(&text, "support")
+        .expect("project loads")
+        .project;
+    let marker = tempfile::tempdir().expect("tempdir");
+    let p = Recording::new(json!([
+        {"toolUse": [
+            {"name": "billing__refund", "input": {"amount": 20, "customer_id": "C-2"}},
+            {"name": "subscriptions__cancelSubscription", "input": {"customerId": "C-2"}}]},
+        {"text": "Handled."}
+    ]));
+    let rt = AgentRuntime::new(&project, "support", p, fixtures()).expect("runtime");
+    let mut request = turn("s-unknown-confirm", "Refund and cancel");
+    request.session_attributes = Some(attrs(&[(
+        "markerDir",
+        &marker.path().display().to_string(),
+    )]));
+    let outcome = rt.invoke(request).await.expect("turn");
+    let TurnOutcome::Paused { payload, .. } = outcome else {
+        panic!("expected a confirmation pause, got {outcome:?}")
+    };
+    let inputs = payload["invocationInputs"].as_array().expect("inputs");
+    assert_eq!(inputs.len(), 2, "{payload}");
+    assert_eq!(
+        inputs[0]["functionInvocationInput"]["actionInvocationType"],
+        "USER_CONFIRMATION"
+    );
+    assert_eq!(
+        inputs[1]["apiInvocationInput"]["actionInvocationType"],
+        "USER_CONFIRMATION"
+    );
+    assert!(
+        !marker.path().join("refund-C-2").exists(),
+        "ran unconfirmed"
+    );
+}
+
+#[tokio::test]
 async fn a_confirmed_action_runs() {
     let (marker, p, outcome) = refund_with_confirmation("CONFIRM").await;
     assert_eq!(finished_text(&outcome), "Handled.");

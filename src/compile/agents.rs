@@ -941,7 +941,7 @@ fn check_functions(
             f.description.as_deref(),
         );
         if let Some(c) = &f.require_confirmation {
-            choice(out, &fl, "requireConfirmation", c, &["ENABLED", "DISABLED"]);
+            confirmation_value(out, &fl, "requireConfirmation", c);
         }
         for (pname, detail) in &f.parameters {
             let pl = fl.parameter(pname);
@@ -1050,7 +1050,7 @@ fn check_openapi(group: &ActionGroup, payload: &str, ag: &Location, out: &mut Di
     let mut tools = HashSet::new();
     for op in &doc.operations {
         let ol = ag.action(&action_label(op));
-        check_operation(group, op, &ol, out);
+        check_operation(group, op, &doc.raw, &ol, out);
         if !tools.insert(op.tool_name()) {
             out.report(
                 Code::DuplicateName,
@@ -1075,7 +1075,24 @@ fn action_label(op: &Operation) -> String {
     }
 }
 
-fn check_operation(group: &ActionGroup, op: &Operation, ol: &Location, out: &mut Diagnostics) {
+/// The operation's `x-requireConfirmation` as the document writes it.
+fn doc_confirmation<'a>(
+    raw: &'a serde_json::Value,
+    op: &Operation,
+) -> Option<&'a serde_json::Value> {
+    raw.get("paths")?
+        .get(&op.path)?
+        .get(&op.method)?
+        .get("x-requireConfirmation")
+}
+
+fn check_operation(
+    group: &ActionGroup,
+    op: &Operation,
+    raw: &serde_json::Value,
+    ol: &Location,
+    out: &mut Diagnostics,
+) {
     if !op.path.starts_with('/') {
         out.report(
             Code::OpenApiPath,
@@ -1130,6 +1147,12 @@ fn check_operation(group: &ActionGroup, op: &Operation, ol: &Location, out: &mut
                 description,
             );
         }
+    }
+    if let Some(value) = doc_confirmation(raw, op) {
+        let text = value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_owned);
+        confirmation_value(out, ol, "x-requireConfirmation", &text);
     }
     if group.returns_control() || op.require_confirmation {
         return;
@@ -1299,6 +1322,24 @@ fn choice(out: &mut Diagnostics, at: &Location, name: &str, value: &str, allowed
         "Use one of {} (they are case-sensitive); an unknown value is kept but Bedrock may reject it.",
         allowed.join(", ")
     ));
+}
+
+/// An error for a confirmation setting other than `ENABLED` or `DISABLED`: a warning would let
+/// a typo run a state-changing action unconfirmed, so the runtime asks instead, and the export
+/// would fail in Bedrock.
+fn confirmation_value(out: &mut Diagnostics, at: &Location, name: &str, value: &str) {
+    if matches!(value, "ENABLED" | "DISABLED") {
+        return;
+    }
+    out.report(
+        Code::AgentInvalidField,
+        at.field(name),
+        format!("{name} is {value:?}, not ENABLED or DISABLED"),
+    )
+    .set_hint(
+        "Write ENABLED (the user approves each call) or DISABLED (case-sensitive); until then \
+         Strata asks before running the action, as with ENABLED.",
+    );
 }
 
 /// `UnknownEnumValue` for a lenient enum holding a value Strata does not know.
@@ -2347,10 +2388,11 @@ components:
             (
                 "unknown confirmation value",
                 |p| function(p, "refundOrder").require_confirmation = Some("YES".into()),
-                &[
-                    (UnknownEnumValue, "requireConfirmation is \"YES\""),
-                    (UnconfirmedStateChange, "refund"),
-                ],
+                // An error, and no warning about running unconfirmed: the runtime asks.
+                &[(
+                    AgentInvalidField,
+                    "requireConfirmation is \"YES\", not ENABLED or DISABLED",
+                )],
             ),
         ];
         for (name, mutate, expect) in cases {
@@ -2436,6 +2478,11 @@ components:
                 &[(ThinDescription, "action \"rerouteParcel\" › parameter \"street\"")]),
             ("unconfirmed POST", |p| shipping(p, SHIPPING.replace("x-requireConfirmation: ENABLED", "x-requireConfirmation: DISABLED")),
                 &[(UnconfirmedStateChange, "it is a POST operation")]),
+            // An error, and no warning about running unconfirmed: the runtime asks.
+            ("misspelt confirmation", |p| shipping(p, SHIPPING.replace("x-requireConfirmation: ENABLED", "x-requireConfirmation: enabled")),
+                &[(AgentInvalidField, "x-requireConfirmation is \"enabled\", not ENABLED or DISABLED\n  at agent \"Support\" › action group \"Shipping\" › action \"rerouteParcel\" › field \"x-requireConfirmation\"")]),
+            ("confirmation as a boolean", |p| shipping(p, SHIPPING.replace("x-requireConfirmation: ENABLED", "x-requireConfirmation: true")),
+                &[(AgentInvalidField, "x-requireConfirmation is \"true\", not ENABLED or DISABLED")]),
             ("unconfirmed POST returned to the application", |p| {
                 let payload = SHIPPING.replace("x-requireConfirmation: ENABLED", "");
                 group(p, "Shipping").api_schema = Some(ApiSchema::Payload(payload));

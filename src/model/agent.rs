@@ -305,8 +305,13 @@ pub struct Function {
 }
 
 impl Function {
+    /// Whether the user approves each call: anything but an absent or `DISABLED` setting asks,
+    /// so a misspelt value never runs the action unconfirmed (the compiler reports it).
     pub fn requires_confirmation(&self) -> bool {
-        self.require_confirmation.as_deref() == Some("ENABLED")
+        !matches!(
+            self.require_confirmation.as_deref(),
+            None | Some("DISABLED")
+        )
     }
 }
 
