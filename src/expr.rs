@@ -573,7 +573,24 @@ impl Cursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    proptest! {
+        /// Any text parses or fails at a column inside it (or one past its end); what parses
+        /// evaluates on any data without a panic.
+        #[test]
+        fn any_text_parses_or_fails_inside_it(
+            src in prop_oneof![any::<String>(), "\\$\\.data[.\\[\\]'\"a-zé€0-9 *-]{0,30}"],
+        ) {
+            match parse_input_expression(&src) {
+                Ok(e) => {
+                    let _ = e.evaluate(&json!({"a": [1, {"é": "x"}], "b": "text"}));
+                }
+                Err(e) => prop_assert!((1..=src.chars().count() + 1).contains(&e.column), "{e:?}"),
+            }
+        }
+    }
 
     /// Parses `input` and renders the result as `canonical text | segments` or `error COLUMN: message`.
     fn check(input: &str, expect: &str) {

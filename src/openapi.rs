@@ -664,6 +664,30 @@ impl fmt::Display for Operation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text is a document or an error; a syntax error's line is inside the text.
+        #[test]
+        fn any_text_is_a_document_or_a_located_error(
+            payload in prop_oneof![
+                any::<String>(),
+                "(openapi: 3\\.0\\.0\n|paths:\n|  /[a-zé€{}]{0,5}:\n|    (get|post):\n|      operationId: [a-zé]{0,5}\n|      parameters: \\[\\{name: é, in: path\\}\\]\n|[ :{}\\[\\]é€\"'#-]{0,6}\n)*",
+            ],
+        ) {
+            match parse(&payload) {
+                Ok(doc) => {
+                    for op in &doc.operations {
+                        let _ = (op.input_schema(), op.tool_name(), op.to_string());
+                    }
+                }
+                Err(OpenApiError::Syntax { line, .. }) => {
+                    prop_assert!(line <= payload.split('\n').count() + 1, "line {line}");
+                }
+                Err(_) => {}
+            }
+        }
+    }
 
     /// The document as a small text picture: one line per operation, indented lines for its
     /// parameters and body. Errors are `error: <message>`.
