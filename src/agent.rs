@@ -20,6 +20,7 @@
 //!
 //! Every step is reported as an [`AgentTraceEvent`] on the optional trace channel.
 
+mod arguments;
 mod collaborators;
 mod guard;
 mod handler;

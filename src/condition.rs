@@ -272,7 +272,24 @@ impl FromStr for Condition {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    proptest! {
+        /// Any text parses or fails at a column inside it (or one past its end); what parses
+        /// evaluates without a panic.
+        #[test]
+        fn any_text_parses_or_fails_inside_it(
+            src in prop_oneof![any::<String>(), "[a-zé€0-9 ()\"'<>=!.&|-]{0,40}|(and|or|not|true|false| )*"],
+        ) {
+            match parse_condition(&src) {
+                Ok(c) => {
+                    let _ = c.evaluate(|name| Some(json!(name.chars().count())));
+                }
+                Err(e) => prop_assert!((1..=src.chars().count() + 1).contains(&e.column), "{e:?}"),
+            }
+        }
+    }
 
     #[test]
     fn lists_input_names() {

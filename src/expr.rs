@@ -180,6 +180,7 @@ impl FromStr for InputExpression {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
     use serde_json::Value;
 
@@ -189,6 +190,22 @@ mod tests {
             "numbers": [1, 2, 3, 5, 8],
             "organisms": {"mammals": ["cat", "horse", "mouse"]}
         })
+    }
+
+    proptest! {
+        /// Any text parses or fails at a column inside it (or one past its end); what parses
+        /// evaluates on any data without a panic.
+        #[test]
+        fn any_text_parses_or_fails_inside_it(
+            src in prop_oneof![any::<String>(), "\\$\\.data[.\\[\\]'\"a-zé€0-9 *-]{0,30}"],
+        ) {
+            match parse_input_expression(&src) {
+                Ok(e) => {
+                    let _ = e.evaluate(&json!({"a": [1, {"é": "x"}], "b": "text"}));
+                }
+                Err(e) => prop_assert!((1..=src.chars().count() + 1).contains(&e.column), "{e:?}"),
+            }
+        }
     }
 
     #[test]

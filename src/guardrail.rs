@@ -328,3 +328,80 @@ fn read_policy<T: DeserializeOwned + Default>(
         message: format!("{key}: {e}"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// A guardrail with every policy kind: each PII entity (anonymised or blocked), a custom
+    /// regex, a topic, custom and managed words, the content filters and prompt attack.
+    fn every_policy(pii_action: &str) -> GuardrailEngine {
+        let entities: Vec<_> = PATTERNS
+            .iter()
+            .map(|(entity, _, _)| json!({"type": entity, "action": pii_action}))
+            .collect();
+        let guardrail: Guardrail = serde_json::from_value(json!({
+            "name": "all",
+            "topicPolicyConfig": {"topicsConfig": [{"name": "Investment advice", "type": "DENY",
+                "definition": "Recommendations about stocks, bonds and funds to invest in.",
+                "examples": ["Which stocks should I buy?"]}]},
+            "wordPolicyConfig": {"wordsConfig": [{"text": "secret project"}],
+                "managedWordListsConfig": [{"type": "PROFANITY"}]},
+            "contentPolicyConfig": {"filtersConfig": [
+                {"type": "HATE", "inputStrength": "HIGH", "outputStrength": "HIGH"},
+                {"type": "INSULTS", "inputStrength": "LOW", "outputStrength": "MEDIUM"},
+                {"type": "PROMPT_ATTACK", "inputStrength": "HIGH", "outputStrength": "NONE"}]},
+            "sensitiveInformationPolicyConfig": {"piiEntitiesConfig": entities,
+                "regexesConfig": [{"name": "ORDER", "pattern": "ORD-\\d+|\\d{2}\\b", "action": pii_action}]}
+        }))
+        .expect("guardrail");
+        GuardrailEngine::new(&guardrail).expect("engine")
+    }
+
+    /// Text that looks like what the detectors look for, in several scripts.
+    fn lookalike() -> impl Strategy<Value = String> {
+        "[A-Z0-9a-z ०-९٠-٩€éß@.:/+()#-]{0,80}"
+    }
+
+    #[test]
+    fn an_iban_with_devanagari_digits_is_not_a_panic() {
+        // `\d` matches any script's digits; the IBAN check used to cut the match by bytes.
+        for action in ["ANONYMIZE", "BLOCK"] {
+            let engine = every_policy(action);
+            let text = "pay to GB८२ WEST 1234 5698 7654 32 please";
+            let outcome = engine.apply(Source::Input, text);
+            assert!(!outcome.output.is_empty());
+        }
+        assert!(!pii::valid_iban("GB८२WEST12345698765432"));
+    }
+
+    proptest! {
+        #[test]
+        fn every_policy_takes_any_text(
+            text in prop_oneof![any::<String>(), lookalike()],
+            anonymize in any::<bool>(),
+            output in any::<bool>(),
+        ) {
+            let engine = every_policy(if anonymize { "ANONYMIZE" } else { "BLOCK" });
+            let source = if output { Source::Output } else { Source::Input };
+            for (start, end, _) in engine.find_pii(&text) {
+                prop_assert!(start < end && end <= text.len());
+                prop_assert!(text.is_char_boundary(start) && text.is_char_boundary(end));
+            }
+            let outcome = engine.apply(source, &text);
+            if let Some(sensitive) = &outcome.assessment.sensitive_information_policy {
+                for m in &sensitive.pii_entities {
+                    prop_assert!(text.contains(&m.matched));
+                }
+                for m in &sensitive.regexes {
+                    prop_assert!(text.contains(&m.matched));
+                }
+            }
+            if outcome.action == GuardrailAction::None {
+                prop_assert_eq!(&outcome.output, &text);
+            }
+        }
+    }
+}

@@ -45,7 +45,7 @@ pub struct Operation {
     /// `$ref`s resolved.
     pub parameters: Vec<OpParameter>,
     pub request_body: Option<RequestBody>,
-    /// `x-requireConfirmation: ENABLED`.
+    /// `x-requireConfirmation` is set to anything but `DISABLED`.
     pub require_confirmation: bool,
 }
 
@@ -155,8 +155,12 @@ pub fn parse(payload: &str) -> Result<ApiDocument, OpenApiError> {
                 request_body: op
                     .get("requestBody")
                     .and_then(|b| read_request_body(&mut resolver, b)),
-                require_confirmation: op.get("x-requireConfirmation").and_then(Value::as_str)
-                    == Some("ENABLED"),
+                // Anything but DISABLED asks: a misspelt value must not run the action
+                // unconfirmed (the compiler reports it as an error).
+                require_confirmation: match op.get("x-requireConfirmation") {
+                    None | Some(Value::Null) => false,
+                    Some(value) => value.as_str() != Some("DISABLED"),
+                },
             });
         }
     }
@@ -307,6 +311,30 @@ fn find_enums(v: &Value, pointer: &mut String, names: bool, found: &mut Vec<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text is a document or an error; a syntax error's line is inside the text.
+        #[test]
+        fn any_text_is_a_document_or_a_located_error(
+            payload in prop_oneof![
+                any::<String>(),
+                "(openapi: 3\\.0\\.0\n|paths:\n|  /[a-zé€{}]{0,5}:\n|    (get|post):\n|      operationId: [a-zé]{0,5}\n|      parameters: \\[\\{name: é, in: path\\}\\]\n|[ :{}\\[\\]é€\"'#-]{0,6}\n)*",
+            ],
+        ) {
+            match parse(&payload) {
+                Ok(doc) => {
+                    for op in &doc.operations {
+                        let _ = (op.input_schema(), op.tool_name(), op.to_string());
+                    }
+                }
+                Err(OpenApiError::Syntax { line, .. }) => {
+                    prop_assert!(line <= payload.split('\n').count() + 1, "line {line}");
+                }
+                Err(_) => {}
+            }
+        }
+    }
 
     /// The document as a small text picture: one line per operation, indented lines for its
     /// parameters and body. Errors are `error: <message>`.

@@ -360,6 +360,55 @@ async fn refund_with_confirmation(
 }
 
 #[tokio::test]
+async fn an_unknown_confirmation_value_asks_before_running() {
+    let text = std::fs::read_to_string(fixtures().join("support.strata.json"))
+        .expect("fixture")
+        .replace(
+            r#""requireConfirmation": "ENABLED""#,
+            r#""requireConfirmation": "YES""#,
+        )
+        .replace(
+            r#"x-requireConfirmation\": \"ENABLED\""#,
+            r#"x-requireConfirmation\": \"enabled\""#,
+        );
+    assert!(text.contains(r#""requireConfirmation": "YES""#) && text.contains("enabled"));
+    let project = strata::model::load(&text, "support")
+        .expect("project loads")
+        .project;
+    let marker = tempfile::tempdir().expect("tempdir");
+    let p = Recording::new(json!([
+        {"toolUse": [
+            {"name": "billing__refund", "input": {"amount": 20, "customer_id": "C-2"}},
+            {"name": "subscriptions__cancelSubscription", "input": {"customerId": "C-2"}}]},
+        {"text": "Handled."}
+    ]));
+    let rt = AgentRuntime::new(&project, "support", p, fixtures()).expect("runtime");
+    let mut request = turn("s-unknown-confirm", "Refund and cancel");
+    request.session_attributes = Some(attrs(&[(
+        "markerDir",
+        &marker.path().display().to_string(),
+    )]));
+    let outcome = rt.invoke(request).await.expect("turn");
+    let TurnOutcome::Paused { payload, .. } = outcome else {
+        panic!("expected a confirmation pause, got {outcome:?}")
+    };
+    let inputs = payload["invocationInputs"].as_array().expect("inputs");
+    assert_eq!(inputs.len(), 2, "{payload}");
+    assert_eq!(
+        inputs[0]["functionInvocationInput"]["actionInvocationType"],
+        "USER_CONFIRMATION"
+    );
+    assert_eq!(
+        inputs[1]["apiInvocationInput"]["actionInvocationType"],
+        "USER_CONFIRMATION"
+    );
+    assert!(
+        !marker.path().join("refund-C-2").exists(),
+        "ran unconfirmed"
+    );
+}
+
+#[tokio::test]
 async fn a_confirmed_action_runs() {
     let (_marker, p, outcome) = refund_with_confirmation("CONFIRM").await;
     assert_eq!(finished_text(&outcome), "Handled.");
@@ -423,6 +472,70 @@ async fn an_injected_instruction_cannot_refund_without_confirmation() {
         .tool_results(2)
         .iter()
         .all(|(c, _)| !text_of(c).contains("refunded")));
+}
+
+#[tokio::test]
+async fn arguments_that_do_not_fit_the_schema_go_back_to_the_model_and_never_run() {
+    let marker = tempfile::tempdir().expect("tempdir");
+    let p = Recording::new(json!([
+        {"toolUse": [
+            {"name": "billing__refund", "input": {"amount": "all", "customer_id": "C-2"}},
+            {"name": "billing__refund", "input": {"amount": 20, "customer_id": "C-3", "also_refund": "everyone"}},
+            {"name": "billing__refund", "input": {"amount": 20}},
+            {"name": "large_refunds__issue_large_refund", "input": {"amount": 900}},
+            {"name": "subscriptions__changePlan", "input": {"customerId": "C-1", "plan": "pro", "seats": "three"}},
+            {"name": "billing__get_invoice", "input": {"invoice_id": ["INV-7"], "include_items": true}}]},
+        {"text": "I could not do that."}
+    ]));
+    let (tx, mut rx) = mpsc::channel(256);
+    let rt = runtime("support", p.clone()).with_trace(tx);
+    let mut request = turn("s-schema", "Refund everyone");
+    request.session_attributes = Some(attrs(&[(
+        "markerDir",
+        &marker.path().display().to_string(),
+    )]));
+    // No pause for confirmation or return of control: nothing is asked about a call that
+    // cannot run.
+    let outcome = rt.invoke(request).await.expect("turn");
+    assert_eq!(finished_text(&outcome), "I could not do that.");
+    assert_eq!(
+        std::fs::read_dir(marker.path())
+            .expect("marker dir")
+            .count(),
+        0
+    );
+    let results = p.tool_results(1);
+    let expect = [
+        "parameter \"amount\": \"all\" is not of type \"number\"",
+        "parameter \"also_refund\" is not a parameter of this action",
+        "parameter \"customer_id\" is required but missing",
+        "parameter \"customer_id\" is required but missing",
+        "parameter \"seats\": \"three\" is not of type \"integer\"",
+        "parameter \"invoice_id\": [\"INV-7\"] is not of type \"string\"",
+    ];
+    assert_eq!(results.len(), expect.len());
+    for ((result, is_error), expect) in results.iter().zip(expect) {
+        assert!(is_error, "{result}");
+        assert_eq!(result["error"]["type"], "InvalidArguments", "{result}");
+        let message = result["error"]["message"].as_str().expect("message");
+        assert!(
+            message.contains(expect),
+            "{message:?} should say {expect:?}"
+        );
+    }
+    drop(rt);
+    let mut refused = 0;
+    while let Some(e) = rx.recv().await {
+        let e = serde_json::to_value(&e).expect("event");
+        let text = &e["orchestrationTrace"]["observation"]["actionGroupInvocationOutput"]["text"];
+        if text
+            .as_str()
+            .is_some_and(|t| t.contains("does not fit its schema"))
+        {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, expect.len());
 }
 
 #[tokio::test]
@@ -845,6 +958,22 @@ async fn a_supervisor_sends_a_message_to_a_collaborator_and_uses_its_answer() {
         })
         .expect("an AGENT_COLLABORATOR observation");
     assert_eq!(output["output"]["text"], "INV-7 totals 42.50 dollars.");
+}
+
+#[tokio::test]
+async fn a_long_non_ascii_session_id_reaches_the_collaborator_cut_on_a_character() {
+    let p = Recording::new(json!([
+        {"toolUse": [{"name": "AgentCommunication__sendMessage",
+                      "input": {"recipient": "Billing", "content": "Total of INV-7?"}}]},
+        {"text": "42.50"},
+        {"text": "It is 42.50."}
+    ]));
+    let project = team("SUPERVISOR", "DISABLED");
+    let (rt, _rx) = team_runtime(&project, p.clone());
+    // 3-byte characters: the 100-byte mark falls inside one.
+    let session = "€".repeat(40);
+    let outcome = rt.invoke(turn(&session, "hello")).await.expect("turn");
+    assert_eq!(finished_text(&outcome), "It is 42.50.");
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use super::turn::Turn;
 use super::{AgentError, AgentRuntime, TurnOutcome, TurnRequest, MAX_COLLABORATION_DEPTH};
 use crate::model::agent::{Collaborator, PromptType, RelayConversationHistory};
 use crate::providers::{ChatMessage, ContentPart, ModelRequest, Role};
+use crate::text::truncate_chars;
 use serde_json::{json, Value};
 
 impl AgentRuntime {
@@ -89,8 +90,7 @@ impl AgentRuntime {
         } else {
             message
         };
-        let mut session_id = format!("{}-{}", turn.session_id, tools::sanitize(name));
-        session_id.truncate(100);
+        let session_id = collaborator_session(&turn.session_id, name);
         let answer = match (
             &collaborator.agent_descriptor.project_agent,
             &alias,
@@ -279,9 +279,30 @@ fn conversation_text(messages: &[ChatMessage]) -> String {
         .join("\n")
 }
 
+/// The session a collaborator runs in: the caller's session and the collaborator's name, at
+/// most 100 characters. The caller's session id is any text, so it is cut on a character.
+fn collaborator_session(session_id: &str, collaborator: &str) -> String {
+    let joined = format!("{session_id}-{}", tools::sanitize(collaborator));
+    truncate_chars(&joined, 100).to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_collaborator_session_is_any_session_cut_to_100_characters(
+            session in any::<String>(),
+            name in any::<String>(),
+        ) {
+            let id = collaborator_session(&session, &name);
+            prop_assert!(id.chars().count() <= 100);
+            let joined = format!("{session}-{}", tools::sanitize(&name));
+            prop_assert!(joined.starts_with(&id));
+        }
+    }
 
     #[test]
     fn conversation_text_keeps_the_text_and_leaves_out_tool_calls() {

@@ -1,6 +1,7 @@
 //! The ReAct loop: the model reasons and calls tools until it answers without one; action
 //! groups run by their local handlers.
 
+use super::arguments;
 use super::handler;
 use super::prompts::DEFAULT_ORCHESTRATION_TEMPLATE;
 use super::tools::{self, EventContext, Target};
@@ -117,6 +118,10 @@ impl AgentRuntime {
                 let Some(tool) = self.tools.get(tool_index) else {
                     continue;
                 };
+                if let Some(part) = self.refuse_arguments(tool_index, &id, &input).await {
+                    turn.results.push((index, part));
+                    continue;
+                }
                 let wait = match (
                     &tool.target,
                     tool.target.returns_control(),
@@ -152,6 +157,32 @@ impl AgentRuntime {
             }
             turn.next_step();
         }
+    }
+
+    /// The tool error for an action called with arguments that do not fit its schema, after
+    /// the call and the error are in the trace; `None` when they fit (or it is not an action).
+    /// Nothing that does not fit reaches a handler, a Lambda event or the application.
+    async fn refuse_arguments(&self, tool: usize, id: &str, input: &Value) -> Option<ContentPart> {
+        let t = self.tools.get(tool)?;
+        match &t.target {
+            Target::Function { .. } | Target::Api { .. } => {}
+            Target::KnowledgeBase { .. } | Target::Collaborators(_) | Target::UserInput => {
+                return None;
+            }
+        }
+        let problems = arguments::problems(&t.spec.input_schema, input);
+        if problems.is_empty() {
+            return None;
+        }
+        let message = format!(
+            "the call to {} does not fit its schema, so it did not run: {}",
+            t.spec.name,
+            problems.join("; ")
+        );
+        self.emit_action_input(&t.target, input, id).await;
+        self.observe("ACTION_GROUP", Some(json!({ "text": message })), None)
+            .await;
+        Some(tool_error(id, "InvalidArguments", &message))
     }
 
     pub(super) async fn emit_action_input(

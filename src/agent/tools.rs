@@ -12,6 +12,7 @@ use crate::model::lenient::Lenient;
 use crate::model::Project;
 use crate::openapi::Operation;
 use crate::providers::ToolSpec;
+use crate::text::truncate_chars;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 
@@ -77,7 +78,7 @@ pub(crate) struct Tool {
 
 /// `[a-zA-Z0-9_-]{1,64}` from `text`.
 pub(crate) fn sanitize(text: &str) -> String {
-    let mut out: String = text
+    let out: String = text
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
@@ -87,7 +88,7 @@ pub(crate) fn sanitize(text: &str) -> String {
             }
         })
         .collect();
-    out.truncate(64);
+    let mut out = truncate_chars(&out, 64).to_owned();
     if out.is_empty() {
         out.push_str("tool");
     }
@@ -132,7 +133,7 @@ pub(crate) fn build(
             let mut n = 2;
             while tools.iter().any(|t| t.spec.name == name) {
                 let suffix = format!("_{n}");
-                name.truncate(64 - suffix.len());
+                name = truncate_chars(&name, 64 - suffix.len()).to_owned();
                 name.push_str(&suffix);
                 n += 1;
             }

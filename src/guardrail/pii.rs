@@ -232,14 +232,16 @@ fn valid_ip(s: &str) -> bool {
         .all(|p| p.parse::<u16>().is_ok_and(|n| n <= 255))
 }
 
-fn valid_iban(s: &str) -> bool {
-    let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact.len() < 15 || compact.len() > 34 {
+pub(super) fn valid_iban(s: &str) -> bool {
+    // `\d` in the pattern matches any script's digits: an IBAN has ASCII ones only, and the
+    // check below works on characters, never on byte offsets.
+    let compact: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+    if !(15..=34).contains(&compact.len()) || !compact.iter().all(char::is_ascii_alphanumeric) {
         return false;
     }
     let (head, tail) = compact.split_at(4);
     let mut remainder: u64 = 0;
-    for c in tail.chars().chain(head.chars()) {
+    for c in tail.iter().chain(head) {
         let value = match c.to_digit(36) {
             Some(v) => v,
             None => return false,

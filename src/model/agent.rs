@@ -344,8 +344,13 @@ pub struct Function {
 }
 
 impl Function {
+    /// Whether the user approves each call: anything but an absent or `DISABLED` setting asks,
+    /// so a misspelt value never runs the action unconfirmed (the compiler reports it).
     pub fn requires_confirmation(&self) -> bool {
-        self.require_confirmation == Some(Lenient::Known(State::Enabled))
+        !matches!(
+            self.require_confirmation.as_ref().map(|c| c.get()),
+            None | Some(Some(State::Disabled))
+        )
     }
 }
 

@@ -423,6 +423,24 @@ fn strip_local(config: &mut NodeConfiguration, refs: &dyn ProjectRefs) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text: the variables found are trimmed text from inside it, and rendering with
+        /// no known values gives the text back.
+        #[test]
+        fn any_template_text_is_read_without_a_panic(
+            text in prop_oneof![any::<String>(), "([{} é€a-z]|\\{\\{|\\}\\}){0,30}"],
+        ) {
+            let mut found = Vec::new();
+            collect_variables(&text, &mut found);
+            for name in &found {
+                prop_assert!(text.contains(name.as_str()) && name.trim() == name);
+            }
+            prop_assert_eq!(render(&text, |_| None), text.clone());
+            let _ = render(&text, |n| Some(n.to_uppercase()));
+        }
+    }
 
     #[test]
     fn variables_are_found_once_in_order() {

@@ -3,7 +3,7 @@
 
 use super::api_schema::check_openapi;
 use super::lints::{state_changing_verb, thin_description};
-use super::report::{choice, field, unknown_value};
+use super::report::{choice, confirmation_value, field, unknown_value};
 use crate::diagnostic::{Code, Diagnostics, Location};
 use crate::model::agent::{
     ActionGroup, ActionGroupExecutor, ApiSchema, FunctionSchema, ParentSignature,
@@ -233,7 +233,7 @@ fn check_functions(
             f.description.as_deref(),
         );
         if let Some(c) = &f.require_confirmation {
-            choice(out, &fl, "requireConfirmation", c);
+            confirmation_value(out, &fl, "requireConfirmation", c.as_str());
         }
         for (pname, detail) in &f.parameters {
             let pl = fl.parameter(pname);
@@ -537,10 +537,11 @@ mod tests {
                     function(p, "refundOrder").require_confirmation =
                         Some(Lenient::from_str_lenient("YES"))
                 },
-                &[
-                    (UnknownEnumValue, "requireConfirmation is \"YES\""),
-                    (UnconfirmedStateChange, "refund"),
-                ],
+                // An error, and no warning about running unconfirmed: the runtime asks.
+                &[(
+                    AgentInvalidField,
+                    "requireConfirmation is \"YES\", not ENABLED or DISABLED",
+                )],
             ),
         ];
         for (name, mutate, expect) in cases {

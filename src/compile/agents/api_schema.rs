@@ -2,6 +2,7 @@
 //! document and its operations, and the lints on what the model reads from it.
 
 use super::lints::{state_changing_verb, thin_description};
+use super::report::confirmation_value;
 use super::MAX_OPERATIONS;
 use crate::diagnostic::{Code, Diagnostics, Location};
 use crate::model::agent::ActionGroup;
@@ -76,7 +77,7 @@ pub(super) fn check_openapi(
     let mut tools = HashSet::new();
     for op in &doc.operations {
         let ol = ag.action(&action_label(op));
-        check_operation(group, op, &ol, out);
+        check_operation(group, op, &doc.raw, &ol, out);
         if !tools.insert(op.tool_name()) {
             out.report(
                 Code::DuplicateName,
@@ -101,7 +102,24 @@ fn action_label(op: &Operation) -> String {
     }
 }
 
-fn check_operation(group: &ActionGroup, op: &Operation, ol: &Location, out: &mut Diagnostics) {
+/// The operation's `x-requireConfirmation` as the document writes it.
+fn doc_confirmation<'a>(
+    raw: &'a serde_json::Value,
+    op: &Operation,
+) -> Option<&'a serde_json::Value> {
+    raw.get("paths")?
+        .get(&op.path)?
+        .get(&op.method)?
+        .get("x-requireConfirmation")
+}
+
+fn check_operation(
+    group: &ActionGroup,
+    op: &Operation,
+    raw: &serde_json::Value,
+    ol: &Location,
+    out: &mut Diagnostics,
+) {
     if !op.path.starts_with('/') {
         out.report(
             Code::OpenApiPath,
@@ -156,6 +174,12 @@ fn check_operation(group: &ActionGroup, op: &Operation, ol: &Location, out: &mut
                 description,
             );
         }
+    }
+    if let Some(value) = doc_confirmation(raw, op) {
+        let text = value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_owned);
+        confirmation_value(out, ol, "x-requireConfirmation", &text);
     }
     if group.returns_control() || op.require_confirmation {
         return;
@@ -274,6 +298,11 @@ mod tests {
                 &[(ThinDescription, "action \"rerouteParcel\" › parameter \"street\"")]),
             ("unconfirmed POST", |p| shipping(p, SHIPPING.replace("x-requireConfirmation: ENABLED", "x-requireConfirmation: DISABLED")),
                 &[(UnconfirmedStateChange, "it is a POST operation")]),
+            // An error, and no warning about running unconfirmed: the runtime asks.
+            ("misspelt confirmation", |p| shipping(p, SHIPPING.replace("x-requireConfirmation: ENABLED", "x-requireConfirmation: enabled")),
+                &[(AgentInvalidField, "x-requireConfirmation is \"enabled\", not ENABLED or DISABLED\n  at agent \"Support\" › action group \"Shipping\" › action \"rerouteParcel\" › field \"x-requireConfirmation\"")]),
+            ("confirmation as a boolean", |p| shipping(p, SHIPPING.replace("x-requireConfirmation: ENABLED", "x-requireConfirmation: true")),
+                &[(AgentInvalidField, "x-requireConfirmation is \"true\", not ENABLED or DISABLED")]),
             ("unconfirmed POST returned to the application", |p| {
                 let payload = SHIPPING.replace("x-requireConfirmation: ENABLED", "");
                 group(p, "Shipping").api_schema = Some(ApiSchema::Payload(payload));

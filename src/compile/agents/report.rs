@@ -26,6 +26,24 @@ pub(super) fn choice<T: StrEnum>(
     ));
 }
 
+/// An error for a confirmation setting other than `ENABLED` or `DISABLED`: a warning would let
+/// a typo run a state-changing action unconfirmed, so the runtime asks instead, and the export
+/// would fail in Bedrock.
+pub(super) fn confirmation_value(out: &mut Diagnostics, at: &Location, name: &str, value: &str) {
+    if matches!(value, "ENABLED" | "DISABLED") {
+        return;
+    }
+    out.report(
+        Code::AgentInvalidField,
+        at.field(name),
+        format!("{name} is {value:?}, not ENABLED or DISABLED"),
+    )
+    .set_hint(
+        "Write ENABLED (the user approves each call) or DISABLED (case-sensitive); until then \
+         Strata asks before running the action, as with ENABLED.",
+    );
+}
+
 /// `UnknownEnumValue` for a lenient enum holding a value Strata does not know.
 pub(super) fn unknown_value<T: StrEnum>(
     out: &mut Diagnostics,

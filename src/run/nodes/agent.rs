@@ -270,7 +270,7 @@ fn attributes(
 /// for every call of the node in the run (so Loop rounds continue one conversation).
 pub(super) fn session_id(run_id: Option<&str>, node: &str) -> String {
     let raw = format!("{}-{node}", run_id.unwrap_or("strata"));
-    let mut id: String = raw
+    let id: String = raw
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-') {
@@ -280,8 +280,8 @@ pub(super) fn session_id(run_id: Option<&str>, node: &str) -> String {
             }
         })
         .collect();
-    id.truncate(100);
-    while id.len() < 2 {
+    let mut id = crate::text::truncate_chars(&id, 100).to_owned();
+    while id.chars().count() < 2 {
         id.push('_');
     }
     id
@@ -510,6 +510,16 @@ async fn emit_trace(run: &Run, node: &FlowNode, trace: &crate::agent::AgentTrace
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_run_and_node_make_a_valid_session_id(run in proptest::option::of(any::<String>()), node in any::<String>()) {
+            let id = session_id(run.as_deref(), &node);
+            prop_assert!((2..=100).contains(&id.chars().count()));
+            prop_assert!(id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-')));
+        }
+    }
 
     #[test]
     fn session_ids_fit_the_service_pattern() {
