@@ -299,16 +299,79 @@ fn guarded_text() -> BoxedStrategy<String> {
     .boxed()
 }
 
+/// Every PII entity the engine detects, so each detector sees the generated text.
+const PII_ENTITIES: &[&str] = &[
+    "EMAIL",
+    "URL",
+    "AWS_ACCESS_KEY",
+    "AWS_SECRET_KEY",
+    "CREDIT_DEBIT_CARD_NUMBER",
+    "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+    "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+    "US_SOCIAL_SECURITY_NUMBER",
+    "US_BANK_ROUTING_NUMBER",
+    "US_BANK_ACCOUNT_NUMBER",
+    "CREDIT_DEBIT_CARD_CVV",
+    "CREDIT_DEBIT_CARD_EXPIRY",
+    "MAC_ADDRESS",
+    "IP_ADDRESS",
+    "UK_NATIONAL_INSURANCE_NUMBER",
+    "VEHICLE_IDENTIFICATION_NUMBER",
+    "PHONE",
+    "PASSWORD",
+    "USERNAME",
+    "PIN",
+    "AGE",
+    "NAME",
+    "ADDRESS",
+    "SWIFT_CODE",
+];
+
+/// A guardrail with every policy on, half the PII entities blocked and half anonymised.
+fn every_policy_guardrail() -> String {
+    let pii: Vec<Value> = PII_ENTITIES
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let action = if i % 2 == 0 { "ANONYMIZE" } else { "BLOCK" };
+            serde_json::json!({"type": e, "action": action})
+        })
+        .collect();
+    serde_json::json!({
+        "name": "every-policy",
+        "blockedInputMessaging": "blocked in",
+        "blockedOutputsMessaging": "blocked out",
+        "contentPolicyConfig": {"filtersConfig": [
+            {"type": "PROMPT_ATTACK", "inputStrength": "HIGH", "outputStrength": "NONE"},
+            {"type": "HATE", "inputStrength": "LOW", "outputStrength": "HIGH"}
+        ]},
+        "topicPolicyConfig": {"topicsConfig": [
+            {"name": "money", "definition": "Investment advice", "examples": ["Which stock?"], "type": "DENY"}
+        ]},
+        "wordPolicyConfig": {
+            "wordsConfig": [{"text": "forbidden word"}, {"text": "\u{0967}\u{0968}"}],
+            "managedWordListsConfig": [{"type": "PROFANITY"}]
+        },
+        "sensitiveInformationPolicyConfig": {
+            "piiEntitiesConfig": pii,
+            "regexesConfig": [{"name": "order", "pattern": "ORD-[0-9]{6}", "action": "ANONYMIZE"}]
+        }
+    })
+    .to_string()
+}
+
 #[test]
 fn guardrail() {
-    let seeds: Vec<String> = fixture_members("guardrails")
+    let mut seeds: Vec<String> = fixture_members("guardrails")
         .into_iter()
         .filter_map(|v| v.as_array().cloned())
         .flatten()
         .map(|g| g.to_string())
         .collect();
+    seeds.push(every_policy_guardrail());
+    let every = every_policy_guardrail();
     let strategy = (
-        documents(seeds, &[Render::Json]),
+        prop_oneof![1 => Just(every), 2 => documents(seeds, &[Render::Json])],
         guarded_text(),
         any::<bool>(),
     );
