@@ -31,7 +31,7 @@ macro_rules! outp {
     }};
 }
 
-mod ask;
+pub mod ask;
 mod chat;
 mod deploy;
 mod export;

@@ -10,12 +10,18 @@ use std::collections::VecDeque;
 use std::io::BufRead;
 use std::path::Path;
 
+/// An answers file: the first messages to send and the replies to give, in order.
 #[derive(Debug, Default, Deserialize)]
-struct Answers {
+pub struct Answers {
     #[serde(default)]
-    inputs: Option<Vec<String>>,
+    pub inputs: Option<Vec<String>>,
     #[serde(default)]
-    replies: Vec<Value>,
+    pub replies: Vec<Value>,
+}
+
+/// Reads an answers file's text (JSON or YAML); pure, so tests and fuzzing reach it.
+pub fn parse(text: &str) -> std::result::Result<Answers, serde_yaml::Error> {
+    serde_yaml::from_str(text)
 }
 
 /// Where the user's words come from: an answers file's lists, else stdin.
@@ -37,7 +43,7 @@ impl Io {
         if let Some(path) = answers {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            let answers: Answers = serde_yaml::from_str(&text).with_context(|| {
+            let answers = parse(&text).with_context(|| {
                 format!("{} is not an answers file (JSON or YAML)", path.display())
             })?;
             io.inputs = answers.inputs.map(VecDeque::from);
