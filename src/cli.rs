@@ -351,7 +351,11 @@ fn validate(paths: &[PathBuf], json: bool) -> Result<u8> {
                 });
             }
             Ok(loaded) => {
-                let compiled = compile(&loaded.project);
+                let project_dir = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let compiled = crate::compile::compile_in(&loaded.project, project_dir);
                 errors |= compiled.has_errors();
                 report.files.push(FileReport {
                     path: shown,

@@ -1,7 +1,7 @@
 //! `strata run`: compile a flow, pick the model provider, run it on this machine and print
 //! the trace live.
 
-use crate::compile::compile;
+use crate::compile::compile_in;
 use crate::model::Project;
 use crate::providers::bedrock::{BedrockProvider, BedrockSettings};
 use crate::providers::bedrock_guardrail::BedrockGuardrails;
@@ -147,7 +147,13 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         }
     }
     let flow = project.flow(&flow_name).context("the flow disappeared")?;
-    let compiled = compile(&project);
+    let project_dir = args
+        .path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let compiled = compile_in(&project, &project_dir);
     let Some(plan) = compiled.plan(&flow.name) else {
         eprintln!("flow {:?} has errors and cannot run:", flow.name);
         for d in compiled.errors() {
@@ -155,13 +161,15 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         }
         return Ok(2);
     };
+    // Before running: this is code from outside the project that is about to run.
+    let outside = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == crate::diagnostic::Code::HandlerOutsideProject);
+    for d in outside {
+        eprintln!("warning[{}] {} (at {})", d.code, d.message, d.location);
+    }
     let document = input_document(&args, flow)?;
-    let project_dir = args
-        .path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
     let base = default_provider(&args).await?;
     let routed: Arc<dyn ModelProvider> = Arc::new(Router::new(
         base,
