@@ -844,7 +844,7 @@ async fn storage_refuses_keys_that_s3_would_store_under_another_name() {
         "a\u{0}b",
         "",
     ] {
-        let doc = json!({"key": key, "body": "x"});
+        let doc = json!({"key": key, "body": {}});
         let (result, events) = run(&p, "store", doc, ctx()).await;
         assert_eq!(result.status, RunStatus::Failed, "{key:?}");
         let error = failed(&events, "Save").expect("fails");
@@ -870,7 +870,7 @@ async fn storage_does_not_follow_links_out_of_the_bucket() {
     let p = storage_project();
 
     for key in ["out/new.txt", "out/secret.txt", "secret.txt"] {
-        let (result, events) = run(&p, "store", json!({"key": key, "body": "x"}), ctx()).await;
+        let (result, events) = run(&p, "store", json!({"key": key, "body": {}}), ctx()).await;
         assert_eq!(result.status, RunStatus::Failed, "{key}");
         let error = failed(&events, "Save").expect("fails");
         assert!(error.contains("symbolic link"), "{key}: {error}");
@@ -888,7 +888,7 @@ async fn storage_does_not_follow_links_out_of_the_bucket() {
     std::os::unix::fs::symlink(outside.path(), linked_root.path().join("notes-bucket"))
         .expect("link");
     let ctx = context(scripted("[]")).with_storage_root(linked_root.path());
-    let (result, events) = run(&p, "store", json!({"key": "x.txt", "body": "x"}), ctx).await;
+    let (result, events) = run(&p, "store", json!({"key": "x.txt", "body": {}}), ctx).await;
     assert_eq!(result.status, RunStatus::Failed);
     assert!(failed(&events, "Save")
         .expect("fails")
@@ -902,17 +902,17 @@ async fn storage_writes_replace_objects_whole_and_leave_no_temporary_files() {
     let ctx = || context(scripted("[]")).with_storage_root(dir.path());
     let p = storage_project();
     for body in ["first version", "second"] {
-        let doc = json!({"key": "notes/a.txt", "body": body});
+        let doc = json!({"key": "notes/a.txt", "body": {"v": body}});
         let (result, events) = run(&p, "store", doc, ctx()).await;
         assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     }
     let (result, _) = run(&p, "load", json!("notes/a.txt"), ctx()).await;
-    assert_eq!(result.output("Out"), Some(&json!("second")));
+    assert_eq!(result.output("Out"), Some(&json!("{\"v\":\"second\"}")));
     assert_eq!(files_under(dir.path()), vec!["notes-bucket/notes/a.txt"]);
 
     // A write that fails at the rename (a folder is in the way) leaves nothing behind.
     std::fs::create_dir_all(dir.path().join("notes-bucket/folder/inner")).expect("mkdir");
-    let doc = json!({"key": "folder", "body": "x"});
+    let doc = json!({"key": "folder", "body": {}});
     let (result, _) = run(&p, "store", doc, ctx()).await;
     assert_eq!(result.status, RunStatus::Failed);
     assert_eq!(files_under(dir.path()), vec!["notes-bucket/notes/a.txt"]);

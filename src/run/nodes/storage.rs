@@ -222,11 +222,11 @@ mod tests {
         let node: FlowNode =
             serde_json::from_value(json!({"name": "Save", "type": "Storage"})).unwrap();
         let service: S3Service =
-            serde_json::from_value(json!({"s3": {"bucketName": "b1"}})).unwrap();
+            serde_json::from_value(json!({"s3": {"bucketName": "b12"}})).unwrap();
         let root = Path::new("/data");
         assert_eq!(
             object_path(root, &node, &service, "a/b.txt").unwrap(),
-            Path::new("/data/b1/a/b.txt")
+            Path::new("/data/b12/a/b.txt")
         );
         for bad in [
             "", "../x", "a/../../x", "/etc/passwd", "a\\b", "./a", "a//b", "notes/./a", "a/",
