@@ -910,6 +910,20 @@ async fn storage_writes_replace_objects_whole_and_leave_no_temporary_files() {
     assert_eq!(result.output("Out"), Some(&json!("{\"v\":\"second\"}")));
     assert_eq!(files_under(dir.path()), vec!["notes-bucket/notes/a.txt"]);
 
+    // The new object replaces the old file instead of writing into it: a hard link to the old
+    // file (here from outside the bucket) keeps its content, and no reader sees half a write.
+    #[cfg(unix)]
+    {
+        let outside = dir.path().join("outside.txt");
+        std::fs::hard_link(dir.path().join("notes-bucket/notes/a.txt"), &outside).expect("link");
+        let doc = json!({"key": "notes/a.txt", "body": {"v": "third"}});
+        let (result, events) = run(&p, "store", doc, ctx()).await;
+        assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+        let kept = std::fs::read_to_string(&outside).expect("read");
+        assert_eq!(kept, "{\"v\":\"second\"}");
+        std::fs::remove_file(&outside).expect("remove");
+    }
+
     // A write that fails at the rename (a folder is in the way) leaves nothing behind.
     std::fs::create_dir_all(dir.path().join("notes-bucket/folder/inner")).expect("mkdir");
     let doc = json!({"key": "folder", "body": {}});
