@@ -6,7 +6,7 @@
 //! segments climb above the project's folder. [`check_on_disk`] (runtime only) also resolves
 //! symbolic links against the project's folder on this machine.
 
-use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location};
+use crate::diagnostic::{Code, Diagnostics, Location};
 use crate::model::Project;
 use crate::nodes::NodeConfiguration;
 use std::path::{Component, Path};
@@ -120,7 +120,7 @@ pub(super) fn check(project: &Project, out: &mut Diagnostics) {
 /// The handlers [`check`] lets pass whose file, once `..` and symbolic links are resolved on
 /// this machine, is outside `project_dir`. Files that do not exist are left to the run to report.
 #[cfg(feature = "runtime")]
-pub fn check_on_disk(project: &Project, project_dir: &Path) -> Vec<Diagnostic> {
+pub fn check_on_disk(project: &Project, project_dir: &Path) -> Vec<crate::diagnostic::Diagnostic> {
     let mut out = Diagnostics::default();
     let Ok(root) = std::fs::canonicalize(project_dir) else {
         return Vec::new();
