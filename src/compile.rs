@@ -5,6 +5,7 @@
 
 pub mod agents;
 mod flow;
+pub mod handlers;
 pub mod plan;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location};
@@ -87,10 +88,22 @@ pub fn compile(project: &Project) -> Compiled {
         }
         agents::check_agent(project, a, &mut out);
     }
+    handlers::check(project, &mut out);
     Compiled {
         plans,
         diagnostics: out.into_vec(),
     }
+}
+
+/// [`compile`], plus what only this machine can tell: local handlers that resolve (through
+/// symbolic links) outside `project_dir`, the folder holding the project file.
+#[cfg(feature = "runtime")]
+pub fn compile_in(project: &Project, project_dir: &std::path::Path) -> Compiled {
+    let mut compiled = compile(project);
+    compiled
+        .diagnostics
+        .extend(handlers::check_on_disk(project, project_dir));
+    compiled
 }
 
 /// References from a flow to the project's agents.

@@ -118,6 +118,7 @@ codes! {
     OpenApiEnum = BedrockLimit, Error, "an OpenAPI schema uses `enum`, which Bedrock agents do not support";
     OpenApiTooManyOperations = BedrockLimit, Error, "more than 11 operations in one action group";
     UnboundedIterations = Strata, Warning, "an agent whose local iteration cap is 0 or above 100";
+    HandlerOutsideProject = Strata, Warning, "a local handler file outside the project's folder";
 }
 
 /// Where a diagnostic points. Fields are filled as far as they apply.

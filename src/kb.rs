@@ -12,8 +12,13 @@
 //! same section; each chunk keeps its document's relative path and its line range (page for
 //! PDFs). A file that cannot be read gives an [`IndexWarning`] and the rest is indexed.
 //!
-//! Everything here is synchronous and deterministic: two builds of the same folder give the
-//! same chunks, ids and scores. Callers on an async runtime use `spawn_blocking`.
+//! A folder that is the filesystem root or the user's home directory is refused
+//! ([`KbError::TooBroad`]): `documents: "/"` would read the whole disk.
+//!
+//! Building is synchronous and deterministic: two builds of the same folder give the same
+//! chunks, ids and scores. [`LocalIndex::build_cancellable`] stops between files once its
+//! token is cancelled; async callers use [`LocalIndex::build_in_background`], which stops the
+//! blocking build as soon as its future is dropped (a node's timeout, a cancelled run).
 
 mod analyze;
 mod bm25;
@@ -28,6 +33,7 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use tokio_util::sync::CancellationToken;
 
 /// Files larger than this are skipped with a warning.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -121,6 +127,10 @@ pub enum KbError {
         #[source]
         source: std::io::Error,
     },
+    #[error("knowledge base folder {} is {what}; point documents at the folder that holds the documents", path.display())]
+    TooBroad { path: PathBuf, what: &'static str },
+    #[error("indexing knowledge base folder {} was cancelled", path.display())]
+    Cancelled { path: PathBuf },
 }
 
 #[derive(Debug, Clone)]
@@ -142,9 +152,43 @@ pub struct LocalIndex {
 
 impl LocalIndex {
     /// Indexes every supported document under `folder`. Files that cannot be read or parsed
-    /// are left out and reported as warnings; only a missing or unreadable `folder` is an
-    /// error.
+    /// are left out and reported as warnings; only a missing, unreadable or too broad
+    /// `folder` is an error.
     pub fn build(folder: &Path) -> Result<(LocalIndex, Vec<IndexWarning>), KbError> {
+        LocalIndex::build_cancellable(folder, &CancellationToken::new())
+    }
+
+    /// [`LocalIndex::build`] on a blocking thread, cancelled when `cancel` is or when the
+    /// returned future is dropped: the thread then stops at the next file or folder instead of
+    /// reading on after nobody waits for it.
+    pub async fn build_in_background(
+        folder: PathBuf,
+        cancel: &CancellationToken,
+    ) -> Result<(LocalIndex, Vec<IndexWarning>), KbError> {
+        let token = cancel.child_token();
+        let _stop_when_dropped = token.clone().drop_guard();
+        let path = folder.clone();
+        match tokio::task::spawn_blocking(move || LocalIndex::build_cancellable(&path, &token))
+            .await
+        {
+            Ok(built) => built,
+            // The blocking task panicked or the runtime is shutting down.
+            Err(_) => Err(KbError::Cancelled { path: folder }),
+        }
+    }
+
+    /// [`LocalIndex::build`], checking `cancel` before each file and folder; once it is
+    /// cancelled the build stops with [`KbError::Cancelled`].
+    pub fn build_cancellable(
+        folder: &Path,
+        cancel: &CancellationToken,
+    ) -> Result<(LocalIndex, Vec<IndexWarning>), KbError> {
+        let cancelled = || KbError::Cancelled {
+            path: folder.to_owned(),
+        };
+        if cancel.is_cancelled() {
+            return Err(cancelled());
+        }
         let meta = fs::metadata(folder).map_err(|source| {
             if source.kind() == std::io::ErrorKind::NotFound {
                 KbError::NotFound {
@@ -162,17 +206,36 @@ impl LocalIndex {
                 path: folder.to_owned(),
             });
         }
+        let canonical = fs::canonicalize(folder).map_err(|source| KbError::Unreadable {
+            path: folder.to_owned(),
+            source,
+        })?;
+        let home = home_dir().and_then(|h| fs::canonicalize(h).ok());
+        if let Some(what) = too_broad(&canonical, home.as_deref()) {
+            return Err(KbError::TooBroad {
+                path: folder.to_owned(),
+                what,
+            });
+        }
         let mut warnings = Vec::new();
         let mut files = Vec::new();
         let mut seen = HashSet::new();
-        if let Ok(canonical) = fs::canonicalize(folder) {
-            seen.insert(canonical);
-        }
+        seen.insert(canonical);
         let entries = read_sorted(folder).map_err(|source| KbError::Unreadable {
             path: folder.to_owned(),
             source,
         })?;
-        walk(folder, entries, &mut files, &mut seen, &mut warnings);
+        let mut walk = Walk {
+            root: folder,
+            home: home.as_deref(),
+            cancel,
+            files: &mut files,
+            seen: &mut seen,
+            warnings: &mut warnings,
+        };
+        if walk.entries(entries).is_err() {
+            return Err(cancelled());
+        }
 
         let mut index = LocalIndex {
             documents: Vec::new(),
@@ -181,6 +244,9 @@ impl LocalIndex {
             analyzer: Analyzer::default(),
         };
         for (path, format) in files {
+            if cancel.is_cancelled() {
+                return Err(cancelled());
+            }
             let rel = relative(folder, &path);
             index.add_file(&path, rel, format, &mut warnings);
         }
@@ -297,52 +363,90 @@ fn read_sorted(dir: &Path) -> std::io::Result<Vec<fs::DirEntry>> {
     Ok(entries)
 }
 
-/// Collects supported files depth-first in name order. Symbolic links are followed; a folder
-/// already visited (a link cycle) is not entered again.
-fn walk(
-    root: &Path,
-    entries: Vec<fs::DirEntry>,
-    files: &mut Vec<(PathBuf, Format)>,
-    seen: &mut HashSet<PathBuf>,
-    warnings: &mut Vec<IndexWarning>,
-) {
-    for entry in entries {
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        let meta = match fs::metadata(&path) {
-            Ok(m) => m,
-            Err(e) => {
-                warnings.push(IndexWarning {
-                    path: relative(root, &path),
-                    message: format!("cannot read: {e}"),
-                });
+/// What a documents folder must not be, or `None` when it is fine: the filesystem root, or
+/// `home` (both already canonical). Either would have the index read far more than documents.
+fn too_broad(canonical: &Path, home: Option<&Path>) -> Option<&'static str> {
+    if canonical.parent().is_none() {
+        Some("the filesystem root")
+    } else if home == Some(canonical) {
+        Some("your home folder")
+    } else {
+        None
+    }
+}
+
+/// The user's home folder, if known.
+fn home_dir() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|d| d.home_dir().to_owned())
+}
+
+/// The build was cancelled while walking the folder.
+struct Cancelled;
+
+/// A walk of the documents folder: collects supported files depth-first in name order.
+/// Symbolic links are followed; a folder already visited (a link cycle) is not entered again.
+struct Walk<'a> {
+    root: &'a Path,
+    /// The user's home folder, canonical: a link to it (or to the root) is not entered.
+    home: Option<&'a Path>,
+    cancel: &'a CancellationToken,
+    files: &'a mut Vec<(PathBuf, Format)>,
+    /// Canonical paths of the folders entered so far.
+    seen: &'a mut HashSet<PathBuf>,
+    warnings: &'a mut Vec<IndexWarning>,
+}
+
+impl Walk<'_> {
+    fn entries(&mut self, entries: Vec<fs::DirEntry>) -> Result<(), Cancelled> {
+        for entry in entries {
+            if self.cancel.is_cancelled() {
+                return Err(Cancelled);
+            }
+            if entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
-        };
-        if meta.is_dir() {
-            if let Ok(canonical) = fs::canonicalize(&path) {
-                if !seen.insert(canonical) {
+            let path = entry.path();
+            let meta = match fs::metadata(&path) {
+                Ok(m) => m,
+                Err(e) => {
+                    self.warnings.push(IndexWarning {
+                        path: relative(self.root, &path),
+                        message: format!("cannot read: {e}"),
+                    });
                     continue;
                 }
-            }
-            match read_sorted(&path) {
-                Ok(children) => walk(root, children, files, seen, warnings),
-                Err(e) => warnings.push(IndexWarning {
-                    path: relative(root, &path),
-                    message: format!("cannot read folder: {e}"),
-                }),
-            }
-        } else if meta.is_file() {
-            let format = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .and_then(Format::from_extension);
-            if let Some(format) = format {
-                files.push((path, format));
+            };
+            if meta.is_dir() {
+                if let Ok(canonical) = fs::canonicalize(&path) {
+                    if let Some(what) = too_broad(&canonical, self.home) {
+                        self.warnings.push(IndexWarning {
+                            path: relative(self.root, &path),
+                            message: format!("skipped: a link to {what}"),
+                        });
+                        continue;
+                    }
+                    if !self.seen.insert(canonical) {
+                        continue;
+                    }
+                }
+                match read_sorted(&path) {
+                    Ok(children) => self.entries(children)?,
+                    Err(e) => self.warnings.push(IndexWarning {
+                        path: relative(self.root, &path),
+                        message: format!("cannot read folder: {e}"),
+                    }),
+                }
+            } else if meta.is_file() {
+                let format = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .and_then(Format::from_extension);
+                if let Some(format) = format {
+                    self.files.push((path, format));
+                }
             }
         }
+        Ok(())
     }
 }
 
@@ -352,4 +456,21 @@ fn relative(root: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_root_and_the_home_folder_are_too_broad() {
+        let home = Path::new("/home/someone");
+        assert_eq!(
+            too_broad(Path::new("/"), Some(home)),
+            Some("the filesystem root")
+        );
+        assert_eq!(too_broad(home, Some(home)), Some("your home folder"));
+        assert_eq!(too_broad(&home.join("docs"), Some(home)), None);
+        assert_eq!(too_broad(Path::new("/home"), None), None);
+    }
 }

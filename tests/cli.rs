@@ -460,3 +460,66 @@ fn graph_names_a_missing_flow() {
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("no flow named \"nope\""), "{}", r.stderr);
 }
+
+// ---------------------------------------------------------------------------------------------
+// handlers outside the project
+
+/// A project whose Lambda handler is `handlers/enrich.py`, with `handlers` a link to a folder
+/// outside the project. Returns (the temp folder, the project file).
+#[cfg(unix)]
+fn project_with_linked_handler() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let outside = dir.path().join("elsewhere");
+    std::fs::create_dir(&outside).expect("mkdir");
+    std::fs::write(
+        outside.join("enrich.py"),
+        "def handler(event, context):\n    return 'ok'\n",
+    )
+    .expect("write");
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).expect("mkdir");
+    std::os::unix::fs::symlink(&outside, project.join("handlers")).expect("link");
+    let mut flow: serde_json::Value = json(
+        &std::fs::read_to_string(fixture("warn_handler_outside_project.json")).expect("fixture"),
+    );
+    flow["nodes"][1]["configuration"]["lambdaFunction"]["localHandler"] =
+        serde_json::Value::String("handlers/enrich.py:handler".to_owned());
+    let file = project.join("flow.json");
+    std::fs::write(&file, flow.to_string()).expect("write");
+    (dir, file)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_handler_linked_from_outside_the_project_is_a_warning_in_validate_and_run() {
+    let (dir, file) = project_with_linked_handler();
+    let out = run(&["validate", path_str(&file)]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("HandlerOutsideProject"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("Enrich"), "{}", out.stdout);
+    assert!(out.stdout.contains("elsewhere"), "{}", out.stdout);
+
+    let replay = dir.path().join("replay.json");
+    std::fs::write(&replay, "[]").expect("write");
+    let out = run(&[
+        "run",
+        path_str(&file),
+        "--provider",
+        "scripted",
+        "--replay",
+        path_str(&replay),
+        "--input",
+        "hello",
+        "--no-store",
+    ]);
+    assert!(
+        out.stderr.contains("warning[HandlerOutsideProject]") && out.stderr.contains("elsewhere"),
+        "stdout: {}\nstderr: {}",
+        out.stdout,
+        out.stderr
+    );
+}

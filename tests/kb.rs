@@ -408,6 +408,66 @@ fn empty_and_missing_folders() {
 }
 
 #[test]
+fn the_filesystem_root_and_the_home_folder_are_refused() {
+    let err = LocalIndex::build(Path::new("/")).expect_err("the root is refused");
+    assert!(matches!(err, KbError::TooBroad { .. }), "{err:?}");
+    assert!(err.to_string().contains("filesystem root"), "{err}");
+    if let Some(home) = directories::BaseDirs::new().map(|d| d.home_dir().to_owned()) {
+        let err = LocalIndex::build(&home).expect_err("the home folder is refused");
+        assert!(matches!(err, KbError::TooBroad { .. }), "{err:?}");
+        assert!(err.to_string().contains("home folder"), "{err}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn links_to_the_root_are_refused_or_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let linked = dir.path().join("docs");
+    std::os::unix::fs::symlink("/", &linked).expect("link");
+    let err = LocalIndex::build(&linked).expect_err("a link to the root is refused");
+    assert!(matches!(err, KbError::TooBroad { .. }), "{err:?}");
+
+    let docs = dir.path().join("real");
+    fs::create_dir(&docs).expect("mkdir");
+    fs::write(docs.join("a.txt"), "alpha bravo").expect("write");
+    std::os::unix::fs::symlink("/", docs.join("everything")).expect("link");
+    let (index, warnings) = LocalIndex::build(&docs).expect("indexes");
+    assert_eq!(index.documents(), vec!["a.txt".to_owned()]);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].path, "everything");
+    assert!(
+        warnings[0].message.contains("filesystem root"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn a_cancelled_build_stops_without_reading() {
+    let (_dir, root) = corpus();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    cancel.cancel();
+    let err = LocalIndex::build_cancellable(&root, &cancel).expect_err("cancelled");
+    assert!(matches!(err, KbError::Cancelled { .. }), "{err:?}");
+    assert!(err.to_string().contains("cancelled"), "{err}");
+}
+
+#[tokio::test]
+async fn a_background_build_stops_when_its_run_is_cancelled() {
+    let (_dir, root) = corpus();
+    let run = tokio_util::sync::CancellationToken::new();
+    let (index, _) = LocalIndex::build_in_background(root.clone(), &run)
+        .await
+        .expect("indexes");
+    assert!(!index.is_empty());
+    run.cancel();
+    let err = LocalIndex::build_in_background(root, &run)
+        .await
+        .expect_err("cancelled");
+    assert!(matches!(err, KbError::Cancelled { .. }), "{err:?}");
+}
+
+#[test]
 fn retrieval_results_have_bedrocks_shape() {
     let (_dir, index, _) = built();
     let hit = top(&index, "password reset link");

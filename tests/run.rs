@@ -720,6 +720,132 @@ async fn storage_round_trips_through_a_folder_per_bucket() {
     assert!(!dir.path().join("escape.txt").exists());
 }
 
+/// Every file under `dir`, relative, sorted (hidden ones included).
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() && !path.is_symlink() {
+                walk(root, &path, out);
+            } else {
+                let rel = path.strip_prefix(root).expect("below root");
+                out.push(rel.display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if dir.exists() {
+        walk(dir, dir, &mut out);
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn storage_refuses_keys_that_s3_would_store_under_another_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ctx = || context(scripted("[]")).with_storage_root(dir.path());
+    let p = storage_project();
+    for key in [
+        "a//b",
+        "notes/./a",
+        "./a",
+        "a/",
+        "/abs",
+        "../x",
+        "a/../b",
+        "a\\b",
+        "a\u{0}b",
+        "",
+    ] {
+        let doc = json!({"key": key, "body": {}});
+        let (result, events) = run(&p, "store", doc, ctx()).await;
+        assert_eq!(result.status, RunStatus::Failed, "{key:?}");
+        let error = failed(&events, "Save").expect("fails");
+        assert!(error.contains("is rejected"), "{key:?}: {error}");
+        let (result, _) = run(&p, "load", json!(key), ctx()).await;
+        assert_eq!(result.status, RunStatus::Failed, "{key:?}");
+    }
+    assert_eq!(files_under(dir.path()), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn storage_does_not_follow_links_out_of_the_bucket() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let outside = tempfile::tempdir().expect("temp dir");
+    std::fs::write(outside.path().join("secret.txt"), "secret").expect("write");
+    let bucket = dir.path().join("notes-bucket");
+    std::fs::create_dir_all(&bucket).expect("bucket");
+    std::os::unix::fs::symlink(outside.path(), bucket.join("out")).expect("link");
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), bucket.join("secret.txt"))
+        .expect("link");
+    let ctx = || context(scripted("[]")).with_storage_root(dir.path());
+    let p = storage_project();
+
+    for key in ["out/new.txt", "out/secret.txt", "secret.txt"] {
+        let (result, events) = run(&p, "store", json!({"key": key, "body": {}}), ctx()).await;
+        assert_eq!(result.status, RunStatus::Failed, "{key}");
+        let error = failed(&events, "Save").expect("fails");
+        assert!(error.contains("symbolic link"), "{key}: {error}");
+        let (result, events) = run(&p, "load", json!(key), ctx()).await;
+        assert_eq!(result.status, RunStatus::Failed, "{key}");
+        let error = failed(&events, "Load").expect("fails");
+        assert!(error.contains("symbolic link"), "{key}: {error}");
+    }
+    assert_eq!(files_under(outside.path()), vec!["secret.txt".to_owned()]);
+    let secret = std::fs::read_to_string(outside.path().join("secret.txt")).expect("read");
+    assert_eq!(secret, "secret");
+
+    // The bucket folder itself may not be a link out either.
+    let linked_root = tempfile::tempdir().expect("temp dir");
+    std::os::unix::fs::symlink(outside.path(), linked_root.path().join("notes-bucket"))
+        .expect("link");
+    let ctx = context(scripted("[]")).with_storage_root(linked_root.path());
+    let (result, events) = run(&p, "store", json!({"key": "x.txt", "body": {}}), ctx).await;
+    assert_eq!(result.status, RunStatus::Failed);
+    assert!(failed(&events, "Save")
+        .expect("fails")
+        .contains("symbolic link"));
+    assert_eq!(files_under(outside.path()), vec!["secret.txt".to_owned()]);
+}
+
+#[tokio::test]
+async fn storage_writes_replace_objects_whole_and_leave_no_temporary_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ctx = || context(scripted("[]")).with_storage_root(dir.path());
+    let p = storage_project();
+    for body in ["first version", "second"] {
+        let doc = json!({"key": "notes/a.txt", "body": {"v": body}});
+        let (result, events) = run(&p, "store", doc, ctx()).await;
+        assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    }
+    let (result, _) = run(&p, "load", json!("notes/a.txt"), ctx()).await;
+    assert_eq!(result.output("Out"), Some(&json!("{\"v\":\"second\"}")));
+    assert_eq!(files_under(dir.path()), vec!["notes-bucket/notes/a.txt"]);
+
+    // The new object replaces the old file instead of writing into it: a hard link to the old
+    // file (here from outside the bucket) keeps its content, and no reader sees half a write.
+    #[cfg(unix)]
+    {
+        let outside = dir.path().join("outside.txt");
+        std::fs::hard_link(dir.path().join("notes-bucket/notes/a.txt"), &outside).expect("link");
+        let doc = json!({"key": "notes/a.txt", "body": {"v": "third"}});
+        let (result, events) = run(&p, "store", doc, ctx()).await;
+        assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+        let kept = std::fs::read_to_string(&outside).expect("read");
+        assert_eq!(kept, "{\"v\":\"second\"}");
+        std::fs::remove_file(&outside).expect("remove");
+    }
+
+    // A write that fails at the rename (a folder is in the way) leaves nothing behind.
+    std::fs::create_dir_all(dir.path().join("notes-bucket/folder/inner")).expect("mkdir");
+    let doc = json!({"key": "folder", "body": {}});
+    let (result, _) = run(&p, "store", doc, ctx()).await;
+    assert_eq!(result.status, RunStatus::Failed);
+    assert_eq!(files_under(dir.path()), vec!["notes-bucket/notes/a.txt"]);
+}
+
 #[tokio::test]
 async fn events_are_json_lines_with_run_relative_timestamps() {
     let p = template("blank");

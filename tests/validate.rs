@@ -642,3 +642,43 @@ fn cyclic_connection_names_each_connection_of_the_cycle() {
         "the edge to the Output is not on the cycle"
     );
 }
+
+/// `compile_in` resolves handlers on disk: a link out of the project is a warning, a handler
+/// inside is not, and the text-only check already catches `..` and absolute paths.
+#[cfg(all(unix, feature = "runtime"))]
+#[test]
+fn handlers_linked_out_of_the_project_are_warnings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let project_dir = dir.path().join("project");
+    std::fs::create_dir_all(project_dir.join("handlers")).expect("mkdir");
+    std::fs::write(project_dir.join("handlers/inside.py"), "").expect("write");
+    std::fs::write(dir.path().join("outside.py"), "").expect("write");
+    std::os::unix::fs::symlink(
+        dir.path().join("outside.py"),
+        project_dir.join("handlers/linked.py"),
+    )
+    .expect("link");
+    let path = fixtures_dir().join("warn_handler_outside_project.json");
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let codes_for = |handler: &str| -> Vec<String> {
+        let mut doc: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        doc["nodes"][1]["configuration"]["lambdaFunction"]["localHandler"] =
+            serde_json::Value::String(handler.to_owned());
+        let project = load(&doc.to_string(), "linked").expect("loads").project;
+        strata::compile::compile_in(&project, &project_dir)
+            .diagnostics
+            .iter()
+            .map(|d| format!("{} {}", d.code, d.message))
+            .collect()
+    };
+    assert_eq!(
+        codes_for("handlers/inside.py:handler"),
+        Vec::<String>::new()
+    );
+    let linked = codes_for("handlers/linked.py:handler");
+    assert_eq!(linked.len(), 1, "{linked:?}");
+    assert!(linked[0].starts_with("HandlerOutsideProject"), "{linked:?}");
+    assert!(linked[0].contains("outside.py"), "{linked:?}");
+    assert_eq!(codes_for("/tmp/abs.py:handler").len(), 1);
+    assert_eq!(codes_for("../outside.py:handler").len(), 1);
+}

@@ -23,10 +23,9 @@ impl AgentRuntime {
         if let Some(i) = indexes.get(kb) {
             return Ok(i.clone());
         }
-        let path = folder.to_path_buf();
-        let built = tokio::task::spawn_blocking(move || LocalIndex::build(&path))
+        let never = tokio_util::sync::CancellationToken::new();
+        let built = LocalIndex::build_in_background(folder.to_path_buf(), &never)
             .await
-            .map_err(|e| format!("indexing stopped: {e}"))?
             .map_err(|e| e.to_string())?;
         let index = Arc::new(built.0);
         indexes.insert(kb.to_owned(), index.clone());

@@ -3,7 +3,7 @@
 
 use super::provider::{default_provider, profile_routes, ProviderArgs};
 use crate::agent::StepTrace;
-use crate::compile::compile;
+use crate::compile::compile_in;
 use crate::model::Project;
 use crate::providers::router::Router;
 use crate::providers::scripted::Recorder;
@@ -116,7 +116,13 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         }
     }
     let flow = project.flow(&flow_name).context("the flow disappeared")?;
-    let compiled = compile(&project);
+    let project_dir = args
+        .path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let compiled = compile_in(&project, &project_dir);
     let Some(plan) = compiled.plan(&flow.name) else {
         eprintln!("flow {:?} has errors and cannot run:", flow.name);
         for d in compiled.errors() {
@@ -124,13 +130,15 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         }
         return Ok(2);
     };
+    // Before running: this is code from outside the project that is about to run.
+    let outside = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == crate::diagnostic::Code::HandlerOutsideProject);
+    for d in outside {
+        eprintln!("warning[{}] {} (at {})", d.code, d.message, d.location);
+    }
     let document = input_document(&args, flow)?;
-    let project_dir = args
-        .path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
     let base = default_provider(&args.providers).await?;
     let routed: Arc<dyn ModelProvider> = Arc::new(Router::new(
         base,

@@ -1,7 +1,6 @@
 //! `strata validate`: load each file, compile it, and report every diagnostic, as text or JSON.
 
 use super::{file_stem, plural};
-use crate::compile::compile;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::import::{import, ImportFormat};
 use anyhow::Result;
@@ -80,7 +79,11 @@ pub(super) fn validate(paths: &[PathBuf], json: bool) -> Result<u8> {
                 });
             }
             Ok(loaded) => {
-                let compiled = compile(&loaded.project);
+                let project_dir = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."));
+                let compiled = crate::compile::compile_in(&loaded.project, project_dir);
                 errors |= compiled.has_errors();
                 report.files.push(FileReport {
                     path: shown,

@@ -79,6 +79,9 @@ impl Pattern {
 
     /// Whether `s` matches the whole pattern.
     pub fn matches(self, s: &str) -> bool {
+        if self == Pattern::BucketName && !is_s3_bucket_name(s) {
+            return false;
+        }
         static CACHE: [OnceLock<Regex>; Pattern::COUNT] =
             [const { OnceLock::new() }; Pattern::COUNT];
         let re = CACHE[self.index()].get_or_init(|| {
@@ -109,7 +112,9 @@ impl Pattern {
             Pattern::LexBotAliasArn => {
                 "a Lex bot alias ARN such as arn:aws:lex:us-east-1:123456789012:bot-alias/BOTID/ALIASID"
             }
-            Pattern::BucketName => "an S3 bucket name: 3 to 63 lowercase letters, digits, '.' or '-'",
+            Pattern::BucketName => {
+                "an S3 bucket name: 3 to 63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit, without '..', not an IP address, not starting with 'xn--', 'sthree-' or 'amzn-s3-demo-' and not ending with '-s3alias', '--ol-s3', '.mrap', '--x-s3' or '--table-s3'"
+            }
             Pattern::FlowKnowledgeBaseId => "letters and digits, at most 10",
             Pattern::KnowledgeBaseId => "exactly 10 letters and digits",
             Pattern::PromptArn => {
@@ -122,6 +127,22 @@ impl Pattern {
             Pattern::RerankingModelArn => "a foundation-model ARN",
         }
     }
+}
+
+/// S3's bucket naming rules beyond what [`Pattern::BucketName`]'s regex says (the regex crate
+/// has no look-around): no two adjacent periods, not an IPv4 address, and none of the prefixes
+/// and suffixes S3 reserves. A name S3 refuses would fail at deployment, and `a..b` would not be
+/// a plain folder name in local runs either.
+fn is_s3_bucket_name(s: &str) -> bool {
+    const RESERVED_PREFIXES: [&str; 3] = ["xn--", "sthree-", "amzn-s3-demo-"];
+    const RESERVED_SUFFIXES: [&str; 5] = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+    let ip_address = s.split('.').count() == 4
+        && s.split('.')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+    !s.contains("..")
+        && !ip_address
+        && !RESERVED_PREFIXES.iter().any(|p| s.starts_with(p))
+        && !RESERVED_SUFFIXES.iter().any(|p| s.ends_with(p))
 }
 
 /// Checks a name against a pattern; reports `InvalidName`.
@@ -274,8 +295,34 @@ mod tests {
         );
         check(
             Pattern::BucketName,
-            &["my-bucket.logs"],
-            &["My_Bucket", "ab"],
+            &[
+                "my-bucket.logs",
+                "abc",
+                "a.b-c",
+                "192.168.5.4x",
+                "s3alias",
+                "xn-a",
+            ],
+            &[
+                "My_Bucket",
+                "ab",
+                "a..b",
+                "-ab",
+                "ab-",
+                ".ab",
+                "192.168.5.4",
+                "xn--abc",
+                "sthree-abc",
+                "amzn-s3-demo-abc",
+                "abc-s3alias",
+                "abc--ol-s3",
+                "abc.mrap",
+                "abc--x-s3",
+                "abc--table-s3",
+                &"a".repeat(64),
+                "a/b",
+                "a\\b",
+            ],
         );
     }
 

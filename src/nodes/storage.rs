@@ -110,3 +110,33 @@ fn access(config: &NodeConfiguration) -> Vec<Access<'_>> {
         bucket: c.service_configuration.bucket(),
     }]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Code;
+
+    #[test]
+    fn bucket_names_s3_refuses_are_diagnosed_on_the_field() {
+        for bad in ["a..b", "192.168.0.1", "xn--bucket", "logs-s3alias", "logs--ol-s3", "-logs"] {
+            let service = S3Service::S3(S3Bucket {
+                bucket_name: bad.to_owned(),
+            });
+            let mut out = Diagnostics::default();
+            service.check(&mut out, &Location::flow("f").node("Save"));
+            let found = out.into_vec();
+            assert_eq!(found.len(), 1, "{bad}: {found:?}");
+            assert_eq!(found[0].code, Code::InvalidFieldValue);
+            assert_eq!(
+                found[0].location.field.as_deref(),
+                Some("serviceConfiguration.s3.bucketName")
+            );
+        }
+        let mut out = Diagnostics::default();
+        S3Service::S3(S3Bucket {
+            bucket_name: "notes.bucket-1".to_owned(),
+        })
+        .check(&mut out, &Location::flow("f"));
+        assert!(out.is_empty());
+    }
+}

@@ -146,13 +146,8 @@ async fn local(
 ) -> Result<Done, NodeError> {
     let path = run.ctx.project_dir.join(folder);
     let began = Instant::now();
-    let build_path = path.clone();
-    let built = tokio::task::spawn_blocking(move || LocalIndex::build(&build_path))
-        .await
-        .map_err(|e| NodeError::NoLocalEquivalent {
-            node: node.name.clone(),
-            message: format!("indexing knowledge base {:?} stopped: {e}", kb.name),
-        })?;
+    // Dropping this future (the node's timeout) or cancelling the run stops the indexing.
+    let built = LocalIndex::build_in_background(path.clone(), &run.ctx.cancel).await;
     let (index, warnings) = built.map_err(|e| NodeError::NoLocalEquivalent {
         node: node.name.clone(),
         message: format!("knowledge base {:?}: {e}", kb.name),

@@ -6,7 +6,7 @@ use crate::providers::BoxFuture;
 use crate::run::shared::Run;
 use crate::run::NodeError;
 use serde_json::{Map, Value};
-use super::storage::object_path;
+use super::storage::{object_path, refuse_links};
 use super::{missing, single, string_input};
 use crate::nodes::{NodeConfiguration, NodeType};
 
@@ -33,12 +33,10 @@ async fn retrieval(
         return Err(missing(node, NodeType::Retrieval));
     };
     let key = string_input(node, inputs, "objectKey")?;
-    let path = object_path(
-        &run.ctx.storage_root,
-        node,
-        &config.service_configuration,
-        key,
-    )?;
+    let root = &run.ctx.storage_root;
+    let service = &config.service_configuration;
+    let path = object_path(root, node, service, key)?;
+    refuse_links(root, node, service, &path).await?;
     let bytes = tokio::fs::read(&path)
         .await
         .map_err(|e| NodeError::Storage {

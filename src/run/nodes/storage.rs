@@ -7,6 +7,7 @@ use crate::run::shared::Run;
 use crate::run::NodeError;
 use serde_json::{Map, Value};
 use super::{missing, single, string_input};
+use crate::model::names::Pattern;
 use crate::nodes::storage::S3Service;
 use crate::nodes::{NodeConfiguration, NodeType};
 use std::path::{Component, Path, PathBuf};
@@ -25,46 +26,105 @@ impl NodeRun for Storage {
     }
 }
 
-/// `<storage_root>/<bucket>/<key>`, refusing anything that could leave the bucket's folder.
+/// `<storage_root>/<bucket>/<key>`, refusing anything that could leave the bucket's folder or
+/// name an object other than `key`.
+///
+/// A key is taken only when its folder path stands for it one to one: S3 stores `a//b`,
+/// `notes/./a` and `a/` as keys of their own, while the folder path would silently alias them
+/// to `a/b`, `notes/a` and `a`, so such keys are refused rather than stored under another name.
 pub(super) fn object_path(
     root: &Path,
     node: &FlowNode,
     service: &S3Service,
     key: &str,
 ) -> Result<PathBuf, NodeError> {
-    let reject = |key: &str, reason: &str| NodeError::ObjectKey {
+    let reject = |reason: &str| NodeError::ObjectKey {
         node: node.name.clone(),
         key: key.to_owned(),
         reason: reason.to_owned(),
     };
     let bucket = service.bucket();
-    if bucket.is_empty() || bucket.contains(['/', '\\']) || bucket.starts_with('.') {
+    if !Pattern::BucketName.matches(bucket) {
         return Err(NodeError::Storage {
             node: node.name.clone(),
             path: bucket.to_owned(),
-            message: "the bucket name is empty or not a plain name".to_owned(),
+            message: format!(
+                "the bucket name is not {}",
+                Pattern::BucketName.describe()
+            ),
         });
     }
     if key.is_empty() {
-        return Err(reject(key, "the key is empty"));
+        return Err(reject("the key is empty"));
     }
-    if key.contains('\\') || key.contains('\0') {
-        return Err(reject(key, "backslashes and NUL are not allowed"));
+    if key.contains(['\\', '\0']) {
+        return Err(reject("backslashes and NUL are not allowed"));
     }
-    let relative = Path::new(key);
-    for c in relative.components() {
-        match c {
-            Component::Normal(_) => {}
-            Component::ParentDir => {
-                return Err(reject(key, "`..` would leave the bucket"));
+    if key.starts_with('/') {
+        return Err(reject("keys are relative to the bucket"));
+    }
+    let mut path = root.join(bucket);
+    for segment in key.split('/') {
+        match segment {
+            "" => {
+                return Err(reject(
+                    "empty segments (`//` or a trailing `/`) would be stored under another key",
+                ))
             }
-            Component::RootDir | Component::Prefix(_) => {
-                return Err(reject(key, "keys are relative to the bucket"));
-            }
-            Component::CurDir => return Err(reject(key, "`.` segments are not allowed")),
+            "." => return Err(reject("`.` segments would be stored under another key")),
+            ".." => return Err(reject("`..` would leave the bucket")),
+            plain => path.push(plain),
         }
     }
-    Ok(root.join(bucket).join(relative))
+    // A plain segment can still be read as something else on some platforms (`C:` on Windows).
+    let plain = Path::new(key)
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)));
+    if !plain {
+        return Err(reject("the key is not a plain relative path"));
+    }
+    Ok(path)
+}
+
+/// Refuses `path` when the bucket folder or anything between it and `path` (the object itself
+/// included) is a symbolic link: following one could read or write outside the bucket.
+/// Missing components are fine; Storage creates them as folders.
+pub(super) async fn refuse_links(
+    root: &Path,
+    node: &FlowNode,
+    service: &S3Service,
+    path: &Path,
+) -> Result<(), NodeError> {
+    let bucket_dir = root.join(service.bucket());
+    let Ok(below) = path.strip_prefix(&bucket_dir) else {
+        return Ok(());
+    };
+    let mut at = bucket_dir.clone();
+    let steps = std::iter::once(None).chain(below.components().map(Some));
+    for step in steps {
+        if let Some(c) = step {
+            at.push(c);
+        }
+        match tokio::fs::symlink_metadata(&at).await {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(NodeError::Storage {
+                    node: node.name.clone(),
+                    path: at.display().to_string(),
+                    message: "is a symbolic link; Strata does not follow links in a bucket's folder, so that no object is read or written outside it".to_owned(),
+                });
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => {
+                return Err(NodeError::Storage {
+                    node: node.name.clone(),
+                    path: at.display().to_string(),
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn storage(
@@ -75,13 +135,10 @@ async fn storage(
     let Some(NodeConfiguration::Storage(config)) = &node.configuration else {
         return Err(missing(node, NodeType::Storage));
     };
+    let service = &config.service_configuration;
     let key = string_input(node, inputs, "objectKey")?;
-    let path = object_path(
-        &run.ctx.storage_root,
-        node,
-        &config.service_configuration,
-        key,
-    )?;
+    let root = &run.ctx.storage_root;
+    let path = object_path(root, node, service, key)?;
     let body = match inputs.get("content") {
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
@@ -92,12 +149,67 @@ async fn storage(
         path: path.display().to_string(),
         message: e.to_string(),
     };
+    refuse_links(root, node, service, &path).await?;
     if let Some(parent) = path.parent() {
         tokio::fs::create_dir_all(parent).await.map_err(io_error)?;
     }
-    tokio::fs::write(&path, body).await.map_err(io_error)?;
-    let uri = format!("s3://{}/{key}", config.service_configuration.bucket());
+    // Again after creating the folders, in case a link appeared in between.
+    refuse_links(root, node, service, &path).await?;
+    write_atomically(&path, body.as_bytes())
+        .await
+        .map_err(io_error)?;
+    let uri = format!("s3://{}/{key}", service.bucket());
     Ok(single("s3Uri", Value::String(uri)))
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: a reader
+/// (or a run killed half-way) sees the old object or the new one, never a torn one. The
+/// temporary file is removed when anything fails or the write is abandoned. The rename replaces a link at `path` itself
+/// rather than writing through it.
+async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tokio::io::AsyncWriteExt;
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(
+        ".{name}.{}-{}.strata-tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .await?;
+    let guard = Temporary(Some(temporary.clone()));
+    file.write_all(bytes).await?;
+    file.sync_all().await?;
+    drop(file);
+    tokio::fs::rename(&temporary, path).await?;
+    guard.keep();
+    Ok(())
+}
+
+/// A temporary file that is removed when dropped before [`Temporary::keep`]: after an error,
+/// and also when the node's future is dropped half-way (a timeout or a cancelled run).
+struct Temporary(Option<PathBuf>);
+
+impl Temporary {
+    /// The file was renamed into place: nothing to remove.
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -110,15 +222,31 @@ mod tests {
         let node: FlowNode =
             serde_json::from_value(json!({"name": "Save", "type": "Storage"})).unwrap();
         let service: S3Service =
-            serde_json::from_value(json!({"s3": {"bucketName": "b1"}})).unwrap();
+            serde_json::from_value(json!({"s3": {"bucketName": "b12"}})).unwrap();
         let root = Path::new("/data");
         assert_eq!(
             object_path(root, &node, &service, "a/b.txt").unwrap(),
-            Path::new("/data/b1/a/b.txt")
+            Path::new("/data/b12/a/b.txt")
         );
-        for bad in ["", "../x", "a/../../x", "/etc/passwd", "a\\b", "./a"] {
+        for bad in [
+            "", "../x", "a/../../x", "/etc/passwd", "a\\b", "./a", "a//b", "notes/./a", "a/",
+            "a/.", "a\0b", "//x",
+        ] {
             let e = object_path(root, &node, &service, bad).unwrap_err();
-            assert!(matches!(e, NodeError::ObjectKey { .. }), "{bad}: {e}");
+            assert!(matches!(e, NodeError::ObjectKey { .. }), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn bucket_names_follow_s3s_rules_at_run_time_too() {
+        let node: FlowNode =
+            serde_json::from_value(json!({"name": "Save", "type": "Storage"})).unwrap();
+        for bad in ["a..b", "..", "ab", "192.168.1.1", "xn--abc", "abc-s3alias", "Ab1"] {
+            let service: S3Service =
+                serde_json::from_value(json!({"s3": {"bucketName": bad}})).unwrap();
+            let e = object_path(Path::new("/data"), &node, &service, "k").unwrap_err();
+            assert!(matches!(e, NodeError::Storage { .. }), "{bad}: {e}");
+            assert!(e.to_string().contains("bucket name"), "{e}");
         }
     }
 }
