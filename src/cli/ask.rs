@@ -35,10 +35,20 @@ impl Io {
             to_stderr,
         };
         if let Some(path) = answers {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let answers: Answers = serde_yaml::from_str(&text).with_context(|| {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let text = crate::text::decode(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let value: Value = serde_yaml::from_str(text).with_context(|| {
                 format!("{} is not an answers file (JSON or YAML)", path.display())
+            })?;
+            let answers: Answers = serde_path_to_error::deserialize(value).map_err(|e| {
+                anyhow::anyhow!(
+                    "{} is not an answers file: at {}: {}",
+                    path.display(),
+                    e.path(),
+                    e.inner()
+                )
             })?;
             io.inputs = answers.inputs.map(VecDeque::from);
             io.replies = Some(

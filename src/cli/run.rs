@@ -9,6 +9,7 @@ use crate::providers::router::Router;
 use crate::providers::scripted::Recorder;
 use crate::providers::ModelProvider;
 use crate::run::{run_flow, RunContext, RunEvent, RunResult, RunStatus};
+use crate::save::{check_target, AtomicFile};
 use crate::store::{NewRun, RunOutcome, RunSummary, Store};
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -56,9 +57,12 @@ pub struct RunArgs {
     /// Folder for Storage/Retrieval buckets (default: .strata/storage beside the project).
     #[arg(long)]
     pub storage: Option<PathBuf>,
-    /// Write the trace as JSON lines to this file.
+    /// Write the trace as JSON lines to this file (it appears whole when the run ends).
     #[arg(long)]
     pub trace: Option<PathBuf>,
+    /// Replace the --trace and --record files when they exist (never a file the run reads).
+    #[arg(long)]
+    pub force: bool,
     /// Print the trace events as JSON lines on stdout instead of text.
     #[arg(long)]
     pub json: bool,
@@ -84,6 +88,23 @@ pub struct RunArgs {
 /// Runs the command; the exit code is 0 when the run succeeded, 1 when it failed or was
 /// cancelled, 2 when it could not start.
 pub async fn run(args: RunArgs) -> Result<u8> {
+    let inputs: Vec<&Path> = [
+        Some(args.path.as_path()),
+        args.input_file.as_deref(),
+        args.answers.as_deref(),
+        args.providers.replay.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for target in [&args.trace, &args.record].into_iter().flatten() {
+        check_target(target, args.force, &inputs)?;
+    }
+    if let (Some(trace), Some(record)) = (&args.trace, &args.record) {
+        if trace == record {
+            bail!("--trace and --record name the same file, {}", trace.display());
+        }
+    }
     let loaded = super::read_document(&args.path)?;
     let mut project = loaded.project;
     let flow = match &args.flow {
@@ -213,7 +234,10 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     let plan = plan.clone();
     let for_run = project.clone();
     let handle = tokio::spawn(async move { run_flow(&plan, &for_run, document, ctx, tx).await });
-    let mut trace_lines = String::new();
+    let mut trace_file = match &args.trace {
+        Some(path) => Some(AtomicFile::create(path)?),
+        None => None,
+    };
     let mut cost = Cost::default();
     let mut seq = 0u64;
     while let Some(event) = rx.recv().await {
@@ -230,9 +254,8 @@ pub async fn run(args: RunArgs) -> Result<u8> {
                 .await?;
             seq += 1;
         }
-        if args.trace.is_some() {
-            trace_lines.push_str(&event.to_json_line());
-            trace_lines.push('\n');
+        if let Some(file) = &mut trace_file {
+            file.write_all(format!("{}\n", event.to_json_line()).as_bytes())?;
         }
         if args.json {
             outln!("{}", event.to_json_line());
@@ -241,8 +264,8 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         }
     }
     let result: RunResult = handle.await.context("the run's task ended abnormally")?;
-    if let Some(path) = &args.trace {
-        crate::save::write_atomically(path, trace_lines.as_bytes())?;
+    if let Some(file) = trace_file {
+        file.commit()?;
     }
     if let (Some(path), Some(rec)) = (&args.record, &recorder) {
         rec.save(path)
@@ -297,9 +320,9 @@ fn input_document(args: &RunArgs, flow: &crate::model::Flow) -> Result<serde_jso
         );
     }
     if let Some(path) = &args.input_file {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        return serde_json::from_str(&text)
+        let bytes = super::read_file(path)?;
+        let text = super::decode_file(path, &bytes)?;
+        return serde_json::from_str(text)
             .with_context(|| format!("{} is not JSON", path.display()));
     }
     let sample = match &args.sample {
