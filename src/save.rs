@@ -124,7 +124,11 @@ impl AtomicFile {
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
-            match fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+            {
                 Ok(file) => {
                     return Ok(AtomicFile {
                         path: path.to_path_buf(),

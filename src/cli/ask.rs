@@ -3,6 +3,7 @@
 //! `{"inputs": ["first message", ...], "replies": ["CONFIRM", "result body", "answer", ...]}`.
 //! `strata chat` and `strata run` share it.
 
+use crate::text::escape_line;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -117,6 +118,8 @@ impl Io {
     }
 }
 
+/// An action's parameters as `name=value, ...` on one line, every control character escaped:
+/// they come from the model.
 pub(super) fn params(list: &Value) -> String {
     list.as_array()
         .map(|ps| {
@@ -124,8 +127,8 @@ pub(super) fn params(list: &Value) -> String {
                 .map(|p| {
                     format!(
                         "{}={}",
-                        p["name"].as_str().unwrap_or("?"),
-                        p["value"].as_str().unwrap_or("")
+                        escape_line(p["name"].as_str().unwrap_or("?")),
+                        escape_line(p["value"].as_str().unwrap_or(""))
                     )
                 })
                 .collect::<Vec<_>>()
@@ -158,8 +161,9 @@ pub(super) async fn ask_results(payload: &Value, io: &mut Io) -> Option<Vec<Valu
         };
         let kind = member["actionInvocationType"].as_str().unwrap_or("RESULT");
         io.say(&format!(
-            "the agent wants to run {}.{name}({})",
-            member["actionGroup"].as_str().unwrap_or("?"),
+            "the agent wants to run {}.{}({})",
+            escape_line(member["actionGroup"].as_str().unwrap_or("?")),
+            escape_line(&name),
             params(&member["parameters"])
         ));
         let mut result = json!({ "actionGroup": member["actionGroup"] });

@@ -125,9 +125,9 @@ pub(super) fn import_file(path: &Path, out: Option<&Path>, force: bool) -> Resul
         eprintln!("warning: {w}");
     }
     let project = imported.project;
-    let target = out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(format!("{}.strata.json", plain_file_stem(&project.name))));
+    let target = out.map(Path::to_path_buf).unwrap_or_else(|| {
+        PathBuf::from(format!("{}.strata.json", plain_file_stem(&project.name)))
+    });
     check_target(&target, force, &[path])?;
     write_atomically(&target, project.to_json().as_bytes())?;
     outln!(
@@ -156,7 +156,10 @@ fn plain_file_stem(name: &str) -> String {
         })
         .collect();
     let cleaned = cleaned.replace("..", "_");
-    let cleaned = cleaned.trim().trim_start_matches(['.', '_', '-']).trim_end_matches('.');
+    let cleaned = cleaned
+        .trim()
+        .trim_start_matches(['.', '_', '-'])
+        .trim_end_matches('.');
     let cleaned = crate::text::truncate_chars(cleaned, 100);
     if cleaned.trim().is_empty() {
         "imported".to_owned()

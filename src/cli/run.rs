@@ -11,6 +11,7 @@ use crate::providers::ModelProvider;
 use crate::run::{run_flow, RunContext, RunEvent, RunResult, RunStatus};
 use crate::save::{check_target, AtomicFile};
 use crate::store::{NewRun, RunOutcome, RunSummary, Store};
+use crate::text::escape_line;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -102,7 +103,10 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     }
     if let (Some(trace), Some(record)) = (&args.trace, &args.record) {
         if trace == record {
-            bail!("--trace and --record name the same file, {}", trace.display());
+            bail!(
+                "--trace and --record name the same file, {}",
+                trace.display()
+            );
         }
     }
     let loaded = super::read_document(&args.path)?;
@@ -210,7 +214,11 @@ pub async fn run(args: RunArgs) -> Result<u8> {
                 let io = asker.clone();
                 Box::pin(async move {
                     let mut io = io.lock().await;
-                    io.say(&format!("{node} asks: {question}"));
+                    io.say(&format!(
+                        "{} asks: {}",
+                        escape_line(&node),
+                        escape_line(&question)
+                    ));
                     io.reply("answer> ").await
                 })
             }))
@@ -218,7 +226,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
                 let io = io.clone();
                 Box::pin(async move {
                     let mut io = io.lock().await;
-                    io.say(&format!("{node} returned control:"));
+                    io.say(&format!("{} returned control:", escape_line(&node)));
                     super::ask::ask_results(&payload, &mut io).await
                 })
             }));
@@ -347,19 +355,23 @@ fn compact(value: &serde_json::Value) -> String {
         other => other.to_string(),
     };
     let one_line = s.replace('\n', "⏎");
-    if one_line.chars().count() > 100 {
+    let cut = if one_line.chars().count() > 100 {
         format!("{}…", one_line.chars().take(100).collect::<String>())
     } else {
         one_line
-    }
+    };
+    escape_line(&cut).into_owned()
 }
 
+/// Prints one run event as a line of text. Names, reasons and values come from the project, a
+/// model or a tool, so each is escaped before it reaches the terminal.
 fn print_event(event: &RunEvent, quiet: bool) {
     let t = event.at_ms();
+    let e = |s: &str| escape_line(s).into_owned();
     match event {
         RunEvent::RunStarted { flow, run_id, .. } => {
             if !quiet {
-                outln!("run {run_id}: flow {flow:?}");
+                outln!("run {}: flow {:?}", e(run_id), e(flow));
             }
         }
         RunEvent::NodeStarted { .. } | RunEvent::NodeInput { .. } => {}
@@ -367,8 +379,9 @@ fn print_event(event: &RunEvent, quiet: bool) {
             if !quiet {
                 for f in fields {
                     outln!(
-                        "{t:>7}ms  {node}.{} = {}",
-                        f.node_output_name,
+                        "{t:>7}ms  {}.{} = {}",
+                        e(node),
+                        e(&f.node_output_name),
                         compact(&f.content.document)
                     );
                 }
@@ -380,7 +393,11 @@ fn print_event(event: &RunEvent, quiet: bool) {
             ..
         } => {
             if !quiet {
-                outln!("{t:>7}ms  {node} chose {}", satisfied_conditions.join(", "));
+                outln!(
+                    "{t:>7}ms  {} chose {}",
+                    e(node),
+                    e(&satisfied_conditions.join(", "))
+                );
             }
         }
         RunEvent::NodeAction {
@@ -395,13 +412,19 @@ fn print_event(event: &RunEvent, quiet: bool) {
                 let tokens = usage
                     .map(|u| format!(", {} in / {} out tokens", u.input_tokens, u.output_tokens))
                     .unwrap_or_default();
-                outln!("{t:>7}ms  {node} called {service_name} {operation_name} ({latency_ms} ms{tokens})");
+                outln!(
+                    "{t:>7}ms  {} called {} {} ({latency_ms} ms{tokens})",
+                    e(node),
+                    e(service_name),
+                    e(operation_name)
+                );
             }
         }
         RunEvent::ContentBlockDelta { node, text, .. } => {
             if !quiet {
                 outln!(
-                    "{t:>7}ms  {node} … {}",
+                    "{t:>7}ms  {} … {}",
+                    e(node),
                     compact(&serde_json::Value::String(text.clone()))
                 );
             }
@@ -410,18 +433,20 @@ fn print_event(event: &RunEvent, quiet: bool) {
             if !quiet {
                 // The agent's steps read as `strata chat` shows them.
                 for line in super::chat::agent_event_lines(trace) {
-                    outln!("{t:>7}ms  {node} {}", line.trim_start());
+                    outln!("{t:>7}ms  {} {}", e(node), line.trim_start());
                 }
             }
         }
         RunEvent::NodeSkipped { node, reason, .. } => {
             if !quiet {
-                outln!("{t:>7}ms  {node} skipped: {reason}");
+                outln!("{t:>7}ms  {} skipped: {}", e(node), e(&reason.to_string()));
             }
         }
-        RunEvent::NodeFailed { node, error, .. } => outln!("{t:>7}ms  {node} FAILED: {error}"),
+        RunEvent::NodeFailed { node, error, .. } => {
+            outln!("{t:>7}ms  {} FAILED: {}", e(node), e(&error.to_string()))
+        }
         RunEvent::FlowOutput { node, document, .. } => {
-            outln!("{t:>7}ms  output {node}: {}", compact(document));
+            outln!("{t:>7}ms  output {}: {}", e(node), compact(document));
         }
         RunEvent::Cancelled { .. } => outln!("{t:>7}ms  cancelled"),
         RunEvent::RunFinished { .. } => {}

@@ -83,12 +83,12 @@ impl Script {
     /// Parses JSON or YAML (YAML is a superset, so one parser reads both; JSON errors are
     /// reported by the JSON parser for better positions).
     pub fn parse(text: &str, origin: &str) -> Result<Script, ScriptError> {
-        let parsed: Result<serde_json::Value, String> =
-            if text.trim_start().starts_with(['{', '[']) {
-                serde_json::from_str(text).map_err(|e| e.to_string())
-            } else {
-                serde_yaml::from_str(text).map_err(|e| e.to_string())
-            };
+        let parsed: Result<serde_json::Value, String> = if text.trim_start().starts_with(['{', '['])
+        {
+            serde_json::from_str(text).map_err(|e| e.to_string())
+        } else {
+            serde_yaml::from_str(text).map_err(|e| e.to_string())
+        };
         let malformed = |message: String| ScriptError::Malformed {
             path: origin.to_owned(),
             message,
