@@ -91,6 +91,9 @@ enum Command {
         /// Write to this file instead of stdout.
         #[arg(long, short)]
         out: Option<PathBuf>,
+        /// Replace the --out file when it exists (never the project being exported).
+        #[arg(long)]
+        force: bool,
         /// Carry the versions and aliases recorded in this data folder (`strata version
         /// create`, `strata alias set`) into the CloudFormation template: a FlowVersion per
         /// version and a FlowAlias per alias. Without it, each flow gets one version and the
@@ -212,12 +215,16 @@ fn run(cli: Cli) -> Result<u8> {
             format,
             name,
             out,
+            force,
             data_dir,
         } => export::export(
             &path,
             format,
             name.as_deref(),
-            out.as_deref(),
+            export::Output {
+                path: out.as_deref(),
+                force,
+            },
             data_dir.as_deref(),
         ),
         Command::Import { path, out, force } => export::import_file(&path, out.as_deref(), force),
@@ -248,14 +255,25 @@ fn async_main_value<T>(fut: impl std::future::Future<Output = Result<T>>) -> Res
 /// Reads a Strata project, Bedrock flow or agent JSON, or a CloudFormation template;
 /// the error says which file and where in it. Import caveats go to stderr.
 pub fn read_document(path: &Path) -> Result<Imported> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = read_file(path)?;
+    let text = decode_file(path, &bytes)?;
     let imported =
-        import(&text, &file_stem(path)).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        import(text, &file_stem(path)).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     for w in &imported.warnings {
         eprintln!("warning: {}: {w}", path.display());
     }
     Ok(imported)
+}
+
+/// A file's bytes; the error names the file.
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// A file's bytes as text (a UTF-8 BOM skipped); an empty file or invalid UTF-8 is an error that
+/// names the file and, for invalid UTF-8, the byte offset, line and column.
+fn decode_file<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
+    crate::text::decode(bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// The name a file suggests: `support.strata.json` → `support`.
@@ -293,12 +311,7 @@ fn new_project(name: &str, template: &str, dir: &Path, force: bool) -> Result<u8
     let project = crate::templates::instantiate(t, name)
         .map_err(|e| anyhow::anyhow!("template {template:?} does not load: {e}"))?;
     let path = dir.join(format!("{name}.strata.json"));
-    if path.exists() && !force {
-        bail!(
-            "{} already exists; pass --force to replace it",
-            path.display()
-        );
-    }
+    crate::save::check_target(&path, force, &[])?;
     write_atomically(&path, project.to_json().as_bytes())?;
     outln!("created {} from template {template:?}", path.display());
     outln!("next: strata validate {}", path.display());

@@ -523,3 +523,394 @@ fn a_handler_linked_from_outside_the_project_is_a_warning_in_validate_and_run() 
         out.stderr
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// writes: never replace a file without --force, never the file being read, never through a link
+
+/// `strata` run in `dir`, with a data folder of its own.
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let out = strata()
+        .args(args)
+        .current_dir(dir)
+        .env("STRATA_DATA_DIR", dir.join(".data"))
+        .output()
+        .expect("strata runs");
+    Run {
+        code: out.status.code().expect("an exit code, not a signal"),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// The names in a folder, sorted (temporary files included).
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("list the folder")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".data")
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn export_out_needs_force_to_replace_and_never_writes_over_the_project() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let project = dir.path().join("p.json");
+    std::fs::copy(fixture("ok_docs_playlist_create_flow.json"), &project).expect("copy");
+    let original = std::fs::read(&project).expect("read");
+    let out = dir.path().join("out.yaml");
+    std::fs::write(&out, "keep me").expect("old output");
+
+    let r = run_in(dir.path(), &["export", "p.json", "-o", "out.yaml"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("already exists") && r.stderr.contains("--force"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&out).expect("read"), "keep me");
+
+    let r = run_in(
+        dir.path(),
+        &["export", "p.json", "-o", "out.yaml", "--force"],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(std::fs::read_to_string(&out)
+        .expect("read")
+        .contains("AWS::Bedrock::Flow"));
+
+    for extra in [&[][..], &["--force"][..]] {
+        let mut args = vec!["export", "p.json", "--format", "flow-json", "-o", "p.json"];
+        args.extend_from_slice(extra);
+        let r = run_in(dir.path(), &args);
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("being read"), "{}", r.stderr);
+        assert_eq!(std::fs::read(&project).expect("read"), original);
+    }
+    assert_eq!(names_in(dir.path()), ["out.yaml", "p.json"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn export_out_treats_a_symlink_as_existing_and_force_replaces_the_link_not_its_target() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let project = dir.path().join("p.json");
+    std::fs::copy(fixture("ok_docs_playlist_create_flow.json"), &project).expect("copy");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious").expect("victim");
+    std::os::unix::fs::symlink(&victim, dir.path().join("link.yaml")).expect("link");
+    std::os::unix::fs::symlink(&project, dir.path().join("self.yaml")).expect("link");
+
+    let r = run_in(dir.path(), &["export", "p.json", "-o", "link.yaml"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    let r = run_in(
+        dir.path(),
+        &["export", "p.json", "-o", "self.yaml", "--force"],
+    );
+    assert_eq!(
+        r.code, 2,
+        "a link to the project is the project: {}",
+        r.stderr
+    );
+    let r = run_in(
+        dir.path(),
+        &["export", "p.json", "-o", "link.yaml", "--force"],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
+    let link = std::fs::symlink_metadata(dir.path().join("link.yaml")).expect("meta");
+    assert!(
+        !link.file_type().is_symlink(),
+        "the link itself was replaced"
+    );
+}
+
+#[test]
+fn run_trace_and_record_need_force_and_never_replace_the_project() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let r = run_in(dir.path(), &["new", "p", "--template", "blank"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let project = std::fs::read(dir.path().join("p.strata.json")).expect("project");
+    std::fs::write(dir.path().join("trace.jsonl"), "old\n").expect("old trace");
+    std::fs::write(dir.path().join("rec.json"), "old\n").expect("old recording");
+    let base = ["run", "p.strata.json", "--input", "\"hi\"", "--no-store"];
+    let with = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        run_in(dir.path(), &args)
+    };
+
+    for extra in [
+        &["--trace", "trace.jsonl"][..],
+        &["--record", "rec.json"][..],
+    ] {
+        let r = with(extra);
+        assert_eq!(r.code, 2, "{extra:?}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("already exists") && r.stderr.contains("--force"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("trace.jsonl")).expect("read"),
+        "old\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("rec.json")).expect("read"),
+        "old\n"
+    );
+    for extra in [
+        &["--trace", "p.strata.json", "--force"][..],
+        &["--record", "p.strata.json", "--force"][..],
+    ] {
+        let r = with(extra);
+        assert_eq!(r.code, 2, "{extra:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("being read"), "{}", r.stderr);
+    }
+    assert_eq!(
+        std::fs::read(dir.path().join("p.strata.json")).expect("read"),
+        project
+    );
+
+    let r = with(&["--trace", "trace.jsonl", "--force"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let trace = std::fs::read_to_string(dir.path().join("trace.jsonl")).expect("read");
+    assert!(trace.lines().count() > 1, "{trace}");
+    for line in trace.lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("each line is JSON");
+    }
+    assert_eq!(
+        names_in(dir.path()),
+        ["p.strata.json", "rec.json", "trace.jsonl"]
+    );
+}
+
+#[test]
+fn import_without_out_keeps_the_name_a_plain_file_in_the_current_folder() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).expect("folder");
+    let mut doc: serde_json::Value = json(
+        &std::fs::read_to_string(fixture("ok_docs_playlist_create_flow.json")).expect("fixture"),
+    );
+    doc["name"] = serde_json::json!("../escaped");
+    std::fs::write(work.join("doc.json"), doc.to_string()).expect("document");
+
+    let r = run_in(&work, &["import", "doc.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        names_in(dir.path()),
+        ["work"],
+        "nothing written outside the folder"
+    );
+    let written: Vec<String> = names_in(&work)
+        .into_iter()
+        .filter(|n| n != "doc.json")
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert!(
+        written[0].ends_with(".strata.json") && !written[0].starts_with('.'),
+        "{written:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// what a model, a tool or a document wrote is printed escaped
+
+#[test]
+fn a_tool_call_cannot_redraw_the_confirmation_prompt() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let replay = dir.path().join("replay.json");
+    let hostile = "Late fee\r\u{1b}[2K\u{1b}[1Athe agent wants to run billing.lookup()\nconfirm";
+    let script = serde_json::json!([
+        {"contains": "refund", "toolUse": [{"name": "billing__refund",
+            "input": {"invoice_id": "INV-1042", "amount": 12.5, "reason": hostile}}]},
+        {"text": "Not refunded.\r\u{1b}[31mDone\u{1b}[0m"}
+    ]);
+    std::fs::write(&replay, script.to_string()).expect("replay");
+    let answers = dir.path().join("answers.json");
+    std::fs::write(
+        &answers,
+        serde_json::json!({"inputs": ["Please refund the fee"], "replies": ["n"]}).to_string(),
+    )
+    .expect("answers");
+    let out = strata()
+        .current_dir(root)
+        .env("STRATA_DATA_DIR", dir.path().join("data"))
+        .args([
+            "chat",
+            "examples/customer-support/support.strata.json",
+            "--agent",
+            "Support",
+            "--replay",
+            path_str(&replay),
+            "--answers",
+            path_str(&answers),
+            "--no-store",
+        ])
+        .output()
+        .expect("strata runs");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        !stdout.contains('\r') && !stdout.contains('\u{1b}'),
+        "{stdout:?}"
+    );
+    let prompt = stdout
+        .lines()
+        .find(|l| l.starts_with("the agent wants to run billing.refund("))
+        .unwrap_or_else(|| panic!("a confirmation prompt:\n{stdout}"));
+    assert!(
+        prompt.contains(
+            r"Late fee\r\u{1b}[2K\u{1b}[1Athe agent wants to run billing.lookup()\nconfirm"
+        ),
+        "{prompt}"
+    );
+    assert!(!stdout.lines().any(|l| l == "confirm"), "{stdout}");
+}
+
+#[test]
+fn a_flow_output_with_control_characters_is_printed_escaped() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let r = run_in(dir.path(), &["new", "p", "--template", "blank"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let input = serde_json::json!("ok\r\u{1b}[2Kfake\u{202e}").to_string();
+    let r = run_in(
+        dir.path(),
+        &["run", "p.strata.json", "--input", &input, "--no-store"],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        !r.stdout.contains('\r') && !r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{202e}'),
+        "{:?}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(r"ok\r\u{1b}[2Kfake\u{202e}"),
+        "{}",
+        r.stdout
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// every bad file is named and located
+
+#[test]
+fn invalid_utf8_empty_files_and_a_bom_are_reported_with_the_path() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let good = std::fs::read(fixture("ok_docs_playlist_create_flow.json")).expect("fixture");
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(&good);
+    std::fs::write(dir.path().join("bom.json"), &bom).expect("bom");
+    std::fs::write(dir.path().join("empty.json"), "").expect("empty");
+    std::fs::write(dir.path().join("bad.json"), b"{\n  \"name\": \"a\xFFb\"\n}").expect("bad");
+
+    let r = run_in(dir.path(), &["validate", "bom.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    for cmd in [
+        &["validate"][..],
+        &["export"][..],
+        &["graph"][..],
+        &["import"][..],
+    ] {
+        let mut args = cmd.to_vec();
+        args.push("empty.json");
+        let r = run_in(dir.path(), &args);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert_eq!(r.code, 2, "{args:?}: {all}");
+        assert!(
+            all.contains("empty.json") && all.contains("empty"),
+            "{args:?}: {all}"
+        );
+        let mut args = cmd.to_vec();
+        args.push("bad.json");
+        let r = run_in(dir.path(), &args);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert_eq!(r.code, 2, "{args:?}: {all}");
+        assert!(
+            all.contains("bad.json") && all.contains("byte offset 14") && all.contains("line 2"),
+            "{args:?}: {all}"
+        );
+    }
+    let r = run_in(dir.path(), &["validate", "--json", "bad.json"]);
+    let report = json(&r.stdout);
+    assert_eq!(report["files"][0]["error"]["line"], 2, "{report}");
+    assert_eq!(report["files"][0]["error"]["column"], 13, "{report}");
+}
+
+#[test]
+fn replay_and_answers_files_of_the_wrong_shape_name_the_field() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let r = run_in(dir.path(), &["new", "p", "--template", "blank"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    std::fs::write(
+        dir.path().join("replay.yaml"),
+        "- text: hi\n- toolUse: [{input: {}}]\n",
+    )
+    .expect("replay");
+    std::fs::write(dir.path().join("answers.yaml"), "inputs: [hello, {a: 1}]\n").expect("answers");
+    std::fs::write(dir.path().join("empty.yaml"), "\u{feff}\n").expect("empty");
+
+    let r = run_in(
+        dir.path(),
+        &[
+            "run",
+            "p.strata.json",
+            "--input",
+            "1",
+            "--no-store",
+            "--replay",
+            "replay.yaml",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("replay.yaml") && r.stderr.contains("[1].toolUse[0]"),
+        "{}",
+        r.stderr
+    );
+
+    let r = run_in(
+        dir.path(),
+        &[
+            "run",
+            "p.strata.json",
+            "--input",
+            "1",
+            "--no-store",
+            "--answers",
+            "answers.yaml",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("answers.yaml") && r.stderr.contains("inputs[1]"),
+        "{}",
+        r.stderr
+    );
+
+    for flag in ["--replay", "--answers"] {
+        let r = run_in(
+            dir.path(),
+            &[
+                "run",
+                "p.strata.json",
+                "--input",
+                "1",
+                "--no-store",
+                flag,
+                "empty.yaml",
+            ],
+        );
+        assert_eq!(r.code, 2, "{flag}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("empty.yaml") && r.stderr.contains("empty"),
+            "{flag}: {}",
+            r.stderr
+        );
+    }
+}

@@ -3,6 +3,7 @@
 //! `{"inputs": ["first message", ...], "replies": ["CONFIRM", "result body", "answer", ...]}`.
 //! `strata chat` and `strata run` share it.
 
+use crate::text::escape_line;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -19,7 +20,8 @@ pub struct Answers {
     pub replies: Vec<Value>,
 }
 
-/// Reads an answers file's text (JSON or YAML); pure, so tests and fuzzing reach it.
+/// Reads an answers file's text (JSON or YAML); pure, so tests and fuzzing reach it. The YAML
+/// reader's errors name the member (`inputs[1]: …`) with its line and column.
 pub fn parse(text: &str) -> std::result::Result<Answers, serde_yaml::Error> {
     serde_yaml::from_str(text)
 }
@@ -41,9 +43,11 @@ impl Io {
             to_stderr,
         };
         if let Some(path) = answers {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let answers = parse(&text).with_context(|| {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let text = crate::text::decode(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let answers = parse(text).with_context(|| {
                 format!("{} is not an answers file (JSON or YAML)", path.display())
             })?;
             io.inputs = answers.inputs.map(VecDeque::from);
@@ -113,6 +117,8 @@ impl Io {
     }
 }
 
+/// An action's parameters as `name=value, ...` on one line, every control character escaped:
+/// they come from the model.
 pub(super) fn params(list: &Value) -> String {
     list.as_array()
         .map(|ps| {
@@ -120,8 +126,8 @@ pub(super) fn params(list: &Value) -> String {
                 .map(|p| {
                     format!(
                         "{}={}",
-                        p["name"].as_str().unwrap_or("?"),
-                        p["value"].as_str().unwrap_or("")
+                        escape_line(p["name"].as_str().unwrap_or("?")),
+                        escape_line(p["value"].as_str().unwrap_or(""))
                     )
                 })
                 .collect::<Vec<_>>()
@@ -154,8 +160,9 @@ pub(super) async fn ask_results(payload: &Value, io: &mut Io) -> Option<Vec<Valu
         };
         let kind = member["actionInvocationType"].as_str().unwrap_or("RESULT");
         io.say(&format!(
-            "the agent wants to run {}.{name}({})",
-            member["actionGroup"].as_str().unwrap_or("?"),
+            "the agent wants to run {}.{}({})",
+            escape_line(member["actionGroup"].as_str().unwrap_or("?")),
+            escape_line(&name),
             params(&member["parameters"])
         ));
         let mut result = json!({ "actionGroup": member["actionGroup"] });

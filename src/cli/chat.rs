@@ -19,6 +19,7 @@ use crate::providers::bedrock::BedrockSettings;
 use crate::providers::router::Router;
 use crate::providers::ModelProvider;
 use crate::store::Store;
+use crate::text::{escape_block, escape_line};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde_json::Value;
@@ -143,14 +144,14 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
                     break;
                 }
                 Ok(TurnOutcome::Finished { text, .. }) => {
-                    outln!("{}> {text}", args.agent);
+                    outln!("{}> {}", escape_line(&args.agent), escape_block(&text));
                     break;
                 }
                 Ok(TurnOutcome::AskUser {
                     invocation_id,
                     question,
                 }) => {
-                    outln!("{}? {question}", args.agent);
+                    outln!("{}? {}", escape_line(&args.agent), escape_line(&question));
                     let Some(answer) = io.reply("answer> ").await else {
                         failed = true;
                         eprintln!("error: no answer to the agent's question");
@@ -190,7 +191,11 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
         )
         .await
         {
-            Ok(Some(summary)) => outln!("remembered for {memory_id}: {summary}"),
+            Ok(Some(summary)) => outln!(
+                "remembered for {}: {}",
+                escape_line(memory_id),
+                escape_block(&summary)
+            ),
             Ok(None) => {}
             Err(e) => {
                 failed = true;
@@ -241,13 +246,21 @@ async fn step<T>(
     }
 }
 
+/// Text from a model, a tool or a document on one line: line breaks become spaces, other
+/// control characters are escaped, and it is cut to `max` characters.
 fn short(text: &str, max: usize) -> String {
     let one_line = text.replace('\n', " ");
-    if one_line.chars().count() > max {
+    let cut = if one_line.chars().count() > max {
         format!("{}…", one_line.chars().take(max).collect::<String>())
     } else {
         one_line
-    }
+    };
+    escape_line(&cut).into_owned()
+}
+
+/// A field of a trace event, escaped for one line.
+fn field(value: &Value) -> String {
+    escape_line(value.as_str().unwrap_or("")).into_owned()
 }
 
 fn print_event(event: &AgentTraceEvent, json: bool) {
@@ -280,23 +293,24 @@ pub(super) fn agent_event_lines(event: &AgentTraceEvent) -> Vec<String> {
                         .and_then(Value::as_str)
                         .unwrap_or("?");
                     lines.push(format!(
-                        "  → {} {}.{action}({})",
-                        a["executionType"].as_str().unwrap_or(""),
-                        a["actionGroupName"].as_str().unwrap_or("?"),
+                        "  → {} {}.{}({})",
+                        field(&a["executionType"]),
+                        escape_line(a["actionGroupName"].as_str().unwrap_or("?")),
+                        escape_line(action),
                         params(&a["parameters"])
                     ));
                 }
                 if let Some(k) = &i.knowledge_base_lookup_input {
                     lines.push(format!(
                         "  → search {}: {}",
-                        k["knowledgeBaseId"].as_str().unwrap_or("?"),
-                        k["text"].as_str().unwrap_or("")
+                        escape_line(k["knowledgeBaseId"].as_str().unwrap_or("?")),
+                        field(&k["text"])
                     ));
                 }
                 if let Some(c) = &i.agent_collaborator_invocation_input {
                     lines.push(format!(
                         "  → ask {}: {}",
-                        c["agentCollaboratorName"].as_str().unwrap_or("?"),
+                        escape_line(c["agentCollaboratorName"].as_str().unwrap_or("?")),
                         short(c["input"]["text"].as_str().unwrap_or(""), 300)
                     ));
                 }
@@ -305,7 +319,7 @@ pub(super) fn agent_event_lines(event: &AgentTraceEvent) -> Vec<String> {
                 if let Some(a) = &o.action_group_invocation_output {
                     lines.push(format!(
                         "  ← {}: {}",
-                        o.observation_type,
+                        escape_line(&o.observation_type),
                         short(a["text"].as_str().unwrap_or(""), 300)
                     ));
                 }
@@ -314,12 +328,12 @@ pub(super) fn agent_event_lines(event: &AgentTraceEvent) -> Vec<String> {
                     let top = k["retrievedReferences"][0]["location"]["localLocation"]["path"]
                         .as_str()
                         .unwrap_or("-");
-                    lines.push(format!("  ← {refs} passage(s), top: {top}"));
+                    lines.push(format!("  ← {refs} passage(s), top: {}", escape_line(top)));
                 }
                 if let Some(c) = &o.agent_collaborator_invocation_output {
                     lines.push(format!(
                         "  ← {}: {}",
-                        c["agentCollaboratorName"].as_str().unwrap_or("?"),
+                        escape_line(c["agentCollaboratorName"].as_str().unwrap_or("?")),
                         short(c["output"]["text"].as_str().unwrap_or(""), 300)
                     ));
                 }
@@ -343,13 +357,13 @@ pub(super) fn agent_event_lines(event: &AgentTraceEvent) -> Vec<String> {
                     .join(" ");
                 lines.push(format!(
                     "  ! guardrail {}: {}",
-                    g.action,
+                    escape_line(&g.action),
                     short(&assessment, 300)
                 ));
             }
         }
         AgentTraceEvent::FailureTrace(f) => {
-            lines.push(format!("  ✗ failure: {}", f.failure_reason))
+            lines.push(format!("  ✗ failure: {}", escape_line(&f.failure_reason)))
         }
         AgentTraceEvent::ReturnControl(_) => {}
     }

@@ -9,7 +9,9 @@ use crate::providers::router::Router;
 use crate::providers::scripted::Recorder;
 use crate::providers::ModelProvider;
 use crate::run::{run_flow, RunContext, RunEvent, RunResult, RunStatus};
+use crate::save::{check_target, AtomicFile};
 use crate::store::{NewRun, RunOutcome, RunSummary, Store};
+use crate::text::escape_line;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -56,9 +58,12 @@ pub struct RunArgs {
     /// Folder for Storage/Retrieval buckets (default: .strata/storage beside the project).
     #[arg(long)]
     pub storage: Option<PathBuf>,
-    /// Write the trace as JSON lines to this file.
+    /// Write the trace as JSON lines to this file (it appears whole when the run ends).
     #[arg(long)]
     pub trace: Option<PathBuf>,
+    /// Replace the --trace and --record files when they exist (never a file the run reads).
+    #[arg(long)]
+    pub force: bool,
     /// Print the trace events as JSON lines on stdout instead of text.
     #[arg(long)]
     pub json: bool,
@@ -84,6 +89,26 @@ pub struct RunArgs {
 /// Runs the command; the exit code is 0 when the run succeeded, 1 when it failed or was
 /// cancelled, 2 when it could not start.
 pub async fn run(args: RunArgs) -> Result<u8> {
+    let inputs: Vec<&Path> = [
+        Some(args.path.as_path()),
+        args.input_file.as_deref(),
+        args.answers.as_deref(),
+        args.providers.replay.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for target in [&args.trace, &args.record].into_iter().flatten() {
+        check_target(target, args.force, &inputs)?;
+    }
+    if let (Some(trace), Some(record)) = (&args.trace, &args.record) {
+        if trace == record {
+            bail!(
+                "--trace and --record name the same file, {}",
+                trace.display()
+            );
+        }
+    }
     let loaded = super::read_document(&args.path)?;
     let mut project = loaded.project;
     let flow = match &args.flow {
@@ -197,7 +222,11 @@ pub async fn run(args: RunArgs) -> Result<u8> {
                 let io = asker.clone();
                 Box::pin(async move {
                     let mut io = io.lock().await;
-                    io.say(&format!("{node} asks: {question}"));
+                    io.say(&format!(
+                        "{} asks: {}",
+                        escape_line(&node),
+                        escape_line(&question)
+                    ));
                     io.reply("answer> ").await
                 })
             }))
@@ -205,7 +234,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
                 let io = io.clone();
                 Box::pin(async move {
                     let mut io = io.lock().await;
-                    io.say(&format!("{node} returned control:"));
+                    io.say(&format!("{} returned control:", escape_line(&node)));
                     super::ask::ask_results(&payload, &mut io).await
                 })
             }));
@@ -221,7 +250,10 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     let plan = plan.clone();
     let for_run = project.clone();
     let handle = tokio::spawn(async move { run_flow(&plan, &for_run, document, ctx, tx).await });
-    let mut trace_lines = String::new();
+    let mut trace_file = match &args.trace {
+        Some(path) => Some(AtomicFile::create(path)?),
+        None => None,
+    };
     let mut cost = Cost::default();
     let mut seq = 0u64;
     while let Some(event) = rx.recv().await {
@@ -238,9 +270,8 @@ pub async fn run(args: RunArgs) -> Result<u8> {
                 .await?;
             seq += 1;
         }
-        if args.trace.is_some() {
-            trace_lines.push_str(&event.to_json_line());
-            trace_lines.push('\n');
+        if let Some(file) = &mut trace_file {
+            file.write_all(format!("{}\n", event.to_json_line()).as_bytes())?;
         }
         if args.json {
             outln!("{}", event.to_json_line());
@@ -249,8 +280,8 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         }
     }
     let result: RunResult = handle.await.context("the run's task ended abnormally")?;
-    if let Some(path) = &args.trace {
-        crate::save::write_atomically(path, trace_lines.as_bytes())?;
+    if let Some(file) = trace_file {
+        file.commit()?;
     }
     if let (Some(path), Some(rec)) = (&args.record, &recorder) {
         rec.save(path)
@@ -305,9 +336,9 @@ fn input_document(args: &RunArgs, flow: &crate::model::Flow) -> Result<serde_jso
         );
     }
     if let Some(path) = &args.input_file {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        return serde_json::from_str(&text)
+        let bytes = super::read_file(path)?;
+        let text = super::decode_file(path, &bytes)?;
+        return serde_json::from_str(text)
             .with_context(|| format!("{} is not JSON", path.display()));
     }
     let sample = match &args.sample {
@@ -332,19 +363,23 @@ fn compact(value: &serde_json::Value) -> String {
         other => other.to_string(),
     };
     let one_line = s.replace('\n', "⏎");
-    if one_line.chars().count() > 100 {
+    let cut = if one_line.chars().count() > 100 {
         format!("{}…", one_line.chars().take(100).collect::<String>())
     } else {
         one_line
-    }
+    };
+    escape_line(&cut).into_owned()
 }
 
+/// Prints one run event as a line of text. Names, reasons and values come from the project, a
+/// model or a tool, so each is escaped before it reaches the terminal.
 fn print_event(event: &RunEvent, quiet: bool) {
     let t = event.at_ms();
+    let e = |s: &str| escape_line(s).into_owned();
     match event {
         RunEvent::RunStarted { flow, run_id, .. } => {
             if !quiet {
-                outln!("run {run_id}: flow {flow:?}");
+                outln!("run {}: flow {:?}", e(run_id), e(flow));
             }
         }
         RunEvent::NodeStarted { .. } | RunEvent::NodeInput { .. } => {}
@@ -352,8 +387,9 @@ fn print_event(event: &RunEvent, quiet: bool) {
             if !quiet {
                 for f in fields {
                     outln!(
-                        "{t:>7}ms  {node}.{} = {}",
-                        f.node_output_name,
+                        "{t:>7}ms  {}.{} = {}",
+                        e(node),
+                        e(&f.node_output_name),
                         compact(&f.content.document)
                     );
                 }
@@ -365,7 +401,11 @@ fn print_event(event: &RunEvent, quiet: bool) {
             ..
         } => {
             if !quiet {
-                outln!("{t:>7}ms  {node} chose {}", satisfied_conditions.join(", "));
+                outln!(
+                    "{t:>7}ms  {} chose {}",
+                    e(node),
+                    e(&satisfied_conditions.join(", "))
+                );
             }
         }
         RunEvent::NodeAction {
@@ -380,13 +420,19 @@ fn print_event(event: &RunEvent, quiet: bool) {
                 let tokens = usage
                     .map(|u| format!(", {} in / {} out tokens", u.input_tokens, u.output_tokens))
                     .unwrap_or_default();
-                outln!("{t:>7}ms  {node} called {service_name} {operation_name} ({latency_ms} ms{tokens})");
+                outln!(
+                    "{t:>7}ms  {} called {} {} ({latency_ms} ms{tokens})",
+                    e(node),
+                    e(service_name),
+                    e(operation_name)
+                );
             }
         }
         RunEvent::ContentBlockDelta { node, text, .. } => {
             if !quiet {
                 outln!(
-                    "{t:>7}ms  {node} … {}",
+                    "{t:>7}ms  {} … {}",
+                    e(node),
                     compact(&serde_json::Value::String(text.clone()))
                 );
             }
@@ -395,18 +441,20 @@ fn print_event(event: &RunEvent, quiet: bool) {
             if !quiet {
                 // The agent's steps read as `strata chat` shows them.
                 for line in super::chat::agent_event_lines(trace) {
-                    outln!("{t:>7}ms  {node} {}", line.trim_start());
+                    outln!("{t:>7}ms  {} {}", e(node), line.trim_start());
                 }
             }
         }
         RunEvent::NodeSkipped { node, reason, .. } => {
             if !quiet {
-                outln!("{t:>7}ms  {node} skipped: {reason}");
+                outln!("{t:>7}ms  {} skipped: {}", e(node), e(&reason.to_string()));
             }
         }
-        RunEvent::NodeFailed { node, error, .. } => outln!("{t:>7}ms  {node} FAILED: {error}"),
+        RunEvent::NodeFailed { node, error, .. } => {
+            outln!("{t:>7}ms  {} FAILED: {}", e(node), e(&error.to_string()))
+        }
         RunEvent::FlowOutput { node, document, .. } => {
-            outln!("{t:>7}ms  output {node}: {}", compact(document));
+            outln!("{t:>7}ms  output {}: {}", e(node), compact(document));
         }
         RunEvent::Cancelled { .. } => outln!("{t:>7}ms  cancelled"),
         RunEvent::RunFinished { .. } => {}

@@ -44,19 +44,38 @@ pub(super) fn validate(paths: &[PathBuf], json: bool) -> Result<u8> {
     let mut errors = false;
     for path in paths {
         let shown = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
+        let text = match std::fs::read(path) {
+            Ok(bytes) => match crate::text::decode(&bytes) {
+                Ok(text) => Ok(text.to_owned()),
+                Err(e) => {
+                    let (line, column) = match e {
+                        crate::text::DecodeError::InvalidUtf8 { line, column, .. } => {
+                            (Some(line), Some(column))
+                        }
+                        crate::text::DecodeError::Empty => (None, None),
+                    };
+                    Err(LoadFailure {
+                        message: e.to_string(),
+                        line,
+                        column,
+                    })
+                }
+            },
+            Err(e) => Err(LoadFailure {
+                message: format!("cannot read the file: {e}"),
+                line: None,
+                column: None,
+            }),
+        };
+        let text = match text {
             Ok(t) => t,
-            Err(e) => {
+            Err(failure) => {
                 unreadable = true;
                 report.files.push(FileReport {
                     path: shown,
                     format: None,
                     warnings: vec![],
-                    error: Some(LoadFailure {
-                        message: format!("cannot read the file: {e}"),
-                        line: None,
-                        column: None,
-                    }),
+                    error: Some(failure),
                     diagnostics: vec![],
                 });
                 continue;

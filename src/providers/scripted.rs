@@ -74,8 +74,6 @@ pub enum ScriptError {
 }
 
 /// Either a bare list of replies or `{replies: [...]}`.
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum ScriptFile {
     List(Vec<ScriptedReply>),
     Object(Script),
@@ -85,27 +83,40 @@ impl Script {
     /// Parses JSON or YAML (YAML is a superset, so one parser reads both; JSON errors are
     /// reported by the JSON parser for better positions).
     pub fn parse(text: &str, origin: &str) -> Result<Script, ScriptError> {
-        let parsed: Result<ScriptFile, String> = if text.trim_start().starts_with(['{', '[']) {
+        let parsed: Result<serde_json::Value, String> = if text.trim_start().starts_with(['{', '['])
+        {
             serde_json::from_str(text).map_err(|e| e.to_string())
         } else {
             serde_yaml::from_str(text).map_err(|e| e.to_string())
         };
-        match parsed {
+        let malformed = |message: String| ScriptError::Malformed {
+            path: origin.to_owned(),
+            message,
+        };
+        // The shape is checked field by field, so a wrong one names where it is wrong.
+        let shaped = match parsed.map_err(malformed)? {
+            list @ serde_json::Value::Array(_) => {
+                serde_path_to_error::deserialize(list).map(ScriptFile::List)
+            }
+            other => serde_path_to_error::deserialize(other).map(ScriptFile::Object),
+        };
+        match shaped {
             Ok(ScriptFile::List(replies)) => Ok(Script { replies }),
             Ok(ScriptFile::Object(s)) => Ok(s),
-            Err(message) => Err(ScriptError::Malformed {
-                path: origin.to_owned(),
-                message,
-            }),
+            Err(e) => Err(malformed(format!("at {}: {}", e.path(), e.inner()))),
         }
     }
 
     pub fn load(path: &Path) -> Result<Script, ScriptError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScriptError::Read {
+        let bytes = std::fs::read(path).map_err(|source| ScriptError::Read {
             path: path.display().to_string(),
             source,
         })?;
-        Script::parse(&text, &path.display().to_string())
+        let text = crate::text::decode(&bytes).map_err(|e| ScriptError::Malformed {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Script::parse(text, &path.display().to_string())
     }
 
     /// Writes the script: YAML for `.yaml`/`.yml`, JSON otherwise.
@@ -127,9 +138,9 @@ impl Script {
             s.push('\n');
             s
         };
-        std::fs::write(path, text).map_err(|source| ScriptError::Write {
+        crate::save::write_atomically(path, text.as_bytes()).map_err(|e| ScriptError::Write {
             path: path.display().to_string(),
-            source,
+            source: e.into_io(),
         })
     }
 }
