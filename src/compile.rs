@@ -6,6 +6,7 @@
 pub mod agents;
 mod flow;
 pub mod plan;
+mod resources;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location};
 use crate::model::Project;
@@ -87,6 +88,7 @@ pub fn compile(project: &Project) -> Compiled {
         }
         agents::check_agent(project, a, &mut out);
     }
+    resources::check_resources(project, &mut out);
     Compiled {
         plans,
         diagnostics: out.into_vec(),
