@@ -460,3 +460,18 @@ fn graph_names_a_missing_flow() {
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("no flow named \"nope\""), "{}", r.stderr);
 }
+
+#[test]
+fn run_of_a_flow_with_errors_exits_1() {
+    let r = run(&[
+        "run",
+        path_str(&fixture("err_cyclic_connection.json")),
+        "--no-store",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("has errors and cannot run"),
+        "{}",
+        r.stderr
+    );
+}
