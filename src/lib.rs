@@ -37,3 +37,4 @@ pub mod save;
 pub mod store;
 pub mod templates;
 pub mod text;
+pub mod yaml;

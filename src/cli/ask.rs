@@ -37,7 +37,7 @@ impl Io {
         if let Some(path) = answers {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            let answers: Answers = serde_yaml::from_str(&text).with_context(|| {
+            let answers: Answers = crate::yaml::from_str(&text).with_context(|| {
                 format!("{} is not an answers file (JSON or YAML)", path.display())
             })?;
             io.inputs = answers.inputs.map(VecDeque::from);
