@@ -7,6 +7,7 @@ pub mod agents;
 mod flow;
 pub mod handlers;
 pub mod plan;
+mod resources;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location};
 use crate::model::Project;
@@ -89,6 +90,7 @@ pub fn compile(project: &Project) -> Compiled {
         agents::check_agent(project, a, &mut out);
     }
     handlers::check(project, &mut out);
+    resources::check_resources(project, &mut out);
     Compiled {
         plans,
         diagnostics: out.into_vec(),

@@ -119,6 +119,8 @@ codes! {
     OpenApiTooManyOperations = BedrockLimit, Error, "more than 11 operations in one action group";
     UnboundedIterations = Strata, Warning, "an agent whose local iteration cap is 0 or above 100";
     HandlerOutsideProject = Strata, Warning, "a local handler file outside the project's folder";
+    InvalidGuardrailField = BedrockLimit, Error, "a guardrail policy field holds a value CreateGuardrail does not accept";
+    DuplicateResourceName = Strata, Error, "two guardrails or two knowledge bases share one name";
 }
 
 /// Where a diagnostic points. Fields are filled as far as they apply.
@@ -142,6 +144,12 @@ pub struct Location {
     pub condition: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
+    /// A guardrail of the project, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardrail: Option<String>,
+    /// A knowledge base of the project, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knowledge_base: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_group: Option<String>,
     /// A function or OpenAPI operation of an action group.
@@ -165,6 +173,20 @@ impl Location {
     pub fn agent(agent: &str) -> Location {
         Location {
             agent: Some(agent.to_owned()),
+            ..Location::default()
+        }
+    }
+
+    pub fn guardrail(guardrail: &str) -> Location {
+        Location {
+            guardrail: Some(guardrail.to_owned()),
+            ..Location::default()
+        }
+    }
+
+    pub fn knowledge_base(knowledge_base: &str) -> Location {
+        Location {
+            knowledge_base: Some(knowledge_base.to_owned()),
             ..Location::default()
         }
     }
@@ -236,9 +258,11 @@ impl Location {
 impl fmt::Display for Location {
     /// `flow "F" › node "N" › input "x"`: the path a person follows to find it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: [(&str, &Option<String>); 12] = [
+        let parts: [(&str, &Option<String>); 14] = [
             ("flow", &self.flow),
             ("agent", &self.agent),
+            ("guardrail", &self.guardrail),
+            ("knowledge base", &self.knowledge_base),
             ("loop", &self.loop_node),
             ("node", &self.node),
             ("action group", &self.action_group),

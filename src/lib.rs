@@ -39,3 +39,4 @@ mod seeded;
 pub mod store;
 pub mod templates;
 pub mod text;
+pub mod yaml;

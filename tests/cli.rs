@@ -914,3 +914,18 @@ fn replay_and_answers_files_of_the_wrong_shape_name_the_field() {
         );
     }
 }
+
+#[test]
+fn run_of_a_flow_with_errors_exits_1() {
+    let r = run(&[
+        "run",
+        path_str(&fixture("err_cyclic_connection.json")),
+        "--no-store",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("has errors and cannot run"),
+        "{}",
+        r.stderr
+    );
+}

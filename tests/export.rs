@@ -1475,3 +1475,23 @@ fn a_guardrail_the_template_can_neither_create_nor_name_is_refused() {
         "${SupportGuardGuardrailId}"
     );
 }
+
+#[test]
+fn a_template_over_cloudformations_resource_limit_gets_a_note() {
+    let mut p = support_triage();
+    let flow = p.flows[0].clone();
+    assert!(export_cloudformation(&p).expect("exports").notes.is_empty());
+    // Each flow adds at least its Flow resource.
+    for i in 0..strata::export::cloudformation::RESOURCE_LIMIT {
+        let mut f = flow.clone();
+        f.name = format!("{}{i}", flow.name);
+        p.flows.push(f);
+    }
+    let t = export_cloudformation(&p).expect("exports");
+    assert!(t.resources.len() > strata::export::cloudformation::RESOURCE_LIMIT);
+    assert!(
+        t.notes.iter().any(|n| n.contains("more than the 500")),
+        "{:?}",
+        t.notes
+    );
+}

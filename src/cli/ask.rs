@@ -22,8 +22,8 @@ pub struct Answers {
 
 /// Reads an answers file's text (JSON or YAML); pure, so tests and fuzzing reach it. The YAML
 /// reader's errors name the member (`inputs[1]: …`) with its line and column.
-pub fn parse(text: &str) -> std::result::Result<Answers, serde_yaml::Error> {
-    serde_yaml::from_str(text)
+pub fn parse(text: &str) -> std::result::Result<Answers, crate::yaml::YamlError> {
+    crate::yaml::from_str(text)
 }
 
 /// Where the user's words come from: an answers file's lists, else stdin.

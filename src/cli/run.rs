@@ -86,8 +86,8 @@ pub struct RunArgs {
     pub answers: Option<PathBuf>,
 }
 
-/// Runs the command; the exit code is 0 when the run succeeded, 1 when it failed or was
-/// cancelled, 2 when it could not start.
+/// Runs the command; the exit code is 0 when the run succeeded, 1 when the flow has errors or
+/// the run failed or was cancelled, 2 when a file could not be read.
 pub async fn run(args: RunArgs) -> Result<u8> {
     let inputs: Vec<&Path> = [
         Some(args.path.as_path()),
@@ -153,7 +153,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         for d in compiled.errors() {
             eprintln!("  error[{}] {} (at {})", d.code, d.message, d.location);
         }
-        return Ok(2);
+        return Ok(1);
     };
     // Before running: this is code from outside the project that is about to run.
     let outside = compiled

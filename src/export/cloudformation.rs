@@ -32,6 +32,9 @@ use names::{get_att, Names};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The most resources CloudFormation takes in one stack.
+pub const RESOURCE_LIMIT: usize = 500;
+
 /// What a template gathers while it is built, resource by resource.
 #[derive(Default)]
 struct Parts {
@@ -109,6 +112,13 @@ pub fn export_cloudformation_with(project: &Project, history: &History) -> Resul
         })
         .collect();
     parameters.extend(role_parameters);
+    if parts.resources.len() > RESOURCE_LIMIT {
+        parts.notes.push(format!(
+            "the template has {} resources, more than the {RESOURCE_LIMIT} CloudFormation allows in one stack: \
+             creating the stack will fail; split the project (for example flows and agents into separate projects)",
+            parts.resources.len()
+        ));
+    }
 
     Ok(Template {
         description: project

@@ -26,10 +26,10 @@ pub(super) fn read_text(payload: &str) -> Result<Value, OpenApiError> {
 
 fn read_yaml(payload: &str) -> Result<Value, OpenApiError> {
     let mut yaml: serde_yaml::Value =
-        serde_yaml::from_str(payload).map_err(|e| OpenApiError::Syntax {
-            message: strip_position(&e.to_string()),
-            line: e.location().map_or(0, |l| l.line()),
-            column: e.location().map_or(0, |l| l.column()),
+        crate::yaml::from_str(payload).map_err(|e| OpenApiError::Syntax {
+            message: strip_position(&e.message),
+            line: e.line,
+            column: e.column,
         })?;
     // `<<: *defaults` merge keys are how YAML authors share parameter lists. A malformed
     // merge is left as the plain `<<` key rather than rejecting the document.

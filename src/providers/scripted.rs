@@ -87,7 +87,7 @@ impl Script {
         {
             serde_json::from_str(text).map_err(|e| e.to_string())
         } else {
-            serde_yaml::from_str(text).map_err(|e| e.to_string())
+            crate::yaml::from_str(text).map_err(|e| e.message)
         };
         let malformed = |message: String| ScriptError::Malformed {
             path: origin.to_owned(),
@@ -423,6 +423,24 @@ impl ModelProvider for Recorder {
 mod tests {
     use super::*;
     use crate::providers::ChatMessage;
+
+    /// 200 KB of ever deeper mappings: refused before parsing, at the line that goes too deep.
+    fn deeply_nested() -> String {
+        (0..2000)
+            .map(|i| format!("{}a:\n", " ".repeat(i)))
+            .collect()
+    }
+
+    #[test]
+    fn a_deeply_nested_replay_file_is_refused_with_its_position() {
+        match Script::parse(&deeply_nested(), "replay.yaml") {
+            Err(ScriptError::Malformed { message, .. }) => {
+                assert!(message.contains("nests deeper"), "{message}");
+                assert!(message.contains("line 101"), "{message}");
+            }
+            other => panic!("expected a malformed file, got {other:?}"),
+        }
+    }
 
     fn request(model: &str, text: &str) -> ModelRequest {
         ModelRequest {

@@ -12,11 +12,20 @@ use crate::nodes::NodeType;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 
+/// The statement that lets a role use knowledge bases; its place among the statements is
+/// where the first knowledge base was met.
+const USE_KNOWLEDGE_BASES: &str = "UseKnowledgeBases";
+const RETRIEVE: &[&str] = &["bedrock:Retrieve"];
+const RETRIEVE_AND_GENERATE: &[&str] = &["bedrock:Retrieve", "bedrock:RetrieveAndGenerate"];
+
 /// Permissions a role needs, gathered from what the flow or agent uses. Resources keep the
 /// order they were first met in, without repeats, so the policy is stable.
 #[derive(Default)]
 pub(super) struct Permissions {
     statements: Vec<(&'static str, Vec<&'static str>, Vec<Value>)>,
+    /// Each knowledge base met, and whether any of its nodes generates: the actions it gets
+    /// are the union of what its nodes need, whatever their order.
+    knowledge_bases: Vec<(Value, bool)>,
 }
 
 impl Permissions {
@@ -68,14 +77,35 @@ impl Permissions {
                 escape_sub(id)
             ))
         };
-        if generate {
-            self.allow(
-                "UseKnowledgeBases",
-                &["bedrock:Retrieve", "bedrock:RetrieveAndGenerate"],
-                arn,
-            );
-        } else {
-            self.allow("UseKnowledgeBases", &["bedrock:Retrieve"], arn);
+        match self.knowledge_bases.iter_mut().find(|(a, _)| *a == arn) {
+            Some((_, generates)) => *generates |= generate,
+            None => self.knowledge_bases.push((arn, generate)),
+        }
+        if !self
+            .statements
+            .iter()
+            .any(|(sid, _, _)| *sid == USE_KNOWLEDGE_BASES)
+        {
+            self.statements.push((USE_KNOWLEDGE_BASES, vec![], vec![]));
+        }
+    }
+
+    /// The knowledge-base statements: one when every knowledge base needs the same actions;
+    /// otherwise the generating ones and the retrieve-only ones apart, so no knowledge base
+    /// gets more than its nodes need.
+    fn knowledge_base_statements(
+        &self,
+    ) -> Vec<(&'static str, &'static [&'static str], Vec<Value>)> {
+        let (generating, retrieving): (Vec<_>, Vec<_>) =
+            self.knowledge_bases.iter().partition(|(_, g)| *g);
+        let arns = |kbs: Vec<&(Value, bool)>| kbs.into_iter().map(|(a, _)| a.clone()).collect();
+        match (generating.is_empty(), retrieving.is_empty()) {
+            (true, _) => vec![(USE_KNOWLEDGE_BASES, RETRIEVE, arns(retrieving))],
+            (false, true) => vec![(USE_KNOWLEDGE_BASES, RETRIEVE_AND_GENERATE, arns(generating))],
+            (false, false) => vec![
+                (USE_KNOWLEDGE_BASES, RETRIEVE_AND_GENERATE, arns(generating)),
+                ("RetrieveFromKnowledgeBases", RETRIEVE, arns(retrieving)),
+            ],
         }
     }
 
@@ -84,8 +114,18 @@ impl Permissions {
             return None;
         }
         let mut statements = Vec::new();
-        for (sid, actions, resources) in &self.statements {
-            let mut resources = Value::Array(resources.clone());
+        let listed = self
+            .statements
+            .iter()
+            .flat_map(|(sid, actions, resources)| {
+                if *sid == USE_KNOWLEDGE_BASES {
+                    self.knowledge_base_statements()
+                } else {
+                    vec![(*sid, actions.as_slice(), resources.clone())]
+                }
+            });
+        for (sid, actions, resources) in listed {
+            let mut resources = Value::Array(resources);
             resolve_markers(&mut resources, names, &mut BTreeSet::new());
             statements.push(json!({
                 "Sid": sid,
@@ -265,6 +305,67 @@ mod tests {
             vec![Value::String(
                 "arn:aws:bedrock:us-east-1::foundation-model/x".into()
             )]
+        );
+    }
+
+    /// The statements of a flow role whose nodes use knowledge bases `(id, generate)` in order.
+    fn knowledge_base_policy(uses: &[(&str, bool)]) -> Value {
+        let project: Project =
+            serde_json::from_value(serde_json::json!({"schemaVersion": 1, "name": "p"}))
+                .expect("project");
+        let mut p = Permissions::default();
+        for (id, generate) in uses {
+            p.knowledge_base(id, *generate);
+        }
+        let policy = p.policy("p", &Names::new(&project)).expect("policy");
+        let statements = &policy[0]["PolicyDocument"]["Statement"];
+        let mut out = statements.clone();
+        for s in out.as_array_mut().expect("statements") {
+            let resources: Vec<Value> = s["Resource"]
+                .as_array()
+                .expect("resources")
+                .iter()
+                .map(|r| r["Fn::Sub"].clone())
+                .collect();
+            s["Resource"] = Value::Array(resources);
+        }
+        out
+    }
+
+    #[test]
+    fn a_knowledge_base_gets_the_union_of_what_its_nodes_need_in_any_order() {
+        let arn =
+            "arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:knowledge-base/KB1";
+        let both = json!([{"Sid": "UseKnowledgeBases", "Effect": "Allow",
+            "Action": ["bedrock:Retrieve", "bedrock:RetrieveAndGenerate"], "Resource": [arn]}]);
+        assert_eq!(
+            knowledge_base_policy(&[("KB1", false), ("KB1", true)]),
+            both
+        );
+        assert_eq!(
+            knowledge_base_policy(&[("KB1", true), ("KB1", false)]),
+            both
+        );
+    }
+
+    #[test]
+    fn a_retrieve_only_knowledge_base_gets_no_generation_from_another() {
+        let kb = |id: &str| {
+            format!("arn:${{AWS::Partition}}:bedrock:${{AWS::Region}}:${{AWS::AccountId}}:knowledge-base/{id}")
+        };
+        let expected = json!([
+            {"Sid": "UseKnowledgeBases", "Effect": "Allow",
+             "Action": ["bedrock:Retrieve", "bedrock:RetrieveAndGenerate"], "Resource": [kb("KB2")]},
+            {"Sid": "RetrieveFromKnowledgeBases", "Effect": "Allow",
+             "Action": ["bedrock:Retrieve"], "Resource": [kb("KB1")]},
+        ]);
+        assert_eq!(
+            knowledge_base_policy(&[("KB1", false), ("KB2", true)]),
+            expected
+        );
+        assert_eq!(
+            knowledge_base_policy(&[("KB2", true), ("KB1", false)]),
+            expected
         );
     }
 

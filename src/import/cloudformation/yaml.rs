@@ -6,16 +6,10 @@ use serde_json::{Map, Value};
 
 /// Reads YAML (CloudFormation's short-form tags included) as JSON in the long forms.
 pub fn yaml_to_json(text: &str) -> Result<Value> {
-    let y: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((0, 0));
-        ImportError::Syntax {
-            line,
-            column,
-            message: e.to_string(),
-        }
+    let y: serde_yaml::Value = crate::yaml::from_str(text).map_err(|e| ImportError::Syntax {
+        line: e.line,
+        column: e.column,
+        message: e.message,
     })?;
     Ok(convert_yaml(&y))
 }
@@ -82,6 +76,23 @@ pub(super) fn convert_yaml(y: &serde_yaml::Value) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// 200 KB of ever deeper mappings: refused before parsing, at the line that goes too deep.
+    fn deeply_nested() -> String {
+        (0..2000)
+            .map(|i| format!("{}a:\n", " ".repeat(i)))
+            .collect()
+    }
+
+    #[test]
+    fn a_deeply_nested_template_is_a_located_error() {
+        match yaml_to_json(&deeply_nested()) {
+            Err(ImportError::Syntax { line, column, .. }) => {
+                assert_eq!((line, column), (crate::yaml::MAX_DEPTH + 1, 1))
+            }
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
 
     #[test]
     fn short_form_tags_become_long_forms() {
