@@ -10,8 +10,8 @@ pub mod plan;
 mod resources;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location};
+use crate::model::names::{check_name, Pattern};
 use crate::model::Project;
-use crate::nodes::fields::{check_name, Pattern};
 use crate::nodes::NodeConfiguration;
 pub use plan::{FlowPlan, Gate, InputSource, InputWiring, PlanNode, PlanNodeId};
 use std::collections::HashSet;
@@ -62,10 +62,10 @@ pub fn compile(project: &Project) -> Compiled {
             .set_hint("Rename one of them.");
         }
         if let Some(d) = &f.description {
-            crate::nodes::fields::Field::new("description", 1, 200).check(&mut out, &at, d);
+            crate::model::names::Field::new("description", 1, 200).check(&mut out, &at, d);
         }
         if let Some(role) = &f.execution_role_arn {
-            crate::nodes::fields::Field::new("executionRoleArn", 0, 2048)
+            crate::model::names::Field::new("executionRoleArn", 0, 2048)
                 .pattern(Pattern::RoleArn)
                 .check(&mut out, &at, role);
         }

@@ -37,10 +37,6 @@ use std::fmt;
 pub mod deployment;
 pub mod form;
 
-/// Bedrock's name and ARN patterns, now in [`crate::model::names`]; kept under their old path
-/// for the callers that still use it.
-pub use crate::model::names as fields;
-
 /// THE list of node kinds, each once, in the order of the API model: its `FlowNodeType`
 /// variant, its key in `FlowNodeConfiguration`, its configuration type and its module (in
 /// `src/nodes/` and, for its local behaviour, `src/run/nodes/`).

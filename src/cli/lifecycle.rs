@@ -258,7 +258,7 @@ pub async fn alias(args: AliasArgs) -> Result<u8> {
             flow,
         } => {
             let (project, flow) = target(&path, flow.as_deref())?;
-            if !crate::nodes::fields::Pattern::ResourceName.matches(&name) {
+            if !crate::model::names::Pattern::ResourceName.matches(&name) {
                 bail!("alias name {name:?} must be 1 to 100 letters and digits, each optionally followed by '_' or '-'");
             }
             let before = store.get_alias(&project.name, &flow, &name).await?;

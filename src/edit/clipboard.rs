@@ -5,8 +5,8 @@ use super::names::{unique_connection_name, unique_name};
 use super::{flow_mut, flow_ref, position, set_position, EditError};
 use crate::model::flow::ConnectionType;
 use crate::model::lenient::Lenient;
+use crate::model::names::Pattern;
 use crate::model::{FlowConnection, FlowNode, Position, Project};
-use crate::nodes::fields::Pattern;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -2,8 +2,8 @@
 //! connections.
 
 use super::EditError;
+use crate::model::names::Pattern;
 use crate::model::{Flow, FlowConnection};
-use crate::nodes::fields::Pattern;
 use std::collections::BTreeSet;
 
 /// The name Bedrock's console gives a connection, from its current ends.

@@ -8,8 +8,8 @@
 //! refuses shapes the model cannot hold. Keys no field covers stay as they are (the editor
 //! offers them as raw JSON).
 
-use super::fields::Pattern;
 use super::{NodeConfiguration, NodeKind};
+use crate::model::names::Pattern;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -97,7 +97,7 @@ impl FormField {
             "S3 bucket",
             3,
             63,
-            Some(super::fields::Pattern::BucketName),
+            Some(Pattern::BucketName),
         )
         .help(help)
     }

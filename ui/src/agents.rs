@@ -25,7 +25,7 @@ use strata::model::agent::{
     RelayConversationHistory, State,
 };
 use strata::model::lenient::{Lenient, StrEnum};
-use strata::nodes::fields::Pattern;
+use strata::model::names::Pattern;
 use strata::nodes::form::{self, agent as agent_form, FormField};
 fn agent_named(ed: &Editor, name: &str) -> Option<Agent> {
     ed.doc.with(|d| {

@@ -9,7 +9,7 @@ use crate::model::agent::{
     ActionGroup, ActionGroupExecutor, ApiSchema, FunctionSchema, ParentSignature,
 };
 use crate::model::lenient::Lenient;
-use crate::nodes::fields::{check_name, Field, Pattern};
+use crate::model::names::{check_name, Field, Pattern};
 use std::collections::HashSet;
 
 pub(super) fn check_action_group(group: &ActionGroup, ag: &Location, out: &mut Diagnostics) {

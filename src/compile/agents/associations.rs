@@ -5,8 +5,8 @@ use super::report::{choice, field, unknown_value};
 use crate::diagnostic::{Code, Diagnostics, Location, Severity};
 use crate::model::agent::Collaboration;
 use crate::model::lenient::Lenient;
+use crate::model::names::{check_name, Field, Pattern};
 use crate::model::{Agent, Project};
-use crate::nodes::fields::{check_name, Field, Pattern};
 use std::collections::HashSet;
 
 pub(super) fn check_collaborators(

@@ -6,8 +6,8 @@ use super::{INSTRUCTION_CHARS, MAX_SENSIBLE_ITERATIONS};
 use crate::diagnostic::{Code, Diagnostics, Location};
 use crate::model::agent::{MemoryConfiguration, OrchestrationType};
 use crate::model::lenient::Lenient;
+use crate::model::names::{check_name, Field, Pattern};
 use crate::model::{Agent, Project};
-use crate::nodes::fields::{check_name, Field, Pattern};
 use regex::Regex;
 use std::sync::OnceLock;
 

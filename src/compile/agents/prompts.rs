@@ -6,7 +6,7 @@ use super::MAX_PROMPT_CONFIGURATIONS;
 use crate::diagnostic::{Code, Diagnostics, Location};
 use crate::model::agent::{CreationMode, PromptOverrideConfiguration, PromptType};
 use crate::model::lenient::Lenient;
-use crate::nodes::fields::{Field, Pattern};
+use crate::model::names::{Field, Pattern};
 use std::collections::HashSet;
 
 pub(super) const OVERRIDDEN: Lenient<CreationMode> = Lenient::Known(CreationMode::Overridden);

@@ -3,7 +3,7 @@
 
 use crate::diagnostic::{Code, Diagnostics, Location};
 use crate::model::lenient::{Lenient, StrEnum};
-use crate::nodes::fields::{check_range, Field};
+use crate::model::names::{check_range, Field};
 
 /// `UnknownEnumValue` for a field of a fixed set holding a value outside it.
 pub(super) fn choice<T: StrEnum>(

@@ -9,8 +9,8 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location, Severity};
 use crate::expr::{parse_input_expression, InputExpression};
 use crate::model::flow::FlowNode;
 use crate::model::lenient::Lenient;
+use crate::model::names::{check_name, Pattern};
 use crate::model::DataType;
-use crate::nodes::fields::{check_name, Pattern};
 use crate::nodes::{NodeConfiguration, NodeType, PortRule, Ports};
 use std::collections::HashSet;
 

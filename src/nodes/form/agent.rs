@@ -4,7 +4,7 @@
 
 use super::{FormField, Widget, GUARDRAIL_ID, GUARDRAIL_VERSION};
 use crate::compile::agents::INSTRUCTION_CHARS;
-use crate::nodes::fields::Pattern;
+use crate::model::names::Pattern;
 
 pub const NAME: FormField =
     FormField::text(&["agentName"], "Name", 1, 100, Some(Pattern::ResourceName));

@@ -10,7 +10,7 @@ use strata::model::agent::{
     ParameterType, State,
 };
 use strata::model::lenient::{Lenient, StrEnum};
-use strata::nodes::fields::Pattern;
+use strata::model::names::Pattern;
 
 pub(super) fn action_groups(ed: Editor, agent: &Agent) -> AnyView {
     let groups = agent
