@@ -227,7 +227,7 @@ async fn adding_a_node_names_it_uniquely_shows_its_problem_and_undoes() {
     assert_ne!(added[0], added[1]);
     for name in &added {
         assert!(
-            strata::nodes::fields::Pattern::NodeName.matches(name),
+            strata::model::names::Pattern::NodeName.matches(name),
             "{name:?} is not a valid node name"
         );
     }
