@@ -120,6 +120,7 @@ impl AtomicFile {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("strata");
+        sweep_leftovers(dir, name);
         let mut attempt = 0;
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -182,6 +183,38 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Removes the temporary files that writers of `name` killed before they could commit or clean
+/// up left in `dir` (`.NAME.tmp-PID-N`). Only files whose process is known to be gone are
+/// removed: on Linux, a PID with no `/proc/PID`. A live writer's file, this process's own, or
+/// anything on a system where liveness cannot be told is left alone.
+fn sweep_leftovers(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && process_is_gone(pid) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` has certainly ended.
+fn process_is_gone(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").is_dir() && !Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        false
+    }
+}
+
 /// Writes `bytes` to a temporary file beside `path` (creating the folder if needed), then
 /// renames it over `path`. On any failure the temporary file is removed. A symlink at `path`
 /// is replaced by the file, never written through.
@@ -194,6 +227,27 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_killed_writers_leftover_is_swept_and_a_live_ones_is_kept() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let target = dir.path().join("out.json");
+        // A PID above Linux's maximum (2^22) belongs to no process.
+        let dead = dir.path().join(".out.json.tmp-999999999-0");
+        let live = dir
+            .path()
+            .join(format!(".out.json.tmp-{}-77", std::process::id()));
+        let other = dir.path().join(".other.json.tmp-999999999-0");
+        for f in [&dead, &live, &other] {
+            fs::write(f, b"half").expect("leftover");
+        }
+        write_atomically(&target, b"{}").expect("write");
+        assert_eq!(fs::read(&target).expect("target"), b"{}");
+        assert!(!dead.exists(), "a dead writer's leftover is removed");
+        assert!(live.exists(), "this process's own file is kept");
+        assert!(other.exists(), "another target's files are not touched");
+    }
 
     #[test]
     fn writes_replaces_and_leaves_no_temporary_file() {
