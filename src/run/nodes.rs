@@ -15,6 +15,26 @@ use crate::nodes::NodeType;
 use crate::providers::BoxFuture;
 use serde_json::{Map, Value};
 
+/// Declares a kind whose behaviour is one async function of the run, the node and its inputs:
+/// `node_run!(Prompt => execute);` in `nodes/prompt.rs`.
+macro_rules! node_run {
+    ($(#[$doc:meta])* $kind:ident => $behaviour:path) => {
+        $(#[$doc])*
+        pub(super) struct $kind;
+
+        impl NodeRun for $kind {
+            fn execute<'a>(
+                &'a self,
+                run: &'a Run,
+                node: &'a FlowNode,
+                inputs: &'a Map<String, Value>,
+            ) -> BoxFuture<'a, Result<Done, NodeError>> {
+                Box::pin($behaviour(run, node, inputs))
+            }
+        }
+    };
+}
+
 /// Declares the run module of every kind and the dispatch to them: `NodeType::Prompt` runs
 /// `nodes/prompt.rs`'s `Prompt`, and so on for each line of the list.
 macro_rules! run_behaviours {

@@ -30,19 +30,10 @@ use tokio::time::Instant;
 /// At most this many InvokeAgent calls answer one node's input (the first and the answers).
 pub(super) const MAX_TURNS: usize = 10;
 
-/// Invokes the agent (deployed, or a project agent on this machine).
-pub(super) struct Agent;
-
-impl NodeRun for Agent {
-    fn execute<'a>(
-        &'a self,
-        run: &'a Run,
-        node: &'a FlowNode,
-        inputs: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Done, NodeError>> {
-        Box::pin(execute(run, node, inputs))
-    }
-}
+node_run!(
+    /// Invokes the agent (deployed, or a project agent on this machine).
+    Agent => execute
+);
 
 async fn execute(
     run: &Run,

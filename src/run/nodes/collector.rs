@@ -9,19 +9,10 @@ use crate::run::NodeError;
 use serde_json::{Map, Value};
 use super::single;
 
-/// Gathers its one item.
-pub(super) struct Collector;
-
-impl NodeRun for Collector {
-    fn execute<'a>(
-        &'a self,
-        run: &'a Run,
-        node: &'a FlowNode,
-        inputs: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Done, NodeError>> {
-        Box::pin(collect(run, node, inputs))
-    }
-}
+node_run!(
+    /// Gathers its one item.
+    Collector => collect
+);
 
 /// A Collector outside any Iterator scope gathers its one item.
 async fn collect(_: &Run, _: &FlowNode, inputs: &Map<String, Value>) -> Result<Done, NodeError> {

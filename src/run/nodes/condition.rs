@@ -11,19 +11,10 @@ use crate::condition::parse_condition;
 use crate::nodes::condition::DEFAULT_CONDITION;
 use crate::nodes::{NodeConfiguration, NodeType};
 
-/// Evaluates the conditions and reports the one chosen.
-pub(super) struct Condition;
-
-impl NodeRun for Condition {
-    fn execute<'a>(
-        &'a self,
-        run: &'a Run,
-        node: &'a FlowNode,
-        inputs: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Done, NodeError>> {
-        Box::pin(condition(run, node, inputs))
-    }
-}
+node_run!(
+    /// Evaluates the conditions and reports the one chosen.
+    Condition => condition
+);
 
 /// Conditions in order; the first that holds wins, else `default`.
 async fn condition(

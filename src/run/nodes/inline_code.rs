@@ -12,19 +12,10 @@ use crate::local_code::{self, Answer, PYTHON_INLINE};
 use serde_json::json;
 use tokio::time::Instant;
 
-/// Runs the code and outputs its `response`.
-pub(super) struct InlineCode;
-
-impl NodeRun for InlineCode {
-    fn execute<'a>(
-        &'a self,
-        run: &'a Run,
-        node: &'a FlowNode,
-        inputs: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Done, NodeError>> {
-        Box::pin(inline_code(run, node, inputs))
-    }
-}
+node_run!(
+    /// Runs the code and outputs its `response`.
+    InlineCode => inline_code
+);
 
 async fn inline_code(
     run: &Run,

@@ -8,19 +8,10 @@ use crate::run::shared::Run;
 use crate::run::NodeError;
 use serde_json::{Map, Value};
 
-/// Its outputs are its inputs.
-pub(super) struct Input;
-
-impl NodeRun for Input {
-    fn execute<'a>(
-        &'a self,
-        run: &'a Run,
-        node: &'a FlowNode,
-        inputs: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Done, NodeError>> {
-        Box::pin(pass_on(run, node, inputs))
-    }
-}
+node_run!(
+    /// Its outputs are its inputs.
+    Input => pass_on
+);
 
 async fn pass_on(_: &Run, _: &FlowNode, inputs: &Map<String, Value>) -> Result<Done, NodeError> {
     Ok(Done {

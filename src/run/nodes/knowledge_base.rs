@@ -20,19 +20,10 @@ use crate::providers::{ChatMessage, Inference, ModelRequest};
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
-/// Queries the knowledge base (a local index, or the deployed one).
-pub(super) struct KnowledgeBase;
-
-impl NodeRun for KnowledgeBase {
-    fn execute<'a>(
-        &'a self,
-        run: &'a Run,
-        node: &'a FlowNode,
-        inputs: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Done, NodeError>> {
-        Box::pin(execute(run, node, inputs))
-    }
-}
+node_run!(
+    /// Queries the knowledge base (a local index, or the deployed one).
+    KnowledgeBase => execute
+);
 
 async fn execute(
     run: &Run,

@@ -13,19 +13,10 @@ use crate::local_code::{self, Answer, NODE_HANDLER, PYTHON_HANDLER};
 use serde_json::json;
 use tokio::time::Instant;
 
-/// Calls the local handler.
-pub(super) struct LambdaFunction;
-
-impl NodeRun for LambdaFunction {
-    fn execute<'a>(
-        &'a self,
-        run: &'a Run,
-        node: &'a FlowNode,
-        inputs: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Done, NodeError>> {
-        Box::pin(lambda(run, node, inputs))
-    }
-}
+node_run!(
+    /// Calls the local handler.
+    LambdaFunction => lambda
+);
 
 /// The flow Lambda event (reference §4(b)) for a node and its input values.
 fn lambda_event(flow: &str, node: &FlowNode, inputs: &Map<String, Value>) -> Value {

@@ -25,19 +25,10 @@ use tokio::time::Instant;
 /// What Lex predicts when nothing matches.
 pub(super) const FALLBACK_INTENT: &str = "FallbackIntent";
 
-/// Predicts the intent from the bot alias's fixture.
-pub(super) struct Lex;
-
-impl NodeRun for Lex {
-    fn execute<'a>(
-        &'a self,
-        run: &'a Run,
-        node: &'a FlowNode,
-        inputs: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Done, NodeError>> {
-        Box::pin(execute(run, node, inputs))
-    }
-}
+node_run!(
+    /// Predicts the intent from the bot alias's fixture.
+    Lex => execute
+);
 
 async fn execute(
     run: &Run,

@@ -10,19 +10,10 @@ use super::condition::evaluate_condition;
 use super::missing;
 use crate::nodes::{NodeConfiguration, NodeType};
 
-/// Evaluates the continue condition; the Loop reads the verdict.
-pub(super) struct LoopController;
-
-impl NodeRun for LoopController {
-    fn execute<'a>(
-        &'a self,
-        run: &'a Run,
-        node: &'a FlowNode,
-        inputs: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Done, NodeError>> {
-        Box::pin(loop_controller(run, node, inputs))
-    }
-}
+node_run!(
+    /// Evaluates the continue condition; the Loop reads the verdict.
+    LoopController => loop_controller
+);
 
 /// Decides whether the Loop goes round again; the Loop node reads the verdict.
 async fn loop_controller(

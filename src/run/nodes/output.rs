@@ -7,19 +7,10 @@ use crate::run::shared::Run;
 use crate::run::NodeError;
 use serde_json::{Map, Value};
 
-/// Records the document.
-pub(super) struct Output;
-
-impl NodeRun for Output {
-    fn execute<'a>(
-        &'a self,
-        run: &'a Run,
-        node: &'a FlowNode,
-        inputs: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Done, NodeError>> {
-        Box::pin(output(run, node, inputs))
-    }
-}
+node_run!(
+    /// Records the document.
+    Output => output
+);
 
 async fn output(run: &Run, node: &FlowNode, inputs: &Map<String, Value>) -> Result<Done, NodeError> {
     let document = inputs.get("document").cloned().unwrap_or(Value::Null);

@@ -18,19 +18,10 @@ use crate::providers::{ChatMessage, ContentPart, Inference, ModelRequest, Role, 
 use crate::run::converse::converse;
 use serde_json::json;
 
-/// Fills the prompt and calls the model.
-pub(super) struct Prompt;
-
-impl NodeRun for Prompt {
-    fn execute<'a>(
-        &'a self,
-        run: &'a Run,
-        node: &'a FlowNode,
-        inputs: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Done, NodeError>> {
-        Box::pin(prompt(run, node, inputs))
-    }
-}
+node_run!(
+    /// Fills the prompt and calls the model.
+    Prompt => prompt
+);
 
 /// A value as it goes into a prompt: strings as they are, anything else as compact JSON.
 fn as_text(value: &Value) -> String {

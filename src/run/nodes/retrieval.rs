@@ -10,19 +10,10 @@ use super::storage::{object_path, refuse_links};
 use super::{missing, single, string_input};
 use crate::nodes::{NodeConfiguration, NodeType};
 
-/// Reads the object at the key.
-pub(super) struct Retrieval;
-
-impl NodeRun for Retrieval {
-    fn execute<'a>(
-        &'a self,
-        run: &'a Run,
-        node: &'a FlowNode,
-        inputs: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Done, NodeError>> {
-        Box::pin(retrieval(run, node, inputs))
-    }
-}
+node_run!(
+    /// Reads the object at the key.
+    Retrieval => retrieval
+);
 
 async fn retrieval(
     run: &Run,

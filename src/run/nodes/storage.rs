@@ -12,19 +12,10 @@ use crate::nodes::storage::S3Service;
 use crate::nodes::{NodeConfiguration, NodeType};
 use std::path::{Component, Path, PathBuf};
 
-/// Writes the content to the object key.
-pub(super) struct Storage;
-
-impl NodeRun for Storage {
-    fn execute<'a>(
-        &'a self,
-        run: &'a Run,
-        node: &'a FlowNode,
-        inputs: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Done, NodeError>> {
-        Box::pin(storage(run, node, inputs))
-    }
-}
+node_run!(
+    /// Writes the content to the object key.
+    Storage => storage
+);
 
 /// `<storage_root>/<bucket>/<key>`, refusing anything that could leave the bucket's folder or
 /// name an object other than `key`.
