@@ -11,208 +11,14 @@
 //! (`scripts/setup-desktop.sh` installs them). A missing piece fails the test with a message;
 //! nothing is skipped. The UI must be built first (`ui/build.sh`), since the app embeds it.
 
-use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
-use fantoccini::{Client, ClientBuilder, Locator};
+mod support {
+    pub mod app;
+}
+
 use serde_json::{json, Value};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 use strata::edit::{Command as Edit, History};
 use strata::model::Position;
-
-/// Stops a child process with SIGTERM when dropped (SIGKILL would leave WebKitWebDriver
-/// holding the test's output open).
-struct Terminate(Child);
-
-impl Drop for Terminate {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn require(tool: &str) -> PathBuf {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(tool))
-            .find(|p| p.is_file())
-    });
-    found.unwrap_or_else(|| {
-        panic!("the end-to-end test needs `{tool}` on PATH; run scripts/setup-desktop.sh to install the desktop test stack")
-    })
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free local port")
-}
-
-/// The display to use: `DISPLAY` if set, else a private Xvfb started here.
-fn display() -> (String, Option<Terminate>) {
-    if let Some(d) = std::env::var_os("DISPLAY").filter(|d| !d.is_empty()) {
-        return (d.to_string_lossy().into_owned(), None);
-    }
-    let xvfb = require("Xvfb");
-    let n = (90..200)
-        .find(|n| {
-            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        })
-        .expect("a free X display number");
-    let child = Command::new(xvfb)
-        .args([
-            format!(":{n}"),
-            "-screen".into(),
-            "0".into(),
-            "1280x800x24".into(),
-            "-nolisten".into(),
-            "tcp".into(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb starts");
-    let guard = Terminate(child);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-        assert!(
-            Instant::now() < deadline,
-            "Xvfb :{n} did not come up within 10 s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (format!(":{n}"), Some(guard))
-}
-
-struct App {
-    client: Client,
-}
-
-impl App {
-    async fn js(&self, script: &str, args: Vec<Value>) -> Value {
-        self.client
-            .execute(script, args)
-            .await
-            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
-    }
-
-    /// Polls a JavaScript expression until it is true; says what was awaited if it never is.
-    async fn until(&self, expr: &str, what: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if self.js(&format!("return !!({expr});"), vec![]).await == json!(true) {
-                return;
-            }
-            if Instant::now() > deadline {
-                let state = self
-                    .js(
-                        "return {status: document.getElementById('status')?.textContent, \
-                         problems: [...document.querySelectorAll('.problem')].map(p => p.textContent)};",
-                        vec![],
-                    )
-                    .await;
-                panic!("timed out waiting for {what} ({expr}); page state: {state:#}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn click(&self, css: &str) {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
-    }
-
-    /// Presses the mouse on one element and releases it on another, as a user drags.
-    async fn drag(&self, from: &str, to: &str) {
-        let a = self
-            .client
-            .find(Locator::Css(from))
-            .await
-            .unwrap_or_else(|e| panic!("no {from}: {e}"));
-        let b = self
-            .client
-            .find(Locator::Css(to))
-            .await
-            .unwrap_or_else(|e| panic!("no {to}: {e}"));
-        let actions = MouseActions::new("mouse".to_owned())
-            .then(PointerAction::MoveToElement {
-                element: a,
-                duration: None,
-                x: 0.0,
-                y: 0.0,
-            })
-            .then(PointerAction::Down {
-                button: MOUSE_BUTTON_LEFT,
-            })
-            .then(PointerAction::MoveToElement {
-                element: b,
-                duration: Some(Duration::from_millis(150)),
-                x: 0.0,
-                y: 0.0,
-            })
-            .then(PointerAction::Up {
-                button: MOUSE_BUTTON_LEFT,
-            });
-        self.client
-            .perform_actions(actions)
-            .await
-            .expect("pointer actions");
-        self.client
-            .release_actions()
-            .await
-            .expect("release actions");
-    }
-
-    /// Types a value into a field and commits it the way a blur does (a `change` event).
-    async fn set_field(&self, css: &str, value: &str) {
-        self.until(&format!("document.querySelector({css:?})"), css)
-            .await;
-        self.js(
-            "const e = document.querySelector(arguments[0]); e.focus(); e.value = arguments[1]; \
-             e.dispatchEvent(new Event('input', {bubbles: true})); \
-             e.dispatchEvent(new Event('change', {bubbles: true}));",
-            vec![json!(css), json!(value)],
-        )
-        .await;
-    }
-
-    /// Saves the window's picture under the test's temporary folder, for people to look at.
-    async fn screenshot(&self, name: &str) {
-        if let Ok(png) = self.client.screenshot().await {
-            let _ = std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join(name), png);
-        }
-    }
-
-    async fn count(&self, css: &str) -> u64 {
-        self.js(
-            "return document.querySelectorAll(arguments[0]).length;",
-            vec![json!(css)],
-        )
-        .await
-        .as_u64()
-        .unwrap_or(0)
-    }
-}
+use support::app::launch;
 
 fn flows_of(text: &str) -> Value {
     let p = strata::model::load(text, "x")
@@ -221,76 +27,16 @@ fn flows_of(text: &str) -> Value {
     serde_json::to_value(&p.flows).unwrap()
 }
 
-/// Starts tauri-driver on free ports and opens a WebDriver session on the app with `file`.
-async fn start_session(
-    driver_bin: &Path,
-    display: &str,
-    dir: &Path,
-    app_bin: &Path,
-    file: &Path,
-) -> Result<(fantoccini::Client, Terminate), String> {
-    let (port, native) = (free_port(), free_port());
-    let driver = Command::new(driver_bin)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native.to_string(),
-        ])
-        .env("DISPLAY", display)
-        .env("STRATA_APP_DIR", dir.join("app-data"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("tauri-driver starts");
-    let driver = Terminate(driver);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tauri-driver did not listen on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("wry"));
-    caps.insert(
-        "tauri:options".into(),
-        json!({"application": app_bin, "args": [file.display().to_string()]}),
-    );
-    let client = ClientBuilder::native()
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok((client, driver))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edit_save_and_reopen_in_the_real_app() {
-    let driver_bin = require("tauri-driver");
-    require("WebKitWebDriver");
-    let app_bin = PathBuf::from(env!("CARGO_BIN_EXE_strata-app"));
-    let (display, _xvfb) = display();
-
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("triage.strata.json");
     let template = strata::templates::find("support-triage").unwrap();
     let start = strata::templates::instantiate(template, "support-triage").unwrap();
     std::fs::write(&file, start.to_json()).unwrap();
 
-    // The first WebKit launch on a fresh machine (font caches, the web process) can drop the
-    // new-session request; a new driver and session are tried, three times at most.
-    let mut attempt = 0;
-    let (client, _driver) = loop {
-        attempt += 1;
-        match start_session(&driver_bin, &display, dir.path(), &app_bin, &file).await {
-            Ok(started) => break started,
-            Err(e) if attempt < 3 => eprintln!("WebDriver session, attempt {attempt}: {e}"),
-            Err(e) => panic!("a WebDriver session on the Strata window: {e}"),
-        }
-    };
-    let app = App { client };
+    let launched = launch(dir.path(), &file).await;
+    let app = &launched.app;
 
     // The template opens, drawn from the file given on the command line.
     app.until(
@@ -621,5 +367,5 @@ async fn edit_save_and_reopen_in_the_real_app() {
         "OtherReply selected by find",
     )
     .await;
-    app.client.close().await.expect("the session closes");
+    launched.close().await;
 }

@@ -1,0 +1,288 @@
+//! Drives the real desktop app for the end-to-end tests: tauri-driver → WebKitWebDriver → the
+//! Strata window, with a private Xvfb when there is no `DISPLAY`. Every `e2e*.rs` test uses it.
+#![allow(dead_code)] // each test binary uses a different part
+
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Stops a child process with SIGTERM when dropped (SIGKILL would leave WebKitWebDriver
+/// holding the test's output open).
+pub struct Terminate(pub Child);
+
+impl Drop for Terminate {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn require(tool: &str) -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(tool))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!("the end-to-end test needs `{tool}` on PATH; run scripts/setup-desktop.sh to install the desktop test stack")
+    })
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
+/// The display to use: `DISPLAY` if set, else a private Xvfb started here.
+pub fn display() -> (String, Option<Terminate>) {
+    if let Some(d) = std::env::var_os("DISPLAY").filter(|d| !d.is_empty()) {
+        return (d.to_string_lossy().into_owned(), None);
+    }
+    let xvfb = require("Xvfb");
+    let n = (90..200)
+        .find(|n| {
+            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        })
+        .expect("a free X display number");
+    let child = Command::new(xvfb)
+        .args([
+            format!(":{n}"),
+            "-screen".into(),
+            "0".into(),
+            "1280x800x24".into(),
+            "-nolisten".into(),
+            "tcp".into(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb starts");
+    let guard = Terminate(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+        assert!(
+            Instant::now() < deadline,
+            "Xvfb :{n} did not come up within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (format!(":{n}"), Some(guard))
+}
+
+pub struct App {
+    pub client: Client,
+}
+
+impl App {
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Polls a JavaScript expression until it is true; says what was awaited if it never is.
+    pub async fn until(&self, expr: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if self.js(&format!("return !!({expr});"), vec![]).await == json!(true) {
+                return;
+            }
+            if Instant::now() > deadline {
+                let state = self
+                    .js(
+                        "return {status: document.getElementById('status')?.textContent, \
+                         problems: [...document.querySelectorAll('.problem')].map(p => p.textContent)};",
+                        vec![],
+                    )
+                    .await;
+                panic!("timed out waiting for {what} ({expr}); page state: {state:#}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+    }
+
+    /// Presses the mouse on one element and releases it on another, as a user drags.
+    pub async fn drag(&self, from: &str, to: &str) {
+        let a = self
+            .client
+            .find(Locator::Css(from))
+            .await
+            .unwrap_or_else(|e| panic!("no {from}: {e}"));
+        let b = self
+            .client
+            .find(Locator::Css(to))
+            .await
+            .unwrap_or_else(|e| panic!("no {to}: {e}"));
+        let actions = MouseActions::new("mouse".to_owned())
+            .then(PointerAction::MoveToElement {
+                element: a,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::MoveToElement {
+                element: b,
+                duration: Some(Duration::from_millis(150)),
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        self.client
+            .perform_actions(actions)
+            .await
+            .expect("pointer actions");
+        self.client
+            .release_actions()
+            .await
+            .expect("release actions");
+    }
+
+    /// Types a value into a field and commits it the way a blur does (a `change` event).
+    pub async fn set_field(&self, css: &str, value: &str) {
+        self.until(&format!("document.querySelector({css:?})"), css)
+            .await;
+        self.js(
+            "const e = document.querySelector(arguments[0]); e.focus(); e.value = arguments[1]; \
+             e.dispatchEvent(new Event('input', {bubbles: true})); \
+             e.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![json!(css), json!(value)],
+        )
+        .await;
+    }
+
+    /// Saves the window's picture under the test's temporary folder, for people to look at.
+    pub async fn screenshot(&self, name: &str) {
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join(name), png);
+        }
+    }
+
+    pub async fn count(&self, css: &str) -> u64 {
+        self.js(
+            "return document.querySelectorAll(arguments[0]).length;",
+            vec![json!(css)],
+        )
+        .await
+        .as_u64()
+        .unwrap_or(0)
+    }
+}
+
+/// Starts tauri-driver on free ports and opens a WebDriver session on the app with `file`.
+pub async fn start_session(
+    driver_bin: &Path,
+    display: &str,
+    dir: &Path,
+    app_bin: &Path,
+    file: &Path,
+) -> Result<(fantoccini::Client, Terminate), String> {
+    let (port, native) = (free_port(), free_port());
+    let driver = Command::new(driver_bin)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .env("DISPLAY", display)
+        .env("STRATA_APP_DIR", dir.join("app-data"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tauri-driver starts");
+    let driver = Terminate(driver);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver did not listen on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert(
+        "tauri:options".into(),
+        json!({"application": app_bin, "args": [file.display().to_string()]}),
+    );
+    let client = ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((client, driver))
+}
+
+/// A running app under WebDriver, with everything that must live as long as it.
+pub struct Launched {
+    pub app: App,
+    _driver: Terminate,
+    _xvfb: Option<Terminate>,
+}
+
+impl Launched {
+    /// Ends the WebDriver session, which closes the window.
+    pub async fn close(self) {
+        self.app.client.close().await.expect("the session closes");
+    }
+}
+
+/// Opens the built desktop app on `file` under tauri-driver, with its app data in `dir`.
+/// The first WebKit launch on a fresh machine (font caches, the web process) can drop the
+/// new-session request; a new driver and session are tried, three times at most.
+pub async fn launch(dir: &Path, file: &Path) -> Launched {
+    let driver_bin = require("tauri-driver");
+    require("WebKitWebDriver");
+    let app_bin = PathBuf::from(env!("CARGO_BIN_EXE_strata-app"));
+    let (display, xvfb) = display();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match start_session(&driver_bin, &display, dir, &app_bin, file).await {
+            Ok((client, driver)) => {
+                return Launched {
+                    app: App { client },
+                    _driver: driver,
+                    _xvfb: xvfb,
+                }
+            }
+            Err(e) if attempt < 3 => eprintln!("WebDriver session, attempt {attempt}: {e}"),
+            Err(e) => panic!("a WebDriver session on the Strata window: {e}"),
+        }
+    }
+}
