@@ -25,7 +25,9 @@ fi
 # virtual environment under the user's cache so it never touches the system Python.
 cfn_lint_version=1.58.0
 cfn_lint_venv="${XDG_CACHE_HOME:-$HOME/.cache}/strata/cfn-lint-$cfn_lint_version"
-if ! "$cfn_lint_venv/bin/cfn-lint" --version 2>/dev/null | grep -qx "cfn-lint $cfn_lint_version"; then
+# Installed means its package metadata is there: asking `cfn-lint --version` takes seconds.
+if ! [ -x "$cfn_lint_venv/bin/cfn-lint" ] \
+  || ! compgen -G "$cfn_lint_venv/lib/python3*/site-packages/cfn_lint-$cfn_lint_version.dist-info" >/dev/null; then
   if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
     as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
     echo "setup: installing python3-venv"

@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
 # The one check CI and people share: formatting, lints, every test, the wasm build of the core.
+# Every cargo command here compiles each dependency with one feature set (the workspace-hack crate
+# unifies them) and all wasm is built in the release profile (the UI bundle, the component tests,
+# the core), so nothing is compiled twice for the same purpose, and scripts/run.sh afterwards
+# reuses this build of the app instead of compiling everything again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A one-off build (CI's fresh clone) gains nothing from incremental compilation's bookkeeping.
@@ -15,9 +19,9 @@ echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --workspace
-echo "== core builds for wasm32 without default features"
-cargo build -p strata --lib --no-default-features --target wasm32-unknown-unknown
 echo "== editor component tests in headless Chromium"
 cargo clippy -p strata-ui --tests --target wasm32-unknown-unknown -- -D warnings
-bash scripts/test-ui-components.sh
+bash scripts/test-ui-components.sh --release
+echo "== core builds for wasm32 without default features"
+cargo build -p strata --lib --no-default-features --target wasm32-unknown-unknown --release
 echo "== all checks passed"
