@@ -2,7 +2,8 @@
 # Flame graphs of the side-by-side workloads: `perf record` of `cargo bench --bench
 # side_by_side -- <workload>`, folded and drawn by inferno into docs/perf/<name>.svg.
 # Needs perf and inferno (`cargo install inferno`); INFERNO=/path/to/bin if not on PATH.
-# Usage: bash benches/profile.sh [label] (label is added to the file names, e.g. "before").
+# Usage: bash benches/profile.sh [label] (label is added to the file names, e.g. "before");
+# BENCH=/path/to/side_by_side-binary skips the cargo build.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 label="${1:-}"
@@ -10,7 +11,8 @@ bin_dir="${INFERNO:-}"
 collapse="${bin_dir:+$bin_dir/}inferno-collapse-perf"
 flamegraph="${bin_dir:+$bin_dir/}inferno-flamegraph"
 cd "$root"
-bench="$(cargo bench --bench side_by_side --no-run --message-format=json 2>/dev/null |
+bench="${BENCH:-}"
+[[ -n "$bench" ]] || bench="$(cargo bench --bench side_by_side --no-run --message-format=json 2>/dev/null |
   python3 -c 'import json,sys
 for l in sys.stdin:
     m = json.loads(l)

@@ -3,7 +3,8 @@
 # (`cargo bench --bench side_by_side`), LangGraph (.venv) and Rivet (node_modules), all on the
 # same workloads with a zero-latency fake model, then the table with ratios. A peer that is
 # not installed (run setup.sh) is left out with a note; the others still print.
-# `ROUNDS=5 bash benches/peers/run.sh` for more rounds (3 by default).
+# `ROUNDS=5 bash benches/peers/run.sh` for more rounds (3 by default);
+# STRATA_BENCH=/path/to/side_by_side-binary uses an already built bench.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -11,7 +12,11 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
 echo "strata + tokio floor ..." >&2
-(cd "$root" && cargo bench --quiet --bench side_by_side) >"$out/strata.jsonl" || {
+if [[ -n "${STRATA_BENCH:-}" ]]; then
+  "$STRATA_BENCH" >"$out/strata.jsonl"
+else
+  (cd "$root" && cargo bench --quiet --bench side_by_side) >"$out/strata.jsonl"
+fi || {
   echo "the Strata bench failed" >&2
   exit 1
 }
