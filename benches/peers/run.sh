@@ -29,7 +29,7 @@ else
 fi
 if [[ -d "$here/node_modules/@ironclad/rivet-node" ]]; then
   echo "rivet ..." >&2
-  (cd "$here" && node rivet_bench.mjs) >"$out/rivet.jsonl" ||
+  (cd "$here" && node --no-warnings rivet_bench.mjs) >"$out/rivet.jsonl" ||
     echo "rivet: the bench failed" >"$out/rivet.note"
 else
   echo "rivet: not installed (bash benches/peers/setup.sh)" >"$out/rivet.note"
