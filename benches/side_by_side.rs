@@ -4,7 +4,7 @@
 //!
 //! - `cargo bench --bench side_by_side` prints one JSON line per workload:
 //!   `{"workload", "strata_ms", "floor_inline_ms", "floor_tasks_ms"}` (milliseconds per run).
-//!   `ROUNDS=5` changes the number of rounds (3 by default).
+//!   `ROUNDS=5` changes the number of rounds (3 by default); `-- chain_40` runs one workload.
 //! - `cargo bench --bench side_by_side -- rss 10000 [16]` runs the Iterator workload once
 //!   over that many items (that many at once) and prints the process's peak RSS (`VmHWM`).
 
