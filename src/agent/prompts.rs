@@ -192,6 +192,21 @@ impl AgentRuntime {
         overridden: bool,
         turn_usage: &mut Usage,
     ) -> Result<ModelResponse, AgentError> {
+        let text = InvocationText::default().render(request);
+        self.call_model_traced(kind, request, text, overridden, turn_usage)
+            .await
+    }
+
+    /// One model call with its trace, `text` being the request as the trace shows it
+    /// ([`InvocationText::render`]).
+    pub(super) async fn call_model_traced(
+        &self,
+        kind: PromptType,
+        request: &ModelRequest,
+        text: String,
+        overridden: bool,
+        turn_usage: &mut Usage,
+    ) -> Result<ModelResponse, AgentError> {
         let trace_id = self.next_id(&self.agent.agent_name);
         let wrap = |s: StepTrace| match kind {
             PromptType::PreProcessing => AgentTraceEvent::PreProcessingTrace(s),
@@ -201,12 +216,6 @@ impl AgentRuntime {
             | PromptType::MemorySummarization
             | PromptType::RoutingClassifier => AgentTraceEvent::OrchestrationTrace(s),
         };
-        let text = json!({
-            "system": request.system,
-            "messages": request.messages,
-            "tools": request.tools.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
-        })
-        .to_string();
         self.emit(wrap(StepTrace::ModelInvocationInput(
             ModelInvocationInput {
                 trace_id: trace_id.clone(),
@@ -250,6 +259,70 @@ impl AgentRuntime {
     }
 }
 
+/// The `text` of a model invocation's trace: the request's `system`, `messages` and tool
+/// names as one JSON object, exactly as `json!({...}).to_string()` writes it. A ReAct turn's
+/// conversation only grows, so a renderer kept across its steps serialises each message once
+/// instead of the whole conversation at every step (which was quadratic in the steps).
+#[derive(Debug, Default)]
+pub(super) struct InvocationText {
+    /// The messages rendered so far, in order: the first messages of the next request, which
+    /// must be the same messages (the caller only appends between calls).
+    messages: Vec<String>,
+}
+
+impl InvocationText {
+    pub(super) fn render(&mut self, request: &ModelRequest) -> String {
+        if self.messages.len() > request.messages.len() {
+            self.messages.clear();
+        }
+        for m in request
+            .messages
+            .get(self.messages.len()..)
+            .unwrap_or_default()
+        {
+            self.messages
+                .push(serde_json::to_value(m).unwrap_or(Value::Null).to_string());
+        }
+        let system = Value::from(request.system.clone()).to_string();
+        let tools = Value::from(
+            request
+                .tools
+                .iter()
+                .map(|t| t.name.clone())
+                .collect::<Vec<_>>(),
+        )
+        .to_string();
+        let messages_len: usize = self.messages.iter().map(|m| m.len() + 1).sum();
+        let mut out = String::with_capacity(system.len() + tools.len() + messages_len + 40);
+        // The keys in the order a JSON object of this build writes them (sorted, or as
+        // inserted with serde_json's `preserve_order`), so the text is what `json!` gave.
+        let mut keys = serde_json::Map::new();
+        for key in ["system", "messages", "tools"] {
+            keys.insert(key.to_owned(), Value::Null);
+        }
+        out.push('{');
+        for (k, key) in keys.keys().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            out.push('"');
+            out.push_str(key);
+            out.push_str("\":");
+            match key.as_str() {
+                "system" => out.push_str(&system),
+                "tools" => out.push_str(&tools),
+                _ => {
+                    out.push('[');
+                    out.push_str(&self.messages.join(","));
+                    out.push(']');
+                }
+            }
+        }
+        out.push('}');
+        out
+    }
+}
+
 /// The text between `open` and the next `close` (or the end), if `open` occurs.
 pub(super) fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
     let start = text.find(open)? + open.len();
@@ -260,7 +333,63 @@ pub(super) fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a 
 
 #[cfg(test)]
 mod tests {
-    use super::between;
+    use super::{between, InvocationText};
+    use crate::providers::{ChatMessage, ContentPart, ModelRequest, Role, ToolSpec};
+    use serde_json::json;
+
+    /// The trace text as it was first written: the whole request through `json!`.
+    fn as_json(request: &ModelRequest) -> String {
+        json!({
+            "system": request.system,
+            "messages": request.messages,
+            "tools": request.tools.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn invocation_text_kept_across_steps_is_the_whole_request_as_json() {
+        let mut request = ModelRequest {
+            system: vec!["You help \"quoted\" people.".to_owned()],
+            tools: vec![ToolSpec {
+                name: "orders__lookup".to_owned(),
+                description: None,
+                input_schema: json!({"type": "object"}),
+            }],
+            ..ModelRequest::default()
+        };
+        let mut text = InvocationText::default();
+        assert_eq!(text.render(&request), as_json(&request));
+        request
+            .messages
+            .push(ChatMessage::user_text("Where is O-1?"));
+        assert_eq!(text.render(&request), as_json(&request));
+        request.messages.push(ChatMessage {
+            role: Role::Assistant,
+            content: vec![
+                ContentPart::Text {
+                    text: "Looking.".to_owned(),
+                },
+                ContentPart::ToolUse {
+                    id: "t1".to_owned(),
+                    name: "orders__lookup".to_owned(),
+                    input: json!({"order_id": "O-1", "a": [1, 2.5]}),
+                },
+            ],
+        });
+        request.messages.push(ChatMessage {
+            role: Role::User,
+            content: vec![ContentPart::ToolResult {
+                id: "t1".to_owned(),
+                content: json!({"error": {"type": "X", "message": "no"}}),
+                is_error: true,
+            }],
+        });
+        assert_eq!(text.render(&request), as_json(&request));
+        // A shorter conversation (a new turn) starts over.
+        request.messages.truncate(1);
+        assert_eq!(text.render(&request), as_json(&request));
+    }
 
     #[test]
     fn between_reads_a_tag() {

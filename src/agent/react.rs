@@ -3,7 +3,7 @@
 
 use super::arguments;
 use super::handler;
-use super::prompts::DEFAULT_ORCHESTRATION_TEMPLATE;
+use super::prompts::{InvocationText, DEFAULT_ORCHESTRATION_TEMPLATE};
 use super::tools::{self, EventContext, Target};
 use super::trace::{
     AgentTraceEvent, FailureTrace, InvocationInput, Observation, Rationale, StepTrace,
@@ -24,6 +24,20 @@ impl AgentRuntime {
         let additional = self
             .prompt_config(PromptType::Orchestration)
             .and_then(|c| c.additional_model_request_fields.clone());
+        // One request kept across the steps: the conversation is appended to, not copied
+        // whole at every step, and the system prompt is filled again only when what it shows
+        // (the prompt session attributes, the memory) changed.
+        let mut request = ModelRequest {
+            model_id,
+            system: vec![],
+            messages: vec![],
+            inference,
+            tools: self.tool_specs(),
+            tool_choice: None,
+            additional_fields: additional,
+        };
+        let mut system_for: Option<(serde_json::Map<String, Value>, Vec<String>)> = None;
+        let mut invocation_text = InvocationText::default();
         loop {
             if turn.iterations >= max {
                 let reason = format!(
@@ -41,19 +55,26 @@ impl AgentRuntime {
                 });
             }
             turn.iterations += 1;
-            let request = ModelRequest {
-                model_id: model_id.clone(),
-                system: vec![self.fill(&template, &turn, &[])],
-                messages: turn.messages.clone(),
-                inference: inference.clone(),
-                tools: self.tool_specs(),
-                tool_choice: None,
-                additional_fields: additional.clone(),
-            };
+            let unchanged = system_for.as_ref().is_some_and(|(attributes, memory)| {
+                *attributes == turn.prompt_session_attributes && *memory == turn.memory
+            });
+            if !unchanged {
+                request.system = vec![self.fill(&template, &turn, &[])];
+                system_for = Some((turn.prompt_session_attributes.clone(), turn.memory.clone()));
+            }
+            if request.messages.len() > turn.messages.len() {
+                request.messages.clear();
+            }
+            let known = request.messages.len();
+            request
+                .messages
+                .extend_from_slice(turn.messages.get(known..).unwrap_or_default());
+            let text = invocation_text.render(&request);
             let response = self
-                .call_model(
+                .call_model_traced(
                     PromptType::Orchestration,
                     &request,
+                    text,
                     overridden,
                     &mut turn.usage,
                 )

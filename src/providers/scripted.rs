@@ -215,16 +215,24 @@ pub struct ScriptedProvider {
 struct ScriptState {
     replies: Vec<ScriptedReply>,
     used: Vec<bool>,
+    /// Every reply before this one is used, so a call starts looking here: a script used in
+    /// order (the usual case) costs one step per call, not a scan of everything used so far.
+    first_unused: usize,
+    /// Whether any reply matches on the last user message, which is only built if so.
+    matches_text: bool,
     calls: usize,
 }
 
 impl ScriptedProvider {
     pub fn new(script: Script) -> ScriptedProvider {
         let used = vec![false; script.replies.len()];
+        let matches_text = script.replies.iter().any(|r| r.contains.is_some());
         ScriptedProvider {
             state: Mutex::new(ScriptState {
                 replies: script.replies,
                 used,
+                first_unused: 0,
+                matches_text,
                 calls: 0,
             }),
         }
@@ -241,18 +249,26 @@ impl ScriptedProvider {
     }
 
     fn reply(&self, request: &ModelRequest) -> Result<ModelResponse, ProviderError> {
-        let last_user = last_user_text(request);
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let last_user = if state.matches_text {
+            last_user_text(request)
+        } else {
+            String::new()
+        };
         state.calls += 1;
         let call = state.calls;
-        let found = state
-            .replies
+        let from = state.first_unused;
+        let found = state.replies[from..]
             .iter()
-            .enumerate()
-            .position(|(i, r)| !state.used[i] && r.matches(request, &last_user));
+            .zip(&state.used[from..])
+            .position(|(r, used)| !used && r.matches(request, &last_user))
+            .map(|i| from + i);
         match found {
             Some(i) => {
                 state.used[i] = true;
+                while state.used.get(state.first_unused) == Some(&true) {
+                    state.first_unused += 1;
+                }
                 Ok(state.replies[i].response(i))
             }
             None => Err(ProviderError::ScriptExhausted {

@@ -2,7 +2,7 @@
 //! Loop runs its body round after round. Both run inner scopes of the executor.
 
 use super::scope::{run_scope, Scope, ScopeEnd, State, Status};
-use super::Run;
+use super::{panic_message, Run};
 use crate::compile::plan::{InputSource, PlanGraph, PlanNodeId};
 use crate::model::flow::InputCategory;
 use crate::model::DataType;
@@ -13,7 +13,22 @@ use crate::run::nodes::Done;
 use crate::run::{type_name, NodeError};
 use futures::stream::{self, StreamExt};
 use serde_json::{Map, Value};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+
+/// How an item's scope ended, or why its task did not end it.
+type ItemEnd = Pin<Box<dyn Future<Output = Result<ScopeEnd, NodeError>> + Send>>;
+
+/// An item's scope on its own task, aborted when dropped — when the Iterator fails or is
+/// aborted — so no item outlives its Iterator.
+struct ItemTask(tokio::task::JoinHandle<ScopeEnd>);
+
+impl Drop for ItemTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 /// Runs the Iterator's scope once per item — one by one, or up to `iterator_concurrency`
 /// items at once — and gathers its Collectors in item order.
@@ -78,11 +93,36 @@ pub(super) async fn run_iterator(
             run_scope(run, scope).await
         }
     };
+    // One at a time, an item runs in this task. Several at once, each item runs on its own
+    // task, so items work in parallel on the runtime's threads rather than taking turns in
+    // this one; a panic in one fails the Iterator as a panic in this task would.
+    let concurrency = run.ctx.iterator_concurrency.max(1);
     let mut ends = stream::iter(items.into_iter().enumerate())
-        .map(|(index, item)| item_scope(index, item))
-        .buffered(run.ctx.iterator_concurrency.max(1));
+        .map(|(index, item)| {
+            let scope = item_scope(index, item);
+            let iterator = name.clone();
+            let end: ItemEnd = if concurrency == 1 {
+                Box::pin(async move { Ok(scope.await) })
+            } else {
+                let mut task = ItemTask(tokio::spawn(scope));
+                Box::pin(async move {
+                    (&mut task.0).await.map_err(|e| {
+                        if e.is_panic() {
+                            NodeError::Panicked {
+                                node: iterator,
+                                message: panic_message(e.into_panic()),
+                            }
+                        } else {
+                            NodeError::Cancelled { node: iterator }
+                        }
+                    })
+                })
+            };
+            end
+        })
+        .buffered(concurrency);
     while let Some(end) = ends.next().await {
-        let state = match end {
+        let state = match end? {
             ScopeEnd::Cancelled => return Err(NodeError::Cancelled { node: name.clone() }),
             ScopeEnd::Finished(state) => state,
         };

@@ -10,9 +10,11 @@ use crate::run::deadline;
 use crate::run::event::{ChainStep, Content, InputField, InputFieldSource, RunEvent};
 use crate::run::nodes::{behaviour, Container, Done};
 use crate::run::{type_name, NodeError};
+use futures::FutureExt;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use tokio::task::JoinSet;
@@ -69,6 +71,10 @@ enum Readiness {
 
 type ScopeFuture = Pin<Box<dyn Future<Output = ScopeEnd> + Send>>;
 
+/// A started node's work: its kind's behaviour under the permit and the timeout, or a
+/// container's inner scopes.
+type NodeWork = Pin<Box<dyn Future<Output = Result<Done, NodeError>> + Send>>;
+
 pub(super) fn run_scope(run: Arc<Run>, scope: Scope) -> ScopeFuture {
     Box::pin(async move { scope.run(run).await })
 }
@@ -84,7 +90,12 @@ impl Scope {
     async fn run(mut self, run: Arc<Run>) -> ScopeEnd {
         let mut tasks: JoinSet<Result<Done, NodeError>> = JoinSet::new();
         let mut running: HashMap<tokio::task::Id, PlanNodeId> = HashMap::new();
-        let order: Vec<PlanNodeId> = self.graph.order().filter(|id| self.owns(*id)).collect();
+        let graph = self.graph.clone();
+        // The nodes not decided yet, in topological order; a pass looks only at these, so a
+        // chain costs one look per node and step rather than one per node of the scope.
+        let mut pending: Vec<PlanNodeId> = graph.order().filter(|id| self.owns(*id)).collect();
+        // The nodes a pass started, to be run once the pass is over.
+        let mut ready: Vec<(PlanNodeId, NodeWork)> = Vec::new();
         loop {
             if run.ctx.cancel.is_cancelled() {
                 tasks.abort_all();
@@ -93,18 +104,51 @@ impl Scope {
             }
             // Start or skip everything that can be decided now; topological order makes
             // one pass settle chains of skips.
-            for &id in &order {
-                let name = self.graph.node(id).node.name.clone();
-                if self.state.status.contains_key(&name) {
+            let mut k = 0;
+            while let Some(&id) = pending.get(k) {
+                let name = &graph.node(id).node.name;
+                if self.state.status.contains_key(name) {
+                    pending.remove(k);
                     continue;
                 }
                 match self.readiness(id) {
-                    Readiness::Wait => {}
-                    Readiness::Skip(reason) => {
-                        self.skip_node(&run, id, &name, reason).await;
+                    Readiness::Wait => {
+                        k += 1;
+                        continue;
                     }
-                    Readiness::Ready => self.start(&run, id, &mut tasks, &mut running).await,
+                    Readiness::Skip(reason) => {
+                        self.skip_node(&run, id, name, reason).await;
+                    }
+                    Readiness::Ready => {
+                        if let Some(work) = self.start(&run, id).await {
+                            ready.push((id, work));
+                        }
+                    }
                 }
+                pending.remove(k);
+            }
+            // The one thing left to do runs in this task: a chain, or an Iterator item's
+            // body, pays no task spawn per node. A panic in it fails the node as a task's would.
+            if tasks.is_empty() && ready.len() == 1 {
+                if let Some((id, work)) = ready.pop() {
+                    let result = tokio::select! {
+                        biased;
+                        () = run.ctx.cancel.cancelled() => continue,
+                        result = AssertUnwindSafe(work).catch_unwind() => result,
+                    };
+                    let result = result.unwrap_or_else(|payload| {
+                        Err(NodeError::Panicked {
+                            node: graph.node(id).node.name.clone(),
+                            message: panic_message(payload),
+                        })
+                    });
+                    self.finish(&run, id, result).await;
+                    continue;
+                }
+            }
+            for (id, work) in ready.drain(..) {
+                let handle = tasks.spawn(work);
+                running.insert(handle.id(), id);
             }
             if tasks.is_empty() {
                 break;
@@ -138,10 +182,10 @@ impl Scope {
             }
         }
         // Nothing runs and nothing can start: what is left never got its inputs.
-        for &id in &order {
-            let name = self.graph.node(id).node.name.clone();
-            if !self.state.status.contains_key(&name) {
-                self.skip_node(&run, id, &name, "its inputs were never produced".to_owned())
+        for id in pending {
+            let name = &graph.node(id).node.name;
+            if !self.state.status.contains_key(name) {
+                self.skip_node(&run, id, name, "its inputs were never produced".to_owned())
                     .await;
             }
         }
@@ -283,14 +327,10 @@ impl Scope {
         }
     }
 
-    /// Evaluates the node's inputs, emits its start, and spawns its task.
-    async fn start(
-        &mut self,
-        run: &Arc<Run>,
-        id: PlanNodeId,
-        tasks: &mut JoinSet<Result<Done, NodeError>>,
-        running: &mut HashMap<tokio::task::Id, PlanNodeId>,
-    ) {
+    /// Evaluates the node's inputs, emits its start, and gives back its work to run (`None`
+    /// when it failed on its inputs). The work is boxed, so a spawned task is small however
+    /// large the node's future is.
+    async fn start(&mut self, run: &Arc<Run>, id: PlanNodeId) -> Option<NodeWork> {
         let n = self.graph.node(id);
         let name = n.node.name.clone();
         run.emit(|at_ms| RunEvent::NodeStarted {
@@ -312,7 +352,8 @@ impl Scope {
                         expression: w.expression.to_string(),
                         message: e.message,
                     };
-                    return self.finish(run, id, Err(error)).await;
+                    self.finish(run, id, Err(error)).await;
+                    return None;
                 }
             };
             if DataType::of_value(&value) != Some(w.data_type) {
@@ -322,7 +363,8 @@ impl Scope {
                     expected: w.data_type,
                     actual: type_name(&value),
                 };
-                return self.finish(run, id, Err(error)).await;
+                self.finish(run, id, Err(error)).await;
+                return None;
             }
             let (src_node, src_field) = match &w.source {
                 InputSource::Output { node, output } => (node.clone(), output.clone()),
@@ -364,19 +406,16 @@ impl Scope {
         let chain = self.chain.clone();
         let kind = n.kind;
         let behaviour = behaviour(kind);
-        let handle = match behaviour.container() {
+        let work: NodeWork = match behaviour.container() {
             Some(Container::Iterator) => {
                 let snapshot = self.state.clone();
-                tasks.spawn(async move {
-                    run_iterator(run, graph, id, prefix, chain, snapshot, values).await
-                })
+                Box::pin(run_iterator(
+                    run, graph, id, prefix, chain, snapshot, values,
+                ))
             }
-            Some(Container::Loop) => {
-                tasks.spawn(async move { run_loop(run, graph, id, chain, values).await })
-            }
-            None => tasks.spawn(async move {
+            Some(Container::Loop) => Box::pin(run_loop(run, graph, id, chain, values)),
+            None => Box::pin(async move {
                 let node = graph.node(id);
-                let name = node.node.name.clone();
                 // Only nodes that do work hold a permit; a closed semaphore cannot happen
                 // (the run never closes it), and would only mean running unbounded.
                 let _permit = run.semaphore.clone().acquire_owned().await.ok();
@@ -385,13 +424,13 @@ impl Scope {
                 match deadline::with_timeout(timeout, work).await {
                     Ok(result) => result,
                     Err(deadline::TimedOut) => Err(NodeError::Timeout {
-                        node: name,
+                        node: node.node.name.clone(),
                         seconds: timeout.as_secs_f64(),
                     }),
                 }
             }),
         };
-        running.insert(handle.id(), id);
+        Some(work)
     }
 
     /// Records what a node task gave back and tells the world.
