@@ -14,7 +14,7 @@
 use std::time::Duration;
 
 use sqlx::{Connection, SqliteConnection};
-use tokio::sync::mpsc::{self, error::TryRecvError};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
@@ -142,17 +142,13 @@ async fn write_events(
             () = tokio::time::sleep(BATCH_INTERVAL) => {}
             () = flush.cancelled() => {}
         }
-        loop {
-            match events.try_recv() {
-                Ok(event) => {
-                    batch.push(encode(&store, seq, &event)?);
-                    seq += 1;
-                    if batch.len() == BATCH_EVENTS {
-                        commit(&store, &mut conn, &run_id, &batch).await?;
-                        batch.clear();
-                    }
-                }
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+        // Empty or closed alike: commit what was taken; a closed channel ends the outer loop.
+        while let Ok(event) = events.try_recv() {
+            batch.push(encode(&store, seq, &event)?);
+            seq += 1;
+            if batch.len() == BATCH_EVENTS {
+                commit(&store, &mut conn, &run_id, &batch).await?;
+                batch.clear();
             }
         }
         commit(&store, &mut conn, &run_id, &batch).await?;

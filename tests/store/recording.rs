@@ -195,6 +195,28 @@ async fn strata_run_stores_every_event_it_prints() -> Result<()> {
     Ok(())
 }
 
+/// A child process that is killed and reaped when dropped, so a failing test leaves none behind.
+#[cfg(feature = "cli")]
+struct Killed(std::process::Child);
+
+#[cfg(feature = "cli")]
+impl Killed {
+    /// SIGKILL on Unix, then wait for it to be gone.
+    fn kill_and_reap(&mut self) {
+        self.0.kill().expect("kill strata");
+        self.0.wait().expect("reap strata");
+    }
+}
+
+#[cfg(feature = "cli")]
+impl Drop for Killed {
+    fn drop(&mut self) {
+        // Already gone after `kill_and_reap`; then both calls fail harmlessly.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A `strata run` killed (SIGKILL on Unix) while a model call hangs: the run it left behind is
 /// listed as interrupted, with the events committed before the kill.
 #[cfg(feature = "cli")]
@@ -207,22 +229,24 @@ async fn a_killed_strata_run_is_listed_as_interrupted() -> Result<()> {
     let base_url = format!("http://{}/v1", silent.local_addr().expect("address"));
     let data_dir = temp.path().join("data");
     let store = Store::open(&data_dir).await?;
-    let mut child = strata()
-        .arg("run")
-        .arg(&project)
-        .args([
-            "--base-url",
-            &base_url,
-            "--input",
-            "\"draft\"",
-            "--data-dir",
-        ])
-        .arg(&data_dir)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("strata starts");
+    let mut child = Killed(
+        strata()
+            .arg("run")
+            .arg(&project)
+            .args([
+                "--base-url",
+                &base_url,
+                "--input",
+                "\"draft\"",
+                "--data-dir",
+            ])
+            .arg(&data_dir)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("strata starts"),
+    );
 
     // The run is under way once the Prompt node's start is in the store.
     let reader = &store;
@@ -245,8 +269,7 @@ async fn a_killed_strata_run_is_listed_as_interrupted() -> Result<()> {
         store.get_run(&id).await?.map(|r| r.status),
         Some(RunStatus::Running)
     );
-    child.kill().expect("kill strata");
-    child.wait().expect("reap strata");
+    child.kill_and_reap();
     store.close().await;
 
     let out = strata()
