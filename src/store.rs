@@ -6,6 +6,7 @@
 //! in `migrations/` and is embedded with `sqlx::migrate!()`, so a newer Strata brings an older
 //! database up to date on open and never applies a migration twice.
 
+mod recorder;
 mod runs;
 mod sessions;
 mod versions;
@@ -18,6 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
+pub use recorder::{RunRecorder, BATCH_EVENTS, BATCH_INTERVAL};
 pub use runs::{
     NewRun, RunFilter, RunId, RunOutcome, RunRecord, RunStatus, RunSummary, StoredEvent,
 };
@@ -91,6 +93,11 @@ pub enum Error {
         status: RunStatus,
         path: PathBuf,
     },
+    #[error("the task recording run {run_id} stopped abnormally")]
+    WriterStopped {
+        run_id: String,
+        source: tokio::task::JoinError,
+    },
     #[error("{op}: flow {flow:?} of project {project:?} has no version {number} in {}", path.display())]
     VersionNotFound {
         op: &'static str,
@@ -115,7 +122,8 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) `strata.sqlite` in `data_dir`, with WAL and foreign keys on,
-    /// and applies any migration the file has not seen yet.
+    /// applies any migration the file has not seen yet, and marks the runs of processes that
+    /// have gone as `interrupted` (see [`Store::mark_interrupted_runs`]).
     pub async fn open(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir).map_err(|source| Error::CreateDir {
             path: data_dir.to_path_buf(),
@@ -146,7 +154,11 @@ impl Store {
         let lock = MigrationLock::acquire(lock_path).await?;
         let store = Self::migrated(pool, path).await;
         drop(lock);
-        store
+        let store = store?;
+        // A run whose process died (killed, crashed, powered off) is cut short: every host
+        // that opens the store, `strata runs list` included, shows it as such.
+        store.mark_interrupted_runs().await?;
+        Ok(store)
     }
 
     /// Wraps a pool someone else configured (e.g. the per-test database of `#[sqlx::test]`)

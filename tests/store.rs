@@ -11,6 +11,11 @@ use strata::store::{
     Store, VersionOutcome, DATABASE_FILE,
 };
 
+#[path = "support/flows.rs"]
+mod flows;
+#[path = "store/recording.rs"]
+mod recording;
+
 /// A pid no process can have: Linux caps pids at 2^22, other systems lower still.
 const DEAD_PID: i64 = 999_999_999;
 

@@ -125,9 +125,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         None
     } else {
         let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
-        let store = Store::open(&dir).await?;
-        store.mark_interrupted_runs().await?;
-        Some(store)
+        Some(Store::open(&dir).await?)
     };
     if let Some(alias) = &args.alias {
         let store = store
@@ -177,10 +175,11 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         Some(r) => r.clone(),
         None => routed,
     };
-    let run_id = match &store {
+    // The trace is written to the store off the run's path, in batches (`store::RunRecorder`).
+    let recording = match &store {
         Some(store) => Some(
             store
-                .create_run(NewRun {
+                .start_run(NewRun {
                     project_path: args.path.display().to_string(),
                     project_name: project.name.clone(),
                     flow: flow.name.clone(),
@@ -202,6 +201,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     if let Some(s) = &args.storage {
         ctx = ctx.with_storage_root(s);
     }
+    let run_id = recording.as_ref().map(|r| r.id().clone());
     if let Some(id) = &run_id {
         ctx = ctx.with_run_id(id.as_str());
     }
@@ -255,21 +255,8 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         None => None,
     };
     let mut cost = Cost::default();
-    let mut seq = 0u64;
     while let Some(event) = rx.recv().await {
         cost.add(&project, &event);
-        if let (Some(store), Some(id)) = (&store, &run_id) {
-            let json = serde_json::to_value(&event)?;
-            let kind = json
-                .get("event")
-                .and_then(|k| k.as_str())
-                .unwrap_or("event")
-                .to_owned();
-            store
-                .append_events(id, &[(seq, event.at_ms(), kind.as_str(), &json)])
-                .await?;
-            seq += 1;
-        }
         if let Some(file) = &mut trace_file {
             file.write_all(format!("{}\n", event.to_json_line()).as_bytes())?;
         }
@@ -277,6 +264,9 @@ pub async fn run(args: RunArgs) -> Result<u8> {
             outln!("{}", event.to_json_line());
         } else {
             print_event(&event, args.quiet);
+        }
+        if let Some(recording) = &recording {
+            recording.record(event);
         }
     }
     let result: RunResult = handle.await.context("the run's task ended abnormally")?;
@@ -290,31 +280,28 @@ pub async fn run(args: RunArgs) -> Result<u8> {
             outln!("recorded model exchanges to {}", path.display());
         }
     }
-    if let (Some(store), Some(id)) = (&store, &run_id) {
-        store
-            .finish_run(
-                id,
-                RunSummary {
-                    status: match result.status {
-                        RunStatus::Succeeded => RunOutcome::Succeeded,
-                        RunStatus::Failed => RunOutcome::Failed,
-                        RunStatus::Cancelled => RunOutcome::Cancelled,
-                    },
-                    outputs: serde_json::to_value(&result.outputs)?,
-                    error: (!result.failures.is_empty()).then(|| {
-                        result
-                            .failures
-                            .iter()
-                            .map(|f| format!("{}: {}", f.node, f.error))
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    }),
-                    duration_ms: result.duration_ms,
-                    input_tokens: result.usage.input_tokens,
-                    output_tokens: result.usage.output_tokens,
-                    cost_usd: cost.unpriced.is_empty().then_some(cost.usd),
+    if let Some(recording) = recording {
+        recording
+            .finish(RunSummary {
+                status: match result.status {
+                    RunStatus::Succeeded => RunOutcome::Succeeded,
+                    RunStatus::Failed => RunOutcome::Failed,
+                    RunStatus::Cancelled => RunOutcome::Cancelled,
                 },
-            )
+                outputs: serde_json::to_value(&result.outputs)?,
+                error: (!result.failures.is_empty()).then(|| {
+                    result
+                        .failures
+                        .iter()
+                        .map(|f| format!("{}: {}", f.node, f.error))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }),
+                duration_ms: result.duration_ms,
+                input_tokens: result.usage.input_tokens,
+                output_tokens: result.usage.output_tokens,
+                cost_usd: cost.unpriced.is_empty().then_some(cost.usd),
+            })
             .await?;
     }
     if !args.json {

@@ -6,7 +6,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::FromRow;
+use sqlx::sqlite::{Sqlite, SqliteConnection};
+use sqlx::{FromRow, QueryBuilder};
 
 use super::{from_sql_int, next_tick, now_ms, to_sql_int, Error, Result, Store};
 
@@ -186,6 +187,15 @@ pub struct StoredEvent {
     pub event: Value,
 }
 
+/// An event ready to be inserted: its JSON already written out.
+pub(super) struct EncodedEvent {
+    pub(super) seq: u64,
+    pub(super) at_ms: u64,
+    /// The event's tag (`nodeOutput`, ...), kept in a column for queries that skip the JSON.
+    pub(super) kind: String,
+    pub(super) json: String,
+}
+
 /// A `runs` row as SQLite returns it.
 #[derive(FromRow)]
 struct RunRow {
@@ -265,20 +275,52 @@ impl Store {
         if events.is_empty() {
             return Ok(());
         }
+        let encoded = events
+            .iter()
+            .map(|(seq, at_ms, kind, event)| {
+                Ok(EncodedEvent {
+                    seq: *seq,
+                    at_ms: *at_ms,
+                    kind: (*kind).to_owned(),
+                    json: self.encode_json(OP, "event_json", event)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         let mut tx = self.pool.begin().await.map_err(self.query_error(OP))?;
-        for (seq, at_ms, kind, event) in events {
-            let event = self.encode_json(OP, "event_json", event)?;
-            sqlx::query("INSERT INTO run_events (run_id, seq, at_ms, kind, event_json) VALUES (?1, ?2, ?3, ?4, ?5)")
-                .bind(run_id.as_str())
-                .bind(to_sql_int(*seq))
-                .bind(to_sql_int(*at_ms))
-                .bind(*kind)
-                .bind(event)
-                .execute(&mut *tx)
-                .await
-                .map_err(|source| self.run_write_error(OP, run_id, source))?;
-        }
+        self.insert_events(&mut tx, OP, run_id, &encoded).await?;
         tx.commit().await.map_err(self.query_error(OP))
+    }
+
+    /// Inserts encoded events of one run on `conn`, a few hundred rows per statement: one
+    /// statement per event made a long trace cost a round trip to SQLite's thread per event.
+    /// The caller owns the transaction.
+    pub(super) async fn insert_events(
+        &self,
+        conn: &mut SqliteConnection,
+        op: &'static str,
+        run_id: &RunId,
+        events: &[EncodedEvent],
+    ) -> Result<()> {
+        // Five parameters a row stays far below SQLite's 32,766 per statement.
+        const ROWS_PER_STATEMENT: usize = 256;
+        for chunk in events.chunks(ROWS_PER_STATEMENT) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO run_events (run_id, seq, at_ms, kind, event_json) ",
+            );
+            insert.push_values(chunk, |mut row, event| {
+                row.push_bind(run_id.as_str())
+                    .push_bind(to_sql_int(event.seq))
+                    .push_bind(to_sql_int(event.at_ms))
+                    .push_bind(event.kind.as_str())
+                    .push_bind(event.json.as_str());
+            });
+            insert
+                .build()
+                .execute(&mut *conn)
+                .await
+                .map_err(|source| self.run_write_error(op, run_id, source))?;
+        }
+        Ok(())
     }
 
     /// Records how a run ended. Only a `running` run can finish: finishing one twice, or one
