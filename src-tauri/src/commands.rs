@@ -85,10 +85,16 @@ pub fn set_title(
 /// so the recovery copy goes.
 pub fn confirm_close(window: &tauri::Window, api: &tauri::CloseRequestApi) {
     use tauri::{Emitter, Manager};
-    let unsaved = window.state::<Unsaved>();
-    if !unsaved.0.load(std::sync::atomic::Ordering::SeqCst) {
-        // Failing to remove the copy only means the next start offers it again.
-        let _ = window.state::<AppFiles>().discard_recovery();
+    let unsaved = window
+        .state::<Unsaved>()
+        .0
+        .load(std::sync::atomic::Ordering::SeqCst);
+    // Failing to remove the copy only means the next start offers it again.
+    if window
+        .state::<AppFiles>()
+        .close_requested(unsaved)
+        .unwrap_or(!unsaved)
+    {
         return;
     }
     api.prevent_close();

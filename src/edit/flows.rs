@@ -5,31 +5,23 @@
 //! at a flow that is not there.
 
 use super::command::Applied;
+use super::names::{check_resource_name, default_connection_name, numbered};
 use super::{flow_ref, EditError};
 use crate::model::flow::Flow;
-use crate::model::names::Pattern;
 use crate::model::{FlowConnection, FlowNode, Position, Project};
 use crate::nodes::NodeType;
 
 /// A new flow named `name` (or `name2`, … when taken): an Input node wired to an Output node,
 /// as the blank template starts.
 pub(super) fn add_flow(project: &mut Project, name: &str) -> Result<Applied, EditError> {
-    check_flow_name(name)?;
-    let taken = |n: &str| project.flows.iter().any(|f| f.name == n);
-    let name = if taken(name) {
-        (2..)
-            .map(|i| format!("{name}{i}"))
-            .find(|n| !taken(n))
-            .expect("some number is free")
-    } else {
-        name.to_owned()
-    };
+    check_resource_name(name)?;
+    let name = numbered(name, |n| project.flows.iter().any(|f| f.name == n));
     let input: FlowNode = (NodeType::Input.kind().new_node)("FlowInput");
     let output: FlowNode = (NodeType::Output.kind().new_node)("FlowOutput");
     let mut connections = Vec::new();
     if let (Some(o), Some(i)) = (input.outputs.first(), output.inputs.first()) {
         let mut c = FlowConnection::data(&input.name, &o.name, &output.name, &i.name);
-        c.name = super::names::default_connection_name(&c);
+        c.name = default_connection_name(&c);
         connections.push(c);
     }
     let canvas = [
@@ -64,7 +56,7 @@ pub(super) fn rename_flow(
 ) -> Result<Applied, EditError> {
     flow_ref(project, from)?;
     if from != to {
-        check_flow_name(to)?;
+        check_resource_name(to)?;
         if project.flow(to).is_some() {
             return Err(EditError::FlowNameTaken {
                 name: to.to_owned(),
@@ -103,18 +95,6 @@ pub(super) fn delete_flow(project: &mut Project, flow: &str) -> Result<Applied, 
         selection: vec![],
         flow: Some(next),
     })
-}
-
-/// Bedrock's `FlowName`.
-fn check_flow_name(name: &str) -> Result<(), EditError> {
-    if Pattern::ResourceName.matches(name) {
-        Ok(())
-    } else {
-        Err(EditError::InvalidName {
-            name: name.to_owned(),
-            why: Pattern::ResourceName.describe().to_owned(),
-        })
-    }
 }
 
 #[cfg(test)]

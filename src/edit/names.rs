@@ -48,8 +48,13 @@ fn fit_connection_name(name: &str, room: usize) -> String {
 
 /// `base`, or `base2`, `base3`, … : the first that no node of the flow (or `also`) has.
 pub fn unique_name(f: &Flow, base: &str, also: &BTreeSet<String>) -> String {
-    let taken =
-        |n: &str| also.contains(n) || f.definition.all_nodes().iter().any(|(_, x)| x.name == n);
+    numbered(base, |n| {
+        also.contains(n) || f.definition.all_nodes().iter().any(|(_, x)| x.name == n)
+    })
+}
+
+/// `base`, or `base2`, `base3`, … : the first that is not `taken`.
+pub(super) fn numbered(base: &str, taken: impl Fn(&str) -> bool) -> String {
     if !taken(base) {
         return base.to_owned();
     }
@@ -89,7 +94,8 @@ pub(super) fn check_port_name(name: &str) -> Result<(), EditError> {
     check_node_name(name)
 }
 
-pub(super) fn check_agent_name(name: &str) -> Result<(), EditError> {
+/// Bedrock's resource names: agents and flows.
+pub(super) fn check_resource_name(name: &str) -> Result<(), EditError> {
     if Pattern::ResourceName.matches(name) {
         Ok(())
     } else {
