@@ -124,7 +124,7 @@ pub fn Dialogs() -> impl IntoView {
         });
         Some(view! {
             <div class="modal-back">
-                <div class="modal" id="dialog">
+                <div class="modal" id="dialog" on:keydown=move |ev| { if ev.key() == "Escape" { cancel() } }>
                     <h3>{title}</h3>
                     {body}
                     {recent}
@@ -159,7 +159,8 @@ pub fn UnsavedPrompt() -> impl IntoView {
         focus_when_shown(move || save.get().map(Into::into));
         Some(view! {
             <div class="modal-back">
-                <div class="modal" id="unsaved" role="alertdialog">
+                <div class="modal" id="unsaved" role="alertdialog"
+                    on:keydown=move |ev| { if ev.key() == "Escape" { ed.answer_unsaved(None) } }>
                     <h3>"Unsaved changes"</h3>
                     <p class="question">{format!("Save the changes to {name} first? Without saving they are lost.")}</p>
                     <div class="buttons">
