@@ -6,13 +6,14 @@
 //! affected flow and its canvas entries before and after, and undo puts the "before" back.
 //!
 //! Flow commands record the one flow they change; agent commands record the project's agents
-//! and flows (a renamed agent is followed into the Agent nodes that name it).
+//! and flows (a renamed agent is followed into the Agent nodes that name it); commands that add,
+//! rename or delete a flow record every flow and the whole canvas.
 //!
 //! Only the top level of a flow is edited here; Loop bodies are kept as they are (auto-layout
 //! places them too).
 //!
 //! The parts: [`Command`] and how each applies (`command`), connections (`connect`), copy and
-//! paste (`clipboard`), agent commands (`agents`), free and valid names (`names`), the undo
+//! paste (`clipboard`), agent commands (`agents`), adding, renaming and deleting flows (`flows`), free and valid names (`names`), the undo
 //! stacks (`history`), and the menu and keyboard [`Action`]s that drive them (`action`).
 
 mod action;
@@ -20,6 +21,7 @@ mod agents;
 mod clipboard;
 mod command;
 mod connect;
+mod flows;
 mod history;
 mod names;
 #[cfg(test)]
@@ -79,6 +81,10 @@ pub enum EditError {
     UnknownAgent { agent: String },
     #[error("an agent named {name:?} already exists")]
     AgentNameTaken { name: String },
+    #[error("a flow named {name:?} already exists")]
+    FlowNameTaken { name: String },
+    #[error("{flow:?} is the project's only flow; add another before deleting it")]
+    LastFlow { flow: String },
 }
 
 fn flow_ref<'a>(project: &'a Project, flow: &str) -> Result<&'a Flow, EditError> {

@@ -79,35 +79,60 @@ pub fn set_title(
     window.set_title(&title).map_err(|e| e.to_string())
 }
 
-/// Closing a window with unsaved changes: ask first (the recovery copy stays either way).
+/// A request to close the window (its close button, File › Quit). With unsaved changes the
+/// window stays and the page asks what to do with them — the same Save / Don't save / Cancel
+/// prompt New and Open use — then calls [`close_window`]. Without, it closes: a clean quit,
+/// so the recovery copy goes.
 pub fn confirm_close(window: &tauri::Window, api: &tauri::CloseRequestApi) {
-    use tauri::Manager;
-    use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
-    let unsaved = window.state::<Unsaved>();
-    if !unsaved.0.load(std::sync::atomic::Ordering::SeqCst) {
+    use tauri::{Emitter, Manager};
+    let unsaved = window
+        .state::<Unsaved>()
+        .0
+        .load(std::sync::atomic::Ordering::SeqCst);
+    // Failing to remove the copy only means the next start offers it again.
+    if window
+        .state::<AppFiles>()
+        .close_requested(unsaved)
+        .unwrap_or(!unsaved)
+    {
         return;
     }
     api.prevent_close();
-    let window = window.clone();
-    window
-        .dialog()
-        .message("This project has changes that are not saved. Close it and lose them?")
-        .title("Unsaved changes")
-        .kind(MessageDialogKind::Warning)
-        .buttons(MessageDialogButtons::OkCancelCustom(
-            "Close without saving".to_owned(),
-            "Keep editing".to_owned(),
-        ))
-        .show(move |close| {
-            if close {
-                window
-                    .state::<Unsaved>()
-                    .0
-                    .store(false, std::sync::atomic::Ordering::SeqCst);
-                // A window that cannot be destroyed is already gone.
-                let _ = window.destroy();
-            }
-        });
+    // A failed emit means the page is gone; the window then closes as it would anyway.
+    if window
+        .emit_to(window.label(), "close-requested", ())
+        .is_err()
+    {
+        let _ = window.destroy();
+    }
+}
+
+/// Closes the window once the page has dealt with its unsaved changes: a clean quit, so the
+/// recovery copy goes.
+#[tauri::command]
+pub fn close_window(
+    window: tauri::WebviewWindow,
+    unsaved: State<'_, Unsaved>,
+    app: State<'_, AppFiles>,
+) -> Result<(), AppError> {
+    unsaved.0.store(false, std::sync::atomic::Ordering::SeqCst);
+    app.discard_recovery()?;
+    // A window that cannot be destroyed is already gone.
+    let _ = window.destroy();
+    Ok(())
+}
+
+/// The app's version, from its Cargo package.
+#[tauri::command]
+pub fn app_version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+/// Whether the shell has a native menu owning chords: always, in the desktop app. The page
+/// asks, since a plain browser has none and the page then owns every chord.
+#[tauri::command]
+pub fn native_menu() -> bool {
+    true
 }
 
 /// The native file chooser: a project to open, or where to save one (`save`), starting from

@@ -186,6 +186,17 @@ impl AppFiles {
         }
     }
 
+    /// A request to close the window. Without unsaved changes it closes now (true) and, this
+    /// being a clean quit, the recovery copy goes; with them the page asks first (false) and
+    /// the copy stays until the user has answered.
+    pub fn close_requested(&self, unsaved: bool) -> Result<bool> {
+        if unsaved {
+            return Ok(false);
+        }
+        self.discard_recovery()?;
+        Ok(true)
+    }
+
     fn write(&self, path: &Path, text: &str) -> Result<()> {
         fs::create_dir_all(&self.dir).map_err(|source| AppError::Write {
             path: self.dir.display().to_string(),
@@ -244,5 +255,23 @@ mod tests {
         files.discard_recovery().unwrap();
         assert!(files.recovery().is_none());
         files.discard_recovery().unwrap();
+    }
+
+    /// A clean quit leaves no recovery copy, so the next start does not offer one.
+    #[test]
+    fn a_clean_quit_drops_the_recovery_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = AppFiles {
+            dir: dir.path().join("app"),
+        };
+        let doc = Document {
+            path: None,
+            text: "{}".into(),
+        };
+        files.autosave(&doc).unwrap();
+        assert!(!files.close_requested(true).unwrap());
+        assert_eq!(files.recovery(), Some(doc));
+        assert!(files.close_requested(false).unwrap());
+        assert!(files.recovery().is_none());
     }
 }

@@ -46,6 +46,9 @@ fn main() {
             commands::discard_recovery,
             commands::set_title,
             commands::pick_path,
+            commands::close_window,
+            commands::app_version,
+            commands::native_menu,
         ])
         .run(tauri::generate_context!())
         .expect("the Strata window could not start");

@@ -2,10 +2,10 @@
 //! forwarded to the UI as a `menu` event carrying the action's id; the UI owns what the action
 //! does, so keyboard, menu and buttons share one path.
 //!
-//! The items carry no native accelerators: the page resolves every shortcut itself (it knows
-//! whether a text field has the focus), and a chord bound in both places fired twice on Linux.
-//! Quit closes the window the way its close button does, so unsaved work is asked about; the page
-//! does not handle it, so it keeps its accelerator.
+//! Each chord has one owner ([`Action::menu_owns_chord`]): items of document-wide actions carry
+//! their accelerators and the page leaves those chords alone; the others carry none, since the
+//! page resolves them (it knows whether a text field has the focus). Quit closes the window the
+//! way its close button does, so unsaved work is asked about; the page does not handle it.
 
 use strata::edit::{Action, Menu as Submenus};
 use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
@@ -19,7 +19,7 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
     for sub in Submenus::ALL {
         let items = sub
             .actions()
-            .map(|a| MenuItem::with_id(app, a.id(), a.label(), true, None::<&str>))
+            .map(|a| MenuItem::with_id(app, a.id(), a.label(), true, a.accelerator()))
             .collect::<tauri::Result<Vec<_>>>()?;
         let separator = PredefinedMenuItem::separator(app)?;
         let quit = MenuItem::with_id(app, QUIT, "Quit", true, Some("CmdOrCtrl+Q"))?;

@@ -232,7 +232,7 @@ async fn edit_save_and_reopen_in_the_real_app() {
     .await;
     app.set_field(&format!("{temperature} input"), "1.7").await;
     app.until(
-        &format!("document.querySelector('{temperature} .field-error')?.textContent.includes('Bedrock takes 0 to 1')"),
+        &format!("document.querySelector('{temperature} .field-error')?.textContent.includes('Bedrock takes 0..1')"),
         "the temperature's range message",
     )
     .await;

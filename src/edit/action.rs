@@ -2,10 +2,12 @@
 //! for. One list, shared by the desktop shell (which builds its menu from it) and the UI (which
 //! resolves key presses with it), so the two cannot disagree.
 //!
-//! Shortcuts are resolved in one place only, the page: it alone knows whether the focus is in a
-//! text field, and a key the page has seen must not also reach a native menu accelerator (WebKitGTK
-//! delivers a chord to both when the web view has focus, which once ran every action twice). So the
-//! native menu registers no accelerators of its own for these actions; it forwards clicks.
+//! Each chord has one owner, so a key press acts once (WebKitGTK delivers a chord both to a native
+//! menu accelerator and to the page when the web view has focus, which once ran every action
+//! twice). The native menu owns the chords of document-wide actions that act the same wherever
+//! the focus is ([`Action::menu_owns_chord`]: its items carry them as accelerators, and the page
+//! leaves them alone inside the desktop shell); the page owns the rest, since only it knows
+//! whether the focus is in a text field (Ctrl+Z there undoes typing, not the document).
 
 use serde::{Deserialize, Serialize};
 
@@ -171,19 +173,40 @@ impl Action {
         }
     }
 
-    /// The submenu that lists the action; `None` for keyboard-only actions (copy and paste
-    /// of nodes, which the system's Edit menu items would confuse with text copy).
+    /// The submenu that lists the action.
     pub fn menu(self) -> Option<Menu> {
         match self {
             Action::New | Action::Open | Action::Save | Action::SaveAs => Some(Menu::File),
-            Action::Undo | Action::Redo | Action::Delete | Action::Duplicate | Action::Find => {
-                Some(Menu::Edit)
-            }
+            Action::Undo
+            | Action::Redo
+            | Action::Delete
+            | Action::Duplicate
+            | Action::Copy
+            | Action::Paste
+            | Action::Find => Some(Menu::Edit),
             Action::Layout | Action::Fit | Action::ZoomIn | Action::ZoomOut => Some(Menu::View),
             Action::Run => Some(Menu::Run),
             Action::About => Some(Menu::Help),
-            Action::Copy | Action::Paste => None,
         }
+    }
+
+    /// Whether the native menu owns the action's chords (as accelerators), so that the page
+    /// inside the desktop shell must not act on them too. True for menu actions that act the same
+    /// wherever the focus is; Find stays the page's, which also closes the find box with Escape.
+    pub fn menu_owns_chord(self) -> bool {
+        self.menu().is_some() && self.in_fields() && self != Action::Find
+    }
+
+    /// The native menu accelerator (`"CmdOrCtrl+Shift+S"`, `"F5"`) of a chord the menu owns.
+    pub fn accelerator(self) -> Option<String> {
+        if !self.menu_owns_chord() {
+            return None;
+        }
+        let keys = self.shortcut()?;
+        Some(match keys.strip_prefix("Ctrl+") {
+            Some(rest) => format!("CmdOrCtrl+{rest}"),
+            None => keys,
+        })
     }
 
     /// Whether the shortcut acts while the focus is in a text field. Document-wide actions do
@@ -279,9 +302,39 @@ mod tests {
     #[test]
     fn menus_list_every_menu_action_once() {
         let listed: Vec<Action> = Menu::ALL.into_iter().flat_map(Menu::actions).collect();
-        assert_eq!(listed.len(), Action::ALL.len() - 2);
+        assert_eq!(listed.len(), Action::ALL.len());
+        assert!(Menu::Edit.actions().any(|a| a == Action::Copy));
+        assert!(Menu::Edit.actions().any(|a| a == Action::Paste));
         assert_eq!(Action::SaveAs.shortcut().as_deref(), Some("Ctrl+Shift+S"));
         assert_eq!(Action::Delete.shortcut().as_deref(), Some("Delete"));
         assert_eq!(Action::About.shortcut(), None);
+    }
+
+    /// Every chord has one owner: the menu (with an accelerator) or the page (without).
+    #[test]
+    fn each_chord_has_one_owner() {
+        assert_eq!(
+            Action::SaveAs.accelerator().as_deref(),
+            Some("CmdOrCtrl+Shift+S")
+        );
+        assert_eq!(Action::Run.accelerator().as_deref(), Some("F5"));
+        assert_eq!(Action::Save.accelerator().as_deref(), Some("CmdOrCtrl+S"));
+        // Copy, paste and undo belong to a text field when it has the focus: the page's.
+        for a in [
+            Action::Copy,
+            Action::Paste,
+            Action::Undo,
+            Action::Delete,
+            Action::Find,
+        ] {
+            assert!(!a.menu_owns_chord() && a.accelerator().is_none(), "{a:?}");
+        }
+        for a in Action::ALL {
+            assert_eq!(
+                a.accelerator().is_some(),
+                a.menu_owns_chord() && a.shortcut().is_some(),
+                "{a:?}"
+            );
+        }
     }
 }

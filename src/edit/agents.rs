@@ -1,7 +1,7 @@
 //! The agent commands: add, replace (and rename, followed into Agent nodes), remove.
 
 use super::command::Applied;
-use super::names::check_agent_name;
+use super::names::{check_resource_name, numbered};
 use super::EditError;
 use crate::model::agent::Agent;
 use crate::model::{FlowDefinition, Project};
@@ -9,16 +9,8 @@ use crate::nodes::NodeConfiguration;
 
 /// A new agent named `name`, or `name2`, … when taken.
 pub(super) fn add_agent(project: &mut Project, name: &str) -> Result<Applied, EditError> {
-    check_agent_name(name)?;
-    let taken = |n: &str| project.agents.iter().any(|a| a.agent_name == n);
-    let name = if taken(name) {
-        (2..)
-            .map(|i| format!("{name}{i}"))
-            .find(|n| !taken(n))
-            .expect("some number is free")
-    } else {
-        name.to_owned()
-    };
+    check_resource_name(name)?;
+    let name = numbered(name, |n| project.agents.iter().any(|a| a.agent_name == n));
     project.agents.push(Agent::new(&name));
     Ok(Applied::default())
 }
@@ -32,7 +24,7 @@ pub(super) fn set_agent(
     let i = agent_index(project, agent)?;
     let to = &value.agent_name;
     if to != agent {
-        check_agent_name(to)?;
+        check_resource_name(to)?;
         if project.agents.iter().any(|a| a.agent_name == *to) {
             return Err(EditError::AgentNameTaken { name: to.clone() });
         }

@@ -1,10 +1,8 @@
 //! Copy, paste and duplicate: nodes with the connections among them and their positions.
 
 use super::command::Applied;
-use super::names::{unique_connection_name, unique_name};
+use super::names::{default_connection_name, unique_connection_name, unique_name};
 use super::{flow_mut, flow_ref, position, set_position, EditError};
-use crate::model::flow::ConnectionType;
-use crate::model::lenient::Lenient;
 use crate::model::names::Pattern;
 use crate::model::{FlowConnection, FlowNode, Position, Project};
 use serde::{Deserialize, Serialize};
@@ -141,15 +139,7 @@ fn paste(
         let mut k = c.clone();
         k.source = s.clone();
         k.target = t.clone();
-        k.name = match (&k.connection_type, k.data_ports(), k.condition()) {
-            (Lenient::Known(ConnectionType::Data), Some(d), _) => {
-                FlowConnection::data(s, &d.source_output, t, &d.target_input).name
-            }
-            (Lenient::Known(ConnectionType::Conditional), _, Some(cond)) => {
-                FlowConnection::conditional(s, cond, t).name
-            }
-            _ => format!("{s}To{t}"),
-        };
+        k.name = default_connection_name(&k);
         new_conns.push(k);
     }
     let mut selection = Vec::new();
@@ -177,7 +167,10 @@ fn paste(
             );
         }
     }
-    Ok(Applied { selection })
+    Ok(Applied {
+        selection,
+        flow: None,
+    })
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use super::agents::{add_agent, remove_agent, set_agent};
 use super::clipboard::{duplicate, paste_json};
 use super::connect::{check_conditional_connection, check_data_connection, set_conditions};
+use super::flows::{add_flow, delete_flow, rename_flow};
 use super::names::{check_node_name, check_port_name, default_connection_name, unique_name};
 use super::{flow_mut, flow_ref, node_mut, node_ref, set_position, EditError};
 use crate::model::agent::Agent;
@@ -100,6 +101,12 @@ pub enum Command {
     SetAgent { agent: String, value: Box<Agent> },
     /// Removes an agent. Agent nodes naming it keep the name (the compiler reports them).
     RemoveAgent { agent: String },
+    /// A new flow, named `name` (or `name2`, … when taken): an Input wired to an Output.
+    AddFlow { name: String },
+    /// Renames a flow; its canvas positions follow.
+    RenameFlow { from: String, to: String },
+    /// Removes a flow and its canvas positions; the project's last flow stays.
+    DeleteFlow { flow: String },
 }
 
 /// What a command changes, and so what its history entry records.
@@ -109,6 +116,8 @@ pub enum Scope<'a> {
     Flow(&'a str),
     /// The agents and the flows (agent commands).
     Agents,
+    /// The list of flows and the whole canvas (flow commands).
+    Flows,
 }
 
 impl Command {
@@ -132,14 +141,19 @@ impl Command {
             Command::AddAgent { .. } | Command::SetAgent { .. } | Command::RemoveAgent { .. } => {
                 Scope::Agents
             }
+            Command::AddFlow { .. } | Command::RenameFlow { .. } | Command::DeleteFlow { .. } => {
+                Scope::Flows
+            }
         }
     }
 }
 
-/// What a command did, for the UI: the nodes to select afterwards.
+/// What a command did, for the UI: the nodes to select afterwards, and the flow to show when
+/// the command made, renamed or removed one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Applied {
     pub selection: Vec<String>,
+    pub flow: Option<String>,
 }
 
 /// Applies one command without recording it. All checks happen before any change.
@@ -157,6 +171,7 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
             set_position(project, flow, &name, *position);
             Ok(Applied {
                 selection: vec![name],
+                flow: None,
             })
         }
         Command::DeleteNodes { flow, nodes } => {
@@ -187,6 +202,7 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
             }
             Ok(Applied {
                 selection: moves.iter().map(|(n, _)| n.clone()).collect(),
+                flow: None,
             })
         }
         Command::RenameNode { flow, from, to } => {
@@ -195,6 +211,7 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
             if from == to {
                 return Ok(Applied {
                     selection: vec![to.clone()],
+                    flow: None,
                 });
             }
             check_node_name(to)?;
@@ -224,6 +241,7 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
             }
             Ok(Applied {
                 selection: vec![to.clone()],
+                flow: None,
             })
         }
         Command::Connect {
@@ -273,6 +291,7 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
             n.configuration = configuration.as_deref().cloned();
             Ok(Applied {
                 selection: vec![node.clone()],
+                flow: None,
             })
         }
         Command::SetInputs { flow, node, inputs } => {
@@ -282,6 +301,7 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
             node_mut(project, flow, node)?.inputs = inputs.clone();
             Ok(Applied {
                 selection: vec![node.clone()],
+                flow: None,
             })
         }
         Command::SetOutputs {
@@ -295,6 +315,7 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
             node_mut(project, flow, node)?.outputs = outputs.clone();
             Ok(Applied {
                 selection: vec![node.clone()],
+                flow: None,
             })
         }
         Command::SetConditions {
@@ -318,6 +339,9 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
         Command::AddAgent { name } => add_agent(project, name),
         Command::SetAgent { agent, value } => set_agent(project, agent, value),
         Command::RemoveAgent { agent } => remove_agent(project, agent),
+        Command::AddFlow { name } => add_flow(project, name),
+        Command::RenameFlow { from, to } => rename_flow(project, from, to),
+        Command::DeleteFlow { flow } => delete_flow(project, flow),
     }
 }
 

@@ -73,7 +73,7 @@ pub fn check_data_connection(
         }
     }
     let mut conn = FlowConnection::data(source, output, target, input);
-    conn.name = unique_connection_name(f, &conn.name);
+    conn.name = unique_connection_name(f, &default_connection_name(&conn));
     Ok(conn)
 }
 
@@ -112,7 +112,7 @@ pub fn check_conditional_connection(
         });
     }
     let mut conn = FlowConnection::conditional(source, condition, target);
-    conn.name = unique_connection_name(f, &conn.name);
+    conn.name = unique_connection_name(f, &default_connection_name(&conn));
     Ok(conn)
 }
 
@@ -181,6 +181,7 @@ pub(super) fn set_conditions(
     f.definition.connections = kept;
     Ok(Applied {
         selection: vec![node.to_owned()],
+        flow: None,
     })
 }
 

@@ -6,13 +6,17 @@ use crate::model::agent::Agent;
 use crate::model::{Flow, Position, Project};
 use std::collections::BTreeMap;
 
-/// What a change recorded: one flow's state, or the agents and flows.
+/// What a change recorded: one flow's state, the agents and flows, or the flows and canvas.
 #[derive(Debug, Clone, PartialEq)]
 enum State {
     Flow(FlowState),
     Agents {
         agents: Vec<Agent>,
         flows: Vec<Flow>,
+    },
+    Flows {
+        flows: Vec<Flow>,
+        canvas: BTreeMap<String, BTreeMap<String, Position>>,
     },
 }
 
@@ -99,6 +103,10 @@ fn snapshot(project: &Project, scope: Scope<'_>) -> Result<State, EditError> {
             agents: project.agents.clone(),
             flows: project.flows.clone(),
         },
+        Scope::Flows => State::Flows {
+            flows: project.flows.clone(),
+            canvas: project.canvas.clone(),
+        },
     })
 }
 
@@ -108,6 +116,11 @@ fn restore(project: &mut Project, state: &State) {
         State::Agents { agents, flows } => {
             project.agents = agents.clone();
             project.flows = flows.clone();
+            return;
+        }
+        State::Flows { flows, canvas } => {
+            project.flows = flows.clone();
+            project.canvas = canvas.clone();
             return;
         }
     };

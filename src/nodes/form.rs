@@ -1,15 +1,18 @@
 //! The editable fields of each node kind's configuration, described once for every host.
 //!
 //! A kind lists its [`FormField`]s in its registry entry (`NodeKind::form`); the desktop
-//! editor draws its inspector form from that list, and checks what is typed with
-//! [`check`] against the same patterns and limits the compiler uses. A field names a path of
+//! editor draws its inspector form from that list, and shows under each field what the compiler
+//! says about it ([`typed_diagnostics`], [`is_at_field`]): one compiler decides, as the user
+//! types and after. ([`check`] is the plain per-value check the agent form still uses.) A field names a path of
 //! JSON keys inside the kind's configuration object, so one generic [`set`] edits any kind:
 //! it writes the value at the path and reads the configuration back through serde, which
 //! refuses shapes the model cannot hold. Keys no field covers stay as they are (the editor
 //! offers them as raw JSON).
 
 use super::{NodeConfiguration, NodeKind};
+use crate::diagnostic::Diagnostic;
 use crate::model::names::Pattern;
+use crate::model::Project;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -267,6 +270,52 @@ pub fn check(field: &FormField, text: &str) -> Option<String> {
             .err()
             .map(|e| format!("not JSON: {e}")),
     }
+}
+
+/// Whether diagnostic `d` is about field `field` of top-level node `node` in flow `flow`: its
+/// location names that node and the field's path (or a part of it, `path.key`, `path[0]`).
+pub fn is_at_field(d: &Diagnostic, flow: &str, node: &str, field: &FormField) -> bool {
+    let l = &d.location;
+    let id = field.id();
+    l.flow.as_deref() == Some(flow)
+        && l.loop_node.is_none()
+        && l.node.as_deref() == Some(node)
+        && l.field.as_deref().is_some_and(|f| {
+            f.strip_prefix(id.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[', ' ']))
+        })
+}
+
+/// What the compiler says about field `field` of node `node` (top level of flow `flow`) if the
+/// field held `text`: the project compiled with that value, its diagnostics at the field. An
+/// error when the text cannot be a value of the field at all. The inspector shows exactly this,
+/// as the user types, so it never says more (or less) than the Problems panel will.
+pub fn typed_diagnostics(
+    project: &Project,
+    flow: &str,
+    node: &str,
+    field: &FormField,
+    text: &str,
+) -> Result<Vec<Diagnostic>, FormError> {
+    let mut edited = project.clone();
+    // Only the edited flow matters: the others' diagnostics are filtered away anyway.
+    edited.flows.retain(|f| f.name == flow);
+    let Some(n) = edited
+        .flows
+        .first_mut()
+        .and_then(|f| f.definition.node_mut(node))
+    else {
+        return Ok(vec![]);
+    };
+    let Some(config) = &n.configuration else {
+        return Ok(vec![]);
+    };
+    n.configuration = Some(set(config, field, text)?);
+    Ok(crate::compile::compile(&edited)
+        .diagnostics
+        .into_iter()
+        .filter(|d| is_at_field(d, flow, node, field))
+        .collect())
 }
 
 fn lines(text: &str) -> Vec<&str> {
@@ -600,6 +649,52 @@ mod tests {
         assert!(check(cond, "count <").unwrap().starts_with("column"));
         let arn = field(NodeType::LambdaFunction, "lambdaArn");
         assert!(check(arn, "").unwrap().contains("draft"));
+    }
+
+    /// The inspector says what the compiler says: an Agent node using a project agent has an
+    /// empty alias ARN that the compiler fills, so nothing is wrong with it.
+    #[test]
+    fn typed_diagnostics_are_the_compilers() {
+        let t = crate::templates::find("support-triage").unwrap();
+        let mut p = crate::templates::instantiate(t, "t").unwrap();
+        let agent = p.agents[0].agent_name.clone();
+        let mut node = (NodeType::Agent.kind().new_node)("Ask");
+        if let Some(NodeConfiguration::Agent(c)) = &mut node.configuration {
+            c.project_agent = Some(agent.clone());
+        }
+        p.flows[0].definition.nodes.push(node);
+        let arn = field(NodeType::Agent, "agentAliasArn");
+        let said = typed_diagnostics(&p, "triage", "Ask", arn, "").unwrap();
+        assert!(said.is_empty(), "{said:?}");
+        let compiled = crate::compile::compile(&p).diagnostics;
+        assert!(!compiled
+            .iter()
+            .any(|d| is_at_field(d, "triage", "Ask", arn)));
+
+        // Without a project agent the empty ARN is the compiler's problem, and the inspector's.
+        let who = field(NodeType::Agent, "projectAgent");
+        let cleared = typed_diagnostics(&p, "triage", "Ask", who, "").unwrap();
+        assert!(cleared.is_empty(), "{cleared:?}");
+        let mut q = p.clone();
+        let n = q.flows[0].definition.node_mut("Ask").unwrap();
+        n.configuration = Some(set(n.configuration.as_ref().unwrap(), who, "").unwrap());
+        let said = typed_diagnostics(&q, "triage", "Ask", arn, "").unwrap();
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(crate::compile::compile(&q)
+            .diagnostics
+            .iter()
+            .any(|d| is_at_field(d, "triage", "Ask", arn) && d.message == said[0].message));
+        let bad = typed_diagnostics(&p, "triage", "Ask", arn, "not-an-arn").unwrap();
+        assert!(bad[0].message.contains("agentAliasArn"), "{bad:?}");
+
+        // A value the field cannot hold at all is refused before compiling.
+        let t = field(
+            NodeType::Prompt,
+            "sourceConfiguration.inline.inferenceConfiguration.text.temperature",
+        );
+        assert!(typed_diagnostics(&p, "triage", "Classify", t, "warm").is_err());
+        let hot = typed_diagnostics(&p, "triage", "Classify", t, "1.5").unwrap();
+        assert_eq!(hot.len(), 1, "{hot:?}");
     }
 
     #[test]

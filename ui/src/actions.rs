@@ -1,10 +1,13 @@
 //! What the editor's [`Action`]s do, and the keyboard: the one place a shortcut is resolved.
 //!
-//! The native menu forwards clicks only (it binds no accelerators for these actions), so a key
-//! press reaches an action exactly once, through [`Editor::key`].
+//! Each chord has one owner: inside the desktop shell the native menu owns the chords of
+//! document-wide actions ([`Action::menu_owns_chord`]) and the page leaves them alone; the page
+//! resolves every other chord in [`Editor::key`]. So a key press reaches an action exactly once.
 
-use crate::{Dialog, Editor};
+use crate::editor::Pending;
+use crate::{shell, Dialog, Editor};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use strata::edit::{Action, Chord};
 use wasm_bindgen::JsCast;
 
@@ -20,11 +23,8 @@ impl Editor {
     /// Does what `action` asks, whether it came from the keyboard, the menu or a button.
     pub fn action(&self, action: Action) {
         match action {
-            Action::New => self.new_from_template("blank".to_owned()),
-            Action::Open => {
-                self.refresh_recent();
-                self.dialog.set(Some(Dialog::Open));
-            }
+            Action::New => self.request(Pending::New("blank".to_owned())),
+            Action::Open => self.request(Pending::Open),
             Action::Save => self.save(),
             Action::SaveAs => self.dialog.set(Some(Dialog::SaveAs)),
             Action::Undo => self.undo(),
@@ -43,10 +43,19 @@ impl Editor {
                 "Running flows from the editor comes with the run panel; use `strata run` meanwhile."
                     .to_owned(),
             ))),
-            Action::About => self.status.set(Some((
-                false,
-                "Strata: design Amazon Bedrock Flows with embedded Agents.".to_owned(),
-            ))),
+            Action::About => {
+                let status = self.status;
+                spawn_local(async move {
+                    // Outside the desktop shell, the page's own package version (the same).
+                    let version = shell::app_version()
+                        .await
+                        .unwrap_or_else(|_| env!("CARGO_PKG_VERSION").to_owned());
+                    status.set(Some((
+                        false,
+                        format!("Strata {version}: design Amazon Bedrock Flows with embedded Agents."),
+                    )));
+                });
+            }
         }
     }
 
@@ -78,6 +87,11 @@ impl Editor {
             return;
         };
         if in_field && !action.in_fields() {
+            return;
+        }
+        if action.menu_owns_chord() && self.native_menu.get_untracked() {
+            // The native menu's accelerator acts on it; acting here too would do it twice.
+            ev.prevent_default();
             return;
         }
         ev.prevent_default();

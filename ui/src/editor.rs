@@ -57,6 +57,21 @@ pub enum Drag {
 pub enum Dialog {
     Open,
     SaveAs,
+    /// A new name for the flow on the canvas.
+    RenameFlow,
+    /// Whether to delete the flow on the canvas.
+    DeleteFlow,
+}
+
+/// What replaces or closes the document once its unsaved changes are dealt with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pending {
+    /// A new project from this template.
+    New(String),
+    /// The Open dialog.
+    Open,
+    /// Closing the window.
+    Quit,
 }
 
 /// The editor's signals, shared through context.
@@ -80,6 +95,15 @@ pub struct Editor {
     pub find: RwSignal<Option<String>>,
     /// Whether the space bar is held: dragging then pans, wherever it starts.
     pub space: RwSignal<bool>,
+    /// The unsaved-changes prompt, while it asks before `Pending` goes ahead.
+    pub unsaved: RwSignal<Option<Pending>>,
+    /// What goes ahead once the save the prompt asked for has succeeded.
+    pub after_save: RwSignal<Option<Pending>>,
+    /// The template of the project last made with New (the toolbar's template choice).
+    pub template: RwSignal<String>,
+    /// Whether a native menu owns some chords (inside the desktop shell); the page then leaves
+    /// those to it ([`strata::edit::Action::menu_owns_chord`]).
+    pub native_menu: RwSignal<bool>,
 }
 
 impl Editor {
@@ -110,6 +134,10 @@ impl Editor {
             agent: RwSignal::new(None),
             find: RwSignal::new(None),
             space: RwSignal::new(false),
+            unsaved: RwSignal::new(None),
+            after_save: RwSignal::new(None),
+            template: RwSignal::new("blank".to_owned()),
+            native_menu: RwSignal::new(false),
         }
     }
 
@@ -124,14 +152,21 @@ impl Editor {
         self.doc.update(|d| {
             if let Some(d) = d {
                 let r = d.history.apply(&mut d.project, &command);
-                if r.is_ok() {
+                if let Ok(applied) = &r {
                     d.dirty = true;
+                    if let Some(f) = &applied.flow {
+                        d.flow = f.clone();
+                    }
                 }
                 result = Some(r);
             }
         });
         match result {
             Some(Ok(applied)) => {
+                if applied.flow.is_some() {
+                    self.selection.set(vec![]);
+                    self.fit();
+                }
                 if !applied.selection.is_empty() {
                     self.selection.set(applied.selection);
                 }
@@ -167,6 +202,19 @@ impl Editor {
 
     fn after_history(&self, done: bool, otherwise: &str) {
         if done {
+            // Undoing a flow command can take away the flow on the canvas: show the first.
+            self.doc.update(|d| {
+                if let Some(d) = d {
+                    if d.project.flow(&d.flow).is_none() {
+                        d.flow = d
+                            .project
+                            .flows
+                            .first()
+                            .map(|f| f.name.clone())
+                            .unwrap_or_default();
+                    }
+                }
+            });
             let names: Vec<String> = self.doc.with_untracked(|d| {
                 d.as_ref()
                     .and_then(|d| d.project.flow(&d.flow))

@@ -1,5 +1,7 @@
-//! Opening, saving and autosaving the document through the shell, and the window title.
+//! Opening, saving and autosaving the document through the shell, the window title, and the
+//! one unsaved-changes prompt that New, Open and closing the window go through.
 
+use crate::editor::Pending;
 use crate::{shell, Dialog, Doc, Editor};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -52,10 +54,68 @@ impl Editor {
         let ed = *self;
         spawn_local(async move {
             match shell::new_from_template(&name).await {
-                Ok(doc) => ed.show(doc, false),
+                Ok(doc) => {
+                    ed.show(doc, false);
+                    ed.template.set(name);
+                }
                 Err(e) => ed.status.set(Some((true, e.message))),
             }
         });
+    }
+
+    /// Does `pending` (New, Open, closing), first asking what to do with unsaved changes:
+    /// Save, Don't save or Cancel.
+    pub fn request(&self, pending: Pending) {
+        let dirty = self
+            .doc
+            .with_untracked(|d| d.as_ref().is_some_and(|d| d.dirty));
+        if dirty {
+            self.unsaved.set(Some(pending));
+        } else {
+            self.proceed(pending);
+        }
+    }
+
+    /// The prompt's answer. Save goes ahead only once the save succeeded (asking for a path
+    /// first when there is none); Don't save goes ahead and drops the recovery copy of the
+    /// changes given up; Cancel (`None`) leaves everything as it was.
+    pub fn answer_unsaved(&self, save: Option<bool>) {
+        let Some(pending) = self.unsaved.get_untracked() else {
+            return;
+        };
+        self.unsaved.set(None);
+        match save {
+            None => {}
+            Some(true) => {
+                self.after_save.set(Some(pending));
+                self.save();
+            }
+            Some(false) => {
+                spawn_local(async {
+                    // Nothing to recover once the user gave the changes up.
+                    let _ = shell::discard_recovery().await;
+                });
+                self.proceed(pending);
+            }
+        }
+    }
+
+    fn proceed(&self, pending: Pending) {
+        match pending {
+            Pending::New(template) => self.new_from_template(template),
+            Pending::Open => {
+                self.refresh_recent();
+                self.dialog.set(Some(Dialog::Open));
+            }
+            Pending::Quit => {
+                let ed = *self;
+                spawn_local(async move {
+                    if let Err(e) = shell::close_window().await {
+                        ed.status.set(Some((true, e.message)));
+                    }
+                });
+            }
+        }
     }
 
     /// Saves to the document's path, or asks for one.
@@ -94,8 +154,16 @@ impl Editor {
                     ed.dialog.set(None);
                     ed.status.set(Some((false, format!("Saved {path}"))));
                     ed.refresh_recent();
+                    if let Some(next) = ed.after_save.get_untracked() {
+                        ed.after_save.set(None);
+                        ed.proceed(next);
+                    }
                 }
-                Err(e) => ed.status.set(Some((true, e.message))),
+                Err(e) => {
+                    // The save failed: what waited on it does not go ahead.
+                    ed.after_save.set(None);
+                    ed.status.set(Some((true, e.message)));
+                }
             }
         });
     }

@@ -1,10 +1,14 @@
 //! The inspector's configuration form, drawn from the node kind's field list in the core
-//! registry (`strata::nodes::form`): the same limits and patterns as the compiler, checked as
-//! the user types, and every committed value applied as a `SetConfiguration` command. The agent
-//! editor draws its plain fields with the same [`field_view`].
+//! registry (`strata::nodes::form`), and every committed value applied as a `SetConfiguration`
+//! command. Under each node field stands what the compiler says about it — as the user types
+//! ([`form::typed_diagnostics`]) and once committed (the editor's diagnostics at that field) —
+//! so the inspector and the Problems panel never disagree. The agent editor draws its plain
+//! fields with the same [`field_view`], checked by [`form::check`].
 
 use crate::Editor;
 use leptos::prelude::*;
+use std::rc::Rc;
+use strata::diagnostic::Diagnostic;
 use strata::edit::Command;
 use strata::model::FlowNode;
 use strata::nodes::form::{self, FormField, Widget};
@@ -21,8 +25,11 @@ pub(crate) struct FieldOptions {
     pub counter: bool,
 }
 
+/// What is wrong with a field's text, as the messages to show under it.
+type Check = Rc<dyn Fn(&str) -> Vec<String>>;
+
 /// One field: its input and the message under it, live while typing, committed on change
-/// through `apply`.
+/// through `apply`. Checked with [`form::check`].
 pub(crate) fn field_view(
     ed: Editor,
     field: &'static FormField,
@@ -30,17 +37,42 @@ pub(crate) fn field_view(
     apply: Apply,
     options: FieldOptions,
 ) -> AnyView {
+    let check: Check = Rc::new(move |text| form::check(field, text).into_iter().collect());
     let current = form::display(field, inner);
-    let message = RwSignal::new(form::check(field, &current));
+    let shown = check(&current);
+    checked_field_view(ed, field, current, shown, check, apply, options)
+}
+
+/// A diagnostic as the line under a field: its message, then its hint.
+fn said(d: &Diagnostic) -> String {
+    if d.hint.is_empty() {
+        d.message.clone()
+    } else {
+        format!("{} — {}", d.message, d.hint)
+    }
+}
+
+/// A field whose messages are `shown` at first and `check`'s as the user types.
+fn checked_field_view(
+    ed: Editor,
+    field: &'static FormField,
+    current: String,
+    shown: Vec<String>,
+    check: Check,
+    apply: Apply,
+    options: FieldOptions,
+) -> AnyView {
+    let message = RwSignal::new(shown);
     let count = RwSignal::new(form::count(field, &current));
+    let check2 = check.clone();
     let commit = move |text: String| match apply(&text) {
         Ok(true) => {}
-        Ok(false) => message.set(form::check(field, &text)),
-        Err(e) => message.set(Some(e.to_string())),
+        Ok(false) => message.set(check2(&text)),
+        Err(e) => message.set(vec![e.to_string()]),
     };
     let typed = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
-        message.set(form::check(field, &text));
+        message.set(check(&text));
         if options.counter {
             count.set(form::count(field, &text));
         }
@@ -108,7 +140,7 @@ pub(crate) fn field_view(
             {options.counter.then(|| view! {
                 <div id=format!("{}-count", field.id()) class="counter" class:bad=move || count.get().is_some_and(|c| c.1)>{move || count.get().map(|c| c.0)}</div>
             })}
-            {move || message.get().map(|m| view! { <div class="error field-error">{m}</div> })}
+            {move || message.get().into_iter().map(|m| view! { <div class="error field-error">{m}</div> }).collect_view()}
         </div>
     }
     .into_any()
@@ -169,11 +201,32 @@ pub fn node_form(ed: Editor, flow: &str, node: &FlowNode) -> Option<AnyView> {
         .iter()
         .filter(|f| form::visible(f, &inner))
         .map(|f| {
-            field_view(
+            let (flow, name) = (flow.to_owned(), node.name.clone());
+            let shown = ed.diagnostics.with_untracked(|all| {
+                all.iter()
+                    .filter(|d| form::is_at_field(d, &flow, &name, f))
+                    .map(said)
+                    .collect()
+            });
+            let check: Check = {
+                let (flow, name) = (flow.clone(), name.clone());
+                Rc::new(move |text| {
+                    ed.doc.with_untracked(|d| {
+                        let Some(d) = d else { return vec![] };
+                        match form::typed_diagnostics(&d.project, &flow, &name, f, text) {
+                            Ok(found) => found.iter().map(said).collect(),
+                            Err(e) => vec![e.to_string()],
+                        }
+                    })
+                })
+            };
+            checked_field_view(
                 ed,
                 f,
-                &inner,
-                node_apply(ed, flow, &node.name, config, f),
+                form::display(f, &inner),
+                shown,
+                check,
+                node_apply(ed, &flow, &name, config, f),
                 FieldOptions::default(),
             )
         })

@@ -6,15 +6,18 @@
 //! desktop shell go through [`shell`].
 //!
 //! The parts: [`Editor`], the state every component reads from context (`editor`); opening and
-//! saving (`files`); menu, keyboard and button actions (`actions`); the view's pan and zoom
+//! saving and the unsaved-changes prompt (`files`, `dialogs`); the flow controls (`flows`); menu,
+//! keyboard and button actions (`actions`); the view's pan and zoom
 //! (`viewport`); the [`Canvas`] and what it draws (`canvas`); the side panels (`panels`, `forms`,
 //! `agents`).
 
 pub mod actions;
 pub mod agents;
 pub mod canvas;
+pub mod dialogs;
 pub mod editor;
 pub mod files;
+pub mod flows;
 pub mod forms;
 pub mod geometry;
 pub mod panels;
@@ -22,11 +25,12 @@ pub mod shell;
 pub mod viewport;
 
 pub use canvas::{Canvas, FindBox, Minimap};
-pub use editor::{Dialog, Doc, Drag, Editor, Viewport};
+pub use editor::{Dialog, Doc, Drag, Editor, Pending, Viewport};
 
+use dialogs::{Dialogs, UnsavedPrompt};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use panels::{Dialogs, Inspector, Palette, Problems, RecoveryBanner, StatusLine, Toolbar};
+use panels::{Inspector, Palette, Problems, RecoveryBanner, StatusLine, Toolbar};
 
 /// The editor page.
 #[component]
@@ -48,6 +52,8 @@ pub fn App() -> impl IntoView {
     // Start: the file given on the command line, else a new project; offer recovery if any.
     spawn_local(async move {
         shell::on_menu(move |action| ed.action(action)).await;
+        shell::on_close_requested(move || ed.request(Pending::Quit)).await;
+        ed.native_menu.set(shell::native_menu().await);
         if let Ok(list) = shell::templates().await {
             ed.templates.set(list);
         }
@@ -86,6 +92,7 @@ pub fn App() -> impl IntoView {
             <Problems/>
             <StatusLine/>
             <Dialogs/>
+            <UnsavedPrompt/>
         </div>
     }
 }

@@ -1,6 +1,7 @@
 //! The panels around the canvas: toolbar, palette, inspector, problems, status and dialogs.
 
-use crate::{shell, Dialog, Editor};
+use crate::editor::Pending;
+use crate::{shell, Editor};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use strata::diagnostic::Severity;
@@ -13,20 +14,6 @@ use strata::nodes::{NodeConfiguration, REGISTRY};
 #[component]
 pub fn Toolbar() -> impl IntoView {
     let ed: Editor = expect_context();
-    let template = RwSignal::new("blank".to_owned());
-    let flows = move || {
-        ed.doc.with(|d| {
-            d.as_ref()
-                .map(|d| {
-                    d.project
-                        .flows
-                        .iter()
-                        .map(|f| (f.name.clone(), f.name == d.flow))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        })
-    };
     let can_undo = move || {
         ed.doc
             .with(|d| d.as_ref().is_some_and(|d| d.history.can_undo()))
@@ -38,13 +25,14 @@ pub fn Toolbar() -> impl IntoView {
     view! {
         <div class="toolbar">
             <span class="brand">"Strata"</span>
-            <select id="template" title="Template for a new project" on:change=move |ev| template.set(event_target_value(&ev))>
+            <select id="template" title="Template for a new project" prop:value=move || ed.template.get()
+                on:change=move |ev| ed.template.set(event_target_value(&ev))>
                 {move || ed.templates.get().into_iter().map(|t| {
-                    let sel = t.name == template.get_untracked();
-                    view! { <option value=t.name.clone() selected=sel title=t.summary>{t.name.clone()}</option> }
+                    let name = t.name.clone();
+                    view! { <option value=t.name.clone() selected=move || ed.template.get() == name title=t.summary>{t.name.clone()}</option> }
                 }).collect_view()}
             </select>
-            <button id="new" on:click=move |_| ed.new_from_template(template.get_untracked())>"New"</button>
+            <button id="new" on:click=move |_| ed.request(Pending::New(ed.template.get_untracked()))>"New"</button>
             <button id="open" on:click=move |_| ed.action(Action::Open)>"Open…"</button>
             <button id="save" on:click=move |_| ed.save()>"Save"</button>
             <button id="save-as" on:click=move |_| ed.action(Action::SaveAs)>"Save As…"</button>
@@ -54,16 +42,7 @@ pub fn Toolbar() -> impl IntoView {
             <button id="delete" on:click=move |_| ed.delete_selection()>"Delete"</button>
             <button id="duplicate" on:click=move |_| ed.duplicate_selection()>"Duplicate"</button>
             <span class="sep"></span>
-            <label>"Flow "
-                <select id="flow" on:change=move |ev| {
-                    let f = event_target_value(&ev);
-                    ed.doc.update(|d| if let Some(d) = d { d.flow = f });
-                    ed.selection.set(vec![]);
-                    ed.fit();
-                }>
-                    {move || flows().into_iter().map(|(f, sel)| view! { <option value=f.clone() selected=sel>{f.clone()}</option> }).collect_view()}
-                </select>
-            </label>
+            <crate::flows::FlowPicker/>
             <span class="file" id="file-name">{move || ed.doc.with(|d| d.as_ref().map(|d| {
                 let p = d.path.clone().unwrap_or_else(|| "not saved yet".to_owned());
                 if d.dirty { format!("● {p}") } else { p }
@@ -322,9 +301,17 @@ fn outputs_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
             set(v)
         }
     };
+    // A kind with fixed outputs (none at all, for Output) gets no "+ output".
+    let user_named = node.kind().is_none_or(|k| {
+        matches!(
+            (k.kind().ports)(node).outputs,
+            strata::nodes::PortRule::User { .. }
+        )
+    });
+    let add = user_named.then(|| view! { <button class="add" on:click=add>"+ output"</button> });
     view! {
         <section class="ports-editor" id="outputs">
-            <h4>"Outputs" <button class="add" on:click=add>"+ output"</button></h4>
+            <h4>"Outputs" {add}</h4>
             {rows}
         </section>
     }
@@ -509,75 +496,5 @@ pub fn StatusLine() -> impl IntoView {
         <div id="status" class="status" class:refused=move || ed.status.with(|s| s.as_ref().is_some_and(|s| s.0))>
             {move || ed.status.get().map(|s| s.1).unwrap_or_default()}
         </div>
-    }
-}
-
-#[component]
-pub fn Dialogs() -> impl IntoView {
-    let ed: Editor = expect_context();
-    let path = RwSignal::new(String::new());
-    move || {
-        let dialog = ed.dialog.get()?;
-        let (title, button) = match dialog {
-            Dialog::Open => ("Open a project", "Open"),
-            Dialog::SaveAs => ("Save the project as", "Save"),
-        };
-        if dialog == Dialog::SaveAs {
-            let suggestion = ed.doc.with_untracked(|d| {
-                d.as_ref().map(|d| {
-                    d.path
-                        .clone()
-                        .unwrap_or_else(|| format!("{}.strata.json", d.project.name))
-                })
-            });
-            path.set(suggestion.unwrap_or_default());
-        }
-        let go = move || {
-            let p = path.get_untracked();
-            if p.trim().is_empty() {
-                return;
-            }
-            match dialog {
-                Dialog::Open => ed.open(p),
-                Dialog::SaveAs => ed.save_to(p, true),
-            }
-        };
-        let go2 = go;
-        let recent = (dialog == Dialog::Open).then(|| {
-            view! {
-                <ul class="recent">
-                    {move || ed.recent.get().into_iter().map(|r| {
-                        let r2 = r.clone();
-                        view! { <li on:click=move |_| ed.open(r2.clone())>{r}</li> }
-                    }).collect_view()}
-                </ul>
-            }
-        });
-        Some(view! {
-            <div class="modal-back">
-                <div class="modal" id="dialog">
-                    <h3>{title}</h3>
-                    <div class="with-button">
-                        <input id="dialog-path" prop:value=move || path.get() on:input=move |ev| path.set(event_target_value(&ev))
-                            on:keydown=move |ev| { if ev.key() == "Enter" { go2() } }/>
-                        <button id="dialog-browse" title="Choose with the system's file dialog" on:click=move |_| {
-                            let suggested = path.get_untracked();
-                            spawn_local(async move {
-                                match shell::pick_path(dialog == Dialog::SaveAs, &suggested).await {
-                                    Ok(Some(p)) => path.set(p),
-                                    Ok(None) => {}
-                                    Err(e) => ed.status.set(Some((true, e.message))),
-                                }
-                            });
-                        }>"Browse…"</button>
-                    </div>
-                    {recent}
-                    <div class="buttons">
-                        <button on:click=move |_| ed.dialog.set(None)>"Cancel"</button>
-                        <button id="dialog-ok" on:click=move |_| go()>{button}</button>
-                    </div>
-                </div>
-            </div>
-        })
     }
 }

@@ -108,20 +108,55 @@ pub async fn set_title(title: &str) -> Result<(), ShellError> {
     call("set_title", json!({ "title": title })).await
 }
 
-/// Calls `handler` with the action of every native menu item clicked. The closure lives as long
+/// Closes the window after the page has dealt with its unsaved changes; the shell drops the
+/// recovery copy, since this is a clean quit.
+pub async fn close_window() -> Result<(), ShellError> {
+    call("close_window", json!({})).await
+}
+
+/// The desktop app's version, from its Cargo package.
+pub async fn app_version() -> Result<String, ShellError> {
+    call("app_version", json!({})).await
+}
+
+/// Whether the shell has a native menu that owns chords (outside it, the page owns them all).
+pub async fn native_menu() -> bool {
+    call::<bool>("native_menu", json!({}))
+        .await
+        .unwrap_or(false)
+}
+
+/// Calls `handler` with the payload of every `event` the shell sends. The closure lives as long
 /// as the page.
-pub async fn on_menu(handler: impl FnMut(strata::edit::Action) + 'static) {
+async fn listen(event: &str, handler: impl FnMut(JsValue) + 'static) {
     let mut handler = handler;
     let closure = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-        let payload = js_sys::Reflect::get(&event, &JsValue::from_str("payload")).ok();
+        if let Ok(payload) = js_sys::Reflect::get(&event, &JsValue::from_str("payload")) {
+            handler(payload);
+        }
+    });
+    // Outside the desktop shell (a plain browser) there are no events to listen to.
+    let _ = tauri_listen(event, &closure).await;
+    closure.forget();
+}
+
+/// Calls `handler` with the action of every native menu item clicked.
+pub async fn on_menu(handler: impl FnMut(strata::edit::Action) + 'static) {
+    let mut handler = handler;
+    listen("menu", move |payload| {
         if let Some(action) = payload
-            .and_then(|p| p.as_string())
+            .as_string()
             .and_then(|id| strata::edit::Action::from_id(&id))
         {
             handler(action);
         }
-    });
-    // Outside the desktop shell (a plain browser) there is no menu to listen to.
-    let _ = tauri_listen("menu", &closure).await;
-    closure.forget();
+    })
+    .await;
+}
+
+/// Calls `handler` when the user asks to close the window (its close button, File › Quit):
+/// the shell waits for the page to deal with unsaved changes.
+pub async fn on_close_requested(handler: impl FnMut() + 'static) {
+    let mut handler = handler;
+    listen("close-requested", move |_| handler()).await;
 }

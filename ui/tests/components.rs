@@ -16,7 +16,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 const TEMPLATE: &str = include_str!("../../templates/support-triage.strata.json");
 
 /// The shell stub: every `invoke` is answered from `window.__STUB__` and recorded in
-/// `window.__CALLS__`; menu listening does nothing (there is no native menu in a browser).
+/// `window.__CALLS__`; the page's event handlers are kept in `window.__LISTENERS__`, so a test
+/// can send what the shell sends (a menu click, a close request).
 fn install_shell_stub() {
     let stub = serde_json::json!({
         "startup_document": null,
@@ -29,13 +30,17 @@ fn install_shell_stub() {
         r#"
         window.__STUB__ = {stub};
         window.__CALLS__ = [];
+        window.__LISTENERS__ = {{}};
         window.__TAURI__ = {{
           core: {{ invoke: async (cmd, args) => {{
             window.__CALLS__.push({{ cmd, args }});
             if (cmd in window.__STUB__) return window.__STUB__[cmd];
             return null;
           }} }},
-          event: {{ listen: async () => () => {{}} }},
+          event: {{ listen: async (event, handler) => {{
+            (window.__LISTENERS__[event] ||= []).push(handler);
+            return () => {{}};
+          }} }},
         }};
         "#
     );
@@ -154,6 +159,9 @@ impl Drop for Page {
         self.root.remove();
     }
 }
+
+#[path = "components/files.rs"]
+mod files;
 
 #[wasm_bindgen_test]
 async fn the_palette_lists_every_node_kind_of_the_registry() {
