@@ -722,7 +722,7 @@ fn hostile_documents_end_in_errors_not_panics() {
         // One closing brace too many: the YAML reader stops there.
         (
             "Resources: {A: {Type: AWS::Bedrock::Flow, Properties: {DefinitionString: '{'}}}}",
-            Syntax(1, 80, "did not find expected key"),
+            Syntax(1, 80, "misplaced bracket"),
         ),
         (
             "Resources: {A: {Type: AWS::Bedrock::Flow, Properties: {DefinitionString: '{'}}}",
@@ -732,10 +732,11 @@ fn hostile_documents_end_in_errors_not_panics() {
             "Resources: {A: {Type: AWS::Bedrock::Flow, Properties: {DefinitionS3Location: {Bucket: b, Key: k}}}}",
             Unsupported("A", "the flow definition is an S3 object (DefinitionS3Location s3://b/k), which import cannot fetch"),
         ),
-        // A tag glued to the closing bracket is no tag the YAML reader can finish.
+        // A tag glued to the closing bracket ends there (a tag has no flow indicators), so
+        // the action group is an empty `!GetAtt`.
         (
             "Resources: {A: {Type: AWS::Bedrock::Agent, Properties: {AgentName: !Ref X, ActionGroups: [!GetAtt]}}}",
-            Syntax(1, 98, "while scanning a tag at line 1 column 91"),
+            Shape("Resources.A.Properties.actionGroups[0]", "expected struct ActionGroup"),
         ),
         (
             "Resources: {A: {Type: AWS::Bedrock::Agent, Properties: {AgentName: !Ref X, ActionGroups: [!GetAtt ]}}}",
@@ -753,7 +754,7 @@ fn hostile_documents_end_in_errors_not_panics() {
             Shape("createAgent.agentName", "invalid type: integer `1`, expected a string"),
         ),
         ("- a\n- b", NotRecognised(not_a_template)),
-        ("a: &x [*x]", Syntax(1, 4, "recursion limit exceeded")),
+        ("a: &x [*x]", Syntax(1, 8, "Recursive reference not allowed here")),
         (&deep, LoadSyntax(1, 128, "recursion limit exceeded")),
     ];
     let wrong: Vec<String> = cases

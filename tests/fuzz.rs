@@ -86,10 +86,9 @@ fn load_located(e: &LoadError) -> Result<(), String> {
 fn import_located(e: &ImportError) -> Result<(), String> {
     match e {
         ImportError::Load(l) => load_located(l),
-        // Known gap, left out of the assertion until it is closed: YAML errors that serde_yaml
-        // reports without a position (more than one document, alias repetition limits) come
-        // back as line 0, column 0 (issue 11 items 6 and 10 replace the YAML reading).
-        ImportError::Syntax { line: 0, .. } => Ok(()),
+        ImportError::Syntax { line: 0, .. } | ImportError::Syntax { column: 0, .. } => {
+            Err(format!("no position: {e}"))
+        }
         ImportError::Shape { at, .. } if at.is_empty() => Err(format!("no place: {e}")),
         ImportError::Unsupported { resource, .. } if resource.is_empty() => {
             Err(format!("no resource: {e}"))
@@ -98,6 +97,16 @@ fn import_located(e: &ImportError) -> Result<(), String> {
         | ImportError::Shape { .. }
         | ImportError::Unsupported { .. }
         | ImportError::NotRecognised(_) => Ok(()),
+    }
+}
+
+/// A JSON or YAML file's error says its 1-based line and column first, and only there.
+fn located_once(message: &str) -> Result<(), String> {
+    let position = regex::Regex::new(r"^line [1-9][0-9]*, column [1-9][0-9]*: ").expect("regex");
+    let again = regex::Regex::new(r"line \d+,? column \d+").expect("regex");
+    match position.find(message) {
+        Some(m) if !again.is_match(&message[m.end()..]) => Ok(()),
+        Some(_) | None => Err(format!("not located once: {message}")),
     }
 }
 
@@ -251,12 +260,9 @@ fn openapi() {
         use strata::openapi::OpenApiError;
         match strata::openapi::parse(&text) {
             Ok(_) => Ok(()),
-            // JSON errors always say where. Known gap, left out of the assertion: YAML errors
-            // serde_yaml gives no position (alias repetition limits) have line 0 today (issue 11
-            // items 6 and 10).
-            Err(e @ OpenApiError::Syntax { line, .. }) => {
-                let json = text.trim_start().starts_with(['{', '[']);
-                ensure(line > 0 || !json, || format!("no line: {e}"))
+            // JSON and YAML errors alike say where.
+            Err(e @ OpenApiError::Syntax { line, column, .. }) => {
+                ensure(line > 0 && column > 0, || format!("no position: {e}"))
             }
             // Both are about the top level of the document.
             Err(OpenApiError::NotAnObject { .. } | OpenApiError::Paths { .. }) => Ok(()),
@@ -273,8 +279,13 @@ fn replay_file() {
     seeds.extend(fuzz::seeds(&root().join("tests/run_fixtures"), &[".yaml"]));
     const RENDERS: &[Render] = &[Render::Json, Render::Yaml];
     fuzz::run("replay_file", documents(seeds, RENDERS), |text| {
-        let _ = strata::providers::scripted::Script::parse(&text, "replay.yaml");
-        Ok(())
+        use strata::providers::scripted::{Script, ScriptError};
+        match Script::parse(&text, "replay.yaml") {
+            Err(ScriptError::Malformed { message, .. }) => {
+                located_once(&message).map_err(TestCaseError::fail)
+            }
+            Ok(_) | Err(_) => Ok(()),
+        }
     });
 }
 
@@ -285,10 +296,14 @@ fn answers_file() {
         &[".yaml"],
     );
     const RENDERS: &[Render] = &[Render::Json, Render::Yaml];
-    fuzz::run("answers_file", documents(seeds, RENDERS), |text| {
-        let _ = strata::cli::ask::parse(&text);
-        Ok(())
-    });
+    fuzz::run(
+        "answers_file",
+        documents(seeds, RENDERS),
+        |text| match strata::cli::ask::parse(&text) {
+            Ok(_) => Ok(()),
+            Err(e) => located_once(&e.to_string()).map_err(TestCaseError::fail),
+        },
+    );
 }
 
 /// Text a guardrail sees: anything, with the things its detectors look for mixed in.

@@ -696,6 +696,37 @@ fn storage_project() -> Project {
     ])
 }
 
+/// Storage writes go through `save::AtomicFile`: the temporary file a killed writer left beside
+/// an object is swept by the next write, and the object is replaced whole, leaving no temporary.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn storage_writes_are_atomic_and_sweep_a_killed_writers_leftover() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("notes-bucket/notes");
+    std::fs::create_dir_all(&folder).expect("folder");
+    std::fs::write(folder.join("a.json"), "old").expect("old object");
+    // A PID above Linux's maximum (2^22) belongs to no process: its writer was killed.
+    let leftover = folder.join(".a.json.tmp-999999999-0");
+    std::fs::write(&leftover, "{\"n\":").expect("torn leftover");
+    let ctx = context(scripted("[]")).with_storage_root(dir.path());
+    let doc = json!({"key": "notes/a.json", "body": {"n": 2}});
+    let (result, events) = run(&storage_project(), "store", doc, ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert!(
+        !leftover.exists(),
+        "the killed writer's temporary file is swept"
+    );
+    let names: Vec<String> = std::fs::read_dir(&folder)
+        .expect("folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["a.json"], "only the object is left");
+    assert_eq!(
+        std::fs::read_to_string(folder.join("a.json")).expect("object"),
+        "{\"n\":2}"
+    );
+}
+
 #[tokio::test]
 async fn storage_round_trips_through_a_folder_per_bucket() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -20,10 +20,11 @@ pub struct Answers {
     pub replies: Vec<Value>,
 }
 
-/// Reads an answers file's text (JSON or YAML); pure, so tests and fuzzing reach it. The YAML
-/// reader's errors name the member (`inputs[1]: …`) with its line and column.
+/// Reads an answers file's text (JSON or YAML) the way replay files are read
+/// ([`crate::yaml::read_document`]); pure, so tests and fuzzing reach it. Errors name the member (`inputs[1]: …`) with its line
+/// and column; duplicate keys are refused.
 pub fn parse(text: &str) -> std::result::Result<Answers, crate::yaml::YamlError> {
-    crate::yaml::from_str(text)
+    crate::yaml::read_document(text)
 }
 
 /// Where the user's words come from: an answers file's lists, else stdin.

@@ -180,7 +180,7 @@ mod tests {
         assert!(text.contains("- \"yes\""), "{text}");
         assert!(text.contains("\"2010-09-09\""), "{text}");
         assert!(text.contains("\"on\": 0.5"), "{text}");
-        let back: serde_json::Value = serde_yaml::from_str(&text).expect("valid YAML");
+        let back: serde_json::Value = crate::yaml::from_str(&text).expect("valid YAML");
         assert_eq!(back, json!({ "Doc": v }));
     }
 }

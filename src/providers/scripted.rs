@@ -73,38 +73,50 @@ pub enum ScriptError {
     },
 }
 
-/// Either a bare list of replies or `{replies: [...]}`.
-enum ScriptFile {
-    List(Vec<ScriptedReply>),
-    Object(Script),
+/// Either a bare list of replies or `{replies: [...]}`, told apart by the document's first
+/// node so that each shape reports its own errors with their field path.
+struct ScriptFile(Script);
+
+impl<'de> Deserialize<'de> for ScriptFile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ScriptFile, D::Error> {
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ScriptFile;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of replies or a mapping with `replies`")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScriptFile, A::Error> {
+                let replies = Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(ScriptFile(Script { replies }))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ScriptFile, A::Error> {
+                Script::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(ScriptFile)
+            }
+        }
+        d.deserialize_any(Shape)
+    }
 }
 
 impl Script {
-    /// Parses JSON or YAML (YAML is a superset, so one parser reads both; JSON errors are
-    /// reported by the JSON parser for better positions).
+    /// Parses JSON or YAML the way answers files are read ([`crate::yaml::read_document`]): a
+    /// wrong member is named by its field path, line and column, and duplicate keys are refused.
     pub fn parse(text: &str, origin: &str) -> Result<Script, ScriptError> {
-        let parsed: Result<serde_json::Value, String> = if text.trim_start().starts_with(['{', '['])
-        {
-            serde_json::from_str(text).map_err(|e| e.to_string())
-        } else {
-            crate::yaml::from_str(text).map_err(|e| e.message)
-        };
-        let malformed = |message: String| ScriptError::Malformed {
-            path: origin.to_owned(),
-            message,
-        };
-        // The shape is checked field by field, so a wrong one names where it is wrong.
-        let shaped = match parsed.map_err(malformed)? {
-            list @ serde_json::Value::Array(_) => {
-                serde_path_to_error::deserialize(list).map(ScriptFile::List)
-            }
-            other => serde_path_to_error::deserialize(other).map(ScriptFile::Object),
-        };
-        match shaped {
-            Ok(ScriptFile::List(replies)) => Ok(Script { replies }),
-            Ok(ScriptFile::Object(s)) => Ok(s),
-            Err(e) => Err(malformed(format!("at {}: {}", e.path(), e.inner()))),
-        }
+        crate::yaml::read_document::<ScriptFile>(text)
+            .map(|file| file.0)
+            .map_err(|e| ScriptError::Malformed {
+                path: origin.to_owned(),
+                message: e.to_string(),
+            })
     }
 
     pub fn load(path: &Path) -> Result<Script, ScriptError> {
@@ -126,7 +138,7 @@ impl Script {
             Some("yaml" | "yml")
         );
         let text = if yaml {
-            serde_yaml::to_string(self).map_err(|e| ScriptError::Malformed {
+            crate::yaml::to_string(self).map_err(|e| ScriptError::Malformed {
                 path: path.display().to_string(),
                 message: e.to_string(),
             })?
@@ -456,6 +468,43 @@ mod tests {
             }
             other => panic!("expected a malformed file, got {other:?}"),
         }
+    }
+
+    fn malformed(text: &str) -> String {
+        match Script::parse(text, "replay") {
+            Err(ScriptError::Malformed { message, .. }) => message,
+            other => panic!("expected a malformed file, got {other:?}"),
+        }
+    }
+
+    /// A replay file is read like an answers file: the wrong member is named with its line and
+    /// column (the JSON-value detour lost both), in YAML and JSON alike.
+    #[test]
+    fn a_wrong_member_says_its_path_line_and_column() {
+        assert_eq!(
+            malformed("- text: hi\n- usage: {inputTokens: many}\n"),
+            "line 2, column 24: [1].usage.inputTokens: invalid u64"
+        );
+        assert_eq!(
+            malformed("{\"replies\": [{\"toolUse\": [{\"name\": 5}]}]}"),
+            "line 1, column 36: replies[0].toolUse[0].name: invalid type: integer `5`, expected a string"
+        );
+    }
+
+    /// The JSON-value detour kept the last of two equal keys, so a replayed reply could hide
+    /// one of them; both are refused now, at the second.
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let m = malformed("- text: first\n  text: second\n");
+        assert!(
+            m.starts_with("line 2, column 3: ") && m.contains("duplicate"),
+            "{m}"
+        );
+        let m = malformed("[{\"toolUse\": [{\"name\": \"a\", \"input\": {\"q\": 1, \"q\": 2}}]}]");
+        assert!(
+            m.starts_with("line 1, column ") && m.contains("duplicate key `q`"),
+            "{m}"
+        );
     }
 
     fn request(model: &str, text: &str) -> ModelRequest {

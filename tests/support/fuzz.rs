@@ -348,7 +348,7 @@ pub fn documents(seeds: Vec<String>, renders: &'static [Render]) -> BoxedStrateg
         .map(|s| {
             let v = serde_json::from_str::<Value>(&s)
                 .ok()
-                .or_else(|| serde_yaml::from_str::<Value>(&s).ok());
+                .or_else(|| strata::yaml::from_str::<Value>(&s).ok());
             (s, v)
         })
         .collect();
@@ -373,7 +373,7 @@ pub fn documents(seeds: Vec<String>, renders: &'static [Render]) -> BoxedStrateg
                     match render {
                         Render::Json => serde_json::to_string(&v).unwrap_or_default(),
                         Render::PrettyJson => serde_json::to_string_pretty(&v).unwrap_or_default(),
-                        Render::Yaml => serde_yaml::to_string(&v).unwrap_or_default(),
+                        Render::Yaml => strata::yaml::to_string(&v).unwrap_or_default(),
                     }
                 }
                 Some(_) | None => text,

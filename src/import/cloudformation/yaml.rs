@@ -6,70 +6,36 @@ use serde_json::{Map, Value};
 
 /// Reads YAML (CloudFormation's short-form tags included) as JSON in the long forms.
 pub fn yaml_to_json(text: &str) -> Result<Value> {
-    let y: serde_yaml::Value = crate::yaml::from_str(text).map_err(|e| ImportError::Syntax {
+    let tree = crate::yaml::tree(text).map_err(|e| ImportError::Syntax {
         line: e.line,
         column: e.column,
         message: e.message,
     })?;
-    Ok(convert_yaml(&y))
+    Ok(tree.to_json(&long_form))
 }
 
-pub(super) fn convert_yaml(y: &serde_yaml::Value) -> Value {
-    use serde_yaml::Value as Y;
-    match y {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(*b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                n.as_f64()
-                    .and_then(serde_json::Number::from_f64)
-                    .map(Value::Number)
-                    .unwrap_or(Value::Null)
-            }
-        }
-        Y::String(s) => Value::String(s.clone()),
-        Y::Sequence(items) => Value::Array(items.iter().map(convert_yaml).collect()),
-        Y::Mapping(m) => {
-            let mut out = Map::new();
-            for (k, v) in m {
-                let key = match k {
-                    Y::String(s) => s.clone(),
-                    other => serde_yaml::to_string(other)
-                        .map(|s| s.trim().to_owned())
-                        .unwrap_or_default(),
-                };
-                out.insert(key, convert_yaml(v));
-            }
-            Value::Object(out)
-        }
-        Y::Tagged(t) => {
-            let tag = t.tag.to_string();
-            let name = tag.trim_start_matches('!');
-            let inner = convert_yaml(&t.value);
-            let (key, value) = match name {
-                "Ref" => (name.to_owned(), inner),
-                "GetAtt" => {
-                    // `!GetAtt A.B` is the short form of `Fn::GetAtt: [A, B]`.
-                    let v = match inner {
-                        Value::String(s) => match s.split_once('.') {
-                            Some((a, b)) => Value::Array(vec![a.into(), b.into()]),
-                            None => Value::String(s),
-                        },
-                        other => other,
-                    };
-                    ("Fn::GetAtt".to_owned(), v)
-                }
-                other => (format!("Fn::{other}"), inner),
+/// `!Ref X` is `{"Ref": X}`, `!GetAtt A.B` is `{"Fn::GetAtt": [A, B]}`, and every other
+/// `!Name x` is `{"Fn::Name": x}`.
+fn long_form(tag: &str, inner: Value) -> Value {
+    let name = tag.trim_start_matches('!');
+    let (key, value) = match name {
+        "Ref" => (name.to_owned(), inner),
+        "GetAtt" => {
+            // `!GetAtt A.B` is the short form of `Fn::GetAtt: [A, B]`.
+            let v = match inner {
+                Value::String(s) => match s.split_once('.') {
+                    Some((a, b)) => Value::Array(vec![a.into(), b.into()]),
+                    None => Value::String(s),
+                },
+                other => other,
             };
-            let mut m = Map::new();
-            m.insert(key, value);
-            Value::Object(m)
+            ("Fn::GetAtt".to_owned(), v)
         }
-    }
+        other => (format!("Fn::{other}"), inner),
+    };
+    let mut m = Map::new();
+    m.insert(key, value);
+    Value::Object(m)
 }
 
 #[cfg(test)]

@@ -146,61 +146,18 @@ async fn storage(
     }
     // Again after creating the folders, in case a link appeared in between.
     refuse_links(root, node, service, &path).await?;
-    write_atomically(&path, body.as_bytes())
+    // `save::write_atomically`, as every other write: a temporary file renamed over the object
+    // (a reader or a killed run sees the old object or the new one, never a torn one), the
+    // temporaries of killed writers swept, a link at the object replaced, never written
+    // through. On a blocking thread; once started it finishes, so no temporary is left behind
+    // when the node's future is dropped.
+    let target = path.clone();
+    tokio::task::spawn_blocking(move || crate::save::write_atomically(&target, body.as_bytes()))
         .await
-        .map_err(io_error)?;
+        .map_err(|e| io_error(std::io::Error::other(e)))?
+        .map_err(|e| io_error(e.into_io()))?;
     let uri = format!("s3://{}/{key}", service.bucket());
     Ok(single("s3Uri", Value::String(uri)))
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: a reader
-/// (or a run killed half-way) sees the old object or the new one, never a torn one. The
-/// temporary file is removed when anything fails or the write is abandoned. The rename replaces a link at `path` itself
-/// rather than writing through it.
-async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use tokio::io::AsyncWriteExt;
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = path.with_file_name(format!(
-        ".{name}.{}-{}.strata-tmp",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let mut file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temporary)
-        .await?;
-    let guard = Temporary(Some(temporary.clone()));
-    file.write_all(bytes).await?;
-    file.sync_all().await?;
-    drop(file);
-    tokio::fs::rename(&temporary, path).await?;
-    guard.keep();
-    Ok(())
-}
-
-/// A temporary file that is removed when dropped before [`Temporary::keep`]: after an error,
-/// and also when the node's future is dropped half-way (a timeout or a cancelled run).
-struct Temporary(Option<PathBuf>);
-
-impl Temporary {
-    /// The file was renamed into place: nothing to remove.
-    fn keep(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for Temporary {
-    fn drop(&mut self) {
-        if let Some(path) = self.0.take() {
-            let _ = std::fs::remove_file(path);
-        }
-    }
 }
 
 #[cfg(test)]
