@@ -13,7 +13,7 @@ use web_sys::{Element, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-mod canvas;
+#[path = "components/canvas.rs"] mod canvas;
 
 const TEMPLATE: &str = include_str!("../../templates/support-triage.strata.json");
 
