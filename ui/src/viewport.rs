@@ -64,8 +64,8 @@ impl Editor {
         });
     }
 
-    /// Where a new node of `kind` goes: the free spot nearest the right of the selection, or
-    /// nearest the middle of the view when nothing is selected.
+    /// Where a new node of `kind` goes: the free spot nearest the right of the selection when
+    /// that is in view, else the free spot nearest the middle of the view.
     pub fn new_node_spot(&self, kind: NodeType) -> Position {
         let selection = self.selection.get_untracked();
         let centre = self.view_centre();
@@ -76,11 +76,33 @@ impl Editor {
                     y: centre.1,
                 };
             };
-            let beside = boxes(&d.project, &d.flow)
+            let near_centre = || geometry::free_spot(&d.project, &d.flow, kind, centre);
+            let Some(b) = boxes(&d.project, &d.flow)
                 .into_iter()
                 .find(|b| selection.contains(&b.name))
-                .map(|b| (b.at.x + NODE_WIDTH + 60.0, b.at.y));
-            geometry::free_spot(&d.project, &d.flow, kind, beside.unwrap_or(centre))
+            else {
+                return near_centre();
+            };
+            // Beside the selection only while that stays in view: a node added out of sight
+            // would look as if nothing happened.
+            let spot = geometry::free_spot(
+                &d.project,
+                &d.flow,
+                kind,
+                (b.at.x + NODE_WIDTH + 60.0, b.at.y),
+            );
+            let (w, h) = canvas_size();
+            let v = self.viewport.get_untracked();
+            let (x0, y0) = (-v.x / v.zoom, -v.y / v.zoom);
+            let visible = spot.x >= x0
+                && spot.y >= y0
+                && spot.x + NODE_WIDTH <= x0 + w / v.zoom
+                && spot.y + 60.0 <= y0 + h / v.zoom;
+            if visible {
+                spot
+            } else {
+                near_centre()
+            }
         })
     }
 

@@ -13,7 +13,8 @@ use web_sys::{Element, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[path = "components/canvas.rs"] mod canvas;
+#[path = "components/canvas.rs"]
+mod canvas;
 
 const TEMPLATE: &str = include_str!("../../templates/support-triage.strata.json");
 
