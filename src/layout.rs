@@ -4,6 +4,12 @@
 //!
 //! Loop bodies are laid out the same way in a band under their Loop node. The result only
 //! depends on the definition, so the same flow always gets the same picture.
+//!
+//! The canvas's other geometry lives beside it: [`route`] draws connections around nodes and
+//! [`place`] finds free space for a new node. All of it is pure and builds for wasm.
+
+pub mod place;
+pub mod route;
 
 use crate::model::{FlowDefinition, Position};
 use crate::nodes::NodeConfiguration;
@@ -15,6 +21,54 @@ pub const LAYER_WIDTH: f64 = 240.0;
 pub const ROW_HEIGHT: f64 = 140.0;
 /// Where the first node sits.
 pub const ORIGIN: Position = Position { x: 40.0, y: 60.0 };
+
+/// An axis-aligned rectangle on the canvas: a node's box, a Loop body's frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl Rect {
+    pub fn new(x: f64, y: f64, w: f64, h: f64) -> Rect {
+        Rect { x, y, w, h }
+    }
+
+    pub fn right(&self) -> f64 {
+        self.x + self.w
+    }
+
+    pub fn bottom(&self) -> f64 {
+        self.y + self.h
+    }
+
+    /// The rectangle grown by `m` on every side.
+    pub fn inflate(&self, m: f64) -> Rect {
+        Rect::new(self.x - m, self.y - m, self.w + 2.0 * m, self.h + 2.0 * m)
+    }
+
+    /// Whether the interiors meet (touching edges do not count).
+    pub fn overlaps(&self, o: &Rect) -> bool {
+        self.x < o.right() && o.x < self.right() && self.y < o.bottom() && o.y < self.bottom()
+    }
+
+    /// Whether the segment from `a` to `b` (horizontal or vertical) passes through the
+    /// interior; running along an edge does not count.
+    pub fn cut_by(&self, a: (f64, f64), b: (f64, f64)) -> bool {
+        let (x0, x1) = (a.0.min(b.0), a.0.max(b.0));
+        let (y0, y1) = (a.1.min(b.1), a.1.max(b.1));
+        if a.1 == b.1 {
+            self.y < a.1 && a.1 < self.bottom() && x0 < self.right() && self.x < x1
+        } else if a.0 == b.0 {
+            self.x < a.0 && a.0 < self.right() && y0 < self.bottom() && self.y < y1
+        } else {
+            // Diagonal segments do not occur in routes; judge them by their bounding box.
+            self.overlaps(&Rect::new(x0, y0, x1 - x0, y1 - y0))
+        }
+    }
+}
 
 /// Positions for every node of the definition, loop bodies included (node name → position).
 pub fn auto_layout(definition: &FlowDefinition) -> BTreeMap<String, Position> {

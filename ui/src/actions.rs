@@ -33,7 +33,7 @@ impl Editor {
             Action::Duplicate => self.duplicate_selection(),
             Action::Copy => self.copy_selection(),
             Action::Paste => self.paste(),
-            Action::Fit => self.fit(),
+            Action::Fit => self.fit_all(),
             Action::Layout => self.auto_layout(),
             Action::Find => self.find.set(Some(String::new())),
             Action::ZoomIn => self.zoom_by(1.2, None),

@@ -155,6 +155,9 @@ pub fn Canvas() -> impl IntoView {
                     <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                         <path d="M 0 0 L 10 5 L 0 10 z" fill="#64748b"></path>
                     </marker>
+                    <marker id="arrow-highlight" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse">
+                        <path d="M 0 0 L 10 5 L 0 10 z" fill="#2563eb"></path>
+                    </marker>
                 </defs>
                 <rect class="grid" width="100%" height="100%" fill="url(#grid)"></rect>
                 <g transform=transform>{move || flow_view(ed)}{move || select_rect(ed)}</g>
@@ -187,26 +190,31 @@ fn flow_view(ed: Editor) -> AnyView {
                 b.at.y += to.1 - from.1;
             }
         }
-        let conns = d
-            .project
-            .flow(&d.flow)
-            .map(|f| f.definition.connections.clone())
-            .unwrap_or_default();
-        let mut paths = Vec::new();
-        for c in &conns {
-            let Some((from, to, dashed)) = geometry::connection_points(c, &bs) else {
-                continue;
-            };
-            let name = c.name.clone();
-            let flow = d.flow.clone();
-            paths.push(view! {
-                <path class="connection" class:conditional=dashed data-connection=c.name.clone()
-                    d=geometry::curve(from, to) marker-end="url(#arrow)"
-                    on:dblclick=move |_| ed.run(Command::Disconnect { flow: flow.clone(), connection: name.clone() })>
-                    <title>{format!("{} (double-click to remove)", c.name)}</title>
-                </path>
-            });
-        }
+        // A selected node's connections stand out and the others fade, drawn last so they
+        // lie on top where lines cross.
+        let mut routes = geometry::flow_routes(&d.project, &d.flow, &bs);
+        let related = |r: &geometry::Route| {
+            selection.contains(&r.connection.source) || selection.contains(&r.connection.target)
+        };
+        routes.sort_by_key(|r| related(r));
+        let paths: Vec<_> = routes
+            .into_iter()
+            .map(|r| {
+                let highlight = related(&r);
+                let dim = !selection.is_empty() && !highlight;
+                let c = r.connection;
+                let name = c.name.clone();
+                let flow = d.flow.clone();
+                view! {
+                    <path class="connection" class:conditional=r.conditional class:highlight=highlight class:dim=dim
+                        data-connection=c.name.clone() data-source=c.source.clone() data-target=c.target.clone()
+                        d=geometry::rounded_path(&r.points) marker-end=if highlight { "url(#arrow-highlight)" } else { "url(#arrow)" }
+                        on:dblclick=move |_| ed.run(Command::Disconnect { flow: flow.clone(), connection: name.clone() })>
+                        <title>{format!("{} → {}: {} (double-click to remove)", c.source, c.target, c.name)}</title>
+                    </path>
+                }
+            })
+            .collect();
         let ghost = match &drag {
             Some(Drag::Connect { from, to, conditional, .. }) => Some(view! {
                 <path class="ghost" class:conditional=*conditional d=geometry::curve(*from, *to)></path>

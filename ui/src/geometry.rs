@@ -2,6 +2,9 @@
 //!
 //! Pure functions of the document, so they are tested natively and the SVG only draws them.
 
+use strata::layout::place;
+use strata::layout::route::Router;
+use strata::layout::Rect;
 use strata::model::{FlowConnection, FlowDefinition, FlowNode, Position, Project};
 use strata::nodes::{NodeConfiguration, NodeType};
 
@@ -52,6 +55,11 @@ impl NodeBox {
     /// Where a conditional connection arrives: the left end of the header.
     pub fn gate_point(&self) -> (f64, f64) {
         (self.at.x, self.at.y + HEADER / 2.0)
+    }
+
+    /// The rectangle the node covers.
+    pub fn rect(&self) -> Rect {
+        Rect::new(self.at.x, self.at.y, NODE_WIDTH, self.height())
     }
 }
 
@@ -119,21 +127,110 @@ pub fn boxes(project: &Project, flow: &str) -> Vec<NodeBox> {
         .unwrap_or_default()
 }
 
-/// The first place at or below `wanted` where a new node overlaps none of `placed`.
-pub fn free_spot(placed: &[NodeBox], wanted: (f64, f64)) -> Position {
-    let clear = |x: f64, y: f64| {
-        placed.iter().all(|b| {
-            x + NODE_WIDTH + 20.0 <= b.at.x
-                || b.at.x + NODE_WIDTH + 20.0 <= x
-                || y + 80.0 <= b.at.y
-                || b.at.y + b.height() + 20.0 <= y
+/// How far a new node keeps from everything already drawn.
+const PLACE_GAP: f64 = 24.0;
+
+/// Where a new node of `kind` goes: the free spot nearest `wanted` (its top-left corner),
+/// clear of the flow's nodes, Loop bodies and connections.
+pub fn free_spot(project: &Project, flow: &str, kind: NodeType, wanted: Point) -> Position {
+    let bs = boxes(project, flow);
+    let regions = loop_regions(project, flow, &bs);
+    let frames: Vec<Rect> = regions.iter().map(|r| frame_rect(r.frame)).collect();
+    let connections = project
+        .flow(flow)
+        .map(|f| f.definition.connections.clone())
+        .unwrap_or_default();
+    let mut obstacles: Vec<Rect> = bs.iter().map(NodeBox::rect).chain(frames.clone()).collect();
+    // Each straight run of a connection is a thin obstacle.
+    for r in routes(&connections, &bs, &frames) {
+        obstacles.extend(r.points.windows(2).map(|w| {
+            let (x0, y0) = (w[0].0.min(w[1].0), w[0].1.min(w[1].1));
+            Rect::new(x0, y0, (w[0].0 - w[1].0).abs(), (w[0].1 - w[1].1).abs())
+        }));
+    }
+    let height = box_at(&(kind.kind().new_node)("new"), Position { x: 0.0, y: 0.0 }).height();
+    let (x, y) = place::free_spot(&obstacles, (NODE_WIDTH, height), wanted, PLACE_GAP);
+    Position { x, y }
+}
+
+fn frame_rect((x, y, w, h): (f64, f64, f64, f64)) -> Rect {
+    Rect::new(x, y, w, h)
+}
+
+/// One connection as drawn: its corners, routed around the nodes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    pub connection: FlowConnection,
+    pub points: Vec<Point>,
+    pub conditional: bool,
+}
+
+/// The connections among `boxes` that have both ends drawn, each routed around every box and
+/// every frame in `frames` (Loop bodies), in document order.
+pub fn routes(connections: &[FlowConnection], boxes: &[NodeBox], frames: &[Rect]) -> Vec<Route> {
+    let obstacles: Vec<Rect> = boxes
+        .iter()
+        .map(NodeBox::rect)
+        .chain(frames.iter().copied())
+        .collect();
+    let mut router = Router::new(&obstacles);
+    connections
+        .iter()
+        .filter_map(|c| {
+            let (from, to, conditional) = connection_points(c, boxes)?;
+            Some(Route {
+                connection: c.clone(),
+                points: router.route(from, to, &c.source),
+                conditional,
+            })
         })
+        .collect()
+}
+
+/// The flow's top-level connections, routed around its nodes and Loop bodies.
+pub fn flow_routes(project: &Project, flow: &str, boxes: &[NodeBox]) -> Vec<Route> {
+    let frames: Vec<Rect> = loop_regions(project, flow, boxes)
+        .iter()
+        .map(|r| frame_rect(r.frame))
+        .collect();
+    let connections = project
+        .flow(flow)
+        .map(|f| f.definition.connections.clone())
+        .unwrap_or_default();
+    routes(&connections, boxes, &frames)
+}
+
+/// An SVG path through `points` with rounded corners.
+pub fn rounded_path(points: &[Point]) -> String {
+    const RADIUS: f64 = 8.0;
+    let Some(first) = points.first() else {
+        return String::new();
     };
-    let y = (0..60)
-        .map(|i| wanted.1 + 30.0 * f64::from(i))
-        .find(|y| clear(wanted.0, *y))
-        .unwrap_or(wanted.1);
-    Position { x: wanted.0, y }
+    let mut d = format!("M {} {}", first.0, first.1);
+    for k in 1..points.len() {
+        let p = points[k];
+        let Some(next) = points.get(k + 1) else {
+            d.push_str(&format!(" L {} {}", p.0, p.1));
+            break;
+        };
+        let prev = points[k - 1];
+        let len_in = (p.0 - prev.0).abs() + (p.1 - prev.1).abs();
+        let len_out = (next.0 - p.0).abs() + (next.1 - p.1).abs();
+        let r = RADIUS.min(len_in / 2.0).min(len_out / 2.0);
+        let towards = |a: Point, b: Point, len: f64| {
+            if len == 0.0 {
+                a
+            } else {
+                (a.0 + (b.0 - a.0) * r / len, a.1 + (b.1 - a.1) * r / len)
+            }
+        };
+        let (a, b) = (towards(p, prev, len_in), towards(p, *next, len_out));
+        d.push_str(&format!(
+            " L {} {} Q {} {} {} {}",
+            a.0, a.1, p.0, p.1, b.0, b.1
+        ));
+    }
+    d
 }
 
 /// A connection curve from an output handle to an input.
@@ -298,8 +395,39 @@ mod tests {
         assert_eq!(names, ["isBug", "isBilling", "default"]);
         let (x0, _, x1, _) = bounds(&b).unwrap();
         assert!(x1 > x0);
-        let spot = free_spot(&b, (route.at.x, route.at.y));
-        assert!(spot.y >= route.at.y + route.height());
+        let spot = free_spot(&p, "triage", NodeType::Prompt, (route.at.x, route.at.y));
+        assert!(!b.iter().any(|x| x
+            .rect()
+            .overlaps(&Rect::new(spot.x, spot.y, NODE_WIDTH, 60.0))));
+    }
+
+    #[test]
+    fn routes_avoid_the_nodes_between_their_ends() {
+        let t = strata::templates::find("support-triage").unwrap();
+        let p = strata::templates::instantiate(t, "x").unwrap();
+        let b = boxes(&p, "triage");
+        let rs = flow_routes(&p, "triage", &b);
+        assert_eq!(rs.len(), p.flows[0].definition.connections.len());
+        for r in &rs {
+            let c = &r.connection;
+            let last = r.points.len() - 2;
+            for (k, w) in r.points.windows(2).enumerate() {
+                for n in &b {
+                    let own = n.name == c.source || n.name == c.target;
+                    if own && (k == 0 || k == last) {
+                        continue;
+                    }
+                    assert!(
+                        !n.rect().cut_by(w[0], w[1]),
+                        "{} crosses {}",
+                        c.name,
+                        n.name
+                    );
+                }
+            }
+        }
+        let d = rounded_path(&[(0.0, 0.0), (50.0, 0.0), (50.0, 40.0), (90.0, 40.0)]);
+        assert_eq!(d, "M 0 0 L 42 0 Q 50 0 50 8 L 50 32 Q 50 40 58 40 L 90 40");
     }
 
     #[test]

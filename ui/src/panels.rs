@@ -80,16 +80,10 @@ pub fn Palette() -> impl IntoView {
         .map(|k| {
             let kind = k.node_type;
             let add = move |_| {
-                let c = ed.view_centre();
-                let placed = ed.doc.with_untracked(|d| {
-                    d.as_ref()
-                        .map(|d| crate::geometry::boxes(&d.project, &d.flow))
-                        .unwrap_or_default()
-                });
                 ed.run(Command::AddNode {
                     flow: ed.flow(),
                     kind,
-                    position: crate::geometry::free_spot(&placed, (c.0.round(), c.1.round())),
+                    position: ed.new_node_spot(kind),
                 });
             };
             view! {

@@ -13,6 +13,9 @@ use web_sys::{Element, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "components/canvas.rs"]
+mod canvas;
+
 const TEMPLATE: &str = include_str!("../../templates/support-triage.strata.json");
 
 /// The shell stub: every `invoke` is answered from `window.__STUB__` and recorded in

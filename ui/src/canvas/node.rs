@@ -173,16 +173,14 @@ pub(super) fn loop_region_view(
     diagnostics: &[Diagnostic],
 ) -> AnyView {
     let (x, y, w, h) = r.frame;
-    let paths: Vec<_> = r
-        .connections
-        .iter()
-        .filter_map(|c| {
-            let (from, to, dashed) = geometry::connection_points(c, &r.boxes)?;
-            Some(view! {
-                <path class="connection" class:conditional=dashed d=geometry::curve(from, to) marker-end="url(#arrow)">
-                    <title>{c.name.clone()}</title>
+    let paths: Vec<_> = geometry::routes(&r.connections, &r.boxes, &[])
+        .into_iter()
+        .map(|route| {
+            view! {
+                <path class="connection" class:conditional=route.conditional d=geometry::rounded_path(&route.points) marker-end="url(#arrow)">
+                    <title>{route.connection.name.clone()}</title>
                 </path>
-            })
+            }
         })
         .collect();
     let nodes: Vec<AnyView> = r
