@@ -197,3 +197,30 @@ pub(super) async fn ask_results(payload: &Value, io: &mut Io) -> Option<Vec<Valu
     }
     Some(results)
 }
+
+/// The line before a paused agent's questions: whether it wants confirmations, results it
+/// returned control for, or both.
+pub(super) fn pause_heading(node: &str, payload: &Value) -> String {
+    let kinds: Vec<&str> = payload["invocationInputs"]
+        .as_array()
+        .map(|inputs| {
+            inputs
+                .iter()
+                .filter_map(|input| {
+                    input
+                        .get("functionInvocationInput")
+                        .or_else(|| input.get("apiInvocationInput"))
+                })
+                .map(|m| m["actionInvocationType"].as_str().unwrap_or("RESULT"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let confirms = kinds.iter().any(|k| k.starts_with("USER_CONFIRMATION"));
+    let results = kinds.iter().any(|k| !k.starts_with("USER_CONFIRMATION"));
+    let what = match (confirms, results) {
+        (true, false) => "wants a confirmation",
+        (true, true) => "wants a confirmation and returned control",
+        (false, _) => "returned control",
+    };
+    format!("{} {what}:", escape_line(node))
+}

@@ -10,14 +10,14 @@ use crate::providers::scripted::Recorder;
 use crate::providers::ModelProvider;
 use crate::run::{run_flow, RunContext, RunEvent, RunResult, RunStatus};
 use crate::save::{check_target, AtomicFile};
-use crate::store::{NewRun, RunOutcome, RunSummary, Store};
-use crate::text::escape_line;
+use crate::store::{NewRun, RunId, RunOutcome, RunSummary, Store};
+use crate::text::{escape_block, escape_line};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 /// Arguments of `strata run`.
@@ -177,8 +177,10 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         Some(r) => r.clone(),
         None => routed,
     };
+    // Every run gets its id here, stored or not, so the trace, the text and the store all
+    // show the one format of `RunId`.
     let run_id = match &store {
-        Some(store) => Some(
+        Some(store) => {
             store
                 .create_run(NewRun {
                     project_path: args.path.display().to_string(),
@@ -188,9 +190,9 @@ pub async fn run(args: RunArgs) -> Result<u8> {
                     provider: provider.name().to_owned(),
                     alias: args.alias.clone(),
                 })
-                .await?,
-        ),
-        None => None,
+                .await?
+        }
+        None => RunId::generate(),
     };
     let cancel = CancellationToken::new();
     let mut ctx = RunContext::new(provider, &project_dir)
@@ -202,25 +204,27 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     if let Some(s) = &args.storage {
         ctx = ctx.with_storage_root(s);
     }
-    if let Some(id) = &run_id {
-        ctx = ctx.with_run_id(id.as_str());
-    }
+    ctx = ctx.with_run_id(run_id.as_str());
     if let Some(store) = &store {
         ctx = ctx.with_store(store.clone());
     }
     if let Some(guardrails) = args.providers.bedrock_guardrails() {
         ctx = ctx.with_bedrock_guardrails(guardrails);
     }
+    let (pause_tx, mut pauses) = mpsc::unbounded_channel::<Pause>();
     if args.answers.is_some() || std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         let io = Arc::new(tokio::sync::Mutex::new(super::ask::Io::new(
             args.answers.as_deref(),
             args.json,
         )?));
         let asker = io.clone();
+        let ask_pauses = pause_tx.clone();
         ctx = ctx
             .with_ask_user(Arc::new(move |node, question| {
                 let io = asker.clone();
+                let pauses = ask_pauses.clone();
                 Box::pin(async move {
+                    let _printer = Pause::hold(&pauses).await;
                     let mut io = io.lock().await;
                     io.say(&format!(
                         "{} asks: {}",
@@ -232,12 +236,16 @@ pub async fn run(args: RunArgs) -> Result<u8> {
             }))
             .with_return_control(Arc::new(move |node, payload| {
                 let io = io.clone();
+                let pauses = pause_tx.clone();
                 Box::pin(async move {
+                    let _printer = Pause::hold(&pauses).await;
                     let mut io = io.lock().await;
-                    io.say(&format!("{} returned control:", escape_line(&node)));
+                    io.say(&super::ask::pause_heading(&node, &payload));
                     super::ask::ask_results(&payload, &mut io).await
                 })
             }));
+    } else {
+        drop(pause_tx);
     }
     let (tx, mut rx) = mpsc::channel::<RunEvent>(256);
     let ctrl_c = cancel.clone();
@@ -256,9 +264,9 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     };
     let mut cost = Cost::default();
     let mut seq = 0u64;
-    while let Some(event) = rx.recv().await {
+    let mut take = async |event: RunEvent| -> Result<()> {
         cost.add(&project, &event);
-        if let (Some(store), Some(id)) = (&store, &run_id) {
+        if let Some(store) = &store {
             let json = serde_json::to_value(&event)?;
             let kind = json
                 .get("event")
@@ -266,7 +274,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
                 .unwrap_or("event")
                 .to_owned();
             store
-                .append_events(id, &[(seq, event.at_ms(), kind.as_str(), &json)])
+                .append_events(&run_id, &[(seq, event.at_ms(), kind.as_str(), &json)])
                 .await?;
             seq += 1;
         }
@@ -277,6 +285,23 @@ pub async fn run(args: RunArgs) -> Result<u8> {
             outln!("{}", event.to_json_line());
         } else {
             print_event(&event, args.quiet);
+        }
+        Ok(())
+    };
+    loop {
+        tokio::select! {
+            biased;
+            event = rx.recv() => match event {
+                Some(event) => take(event).await?,
+                None => break,
+            },
+            Some(pause) = pauses.recv() => {
+                // Everything the run said before it asked is printed before the question.
+                while let Ok(event) = rx.try_recv() {
+                    take(event).await?;
+                }
+                pause.wait_for_answer().await;
+            }
         }
     }
     let result: RunResult = handle.await.context("the run's task ended abnormally")?;
@@ -290,10 +315,10 @@ pub async fn run(args: RunArgs) -> Result<u8> {
             outln!("recorded model exchanges to {}", path.display());
         }
     }
-    if let (Some(store), Some(id)) = (&store, &run_id) {
+    if let Some(store) = &store {
         store
             .finish_run(
-                id,
+                &run_id,
                 RunSummary {
                     status: match result.status {
                         RunStatus::Succeeded => RunOutcome::Succeeded,
@@ -319,8 +344,8 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     }
     if !args.json {
         print_summary(&result, &cost);
-        if let Some(id) = &run_id {
-            outln!("recorded as {id}: strata runs show {id}");
+        if store.is_some() {
+            outln!("recorded as {run_id}: strata runs show {run_id}");
         }
     }
     Ok(match result.status {
@@ -357,6 +382,36 @@ fn input_document(args: &RunArgs, flow: &crate::model::Flow) -> Result<serde_jso
     Ok(sample.document.clone())
 }
 
+/// A question's claim on the terminal. The printer prints every event the run sent before
+/// the question, then waits until it is answered, so trace lines and prompts appear in the
+/// order they happened and no trace line lands in the middle of a prompt.
+struct Pause {
+    /// Told when everything before the question is printed.
+    printed: oneshot::Sender<()>,
+    /// Resolves (or is dropped) when the question is answered.
+    answered: oneshot::Receiver<()>,
+}
+
+impl Pause {
+    /// Waits until the printer has caught up and holds it until the returned sender is
+    /// dropped. Without a printer (it ended) it returns at once.
+    async fn hold(pauses: &mpsc::UnboundedSender<Pause>) -> oneshot::Sender<()> {
+        let (printed, caught_up) = oneshot::channel();
+        let (release, answered) = oneshot::channel();
+        if pauses.send(Pause { printed, answered }).is_ok() {
+            let _ = caught_up.await;
+        }
+        release
+    }
+
+    /// Called by the printer once it has printed everything before the question.
+    async fn wait_for_answer(self) {
+        let _ = self.printed.send(());
+        let _ = self.answered.await;
+    }
+}
+
+/// A value on one line, cut at 100 characters: for trace lines, not for a flow's outputs.
 fn compact(value: &serde_json::Value) -> String {
     let s = match value {
         serde_json::Value::String(s) => s.clone(),
@@ -369,6 +424,15 @@ fn compact(value: &serde_json::Value) -> String {
         one_line
     };
     escape_line(&cut).into_owned()
+}
+
+/// A flow output, whole: text as a block (its line breaks kept, every other control character
+/// escaped), anything else as JSON on one line.
+fn whole(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => escape_block(s).into_owned(),
+        other => escape_line(&other.to_string()).into_owned(),
+    }
 }
 
 /// Prints one run event as a line of text. Names, reasons and values come from the project, a
@@ -454,7 +518,7 @@ fn print_event(event: &RunEvent, quiet: bool) {
             outln!("{t:>7}ms  {} FAILED: {}", e(node), e(&error.to_string()))
         }
         RunEvent::FlowOutput { node, document, .. } => {
-            outln!("{t:>7}ms  output {}: {}", e(node), compact(document));
+            outln!("{t:>7}ms  output {}: {}", e(node), whole(document));
         }
         RunEvent::Cancelled { .. } => outln!("{t:>7}ms  cancelled"),
         RunEvent::RunFinished { .. } => {}
