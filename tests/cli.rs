@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use strata::model;
 use strata::model::lenient::StrEnum;
 use strata::nodes::NodeType;
 
@@ -296,9 +297,7 @@ fn new_from_template_validates_and_refuses_to_overwrite() {
 
 #[test]
 fn new_writes_what_the_template_needs_and_it_runs_offline() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let r = run_in(dir.path(), &["new", "shop", "--template", "support-triage"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dir = new_project("shop", "support-triage");
     for file in [
         "shop.strata.json",
         "handlers/orders.py",
@@ -306,7 +305,7 @@ fn new_writes_what_the_template_needs_and_it_runs_offline() {
         "replays/triage.yaml",
         "answers/triage.yaml",
     ] {
-        assert!(dir.path().join(file).is_file(), "{file}: {}", r.stdout);
+        assert!(dir.path().join(file).is_file(), "{file}");
     }
     let r = run_in(dir.path(), &["validate", "shop.strata.json"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
@@ -355,9 +354,7 @@ fn new_writes_what_the_template_needs_and_it_runs_offline() {
 
 #[test]
 fn validate_warns_about_a_missing_handler_file_and_documents_folder() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let r = run_in(dir.path(), &["new", "shop", "--template", "support-triage"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dir = new_project("shop", "support-triage");
     std::fs::remove_file(dir.path().join("handlers/orders.py")).expect("rm");
     std::fs::remove_dir_all(dir.path().join("docs")).expect("rm -r");
     let r = run_in(dir.path(), &["validate", "shop.strata.json"]);
@@ -376,15 +373,44 @@ fn validate_warns_about_a_missing_handler_file_and_documents_folder() {
 }
 
 #[test]
-fn every_template_creates_a_clean_project() {
+fn every_template_creates_a_clean_project_that_runs_offline() {
     let dir = tempfile::tempdir().expect("temp dir");
-    for t in ["blank", "support-triage", "batch-summaries", "refine-loop"] {
+    for (t, flow) in [
+        ("blank", "main"),
+        ("support-triage", "triage"),
+        ("batch-summaries", "summaries"),
+        ("refine-loop", "refine"),
+    ] {
         let r = run(&["new", t, "--template", t, "--dir", path_str(dir.path())]);
         assert_eq!(r.code, 0, "{t}: {}{}", r.stdout, r.stderr);
         let file = dir.path().join(format!("{t}.strata.json"));
         let r = run(&["validate", path_str(&file)]);
         assert_eq!(r.code, 0, "{t}: {}{}", r.stdout, r.stderr);
         assert!(r.stdout.contains("no problems"), "{t}: {}", r.stdout);
+        // Its replay answers every model call of every sample (support-triage's billing
+        // sample also needs its answers file: the agent asks for a confirmation).
+        let replay = dir.path().join(format!("replays/{flow}.yaml"));
+        let answers = dir.path().join("answers/triage.yaml");
+        let project = model::load(&std::fs::read_to_string(&file).expect("read"), t)
+            .expect("loads")
+            .project;
+        for sample in &project.flows[0].samples {
+            let mut args = vec![
+                "run",
+                path_str(&file),
+                "--sample",
+                &sample.name,
+                "--replay",
+                path_str(&replay),
+                "--no-store",
+            ];
+            if t == "support-triage" {
+                args.extend(["--answers", path_str(&answers)]);
+            }
+            let r = run(&args);
+            assert_eq!(r.code, 0, "{t} {}: {}{}", sample.name, r.stdout, r.stderr);
+            assert!(r.stdout.contains(" output "), "{t}: {}", r.stdout);
+        }
     }
 }
 
@@ -638,6 +664,14 @@ fn run_in(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// A temporary folder holding project NAME made by `strata new NAME --template TEMPLATE`.
+fn new_project(name: &str, template: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let r = run_in(dir.path(), &["new", name, "--template", template]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    dir
+}
+
 /// The names in a folder, sorted (temporary files included).
 fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -726,9 +760,7 @@ fn export_out_treats_a_symlink_as_existing_and_force_replaces_the_link_not_its_t
 
 #[test]
 fn run_trace_and_record_need_force_and_never_replace_the_project() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let r = run_in(dir.path(), &["new", "p", "--template", "blank"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dir = new_project("p", "blank");
     let project = std::fs::read(dir.path().join("p.strata.json")).expect("project");
     std::fs::write(dir.path().join("trace.jsonl"), "old\n").expect("old trace");
     std::fs::write(dir.path().join("rec.json"), "old\n").expect("old recording");
@@ -872,9 +904,7 @@ fn a_tool_call_cannot_redraw_the_confirmation_prompt() {
 
 #[test]
 fn a_flow_output_with_control_characters_is_printed_escaped() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let r = run_in(dir.path(), &["new", "p", "--template", "blank"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dir = new_project("p", "blank");
     let input = serde_json::json!("ok\r\u{1b}[2Kfake\u{202e}").to_string();
     let r = run_in(
         dir.path(),
@@ -941,9 +971,7 @@ fn invalid_utf8_empty_files_and_a_bom_are_reported_with_the_path() {
 
 #[test]
 fn replay_and_answers_files_of_the_wrong_shape_name_the_field() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let r = run_in(dir.path(), &["new", "p", "--template", "blank"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dir = new_project("p", "blank");
     std::fs::write(
         dir.path().join("replay.yaml"),
         "- text: hi\n- toolUse: [{input: {}}]\n",
@@ -1032,9 +1060,7 @@ fn run_of_a_flow_with_errors_exits_1() {
 
 #[test]
 fn no_aws_credentials_reads_as_one_line_that_says_what_to_do() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let r = run_in(dir.path(), &["new", "shop", "--template", "support-triage"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dir = new_project("shop", "support-triage");
 
     let r = run_in(
         dir.path(),
@@ -1096,9 +1122,7 @@ fn no_aws_credentials_reads_as_one_line_that_says_what_to_do() {
 
 #[test]
 fn a_flow_output_is_printed_whole_even_with_quiet() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let r = run_in(dir.path(), &["new", "p", "--template", "blank"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dir = new_project("p", "blank");
     let answer = format!(
         "{}\nSecond paragraph, after a line break.\tTabbed. The end.",
         "A long answer that goes on. ".repeat(12)
@@ -1121,9 +1145,7 @@ fn a_flow_output_is_printed_whole_even_with_quiet() {
 
 #[test]
 fn a_confirmation_is_asked_after_the_steps_that_led_to_it() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let r = run_in(dir.path(), &["new", "shop", "--template", "support-triage"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dir = new_project("shop", "support-triage");
     let r = run_in(
         dir.path(),
         &[
@@ -1179,9 +1201,7 @@ fn is_run_id(id: &str) -> bool {
 
 #[test]
 fn run_ids_have_one_format_with_and_without_the_store() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let r = run_in(dir.path(), &["new", "p", "--template", "blank"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dir = new_project("p", "blank");
     let text_id = |stdout: &str| -> String {
         let first = stdout.lines().next().unwrap_or_default();
         first
