@@ -17,7 +17,7 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Arguments of `strata run`.
@@ -211,7 +211,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     if let Some(guardrails) = args.providers.bedrock_guardrails() {
         ctx = ctx.with_bedrock_guardrails(guardrails);
     }
-    let (pause_tx, mut pauses) = mpsc::unbounded_channel::<Pause>();
+    let (pause_tx, mut pauses) = mpsc::unbounded_channel::<super::ask::Pause>();
     if args.answers.is_some() || std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         let io = Arc::new(tokio::sync::Mutex::new(super::ask::Io::new(
             args.answers.as_deref(),
@@ -224,7 +224,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
                 let io = asker.clone();
                 let pauses = ask_pauses.clone();
                 Box::pin(async move {
-                    let _printer = Pause::hold(&pauses).await;
+                    let _printer = super::ask::Pause::hold(&pauses).await;
                     let mut io = io.lock().await;
                     io.say(&format!(
                         "{} asks: {}",
@@ -238,7 +238,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
                 let io = io.clone();
                 let pauses = pause_tx.clone();
                 Box::pin(async move {
-                    let _printer = Pause::hold(&pauses).await;
+                    let _printer = super::ask::Pause::hold(&pauses).await;
                     let mut io = io.lock().await;
                     io.say(&super::ask::pause_heading(&node, &payload));
                     super::ask::ask_results(&payload, &mut io).await
@@ -380,35 +380,6 @@ fn input_document(args: &RunArgs, flow: &crate::model::Flow) -> Result<serde_jso
         },
     };
     Ok(sample.document.clone())
-}
-
-/// A question's claim on the terminal. The printer prints every event the run sent before
-/// the question, then waits until it is answered, so trace lines and prompts appear in the
-/// order they happened and no trace line lands in the middle of a prompt.
-struct Pause {
-    /// Told when everything before the question is printed.
-    printed: oneshot::Sender<()>,
-    /// Resolves (or is dropped) when the question is answered.
-    answered: oneshot::Receiver<()>,
-}
-
-impl Pause {
-    /// Waits until the printer has caught up and holds it until the returned sender is
-    /// dropped. Without a printer (it ended) it returns at once.
-    async fn hold(pauses: &mpsc::UnboundedSender<Pause>) -> oneshot::Sender<()> {
-        let (printed, caught_up) = oneshot::channel();
-        let (release, answered) = oneshot::channel();
-        if pauses.send(Pause { printed, answered }).is_ok() {
-            let _ = caught_up.await;
-        }
-        release
-    }
-
-    /// Called by the printer once it has printed everything before the question.
-    async fn wait_for_answer(self) {
-        let _ = self.printed.send(());
-        let _ = self.answered.await;
-    }
 }
 
 /// A value on one line, cut at 100 characters: for trace lines, not for a flow's outputs.
