@@ -311,10 +311,40 @@ fn new_project(name: &str, template: &str, dir: &Path, force: bool) -> Result<u8
     let project = crate::templates::instantiate(t, name)
         .map_err(|e| anyhow::anyhow!("template {template:?} does not load: {e}"))?;
     let path = dir.join(format!("{name}.strata.json"));
-    crate::save::check_target(&path, force, &[])?;
-    write_atomically(&path, project.to_json().as_bytes())?;
-    outln!("created {} from template {template:?}", path.display());
-    outln!("next: strata validate {}", path.display());
+    let json = project.to_json();
+    let mut writes: Vec<(PathBuf, &[u8])> = vec![(path.clone(), json.as_bytes())];
+    writes.extend(t.files.iter().map(|f| (dir.join(f.path), f.contents)));
+    // Every target is checked before anything is written, so a refusal leaves nothing half
+    // made. A support file already there with the template's very contents (a second project
+    // from the same template in one folder) is left as it is.
+    let mut todo = Vec::new();
+    for (i, (target, contents)) in writes.into_iter().enumerate() {
+        let same = i > 0 && std::fs::read(&target).is_ok_and(|there| there == contents);
+        if !same {
+            crate::save::check_target(&target, force, &[])?;
+            todo.push((target, contents));
+        }
+    }
+    for (target, contents) in &todo {
+        if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+        }
+        write_atomically(target, contents)?;
+        outln!("created {}", target.display());
+    }
+    outln!("from template {template:?}; next:");
+    outln!("  strata validate {}", path.display());
+    if let Some(flow) = project.flows.first() {
+        let replay = dir.join(format!("replays/{}.yaml", flow.name));
+        if replay.exists() {
+            outln!(
+                "  strata run {} --replay {}   # offline, scripted model replies",
+                path.display(),
+                replay.display()
+            );
+        }
+    }
     Ok(0)
 }
 

@@ -4,6 +4,8 @@
 //! the diagnostics say why when it does not.
 
 pub mod agents;
+#[cfg(feature = "runtime")]
+mod documents;
 mod flow;
 pub mod handlers;
 pub mod plan;
@@ -98,13 +100,17 @@ pub fn compile(project: &Project) -> Compiled {
 }
 
 /// [`compile`], plus what only this machine can tell: local handlers that resolve (through
-/// symbolic links) outside `project_dir`, the folder holding the project file.
+/// symbolic links) outside `project_dir`, the folder holding the project file, and handler
+/// files or knowledge-base documents folders that are not there.
 #[cfg(feature = "runtime")]
 pub fn compile_in(project: &Project, project_dir: &std::path::Path) -> Compiled {
     let mut compiled = compile(project);
     compiled
         .diagnostics
         .extend(handlers::check_on_disk(project, project_dir));
+    compiled
+        .diagnostics
+        .extend(documents::check_on_disk(project, project_dir));
     compiled
 }
 

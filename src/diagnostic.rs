@@ -119,6 +119,8 @@ codes! {
     OpenApiTooManyOperations = BedrockLimit, Error, "more than 11 operations in one action group";
     UnboundedIterations = Strata, Warning, "an agent whose local iteration cap is 0 or above 100";
     HandlerOutsideProject = Strata, Warning, "a local handler file outside the project's folder";
+    MissingHandlerFile = Strata, Warning, "a local handler file that does not exist beside the project";
+    MissingDocumentsFolder = Strata, Warning, "a knowledge base's documents folder that does not exist beside the project";
     InvalidGuardrailField = BedrockLimit, Error, "a guardrail policy field holds a value CreateGuardrail does not accept";
     DuplicateResourceName = Strata, Error, "two guardrails or two knowledge bases share one name";
 }

@@ -1,4 +1,9 @@
 //! Starter projects, shipped inside the binary so `strata new` and the app's gallery work anywhere.
+//!
+//! A template is its project file plus the files the project names, so that what `strata new`
+//! makes validates without warnings and runs offline at once: local handlers, knowledge-base
+//! documents, and a replay file of scripted model replies per flow (`replays/<flow>.yaml`).
+//! They live in `templates/<name>/` and are embedded here.
 
 /// A starter project.
 #[derive(Debug, Clone, Copy)]
@@ -7,6 +12,26 @@ pub struct Template {
     pub summary: &'static str,
     /// The project file's text.
     pub text: &'static str,
+    /// The files that go beside the project file.
+    pub files: &'static [TemplateFile],
+}
+
+/// A file a template brings: handler code, a document, a replay or answers file.
+#[derive(Debug, Clone, Copy)]
+pub struct TemplateFile {
+    /// Where it goes, relative to the project file's folder, with `/` between folders.
+    pub path: &'static str,
+    pub contents: &'static [u8],
+}
+
+/// `template_file!("support-triage", "handlers/orders.py")`: the file `templates/support-triage/handlers/orders.py`.
+macro_rules! template_file {
+    ($template:literal, $path:literal) => {
+        TemplateFile {
+            path: $path,
+            contents: include_bytes!(concat!("../templates/", $template, "/", $path)),
+        }
+    };
 }
 
 /// Every template, in gallery order.
@@ -15,21 +40,33 @@ pub static TEMPLATES: &[Template] = &[
         name: "blank",
         summary: "An Input node wired to an Output node.",
         text: include_str!("../templates/blank.strata.json"),
+        files: &[template_file!("blank", "replays/main.yaml")],
     },
     Template {
         name: "support-triage",
         summary: "Classify a support message with a prompt, route it with a condition, answer bugs with an agent that can look up and refund orders.",
         text: include_str!("../templates/support-triage.strata.json"),
+        files: &[
+            template_file!("support-triage", "handlers/orders.py"),
+            template_file!("support-triage", "docs/billing.md"),
+            template_file!("support-triage", "docs/exporting.md"),
+            template_file!("support-triage", "docs/known-issues.md"),
+            template_file!("support-triage", "replays/triage.yaml"),
+            template_file!("support-triage", "answers/triage.yaml"),
+            template_file!("support-triage", "answers/chat.yaml"),
+        ],
     },
     Template {
         name: "batch-summaries",
         summary: "Summarise each document of an array with an Iterator, a Prompt and a Collector.",
         text: include_str!("../templates/batch-summaries.strata.json"),
+        files: &[template_file!("batch-summaries", "replays/summaries.yaml")],
     },
     Template {
         name: "refine-loop",
         summary: "Improve a draft in a DoWhile Loop until a reviewer prompt approves it or ten rounds pass.",
         text: include_str!("../templates/refine-loop.strata.json"),
+        files: &[template_file!("refine-loop", "replays/refine.yaml")],
     },
 ];
 
@@ -45,4 +82,42 @@ pub fn instantiate(
     let mut project = crate::model::load(template.text, name)?.project;
     project.name = name.to_owned();
     Ok(project)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each template's files are where its project looks for them: one replay per flow, and
+    /// (with the runtime) every handler file and documents folder on disk.
+    #[test]
+    fn every_template_brings_what_its_project_names() {
+        for t in TEMPLATES {
+            let project = instantiate(t, t.name).expect("the template loads");
+            for flow in &project.flows {
+                let replay = format!("replays/{}.yaml", flow.name);
+                assert!(
+                    t.files.iter().any(|f| f.path == replay),
+                    "{}: no {replay}",
+                    t.name
+                );
+            }
+            #[cfg(feature = "runtime")]
+            {
+                let dir = tempfile::tempdir().expect("a temporary folder");
+                for f in t.files {
+                    let path = dir.path().join(f.path);
+                    std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
+                    std::fs::write(&path, f.contents).expect("write");
+                }
+                let compiled = crate::compile::compile_in(&project, dir.path());
+                assert!(
+                    compiled.diagnostics.is_empty(),
+                    "{}: {:?}",
+                    t.name,
+                    compiled.diagnostics
+                );
+            }
+        }
+    }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use strata::model;
 use strata::model::lenient::StrEnum;
 use strata::nodes::NodeType;
 
@@ -16,8 +17,21 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The binary with an empty home folder, no AWS settings of this machine and no instance
+/// metadata, so that nothing reaches AWS and nothing of the person running the tests is read.
 fn strata() -> Command {
-    Command::cargo_bin("strata").expect("the strata binary is built")
+    static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let home = HOME.get_or_init(|| tempfile::tempdir().expect("an empty home folder"));
+    let mut cmd = Command::cargo_bin("strata").expect("the strata binary is built");
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("AWS_") || name.starts_with("XDG_") {
+            cmd.env_remove(name.as_ref());
+        }
+    }
+    cmd.env("HOME", home.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd
 }
 
 struct Run {
@@ -274,21 +288,129 @@ fn new_from_template_validates_and_refuses_to_overwrite() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let replaced = std::fs::read_to_string(&file).expect("still there");
     assert!(replaced.contains("\"name\": \"demo\""), "{replaced}");
-    // No temporary files are left beside it.
-    let entries: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
-    assert_eq!(entries.len(), 1, "{entries:?}");
+    // No temporary files are left beside it: only the projects and what they bring.
+    assert_eq!(
+        names_in(dir.path()),
+        ["answers", "demo.strata.json", "docs", "handlers", "replays"]
+    );
 }
 
 #[test]
-fn every_template_creates_a_clean_project() {
+fn new_writes_what_the_template_needs_and_it_runs_offline() {
+    let dir = new_project("shop", "support-triage");
+    for file in [
+        "shop.strata.json",
+        "handlers/orders.py",
+        "docs/known-issues.md",
+        "replays/triage.yaml",
+        "answers/triage.yaml",
+    ] {
+        assert!(dir.path().join(file).is_file(), "{file}");
+    }
+    let r = run_in(dir.path(), &["validate", "shop.strata.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("no problems"), "{}", r.stdout);
+    let r = run_in(
+        dir.path(),
+        &[
+            "run",
+            "shop.strata.json",
+            "--sample",
+            "bug",
+            "--replay",
+            "replays/triage.yaml",
+            "--no-store",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("output BugReply: This is a known issue"),
+        "{}",
+        r.stdout
+    );
+
+    // A second project from the same template shares the files that are unchanged...
+    let r = run_in(
+        dir.path(),
+        &["new", "shop2", "--template", "support-triage"],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // ...but never replaces one the user changed, and then writes nothing at all.
+    let handler = dir.path().join("handlers/orders.py");
+    std::fs::write(&handler, "# mine\n").expect("edit the handler");
+    let r = run_in(
+        dir.path(),
+        &["new", "shop3", "--template", "support-triage"],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("orders.py") && r.stderr.contains("--force"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&handler).expect("kept"), "# mine\n");
+    assert!(!dir.path().join("shop3.strata.json").exists());
+}
+
+#[test]
+fn validate_warns_about_a_missing_handler_file_and_documents_folder() {
+    let dir = new_project("shop", "support-triage");
+    std::fs::remove_file(dir.path().join("handlers/orders.py")).expect("rm");
+    std::fs::remove_dir_all(dir.path().join("docs")).expect("rm -r");
+    let r = run_in(dir.path(), &["validate", "shop.strata.json"]);
+    assert_eq!(r.code, 0, "warnings only: {}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("0 errors, 2 warnings"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("warning[MissingHandlerFile]") && r.stdout.contains("handlers/orders.py"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("warning[MissingDocumentsFolder]") && r.stdout.contains("\"docs\""),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn every_template_creates_a_clean_project_that_runs_offline() {
     let dir = tempfile::tempdir().expect("temp dir");
-    for t in ["blank", "support-triage", "batch-summaries", "refine-loop"] {
+    for (t, flow) in [
+        ("blank", "main"),
+        ("support-triage", "triage"),
+        ("batch-summaries", "summaries"),
+        ("refine-loop", "refine"),
+    ] {
         let r = run(&["new", t, "--template", t, "--dir", path_str(dir.path())]);
         assert_eq!(r.code, 0, "{t}: {}{}", r.stdout, r.stderr);
         let file = dir.path().join(format!("{t}.strata.json"));
         let r = run(&["validate", path_str(&file)]);
         assert_eq!(r.code, 0, "{t}: {}{}", r.stdout, r.stderr);
         assert!(r.stdout.contains("no problems"), "{t}: {}", r.stdout);
+        // Its replay answers every model call of every sample (support-triage's billing
+        // sample also needs its answers file: the agent asks for a confirmation).
+        let replay = dir.path().join(format!("replays/{flow}.yaml"));
+        let answers = dir.path().join("answers/triage.yaml");
+        let project = model::load(&std::fs::read_to_string(&file).expect("read"), t)
+            .expect("loads")
+            .project;
+        for sample in &project.flows[0].samples {
+            let mut args = vec![
+                "run",
+                path_str(&file),
+                "--sample",
+                &sample.name,
+                "--replay",
+                path_str(&replay),
+                "--no-store",
+            ];
+            if t == "support-triage" {
+                args.extend(["--answers", path_str(&answers)]);
+            }
+            let r = run(&args);
+            assert_eq!(r.code, 0, "{t} {}: {}{}", sample.name, r.stdout, r.stderr);
+            assert!(r.stdout.contains(" output "), "{t}: {}", r.stdout);
+        }
     }
 }
 
@@ -542,6 +664,14 @@ fn run_in(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// A temporary folder holding project NAME made by `strata new NAME --template TEMPLATE`.
+fn new_project(name: &str, template: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let r = run_in(dir.path(), &["new", name, "--template", template]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    dir
+}
+
 /// The names in a folder, sorted (temporary files included).
 fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -630,9 +760,7 @@ fn export_out_treats_a_symlink_as_existing_and_force_replaces_the_link_not_its_t
 
 #[test]
 fn run_trace_and_record_need_force_and_never_replace_the_project() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let r = run_in(dir.path(), &["new", "p", "--template", "blank"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dir = new_project("p", "blank");
     let project = std::fs::read(dir.path().join("p.strata.json")).expect("project");
     std::fs::write(dir.path().join("trace.jsonl"), "old\n").expect("old trace");
     std::fs::write(dir.path().join("rec.json"), "old\n").expect("old recording");
@@ -683,9 +811,10 @@ fn run_trace_and_record_need_force_and_never_replace_the_project() {
     for line in trace.lines() {
         serde_json::from_str::<serde_json::Value>(line).expect("each line is JSON");
     }
+    // No temporary files are left: the project, what `new` brought, and the two outputs.
     assert_eq!(
         names_in(dir.path()),
-        ["p.strata.json", "rec.json", "trace.jsonl"]
+        ["p.strata.json", "rec.json", "replays", "trace.jsonl"]
     );
 }
 
@@ -775,9 +904,7 @@ fn a_tool_call_cannot_redraw_the_confirmation_prompt() {
 
 #[test]
 fn a_flow_output_with_control_characters_is_printed_escaped() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let r = run_in(dir.path(), &["new", "p", "--template", "blank"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dir = new_project("p", "blank");
     let input = serde_json::json!("ok\r\u{1b}[2Kfake\u{202e}").to_string();
     let r = run_in(
         dir.path(),
@@ -844,9 +971,7 @@ fn invalid_utf8_empty_files_and_a_bom_are_reported_with_the_path() {
 
 #[test]
 fn replay_and_answers_files_of_the_wrong_shape_name_the_field() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let r = run_in(dir.path(), &["new", "p", "--template", "blank"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dir = new_project("p", "blank");
     std::fs::write(
         dir.path().join("replay.yaml"),
         "- text: hi\n- toolUse: [{input: {}}]\n",
@@ -928,4 +1053,196 @@ fn run_of_a_flow_with_errors_exits_1() {
         "{}",
         r.stderr
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// without AWS credentials: one line that says what to do
+
+#[test]
+fn no_aws_credentials_reads_as_one_line_that_says_what_to_do() {
+    let dir = new_project("shop", "support-triage");
+
+    let r = run_in(
+        dir.path(),
+        &[
+            "run",
+            "shop.strata.json",
+            "--sample",
+            "bug",
+            "--region",
+            "us-east-1",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let failed: Vec<&str> = r.stdout.lines().filter(|l| l.contains("FAILED")).collect();
+    assert_eq!(failed.len(), 1, "{}", r.stdout);
+    for what in [
+        "no AWS credentials",
+        "aws configure",
+        "--profile",
+        "--replay",
+        "--base-url",
+    ] {
+        assert!(failed[0].contains(what), "{what}: {}", failed[0]);
+    }
+    assert!(
+        !failed[0].contains("IMDS") && !failed[0].contains("\\n"),
+        "{}",
+        failed[0]
+    );
+
+    let r = run_in(
+        dir.path(),
+        &[
+            "deploy",
+            "shop.strata.json",
+            "--region",
+            "us-east-1",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/BedrockRole",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("error: no AWS credentials") && r.stderr.contains("aws configure"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains('{') && !r.stderr.contains("IMDS"),
+        "{}",
+        r.stderr
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// what a run prints
+
+#[test]
+fn a_flow_output_is_printed_whole_even_with_quiet() {
+    let dir = new_project("p", "blank");
+    let answer = format!(
+        "{}\nSecond paragraph, after a line break.\tTabbed. The end.",
+        "A long answer that goes on. ".repeat(12)
+    );
+    let input = serde_json::json!(answer).to_string();
+    for quiet in [false, true] {
+        let mut args = vec!["run", "p.strata.json", "--input", &input, "--no-store"];
+        if quiet {
+            args.push("-q");
+        }
+        let r = run_in(dir.path(), &args);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains(&format!("output FlowOutput: {answer}\n")),
+            "quiet {quiet}: {}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn a_confirmation_is_asked_after_the_steps_that_led_to_it() {
+    let dir = new_project("shop", "support-triage");
+    let r = run_in(
+        dir.path(),
+        &[
+            "run",
+            "shop.strata.json",
+            "--sample",
+            "billing",
+            "--replay",
+            "replays/triage.yaml",
+            "--answers",
+            "answers/triage.yaml",
+            "--no-store",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    let at = |text: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(text))
+            .unwrap_or_else(|| panic!("no line with {text:?}:\n{}", r.stdout))
+    };
+    let order = [
+        at("→ LAMBDA orders.lookupOrder(orderId=A-1001)"),
+        at("← ACTION_GROUP: {\"status\": \"delivered\""),
+        at("→ LAMBDA orders.refundOrder(orderId=A-1001)"),
+        at("Billing wants a confirmation:"),
+        at("the agent wants to run orders.refundOrder(orderId=A-1001)"),
+        at("confirm? [y/N] CONFIRM"),
+        at("← ACTION_GROUP: {\"orderId\": \"A-1001\", \"refundId\""),
+        at("output BillingReply:"),
+    ];
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "{order:?}:\n{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("returned control"), "{}", r.stdout);
+}
+
+/// `run_<16 digits>_<hex>`, the one run id format.
+fn is_run_id(id: &str) -> bool {
+    let mut parts = id.split('_');
+    parts.next() == Some("run")
+        && parts
+            .next()
+            .is_some_and(|t| t.len() == 16 && t.bytes().all(|b| b.is_ascii_digit()))
+        && parts
+            .next()
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_hexdigit()))
+        && parts.next().is_none()
+}
+
+#[test]
+fn run_ids_have_one_format_with_and_without_the_store() {
+    let dir = new_project("p", "blank");
+    let text_id = |stdout: &str| -> String {
+        let first = stdout.lines().next().unwrap_or_default();
+        first
+            .strip_prefix("run ")
+            .and_then(|rest| rest.split(':').next())
+            .unwrap_or_else(|| panic!("no run id in {first:?}"))
+            .to_owned()
+    };
+
+    let r = run_in(dir.path(), &["run", "p.strata.json", "--no-store"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let id = text_id(&r.stdout);
+    assert!(is_run_id(&id), "--no-store: {id}");
+
+    let r = run_in(
+        dir.path(),
+        &["run", "p.strata.json", "--no-store", "--json"],
+    );
+    let started = json(r.stdout.lines().next().expect("a first event"));
+    let id = started["runId"].as_str().unwrap_or_default();
+    assert!(is_run_id(id), "--json --no-store: {started}");
+
+    let r = run_in(dir.path(), &["run", "p.strata.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let stored = text_id(&r.stdout);
+    assert!(is_run_id(&stored), "stored: {stored}");
+    assert!(
+        r.stdout
+            .contains(&format!("recorded as {stored}: strata runs show {stored}")),
+        "{}",
+        r.stdout
+    );
+    let r = run_in(dir.path(), &["runs", "list", "--json"]);
+    assert_eq!(json(&r.stdout)[0]["id"], stored.as_str(), "{}", r.stdout);
+    for show in [stored.as_str(), "latest"] {
+        let r = run_in(dir.path(), &["runs", "show", show]);
+        assert_eq!(r.code, 0, "{show}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.starts_with(&format!("run      {stored}\n")),
+            "{}",
+            r.stdout
+        );
+    }
 }

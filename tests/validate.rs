@@ -71,6 +71,15 @@ fn load_fixture(path: &Path) -> Loaded {
     load(&text, &stem).unwrap_or_else(|e| panic!("{} does not load: {e}", path.display()))
 }
 
+/// A fixture compiled as `strata validate` compiles it: against the files beside it (handler
+/// files, documents folders).
+fn compile_fixture(project: &Project) -> Compiled {
+    #[cfg(feature = "runtime")]
+    return strata::compile::compile_in(project, &fixtures_dir());
+    #[cfg(not(feature = "runtime"))]
+    return compile(project);
+}
+
 /// `CyclicConnection` → `cyclic_connection`.
 fn snake_case(s: &str) -> String {
     let mut out = String::new();
@@ -129,7 +138,7 @@ fn each_fixture_produces_exactly_its_expected_codes() {
             }
         };
         let project = load_fixture(path).project;
-        let compiled = compile(&project);
+        let compiled = compile_fixture(&project);
         let got = codes_of(&compiled);
         if got != want {
             failures.push(format!(
@@ -304,7 +313,7 @@ fn bedrock_codes_are_exactly_bedrocks_flow_validation_types() {
 #[test]
 fn diagnostics_snapshots() {
     insta::glob!("fixtures/{err,warn,ok}_*.json", |path| {
-        let compiled = compile(&load_fixture(path).project);
+        let compiled = compile_fixture(&load_fixture(path).project);
         insta::assert_json_snapshot!("diagnostics", compiled.diagnostics);
     });
 }

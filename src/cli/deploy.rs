@@ -43,6 +43,10 @@ pub struct DeployArgs {
     pub poll_interval: f64,
 }
 
+/// The rest of what to do without AWS credentials: deploy has no offline stand-in.
+const DEPLOY_ELSEWHERE: &str =
+    ", or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (--dry-run reads the account too)";
+
 /// Runs the command.
 pub async fn deploy(args: DeployArgs) -> Result<u8> {
     let project = super::read_document(&args.path)?.project;
@@ -51,7 +55,14 @@ pub async fn deploy(args: DeployArgs) -> Result<u8> {
         profile: args.profile.clone(),
         endpoint_url: args.endpoint_url.clone(),
     };
-    let client = Deployer::client_from_settings(&settings).await;
+    let config = match super::provider::aws_config(&settings, DEPLOY_ELSEWHERE).await {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(1);
+        }
+    };
+    let client = aws_sdk_bedrockagent::Client::new(&config);
     let options = DeployOptions {
         role_arn: args.role_arn.clone(),
         timeout: Duration::from_secs(args.timeout),

@@ -101,15 +101,98 @@ pub(super) async fn default_provider(args: &ProviderArgs) -> Result<Arc<dyn Mode
                 None => Arc::new(provider),
             }
         }
-        ProviderKind::Bedrock => Arc::new(
-            BedrockProvider::from_settings(&BedrockSettings {
+        ProviderKind::Bedrock => {
+            let settings = BedrockSettings {
                 region: args.region.clone(),
                 profile: args.profile.clone(),
                 endpoint_url: args.endpoint_url.clone(),
-            })
-            .await,
-        ),
+            };
+            match aws_config(&settings, MODEL_ELSEWHERE).await {
+                Ok(config) => Arc::new(BedrockProvider::from_sdk_config(&config)),
+                // A flow without model calls still runs; each call says what is missing.
+                Err(message) => Arc::new(Unavailable {
+                    name: "bedrock",
+                    message,
+                }),
+            }
+        }
     })
+}
+
+/// What to do instead of Bedrock when there are no AWS credentials, for `run` and `chat`.
+const MODEL_ELSEWHERE: &str =
+    ", or run offline with --replay FILE, or on a local model server with --base-url URL";
+
+/// The AWS configuration `settings` make, once it is known to give credentials. Without
+/// them the error is one line that says what is missing and what to do (`elsewhere` adds
+/// the command's other choices), instead of the SDK's list of every place it looked.
+pub(super) async fn aws_config(
+    settings: &BedrockSettings,
+    elsewhere: &str,
+) -> std::result::Result<aws_config::SdkConfig, String> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let config = settings.config_loader().load().await;
+    let found = match config.credentials_provider() {
+        Some(provider) => provider.provide_credentials().await.map(|_| ()),
+        None => Ok(()),
+    };
+    let Err(error) = found else {
+        return Ok(config);
+    };
+    let profile = settings
+        .profile
+        .clone()
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+    let what = match profile {
+        Some(profile) => {
+            let cause = crate::providers::sdk_error::detail(&error).replace('\n', " ");
+            format!("AWS profile {profile:?} gives no credentials ({cause})")
+        }
+        None => {
+            "no AWS credentials (none in the environment, ~/.aws or instance metadata)".to_owned()
+        }
+    };
+    Err(format!(
+        "{what}: set up a profile with `aws configure` (or pass --profile NAME){elsewhere}"
+    ))
+}
+
+/// A provider that cannot answer, and says why on every call.
+struct Unavailable {
+    name: &'static str,
+    message: String,
+}
+
+impl ModelProvider for Unavailable {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn converse<'a>(
+        &'a self,
+        _request: &'a crate::providers::ModelRequest,
+    ) -> crate::providers::BoxFuture<
+        'a,
+        Result<crate::providers::ModelResponse, crate::providers::ProviderError>,
+    > {
+        Box::pin(async move {
+            Err(crate::providers::ProviderError::Configuration {
+                provider: self.name.to_owned(),
+                message: self.message.clone(),
+            })
+        })
+    }
+
+    fn converse_stream<'a>(
+        &'a self,
+        request: &'a crate::providers::ModelRequest,
+        _on_text: crate::providers::OnText<'a>,
+    ) -> crate::providers::BoxFuture<
+        'a,
+        Result<crate::providers::ModelResponse, crate::providers::ProviderError>,
+    > {
+        self.converse(request)
+    }
 }
 
 /// Sends every request to one model id (`--model`), whatever the flow names.

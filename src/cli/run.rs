@@ -10,8 +10,8 @@ use crate::providers::scripted::Recorder;
 use crate::providers::ModelProvider;
 use crate::run::{run_flow, RunContext, RunEvent, RunResult, RunStatus};
 use crate::save::{check_target, AtomicFile};
-use crate::store::{NewRun, RunOutcome, RunSummary, Store};
-use crate::text::escape_line;
+use crate::store::{NewRun, RunId, RunOutcome, RunSummary, Store};
+use crate::text::{escape_block, escape_line};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -176,6 +176,8 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         None => routed,
     };
     // The trace is written to the store off the run's path, in batches (`store::RunRecorder`).
+    // Every run gets its id here, stored or not, so the trace, the text and the store all
+    // show the one format of `RunId`.
     let recording = match &store {
         Some(store) => Some(
             store
@@ -191,6 +193,10 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         ),
         None => None,
     };
+    let run_id = recording
+        .as_ref()
+        .map(|r| r.id().clone())
+        .unwrap_or_else(RunId::generate);
     let cancel = CancellationToken::new();
     let mut ctx = RunContext::new(provider, &project_dir)
         .with_cancel(cancel.clone())
@@ -201,26 +207,27 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     if let Some(s) = &args.storage {
         ctx = ctx.with_storage_root(s);
     }
-    let run_id = recording.as_ref().map(|r| r.id().clone());
-    if let Some(id) = &run_id {
-        ctx = ctx.with_run_id(id.as_str());
-    }
+    ctx = ctx.with_run_id(run_id.as_str());
     if let Some(store) = &store {
         ctx = ctx.with_store(store.clone());
     }
     if let Some(guardrails) = args.providers.bedrock_guardrails() {
         ctx = ctx.with_bedrock_guardrails(guardrails);
     }
+    let (pause_tx, mut pauses) = mpsc::unbounded_channel::<super::ask::Pause>();
     if args.answers.is_some() || std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         let io = Arc::new(tokio::sync::Mutex::new(super::ask::Io::new(
             args.answers.as_deref(),
             args.json,
         )?));
         let asker = io.clone();
+        let ask_pauses = pause_tx.clone();
         ctx = ctx
             .with_ask_user(Arc::new(move |node, question| {
                 let io = asker.clone();
+                let pauses = ask_pauses.clone();
                 Box::pin(async move {
+                    let _printer = super::ask::Pause::hold(&pauses).await;
                     let mut io = io.lock().await;
                     io.say(&format!(
                         "{} asks: {}",
@@ -232,12 +239,16 @@ pub async fn run(args: RunArgs) -> Result<u8> {
             }))
             .with_return_control(Arc::new(move |node, payload| {
                 let io = io.clone();
+                let pauses = pause_tx.clone();
                 Box::pin(async move {
+                    let _printer = super::ask::Pause::hold(&pauses).await;
                     let mut io = io.lock().await;
-                    io.say(&format!("{} returned control:", escape_line(&node)));
+                    io.say(&super::ask::pause_heading(&node, &payload));
                     super::ask::ask_results(&payload, &mut io).await
                 })
             }));
+    } else {
+        drop(pause_tx);
     }
     let (tx, mut rx) = mpsc::channel::<RunEvent>(256);
     let ctrl_c = cancel.clone();
@@ -255,7 +266,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         None => None,
     };
     let mut cost = Cost::default();
-    while let Some(event) = rx.recv().await {
+    let mut take = async |event: RunEvent| -> Result<()> {
         cost.add(&project, &event);
         if let Some(file) = &mut trace_file {
             file.write_all(format!("{}\n", event.to_json_line()).as_bytes())?;
@@ -267,6 +278,23 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         }
         if let Some(recording) = &recording {
             recording.record(event);
+        }
+        Ok(())
+    };
+    loop {
+        tokio::select! {
+            biased;
+            event = rx.recv() => match event {
+                Some(event) => take(event).await?,
+                None => break,
+            },
+            Some(pause) = pauses.recv() => {
+                // Everything the run said before it asked is printed before the question.
+                while let Ok(event) = rx.try_recv() {
+                    take(event).await?;
+                }
+                pause.wait_for_answer().await;
+            }
         }
     }
     let result: RunResult = handle.await.context("the run's task ended abnormally")?;
@@ -306,8 +334,8 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     }
     if !args.json {
         print_summary(&result, &cost);
-        if let Some(id) = &run_id {
-            outln!("recorded as {id}: strata runs show {id}");
+        if store.is_some() {
+            outln!("recorded as {run_id}: strata runs show {run_id}");
         }
     }
     Ok(match result.status {
@@ -344,6 +372,7 @@ fn input_document(args: &RunArgs, flow: &crate::model::Flow) -> Result<serde_jso
     Ok(sample.document.clone())
 }
 
+/// A value on one line, cut at 100 characters: for trace lines, not for a flow's outputs.
 fn compact(value: &serde_json::Value) -> String {
     let s = match value {
         serde_json::Value::String(s) => s.clone(),
@@ -356,6 +385,15 @@ fn compact(value: &serde_json::Value) -> String {
         one_line
     };
     escape_line(&cut).into_owned()
+}
+
+/// A flow output, whole: text as a block (its line breaks kept, every other control character
+/// escaped), anything else as JSON on one line.
+fn whole(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => escape_block(s).into_owned(),
+        other => escape_line(&other.to_string()).into_owned(),
+    }
 }
 
 /// Prints one run event as a line of text. Names, reasons and values come from the project, a
@@ -441,7 +479,7 @@ fn print_event(event: &RunEvent, quiet: bool) {
             outln!("{t:>7}ms  {} FAILED: {}", e(node), e(&error.to_string()))
         }
         RunEvent::FlowOutput { node, document, .. } => {
-            outln!("{t:>7}ms  output {}: {}", e(node), compact(document));
+            outln!("{t:>7}ms  output {}: {}", e(node), whole(document));
         }
         RunEvent::Cancelled { .. } => outln!("{t:>7}ms  cancelled"),
         RunEvent::RunFinished { .. } => {}

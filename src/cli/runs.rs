@@ -31,6 +31,7 @@ pub enum RunsCommand {
     },
     /// One run: its summary and every trace event.
     Show {
+        /// The run's id, or `latest` for the newest run.
         id: String,
         #[arg(long)]
         json: bool,
@@ -78,7 +79,22 @@ pub async fn runs(args: RunsArgs) -> Result<u8> {
             Ok(0)
         }
         RunsCommand::Show { id, json } => {
-            let id = RunId::from(id.as_str());
+            let id = if id == "latest" {
+                let newest = store
+                    .list_runs(RunFilter {
+                        project: None,
+                        flow: None,
+                        limit: 1,
+                    })
+                    .await?;
+                newest
+                    .into_iter()
+                    .next()
+                    .map(|r| r.id)
+                    .with_context(|| format!("no runs recorded in {}", dir.display()))?
+            } else {
+                RunId::from(id.as_str())
+            };
             let run = store
                 .get_run(&id)
                 .await?

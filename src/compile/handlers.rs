@@ -4,7 +4,8 @@
 //!
 //! [`check`] is pure (it builds for wasm): it flags absolute handler paths and paths whose `..`
 //! segments climb above the project's folder. [`check_on_disk`] (runtime only) also resolves
-//! symbolic links against the project's folder on this machine.
+//! symbolic links against the project's folder on this machine, and warns about handler files
+//! that are not there.
 
 use crate::diagnostic::{Code, Diagnostics, Location};
 use crate::model::Project;
@@ -108,6 +109,20 @@ fn report(out: &mut Diagnostics, handler: &Handler<'_>, resolved: Option<&Path>)
     );
 }
 
+/// A handler file that is not there: the run would fail at the first call.
+#[cfg(feature = "runtime")]
+fn report_missing(out: &mut Diagnostics, handler: &Handler<'_>) {
+    out.report(
+        Code::MissingHandlerFile,
+        handler.at.clone(),
+        format!(
+            "the local handler of {} names {:?}, which does not exist in the project's folder",
+            handler.owner, handler.file
+        ),
+    )
+    .set_hint("Create the file (paths are relative to the project file's folder), or correct the path before `FILE:FUNCTION`.");
+}
+
 /// Warns about handlers whose path leaves the project's folder by its text.
 pub(super) fn check(project: &Project, out: &mut Diagnostics) {
     for handler in handlers(project) {
@@ -118,7 +133,7 @@ pub(super) fn check(project: &Project, out: &mut Diagnostics) {
 }
 
 /// The handlers [`check`] lets pass whose file, once `..` and symbolic links are resolved on
-/// this machine, is outside `project_dir`. Files that do not exist are left to the run to report.
+/// this machine, is outside `project_dir`, or does not exist there.
 #[cfg(feature = "runtime")]
 pub fn check_on_disk(project: &Project, project_dir: &Path) -> Vec<crate::diagnostic::Diagnostic> {
     let mut out = Diagnostics::default();
@@ -130,6 +145,7 @@ pub fn check_on_disk(project: &Project, project_dir: &Path) -> Vec<crate::diagno
             continue;
         }
         let Ok(resolved) = std::fs::canonicalize(root.join(handler.file)) else {
+            report_missing(&mut out, &handler);
             continue;
         };
         if !resolved.starts_with(&root) {

@@ -5,7 +5,7 @@
 //! functions take the errors of any of them.
 
 use aws_sdk_bedrockruntime::config::http::HttpResponse;
-use aws_sdk_bedrockruntime::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::event_stream::RawMessage;
 
 /// What an SDK error's raw reply says about the exchange: an HTTP response has a status, an
@@ -58,7 +58,7 @@ impl SdkFailure {
         match error {
             SdkError::ServiceError(context) => {
                 let service_error = context.err();
-                let detail = DisplayErrorContext(service_error).to_string();
+                let detail = detail(service_error);
                 SdkFailure::Service {
                     code: service_error.code().map(str::to_owned),
                     message: service_error
@@ -95,7 +95,7 @@ where
     };
     match service_error.and_then(|e| e.code().map(|code| (code, e.message()))) {
         Some((code, message)) => format!("{code}: {}", message.unwrap_or("(no message)")),
-        None => DisplayErrorContext(error).to_string(),
+        None => detail(error),
     }
 }
 
@@ -183,10 +183,10 @@ mod tests {
             "ThrottlingException: (no message)"
         );
         let error = agent_service_error(None, None, 500);
-        assert_eq!(
-            code_and_message(&error),
-            DisplayErrorContext(&error).to_string()
-        );
+        // No code: the error and its causes, without the SDK's debug dump of the response.
+        let text = code_and_message(&error);
+        assert_eq!(text, detail(&error));
+        assert!(!text.contains("ServiceError {"), "{text}");
     }
 
     #[test]

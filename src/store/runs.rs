@@ -18,7 +18,9 @@ use super::{from_sql_int, next_tick, now_ms, to_sql_int, Error, Result, Store};
 pub struct RunId(String);
 
 impl RunId {
-    fn generate() -> Self {
+    /// A new id, for a run recorded here or run without the store (`--no-store`), so every
+    /// run id has this one format.
+    pub fn generate() -> Self {
         Self(format!("run_{:016}_{:x}", next_tick(), std::process::id()))
     }
 
