@@ -3,24 +3,25 @@
 //! A node kind's file holds its configuration (in the CreateFlow API's exact shape), its
 //! ports, its configuration checks, its palette entry, its inspector form and what it means
 //! once deployed (the AWS it reaches, the Strata-only fields it drops: see [`deployment`]).
-//! [`node_kinds!`] lists the kinds once; [`NodeType`], [`NodeConfiguration`], their serde and
-//! the dispatch to each kind's local run behaviour (`src/run/nodes/<kind>.rs`) are generated
-//! from it. [`REGISTRY`] orders the kinds for the palette; the palette, `strata nodes` and
-//! the compiler read it.
+//! [`node_kinds!`] lists the kinds once, in palette order; [`NodeType`],
+//! [`NodeConfiguration`], their serde, [`REGISTRY`] (the palette, `strata nodes` and the
+//! compiler read it) and the dispatch to each kind's local run behaviour
+//! (`src/run/nodes/<kind>.rs`) are generated from it.
 //!
 //! # Adding a node kind
 //!
-//! 1. Add a line to [`node_kinds!`]: `Echo: "echo", echo::EchoConfiguration, echo;` (the
-//!    `FlowNodeType` variant, its `FlowNodeConfiguration` key, its configuration type — or
-//!    [`Empty`] — and its module). The compiler now asks for the two files below.
-//! 2. Write `src/nodes/echo.rs`: the configuration type and `pub static KIND: NodeKind`
-//!    with `config_key: NodeType::Echo.config_key()`, its ports, `new_node`, `check`, form,
-//!    and its deployment hooks (`no_access` and `nothing_local` when it has none). Copy a
-//!    kind of the same shape (`retrieval.rs` is small).
-//! 3. Write `src/run/nodes/echo.rs`: `pub(super) struct Echo;` implementing `NodeRun`, what
-//!    a node does when run on this machine.
-//! 4. Place `&echo::KIND` in [`REGISTRY`] where the palette should show it (the test
-//!    `registry_holds_each_kind_of_the_list_once` fails until you do).
+//! 1. Add a line to [`node_kinds!`] where the palette should show the kind:
+//!    `FlowNodeConfiguration` key, its module, its position in the API model's enum — the
+//!    next number — and its configuration type, left out for a kind without members). The
+//!    compiler now asks for the two files below.
+//! 2. Write `src/nodes/echo.rs`: the configuration type with its [`KindConfiguration`]
+//!    impl (checks, the AWS it reaches, its Strata-only fields: each defaults to nothing),
+//!    and `pub static KIND: NodeKind = NodeKind::new(..)` with its palette entry, `ports`
+//!    and `new_node`, then `.configured::<EchoConfiguration>()`, `.with_form(FORM)` and
+//!    whatever else differs from [`NodeKind::new`]'s defaults. Copy a kind of the same
+//!    shape (`retrieval.rs` is small).
+//! 3. Write `src/run/nodes/echo.rs`: `node_run!(Echo => execute);` and the `execute`
+//!    function, what a node does when run on this machine.
 //!
 //! Then add its fixtures (`tests/fixtures/`, `tests/run_fixtures/`). Nothing else matches on
 //! the kind: export, the IAM policy, the run executor and the editor go through the registry.
@@ -368,11 +369,16 @@ fn check_member<C: KindConfiguration>(node: &FlowNode, out: &mut Diagnostics, at
     }
 }
 
-fn access_of_member<C: KindConfiguration>(config: &NodeConfiguration) -> Vec<deployment::Access<'_>> {
+fn access_of_member<C: KindConfiguration>(
+    config: &NodeConfiguration,
+) -> Vec<deployment::Access<'_>> {
     C::of(config).map_or_else(Vec::new, C::access)
 }
 
-fn strip_member<C: KindConfiguration>(config: &mut NodeConfiguration, refs: &dyn deployment::ProjectRefs) {
+fn strip_member<C: KindConfiguration>(
+    config: &mut NodeConfiguration,
+    refs: &dyn deployment::ProjectRefs,
+) {
     if let Some(c) = C::of_mut(config) {
         c.strip_local(refs);
     }

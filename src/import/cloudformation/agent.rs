@@ -1,20 +1,17 @@
 //! AWS::Bedrock::Agent resources back into agents, collaborators of the template's agents
 //! as project agents.
 
-use super::context::Context;
 use super::intrinsics::stringify_intrinsics;
+use super::Found;
 use crate::export::pascal::to_camel;
 use crate::import::{shaped, ImportWarning, Result};
 use crate::model::Agent;
 use serde_json::Value;
 
-pub(super) fn resource(
-    ctx: &Context<'_>,
-    props: &Value,
-    at: &str,
-    warnings: &mut Vec<ImportWarning>,
-) -> Result<Agent> {
-    let at = format!("{at}.Properties");
+pub(super) fn resource(found: &Found<'_>, warnings: &mut Vec<ImportWarning>) -> Result<Agent> {
+    let &Found {
+        ctx, props, ref at, ..
+    } = found;
     let mut props = props.clone();
     if let Some(m) = props.as_object_mut() {
         if m.get("AgentResourceRoleArn")

@@ -3,6 +3,7 @@
 
 use super::context::Context;
 use super::intrinsics::{stringify_intrinsics, text_property};
+use super::Found;
 use crate::export::pascal::to_camel;
 use crate::import::{shaped, ImportError, ImportWarning, Result};
 use crate::model::{Flow, FlowDefinition};
@@ -11,14 +12,13 @@ use serde_json::{Map, Value};
 /// Marks an alias ARN resolved to a project agent, until the typed model takes it.
 pub(super) const AGENT_MARK: &str = "\u{1}strata-agent:";
 
-pub(super) fn resource(
-    ctx: &Context<'_>,
-    id: &str,
-    props: &Value,
-    at: &str,
-    warnings: &mut Vec<ImportWarning>,
-) -> Result<Flow> {
-    let at = format!("{at}.Properties");
+pub(super) fn resource(found: &Found<'_>, warnings: &mut Vec<ImportWarning>) -> Result<Flow> {
+    let &Found {
+        ctx,
+        id,
+        props,
+        ref at,
+    } = found;
     let name = match props.get("Name") {
         Some(Value::String(s)) => s.clone(),
         _ => {

@@ -1,20 +1,19 @@
 //! AWS::Bedrock::Guardrail resources back into project guardrails.
 
-use super::context::Context;
 use super::intrinsics::{left_out, stringify_intrinsics};
+use super::Found;
 use crate::export::pascal::{recase, to_camel, Case};
 use crate::import::{shaped, ImportWarning, Result};
 use crate::model::Guardrail;
 use serde_json::{Map, Value};
 
-pub(super) fn resource(
-    ctx: &Context<'_>,
-    id: &str,
-    props: &Value,
-    at: &str,
-    warnings: &mut Vec<ImportWarning>,
-) -> Result<Guardrail> {
-    let at = format!("{at}.Properties");
+pub(super) fn resource(found: &Found<'_>, warnings: &mut Vec<ImportWarning>) -> Result<Guardrail> {
+    let &Found {
+        ctx,
+        id,
+        props,
+        ref at,
+    } = found;
     const KEPT: &[&str] = &[
         "Name",
         "Description",

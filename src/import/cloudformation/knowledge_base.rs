@@ -1,7 +1,8 @@
 //! AWS::Bedrock::KnowledgeBase resources back into project knowledge bases.
 
-use super::context::{ref_of, Context};
+use super::context::ref_of;
 use super::intrinsics::{left_out, stringify_intrinsics, text_property};
+use super::Found;
 use crate::export::cloudformation::rename_supplemental_locations;
 use crate::export::pascal::to_camel;
 use crate::import::{ImportWarning, Result};
@@ -9,13 +10,15 @@ use crate::model::KnowledgeBase;
 use serde_json::Value;
 
 pub(super) fn resource(
-    ctx: &Context<'_>,
-    id: &str,
-    props: &Value,
-    at: &str,
+    found: &Found<'_>,
     warnings: &mut Vec<ImportWarning>,
 ) -> Result<KnowledgeBase> {
-    let at = format!("{at}.Properties");
+    let &Found {
+        ctx,
+        id,
+        props,
+        ref at,
+    } = found;
     left_out(
         props,
         &[
