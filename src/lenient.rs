@@ -60,6 +60,13 @@ impl<T: StrEnum> Lenient<T> {
     }
 }
 
+/// No value yet: the empty string, as a `String` member would default to.
+impl<T> Default for Lenient<T> {
+    fn default() -> Self {
+        Lenient::Unknown(String::new())
+    }
+}
+
 impl<T> From<T> for Lenient<T> {
     fn from(t: T) -> Self {
         Lenient::Known(t)

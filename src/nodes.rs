@@ -78,8 +78,8 @@ macro_rules! node_kinds {
         $then! { $($variant: $key, $crate::nodes::configuration_type!($($config)?), $module;)+ }
     };
 }
-/// For `run`, which generates its dispatch to the kinds' run behaviours from the list.
-#[cfg(feature = "runtime")]
+/// By path: for the list's own second step, and for `run`, which generates its dispatch to
+/// the kinds' run behaviours from the list.
 pub(crate) use node_kinds;
 
 /// The configuration type a line of [`node_kinds!`] names, or [`Empty`].

@@ -25,7 +25,6 @@ use strata::model::agent::{
     RelayConversationHistory, State,
 };
 use strata::model::lenient::{Lenient, StrEnum};
-use strata::model::names::Pattern;
 use strata::nodes::form::{self, agent as agent_form, FormField};
 fn agent_named(ed: &Editor, name: &str) -> Option<Agent> {
     ed.doc.with(|d| {
@@ -79,27 +78,19 @@ fn opt(text: String) -> Option<String> {
 }
 
 /// A one-line field with a live check and a commit on change.
-fn line(
-    label: &'static str,
-    id: &'static str,
-    value: String,
-    check: impl Fn(&str) -> Option<String> + Copy + 'static,
-    commit: impl Fn(String) + 'static,
-) -> AnyView {
-    let message = RwSignal::new(check(&value));
+/// One text field of a list row (an action group, a prompt override), checked as the user
+/// types by the core's form machinery.
+fn line(field: &'static FormField, value: String, commit: impl Fn(String) + 'static) -> AnyView {
+    let message = RwSignal::new(form::check(field, &value));
     view! {
-        <div class="form-field" data-field=id>
-            <label>{label}</label>
-            <input prop:value=value on:input=move |ev| message.set(check(&event_target_value(&ev)))
+        <div class="form-field" data-field=field.id()>
+            <label>{field.label}</label>
+            <input prop:value=value on:input=move |ev| message.set(form::check(field, &event_target_value(&ev)))
                 on:change=move |ev| commit(event_target_value(&ev))/>
             {move || message.get().map(|m| view! { <div class="error field-error">{m}</div> })}
         </div>
     }
     .into_any()
-}
-
-fn pattern(p: Pattern) -> impl Fn(&str) -> Option<String> + Copy {
-    move |s: &str| (!s.is_empty() && !p.matches(s)).then(|| format!("Must be {}", p.describe()))
 }
 
 /// The list of the project's agents, for the palette column.
@@ -292,8 +283,7 @@ fn collaborators(ed: Editor, agent: &Agent) -> AnyView {
                 })
                 .collect_view();
             let alias = c.agent_descriptor.alias_arn.clone().unwrap_or_default();
-            let alias_problem = (!alias.is_empty() && !Pattern::AgentAliasArn.matches(&alias))
-                .then(|| Pattern::AgentAliasArn.describe());
+            let alias_problem = form::check(&agent_form::COLLABORATOR_ALIAS_ARN, &alias);
             let relay = c.relay_conversation_history == Some(Lenient::Known(RelayConversationHistory::ToCollaborator));
             view! {
                 <div class="row collaborator" data-collaborator=c.collaborator_name.clone()>

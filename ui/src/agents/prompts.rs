@@ -8,6 +8,7 @@ use strata::model::agent::{
     PromptType, State,
 };
 use strata::model::lenient::{Lenient, StrEnum};
+use strata::nodes::form::agent as agent_form;
 
 /// The prompt types CreateAgent takes overrides for.
 const PROMPT_TYPES: [PromptType; 5] = [
@@ -83,10 +84,7 @@ pub(super) fn prompt_overrides(ed: Editor, agent: &Agent) -> AnyView {
                             let v = opt(event_target_value(&ev));
                             override_update(ed, &a3, t, |c| if let Some(c) = c { c.base_prompt_template = v })
                         }></textarea>
-                    {line("Temperature", "temperature", temp, |s| {
-                        (!s.trim().is_empty() && !s.trim().parse::<f64>().is_ok_and(|v| (0.0..=1.0).contains(&v)))
-                            .then(|| "a number from 0 to 1".to_owned())
-                    }, move |v| {
+                    {line(&agent_form::PROMPT_TEMPERATURE, temp, move |v| {
                         let value = v.trim().parse::<f64>().ok().filter(|v| (0.0..=1.0).contains(v));
                         if value.is_some() || v.trim().is_empty() {
                             override_update(ed, &a4, t, |c| if let Some(c) = c {
