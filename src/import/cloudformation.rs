@@ -144,3 +144,10 @@ struct Found<'a> {
     props: &'a Value,
     at: String,
 }
+
+impl<'a> Found<'a> {
+    /// The template, the logical id, the `Properties` and where they stand.
+    fn parts(&self) -> (&'a Context<'a>, &'a str, &'a Value, &str) {
+        (self.ctx, self.id, self.props, &self.at)
+    }
+}

@@ -44,7 +44,7 @@ fn ports(_: &FlowNode) -> Ports {
 
 fn new_node(name: &str) -> FlowNode {
     let config = RetrievalConfiguration {
-        service_configuration: S3Service::new(),
+        service_configuration: S3Service::default(),
     };
     let (inputs, outputs) = (
         [("objectKey", DataType::String)],

@@ -41,14 +41,16 @@ pub enum S3Service {
     S3(S3Bucket),
 }
 
-impl S3Service {
-    /// A service with no bucket chosen yet, for a fresh node.
-    pub fn new() -> S3Service {
+/// A service with no bucket chosen yet, for a fresh node.
+impl Default for S3Service {
+    fn default() -> Self {
         S3Service::S3(S3Bucket {
             bucket_name: String::new(),
         })
     }
+}
 
+impl S3Service {
     pub fn bucket(&self) -> &str {
         match self {
             S3Service::S3(b) => &b.bucket_name,
@@ -82,7 +84,7 @@ fn ports(_: &FlowNode) -> Ports {
 
 fn new_node(name: &str) -> FlowNode {
     let config = StorageConfiguration {
-        service_configuration: S3Service::new(),
+        service_configuration: S3Service::default(),
     };
     let inputs = [
         ("content", DataType::String),

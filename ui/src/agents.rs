@@ -73,6 +73,12 @@ fn agent_apply(ed: Editor, agent: &Agent, field: &'static FormField) -> Apply {
     })
 }
 
+/// `N` copies of the edited agent: one for each handler of a row, which builds its change
+/// from the agent as drawn.
+fn copies<const N: usize>(agent: &Agent) -> [Agent; N] {
+    std::array::from_fn(|_| agent.clone())
+}
+
 fn opt(text: String) -> Option<String> {
     (!text.trim().is_empty()).then_some(text)
 }
@@ -97,17 +103,13 @@ fn line(field: &'static FormField, value: String, commit: impl Fn(String) + 'sta
 #[component]
 pub fn AgentList() -> impl IntoView {
     let ed: Editor = expect_context();
-    let names = move || {
+    let names = move || -> Vec<String> {
         ed.doc.with(|d| {
-            d.as_ref()
-                .map(|d| {
-                    d.project
-                        .agents
-                        .iter()
-                        .map(|a| a.agent_name.clone())
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
+            let names = d
+                .as_ref()
+                .map(|d| d.project.agent_names())
+                .unwrap_or_default();
+            names.into_iter().map(str::to_owned).collect()
         })
     };
     let add = move |_| {
@@ -199,7 +201,7 @@ fn knowledge_bases(ed: Editor, agent: &Agent) -> AnyView {
         .iter()
         .enumerate()
         .map(|(i, kb)| {
-            let (a1, a2, a3, a4) = (agent.clone(), agent.clone(), agent.clone(), agent.clone());
+            let [a1, a2, a3, a4] = copies(agent);
             let enabled = kb.knowledge_base_state != Some(Lenient::Known(State::Disabled));
             view! {
                 <div class="row kb" data-kb=kb.knowledge_base_id.clone()>
@@ -240,11 +242,10 @@ fn collaborators(ed: Editor, agent: &Agent) -> AnyView {
     let others: Vec<String> = ed.doc.with_untracked(|d| {
         d.as_ref()
             .map(|d| {
-                d.project
-                    .agents
-                    .iter()
-                    .map(|a| a.agent_name.clone())
+                let names = d.project.agent_names().into_iter();
+                names
                     .filter(|n| *n != agent.agent_name)
+                    .map(str::to_owned)
                     .collect()
             })
             .unwrap_or_default()
@@ -266,14 +267,7 @@ fn collaborators(ed: Editor, agent: &Agent) -> AnyView {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let (a1, a2, a3, a4, a5, a6) = (
-                agent.clone(),
-                agent.clone(),
-                agent.clone(),
-                agent.clone(),
-                agent.clone(),
-                agent.clone(),
-            );
+            let [a1, a2, a3, a4, a5, a6] = copies(agent);
             let local = c.agent_descriptor.project_agent.clone().unwrap_or_default();
             let choices = std::iter::once(String::new())
                 .chain(others.iter().cloned())

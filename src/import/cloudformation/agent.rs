@@ -9,9 +9,7 @@ use crate::model::Agent;
 use serde_json::Value;
 
 pub(super) fn resource(found: &Found<'_>, warnings: &mut Vec<ImportWarning>) -> Result<Agent> {
-    let &Found {
-        ctx, props, ref at, ..
-    } = found;
+    let (ctx, _, props, at) = found.parts();
     let mut props = props.clone();
     if let Some(m) = props.as_object_mut() {
         if m.get("AgentResourceRoleArn")
@@ -54,6 +52,6 @@ pub(super) fn resource(found: &Found<'_>, warnings: &mut Vec<ImportWarning>) -> 
     }
     ctx.name_resources(&mut props);
     let mut camel = to_camel(&props);
-    stringify_intrinsics(&mut camel, &at, warnings);
-    shaped(&camel, &at)
+    stringify_intrinsics(&mut camel, at, warnings);
+    shaped(&camel, at)
 }

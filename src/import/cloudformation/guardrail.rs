@@ -8,12 +8,7 @@ use crate::model::Guardrail;
 use serde_json::{Map, Value};
 
 pub(super) fn resource(found: &Found<'_>, warnings: &mut Vec<ImportWarning>) -> Result<Guardrail> {
-    let &Found {
-        ctx,
-        id,
-        props,
-        ref at,
-    } = found;
+    let (ctx, id, props, at) = found.parts();
     const KEPT: &[&str] = &[
         "Name",
         "Description",
@@ -24,7 +19,7 @@ pub(super) fn resource(found: &Found<'_>, warnings: &mut Vec<ImportWarning>) -> 
         "WordPolicyConfig",
         "SensitiveInformationPolicyConfig",
     ];
-    left_out(props, KEPT, &at, warnings);
+    left_out(props, KEPT, at, warnings);
     let mut camel = Map::new();
     for key in KEPT {
         let Some(v) = props.get(*key) else { continue };
@@ -47,6 +42,6 @@ pub(super) fn resource(found: &Found<'_>, warnings: &mut Vec<ImportWarning>) -> 
         }
     }
     let mut camel = Value::Object(camel);
-    stringify_intrinsics(&mut camel, &at, warnings);
-    shaped(&camel, &at)
+    stringify_intrinsics(&mut camel, at, warnings);
+    shaped(&camel, at)
 }

@@ -13,12 +13,7 @@ pub(super) fn resource(
     found: &Found<'_>,
     warnings: &mut Vec<ImportWarning>,
 ) -> Result<KnowledgeBase> {
-    let &Found {
-        ctx,
-        id,
-        props,
-        ref at,
-    } = found;
+    let (ctx, id, props, at) = found.parts();
     left_out(
         props,
         &[
@@ -28,7 +23,7 @@ pub(super) fn resource(
             "KnowledgeBaseConfiguration",
             "StorageConfiguration",
         ],
-        &at,
+        at,
         warnings,
     );
     let name = match props.get("Name") {
@@ -36,12 +31,12 @@ pub(super) fn resource(
         _ => id.to_owned(),
     };
     let mut kb = KnowledgeBase::named(&name);
-    kb.description = text_property(props, "Description", &at, warnings);
+    kb.description = text_property(props, "Description", at, warnings);
     // A role the deployer passes in (a `Ref` to a parameter) is what a project without
     // `roleArn` exports as.
     kb.role_arn = match props.get("RoleArn") {
         Some(v) if ref_of(v).is_some_and(|r| ctx.kind(r).is_none()) => None,
-        Some(_) => text_property(props, "RoleArn", &at, warnings),
+        Some(_) => text_property(props, "RoleArn", at, warnings),
         None => None,
     };
     if let Some(c) = props.get("KnowledgeBaseConfiguration") {

@@ -1,7 +1,7 @@
 //! An agent's action groups: each group's executor (Lambda, local handler, or return of control),
 //! and its schema as a function table or an OpenAPI text with its parsed operations.
 
-use super::{line, opt, update};
+use super::{copies, line, opt, update};
 use crate::Editor;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -95,14 +95,7 @@ fn action_group(ed: Editor, agent: &Agent, g: usize, group: &ActionGroup) -> Any
         Some(ActionGroupExecutor::Lambda(arn)) => Some(arn.clone()),
         Some(ActionGroupExecutor::CustomControl(_)) | None => None,
     };
-    let (a1, a2, a3, a4, a5, a6) = (
-        agent.clone(),
-        agent.clone(),
-        agent.clone(),
-        agent.clone(),
-        agent.clone(),
-        agent.clone(),
-    );
+    let [a1, a2, a3, a4, a5, a6] = copies(agent);
     let body = match schema {
         "openapi" => openapi_editor(ed, agent, g, group),
         "functions" => functions_editor(ed, agent, g, group),
@@ -268,13 +261,7 @@ fn function_view(ed: Editor, agent: &Agent, g: usize, f: usize, function: &Funct
             }
         })
     };
-    let (a1, a2, a3, a4, a5) = (
-        agent.clone(),
-        agent.clone(),
-        agent.clone(),
-        agent.clone(),
-        agent.clone(),
-    );
+    let [a1, a2, a3, a4, a5] = copies(agent);
     let params = function
         .parameters
         .iter()

@@ -1,6 +1,6 @@
 //! An agent's prompt overrides: per prompt type, the template, parser and inference settings.
 
-use super::{line, opt, update};
+use super::{copies, line, opt, update};
 use crate::Editor;
 use leptos::prelude::*;
 use strata::model::agent::{
@@ -63,7 +63,7 @@ pub(super) fn prompt_overrides(ed: Editor, agent: &Agent) -> AnyView {
             let overridden = current
                 .as_ref()
                 .is_some_and(|c| c.prompt_creation_mode == Some(Lenient::Known(CreationMode::Overridden)));
-            let (a1, a2, a3, a4) = (agent.clone(), agent.clone(), agent.clone(), agent.clone());
+            let [a1, a2, a3, a4] = copies(agent);
             let details = current.filter(|_| overridden).map(|c| {
                 let enabled = c.prompt_state != Some(Lenient::Known(State::Disabled));
                 let temp = c
