@@ -125,11 +125,7 @@ fn check_references(project: &Project, f: &crate::model::Flow, out: &mut Diagnos
                 if project.agent(name).is_none() {
                     let mut at = Location::flow(&f.name).node(&node.name);
                     at.loop_node = loop_node.map(str::to_owned);
-                    let known: Vec<&str> = project
-                        .agents
-                        .iter()
-                        .map(|a| a.agent_name.as_str())
-                        .collect();
+                    let known: Vec<&str> = project.agent_names();
                     out.report(
                         Code::UnknownAgentReference,
                         at.field("agent.projectAgent"),

@@ -43,8 +43,8 @@ use crate::model::lenient::Lenient;
 use crate::model::Guardrail;
 use pii::{validator, CustomRegex, Detector, PiiRule, PATTERNS};
 use policy::{
-    ContentPolicy, EntryActions, FilterStrength, PolicyAction, SensitiveInformationPolicy,
-    TopicPolicy, WordPolicy,
+    ContentFilterType, ContentPolicy, EntryActions, FilterStrength, ManagedWordList, PolicyAction,
+    SensitiveInformationPolicy, TopicPolicy, WordPolicy,
 };
 use regex::Regex;
 use serde::de::DeserializeOwned;
@@ -222,7 +222,7 @@ impl GuardrailEngine {
             }
         }
         for m in word_policy.managed_word_lists_config {
-            if m.list_type == "PROFANITY" {
+            if m.list_type.get() == Some(ManagedWordList::Profanity) {
                 engine.profanity = Some(Sides::read(&m.actions, Act::Block));
             }
         }
@@ -234,7 +234,7 @@ impl GuardrailEngine {
         for p in sensitive.pii_entities_config {
             engine.pii.push(PiiRule {
                 sides: Sides::read(&p.actions, Act::Block),
-                entity: p.entity_type,
+                entity: p.entity_type.as_str().to_owned(),
             });
         }
         for r in sensitive.regexes_config {
@@ -258,7 +258,7 @@ impl GuardrailEngine {
         for f in content_policy.filters_config {
             let input = f.input_strength.as_ref().map(Lenient::as_str);
             let output = f.output_strength.as_ref().map(Lenient::as_str);
-            if f.filter_type == "PROMPT_ATTACK" {
+            if f.filter_type.get() == Some(ContentFilterType::PromptAttack) {
                 let none = |s: &Option<Lenient<FilterStrength>>| {
                     s.as_ref().and_then(Lenient::get) == Some(FilterStrength::None)
                 };
@@ -270,15 +270,17 @@ impl GuardrailEngine {
                     sides.output = Act::Nothing;
                 }
                 engine.prompt_attack = Some(sides);
-            } else if content::known(&f.filter_type) {
+            } else if content::known(f.filter_type.as_str()) {
                 engine.filters.push(ContentFilter {
                     sides: Sides::read(&f.actions, Act::Block),
                     input: content::threshold(input.unwrap_or("NONE")),
                     output: content::threshold(output.unwrap_or("NONE")),
-                    kind: f.filter_type,
+                    kind: f.filter_type.as_str().to_owned(),
                 });
             } else if input != Some("NONE") || output != Some("NONE") {
-                engine.unsupported_filters.push(f.filter_type);
+                engine
+                    .unsupported_filters
+                    .push(f.filter_type.as_str().to_owned());
             }
         }
         Ok(engine)

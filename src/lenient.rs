@@ -60,6 +60,13 @@ impl<T: StrEnum> Lenient<T> {
     }
 }
 
+/// No value yet: the empty string, as a `String` member would default to.
+impl<T> Default for Lenient<T> {
+    fn default() -> Self {
+        Lenient::Unknown(String::new())
+    }
+}
+
 impl<T> From<T> for Lenient<T> {
     fn from(t: T) -> Self {
         Lenient::Known(t)
@@ -93,15 +100,25 @@ impl<'de, T: StrEnum> Deserialize<'de> for Lenient<T> {
 }
 
 /// Declares a fieldless enum with fixed string values, `StrEnum`, `Display` and serde as a string.
+///
+/// `VALUES` lists the variants in the order they are declared, unless the declaration ends
+/// with `values = EXPR;` (a `&'static [Self]`), as when the declaration order serves another
+/// purpose.
 #[macro_export]
 macro_rules! str_enum {
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:expr),+ $(,)? }) => {
+        $crate::str_enum! {
+            $(#[$meta])* $vis enum $name { $($(#[$vmeta])* $variant = $text),+ }
+            values = &[$($name::$variant),+];
+        }
+    };
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:expr),+ $(,)? } values = $values:expr;) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         $vis enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $crate::lenient::StrEnum for $name {
-            const VALUES: &'static [Self] = &[$($name::$variant),+];
+            const VALUES: &'static [Self] = $values;
             fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
             }

@@ -82,6 +82,11 @@ impl Project {
         self.agents.iter().find(|a| a.agent_name == name)
     }
 
+    /// The names of the project's agents, in the project's order.
+    pub fn agent_names(&self) -> Vec<&str> {
+        self.agents.iter().map(|a| a.agent_name.as_str()).collect()
+    }
+
     /// The project guardrail a `guardrailIdentifier` names: by its name, or by the
     /// identifier of its deployed copy.
     pub fn guardrail(&self, reference: &str) -> Option<&Guardrail> {

@@ -3,31 +3,32 @@
 //! A node kind's file holds its configuration (in the CreateFlow API's exact shape), its
 //! ports, its configuration checks, its palette entry, its inspector form and what it means
 //! once deployed (the AWS it reaches, the Strata-only fields it drops: see [`deployment`]).
-//! [`node_kinds!`] lists the kinds once; [`NodeType`], [`NodeConfiguration`], their serde and
-//! the dispatch to each kind's local run behaviour (`src/run/nodes/<kind>.rs`) are generated
-//! from it. [`REGISTRY`] orders the kinds for the palette; the palette, `strata nodes` and
-//! the compiler read it.
+//! [`node_kinds!`] lists the kinds once, in palette order; [`NodeType`],
+//! [`NodeConfiguration`], their serde, [`REGISTRY`] (the palette, `strata nodes` and the
+//! compiler read it) and the dispatch to each kind's local run behaviour
+//! (`src/run/nodes/<kind>.rs`) are generated from it.
 //!
 //! # Adding a node kind
 //!
-//! 1. Add a line to [`node_kinds!`]: `Echo: "echo", echo::EchoConfiguration, echo;` (the
-//!    `FlowNodeType` variant, its `FlowNodeConfiguration` key, its configuration type — or
-//!    [`Empty`] — and its module). The compiler now asks for the two files below.
-//! 2. Write `src/nodes/echo.rs`: the configuration type and `pub static KIND: NodeKind`
-//!    with `config_key: NodeType::Echo.config_key()`, its ports, `new_node`, `check`, form,
-//!    and its deployment hooks (`no_access` and `nothing_local` when it has none). Copy a
-//!    kind of the same shape (`retrieval.rs` is small).
-//! 3. Write `src/run/nodes/echo.rs`: `pub(super) struct Echo;` implementing `NodeRun`, what
-//!    a node does when run on this machine.
-//! 4. Place `&echo::KIND` in [`REGISTRY`] where the palette should show it (the test
-//!    `registry_holds_each_kind_of_the_list_once` fails until you do).
+//! 1. Add a line to [`node_kinds!`] where the palette should show the kind:
+//!    `FlowNodeConfiguration` key, its module, its position in the API model's enum — the
+//!    next number — and its configuration type, left out for a kind without members). The
+//!    compiler now asks for the two files below.
+//! 2. Write `src/nodes/echo.rs`: the configuration type with its [`KindConfiguration`]
+//!    impl (checks, the AWS it reaches, its Strata-only fields: each defaults to nothing),
+//!    and `pub static KIND: NodeKind = NodeKind::new(..)` with its palette entry, `ports`
+//!    and `new_node`, then `.configured::<EchoConfiguration>()`, `.with_form(FORM)` and
+//!    whatever else differs from [`NodeKind::new`]'s defaults. Copy a kind of the same
+//!    shape (`retrieval.rs` is small).
+//! 3. Write `src/run/nodes/echo.rs`: `node_run!(Echo => execute);` and the `execute`
+//!    function, what a node does when run on this machine.
 //!
 //! Then add its fixtures (`tests/fixtures/`, `tests/run_fixtures/`). Nothing else matches on
 //! the kind: export, the IAM policy, the run executor and the editor go through the registry.
 
 use crate::diagnostic::{Diagnostics, Location};
-use crate::model::flow::FlowNode;
-use crate::model::lenient::StrEnum;
+use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
+use crate::model::lenient::{Lenient, StrEnum};
 use crate::model::DataType;
 use serde::de::{self, MapAccess, Visitor};
 use serde::ser::SerializeMap;
@@ -37,52 +38,111 @@ use std::fmt;
 pub mod deployment;
 pub mod form;
 
-/// THE list of node kinds, each once, in the order of the API model: its `FlowNodeType`
-/// variant, its key in `FlowNodeConfiguration`, its configuration type and its module (in
-/// `src/nodes/` and, for its local behaviour, `src/run/nodes/`).
+/// THE list of node kinds, each once, in palette order: its `FlowNodeType` variant, its key
+/// in `FlowNodeConfiguration`, its module (in `src/nodes/` and, for its local behaviour,
+/// `src/run/nodes/`), its position in the API model's enum (the order of
+/// [`NodeType::VALUES`], which messages list; a new kind takes the next number) and its
+/// configuration type, which implements [`KindConfiguration`] (none: [`Empty`]).
 ///
 /// It hands the list to the macro it is given, which turns it into code: [`NodeType`],
-/// [`NodeConfiguration`] and their serde here, the dispatch to run behaviours in `run`.
+/// [`NodeConfiguration`], their serde and [`REGISTRY`] here, the dispatch to run behaviours
+/// in `run`.
 macro_rules! node_kinds {
     ($then:ident) => {
-        $then! {
-            // variant: config key, configuration type, module;
-            Input: "input", Empty, input;
-            Output: "output", Empty, output;
-            KnowledgeBase: "knowledgeBase", knowledge_base::KnowledgeBaseConfiguration, knowledge_base;
-            Condition: "condition", condition::ConditionConfiguration, condition;
-            Lex: "lex", lex::LexConfiguration, lex;
-            Prompt: "prompt", prompt::PromptConfiguration, prompt;
-            LambdaFunction: "lambdaFunction", lambda_function::LambdaFunctionConfiguration, lambda_function;
-            Storage: "storage", storage::StorageConfiguration, storage;
-            Agent: "agent", agent::AgentConfiguration, agent;
-            Retrieval: "retrieval", retrieval::RetrievalConfiguration, retrieval;
-            Iterator: "iterator", Empty, iterator;
-            Collector: "collector", Empty, collector;
-            InlineCode: "inlineCode", inline_code::InlineCodeConfiguration, inline_code;
-            Loop: "loop", loop_node::LoopConfiguration, loop_node;
-            LoopInput: "loopInput", Empty, loop_input;
-            LoopController: "loopController", loop_controller::LoopControllerConfiguration, loop_controller;
+        $crate::nodes::node_kinds! { @list $then,
+            // variant: config key, module, position in the API model[, configuration type];
+            Input: "input", input, 0;
+            Output: "output", output, 1;
+            Prompt: "prompt", prompt, 5, prompt::PromptConfiguration;
+            Agent: "agent", agent, 8, agent::AgentConfiguration;
+            KnowledgeBase: "knowledgeBase", knowledge_base, 2, knowledge_base::KnowledgeBaseConfiguration;
+            Condition: "condition", condition, 3, condition::ConditionConfiguration;
+            Iterator: "iterator", iterator, 10;
+            Collector: "collector", collector, 11;
+            Loop: "loop", loop_node, 13, loop_node::LoopConfiguration;
+            LoopInput: "loopInput", loop_input, 14;
+            LoopController: "loopController", loop_controller, 15, loop_controller::LoopControllerConfiguration;
+            LambdaFunction: "lambdaFunction", lambda_function, 6, lambda_function::LambdaFunctionConfiguration;
+            InlineCode: "inlineCode", inline_code, 12, inline_code::InlineCodeConfiguration;
+            Storage: "storage", storage, 7, storage::StorageConfiguration;
+            Retrieval: "retrieval", retrieval, 9, retrieval::RetrievalConfiguration;
+            Lex: "lex", lex, 4, lex::LexConfiguration;
         }
     };
+    // This module's macro takes every column.
+    (@list define_node_kinds, $($line:tt)+) => {
+        define_node_kinds! { $($line)+ }
+    };
+    // The others take a kind's variant, configuration key, configuration type and module.
+    (@list $then:ident, $($variant:ident: $key:literal, $module:ident, $api:literal $(, $config:ty)?;)+) => {
+        $then! { $($variant: $key, $crate::nodes::configuration_type!($($config)?), $module;)+ }
+    };
 }
-/// For `run`, which generates its dispatch to the kinds' run behaviours from the list.
-#[cfg(feature = "runtime")]
+/// By path: for the list's own second step, and for `run`, which generates its dispatch to
+/// the kinds' run behaviours from the list.
 pub(crate) use node_kinds;
+
+/// The configuration type a line of [`node_kinds!`] names, or [`Empty`].
+macro_rules! configuration_type {
+    () => {
+        $crate::nodes::Empty
+    };
+    ($config:ty) => {
+        $config
+    };
+}
+#[cfg(feature = "runtime")]
+#[allow(
+    unused_imports,
+    reason = "named by the lines node_kinds! hands to run, which reads no configuration type"
+)]
+pub(crate) use configuration_type;
 
 /// Everything in this module that is written once per kind, generated from [`node_kinds!`].
 macro_rules! define_node_kinds {
-    ($($variant:ident: $key:literal, $config:ty, $module:ident;)+) => {
+    ($($variant:ident: $key:literal, $module:ident, $api:literal $(, $config:ty)?;)+) => {
         $(pub mod $module;)+
 
+        $($(
+            impl Member for $config {
+                fn of(config: &NodeConfiguration) -> Option<&Self> {
+                    if let NodeConfiguration::$variant(c) = config {
+                        Some(c)
+                    } else {
+                        None
+                    }
+                }
+
+                fn of_mut(config: &mut NodeConfiguration) -> Option<&mut Self> {
+                    if let NodeConfiguration::$variant(c) = config {
+                        Some(c)
+                    } else {
+                        None
+                    }
+                }
+            }
+        )?)+
+
         crate::str_enum! {
-            /// `FlowNodeType`, in the order of the API model.
+            /// `FlowNodeType`. Declared in palette order; `VALUES` is in the order of the API model.
             pub enum NodeType {
                 $($variant = stringify!($variant),)+
             }
+            values = &NodeType::API_ORDER;
         }
 
+        /// Every node kind, in palette order (the order of [`node_kinds!`]); the palette,
+        /// `strata nodes` and the compiler read it.
+        pub static REGISTRY: &[&NodeKind] = &[$(&$module::KIND,)+];
+
         impl NodeType {
+            /// The kinds in the order of the API model's enum: each at its position in the list.
+            const API_ORDER: [NodeType; [$(stringify!($variant),)+].len()] = {
+                let mut order = [$(NodeType::$variant,)+];
+                $(order[$api] = NodeType::$variant;)+
+                order
+            };
+
             /// This kind's registry entry.
             pub fn kind(self) -> &'static NodeKind {
                 match self {
@@ -101,7 +161,7 @@ macro_rules! define_node_kinds {
         /// `FlowNodeConfiguration`: a union with exactly one key, named for the node kind.
         #[derive(Debug, Clone, PartialEq)]
         pub enum NodeConfiguration {
-            $($variant($config),)+
+            $($variant(configuration_type!($($config)?)),)+
             /// A key Strata does not know, kept as found.
             Unknown {
                 key: String,
@@ -148,28 +208,6 @@ macro_rules! define_node_kinds {
 }
 
 node_kinds!(define_node_kinds);
-
-/// Every node kind, in palette order. The order is a choice of presentation, unlike the
-/// API order of [`node_kinds!`], so it is written out; a test checks that it holds each kind
-/// of the list exactly once.
-pub static REGISTRY: &[&NodeKind] = &[
-    &input::KIND,
-    &output::KIND,
-    &prompt::KIND,
-    &agent::KIND,
-    &knowledge_base::KIND,
-    &condition::KIND,
-    &iterator::KIND,
-    &collector::KIND,
-    &loop_node::KIND,
-    &loop_input::KIND,
-    &loop_controller::KIND,
-    &lambda_function::KIND,
-    &inline_code::KIND,
-    &storage::KIND,
-    &retrieval::KIND,
-    &lex::KIND,
-];
 
 /// Where a kind sits in the palette.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -234,8 +272,141 @@ pub struct NodeKind {
 }
 
 impl NodeKind {
+    /// The entry of a kind with the ports `ports` and fresh nodes from `new_node`, and
+    /// otherwise as plain as a kind gets: its configuration optional and unchecked, no form,
+    /// no AWS reached, no Strata-only fields, allowed in a Loop body. The methods below say
+    /// where a kind differs.
+    pub const fn new(
+        node_type: NodeType,
+        category: Category,
+        icon: &'static str,
+        colour: &'static str,
+        summary: &'static str,
+        ports: fn(&FlowNode) -> Ports,
+        new_node: fn(&str) -> FlowNode,
+    ) -> NodeKind {
+        NodeKind {
+            node_type,
+            config_key: node_type.config_key(),
+            summary,
+            category,
+            icon,
+            colour,
+            config_required: false,
+            allowed_in_loop: true,
+            loop_only: false,
+            ports,
+            new_node,
+            check: unchecked,
+            form: &[],
+            access: deployment::no_access,
+            strip_local: deployment::nothing_local,
+        }
+    }
+
+    /// A node of this kind needs a configuration, of type `C`, which answers for its checks
+    /// and for what it means once deployed.
+    pub const fn configured<C: KindConfiguration>(mut self) -> Self {
+        self.config_required = true;
+        self.check = check_member::<C>;
+        self.access = access_of_member::<C>;
+        self.strip_local = strip_member::<C>;
+        self
+    }
+
+    pub const fn with_form(mut self, form: &'static [form::FormField]) -> Self {
+        self.form = form;
+        self
+    }
+
+    /// A node of this kind may not sit in a Loop body.
+    pub const fn outside_loops(mut self) -> Self {
+        self.allowed_in_loop = false;
+        self
+    }
+
+    /// A node of this kind may only sit in a Loop body.
+    pub const fn only_in_loops(mut self) -> Self {
+        self.loop_only = true;
+        self
+    }
+
     pub fn name(&self) -> &'static str {
         self.node_type.as_str()
+    }
+}
+
+/// For kinds whose configuration has nothing to check.
+fn unchecked(_: &FlowNode, _: &mut Diagnostics, _: &Location) {}
+
+/// The configuration type of a kind: a member of the [`NodeConfiguration`] union (the
+/// membership is generated from [`node_kinds!`]).
+pub trait Member: Sized + 'static {
+    /// This member of `config`, if it is the one set.
+    fn of(config: &NodeConfiguration) -> Option<&Self>;
+    fn of_mut(config: &mut NodeConfiguration) -> Option<&mut Self>;
+}
+
+/// What a kind's configuration type answers for; each kind's file implements it, and the
+/// defaults are "nothing": no checks, no AWS reached, no Strata-only fields.
+pub trait KindConfiguration: Member {
+    /// Checks against Bedrock's patterns and limits (and against the ports of `node`, whose
+    /// configuration this is).
+    fn check(&self, _node: &FlowNode, _out: &mut Diagnostics, _at: &Location) {}
+
+    /// What AWS a node with this configuration reaches when Bedrock runs it.
+    fn access(&self) -> Vec<deployment::Access<'_>> {
+        Vec::new()
+    }
+
+    /// Drops the Strata-only fields and fills in what they stood for (see [`deployment`]).
+    fn strip_local(&mut self, _refs: &dyn deployment::ProjectRefs) {}
+}
+
+fn check_member<C: KindConfiguration>(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
+    if let Some(c) = node.configuration.as_ref().and_then(C::of) {
+        c.check(node, out, at);
+    }
+}
+
+fn access_of_member<C: KindConfiguration>(
+    config: &NodeConfiguration,
+) -> Vec<deployment::Access<'_>> {
+    C::of(config).map_or_else(Vec::new, C::access)
+}
+
+fn strip_member<C: KindConfiguration>(
+    config: &mut NodeConfiguration,
+    refs: &dyn deployment::ProjectRefs,
+) {
+    if let Some(c) = C::of_mut(config) {
+        c.strip_local(refs);
+    }
+}
+
+/// A fresh node named `name` with `configuration` and the given inputs and outputs (each
+/// with its type, reading the whole input `$.data`), for a kind's `new_node`.
+pub(crate) fn fresh_node(
+    name: &str,
+    configuration: NodeConfiguration,
+    inputs: &[(&str, DataType)],
+    outputs: &[(&str, DataType)],
+) -> FlowNode {
+    FlowNode {
+        name: name.to_owned(),
+        node_type: configuration.node_type().map_or_else(
+            || Lenient::Unknown(configuration.key().to_owned()),
+            Lenient::Known,
+        ),
+        configuration: Some(configuration),
+        inputs: inputs
+            .iter()
+            .map(|&(n, t)| FlowNodeInput::new(n, t))
+            .collect(),
+        outputs: outputs
+            .iter()
+            .map(|&(n, t)| FlowNodeOutput::new(n, t))
+            .collect(),
     }
 }
 
@@ -261,6 +432,16 @@ pub enum PortRule {
     Fixed(Vec<PortSpec>),
     /// Names chosen by the user, any type, at most `max`.
     User { max: usize },
+}
+
+impl Ports {
+    /// Exactly these inputs and outputs.
+    pub fn fixed(inputs: &[PortSpec], outputs: &[PortSpec]) -> Ports {
+        Ports {
+            inputs: PortRule::Fixed(inputs.to_vec()),
+            outputs: PortRule::Fixed(outputs.to_vec()),
+        }
+    }
 }
 
 impl PortRule {
@@ -349,8 +530,8 @@ mod tests {
     use super::{NodeType, REGISTRY};
     use crate::model::lenient::StrEnum;
 
-    /// The palette holds every kind of the list once, and each kind's file describes the
-    /// kind it is listed for.
+    /// The palette and `NodeType::VALUES` (the API order) hold every kind of the list once,
+    /// and each kind's file describes the kind it is listed for.
     #[test]
     fn registry_holds_each_kind_of_the_list_once() {
         assert_eq!(REGISTRY.len(), NodeType::VALUES.len());
@@ -360,6 +541,8 @@ mod tests {
             assert_eq!(kind.config_key, t.config_key());
             let listed = REGISTRY.iter().filter(|k| k.node_type == t).count();
             assert_eq!(listed, 1, "{t} is in the palette {listed} times");
+            let placed = NodeType::VALUES.iter().filter(|&&v| v == t).count();
+            assert_eq!(placed, 1, "{t} has {placed} positions in the API order");
         }
     }
 

@@ -68,11 +68,7 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
     let loaded = super::read_document(&args.path)?;
     let project = loaded.project;
     if project.agent(&args.agent).is_none() {
-        let names: Vec<&str> = project
-            .agents
-            .iter()
-            .map(|a| a.agent_name.as_str())
-            .collect();
+        let names: Vec<&str> = project.agent_names();
         bail!(
             "{} has no agent named {:?} (its agents: {})",
             args.path.display(),

@@ -3,66 +3,44 @@
 //! strengths and types, and booleans where it takes booleans).
 //!
 //! The policies are kept as the API's JSON so they round-trip unchanged; this walks that JSON
-//! against the shapes of the Bedrock service model, so a `"deny"`, `"high"` or `42` is an error
+//! against the shapes of the Bedrock service model, with the value sets of the policy types the
+//! guardrail engine reads (`guardrail::policy`), so a `"deny"`, `"high"` or `42` is an error
 //! at the guardrail and field that hold it instead of a value the export passes on.
 
 use crate::diagnostic::{Code, Diagnostics, Location};
+use crate::guardrail::policy::{
+    BlockAction, ContentFilterType, FilterStrength, ManagedWordList, PiiEntityType, PolicyAction,
+    TierName, TopicType,
+};
+use crate::lenient::{Lenient, StrEnum};
 use crate::model::{Guardrail, Project};
 use serde_json::Value;
 use std::collections::HashSet;
 
-const ACTIONS: &[&str] = &["BLOCK", "NONE"];
-const SENSITIVE_ACTIONS: &[&str] = &["BLOCK", "ANONYMIZE", "NONE"];
-const STRENGTHS: &[&str] = &["NONE", "LOW", "MEDIUM", "HIGH"];
-const TIERS: &[&str] = &["CLASSIC", "STANDARD"];
-const CONTENT_FILTER_TYPES: &[&str] = &[
-    "SEXUAL",
-    "VIOLENCE",
-    "HATE",
-    "INSULTS",
-    "MISCONDUCT",
-    "PROMPT_ATTACK",
-];
-const PII_ENTITY_TYPES: &[&str] = &[
-    "ADDRESS",
-    "AGE",
-    "AWS_ACCESS_KEY",
-    "AWS_SECRET_KEY",
-    "CA_HEALTH_NUMBER",
-    "CA_SOCIAL_INSURANCE_NUMBER",
-    "CREDIT_DEBIT_CARD_CVV",
-    "CREDIT_DEBIT_CARD_EXPIRY",
-    "CREDIT_DEBIT_CARD_NUMBER",
-    "DRIVER_ID",
-    "EMAIL",
-    "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
-    "IP_ADDRESS",
-    "LICENSE_PLATE",
-    "MAC_ADDRESS",
-    "NAME",
-    "PASSWORD",
-    "PHONE",
-    "PIN",
-    "SWIFT_CODE",
-    "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
-    "UK_NATIONAL_INSURANCE_NUMBER",
-    "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
-    "URL",
-    "USERNAME",
-    "US_BANK_ACCOUNT_NUMBER",
-    "US_BANK_ROUTING_NUMBER",
-    "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
-    "US_PASSPORT_NUMBER",
-    "US_SOCIAL_SECURITY_NUMBER",
-    "VEHICLE_IDENTIFICATION_NUMBER",
-];
+const ACTIONS: Member = Member::one_of::<BlockAction>();
+const SENSITIVE_ACTIONS: Member = Member::one_of::<PolicyAction>();
+const STRENGTHS: Member = Member::one_of::<FilterStrength>();
 
 /// What one member of a policy entry may hold.
 #[derive(Clone, Copy)]
 enum Member {
-    OneOf(&'static [&'static str]),
+    /// A value of an enum of the guardrail's types: whether a text is one, and the list of
+    /// them for the hint.
+    OneOf {
+        accepts: fn(&str) -> bool,
+        expected: fn() -> String,
+    },
     Boolean,
     Text,
+}
+
+impl Member {
+    const fn one_of<T: StrEnum>() -> Member {
+        Member::OneOf {
+            accepts: |s| T::parse(s).is_some(),
+            expected: Lenient::<T>::expected,
+        }
+    }
 }
 
 /// One list of entries in a policy (`topicsConfig`, `filtersConfig`, …) and its members.
@@ -92,9 +70,9 @@ const POLICIES: &[PolicyShape] = &[
             members: &[
                 ("name", Member::Text),
                 ("definition", Member::Text),
-                ("type", Member::OneOf(&["DENY"])),
-                ("inputAction", Member::OneOf(ACTIONS)),
-                ("outputAction", Member::OneOf(ACTIONS)),
+                ("type", Member::one_of::<TopicType>()),
+                ("inputAction", ACTIONS),
+                ("outputAction", ACTIONS),
                 ENABLED[0],
                 ENABLED[1],
             ],
@@ -106,11 +84,11 @@ const POLICIES: &[PolicyShape] = &[
         lists: &[EntryList {
             key: "filtersConfig",
             members: &[
-                ("type", Member::OneOf(CONTENT_FILTER_TYPES)),
-                ("inputStrength", Member::OneOf(STRENGTHS)),
-                ("outputStrength", Member::OneOf(STRENGTHS)),
-                ("inputAction", Member::OneOf(ACTIONS)),
-                ("outputAction", Member::OneOf(ACTIONS)),
+                ("type", Member::one_of::<ContentFilterType>()),
+                ("inputStrength", STRENGTHS),
+                ("outputStrength", STRENGTHS),
+                ("inputAction", ACTIONS),
+                ("outputAction", ACTIONS),
                 ENABLED[0],
                 ENABLED[1],
             ],
@@ -124,8 +102,8 @@ const POLICIES: &[PolicyShape] = &[
                 key: "wordsConfig",
                 members: &[
                     ("text", Member::Text),
-                    ("inputAction", Member::OneOf(ACTIONS)),
-                    ("outputAction", Member::OneOf(ACTIONS)),
+                    ("inputAction", ACTIONS),
+                    ("outputAction", ACTIONS),
                     ENABLED[0],
                     ENABLED[1],
                 ],
@@ -133,9 +111,9 @@ const POLICIES: &[PolicyShape] = &[
             EntryList {
                 key: "managedWordListsConfig",
                 members: &[
-                    ("type", Member::OneOf(&["PROFANITY"])),
-                    ("inputAction", Member::OneOf(ACTIONS)),
-                    ("outputAction", Member::OneOf(ACTIONS)),
+                    ("type", Member::one_of::<ManagedWordList>()),
+                    ("inputAction", ACTIONS),
+                    ("outputAction", ACTIONS),
                     ENABLED[0],
                     ENABLED[1],
                 ],
@@ -149,10 +127,10 @@ const POLICIES: &[PolicyShape] = &[
             EntryList {
                 key: "piiEntitiesConfig",
                 members: &[
-                    ("type", Member::OneOf(PII_ENTITY_TYPES)),
-                    ("action", Member::OneOf(SENSITIVE_ACTIONS)),
-                    ("inputAction", Member::OneOf(SENSITIVE_ACTIONS)),
-                    ("outputAction", Member::OneOf(SENSITIVE_ACTIONS)),
+                    ("type", Member::one_of::<PiiEntityType>()),
+                    ("action", SENSITIVE_ACTIONS),
+                    ("inputAction", SENSITIVE_ACTIONS),
+                    ("outputAction", SENSITIVE_ACTIONS),
                     ENABLED[0],
                     ENABLED[1],
                 ],
@@ -163,9 +141,9 @@ const POLICIES: &[PolicyShape] = &[
                     ("name", Member::Text),
                     ("pattern", Member::Text),
                     ("description", Member::Text),
-                    ("action", Member::OneOf(SENSITIVE_ACTIONS)),
-                    ("inputAction", Member::OneOf(SENSITIVE_ACTIONS)),
-                    ("outputAction", Member::OneOf(SENSITIVE_ACTIONS)),
+                    ("action", SENSITIVE_ACTIONS),
+                    ("inputAction", SENSITIVE_ACTIONS),
+                    ("outputAction", SENSITIVE_ACTIONS),
                     ENABLED[0],
                     ENABLED[1],
                 ],
@@ -253,7 +231,7 @@ fn check_guardrail(g: &Guardrail, out: &mut Diagnostics) {
                             &at,
                             &format!("{path}.tierName"),
                             v,
-                            Member::OneOf(TIERS),
+                            Member::one_of::<TierName>(),
                         );
                     }
                 }
@@ -267,13 +245,13 @@ fn check_member(out: &mut Diagnostics, at: &Location, path: &str, value: &Value,
     match kind {
         Member::Boolean if !value.is_boolean() => wrong(out, at, path, value, "true or false"),
         Member::Text if !value.is_string() => wrong(out, at, path, value, "a string"),
-        Member::OneOf(allowed) if !value.as_str().is_some_and(|s| allowed.contains(&s)) => {
+        Member::OneOf { accepts, expected } if !value.as_str().is_some_and(accepts) => {
             out.report(
                 Code::InvalidGuardrailField,
                 at.field(path),
                 format!("{path} is {value}, which CreateGuardrail does not accept"),
             )
-            .set_hint(format!("Use one of: {}.", allowed.join(", ")));
+            .set_hint(format!("Use one of: {}.", expected()));
         }
         _ => {}
     }

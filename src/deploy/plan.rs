@@ -7,7 +7,7 @@ use super::{Action, AgentPlan, AliasPlan, ChildPlan, DeployError, Deployer, Flow
 use crate::export::agent_alias_placeholder;
 use crate::model::Project;
 use aws_sdk_bedrockagent::config::http::HttpResponse;
-use aws_sdk_bedrockagent::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrockagent::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockagent::types::{AgentStatus, FlowStatus};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -25,14 +25,10 @@ pub(crate) fn aws_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let message = match err.code() {
-        Some(code) => format!("{code}: {}", err.message().unwrap_or("(no message)")),
-        None => DisplayErrorContext(err).to_string(),
-    };
     DeployError::Aws {
         operation: operation.to_owned(),
         resource: resource.to_owned(),
-        message,
+        message: crate::providers::sdk_error::code_and_message(err),
         done: super::Done(done.to_vec()),
     }
 }

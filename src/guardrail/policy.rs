@@ -1,6 +1,6 @@
 //! A guardrail's policies as CreateGuardrail writes them, read into types. The project keeps
 //! each policy as the API's JSON (so it round-trips unchanged); the engine reads it through
-//! these structs. Members the engine has no use for (a topic's `type`, a regex's
+//! these structs, and the compiler checks the JSON against the value sets declared here. Members the engine has no use for (a topic's `type`, a regex's
 //! `description`, tiers) are left out and ignored.
 
 use crate::model::lenient::Lenient;
@@ -22,6 +22,86 @@ crate::str_enum! {
         Low = "LOW",
         Medium = "MEDIUM",
         High = "HIGH",
+    }
+}
+
+crate::str_enum! {
+    /// `GuardrailTopicAction`, `GuardrailContentFilterAction` and `GuardrailWordAction`: the
+    /// actions of the policies that cannot anonymize.
+    pub enum BlockAction {
+        Block = "BLOCK",
+        None = "NONE",
+    }
+}
+
+crate::str_enum! {
+    /// `GuardrailTopicType`.
+    pub enum TopicType {
+        Deny = "DENY",
+    }
+}
+
+crate::str_enum! {
+    /// `GuardrailContentFilterType`.
+    pub enum ContentFilterType {
+        Sexual = "SEXUAL",
+        Violence = "VIOLENCE",
+        Hate = "HATE",
+        Insults = "INSULTS",
+        Misconduct = "MISCONDUCT",
+        PromptAttack = "PROMPT_ATTACK",
+    }
+}
+
+crate::str_enum! {
+    /// `GuardrailManagedWordsType`.
+    pub enum ManagedWordList {
+        Profanity = "PROFANITY",
+    }
+}
+
+crate::str_enum! {
+    /// `GuardrailTopicsTierName` / `GuardrailContentFiltersTierName`.
+    pub enum TierName {
+        Classic = "CLASSIC",
+        Standard = "STANDARD",
+    }
+}
+
+crate::str_enum! {
+    /// `GuardrailPiiEntityType`.
+    pub enum PiiEntityType {
+        Address = "ADDRESS",
+        Age = "AGE",
+        AwsAccessKey = "AWS_ACCESS_KEY",
+        AwsSecretKey = "AWS_SECRET_KEY",
+        CaHealthNumber = "CA_HEALTH_NUMBER",
+        CaSocialInsuranceNumber = "CA_SOCIAL_INSURANCE_NUMBER",
+        CreditDebitCardCvv = "CREDIT_DEBIT_CARD_CVV",
+        CreditDebitCardExpiry = "CREDIT_DEBIT_CARD_EXPIRY",
+        CreditDebitCardNumber = "CREDIT_DEBIT_CARD_NUMBER",
+        DriverId = "DRIVER_ID",
+        Email = "EMAIL",
+        InternationalBankAccountNumber = "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+        IpAddress = "IP_ADDRESS",
+        LicensePlate = "LICENSE_PLATE",
+        MacAddress = "MAC_ADDRESS",
+        Name = "NAME",
+        Password = "PASSWORD",
+        Phone = "PHONE",
+        Pin = "PIN",
+        SwiftCode = "SWIFT_CODE",
+        UkNationalHealthServiceNumber = "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
+        UkNationalInsuranceNumber = "UK_NATIONAL_INSURANCE_NUMBER",
+        UkUniqueTaxpayerReferenceNumber = "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
+        Url = "URL",
+        Username = "USERNAME",
+        UsBankAccountNumber = "US_BANK_ACCOUNT_NUMBER",
+        UsBankRoutingNumber = "US_BANK_ROUTING_NUMBER",
+        UsIndividualTaxIdentificationNumber = "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+        UsPassportNumber = "US_PASSPORT_NUMBER",
+        UsSocialSecurityNumber = "US_SOCIAL_SECURITY_NUMBER",
+        VehicleIdentificationNumber = "VEHICLE_IDENTIFICATION_NUMBER",
     }
 }
 
@@ -76,7 +156,7 @@ pub struct WordConfig {
 #[serde(rename_all = "camelCase", default)]
 pub struct ManagedWordListConfig {
     #[serde(rename = "type")]
-    pub list_type: String,
+    pub list_type: Lenient<ManagedWordList>,
     #[serde(flatten)]
     pub actions: EntryActions,
 }
@@ -94,7 +174,7 @@ pub struct SensitiveInformationPolicy {
 #[serde(rename_all = "camelCase", default)]
 pub struct PiiEntityConfig {
     #[serde(rename = "type")]
-    pub entity_type: String,
+    pub entity_type: Lenient<PiiEntityType>,
     #[serde(flatten)]
     pub actions: EntryActions,
 }
@@ -121,7 +201,7 @@ pub struct ContentPolicy {
 #[serde(rename_all = "camelCase", default)]
 pub struct ContentFilterConfig {
     #[serde(rename = "type")]
-    pub filter_type: String,
+    pub filter_type: Lenient<ContentFilterType>,
     pub input_strength: Option<Lenient<FilterStrength>>,
     pub output_strength: Option<Lenient<FilterStrength>>,
     #[serde(flatten)]

@@ -88,21 +88,27 @@ pub fn import_template(template: &Value, fallback_name: &str) -> Result<Imported
         let at = format!("Resources.{id}");
         let kind = resource.get("Type").and_then(Value::as_str).unwrap_or("");
         let props = resource.get("Properties").cloned().unwrap_or_default();
+        let found = Found {
+            ctx: &ctx,
+            id,
+            props: &props,
+            at: format!("{at}.Properties"),
+        };
         match kind {
             "AWS::Bedrock::Flow" => {
-                let flow = flow::resource(&ctx, id, &props, &at, &mut warnings)?;
+                let flow = flow::resource(&found, &mut warnings)?;
                 project.flows.push(flow);
             }
             "AWS::Bedrock::Agent" => {
-                let agent = agent::resource(&ctx, &props, &at, &mut warnings)?;
+                let agent = agent::resource(&found, &mut warnings)?;
                 project.agents.push(agent);
             }
             "AWS::Bedrock::Guardrail" => {
-                let guardrail = guardrail::resource(&ctx, id, &props, &at, &mut warnings)?;
+                let guardrail = guardrail::resource(&found, &mut warnings)?;
                 project.guardrails.push(guardrail);
             }
             "AWS::Bedrock::KnowledgeBase" => {
-                let kb = knowledge_base::resource(&ctx, id, &props, &at, &mut warnings)?;
+                let kb = knowledge_base::resource(&found, &mut warnings)?;
                 project.knowledge_bases.push(kb);
             }
             k if DERIVED.contains(&k) => {}
@@ -128,4 +134,20 @@ pub fn import_template(template: &Value, fallback_name: &str) -> Result<Imported
         format: ImportFormat::CloudFormation,
         warnings,
     })
+}
+
+/// A resource of the template being imported: the template, the resource's logical id, its
+/// `Properties` and where they stand (`Resources.<id>.Properties`, for warnings and errors).
+struct Found<'a> {
+    ctx: &'a Context<'a>,
+    id: &'a str,
+    props: &'a Value,
+    at: String,
+}
+
+impl<'a> Found<'a> {
+    /// The template, the logical id, the `Properties` and where they stand.
+    fn parts(&self) -> (&'a Context<'a>, &'a str, &'a Value, &str) {
+        (self.ctx, self.id, self.props, &self.at)
+    }
 }

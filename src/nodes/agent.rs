@@ -1,32 +1,26 @@
 //! Agent: hands its input to a Bedrock agent (one of the project's, or a deployed alias) and outputs the reply.
 
 use super::deployment::{Access, ProjectRefs};
-use crate::model::names::{Field, Pattern};
 use super::form::{FormField, Widget};
-use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
+use super::fresh_node;
+use super::{Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
-use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
-use crate::model::lenient::Lenient;
+use crate::model::flow::FlowNode;
+use crate::model::names::{Field, Pattern};
 use crate::model::DataType;
 use serde::{Deserialize, Serialize};
 
-pub static KIND: NodeKind = NodeKind {
-    node_type: NodeType::Agent,
-    config_key: NodeType::Agent.config_key(),
-    summary: "Sends its input to an agent (one of this project's, or a deployed alias ARN) and outputs the agent's reply.",
-    category: Category::Ai,
-    icon: "☺",
-    colour: "#805ad5",
-    config_required: true,
-    allowed_in_loop: true,
-    loop_only: false,
+pub static KIND: NodeKind = NodeKind::new(
+    NodeType::Agent,
+    Category::Ai,
+    "☺",
+    "#805ad5",
+    "Sends its input to an agent (one of this project's, or a deployed alias ARN) and outputs the agent's reply.",
     ports,
     new_node,
-    check,
-    form: FORM,
-    access,
-    strip_local,
-};
+)
+.configured::<AgentConfiguration>()
+.with_form(FORM);
 
 /// The fields the inspector edits.
 const FORM: &[FormField] = &[
@@ -50,63 +44,55 @@ pub struct AgentConfiguration {
 }
 
 fn ports(_: &FlowNode) -> Ports {
-    Ports {
-        inputs: PortRule::Fixed(vec![
+    Ports::fixed(
+        &[
             PortSpec::new("agentInputText", Some(DataType::String)),
             PortSpec::optional("promptAttributes", Some(DataType::Object)),
             PortSpec::optional("sessionAttributes", Some(DataType::Object)),
-        ]),
-        outputs: PortRule::Fixed(vec![PortSpec::new("agentResponse", Some(DataType::String))]),
-    }
+        ],
+        &[PortSpec::new("agentResponse", Some(DataType::String))],
+    )
 }
 
 fn new_node(name: &str) -> FlowNode {
-    FlowNode {
-        name: name.to_owned(),
-        node_type: Lenient::Known(NodeType::Agent),
-        configuration: Some(NodeConfiguration::Agent(AgentConfiguration {
-            agent_alias_arn: String::new(),
-            project_agent: None,
-        })),
-        inputs: vec![FlowNodeInput::new("agentInputText", DataType::String)],
-        outputs: vec![FlowNodeOutput::new("agentResponse", DataType::String)],
+    let config = AgentConfiguration {
+        agent_alias_arn: String::new(),
+        project_agent: None,
+    };
+    let (inputs, outputs) = (
+        [("agentInputText", DataType::String)],
+        [("agentResponse", DataType::String)],
+    );
+    fresh_node(name, NodeConfiguration::Agent(config), &inputs, &outputs)
+}
+
+impl KindConfiguration for AgentConfiguration {
+    fn check(&self, _: &FlowNode, out: &mut Diagnostics, at: &Location) {
+        if self.project_agent.is_some() && self.agent_alias_arn.is_empty() {
+            return;
+        }
+        Field::new("agentAliasArn", 0, 2048)
+            .pattern(Pattern::AgentAliasArn)
+            .draft_empty()
+            .check(out, at, &self.agent_alias_arn);
     }
-}
 
-fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
-    let Some(NodeConfiguration::Agent(c)) = &node.configuration else {
-        return;
-    };
-    if c.project_agent.is_some() && c.agent_alias_arn.is_empty() {
-        return;
+    fn access(&self) -> Vec<Access<'_>> {
+        vec![Access::Agent {
+            project_agent: self
+                .project_agent
+                .as_deref()
+                .filter(|_| self.agent_alias_arn.is_empty()),
+            alias_arn: &self.agent_alias_arn,
+        }]
     }
-    Field::new("agentAliasArn", 0, 2048)
-        .pattern(Pattern::AgentAliasArn)
-        .draft_empty()
-        .check(out, at, &c.agent_alias_arn);
-}
 
-fn access(config: &NodeConfiguration) -> Vec<Access<'_>> {
-    let NodeConfiguration::Agent(c) = config else {
-        return vec![];
-    };
-    vec![Access::Agent {
-        project_agent: c
-            .project_agent
-            .as_deref()
-            .filter(|_| c.agent_alias_arn.is_empty()),
-        alias_arn: &c.agent_alias_arn,
-    }]
-}
-
-/// `projectAgent` is Strata's: an empty alias ARN gets the project agent's alias.
-fn strip_local(config: &mut NodeConfiguration, refs: &dyn ProjectRefs) {
-    let NodeConfiguration::Agent(c) = config else {
-        return;
-    };
-    if let Some(agent) = c.project_agent.take() {
-        if c.agent_alias_arn.is_empty() {
-            c.agent_alias_arn = refs.agent_alias(&agent);
+    /// `projectAgent` is Strata's: an empty alias ARN gets the project agent's alias.
+    fn strip_local(&mut self, refs: &dyn ProjectRefs) {
+        if let Some(agent) = self.project_agent.take() {
+            if self.agent_alias_arn.is_empty() {
+                self.agent_alias_arn = refs.agent_alias(&agent);
+            }
         }
     }
 }

@@ -1,33 +1,29 @@
 //! KnowledgeBase: retrieves from a knowledge base, and generates an answer when a model is set.
 
 use super::deployment::{Access, ProjectRefs};
-use crate::model::names::{check_range, Field, Pattern};
 use super::form::{FormField, Widget, GUARDRAIL_ID, GUARDRAIL_VERSION};
-use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
+use super::fresh_node;
+use super::{
+    Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports,
+};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::common::{GuardrailConfiguration, InferenceConfiguration};
-use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
-use crate::model::lenient::Lenient;
+use crate::model::flow::FlowNode;
+use crate::model::names::{check_range, Field, Pattern};
 use crate::model::DataType;
 use serde::{Deserialize, Serialize};
 
-pub static KIND: NodeKind = NodeKind {
-    node_type: NodeType::KnowledgeBase,
-    config_key: NodeType::KnowledgeBase.config_key(),
-    summary: "Queries a knowledge base: returns the retrieved passages, or a generated answer when a model is set.",
-    category: Category::Ai,
-    icon: "≡",
-    colour: "#2c7a7b",
-    config_required: true,
-    allowed_in_loop: true,
-    loop_only: false,
+pub static KIND: NodeKind = NodeKind::new(
+    NodeType::KnowledgeBase,
+    Category::Ai,
+    "≡",
+    "#2c7a7b",
+    "Queries a knowledge base: returns the retrieved passages, or a generated answer when a model is set.",
     ports,
     new_node,
-    check,
-    form: FORM,
-    access,
-    strip_local,
-};
+)
+.configured::<KnowledgeBaseConfiguration>()
+.with_form(FORM);
 
 /// The fields the inspector edits.
 const FORM: &[FormField] = &[
@@ -156,91 +152,86 @@ fn ports(node: &FlowNode) -> Ports {
 }
 
 fn new_node(name: &str) -> FlowNode {
-    FlowNode {
-        name: name.to_owned(),
-        node_type: Lenient::Known(NodeType::KnowledgeBase),
-        configuration: Some(NodeConfiguration::KnowledgeBase(
-            KnowledgeBaseConfiguration {
-                knowledge_base_id: String::new(),
-                model_id: None,
-                guardrail_configuration: None,
-                number_of_results: Some(5),
-                prompt_template: None,
-                inference_configuration: None,
-                reranking_configuration: None,
-                orchestration_configuration: None,
-            },
-        )),
-        inputs: vec![FlowNodeInput::new("retrievalQuery", DataType::String)],
-        outputs: vec![FlowNodeOutput::new("retrievalResults", DataType::Array)],
-    }
+    let config = KnowledgeBaseConfiguration {
+        knowledge_base_id: String::new(),
+        model_id: None,
+        guardrail_configuration: None,
+        number_of_results: Some(5),
+        prompt_template: None,
+        inference_configuration: None,
+        reranking_configuration: None,
+        orchestration_configuration: None,
+    };
+    let (inputs, outputs) = (
+        [("retrievalQuery", DataType::String)],
+        [("retrievalResults", DataType::Array)],
+    );
+    fresh_node(
+        name,
+        NodeConfiguration::KnowledgeBase(config),
+        &inputs,
+        &outputs,
+    )
 }
 
-fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
-    let Some(NodeConfiguration::KnowledgeBase(c)) = &node.configuration else {
-        return;
-    };
-    Field::new("knowledgeBaseId", 0, 10)
-        .pattern(Pattern::FlowKnowledgeBaseId)
-        .draft_empty()
-        .check(out, at, &c.knowledge_base_id);
-    if let Some(m) = &c.model_id {
-        Field::new("modelId", 1, 2048)
-            .pattern(Pattern::ModelId)
-            .check(out, at, m);
+impl KindConfiguration for KnowledgeBaseConfiguration {
+    fn check(&self, _: &FlowNode, out: &mut Diagnostics, at: &Location) {
+        Field::new("knowledgeBaseId", 0, 10)
+            .pattern(Pattern::FlowKnowledgeBaseId)
+            .draft_empty()
+            .check(out, at, &self.knowledge_base_id);
+        if let Some(m) = &self.model_id {
+            Field::new("modelId", 1, 2048)
+                .pattern(Pattern::ModelId)
+                .check(out, at, m);
+        }
+        if let Some(n) = self.number_of_results {
+            check_range(out, at, "numberOfResults", n, 1, 100);
+        }
+        if let Some(t) = &self.prompt_template {
+            Field::new("promptTemplate.textPromptTemplate", 1, 100_000).check(
+                out,
+                at,
+                &t.text_prompt_template,
+            );
+        }
+        if let Some(inf) = &self.inference_configuration {
+            inf.check(out, at, "inferenceConfiguration");
+        }
+        if let Some(g) = &self.guardrail_configuration {
+            g.check(out, at, "guardrailConfiguration");
+        }
     }
-    if let Some(n) = c.number_of_results {
-        check_range(out, at, "numberOfResults", n, 1, 100);
-    }
-    if let Some(t) = &c.prompt_template {
-        Field::new("promptTemplate.textPromptTemplate", 1, 100_000).check(
-            out,
-            at,
-            &t.text_prompt_template,
-        );
-    }
-    if let Some(inf) = &c.inference_configuration {
-        inf.check(out, at, "inferenceConfiguration");
-    }
-    if let Some(g) = &c.guardrail_configuration {
-        g.check(out, at, "guardrailConfiguration");
-    }
-}
 
-fn access(config: &NodeConfiguration) -> Vec<Access<'_>> {
-    let NodeConfiguration::KnowledgeBase(c) = config else {
-        return vec![];
-    };
-    let mut access = vec![Access::KnowledgeBase {
-        id: &c.knowledge_base_id,
-        generate: c.model_id.is_some(),
-    }];
-    if let Some(m) = &c.model_id {
-        access.push(Access::Model(m));
+    fn access(&self) -> Vec<Access<'_>> {
+        let mut access = vec![Access::KnowledgeBase {
+            id: &self.knowledge_base_id,
+            generate: self.model_id.is_some(),
+        }];
+        if let Some(m) = &self.model_id {
+            access.push(Access::Model(m));
+        }
+        if let Some(m) = self
+            .reranking_configuration
+            .as_ref()
+            .and_then(|r| r.pointer("/bedrockRerankingConfiguration/modelConfiguration/modelArn"))
+            .and_then(serde_json::Value::as_str)
+        {
+            access.extend([Access::Rerank, Access::Model(m)]);
+        }
+        if let Some(id) = self
+            .guardrail_configuration
+            .as_ref()
+            .and_then(|g| g.guardrail_identifier.as_deref())
+        {
+            access.push(Access::Guardrail(id));
+        }
+        access
     }
-    if let Some(m) = c
-        .reranking_configuration
-        .as_ref()
-        .and_then(|r| r.pointer("/bedrockRerankingConfiguration/modelConfiguration/modelArn"))
-        .and_then(serde_json::Value::as_str)
-    {
-        access.extend([Access::Rerank, Access::Model(m)]);
-    }
-    if let Some(id) = c
-        .guardrail_configuration
-        .as_ref()
-        .and_then(|g| g.guardrail_identifier.as_deref())
-    {
-        access.push(Access::Guardrail(id));
-    }
-    access
-}
 
-/// A project knowledge base or guardrail named in the node becomes what names it on AWS.
-fn strip_local(config: &mut NodeConfiguration, refs: &dyn ProjectRefs) {
-    let NodeConfiguration::KnowledgeBase(c) = config else {
-        return;
-    };
-    c.knowledge_base_id = refs.knowledge_base_id(&c.knowledge_base_id);
-    refs.guardrail(&mut c.guardrail_configuration);
+    /// A project knowledge base or guardrail named in the node becomes what names it on AWS.
+    fn strip_local(&mut self, refs: &dyn ProjectRefs) {
+        self.knowledge_base_id = refs.knowledge_base_id(&self.knowledge_base_id);
+        refs.guardrail(&mut self.guardrail_configuration);
+    }
 }

@@ -1,32 +1,28 @@
 //! LambdaFunction: calls a Lambda function with the flow Lambda event; its return value is the output.
 
 use super::deployment::{Access, ProjectRefs};
-use crate::model::names::{Field, Pattern};
 use super::form::FormField;
-use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
+use super::fresh_node;
+use super::{
+    Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports,
+};
 use crate::diagnostic::{Diagnostics, Location};
-use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
-use crate::model::lenient::Lenient;
+use crate::model::flow::FlowNode;
+use crate::model::names::{Field, Pattern};
 use crate::model::DataType;
 use serde::{Deserialize, Serialize};
 
-pub static KIND: NodeKind = NodeKind {
-    node_type: NodeType::LambdaFunction,
-    config_key: NodeType::LambdaFunction.config_key(),
-    summary: "Calls a Lambda function with the node's inputs; what it returns is the output. Runs a local handler in Strata.",
-    category: Category::Code,
-    icon: "λ",
-    colour: "#dd6b20",
-    config_required: true,
-    allowed_in_loop: true,
-    loop_only: false,
+pub static KIND: NodeKind = NodeKind::new(
+    NodeType::LambdaFunction,
+    Category::Code,
+    "λ",
+    "#dd6b20",
+    "Calls a Lambda function with the node's inputs; what it returns is the output. Runs a local handler in Strata.",
     ports,
     new_node,
-    check,
-    form: FORM,
-    access,
-    strip_local,
-};
+)
+.configured::<LambdaFunctionConfiguration>()
+.with_form(FORM);
 
 /// The fields the inspector edits.
 const FORM: &[FormField] = &[
@@ -56,40 +52,36 @@ fn ports(_: &FlowNode) -> Ports {
 }
 
 fn new_node(name: &str) -> FlowNode {
-    FlowNode {
-        name: name.to_owned(),
-        node_type: Lenient::Known(NodeType::LambdaFunction),
-        configuration: Some(NodeConfiguration::LambdaFunction(
-            LambdaFunctionConfiguration {
-                lambda_arn: String::new(),
-                local_handler: None,
-            },
-        )),
-        inputs: vec![FlowNodeInput::new("codeHookInput", DataType::String)],
-        outputs: vec![FlowNodeOutput::new("functionResponse", DataType::Object)],
+    let config = LambdaFunctionConfiguration {
+        lambda_arn: String::new(),
+        local_handler: None,
+    };
+    let (inputs, outputs) = (
+        [("codeHookInput", DataType::String)],
+        [("functionResponse", DataType::Object)],
+    );
+    fresh_node(
+        name,
+        NodeConfiguration::LambdaFunction(config),
+        &inputs,
+        &outputs,
+    )
+}
+
+impl KindConfiguration for LambdaFunctionConfiguration {
+    fn check(&self, _: &FlowNode, out: &mut Diagnostics, at: &Location) {
+        Field::new("lambdaArn", 0, 2048)
+            .pattern(Pattern::LambdaArn)
+            .draft_empty()
+            .check(out, at, &self.lambda_arn);
     }
-}
 
-fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
-    let Some(NodeConfiguration::LambdaFunction(c)) = &node.configuration else {
-        return;
-    };
-    Field::new("lambdaArn", 0, 2048)
-        .pattern(Pattern::LambdaArn)
-        .draft_empty()
-        .check(out, at, &c.lambda_arn);
-}
+    fn access(&self) -> Vec<Access<'_>> {
+        vec![Access::Function(&self.lambda_arn)]
+    }
 
-fn access(config: &NodeConfiguration) -> Vec<Access<'_>> {
-    let NodeConfiguration::LambdaFunction(c) = config else {
-        return vec![];
-    };
-    vec![Access::Function(&c.lambda_arn)]
-}
-
-/// `localHandler` is Strata's: it only runs the function on this machine.
-fn strip_local(config: &mut NodeConfiguration, _: &dyn ProjectRefs) {
-    if let NodeConfiguration::LambdaFunction(c) = config {
-        c.local_handler = None;
+    /// `localHandler` is Strata's: it only runs the function on this machine.
+    fn strip_local(&mut self, _: &dyn ProjectRefs) {
+        self.local_handler = None;
     }
 }

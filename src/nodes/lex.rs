@@ -1,32 +1,26 @@
 //! Lex: sends an utterance to an Amazon Lex bot and outputs the predicted intent.
 
-use super::deployment::{nothing_local, Access};
-use crate::model::names::{Field, Pattern};
+use super::deployment::Access;
 use super::form::FormField;
-use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
+use super::fresh_node;
+use super::{Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
-use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
-use crate::model::lenient::Lenient;
+use crate::model::flow::FlowNode;
+use crate::model::names::{Field, Pattern};
 use crate::model::DataType;
 use serde::{Deserialize, Serialize};
 
-pub static KIND: NodeKind = NodeKind {
-    node_type: NodeType::Lex,
-    config_key: NodeType::Lex.config_key(),
-    summary: "Sends one utterance to an Amazon Lex bot alias and outputs the intent it predicts.",
-    category: Category::Ai,
-    icon: "☎",
-    colour: "#553c9a",
-    config_required: true,
-    allowed_in_loop: true,
-    loop_only: false,
+pub static KIND: NodeKind = NodeKind::new(
+    NodeType::Lex,
+    Category::Ai,
+    "☎",
+    "#553c9a",
+    "Sends one utterance to an Amazon Lex bot alias and outputs the intent it predicts.",
     ports,
     new_node,
-    check,
-    form: FORM,
-    access,
-    strip_local: nothing_local,
-};
+)
+.configured::<LexConfiguration>()
+.with_form(FORM);
 
 /// The fields the inspector edits.
 const FORM: &[FormField] = &[
@@ -50,48 +44,40 @@ pub struct LexConfiguration {
 }
 
 fn ports(_: &FlowNode) -> Ports {
-    Ports {
-        inputs: PortRule::Fixed(vec![
+    Ports::fixed(
+        &[
             PortSpec::new("inputText", Some(DataType::String)),
             PortSpec::optional("requestAttributes", Some(DataType::Object)),
             PortSpec::optional("sessionAttributes", Some(DataType::Object)),
-        ]),
-        outputs: PortRule::Fixed(vec![PortSpec::new(
-            "predictedIntent",
-            Some(DataType::String),
-        )]),
-    }
+        ],
+        &[PortSpec::new("predictedIntent", Some(DataType::String))],
+    )
 }
 
 fn new_node(name: &str) -> FlowNode {
-    FlowNode {
-        name: name.to_owned(),
-        node_type: Lenient::Known(NodeType::Lex),
-        configuration: Some(NodeConfiguration::Lex(LexConfiguration {
-            bot_alias_arn: String::new(),
-            locale_id: "en_US".to_owned(),
-        })),
-        inputs: vec![FlowNodeInput::new("inputText", DataType::String)],
-        outputs: vec![FlowNodeOutput::new("predictedIntent", DataType::String)],
+    let config = LexConfiguration {
+        bot_alias_arn: String::new(),
+        locale_id: "en_US".to_owned(),
+    };
+    let (inputs, outputs) = (
+        [("inputText", DataType::String)],
+        [("predictedIntent", DataType::String)],
+    );
+    fresh_node(name, NodeConfiguration::Lex(config), &inputs, &outputs)
+}
+
+impl KindConfiguration for LexConfiguration {
+    fn check(&self, _: &FlowNode, out: &mut Diagnostics, at: &Location) {
+        Field::new("botAliasArn", 0, 78)
+            .pattern(Pattern::LexBotAliasArn)
+            .draft_empty()
+            .check(out, at, &self.bot_alias_arn);
+        Field::new("localeId", 0, 10)
+            .draft_empty()
+            .check(out, at, &self.locale_id);
     }
-}
 
-fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
-    let Some(NodeConfiguration::Lex(c)) = &node.configuration else {
-        return;
-    };
-    Field::new("botAliasArn", 0, 78)
-        .pattern(Pattern::LexBotAliasArn)
-        .draft_empty()
-        .check(out, at, &c.bot_alias_arn);
-    Field::new("localeId", 0, 10)
-        .draft_empty()
-        .check(out, at, &c.locale_id);
-}
-
-fn access(config: &NodeConfiguration) -> Vec<Access<'_>> {
-    let NodeConfiguration::Lex(c) = config else {
-        return vec![];
-    };
-    vec![Access::Lex(&c.bot_alias_arn)]
+    fn access(&self) -> Vec<Access<'_>> {
+        vec![Access::Lex(&self.bot_alias_arn)]
+    }
 }

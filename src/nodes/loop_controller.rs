@@ -1,33 +1,27 @@
 //! LoopController: ends each iteration of a Loop body and decides whether to go round again.
 
-use super::deployment::{no_access, nothing_local};
-use crate::model::names::{check_name, check_range, Pattern};
 use super::form::{FormField, Widget};
-use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
+use super::{Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::{FlowNode, FlowNodeInput};
 use crate::model::lenient::Lenient;
+use crate::model::names::{check_name, check_range, Pattern};
 use crate::model::DataType;
 use crate::nodes::condition::FlowCondition;
 use serde::{Deserialize, Serialize};
 
-pub static KIND: NodeKind = NodeKind {
-    node_type: NodeType::LoopController,
-    config_key: NodeType::LoopController.config_key(),
-    summary: "Ends a Loop iteration: goes round again while continueCondition holds (at most maxIterations), else exits.",
-    category: Category::Logic,
-    icon: "⇄",
-    colour: "#6b46c1",
-    config_required: true,
-    allowed_in_loop: true,
-    loop_only: true,
+pub static KIND: NodeKind = NodeKind::new(
+    NodeType::LoopController,
+    Category::Logic,
+    "⇄",
+    "#6b46c1",
+    "Ends a Loop iteration: goes round again while continueCondition holds (at most maxIterations), else exits.",
     ports,
     new_node,
-    check,
-    form: FORM,
-    access: no_access,
-    strip_local: nothing_local,
-};
+)
+.configured::<LoopControllerConfiguration>()
+.with_form(FORM)
+.only_in_loops();
 
 /// The fields the inspector edits.
 const FORM: &[FormField] = &[
@@ -95,18 +89,17 @@ fn new_node(name: &str) -> FlowNode {
     }
 }
 
-fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
-    let Some(NodeConfiguration::LoopController(c)) = &node.configuration else {
-        return;
-    };
-    check_name(
-        out,
-        at.condition(&c.continue_condition.name),
-        "condition name",
-        &c.continue_condition.name,
-        Pattern::NodeName,
-    );
-    if let Some(m) = c.max_iterations {
-        check_range(out, at, "maxIterations", m, 1, 1000);
+impl KindConfiguration for LoopControllerConfiguration {
+    fn check(&self, _: &FlowNode, out: &mut Diagnostics, at: &Location) {
+        check_name(
+            out,
+            at.condition(&self.continue_condition.name),
+            "condition name",
+            &self.continue_condition.name,
+            Pattern::NodeName,
+        );
+        if let Some(m) = self.max_iterations {
+            check_range(out, at, "maxIterations", m, 1, 1000);
+        }
     }
 }

@@ -1,9 +1,8 @@
 //! Loop: a DoWhile loop. Its body is a nested definition with one LoopInput and one LoopController.
 
-use super::deployment::{no_access, ProjectRefs};
+use super::deployment::ProjectRefs;
 use super::form::FormField;
-use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
-use crate::diagnostic::{Diagnostics, Location};
+use super::{Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::model::flow::{
     FlowConnection, FlowDefinition, FlowNode, FlowNodeInput, FlowNodeOutput, InputCategory,
 };
@@ -11,23 +10,17 @@ use crate::model::lenient::Lenient;
 use crate::model::DataType;
 use serde::{Deserialize, Serialize};
 
-pub static KIND: NodeKind = NodeKind {
-    node_type: NodeType::Loop,
-    config_key: NodeType::Loop.config_key(),
-    summary: "Repeats its body (from LoopInput to LoopController) while the controller's condition holds, up to maxIterations.",
-    category: Category::Logic,
-    icon: "↻",
-    colour: "#6b46c1",
-    config_required: true,
-    allowed_in_loop: true,
-    loop_only: false,
+pub static KIND: NodeKind = NodeKind::new(
+    NodeType::Loop,
+    Category::Logic,
+    "↻",
+    "#6b46c1",
+    "Repeats its body (from LoopInput to LoopController) while the controller's condition holds, up to maxIterations.",
     ports,
     new_node,
-    check,
-    form: FORM,
-    access: no_access,
-    strip_local,
-};
+)
+.configured::<LoopConfiguration>()
+.with_form(FORM);
 
 /// The body is edited on the canvas, not as fields.
 const FORM: &[FormField] = &[];
@@ -84,11 +77,9 @@ fn new_node(name: &str) -> FlowNode {
 }
 
 /// The body is checked by the compiler, which walks it as a definition of its own.
-fn check(_: &FlowNode, _: &mut Diagnostics, _: &Location) {}
-
-/// The body's nodes are stripped like the flow's.
-fn strip_local(config: &mut NodeConfiguration, refs: &dyn ProjectRefs) {
-    if let NodeConfiguration::Loop(l) = config {
-        refs.definition(&mut l.definition);
+impl KindConfiguration for LoopConfiguration {
+    /// The body's nodes are stripped like the flow's.
+    fn strip_local(&mut self, refs: &dyn ProjectRefs) {
+        refs.definition(&mut self.definition);
     }
 }

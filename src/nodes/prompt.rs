@@ -1,32 +1,27 @@
 //! Prompt: sends a prompt, inline (TEXT or CHAT, with tools) or from Prompt management, to a model.
 
 use super::deployment::{Access, ProjectRefs};
-use crate::model::names::{check_name, Field, Pattern};
 use super::form::{FormField, Widget, GUARDRAIL_ID, GUARDRAIL_VERSION};
-use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
+use super::{
+    Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports,
+};
 use crate::diagnostic::{Code, Diagnostics, Location};
 use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
 use crate::model::lenient::Lenient;
+use crate::model::names::{check_name, Field, Pattern};
 use crate::model::DataType;
 
-pub static KIND: NodeKind = NodeKind {
-    node_type: NodeType::Prompt,
-    config_key: NodeType::Prompt.config_key(),
-    summary:
-        "Sends a prompt template, filled from its inputs, to a model and outputs the completion.",
-    category: Category::Ai,
-    icon: "✎",
-    colour: "#2b6cb0",
-    config_required: true,
-    allowed_in_loop: true,
-    loop_only: false,
+pub static KIND: NodeKind = NodeKind::new(
+    NodeType::Prompt,
+    Category::Ai,
+    "✎",
+    "#2b6cb0",
+    "Sends a prompt template, filled from its inputs, to a model and outputs the completion.",
     ports,
     new_node,
-    check,
-    form: FORM,
-    access,
-    strip_local,
-};
+)
+.configured::<PromptConfiguration>()
+.with_form(FORM);
 
 /// The union member the inline fields belong to.
 const INLINE: &[&str] = &["sourceConfiguration", "inline"];
@@ -247,176 +242,172 @@ fn new_node(name: &str) -> FlowNode {
     }
 }
 
-fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
-    let Some(NodeConfiguration::Prompt(config)) = &node.configuration else {
-        return;
-    };
-    if let Some(g) = &config.guardrail_configuration {
-        g.check(out, at, "guardrailConfiguration");
-    }
-    let inline = match &config.source_configuration {
-        PromptSource::Resource(r) => {
-            Field::new("sourceConfiguration.resource.promptArn", 0, 2048)
-                .pattern(Pattern::PromptArn)
-                .draft_empty()
-                .check(out, at, &r.prompt_arn);
-            return;
+impl KindConfiguration for PromptConfiguration {
+    fn check(&self, node: &FlowNode, out: &mut Diagnostics, at: &Location) {
+        if let Some(g) = &self.guardrail_configuration {
+            g.check(out, at, "guardrailConfiguration");
         }
-        PromptSource::Inline(inline) => inline,
-    };
-    let base = "sourceConfiguration.inline";
-    Field::new(&format!("{base}.modelId"), 0, 2048)
-        .pattern(Pattern::ModelId)
-        .draft_empty()
-        .check(out, at, &inline.model_id);
-    if let Some(inf) = &inline.inference_configuration {
-        inf.check(out, at, &format!("{base}.inferenceConfiguration"));
-    }
-    let (key_type, variables) = match &inline.template_configuration {
-        TemplateConfiguration::Text(t) => {
-            if t.text.is_empty() {
-                out.report(
-                    Code::InvalidFieldValue,
-                    at.field(&format!("{base}.templateConfiguration.text.text")),
-                    "the prompt text is empty",
-                )
-                .set_hint(
-                    "Write the prompt; use {{name}} for each value that comes from an input.",
-                );
+        let inline = match &self.source_configuration {
+            PromptSource::Resource(r) => {
+                Field::new("sourceConfiguration.resource.promptArn", 0, 2048)
+                    .pattern(Pattern::PromptArn)
+                    .draft_empty()
+                    .check(out, at, &r.prompt_arn);
+                return;
             }
-            (TemplateType::Text, &t.input_variables)
+            PromptSource::Inline(inline) => inline,
+        };
+        let base = "sourceConfiguration.inline";
+        Field::new(&format!("{base}.modelId"), 0, 2048)
+            .pattern(Pattern::ModelId)
+            .draft_empty()
+            .check(out, at, &inline.model_id);
+        if let Some(inf) = &inline.inference_configuration {
+            inf.check(out, at, &format!("{base}.inferenceConfiguration"));
         }
-        TemplateConfiguration::Chat(c) => {
-            if c.messages.is_empty() {
-                out.report(
-                    Code::InvalidFieldValue,
-                    at.field(&format!("{base}.templateConfiguration.chat.messages")),
-                    "a CHAT template needs at least one message",
-                )
-                .set_hint("Add a user message.");
-            }
-            for (i, m) in c.messages.iter().enumerate() {
-                if let Lenient::Unknown(role) = &m.role {
-                    out.report(
-                        Code::UnknownEnumValue,
-                        at.field(&format!(
-                            "{base}.templateConfiguration.chat.messages[{i}].role"
-                        )),
-                        format!("message role {role:?} is not user or assistant"),
-                    );
-                }
-            }
-            if let Some(tc) = &c.tool_configuration {
-                if tc.tools.is_empty() {
+        let (key_type, variables) = match &inline.template_configuration {
+            TemplateConfiguration::Text(t) => {
+                if t.text.is_empty() {
                     out.report(
                         Code::InvalidFieldValue,
-                        at.field(&format!(
-                            "{base}.templateConfiguration.chat.toolConfiguration.tools"
-                        )),
-                        "a tool configuration needs at least one tool",
+                        at.field(&format!("{base}.templateConfiguration.text.text")),
+                        "the prompt text is empty",
+                    )
+                    .set_hint(
+                        "Write the prompt; use {{name}} for each value that comes from an input.",
                     );
                 }
-                for tool in &tc.tools {
-                    if let Tool::ToolSpec(spec) = tool {
-                        check_name(
-                            out,
+                (TemplateType::Text, &t.input_variables)
+            }
+            TemplateConfiguration::Chat(c) => {
+                if c.messages.is_empty() {
+                    out.report(
+                        Code::InvalidFieldValue,
+                        at.field(&format!("{base}.templateConfiguration.chat.messages")),
+                        "a CHAT template needs at least one message",
+                    )
+                    .set_hint("Add a user message.");
+                }
+                for (i, m) in c.messages.iter().enumerate() {
+                    if let Lenient::Unknown(role) = &m.role {
+                        out.report(
+                            Code::UnknownEnumValue,
                             at.field(&format!(
-                                "{base}.templateConfiguration.chat.toolConfiguration.tools"
+                                "{base}.templateConfiguration.chat.messages[{i}].role"
                             )),
-                            "tool name",
-                            &spec.name,
-                            Pattern::ToolName,
+                            format!("message role {role:?} is not user or assistant"),
                         );
                     }
                 }
+                if let Some(tc) = &c.tool_configuration {
+                    if tc.tools.is_empty() {
+                        out.report(
+                            Code::InvalidFieldValue,
+                            at.field(&format!(
+                                "{base}.templateConfiguration.chat.toolConfiguration.tools"
+                            )),
+                            "a tool configuration needs at least one tool",
+                        );
+                    }
+                    for tool in &tc.tools {
+                        if let Tool::ToolSpec(spec) = tool {
+                            check_name(
+                                out,
+                                at.field(&format!(
+                                    "{base}.templateConfiguration.chat.toolConfiguration.tools"
+                                )),
+                                "tool name",
+                                &spec.name,
+                                Pattern::ToolName,
+                            );
+                        }
+                    }
+                }
+                (TemplateType::Chat, &c.input_variables)
             }
-            (TemplateType::Chat, &c.input_variables)
+        };
+        match &inline.template_type {
+            Lenient::Known(t) if *t == key_type => {}
+            Lenient::Known(t) => {
+                out.report(
+                    Code::InvalidFieldValue,
+                    at.field(&format!("{base}.templateType")),
+                    format!(
+                        "templateType is {t} but the template configuration is {}",
+                        key_type
+                    ),
+                )
+                .set_hint(
+                    "Make templateType match the templateConfiguration key (TEXT ↔ text, CHAT ↔ chat).",
+                );
+            }
+            Lenient::Unknown(s) => {
+                out.report(
+                    Code::UnknownEnumValue,
+                    at.field(&format!("{base}.templateType")),
+                    format!("templateType {s:?} is not TEXT or CHAT"),
+                );
+            }
         }
-    };
-    match &inline.template_type {
-        Lenient::Known(t) if *t == key_type => {}
-        Lenient::Known(t) => {
-            out.report(
-                Code::InvalidFieldValue,
-                at.field(&format!("{base}.templateType")),
-                format!(
-                    "templateType is {t} but the template configuration is {}",
-                    key_type
-                ),
-            )
-            .set_hint(
-                "Make templateType match the templateConfiguration key (TEXT ↔ text, CHAT ↔ chat).",
+        for v in variables {
+            check_name(
+                out,
+                at.field(&format!("{base}.templateConfiguration.inputVariables")),
+                "input variable",
+                &v.name,
+                Pattern::VariableName,
             );
         }
-        Lenient::Unknown(s) => {
-            out.report(
-                Code::UnknownEnumValue,
-                at.field(&format!("{base}.templateType")),
-                format!("templateType {s:?} is not TEXT or CHAT"),
-            );
+        // Template variables against the node's inputs: each {{variable}} needs an input of
+        // that name, and an input the template never uses is probably a typo.
+        let used = inline.template_variables();
+        for var in &used {
+            if node.input(var).is_none() {
+                out.report(
+                    Code::TemplateVariableWithoutInput,
+                    at.field(&format!("{base}.templateConfiguration")),
+                    format!(
+                        "the template uses {{{{{var}}}}} but the node has no input named {var:?}"
+                    ),
+                )
+                .set_hint(format!(
+                    "Add an input named {var:?} to the node, or fix the placeholder."
+                ));
+            }
+        }
+        for input in &node.inputs {
+            if !used.contains(&input.name) {
+                out.report(
+                    Code::InputNotInTemplate,
+                    at.input(&input.name),
+                    format!("input {:?} is not used by the prompt template", input.name),
+                )
+                .set_hint(format!(
+                    "Use {{{{{}}}}} in the template, or remove the input.",
+                    input.name
+                ));
+            }
         }
     }
-    for v in variables {
-        check_name(
-            out,
-            at.field(&format!("{base}.templateConfiguration.inputVariables")),
-            "input variable",
-            &v.name,
-            Pattern::VariableName,
-        );
-    }
-    // Template variables against the node's inputs: each {{variable}} needs an input of
-    // that name, and an input the template never uses is probably a typo.
-    let used = inline.template_variables();
-    for var in &used {
-        if node.input(var).is_none() {
-            out.report(
-                Code::TemplateVariableWithoutInput,
-                at.field(&format!("{base}.templateConfiguration")),
-                format!("the template uses {{{{{var}}}}} but the node has no input named {var:?}"),
-            )
-            .set_hint(format!(
-                "Add an input named {var:?} to the node, or fix the placeholder."
-            ));
-        }
-    }
-    for input in &node.inputs {
-        if !used.contains(&input.name) {
-            out.report(
-                Code::InputNotInTemplate,
-                at.input(&input.name),
-                format!("input {:?} is not used by the prompt template", input.name),
-            )
-            .set_hint(format!(
-                "Use {{{{{}}}}} in the template, or remove the input.",
-                input.name
-            ));
-        }
-    }
-}
 
-fn access(config: &NodeConfiguration) -> Vec<Access<'_>> {
-    let NodeConfiguration::Prompt(c) = config else {
-        return vec![];
-    };
-    let mut access = vec![match &c.source_configuration {
-        PromptSource::Inline(i) => Access::Model(&i.model_id),
-        PromptSource::Resource(r) => Access::Prompt(&r.prompt_arn),
-    }];
-    if let Some(id) = c
-        .guardrail_configuration
-        .as_ref()
-        .and_then(|g| g.guardrail_identifier.as_deref())
-    {
-        access.push(Access::Guardrail(id));
+    fn access(&self) -> Vec<Access<'_>> {
+        let mut access = vec![match &self.source_configuration {
+            PromptSource::Inline(i) => Access::Model(&i.model_id),
+            PromptSource::Resource(r) => Access::Prompt(&r.prompt_arn),
+        }];
+        if let Some(id) = self
+            .guardrail_configuration
+            .as_ref()
+            .and_then(|g| g.guardrail_identifier.as_deref())
+        {
+            access.push(Access::Guardrail(id));
+        }
+        access
     }
-    access
-}
 
-/// A project guardrail named in the node becomes what names it on AWS.
-fn strip_local(config: &mut NodeConfiguration, refs: &dyn ProjectRefs) {
-    if let NodeConfiguration::Prompt(c) = config {
-        refs.guardrail(&mut c.guardrail_configuration);
+    /// A project guardrail named in the node becomes what names it on AWS.
+    fn strip_local(&mut self, refs: &dyn ProjectRefs) {
+        refs.guardrail(&mut self.guardrail_configuration);
     }
 }
 

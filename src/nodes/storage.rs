@@ -1,32 +1,26 @@
 //! Storage: writes its content to an S3 object and outputs the object's URI.
 
-use super::deployment::{nothing_local, Access};
-use crate::model::names::{Field, Pattern};
+use super::deployment::Access;
 use super::form::FormField;
-use super::{Category, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports};
+use super::fresh_node;
+use super::{Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
-use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
-use crate::model::lenient::Lenient;
+use crate::model::flow::FlowNode;
+use crate::model::names::{Field, Pattern};
 use crate::model::DataType;
 use serde::{Deserialize, Serialize};
 
-pub static KIND: NodeKind = NodeKind {
-    node_type: NodeType::Storage,
-    config_key: NodeType::Storage.config_key(),
-    summary: "Writes its content to an S3 object (a local folder per bucket when run in Strata) and outputs its URI.",
-    category: Category::Data,
-    icon: "⬇",
-    colour: "#4a5568",
-    config_required: true,
-    allowed_in_loop: true,
-    loop_only: false,
+pub static KIND: NodeKind = NodeKind::new(
+    NodeType::Storage,
+    Category::Data,
+    "⬇",
+    "#4a5568",
+    "Writes its content to an S3 object (a local folder per bucket when run in Strata) and outputs its URI.",
     ports,
     new_node,
-    check,
-    form: FORM,
-    access,
-    strip_local: nothing_local,
-};
+)
+.configured::<StorageConfiguration>()
+.with_form(FORM);
 
 /// The fields the inspector edits.
 const FORM: &[FormField] = &[FormField::s3_bucket(
@@ -45,6 +39,15 @@ pub struct StorageConfiguration {
 #[serde(rename_all = "camelCase")]
 pub enum S3Service {
     S3(S3Bucket),
+}
+
+/// A service with no bucket chosen yet, for a fresh node.
+impl Default for S3Service {
+    fn default() -> Self {
+        S3Service::S3(S3Bucket {
+            bucket_name: String::new(),
+        })
+    }
 }
 
 impl S3Service {
@@ -70,45 +73,41 @@ pub struct S3Bucket {
 }
 
 fn ports(_: &FlowNode) -> Ports {
-    Ports {
-        inputs: PortRule::Fixed(vec![
+    Ports::fixed(
+        &[
             PortSpec::new("content", None),
             PortSpec::new("objectKey", Some(DataType::String)),
-        ]),
-        outputs: PortRule::Fixed(vec![PortSpec::new("s3Uri", Some(DataType::String))]),
-    }
+        ],
+        &[PortSpec::new("s3Uri", Some(DataType::String))],
+    )
 }
 
 fn new_node(name: &str) -> FlowNode {
-    FlowNode {
-        name: name.to_owned(),
-        node_type: Lenient::Known(NodeType::Storage),
-        configuration: Some(NodeConfiguration::Storage(StorageConfiguration {
-            service_configuration: S3Service::S3(S3Bucket {
-                bucket_name: String::new(),
-            }),
-        })),
-        inputs: vec![
-            FlowNodeInput::new("content", DataType::String),
-            FlowNodeInput::new("objectKey", DataType::String),
-        ],
-        outputs: vec![FlowNodeOutput::new("s3Uri", DataType::String)],
-    }
-}
-
-fn check(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
-    if let Some(NodeConfiguration::Storage(c)) = &node.configuration {
-        c.service_configuration.check(out, at);
-    }
-}
-
-fn access(config: &NodeConfiguration) -> Vec<Access<'_>> {
-    let NodeConfiguration::Storage(c) = config else {
-        return vec![];
+    let config = StorageConfiguration {
+        service_configuration: S3Service::default(),
     };
-    vec![Access::WriteObjects {
-        bucket: c.service_configuration.bucket(),
-    }]
+    let inputs = [
+        ("content", DataType::String),
+        ("objectKey", DataType::String),
+    ];
+    fresh_node(
+        name,
+        NodeConfiguration::Storage(config),
+        &inputs,
+        &[("s3Uri", DataType::String)],
+    )
+}
+
+impl KindConfiguration for StorageConfiguration {
+    fn check(&self, _: &FlowNode, out: &mut Diagnostics, at: &Location) {
+        self.service_configuration.check(out, at);
+    }
+
+    fn access(&self) -> Vec<Access<'_>> {
+        vec![Access::WriteObjects {
+            bucket: self.service_configuration.bucket(),
+        }]
+    }
 }
 
 #[cfg(test)]
@@ -118,7 +117,14 @@ mod tests {
 
     #[test]
     fn bucket_names_s3_refuses_are_diagnosed_on_the_field() {
-        for bad in ["a..b", "192.168.0.1", "xn--bucket", "logs-s3alias", "logs--ol-s3", "-logs"] {
+        for bad in [
+            "a..b",
+            "192.168.0.1",
+            "xn--bucket",
+            "logs-s3alias",
+            "logs--ol-s3",
+            "-logs",
+        ] {
             let service = S3Service::S3(S3Bucket {
                 bucket_name: bad.to_owned(),
             });

@@ -20,7 +20,7 @@ use crate::providers::bedrock::BedrockSettings;
 use crate::providers::sdk_error::{RawReply, SdkFailure};
 use crate::providers::Usage;
 use aws_config::SdkConfig;
-use aws_sdk_bedrockagentruntime::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrockagentruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockagentruntime::types as at;
 use aws_sdk_bedrockagentruntime::Client;
 use json::{add_usage, retrieval_result_json, return_control_json};
@@ -528,10 +528,7 @@ fn map_stream_error<R: RawReply>(
     AgentRuntimeError::Service {
         target: target.to_owned(),
         code: e.code().unwrap_or(code).to_owned(),
-        message: e
-            .message()
-            .map(str::to_owned)
-            .unwrap_or_else(|| DisplayErrorContext(e).to_string()),
+        message: crate::providers::sdk_error::service_message(e),
     }
 }
 

@@ -58,14 +58,11 @@ impl SdkFailure {
         match error {
             SdkError::ServiceError(context) => {
                 let service_error = context.err();
-                let detail = detail(service_error);
                 SdkFailure::Service {
                     code: service_error.code().map(str::to_owned),
-                    message: service_error
-                        .message()
-                        .map_or_else(|| detail.clone(), str::to_owned),
+                    message: service_message(service_error),
                     status: context.raw().status(),
-                    detail,
+                    detail: detail(service_error),
                 }
             }
             SdkError::ConstructionFailure(_) => SdkFailure::Request {
@@ -97,6 +94,16 @@ where
         Some((code, message)) => format!("{code}: {}", message.unwrap_or("(no message)")),
         None => detail(error),
     }
+}
+
+/// The message a service error carries, or the whole error as the SDK shows it when it has none.
+pub fn service_message<E>(service_error: &E) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error,
+{
+    service_error
+        .message()
+        .map_or_else(|| detail(service_error), str::to_owned)
 }
 
 /// The error and its causes on one line, without the raw response dump of `Debug`.

@@ -142,11 +142,9 @@ pub async fn run_flow(
 }
 
 /// A run id from the wall clock and the process id; unique enough for a local store.
+/// A run started without an id (a library caller's) gets one in the store's one format.
 fn make_run_id() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("run-{nanos:x}-{:x}", std::process::id())
+    crate::store::RunId::generate().to_string()
 }
 
 impl Run {

@@ -24,6 +24,13 @@ def nest(open_, close, n, inner="1"):
     return open_ * n + inner + close * n
 
 
+def alias_bomb(then):
+    """Nine levels of aliases, each nine of the one before (a billion-laughs document), then `then`."""
+    return "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8)
+    ) + then
+
+
 # --- Strata projects and Bedrock flow JSON (strata::model::load) -------------------------------
 PROJECT = {
     "schemaVersion": 1,
@@ -117,9 +124,7 @@ imports = {
     "err_yaml_unclosed_quote.yaml": "Resources:\n  F:\n    Type: \"AWS::Bedrock::Flow\n",
     "err_yaml_duplicate_key.yaml": "Resources:\n  F:\n    Type: AWS::Bedrock::Flow\n  F:\n    Type: AWS::Bedrock::Agent\n",
     "err_yaml_undefined_alias.yaml": "Resources:\n  F: *missing\n",
-    "err_yaml_alias_bomb.yaml": "a: &a [x, x, x, x, x, x, x, x, x]\n"
-        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))
-        + "Resources:\n  F:\n    Type: AWS::Bedrock::Flow\n    Properties:\n      Name: *i\n",
+    "err_yaml_alias_bomb.yaml": alias_bomb("Resources:\n  F:\n    Type: AWS::Bedrock::Flow\n    Properties:\n      Name: *i\n"),
     "err_yaml_deep_flow_nesting.yaml": "Resources:\n  F:\n    Metadata: " + nest("[", "]", 300) + "\n",
     "err_yaml_deep_block_nesting.yaml": "Resources:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(150)) + "  " * 151 + "v\n",
     "err_yaml_deep_mapping_nesting.yaml": "Resources: " + nest("{a: ", "}", 300) + "\n",
@@ -187,9 +192,7 @@ openapi = {
     "err_ref_number.json": '{"openapi": "3.0.0", "paths": {"/a": {"get": {"parameters": [{"$ref": 5}]}}}}',
     "err_yaml_bad_indent.yaml": "openapi: 3.0.0\npaths:\n  /a:\n    get:\n   x: 1\n",
     "err_yaml_tabs.yaml": "openapi: 3.0.0\npaths:\n\t/a: {}\n",
-    "err_yaml_alias_bomb.yaml": "a: &a [x, x, x, x, x, x, x, x, x]\n"
-        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))
-        + "openapi: 3.0.0\npaths: {}\n",
+    "err_yaml_alias_bomb.yaml": alias_bomb("openapi: 3.0.0\npaths: {}\n"),
     "err_yaml_deep_nesting.yaml": "openapi: 3.0.0\npaths: " + nest("{a: ", "}", 300) + "\n",
     "err_json_deep_nesting.json": '{"openapi": "3.0.0", "paths": ' + nest('{"a":', "}", 300) + "}",
     "err_yaml_undefined_alias.yaml": "openapi: 3.0.0\npaths: *p\n",
@@ -222,9 +225,7 @@ replay = {
     "err_bad_indent.yaml": "- text: hi\n   modelId: m\n",
     "err_tabs.yaml": "-\ttext: hi\n",
     "err_unclosed_quote.yaml": "- text: \"hi\n",
-    "err_alias_bomb.yaml": "a: &a [x, x, x, x, x, x, x, x, x]\n"
-        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))
-        + "replies: []\n",
+    "err_alias_bomb.yaml": alias_bomb("replies: []\n"),
     "err_deep_nesting.yaml": "- text: hi\n  toolUse:\n    - name: t\n      input: " + nest("[", "]", 300) + "\n",
     "err_deep_nesting.json": '[{"text": "hi", "toolUse": [{"name": "t", "input": ' + nest("[", "]", 300) + "}]}]",
     "err_undefined_alias.yaml": "replies: *r\n",
@@ -250,9 +251,7 @@ answers = {
     "err_bad_indent.yaml": "inputs:\n  - a\n replies: []\n",
     "err_tabs.yaml": "inputs:\n\t- a\n",
     "err_unclosed_quote.yaml": "inputs:\n  - \"a\n",
-    "err_alias_bomb.yaml": "a: &a [x, x, x, x, x, x, x, x, x]\n"
-        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))
-        + "replies: *i\n",
+    "err_alias_bomb.yaml": alias_bomb("replies: *i\n"),
     "err_deep_nesting.yaml": "replies:\n  - " + nest("[", "]", 300) + "\n",
     "err_deep_block_nesting.yaml": "replies:\n" + "".join("  " * (i + 1) + f"- k{i}:\n" for i in range(150)) + "  " * 151 + "v\n",
     "err_undefined_alias.yaml": "replies: *r\n",

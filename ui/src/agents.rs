@@ -25,7 +25,6 @@ use strata::model::agent::{
     RelayConversationHistory, State,
 };
 use strata::model::lenient::{Lenient, StrEnum};
-use strata::model::names::Pattern;
 use strata::nodes::form::{self, agent as agent_form, FormField};
 fn agent_named(ed: &Editor, name: &str) -> Option<Agent> {
     ed.doc.with(|d| {
@@ -74,23 +73,25 @@ fn agent_apply(ed: Editor, agent: &Agent, field: &'static FormField) -> Apply {
     })
 }
 
+/// `N` copies of the edited agent: one for each handler of a row, which builds its change
+/// from the agent as drawn.
+fn copies<const N: usize>(agent: &Agent) -> [Agent; N] {
+    std::array::from_fn(|_| agent.clone())
+}
+
 fn opt(text: String) -> Option<String> {
     (!text.trim().is_empty()).then_some(text)
 }
 
 /// A one-line field with a live check and a commit on change.
-fn line(
-    label: &'static str,
-    id: &'static str,
-    value: String,
-    check: impl Fn(&str) -> Option<String> + Copy + 'static,
-    commit: impl Fn(String) + 'static,
-) -> AnyView {
-    let message = RwSignal::new(check(&value));
+/// One text field of a list row (an action group, a prompt override), checked as the user
+/// types by the core's form machinery.
+fn line(field: &'static FormField, value: String, commit: impl Fn(String) + 'static) -> AnyView {
+    let message = RwSignal::new(form::check(field, &value));
     view! {
-        <div class="form-field" data-field=id>
-            <label>{label}</label>
-            <input prop:value=value on:input=move |ev| message.set(check(&event_target_value(&ev)))
+        <div class="form-field" data-field=field.id()>
+            <label>{field.label}</label>
+            <input prop:value=value on:input=move |ev| message.set(form::check(field, &event_target_value(&ev)))
                 on:change=move |ev| commit(event_target_value(&ev))/>
             {move || message.get().map(|m| view! { <div class="error field-error">{m}</div> })}
         </div>
@@ -98,25 +99,17 @@ fn line(
     .into_any()
 }
 
-fn pattern(p: Pattern) -> impl Fn(&str) -> Option<String> + Copy {
-    move |s: &str| (!s.is_empty() && !p.matches(s)).then(|| format!("Must be {}", p.describe()))
-}
-
 /// The list of the project's agents, for the palette column.
 #[component]
 pub fn AgentList() -> impl IntoView {
     let ed: Editor = expect_context();
-    let names = move || {
+    let names = move || -> Vec<String> {
         ed.doc.with(|d| {
-            d.as_ref()
-                .map(|d| {
-                    d.project
-                        .agents
-                        .iter()
-                        .map(|a| a.agent_name.clone())
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
+            let names = d
+                .as_ref()
+                .map(|d| d.project.agent_names())
+                .unwrap_or_default();
+            names.into_iter().map(str::to_owned).collect()
         })
     };
     let add = move |_| {
@@ -208,7 +201,7 @@ fn knowledge_bases(ed: Editor, agent: &Agent) -> AnyView {
         .iter()
         .enumerate()
         .map(|(i, kb)| {
-            let (a1, a2, a3, a4) = (agent.clone(), agent.clone(), agent.clone(), agent.clone());
+            let [a1, a2, a3, a4] = copies(agent);
             let enabled = kb.knowledge_base_state != Some(Lenient::Known(State::Disabled));
             view! {
                 <div class="row kb" data-kb=kb.knowledge_base_id.clone()>
@@ -249,11 +242,10 @@ fn collaborators(ed: Editor, agent: &Agent) -> AnyView {
     let others: Vec<String> = ed.doc.with_untracked(|d| {
         d.as_ref()
             .map(|d| {
-                d.project
-                    .agents
-                    .iter()
-                    .map(|a| a.agent_name.clone())
+                let names = d.project.agent_names().into_iter();
+                names
                     .filter(|n| *n != agent.agent_name)
+                    .map(str::to_owned)
                     .collect()
             })
             .unwrap_or_default()
@@ -275,14 +267,7 @@ fn collaborators(ed: Editor, agent: &Agent) -> AnyView {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let (a1, a2, a3, a4, a5, a6) = (
-                agent.clone(),
-                agent.clone(),
-                agent.clone(),
-                agent.clone(),
-                agent.clone(),
-                agent.clone(),
-            );
+            let [a1, a2, a3, a4, a5, a6] = copies(agent);
             let local = c.agent_descriptor.project_agent.clone().unwrap_or_default();
             let choices = std::iter::once(String::new())
                 .chain(others.iter().cloned())
@@ -292,8 +277,7 @@ fn collaborators(ed: Editor, agent: &Agent) -> AnyView {
                 })
                 .collect_view();
             let alias = c.agent_descriptor.alias_arn.clone().unwrap_or_default();
-            let alias_problem = (!alias.is_empty() && !Pattern::AgentAliasArn.matches(&alias))
-                .then(|| Pattern::AgentAliasArn.describe());
+            let alias_problem = form::check(&agent_form::COLLABORATOR_ALIAS_ARN, &alias);
             let relay = c.relay_conversation_history == Some(Lenient::Known(RelayConversationHistory::ToCollaborator));
             view! {
                 <div class="row collaborator" data-collaborator=c.collaborator_name.clone()>

@@ -19,6 +19,8 @@ from nothing.
 import json
 from decimal import Decimal, InvalidOperation
 
+from function_response import respond
+
 # Refunds above this many dollars go to a billing specialist (the `large_refunds` action group).
 LARGE_REFUND_THRESHOLD = Decimal("100.00")
 
@@ -140,20 +142,3 @@ def refund(event, params, attributes):
 def already_refunded(attributes, invoice_id):
     refunds = json.loads(attributes.get("refunds", "{}"))
     return Decimal(refunds.get(invoice_id, "0"))
-
-
-def respond(event, body, attributes, state=None):
-    """The function-schema response Bedrock documents; `state` is REPROMPT or FAILURE."""
-    function_response = {"responseBody": {"TEXT": {"body": json.dumps(body)}}}
-    if state:
-        function_response["responseState"] = state
-    return {
-        "messageVersion": "1.0",
-        "response": {
-            "actionGroup": event["actionGroup"],
-            "function": event["function"],
-            "functionResponse": function_response,
-        },
-        "sessionAttributes": attributes,
-        "promptSessionAttributes": event.get("promptSessionAttributes") or {},
-    }

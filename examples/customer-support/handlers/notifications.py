@@ -11,7 +11,8 @@ with the message it would send and counts the emails sent in the session attribu
 """
 
 import hashlib
-import json
+
+from function_response import respond
 
 
 def handler(event, context):
@@ -38,19 +39,3 @@ def handler(event, context):
         {"message_id": f"msg-{digest}", "status": "queued", "subject": subject},
         attributes,
     )
-
-
-def respond(event, body, attributes, state=None):
-    function_response = {"responseBody": {"TEXT": {"body": json.dumps(body)}}}
-    if state:
-        function_response["responseState"] = state
-    return {
-        "messageVersion": "1.0",
-        "response": {
-            "actionGroup": event["actionGroup"],
-            "function": event["function"],
-            "functionResponse": function_response,
-        },
-        "sessionAttributes": attributes,
-        "promptSessionAttributes": event.get("promptSessionAttributes") or {},
-    }

@@ -10,7 +10,7 @@ messageVersion 1.0). `change_plan` has requireConfirmation ENABLED in the agent.
 plan is remembered in the session attribute `plan` so later calls in the session see it.
 """
 
-import json
+from function_response import respond
 
 PLANS = {
     "starter": {"name": "Starter", "monthly": "12.00", "annual": None, "seats": 3},
@@ -74,19 +74,3 @@ def handler(event, context):
             attributes,
         )
     return respond(event, {"error": f"unknown function {event['function']}"}, attributes, "FAILURE")
-
-
-def respond(event, body, attributes, state=None):
-    function_response = {"responseBody": {"TEXT": {"body": json.dumps(body)}}}
-    if state:
-        function_response["responseState"] = state
-    return {
-        "messageVersion": "1.0",
-        "response": {
-            "actionGroup": event["actionGroup"],
-            "function": event["function"],
-            "functionResponse": function_response,
-        },
-        "sessionAttributes": attributes,
-        "promptSessionAttributes": event.get("promptSessionAttributes") or {},
-    }

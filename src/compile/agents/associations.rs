@@ -119,11 +119,7 @@ pub(super) fn check_collaborators(
 }
 
 fn agents_hint(project: &Project) -> String {
-    let known: Vec<&str> = project
-        .agents
-        .iter()
-        .map(|a| a.agent_name.as_str())
-        .collect();
+    let known: Vec<&str> = project.agent_names();
     if known.is_empty() {
         "Define the agent in the project, or set aliasArn to a deployed alias.".to_owned()
     } else {

@@ -1,20 +1,15 @@
 //! AWS::Bedrock::Agent resources back into agents, collaborators of the template's agents
 //! as project agents.
 
-use super::context::Context;
 use super::intrinsics::stringify_intrinsics;
+use super::Found;
 use crate::export::pascal::to_camel;
 use crate::import::{shaped, ImportWarning, Result};
 use crate::model::Agent;
 use serde_json::Value;
 
-pub(super) fn resource(
-    ctx: &Context<'_>,
-    props: &Value,
-    at: &str,
-    warnings: &mut Vec<ImportWarning>,
-) -> Result<Agent> {
-    let at = format!("{at}.Properties");
+pub(super) fn resource(found: &Found<'_>, warnings: &mut Vec<ImportWarning>) -> Result<Agent> {
+    let (ctx, _, props, at) = found.parts();
     let mut props = props.clone();
     if let Some(m) = props.as_object_mut() {
         if m.get("AgentResourceRoleArn")
@@ -57,6 +52,6 @@ pub(super) fn resource(
     }
     ctx.name_resources(&mut props);
     let mut camel = to_camel(&props);
-    stringify_intrinsics(&mut camel, &at, warnings);
-    shaped(&camel, &at)
+    stringify_intrinsics(&mut camel, at, warnings);
+    shaped(&camel, at)
 }

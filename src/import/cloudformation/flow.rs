@@ -3,6 +3,7 @@
 
 use super::context::Context;
 use super::intrinsics::{stringify_intrinsics, text_property};
+use super::Found;
 use crate::export::pascal::to_camel;
 use crate::import::{shaped, ImportError, ImportWarning, Result};
 use crate::model::{Flow, FlowDefinition};
@@ -11,14 +12,8 @@ use serde_json::{Map, Value};
 /// Marks an alias ARN resolved to a project agent, until the typed model takes it.
 pub(super) const AGENT_MARK: &str = "\u{1}strata-agent:";
 
-pub(super) fn resource(
-    ctx: &Context<'_>,
-    id: &str,
-    props: &Value,
-    at: &str,
-    warnings: &mut Vec<ImportWarning>,
-) -> Result<Flow> {
-    let at = format!("{at}.Properties");
+pub(super) fn resource(found: &Found<'_>, warnings: &mut Vec<ImportWarning>) -> Result<Flow> {
+    let (ctx, id, props, at) = found.parts();
     let name = match props.get("Name") {
         Some(Value::String(s)) => s.clone(),
         _ => {
@@ -31,13 +26,13 @@ pub(super) fn resource(
     };
     let execution_role_arn = match props.get("ExecutionRoleArn") {
         Some(v) if ctx.is_template_role(v) => None,
-        Some(_) => text_property(props, "ExecutionRoleArn", &at, warnings),
+        Some(_) => text_property(props, "ExecutionRoleArn", at, warnings),
         None => None,
     };
     let mut definition = if let Some(d) = props.get("Definition") {
         d.clone()
     } else if let Some(s) = props.get("DefinitionString") {
-        definition_string(ctx, s, props.get("DefinitionSubstitutions"), &at, warnings)?
+        definition_string(ctx, s, props.get("DefinitionSubstitutions"), at, warnings)?
     } else if let Some(location) = props.get("DefinitionS3Location") {
         let part = |k: &str| match location.get(k) {
             Some(Value::String(s)) => s.clone(),
@@ -63,14 +58,9 @@ pub(super) fn resource(
     let definition: FlowDefinition = shaped(&definition, &format!("{at}.Definition"))?;
     Ok(Flow {
         name,
-        description: text_property(props, "Description", &at, warnings),
+        description: text_property(props, "Description", at, warnings),
         execution_role_arn,
-        customer_encryption_key_arn: text_property(
-            props,
-            "CustomerEncryptionKeyArn",
-            &at,
-            warnings,
-        ),
+        customer_encryption_key_arn: text_property(props, "CustomerEncryptionKeyArn", at, warnings),
         definition,
         samples: vec![],
     })

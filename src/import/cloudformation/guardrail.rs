@@ -1,20 +1,14 @@
 //! AWS::Bedrock::Guardrail resources back into project guardrails.
 
-use super::context::Context;
 use super::intrinsics::{left_out, stringify_intrinsics};
+use super::Found;
 use crate::export::pascal::{recase, to_camel, Case};
 use crate::import::{shaped, ImportWarning, Result};
 use crate::model::Guardrail;
 use serde_json::{Map, Value};
 
-pub(super) fn resource(
-    ctx: &Context<'_>,
-    id: &str,
-    props: &Value,
-    at: &str,
-    warnings: &mut Vec<ImportWarning>,
-) -> Result<Guardrail> {
-    let at = format!("{at}.Properties");
+pub(super) fn resource(found: &Found<'_>, warnings: &mut Vec<ImportWarning>) -> Result<Guardrail> {
+    let (ctx, id, props, at) = found.parts();
     const KEPT: &[&str] = &[
         "Name",
         "Description",
@@ -25,7 +19,7 @@ pub(super) fn resource(
         "WordPolicyConfig",
         "SensitiveInformationPolicyConfig",
     ];
-    left_out(props, KEPT, &at, warnings);
+    left_out(props, KEPT, at, warnings);
     let mut camel = Map::new();
     for key in KEPT {
         let Some(v) = props.get(*key) else { continue };
@@ -48,6 +42,6 @@ pub(super) fn resource(
         }
     }
     let mut camel = Value::Object(camel);
-    stringify_intrinsics(&mut camel, &at, warnings);
-    shaped(&camel, &at)
+    stringify_intrinsics(&mut camel, at, warnings);
+    shaped(&camel, at)
 }

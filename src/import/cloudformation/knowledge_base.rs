@@ -1,7 +1,8 @@
 //! AWS::Bedrock::KnowledgeBase resources back into project knowledge bases.
 
-use super::context::{ref_of, Context};
+use super::context::ref_of;
 use super::intrinsics::{left_out, stringify_intrinsics, text_property};
+use super::Found;
 use crate::export::cloudformation::rename_supplemental_locations;
 use crate::export::pascal::to_camel;
 use crate::import::{ImportWarning, Result};
@@ -9,13 +10,10 @@ use crate::model::KnowledgeBase;
 use serde_json::Value;
 
 pub(super) fn resource(
-    ctx: &Context<'_>,
-    id: &str,
-    props: &Value,
-    at: &str,
+    found: &Found<'_>,
     warnings: &mut Vec<ImportWarning>,
 ) -> Result<KnowledgeBase> {
-    let at = format!("{at}.Properties");
+    let (ctx, id, props, at) = found.parts();
     left_out(
         props,
         &[
@@ -25,7 +23,7 @@ pub(super) fn resource(
             "KnowledgeBaseConfiguration",
             "StorageConfiguration",
         ],
-        &at,
+        at,
         warnings,
     );
     let name = match props.get("Name") {
@@ -33,12 +31,12 @@ pub(super) fn resource(
         _ => id.to_owned(),
     };
     let mut kb = KnowledgeBase::named(&name);
-    kb.description = text_property(props, "Description", &at, warnings);
+    kb.description = text_property(props, "Description", at, warnings);
     // A role the deployer passes in (a `Ref` to a parameter) is what a project without
     // `roleArn` exports as.
     kb.role_arn = match props.get("RoleArn") {
         Some(v) if ref_of(v).is_some_and(|r| ctx.kind(r).is_none()) => None,
-        Some(_) => text_property(props, "RoleArn", &at, warnings),
+        Some(_) => text_property(props, "RoleArn", at, warnings),
         None => None,
     };
     if let Some(c) = props.get("KnowledgeBaseConfiguration") {

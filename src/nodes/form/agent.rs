@@ -56,6 +56,38 @@ pub const STORAGE_DAYS: FormField = FormField::new(
 .optional()
 .when(&["memoryConfiguration"]);
 
+/// The Lambda function an action group calls, in the action group's row.
+pub const ACTION_GROUP_LAMBDA: FormField = FormField::text(
+    &["actionGroupExecutor", "lambda"],
+    "Lambda ARN",
+    0,
+    2048,
+    Some(Pattern::LambdaArn),
+)
+.optional();
+
+/// Strata only: the handler local runs call instead of the action group's Lambda.
+pub const ACTION_GROUP_LOCAL_HANDLER: FormField =
+    FormField::text(&["localHandler"], "Local handler", 1, 1024, None).optional();
+
+/// A collaborator's deployed alias, in the collaborator's row.
+pub const COLLABORATOR_ALIAS_ARN: FormField = FormField::text(
+    &["agentDescriptor", "aliasArn"],
+    "Agent alias ARN",
+    0,
+    2048,
+    Some(Pattern::AgentAliasArn),
+)
+.optional();
+
+/// The temperature of an overridden prompt.
+pub const PROMPT_TEMPERATURE: FormField = FormField::new(
+    &["inferenceConfiguration", "temperature"],
+    "Temperature",
+    Widget::Decimal { min: 0.0, max: 1.0 },
+)
+.optional();
+
 /// Every field of the agent form, in the editor's order.
 pub const FORM: [FormField; 8] = [
     NAME,

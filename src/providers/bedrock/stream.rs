@@ -2,9 +2,9 @@
 //! would have given, and stream error events become [`ProviderError`]s.
 
 use super::{malformed, map_sdk_error, map_stop_reason, to_usage, PROVIDER};
-use crate::providers::sdk_error::detail;
+use crate::providers::sdk_error::{detail, service_message};
 use crate::providers::{ContentPart, ModelResponse, ProviderError, StopReason, TextDelta, Usage};
-use aws_sdk_bedrockruntime::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::types as bt;
 use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError;
 use aws_smithy_types::event_stream::RawMessage;
@@ -201,9 +201,6 @@ pub(super) fn map_stream_error(
     ProviderError::Service {
         provider: PROVIDER.to_string(),
         code: code.to_string(),
-        message: service_error
-            .message()
-            .map(str::to_string)
-            .unwrap_or_else(|| DisplayErrorContext(service_error).to_string()),
+        message: service_message(service_error),
     }
 }

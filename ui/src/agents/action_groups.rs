@@ -1,7 +1,7 @@
 //! An agent's action groups: each group's executor (Lambda, local handler, or return of control),
 //! and its schema as a function table or an OpenAPI text with its parsed operations.
 
-use super::{line, opt, pattern, update};
+use super::{copies, line, opt, update};
 use crate::Editor;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -10,7 +10,7 @@ use strata::model::agent::{
     ParameterType, State,
 };
 use strata::model::lenient::{Lenient, StrEnum};
-use strata::model::names::Pattern;
+use strata::nodes::form::agent as agent_form;
 
 pub(super) fn action_groups(ed: Editor, agent: &Agent) -> AnyView {
     let groups = agent
@@ -95,14 +95,7 @@ fn action_group(ed: Editor, agent: &Agent, g: usize, group: &ActionGroup) -> Any
         Some(ActionGroupExecutor::Lambda(arn)) => Some(arn.clone()),
         Some(ActionGroupExecutor::CustomControl(_)) | None => None,
     };
-    let (a1, a2, a3, a4, a5, a6) = (
-        agent.clone(),
-        agent.clone(),
-        agent.clone(),
-        agent.clone(),
-        agent.clone(),
-        agent.clone(),
-    );
+    let [a1, a2, a3, a4, a5, a6] = copies(agent);
     let body = match schema {
         "openapi" => openapi_editor(ed, agent, g, group),
         "functions" => functions_editor(ed, agent, g, group),
@@ -153,10 +146,10 @@ fn action_group(ed: Editor, agent: &Agent, g: usize, group: &ActionGroup) -> Any
                 let a = a6.clone();
                 let b = a6.clone();
                 view! {
-                    {line("Lambda ARN", "lambda", arn, pattern(Pattern::LambdaArn), move |v| {
+                    {line(&agent_form::ACTION_GROUP_LAMBDA, arn, move |v| {
                         group_update(ed, &a, g, |x| x.action_group_executor = Some(ActionGroupExecutor::Lambda(v)))
                     })}
-                    {line("Local handler", "localHandler", group.local_handler.clone().unwrap_or_default(), |_| None, move |v| {
+                    {line(&agent_form::ACTION_GROUP_LOCAL_HANDLER, group.local_handler.clone().unwrap_or_default(), move |v| {
                         group_update(ed, &b, g, |x| x.local_handler = opt(v))
                     })}
                 }
@@ -268,13 +261,7 @@ fn function_view(ed: Editor, agent: &Agent, g: usize, f: usize, function: &Funct
             }
         })
     };
-    let (a1, a2, a3, a4, a5) = (
-        agent.clone(),
-        agent.clone(),
-        agent.clone(),
-        agent.clone(),
-        agent.clone(),
-    );
+    let [a1, a2, a3, a4, a5] = copies(agent);
     let params = function
         .parameters
         .iter()

@@ -1,6 +1,6 @@
 //! An agent's prompt overrides: per prompt type, the template, parser and inference settings.
 
-use super::{line, opt, update};
+use super::{copies, line, opt, update};
 use crate::Editor;
 use leptos::prelude::*;
 use strata::model::agent::{
@@ -8,6 +8,7 @@ use strata::model::agent::{
     PromptType, State,
 };
 use strata::model::lenient::{Lenient, StrEnum};
+use strata::nodes::form::agent as agent_form;
 
 /// The prompt types CreateAgent takes overrides for.
 const PROMPT_TYPES: [PromptType; 5] = [
@@ -62,7 +63,7 @@ pub(super) fn prompt_overrides(ed: Editor, agent: &Agent) -> AnyView {
             let overridden = current
                 .as_ref()
                 .is_some_and(|c| c.prompt_creation_mode == Some(Lenient::Known(CreationMode::Overridden)));
-            let (a1, a2, a3, a4) = (agent.clone(), agent.clone(), agent.clone(), agent.clone());
+            let [a1, a2, a3, a4] = copies(agent);
             let details = current.filter(|_| overridden).map(|c| {
                 let enabled = c.prompt_state != Some(Lenient::Known(State::Disabled));
                 let temp = c
@@ -83,10 +84,7 @@ pub(super) fn prompt_overrides(ed: Editor, agent: &Agent) -> AnyView {
                             let v = opt(event_target_value(&ev));
                             override_update(ed, &a3, t, |c| if let Some(c) = c { c.base_prompt_template = v })
                         }></textarea>
-                    {line("Temperature", "temperature", temp, |s| {
-                        (!s.trim().is_empty() && !s.trim().parse::<f64>().is_ok_and(|v| (0.0..=1.0).contains(&v)))
-                            .then(|| "a number from 0 to 1".to_owned())
-                    }, move |v| {
+                    {line(&agent_form::PROMPT_TEMPERATURE, temp, move |v| {
                         let value = v.trim().parse::<f64>().ok().filter(|v| (0.0..=1.0).contains(v));
                         if value.is_some() || v.trim().is_empty() {
                             override_update(ed, &a4, t, |c| if let Some(c) = c {
