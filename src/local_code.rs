@@ -167,7 +167,7 @@ async fn run_isolated(
     let mut child = command
         .spawn()
         .map_err(|e| fail(format!("cannot start it: {e}")))?;
-    let group = ProcessGroup::of(&child);
+    let mut group = ProcessGroup::of(&child);
     let input = serde_json::to_vec(request).map_err(|e| fail(e.to_string()))?;
     let stdin = child.stdin.take();
     let stdout = child.stdout.take();
@@ -197,10 +197,13 @@ async fn run_isolated(
     let (streams, status) = match first {
         First::Streams(streams) => {
             let streams = streams.map_err(fail)?;
-            (streams, child.wait().await)
+            let status = child.wait().await;
+            group.reaped();
+            (streams, status)
         }
         First::Exited(status) => {
             // Whatever the code left running in the background must not hold the pipes.
+            group.reaped();
             group.kill();
             let streams = tokio::time::timeout(DRAIN, &mut streams)
                 .await
@@ -334,5 +337,59 @@ mod tests {
             );
         }
         assert!(!Path::new(home).exists(), "the temporary HOME is removed");
+    }
+
+    /// Whether `pid` is gone (or a zombie waiting for a parent that may never reap it).
+    #[cfg(target_os = "linux")]
+    fn gone(pid: &str) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+            stat.rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('Z'))
+        })
+    }
+
+    /// Without bubblewrap, a timeout still ends what the code started, even a process that
+    /// left its group with `setsid` and holds its output open.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_timeout_kills_a_grandchild_that_left_the_process_group() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pid_file = dir.path().join("grandchild");
+        let code = "import subprocess, time\n\
+                    p = subprocess.Popen(['sleep', '600'], start_new_session=True)\n\
+                    open(pid_file + '.tmp', 'w').write(str(p.pid))\n\
+                    __import__('os').rename(pid_file + '.tmp', pid_file)\n\
+                    time.sleep(600)";
+        let request = json!({"code": code, "inputs": {"pid_file": pid_file}});
+        let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let run = run_isolated(
+            sandbox::Isolation::Scrubbed,
+            "python3",
+            PYTHON_INLINE,
+            project,
+            &request,
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let started = async {
+            while !pid_file.exists() {
+                assert!(std::time::Instant::now() < deadline, "no grandchild");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        // The node's timeout: the run is dropped once the grandchild is running.
+        tokio::select! {
+            _ = run => panic!("the code answered"),
+            () = started => {}
+        }
+        let pid = std::fs::read_to_string(&pid_file).expect("pid");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !gone(&pid) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "grandchild {pid} outlived the timeout"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }

@@ -12,6 +12,9 @@ use std::sync::{Mutex, Once, OnceLock};
 use std::time::Duration;
 use tokio::process::Command;
 
+#[cfg(target_os = "linux")]
+mod descendants;
+
 /// Variables the child inherits from Strata; everything else (AWS_*, tokens, …) is dropped.
 const KEPT_ENV: &[&str] = &["PATH", "LANG"];
 
@@ -376,19 +379,37 @@ impl Drop for Scratch {
 }
 
 /// The child's process group, killed as a whole on drop: a timeout, a cancellation or an
-/// answer given leaves no grandchild behind holding the pipes.
+/// answer given leaves no grandchild behind holding the pipes. While the child has not been
+/// waited for, its descendants (found through `/proc` on Linux) are stopped and killed too,
+/// even those that left its group with `setsid`.
 pub(super) struct ProcessGroup {
     #[cfg_attr(not(unix), allow(dead_code, reason = "process groups are Unix only"))]
     leader: Option<u32>,
+    /// The leader was waited for: its pid may belong to another process by now, so only its
+    /// group is killed.
+    #[cfg_attr(
+        not(target_os = "linux"),
+        allow(dead_code, reason = "descendants are found through Linux's /proc")
+    )]
+    reaped: bool,
 }
 
 impl ProcessGroup {
     /// The group of a child started with `process_group(0)`.
     pub fn of(child: &tokio::process::Child) -> ProcessGroup {
-        ProcessGroup { leader: child.id() }
+        ProcessGroup {
+            leader: child.id(),
+            reaped: false,
+        }
     }
 
-    /// Kills every process still in the group.
+    /// Records that the leader was waited for.
+    pub fn reaped(&mut self) {
+        self.reaped = true;
+    }
+
+    /// Kills every process still in the group and, before the leader is waited for, every
+    /// process descended from it.
     pub fn kill(&self) {
         #[cfg(unix)]
         if let Some(pid) = self
@@ -396,8 +417,18 @@ impl ProcessGroup {
             .and_then(|id| i32::try_from(id).ok())
             .and_then(rustix::process::Pid::from_raw)
         {
+            #[cfg(target_os = "linux")]
+            let tree = if self.reaped {
+                Vec::new()
+            } else {
+                descendants::stop(pid)
+            };
             // ESRCH: the group is already gone.
             let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+            #[cfg(target_os = "linux")]
+            for pid in tree {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            }
         }
     }
 }
