@@ -78,8 +78,11 @@ fn node_rects() -> Vec<(String, [f64; 4])> {
     serde_json::from_str(&json.as_string().unwrap_or_default()).expect("JSON")
 }
 
-/// Points every canvas unit along each drawn top-level connection: (source, target, points).
-fn sampled_connections() -> Vec<(String, String, Vec<(f64, f64)>)> {
+/// A drawn connection: its source node, its target node and points along its path.
+type Sampled = (String, String, Vec<(f64, f64)>);
+
+/// Points every canvas unit along each drawn top-level connection.
+fn sampled_connections() -> Vec<Sampled> {
     let json = js_sys::eval(
         r#"JSON.stringify([...document.querySelectorAll('g.connections > path.connection')].map(p => {
             const n = p.getTotalLength(), pts = [];
