@@ -84,9 +84,59 @@ pub fn instantiate(
     Ok(project)
 }
 
+/// Writes the template's files beside a project saved for the first time in `dir`, skipping
+/// every file that is already there (whatever it holds: nothing is ever overwritten). Returns
+/// the files written. The desktop app calls this when a project made from a template is first
+/// saved, so it brings what `strata new` brings.
+pub fn write_missing_files(
+    template: &Template,
+    dir: &std::path::Path,
+) -> Result<Vec<std::path::PathBuf>, crate::save::SaveError> {
+    let mut written = Vec::new();
+    for file in template.files {
+        let target = dir.join(file.path);
+        if target.symlink_metadata().is_ok() {
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| {
+                crate::save::SaveError::CreateFolder {
+                    path: parent.to_owned(),
+                    source,
+                }
+            })?;
+        }
+        crate::save::write_atomically(&target, file.contents)?;
+        written.push(target);
+    }
+    Ok(written)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_files_are_written_and_existing_ones_left_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let t = find("support-triage").expect("template");
+        let kept = dir.path().join("handlers/orders.py");
+        std::fs::create_dir_all(kept.parent().expect("parent")).expect("folder");
+        std::fs::write(&kept, "# mine").expect("write");
+        let written = write_missing_files(t, dir.path()).expect("written");
+        assert_eq!(written.len(), t.files.len() - 1, "{written:?}");
+        assert!(!written.contains(&kept));
+        assert_eq!(std::fs::read_to_string(&kept).expect("read"), "# mine");
+        for f in t.files.iter().filter(|f| f.path != "handlers/orders.py") {
+            assert_eq!(
+                std::fs::read(dir.path().join(f.path)).expect("read"),
+                f.contents
+            );
+        }
+        assert!(write_missing_files(t, dir.path())
+            .expect("again")
+            .is_empty());
+    }
 
     /// Each template's files are where its project looks for them: one replay per flow, and
     /// (with the runtime) every handler file and documents folder on disk.

@@ -7,26 +7,67 @@ use tauri::State;
 /// The document given on the command line, if any; the UI opens it first.
 pub struct Startup(pub Option<String>);
 
+/// The template the unsaved document was made from: its files (handlers, documents, replays)
+/// are written beside the project when it is first saved, as `strata new` writes them.
+#[derive(Default)]
+pub struct FromTemplate(pub std::sync::Mutex<Option<String>>);
+
+impl FromTemplate {
+    fn set(&self, name: Option<String>) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = name;
+    }
+
+    fn take(&self) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+}
+
 #[tauri::command]
 pub fn startup_document(startup: State<'_, Startup>) -> Option<String> {
     startup.0.clone()
 }
 
 #[tauri::command]
-pub fn open(path: String, app: State<'_, AppFiles>) -> Result<Document, AppError> {
-    files::open(Path::new(&path)).and_then(|d| app.remember(&path).map(|_| d))
+pub fn open(
+    path: String,
+    app: State<'_, AppFiles>,
+    template: State<'_, FromTemplate>,
+) -> Result<Document, AppError> {
+    let document = files::open(Path::new(&path)).and_then(|d| app.remember(&path).map(|_| d))?;
+    template.set(None);
+    Ok(document)
 }
 
 #[tauri::command]
-pub fn save(path: String, text: String, app: State<'_, AppFiles>) -> Result<(), AppError> {
+pub fn save(
+    path: String,
+    text: String,
+    app: State<'_, AppFiles>,
+    template: State<'_, FromTemplate>,
+) -> Result<(), AppError> {
     files::save(Path::new(&path), &text)
         .and_then(|()| app.discard_recovery())
-        .and_then(|()| app.remember(&path).map(drop))
+        .and_then(|()| app.remember(&path).map(drop))?;
+    match template.take() {
+        Some(name) => files::bring_template_files(&name, Path::new(&path)),
+        None => Ok(()),
+    }
 }
 
 #[tauri::command]
-pub fn save_as(path: String, text: String, app: State<'_, AppFiles>) -> Result<(), AppError> {
-    save(path, text, app)
+pub fn save_as(
+    path: String,
+    text: String,
+    app: State<'_, AppFiles>,
+    template: State<'_, FromTemplate>,
+) -> Result<(), AppError> {
+    save(path, text, app, template)
 }
 
 #[tauri::command]
@@ -35,8 +76,13 @@ pub fn templates() -> Vec<TemplateInfo> {
 }
 
 #[tauri::command]
-pub fn new_from_template(name: String) -> Result<Document, AppError> {
-    files::new_from_template(&name)
+pub fn new_from_template(
+    name: String,
+    template: State<'_, FromTemplate>,
+) -> Result<Document, AppError> {
+    let document = files::new_from_template(&name)?;
+    template.set(Some(name));
+    Ok(document)
 }
 
 #[tauri::command]

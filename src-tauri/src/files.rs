@@ -123,6 +123,20 @@ pub fn new_from_template(name: &str) -> Result<Document> {
     })
 }
 
+/// Writes the files template `name` brings (handlers, documents, replays) beside the project
+/// saved at `project`, leaving every file already there as it is.
+pub fn bring_template_files(name: &str, project: &Path) -> Result<()> {
+    let t =
+        strata::templates::find(name).ok_or_else(|| AppError::UnknownTemplate(name.to_owned()))?;
+    let dir = project.parent().unwrap_or(Path::new("."));
+    strata::templates::write_missing_files(t, dir)
+        .map(drop)
+        .map_err(|e| AppError::Write {
+            path: dir.display().to_string(),
+            source: e.into_io(),
+        })
+}
+
 /// The app's own files (recent list, recovery copy) live in one folder.
 #[derive(Debug, Clone)]
 pub struct AppFiles {
@@ -220,6 +234,22 @@ mod tests {
         assert_eq!(again.text, doc.text);
         // No temporary file is left behind.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// A project made from a template in the app brings, on its first save, the handler,
+    /// documents and replay that `strata new` writes, so it validates and runs as the CLI's.
+    #[test]
+    fn a_first_save_from_a_template_brings_its_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = new_from_template("support-triage").unwrap();
+        let path = dir.path().join("t.strata.json");
+        save(&path, &doc.text).unwrap();
+        bring_template_files("support-triage", &path).unwrap();
+        for f in strata::templates::find("support-triage").unwrap().files {
+            assert!(dir.path().join(f.path).is_file(), "{} missing", f.path);
+        }
+        assert!(dir.path().join("handlers/orders.py").is_file());
+        assert!(dir.path().join("replays/triage.yaml").is_file());
     }
 
     #[test]

@@ -17,6 +17,7 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .manage(commands::Startup(startup))
         .manage(commands::Unsaved::default())
+        .manage(commands::FromTemplate::default())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {
                 commands::confirm_close(window, api);
