@@ -90,16 +90,23 @@ struct Page {
 impl Page {
     async fn open() -> Page {
         install_shell_stub();
-        let document = web_sys::window()
+        let root: HtmlElement = web_sys::window()
             .expect("window")
             .document()
-            .expect("document");
-        let root: HtmlElement = document
+            .expect("document")
             .create_element("div")
             .expect("div")
             .dyn_into()
             .expect("an HTML element");
-        document
+        Page::mount(root).await
+    }
+
+    /// Mounts the editor in `root` (added to the page's body) and waits for its project.
+    async fn mount(root: HtmlElement) -> Page {
+        web_sys::window()
+            .expect("window")
+            .document()
+            .expect("document")
             .body()
             .expect("body")
             .append_child(&root)

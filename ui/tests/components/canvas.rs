@@ -37,17 +37,7 @@ async fn open_styled(template: &str) -> (Page, Element) {
         "position: fixed; left: 0; top: 0; width: 1600px; height: 800px",
     )
     .expect("style");
-    document
-        .body()
-        .expect("body")
-        .append_child(&root)
-        .expect("append");
-    let handle = leptos::mount::mount_to(root.clone(), strata_ui::App);
-    let page = Page {
-        root,
-        _handle: Box::new(handle),
-    };
-    until("the project to load", || page.all("g.node").len() > 1).await;
+    let page = Page::mount(root).await;
     // The view is fitted once the canvas has its size.
     tick().await;
     (page, style)
