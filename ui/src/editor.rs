@@ -286,10 +286,20 @@ impl Editor {
     pub fn paste(&self) {
         if let Some(json) = self.clipboard.get_untracked() {
             let c = self.view_centre();
+            let flow = self.flow();
+            // In free space near the view's centre, as a node from the palette lands.
+            let spot = serde_json::from_str::<strata::edit::Clipboard>(&json)
+                .ok()
+                .and_then(|clip| {
+                    self.doc.with_untracked(|d| {
+                        d.as_ref()
+                            .and_then(|d| crate::geometry::paste_spot(&d.project, &flow, &clip, c))
+                    })
+                });
             self.run(Command::Paste {
-                flow: self.flow(),
+                flow,
                 json,
-                at: Position { x: c.0, y: c.1 },
+                at: spot.unwrap_or(Position { x: c.0, y: c.1 }),
             });
         }
     }

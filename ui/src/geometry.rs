@@ -2,6 +2,7 @@
 //!
 //! Pure functions of the document, so they are tested natively and the SVG only draws them.
 
+use strata::edit::Clipboard;
 use strata::layout::place;
 use strata::layout::route::Router;
 use strata::layout::Rect;
@@ -133,6 +134,39 @@ const PLACE_GAP: f64 = 24.0;
 /// Where a new node of `kind` goes: the free spot nearest `wanted` (its top-left corner),
 /// clear of the flow's nodes, Loop bodies and connections.
 pub fn free_spot(project: &Project, flow: &str, kind: NodeType, wanted: Point) -> Position {
+    let height = box_at(&(kind.kind().new_node)("new"), Position { x: 0.0, y: 0.0 }).height();
+    free_spot_for(project, flow, (NODE_WIDTH, height), wanted)
+}
+
+/// Where a pasted group goes: the top-left corner of a free rectangle the size of the group's
+/// drawn boxes, nearest `wanted`. `None` when the clipboard holds no placed node.
+pub fn paste_spot(
+    project: &Project,
+    flow: &str,
+    clip: &Clipboard,
+    wanted: Point,
+) -> Option<Position> {
+    let placed: Vec<NodeBox> = clip
+        .nodes
+        .iter()
+        .filter_map(|n| clip.positions.get(&n.name).map(|at| box_at(n, *at)))
+        .collect();
+    let x0 = placed.iter().map(|b| b.at.x).reduce(f64::min)?;
+    let y0 = placed.iter().map(|b| b.at.y).reduce(f64::min)?;
+    let x1 = placed
+        .iter()
+        .map(|b| b.at.x + NODE_WIDTH)
+        .reduce(f64::max)?;
+    let y1 = placed
+        .iter()
+        .map(|b| b.at.y + b.height())
+        .reduce(f64::max)?;
+    Some(free_spot_for(project, flow, (x1 - x0, y1 - y0), wanted))
+}
+
+/// The free spot for a rectangle of `size` nearest `wanted`, clear of nodes, Loop frames and
+/// every straight run of every routed connection.
+fn free_spot_for(project: &Project, flow: &str, size: (f64, f64), wanted: Point) -> Position {
     let bs = boxes(project, flow);
     let regions = loop_regions(project, flow, &bs);
     let frames: Vec<Rect> = regions.iter().map(|r| frame_rect(r.frame)).collect();
@@ -148,8 +182,7 @@ pub fn free_spot(project: &Project, flow: &str, kind: NodeType, wanted: Point) -
             Rect::new(x0, y0, (w[0].0 - w[1].0).abs(), (w[0].1 - w[1].1).abs())
         }));
     }
-    let height = box_at(&(kind.kind().new_node)("new"), Position { x: 0.0, y: 0.0 }).height();
-    let (x, y) = place::free_spot(&obstacles, (NODE_WIDTH, height), wanted, PLACE_GAP);
+    let (x, y) = place::free_spot(&obstacles, size, wanted, PLACE_GAP);
     Position { x, y }
 }
 
@@ -399,6 +432,44 @@ mod tests {
         assert!(!b.iter().any(|x| x
             .rect()
             .overlaps(&Rect::new(spot.x, spot.y, NODE_WIDTH, 60.0))));
+    }
+
+    /// A pasted group lands where none of its nodes covers a node already there.
+    #[test]
+    fn a_pasted_group_lands_clear_of_every_node() {
+        let t = strata::templates::find("support-triage").unwrap();
+        let mut p = strata::templates::instantiate(t, "x").unwrap();
+        let names = ["Classify".to_owned(), "Route".to_owned()];
+        let clip = strata::edit::copy(&p, "triage", &names).unwrap();
+        let route = boxes(&p, "triage")
+            .into_iter()
+            .find(|b| b.name == "Route")
+            .unwrap();
+        let at = paste_spot(&p, "triage", &clip, (route.at.x, route.at.y)).unwrap();
+        let before: Vec<String> = boxes(&p, "triage").into_iter().map(|b| b.name).collect();
+        strata::edit::apply(
+            &mut p,
+            &strata::edit::Command::Paste {
+                flow: "triage".into(),
+                json: serde_json::to_string(&clip).unwrap(),
+                at,
+            },
+        )
+        .unwrap();
+        let all = boxes(&p, "triage");
+        let (old, new): (Vec<&NodeBox>, Vec<&NodeBox>) =
+            all.iter().partition(|b| before.contains(&b.name));
+        assert_eq!(new.len(), 2);
+        for n in &new {
+            for o in &old {
+                assert!(
+                    !n.rect().overlaps(&o.rect()),
+                    "{} pasted over {}",
+                    n.name,
+                    o.name
+                );
+            }
+        }
     }
 
     #[test]
