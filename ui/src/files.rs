@@ -42,12 +42,24 @@ impl Editor {
             match shell::open(&path).await {
                 Ok(doc) => {
                     ed.show(doc, false);
+                    ed.template.set(String::new());
                     ed.dialog.set(None);
                     ed.refresh_recent();
                 }
                 Err(e) => ed.status.set(Some((true, e.message))),
             }
         });
+    }
+
+    /// The template New makes a project from: the one chosen, or blank when an opened file
+    /// left the choice empty.
+    pub fn new_template(&self) -> String {
+        let chosen = self.template.get_untracked();
+        if chosen.is_empty() {
+            "blank".to_owned()
+        } else {
+            chosen
+        }
     }
 
     pub fn new_from_template(&self, name: String) {

@@ -214,7 +214,7 @@ async fn the_small_things() {
     let page = Page::open().await;
     // The template choice reads the template that is loaded, not "blank".
     until("the loaded template", || {
-        page.all("#template option").len() == 1
+        page.all("#template option:not([value=''])").len() == 1
             && page
                 .one("#template")
                 .dyn_into::<web_sys::HtmlSelectElement>()
@@ -271,4 +271,38 @@ fn shell_sends(event: &str, payload: &str) {
         "(window.__LISTENERS__[{event:?}] || []).forEach(h => h({{event: {event:?}, payload: {payload:?}}}))"
     );
     js_sys::eval(&script).expect("the handlers run");
+}
+
+/// After Open the template choice does not claim the opened file came from a template.
+#[wasm_bindgen_test]
+async fn an_opened_file_leaves_the_template_choice_empty() {
+    let page = Page::open().await;
+    let template = || {
+        page.one("#template")
+            .dyn_into::<web_sys::HtmlSelectElement>()
+            .expect("select")
+            .value()
+    };
+    until("the loaded template", || template() == "support-triage").await;
+    let text = serde_json::to_string(TEMPLATE).expect("text");
+    js_sys::eval(&format!(
+        "window.__STUB__.open = {{path: '/home/ann/mine.strata.json', text: {text}}};"
+    ))
+    .expect("stub");
+    page.click("#open");
+    until("the Open dialog", || !page.all("#dialog-path").is_empty()).await;
+    type_into(
+        &page.one("#dialog-path"),
+        "/home/ann/mine.strata.json",
+        false,
+    );
+    page.click("#dialog-ok");
+    until("the opened file", || {
+        page.one("#file-name")
+            .text_content()
+            .unwrap_or_default()
+            .contains("mine.strata.json")
+    })
+    .await;
+    until("an empty template choice", || template().is_empty()).await;
 }
