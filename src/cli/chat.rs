@@ -95,9 +95,9 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
         // Knowledge bases the project does not hold and collaborators that are deployed
         // aliases are asked on Bedrock; the configuration loads at the first such call.
         .with_agent_runtime(AgentRuntimeClient::lazy(BedrockSettings {
-            region: args.providers.region.clone(),
-            profile: args.providers.profile.clone(),
+            // --endpoint-url names a Bedrock runtime endpoint, not the agent runtime's.
             endpoint_url: None,
+            ..args.providers.bedrock_settings()
         }));
     let store = if args.no_store {
         memory_store().await?

@@ -65,14 +65,18 @@ impl ProviderArgs {
     }
 
     /// With the bedrock provider, guardrails that live in the account are applied by Bedrock.
+    /// Where Bedrock is reached: the profile, region and endpoint given.
+    pub(super) fn bedrock_settings(&self) -> BedrockSettings {
+        BedrockSettings {
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+
     pub(super) fn bedrock_guardrails(&self) -> Option<BedrockGuardrails> {
-        matches!(self.provider_kind(), ProviderKind::Bedrock).then(|| {
-            BedrockGuardrails::lazy(BedrockSettings {
-                region: self.region.clone(),
-                profile: self.profile.clone(),
-                endpoint_url: self.endpoint_url.clone(),
-            })
-        })
+        matches!(self.provider_kind(), ProviderKind::Bedrock)
+            .then(|| BedrockGuardrails::lazy(self.bedrock_settings()))
     }
 }
 
@@ -102,11 +106,7 @@ pub(super) async fn default_provider(args: &ProviderArgs) -> Result<Arc<dyn Mode
             }
         }
         ProviderKind::Bedrock => {
-            let settings = BedrockSettings {
-                region: args.region.clone(),
-                profile: args.profile.clone(),
-                endpoint_url: args.endpoint_url.clone(),
-            };
+            let settings = args.bedrock_settings();
             match aws_config(&settings, MODEL_ELSEWHERE).await {
                 Ok(config) => Arc::new(BedrockProvider::from_sdk_config(&config)),
                 // A flow without model calls still runs; each call says what is missing.
