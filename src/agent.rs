@@ -31,7 +31,7 @@ mod prompts;
 mod react;
 mod return_control;
 mod tools;
-pub mod trace;
+pub use crate::trace::agent as trace;
 mod turn;
 
 pub use prompts::{DEFAULT_ORCHESTRATION_TEMPLATE, DEFAULT_ROUTING_TEMPLATE};

@@ -39,4 +39,5 @@ mod seeded;
 pub mod store;
 pub mod templates;
 pub mod text;
+pub mod trace;
 pub mod yaml;

@@ -10,7 +10,7 @@
 
 mod converse;
 mod deadline;
-pub mod event;
+pub use crate::trace::event;
 mod executor;
 mod nodes;
 mod shared;

@@ -4,8 +4,8 @@
 //! Every event carries `atMs`, the milliseconds since the run started on the run's tokio
 //! clock, so runs under `tokio::time::pause()` give the same numbers every time.
 
-use crate::agent::AgentTraceEvent;
 use crate::providers::Usage;
+use crate::trace::agent::AgentTraceEvent;
 use serde::{Deserialize, Serialize};
 
 /// Something that happened during a run.
