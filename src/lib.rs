@@ -35,6 +35,7 @@ pub mod run;
 pub mod save;
 #[cfg(test)]
 mod seeded;
+pub mod session;
 #[cfg(feature = "runtime")]
 pub mod store;
 pub mod templates;
