@@ -123,38 +123,13 @@ pub(super) async fn default_provider(args: &ProviderArgs) -> Result<Arc<dyn Mode
 const MODEL_ELSEWHERE: &str =
     ", or run offline with --replay FILE, or on a local model server with --base-url URL";
 
-/// The AWS configuration `settings` make, once it is known to give credentials. Without
-/// them the error is one line that says what is missing and what to do (`elsewhere` adds
-/// the command's other choices), instead of the SDK's list of every place it looked.
+/// The AWS configuration `settings` make, once it is known to give credentials
+/// ([`BedrockSettings::load_checked`]).
 pub(super) async fn aws_config(
     settings: &BedrockSettings,
     elsewhere: &str,
 ) -> std::result::Result<aws_config::SdkConfig, String> {
-    use aws_credential_types::provider::ProvideCredentials;
-    let config = settings.config_loader().load().await;
-    let found = match config.credentials_provider() {
-        Some(provider) => provider.provide_credentials().await.map(|_| ()),
-        None => Ok(()),
-    };
-    let Err(error) = found else {
-        return Ok(config);
-    };
-    let profile = settings
-        .profile
-        .clone()
-        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
-    let what = match profile {
-        Some(profile) => {
-            let cause = crate::providers::sdk_error::detail(&error).replace('\n', " ");
-            format!("AWS profile {profile:?} gives no credentials ({cause})")
-        }
-        None => {
-            "no AWS credentials (none in the environment, ~/.aws or instance metadata)".to_owned()
-        }
-    };
-    Err(format!(
-        "{what}: set up a profile with `aws configure` (or pass --profile NAME){elsewhere}"
-    ))
+    settings.load_checked(elsewhere).await
 }
 
 /// A provider that cannot answer, and says why on every call.
@@ -251,14 +226,21 @@ pub(super) async fn profile_routes(project: &Project, project_dir: &Path) -> Res
             continue;
         }
         let provider: Arc<dyn ModelProvider> = match &p.provider {
-            Lenient::Known(ProfileProvider::Bedrock) => Arc::new(
-                BedrockProvider::from_settings(&BedrockSettings {
+            Lenient::Known(ProfileProvider::Bedrock) => {
+                let settings = BedrockSettings {
                     region: p.region.clone(),
                     profile: None,
                     endpoint_url: p.base_url.clone(),
-                })
-                .await,
-            ),
+                };
+                match BedrockProvider::from_settings(&settings, MODEL_ELSEWHERE).await {
+                    Ok(provider) => Arc::new(provider),
+                    // A flow without calls to this profile's models still runs.
+                    Err(message) => Arc::new(Unavailable {
+                        name: "bedrock",
+                        message,
+                    }),
+                }
+            }
             Lenient::Known(ProfileProvider::OpenAi) => Arc::new(
                 OpenAiProvider::new(&OpenAiSettings {
                     base_url: p
