@@ -91,7 +91,7 @@ impl BedrockGuardrails {
         let output = self
             .client()
             .await
-            .map_err(|message| fail(message))?
+            .map_err(&fail)?
             .apply_guardrail()
             .guardrail_identifier(identifier)
             .guardrail_version(version)
