@@ -32,41 +32,6 @@ fn strata() -> PathBuf {
     )
 }
 
-/// A project file of `steps` Prompt nodes in a chain between an Input and an Output.
-fn chain_project(steps: usize) -> Value {
-    let names: Vec<String> = std::iter::once("FlowInput".to_owned())
-        .chain((0..steps).map(|i| format!("Step{i}")))
-        .chain(std::iter::once("FlowOutput".to_owned()))
-        .collect();
-    let mut nodes = vec![flows::input_node("String")];
-    nodes.extend(
-        names[1..=steps]
-            .iter()
-            .map(|name| flows::prompt_node(name, "Improve: {{text}}", "text", "$.data")),
-    );
-    nodes.push(flows::output_node("FlowOutput", "String"));
-    let connections: Vec<Value> = names
-        .windows(2)
-        .map(|pair| {
-            let output = if pair[0] == "FlowInput" {
-                "document"
-            } else {
-                "modelCompletion"
-            };
-            let input = if pair[1] == "FlowOutput" {
-                "document"
-            } else {
-                "text"
-            };
-            flows::data(&pair[0], output, &pair[1], input)
-        })
-        .collect();
-    serde_json::to_value(flows::project(
-        json!({"nodes": nodes, "connections": connections}),
-    ))
-    .expect("a project serialises")
-}
-
 /// A project file of Input → Iterator → Prompt → Collector → Output.
 fn iterator_project() -> Value {
     let ask = flows::prompt_node("Ask", "Improve: {{text}}", "text", "$.data");
@@ -122,7 +87,7 @@ fn main() {
     let strata = strata();
     let temp = tempfile::tempdir().expect("a temporary folder");
     let dir = temp.path();
-    let chain = write_json(&dir.join("chain.strata.json"), &chain_project(38));
+    let chain = write_json(&dir.join("chain.strata.json"), &flows::chain_project(38));
     let chain_script = write_json(&dir.join("chain-replies.json"), &script(38));
     let iterator = write_json(&dir.join("iterator.strata.json"), &iterator_project());
     let iterator_script = write_json(&dir.join("iterator-replies.json"), &script(1000));

@@ -103,3 +103,36 @@ pub fn iterate_and_collect(step: Value, input: &str) -> Project {
         ]
     }))
 }
+
+/// A project file of `steps` Prompt nodes in a chain between an Input and an Output.
+pub fn chain_project(steps: usize) -> Value {
+    let names: Vec<String> = std::iter::once("FlowInput".to_owned())
+        .chain((0..steps).map(|i| format!("Step{i}")))
+        .chain(std::iter::once("FlowOutput".to_owned()))
+        .collect();
+    let mut nodes = vec![input_node("String")];
+    nodes.extend(
+        names[1..=steps]
+            .iter()
+            .map(|name| prompt_node(name, "Improve: {{text}}", "text", "$.data")),
+    );
+    nodes.push(output_node("FlowOutput", "String"));
+    let connections: Vec<Value> = names
+        .windows(2)
+        .map(|pair| {
+            let output = if pair[0] == "FlowInput" {
+                "document"
+            } else {
+                "modelCompletion"
+            };
+            let input = if pair[1] == "FlowOutput" {
+                "document"
+            } else {
+                "text"
+            };
+            data(&pair[0], output, &pair[1], input)
+        })
+        .collect();
+    serde_json::to_value(project(json!({"nodes": nodes, "connections": connections})))
+        .expect("a project serialises")
+}
