@@ -13,6 +13,7 @@ pub mod condition;
 pub mod deploy;
 pub mod diagnostic;
 pub mod edit;
+pub mod eval;
 pub mod export;
 pub mod expr;
 pub mod graph;

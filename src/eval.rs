@@ -1,0 +1,4 @@
+//! Evaluation: measuring designs (flows, agents) on the same cases. `stats` holds the
+//! statistics the reports rest on.
+
+pub mod stats;
