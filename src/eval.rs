@@ -1,9 +1,13 @@
 //! Evaluation: measuring designs (flows, agents) on the same cases. `stats` holds the
 //! statistics the reports rest on; `suite` the suite file and its checks before a run; `check`
-//! the verdict of each expectation on a case's outcome.
+//! the verdict of each expectation on a case's outcome; `report` the metrics, comparisons and
+//! recommendation built from every case's result (`strata eval --json`).
 
 #[cfg(feature = "runtime")]
 pub mod check;
+pub mod report;
 pub mod stats;
 #[cfg(feature = "runtime")]
 pub mod suite;
+
+pub use report::Check;

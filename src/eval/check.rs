@@ -2,6 +2,7 @@
 //! a detail a person can read; rubric expectations are scored by the judge model, so here they
 //! only get their prompt (`judge_prompt`) and their reply read (`read_judge_reply`).
 
+use super::report::Check;
 use super::suite::{CallOrder, Expectation, Rubric, ToolCall};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,15 +21,6 @@ pub struct Outcome {
     pub tool_calls: Vec<ToolCall>,
     /// Why the run failed, when it did: every expectation then fails with it.
     pub error: Option<String>,
-}
-
-/// One expectation's verdict.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Check {
-    pub kind: String,
-    pub pass: bool,
-    pub detail: String,
 }
 
 /// The verdict on `expectation`, or `None` for a rubric, which the judge decides.
