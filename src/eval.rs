@@ -5,6 +5,7 @@
 
 #[cfg(feature = "runtime")]
 pub mod check;
+pub mod junit;
 pub mod report;
 pub mod stats;
 #[cfg(feature = "runtime")]
