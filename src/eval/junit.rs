@@ -156,10 +156,13 @@ mod tests {
         }
     }
 
+    /// An element's name, attributes and text.
+    type Element = (String, Vec<(String, String)>, String);
+
     /// Every element with its attributes, in document order, read back by an XML parser.
-    fn elements(xml: &str) -> Vec<(String, Vec<(String, String)>, String)> {
+    fn elements(xml: &str) -> Vec<Element> {
         let mut reader = Reader::from_str(xml);
-        let mut out: Vec<(String, Vec<(String, String)>, String)> = Vec::new();
+        let mut out: Vec<Element> = Vec::new();
         loop {
             match reader.read_event().expect("well-formed XML") {
                 Event::Start(e) | Event::Empty(e) => out.push((
@@ -169,7 +172,9 @@ mod tests {
                             let a = a.expect("an attribute");
                             (
                                 a.key.as_ref().to_owned(),
-                                a.unescape_value().expect("escaped").into_owned(),
+                                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                    .expect("escaped")
+                                    .into_owned(),
                             )
                         })
                         .collect(),
