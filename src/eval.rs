@@ -5,6 +5,7 @@
 
 #[cfg(feature = "runtime")]
 pub mod check;
+pub mod html;
 pub mod junit;
 pub mod report;
 pub mod stats;
