@@ -34,6 +34,7 @@ macro_rules! outp {
 pub mod ask;
 mod chat;
 mod deploy;
+mod eval;
 mod export;
 mod lifecycle;
 mod provider;
@@ -124,6 +125,12 @@ enum Command {
     Deploy(Box<deploy::DeployArgs>),
     /// List and show recorded runs.
     Runs(runs::RunsArgs),
+    /// Run an evaluation suite's cases on its variants (flows, agents) and compare them:
+    /// metrics with their uncertainty, and a recommendation.
+    Eval(Box<eval::EvalArgs>),
+    /// Run a suite's cases against one variant, offline with its recordings; exit 1 when an
+    /// expectation fails.
+    Test(Box<eval::TestArgs>),
     /// List the starter templates.
     Templates,
     /// List every node kind with its ports (generated from the node registry).
@@ -199,6 +206,8 @@ fn run(cli: Cli) -> Result<u8> {
                 .context("cannot start the async runtime")?;
             runtime.block_on(run::run(*args))
         }
+        Command::Eval(args) => async_main(eval::eval(*args)),
+        Command::Test(args) => async_main(eval::test(*args)),
         Command::Chat(args) => async_main(chat::chat(*args)),
         Command::Deploy(args) => async_main(deploy::deploy(*args)),
         Command::Version(args) => async_main(lifecycle::version(args)),

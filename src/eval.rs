@@ -8,6 +8,8 @@ pub mod check;
 pub mod html;
 pub mod junit;
 pub mod report;
+#[cfg(feature = "runtime")]
+pub mod runner;
 pub mod stats;
 #[cfg(feature = "runtime")]
 pub mod suite;

@@ -30,18 +30,20 @@ pub struct CaseResult {
     pub latency_ms: u64,
     pub cost_usd: Option<f64>,
     pub output: Value,
-    #[serde(skip)]
+    // Beyond the contract's fields: what the metrics are computed from, kept so a resumed
+    // evaluation reads finished cases back whole.
+    #[serde(default)]
     pub model_calls: u64,
-    #[serde(skip)]
+    #[serde(default)]
     pub input_tokens: u64,
-    #[serde(skip)]
+    #[serde(default)]
     pub output_tokens: u64,
     /// The nodes visited or tools called, in order: two runs with the same path decided alike.
-    #[serde(skip)]
+    #[serde(default)]
     pub path: Vec<String>,
-    /// Why the run failed (`timeout`, `model`, `handler`, …) when it did; a run that finished
-    /// but missed an expectation is `expectation`.
-    #[serde(skip)]
+    /// Why the run failed (`timeout`, `cancelled`, `failed`, …) when it did; a run that
+    /// finished but missed an expectation has none.
+    #[serde(default)]
     pub failure: Option<String>,
 }
 

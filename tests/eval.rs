@@ -1,0 +1,261 @@
+//! `strata eval` and `strata test` on a flow and an agent doing the same job, on ten cases whose
+//! pass rate, model calls, tokens and cost are known in advance: every reply comes from a
+//! recording, so the figures are exact.
+
+mod support {
+    pub mod flows;
+}
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+use std::path::Path;
+use support::flows::{self, MODEL};
+
+/// The binary with no AWS settings and an empty home, so nothing reaches AWS.
+fn strata(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("strata").expect("the strata binary is built");
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("AWS_") || name.starts_with("XDG_") {
+            cmd.env_remove(name.as_ref());
+        }
+    }
+    cmd.env("HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("STRATA_DATA_DIR", home.join("data"));
+    cmd
+}
+
+/// A project with the flow `answer` (Input → one Prompt → Output) and the agent `Helper`.
+fn project() -> Value {
+    let definition = json!({
+        "nodes": [
+            flows::input_node("String"),
+            flows::prompt_node("Reply", "Reply to the customer: {{message}}", "message", "$.data"),
+            flows::output_node("Answer", "String"),
+        ],
+        "connections": [
+            flows::data("FlowInput", "document", "Reply", "message"),
+            flows::data("Reply", "modelCompletion", "Answer", "document"),
+        ],
+    });
+    let mut project =
+        serde_json::to_value(flows::project_of(vec![("answer", definition)])).expect("JSON");
+    project["agents"] = json!([{
+        "agentName": "Helper",
+        "foundationModel": MODEL,
+        "instruction": "You answer customers' questions about their orders, briefly and politely.",
+    }]);
+    project
+}
+
+/// Ten cases: question i expects "answer i". The flow gets cases 1–9 right, the agent 2–10;
+/// each flow call uses 100 + 10 tokens, each agent call 200 + 20.
+fn recordings(dir: &Path) {
+    let mut flow = String::new();
+    let mut agent = String::new();
+    for i in 1..=10 {
+        let flow_answer = if i == 10 {
+            "no idea".to_owned()
+        } else {
+            format!("answer {i}")
+        };
+        let agent_answer = if i == 1 {
+            "no idea".to_owned()
+        } else {
+            format!("answer {i}")
+        };
+        flow.push_str(&format!(
+            "- contains: \"question {i}.\"\n  text: {flow_answer}\n  usage: {{inputTokens: 100, outputTokens: 10}}\n"
+        ));
+        agent.push_str(&format!(
+            "- contains: \"question {i}.\"\n  text: {agent_answer}\n  usage: {{inputTokens: 200, outputTokens: 20}}\n"
+        ));
+    }
+    std::fs::write(dir.join("flow.yaml"), flow).expect("flow replies");
+    std::fs::write(dir.join("agent.yaml"), agent).expect("agent replies");
+}
+
+fn suite(dir: &Path) -> std::path::PathBuf {
+    std::fs::write(
+        dir.join("shop.strata.json"),
+        serde_json::to_vec_pretty(&project()).expect("JSON"),
+    )
+    .expect("the project");
+    recordings(dir);
+    let mut text = String::from(
+        "suite: shop\nproject: shop.strata.json\nvariants:\n  - name: flow\n    flow: answer\n    replay: flow.yaml\n  - name: agent\n    agent: Helper\n    replay: agent.yaml\ncases:\n",
+    );
+    for i in 1..=10 {
+        text.push_str(&format!(
+            "  - id: c{i}\n    input: \"question {i}.\"\n    expect:\n      - contains: answer {i}\n      - maxModelCalls: 1\n"
+        ));
+    }
+    let path = dir.join("shop.eval.yaml");
+    std::fs::write(&path, text).expect("the suite");
+    path
+}
+
+#[test]
+fn a_flow_and_an_agent_compared_on_ten_cases() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let path = suite(dir.path());
+    let junit = dir.path().join("report.xml");
+    let html = dir.path().join("report.html");
+    let out = strata(dir.path())
+        .arg("eval")
+        .arg(&path)
+        .args([
+            "--variant",
+            "flow",
+            "--variant",
+            "agent",
+            "--json",
+            "--junit",
+        ])
+        .arg(&junit)
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .expect("strata runs");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "one case fails per variant\n{stdout}\n{stderr}"
+    );
+    let report: Value = serde_json::from_str(&stdout).expect("the --json report");
+    let variant = |name: &str| {
+        report["variants"]
+            .as_array()
+            .and_then(|vs| vs.iter().find(|v| v["name"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("variant {name}: {report:#}"))
+    };
+    let price = |input: u64, output: u64| {
+        strata::pricing::cost(None, MODEL, input, output).expect("priced")
+    };
+    for (name, kind, tokens_in, tokens_out, failed) in [
+        ("flow", "flow", 100, 10, "c10"),
+        ("agent", "agent", 200, 20, "c1"),
+    ] {
+        let v = variant(name);
+        assert_eq!(v["kind"], kind);
+        assert_eq!(
+            (v["cases"].as_u64(), v["repeats"].as_u64()),
+            (Some(10), Some(1))
+        );
+        assert_eq!(v["passRate"].as_f64(), Some(0.9), "{v}");
+        assert_eq!(v["modelCalls"].as_u64(), Some(10), "{v}");
+        assert_eq!(v["inputTokens"].as_u64(), Some(10 * tokens_in), "{v}");
+        assert_eq!(v["outputTokens"].as_u64(), Some(10 * tokens_out), "{v}");
+        let cost = v["costUsd"].as_f64().expect("priced");
+        assert!(
+            (cost - 10.0 * price(tokens_in, tokens_out)).abs() < 1e-9,
+            "{v}"
+        );
+        assert!((v["costPer1000Usd"].as_f64().expect("priced") - 100.0 * cost).abs() < 1e-9);
+        let cases: Vec<&Value> = report["cases"]
+            .as_array()
+            .expect("cases")
+            .iter()
+            .filter(|c| c["variant"] == name && c["pass"] == false)
+            .collect();
+        assert_eq!(cases.len(), 1);
+        assert_eq!(cases[0]["id"], failed);
+        assert!(cases[0]["runId"].is_string(), "each case is a stored run");
+    }
+    let comparison = &report["comparisons"][0];
+    assert_eq!(comparison["pValue"].as_f64(), Some(1.0));
+    assert!((comparison["costRatio"].as_f64().expect("a ratio") - 2.0).abs() < 1e-9);
+    assert_eq!(
+        report["recommendation"]["choice"], "flow",
+        "same pass rate, half the cost"
+    );
+
+    // Every case opens as a run.
+    let run_id = report["cases"][0]["runId"]
+        .as_str()
+        .expect("a run id")
+        .to_owned();
+    let shown = strata(dir.path())
+        .args(["runs", "show", &run_id])
+        .output()
+        .expect("runs show");
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit report");
+    assert!(
+        xml.contains("<testsuites name=\"shop\" tests=\"20\" failures=\"2\" errors=\"0\""),
+        "{xml}"
+    );
+    let page = std::fs::read_to_string(&html).expect("the HTML report");
+    assert!(page.contains("Recommendation: flow") && page.contains("plot cost"));
+}
+
+#[test]
+fn strata_test_is_a_regression_test_for_one_variant() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let path = suite(dir.path());
+    let out = strata(dir.path())
+        .arg("test")
+        .arg(&path)
+        .args(["--variant", "agent"])
+        .output()
+        .expect("strata runs");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL c1"), "{stdout}");
+    assert!(stdout.contains("10 cases, 9 passed, 1 failed"), "{stdout}");
+
+    // Without --variant a suite of two variants asks which.
+    let out = strata(dir.path())
+        .arg("test")
+        .arg(&path)
+        .output()
+        .expect("strata runs");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_bad_suite_is_refused_before_anything_runs_with_where_and_what() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let path = suite(dir.path());
+    let text = std::fs::read_to_string(&path)
+        .expect("the suite")
+        .replace("flow: answer", "flow: nosuch")
+        .replacen("- maxModelCalls: 1", "- regex: '(['", 1);
+    std::fs::write(&path, text).expect("the suite");
+    let out = strata(dir.path())
+        .arg("eval")
+        .arg(&path)
+        .output()
+        .expect("strata runs");
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("variants[0] (flow): the project has no flow \"nosuch\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cases[0] (c1).expect[1] (regex)"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join(".strata").exists(),
+        "nothing ran, nothing was kept"
+    );
+
+    let out = strata(dir.path())
+        .arg("eval")
+        .arg(&path)
+        .args(["--variant", "nope"])
+        .output()
+        .expect("strata runs");
+    assert_eq!(out.status.code(), Some(2));
+}
