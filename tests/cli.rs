@@ -6,51 +6,20 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use strata::model;
 use strata::model::lenient::StrEnum;
 use strata::nodes::NodeType;
+
+mod support {
+    pub mod cli;
+}
+
+use support::cli::{path_str, run, run_in, strata, Project, Run};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
-}
-
-/// The binary with an empty home folder, no AWS settings of this machine and no instance
-/// metadata, so that nothing reaches AWS and nothing of the person running the tests is read.
-fn strata() -> Command {
-    static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    let home = HOME.get_or_init(|| tempfile::tempdir().expect("an empty home folder"));
-    let mut cmd = Command::cargo_bin("strata").expect("the strata binary is built");
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with("AWS_") || name.starts_with("XDG_") {
-            cmd.env_remove(name.as_ref());
-        }
-    }
-    cmd.env("HOME", home.path())
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let out = strata().args(args).output().expect("strata runs");
-    Run {
-        code: out.status.code().expect("an exit code, not a signal"),
-        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
-    }
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
 }
 
 /// Whether a report's `format` names the given kind of document, however it is spelt
@@ -60,6 +29,12 @@ fn format_is(value: &serde_json::Value, kind: &str) -> bool {
     value
         .as_str()
         .is_some_and(|f| squash(f).contains(&squash(kind)))
+}
+
+/// `strata COMMAND FIXTURE FLAGS…` on a file of `tests/fixtures`.
+fn on_fixture(command: &str, name: &str, flags: &[&str]) -> Run {
+    let path = fixture(name);
+    run(&[&[command, path_str(&path)], flags].concat())
 }
 
 fn json(text: &str) -> serde_json::Value {
@@ -85,53 +60,31 @@ fn validate_ok_fixture_exits_0_and_says_ok() {
 
 #[test]
 fn validate_error_fixture_exits_1_and_names_code_location_and_hint() {
-    let r = run(&[
-        "validate",
-        path_str(&fixture("err_missing_default_condition.json")),
-    ]);
-    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("1 error, 0 warnings"), "{}", r.stdout);
-    assert!(
-        r.stdout.contains("error[MissingDefaultCondition]"),
-        "{}",
-        r.stdout
-    );
+    let r = on_fixture("validate", "err_missing_default_condition.json", &[]);
+    r.exits(1);
+    r.stdout_has("1 error, 0 warnings");
+    r.stdout_has("error[MissingDefaultCondition]");
     assert!(
         r.stdout
             .contains("at flow \"err_missing_default_condition\" › node \"Route\""),
         "{}",
         r.stdout
     );
-    assert!(
-        r.stdout.contains("hint: Add a condition named \"default\""),
-        "{}",
-        r.stdout
-    );
+    r.stdout_has("hint: Add a condition named \"default\"");
 }
 
 #[test]
 fn validate_warnings_only_exits_0() {
-    let r = run(&[
-        "validate",
-        path_str(&fixture("warn_condition_without_connection.json")),
-    ]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("0 errors, 1 warning"), "{}", r.stdout);
-    assert!(
-        r.stdout.contains("warning[ConditionWithoutConnection]"),
-        "{}",
-        r.stdout
-    );
+    let r = on_fixture("validate", "warn_condition_without_connection.json", &[]);
+    r.exits(0);
+    r.stdout_has("0 errors, 1 warning");
+    r.stdout_has("warning[ConditionWithoutConnection]");
 }
 
 #[test]
 fn validate_json_has_every_diagnostic_field() {
-    let r = run(&[
-        "validate",
-        "--json",
-        path_str(&fixture("err_unfulfilled_node_input.json")),
-    ]);
-    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let r = on_fixture("validate", "err_unfulfilled_node_input.json", &["--json"]);
+    r.exits(1);
     let report = json(&r.stdout);
     let file = &report["files"][0];
     assert!(format_is(&file["format"], "FlowDefinition"), "{file}");
@@ -154,12 +107,12 @@ fn validate_json_has_every_diagnostic_field() {
 
 #[test]
 fn validate_json_reports_clean_files_with_empty_diagnostics() {
-    let r = run(&[
+    let r = on_fixture(
         "validate",
-        "--json",
-        path_str(&fixture("ok_get_flow_response_knowledge_bases.json")),
-    ]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        "ok_get_flow_response_knowledge_bases.json",
+        &["--json"],
+    );
+    r.exits(0);
     let report = json(&r.stdout);
     assert!(
         format_is(&report["files"][0]["format"], "GetFlowResponse"),
@@ -178,15 +131,11 @@ fn validate_json_syntax_error_has_line_and_column() {
     )
     .expect("write");
     let r = run(&["validate", path_str(&path)]);
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains("broken.json:3:36: cannot parse"),
-        "{}",
-        r.stdout
-    );
+    r.exits(2);
+    r.stdout_has("broken.json:3:36: cannot parse");
 
     let r = run(&["validate", "--json", path_str(&path)]);
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    r.exits(2);
     let report = json(&r.stdout);
     let error = &report["files"][0]["error"];
     assert_eq!(error["line"], 3, "{error}");
@@ -205,9 +154,9 @@ fn validate_missing_file_exits_2() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("nowhere.strata.json");
     let r = run(&["validate", path_str(&path)]);
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("nowhere.strata.json"), "{}", r.stdout);
-    assert!(r.stdout.contains("cannot read"), "{}", r.stdout);
+    r.exits(2);
+    r.stdout_has("nowhere.strata.json");
+    r.stdout_has("cannot read");
 }
 
 #[test]
@@ -220,9 +169,9 @@ fn validate_newer_schema_exits_2_and_says_it_is_newer() {
     )
     .expect("write");
     let r = run(&["validate", path_str(&path)]);
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("newer"), "{}", r.stdout);
-    assert!(r.stdout.contains("99"), "{}", r.stdout);
+    r.exits(2);
+    r.stdout_has("newer");
+    r.stdout_has("99");
 }
 
 #[test]
@@ -231,12 +180,8 @@ fn validate_worst_file_decides_the_exit_code() {
     let bad = fixture("err_cyclic_connection.json");
     let r = run(&["validate", path_str(&ok), path_str(&bad)]);
     assert_eq!(r.code, 1, "{}", r.stdout);
-    assert!(
-        r.stdout.contains("ok_lambda_then_agent_alias.json: ok"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("CyclicConnection"), "{}", r.stdout);
+    r.stdout_has("ok_lambda_then_agent_alias.json: ok");
+    r.stdout_has("CyclicConnection");
     let r = run(&["validate", path_str(&bad), "/nonexistent/strata/file.json"]);
     assert_eq!(r.code, 2, "{}", r.stdout);
 }
@@ -244,7 +189,7 @@ fn validate_worst_file_decides_the_exit_code() {
 #[test]
 fn validate_without_paths_is_a_usage_error() {
     let r = run(&["validate"]);
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    r.exits(2);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,19 +200,15 @@ fn new_from_template_validates_and_refuses_to_overwrite() {
     let dir = tempfile::tempdir().expect("temp dir");
     let d = path_str(dir.path());
     let r = run(&["new", "demo", "--template", "support-triage", "--dir", d]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    r.exits(0);
     let file = dir.path().join("demo.strata.json");
     let created = std::fs::read_to_string(&file).expect("the project file was created");
     assert!(created.contains("\"name\": \"demo\""), "{created}");
     assert!(created.ends_with('\n'));
 
     let r = run(&["validate", path_str(&file)]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains("ok (Strata project, no problems)"),
-        "{}",
-        r.stdout
-    );
+    r.exits(0);
+    r.stdout_has("ok (Strata project, no problems)");
 
     std::fs::write(
         &file,
@@ -275,9 +216,9 @@ fn new_from_template_validates_and_refuses_to_overwrite() {
     )
     .expect("write");
     let r = run(&["new", "demo", "--template", "blank", "--dir", d]);
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("already exists"), "{}", r.stderr);
-    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    r.exits(2);
+    r.stderr_has("already exists");
+    r.stderr_has("--force");
     let kept = std::fs::read_to_string(&file).expect("still there");
     assert!(
         kept.contains("\"mine\""),
@@ -285,7 +226,7 @@ fn new_from_template_validates_and_refuses_to_overwrite() {
     );
 
     let r = run(&["new", "demo", "--template", "blank", "--dir", d, "--force"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    r.exits(0);
     let replaced = std::fs::read_to_string(&file).expect("still there");
     assert!(replaced.contains("\"name\": \"demo\""), "{replaced}");
     // No temporary files are left beside it: only the projects and what they bring.
@@ -297,7 +238,7 @@ fn new_from_template_validates_and_refuses_to_overwrite() {
 
 #[test]
 fn new_writes_what_the_template_needs_and_it_runs_offline() {
-    let dir = new_project("shop", "support-triage");
+    let shop = Project::new("shop", "support-triage");
     for file in [
         "shop.strata.json",
         "handlers/orders.py",
@@ -305,61 +246,41 @@ fn new_writes_what_the_template_needs_and_it_runs_offline() {
         "replays/triage.yaml",
         "answers/triage.yaml",
     ] {
-        assert!(dir.path().join(file).is_file(), "{file}");
+        assert!(shop.join(file).is_file(), "{file}");
     }
-    let r = run_in(dir.path(), &["validate", "shop.strata.json"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("no problems"), "{}", r.stdout);
-    let r = run_in(
-        dir.path(),
-        &[
-            "run",
-            "shop.strata.json",
-            "--sample",
-            "bug",
-            "--replay",
-            "replays/triage.yaml",
-            "--no-store",
-        ],
-    );
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains("output BugReply: This is a known issue"),
-        "{}",
-        r.stdout
-    );
+    let r = shop.strata(&["validate", "shop.strata.json"]);
+    r.exits(0);
+    r.stdout_has("no problems");
+    let r = shop.run().sample("bug").replay("replays/triage.yaml");
+    let r = r.no_store().output();
+    r.exits(0);
+    r.stdout_has("output BugReply: This is a known issue");
 
     // A second project from the same template shares the files that are unchanged...
-    let r = run_in(
-        dir.path(),
-        &["new", "shop2", "--template", "support-triage"],
-    );
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    shop.strata(&["new", "shop2", "--template", "support-triage"])
+        .exits(0);
     // ...but never replaces one the user changed, and then writes nothing at all.
-    let handler = dir.path().join("handlers/orders.py");
+    let handler = shop.join("handlers/orders.py");
     std::fs::write(&handler, "# mine\n").expect("edit the handler");
-    let r = run_in(
-        dir.path(),
-        &["new", "shop3", "--template", "support-triage"],
-    );
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    let r = shop.strata(&["new", "shop3", "--template", "support-triage"]);
+    r.exits(2);
     assert!(
         r.stderr.contains("orders.py") && r.stderr.contains("--force"),
         "{}",
         r.stderr
     );
     assert_eq!(std::fs::read_to_string(&handler).expect("kept"), "# mine\n");
-    assert!(!dir.path().join("shop3.strata.json").exists());
+    assert!(!shop.join("shop3.strata.json").exists());
 }
 
 #[test]
 fn validate_warns_about_a_missing_handler_file_and_documents_folder() {
-    let dir = new_project("shop", "support-triage");
-    std::fs::remove_file(dir.path().join("handlers/orders.py")).expect("rm");
-    std::fs::remove_dir_all(dir.path().join("docs")).expect("rm -r");
-    let r = run_in(dir.path(), &["validate", "shop.strata.json"]);
+    let shop = Project::new("shop", "support-triage");
+    std::fs::remove_file(shop.join("handlers/orders.py")).expect("rm");
+    std::fs::remove_dir_all(shop.join("docs")).expect("rm -r");
+    let r = shop.strata(&["validate", "shop.strata.json"]);
     assert_eq!(r.code, 0, "warnings only: {}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("0 errors, 2 warnings"), "{}", r.stdout);
+    r.stdout_has("0 errors, 2 warnings");
     assert!(
         r.stdout.contains("warning[MissingHandlerFile]") && r.stdout.contains("handlers/orders.py"),
         "{}",
@@ -425,8 +346,8 @@ fn new_with_unknown_template_names_the_templates() {
         "--dir",
         path_str(dir.path()),
     ]);
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("support-triage"), "{}", r.stderr);
+    r.exits(2);
+    r.stderr_has("support-triage");
     assert!(!dir.path().join("x.strata.json").exists());
 }
 
@@ -531,56 +452,33 @@ fn graph_draws_every_node_in_each_format() {
             }
         }
     }
-    let r = run(&[
-        "graph",
-        path_str(&fixture("ok_do_while_loop.json")),
-        "--format",
-        "mermaid",
-    ]);
+    let r = on_fixture("graph", "ok_do_while_loop.json", &["--format", "mermaid"]);
     assert!(r.stdout.starts_with("flowchart LR"), "{}", r.stdout);
-    let r = run(&[
-        "graph",
-        path_str(&fixture("ok_do_while_loop.json")),
-        "--format",
-        "dot",
-    ]);
+    let r = on_fixture("graph", "ok_do_while_loop.json", &["--format", "dot"]);
     assert!(r.stdout.starts_with("digraph"), "{}", r.stdout);
-    assert!(r.stdout.contains("cluster_RefineLoop"), "{}", r.stdout);
+    r.stdout_has("cluster_RefineLoop");
 }
 
 #[test]
 fn graph_defaults_to_mermaid() {
-    let r = run(&[
-        "graph",
-        path_str(&fixture("ok_samples_iterator_collector.json")),
-    ]);
+    let r = on_fixture("graph", "ok_samples_iterator_collector.json", &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.starts_with("flowchart LR"), "{}", r.stdout);
 }
 
 #[test]
 fn graph_plan_of_a_broken_flow_exits_1() {
-    let r = run(&[
-        "graph",
-        path_str(&fixture("err_cyclic_connection.json")),
-        "--format",
-        "plan",
-    ]);
-    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let r = on_fixture("graph", "err_cyclic_connection.json", &["--format", "plan"]);
+    r.exits(1);
     assert!(r.stdout.is_empty(), "{}", r.stdout);
-    assert!(r.stderr.contains("no plan"), "{}", r.stderr);
+    r.stderr_has("no plan");
 }
 
 #[test]
 fn graph_names_a_missing_flow() {
-    let r = run(&[
-        "graph",
-        path_str(&fixture("ok_do_while_loop.json")),
-        "--flow",
-        "nope",
-    ]);
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("no flow named \"nope\""), "{}", r.stderr);
+    let r = on_fixture("graph", "ok_do_while_loop.json", &["--flow", "nope"]);
+    r.exits(2);
+    r.stderr_has("no flow named \"nope\"");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -616,14 +514,10 @@ fn project_with_linked_handler() -> (tempfile::TempDir, PathBuf) {
 fn a_handler_linked_from_outside_the_project_is_a_warning_in_validate_and_run() {
     let (dir, file) = project_with_linked_handler();
     let out = run(&["validate", path_str(&file)]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert!(
-        out.stdout.contains("HandlerOutsideProject"),
-        "{}",
-        out.stdout
-    );
-    assert!(out.stdout.contains("Enrich"), "{}", out.stdout);
-    assert!(out.stdout.contains("elsewhere"), "{}", out.stdout);
+    out.exits(0);
+    out.stdout_has("HandlerOutsideProject");
+    out.stdout_has("Enrich");
+    out.stdout_has("elsewhere");
 
     let replay = dir.path().join("replay.json");
     std::fs::write(&replay, "[]").expect("write");
@@ -649,29 +543,6 @@ fn a_handler_linked_from_outside_the_project_is_a_warning_in_validate_and_run() 
 // ---------------------------------------------------------------------------------------------
 // writes: never replace a file without --force, never the file being read, never through a link
 
-/// `strata` run in `dir`, with a data folder of its own.
-fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let out = strata()
-        .args(args)
-        .current_dir(dir)
-        .env("STRATA_DATA_DIR", dir.join(".data"))
-        .output()
-        .expect("strata runs");
-    Run {
-        code: out.status.code().expect("an exit code, not a signal"),
-        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
-    }
-}
-
-/// A temporary folder holding project NAME made by `strata new NAME --template TEMPLATE`.
-fn new_project(name: &str, template: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let r = run_in(dir.path(), &["new", name, "--template", template]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    dir
-}
-
 /// The names in a folder, sorted (temporary files included).
 fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -694,7 +565,7 @@ fn export_out_needs_force_to_replace_and_never_writes_over_the_project() {
     std::fs::write(&out, "keep me").expect("old output");
 
     let r = run_in(dir.path(), &["export", "p.json", "-o", "out.yaml"]);
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    r.exits(2);
     assert!(
         r.stderr.contains("already exists") && r.stderr.contains("--force"),
         "{}",
@@ -706,7 +577,7 @@ fn export_out_needs_force_to_replace_and_never_writes_over_the_project() {
         dir.path(),
         &["export", "p.json", "-o", "out.yaml", "--force"],
     );
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    r.exits(0);
     assert!(std::fs::read_to_string(&out)
         .expect("read")
         .contains("AWS::Bedrock::Flow"));
@@ -716,7 +587,7 @@ fn export_out_needs_force_to_replace_and_never_writes_over_the_project() {
         args.extend_from_slice(extra);
         let r = run_in(dir.path(), &args);
         assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
-        assert!(r.stderr.contains("being read"), "{}", r.stderr);
+        r.stderr_has("being read");
         assert_eq!(std::fs::read(&project).expect("read"), original);
     }
     assert_eq!(names_in(dir.path()), ["out.yaml", "p.json"]);
@@ -734,8 +605,8 @@ fn export_out_treats_a_symlink_as_existing_and_force_replaces_the_link_not_its_t
     std::os::unix::fs::symlink(&project, dir.path().join("self.yaml")).expect("link");
 
     let r = run_in(dir.path(), &["export", "p.json", "-o", "link.yaml"]);
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    r.exits(2);
+    r.stderr_has("--force");
     let r = run_in(
         dir.path(),
         &["export", "p.json", "-o", "self.yaml", "--force"],
@@ -749,7 +620,7 @@ fn export_out_treats_a_symlink_as_existing_and_force_replaces_the_link_not_its_t
         dir.path(),
         &["export", "p.json", "-o", "link.yaml", "--force"],
     );
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    r.exits(0);
     assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
     let link = std::fs::symlink_metadata(dir.path().join("link.yaml")).expect("meta");
     assert!(
@@ -760,16 +631,11 @@ fn export_out_treats_a_symlink_as_existing_and_force_replaces_the_link_not_its_t
 
 #[test]
 fn run_trace_and_record_need_force_and_never_replace_the_project() {
-    let dir = new_project("p", "blank");
+    let dir = Project::new("p", "blank");
     let project = std::fs::read(dir.path().join("p.strata.json")).expect("project");
     std::fs::write(dir.path().join("trace.jsonl"), "old\n").expect("old trace");
     std::fs::write(dir.path().join("rec.json"), "old\n").expect("old recording");
-    let base = ["run", "p.strata.json", "--input", "\"hi\"", "--no-store"];
-    let with = |extra: &[&str]| {
-        let mut args = base.to_vec();
-        args.extend_from_slice(extra);
-        run_in(dir.path(), &args)
-    };
+    let with = |extra: &[&str]| dir.run().input("\"hi\"").no_store().args(extra).output();
 
     for extra in [
         &["--trace", "trace.jsonl"][..],
@@ -797,7 +663,7 @@ fn run_trace_and_record_need_force_and_never_replace_the_project() {
     ] {
         let r = with(extra);
         assert_eq!(r.code, 2, "{extra:?}: {}{}", r.stdout, r.stderr);
-        assert!(r.stderr.contains("being read"), "{}", r.stderr);
+        r.stderr_has("being read");
     }
     assert_eq!(
         std::fs::read(dir.path().join("p.strata.json")).expect("read"),
@@ -805,7 +671,7 @@ fn run_trace_and_record_need_force_and_never_replace_the_project() {
     );
 
     let r = with(&["--trace", "trace.jsonl", "--force"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    r.exits(0);
     let trace = std::fs::read_to_string(dir.path().join("trace.jsonl")).expect("read");
     assert!(trace.lines().count() > 1, "{trace}");
     for line in trace.lines() {
@@ -830,7 +696,7 @@ fn import_without_out_keeps_the_name_a_plain_file_in_the_current_folder() {
     std::fs::write(work.join("doc.json"), doc.to_string()).expect("document");
 
     let r = run_in(&work, &["import", "doc.json"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    r.exits(0);
     assert_eq!(
         names_in(dir.path()),
         ["work"],
@@ -904,23 +770,16 @@ fn a_tool_call_cannot_redraw_the_confirmation_prompt() {
 
 #[test]
 fn a_flow_output_with_control_characters_is_printed_escaped() {
-    let dir = new_project("p", "blank");
+    let p = Project::new("p", "blank");
     let input = serde_json::json!("ok\r\u{1b}[2Kfake\u{202e}").to_string();
-    let r = run_in(
-        dir.path(),
-        &["run", "p.strata.json", "--input", &input, "--no-store"],
-    );
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = p.run().input(&input).no_store().output();
+    r.exits(0);
     assert!(
         !r.stdout.contains('\r') && !r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{202e}'),
         "{:?}",
         r.stdout
     );
-    assert!(
-        r.stdout.contains(r"ok\r\u{1b}[2Kfake\u{202e}"),
-        "{}",
-        r.stdout
-    );
+    r.stdout_has(r"ok\r\u{1b}[2Kfake\u{202e}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -937,7 +796,7 @@ fn invalid_utf8_empty_files_and_a_bom_are_reported_with_the_path() {
     std::fs::write(dir.path().join("bad.json"), b"{\n  \"name\": \"a\xFFb\"\n}").expect("bad");
 
     let r = run_in(dir.path(), &["validate", "bom.json"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    r.exits(0);
     for cmd in [
         &["validate"][..],
         &["export"][..],
@@ -971,47 +830,26 @@ fn invalid_utf8_empty_files_and_a_bom_are_reported_with_the_path() {
 
 #[test]
 fn replay_and_answers_files_of_the_wrong_shape_name_the_field() {
-    let dir = new_project("p", "blank");
+    let p = Project::new("p", "blank");
     std::fs::write(
-        dir.path().join("replay.yaml"),
+        p.join("replay.yaml"),
         "- text: hi\n- toolUse: [{input: {}}]\n",
     )
     .expect("replay");
-    std::fs::write(dir.path().join("answers.yaml"), "inputs: [hello, {a: 1}]\n").expect("answers");
-    std::fs::write(dir.path().join("empty.yaml"), "\u{feff}\n").expect("empty");
+    std::fs::write(p.join("answers.yaml"), "inputs: [hello, {a: 1}]\n").expect("answers");
+    std::fs::write(p.join("empty.yaml"), "\u{feff}\n").expect("empty");
+    let run_with = |flag: &str, file: &str| p.run().input("1").no_store().args(&[flag, file]);
 
-    let r = run_in(
-        dir.path(),
-        &[
-            "run",
-            "p.strata.json",
-            "--input",
-            "1",
-            "--no-store",
-            "--replay",
-            "replay.yaml",
-        ],
-    );
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    let r = run_with("--replay", "replay.yaml").output();
+    r.exits(2);
     assert!(
         r.stderr.contains("replay.yaml") && r.stderr.contains("[1].toolUse[0]"),
         "{}",
         r.stderr
     );
 
-    let r = run_in(
-        dir.path(),
-        &[
-            "run",
-            "p.strata.json",
-            "--input",
-            "1",
-            "--no-store",
-            "--answers",
-            "answers.yaml",
-        ],
-    );
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    let r = run_with("--answers", "answers.yaml").output();
+    r.exits(2);
     assert!(
         r.stderr.contains("answers.yaml") && r.stderr.contains("inputs[1]"),
         "{}",
@@ -1019,18 +857,7 @@ fn replay_and_answers_files_of_the_wrong_shape_name_the_field() {
     );
 
     for flag in ["--replay", "--answers"] {
-        let r = run_in(
-            dir.path(),
-            &[
-                "run",
-                "p.strata.json",
-                "--input",
-                "1",
-                "--no-store",
-                flag,
-                "empty.yaml",
-            ],
-        );
+        let r = run_with(flag, "empty.yaml").output();
         assert_eq!(r.code, 2, "{flag}: {}{}", r.stdout, r.stderr);
         assert!(
             r.stderr.contains("empty.yaml") && r.stderr.contains("empty"),
@@ -1042,17 +869,9 @@ fn replay_and_answers_files_of_the_wrong_shape_name_the_field() {
 
 #[test]
 fn run_of_a_flow_with_errors_exits_1() {
-    let r = run(&[
-        "run",
-        path_str(&fixture("err_cyclic_connection.json")),
-        "--no-store",
-    ]);
-    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stderr.contains("has errors and cannot run"),
-        "{}",
-        r.stderr
-    );
+    let r = on_fixture("run", "err_cyclic_connection.json", &["--no-store"]);
+    r.exits(1);
+    r.stderr_has("has errors and cannot run");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1060,20 +879,11 @@ fn run_of_a_flow_with_errors_exits_1() {
 
 #[test]
 fn no_aws_credentials_reads_as_one_line_that_says_what_to_do() {
-    let dir = new_project("shop", "support-triage");
+    let shop = Project::new("shop", "support-triage");
 
-    let r = run_in(
-        dir.path(),
-        &[
-            "run",
-            "shop.strata.json",
-            "--sample",
-            "bug",
-            "--region",
-            "us-east-1",
-        ],
-    );
-    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let r = shop.run().sample("bug").args(&["--region", "us-east-1"]);
+    let r = r.output();
+    r.exits(1);
     let failed: Vec<&str> = r.stdout.lines().filter(|l| l.contains("FAILED")).collect();
     assert_eq!(failed.len(), 1, "{}", r.stdout);
     for what in [
@@ -1091,19 +901,16 @@ fn no_aws_credentials_reads_as_one_line_that_says_what_to_do() {
         failed[0]
     );
 
-    let r = run_in(
-        dir.path(),
-        &[
-            "deploy",
-            "shop.strata.json",
-            "--region",
-            "us-east-1",
-            "--role-arn",
-            "arn:aws:iam::123456789012:role/BedrockRole",
-            "--dry-run",
-        ],
-    );
-    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let role = "arn:aws:iam::123456789012:role/BedrockRole";
+    let deploy = [
+        "deploy",
+        "shop.strata.json",
+        "--region",
+        "us-east-1",
+        "--dry-run",
+    ];
+    let r = shop.strata(&[&deploy[..], &["--role-arn", role]].concat());
+    r.exits(1);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     assert!(
         r.stderr.starts_with("error: no AWS credentials") && r.stderr.contains("aws configure"),
@@ -1122,19 +929,16 @@ fn no_aws_credentials_reads_as_one_line_that_says_what_to_do() {
 
 #[test]
 fn a_flow_output_is_printed_whole_even_with_quiet() {
-    let dir = new_project("p", "blank");
+    let p = Project::new("p", "blank");
     let answer = format!(
         "{}\nSecond paragraph, after a line break.\tTabbed. The end.",
         "A long answer that goes on. ".repeat(12)
     );
     let input = serde_json::json!(answer).to_string();
     for quiet in [false, true] {
-        let mut args = vec!["run", "p.strata.json", "--input", &input, "--no-store"];
-        if quiet {
-            args.push("-q");
-        }
-        let r = run_in(dir.path(), &args);
-        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        let flags: &[&str] = if quiet { &["-q"] } else { &[] };
+        let r = p.run().input(&input).no_store().args(flags).output();
+        r.exits(0);
         assert!(
             r.stdout.contains(&format!("output FlowOutput: {answer}\n")),
             "quiet {quiet}: {}",
@@ -1145,22 +949,10 @@ fn a_flow_output_is_printed_whole_even_with_quiet() {
 
 #[test]
 fn a_confirmation_is_asked_after_the_steps_that_led_to_it() {
-    let dir = new_project("shop", "support-triage");
-    let r = run_in(
-        dir.path(),
-        &[
-            "run",
-            "shop.strata.json",
-            "--sample",
-            "billing",
-            "--replay",
-            "replays/triage.yaml",
-            "--answers",
-            "answers/triage.yaml",
-            "--no-store",
-        ],
-    );
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let shop = Project::new("shop", "support-triage");
+    let r = shop.run().sample("billing").replay("replays/triage.yaml");
+    let r = r.answers("answers/triage.yaml").no_store().output();
+    r.exits(0);
     let lines: Vec<&str> = r.stdout.lines().collect();
     let at = |text: &str| {
         lines
@@ -1201,7 +993,7 @@ fn is_run_id(id: &str) -> bool {
 
 #[test]
 fn run_ids_have_one_format_with_and_without_the_store() {
-    let dir = new_project("p", "blank");
+    let p = Project::new("p", "blank");
     let text_id = |stdout: &str| -> String {
         let first = stdout.lines().next().unwrap_or_default();
         first
@@ -1211,21 +1003,18 @@ fn run_ids_have_one_format_with_and_without_the_store() {
             .to_owned()
     };
 
-    let r = run_in(dir.path(), &["run", "p.strata.json", "--no-store"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = p.run().no_store().output();
+    r.exits(0);
     let id = text_id(&r.stdout);
     assert!(is_run_id(&id), "--no-store: {id}");
 
-    let r = run_in(
-        dir.path(),
-        &["run", "p.strata.json", "--no-store", "--json"],
-    );
+    let r = p.run().no_store().args(&["--json"]).output();
     let started = json(r.stdout.lines().next().expect("a first event"));
     let id = started["runId"].as_str().unwrap_or_default();
     assert!(is_run_id(id), "--json --no-store: {started}");
 
-    let r = run_in(dir.path(), &["run", "p.strata.json"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = p.run().output();
+    r.exits(0);
     let stored = text_id(&r.stdout);
     assert!(is_run_id(&stored), "stored: {stored}");
     assert!(
@@ -1234,10 +1023,10 @@ fn run_ids_have_one_format_with_and_without_the_store() {
         "{}",
         r.stdout
     );
-    let r = run_in(dir.path(), &["runs", "list", "--json"]);
+    let r = p.strata(&["runs", "list", "--json"]);
     assert_eq!(json(&r.stdout)[0]["id"], stored.as_str(), "{}", r.stdout);
     for show in [stored.as_str(), "latest"] {
-        let r = run_in(dir.path(), &["runs", "show", show]);
+        let r = p.strata(&["runs", "show", show]);
         assert_eq!(r.code, 0, "{show}: {}{}", r.stdout, r.stderr);
         assert!(
             r.stdout.starts_with(&format!("run      {stored}\n")),

@@ -106,13 +106,47 @@ impl Fake {
         format!("ID{:08}", self.next)
     }
 
+    /// The id in the request path, or a new one when the path has none (a create).
+    fn id_or_new(&mut self, in_path: Option<&&str>) -> String {
+        match in_path {
+            Some(id) => (*id).to_owned(),
+            None => self.id(),
+        }
+    }
+
     fn mutations(&self) -> Vec<String> {
-        self.calls
+        self.mutations_since(0)
+    }
+
+    /// The changing operations from call number `first` on.
+    fn mutations_since(&self, first: usize) -> Vec<String> {
+        self.calls[first..]
             .iter()
             .filter(|c| !READS.contains(&c.as_str()))
             .cloned()
             .collect()
     }
+
+    /// Where the first call of `op` stands in the call sequence.
+    fn position(&self, op: &str) -> usize {
+        self.calls
+            .iter()
+            .position(|c| c == op)
+            .unwrap_or_else(|| panic!("no {op} in {:?}", self.calls))
+    }
+}
+
+/// What the fake keeps of a created resource: the request body without `drop`, with the
+/// members of `set` (an object) added.
+fn stored(body: &Value, drop: &[&str], set: Value) -> Value {
+    let mut json = body.clone();
+    if let (Value::Object(m), Value::Object(set)) = (&mut json, set) {
+        for key in drop {
+            m.remove(*key);
+        }
+        m.extend(set);
+    }
+    json
 }
 
 /// Member `key` of `body` as a non-empty string.
@@ -242,20 +276,16 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 return json_reply(202, &json!({ "agent": json }));
             }
             let new = f.id();
-            let mut json = body.clone();
+            let mut json = stored(
+                body,
+                &["clientToken", "tags"],
+                json!({"agentId": new,
+                    "agentArn": format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:agent/{new}"),
+                    "agentVersion": "DRAFT", "agentStatus": "CREATING",
+                    "createdAt": NOW, "updatedAt": NOW}),
+            );
             if let Value::Object(m) = &mut json {
-                m.remove("clientToken");
-                m.remove("tags");
-                m.insert("agentId".into(), json!(new));
-                m.insert(
-                    "agentArn".into(),
-                    json!(format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:agent/{new}")),
-                );
-                m.insert("agentVersion".into(), json!("DRAFT"));
-                m.insert("agentStatus".into(), json!("CREATING"));
                 m.entry("idleSessionTTLInSeconds").or_insert(json!(600));
-                m.insert("createdAt".into(), json!(NOW));
-                m.insert("updatedAt".into(), json!(NOW));
             }
             f.tokens.insert(token, new.clone());
             f.agents.insert(
@@ -347,25 +377,21 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             }
             forbid(body, &["agentId", "agentVersion"], &mut problems, op);
             f.problems.extend(problems);
-            let gid = match seg.get(5) {
-                Some(g) => (*g).to_owned(),
-                None => f.id(),
-            };
+            let gid = f.id_or_new(seg.get(5));
             let Some(a) = f.agents.get_mut(&id) else {
                 return agent_missing();
             };
-            let mut json = body.clone();
+            let mut json = stored(
+                body,
+                &["clientToken", "parentActionGroupSignature"],
+                json!({"agentId": id, "agentVersion": "DRAFT", "actionGroupId": gid,
+                    "createdAt": NOW, "updatedAt": NOW}),
+            );
             if let Value::Object(m) = &mut json {
-                m.remove("clientToken");
-                if let Some(sig) = m.remove("parentActionGroupSignature") {
-                    m.insert("parentActionSignature".into(), sig);
+                if let Some(sig) = body.get("parentActionGroupSignature") {
+                    m.insert("parentActionSignature".into(), sig.clone());
                 }
-                m.insert("agentId".into(), json!(id));
-                m.insert("agentVersion".into(), json!("DRAFT"));
-                m.insert("actionGroupId".into(), json!(gid));
                 m.entry("actionGroupState").or_insert(json!("ENABLED"));
-                m.insert("createdAt".into(), json!(NOW));
-                m.insert("updatedAt".into(), json!(NOW));
             }
             a.groups.insert(gid, json.clone());
             a.json["agentStatus"] = json!("NOT_PREPARED");
@@ -478,10 +504,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 None => {}
             }
             f.problems.extend(problems);
-            let cid = match seg.get(5) {
-                Some(c) => (*c).to_owned(),
-                None => f.id(),
-            };
+            let cid = f.id_or_new(seg.get(5));
             let Some(a) = f.agents.get_mut(&id) else {
                 return agent_missing();
             };
@@ -529,10 +552,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 _ => {}
             }
             f.problems.extend(problems);
-            let alias_id = match seg.get(3) {
-                Some(a) => (*a).to_owned(),
-                None => f.id(),
-            };
+            let alias_id = f.id_or_new(seg.get(3));
             let Some(a) = f.agents.get_mut(&id) else {
                 return agent_missing();
             };
@@ -603,20 +623,12 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             } else {
                 f.id()
             };
-            let mut json = body.clone();
-            if let Value::Object(m) = &mut json {
-                m.remove("clientToken");
-                m.remove("tags");
-                m.insert("id".into(), json!(fid));
-                m.insert(
-                    "arn".into(),
-                    json!(format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:flow/{fid}")),
-                );
-                m.insert("status".into(), json!("NotPrepared"));
-                m.insert("version".into(), json!("DRAFT"));
-                m.insert("createdAt".into(), json!(NOW));
-                m.insert("updatedAt".into(), json!(NOW));
-            }
+            let json = stored(
+                body,
+                &["clientToken", "tags"],
+                json!({"id": fid, "arn": format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:flow/{fid}"),
+                    "status": "NotPrepared", "version": "DRAFT", "createdAt": NOW, "updatedAt": NOW}),
+            );
             let state = f.flows.entry(fid).or_default();
             state.json = json.clone();
             state.queue.clear();
@@ -694,10 +706,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 problems.push(format!("{op}: unknown flow version {version:?}"));
             }
             f.problems.extend(problems);
-            let alias_id = match seg.get(3) {
-                Some(a) => (*a).to_owned(),
-                None => f.id(),
-            };
+            let alias_id = f.id_or_new(seg.get(3));
             let Some(fl) = f.flows.get_mut(&id) else {
                 return error(404, "ResourceNotFoundException", "no such flow");
             };
@@ -802,26 +811,14 @@ async fn first_deploy_creates_everything_in_order() {
     assert_eq!(f.mutations(), FIRST_DEPLOY);
     // Reads before anything changes, polls between prepare and alias.
     assert_eq!(&f.calls[..2], ["ListAgents", "ListFlows"]);
-    let prepare = f
-        .calls
-        .iter()
-        .position(|c| c == "PrepareAgent")
-        .expect("prepared");
-    let alias = f
-        .calls
-        .iter()
-        .position(|c| c == "CreateAgentAlias")
-        .expect("alias");
+    let prepare = f.position("PrepareAgent");
+    let alias = f.position("CreateAgentAlias");
     let polls = f.calls[prepare..alias]
         .iter()
         .filter(|c| *c == "GetAgent")
         .count();
     assert_eq!(polls, 3, "PREPARING, PREPARING, PREPARED: {:?}", f.calls);
-    let prepare_flow = f
-        .calls
-        .iter()
-        .position(|c| c == "PrepareFlow")
-        .expect("prepare flow");
+    let prepare_flow = f.position("PrepareFlow");
     assert_eq!(
         f.calls[prepare_flow + 1..prepare_flow + 3],
         ["GetFlow", "GetFlow"]
@@ -896,11 +893,7 @@ async fn changed_instruction_updates_only_the_agent() {
     d.apply(&plan).await.expect("deploy");
     assert_clean(&fake);
     let f = lock(&fake);
-    let later: Vec<String> = f.calls[first..]
-        .iter()
-        .filter(|c| !READS.contains(&c.as_str()))
-        .cloned()
-        .collect();
+    let later = f.mutations_since(first);
     assert_eq!(later, ["UpdateAgent", "PrepareAgent", "UpdateAgentAlias"]);
 }
 
@@ -1090,11 +1083,7 @@ async fn supervisors_are_deployed_after_their_collaborators_aliases() {
     d.apply(&plan).await.expect("deploy");
     assert_clean(&fake);
     let f = lock(&fake);
-    let later: Vec<String> = f.calls[first..]
-        .iter()
-        .filter(|c| !READS.contains(&c.as_str()))
-        .cloned()
-        .collect();
+    let later = f.mutations_since(first);
     assert_eq!(
         later,
         [
@@ -1272,11 +1261,18 @@ mod cli {
             .expect("the command thread")
     }
 
-    fn project_file(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    /// A fake control plane (as `fake` sets it up), its endpoint, and the project written to
+    /// a temporary folder: (fake, endpoint, folder, project file).
+    async fn fake_and_project(
+        fake: Fake,
+    ) -> (Shared, String, tempfile::TempDir, std::path::PathBuf) {
+        let fake: Shared = Arc::new(Mutex::new(fake));
+        let endpoint = start(fake.clone()).await;
+        let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("support-triage.strata.json");
         let text = serde_json::to_string_pretty(&project()).expect("serializes");
         std::fs::write(&path, text).expect("writes the project");
-        path
+        (fake, endpoint, dir, path)
     }
 
     fn text(bytes: &[u8]) -> String {
@@ -1285,10 +1281,7 @@ mod cli {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn dry_run_prints_the_plan_and_changes_nothing() {
-        let fake: Shared = Arc::new(Mutex::new(Fake::default()));
-        let endpoint = start(fake.clone()).await;
-        let dir = tempfile::tempdir().expect("temp dir");
-        let file = project_file(&dir);
+        let (fake, endpoint, _dir, file) = fake_and_project(Fake::default()).await;
         let out = strata_deploy(&endpoint, &file, &["--dry-run"]).await;
         let stdout = text(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
@@ -1300,10 +1293,7 @@ mod cli {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn refuses_without_yes_when_stdin_is_not_a_terminal_then_deploys_with_yes() {
-        let fake: Shared = Arc::new(Mutex::new(Fake::default()));
-        let endpoint = start(fake.clone()).await;
-        let dir = tempfile::tempdir().expect("temp dir");
-        let file = project_file(&dir);
+        let (fake, endpoint, _dir, file) = fake_and_project(Fake::default()).await;
         let out = strata_deploy(&endpoint, &file, &[]).await;
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -1327,11 +1317,11 @@ mod cli {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failed_deploy_exits_1_and_says_what_was_done() {
-        let fake: Shared = Arc::new(Mutex::new(Fake::default()));
-        lock(&fake).fail = Some(("CreateFlow", "ValidationException"));
-        let endpoint = start(fake.clone()).await;
-        let dir = tempfile::tempdir().expect("temp dir");
-        let file = project_file(&dir);
+        let failing = Fake {
+            fail: Some(("CreateFlow", "ValidationException")),
+            ..Fake::default()
+        };
+        let (_fake, endpoint, _dir, file) = fake_and_project(failing).await;
         let out = strata_deploy(&endpoint, &file, &["--yes"]).await;
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{stderr}");

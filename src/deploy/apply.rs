@@ -1,7 +1,7 @@
 //! Applying a plan: the mutating calls, in Bedrock's order, with the waits between them.
 
 use super::diff::client_token;
-use super::plan::{aws_error, bad_response, DRAFT};
+use super::plan::{bad_response, sent, DRAFT};
 use super::wire::JsonBody;
 use super::wire::{str_of, substitute, with, without};
 use super::{Action, AgentPlan, Applied, DeployError, Deployer, FlowPlan, Plan};
@@ -51,7 +51,15 @@ impl Run<'_> {
         client_token(self.project, resource, content)
     }
 
+    /// The client token of a create call and its body with the token in `clientToken`.
+    fn tokened(&self, resource: &str, body: &Value) -> (String, Value) {
+        let token = self.token(resource, body);
+        let body = with(body, "clientToken", Value::String(token.clone()));
+        (token, body)
+    }
+
     async fn agent(&mut self, plan: &AgentPlan) -> Result<(), DeployError> {
+        let client = &self.d.client;
         let resource = format!("agent {:?}", plan.name);
         let name = plan.name.as_str();
         let role = str_member(&plan.body, "agentResourceRoleArn").unwrap_or_default();
@@ -60,8 +68,7 @@ impl Run<'_> {
             (Action::Unchanged, Some(id)) => id.clone(),
             (Action::Update(_), Some(id)) => {
                 let body = without(&plan.body, &["tags", "clientToken"]);
-                self.d
-                    .client
+                let call = client
                     .update_agent()
                     .agent_id(id)
                     .agent_name(name)
@@ -69,27 +76,22 @@ impl Run<'_> {
                     .agent_resource_role_arn(role)
                     .customize()
                     .interceptor(JsonBody::new(&body))
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("UpdateAgent", &resource, &e, self.done()))?;
+                    .send();
+                sent("UpdateAgent", &resource, self.done(), call).await?;
                 self.record(format!("updated agent {name} ({id})"));
                 self.wait_agent(id, &resource, AgentWait::Settled).await?;
                 id.clone()
             }
             _ => {
-                let token = self.token(&format!("agent {name}"), &plan.body);
-                let body = with(&plan.body, "clientToken", Value::String(token.clone()));
-                let out = self
-                    .d
-                    .client
+                let (token, body) = self.tokened(&format!("agent {name}"), &plan.body);
+                let call = client
                     .create_agent()
                     .agent_name(name)
                     .client_token(token)
                     .customize()
                     .interceptor(JsonBody::new(&body))
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("CreateAgent", &resource, &e, self.done()))?;
+                    .send();
+                let out = sent("CreateAgent", &resource, self.done(), call).await?;
                 let id = out
                     .agent()
                     .map(|a| a.agent_id().to_owned())
@@ -108,8 +110,7 @@ impl Run<'_> {
             match (&g.action, &g.id) {
                 (Action::Unchanged, _) => {}
                 (Action::Update(_), Some(group_id)) => {
-                    self.d
-                        .client
+                    let call = client
                         .update_agent_action_group()
                         .agent_id(&id)
                         .agent_version(DRAFT)
@@ -117,16 +118,14 @@ impl Run<'_> {
                         .action_group_name(&g.name)
                         .customize()
                         .interceptor(JsonBody::new(&without(&g.body, &["clientToken"])))
-                        .send()
-                        .await
-                        .map_err(|e| aws_error("UpdateAgentActionGroup", &what, &e, self.done()))?;
+                        .send();
+                    sent("UpdateAgentActionGroup", &what, self.done(), call).await?;
                     self.record(format!("updated action group {} of agent {name}", g.name));
                 }
                 _ => {
-                    let token = self.token(&format!("agent {name} group {}", g.name), &g.body);
-                    let body = with(&g.body, "clientToken", Value::String(token.clone()));
-                    self.d
-                        .client
+                    let (token, body) =
+                        self.tokened(&format!("agent {name} group {}", g.name), &g.body);
+                    let call = client
                         .create_agent_action_group()
                         .agent_id(&id)
                         .agent_version(DRAFT)
@@ -134,9 +133,8 @@ impl Run<'_> {
                         .client_token(token)
                         .customize()
                         .interceptor(JsonBody::new(&body))
-                        .send()
-                        .await
-                        .map_err(|e| aws_error("CreateAgentActionGroup", &what, &e, self.done()))?;
+                        .send();
+                    sent("CreateAgentActionGroup", &what, self.done(), call).await?;
                     self.record(format!("created action group {} of agent {name}", g.name));
                 }
             }
@@ -149,35 +147,27 @@ impl Run<'_> {
             match &k.action {
                 Action::Unchanged => {}
                 Action::Update(_) => {
-                    self.d
-                        .client
+                    let call = client
                         .update_agent_knowledge_base()
                         .agent_id(&id)
                         .agent_version(DRAFT)
                         .knowledge_base_id(&k.name)
                         .description(description)
                         .set_knowledge_base_state(state)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            aws_error("UpdateAgentKnowledgeBase", &what, &e, self.done())
-                        })?;
+                        .send();
+                    sent("UpdateAgentKnowledgeBase", &what, self.done(), call).await?;
                     self.record(format!("updated knowledge base {} of agent {name}", k.name));
                 }
                 Action::Create => {
-                    self.d
-                        .client
+                    let call = client
                         .associate_agent_knowledge_base()
                         .agent_id(&id)
                         .agent_version(DRAFT)
                         .knowledge_base_id(&k.name)
                         .description(description)
                         .set_knowledge_base_state(state)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            aws_error("AssociateAgentKnowledgeBase", &what, &e, self.done())
-                        })?;
+                        .send();
+                    sent("AssociateAgentKnowledgeBase", &what, self.done(), call).await?;
                     self.record(format!(
                         "associated knowledge base {} with agent {name}",
                         k.name
@@ -215,8 +205,7 @@ impl Run<'_> {
             match (&c.action, &c.id) {
                 (Action::Unchanged, _) => {}
                 (Action::Update(_), Some(collaborator_id)) => {
-                    self.d
-                        .client
+                    let call = client
                         .update_agent_collaborator()
                         .agent_id(&id)
                         .agent_version(DRAFT)
@@ -225,17 +214,13 @@ impl Run<'_> {
                         .collaborator_name(&c.name)
                         .collaboration_instruction(instruction)
                         .set_relay_conversation_history(relay)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            aws_error("UpdateAgentCollaborator", &what, &e, self.done())
-                        })?;
+                        .send();
+                    sent("UpdateAgentCollaborator", &what, self.done(), call).await?;
                     self.record(format!("updated collaborator {} of agent {name}", c.name));
                 }
                 _ => {
                     let token = self.token(&format!("agent {name} collaborator {}", c.name), &body);
-                    self.d
-                        .client
+                    let call = client
                         .associate_agent_collaborator()
                         .agent_id(&id)
                         .agent_version(DRAFT)
@@ -244,11 +229,8 @@ impl Run<'_> {
                         .collaboration_instruction(instruction)
                         .set_relay_conversation_history(relay)
                         .client_token(token)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            aws_error("AssociateAgentCollaborator", &what, &e, self.done())
-                        })?;
+                        .send();
+                    sent("AssociateAgentCollaborator", &what, self.done(), call).await?;
                     self.record(format!(
                         "associated collaborator {} ({alias_arn}) with agent {name}",
                         c.name
@@ -258,13 +240,8 @@ impl Run<'_> {
         }
 
         if plan.prepare {
-            self.d
-                .client
-                .prepare_agent()
-                .agent_id(&id)
-                .send()
-                .await
-                .map_err(|e| aws_error("PrepareAgent", &resource, &e, self.done()))?;
+            let call = client.prepare_agent().agent_id(&id).send();
+            sent("PrepareAgent", &resource, self.done(), call).await?;
             self.d.say(&format!("preparing agent {name}…"));
             self.wait_agent(&id, &resource, AgentWait::Prepared).await?;
             self.record(format!("prepared agent {name}"));
@@ -274,15 +251,13 @@ impl Run<'_> {
         let arn = match (&plan.alias.action, &plan.alias.id, &plan.alias.arn) {
             (Action::Unchanged, _, Some(arn)) => arn.clone(),
             (Action::Update(_), Some(alias_id), Some(arn)) => {
-                self.d
-                    .client
+                let call = client
                     .update_agent_alias()
                     .agent_id(&id)
                     .agent_alias_id(alias_id)
                     .agent_alias_name(&plan.alias.name)
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("UpdateAgentAlias", &alias_resource, &e, self.done()))?;
+                    .send();
+                sent("UpdateAgentAlias", &alias_resource, self.done(), call).await?;
                 self.wait_agent_alias(&id, alias_id, &alias_resource)
                     .await?;
                 self.record(format!(
@@ -296,16 +271,13 @@ impl Run<'_> {
                     &format!("agent {name} alias {}", plan.alias.name),
                     &plan.body,
                 );
-                let out = self
-                    .d
-                    .client
+                let call = client
                     .create_agent_alias()
                     .agent_id(&id)
                     .agent_alias_name(&plan.alias.name)
                     .client_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("CreateAgentAlias", &alias_resource, &e, self.done()))?;
+                    .send();
+                let out = sent("CreateAgentAlias", &alias_resource, self.done(), call).await?;
                 let alias = out.agent_alias().ok_or_else(|| {
                     bad_response(
                         "CreateAgentAlias",
@@ -332,6 +304,7 @@ impl Run<'_> {
     }
 
     async fn flow(&mut self, plan: &FlowPlan) -> Result<(), DeployError> {
+        let client = &self.d.client;
         let resource = format!("flow {:?}", plan.name);
         let name = plan.name.as_str();
         let aliases = self.agent_aliases();
@@ -343,35 +316,29 @@ impl Run<'_> {
         let id = match (&plan.action, &plan.id) {
             (Action::Unchanged, Some(id)) => id.clone(),
             (Action::Update(_), Some(id)) => {
-                self.d
-                    .client
+                let call = client
                     .update_flow()
                     .flow_identifier(id)
                     .name(name)
                     .execution_role_arn(&role)
                     .customize()
                     .interceptor(JsonBody::new(&without(&body, &["tags", "clientToken"])))
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("UpdateFlow", &resource, &e, self.done()))?;
+                    .send();
+                sent("UpdateFlow", &resource, self.done(), call).await?;
                 self.record(format!("updated flow {name} ({id})"));
                 id.clone()
             }
             _ => {
-                let token = self.token(&format!("flow {name}"), &body);
-                let sent = with(&body, "clientToken", Value::String(token.clone()));
-                let out = self
-                    .d
-                    .client
+                let (token, tokened) = self.tokened(&format!("flow {name}"), &body);
+                let call = client
                     .create_flow()
                     .name(name)
                     .execution_role_arn(&role)
                     .client_token(token)
                     .customize()
-                    .interceptor(JsonBody::new(&sent))
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("CreateFlow", &resource, &e, self.done()))?;
+                    .interceptor(JsonBody::new(&tokened))
+                    .send();
+                let out = sent("CreateFlow", &resource, self.done(), call).await?;
                 let id = out.id().to_owned();
                 if id.is_empty() {
                     return Err(bad_response("CreateFlow", &resource, "id", self.done()));
@@ -381,13 +348,8 @@ impl Run<'_> {
             }
         };
         if plan.prepare {
-            self.d
-                .client
-                .prepare_flow()
-                .flow_identifier(&id)
-                .send()
-                .await
-                .map_err(|e| aws_error("PrepareFlow", &resource, &e, self.done()))?;
+            let call = client.prepare_flow().flow_identifier(&id).send();
+            sent("PrepareFlow", &resource, self.done(), call).await?;
             self.d.say(&format!("preparing flow {name}…"));
             self.wait_flow(&id, &resource).await?;
             self.record(format!("prepared flow {name}"));
@@ -395,15 +357,12 @@ impl Run<'_> {
         let mut version = None;
         if plan.new_version {
             let token = self.token(&format!("flow {name} version"), &body);
-            let out = self
-                .d
-                .client
+            let call = client
                 .create_flow_version()
                 .flow_identifier(&id)
                 .client_token(token)
-                .send()
-                .await
-                .map_err(|e| aws_error("CreateFlowVersion", &resource, &e, self.done()))?;
+                .send();
+            let out = sent("CreateFlowVersion", &resource, self.done(), call).await?;
             let v = out.version().to_owned();
             self.record(format!("created version {v} of flow {name}"));
             version = Some(v);
@@ -422,16 +381,14 @@ impl Run<'_> {
         ) {
             (Action::Unchanged, _, Some(arn), _) => arn.clone(),
             (Action::Update(_), Some(alias_id), Some(arn), Some(v)) => {
-                self.d
-                    .client
+                let call = client
                     .update_flow_alias()
                     .flow_identifier(&id)
                     .alias_identifier(alias_id)
                     .name(&plan.alias.name)
                     .routing_configuration(routing(v))
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("UpdateFlowAlias", &alias_resource, &e, self.done()))?;
+                    .send();
+                sent("UpdateFlowAlias", &alias_resource, self.done(), call).await?;
                 self.record(format!(
                     "pointed alias {} of flow {name} at version {v}",
                     plan.alias.name
@@ -443,17 +400,14 @@ impl Run<'_> {
                     &format!("flow {name} alias {}", plan.alias.name),
                     &Value::String(v.clone()),
                 );
-                let out = self
-                    .d
-                    .client
+                let call = client
                     .create_flow_alias()
                     .flow_identifier(&id)
                     .name(&plan.alias.name)
                     .routing_configuration(routing(v))
                     .client_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("CreateFlowAlias", &alias_resource, &e, self.done()))?;
+                    .send();
+                let out = sent("CreateFlowAlias", &alias_resource, self.done(), call).await?;
                 let arn = out.arn().to_owned();
                 self.record(format!(
                     "created alias {} of flow {name} at version {v} ({arn})",

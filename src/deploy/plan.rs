@@ -11,6 +11,7 @@ use aws_sdk_bedrockagent::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockagent::types::{AgentStatus, FlowStatus};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+use std::future::Future;
 
 /// The draft version every agent edit goes to.
 pub(crate) const DRAFT: &str = "DRAFT";
@@ -33,6 +34,61 @@ where
     }
 }
 
+/// Awaits one SDK call (or the items of a paginator, collected); a failure becomes an
+/// [`aws_error`] naming `operation` and `resource`, with what was `done` so far.
+pub(crate) async fn sent<T, E>(
+    operation: &str,
+    resource: &str,
+    done: &[String],
+    call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+) -> Result<T, DeployError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    call.await
+        .map_err(|e| aws_error(operation, resource, &e, done))
+}
+
+/// Every item of a paginated List call (its `items().send().try_collect()`), keyed by `entry`.
+async fn listed<T, E, V>(
+    operation: &str,
+    resource: &str,
+    items: impl Future<Output = Result<Vec<T>, SdkError<E, HttpResponse>>>,
+    entry: impl Fn(&T) -> (String, V),
+) -> Result<BTreeMap<String, V>, DeployError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    Ok(sent(operation, resource, &[], items)
+        .await?
+        .iter()
+        .map(entry)
+        .collect())
+}
+
+/// A Get call sent with a [`RawResponse`] (the SDK's types drop members the diff needs):
+/// the typed reply and the raw JSON member `member` (the whole reply when `None`).
+async fn raw_get<T, E, F>(
+    operation: &str,
+    resource: &str,
+    done: &[String],
+    member: Option<&str>,
+    call: impl FnOnce(RawResponse) -> F,
+) -> Result<(T, Value), DeployError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+{
+    let raw = RawResponse::default();
+    let out = sent(operation, resource, done, call(raw.clone())).await?;
+    let json = raw.take().unwrap_or(Value::Null);
+    let json = match member {
+        Some(key) => json.get(key).cloned().unwrap_or(Value::Null),
+        None => json,
+    };
+    Ok((out, json))
+}
+
 pub(crate) fn bad_response(
     operation: &str,
     resource: &str,
@@ -44,6 +100,40 @@ pub(crate) fn bad_response(
         resource: resource.to_owned(),
         what: what.to_owned(),
         done: super::Done(done.to_vec()),
+    }
+}
+
+impl ChildPlan {
+    /// A child the account does not have yet.
+    fn create((name, body): (String, Value)) -> ChildPlan {
+        ChildPlan {
+            name,
+            action: Action::Create,
+            id: None,
+            body,
+        }
+    }
+
+    /// A child the account has as `id`: updated when `wanted` differs from `remote`.
+    fn existing(name: String, id: &str, body: Value, wanted: &Value, remote: &Value) -> ChildPlan {
+        ChildPlan {
+            name,
+            action: action_of(diff(wanted, remote)),
+            id: Some(id.to_owned()),
+            body,
+        }
+    }
+}
+
+impl AliasPlan {
+    /// An alias the account does not have yet.
+    fn create(name: String) -> AliasPlan {
+        AliasPlan {
+            name,
+            action: Action::Create,
+            id: None,
+            arn: None,
+        }
     }
 }
 
@@ -97,36 +187,20 @@ impl Deployer {
 
     /// ListAgents, every page: agent name → id.
     async fn list_agents(&self) -> Result<BTreeMap<String, String>, DeployError> {
-        let agents = self
-            .client
-            .list_agents()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| aws_error("ListAgents", "agents", &e, &[]))?;
-        Ok(agents
-            .iter()
-            .map(|s| (s.agent_name().to_owned(), s.agent_id().to_owned()))
-            .collect())
+        let items = self.client.list_agents().into_paginator().items();
+        listed("ListAgents", "agents", items.send().try_collect(), |s| {
+            (s.agent_name().to_owned(), s.agent_id().to_owned())
+        })
+        .await
     }
 
     /// ListFlows, every page: flow name → id.
     async fn list_flows(&self) -> Result<BTreeMap<String, String>, DeployError> {
-        let flows = self
-            .client
-            .list_flows()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| aws_error("ListFlows", "flows", &e, &[]))?;
-        Ok(flows
-            .iter()
-            .map(|s| (s.name().to_owned(), s.id().to_owned()))
-            .collect())
+        let items = self.client.list_flows().into_paginator().items();
+        listed("ListFlows", "flows", items.send().try_collect(), |s| {
+            (s.name().to_owned(), s.id().to_owned())
+        })
+        .await
     }
 
     /// GetAgent: the raw `agent` object and its status.
@@ -136,23 +210,14 @@ impl Deployer {
         resource: &str,
         done: &[String],
     ) -> Result<(Value, AgentStatus), DeployError> {
-        let raw = RawResponse::default();
-        let out = self
-            .client
-            .get_agent()
-            .agent_id(id)
-            .customize()
-            .interceptor(raw.clone())
-            .send()
-            .await
-            .map_err(|e| aws_error("GetAgent", resource, &e, done))?;
+        let get = self.client.get_agent().agent_id(id).customize();
+        let (out, json) = raw_get("GetAgent", resource, done, Some("agent"), |raw| {
+            get.interceptor(raw).send()
+        })
+        .await?;
         let agent = out
             .agent()
             .ok_or_else(|| bad_response("GetAgent", resource, "agent", done))?;
-        let json = raw
-            .take()
-            .and_then(|v| v.get("agent").cloned())
-            .unwrap_or(Value::Null);
         Ok((json, agent.agent_status().clone()))
     }
 
@@ -173,25 +238,14 @@ impl Deployer {
         let resource = format!("agent {name:?}");
         let alias_name = self.options.alias_name.clone();
         let Some(id) = remote_id else {
-            let child = |(name, body): (String, Value)| ChildPlan {
-                name,
-                action: Action::Create,
-                id: None,
-                body,
-            };
             return Ok(AgentPlan {
                 name: name.to_owned(),
                 action: Action::Create,
-                action_groups: groups.into_iter().map(child).collect(),
-                knowledge_bases: kbs.into_iter().map(child).collect(),
-                collaborators: collaborators.into_iter().map(child).collect(),
+                action_groups: groups.into_iter().map(ChildPlan::create).collect(),
+                knowledge_bases: kbs.into_iter().map(ChildPlan::create).collect(),
+                collaborators: collaborators.into_iter().map(ChildPlan::create).collect(),
                 prepare: true,
-                alias: AliasPlan {
-                    name: alias_name,
-                    action: Action::Create,
-                    id: None,
-                    arn: None,
-                },
+                alias: AliasPlan::create(alias_name),
                 id: None,
                 body,
             });
@@ -199,78 +253,57 @@ impl Deployer {
         let (remote, status) = self.get_agent(id, &resource, &[]).await?;
         let action = action_of(diff(&without(&body, &["tags", "clientToken"]), &remote));
 
-        let remote_groups: BTreeMap<String, String> = self
-            .client
-            .list_agent_action_groups()
-            .agent_id(id)
-            .agent_version(DRAFT)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| aws_error("ListAgentActionGroups", &resource, &e, &[]))?
-            .iter()
-            .map(|s| {
+        let items = self.client.list_agent_action_groups().agent_id(id);
+        let items = items.agent_version(DRAFT).into_paginator().items();
+        let remote_groups = listed(
+            "ListAgentActionGroups",
+            &resource,
+            items.send().try_collect(),
+            |s| {
                 (
                     s.action_group_name().to_owned(),
                     s.action_group_id().to_owned(),
                 )
-            })
-            .collect();
+            },
+        )
+        .await?;
         let mut action_groups = Vec::new();
         for (group, body) in groups {
             let Some(group_id) = remote_groups.get(&group) else {
-                action_groups.push(ChildPlan {
-                    name: group,
-                    action: Action::Create,
-                    id: None,
-                    body,
-                });
+                action_groups.push(ChildPlan::create((group, body)));
                 continue;
             };
             let what = format!("{resource} › action group {group:?}");
-            let raw = RawResponse::default();
-            self.client
-                .get_agent_action_group()
-                .agent_id(id)
+            let get = self.client.get_agent_action_group().agent_id(id);
+            let get = get
                 .agent_version(DRAFT)
                 .action_group_id(group_id)
-                .customize()
-                .interceptor(raw.clone())
-                .send()
-                .await
-                .map_err(|e| aws_error("GetAgentActionGroup", &what, &e, &[]))?;
-            let remote = raw
-                .take()
-                .and_then(|v| v.get("agentActionGroup").cloned())
-                .unwrap_or(Value::Null);
+                .customize();
+            let (_, remote) = raw_get(
+                "GetAgentActionGroup",
+                &what,
+                &[],
+                Some("agentActionGroup"),
+                |raw| get.interceptor(raw).send(),
+            )
+            .await?;
             // The response calls the signature `parentActionSignature`.
             let mut compare = without(&body, &["clientToken", "parentActionGroupSignature"]);
             if let Some(sig) = body.get("parentActionGroupSignature") {
                 compare = with(&compare, "parentActionSignature", sig.clone());
             }
-            action_groups.push(ChildPlan {
-                name: group,
-                action: action_of(diff(&compare, &remote)),
-                id: Some(group_id.clone()),
-                body,
-            });
+            action_groups.push(ChildPlan::existing(
+                group, group_id, body, &compare, &remote,
+            ));
         }
 
-        let remote_kbs: BTreeMap<String, Value> = self
-            .client
-            .list_agent_knowledge_bases()
-            .agent_id(id)
-            .agent_version(DRAFT)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| aws_error("ListAgentKnowledgeBases", &resource, &e, &[]))?
-            .iter()
-            .map(|s| {
+        let items = self.client.list_agent_knowledge_bases().agent_id(id);
+        let items = items.agent_version(DRAFT).into_paginator().items();
+        let remote_kbs = listed(
+            "ListAgentKnowledgeBases",
+            &resource,
+            items.send().try_collect(),
+            |s| {
                 let mut m = Map::new();
                 m.insert("knowledgeBaseId".into(), s.knowledge_base_id().into());
                 if let Some(d) = s.description() {
@@ -281,23 +314,14 @@ impl Deployer {
                     s.knowledge_base_state().as_str().into(),
                 );
                 (s.knowledge_base_id().to_owned(), Value::Object(m))
-            })
-            .collect();
+            },
+        )
+        .await?;
         let knowledge_bases: Vec<ChildPlan> = kbs
             .into_iter()
             .map(|(kb, body)| match remote_kbs.get(&kb) {
-                Some(remote) => ChildPlan {
-                    action: action_of(diff(&body, remote)),
-                    id: Some(kb.clone()),
-                    name: kb,
-                    body,
-                },
-                None => ChildPlan {
-                    name: kb,
-                    action: Action::Create,
-                    id: None,
-                    body,
-                },
+                Some(remote) => ChildPlan::existing(kb.clone(), &kb, body.clone(), &body, remote),
+                None => ChildPlan::create((kb, body)),
             })
             .collect();
 
@@ -311,32 +335,17 @@ impl Deployer {
             || collaborators.iter().any(|c| c.action.changes())
             || status != AgentStatus::Prepared;
 
-        let mut alias = AliasPlan {
-            name: alias_name.clone(),
-            action: Action::Create,
-            id: None,
-            arn: None,
-        };
-        let aliases = self
-            .client
-            .list_agent_aliases()
-            .agent_id(id)
-            .send()
-            .await
-            .map_err(|e| aws_error("ListAgentAliases", &resource, &e, &[]))?;
+        let mut alias = AliasPlan::create(alias_name.clone());
+        let list = self.client.list_agent_aliases().agent_id(id).send();
+        let aliases = sent("ListAgentAliases", &resource, &[], list).await?;
         if let Some(found) = aliases
             .agent_alias_summaries()
             .iter()
             .find(|s| s.agent_alias_name() == alias_name)
         {
-            let got = self
-                .client
-                .get_agent_alias()
-                .agent_id(id)
-                .agent_alias_id(found.agent_alias_id())
-                .send()
-                .await
-                .map_err(|e| aws_error("GetAgentAlias", &resource, &e, &[]))?;
+            let get = self.client.get_agent_alias().agent_id(id);
+            let get = get.agent_alias_id(found.agent_alias_id()).send();
+            let got = sent("GetAgentAlias", &resource, &[], get).await?;
             let a = got
                 .agent_alias()
                 .ok_or_else(|| bad_response("GetAgentAlias", &resource, "agentAlias", &[]))?;
@@ -370,19 +379,13 @@ impl Deployer {
         collaborators: Vec<(String, Value)>,
         known_aliases: &BTreeMap<String, String>,
     ) -> Result<Vec<ChildPlan>, DeployError> {
-        let remote: BTreeMap<String, (String, Value)> = self
-            .client
-            .list_agent_collaborators()
-            .agent_id(id)
-            .agent_version(DRAFT)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| aws_error("ListAgentCollaborators", resource, &e, &[]))?
-            .iter()
-            .map(|s| {
+        let items = self.client.list_agent_collaborators().agent_id(id);
+        let items = items.agent_version(DRAFT).into_paginator().items();
+        let remote = listed(
+            "ListAgentCollaborators",
+            resource,
+            items.send().try_collect(),
+            |s| {
                 let mut m = Map::new();
                 m.insert(
                     "agentDescriptor".into(),
@@ -401,26 +404,17 @@ impl Deployer {
                     s.collaborator_name().to_owned(),
                     (s.collaborator_id().to_owned(), Value::Object(m)),
                 )
-            })
-            .collect();
+            },
+        )
+        .await?;
         Ok(collaborators
             .into_iter()
             .map(|(name, body)| {
                 let mut wanted = body.clone();
                 substitute(&mut wanted, known_aliases);
                 match remote.get(&name) {
-                    Some((collaborator_id, remote)) => ChildPlan {
-                        action: action_of(diff(&wanted, remote)),
-                        id: Some(collaborator_id.clone()),
-                        name,
-                        body,
-                    },
-                    None => ChildPlan {
-                        name,
-                        action: Action::Create,
-                        id: None,
-                        body,
-                    },
+                    Some((id, remote)) => ChildPlan::existing(name, id, body, &wanted, remote),
+                    None => ChildPlan::create((name, body)),
                 }
             })
             .collect())
@@ -433,26 +427,17 @@ impl Deployer {
         resource: &str,
         done: &[String],
     ) -> Result<(Value, FlowStatus, Vec<String>), DeployError> {
-        let raw = RawResponse::default();
-        let out = self
-            .client
-            .get_flow()
-            .flow_identifier(id)
-            .customize()
-            .interceptor(raw.clone())
-            .send()
-            .await
-            .map_err(|e| aws_error("GetFlow", resource, &e, done))?;
+        let get = self.client.get_flow().flow_identifier(id).customize();
+        let (out, json) = raw_get("GetFlow", resource, done, None, |raw| {
+            get.interceptor(raw).send()
+        })
+        .await?;
         let validations = out
             .validations()
             .iter()
             .map(|v| format!("{}: {}", v.severity().as_str(), v.message()))
             .collect();
-        Ok((
-            raw.take().unwrap_or(Value::Null),
-            out.status().clone(),
-            validations,
-        ))
+        Ok((json, out.status().clone(), validations))
     }
 
     async fn plan_flow(
@@ -470,12 +455,7 @@ impl Deployer {
                 action: Action::Create,
                 prepare: true,
                 new_version: true,
-                alias: AliasPlan {
-                    name: alias_name,
-                    action: Action::Create,
-                    id: None,
-                    arn: None,
-                },
+                alias: AliasPlan::create(alias_name),
                 id: None,
                 body,
             });
@@ -485,13 +465,8 @@ impl Deployer {
         substitute(&mut desired, known_aliases);
         let action = action_of(diff(&desired, &remote));
         let prepare = action.changes() || status != FlowStatus::Prepared;
-        let aliases = self
-            .client
-            .list_flow_aliases()
-            .flow_identifier(id)
-            .send()
-            .await
-            .map_err(|e| aws_error("ListFlowAliases", &resource, &e, &[]))?;
+        let list = self.client.list_flow_aliases().flow_identifier(id).send();
+        let aliases = sent("ListFlowAliases", &resource, &[], list).await?;
         let found = aliases
             .flow_alias_summaries()
             .iter()
@@ -508,12 +483,7 @@ impl Deployer {
                 id: Some(a.id().to_owned()),
                 arn: Some(a.arn().to_owned()),
             },
-            None => AliasPlan {
-                name: alias_name,
-                action: Action::Create,
-                id: None,
-                arn: None,
-            },
+            None => AliasPlan::create(alias_name),
         };
         Ok(FlowPlan {
             name: name.to_owned(),

@@ -2,7 +2,7 @@
 //! flows.
 
 use super::Run;
-use crate::deploy::plan::{aws_error, bad_response};
+use crate::deploy::plan::{bad_response, sent};
 use crate::deploy::{DeployError, Done};
 use aws_sdk_bedrockagent::types::{AgentAliasStatus, AgentStatus, FlowStatus};
 use serde_json::Value;
@@ -108,15 +108,9 @@ impl Run<'_> {
         resource: &str,
     ) -> Result<(), DeployError> {
         self.wait(resource, || async {
-            let out = self
-                .d
-                .client
-                .get_agent_alias()
-                .agent_id(agent_id)
-                .agent_alias_id(alias_id)
-                .send()
-                .await
-                .map_err(|e| aws_error("GetAgentAlias", resource, &e, self.done()))?;
+            let get = self.d.client.get_agent_alias().agent_id(agent_id);
+            let get = get.agent_alias_id(alias_id).send();
+            let out = sent("GetAgentAlias", resource, self.done(), get).await?;
             let alias = out.agent_alias().ok_or_else(|| {
                 bad_response("GetAgentAlias", resource, "agentAlias", self.done())
             })?;
