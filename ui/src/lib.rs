@@ -14,6 +14,7 @@
 pub mod actions;
 pub mod agents;
 pub mod canvas;
+pub mod chat;
 pub mod dialogs;
 pub mod editor;
 pub mod files;
@@ -21,6 +22,7 @@ pub mod flows;
 pub mod forms;
 pub mod geometry;
 pub mod panels;
+pub mod pause;
 pub mod run;
 pub mod shell;
 pub mod viewport;
@@ -93,8 +95,10 @@ pub fn App() -> impl IntoView {
                 <Inspector/>
             </div>
             <Problems/>
+            <chat::ChatPanel/>
             <StatusLine/>
             <run::RunTotals/>
+            <pause::RunPause/>
             <Dialogs/>
             <UnsavedPrompt/>
         </div>

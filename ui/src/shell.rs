@@ -3,6 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use strata::session::protocol::{PauseAnswer, ProviderChoice};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -226,13 +227,64 @@ pub async fn run_start(
         "projectPath": project_path,
         "request": request,
     });
+    call_with_channel("run_start", args, channel).await
+}
+
+/// A call whose `onMessage` argument is `channel`.
+async fn call_with_channel<T: DeserializeOwned>(
+    cmd: &str,
+    args: serde_json::Value,
+    channel: &RunChannel,
+) -> Result<T, ShellError> {
     let js_args = js_sys::JSON::parse(&args.to_string()).unwrap_or(JsValue::NULL);
     // The channel is a live JS object, not JSON: Tauri serialises it into its id itself.
     let _ = js_sys::Reflect::set(&js_args, &JsValue::from_str("onMessage"), &channel.channel);
-    call_js("run_start", js_args).await
+    call_js(cmd, js_args).await
 }
 
 /// Asks the shell to cancel a run; the run then ends with `Finished` (cancelled).
 pub async fn run_cancel(run_id: &str) -> Result<(), ShellError> {
     call("run_cancel", json!({ "runId": run_id })).await
+}
+
+/// Answers a paused run (or chat turn).
+pub async fn run_answer(
+    run_id: &str,
+    pause_id: u64,
+    answer: &PauseAnswer,
+) -> Result<(), ShellError> {
+    call(
+        "run_answer",
+        json!({ "runId": run_id, "pauseId": pause_id, "answer": answer }),
+    )
+    .await
+}
+
+/// Starts a chat session with one of the project's agents; the chat id comes back.
+pub async fn chat_start(
+    project_text: &str,
+    project_path: Option<&str>,
+    agent: &str,
+    provider: &ProviderChoice,
+) -> Result<String, ShellError> {
+    call(
+        "chat_start",
+        json!({ "projectText": project_text, "projectPath": project_path, "agent": agent, "provider": provider }),
+    )
+    .await
+}
+
+/// Sends one message; the turn's steps, pauses and reply arrive on `channel`.
+pub async fn chat_send(chat_id: &str, text: &str, channel: &RunChannel) -> Result<(), ShellError> {
+    call_with_channel(
+        "chat_send",
+        json!({ "chatId": chat_id, "text": text }),
+        channel,
+    )
+    .await
+}
+
+/// Ends a chat session.
+pub async fn chat_end(chat_id: &str) -> Result<(), ShellError> {
+    call("chat_end", json!({ "chatId": chat_id })).await
 }
