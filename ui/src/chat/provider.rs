@@ -10,13 +10,14 @@ pub fn ProviderFields(choice: RwSignal<Option<ProviderChoice>>) -> impl IntoView
     let kind = RwSignal::new("replay".to_owned());
     let first = RwSignal::new(String::new());
     let second = RwSignal::new(String::new());
-    Effect::new(move |_| {
+    // Set as each field changes, so a click right after typing sees the choice.
+    let update = move || {
         let (a, b) = (
-            first.get().trim().to_owned(),
-            second.get().trim().to_owned(),
+            first.get_untracked().trim().to_owned(),
+            second.get_untracked().trim().to_owned(),
         );
         let opt = |s: String| (!s.is_empty()).then_some(s);
-        choice.set(match kind.get().as_str() {
+        choice.set(match kind.get_untracked().as_str() {
             "replay" => opt(a).map(|path| ProviderChoice::Replay { path }),
             "openai" => opt(a).map(|base_url| ProviderChoice::Openai {
                 base_url,
@@ -27,7 +28,7 @@ pub fn ProviderFields(choice: RwSignal<Option<ProviderChoice>>) -> impl IntoView
                 region: opt(b),
             }),
         });
-    });
+    };
     let labels = move || match kind.get().as_str() {
         "replay" => ("Replay file", None),
         "openai" => ("Base URL", Some("Model")),
@@ -35,7 +36,7 @@ pub fn ProviderFields(choice: RwSignal<Option<ProviderChoice>>) -> impl IntoView
     };
     view! {
         <label class="field">"Provider"
-            <select class="provider-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+            <select class="provider-kind" on:change=move |ev| { kind.set(event_target_value(&ev)); update(); }>
                 <option value="replay">"Replay a recording"</option>
                 <option value="openai">"OpenAI-compatible"</option>
                 <option value="bedrock">"Amazon Bedrock"</option>
@@ -43,12 +44,12 @@ pub fn ProviderFields(choice: RwSignal<Option<ProviderChoice>>) -> impl IntoView
         </label>
         <label class="field">{move || labels().0}
             <input class="provider-first" prop:value=move || first.get()
-                on:input=move |ev| first.set(event_target_value(&ev))/>
+                on:input=move |ev| { first.set(event_target_value(&ev)); update(); }/>
         </label>
         {move || labels().1.map(|l| view! {
             <label class="field">{l}
                 <input class="provider-second" prop:value=move || second.get()
-                    on:input=move |ev| second.set(event_target_value(&ev))/>
+                    on:input=move |ev| { second.set(event_target_value(&ev)); update(); }/>
             </label>
         })}
     }
