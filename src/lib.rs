@@ -31,6 +31,7 @@ pub mod nodes;
 pub mod openapi;
 pub mod pricing;
 pub mod providers;
+pub mod return_control;
 #[cfg(feature = "runtime")]
 pub mod run;
 pub mod save;

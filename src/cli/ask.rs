@@ -3,10 +3,11 @@
 //! `{"inputs": ["first message", ...], "replies": ["CONFIRM", "result body", "answer", ...]}`.
 //! `strata chat` and `strata run` share it.
 
+use crate::return_control::{self, ActionAnswer};
 use crate::text::escape_line;
 use anyhow::{Context, Result};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::VecDeque;
 use std::io::BufRead;
 use std::path::Path;
@@ -121,80 +122,33 @@ impl Io {
 /// An action's parameters as `name=value, ...` on one line, every control character escaped:
 /// they come from the model.
 pub(super) fn params(list: &Value) -> String {
-    list.as_array()
-        .map(|ps| {
-            ps.iter()
-                .map(|p| {
-                    format!(
-                        "{}={}",
-                        escape_line(p["name"].as_str().unwrap_or("?")),
-                        escape_line(p["value"].as_str().unwrap_or(""))
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default()
+    escape_line(&return_control::parameters_line(list)).into_owned()
 }
 
 /// Asks for each returned action's confirmation and/or result.
 pub(super) async fn ask_results(payload: &Value, io: &mut Io) -> Option<Vec<Value>> {
-    let inputs = payload["invocationInputs"].as_array()?;
+    payload["invocationInputs"].as_array()?;
     let mut results = Vec::new();
-    for input in inputs {
-        let (member, is_api) = match (
-            input.get("functionInvocationInput"),
-            input.get("apiInvocationInput"),
-        ) {
-            (Some(m), _) => (m, false),
-            (None, Some(m)) => (m, true),
-            (None, None) => continue,
-        };
-        let name = if is_api {
-            format!(
-                "{} {}",
-                member["httpMethod"].as_str().unwrap_or(""),
-                member["apiPath"].as_str().unwrap_or("")
-            )
-        } else {
-            member["function"].as_str().unwrap_or("?").to_owned()
-        };
-        let kind = member["actionInvocationType"].as_str().unwrap_or("RESULT");
+    for action in return_control::actions(payload) {
         io.say(&format!(
-            "the agent wants to run {}.{}({})",
-            escape_line(member["actionGroup"].as_str().unwrap_or("?")),
-            escape_line(&name),
-            params(&member["parameters"])
+            "the agent wants to run {}",
+            escape_line(&action.call())
         ));
-        let mut result = json!({ "actionGroup": member["actionGroup"] });
-        if is_api {
-            result["apiPath"] = member["apiPath"].clone();
-            result["httpMethod"] = member["httpMethod"].clone();
-        } else {
-            result["function"] = member["function"].clone();
-        }
-        let mut confirmed = true;
-        if kind.starts_with("USER_CONFIRMATION") {
-            let answer = io.reply("confirm? [y/N] ").await.unwrap_or_default();
-            confirmed = matches!(
-                answer.trim().to_ascii_lowercase().as_str(),
+        let mut answer = ActionAnswer {
+            confirmed: true,
+            result: String::new(),
+        };
+        if action.kind.asks_confirmation() {
+            let reply = io.reply("confirm? [y/N] ").await.unwrap_or_default();
+            answer.confirmed = matches!(
+                reply.trim().to_ascii_lowercase().as_str(),
                 "y" | "yes" | "confirm"
             );
-            result["confirmationState"] = json!(if confirmed { "CONFIRM" } else { "DENY" });
         }
-        if kind != "USER_CONFIRMATION" && confirmed {
-            let body = io.reply("result> ").await?;
-            let content_type = if is_api { "application/json" } else { "TEXT" };
-            result["responseBody"] = json!({ content_type: { "body": body } });
-            if is_api {
-                result["httpStatusCode"] = json!(200);
-            }
+        if action.kind.asks_result() && answer.confirmed {
+            answer.result = io.reply("result> ").await?;
         }
-        results.push(if is_api {
-            json!({ "apiResult": result })
-        } else {
-            json!({ "functionResult": result })
-        });
+        results.push(action.result(&answer));
     }
     Some(results)
 }
@@ -202,26 +156,9 @@ pub(super) async fn ask_results(payload: &Value, io: &mut Io) -> Option<Vec<Valu
 /// The line before a paused agent's questions: whether it wants confirmations, results it
 /// returned control for, or both.
 pub(super) fn pause_heading(node: &str, payload: &Value) -> String {
-    let kinds: Vec<&str> = payload["invocationInputs"]
-        .as_array()
-        .map(|inputs| {
-            inputs
-                .iter()
-                .filter_map(|input| {
-                    input
-                        .get("functionInvocationInput")
-                        .or_else(|| input.get("apiInvocationInput"))
-                })
-                .map(|m| m["actionInvocationType"].as_str().unwrap_or("RESULT"))
-                .collect()
-        })
-        .unwrap_or_default();
-    let confirms = kinds.iter().any(|k| k.starts_with("USER_CONFIRMATION"));
-    let results = kinds.iter().any(|k| !k.starts_with("USER_CONFIRMATION"));
-    let what = match (confirms, results) {
-        (true, false) => "wants a confirmation",
-        (true, true) => "wants a confirmation and returned control",
-        (false, _) => "returned control",
-    };
-    format!("{} {what}:", escape_line(node))
+    escape_line(&return_control::heading(
+        node,
+        &return_control::actions(payload),
+    ))
+    .into_owned()
 }

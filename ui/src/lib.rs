@@ -14,6 +14,7 @@
 pub mod actions;
 pub mod agents;
 pub mod canvas;
+pub mod chat;
 pub mod dialogs;
 pub mod editor;
 pub mod files;
@@ -21,6 +22,8 @@ pub mod flows;
 pub mod forms;
 pub mod geometry;
 pub mod panels;
+pub mod pause;
+pub mod run;
 pub mod shell;
 pub mod viewport;
 
@@ -37,6 +40,7 @@ use panels::{Inspector, Palette, Problems, RecoveryBanner, StatusLine, Toolbar};
 pub fn App() -> impl IntoView {
     let ed = Editor::new();
     provide_context(ed);
+    provide_context(ed.run);
 
     // The window title follows the file name and the unsaved mark.
     let title = Memo::new(move |_| ed.doc.with(files::document_title));
@@ -83,6 +87,7 @@ pub fn App() -> impl IntoView {
     view! {
         <div class="app">
             <Toolbar/>
+            <run::RunPanel/>
             <RecoveryBanner/>
             <div class="main">
                 <Palette/>
@@ -90,7 +95,10 @@ pub fn App() -> impl IntoView {
                 <Inspector/>
             </div>
             <Problems/>
+            <chat::ChatPanel/>
             <StatusLine/>
+            <run::RunTotals/>
+            <pause::RunPause/>
             <Dialogs/>
             <UnsavedPrompt/>
         </div>

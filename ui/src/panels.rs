@@ -170,6 +170,7 @@ pub fn Inspector() -> impl IntoView {
                 {conditions_editor(ed, &flow, &node)}
                 {crate::forms::node_form(ed, &flow, &node)}
                 {configuration_editor(ed, &flow, &node)}
+                {crate::pause::debug_controls(ed, &name)}
             </div>
         }
         .into_any()

@@ -159,6 +159,7 @@ pub(super) fn node_view(
             {inputs}
             {handles}
             {badge}
+            {crate::pause::node_marks(&name)}
         </g>
     }
     .into_any()
