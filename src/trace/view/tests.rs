@@ -195,6 +195,32 @@ fn connections_show_what_carried_and_which_condition_fired() {
 }
 
 #[test]
+fn a_reused_node_says_so_after_its_outputs() {
+    let p = project();
+    let mut view = RunView::new(&p);
+    view.apply(
+        &p,
+        &[
+            RunEvent::NodeReused {
+                at_ms: 1,
+                node: "Classify".to_owned(),
+                execution_chain: vec![],
+                from_run: Some("r0".to_owned()),
+                reason: "reused from run r0".to_owned(),
+            },
+            output(1, "Classify", "modelCompletion", &[("Route", "kind")]),
+        ],
+    );
+    assert_eq!(
+        view.status("Classify"),
+        &NodeStatus::Reused {
+            reason: "reused from run r0".to_owned()
+        }
+    );
+    assert!(view.carried_has("Classify", "modelCompletion", "Route", "kind"));
+}
+
+#[test]
 fn iterator_members_stay_running_until_every_item_is_done() {
     let p = project();
     let mut view = RunView::new(&p);
