@@ -175,6 +175,8 @@ mod files;
 
 #[path = "components/pause.rs"]
 mod pause;
+#[path = "components/run.rs"]
+mod run;
 
 #[wasm_bindgen_test]
 async fn the_palette_lists_every_node_kind_of_the_registry() {

@@ -32,15 +32,8 @@ pub fn RunPanel() -> impl IntoView {
     };
     let flows = move || {
         ed.doc.with(|d| {
-            d.as_ref()
-                .map(|d| {
-                    d.project
-                        .flows
-                        .iter()
-                        .map(|f| f.name.clone())
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
+            let flows = d.iter().flat_map(|d| &d.project.flows);
+            flows.map(|f| f.name.clone()).collect::<Vec<_>>()
         })
     };
     let samples = move || {
@@ -156,7 +149,9 @@ pub fn RunTotals() -> impl IntoView {
             .with(|v| v.as_ref().map(|v| v.totals()))
             .map(|totals| {
                 view! {
-                    <div class="run-totals" id="run-totals" data-state=state>
+                    <div class="run-totals" id="run-totals" data-state=state
+                    data-events=move || run.view.with(|v| v.as_ref().map_or(0, |v| v.events))
+                    data-updates=move || run.updates.get()>
                         <span class="run-state">{state}</span>" "{totals}
                     </div>
                 }
