@@ -99,6 +99,38 @@ pub fn actions(payload: &Value) -> Vec<RequestedAction> {
         .unwrap_or_default()
 }
 
+/// Whether a typed reply approves a confirmation: `y`, `yes` or `confirm`, in any case.
+pub fn confirms(reply: &str) -> bool {
+    matches!(
+        reply.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes" | "confirm"
+    )
+}
+
+/// The `returnControlInvocationResults` for `payload` from replies given in advance (an
+/// answers file, an evaluation case): for each action, a confirmation reply when it asks
+/// one, then its result when it asks one and was not denied. `None` when the replies run out.
+pub fn results_from_replies(
+    payload: &Value,
+    replies: &mut std::collections::VecDeque<String>,
+) -> Option<Vec<Value>> {
+    let mut results = Vec::new();
+    for action in actions(payload) {
+        let mut answer = ActionAnswer {
+            confirmed: true,
+            result: String::new(),
+        };
+        if action.kind.asks_confirmation() {
+            answer.confirmed = confirms(&replies.pop_front()?);
+        }
+        if action.kind.asks_result() && answer.confirmed {
+            answer.result = replies.pop_front()?;
+        }
+        results.push(action.result(&answer));
+    }
+    Some(results)
+}
+
 /// The line before a paused agent's actions: whether it wants confirmations, results it
 /// returned control for, or both.
 pub fn heading(node: &str, actions: &[RequestedAction]) -> String {

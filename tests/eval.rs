@@ -259,3 +259,76 @@ fn a_bad_suite_is_refused_before_anything_runs_with_where_and_what() {
         .expect("strata runs");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_example_suite_runs_offline_and_its_report_draws_in_a_browser() {
+    let home = tempfile::tempdir().expect("a folder");
+    let suite =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customer-support/triage.eval.yaml");
+    let html = home.path().join("report.html");
+    let out = strata(home.path())
+        .arg("eval")
+        .arg(&suite)
+        .arg("--json")
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .expect("strata runs");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_str(&stdout).expect("the --json report");
+    assert_eq!(report["suite"], "triage-flow-or-agent");
+    let kinds: Vec<&str> = report["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .filter_map(|v| v["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["flow", "agent"]);
+    assert_eq!(report["cases"].as_array().map(Vec::len), Some(4));
+    // The same pass rate; the flow is the cheaper design.
+    assert_eq!(report["recommendation"]["choice"], "flow", "{report:#}");
+
+    // Headless Chromium draws the page (the plots are inline SVG): its picture holds far more
+    // than an empty page's.
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            std::process::Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok()
+        })
+    else {
+        panic!("the HTML report test needs Chromium: run scripts/setup-desktop.sh");
+    };
+    let shoot = |page: &Path, png: &Path| {
+        let status = std::process::Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--window-size=1000,1600",
+            ])
+            .arg(format!("--screenshot={}", png.display()))
+            .arg(format!("file://{}", page.display()))
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("chromium runs");
+        assert!(status.success());
+        std::fs::metadata(png).expect("a screenshot").len()
+    };
+    let empty = home.path().join("empty.html");
+    std::fs::write(&empty, "<!DOCTYPE html><html><body></body></html>").expect("a page");
+    let blank = shoot(&empty, &home.path().join("empty.png"));
+    let drawn = shoot(&html, &home.path().join("report.png"));
+    assert!(
+        drawn > blank * 5,
+        "report {drawn} bytes, empty page {blank} bytes"
+    );
+}

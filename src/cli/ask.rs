@@ -140,10 +140,7 @@ pub(super) async fn ask_results(payload: &Value, io: &mut Io) -> Option<Vec<Valu
         };
         if action.kind.asks_confirmation() {
             let reply = io.reply("confirm? [y/N] ").await.unwrap_or_default();
-            answer.confirmed = matches!(
-                reply.trim().to_ascii_lowercase().as_str(),
-                "y" | "yes" | "confirm"
-            );
+            answer.confirmed = return_control::confirms(&reply);
         }
         if action.kind.asks_result() && answer.confirmed {
             answer.result = io.reply("result> ").await?;

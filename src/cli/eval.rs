@@ -413,12 +413,16 @@ fn print_report(report: &Report, judge_cost: Option<f64>) {
         }
     }
     for case in report.cases.iter().filter(|c| !c.pass) {
-        let failed: Vec<String> = case
+        let mut failed: Vec<String> = case
             .checks
             .iter()
             .filter(|c| !c.pass)
             .map(|c| format!("{}: {}", c.kind, c.detail))
             .collect();
+        // A run that did not finish fails every check with the same error: say it once.
+        if case.failure.is_some() {
+            failed.truncate(1);
+        }
         outln!(
             "FAIL {} · {} #{}: {}{}",
             e(&case.id),

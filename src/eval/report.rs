@@ -132,6 +132,8 @@ pub struct Report {
 
 /// A difference in pass rate below this p-value is called significant.
 const SIGNIFICANT: f64 = 0.05;
+/// A pass-rate gap this small (or smaller) does not stop a cheaper variant being chosen.
+const PRACTICAL_GAP: f64 = 0.05;
 /// Resamples of the bootstrap intervals, and their seed (a report is reproducible).
 const RESAMPLES: usize = 2000;
 const SEED: u64 = 0x5747_4154;
@@ -320,9 +322,12 @@ fn recommend(
             .iter()
             .find(|c| (c.a == x && c.b == y) || (c.a == y && c.b == x))
     };
+    // As good as the best: not significantly worse, and within a few points of it — with
+    // few cases a large gap is not yet significant, and the evidence still favours the best.
     let as_good = |m: &&VariantMetrics| {
         m.name == best.name
-            || between(&m.name, &best.name).is_some_and(|c| c.p_value >= SIGNIFICANT)
+            || (best.pass_rate - m.pass_rate <= PRACTICAL_GAP
+                && between(&m.name, &best.name).is_some_and(|c| c.p_value >= SIGNIFICANT))
     };
     let cost = |m: &VariantMetrics| m.cost_per1000_usd.unwrap_or(f64::INFINITY);
     let choice = metrics.iter().filter(as_good).min_by(|x, y| {
@@ -398,6 +403,15 @@ fn recommend(
                 ));
             }
         }
+    }
+    let fewest = metrics.iter().map(|m| m.cases).min().unwrap_or(0);
+    if comparisons
+        .iter()
+        .any(|c| c.p_value >= SIGNIFICANT && c.pass_rate_diff.abs() > PRACTICAL_GAP)
+    {
+        reasons.push(format!(
+            "with {fewest} cases a gap in pass rate this large is not yet significant: add cases to be sure"
+        ));
     }
     Some(Recommendation {
         choice: choice.name.clone(),

@@ -113,13 +113,15 @@ impl Evaluation {
         jobs
     }
 
-    fn provider_for(&self, variant: &Variant) -> ProviderSettings {
+    fn provider_for(&self, variant: &Variant, case: &Case) -> ProviderSettings {
         if let Some(p) = &self.provider {
             return p.clone();
         }
         let choice = match &variant.replay {
+            // Relative to the suite; `from_choice` resolves it there. `{case}` names one
+            // recording per case, as `strata run --record` writes them.
             Some(replay) => ProviderChoice::Replay {
-                path: self.suite_dir.join(replay).display().to_string(),
+                path: replay.replace("{case}", &case.id),
             },
             None => ProviderChoice::Bedrock {
                 profile: None,
@@ -136,7 +138,7 @@ impl Evaluation {
         let started = Instant::now();
         let ran = match self.input_for(variant, case) {
             Ok(input) => match &variant.target {
-                Target::Flow(flow) => self.run_flow(flow, input, variant).await,
+                Target::Flow(flow) => self.run_flow(flow, input, case, variant).await,
                 Target::Agent(agent) => self.run_agent(agent, input, case, variant).await,
                 Target::FlowAlias(_) | Target::AgentAlias(_) => Err(format!(
                     "{} variants are not supported by this build yet: evaluate the project's flow or agent instead",
@@ -202,7 +204,7 @@ impl Evaluation {
             None => {
                 let choice = match (&judge.replay, &judge.base_url) {
                     (Some(replay), _) => ProviderChoice::Replay {
-                        path: self.suite_dir.join(replay).display().to_string(),
+                        path: replay.clone(),
                     },
                     (None, Some(base_url)) => ProviderChoice::Openai {
                         base_url: base_url.clone(),
@@ -292,13 +294,15 @@ impl Evaluation {
         &self,
         flow: &str,
         input: Value,
+        case: &Case,
         variant: &Variant,
     ) -> Result<(Outcome, Facts), String> {
         let session = self.session();
-        let mut options = RunOptions::new(InputSource::Given(input), self.provider_for(variant));
+        let mut options =
+            RunOptions::new(InputSource::Given(input), self.provider_for(variant, case));
         options.flow = Some(flow.to_owned());
         let live = session
-            .start_run(&options, RunHooks::default())
+            .start_run(&options, answering(&case.answers))
             .await
             .map_err(|e| e.to_string())?;
         let stored = session.store().is_some();
@@ -405,13 +409,14 @@ impl Evaluation {
         let mut chat = session
             .chat(ChatOptions {
                 agent: agent.to_owned(),
-                provider: self.provider_for(variant),
+                provider: self.provider_for(variant, case),
                 handler_timeout: Duration::from_secs(30),
                 session_id: None,
                 memory_id: None,
             })
             .await
             .map_err(|e| e.to_string())?;
+        let hooks = answering(&case.answers);
         let mut reply = String::new();
         let mut usage = crate::providers::Usage::default();
         let mut error = None;
@@ -423,7 +428,7 @@ impl Evaluation {
                     trace: t.clone(),
                 });
             };
-            match chat.turn(turn, &RunHooks::default(), &mut on_trace).await {
+            match chat.turn(turn, &hooks, &mut on_trace).await {
                 Ok((text, used)) => {
                     reply = text;
                     usage.input_tokens += used.input_tokens;
@@ -478,6 +483,34 @@ impl Evaluation {
                 path: seen.path,
             },
         ))
+    }
+}
+
+/// Hooks that answer the run's questions and returns of control from the case's replies, in
+/// order; when they run out the node fails, saying nobody answered.
+fn answering(replies: &[String]) -> RunHooks {
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+    let queue = Arc::new(Mutex::new(replies.iter().cloned().collect::<VecDeque<_>>()));
+    let asked = queue.clone();
+    RunHooks {
+        ask_user: Some(Arc::new(move |_node, _question| {
+            let next = asked
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .pop_front();
+            Box::pin(async move { next })
+        })),
+        return_control: Some(Arc::new(move |_node, payload| {
+            let results = crate::return_control::results_from_replies(
+                &payload,
+                &mut queue
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
+            Box::pin(async move { results })
+        })),
+        ..RunHooks::default()
     }
 }
 

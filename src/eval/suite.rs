@@ -36,7 +36,8 @@ pub struct Variant {
     /// this variant's input: a flow's document, an agent's user turn. Default: the whole input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
-    /// A recording of this variant's model replies, to run it offline (relative to the suite).
+    /// A recording of this variant's model replies, to run it offline (relative to the suite);
+    /// `{case}` in the path stands for the case's id, for one recording per case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<String>,
 }
@@ -105,6 +106,10 @@ pub struct Case {
     /// For agents: the user's turns, in order (the last reply is the output). Default: one turn.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub turns: Vec<String>,
+    /// Replies to give, in order, when the run asks the user (an agent's question, a
+    /// confirmation: `CONFIRM` / `DENY`, a returned action's result), as `--answers` does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<String>,
     #[serde(default)]
     pub expect: Vec<Expectation>,
 }
