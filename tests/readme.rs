@@ -113,6 +113,19 @@ fn fake_model_reply() -> serde_json::Value {
     })
 }
 
+/// Copies a folder and everything in it.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("a folder").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("a copy");
+        }
+    }
+}
+
 #[test]
 fn every_command_in_the_readme_works_as_written() {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
@@ -141,6 +154,11 @@ fn every_command_in_the_readme_works_as_written() {
     let home = dir.path().join("home");
     std::fs::create_dir_all(&work).expect("mkdir");
     std::fs::create_dir_all(&home).expect("mkdir");
+    // A clone has the examples beside the README; its lines may name them.
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
+        &work.join("examples"),
+    );
     for line in &lines {
         let mut words: Vec<String> = line.words.iter().map(|w| expand_home(w, &home)).collect();
         if line.needs == Needs::ModelServer {
