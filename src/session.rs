@@ -20,7 +20,7 @@ mod provider;
 mod run;
 
 #[cfg(feature = "runtime")]
-pub use chat::{Chat, ChatError, ChatOptions};
+pub use chat::{Chat, ChatError, ChatOptions, ChatReply};
 #[cfg(feature = "runtime")]
 pub use history::{recorded_run, run_listings};
 #[cfg(feature = "runtime")]

@@ -98,8 +98,12 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
             break;
         }
         match chat.turn(text, &hooks, &mut print).await {
-            Ok((text, _usage)) => {
-                outln!("{}> {}", escape_line(&args.agent), escape_block(&text));
+            Ok(reply) => {
+                outln!(
+                    "{}> {}",
+                    escape_line(&args.agent),
+                    escape_block(&reply.text)
+                );
             }
             Err(e) => {
                 failed = true;

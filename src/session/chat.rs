@@ -7,11 +7,17 @@ use super::provider::ProviderSettings;
 use super::run::RunHooks;
 use super::{Error, Session};
 use crate::agent::{AgentRuntime, AgentTraceEvent, ResumeInput, TurnOutcome, TurnRequest};
+use crate::model::Project;
 use crate::providers::agent_runtime::AgentRuntimeClient;
 use crate::providers::bedrock::BedrockSettings;
 use crate::providers::Usage;
+use crate::session::protocol::RunResultSummary;
 use crate::store::Store;
+use crate::trace::event::FlowOutputRecord;
+use crate::trace::{Cost, RunEvent, RunStatus};
+use serde_json::Value;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -39,9 +45,42 @@ pub enum ChatError {
     NoResults,
 }
 
+/// The agent's answer to one turn, with what the turn cost.
+#[derive(Debug)]
+pub struct ChatReply {
+    pub text: String,
+    pub usage: Usage,
+    pub duration_ms: u64,
+    /// The account of the turn's priced model calls.
+    pub cost: Cost,
+    price_source: String,
+}
+
+impl ChatReply {
+    /// The turn as a run's result: the answer is the output of a node named after the agent.
+    pub fn summary(&self, chat_id: &str, agent: &str) -> RunResultSummary {
+        RunResultSummary {
+            run_id: chat_id.to_owned(),
+            status: RunStatus::Succeeded,
+            outputs: vec![FlowOutputRecord {
+                node: agent.to_owned(),
+                document: Value::String(self.text.clone()),
+            }],
+            usage: self.usage,
+            duration_ms: self.duration_ms,
+            cost_usd: self.cost.unpriced.is_empty().then_some(self.cost.usd),
+            unpriced: self.cost.unpriced.clone(),
+            price_source: self.price_source.clone(),
+            recorded_to: None,
+        }
+    }
+}
+
 /// A conversation under way.
 pub struct Chat {
     runtime: AgentRuntime,
+    /// The project as the chat started, for prices.
+    project: Arc<Project>,
     /// The agent's steps, as the runtime emits them during a turn.
     traces: mpsc::Receiver<AgentTraceEvent>,
     agent: String,
@@ -88,6 +127,7 @@ impl Session {
         }
         Ok(Chat {
             runtime,
+            project: Arc::new(project.clone()),
             traces,
             session_id: options
                 .session_id
@@ -111,6 +151,37 @@ impl Chat {
     /// One turn: `text` to the agent, its steps to `on_trace` as they happen, its questions
     /// and returns of control to `hooks` (after every step before them), until it answers.
     pub async fn turn(
+        &mut self,
+        text: String,
+        hooks: &RunHooks,
+        on_trace: &mut impl FnMut(&AgentTraceEvent),
+    ) -> Result<ChatReply, ChatError> {
+        let started = std::time::Instant::now();
+        let mut cost = Cost::default();
+        let project = self.project.clone();
+        let agent = self.agent.clone();
+        let mut priced = |trace: &AgentTraceEvent| {
+            cost.add(
+                &project,
+                &RunEvent::AgentTrace {
+                    at_ms: 0,
+                    node: agent.clone(),
+                    trace: trace.clone(),
+                },
+            );
+            on_trace(trace);
+        };
+        let (text, usage) = self.answer(text, hooks, &mut priced).await?;
+        Ok(ChatReply {
+            text,
+            usage,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            cost,
+            price_source: super::run::price_source(&self.project),
+        })
+    }
+
+    async fn answer(
         &mut self,
         text: String,
         hooks: &RunHooks,
