@@ -35,6 +35,7 @@ pub mod ask;
 mod chat;
 mod deploy;
 mod export;
+mod handlers;
 mod lifecycle;
 mod provider;
 mod run;

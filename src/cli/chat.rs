@@ -49,6 +49,8 @@ pub struct ChatArgs {
     pub answers: Option<PathBuf>,
     #[command(flatten)]
     pub providers: ProviderArgs,
+    #[command(flatten)]
+    pub handlers: super::handlers::HandlerArgs,
     /// Seconds one action handler may take.
     #[arg(long, default_value_t = 30)]
     pub handler_timeout: u64,
@@ -66,7 +68,7 @@ pub struct ChatArgs {
 /// Runs the command; 0 when every turn finished, 1 when one failed, 2 when it could not start.
 pub async fn chat(args: ChatArgs) -> Result<u8> {
     let loaded = super::read_document(&args.path)?;
-    let project = loaded.project;
+    let mut project = loaded.project;
     if project.agent(&args.agent).is_none() {
         let names: Vec<&str> = project.agent_names();
         bail!(
@@ -82,6 +84,9 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
+    let handlers = args
+        .handlers
+        .resolve(&mut project, &project_dir, &args.providers)?;
     let base = default_provider(&args.providers).await?;
     let provider: Arc<dyn ModelProvider> = Arc::new(Router::new(
         base,
@@ -92,6 +97,7 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .with_trace(tx)
         .with_handler_timeout(Duration::from_secs(args.handler_timeout.max(1)))
+        .with_handlers(Arc::new(handlers))
         // Knowledge bases the project does not hold and collaborators that are deployed
         // aliases are asked on Bedrock; the configuration loads at the first such call.
         .with_agent_runtime(AgentRuntimeClient::lazy(BedrockSettings {

@@ -38,6 +38,8 @@ pub struct RunArgs {
     pub sample: Option<String>,
     #[command(flatten)]
     pub providers: ProviderArgs,
+    #[command(flatten)]
+    pub handlers: super::handlers::HandlerArgs,
     /// Save this run's model exchanges as a script, to replay offline with --replay.
     #[arg(long)]
     pub record: Option<PathBuf>,
@@ -137,13 +139,16 @@ pub async fn run(args: RunArgs) -> Result<u8> {
             outln!("alias {alias} → version {version}");
         }
     }
-    let flow = project.flow(&flow_name).context("the flow disappeared")?;
     let project_dir = args
         .path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
+    let handlers = args
+        .handlers
+        .resolve(&mut project, &project_dir, &args.providers)?;
+    let flow = project.flow(&flow_name).context("the flow disappeared")?;
     let compiled = compile_in(&project, &project_dir);
     let Some(plan) = compiled.plan(&flow.name) else {
         eprintln!("flow {:?} has errors and cannot run:", flow.name);
@@ -202,6 +207,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         .with_max_concurrency(args.concurrency)
         .with_iterator_concurrency(args.iterator_concurrency)
         .with_stream(args.stream)
+        .with_handlers(handlers)
         .with_node_timeout(Duration::from_secs(args.timeout.max(1)));
     if let Some(s) = &args.storage {
         ctx = ctx.with_storage_root(s);
