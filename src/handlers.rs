@@ -356,8 +356,10 @@ mod tests {
         let handlers =
             LocalHandlers::resolve(&mut p, Path::new("/p"), &[flag], &[var], dir.path(), None)
                 .expect("resolves");
-        let slot = &p.handler_slots()[0];
-        let callee = handlers.callee(slot, None, Path::new("/p")).expect("bound");
+        let slots = p.handler_slots();
+        let callee = handlers
+            .callee(&slots[0], None, Path::new("/p"))
+            .expect("bound");
         let (path, function) = callee.target.clone().expect("a target");
         assert_eq!(
             (path, function.as_str()),
@@ -368,10 +370,11 @@ mod tests {
         assert_eq!(callee.environment["AWS_LAMBDA_FUNCTION_NAME"], "enrich");
         assert_eq!(callee.environment["AWS_REGION"], "eu-west-1");
 
+        let mut q = project();
         let project_only =
-            LocalHandlers::resolve(&mut p, Path::new("/p"), &[], &[], dir.path(), None)
+            LocalHandlers::resolve(&mut q, Path::new("/p"), &[], &[], dir.path(), None)
                 .expect("resolves");
-        let callee = project_only.callee(slot, Some("own.py:h"), Path::new("/p"));
+        let callee = project_only.callee(&slots[0], Some("own.py:h"), Path::new("/p"));
         let callee = callee.expect("bound");
         assert_eq!(callee.environment["TABLE"], "project");
         assert_eq!(

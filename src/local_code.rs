@@ -367,13 +367,14 @@ mod tests {
                     time.sleep(600)";
         let request = json!({"code": code, "inputs": {"pid_file": pid_file}});
         let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let no_variables = BTreeMap::new();
         let run = run_isolated(
             sandbox::Isolation::Scrubbed,
             "python3",
             PYTHON_INLINE,
             project,
             &request,
-            &BTreeMap::new(),
+            &no_variables,
         );
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         let started = async {

@@ -394,4 +394,19 @@ mod tests {
             assert!(HandlerVariable::from_flag(bad).is_err(), "{bad}");
         }
     }
+
+    #[test]
+    fn bindings_round_trip_and_are_left_out_when_there_are_none() {
+        let text = r#"{"schemaVersion": 1, "name": "p", "flows": [],
+            "handlers": [{"name": "orders", "file": "h/o.py", "function": "handler",
+                          "environment": {"B": "2", "A": "1"}}]}"#;
+        let project = crate::model::load(text, "p").expect("loads").project;
+        let saved = project.to_json();
+        assert!(saved.contains("\"A\": \"1\",\n"), "{saved}");
+        let again = crate::model::load(&saved, "p").expect("loads").project;
+        assert_eq!(again, project);
+        assert_eq!(again.to_json(), saved);
+        assert_eq!(again.schema_version, crate::model::SCHEMA_VERSION);
+        assert!(!Project::new("p").to_json().contains("handlers"));
+    }
 }
