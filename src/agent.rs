@@ -174,6 +174,8 @@ pub struct AgentRuntime {
     chain: Vec<String>,
     trace: Option<mpsc::Sender<AgentTraceEvent>>,
     handler_timeout: Duration,
+    /// Handler bindings and variables for the action groups (see [`crate::handlers`]).
+    handlers: Arc<crate::handlers::LocalHandlers>,
     tools: Vec<Tool>,
     guardrail: Option<Guard>,
     /// ApplyGuardrail for a guardrail that lives in the account.
@@ -231,6 +233,7 @@ impl AgentRuntime {
             chain: vec![],
             trace: None,
             handler_timeout: DEFAULT_HANDLER_TIMEOUT,
+            handlers: Arc::default(),
             tools,
             guardrail,
             bedrock_guardrails: None,
@@ -263,6 +266,12 @@ impl AgentRuntime {
     /// Sends every trace event to `tx`.
     pub fn with_trace(mut self, tx: mpsc::Sender<AgentTraceEvent>) -> AgentRuntime {
         self.trace = Some(tx);
+        self
+    }
+
+    /// Runs bound handlers (`--handler`, the project's `handlers`) for the action groups.
+    pub fn with_handlers(mut self, handlers: Arc<crate::handlers::LocalHandlers>) -> AgentRuntime {
+        self.handlers = handlers;
         self
     }
 

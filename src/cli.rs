@@ -36,6 +36,7 @@ mod chat;
 mod deploy;
 mod eval;
 mod export;
+mod handlers;
 mod lifecycle;
 mod provider;
 mod run;

@@ -120,6 +120,8 @@ codes! {
     UnboundedIterations = Strata, Warning, "an agent whose local iteration cap is 0 or above 100";
     HandlerOutsideProject = Strata, Warning, "a local handler file outside the project's folder";
     MissingHandlerFile = Strata, Warning, "a local handler file that does not exist beside the project";
+    UnknownHandlerName = Strata, Warning, "a handler binding names no Lambda function or action group of the project";
+    ReservedHandlerVariable = Strata, Warning, "a handler binding sets an environment variable Lambda or the sandbox sets itself";
     MissingDocumentsFolder = Strata, Warning, "a knowledge base's documents folder that does not exist beside the project";
     InvalidGuardrailField = BedrockLimit, Error, "a guardrail policy field holds a value CreateGuardrail does not accept";
     DuplicateResourceName = Strata, Error, "two guardrails or two knowledge bases share one name";

@@ -18,6 +18,8 @@ pub mod export;
 pub mod expr;
 pub mod graph;
 pub mod guardrail;
+#[cfg(feature = "runtime")]
+pub mod handlers;
 pub mod import;
 #[cfg(feature = "runtime")]
 pub mod kb;

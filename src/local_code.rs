@@ -10,6 +10,7 @@
 mod sandbox;
 
 use sandbox::ProcessGroup;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -117,16 +118,18 @@ pub(crate) struct ProcessFailure {
     pub message: String,
 }
 
-/// Runs `program -c|-e wrapper` for the code in `code_dir` with `request` on stdin. Only
-/// `code_dir` (or, when it holds the user's home, the request's `path`) is visible to it.
+/// Runs `program -c|-e wrapper` for the code in `code_dir` with `request` on stdin and
+/// `environment` (a handler's Lambda variables; none for InlineCode) besides the sandbox's
+/// own. Only `code_dir` (or, when it holds the user's home, the request's `path`) is visible.
 pub(crate) async fn run_wrapper(
     program: &str,
     wrapper: &str,
     code_dir: &Path,
     request: &serde_json::Value,
+    environment: &BTreeMap<String, String>,
 ) -> Result<Answer, ProcessFailure> {
     let isolation = sandbox::isolation().await;
-    run_isolated(isolation, program, wrapper, code_dir, request).await
+    run_isolated(isolation, program, wrapper, code_dir, request, environment).await
 }
 
 async fn run_isolated(
@@ -135,6 +138,7 @@ async fn run_isolated(
     wrapper: &str,
     code_dir: &Path,
     request: &serde_json::Value,
+    environment: &BTreeMap<String, String>,
 ) -> Result<Answer, ProcessFailure> {
     let fail = |message: String| ProcessFailure {
         program: program.to_owned(),
@@ -144,7 +148,6 @@ async fn run_isolated(
     let flag = if program == "node" { "-e" } else { "-c" };
     let code_dir = std::path::absolute(code_dir).unwrap_or_else(|_| code_dir.to_path_buf());
     let code_file = request["path"].as_str().map(Path::new);
-    let function_name = request["functionName"].as_str();
     let sandbox::Launch {
         mut command,
         scratch: _scratch,
@@ -154,7 +157,7 @@ async fn run_isolated(
         &[flag, wrapper],
         &code_dir,
         code_file,
-        function_name,
+        environment,
     )
     .map_err(|e| fail(format!("cannot prepare its folders: {e}")))?;
     command
@@ -313,6 +316,7 @@ mod tests {
             PYTHON_INLINE,
             project,
             &request,
+            &BTreeMap::new(),
         )
         .await
         .expect("python3 runs");
@@ -363,12 +367,14 @@ mod tests {
                     time.sleep(600)";
         let request = json!({"code": code, "inputs": {"pid_file": pid_file}});
         let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let no_variables = BTreeMap::new();
         let run = run_isolated(
             sandbox::Isolation::Scrubbed,
             "python3",
             PYTHON_INLINE,
             project,
             &request,
+            &no_variables,
         );
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         let started = async {

@@ -9,6 +9,7 @@ pub mod agent;
 pub mod common;
 pub mod data_type;
 pub mod flow;
+pub mod handler;
 pub mod names;
 pub mod resources;
 
@@ -19,6 +20,7 @@ pub use crate::lenient;
 pub use agent::Agent;
 pub use data_type::DataType;
 pub use flow::{Flow, FlowConnection, FlowDefinition, FlowNode, FlowNodeInput, FlowNodeOutput};
+pub use handler::HandlerBinding;
 pub use resources::{Guardrail, KnowledgeBase, ModelProfile};
 
 use serde::{Deserialize, Serialize};
@@ -46,6 +48,10 @@ pub struct Project {
     pub guardrails: Vec<Guardrail>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub model_profiles: Vec<ModelProfile>,
+    /// Strata only: local handlers bound by name to Lambda functions and action groups, for
+    /// runs on this machine (see [`handler`]). Never exported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handlers: Vec<HandlerBinding>,
     /// Canvas positions, apart from the logic: flow name → node name → position.
     /// Moving a node changes only this section.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -70,6 +76,7 @@ impl Project {
             knowledge_bases: vec![],
             guardrails: vec![],
             model_profiles: vec![],
+            handlers: vec![],
             canvas: BTreeMap::new(),
         }
     }

@@ -95,6 +95,9 @@ pub struct RunContext {
     pub bedrock_guardrails: Option<crate::providers::bedrock_guardrail::BedrockGuardrails>,
     /// Re-run from a node, pins and breakpoints; by default none.
     pub debug: Debug,
+    /// Handler bindings and variables for LambdaFunction nodes and project agents' action
+    /// groups (see [`crate::handlers`]); none by default, so each runs its own `localHandler`.
+    pub handlers: Arc<crate::handlers::LocalHandlers>,
 }
 
 impl RunContext {
@@ -119,6 +122,7 @@ impl RunContext {
             store: None,
             bedrock_guardrails: None,
             debug: Debug::default(),
+            handlers: Arc::default(),
         }
     }
 
@@ -140,6 +144,12 @@ impl RunContext {
 
     pub fn with_return_control(mut self, answer: ReturnControl) -> RunContext {
         self.return_control = Some(answer);
+        self
+    }
+
+    /// Runs bound handlers (`--handler`, the project's `handlers`) with their environments.
+    pub fn with_handlers(mut self, handlers: Arc<crate::handlers::LocalHandlers>) -> RunContext {
+        self.handlers = handlers;
         self
     }
 
@@ -286,7 +296,7 @@ pub enum NodeError {
     NotAvailable { node: String, kind: NodeType },
     #[error("node {node}: the node has no {kind} configuration")]
     MissingConfiguration { node: String, kind: NodeType },
-    #[error("node {node}: no local handler is configured; set localHandler (e.g. \"handlers/enrich.py:handler\") to run the Lambda function on this machine")]
+    #[error("node {node}: no local handler is configured; set localHandler (e.g. \"handlers/enrich.py:handler\") , or bind a handler to its Lambda function (`--handler NAME=FILE:FUNCTION`, or the project's `handlers`), to run it on this machine")]
     NoLocalHandler { node: String },
     #[error("node {node}: local handler {handler:?}: {message}")]
     Handler {

@@ -134,6 +134,9 @@ pub struct Session {
     project_dir: PathBuf,
     /// The run store; `None` records nothing.
     store: Option<Store>,
+    /// What runs for the project's Lambda functions and action groups: its own handler
+    /// bindings and a front end's (`--handler`), with their environments.
+    handlers: std::sync::Arc<crate::handlers::LocalHandlers>,
 }
 
 #[cfg(feature = "runtime")]
@@ -150,7 +153,34 @@ impl Session {
             project_path: project_path.map(|p| p.display().to_string()),
             project_dir,
             store,
+            handlers: std::sync::Arc::default(),
         }
+    }
+
+    /// Binds local handlers: the project's own bindings and `flags` (`NAME=FILE:FUNCTION`,
+    /// relative to the current folder, replacing the project's binding of the same name), with
+    /// `environment` (`NAME:KEY=VALUE`) and `region` as the handlers' `AWS_REGION`. Every run
+    /// and chat of the session then uses them.
+    pub fn bind_handlers(
+        &mut self,
+        flags: &[String],
+        environment: &[String],
+        region: Option<String>,
+    ) -> Result<(), crate::model::handler::BindingError> {
+        let handlers = crate::handlers::LocalHandlers::from_flags(
+            &mut self.project,
+            &self.project_dir,
+            flags,
+            environment,
+            region,
+        )?;
+        self.handlers = std::sync::Arc::new(handlers);
+        Ok(())
+    }
+
+    /// The handler bindings runs and chats use.
+    pub fn handlers(&self) -> std::sync::Arc<crate::handlers::LocalHandlers> {
+        self.handlers.clone()
     }
 
     pub fn project(&self) -> &Project {

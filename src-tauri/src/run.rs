@@ -280,11 +280,18 @@ impl Runs {
                 path: project_path.unwrap_or("the project").to_owned(),
                 source,
             })?;
-        Ok(Session::new(
+        let mut session = Session::new(
             loaded.project,
             project_path.map(Path::new),
             self.store.as_ref().ok().cloned(),
-        ))
+        );
+        // The project's own handler bindings (and their environments) apply in the app too.
+        session
+            .bind_handlers(&[], &[], None)
+            .map_err(|e| AppError::Run {
+                message: e.to_string(),
+            })?;
+        Ok(session)
     }
 
     /// Starts a run; its messages go to `outbox`, starting with `Started`. A run that cannot

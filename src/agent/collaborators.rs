@@ -172,7 +172,8 @@ impl AgentRuntime {
             self.project_dir.clone(),
         )
         .map_err(|e| e.to_string())?
-        .with_handler_timeout(self.handler_timeout);
+        .with_handler_timeout(self.handler_timeout)
+        .with_handlers(self.handlers.clone());
         nested.chain = self.chain.clone();
         nested.chain.push(self.agent.agent_name.clone());
         nested.trace.clone_from(&self.trace);

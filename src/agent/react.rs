@@ -11,6 +11,7 @@ use super::trace::{
 use super::turn::{Turn, Wait, Waiting};
 use super::{AgentError, AgentRuntime, TurnOutcome};
 use crate::model::agent::PromptType;
+use crate::model::handler::action_group_slot;
 use crate::providers::{ChatMessage, ContentPart, ModelRequest, Role};
 use serde_json::{json, Value};
 
@@ -267,15 +268,15 @@ impl AgentRuntime {
         let Some(group) = t.target.group() else {
             return tool_error(id, "Internal", "not an action");
         };
-        let handler = group
-            .local_handler
-            .as_deref()
-            .filter(|h| !h.trim().is_empty());
-        let Some(handler) = handler else {
+        let slot = action_group_slot(&self.agent.agent_name, group);
+        let callee = self
+            .handlers
+            .callee(&slot, group.local_handler.as_deref(), &self.project_dir);
+        let Some(callee) = callee else {
             let message = match tools::lambda_arn(group) {
                 Some(arn) => format!(
-                    "action group {:?} calls the Lambda function {arn}, which cannot run on this machine: set the action group's localHandler (FILE:FUNCTION, e.g. handlers/orders.py:handler)",
-                    group.action_group_name
+                    "action group {:?} calls the Lambda function {arn}, which cannot run on this machine: set the action group's localHandler (FILE:FUNCTION, e.g. handlers/orders.py:handler) or bind one (`--handler {}=FILE:FUNCTION`, or the project's `handlers`)",
+                    group.action_group_name, group.action_group_name
                 ),
                 None => format!(
                     "action group {:?} has no executor and no localHandler",
@@ -297,17 +298,13 @@ impl AgentRuntime {
         let function_name = tools::lambda_arn(group)
             .unwrap_or(&group.action_group_name)
             .to_owned();
-        let answer = handler::call(
-            &self.project_dir,
-            handler,
-            &function_name,
-            &event,
-            self.handler_timeout,
-        )
-        .await;
+        let answer = handler::call(&callee, &function_name, &event, self.handler_timeout).await;
         let reply = match answer {
             Ok(value) => tools::parse_response(&t.target, &value).map_err(|m| {
-                format!("local handler {handler:?} answered a malformed response: {m}")
+                format!(
+                    "local handler {:?} answered a malformed response: {m}",
+                    callee.label
+                )
             }),
             Err(message) => Err(message),
         };

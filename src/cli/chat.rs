@@ -42,6 +42,8 @@ pub struct ChatArgs {
     pub answers: Option<PathBuf>,
     #[command(flatten)]
     pub providers: ProviderArgs,
+    #[command(flatten)]
+    pub handlers: super::handlers::HandlerArgs,
     /// Seconds one action handler may take.
     #[arg(long, default_value_t = 30)]
     pub handler_timeout: u64,
@@ -65,7 +67,12 @@ pub async fn chat(args: ChatArgs) -> Result<u8> {
         let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
         Some(Store::open(&dir).await?)
     };
-    let session = Session::new(loaded.project, Some(&args.path), store);
+    let mut session = Session::new(loaded.project, Some(&args.path), store);
+    session.bind_handlers(
+        &args.handlers.handler,
+        &args.handlers.handler_env,
+        args.providers.region.clone(),
+    )?;
     let mut chat = session
         .chat(ChatOptions {
             agent: args.agent.clone(),

@@ -33,6 +33,8 @@ pub struct RunArgs {
     pub sample: Option<String>,
     #[command(flatten)]
     pub providers: ProviderArgs,
+    #[command(flatten)]
+    pub handlers: super::handlers::HandlerArgs,
     /// Save this run's model exchanges as a script, to replay offline with --replay.
     #[arg(long)]
     pub record: Option<PathBuf>,
@@ -113,7 +115,12 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
         Some(Store::open(&dir).await?)
     };
-    let session = Session::new(loaded.project, Some(&args.path), store);
+    let mut session = Session::new(loaded.project, Some(&args.path), store);
+    session.bind_handlers(
+        &args.handlers.handler,
+        &args.handlers.handler_env,
+        args.providers.region.clone(),
+    )?;
     let prepared = match session
         .prepare(args.flow.as_deref(), args.alias.as_deref())
         .await

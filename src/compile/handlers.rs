@@ -2,12 +2,17 @@
 //! names `../../elsewhere/tool.py` (or a link out of the project) runs code nobody reviewing the
 //! project sees.
 //!
+//! Also the project's handler bindings (`handlers`): their files like any local handler's, a
+//! binding whose NAME matches no LambdaFunction node or action group, and variables a binding
+//! may not set.
+//!
 //! [`check`] is pure (it builds for wasm): it flags absolute handler paths and paths whose `..`
 //! segments climb above the project's folder. [`check_on_disk`] (runtime only) also resolves
 //! symbolic links against the project's folder on this machine, and warns about handler files
 //! that are not there.
 
 use crate::diagnostic::{Code, Diagnostics, Location};
+use crate::model::handler::variable_problem;
 use crate::model::Project;
 use crate::nodes::NodeConfiguration;
 use std::path::{Component, Path};
@@ -42,6 +47,15 @@ fn handlers(project: &Project) -> Vec<Handler<'_>> {
             }));
         }
     }
+    for (i, b) in project.handlers.iter().enumerate() {
+        if !b.file.trim().is_empty() {
+            out.push(Handler {
+                at: binding_at(i, "file"),
+                owner: format!("handler binding {:?}", b.name),
+                file: &b.file,
+            });
+        }
+    }
     for a in &project.agents {
         for group in &a.action_groups {
             let Some(handler) = group.local_handler.as_deref() else {
@@ -59,6 +73,46 @@ fn handlers(project: &Project) -> Vec<Handler<'_>> {
         }
     }
     out
+}
+
+/// Where the `i`th handler binding's `field` is.
+fn binding_at(i: usize, field: &str) -> Location {
+    Location::default().field(&format!("handlers[{i}].{field}"))
+}
+
+/// Bindings that name nothing in the project, and variables they may not set.
+fn check_bindings(project: &Project, out: &mut Diagnostics) {
+    for (i, b) in project.handlers.iter().enumerate() {
+        if !project.has_handler_name(&b.name) {
+            let known = project.handler_names();
+            out.report(
+                Code::UnknownHandlerName,
+                binding_at(i, "name"),
+                format!(
+                    "the handler binding {:?} names no Lambda function or action group of the project",
+                    b.name
+                ),
+            )
+            .set_hint(if known.is_empty() {
+                "The project has no LambdaFunction node and no action group; remove the binding.".to_owned()
+            } else {
+                format!("Use one of: {}.", known.join(", "))
+            });
+        }
+        for key in b.environment.keys() {
+            if let Some(problem) = variable_problem(key) {
+                out.report(
+                    Code::ReservedHandlerVariable,
+                    binding_at(i, &format!("environment.{key}")),
+                    format!(
+                        "the handler binding {:?} sets {key}, which {problem}",
+                        b.name
+                    ),
+                )
+                .set_hint("Remove it or rename it; runs refuse the binding until then.");
+            }
+        }
+    }
 }
 
 /// The file of `FILE:FUNCTION` (the whole text when there is no `:`), if not blank.
@@ -123,8 +177,10 @@ fn report_missing(out: &mut Diagnostics, handler: &Handler<'_>) {
     .set_hint("Create the file (paths are relative to the project file's folder), or correct the path before `FILE:FUNCTION`.");
 }
 
-/// Warns about handlers whose path leaves the project's folder by its text.
+/// Warns about handler bindings that name nothing or set reserved variables, and about handlers
+/// whose path leaves the project's folder by its text.
 pub(super) fn check(project: &Project, out: &mut Diagnostics) {
+    check_bindings(project, out);
     for handler in handlers(project) {
         if leaves_lexically(handler.file) {
             report(out, &handler, None);

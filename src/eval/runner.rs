@@ -429,10 +429,10 @@ impl Evaluation {
                 });
             };
             match chat.turn(turn, &hooks, &mut on_trace).await {
-                Ok((text, used)) => {
-                    reply = text;
-                    usage.input_tokens += used.input_tokens;
-                    usage.output_tokens += used.output_tokens;
+                Ok(turn) => {
+                    reply = turn.text;
+                    usage.input_tokens += turn.usage.input_tokens;
+                    usage.output_tokens += turn.usage.output_tokens;
                 }
                 Err(e) => {
                     error = Some(e.to_string());

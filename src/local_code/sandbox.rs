@@ -183,18 +183,22 @@ async fn probe_bubblewrap() -> Isolation {
     Isolation::Scrubbed
 }
 
-/// The environment a Lambda-like child gets, besides HOME and PATH.
-fn lambda_env(code_dir: &Path, function_name: Option<&str>) -> Vec<(&'static str, OsString)> {
-    let mut env = vec![
+/// The environment a Lambda-like child gets, besides HOME and PATH: `given` (a handler's
+/// Lambda variables and its binding's), then what the sandbox itself sets, which `given`
+/// cannot replace.
+fn lambda_env(code_dir: &Path, given: &BTreeMap<String, String>) -> Vec<(OsString, OsString)> {
+    let mut env: Vec<(OsString, OsString)> = given
+        .iter()
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+        .collect();
+    let fixed = [
         // Handlers live in the user's project: leave no `__pycache__` behind in it.
         ("PYTHONDONTWRITEBYTECODE", OsString::from("1")),
         ("LAMBDA_TASK_ROOT", code_dir.as_os_str().to_owned()),
     ];
-    if let Some(lang) = std::env::var_os("LANG") {
-        env.push(("LANG", lang));
-    }
-    if let Some(name) = function_name {
-        env.push(("AWS_LAMBDA_FUNCTION_NAME", OsString::from(name)));
+    env.extend(fixed.map(|(k, v)| (OsString::from(k), v)));
+    if let Some(lang) = std::env::var_os("LANG").filter(|_| !given.contains_key("LANG")) {
+        env.push((OsString::from("LANG"), lang));
     }
     env
 }
@@ -207,9 +211,9 @@ pub(super) fn launch(
     args: &[&str],
     code_dir: &Path,
     code_file: Option<&Path>,
-    function_name: Option<&str>,
+    environment: &BTreeMap<String, String>,
 ) -> std::io::Result<Launch> {
-    let env = lambda_env(code_dir, function_name);
+    let env = lambda_env(code_dir, environment);
     match isolation {
         Isolation::Bubblewrap => {
             let mut visible: Vec<&Path> = interpreter

@@ -121,7 +121,8 @@ impl Session {
                 endpoint_url: None,
                 ..options.provider.bedrock()
             }))
-            .with_store(store);
+            .with_store(store)
+            .with_handlers(self.handlers());
         if let Some(guardrails) = options.provider.bedrock_guardrails() {
             runtime = runtime.with_bedrock_guardrails(guardrails);
         }

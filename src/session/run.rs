@@ -304,7 +304,8 @@ impl Session {
             .with_iterator_concurrency(options.iterator_concurrency)
             .with_stream(options.stream)
             .with_node_timeout(options.node_timeout)
-            .with_run_id(run_id.as_str());
+            .with_run_id(run_id.as_str())
+            .with_handlers(self.handlers());
         if let Some(root) = &options.storage_root {
             ctx = ctx.with_storage_root(root);
         }

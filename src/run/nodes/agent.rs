@@ -390,6 +390,7 @@ async fn local_agent(
     .map_err(|e| local_error(format!("agent {agent:?}: {e}")))?
     .with_trace(tx)
     .with_handler_timeout(run.ctx.node_timeout)
+    .with_handlers(run.ctx.handlers.clone())
     .with_agent_runtime(run.ctx.agent_runtime.clone());
     let runtime = match &run.ctx.store {
         Some(store) => runtime.with_store(store.clone()),

@@ -27,7 +27,7 @@ async fn inline_code(
     };
     let request = json!({"code": config.code, "inputs": inputs});
     let began = Instant::now();
-    let answer = local_code::run_wrapper("python3", PYTHON_INLINE, &run.ctx.project_dir, &request)
+    let answer = local_code::run_wrapper("python3", PYTHON_INLINE, &run.ctx.project_dir, &request, &Default::default())
         .await
         .map_err(|f| NodeError::Process {
             node: node.name.clone(),

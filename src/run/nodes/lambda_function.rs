@@ -9,7 +9,9 @@ use crate::run::NodeError;
 use serde_json::{Map, Value};
 use super::{check_output, missing, single};
 use crate::nodes::{NodeConfiguration, NodeType};
-use crate::local_code::{self, Answer, NODE_HANDLER, PYTHON_HANDLER};
+use crate::handlers::{CallError, Invocation};
+use crate::local_code::Answer;
+use crate::model::handler::HandlerSlot;
 use serde_json::json;
 use tokio::time::Instant;
 
@@ -51,40 +53,19 @@ async fn lambda(
     let Some(NodeConfiguration::LambdaFunction(config)) = &node.configuration else {
         return Err(missing(node, NodeType::LambdaFunction));
     };
-    let Some(handler) = config
-        .local_handler
-        .as_deref()
-        .filter(|h| !h.trim().is_empty())
-    else {
+    let slot = HandlerSlot::Function {
+        flow: &run.flow,
+        node: &node.name,
+        lambda_arn: &config.lambda_arn,
+    };
+    let Some(callee) = run.ctx.handlers.callee(
+        &slot,
+        config.local_handler.as_deref(),
+        &run.ctx.project_dir,
+    ) else {
         return Err(NodeError::NoLocalHandler {
             node: node.name.clone(),
         });
-    };
-    let handler_error = |message: String| NodeError::Handler {
-        node: node.name.clone(),
-        handler: handler.to_owned(),
-        message,
-    };
-    let Some((file, function)) = handler.rsplit_once(':') else {
-        return Err(handler_error(
-            "expected FILE:FUNCTION, e.g. handlers/enrich.py:handler".to_owned(),
-        ));
-    };
-    // Absolute, because the child runs in the handler's folder: a relative project path
-    // would not resolve from there.
-    let path = run.ctx.project_dir.join(file);
-    let path = std::path::absolute(&path).unwrap_or(path);
-    if !path.is_file() {
-        return Err(handler_error(format!("no file at {}", path.display())));
-    }
-    let (program, wrapper) = match path.extension().and_then(|e| e.to_str()) {
-        Some("py") => ("python3", PYTHON_HANDLER),
-        Some("js" | "cjs") => ("node", NODE_HANDLER),
-        Some(_) | None => {
-            return Err(handler_error(
-                "only Python (.py) and Node (.js, .cjs) handlers run locally".to_owned(),
-            ))
-        }
     };
     let event = lambda_event(&run.flow, node, inputs);
     let function_name = if config.lambda_arn.is_empty() {
@@ -92,27 +73,37 @@ async fn lambda(
     } else {
         config.lambda_arn.clone()
     };
-    let request = json!({
-        "path": path.display().to_string(),
-        "function": function,
-        "event": event,
-        "functionName": function_name,
-        "functionArn": config.lambda_arn,
-        "requestId": format!("{}-{}", node.name, run.elapsed_ms()),
-        "remainingMs": u64::try_from(run.ctx.node_timeout.as_millis()).unwrap_or(u64::MAX),
-    });
-    let cwd = path.parent().unwrap_or(&run.ctx.project_dir).to_path_buf();
+    let invocation = Invocation {
+        function_name: &function_name,
+        function_arn: &config.lambda_arn,
+        request_id: format!("{}-{}", node.name, run.elapsed_ms()),
+        remaining: run.ctx.node_timeout,
+    };
     let began = Instant::now();
-    let answer = local_code::run_wrapper(program, wrapper, &cwd, &request)
+    let answer = callee
+        .call(&event, invocation)
         .await
-        .map_err(|f| NodeError::Process {
-            node: node.name.clone(),
-            program: f.program,
-            message: f.message,
+        .map_err(|e| match e {
+            CallError::Setup(message) => NodeError::Handler {
+                node: node.name.clone(),
+                handler: callee.label.clone(),
+                message,
+            },
+            CallError::Process(f) => NodeError::Process {
+                node: node.name.clone(),
+                program: f.program,
+                message: f.message,
+            },
         })?;
     let value = match answer {
         Answer::Value(v) => v,
-        Answer::Raised(message) => return Err(handler_error(message)),
+        Answer::Raised(message) => {
+            return Err(NodeError::Handler {
+                node: node.name.clone(),
+                handler: callee.label.clone(),
+                message,
+            })
+        }
     };
     let latency_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
     run.emit(|at_ms| crate::run::RunEvent::NodeAction {
