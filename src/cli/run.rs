@@ -6,7 +6,7 @@ use crate::compile::compile_in;
 use crate::providers::router::Router;
 use crate::providers::scripted::Recorder;
 use crate::providers::ModelProvider;
-use crate::run::{run_flow, RunContext, RunEvent, RunResult, RunStatus};
+use crate::run::{run_flow, Debug, RunContext, RunEvent, RunResult, RunStatus, Seed};
 use crate::save::{check_target, AtomicFile};
 use crate::store::{NewRun, RunId, RunOutcome, RunSummary, Store};
 use crate::text::{escape_block, escape_line};
@@ -83,6 +83,17 @@ pub struct RunArgs {
     /// on the terminal, and fail the node when stdin is not one.
     #[arg(long)]
     pub answers: Option<PathBuf>,
+    /// Re-run from this node: the nodes before it do not run again; their outputs are taken
+    /// from the run named by --reuse (a node inside an Iterator or Loop re-runs its container).
+    #[arg(long, value_name = "NODE", requires = "reuse")]
+    pub from: Option<String>,
+    /// The recorded run (an id from `strata runs`) whose outputs --from reuses.
+    #[arg(long, value_name = "RUN_ID", requires = "from")]
+    pub reuse: Option<String>,
+    /// Pin a node's output: the node does not run and gives this value (JSON; a bare word is
+    /// taken as a string). Repeatable; a pinned node needs every output pinned.
+    #[arg(long, value_name = "NODE.OUTPUT=JSON")]
+    pub pin: Vec<String>,
 }
 
 /// Runs the command; the exit code is 0 when the run succeeded, 1 when the flow has errors or
@@ -160,7 +171,14 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     for d in outside {
         eprintln!("warning[{}] {} (at {})", d.code, d.message, d.location);
     }
-    let document = input_document(&args, flow)?;
+    let debug = debug_options(&args, store.as_ref()).await?;
+    debug.check(plan)?;
+    // A re-run given no input starts from the reused run's.
+    let given = args.input.is_some() || args.input_file.is_some() || args.sample.is_some();
+    let document = match debug.seed.as_ref().and_then(Seed::document) {
+        Some(document) if !given => document.clone(),
+        Some(_) | None => input_document(&args, flow)?,
+    };
     let base = default_provider(&args.providers).await?;
     let routed: Arc<dyn ModelProvider> = Arc::new(Router::new(
         base,
@@ -213,6 +231,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     if let Some(guardrails) = args.providers.bedrock_guardrails() {
         ctx = ctx.with_bedrock_guardrails(guardrails);
     }
+    ctx = ctx.with_debug(debug);
     let (pause_tx, mut pauses) = mpsc::unbounded_channel::<super::ask::Pause>();
     if args.answers.is_some() || std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         let io = Arc::new(tokio::sync::Mutex::new(super::ask::Io::new(
@@ -341,6 +360,31 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         RunStatus::Succeeded => 0,
         RunStatus::Failed | RunStatus::Cancelled => 1,
     })
+}
+
+/// The run's `--from`/`--reuse` and `--pin` options.
+async fn debug_options(args: &RunArgs, store: Option<&Store>) -> Result<Debug> {
+    let mut debug = Debug::default();
+    if let (Some(node), Some(run_id)) = (&args.from, &args.reuse) {
+        let store = store.context("--reuse reads the run store; drop --no-store")?;
+        debug.seed = Some(Seed::from_store(store, run_id, node).await?);
+    }
+    for pin in &args.pin {
+        let (target, text) = pin
+            .split_once('=')
+            .with_context(|| format!("--pin {pin:?}: write NODE.OUTPUT=JSON"))?;
+        let (node, output) = target
+            .split_once('.')
+            .with_context(|| format!("--pin {pin:?}: write NODE.OUTPUT=JSON"))?;
+        let value = serde_json::from_str(text)
+            .unwrap_or_else(|_| serde_json::Value::String(text.to_owned()));
+        debug
+            .pins
+            .entry(node.to_owned())
+            .or_default()
+            .insert(output.to_owned(), value);
+    }
+    Ok(debug)
 }
 
 fn input_document(args: &RunArgs, flow: &crate::model::Flow) -> Result<serde_json::Value> {
