@@ -478,6 +478,16 @@ fn strata_run_from_reuses_a_stored_run() {
     );
     assert!(out.contains("output Out: polished two"), "{out}");
 
+    // `latest` is this flow's newest run: the re-run just made.
+    let (code, out, err) = strata_run(
+        d,
+        &["--from", "Out", "--reuse", "latest", "--replay", "one.yaml"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Polish not run: reused from run"), "{out}");
+    assert!(!out.contains(&format!("reused from run {first}")), "{out}");
+    assert!(out.contains("output Out: polished two"), "{out}");
+
     let (code, out, err) = strata_run(d, &["--from", "Nope", "--reuse", &first]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(

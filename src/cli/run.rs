@@ -8,7 +8,7 @@ use crate::providers::scripted::Recorder;
 use crate::providers::ModelProvider;
 use crate::run::{run_flow, Debug, RunContext, RunEvent, RunResult, RunStatus, Seed};
 use crate::save::{check_target, AtomicFile};
-use crate::store::{NewRun, RunId, RunOutcome, RunSummary, Store};
+use crate::store::{NewRun, RunFilter, RunId, RunOutcome, RunSummary, Store};
 use crate::text::{escape_block, escape_line};
 use crate::trace::Cost;
 use anyhow::{bail, Context, Result};
@@ -87,7 +87,8 @@ pub struct RunArgs {
     /// from the run named by --reuse (a node inside an Iterator or Loop re-runs its container).
     #[arg(long, value_name = "NODE", requires = "reuse")]
     pub from: Option<String>,
-    /// The recorded run (an id from `strata runs`) whose outputs --from reuses.
+    /// The recorded run (an id from `strata runs`, or `latest`: this flow's newest) whose
+    /// outputs --from reuses.
     #[arg(long, value_name = "RUN_ID", requires = "from")]
     pub reuse: Option<String>,
     /// Pin a node's output: the node does not run and gives this value (JSON; a bare word is
@@ -171,7 +172,7 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     for d in outside {
         eprintln!("warning[{}] {} (at {})", d.code, d.message, d.location);
     }
-    let debug = debug_options(&args, store.as_ref()).await?;
+    let debug = debug_options(&args, store.as_ref(), &flow.name).await?;
     debug.check(plan)?;
     // A re-run given no input starts from the reused run's.
     let given = args.input.is_some() || args.input_file.is_some() || args.sample.is_some();
@@ -363,11 +364,26 @@ pub async fn run(args: RunArgs) -> Result<u8> {
 }
 
 /// The run's `--from`/`--reuse` and `--pin` options.
-async fn debug_options(args: &RunArgs, store: Option<&Store>) -> Result<Debug> {
+async fn debug_options(args: &RunArgs, store: Option<&Store>, flow: &str) -> Result<Debug> {
     let mut debug = Debug::default();
     if let (Some(node), Some(run_id)) = (&args.from, &args.reuse) {
         let store = store.context("--reuse reads the run store; drop --no-store")?;
-        debug.seed = Some(Seed::from_store(store, run_id, node).await?);
+        let run_id = if run_id == "latest" {
+            let newest = store
+                .list_runs(RunFilter {
+                    project: Some(args.path.display().to_string()),
+                    flow: Some(flow.to_owned()),
+                    limit: 1,
+                })
+                .await?;
+            let newest = newest.into_iter().next().with_context(|| {
+                format!("--reuse latest: flow {flow:?} of this project has no recorded run")
+            })?;
+            newest.id.to_string()
+        } else {
+            run_id.clone()
+        };
+        debug.seed = Some(Seed::from_store(store, &run_id, node).await?);
     }
     for pin in &args.pin {
         let (target, text) = pin
