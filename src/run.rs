@@ -16,7 +16,7 @@ mod executor;
 mod nodes;
 mod shared;
 
-pub use debug::{BreakpointAction, Debug, DebugError, OnBreakpoint, Seed};
+pub use debug::{BreakpointAction, Debug, DebugError, OnBreakpoint, Seed, SeedError};
 pub use event::{
     ChainKind, ChainStep, Content, FlowOutputRecord, InputField, InputFieldSource, NextInput,
     OutputField, RunEvent, RunStatus,
@@ -350,7 +350,7 @@ pub enum NodeError {
     },
     /// The run's debug options do not fit the flow; nothing ran.
     #[error(transparent)]
-    Debug(#[from] DebugError),
+    Debug(Box<DebugError>),
     #[error("node {node}: the inputs edited at the breakpoint are refused: {message}")]
     BreakpointEdit { node: String, message: String },
 }

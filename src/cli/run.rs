@@ -80,6 +80,18 @@ pub struct RunArgs {
     /// on the terminal, and fail the node when stdin is not one.
     #[arg(long)]
     pub answers: Option<PathBuf>,
+    /// Re-run from this node: the nodes before it do not run again; their outputs are taken
+    /// from the run named by --reuse (a node inside an Iterator or Loop re-runs its container).
+    #[arg(long, value_name = "NODE", requires = "reuse")]
+    pub from: Option<String>,
+    /// The recorded run (an id from `strata runs`, or `latest`: this flow's newest) whose
+    /// outputs --from reuses.
+    #[arg(long, value_name = "RUN_ID", requires = "from")]
+    pub reuse: Option<String>,
+    /// Pin a node's output: the node does not run and gives this value (JSON; a bare word is
+    /// taken as a string). Repeatable; a pinned node needs every output pinned.
+    #[arg(long, value_name = "NODE.OUTPUT=JSON")]
+    pub pin: Vec<String>,
 }
 
 /// Runs the command; the exit code is 0 when the run succeeded, 1 when the flow has errors or

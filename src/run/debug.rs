@@ -85,6 +85,8 @@ pub struct Seed {
 struct Record {
     run_id: String,
     flow: Option<String>,
+    /// The document the recorded run began with.
+    document: Option<Value>,
     nodes: HashMap<String, Recorded>,
 }
 
@@ -132,9 +134,15 @@ impl Seed {
         let mut record = Record::default();
         for event in events {
             match event {
-                RunEvent::RunStarted { run_id, flow, .. } => {
+                RunEvent::RunStarted {
+                    run_id,
+                    flow,
+                    inputs,
+                    ..
+                } => {
                     record.run_id.clone_from(run_id);
                     record.flow = Some(flow.clone());
+                    record.document = Some(inputs.clone());
                 }
                 RunEvent::NodeStarted { node, .. } => {
                     record.nodes.entry(node.clone()).or_default().ran = true;
@@ -210,9 +218,56 @@ impl Seed {
         &self.record.run_id
     }
 
+    /// The document the recorded run began with: a re-run given no other input takes it.
+    pub fn document(&self) -> Option<&Value> {
+        self.record.document.as_ref()
+    }
+
+    /// Re-run from `node`, reusing the run `run_id` as `store` recorded it.
+    pub async fn from_store(
+        store: &crate::store::Store,
+        run_id: &str,
+        node: &str,
+    ) -> Result<Seed, SeedError> {
+        let id = crate::store::RunId::from(run_id);
+        if store.get_run(&id).await?.is_none() {
+            return Err(SeedError::NoSuchRun {
+                run_id: run_id.to_owned(),
+            });
+        }
+        let events = store
+            .run_events(&id)
+            .await?
+            .into_iter()
+            .map(|stored| {
+                serde_json::from_value(stored.event).map_err(|e| SeedError::Event {
+                    run_id: run_id.to_owned(),
+                    seq: stored.seq,
+                    message: e.to_string(),
+                })
+            })
+            .collect::<Result<Vec<RunEvent>, SeedError>>()?;
+        Ok(Seed::from_events(node, &events))
+    }
+
     fn node_record(&self, node: &str) -> Option<&Recorded> {
         self.record.nodes.get(node)
     }
+}
+
+/// Why a recorded run cannot be read to re-run from.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("no run {run_id} in the run store")]
+    NoSuchRun { run_id: String },
+    #[error("run {run_id}: recorded event {seq} cannot be read: {message}")]
+    Event {
+        run_id: String,
+        seq: u64,
+        message: String,
+    },
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
 }
 
 /// Why the debug options cannot apply to this flow. Every variant names the node.
@@ -231,10 +286,9 @@ pub enum DebugError {
         flow: String,
         recorded: String,
     },
-    #[error("cannot re-run from {from} reusing run {run_id}: {needed_by} needs {node}.{output}, and run {run_id} has no value for it: {why}")]
+    #[error("cannot re-run reusing run {run_id}: {needed_by} needs {node}.{output}, and run {run_id} has no value for it: {why}")]
     NotRecorded {
         run_id: String,
-        from: String,
         node: String,
         output: String,
         needed_by: String,
@@ -377,7 +431,6 @@ impl Debug {
                 };
                 return Err(DebugError::NotRecorded {
                     run_id,
-                    from: seed.node.clone(),
                     node: source.clone(),
                     output: output.clone(),
                     needed_by: n.node.name.clone(),

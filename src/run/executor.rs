@@ -76,7 +76,7 @@ pub async fn run_flow(
     let rerun = match run.ctx.debug.rerun(plan) {
         Ok(rerun) => Some(rerun),
         Err(error) => {
-            run.fail(error.node(), &NodeError::Debug(error.clone()))
+            run.fail(error.node(), &NodeError::Debug(Box::new(error.clone())))
                 .await;
             None
         }

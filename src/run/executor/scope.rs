@@ -184,6 +184,10 @@ impl Scope {
                 }
             }
         }
+        // Cancelled in the last pass (a breakpoint answered so): what is left never starts.
+        if !pending.is_empty() && run.ctx.cancel.is_cancelled() {
+            return ScopeEnd::Cancelled;
+        }
         // Nothing runs and nothing can start: what is left never got its inputs.
         for id in pending {
             let name = &graph.node(id).node.name;
