@@ -235,6 +235,17 @@ fn model_output(input: i64, output: i64) -> Value {
         "metadata": {"usage": {"inputTokens": input, "outputTokens": output}}}}})
 }
 
+/// An agent's streamed turn: a rationale trace, a model-output trace with these (input,
+/// output) tokens, then the answer in `chunks`.
+fn traced_reply(thought: &str, (input, output): (i64, i64), chunks: &[&str]) -> Reply {
+    let mut frames = vec![
+        trace(rationale(thought)),
+        trace(model_output(input, output)),
+    ];
+    frames.extend(chunks.iter().map(|c| chunk(c)));
+    Reply::Stream(frames)
+}
+
 #[test]
 fn the_frame_crc_is_the_standard_one() {
     assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
@@ -245,13 +256,12 @@ fn the_frame_crc_is_the_standard_one() {
 
 #[tokio::test]
 async fn invoke_agent_reads_chunks_and_traces_from_the_event_stream() {
-    let (url, log) = fake(vec![Reply::Stream(vec![
-        trace(rationale("Look up the invoice.")),
-        trace(model_output(120, 30)),
-        chunk("Your invoice "),
-        chunk("is paid. ✓"),
-    ])])
-    .await;
+    let reply = traced_reply(
+        "Look up the invoice.",
+        (120, 30),
+        &["Your invoice ", "is paid. ✓"],
+    );
+    let (url, log) = fake(vec![reply]).await;
     let client = client_for(&url).await;
     let state = AgentSessionState {
         session_attributes: [("customer".to_owned(), "42".to_owned())].into(),
@@ -313,12 +323,8 @@ async fn malformed_alias_arns_fail_before_any_call() {
 
 #[tokio::test]
 async fn a_flow_runs_an_agent_alias_end_to_end_with_a_prompt_before_it() {
-    let (url, log) = fake(vec![Reply::Stream(vec![
-        trace(rationale("The user wants a refund.")),
-        trace(model_output(50, 10)),
-        chunk("Refund issued."),
-    ])])
-    .await;
+    let reply = traced_reply("The user wants a refund.", (50, 10), &["Refund issued."]);
+    let (url, log) = fake(vec![reply]).await;
     let prompt = json!({"name": "Rewrite", "type": "Prompt",
         "configuration": {"prompt": {"sourceConfiguration": {"inline": {
             "templateType": "TEXT",
