@@ -290,28 +290,32 @@ fn failed(events: &[RunEvent]) -> Option<&str> {
     })
 }
 
-#[tokio::test]
-async fn an_answer_over_6_mb_fails_the_node_at_the_cap() {
-    // It would write forever: the node must fail at the cap, not buffer until the timeout.
-    let code = "import sys\nwhile True:\n    sys.__stdout__.write('x' * 65536)";
+/// Runs `code`, which writes to `stream` without end: the node must fail at the 6 MB cap, long
+/// before its 60 s timeout. The error it failed with.
+async fn fails_at_the_cap(code: &str, stream: &str) -> String {
     let (result, events, took) = run_code(code, json!({}), Duration::from_secs(60)).await;
     assert_eq!(result.status, RunStatus::Failed);
     let error = failed(&events).expect("fails");
     assert!(
-        error.contains("wrote more than 6 MB to stdout") && error.contains("at most 6 MB"),
+        error.contains(&format!("wrote more than 6 MB to {stream}")),
         "{error}"
     );
     assert!(took < Duration::from_secs(30), "{took:?}");
+    error.to_owned()
+}
+
+#[tokio::test]
+async fn an_answer_over_6_mb_fails_the_node_at_the_cap() {
+    // It would write forever: the node must fail at the cap, not buffer until the timeout.
+    let code = "import sys\nwhile True:\n    sys.__stdout__.write('x' * 65536)";
+    let error = fails_at_the_cap(code, "stdout").await;
+    assert!(error.contains("at most 6 MB"), "{error}");
 }
 
 #[tokio::test]
 async fn endless_prints_fail_the_node_at_the_cap() {
     let code = "while True:\n    print('y' * 65535)";
-    let (result, events, took) = run_code(code, json!({}), Duration::from_secs(60)).await;
-    assert_eq!(result.status, RunStatus::Failed);
-    let error = failed(&events).expect("fails");
-    assert!(error.contains("wrote more than 6 MB to stderr"), "{error}");
-    assert!(took < Duration::from_secs(30), "{took:?}");
+    fails_at_the_cap(code, "stderr").await;
 }
 
 /// Whether a process whose command line holds `marker` is alive.
@@ -356,13 +360,25 @@ fn marker(name: &str) -> String {
     format!("strata-grandchild-{name}-{}-{nanos}", std::process::id())
 }
 
+/// [`run_code`] of code that starts a grandchild (its command line holds the marker
+/// returned), then runs `rest`.
+#[cfg(target_os = "linux")]
+async fn with_grandchild(
+    name: &str,
+    rest: &str,
+    timeout: Duration,
+) -> (String, (RunResult, Vec<RunEvent>, Duration)) {
+    let marker = marker(name);
+    let code = format!("{SPAWN_GRANDCHILD}{rest}");
+    let ran = run_code(&code, json!({ "marker": marker }), timeout).await;
+    (marker, ran)
+}
+
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_timeout_kills_the_grandchildren_too() {
-    let marker = marker("timeout");
-    let code = format!("{SPAWN_GRANDCHILD}time.sleep(300)");
-    let doc = json!({ "marker": marker });
-    let (result, events, took) = run_code(&code, doc, Duration::from_secs(3)).await;
+    let (marker, (result, events, took)) =
+        with_grandchild("timeout", "time.sleep(300)", Duration::from_secs(3)).await;
     assert_eq!(result.status, RunStatus::Failed);
     assert_eq!(failed(&events), Some("node Code: timed out after 3 s"));
     assert!(took < Duration::from_secs(15), "{took:?}");
@@ -372,10 +388,8 @@ async fn a_timeout_kills_the_grandchildren_too() {
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn an_answer_does_not_wait_for_a_grandchild_holding_the_pipes() {
-    let marker = marker("answer");
-    let code = format!("{SPAWN_GRANDCHILD}'done'");
-    let doc = json!({ "marker": marker });
-    let (result, events, took) = run_code(&code, doc, Duration::from_secs(60)).await;
+    let (marker, (result, events, took)) =
+        with_grandchild("answer", "'done'", Duration::from_secs(60)).await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     assert_eq!(result.output("Out"), Some(&json!("done")));
     assert!(took < Duration::from_secs(20), "{took:?}");
