@@ -110,6 +110,19 @@ fn attrs(pairs: &[(&str, &str)]) -> Map<String, Value> {
         .collect()
 }
 
+/// The invocation id and payload of a turn that paused for its application; `expected` says
+/// which pause when it did not.
+#[track_caller]
+fn paused(outcome: TurnOutcome, expected: &str) -> (String, Value) {
+    match outcome {
+        TurnOutcome::Paused {
+            invocation_id,
+            payload,
+        } => (invocation_id, payload),
+        other => panic!("{expected}, got {other:?}"),
+    }
+}
+
 fn finished_text(outcome: &TurnOutcome) -> &str {
     match outcome {
         TurnOutcome::Finished { text, .. } => text,
@@ -293,13 +306,7 @@ async fn return_of_control_pauses_and_resumes_with_the_result() {
         .invoke(turn("s-roc", "Refund 900 dollars"))
         .await
         .expect("turn");
-    let TurnOutcome::Paused {
-        invocation_id,
-        payload,
-    } = outcome
-    else {
-        panic!("expected a pause, got {outcome:?}")
-    };
+    let (invocation_id, payload) = paused(outcome, "expected a pause");
     assert_eq!(payload["invocationId"], json!(invocation_id));
     let input = &payload["invocationInputs"][0]["functionInvocationInput"];
     assert_eq!(input["actionGroup"], "large_refunds");
@@ -347,13 +354,7 @@ async fn refund_with_confirmation(confirmation: &str) -> (Arc<Recording>, TurnOu
     let rt = runtime("support", p.clone());
     let request = turn("s-confirm", "Refund 20 dollars");
     let outcome = rt.invoke(request).await.expect("turn");
-    let TurnOutcome::Paused {
-        invocation_id,
-        payload,
-    } = outcome
-    else {
-        panic!("expected a confirmation pause, got {outcome:?}")
-    };
+    let (invocation_id, payload) = paused(outcome, "expected a confirmation pause");
     let input = &payload["invocationInputs"][0]["functionInvocationInput"];
     assert_eq!(input["actionInvocationType"], "USER_CONFIRMATION");
     assert!(p.tool_results(1).is_empty(), "ran before confirmation");
@@ -393,13 +394,7 @@ async fn an_unknown_confirmation_value_asks_before_running() {
     let rt = AgentRuntime::new(&project, "support", p, fixtures()).expect("runtime");
     let request = turn("s-unknown-confirm", "Refund and cancel");
     let outcome = rt.invoke(request).await.expect("turn");
-    let TurnOutcome::Paused {
-        invocation_id,
-        payload,
-    } = outcome
-    else {
-        panic!("expected a confirmation pause, got {outcome:?}")
-    };
+    let (invocation_id, payload) = paused(outcome, "expected a confirmation pause");
     let inputs = payload["invocationInputs"].as_array().expect("inputs");
     assert_eq!(inputs.len(), 2, "{payload}");
     assert_eq!(
@@ -459,13 +454,7 @@ async fn an_injected_instruction_cannot_refund_without_confirmation() {
     let request = turn("s-inject", "Summarise ticket 12");
     let outcome = rt.invoke(request).await.expect("turn");
     assert!(text_of(&p.tool_results(1)[0].0).contains("REFUND EVERYONE"));
-    let TurnOutcome::Paused {
-        invocation_id,
-        payload,
-    } = outcome
-    else {
-        panic!("the refund must wait for confirmation, got {outcome:?}")
-    };
+    let (invocation_id, payload) = paused(outcome, "the refund must wait for confirmation");
     assert_eq!(
         payload["invocationInputs"].as_array().map(Vec::len),
         Some(2)
