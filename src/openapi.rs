@@ -199,7 +199,9 @@ fn text(map: &Map<String, Value>, key: &str) -> Option<String> {
     map.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
-fn kind_of(v: &Value) -> &'static str {
+/// A JSON value's kind as a sentence names it ("an object"); also how the agent runtime tells
+/// the model what it sent instead of a parameter's type.
+pub(crate) fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -138,15 +138,20 @@ pub struct ModelResponse {
 impl ModelResponse {
     /// The concatenated text blocks.
     pub fn text(&self) -> String {
-        self.content
-            .iter()
-            .filter_map(|c| match c {
-                ContentPart::Text { text } => Some(text.as_str()),
-                ContentPart::ToolUse { .. } | ContentPart::ToolResult { .. } => None,
-            })
-            .collect::<Vec<_>>()
-            .join("")
+        text_of(&self.content)
     }
+}
+
+/// The text blocks of a message or a reply, concatenated; tool blocks are left out.
+pub fn text_of(content: &[ContentPart]) -> String {
+    content
+        .iter()
+        .filter_map(|c| match c {
+            ContentPart::Text { text } => Some(text.as_str()),
+            ContentPart::ToolUse { .. } | ContentPart::ToolResult { .. } => None,
+        })
+        .collect::<Vec<_>>()
+        .join("")
 }
 
 /// Why a provider call failed. Says which provider and what it answered.

@@ -470,6 +470,15 @@ fn block_scalar_header(rest: &str) -> bool {
             .all(|c| matches!(c, '-' | '+' | '1'..='9'))
 }
 
+/// 200 KB of ever deeper mappings, for the tests of each reader that this module refuses it
+/// before parsing, at the line that goes too deep.
+#[cfg(test)]
+pub(crate) fn deeply_nested() -> String {
+    (0..2000)
+        .map(|i| format!("{}a:\n", " ".repeat(i)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,6 +110,19 @@ fn attrs(pairs: &[(&str, &str)]) -> Map<String, Value> {
         .collect()
 }
 
+/// The invocation id and payload of a turn that paused for its application; `expected` says
+/// which pause when it did not.
+#[track_caller]
+fn paused(outcome: TurnOutcome, expected: &str) -> (String, Value) {
+    match outcome {
+        TurnOutcome::Paused {
+            invocation_id,
+            payload,
+        } => (invocation_id, payload),
+        other => panic!("{expected}, got {other:?}"),
+    }
+}
+
 fn finished_text(outcome: &TurnOutcome) -> &str {
     match outcome {
         TurnOutcome::Finished { text, .. } => text,
@@ -293,13 +306,7 @@ async fn return_of_control_pauses_and_resumes_with_the_result() {
         .invoke(turn("s-roc", "Refund 900 dollars"))
         .await
         .expect("turn");
-    let TurnOutcome::Paused {
-        invocation_id,
-        payload,
-    } = outcome
-    else {
-        panic!("expected a pause, got {outcome:?}")
-    };
+    let (invocation_id, payload) = paused(outcome, "expected a pause");
     assert_eq!(payload["invocationId"], json!(invocation_id));
     let input = &payload["invocationInputs"][0]["functionInvocationInput"];
     assert_eq!(input["actionGroup"], "large_refunds");
@@ -347,13 +354,7 @@ async fn refund_with_confirmation(confirmation: &str) -> (Arc<Recording>, TurnOu
     let rt = runtime("support", p.clone());
     let request = turn("s-confirm", "Refund 20 dollars");
     let outcome = rt.invoke(request).await.expect("turn");
-    let TurnOutcome::Paused {
-        invocation_id,
-        payload,
-    } = outcome
-    else {
-        panic!("expected a confirmation pause, got {outcome:?}")
-    };
+    let (invocation_id, payload) = paused(outcome, "expected a confirmation pause");
     let input = &payload["invocationInputs"][0]["functionInvocationInput"];
     assert_eq!(input["actionInvocationType"], "USER_CONFIRMATION");
     assert!(p.tool_results(1).is_empty(), "ran before confirmation");
@@ -393,13 +394,7 @@ async fn an_unknown_confirmation_value_asks_before_running() {
     let rt = AgentRuntime::new(&project, "support", p, fixtures()).expect("runtime");
     let request = turn("s-unknown-confirm", "Refund and cancel");
     let outcome = rt.invoke(request).await.expect("turn");
-    let TurnOutcome::Paused {
-        invocation_id,
-        payload,
-    } = outcome
-    else {
-        panic!("expected a confirmation pause, got {outcome:?}")
-    };
+    let (invocation_id, payload) = paused(outcome, "expected a confirmation pause");
     let inputs = payload["invocationInputs"].as_array().expect("inputs");
     assert_eq!(inputs.len(), 2, "{payload}");
     assert_eq!(
@@ -459,13 +454,7 @@ async fn an_injected_instruction_cannot_refund_without_confirmation() {
     let request = turn("s-inject", "Summarise ticket 12");
     let outcome = rt.invoke(request).await.expect("turn");
     assert!(text_of(&p.tool_results(1)[0].0).contains("REFUND EVERYONE"));
-    let TurnOutcome::Paused {
-        invocation_id,
-        payload,
-    } = outcome
-    else {
-        panic!("the refund must wait for confirmation, got {outcome:?}")
-    };
+    let (invocation_id, payload) = paused(outcome, "the refund must wait for confirmation");
     assert_eq!(
         payload["invocationInputs"].as_array().map(Vec::len),
         Some(2)
@@ -900,6 +889,27 @@ fn team_runtime(
     (rt, rx)
 }
 
+/// A model reply that sends `content` to the collaborator `recipient`.
+fn send_message(recipient: &str, content: &str) -> Value {
+    json!({"toolUse": [{"name": "AgentCommunication__sendMessage",
+                        "input": {"recipient": recipient, "content": content}}]})
+}
+
+/// One turn of the [`team`] made with (collaboration, relay), the model answering from
+/// `replies`: the outcome, the recorded requests and the agent trace.
+async fn team_turn(
+    (collaboration, relay): (&str, &str),
+    replies: Value,
+    session: &str,
+    text: &str,
+) -> (TurnOutcome, Arc<Recording>, Vec<Value>) {
+    let p = Recording::new(replies);
+    let project = team(collaboration, relay);
+    let (rt, mut rx) = team_runtime(&project, p.clone());
+    let outcome = rt.invoke(turn(session, text)).await.expect("turn");
+    (outcome, p, drain(&mut rx))
+}
+
 fn drain(rx: &mut mpsc::Receiver<AgentTraceEvent>) -> Vec<Value> {
     let mut out = vec![];
     while let Ok(e) = rx.try_recv() {
@@ -910,18 +920,19 @@ fn drain(rx: &mut mpsc::Receiver<AgentTraceEvent>) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_supervisor_sends_a_message_to_a_collaborator_and_uses_its_answer() {
-    let p = Recording::new(json!([
-        {"toolUse": [{"name": "AgentCommunication__sendMessage",
-                      "input": {"recipient": "Billing", "content": "What is the total of invoice INV-7?"}}]},
+    let replies = json!([
+        send_message("Billing", "What is the total of invoice INV-7?"),
         {"text": "INV-7 totals 42.50 dollars."},
         {"text": "Your invoice INV-7 comes to 42.50 dollars."}
-    ]));
-    let project = team("SUPERVISOR", "TO_COLLABORATOR");
-    let (rt, mut rx) = team_runtime(&project, p.clone());
-    let outcome = rt
-        .invoke(turn("s-team", "How much is my invoice INV-7?"))
-        .await
-        .expect("turn");
+    ]);
+    let question = "How much is my invoice INV-7?";
+    let (outcome, p, trace) = team_turn(
+        ("SUPERVISOR", "TO_COLLABORATOR"),
+        replies,
+        "s-team",
+        question,
+    )
+    .await;
     assert_eq!(
         finished_text(&outcome),
         "Your invoice INV-7 comes to 42.50 dollars."
@@ -948,7 +959,6 @@ async fn a_supervisor_sends_a_message_to_a_collaborator_and_uses_its_answer() {
         text_of(&p.tool_results(2)[0].0),
         "INV-7 totals 42.50 dollars."
     );
-    let trace = drain(&mut rx);
     let input = trace
         .iter()
         .find_map(|e| {
@@ -968,30 +978,21 @@ async fn a_supervisor_sends_a_message_to_a_collaborator_and_uses_its_answer() {
 
 #[tokio::test]
 async fn a_long_non_ascii_session_id_reaches_the_collaborator_cut_on_a_character() {
-    let p = Recording::new(json!([
-        {"toolUse": [{"name": "AgentCommunication__sendMessage",
-                      "input": {"recipient": "Billing", "content": "Total of INV-7?"}}]},
+    let replies = json!([
+        send_message("Billing", "Total of INV-7?"),
         {"text": "42.50"},
         {"text": "It is 42.50."}
-    ]));
-    let project = team("SUPERVISOR", "DISABLED");
-    let (rt, _rx) = team_runtime(&project, p.clone());
+    ]);
     // 3-byte characters: the 100-byte mark falls inside one.
     let session = "€".repeat(40);
-    let outcome = rt.invoke(turn(&session, "hello")).await.expect("turn");
+    let (outcome, _, _) = team_turn(("SUPERVISOR", "DISABLED"), replies, &session, "hello").await;
     assert_eq!(finished_text(&outcome), "It is 42.50.");
 }
 
 #[tokio::test]
 async fn a_collaboration_that_loops_back_is_refused_as_a_tool_error() {
-    let p = Recording::new(json!([
-        {"toolUse": [{"name": "AgentCommunication__sendMessage",
-                      "input": {"recipient": "Loop", "content": "help"}}]},
-        {"text": "I'll answer myself."}
-    ]));
-    let project = team("SUPERVISOR", "DISABLED");
-    let (rt, _rx) = team_runtime(&project, p.clone());
-    let outcome = rt.invoke(turn("s-loop", "hello")).await.expect("turn");
+    let replies = json!([send_message("Loop", "help"), {"text": "I'll answer myself."}]);
+    let (outcome, p, _) = team_turn(("SUPERVISOR", "DISABLED"), replies, "s-loop", "hello").await;
     assert_eq!(finished_text(&outcome), "I'll answer myself.");
     let (result, is_error) = p.tool_results(1)[0].clone();
     assert!(is_error);
@@ -1000,16 +1001,15 @@ async fn a_collaboration_that_loops_back_is_refused_as_a_tool_error() {
 
 #[tokio::test]
 async fn a_supervisor_router_hands_a_clear_request_straight_to_one_collaborator() {
-    let p = Recording::new(json!([
-        {"text": "<a>Billing</a>"},
-        {"text": "INV-9 was paid on 3 May."}
-    ]));
-    let project = team("SUPERVISOR_ROUTER", "DISABLED");
-    let (rt, _rx) = team_runtime(&project, p.clone());
-    let outcome = rt
-        .invoke(turn("s-route", "Was invoice INV-9 paid?"))
-        .await
-        .expect("turn");
+    let replies = json!([{"text": "<a>Billing</a>"}, {"text": "INV-9 was paid on 3 May."}]);
+    let question = "Was invoice INV-9 paid?";
+    let (outcome, p, _) = team_turn(
+        ("SUPERVISOR_ROUTER", "DISABLED"),
+        replies,
+        "s-route",
+        question,
+    )
+    .await;
     assert_eq!(finished_text(&outcome), "INV-9 was paid on 3 May.");
     let requests = p.requests();
     assert_eq!(requests.len(), 2, "routing, then the collaborator only");
@@ -1022,13 +1022,9 @@ async fn a_supervisor_router_hands_a_clear_request_straight_to_one_collaborator(
 
 #[tokio::test]
 async fn an_undecided_router_lets_the_supervisor_orchestrate() {
-    let p = Recording::new(json!([
-        {"text": "<a>undecidable</a>"},
-        {"text": "Hello! How can I help?"}
-    ]));
-    let project = team("SUPERVISOR_ROUTER", "DISABLED");
-    let (rt, _rx) = team_runtime(&project, p.clone());
-    let outcome = rt.invoke(turn("s-route2", "hi")).await.expect("turn");
+    let replies = json!([{"text": "<a>undecidable</a>"}, {"text": "Hello! How can I help?"}]);
+    let (outcome, p, _) =
+        team_turn(("SUPERVISOR_ROUTER", "DISABLED"), replies, "s-route2", "hi").await;
     assert_eq!(finished_text(&outcome), "Hello! How can I help?");
     assert!(p.requests()[1]
         .tools

@@ -17,7 +17,7 @@ use strata::model::Project;
 use strata::providers::agent_runtime::{AgentRuntimeClient, AgentRuntimeError, AgentSessionState};
 use strata::providers::bedrock::BedrockSettings;
 use strata::providers::BoxFuture;
-use strata::run::{AskUser, ReturnControl, RunContext, RunEvent, RunStatus};
+use strata::run::{AskUser, ReturnControl, RunContext, RunEvent, RunResult, RunStatus};
 
 mod support {
     pub mod aws;
@@ -140,9 +140,15 @@ fn agent_node(alias: &str, with_attributes: bool) -> Value {
            "outputs": [{"name": "agentResponse", "type": "String"}]})
 }
 
-/// FlowInput.message → Agent → Output.
-fn agent_flow() -> Project {
-    let mut agent = agent_node(ALIAS_ARN, false);
+/// An Agent node Helper for the project agent `name` (no alias: it runs locally).
+fn project_agent_node(name: &str) -> Value {
+    let mut node = agent_node("", false);
+    node["configuration"]["agent"]["projectAgent"] = json!(name);
+    node
+}
+
+/// FlowInput.message → `agent` (the node Helper) → Answer.
+fn flow_around(mut agent: Value) -> Project {
     agent["inputs"][0]["expression"] = json!("$.data.message");
     project(json!({
         "nodes": [input_node("Object"), agent, output_node("Answer", "String")],
@@ -150,10 +156,31 @@ fn agent_flow() -> Project {
                         data("Helper", "agentResponse", "Answer", "document")]}))
 }
 
+/// FlowInput.message → Agent → Output.
+fn agent_flow() -> Project {
+    flow_around(agent_node(ALIAS_ARN, false))
+}
+
 fn context(client: AgentRuntimeClient, project_dir: &Path) -> RunContext {
     RunContext::new(scripted("[]"), project_dir)
         .with_run_id("run-1")
         .with_agent_runtime(client)
+}
+
+/// Runs flow `main` of `flow` on `document` against a fake answering `replies`, in an
+/// empty project folder, with the [`context`] that `extend` makes of it: the run's result
+/// and events, and the requests the fake received.
+async fn run_on_fake(
+    replies: Vec<Reply>,
+    flow: &Project,
+    document: Value,
+    extend: impl FnOnce(RunContext) -> RunContext,
+) -> (RunResult, Vec<RunEvent>, Log) {
+    let (url, log) = fake(replies).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ctx = extend(context(client_for(&url).await, dir.path()));
+    let (result, events) = run(flow, "main", document, ctx).await;
+    (result, events, log)
 }
 
 fn actions<'a>(events: &'a [RunEvent], node: &str) -> Vec<(&'a str, &'a Value, &'a Value)> {
@@ -181,6 +208,23 @@ fn answers(answer: &'static str, asked: Arc<Mutex<Vec<(String, String)>>>) -> As
     )
 }
 
+/// Runs [`agent_flow`] on `{"message": message}` against a fake answering `replies`, with a
+/// handler that answers every question of the agent with `answer`: the result, the events,
+/// the requests and the (node, question) pairs it was asked.
+async fn run_asking(
+    replies: Vec<Reply>,
+    message: &str,
+    answer: &'static str,
+) -> (RunResult, Vec<RunEvent>, Log, Vec<(String, String)>) {
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let ask = answers(answer, asked.clone());
+    let doc = json!({ "message": message });
+    let (result, events, log) =
+        run_on_fake(replies, &agent_flow(), doc, |ctx| ctx.with_ask_user(ask)).await;
+    let asked = asked.lock().expect("asked").clone();
+    (result, events, log, asked)
+}
+
 fn rationale(text: &str) -> Value {
     json!({"orchestrationTrace": {"rationale": {"traceId": "t-1", "text": text}}})
 }
@@ -189,6 +233,17 @@ fn model_output(input: i64, output: i64) -> Value {
     json!({"orchestrationTrace": {"modelInvocationOutput": {"traceId": "t-1",
         "rawResponse": {"content": "raw"},
         "metadata": {"usage": {"inputTokens": input, "outputTokens": output}}}}})
+}
+
+/// An agent's streamed turn: a rationale trace, a model-output trace with these (input,
+/// output) tokens, then the answer in `chunks`.
+fn traced_reply(thought: &str, (input, output): (i64, i64), chunks: &[&str]) -> Reply {
+    let mut frames = vec![
+        trace(rationale(thought)),
+        trace(model_output(input, output)),
+    ];
+    frames.extend(chunks.iter().map(|c| chunk(c)));
+    Reply::Stream(frames)
 }
 
 #[test]
@@ -201,13 +256,12 @@ fn the_frame_crc_is_the_standard_one() {
 
 #[tokio::test]
 async fn invoke_agent_reads_chunks_and_traces_from_the_event_stream() {
-    let (url, log) = fake(vec![Reply::Stream(vec![
-        trace(rationale("Look up the invoice.")),
-        trace(model_output(120, 30)),
-        chunk("Your invoice "),
-        chunk("is paid. ✓"),
-    ])])
-    .await;
+    let reply = traced_reply(
+        "Look up the invoice.",
+        (120, 30),
+        &["Your invoice ", "is paid. ✓"],
+    );
+    let (url, log) = fake(vec![reply]).await;
     let client = client_for(&url).await;
     let state = AgentSessionState {
         session_attributes: [("customer".to_owned(), "42".to_owned())].into(),
@@ -269,12 +323,8 @@ async fn malformed_alias_arns_fail_before_any_call() {
 
 #[tokio::test]
 async fn a_flow_runs_an_agent_alias_end_to_end_with_a_prompt_before_it() {
-    let (url, log) = fake(vec![Reply::Stream(vec![
-        trace(rationale("The user wants a refund.")),
-        trace(model_output(50, 10)),
-        chunk("Refund issued."),
-    ])])
-    .await;
+    let reply = traced_reply("The user wants a refund.", (50, 10), &["Refund issued."]);
+    let (url, log) = fake(vec![reply]).await;
     let prompt = json!({"name": "Rewrite", "type": "Prompt",
         "configuration": {"prompt": {"sourceConfiguration": {"inline": {
             "templateType": "TEXT",
@@ -327,7 +377,6 @@ async fn a_flow_runs_an_agent_alias_end_to_end_with_a_prompt_before_it() {
 
 #[tokio::test]
 async fn session_attributes_go_into_the_session_state() {
-    let (url, log) = fake(vec![Reply::Stream(vec![chunk("ok")])]).await;
     let p = project(json!({
         "nodes": [input_node("Object"), {
             "name": "Helper", "type": "Agent",
@@ -341,10 +390,10 @@ async fn session_attributes_go_into_the_session_state() {
                         data("FlowInput", "document", "Helper", "sessionAttributes"),
                         data("FlowInput", "document", "Helper", "promptAttributes"),
                         data("Helper", "agentResponse", "Answer", "document")]}));
-    let dir = tempfile::tempdir().expect("temp dir");
     let doc = json!({"message": "hi", "session": {"tier": "gold", "id": 7},
                      "prompt": {"today": "Monday"}});
-    let (result, events) = run(&p, "main", doc, context(client_for(&url).await, dir.path())).await;
+    let ok = vec![Reply::Stream(vec![chunk("ok")])];
+    let (result, events, log) = run_on_fake(ok, &p, doc, |ctx| ctx).await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     let body = &received(&log)[0].body;
     assert_eq!(
@@ -359,7 +408,7 @@ async fn session_attributes_go_into_the_session_state() {
 
 #[tokio::test]
 async fn an_agent_asking_through_user_input_return_control_gets_the_answer() {
-    let (url, log) = fake(vec![
+    let replies = vec![
         Reply::Stream(vec![
             trace(rationale("I need the order number.")),
             event(
@@ -373,26 +422,15 @@ async fn an_agent_asking_through_user_input_return_control_gets_the_answer() {
             ),
         ]),
         Reply::Stream(vec![chunk("Order 7 is refunded.")]),
-    ])
-    .await;
-    let asked = Arc::new(Mutex::new(Vec::new()));
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ctx = context(client_for(&url).await, dir.path())
-        .with_ask_user(answers("order 7", asked.clone()));
-    let (result, events) = run(
-        &agent_flow(),
-        "main",
-        json!({"message": "refund please"}),
-        ctx,
-    )
-    .await;
+    ];
+    let (result, events, log, asked) = run_asking(replies, "refund please", "order 7").await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     assert_eq!(
         result.output("Answer"),
         Some(&json!("Order 7 is refunded."))
     );
     assert_eq!(
-        asked.lock().expect("asked").clone(),
+        asked,
         [("Helper".to_owned(), "Which order number?".to_owned())]
     );
     let requests = received(&log);
@@ -411,7 +449,7 @@ async fn an_agent_asking_through_user_input_return_control_gets_the_answer() {
 
 #[tokio::test]
 async fn an_ask_user_observation_is_answered_with_the_next_input_text() {
-    let (url, log) = fake(vec![
+    let replies = vec![
         Reply::Stream(vec![
             trace(
                 json!({"orchestrationTrace": {"observation": {"traceId": "t-2",
@@ -420,22 +458,12 @@ async fn an_ask_user_observation_is_answered_with_the_next_input_text() {
             chunk("What is your email?"),
         ]),
         Reply::Stream(vec![chunk("Thanks, sent.")]),
-    ])
-    .await;
-    let asked = Arc::new(Mutex::new(Vec::new()));
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ctx = context(client_for(&url).await, dir.path())
-        .with_ask_user(answers("me@example.com", asked.clone()));
-    let (result, events) = run(
-        &agent_flow(),
-        "main",
-        json!({"message": "send the invoice"}),
-        ctx,
-    )
-    .await;
+    ];
+    let (result, events, log, asked) =
+        run_asking(replies, "send the invoice", "me@example.com").await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     assert_eq!(result.output("Answer"), Some(&json!("Thanks, sent.")));
-    assert_eq!(asked.lock().expect("asked")[0].1, "What is your email?");
+    assert_eq!(asked[0].1, "What is your email?");
     let requests = received(&log);
     assert_eq!(requests[1].body["inputText"], "me@example.com");
     assert_eq!(requests[1].path, requests[0].path);
@@ -443,22 +471,15 @@ async fn an_ask_user_observation_is_answered_with_the_next_input_text() {
 
 #[tokio::test]
 async fn without_an_ask_user_handler_the_node_fails_with_the_question() {
-    let (url, _log) = fake(vec![Reply::Stream(vec![
+    let replies = vec![Reply::Stream(vec![
         trace(
             json!({"orchestrationTrace": {"observation": {"traceId": "t-2",
             "type": "ASK_USER", "finalResponse": {"text": "Which account?"}}}}),
         ),
         chunk("Which account?"),
-    ])])
-    .await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (result, events) = run(
-        &agent_flow(),
-        "main",
-        json!({"message": "close it"}),
-        context(client_for(&url).await, dir.path()),
-    )
-    .await;
+    ])];
+    let doc = json!({"message": "close it"});
+    let (result, events, _) = run_on_fake(replies, &agent_flow(), doc, |ctx| ctx).await;
     assert_eq!(result.status, RunStatus::Failed);
     let error = failed(&events, "Helper").expect("the agent node fails");
     assert!(
@@ -469,19 +490,12 @@ async fn without_an_ask_user_handler_the_node_fails_with_the_question() {
 
 #[tokio::test]
 async fn a_throttling_exception_in_the_stream_fails_the_node_naming_the_alias() {
-    let (url, _log) = fake(vec![Reply::Stream(vec![
+    let replies = vec![Reply::Stream(vec![
         chunk("partial "),
         exception("throttlingException", &json!({"message": "Rate exceeded"})),
-    ])])
-    .await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (result, events) = run(
-        &agent_flow(),
-        "main",
-        json!({"message": "hi"}),
-        context(client_for(&url).await, dir.path()),
-    )
-    .await;
+    ])];
+    let doc = json!({"message": "hi"});
+    let (result, events, _) = run_on_fake(replies, &agent_flow(), doc, |ctx| ctx).await;
     assert_eq!(result.status, RunStatus::Failed);
     let error = failed(&events, "Helper").expect("the agent node fails");
     assert!(
@@ -494,19 +508,12 @@ async fn a_throttling_exception_in_the_stream_fails_the_node_naming_the_alias() 
 
 #[tokio::test]
 async fn an_http_error_names_the_alias_too() {
-    let (url, _log) = fake(vec![Reply::Json(
+    let replies = vec![Reply::Json(
         404,
         json!({"__type": "ResourceNotFoundException", "message": "no such alias"}),
-    )])
-    .await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (_, events) = run(
-        &agent_flow(),
-        "main",
-        json!({"message": "hi"}),
-        context(client_for(&url).await, dir.path()),
-    )
-    .await;
+    )];
+    let doc = json!({"message": "hi"});
+    let (_, events, _) = run_on_fake(replies, &agent_flow(), doc, |ctx| ctx).await;
     let error = failed(&events, "Helper").expect("the agent node fails");
     assert!(
         error.contains(ALIAS_ARN) && error.contains("ResourceNotFoundException"),
@@ -516,21 +523,14 @@ async fn an_http_error_names_the_alias_too() {
 
 #[tokio::test]
 async fn other_returned_actions_fail_clearly() {
-    let (url, _log) = fake(vec![Reply::Stream(vec![event(
+    let replies = vec![Reply::Stream(vec![event(
         "returnControl",
         &json!({"invocationId": "inv-2", "invocationInputs": [
             {"functionInvocationInput": {"actionGroup": "Billing", "function": "refund",
                                          "parameters": []}}]}),
-    )])])
-    .await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (_, events) = run(
-        &agent_flow(),
-        "main",
-        json!({"message": "hi"}),
-        context(client_for(&url).await, dir.path()),
-    )
-    .await;
+    )])];
+    let doc = json!({"message": "hi"});
+    let (_, events, _) = run_on_fake(replies, &agent_flow(), doc, |ctx| ctx).await;
     let error = failed(&events, "Helper").expect("the agent node fails");
     assert!(
         error.contains("action group Billing (function refund)"),
@@ -566,7 +566,7 @@ fn confirm_all(body: &'static str, shown: Arc<Mutex<Vec<(String, Value)>>>) -> R
 
 #[tokio::test]
 async fn returned_actions_are_answered_by_whoever_runs_the_flow() {
-    let (url, log) = fake(vec![
+    let replies = vec![
         Reply::Stream(vec![event(
             "returnControl",
             &json!({"invocationId": "inv-7", "invocationInputs": [
@@ -575,13 +575,14 @@ async fn returned_actions_are_answered_by_whoever_runs_the_flow() {
                  "parameters": [{"name": "amount", "type": "number", "value": "900"}]}}]}),
         )]),
         Reply::Stream(vec![chunk("Refund R-9 issued.")]),
-    ])
-    .await;
-    let dir = tempfile::tempdir().expect("temp dir");
+    ];
     let shown = Arc::new(Mutex::new(Vec::new()));
-    let ctx = context(client_for(&url).await, dir.path())
-        .with_return_control(confirm_all("refund R-9 done", shown.clone()));
-    let (result, events) = run(&agent_flow(), "main", json!({"message": "refund me"}), ctx).await;
+    let confirm = confirm_all("refund R-9 done", shown.clone());
+    let doc = json!({"message": "refund me"});
+    let (result, events, log) = run_on_fake(replies, &agent_flow(), doc, |ctx| {
+        ctx.with_return_control(confirm)
+    })
+    .await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     assert_eq!(result.output("Answer"), Some(&json!("Refund R-9 issued.")));
     let shown = shown.lock().expect("shown").clone();
@@ -606,26 +607,35 @@ async fn returned_actions_are_answered_by_whoever_runs_the_flow() {
 
 /// FlowInput.message → Helper (project agent `Support`) → Answer, with the agent given.
 fn local_agent_flow(agent: Value) -> Project {
-    let mut node = agent_node("", false);
-    node["configuration"]["agent"]["projectAgent"] = json!("Support");
-    node["inputs"][0]["expression"] = json!("$.data.message");
-    let mut p = project(json!({
-        "nodes": [input_node("Object"), node, output_node("Answer", "String")],
-        "connections": [data("FlowInput", "document", "Helper", "agentInputText"),
-                        data("Helper", "agentResponse", "Answer", "document")]}));
+    let mut p = flow_around(project_agent_node("Support"));
     p.agents = vec![serde_json::from_value(agent).expect("agent")];
     p
 }
 
-#[tokio::test]
-async fn a_local_agent_in_a_flow_pauses_for_return_of_control_and_resumes() {
-    let p = local_agent_flow(json!({
+/// The project agent `Support` whose action group `large_refunds` returns control for its
+/// function `issue_refund`, which takes `parameters`.
+fn refunding_agent(parameters: Value) -> Value {
+    json!({
         "agentName": "Support", "foundationModel": MODEL,
         "instruction": "You are the support assistant of an online shop; you issue large refunds.",
         "actionGroups": [{"actionGroupName": "large_refunds",
             "actionGroupExecutor": {"customControl": "RETURN_CONTROL"},
             "functionSchema": {"functions": [{"name": "issue_refund", "description": "Issue a refund",
-                "parameters": {"amount": {"type": "number", "description": "Dollars", "required": true}}}]}}]}));
+                "parameters": parameters}]}}]})
+}
+
+/// Whether an agent trace among `events` mentions `text`.
+fn traced(events: &[RunEvent], text: &str) -> bool {
+    events.iter().any(
+        |e| matches!(e, RunEvent::AgentTrace { trace, .. } if trace.to_string().contains(text)),
+    )
+}
+
+#[tokio::test]
+async fn a_local_agent_in_a_flow_pauses_for_return_of_control_and_resumes() {
+    let p = local_agent_flow(refunding_agent(
+        json!({"amount": {"type": "number", "description": "Dollars", "required": true}}),
+    ));
     let provider = scripted(
         "- toolUse: [{name: large_refunds__issue_refund, input: {amount: 900}}]\n- text: Refund sent.\n",
     );
@@ -642,22 +652,12 @@ async fn a_local_agent_in_a_flow_pauses_for_return_of_control_and_resumes() {
     assert_eq!(input["function"], "issue_refund");
     assert_eq!(input["parameters"][0]["value"], "900");
     // The result reached the model as the tool's observation.
-    assert!(
-        events.iter().any(|e| matches!(e,
-        RunEvent::AgentTrace { trace, .. } if trace.to_string().contains("refund R-1 issued"))),
-        "{events:#?}"
-    );
+    assert!(traced(&events, "refund R-1 issued"), "{events:#?}");
 }
 
 #[tokio::test]
 async fn a_local_agent_pause_without_anyone_to_answer_fails_the_node_clearly() {
-    let p = local_agent_flow(json!({
-        "agentName": "Support", "foundationModel": MODEL,
-        "instruction": "You are the support assistant of an online shop; you issue large refunds.",
-        "actionGroups": [{"actionGroupName": "large_refunds",
-            "actionGroupExecutor": {"customControl": "RETURN_CONTROL"},
-            "functionSchema": {"functions": [{"name": "issue_refund", "description": "Issue a refund",
-                "parameters": {}}]}}]}));
+    let p = local_agent_flow(refunding_agent(json!({})));
     let provider = scripted("- toolUse: [{name: large_refunds__issue_refund, input: {}}]\n");
     let dir = tempfile::tempdir().expect("temp dir");
     let (result, events) = run(
@@ -708,23 +708,13 @@ async fn a_local_agent_searches_a_bedrock_knowledge_base_through_retrieve() {
     let requests = received(&log);
     assert_eq!(requests[0].path, "/knowledgebases/KBHELP1234/retrieve");
     assert_eq!(requests[0].body["retrievalQuery"]["text"], "refund time");
-    let observed = events.iter().any(|e| {
-        matches!(e,
-        RunEvent::AgentTrace { trace, .. } if trace.to_string().contains("s3://help/refunds.md"))
-    });
-    assert!(observed, "{events:#?}");
+    assert!(traced(&events, "s3://help/refunds.md"), "{events:#?}");
 }
 
 #[tokio::test]
 async fn a_project_agent_without_an_alias_runs_locally_not_on_aws() {
     let (url, log) = fake(vec![Reply::Stream(vec![chunk("never")])]).await;
-    let mut agent = agent_node("", false);
-    agent["configuration"]["agent"]["projectAgent"] = json!("BillingAgent");
-    agent["inputs"][0]["expression"] = json!("$.data.message");
-    let mut p = project(json!({
-        "nodes": [input_node("Object"), agent, output_node("Answer", "String")],
-        "connections": [data("FlowInput", "document", "Helper", "agentInputText"),
-                        data("Helper", "agentResponse", "Answer", "document")]}));
+    let mut p = flow_around(project_agent_node("BillingAgent"));
     p.agents = vec![serde_json::from_value(json!({
         "agentName": "BillingAgent",
         "foundationModel": MODEL,
@@ -769,22 +759,15 @@ fn kb_flow(model: Option<&str>) -> Project {
 
 #[tokio::test]
 async fn a_knowledge_base_node_retrieves() {
-    let (url, log) = fake(vec![Reply::Json(
+    let replies = vec![Reply::Json(
         200,
         json!({"retrievalResults": [
             {"content": {"text": "Refunds take 5 days.", "type": "TEXT"},
              "location": {"type": "S3", "s3Location": {"uri": "s3://docs/refunds.md"}},
              "score": 0.75, "metadata": {"page": 2}}]}),
-    )])
-    .await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (result, events) = run(
-        &kb_flow(None),
-        "main",
-        json!({"q": "how long do refunds take"}),
-        context(client_for(&url).await, dir.path()),
-    )
-    .await;
+    )];
+    let doc = json!({"q": "how long do refunds take"});
+    let (result, events, log) = run_on_fake(replies, &kb_flow(None), doc, |ctx| ctx).await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     assert_eq!(
         result.output("Answer"),
@@ -809,20 +792,13 @@ async fn a_knowledge_base_node_retrieves() {
 
 #[tokio::test]
 async fn a_knowledge_base_node_with_a_model_retrieves_and_generates() {
-    let (url, log) = fake(vec![Reply::Json(
+    let replies = vec![Reply::Json(
         200,
         json!({"output": {"text": "About five days."}, "sessionId": "kb-session",
                "citations": []}),
-    )])
-    .await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (result, events) = run(
-        &kb_flow(Some(MODEL)),
-        "main",
-        json!({"q": "refund time?"}),
-        context(client_for(&url).await, dir.path()),
-    )
-    .await;
+    )];
+    let doc = json!({"q": "refund time?"});
+    let (result, events, log) = run_on_fake(replies, &kb_flow(Some(MODEL)), doc, |ctx| ctx).await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     assert_eq!(result.output("Answer"), Some(&json!("About five days.")));
     let requests = received(&log);
@@ -846,20 +822,13 @@ async fn a_knowledge_base_node_with_a_model_retrieves_and_generates() {
 
 #[tokio::test]
 async fn a_project_knowledge_base_is_found_by_name() {
-    let (url, log) = fake(vec![Reply::Json(200, json!({"retrievalResults": []}))]).await;
     let mut p = kb_flow(None);
     p.knowledge_bases = vec![serde_json::from_value(
         json!({"name": "KB12345678", "knowledgeBaseId": "DEPLOYED01"}),
     )
     .expect("knowledge base")];
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (result, _) = run(
-        &p,
-        "main",
-        json!({"q": "x"}),
-        context(client_for(&url).await, dir.path()),
-    )
-    .await;
+    let replies = vec![Reply::Json(200, json!({"retrievalResults": []}))];
+    let (result, _, log) = run_on_fake(replies, &p, json!({"q": "x"}), |ctx| ctx).await;
     assert_eq!(result.status, RunStatus::Succeeded);
     assert_eq!(
         received(&log)[0].path,
@@ -888,13 +857,12 @@ fn lex_flow() -> Project {
 async fn lex_answers_from_a_fixture_and_says_where_to_put_one() {
     let dir = tempfile::tempdir().expect("temp dir");
     let client = AgentRuntimeClient::lazy(BedrockSettings::default());
-    let (result, events) = run(
-        &lex_flow(),
-        "main",
-        json!({"text": "I want a pizza"}),
-        context(client.clone(), dir.path()),
-    )
-    .await;
+    let flow = lex_flow();
+    let ask_bot = |text: &str| {
+        let ctx = context(client.clone(), dir.path());
+        run(&flow, "main", json!({ "text": text }), ctx)
+    };
+    let (result, events) = ask_bot("I want a pizza").await;
     assert_eq!(result.status, RunStatus::Failed);
     let error = failed(&events, "Bot").expect("the Lex node fails");
     let expected = dir.path().join(".strata/lex/ALIASLEX01.json");
@@ -910,22 +878,10 @@ async fn lex_answers_from_a_fixture_and_says_where_to_put_one() {
         json!({"utterances": {"pizza": "OrderPizza", "cancel": "Cancel"}}).to_string(),
     )
     .expect("write fixture");
-    let (result, events) = run(
-        &lex_flow(),
-        "main",
-        json!({"text": "I want a pizza"}),
-        context(client.clone(), dir.path()),
-    )
-    .await;
+    let (result, events) = ask_bot("I want a pizza").await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     assert_eq!(result.output("Intent"), Some(&json!("OrderPizza")));
-    let (result, _) = run(
-        &lex_flow(),
-        "main",
-        json!({"text": "what's the weather"}),
-        context(client, dir.path()),
-    )
-    .await;
+    let (result, _) = ask_bot("what's the weather").await;
     assert_eq!(result.output("Intent"), Some(&json!("FallbackIntent")));
 }
 

@@ -58,20 +58,23 @@ fn file(name: &str) -> String {
     path
 }
 
+/// `strata chat PROJECT --agent Support --replay REPLAY --answers ANSWERS FLAGS…`.
+fn chat_with(replay: &str, answers: &str, flags: &[&str]) -> Output {
+    let chat = ["chat", PROJECT, "--agent", "Support"];
+    strata(
+        &[
+            &chat[..],
+            &["--replay", replay, "--answers", answers],
+            flags,
+        ]
+        .concat(),
+    )
+}
+
+/// The example's chat, with its replay and answers files.
 fn chat() -> Output {
     let (replay, answers) = (file("replays/chat.yaml"), file("answers/chat.yaml"));
-    let out = strata(&[
-        "chat",
-        PROJECT,
-        "--agent",
-        "Support",
-        "--replay",
-        &replay,
-        "--answers",
-        &answers,
-        "--no-store",
-        "--json",
-    ]);
+    let out = chat_with(&replay, &answers, &["--no-store", "--json"]);
     assert_eq!(
         out.code, 0,
         "chat exits 0\nstdout: {:?}\nstderr: {}",
@@ -85,6 +88,14 @@ fn step<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
     events
         .iter()
         .filter_map(|e| e.get("orchestrationTrace").and_then(|o| o.get(kind)))
+        .collect()
+}
+
+/// Member `part` of each `kind` step that has one (`invocationInput` → `actionGroupInvocationInput`).
+fn step_parts<'a>(events: &'a [Value], kind: &str, part: &str) -> Vec<&'a Value> {
+    step(events, kind)
+        .into_iter()
+        .filter_map(|s| s.get(part))
         .collect()
 }
 
@@ -104,11 +115,18 @@ fn replies(out: &Output) -> Vec<&str> {
         .collect()
 }
 
+/// Every return of control, in order.
+fn returned(events: &[Value]) -> Vec<&Value> {
+    events
+        .iter()
+        .filter_map(|e| e.get("returnControl"))
+        .collect()
+}
+
 /// The text of every action-group observation, in order.
 fn action_outputs(events: &[Value]) -> Vec<String> {
-    step(events, "observation")
+    step_parts(events, "observation", "actionGroupInvocationOutput")
         .into_iter()
-        .filter_map(|o| o.get("actionGroupInvocationOutput"))
         .map(|a| a["text"].as_str().expect("an observation text").to_owned())
         .collect()
 }
@@ -137,10 +155,7 @@ fn the_customer_support_project_validates_without_problems() {
 #[test]
 fn the_billing_handler_answers_and_its_answer_reaches_the_reply() {
     let out = chat();
-    let calls: Vec<&Value> = step(&out.events, "invocationInput")
-        .into_iter()
-        .filter_map(|i| i.get("actionGroupInvocationInput"))
-        .collect();
+    let calls = step_parts(&out.events, "invocationInput", "actionGroupInvocationInput");
     let lookup = calls
         .iter()
         .find(|c| c["function"] == "get_invoice")
@@ -174,15 +189,11 @@ fn the_billing_handler_answers_and_its_answer_reaches_the_reply() {
 #[test]
 fn the_help_question_is_answered_from_the_right_article() {
     let out = chat();
-    let searches: Vec<&Value> = step(&out.events, "invocationInput")
-        .into_iter()
-        .filter_map(|i| i.get("knowledgeBaseLookupInput"))
-        .collect();
+    let searches = step_parts(&out.events, "invocationInput", "knowledgeBaseLookupInput");
     assert_eq!(searches.len(), 1, "one help-centre search");
     assert_eq!(searches[0]["knowledgeBaseId"], "HELPCTR001");
-    let found = step(&out.events, "observation")
-        .into_iter()
-        .find_map(|o| o.get("knowledgeBaseLookupOutput"))
+    let found = *step_parts(&out.events, "observation", "knowledgeBaseLookupOutput")
+        .first()
         .expect("the search's observation");
     let references = found["retrievedReferences"]
         .as_array()
@@ -206,11 +217,7 @@ fn the_help_question_is_answered_from_the_right_article() {
 #[test]
 fn a_large_refund_returns_control_and_uses_the_applications_answer() {
     let out = chat();
-    let returned: Vec<&Value> = out
-        .events
-        .iter()
-        .filter_map(|e| e.get("returnControl"))
-        .collect();
+    let returned = returned(&out.events);
     let large = returned[0]["invocationInputs"][0]["functionInvocationInput"].clone();
     assert_eq!(large["actionGroup"], "large_refunds");
     assert_eq!(large["function"], "request_large_refund");
@@ -248,11 +255,7 @@ fn a_large_refund_returns_control_and_uses_the_applications_answer() {
 #[test]
 fn a_small_refund_runs_only_after_the_customer_confirms() {
     let out = chat();
-    let returned: Vec<&Value> = out
-        .events
-        .iter()
-        .filter_map(|e| e.get("returnControl"))
-        .collect();
+    let returned = returned(&out.events);
     assert_eq!(returned.len(), 2, "the large refund and the confirmation");
     let confirm = &returned[1]["invocationInputs"][0]["functionInvocationInput"];
     assert_eq!(confirm["actionGroup"], "billing");
@@ -319,19 +322,21 @@ fn the_conversation_carries_from_turn_to_turn_without_a_store() {
     assert!(refund_turn.contains("352.50 USD in total"));
 }
 
-fn triage(input: &[&str]) -> Output {
+/// A billing request the triage flow sends to the support agent.
+const BILLING_REQUEST: &str = r#"{"message": "Please refund the 40 USD extra seats add-on on invoice INV-1042, we never used those seats."}"#;
+
+/// `strata run PROJECT --flow triage INPUT… FLAGS…` with the example's triage replay and
+/// answers files, not stored.
+fn run_triage(input: &[&str], flags: &[&str]) -> Output {
     let (replay, answers) = (file("replays/triage.yaml"), file("answers/triage.yaml"));
-    let mut args = vec!["run", PROJECT, "--flow", "triage"];
-    args.extend_from_slice(input);
-    args.extend_from_slice(&[
-        "--replay",
-        &replay,
-        "--answers",
-        &answers,
-        "--no-store",
-        "--json",
-    ]);
-    let out = strata(&args);
+    let run = ["run", PROJECT, "--flow", "triage"];
+    let files = ["--replay", &replay, "--answers", &answers, "--no-store"];
+    strata(&[&run[..], input, &files, flags].concat())
+}
+
+/// The triage flow on `input`, with events as JSON lines; it must exit 0.
+fn triage(input: &[&str]) -> Output {
+    let out = run_triage(input, &["--json"]);
     assert_eq!(
         out.code, 0,
         "run exits 0\nstdout: {:?}\nstderr: {}",
@@ -344,12 +349,20 @@ fn event<'a>(out: &'a Output, kind: &str) -> Vec<&'a Value> {
     out.events.iter().filter(|e| e["event"] == kind).collect()
 }
 
+/// The run succeeded, and its first output came from `node` and holds `text`.
+#[track_caller]
+fn assert_succeeded_with(out: &Output, node: &str, text: &str) {
+    let finished = event(out, "runFinished")[0];
+    assert_eq!(finished["status"], "succeeded");
+    assert_eq!(finished["outputs"][0]["node"], node);
+    assert!(finished["outputs"][0]["document"]
+        .as_str()
+        .is_some_and(|d| d.contains(text)));
+}
+
 #[test]
 fn triage_sends_a_billing_request_to_the_support_agent() {
-    let out = triage(&[
-        "--input",
-        r#"{"message": "Please refund the 40 USD extra seats add-on on invoice INV-1042, we never used those seats."}"#,
-    ]);
+    let out = triage(&["--input", BILLING_REQUEST]);
     assert_eq!(
         event(&out, "conditionResult")[0]["satisfiedConditions"],
         serde_json::json!(["isBilling"])
@@ -392,12 +405,7 @@ fn triage_sends_a_billing_request_to_the_support_agent() {
         "{refund}"
     );
 
-    let finished = event(&out, "runFinished")[0];
-    assert_eq!(finished["status"], "succeeded");
-    assert_eq!(finished["outputs"][0]["node"], "BillingReply");
-    assert!(finished["outputs"][0]["document"]
-        .as_str()
-        .is_some_and(|d| d.contains("RF-1042-4000")));
+    assert_succeeded_with(&out, "BillingReply", "RF-1042-4000");
 }
 
 #[test]
@@ -425,12 +433,7 @@ fn triage_answers_other_questions_from_the_help_centre() {
     assert!(generate["request"]
         .to_string()
         .contains("reset-password.md"));
-    let finished = event(&out, "runFinished")[0];
-    assert_eq!(finished["status"], "succeeded");
-    assert_eq!(finished["outputs"][0]["node"], "HelpReply");
-    assert!(finished["outputs"][0]["document"]
-        .as_str()
-        .is_some_and(|d| d.contains("30 minutes")));
+    assert_succeeded_with(&out, "HelpReply", "30 minutes");
 }
 
 #[test]
@@ -438,20 +441,8 @@ fn memory_carries_a_summary_into_the_next_session() {
     let data = tempfile::tempdir().expect("a data folder");
     let data_dir = data.path().to_str().expect("UTF-8 path");
     let (replay, answers) = (file("replays/chat.yaml"), file("answers/chat.yaml"));
-    let first = strata(&[
-        "chat",
-        PROJECT,
-        "--agent",
-        "Support",
-        "--replay",
-        &replay,
-        "--answers",
-        &answers,
-        "--memory-id",
-        "dana",
-        "--data-dir",
-        data_dir,
-    ]);
+    let memory = ["--memory-id", "dana", "--data-dir", data_dir];
+    let first = chat_with(&replay, &answers, &memory);
     assert_eq!(first.code, 0, "{:?}\n{}", first.lines, first.stderr);
     assert!(
         first
@@ -474,21 +465,11 @@ fn memory_carries_a_summary_into_the_next_session() {
     .expect("write the replay");
     std::fs::write(&answers2, "inputs: [\"Any news on my refund case?\"]\n")
         .expect("write the answers");
-    let second = strata(&[
-        "chat",
-        PROJECT,
-        "--agent",
-        "Support",
-        "--replay",
+    let second = chat_with(
         replay2.to_str().expect("UTF-8 path"),
-        "--answers",
         answers2.to_str().expect("UTF-8 path"),
-        "--memory-id",
-        "dana",
-        "--data-dir",
-        data_dir,
-        "--json",
-    ]);
+        &[&memory[..], &["--json"]].concat(),
+    );
     assert_eq!(second.code, 0, "{:?}\n{}", second.lines, second.stderr);
     let prompt = &model_inputs(&second.events)[0];
     let memory = prompt
@@ -500,20 +481,7 @@ fn memory_carries_a_summary_into_the_next_session() {
 
 #[test]
 fn a_flow_run_shows_the_agents_steps_as_readable_lines() {
-    let (replay, answers) = (file("replays/triage.yaml"), file("answers/triage.yaml"));
-    let out = strata(&[
-        "run",
-        PROJECT,
-        "--flow",
-        "triage",
-        "--input",
-        r#"{"message": "Please refund the 40 USD extra seats add-on on invoice INV-1042, we never used those seats."}"#,
-        "--replay",
-        &replay,
-        "--answers",
-        &answers,
-        "--no-store",
-    ]);
+    let out = run_triage(&["--input", BILLING_REQUEST], &[]);
     assert_eq!(
         out.code, 0,
         "stdout: {}\nstderr: {}",

@@ -13,8 +13,8 @@ use strata::providers::bedrock::{
 };
 use strata::providers::openai::{OpenAiProvider, OpenAiSettings};
 use strata::providers::{
-    ChatMessage, ContentPart, Inference, ModelProvider, ModelRequest, ProviderError, Role,
-    StopReason, TextDelta, ToolChoice, ToolSpec, Usage,
+    ChatMessage, ContentPart, Inference, ModelProvider, ModelRequest, ModelResponse, ProviderError,
+    Role, StopReason, TextDelta, ToolChoice, ToolSpec, Usage,
 };
 
 mod support {
@@ -130,6 +130,29 @@ fn converse_reply() -> Value {
     })
 }
 
+/// The tool call of the fake's reply to [`full_request`].
+fn weather_call() -> ContentPart {
+    ContentPart::ToolUse {
+        id: "tu-9".into(),
+        name: "get_weather".into(),
+        input: json!({"city": "Nice", "days": 3, "ratio": 0.75, "tags": ["a", null, true]}),
+    }
+}
+
+/// How the fake's reply to [`full_request`] ends: on the tool call, with its usage and latency.
+#[track_caller]
+fn assert_ends_with_the_weather_call(response: &ModelResponse) {
+    assert_eq!(response.stop_reason, StopReason::ToolUse);
+    assert_eq!(
+        response.usage,
+        Usage {
+            input_tokens: 42,
+            output_tokens: 17
+        }
+    );
+    assert_eq!(response.latency_ms, 321);
+}
+
 #[tokio::test]
 async fn bedrock_maps_request_and_response() {
     let (url, log) = fake_server(200, &[], converse_reply()).await;
@@ -204,22 +227,10 @@ async fn bedrock_maps_request_and_response() {
             ContentPart::Text {
                 text: "Je regarde.".into()
             },
-            ContentPart::ToolUse {
-                id: "tu-9".into(),
-                name: "get_weather".into(),
-                input: json!({"city": "Nice", "days": 3, "ratio": 0.75, "tags": ["a", null, true]}),
-            },
+            weather_call(),
         ]
     );
-    assert_eq!(response.stop_reason, StopReason::ToolUse);
-    assert_eq!(
-        response.usage,
-        Usage {
-            input_tokens: 42,
-            output_tokens: 17
-        }
-    );
-    assert_eq!(response.latency_ms, 321);
+    assert_ends_with_the_weather_call(&response);
     assert_eq!(response.text(), "Je regarde.");
 }
 
@@ -439,23 +450,8 @@ async fn bedrock_converse_stream_assembles_the_same_reply_as_converse() {
         .expect("converse succeeds");
 
     assert_eq!(streamed, whole, "the same reply, streamed or not");
-    assert_eq!(
-        streamed.content[1],
-        ContentPart::ToolUse {
-            id: "tu-9".into(),
-            name: "get_weather".into(),
-            input: json!({"city": "Nice", "days": 3, "ratio": 0.75, "tags": ["a", null, true]}),
-        }
-    );
-    assert_eq!(streamed.stop_reason, StopReason::ToolUse);
-    assert_eq!(
-        streamed.usage,
-        Usage {
-            input_tokens: 42,
-            output_tokens: 17
-        }
-    );
-    assert_eq!(streamed.latency_ms, 321);
+    assert_eq!(streamed.content[1], weather_call());
+    assert_ends_with_the_weather_call(&streamed);
     let deltas = deltas.lock().expect("deltas lock").clone();
     assert_eq!(
         deltas,
@@ -628,18 +624,27 @@ async fn bedrock_converse_stream_malformed_streams_are_clear_errors() {
     }
 }
 
-#[tokio::test]
-async fn bedrock_unreachable_endpoint_is_a_connection_error() {
-    let url = closed_port_url().await;
-    let provider = bedrock_for(&url).await;
-    let error = provider
+/// How `provider` fails [`full_request`]; it must fail.
+async fn converse_error(provider: &dyn ModelProvider) -> ProviderError {
+    provider
         .converse(&full_request("m"))
         .await
-        .expect_err("nothing listens");
+        .expect_err("the call fails")
+}
+
+/// A provider aimed at a port nobody listens on fails with a connection error.
+async fn assert_unreachable(provider: &dyn ModelProvider) {
+    let error = converse_error(provider).await;
     assert!(
         matches!(error, ProviderError::Connection { .. }),
         "{error:?}"
     );
+}
+
+#[tokio::test]
+async fn bedrock_unreachable_endpoint_is_a_connection_error() {
+    let url = closed_port_url().await;
+    assert_unreachable(&bedrock_for(&url).await).await;
 }
 
 #[test]
@@ -858,11 +863,7 @@ async fn openai_http_500_is_a_service_error() {
         json!({"error": {"message": "model crashed", "type": "server_error"}}),
     )
     .await;
-    let provider = openai_for(&url, None);
-    let error = provider
-        .converse(&full_request("m"))
-        .await
-        .expect_err("server error");
+    let error = converse_error(&openai_for(&url, None)).await;
     assert_eq!(
         error,
         ProviderError::Service {
@@ -896,10 +897,7 @@ async fn openai_plain_text_reply_and_finish_reasons() {
 async fn openai_non_json_reply_is_malformed() {
     let (url, _log) = fake_server(200, &[], json!("<html>proxy page</html>")).await;
     // The fake sends a JSON string; a bare string is JSON but has no choices.
-    let error = openai_for(&url, None)
-        .converse(&full_request("m"))
-        .await
-        .expect_err("no choices");
+    let error = converse_error(&openai_for(&url, None)).await;
     assert!(
         matches!(error, ProviderError::MalformedReply { .. }),
         "{error:?}"
@@ -909,14 +907,7 @@ async fn openai_non_json_reply_is_malformed() {
 #[tokio::test]
 async fn openai_unreachable_server_is_a_connection_error() {
     let url = closed_port_url().await;
-    let error = openai_for(&url, None)
-        .converse(&full_request("m"))
-        .await
-        .expect_err("nothing listens");
-    assert!(
-        matches!(error, ProviderError::Connection { .. }),
-        "{error:?}"
-    );
+    assert_unreachable(&openai_for(&url, None)).await;
 }
 
 #[test]

@@ -61,40 +61,34 @@ fn data(source: &str, output: &str, target: &str, input: &str) -> Value {
            "configuration": {"data": {"sourceOutput": output, "targetInput": input}}})
 }
 
-fn inline_flow(code: &str, output_type: &str) -> Value {
+/// FlowInput.document → input `input` of `node`; its output `output` → Out.
+fn flow_through(node: Value, input: &str, output: &str, output_type: &str) -> Value {
+    let name = node["name"].as_str().expect("a node name").to_owned();
     json!({
-        "nodes": [
-            input_node(),
-            {"name": "Code", "type": "InlineCode",
-             "configuration": {"inlineCode": {"code": code, "language": "Python_3"}},
-             "inputs": [{"name": "doc", "type": "Object", "expression": "$.data"}],
-             "outputs": [{"name": "response", "type": output_type}]},
-            output_node(output_type),
-        ],
+        "nodes": [input_node(), node, output_node(output_type)],
         "connections": [
-            data("FlowInput", "document", "Code", "doc"),
-            data("Code", "response", "Out", "document"),
+            data("FlowInput", "document", &name, input),
+            data(&name, output, "Out", "document"),
         ]
     })
 }
 
+fn inline_flow(code: &str, output_type: &str) -> Value {
+    let node = json!({"name": "Code", "type": "InlineCode",
+        "configuration": {"inlineCode": {"code": code, "language": "Python_3"}},
+        "inputs": [{"name": "doc", "type": "Object", "expression": "$.data"}],
+        "outputs": [{"name": "response", "type": output_type}]});
+    flow_through(node, "doc", "response", output_type)
+}
+
 fn lambda_flow(handler: &str, output_type: &str) -> Value {
-    json!({
-        "nodes": [
-            input_node(),
-            {"name": "Handler", "type": "LambdaFunction",
-             "configuration": {"lambdaFunction": {
-                 "lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:snoop",
-                 "localHandler": handler}},
-             "inputs": [{"name": "codeHookInput", "type": "Object", "expression": "$.data"}],
-             "outputs": [{"name": "functionResponse", "type": output_type}]},
-            output_node(output_type),
-        ],
-        "connections": [
-            data("FlowInput", "document", "Handler", "codeHookInput"),
-            data("Handler", "functionResponse", "Out", "document"),
-        ]
-    })
+    let node = json!({"name": "Handler", "type": "LambdaFunction",
+        "configuration": {"lambdaFunction": {
+            "lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:snoop",
+            "localHandler": handler}},
+        "inputs": [{"name": "codeHookInput", "type": "Object", "expression": "$.data"}],
+        "outputs": [{"name": "functionResponse", "type": output_type}]});
+    flow_through(node, "codeHookInput", "functionResponse", output_type)
 }
 
 fn project_json(flows: Vec<(&str, Value)>) -> Value {
@@ -140,6 +134,13 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|w| w == needle.as_bytes())
 }
 
+/// Writes `contents` at `path`, making its folder first.
+fn put(path: &Path, contents: impl AsRef<[u8]>) {
+    let folder = path.parent().expect("a file in a folder");
+    std::fs::create_dir_all(folder).expect("make the folder");
+    std::fs::write(path, contents).expect("write the file");
+}
+
 #[test]
 fn local_code_cannot_read_the_users_secrets() {
     let root = tempfile::tempdir().expect("temp dir");
@@ -150,23 +151,16 @@ fn local_code_cannot_read_the_users_secrets() {
     let file_secret = format!("sandbox-secret-file-{stamp}");
 
     let home = root.join("home");
-    std::fs::create_dir_all(home.join(".aws")).expect("fake home");
-    std::fs::write(
-        home.join(".aws/credentials"),
-        format!("[default]\naws_secret_access_key = {home_secret}\n"),
-    )
-    .expect("credentials");
+    let credentials = format!("[default]\naws_secret_access_key = {home_secret}\n");
+    put(&home.join(".aws/credentials"), credentials);
     let outside = root.join("outside/secret.txt");
-    std::fs::create_dir_all(outside.parent().expect("parent")).expect("outside");
-    std::fs::write(&outside, &file_secret).expect("outside file");
+    put(&outside, &file_secret);
 
     let project_dir = root.join("project");
-    std::fs::create_dir_all(project_dir.join("handlers")).expect("project");
-    std::fs::write(
-        project_dir.join("handlers/snoop.py"),
+    put(
+        &project_dir.join("handlers/snoop.py"),
         format!("{SNOOP}\ndef handler(event, context):\n    return snoop(event['node']['inputs'][0]['value'])\n"),
-    )
-    .expect("handler");
+    );
     let project = project_dir.join("sandbox.strata.json");
     let flows = vec![
         (
@@ -277,6 +271,18 @@ async fn run(definition: Value, document: Value, ctx: RunContext) -> (RunResult,
     (result, events)
 }
 
+/// Runs `code` as the flow's InlineCode node on `document` with a node timeout: the result,
+/// the events and how long the run took.
+async fn run_code(
+    code: &str,
+    document: Value,
+    timeout: Duration,
+) -> (RunResult, Vec<RunEvent>, Duration) {
+    let began = Instant::now();
+    let (result, events) = run(inline_flow(code, "String"), document, context(timeout)).await;
+    (result, events, began.elapsed())
+}
+
 fn failed(events: &[RunEvent]) -> Option<&str> {
     events.iter().find_map(|e| match e {
         RunEvent::NodeFailed { error, .. } => Some(error.as_str()),
@@ -284,48 +290,32 @@ fn failed(events: &[RunEvent]) -> Option<&str> {
     })
 }
 
+/// Runs `code`, which writes to `stream` without end: the node must fail at the 6 MB cap, long
+/// before its 60 s timeout. The error it failed with.
+async fn fails_at_the_cap(code: &str, stream: &str) -> String {
+    let (result, events, took) = run_code(code, json!({}), Duration::from_secs(60)).await;
+    assert_eq!(result.status, RunStatus::Failed);
+    let error = failed(&events).expect("fails");
+    assert!(
+        error.contains(&format!("wrote more than 6 MB to {stream}")),
+        "{error}"
+    );
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    error.to_owned()
+}
+
 #[tokio::test]
 async fn an_answer_over_6_mb_fails_the_node_at_the_cap() {
     // It would write forever: the node must fail at the cap, not buffer until the timeout.
     let code = "import sys\nwhile True:\n    sys.__stdout__.write('x' * 65536)";
-    let began = Instant::now();
-    let (result, events) = run(
-        inline_flow(code, "String"),
-        json!({}),
-        context(Duration::from_secs(60)),
-    )
-    .await;
-    assert_eq!(result.status, RunStatus::Failed);
-    let error = failed(&events).expect("fails");
-    assert!(
-        error.contains("wrote more than 6 MB to stdout") && error.contains("at most 6 MB"),
-        "{error}"
-    );
-    assert!(
-        began.elapsed() < Duration::from_secs(30),
-        "{:?}",
-        began.elapsed()
-    );
+    let error = fails_at_the_cap(code, "stdout").await;
+    assert!(error.contains("at most 6 MB"), "{error}");
 }
 
 #[tokio::test]
 async fn endless_prints_fail_the_node_at_the_cap() {
     let code = "while True:\n    print('y' * 65535)";
-    let began = Instant::now();
-    let (result, events) = run(
-        inline_flow(code, "String"),
-        json!({}),
-        context(Duration::from_secs(60)),
-    )
-    .await;
-    assert_eq!(result.status, RunStatus::Failed);
-    let error = failed(&events).expect("fails");
-    assert!(error.contains("wrote more than 6 MB to stderr"), "{error}");
-    assert!(
-        began.elapsed() < Duration::from_secs(30),
-        "{:?}",
-        began.elapsed()
-    );
+    fails_at_the_cap(code, "stderr").await;
 }
 
 /// Whether a process whose command line holds `marker` is alive.
@@ -370,46 +360,38 @@ fn marker(name: &str) -> String {
     format!("strata-grandchild-{name}-{}-{nanos}", std::process::id())
 }
 
+/// [`run_code`] of code that starts a grandchild (its command line holds the marker
+/// returned), then runs `rest`.
+#[cfg(target_os = "linux")]
+async fn with_grandchild(
+    name: &str,
+    rest: &str,
+    timeout: Duration,
+) -> (String, (RunResult, Vec<RunEvent>, Duration)) {
+    let marker = marker(name);
+    let code = format!("{SPAWN_GRANDCHILD}{rest}");
+    let ran = run_code(&code, json!({ "marker": marker }), timeout).await;
+    (marker, ran)
+}
+
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_timeout_kills_the_grandchildren_too() {
-    let marker = marker("timeout");
-    let code = format!("{SPAWN_GRANDCHILD}time.sleep(300)");
-    let began = Instant::now();
-    let (result, events) = run(
-        inline_flow(&code, "String"),
-        json!({"marker": marker}),
-        context(Duration::from_secs(3)),
-    )
-    .await;
+    let (marker, (result, events, took)) =
+        with_grandchild("timeout", "time.sleep(300)", Duration::from_secs(3)).await;
     assert_eq!(result.status, RunStatus::Failed);
     assert_eq!(failed(&events), Some("node Code: timed out after 3 s"));
-    assert!(
-        began.elapsed() < Duration::from_secs(15),
-        "{:?}",
-        began.elapsed()
-    );
+    assert!(took < Duration::from_secs(15), "{took:?}");
     assert!(gone(&marker).await, "the grandchild outlived the timeout");
 }
 
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn an_answer_does_not_wait_for_a_grandchild_holding_the_pipes() {
-    let marker = marker("answer");
-    let code = format!("{SPAWN_GRANDCHILD}'done'");
-    let began = Instant::now();
-    let (result, events) = run(
-        inline_flow(&code, "String"),
-        json!({"marker": marker}),
-        context(Duration::from_secs(60)),
-    )
-    .await;
+    let (marker, (result, events, took)) =
+        with_grandchild("answer", "'done'", Duration::from_secs(60)).await;
     assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
     assert_eq!(result.output("Out"), Some(&json!("done")));
-    assert!(
-        began.elapsed() < Duration::from_secs(20),
-        "{:?}",
-        began.elapsed()
-    );
+    assert!(took < Duration::from_secs(20), "{took:?}");
     assert!(gone(&marker).await, "the grandchild outlived the answer");
 }

@@ -6,6 +6,7 @@
 //! the application, on return of control) must never see such a call. What is wrong goes back
 //! to the model as a tool error naming each parameter, so it can call again.
 
+use crate::openapi::kind_of;
 use serde_json::{Map, Value};
 
 /// What is wrong with one call's arguments, one sentence per problem; empty when they fit.
@@ -77,18 +78,6 @@ fn value_problems(name: &str, property: &Value, value: &Value) -> Vec<String> {
             }
         })
         .collect()
-}
-
-/// A JSON value's kind, as the model would name it.
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

@@ -95,6 +95,22 @@ fn collaborators_first(project: &Project) -> Result<Vec<&Agent>, DeployError> {
 }
 
 impl Deployer {
+    /// The role for `member` of `resource`: the project's `own` role, else `--role-arn`.
+    fn role(
+        &self,
+        resource: &str,
+        member: &str,
+        own: Option<&String>,
+    ) -> Result<Value, DeployError> {
+        let role =
+            own.or(self.options.role_arn.as_ref())
+                .ok_or_else(|| DeployError::MissingRole {
+                    resource: resource.to_owned(),
+                    member: member.to_owned(),
+                })?;
+        Ok(Value::String(role.clone()))
+    }
+
     pub(super) fn local(&self, project: &Project) -> Result<Local, DeployError> {
         ensure_valid(project)?;
         let aliases: Vec<String> = project
@@ -106,19 +122,9 @@ impl Deployer {
         for agent in collaborators_first(project)? {
             let resource = format!("agent {:?}", agent.agent_name);
             let requests = export_agent_json(project, &agent.agent_name)?;
-            let role = agent
-                .agent_resource_role_arn
-                .clone()
-                .or_else(|| self.options.role_arn.clone())
-                .ok_or_else(|| DeployError::MissingRole {
-                    resource: resource.clone(),
-                    member: "agentResourceRoleArn".to_owned(),
-                })?;
-            let body = with(
-                &requests.create_agent,
-                "agentResourceRoleArn",
-                Value::String(role),
-            );
+            let member = "agentResourceRoleArn";
+            let role = self.role(&resource, member, agent.agent_resource_role_arn.as_ref())?;
+            let body = with(&requests.create_agent, member, role);
             check_resolved(&resource, &body, &[])?;
             let mut groups = Vec::new();
             for (g, spec) in requests.action_groups.iter().zip(&agent.action_groups) {
@@ -160,19 +166,9 @@ impl Deployer {
         let mut flows = Vec::new();
         for flow in &project.flows {
             let resource = format!("flow {:?}", flow.name);
-            let role = flow
-                .execution_role_arn
-                .clone()
-                .or_else(|| self.options.role_arn.clone())
-                .ok_or_else(|| DeployError::MissingRole {
-                    resource: resource.clone(),
-                    member: "executionRoleArn".to_owned(),
-                })?;
-            let body = with(
-                &export_flow_json(project, &flow.name)?,
-                "executionRoleArn",
-                Value::String(role),
-            );
+            let member = "executionRoleArn";
+            let role = self.role(&resource, member, flow.execution_role_arn.as_ref())?;
+            let body = with(&export_flow_json(project, &flow.name)?, member, role);
             check_resolved(&resource, &body, &aliases)?;
             flows.push((flow.name.clone(), body));
         }

@@ -8,7 +8,10 @@ use crate::export::agent_alias_placeholder;
 use crate::model::Project;
 use aws_sdk_bedrockagent::config::http::HttpResponse;
 use aws_sdk_bedrockagent::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_bedrockagent::types::{AgentStatus, FlowStatus};
+use aws_sdk_bedrockagent::types::{
+    ActionGroupSummary, AgentCollaboratorSummary, AgentKnowledgeBaseSummary, AgentStatus,
+    FlowStatus,
+};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -87,6 +90,51 @@ where
         None => json,
     };
     Ok((out, json))
+}
+
+/// An action group of a ListAgentActionGroups page: name → id.
+fn group_entry(s: &ActionGroupSummary) -> (String, String) {
+    (
+        s.action_group_name().to_owned(),
+        s.action_group_id().to_owned(),
+    )
+}
+
+/// A knowledge base of a ListAgentKnowledgeBases page, as the body that associates it: id → body.
+fn kb_entry(s: &AgentKnowledgeBaseSummary) -> (String, Value) {
+    let mut m = Map::new();
+    m.insert("knowledgeBaseId".into(), s.knowledge_base_id().into());
+    if let Some(d) = s.description() {
+        m.insert("description".into(), d.into());
+    }
+    m.insert(
+        "knowledgeBaseState".into(),
+        s.knowledge_base_state().as_str().into(),
+    );
+    (s.knowledge_base_id().to_owned(), Value::Object(m))
+}
+
+/// A collaborator of a ListAgentCollaborators page, as the body that associates it:
+/// name → (id, body).
+fn collaborator_entry(s: &AgentCollaboratorSummary) -> (String, (String, Value)) {
+    let mut m = Map::new();
+    m.insert(
+        "agentDescriptor".into(),
+        json!({ "aliasArn": s.agent_descriptor().and_then(|d| d.alias_arn()) }),
+    );
+    m.insert("collaboratorName".into(), s.collaborator_name().into());
+    m.insert(
+        "collaborationInstruction".into(),
+        s.collaboration_instruction().into(),
+    );
+    m.insert(
+        "relayConversationHistory".into(),
+        s.relay_conversation_history().as_str().into(),
+    );
+    (
+        s.collaborator_name().to_owned(),
+        (s.collaborator_id().to_owned(), Value::Object(m)),
+    )
 }
 
 pub(crate) fn bad_response(
@@ -253,20 +301,10 @@ impl Deployer {
         let (remote, status) = self.get_agent(id, &resource, &[]).await?;
         let action = action_of(diff(&without(&body, &["tags", "clientToken"]), &remote));
 
-        let items = self.client.list_agent_action_groups().agent_id(id);
-        let items = items.agent_version(DRAFT).into_paginator().items();
-        let remote_groups = listed(
-            "ListAgentActionGroups",
-            &resource,
-            items.send().try_collect(),
-            |s| {
-                (
-                    s.action_group_name().to_owned(),
-                    s.action_group_id().to_owned(),
-                )
-            },
-        )
-        .await?;
+        let list = self.client.list_agent_action_groups().agent_id(id);
+        let pages = list.agent_version(DRAFT).into_paginator().items();
+        let items = pages.send().try_collect();
+        let remote_groups = listed("ListAgentActionGroups", &resource, items, group_entry).await?;
         let mut action_groups = Vec::new();
         for (group, body) in groups {
             let Some(group_id) = remote_groups.get(&group) else {
@@ -297,26 +335,10 @@ impl Deployer {
             ));
         }
 
-        let items = self.client.list_agent_knowledge_bases().agent_id(id);
-        let items = items.agent_version(DRAFT).into_paginator().items();
-        let remote_kbs = listed(
-            "ListAgentKnowledgeBases",
-            &resource,
-            items.send().try_collect(),
-            |s| {
-                let mut m = Map::new();
-                m.insert("knowledgeBaseId".into(), s.knowledge_base_id().into());
-                if let Some(d) = s.description() {
-                    m.insert("description".into(), d.into());
-                }
-                m.insert(
-                    "knowledgeBaseState".into(),
-                    s.knowledge_base_state().as_str().into(),
-                );
-                (s.knowledge_base_id().to_owned(), Value::Object(m))
-            },
-        )
-        .await?;
+        let list = self.client.list_agent_knowledge_bases().agent_id(id);
+        let pages = list.agent_version(DRAFT).into_paginator().items();
+        let items = pages.send().try_collect();
+        let remote_kbs = listed("ListAgentKnowledgeBases", &resource, items, kb_entry).await?;
         let knowledge_bases: Vec<ChildPlan> = kbs
             .into_iter()
             .map(|(kb, body)| match remote_kbs.get(&kb) {
@@ -379,32 +401,14 @@ impl Deployer {
         collaborators: Vec<(String, Value)>,
         known_aliases: &BTreeMap<String, String>,
     ) -> Result<Vec<ChildPlan>, DeployError> {
-        let items = self.client.list_agent_collaborators().agent_id(id);
-        let items = items.agent_version(DRAFT).into_paginator().items();
+        let list = self.client.list_agent_collaborators().agent_id(id);
+        let pages = list.agent_version(DRAFT).into_paginator().items();
+        let items = pages.send().try_collect();
         let remote = listed(
             "ListAgentCollaborators",
             resource,
-            items.send().try_collect(),
-            |s| {
-                let mut m = Map::new();
-                m.insert(
-                    "agentDescriptor".into(),
-                    json!({ "aliasArn": s.agent_descriptor().and_then(|d| d.alias_arn()) }),
-                );
-                m.insert("collaboratorName".into(), s.collaborator_name().into());
-                m.insert(
-                    "collaborationInstruction".into(),
-                    s.collaboration_instruction().into(),
-                );
-                m.insert(
-                    "relayConversationHistory".into(),
-                    s.relay_conversation_history().as_str().into(),
-                );
-                (
-                    s.collaborator_name().to_owned(),
-                    (s.collaborator_id().to_owned(), Value::Object(m)),
-                )
-            },
+            items,
+            collaborator_entry,
         )
         .await?;
         Ok(collaborators

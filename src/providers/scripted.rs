@@ -8,8 +8,8 @@
 //! fails with [`ProviderError::ScriptExhausted`].
 
 use super::{
-    BoxFuture, ContentPart, ModelProvider, ModelRequest, ModelResponse, OnText, ProviderError,
-    Role, StopReason, TextDelta, Usage,
+    text_of, BoxFuture, ContentPart, ModelProvider, ModelRequest, ModelResponse, OnText,
+    ProviderError, Role, StopReason, TextDelta, Usage,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -203,16 +203,7 @@ pub fn last_user_text(request: &ModelRequest) -> String {
         .iter()
         .rev()
         .find(|m| m.role == Role::User)
-        .map(|m| {
-            m.content
-                .iter()
-                .filter_map(|c| match c {
-                    ContentPart::Text { text } => Some(text.as_str()),
-                    ContentPart::ToolUse { .. } | ContentPart::ToolResult { .. } => None,
-                })
-                .collect::<Vec<_>>()
-                .join("")
-        })
+        .map(|m| text_of(&m.content))
         .unwrap_or_default()
 }
 
@@ -452,16 +443,9 @@ mod tests {
     use super::*;
     use crate::providers::ChatMessage;
 
-    /// 200 KB of ever deeper mappings: refused before parsing, at the line that goes too deep.
-    fn deeply_nested() -> String {
-        (0..2000)
-            .map(|i| format!("{}a:\n", " ".repeat(i)))
-            .collect()
-    }
-
     #[test]
     fn a_deeply_nested_replay_file_is_refused_with_its_position() {
-        match Script::parse(&deeply_nested(), "replay.yaml") {
+        match Script::parse(&crate::yaml::deeply_nested(), "replay.yaml") {
             Err(ScriptError::Malformed { message, .. }) => {
                 assert!(message.contains("nests deeper"), "{message}");
                 assert!(message.contains("line 101"), "{message}");

@@ -43,16 +43,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// 200 KB of ever deeper mappings: refused before parsing, at the line that goes too deep.
-    fn deeply_nested() -> String {
-        (0..2000)
-            .map(|i| format!("{}a:\n", " ".repeat(i)))
-            .collect()
-    }
-
     #[test]
     fn a_deeply_nested_template_is_a_located_error() {
-        match yaml_to_json(&deeply_nested()) {
+        match yaml_to_json(&crate::yaml::deeply_nested()) {
             Err(ImportError::Syntax { line, column, .. }) => {
                 assert_eq!((line, column), (crate::yaml::MAX_DEPTH + 1, 1))
             }
