@@ -328,14 +328,6 @@ impl Deployer {
         self
     }
 
-    /// A client from region / profile / endpoint settings and the standard credential chain.
-    pub async fn client_from_settings(
-        settings: &crate::providers::bedrock::BedrockSettings,
-    ) -> Client {
-        let config = settings.config_loader().load().await;
-        Client::new(&config)
-    }
-
     pub(crate) fn say(&self, line: &str) {
         (self.progress)(line);
     }

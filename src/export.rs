@@ -161,6 +161,24 @@ pub fn guardrail_placeholder(name: &str) -> String {
     format!("${{{}GuardrailId}}", alphanumeric(name))
 }
 
+/// The placeholders (`${Name}`) an exported request still holds, sorted, each once: what the
+/// user must replace before sending it (the deploy step fills them in itself).
+pub fn placeholders(text: &str) -> Vec<String> {
+    let mut found = std::collections::BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let name_len = after
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(after.len());
+        if name_len > 0 && after[name_len..].starts_with('}') {
+            found.insert(format!("${{{}}}", &after[..name_len]));
+        }
+        rest = after;
+    }
+    found.into_iter().collect()
+}
+
 /// How references the export cannot know literally are written.
 pub(crate) trait References {
     /// The alias ARN of the project agent `agent`.
@@ -447,6 +465,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn placeholders_are_found_once_each_and_text_that_only_looks_alike_is_not() {
+        let text = r#"{"a": "${BillingAgentAliasArn}", "b": "${FlowExecutionRoleArn}",
+            "c": "${BillingAgentAliasArn}", "d": "${not one}", "e": "${}", "f": "${Open"#;
+        assert_eq!(
+            placeholders(text),
+            ["${BillingAgentAliasArn}", "${FlowExecutionRoleArn}"]
+        );
+        assert!(placeholders("no placeholders here").is_empty());
+    }
+
+    #[test]
     fn alphanumeric_names() {
         assert_eq!(alphanumeric("support-triage"), "SupportTriage");
         assert_eq!(alphanumeric("BillingAgent"), "BillingAgent");
@@ -467,6 +496,10 @@ mod tests {
         assert!(!text.contains("projectAgent"), "{text}");
         assert!(!text.contains("samples"), "{text}");
         assert!(text.contains("${BillingAgentAliasArn}"), "{text}");
+        assert!(
+            placeholders(&text).contains(&"${BillingAgentAliasArn}".to_owned()),
+            "{text}"
+        );
         assert_eq!(flow["executionRoleArn"], FLOW_ROLE_PLACEHOLDER);
         let agent = export_agent_json(&project, "BillingAgent").expect("exports");
         let text = agent.to_value().to_string();

@@ -29,6 +29,16 @@ pub enum AppError {
     },
     #[error("there is no template {0:?}")]
     UnknownTemplate(String),
+    /// A run or chat that could not start or go on: what is wrong and what to do.
+    #[error("{message}")]
+    Run { message: String },
+    #[error("there is no live run or chat {id:?}")]
+    NoRun { id: String },
+    /// An answer that does not fit the pause.
+    #[error("{message}")]
+    Answer { message: String },
+    #[error("the run store cannot be opened: {message}")]
+    Store { message: String },
 }
 
 impl AppError {
@@ -38,6 +48,10 @@ impl AppError {
             AppError::Write { .. } => "write",
             AppError::Load { .. } => "load",
             AppError::UnknownTemplate(_) => "unknownTemplate",
+            AppError::Run { .. } => "run",
+            AppError::NoRun { .. } => "noRun",
+            AppError::Answer { .. } => "answer",
+            AppError::Store { .. } => "store",
         }
     }
 }

@@ -4,6 +4,7 @@
 mod commands;
 mod files;
 mod menu;
+mod run;
 
 use tauri::Manager;
 
@@ -22,6 +23,12 @@ fn main() {
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {
                 commands::confirm_close(window, api);
             }
+            // Closing the window cancels its runs; each records that it was cancelled (or,
+            // if the app is gone first, is marked interrupted at the next start).
+            if matches!(event, tauri::WindowEvent::Destroyed) {
+                let runs = window.state::<std::sync::Arc<run::Runs>>().inner().clone();
+                tauri::async_runtime::block_on(runs.cancel_all(run::EXIT_PATIENCE));
+            }
         })
         .setup(|app| {
             // STRATA_APP_DIR lets tests keep recent files and recovery copies apart.
@@ -30,6 +37,10 @@ fn main() {
                 None => app.path().app_data_dir()?,
             };
             app.manage(files::AppFiles { dir });
+            // The run store: runs of an earlier session that never finished are marked
+            // interrupted. Without a store, runs still go (unrecorded) and the history says why.
+            let store = tauri::async_runtime::block_on(run::Runs::open_store());
+            app.manage(std::sync::Arc::new(run::Runs::new(store)));
             app.set_menu(menu::build(app.handle())?)?;
             Ok(())
         })
@@ -50,6 +61,14 @@ fn main() {
             commands::close_window,
             commands::app_version,
             commands::native_menu,
+            run::run_start,
+            run::run_cancel,
+            run::run_answer,
+            run::runs_list,
+            run::run_get,
+            run::chat_start,
+            run::chat_send,
+            run::chat_end,
         ])
         .run(tauri::generate_context!())
         .expect("the Strata window could not start");

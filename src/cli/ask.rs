@@ -225,34 +225,3 @@ pub(super) fn pause_heading(node: &str, payload: &Value) -> String {
     };
     format!("{} {what}:", escape_line(node))
 }
-
-/// A question's claim on the terminal. The printer prints every event the run sent before
-/// the question, then waits until it is answered, so trace lines and prompts appear in the
-/// order they happened and no trace line lands in the middle of a prompt.
-pub(super) struct Pause {
-    /// Told when everything before the question is printed.
-    printed: tokio::sync::oneshot::Sender<()>,
-    /// Resolves (or is dropped) when the question is answered.
-    answered: tokio::sync::oneshot::Receiver<()>,
-}
-
-impl Pause {
-    /// Waits until the printer has caught up and holds it until the returned sender is
-    /// dropped. Without a printer (it ended) it returns at once.
-    pub(super) async fn hold(
-        pauses: &tokio::sync::mpsc::UnboundedSender<Pause>,
-    ) -> tokio::sync::oneshot::Sender<()> {
-        let (printed, caught_up) = tokio::sync::oneshot::channel();
-        let (release, answered) = tokio::sync::oneshot::channel();
-        if pauses.send(Pause { printed, answered }).is_ok() {
-            let _ = caught_up.await;
-        }
-        release
-    }
-
-    /// Called by the printer once it has printed everything before the question.
-    pub(super) async fn wait_for_answer(self) {
-        let _ = self.printed.send(());
-        let _ = self.answered.await;
-    }
-}

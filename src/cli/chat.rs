@@ -10,24 +10,17 @@
 //! confirmations and fails the turn otherwise.
 
 use super::ask::{ask_results, params, Io};
-use super::provider::{default_provider, profile_routes, ProviderArgs};
-use crate::agent::{
-    AgentRuntime, AgentTraceEvent, ResumeInput, StepTrace, TurnOutcome, TurnRequest,
-};
-use crate::providers::agent_runtime::AgentRuntimeClient;
-use crate::providers::bedrock::BedrockSettings;
-use crate::providers::router::Router;
-use crate::providers::ModelProvider;
+use super::provider::ProviderArgs;
+use crate::agent::{AgentTraceEvent, StepTrace};
+use crate::session::{ChatOptions, RunHooks, Session};
 use crate::store::Store;
 use crate::text::{escape_block, escape_line};
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use clap::Args;
 use serde_json::Value;
-use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 /// Arguments of `strata chat`.
 #[derive(Args, Debug)]
@@ -66,179 +59,91 @@ pub struct ChatArgs {
 /// Runs the command; 0 when every turn finished, 1 when one failed, 2 when it could not start.
 pub async fn chat(args: ChatArgs) -> Result<u8> {
     let loaded = super::read_document(&args.path)?;
-    let project = loaded.project;
-    if project.agent(&args.agent).is_none() {
-        let names: Vec<&str> = project.agent_names();
-        bail!(
-            "{} has no agent named {:?} (its agents: {})",
-            args.path.display(),
-            args.agent,
-            names.join(", ")
-        );
-    }
-    let project_dir = args
-        .path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let base = default_provider(&args.providers).await?;
-    let provider: Arc<dyn ModelProvider> = Arc::new(Router::new(
-        base,
-        profile_routes(&project, &project_dir).await?,
-    ));
-    let (tx, mut rx) = mpsc::channel::<AgentTraceEvent>(256);
-    let mut runtime = AgentRuntime::new(&project, &args.agent, provider, &project_dir)
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-        .with_trace(tx)
-        .with_handler_timeout(Duration::from_secs(args.handler_timeout.max(1)))
-        // Knowledge bases the project does not hold and collaborators that are deployed
-        // aliases are asked on Bedrock; the configuration loads at the first such call.
-        .with_agent_runtime(AgentRuntimeClient::lazy(BedrockSettings {
-            // --endpoint-url names a Bedrock runtime endpoint, not the agent runtime's.
-            endpoint_url: None,
-            ..args.providers.bedrock_settings()
-        }));
     let store = if args.no_store {
-        memory_store().await?
+        None
     } else {
         let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
-        Store::open(&dir).await?
+        Some(Store::open(&dir).await?)
     };
-    runtime = runtime.with_store(store);
-    if let Some(guardrails) = args.providers.bedrock_guardrails() {
-        runtime = runtime.with_bedrock_guardrails(guardrails);
-    }
-    let mut io = Io::new(args.answers.as_deref(), false)?;
-    let session_id = args
-        .session
-        .clone()
-        .unwrap_or_else(|| format!("chat-{}", crate::agent::now_ms()));
+    let session = Session::new(loaded.project, Some(&args.path), store);
+    let mut chat = session
+        .chat(ChatOptions {
+            agent: args.agent.clone(),
+            provider: args.providers.settings(),
+            handler_timeout: Duration::from_secs(args.handler_timeout),
+            session_id: args.session.clone(),
+            memory_id: args.memory_id.clone(),
+        })
+        .await?;
+    let io = Arc::new(tokio::sync::Mutex::new(Io::new(
+        args.answers.as_deref(),
+        false,
+    )?));
+    let hooks = terminal_hooks(&io);
     if !args.json {
         outln!(
-            "chatting with {} (session {session_id}); an empty line or end of input ends the chat",
-            args.agent
+            "chatting with {} (session {}); an empty line or end of input ends the chat",
+            args.agent,
+            chat.session_id()
         );
     }
+    let json = args.json;
+    let mut print = |e: &AgentTraceEvent| print_event(e, json);
     let mut failed = false;
-    while let Some(text) = io.input().await {
+    loop {
+        let Some(text) = io.lock().await.input().await else {
+            break;
+        };
         if text.trim().is_empty() {
             break;
         }
-        let request = TurnRequest {
-            session_id: session_id.clone(),
-            input_text: text,
-            memory_id: args.memory_id.clone(),
-            ..TurnRequest::default()
-        };
-        let mut outcome = step(runtime.invoke(request), &mut rx, args.json).await;
-        loop {
-            match outcome {
-                Err(e) => {
-                    failed = true;
-                    eprintln!("error: {e}");
-                    break;
-                }
-                Ok(TurnOutcome::Finished { text, .. }) => {
-                    outln!("{}> {}", escape_line(&args.agent), escape_block(&text));
-                    break;
-                }
-                Ok(TurnOutcome::AskUser {
-                    invocation_id,
-                    question,
-                }) => {
-                    outln!("{}? {}", escape_line(&args.agent), escape_line(&question));
-                    let Some(answer) = io.reply("answer> ").await else {
-                        failed = true;
-                        eprintln!("error: no answer to the agent's question");
-                        break;
-                    };
-                    outcome = step(
-                        runtime.resume(&invocation_id, ResumeInput::Answer(answer)),
-                        &mut rx,
-                        args.json,
-                    )
-                    .await;
-                }
-                Ok(TurnOutcome::Paused {
-                    invocation_id,
-                    payload,
-                }) => {
-                    let Some(results) = ask_results(&payload, &mut io).await else {
-                        failed = true;
-                        eprintln!("error: no result for a returned action");
-                        break;
-                    };
-                    outcome = step(
-                        runtime.resume(&invocation_id, ResumeInput::Results(results)),
-                        &mut rx,
-                        args.json,
-                    )
-                    .await;
-                }
+        match chat.turn(text, &hooks, &mut print).await {
+            Ok(reply) => {
+                outln!(
+                    "{}> {}",
+                    escape_line(&args.agent),
+                    escape_block(&reply.text)
+                );
             }
-        }
-    }
-    if let (false, Some(memory_id)) = (args.no_store, &args.memory_id) {
-        match step(
-            runtime.end_session(&session_id, Some(memory_id)),
-            &mut rx,
-            args.json,
-        )
-        .await
-        {
-            Ok(Some(summary)) => outln!(
-                "remembered for {}: {}",
-                escape_line(memory_id),
-                escape_block(&summary)
-            ),
-            Ok(None) => {}
             Err(e) => {
                 failed = true;
                 eprintln!("error: {e}");
             }
         }
     }
+    match chat.end(&mut print).await {
+        Ok(Some(summary)) => outln!(
+            "remembered for {}: {}",
+            escape_line(args.memory_id.as_deref().unwrap_or_default()),
+            escape_block(&summary)
+        ),
+        Ok(None) => {}
+        Err(e) => {
+            failed = true;
+            eprintln!("error: {e}");
+        }
+    }
     Ok(u8::from(failed))
 }
 
-/// A store in memory for `--no-store`: nothing reaches the disk, yet the session (history and
-/// session attributes) still carries from one turn of this chat to the next, as it would on
-/// Bedrock. One connection that never closes, because an in-memory SQLite database lives only
-/// as long as its connection.
-async fn memory_store() -> Result<Store> {
-    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-    let options = SqliteConnectOptions::new()
-        .in_memory(true)
-        .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(1)
-        .min_connections(1)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .connect_with(options)
-        .await
-        .context("cannot open an in-memory session store")?;
-    Ok(Store::from_pool(pool).await?)
-}
-
-/// Awaits `work` while printing its trace as it comes.
-async fn step<T>(
-    work: impl Future<Output = T>,
-    rx: &mut mpsc::Receiver<AgentTraceEvent>,
-    json: bool,
-) -> T {
-    tokio::pin!(work);
-    loop {
-        tokio::select! {
-            done = &mut work => {
-                while let Ok(e) = rx.try_recv() {
-                    print_event(&e, json);
-                }
-                return done;
-            }
-            Some(e) = rx.recv() => print_event(&e, json),
-        }
+/// The agent's questions and returns of control, asked on the terminal or answered from the
+/// answers file.
+fn terminal_hooks(io: &Arc<tokio::sync::Mutex<Io>>) -> RunHooks {
+    let asker = io.clone();
+    let answerer = io.clone();
+    RunHooks {
+        ask_user: Some(Arc::new(move |agent, question| {
+            let io = asker.clone();
+            Box::pin(async move {
+                outln!("{}? {}", escape_line(&agent), escape_line(&question));
+                io.lock().await.reply("answer> ").await
+            })
+        })),
+        return_control: Some(Arc::new(move |_agent, payload| {
+            let io = answerer.clone();
+            Box::pin(async move { ask_results(&payload, &mut *io.lock().await).await })
+        })),
+        ..RunHooks::default()
     }
 }
 

@@ -55,7 +55,7 @@ pub async fn deploy(args: DeployArgs) -> Result<u8> {
         profile: args.profile.clone(),
         endpoint_url: args.endpoint_url.clone(),
     };
-    let config = match super::provider::aws_config(&settings, DEPLOY_ELSEWHERE).await {
+    let config = match settings.load_checked(DEPLOY_ELSEWHERE).await {
         Ok(config) => config,
         Err(message) => {
             eprintln!("error: {message}");

@@ -90,6 +90,15 @@ pub(super) fn export(
             return Ok(1);
         }
     };
+    if matches!(format, ExportFormat::FlowJson | ExportFormat::AgentJson) {
+        let left = crate::export::placeholders(&text);
+        if !left.is_empty() {
+            eprintln!(
+                "note: replace {} before sending the request; `strata deploy` fills them in, and the CloudFormation export creates what they stand for",
+                left.join(", ")
+            );
+        }
+    }
     match out.path {
         Some(o) => {
             write_atomically(o, text.as_bytes())?;

@@ -186,12 +186,7 @@ async fn load_snapshot(
     let n: u32 = which
         .parse()
         .with_context(|| format!("{which:?} is neither a version number nor `draft`"))?;
-    let v = store
-        .get_version(&project.name, flow, n)
-        .await?
-        .with_context(|| format!("{}/{flow} has no version {n}", project.name))?;
-    serde_json::from_value(v.snapshot)
-        .with_context(|| format!("version {n} is not a snapshot this Strata reads"))
+    Ok(crate::session::version_snapshot(store, project, flow, n).await?)
 }
 
 /// The recorded versions and aliases of every flow of `project`, for `strata export`.
@@ -218,34 +213,6 @@ pub async fn history(store: &Store, project: &Project) -> Result<History> {
         out.flows.insert(flow.name.clone(), h);
     }
     Ok(out)
-}
-
-/// The snapshot an alias points at, for `strata run --alias`.
-pub async fn resolve_alias(
-    store: &Store,
-    project: &Project,
-    flow: &str,
-    alias: &str,
-) -> Result<(u32, Snapshot)> {
-    let Some(a) = store.get_alias(&project.name, flow, alias).await? else {
-        let known: Vec<String> = store
-            .list_aliases(&project.name, flow)
-            .await?
-            .into_iter()
-            .map(|a| a.name)
-            .collect();
-        bail!(
-            "{}/{flow} has no alias {alias:?}{}",
-            project.name,
-            if known.is_empty() {
-                String::new()
-            } else {
-                format!(" (aliases: {})", known.join(", "))
-            }
-        );
-    };
-    let snap = load_snapshot(store, project, flow, &a.version.to_string()).await?;
-    Ok((a.version, snap))
 }
 
 pub async fn alias(args: AliasArgs) -> Result<u8> {

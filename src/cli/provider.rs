@@ -1,20 +1,9 @@
-//! The model-provider options `strata run` and `strata chat` share, and the providers they
-//! make: Bedrock, an OpenAI-compatible server, a replayed script, and a route per model
-//! profile of the project.
+//! The model-provider options `strata run` and `strata chat` share; the host layer
+//! ([`crate::session::ProviderSettings`]) makes the provider from them.
 
-use crate::model::lenient::Lenient;
-use crate::model::resources::ProfileProvider;
-use crate::model::Project;
-use crate::providers::bedrock::{BedrockProvider, BedrockSettings};
-use crate::providers::bedrock_guardrail::BedrockGuardrails;
-use crate::providers::openai::{OpenAiProvider, OpenAiSettings};
-use crate::providers::router::Route;
-use crate::providers::scripted::ScriptedProvider;
-use crate::providers::ModelProvider;
-use anyhow::{bail, Context, Result};
+use crate::session::{self, ProviderSettings};
 use clap::{Args, ValueEnum};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 /// Which model provider answers Prompt nodes.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -55,7 +44,7 @@ pub struct ProviderArgs {
 
 impl ProviderArgs {
     /// The provider asked for, or the one the other options imply.
-    pub(super) fn provider_kind(&self) -> ProviderKind {
+    fn provider_kind(&self) -> ProviderKind {
         match (self.provider, &self.replay) {
             (Some(k), _) => k,
             (None, Some(_)) => ProviderKind::Scripted,
@@ -64,232 +53,25 @@ impl ProviderArgs {
         }
     }
 
-    /// With the bedrock provider, guardrails that live in the account are applied by Bedrock.
-    /// Where Bedrock is reached: the profile, region and endpoint given.
-    pub(super) fn bedrock_settings(&self) -> BedrockSettings {
-        BedrockSettings {
-            region: self.region.clone(),
+    /// The host layer's provider settings these options make.
+    pub(super) fn settings(&self) -> ProviderSettings {
+        ProviderSettings {
+            kind: match self.provider_kind() {
+                ProviderKind::Bedrock => session::ProviderKind::Bedrock,
+                ProviderKind::Openai => session::ProviderKind::Openai,
+                ProviderKind::Scripted => session::ProviderKind::Replay,
+            },
+            replay: self.replay.clone(),
+            base_url: self.base_url.clone(),
+            model: self.model.clone(),
             profile: self.profile.clone(),
+            region: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
+            elsewhere: MODEL_ELSEWHERE,
         }
     }
-
-    pub(super) fn bedrock_guardrails(&self) -> Option<BedrockGuardrails> {
-        matches!(self.provider_kind(), ProviderKind::Bedrock)
-            .then(|| BedrockGuardrails::lazy(self.bedrock_settings()))
-    }
-}
-
-pub(super) async fn default_provider(args: &ProviderArgs) -> Result<Arc<dyn ModelProvider>> {
-    Ok(match args.provider_kind() {
-        ProviderKind::Scripted => {
-            let path = args
-                .replay
-                .as_ref()
-                .context("the scripted provider needs a script: --replay FILE")?;
-            Arc::new(ScriptedProvider::from_file(path).map_err(|e| anyhow::anyhow!("{e}"))?)
-        }
-        ProviderKind::Openai => {
-            let base_url = args
-                .base_url
-                .clone()
-                .context("the openai provider needs --base-url, e.g. http://127.0.0.1:11434/v1")?;
-            let provider = OpenAiProvider::new(&OpenAiSettings {
-                base_url,
-                api_key: None,
-                timeout_secs: None,
-            })
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            match &args.model {
-                Some(model) => rename_all_models(Arc::new(provider), model),
-                None => Arc::new(provider),
-            }
-        }
-        ProviderKind::Bedrock => {
-            let settings = args.bedrock_settings();
-            match aws_config(&settings, MODEL_ELSEWHERE).await {
-                Ok(config) => Arc::new(BedrockProvider::from_sdk_config(&config)),
-                // A flow without model calls still runs; each call says what is missing.
-                Err(message) => Arc::new(Unavailable {
-                    name: "bedrock",
-                    message,
-                }),
-            }
-        }
-    })
 }
 
 /// What to do instead of Bedrock when there are no AWS credentials, for `run` and `chat`.
 const MODEL_ELSEWHERE: &str =
     ", or run offline with --replay FILE, or on a local model server with --base-url URL";
-
-/// The AWS configuration `settings` make, once it is known to give credentials. Without
-/// them the error is one line that says what is missing and what to do (`elsewhere` adds
-/// the command's other choices), instead of the SDK's list of every place it looked.
-pub(super) async fn aws_config(
-    settings: &BedrockSettings,
-    elsewhere: &str,
-) -> std::result::Result<aws_config::SdkConfig, String> {
-    use aws_credential_types::provider::ProvideCredentials;
-    let config = settings.config_loader().load().await;
-    let found = match config.credentials_provider() {
-        Some(provider) => provider.provide_credentials().await.map(|_| ()),
-        None => Ok(()),
-    };
-    let Err(error) = found else {
-        return Ok(config);
-    };
-    let profile = settings
-        .profile
-        .clone()
-        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
-    let what = match profile {
-        Some(profile) => {
-            let cause = crate::providers::sdk_error::detail(&error).replace('\n', " ");
-            format!("AWS profile {profile:?} gives no credentials ({cause})")
-        }
-        None => {
-            "no AWS credentials (none in the environment, ~/.aws or instance metadata)".to_owned()
-        }
-    };
-    Err(format!(
-        "{what}: set up a profile with `aws configure` (or pass --profile NAME){elsewhere}"
-    ))
-}
-
-/// A provider that cannot answer, and says why on every call.
-struct Unavailable {
-    name: &'static str,
-    message: String,
-}
-
-impl ModelProvider for Unavailable {
-    fn name(&self) -> &str {
-        self.name
-    }
-
-    fn converse<'a>(
-        &'a self,
-        _request: &'a crate::providers::ModelRequest,
-    ) -> crate::providers::BoxFuture<
-        'a,
-        Result<crate::providers::ModelResponse, crate::providers::ProviderError>,
-    > {
-        Box::pin(async move {
-            Err(crate::providers::ProviderError::Configuration {
-                provider: self.name.to_owned(),
-                message: self.message.clone(),
-            })
-        })
-    }
-
-    fn converse_stream<'a>(
-        &'a self,
-        request: &'a crate::providers::ModelRequest,
-        _on_text: crate::providers::OnText<'a>,
-    ) -> crate::providers::BoxFuture<
-        'a,
-        Result<crate::providers::ModelResponse, crate::providers::ProviderError>,
-    > {
-        self.converse(request)
-    }
-}
-
-/// Sends every request to one model id (`--model`), whatever the flow names.
-fn rename_all_models(inner: Arc<dyn ModelProvider>, model: &str) -> Arc<dyn ModelProvider> {
-    Arc::new(Renamed {
-        inner,
-        model: model.to_owned(),
-    })
-}
-
-struct Renamed {
-    inner: Arc<dyn ModelProvider>,
-    model: String,
-}
-
-impl ModelProvider for Renamed {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn converse<'a>(
-        &'a self,
-        request: &'a crate::providers::ModelRequest,
-    ) -> crate::providers::BoxFuture<
-        'a,
-        Result<crate::providers::ModelResponse, crate::providers::ProviderError>,
-    > {
-        Box::pin(async move {
-            let mut r = request.clone();
-            r.model_id = self.model.clone();
-            self.inner.converse(&r).await
-        })
-    }
-
-    fn converse_stream<'a>(
-        &'a self,
-        request: &'a crate::providers::ModelRequest,
-        on_text: crate::providers::OnText<'a>,
-    ) -> crate::providers::BoxFuture<
-        'a,
-        Result<crate::providers::ModelResponse, crate::providers::ProviderError>,
-    > {
-        Box::pin(async move {
-            let mut r = request.clone();
-            r.model_id = self.model.clone();
-            self.inner.converse_stream(&r, on_text).await
-        })
-    }
-}
-
-/// A route per model profile of the project.
-pub(super) async fn profile_routes(project: &Project, project_dir: &Path) -> Result<Vec<Route>> {
-    let mut routes = Vec::new();
-    for p in &project.model_profiles {
-        if p.serves.is_empty() {
-            continue;
-        }
-        let provider: Arc<dyn ModelProvider> = match &p.provider {
-            Lenient::Known(ProfileProvider::Bedrock) => Arc::new(
-                BedrockProvider::from_settings(&BedrockSettings {
-                    region: p.region.clone(),
-                    profile: None,
-                    endpoint_url: p.base_url.clone(),
-                })
-                .await,
-            ),
-            Lenient::Known(ProfileProvider::OpenAi) => Arc::new(
-                OpenAiProvider::new(&OpenAiSettings {
-                    base_url: p
-                        .base_url
-                        .clone()
-                        .with_context(|| format!("model profile {:?} needs baseUrl", p.name))?,
-                    api_key: None,
-                    timeout_secs: None,
-                })
-                .map_err(|e| anyhow::anyhow!("model profile {:?}: {e}", p.name))?,
-            ),
-            Lenient::Known(ProfileProvider::Scripted) => {
-                let script = p
-                    .script
-                    .as_ref()
-                    .with_context(|| format!("model profile {:?} needs script", p.name))?;
-                Arc::new(
-                    ScriptedProvider::from_file(&project_dir.join(script))
-                        .map_err(|e| anyhow::anyhow!("model profile {:?}: {e}", p.name))?,
-                )
-            }
-            Lenient::Unknown(other) => bail!(
-                "model profile {:?} has provider {other:?}; use bedrock, openai or scripted",
-                p.name
-            ),
-        };
-        routes.push(Route {
-            serves: p.serves.clone(),
-            provider,
-            model_id: p.model_id.clone(),
-        });
-    }
-    Ok(routes)
-}

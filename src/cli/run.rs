@@ -1,23 +1,18 @@
-//! `strata run`: compile a flow, pick the model provider, run it on this machine and print
-//! the trace live.
+//! `strata run`: run a flow on this machine through the host layer ([`crate::session`]) and
+//! print the trace live, asking on the terminal (or from `--answers`) when an agent asks.
 
-use super::provider::{default_provider, profile_routes, ProviderArgs};
-use crate::compile::compile_in;
-use crate::providers::router::Router;
-use crate::providers::scripted::Recorder;
-use crate::providers::ModelProvider;
-use crate::run::{run_flow, RunContext, RunEvent, RunResult, RunStatus};
+use super::provider::ProviderArgs;
+use crate::run::{RunEvent, RunStatus};
 use crate::save::{check_target, AtomicFile};
-use crate::store::{NewRun, RunId, RunOutcome, RunSummary, Store};
+use crate::session::protocol::RunInput;
+use crate::session::{self, InputSource, RunHooks, RunOptions, RunReport, Session};
+use crate::store::Store;
 use crate::text::{escape_block, escape_line};
-use crate::trace::Cost;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 /// Arguments of `strata run`.
 #[derive(Args, Debug)]
@@ -109,266 +104,156 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         }
     }
     let loaded = super::read_document(&args.path)?;
-    let mut project = loaded.project;
-    let flow = match &args.flow {
-        Some(name) => project
-            .flow(name)
-            .with_context(|| format!("{} has no flow named {name:?}", args.path.display()))?,
-        None => project
-            .flows
-            .first()
-            .with_context(|| format!("{} has no flows", args.path.display()))?,
-    };
-    let flow_name = flow.name.clone();
     let store = if args.no_store {
+        if args.alias.is_some() {
+            bail!("--alias needs the run store; drop --no-store");
+        }
         None
     } else {
         let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
         Some(Store::open(&dir).await?)
     };
-    if let Some(alias) = &args.alias {
-        let store = store
-            .as_ref()
-            .context("--alias needs the run store; drop --no-store")?;
-        let (version, snap) =
-            super::lifecycle::resolve_alias(store, &project, &flow_name, alias).await?;
-        project = crate::lifecycle::project_at(&project, &snap);
-        if !args.json {
-            outln!("alias {alias} → version {version}");
+    let session = Session::new(loaded.project, Some(&args.path), store);
+    let prepared = match session
+        .prepare(args.flow.as_deref(), args.alias.as_deref())
+        .await
+    {
+        Ok(prepared) => prepared,
+        Err(session::Error::FlowHasErrors { flow, errors }) => {
+            eprintln!("flow {flow:?} has errors and cannot run:");
+            for d in errors {
+                eprintln!("  error[{}] {} (at {})", d.code, d.message, d.location);
+            }
+            return Ok(1);
         }
-    }
-    let flow = project.flow(&flow_name).context("the flow disappeared")?;
-    let project_dir = args
-        .path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let compiled = compile_in(&project, &project_dir);
-    let Some(plan) = compiled.plan(&flow.name) else {
-        eprintln!("flow {:?} has errors and cannot run:", flow.name);
-        for d in compiled.errors() {
-            eprintln!("  error[{}] {} (at {})", d.code, d.message, d.location);
-        }
-        return Ok(1);
+        Err(e) => return Err(e.into()),
     };
+    if let (Some((alias, version)), false) = (&prepared.alias, args.json) {
+        outln!("alias {alias} → version {version}");
+    }
     // Before running: this is code from outside the project that is about to run.
-    let outside = compiled
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == crate::diagnostic::Code::HandlerOutsideProject);
-    for d in outside {
+    for d in &prepared.warnings {
         eprintln!("warning[{}] {} (at {})", d.code, d.message, d.location);
     }
-    let document = input_document(&args, flow)?;
-    let base = default_provider(&args.providers).await?;
-    let routed: Arc<dyn ModelProvider> = Arc::new(Router::new(
-        base,
-        profile_routes(&project, &project_dir).await?,
-    ));
-    let recorder = args
-        .record
-        .as_ref()
-        .map(|_| Arc::new(Recorder::new(routed.clone())));
-    let provider: Arc<dyn ModelProvider> = match &recorder {
-        Some(r) => r.clone(),
-        None => routed,
-    };
-    // The trace is written to the store off the run's path, in batches (`store::RunRecorder`).
-    // Every run gets its id here, stored or not, so the trace, the text and the store all
-    // show the one format of `RunId`.
-    let recording = match &store {
-        Some(store) => Some(
-            store
-                .start_run(NewRun {
-                    project_path: args.path.display().to_string(),
-                    project_name: project.name.clone(),
-                    flow: flow.name.clone(),
-                    inputs: document.clone(),
-                    provider: provider.name().to_owned(),
-                    alias: args.alias.clone(),
-                })
-                .await?,
+    let document = match prepared.input_document(&input_source(&args)?) {
+        Err(session::Error::NoInput { .. }) => bail!(
+            "give the flow an input: --input '<json>', --input-file FILE, or save a sample in the project"
         ),
-        None => None,
+        other => other?,
     };
-    let run_id = recording
-        .as_ref()
-        .map(|r| r.id().clone())
-        .unwrap_or_else(RunId::generate);
-    let cancel = CancellationToken::new();
-    let mut ctx = RunContext::new(provider, &project_dir)
-        .with_cancel(cancel.clone())
-        .with_max_concurrency(args.concurrency)
-        .with_iterator_concurrency(args.iterator_concurrency)
-        .with_stream(args.stream)
-        .with_node_timeout(Duration::from_secs(args.timeout.max(1)));
-    if let Some(s) = &args.storage {
-        ctx = ctx.with_storage_root(s);
-    }
-    ctx = ctx.with_run_id(run_id.as_str());
-    if let Some(store) = &store {
-        ctx = ctx.with_store(store.clone());
-    }
-    if let Some(guardrails) = args.providers.bedrock_guardrails() {
-        ctx = ctx.with_bedrock_guardrails(guardrails);
-    }
-    let (pause_tx, mut pauses) = mpsc::unbounded_channel::<super::ask::Pause>();
-    if args.answers.is_some() || std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        let io = Arc::new(tokio::sync::Mutex::new(super::ask::Io::new(
-            args.answers.as_deref(),
-            args.json,
-        )?));
-        let asker = io.clone();
-        let ask_pauses = pause_tx.clone();
-        ctx = ctx
-            .with_ask_user(Arc::new(move |node, question| {
-                let io = asker.clone();
-                let pauses = ask_pauses.clone();
-                Box::pin(async move {
-                    let _printer = super::ask::Pause::hold(&pauses).await;
-                    let mut io = io.lock().await;
-                    io.say(&format!(
-                        "{} asks: {}",
-                        escape_line(&node),
-                        escape_line(&question)
-                    ));
-                    io.reply("answer> ").await
-                })
-            }))
-            .with_return_control(Arc::new(move |node, payload| {
-                let io = io.clone();
-                let pauses = pause_tx.clone();
-                Box::pin(async move {
-                    let _printer = super::ask::Pause::hold(&pauses).await;
-                    let mut io = io.lock().await;
-                    io.say(&super::ask::pause_heading(&node, &payload));
-                    super::ask::ask_results(&payload, &mut io).await
-                })
-            }));
-    } else {
-        drop(pause_tx);
-    }
-    let (tx, mut rx) = mpsc::channel::<RunEvent>(256);
-    let ctrl_c = cancel.clone();
+    let options = RunOptions {
+        record: args.record.clone(),
+        max_concurrency: args.concurrency,
+        iterator_concurrency: args.iterator_concurrency,
+        stream: args.stream,
+        node_timeout: Duration::from_secs(args.timeout.max(1)),
+        storage_root: args.storage.clone(),
+        ..RunOptions::new(
+            InputSource::Given(document.clone()),
+            args.providers.settings(),
+        )
+    };
+    let hooks = terminal_hooks(&args)?;
+    let ctrl_c = hooks.cancel.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!("cancelling…");
             ctrl_c.cancel();
         }
     });
-    let plan = plan.clone();
-    let for_run = project.clone();
-    let handle = tokio::spawn(async move { run_flow(&plan, &for_run, document, ctx, tx).await });
+    let live = session.start(prepared, document, &options, hooks).await?;
+    let run_id = live.id().to_owned();
     let mut trace_file = match &args.trace {
         Some(path) => Some(AtomicFile::create(path)?),
         None => None,
     };
-    let mut cost = Cost::default();
-    let mut take = async |event: RunEvent| -> Result<()> {
-        cost.add(&project, &event);
-        if let Some(file) = &mut trace_file {
-            file.write_all(format!("{}\n", event.to_json_line()).as_bytes())?;
-        }
-        if args.json {
-            outln!("{}", event.to_json_line());
-        } else {
-            print_event(&event, args.quiet);
-        }
-        if let Some(recording) = &recording {
-            recording.record(event);
-        }
-        Ok(())
-    };
-    loop {
-        tokio::select! {
-            biased;
-            event = rx.recv() => match event {
-                Some(event) => take(event).await?,
-                None => break,
-            },
-            Some(pause) = pauses.recv() => {
-                // Everything the run said before it asked is printed before the question.
-                while let Ok(event) = rx.try_recv() {
-                    take(event).await?;
-                }
-                pause.wait_for_answer().await;
+    let report = live
+        .stream(|event| {
+            if let Some(file) = &mut trace_file {
+                file.write_all(format!("{}\n", event.to_json_line()).as_bytes())
+                    .map_err(|e| e.into_io())?;
             }
-        }
-    }
-    let result: RunResult = handle.await.context("the run's task ended abnormally")?;
+            if args.json {
+                outln!("{}", event.to_json_line());
+            } else {
+                print_event(event, args.quiet);
+            }
+            Ok(())
+        })
+        .await?;
     if let Some(file) = trace_file {
         file.commit()?;
     }
-    if let (Some(path), Some(rec)) = (&args.record, &recorder) {
-        rec.save(path)
-            .with_context(|| format!("cannot save the recording to {}", path.display()))?;
-        if !args.json {
-            outln!("recorded model exchanges to {}", path.display());
-        }
-    }
-    if let Some(recording) = recording {
-        recording
-            .finish(RunSummary {
-                status: match result.status {
-                    RunStatus::Succeeded => RunOutcome::Succeeded,
-                    RunStatus::Failed => RunOutcome::Failed,
-                    RunStatus::Cancelled => RunOutcome::Cancelled,
-                },
-                outputs: serde_json::to_value(&result.outputs)?,
-                error: (!result.failures.is_empty()).then(|| {
-                    result
-                        .failures
-                        .iter()
-                        .map(|f| format!("{}: {}", f.node, f.error))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                }),
-                duration_ms: result.duration_ms,
-                input_tokens: result.usage.input_tokens,
-                output_tokens: result.usage.output_tokens,
-                cost_usd: cost.unpriced.is_empty().then_some(cost.usd),
-            })
-            .await?;
+    if let (Some(path), false) = (&report.summary.recorded_to, args.json) {
+        outln!("recorded model exchanges to {path}");
     }
     if !args.json {
-        print_summary(&result, &cost);
-        if store.is_some() {
+        print_summary(&report);
+        if report.stored {
             outln!("recorded as {run_id}: strata runs show {run_id}");
         }
     }
-    Ok(match result.status {
+    Ok(match report.result.status {
         RunStatus::Succeeded => 0,
         RunStatus::Failed | RunStatus::Cancelled => 1,
     })
 }
 
-fn input_document(args: &RunArgs, flow: &crate::model::Flow) -> Result<serde_json::Value> {
+/// Answers from the terminal (or `--answers`); none when stdin is not a terminal and no
+/// answers file is given, so a question fails its node instead of hanging.
+fn terminal_hooks(args: &RunArgs) -> Result<RunHooks> {
+    let mut hooks = RunHooks::default();
+    if args.answers.is_none() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Ok(hooks);
+    }
+    let io = Arc::new(tokio::sync::Mutex::new(super::ask::Io::new(
+        args.answers.as_deref(),
+        args.json,
+    )?));
+    let asker = io.clone();
+    hooks.ask_user = Some(Arc::new(move |node, question| {
+        let io = asker.clone();
+        Box::pin(async move {
+            let mut io = io.lock().await;
+            io.say(&format!(
+                "{} asks: {}",
+                escape_line(&node),
+                escape_line(&question)
+            ));
+            io.reply("answer> ").await
+        })
+    }));
+    hooks.return_control = Some(Arc::new(move |node, payload| {
+        let io = io.clone();
+        Box::pin(async move {
+            let mut io = io.lock().await;
+            io.say(&super::ask::pause_heading(&node, &payload));
+            super::ask::ask_results(&payload, &mut io).await
+        })
+    }));
+    Ok(hooks)
+}
+
+/// Where the input document comes from: `--input` and `--input-file` as given (the Input node
+/// checks the type as the run starts), `--sample` by name, else the first sample.
+fn input_source(args: &RunArgs) -> Result<InputSource> {
     if let Some(text) = &args.input {
-        return Ok(
-            serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.clone()))
-        );
+        return Ok(InputSource::Given(
+            serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.clone())),
+        ));
     }
     if let Some(path) = &args.input_file {
         let bytes = super::read_file(path)?;
         let text = super::decode_file(path, &bytes)?;
-        return serde_json::from_str(text)
-            .with_context(|| format!("{} is not JSON", path.display()));
+        return Ok(InputSource::Given(
+            serde_json::from_str(text)
+                .with_context(|| format!("{} is not JSON", path.display()))?,
+        ));
     }
-    let sample = match &args.sample {
-        Some(name) => flow
-            .samples
-            .iter()
-            .find(|s| &s.name == name)
-            .with_context(|| format!("flow {:?} has no sample named {name:?}", flow.name))?,
-        None => match flow.samples.first() {
-            Some(s) => s,
-            None => bail!(
-                "give the flow an input: --input '<json>', --input-file FILE, or save a sample in the project"
-            ),
-        },
-    };
-    Ok(sample.document.clone())
+    Ok(match &args.sample {
+        Some(name) => InputSource::Chosen(RunInput::Sample { name: name.clone() }),
+        None => InputSource::FirstSample,
+    })
 }
 
 /// A value on one line, cut at 100 characters: for trace lines, not for a flow's outputs.
@@ -490,22 +375,23 @@ fn print_event(event: &RunEvent, quiet: bool) {
     }
 }
 
-fn print_summary(result: &RunResult, cost: &Cost) {
+fn print_summary(report: &RunReport) {
+    let (result, summary) = (&report.result, &report.summary);
     let status = match result.status {
         RunStatus::Succeeded => "succeeded",
         RunStatus::Failed => "failed",
         RunStatus::Cancelled => "cancelled",
     };
-    let unpriced = if cost.unpriced.is_empty() {
+    let unpriced = if summary.unpriced.is_empty() {
         String::new()
     } else {
-        format!(" (no price for {})", cost.unpriced.join(", "))
+        format!(" (no price for {})", summary.unpriced.join(", "))
     };
     outln!(
         "{status} in {} ms · {} input + {} output tokens · ${:.6}{unpriced}",
         result.duration_ms,
         result.usage.input_tokens,
         result.usage.output_tokens,
-        cost.usd
+        report.cost.usd
     );
 }

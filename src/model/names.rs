@@ -222,10 +222,25 @@ impl<'a> Field<'a> {
                     at.field(self.name),
                     format!("{} {value:?} is not {}", self.name, p.describe()),
                 )
-                .set_hint(format!("Bedrock requires {}.", p.describe()));
+                .set_hint(if is_export_placeholder(value) {
+                    format!(
+                        "{value} is a placeholder `strata export` left for what exists only once deployed; replace it with {} before sending, or deploy the project with `strata deploy`.",
+                        p.describe()
+                    )
+                } else {
+                    format!("Bedrock requires {}.", p.describe())
+                });
             }
         }
     }
+}
+
+/// A `${Name}` placeholder, as the Bedrock JSON export writes for what it cannot know.
+fn is_export_placeholder(value: &str) -> bool {
+    value
+        .strip_prefix("${")
+        .and_then(|v| v.strip_suffix('}'))
+        .is_some_and(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 /// Reports `InvalidFieldValue` when a number is out of range.
@@ -250,6 +265,14 @@ pub fn check_range<T: PartialOrd + std::fmt::Display + Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn export_placeholders_are_told_apart_from_other_bad_values() {
+        assert!(is_export_placeholder("${BillingAgentAliasArn}"));
+        for not in ["${}", "${a b}", "$BillingAgentAliasArn", "${Open", "x${A}"] {
+            assert!(!is_export_placeholder(not), "{not}");
+        }
+    }
 
     fn check(p: Pattern, good: &[&str], bad: &[&str]) {
         for g in good {

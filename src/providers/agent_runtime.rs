@@ -51,6 +51,10 @@ pub enum AgentRuntimeError {
     Request { target: String, message: String },
 }
 
+/// What else a run or chat may do when there are no AWS credentials for an agent or knowledge base.
+const NO_CREDENTIALS_ELSEWHERE: &str =
+    ", or use a project agent or knowledge base instead: those run on this machine";
+
 /// The agent and alias ids of an alias ARN
 /// (`arn:aws:bedrock:us-east-1:123456789012:agent-alias/AGENT12345/ALIAS12345`).
 pub fn parse_alias_arn(arn: &str) -> Result<(String, String), AgentRuntimeError> {
@@ -173,7 +177,8 @@ pub struct AgentTurn {
 #[derive(Clone)]
 pub struct AgentRuntimeClient {
     settings: BedrockSettings,
-    client: Arc<OnceCell<Client>>,
+    /// The client, or why the AWS configuration gave none (no credentials).
+    client: Arc<OnceCell<Result<Client, String>>>,
 }
 
 impl std::fmt::Debug for AgentRuntimeClient {
@@ -200,14 +205,6 @@ impl AgentRuntimeClient {
         }
     }
 
-    /// Loads the standard AWS configuration with `settings` now.
-    pub async fn from_settings(settings: &BedrockSettings) -> AgentRuntimeClient {
-        let config = settings.config_loader().load().await;
-        let mut client = AgentRuntimeClient::from_sdk_config(&config);
-        client.settings = settings.clone();
-        client
-    }
-
     /// A client on an already loaded AWS configuration.
     pub fn from_sdk_config(config: &SdkConfig) -> AgentRuntimeClient {
         AgentRuntimeClient::from_client(Client::new(config))
@@ -217,18 +214,24 @@ impl AgentRuntimeClient {
     pub fn from_client(client: Client) -> AgentRuntimeClient {
         AgentRuntimeClient {
             settings: BedrockSettings::default(),
-            client: Arc::new(OnceCell::new_with(Some(client))),
+            client: Arc::new(OnceCell::new_with(Some(Ok(client)))),
         }
     }
 
-    /// The SDK client, loading the configuration on first use.
-    pub async fn client(&self) -> &Client {
+    /// The SDK client, loading the configuration (and checking it gives credentials) on first
+    /// use; without credentials, every call fails with the one-line reason.
+    async fn client(&self, target: &str) -> Result<&Client, AgentRuntimeError> {
         self.client
             .get_or_init(|| async {
-                let config = self.settings.config_loader().load().await;
-                Client::new(&config)
+                let config = self.settings.load_checked(NO_CREDENTIALS_ELSEWHERE).await?;
+                Ok(Client::new(&config))
             })
             .await
+            .as_ref()
+            .map_err(|message| AgentRuntimeError::Request {
+                target: target.to_owned(),
+                message: message.clone(),
+            })
     }
 
     /// `InvokeAgent` on the alias, read to the end of the stream.
@@ -248,8 +251,8 @@ impl AgentRuntimeClient {
                 message,
             })?;
         let mut output = self
-            .client()
-            .await
+            .client(&target)
+            .await?
             .invoke_agent()
             .agent_id(agent_id)
             .agent_alias_id(alias_id)
@@ -327,8 +330,8 @@ impl AgentRuntimeClient {
     ) -> Result<Vec<Value>, AgentRuntimeError> {
         let target = format!("knowledge base {knowledge_base_id}");
         let mut call = self
-            .client()
-            .await
+            .client(&target)
+            .await?
             .retrieve()
             .knowledge_base_id(knowledge_base_id)
             .retrieval_query(at::KnowledgeBaseQuery::builder().text(query).build());
@@ -385,8 +388,8 @@ impl AgentRuntimeClient {
             .build()
             .map_err(request_error)?;
         let output = self
-            .client()
-            .await
+            .client(&target)
+            .await?
             .retrieve_and_generate()
             .input(input)
             .retrieve_and_generate_configuration(configuration)

@@ -67,6 +67,37 @@ impl BedrockSettings {
         }
         loader
     }
+
+    /// The AWS configuration these settings make, once it is known to give credentials. Every
+    /// AWS client Strata makes loads through it, so a missing credential reads the same
+    /// everywhere: one line saying what is missing and what to do (`elsewhere` adds the
+    /// command's other choices), instead of the SDK's list of every place it looked.
+    pub async fn load_checked(&self, elsewhere: &str) -> Result<SdkConfig, String> {
+        use aws_credential_types::provider::ProvideCredentials;
+        let config = self.config_loader().load().await;
+        let found = match config.credentials_provider() {
+            Some(provider) => provider.provide_credentials().await.map(|_| ()),
+            None => Ok(()),
+        };
+        let Err(error) = found else {
+            return Ok(config);
+        };
+        let profile = self
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+        let what = match profile {
+            Some(profile) => {
+                let cause = crate::providers::sdk_error::detail(&error).replace('\n', " ");
+                format!("AWS profile {profile:?} gives no credentials ({cause})")
+            }
+            None => "no AWS credentials (none in the environment, ~/.aws or instance metadata)"
+                .to_owned(),
+        };
+        Err(format!(
+            "{what}: set up a profile with `aws configure` (or pass --profile NAME){elsewhere}"
+        ))
+    }
 }
 
 /// Calls `bedrock-runtime:Converse`.
@@ -88,11 +119,14 @@ impl BedrockProvider {
         BedrockProvider { client }
     }
 
-    /// Loads the standard AWS configuration with `settings` applied. Missing credentials are
-    /// only noticed at the first call (as [`ProviderError::Configuration`]).
-    pub async fn from_settings(settings: &BedrockSettings) -> BedrockProvider {
-        let config = settings.config_loader().load().await;
-        BedrockProvider::from_sdk_config(&config)
+    /// Loads the standard AWS configuration with `settings` applied, checking that it gives
+    /// credentials ([`BedrockSettings::load_checked`]; `elsewhere` adds what else to do).
+    pub async fn from_settings(
+        settings: &BedrockSettings,
+        elsewhere: &str,
+    ) -> Result<BedrockProvider, String> {
+        let config = settings.load_checked(elsewhere).await?;
+        Ok(BedrockProvider::from_sdk_config(&config))
     }
 
     /// The underlying SDK client.

@@ -18,7 +18,8 @@ use tokio::sync::OnceCell;
 #[derive(Clone)]
 pub struct BedrockGuardrails {
     settings: BedrockSettings,
-    client: std::sync::Arc<OnceCell<Client>>,
+    /// The client, or why the AWS configuration gave none (no credentials).
+    client: std::sync::Arc<OnceCell<Result<Client, String>>>,
 }
 
 impl std::fmt::Debug for BedrockGuardrails {
@@ -52,14 +53,20 @@ impl BedrockGuardrails {
     pub fn from_client(client: Client) -> BedrockGuardrails {
         BedrockGuardrails {
             settings: BedrockSettings::default(),
-            client: std::sync::Arc::new(OnceCell::new_with(Some(client))),
+            client: std::sync::Arc::new(OnceCell::new_with(Some(Ok(client)))),
         }
     }
 
-    async fn client(&self) -> &Client {
+    /// The client, loaded (and checked for credentials) at the first call.
+    async fn client(&self) -> Result<&Client, String> {
         self.client
-            .get_or_init(|| async { Client::new(&self.settings.config_loader().load().await) })
+            .get_or_init(|| async {
+                let config = self.settings.load_checked("").await?;
+                Ok(Client::new(&config))
+            })
             .await
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Checks `text` as the `source` side with guardrail `identifier` at `version`
@@ -84,6 +91,7 @@ impl BedrockGuardrails {
         let output = self
             .client()
             .await
+            .map_err(&fail)?
             .apply_guardrail()
             .guardrail_identifier(identifier)
             .guardrail_version(version)

@@ -154,6 +154,9 @@ pub async fn run_flow(
         outputs: totals.outputs.clone(),
         usage: totals.usage,
         duration_ms,
+        run_id: None,
+        cost_usd: None,
+        unpriced: Vec::new(),
     })
     .await;
     RunResult {

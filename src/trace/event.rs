@@ -121,6 +121,16 @@ pub enum RunEvent {
         outputs: Vec<FlowOutputRecord>,
         usage: Usage,
         duration_ms: u64,
+        /// The run's id, so the last line alone identifies the run (filled by the host
+        /// layer, `crate::session`; absent from the executor's own stream).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        run_id: Option<String>,
+        /// What the run's model calls cost in USD; absent when a model has no price.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cost_usd: Option<f64>,
+        /// Models with no known price.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        unpriced: Vec<String>,
     },
 }
 

@@ -1,0 +1,119 @@
+//! The host layer as the command line shows it: `strata run --json` ends with the run's
+//! machine-readable result, whose run id and cost the host layer (`strata::session`) fills in.
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// Input (String) → Prompt on `model` → Output, with a sample, and a replay that answers once
+/// with 1,000 input and 100 output tokens.
+fn project(dir: &Path, model: &str) {
+    let project = json!({"schemaVersion": 1, "name": "t", "flows": [{
+        "name": "main",
+        "samples": [{"name": "hello", "document": "hi"}],
+        "definition": {
+            "nodes": [
+                {"name": "FlowInput", "type": "Input", "configuration": {"input": {}},
+                 "outputs": [{"name": "document", "type": "String"}]},
+                {"name": "Summarise", "type": "Prompt",
+                 "configuration": {"prompt": {"sourceConfiguration": {"inline": {
+                     "templateType": "TEXT",
+                     "templateConfiguration": {"text": {"text": "Summarise {{text}}"}},
+                     "modelId": model}}}},
+                 "inputs": [{"name": "text", "type": "String", "expression": "$.data"}],
+                 "outputs": [{"name": "modelCompletion", "type": "String"}]},
+                {"name": "Done", "type": "Output", "configuration": {"output": {}},
+                 "inputs": [{"name": "document", "type": "String", "expression": "$.data"}]}
+            ],
+            "connections": [
+                {"name": "InToSummarise", "type": "Data", "source": "FlowInput", "target": "Summarise",
+                 "configuration": {"data": {"sourceOutput": "document", "targetInput": "text"}}},
+                {"name": "SummariseToDone", "type": "Data", "source": "Summarise", "target": "Done",
+                 "configuration": {"data": {"sourceOutput": "modelCompletion", "targetInput": "document"}}}
+            ]
+        }
+    }]});
+    std::fs::write(dir.join("t.strata.json"), project.to_string()).expect("the project");
+    std::fs::write(
+        dir.join("replay.yaml"),
+        "- text: a summary\n  usage: {inputTokens: 1000, outputTokens: 100}\n",
+    )
+    .expect("the replay");
+}
+
+/// `strata run --json` in `dir` with its own data folder; the last line of stdout, parsed.
+fn last_line(dir: &Path, extra: &[&str]) -> Value {
+    let out = Command::cargo_bin("strata")
+        .expect("the strata binary is built")
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["run", "t.strata.json", "--json", "--replay", "replay.yaml"])
+        .args(["--data-dir", "data"])
+        .args(extra)
+        .output()
+        .expect("strata runs");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = stdout.lines().last().expect("at least one line");
+    serde_json::from_str(last).expect("the last line is JSON")
+}
+
+#[test]
+fn the_last_json_line_is_the_runs_result_with_its_id_and_cost() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let model = "anthropic.claude-3-haiku-20240307-v1:0";
+    project(dir.path(), model);
+    let result = last_line(dir.path(), &[]);
+    assert_eq!(result["event"], "runFinished");
+    assert_eq!(result["status"], "succeeded");
+    assert_eq!(
+        result["outputs"],
+        json!([{"node": "Done", "document": "a summary"}])
+    );
+    assert_eq!(
+        result["usage"],
+        json!({"inputTokens": 1000, "outputTokens": 100})
+    );
+    let cost = result["costUsd"]
+        .as_f64()
+        .expect("a priced run has costUsd");
+    // Claude 3 Haiku: $0.00025 per 1,000 input and $0.00125 per 1,000 output tokens.
+    assert!((cost - (0.000_25 + 0.000_125)).abs() < 1e-12, "{cost}");
+    assert!(result.get("unpriced").is_none(), "{result}");
+    let run_id = result["runId"].as_str().expect("runId");
+    assert!(run_id.starts_with("run_"), "{run_id}");
+
+    // The id is the one the run store knows.
+    let shown = Command::cargo_bin("strata")
+        .expect("the strata binary is built")
+        .current_dir(dir.path())
+        .args(["runs", "show", run_id, "--data-dir", "data"])
+        .output()
+        .expect("strata runs show");
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+}
+
+#[test]
+fn a_run_on_an_unpriced_model_names_it_instead_of_a_cost() {
+    let dir = tempfile::tempdir().expect("a folder");
+    project(dir.path(), "my-own-model");
+    let result = last_line(dir.path(), &["--no-store"]);
+    assert_eq!(result["event"], "runFinished");
+    assert!(result.get("costUsd").is_none(), "{result}");
+    assert_eq!(result["unpriced"], json!(["my-own-model"]));
+    assert!(
+        result["runId"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("run_")),
+        "without the store the run has an id too: {result}"
+    );
+}
