@@ -6,7 +6,9 @@ pub mod agent;
 pub mod cost;
 pub mod event;
 pub mod inspect;
+pub mod view;
 
 pub use agent::AgentTraceEvent;
 pub use cost::Cost;
 pub use event::{RunEvent, RunStatus};
+pub use view::RunView;

@@ -31,6 +31,8 @@ pub enum Action {
     ZoomIn,
     ZoomOut,
     Run,
+    /// Cancels the run going on (Esc); nothing without one.
+    CancelRun,
     About,
 }
 
@@ -99,10 +101,11 @@ const CHORDS: &[(bool, bool, &str, Action)] = &[
     (true, true, "+", Action::ZoomIn),
     (true, false, "-", Action::ZoomOut),
     (false, false, "f5", Action::Run),
+    (false, false, "escape", Action::CancelRun),
 ];
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::New,
         Action::Open,
         Action::Save,
@@ -119,6 +122,7 @@ impl Action {
         Action::ZoomIn,
         Action::ZoomOut,
         Action::Run,
+        Action::CancelRun,
         Action::About,
     ];
 
@@ -141,6 +145,7 @@ impl Action {
             Action::ZoomIn => "zoom-in",
             Action::ZoomOut => "zoom-out",
             Action::Run => "run",
+            Action::CancelRun => "cancel-run",
             Action::About => "about",
         }
     }
@@ -169,6 +174,7 @@ impl Action {
             Action::ZoomIn => "Zoom In",
             Action::ZoomOut => "Zoom Out",
             Action::Run => "Run Flow",
+            Action::CancelRun => "Cancel Run",
             Action::About => "About Strata",
         }
     }
@@ -185,7 +191,7 @@ impl Action {
             | Action::Paste
             | Action::Find => Some(Menu::Edit),
             Action::Layout | Action::Fit | Action::ZoomIn | Action::ZoomOut => Some(Menu::View),
-            Action::Run => Some(Menu::Run),
+            Action::Run | Action::CancelRun => Some(Menu::Run),
             Action::About => Some(Menu::Help),
         }
     }
@@ -193,8 +199,12 @@ impl Action {
     /// Whether the native menu owns the action's chords (as accelerators), so that the page
     /// inside the desktop shell must not act on them too. True for menu actions that act the same
     /// wherever the focus is; Find stays the page's, which also closes the find box with Escape.
+    /// Cancel Run stays the page's too: a native Escape accelerator would take Escape from every
+    /// dialog and field, and only the page knows whether a run is going on.
     pub fn menu_owns_chord(self) -> bool {
-        self.menu().is_some() && self.in_fields() && self != Action::Find
+        self.menu().is_some()
+            && self.in_fields()
+            && !matches!(self, Action::Find | Action::CancelRun)
     }
 
     /// The native menu accelerator (`"CmdOrCtrl+Shift+S"`, `"F5"`) of a chord the menu owns.
@@ -220,7 +230,8 @@ impl Action {
             | Action::SaveAs
             | Action::Find
             | Action::Layout
-            | Action::Run => true,
+            | Action::Run
+            | Action::CancelRun => true,
             Action::Undo
             | Action::Redo
             | Action::Delete
@@ -318,6 +329,8 @@ mod tests {
             Some("CmdOrCtrl+Shift+S")
         );
         assert_eq!(Action::Run.accelerator().as_deref(), Some("F5"));
+        assert_eq!(chord(false, false, "escape"), Some(Action::CancelRun));
+        assert_eq!(Action::CancelRun.accelerator(), None);
         assert_eq!(Action::Save.accelerator().as_deref(), Some("CmdOrCtrl+S"));
         // Copy, paste and undo belong to a text field when it has the focus: the page's.
         for a in [

@@ -43,6 +43,42 @@ pub struct Flow {
     pub samples: Vec<Sample>,
 }
 
+impl Flow {
+    /// Checks a document against the type the flow's Input node declares for it, before a run
+    /// (the run itself would fail the Input node the same way).
+    pub fn check_input(&self, document: &serde_json::Value) -> Result<(), InputTypeMismatch> {
+        let Some(input) = self
+            .definition
+            .nodes
+            .iter()
+            .find(|n| n.kind() == Some(NodeType::Input))
+        else {
+            return Ok(());
+        };
+        let Some(expected) = input.output("document").and_then(|o| o.data_type.get()) else {
+            return Ok(());
+        };
+        let actual = DataType::of_value(document);
+        if actual == Some(expected) {
+            return Ok(());
+        }
+        Err(InputTypeMismatch {
+            node: input.name.clone(),
+            expected,
+            actual: actual.map_or("null", DataType::as_str),
+        })
+    }
+}
+
+/// A run's input document is not of the type the flow's Input node declares.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("node {node}: output document is declared {expected} but the input is {actual}")]
+pub struct InputTypeMismatch {
+    pub node: String,
+    pub expected: DataType,
+    pub actual: &'static str,
+}
+
 /// A named input document for trying a flow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -243,4 +279,24 @@ pub struct DataConnection {
 #[serde(rename_all = "camelCase")]
 pub struct ConditionalConnection {
     pub condition: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_input_of_the_wrong_type_is_refused_before_the_run() {
+        let flow: Flow = serde_json::from_value(json!({"name": "f", "definition": {"nodes": [
+            {"name": "In", "type": "Input",
+             "outputs": [{"name": "document", "type": "Object"}]}]}}))
+        .expect("a flow");
+        assert_eq!(flow.check_input(&json!({"message": "hi"})), Ok(()));
+        assert_eq!(
+            flow.check_input(&json!("hi")).map_err(|e| e.to_string()),
+            Err("node In: output document is declared Object but the input is String".to_owned())
+        );
+        assert!(flow.check_input(&json!(null)).is_err());
+    }
 }

@@ -38,11 +38,8 @@ impl Editor {
             Action::Find => self.find.set(Some(String::new())),
             Action::ZoomIn => self.zoom_by(1.2, None),
             Action::ZoomOut => self.zoom_by(1.0 / 1.2, None),
-            Action::Run => self.status.set(Some((
-                false,
-                "Running flows from the editor comes with the run panel; use `strata run` meanwhile."
-                    .to_owned(),
-            ))),
+            Action::Run => self.run.start(*self),
+            Action::CancelRun => self.run.cancel(),
             Action::About => {
                 let status = self.status;
                 spawn_local(async move {
@@ -52,7 +49,9 @@ impl Editor {
                         .unwrap_or_else(|_| env!("CARGO_PKG_VERSION").to_owned());
                     status.set(Some((
                         false,
-                        format!("Strata {version}: design Amazon Bedrock Flows with embedded Agents."),
+                        format!(
+                            "Strata {version}: design Amazon Bedrock Flows with embedded Agents."
+                        ),
                     )));
                 });
             }
@@ -86,6 +85,10 @@ impl Editor {
         let Some(action) = Action::for_chord(chord) else {
             return;
         };
+        if action == Action::CancelRun && !self.run.live.get_untracked() {
+            // Without a run, Escape is the dialogs' and the fields'.
+            return;
+        }
         if in_field && !action.in_fields() {
             return;
         }

@@ -104,6 +104,8 @@ pub struct Editor {
     /// Whether a native menu owns some chords (inside the desktop shell); the page then leaves
     /// those to it ([`strata::edit::Action::menu_owns_chord`]).
     pub native_menu: RwSignal<bool>,
+    /// The run on the canvas (also in context, for the run's own panels).
+    pub run: crate::run::RunState,
 }
 
 impl Editor {
@@ -138,6 +140,7 @@ impl Editor {
             after_save: RwSignal::new(None),
             template: RwSignal::new("blank".to_owned()),
             native_menu: RwSignal::new(false),
+            run: crate::run::RunState::new(),
         }
     }
 

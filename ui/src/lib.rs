@@ -21,6 +21,7 @@ pub mod flows;
 pub mod forms;
 pub mod geometry;
 pub mod panels;
+pub mod run;
 pub mod shell;
 pub mod viewport;
 
@@ -37,6 +38,7 @@ use panels::{Inspector, Palette, Problems, RecoveryBanner, StatusLine, Toolbar};
 pub fn App() -> impl IntoView {
     let ed = Editor::new();
     provide_context(ed);
+    provide_context(ed.run);
 
     // The window title follows the file name and the unsaved mark.
     let title = Memo::new(move |_| ed.doc.with(files::document_title));
@@ -83,6 +85,7 @@ pub fn App() -> impl IntoView {
     view! {
         <div class="app">
             <Toolbar/>
+            <run::RunPanel/>
             <RecoveryBanner/>
             <div class="main">
                 <Palette/>
@@ -91,6 +94,7 @@ pub fn App() -> impl IntoView {
             </div>
             <Problems/>
             <StatusLine/>
+            <run::RunTotals/>
             <Dialogs/>
             <UnsavedPrompt/>
         </div>

@@ -4,6 +4,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
@@ -39,6 +40,11 @@ pub struct TemplateInfo {
 
 async fn call<T: DeserializeOwned>(cmd: &str, args: serde_json::Value) -> Result<T, ShellError> {
     let js_args = js_sys::JSON::parse(&args.to_string()).unwrap_or(JsValue::NULL);
+    call_js(cmd, js_args).await
+}
+
+/// A call whose arguments are already a JS value (one that holds a channel, say).
+async fn call_js<T: DeserializeOwned>(cmd: &str, js_args: JsValue) -> Result<T, ShellError> {
     let to_text = |v: &JsValue| {
         js_sys::JSON::stringify(v)
             .ok()
@@ -159,4 +165,74 @@ pub async fn on_menu(handler: impl FnMut(strata::edit::Action) + 'static) {
 pub async fn on_close_requested(handler: impl FnMut() + 'static) {
     let mut handler = handler;
     listen("close-requested", move |_| handler()).await;
+}
+
+/// The channel a run streams its [`RunMessage`]s on (a Tauri `Channel`): each message goes to
+/// the handler given at creation, for as long as this value lives.
+///
+/// [`RunMessage`]: strata::session::protocol::RunMessage
+pub struct RunChannel {
+    channel: JsValue,
+    _handler: Closure<dyn FnMut(JsValue)>,
+}
+
+impl RunChannel {
+    /// A new channel calling `handler` with each message; a message that does not read as a
+    /// `RunMessage` becomes a `Failed` one naming the problem.
+    pub fn new(handler: impl Fn(strata::session::protocol::RunMessage) + 'static) -> RunChannel {
+        use strata::session::protocol::RunMessage;
+        let handler = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+            let text = js_sys::JSON::stringify(&message)
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_default();
+            handler(
+                serde_json::from_str(&text).unwrap_or_else(|e| RunMessage::Failed {
+                    message: format!("the shell sent a run message the page cannot read: {e}"),
+                }),
+            );
+        });
+        // Outside the shell there is no Channel class: a plain object stands in and never
+        // receives anything.
+        let channel = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("__TAURI__"))
+            .and_then(|t| js_sys::Reflect::get(&t, &JsValue::from_str("core")))
+            .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("Channel")))
+            .ok()
+            .and_then(|class| class.dyn_into::<js_sys::Function>().ok())
+            .and_then(|class| js_sys::Reflect::construct(&class, &js_sys::Array::new()).ok())
+            .unwrap_or_else(|| js_sys::Object::new().into());
+        let _ = js_sys::Reflect::set(
+            &channel,
+            &JsValue::from_str("onmessage"),
+            handler.as_ref().unchecked_ref(),
+        );
+        RunChannel {
+            channel,
+            _handler: handler,
+        }
+    }
+}
+
+/// Starts a run of `request` on the project as the page holds it; messages arrive on
+/// `channel`. Gives the run's id.
+pub async fn run_start(
+    project_text: &str,
+    project_path: Option<&str>,
+    request: &strata::session::protocol::RunRequest,
+    channel: &RunChannel,
+) -> Result<String, ShellError> {
+    let args = json!({
+        "projectText": project_text,
+        "projectPath": project_path,
+        "request": request,
+    });
+    let js_args = js_sys::JSON::parse(&args.to_string()).unwrap_or(JsValue::NULL);
+    // The channel is a live JS object, not JSON: Tauri serialises it into its id itself.
+    let _ = js_sys::Reflect::set(&js_args, &JsValue::from_str("onMessage"), &channel.channel);
+    call_js("run_start", js_args).await
+}
+
+/// Asks the shell to cancel a run; the run then ends with `Finished` (cancelled).
+pub async fn run_cancel(run_id: &str) -> Result<(), ShellError> {
+    call("run_cancel", json!({ "runId": run_id })).await
 }
