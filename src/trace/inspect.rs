@@ -7,7 +7,7 @@ mod steps;
 mod timeline;
 
 pub use steps::{agent_steps, AgentStep, StepKind};
-pub use timeline::{timeline, CallSpan, RowOutcome, Timeline, TimelineRow};
+pub use timeline::{timeline, CallSpan, Timeline, TimelineRow};
 
 use crate::trace::event::{ChainKind, ChainStep, InputField, OutputField};
 use crate::trace::RunEvent;
@@ -127,7 +127,8 @@ pub struct Inspection {
 
 impl Inspection {
     /// Reads `events` once; a node inside an Iterator of 10,000 items gets 10,000 passes.
-    pub fn read(events: &[RunEvent]) -> Inspection {
+    /// Reading only one node's events gives that node's record alone.
+    pub fn read<'a>(events: impl IntoIterator<Item = &'a RunEvent>) -> Inspection {
         let mut nodes: Vec<NodeRecord> = Vec::new();
         let mut by_name: HashMap<String, usize> = HashMap::new();
         // Per node, the pass of each chain, keyed by the chain's label.

@@ -20,6 +20,7 @@ pub mod files;
 pub mod flows;
 pub mod forms;
 pub mod geometry;
+pub mod inspect;
 pub mod panels;
 pub mod run;
 pub mod shell;
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                 <Inspector/>
             </div>
             <Problems/>
+            <inspect::RunPanels/>
             <StatusLine/>
             <run::RunTotals/>
             <Dialogs/>

@@ -1,4 +1,5 @@
-//! A run in time: one row per node from its first to its last event, with the calls it made
+//! A run in time: one row per node from its first to its last event (how it ended is
+//! [`crate::trace::view::RunView`]'s to say), with the calls it made
 //! to models and services nested inside (a `nodeAction` ends at its `atMs` after `latencyMs`;
 //! an agent's model invocation runs from its input trace to its output trace).
 
@@ -6,27 +7,6 @@ use crate::trace::agent::StepTrace;
 use crate::trace::RunEvent;
 use serde_json::Value;
 use std::collections::HashMap;
-
-/// How a node's row ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowOutcome {
-    /// Started and has not finished (the run goes on, or stopped while it ran).
-    Running,
-    Done,
-    Failed,
-    Skipped,
-}
-
-impl RowOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RowOutcome::Running => "running",
-            RowOutcome::Done => "done",
-            RowOutcome::Failed => "failed",
-            RowOutcome::Skipped => "skipped",
-        }
-    }
-}
 
 /// A call a node made, in time.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,7 +25,6 @@ pub struct TimelineRow {
     pub node: String,
     pub start_ms: u64,
     pub end_ms: u64,
-    pub outcome: RowOutcome,
     pub calls: Vec<CallSpan>,
 }
 
@@ -65,12 +44,10 @@ pub fn timeline(events: &[RunEvent]) -> Timeline {
     // The agent model invocations started and not yet ended: (node, trace id) → (start, model).
     let mut open_calls: HashMap<(String, String), (u64, String)> = HashMap::new();
     let mut end_ms = 0;
-    let mut finished = false;
     for event in events {
         let at = event.at_ms();
         end_ms = end_ms.max(at);
         let Some(node) = event.node() else {
-            finished |= matches!(event, RunEvent::RunFinished { .. });
             continue;
         };
         let r = *index.entry(node.to_owned()).or_insert_with(|| {
@@ -78,7 +55,6 @@ pub fn timeline(events: &[RunEvent]) -> Timeline {
                 node: node.to_owned(),
                 start_ms: at,
                 end_ms: at,
-                outcome: RowOutcome::Running,
                 calls: Vec::new(),
             });
             rows.len() - 1
@@ -140,37 +116,15 @@ pub fn timeline(events: &[RunEvent]) -> Timeline {
             },
             RunEvent::NodeOutput { .. }
             | RunEvent::FlowOutput { .. }
-            | RunEvent::ConditionResult { .. } => {
-                if row.outcome != RowOutcome::Failed {
-                    row.outcome = RowOutcome::Done;
-                }
-            }
-            RunEvent::NodeFailed { .. } => row.outcome = RowOutcome::Failed,
-            RunEvent::NodeSkipped { .. } => {
-                if row.outcome == RowOutcome::Running {
-                    row.outcome = RowOutcome::Skipped;
-                }
-            }
-            RunEvent::NodeStarted { .. } => {
-                // A node that starts again (the next Iterator item) runs until it ends again.
-                if row.outcome == RowOutcome::Skipped {
-                    row.outcome = RowOutcome::Running;
-                }
-            }
-            RunEvent::NodeInput { .. }
+            | RunEvent::ConditionResult { .. }
+            | RunEvent::NodeFailed { .. }
+            | RunEvent::NodeSkipped { .. }
+            | RunEvent::NodeStarted { .. }
+            | RunEvent::NodeInput { .. }
             | RunEvent::ContentBlockDelta { .. }
             | RunEvent::RunStarted { .. }
             | RunEvent::Cancelled { .. }
             | RunEvent::RunFinished { .. } => {}
-        }
-    }
-    // A run that finished well leaves no node running: nodes with no outputs (a Collector
-    // that was fed nothing) simply ended.
-    if finished {
-        for row in &mut rows {
-            if row.outcome == RowOutcome::Running {
-                row.outcome = RowOutcome::Done;
-            }
         }
     }
     Timeline { rows, end_ms }
@@ -207,10 +161,7 @@ mod tests {
         let names: Vec<&str> = t.rows.iter().map(|r| r.node.as_str()).collect();
         assert_eq!(names, ["Input", "Ask", "Agent", "Billing"]);
         let ask = &t.rows[1];
-        assert_eq!(
-            (ask.start_ms, ask.end_ms, ask.outcome),
-            (2, 41, RowOutcome::Done)
-        );
+        assert_eq!((ask.start_ms, ask.end_ms), (2, 41));
         assert_eq!(
             ask.calls,
             [CallSpan {
@@ -221,17 +172,16 @@ mod tests {
             }]
         );
         let agent = &t.rows[2];
-        assert_eq!(agent.outcome, RowOutcome::Failed);
         assert_eq!(agent.calls.len(), 1);
         assert_eq!((agent.calls[0].start_ms, agent.calls[0].end_ms), (45, 60));
         assert_eq!(agent.calls[0].label, "m2");
-        assert_eq!(t.rows[3].outcome, RowOutcome::Skipped);
+        // A skipped node has a row of no width: it is in the picture, and did nothing.
+        assert_eq!((t.rows[3].start_ms, t.rows[3].end_ms), (61, 61));
         // A call that began before the node's first event widens its row.
         let early = events(json!([{"event": "nodeAction", "atMs": 5, "node": "Code",
             "serviceName": "lambda", "operationName": "Invoke", "request": {}, "response": {}, "latencyMs": 5}]));
         let t = timeline(&early);
         assert_eq!((t.rows[0].start_ms, t.rows[0].end_ms), (0, 5));
         assert_eq!(t.rows[0].calls[0].label, "lambda Invoke");
-        assert_eq!(t.rows[0].outcome, RowOutcome::Running);
     }
 }
