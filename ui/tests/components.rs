@@ -173,6 +173,9 @@ impl Drop for Page {
 #[path = "components/files.rs"]
 mod files;
 
+#[path = "components/run.rs"]
+mod run;
+
 #[wasm_bindgen_test]
 async fn the_palette_lists_every_node_kind_of_the_registry() {
     let page = Page::open().await;
