@@ -525,3 +525,6 @@ async fn a_supervisor_gets_collaborators_with_undo() {
     })
     .await;
 }
+
+#[path = "components/inspect.rs"]
+mod inspect;

@@ -52,7 +52,8 @@ pub fn EventList() -> impl IntoView {
     let current = move || page.get().unwrap_or(usize::MAX).min(pages() - 1);
     let rows = move || {
         let p = current();
-        let indices: Vec<usize> = chosen.with(|c| c.iter().skip(p * PAGE).take(PAGE).copied().collect());
+        let indices: Vec<usize> =
+            chosen.with(|c| c.iter().skip(p * PAGE).take(PAGE).copied().collect());
         run.events.with(|events| {
             indices
                 .into_iter()

@@ -70,9 +70,10 @@ pub fn RunsHistory() -> impl IntoView {
         spawn_local(async move {
             match shell::run_get(&id).await {
                 Ok(recorded) => {
-                    let Some(project) = ed.doc.with_untracked(|d| {
-                        d.as_ref().map(|d| d.project.clone())
-                    }) else {
+                    let Some(project) = ed
+                        .doc
+                        .with_untracked(|d| d.as_ref().map(|d| d.project.clone()))
+                    else {
                         return;
                     };
                     let flow = recorded.listing.flow.clone();

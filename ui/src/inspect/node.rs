@@ -35,7 +35,9 @@ pub fn NodeRun(node: String) -> impl IntoView {
             return None;
         }
         let body = record.with(|r| match r {
-            None => view! { <p class="hint" id="node-run-none">"This node has not run."</p> }.into_any(),
+            None => {
+                view! { <p class="hint" id="node-run-none">"This node has not run."</p> }.into_any()
+            }
             Some(r) => passes_view(r, picked).into_any(),
         });
         Some(view! {
@@ -103,7 +105,9 @@ fn pass_picker(record: &NodeRecord, index: usize, picked: RwSignal<Option<usize>
         .passes
         .iter()
         .enumerate()
-        .map(|(i, p)| view! { <option value=i.to_string() selected=i == index>{p.label()}</option> })
+        .map(
+            |(i, p)| view! { <option value=i.to_string() selected=i == index>{p.label()}</option> },
+        )
         .collect_view();
     view! {
         <label class="pass-picker">"Pass "
