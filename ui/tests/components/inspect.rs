@@ -69,15 +69,7 @@ async fn batch_page() -> Page {
         json!({"path": null, "text": BATCH_TEMPLATE})
     ))
     .expect("stub");
-    let root: HtmlElement = web_sys::window()
-        .expect("window")
-        .document()
-        .expect("document")
-        .create_element("div")
-        .expect("div")
-        .dyn_into()
-        .expect("an HTML element");
-    Page::mount(root).await
+    Page::mount_new().await
 }
 
 fn text(page: &Page, selector: &str) -> String {
@@ -387,30 +379,18 @@ async fn the_runs_list_comes_from_the_shell_and_opening_one_repaints_the_canvas(
         .find(|c| c["cmd"] == "runs_list")
         .expect("runs_list called");
     assert_eq!(asked["args"]["projectName"], "support-triage");
-    assert_eq!(
-        text(&page, r#".run-row[data-run="run-b"] .run-status"#),
-        "succeeded"
-    );
-    assert_eq!(
-        text(&page, r#".run-row[data-run="run-b"] .run-flow"#),
-        "triage"
-    );
-    assert_eq!(
-        text(&page, r#".run-row[data-run="run-b"] .run-start"#),
-        "2026-12-03 23:21:04"
-    );
-    assert_eq!(
-        text(&page, r#".run-row[data-run="run-b"] .run-duration"#),
-        "81 ms"
-    );
-    assert_eq!(
-        text(&page, r#".run-row[data-run="run-b"] .run-tokens"#),
-        "45"
-    );
-    assert_eq!(
-        text(&page, r#".run-row[data-run="run-b"] .run-cost"#),
-        "$0.0000"
-    );
+    let columns = [
+        ("status", "succeeded"),
+        ("flow", "triage"),
+        ("start", "2026-12-03 23:21:04"),
+        ("duration", "81 ms"),
+        ("tokens", "45"),
+        ("cost", "$0.0000"),
+    ];
+    for (column, shown) in columns {
+        let cell = format!(r#".run-row[data-run="run-b"] .run-{column}"#);
+        assert_eq!(text(&page, &cell), shown, "{column}");
+    }
     assert_eq!(text(&page, r#".run-row[data-run="run-a"] .run-cost"#), "–");
     open_run(&page, "run-b").await;
     for node in ["FlowInput", "Classify", "Route", "Billing", "BillingReply"] {
