@@ -10,11 +10,13 @@
 
 mod converse;
 mod deadline;
+mod debug;
 pub use crate::trace::event;
 mod executor;
 mod nodes;
 mod shared;
 
+pub use debug::{BreakpointAction, Debug, DebugError, OnBreakpoint, Seed};
 pub use event::{
     ChainKind, ChainStep, Content, FlowOutputRecord, InputField, InputFieldSource, NextInput,
     OutputField, RunEvent, RunStatus,
@@ -91,6 +93,8 @@ pub struct RunContext {
     /// Applies account guardrails (not in the project) for project agents; with the bedrock
     /// provider only.
     pub bedrock_guardrails: Option<crate::providers::bedrock_guardrail::BedrockGuardrails>,
+    /// Re-run from a node, pins and breakpoints; by default none.
+    pub debug: Debug,
 }
 
 impl RunContext {
@@ -114,7 +118,14 @@ impl RunContext {
             return_control: None,
             store: None,
             bedrock_guardrails: None,
+            debug: Debug::default(),
         }
+    }
+
+    /// Shapes the run for debugging: see [`Debug`].
+    pub fn with_debug(mut self, debug: Debug) -> RunContext {
+        self.debug = debug;
+        self
     }
 
     pub fn with_agent_runtime(mut self, client: AgentRuntimeClient) -> RunContext {
@@ -195,6 +206,7 @@ impl std::fmt::Debug for RunContext {
             .field("ask_user", &self.ask_user.is_some())
             .field("return_control", &self.return_control.is_some())
             .field("store", &self.store.is_some())
+            .field("debug", &self.debug)
             .finish_non_exhaustive()
     }
 }
@@ -326,6 +338,11 @@ pub enum NodeError {
         path: String,
         message: String,
     },
+    /// The run's debug options do not fit the flow; nothing ran.
+    #[error(transparent)]
+    Debug(#[from] DebugError),
+    #[error("node {node}: the inputs edited at the breakpoint are refused: {message}")]
+    BreakpointEdit { node: String, message: String },
 }
 
 impl NodeError {
@@ -353,7 +370,9 @@ impl NodeError {
             | NodeError::AgentRuntime { node, .. }
             | NodeError::AgentAsked { node, .. }
             | NodeError::NoLocalEquivalent { node, .. }
-            | NodeError::Fixture { node, .. } => node,
+            | NodeError::Fixture { node, .. }
+            | NodeError::BreakpointEdit { node, .. } => node,
+            NodeError::Debug(error) => error.node(),
         }
     }
 }

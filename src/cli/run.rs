@@ -474,6 +474,11 @@ fn print_event(event: &RunEvent, quiet: bool) {
                 outln!("{t:>7}ms  {} skipped: {}", e(node), e(&reason.to_string()));
             }
         }
+        RunEvent::NodeReused { node, reason, .. } => {
+            if !quiet {
+                outln!("{t:>7}ms  {} not run: {}", e(node), e(reason));
+            }
+        }
         RunEvent::NodeFailed { node, error, .. } => {
             outln!("{t:>7}ms  {} FAILED: {}", e(node), e(&error.to_string()))
         }

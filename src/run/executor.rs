@@ -21,6 +21,7 @@
 //! [`Container`]: super::nodes::Container
 
 mod containers;
+mod reuse;
 mod scope;
 
 use self::scope::{run_scope, Scope, ScopeEnd, State, Status};
@@ -32,6 +33,7 @@ use crate::compile::FlowPlan;
 use crate::model::{DataType, Project};
 use crate::nodes::NodeType;
 use serde_json::{Map, Value};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::time::Instant;
@@ -59,6 +61,7 @@ pub async fn run_flow(
         events,
         started: Instant::now(),
         totals: Mutex::new(Totals::default()),
+        stepping: AtomicBool::new(false),
     });
     run.emit(|at_ms| RunEvent::RunStarted {
         at_ms,
@@ -69,9 +72,28 @@ pub async fn run_flow(
     .await;
     let graph = Arc::new(plan.graph().clone());
     let mut state = State::default();
+    // Debug options that do not fit the flow fail the run before any node runs.
+    let rerun = match run.ctx.debug.rerun(plan) {
+        Ok(rerun) => Some(rerun),
+        Err(error) => {
+            run.fail(error.node(), &NodeError::Debug(error.clone()))
+                .await;
+            None
+        }
+    };
+    if let Some(rerun) = &rerun {
+        reuse::seed(&run, &graph, rerun, &mut state).await;
+    }
     for id in graph.of_kind(NodeType::Input).collect::<Vec<_>>() {
         let node = graph.node(id);
         let name = node.node.name.clone();
+        // Reused, pinned (its scope gives the pin), or not run at all.
+        if rerun.is_none()
+            || state.status.contains_key(&name)
+            || run.ctx.debug.pins.contains_key(&name)
+        {
+            continue;
+        }
         run.emit(|at_ms| RunEvent::NodeStarted {
             at_ms,
             node: name.clone(),
@@ -105,7 +127,10 @@ pub async fn run_flow(
         chain: vec![],
         state,
     };
-    let end = run_scope(run.clone(), scope).await;
+    let end = match rerun {
+        Some(_) => run_scope(run.clone(), scope).await,
+        None => ScopeEnd::Finished(scope.state),
+    };
     let cancelled = matches!(end, ScopeEnd::Cancelled);
     if cancelled {
         run.emit(|at_ms| RunEvent::Cancelled { at_ms }).await;

@@ -6,6 +6,7 @@ use super::{NodeFailure, RunContext};
 use crate::model::Project;
 use crate::providers::Usage;
 use serde_json::Value;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::time::Instant;
@@ -23,6 +24,8 @@ pub(super) struct Run {
     pub started: Instant,
     /// Outputs, failures and usage, added to by any task; held only to push.
     pub totals: Mutex<Totals>,
+    /// The next node to start pauses: a breakpoint was answered with "step".
+    pub stepping: AtomicBool,
 }
 
 #[derive(Debug, Clone, Default)]

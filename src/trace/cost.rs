@@ -50,6 +50,7 @@ impl Cost {
             | RunEvent::ConditionResult { .. }
             | RunEvent::ContentBlockDelta { .. }
             | RunEvent::NodeSkipped { .. }
+            | RunEvent::NodeReused { .. }
             | RunEvent::NodeFailed { .. }
             | RunEvent::FlowOutput { .. }
             | RunEvent::Cancelled { .. }

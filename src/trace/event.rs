@@ -87,6 +87,19 @@ pub enum RunEvent {
         node: String,
         reason: String,
     },
+    /// A node that did not run because its outputs were given: reused from an earlier run
+    /// (`fromRun`, when re-running from a later node) or pinned (no `fromRun`). Its
+    /// `nodeOutput` (or `conditionNodeResultTrace`, `flowOutputEvent`) follows as if it had run.
+    NodeReused {
+        at_ms: u64,
+        node: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        execution_chain: Vec<ChainStep>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from_run: Option<String>,
+        /// For people: "reused from run …" or "pinned".
+        reason: String,
+    },
     /// A node that failed; `error` names the node and the cause.
     NodeFailed {
         at_ms: u64,
@@ -124,6 +137,7 @@ impl RunEvent {
             | RunEvent::ContentBlockDelta { at_ms, .. }
             | RunEvent::AgentTrace { at_ms, .. }
             | RunEvent::NodeSkipped { at_ms, .. }
+            | RunEvent::NodeReused { at_ms, .. }
             | RunEvent::NodeFailed { at_ms, .. }
             | RunEvent::FlowOutput { at_ms, .. }
             | RunEvent::Cancelled { at_ms }
@@ -142,6 +156,7 @@ impl RunEvent {
             | RunEvent::ContentBlockDelta { node, .. }
             | RunEvent::AgentTrace { node, .. }
             | RunEvent::NodeSkipped { node, .. }
+            | RunEvent::NodeReused { node, .. }
             | RunEvent::NodeFailed { node, .. }
             | RunEvent::FlowOutput { node, .. } => Some(node),
             RunEvent::RunStarted { .. }

@@ -28,6 +28,9 @@ pub struct Pass {
     pub produced: bool,
     /// The error when the node failed.
     pub error: Option<String>,
+    /// Why the node did not run in this pass and its outputs were given instead (reused from
+    /// an earlier run, or pinned).
+    pub reused: Option<String>,
 }
 
 impl Pass {
@@ -38,6 +41,7 @@ impl Pass {
             outputs: Vec::new(),
             produced: false,
             error: None,
+            reused: None,
         }
     }
 
@@ -189,6 +193,14 @@ impl Inspection {
                     record.passes[p].error = Some(error.clone());
                 }
                 RunEvent::NodeSkipped { reason, .. } => record.skipped = Some(reason.clone()),
+                RunEvent::NodeReused {
+                    execution_chain,
+                    reason,
+                    ..
+                } => {
+                    let p = pass_index(record, keys, execution_chain);
+                    record.passes[p].reused = Some(reason.clone());
+                }
                 RunEvent::ConditionResult { .. }
                 | RunEvent::NodeAction { .. }
                 | RunEvent::ContentBlockDelta { .. }
@@ -365,6 +377,20 @@ pub(crate) mod tests {
             Some("Code: handler crashed")
         );
         assert_eq!(code.outputs_json(), None);
+    }
+
+    #[test]
+    fn a_reused_node_says_why_and_keeps_the_outputs_it_was_given() {
+        let run = Inspection::read(&events(json!([
+            {"event": "nodeReused", "atMs": 0, "node": "Classify", "fromRun": "run_1",
+             "reason": "reused from run run_1"},
+            {"event": "nodeOutput", "atMs": 0, "node": "Classify", "fields": [field_out("modelCompletion", json!("BILLING"))]}
+        ])));
+        let classify = run.node("Classify").expect("Classify");
+        assert_eq!(classify.passes.len(), 1);
+        let pass = classify.last().expect("a pass");
+        assert_eq!(pass.reused.as_deref(), Some("reused from run run_1"));
+        assert_eq!(pass.outputs_json(), json!({"modelCompletion": "BILLING"}));
     }
 
     #[test]

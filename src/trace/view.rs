@@ -20,6 +20,8 @@ pub enum NodeStatus {
     Done,
     /// Not run, and why.
     Skipped { reason: String },
+    /// Not run: its outputs were given (reused from an earlier run, or pinned), and how.
+    Reused { reason: String },
     /// Failed: the error, and the advice it carries (empty when none).
     Failed { error: String, hint: String },
     /// The run waits before this node (a breakpoint, an agent's question).
@@ -36,6 +38,7 @@ impl NodeStatus {
             NodeStatus::Running => "running",
             NodeStatus::Done => "done",
             NodeStatus::Skipped { .. } => "skipped",
+            NodeStatus::Reused { .. } => "reused",
             NodeStatus::Failed { .. } => "failed",
             NodeStatus::Paused => "paused",
             NodeStatus::Cancelled => "cancelled",
@@ -277,6 +280,18 @@ impl RunView {
             RunEvent::ContentBlockDelta { .. } => {}
             RunEvent::NodeSkipped { node, reason, .. } => {
                 self.node(node).status = NodeStatus::Skipped {
+                    reason: reason.clone(),
+                };
+            }
+            RunEvent::NodeReused {
+                at_ms,
+                node,
+                reason,
+                ..
+            } => {
+                let n = self.node(node);
+                n.started_ms.get_or_insert(*at_ms);
+                n.status = NodeStatus::Reused {
                     reason: reason.clone(),
                 };
             }

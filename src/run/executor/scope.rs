@@ -7,6 +7,7 @@ use crate::compile::plan::{InputSource, PlanGraph, PlanNodeId};
 use crate::model::DataType;
 use crate::nodes::NodeType;
 use crate::run::deadline;
+use crate::run::debug::Resume;
 use crate::run::event::{ChainStep, Content, InputField, InputFieldSource, RunEvent};
 use crate::run::nodes::{behaviour, Container, Done};
 use crate::run::{type_name, NodeError};
@@ -120,7 +121,9 @@ impl Scope {
                         self.skip_node(&run, id, name, reason).await;
                     }
                     Readiness::Ready => {
-                        if let Some(work) = self.start(&run, id).await {
+                        if let Some(outputs) = run.ctx.debug.pinned(name) {
+                            self.give_pinned(&run, id, outputs).await;
+                        } else if let Some(work) = self.start(&run, id).await {
                             ready.push((id, work));
                         }
                     }
@@ -386,6 +389,16 @@ impl Scope {
                 },
             });
             values.insert(w.name.clone(), value);
+        }
+        if run.pauses_before(&name) {
+            match run.pause(&name, &n.inputs, fields).await {
+                Ok(Resume::Go(edited, edited_values)) => (fields, values) = (edited, edited_values),
+                Ok(Resume::Cancel) => return None,
+                Err(error) => {
+                    self.finish(run, id, Err(error)).await;
+                    return None;
+                }
+            }
         }
         if !fields.is_empty() {
             run.emit(|at_ms| RunEvent::NodeInput {

@@ -101,6 +101,7 @@ pub fn agent_steps(events: &[RunEvent], node: &str) -> Vec<AgentStep> {
             | RunEvent::ConditionResult { .. }
             | RunEvent::ContentBlockDelta { .. }
             | RunEvent::NodeSkipped { .. }
+            | RunEvent::NodeReused { .. }
             | RunEvent::NodeFailed { .. }
             | RunEvent::FlowOutput { .. }
             | RunEvent::Cancelled { .. }

@@ -119,6 +119,7 @@ pub fn timeline(events: &[RunEvent]) -> Timeline {
             | RunEvent::ConditionResult { .. }
             | RunEvent::NodeFailed { .. }
             | RunEvent::NodeSkipped { .. }
+            | RunEvent::NodeReused { .. }
             | RunEvent::NodeStarted { .. }
             | RunEvent::NodeInput { .. }
             | RunEvent::ContentBlockDelta { .. }

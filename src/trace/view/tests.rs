@@ -195,6 +195,32 @@ fn connections_show_what_carried_and_which_condition_fired() {
 }
 
 #[test]
+fn a_reused_node_says_so_after_its_outputs() {
+    let p = project();
+    let mut view = RunView::new(&p);
+    view.apply(
+        &p,
+        &[
+            RunEvent::NodeReused {
+                at_ms: 1,
+                node: "Classify".to_owned(),
+                execution_chain: vec![],
+                from_run: Some("r0".to_owned()),
+                reason: "reused from run r0".to_owned(),
+            },
+            output(1, "Classify", "modelCompletion", &[("Route", "kind")]),
+        ],
+    );
+    assert_eq!(
+        view.status("Classify"),
+        &NodeStatus::Reused {
+            reason: "reused from run r0".to_owned()
+        }
+    );
+    assert!(view.carried_has("Classify", "modelCompletion", "Route", "kind"));
+}
+
+#[test]
 fn iterator_members_stay_running_until_every_item_is_done() {
     let p = project();
     let mut view = RunView::new(&p);
@@ -237,19 +263,10 @@ fn a_pause_marks_its_node_and_a_cancel_ends_the_running_ones() {
 fn the_price_source_names_profiles_with_their_own_prices() {
     let mut p = project();
     assert_eq!(price_source(&p), "built-in table (us-east-1 on-demand)");
-    p.model_profiles.push(crate::model::ModelProfile {
-        name: "local".into(),
-        provider: "openai".into(),
-        model_id: Some("llama3".into()),
-        region: None,
-        base_url: None,
-        script: None,
-        serves: vec![HAIKU.into()],
-        price_per_1k_tokens: Some(crate::pricing::Price {
-            input: 0.0,
-            output: 0.0,
-        }),
-    });
+    let local = json!({"name": "local", "provider": "openai", "modelId": "llama3",
+        "serves": [HAIKU], "pricePer1kTokens": {"input": 0.0, "output": 0.0}});
+    p.model_profiles
+        .push(serde_json::from_value(local).expect("a model profile"));
     assert_eq!(
         price_source(&p),
         "model profile local's own prices, else the built-in table (us-east-1 on-demand)"

@@ -65,6 +65,9 @@ fn passes_view(record: &NodeRecord, picked: RwSignal<Option<usize>>) -> impl Int
             .error
             .clone()
             .map(|e| view! { <p class="run-error" id="node-run-error">{e}</p> });
+        let reused = pass.reused.clone().map(|reason| {
+            view! { <p class="run-reused" id="node-run-reused">{format!("Not run: {reason}")}</p> }
+        });
         let outputs = if pass.produced {
             json_block("node-run-outputs", pretty(&pass.outputs_json())).into_any()
         } else {
@@ -72,6 +75,7 @@ fn passes_view(record: &NodeRecord, picked: RwSignal<Option<usize>>) -> impl Int
         };
         view! {
             {error}
+            {reused}
             <h5>"Inputs"</h5>
             {json_block("node-run-inputs", pretty(&pass.inputs_json()))}
             <h5>"Outputs"</h5>

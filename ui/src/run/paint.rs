@@ -46,6 +46,7 @@ pub fn node_badge(run: RunState, node: &str, y: f64) -> Option<AnyView> {
                 reason.clone(),
                 status,
             ),
+            NodeStatus::Reused { reason } => (short(reason, 40), reason.clone(), status),
             NodeStatus::Running | NodeStatus::Done | NodeStatus::Paused | NodeStatus::Cancelled => {
                 let figures = n.map(figures).unwrap_or_default();
                 let title = format!("{}: {figures}", status.name());

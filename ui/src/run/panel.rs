@@ -32,15 +32,8 @@ pub fn RunPanel() -> impl IntoView {
     };
     let flows = move || {
         ed.doc.with(|d| {
-            d.as_ref()
-                .map(|d| {
-                    d.project
-                        .flows
-                        .iter()
-                        .map(|f| f.name.clone())
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
+            let flows = d.iter().flat_map(|d| &d.project.flows);
+            flows.map(|f| f.name.clone()).collect::<Vec<_>>()
         })
     };
     let samples = move || {
