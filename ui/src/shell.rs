@@ -288,3 +288,20 @@ pub async fn chat_send(chat_id: &str, text: &str, channel: &RunChannel) -> Resul
 pub async fn chat_end(chat_id: &str) -> Result<(), ShellError> {
     call("chat_end", json!({ "chatId": chat_id })).await
 }
+
+/// This project's runs from the run store, newest first.
+pub async fn runs_list(
+    project_path: Option<&str>,
+    project_name: &str,
+) -> Result<Vec<strata::session::protocol::RunListing>, ShellError> {
+    call(
+        "runs_list",
+        json!({ "projectPath": project_path, "projectName": project_name }),
+    )
+    .await
+}
+
+/// One recorded run, whole: its listing, inputs and events.
+pub async fn run_get(run_id: &str) -> Result<strata::session::protocol::RecordedRun, ShellError> {
+    call("run_get", json!({ "runId": run_id })).await
+}

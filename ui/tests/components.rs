@@ -90,6 +90,11 @@ struct Page {
 impl Page {
     async fn open() -> Page {
         install_shell_stub();
+        Page::mount_new().await
+    }
+
+    /// Mounts the editor in a new container, with the shell stub as it is now.
+    async fn mount_new() -> Page {
         let root: HtmlElement = web_sys::window()
             .expect("window")
             .document()
@@ -527,3 +532,6 @@ async fn a_supervisor_gets_collaborators_with_undo() {
     })
     .await;
 }
+
+#[path = "components/inspect.rs"]
+mod inspect;
