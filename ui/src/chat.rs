@@ -179,15 +179,9 @@ pub fn ChatPanel() -> impl IntoView {
     let channel = StoredValue::new_local(None::<shell::RunChannel>);
     let agents = Memo::new(move |_| {
         ed.doc.with(|d| {
-            d.as_ref()
-                .map(|d| {
-                    d.project
-                        .agents
-                        .iter()
-                        .map(|a| a.agent_name.clone())
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
+            d.iter()
+                .flat_map(|d| d.project.agents.iter().map(|a| a.agent_name.clone()))
+                .collect::<Vec<_>>()
         })
     });
     let push = move |row: ChatRow| rows.update(|r| r.push(row));
