@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod cost;
 pub mod event;
+pub mod inspect;
 pub mod view;
 
 pub use agent::AgentTraceEvent;

@@ -365,7 +365,7 @@ impl RunView {
                 let fired = self
                     .fired
                     .get(&connection.source)
-                    .is_some_and(|chosen| chosen.iter().any(|x| *x == c.condition));
+                    .is_some_and(|chosen| chosen.contains(&c.condition));
                 ConnectionState {
                     carried: fired,
                     fired,

@@ -203,11 +203,13 @@ fn flow_view(ed: Editor) -> AnyView {
                 let highlight = related(&r);
                 let dim = !selection.is_empty() && !highlight;
                 let c = r.connection;
+                let (run, marked) = (ed.run, c.clone());
                 let name = c.name.clone();
                 let flow = d.flow.clone();
                 view! {
                     <path class="connection" class:conditional=r.conditional class:highlight=highlight class:dim=dim
                         data-connection=c.name.clone() data-source=c.source.clone() data-target=c.target.clone()
+                        data-run=move || crate::run::paint::connection_mark(run, &marked)
                         d=geometry::rounded_path(&r.points) marker-end=if highlight { "url(#arrow-highlight)" } else { "url(#arrow)" }
                         on:dblclick=move |_| ed.run(Command::Disconnect { flow: flow.clone(), connection: name.clone() })>
                         <title>{format!("{} → {}: {} (double-click to remove)", c.source, c.target, c.name)}</title>

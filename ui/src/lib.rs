@@ -21,6 +21,7 @@ pub mod files;
 pub mod flows;
 pub mod forms;
 pub mod geometry;
+pub mod inspect;
 pub mod panels;
 pub mod pause;
 pub mod run;
@@ -96,6 +97,7 @@ pub fn App() -> impl IntoView {
             </div>
             <Problems/>
             <chat::ChatPanel/>
+            <inspect::RunPanels/>
             <StatusLine/>
             <run::RunTotals/>
             <pause::RunPause/>

@@ -165,6 +165,7 @@ pub fn Inspector() -> impl IntoView {
                 <h3>{node.node_type.as_str().to_owned()}</h3>
                 <p class="summary">{summary}</p>
                 <label class="field">"Name" <input id="node-name" prop:value=name.clone() on:change=rename/></label>
+                <crate::inspect::NodeRun node=name.clone()/>
                 {inputs_editor(ed, &flow, &node)}
                 {outputs_editor(ed, &flow, &node)}
                 {conditions_editor(ed, &flow, &node)}

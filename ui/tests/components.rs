@@ -176,6 +176,9 @@ mod files;
 #[path = "components/pause.rs"]
 mod pause;
 
+#[path = "components/run.rs"]
+mod run;
+
 #[wasm_bindgen_test]
 async fn the_palette_lists_every_node_kind_of_the_registry() {
     let page = Page::open().await;
@@ -525,3 +528,6 @@ async fn a_supervisor_gets_collaborators_with_undo() {
     })
     .await;
 }
+
+#[path = "components/inspect.rs"]
+mod inspect;

@@ -54,6 +54,7 @@ pub(super) fn node_view(
                 return;
             }
             ed.agent.set(None);
+            ed.run.selected.set(Some(name.clone()));
             if ev.shift_key() {
                 ed.selection.update(|s| {
                     if let Some(i) = s.iter().position(|n| *n == name) {
@@ -148,8 +149,10 @@ pub(super) fn node_view(
             }
         })
         .collect();
+    let (run, run_name, badge_name) = (ed.run, name.clone(), name.clone());
     view! {
         <g class="node" class:selected=selected class:has-errors={errors > 0} data-node=name.clone()
+            data-run=move || crate::run::paint::node_status(run, &run_name)
             transform=format!("translate({} {})", b.at.x, b.at.y) on:mousedown=on_down on:mouseup=on_up>
             <rect class="body" width=NODE_WIDTH height=h rx="8"></rect>
             <path class="header" d=format!("M 0 8 A 8 8 0 0 1 8 0 L {w8} 0 A 8 8 0 0 1 {w} 8 L {w} {HEADER} L 0 {HEADER} Z", w = NODE_WIDTH, w8 = NODE_WIDTH - 8.0) fill=b.colour></path>
@@ -160,6 +163,7 @@ pub(super) fn node_view(
             {handles}
             {badge}
             {crate::pause::node_marks(&name)}
+            {move || crate::run::paint::node_badge(run, &badge_name, h + 16.0)}
         </g>
     }
     .into_any()

@@ -156,7 +156,9 @@ pub fn RunTotals() -> impl IntoView {
             .with(|v| v.as_ref().map(|v| v.totals()))
             .map(|totals| {
                 view! {
-                    <div class="run-totals" id="run-totals" data-state=state>
+                    <div class="run-totals" id="run-totals" data-state=state
+                    data-events=move || run.view.with(|v| v.as_ref().map_or(0, |v| v.events))
+                    data-updates=move || run.updates.get()>
                         <span class="run-state">{state}</span>" "{totals}
                     </div>
                 }

@@ -407,9 +407,9 @@ async fn the_chat_panel_sends_a_message_and_shows_the_steps_and_the_reply() {
         rows[1..],
         [
             ("you", "Refund order A-1001"),
-            ("thinking", "Look the order up."),
-            ("action", "orders.lookup(orderId=A-1001)"),
-            ("observation", "ACTION_GROUP: paid twice"),
+            ("rationale", "thinking: Look the order up."),
+            ("action-call", "called orders.lookup: orderId = A-1001"),
+            ("action-result", "action result: paid twice"),
             ("agent", "Refunded <b>one</b> charge."),
         ]
     );
