@@ -10,16 +10,15 @@ use crate::{shell, Editor};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
-use strata::return_control;
 use strata::session::protocol::{Pause, ProviderChoice, RunMessage};
-use strata::trace::agent::{AgentTraceEvent, StepTrace};
+use strata::trace::inspect::agent_steps;
 use strata::trace::RunEvent;
 
 /// One row of the conversation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatRow {
-    /// `you`, `agent`, `thinking`, `action`, `observation`, `guardrail`, `failure`, `paused`,
-    /// `error` or `session`.
+    /// `you`, `agent`, `error`, `session`, or the step's kind
+    /// ([`strata::trace::inspect::StepKind::as_str`]).
     pub kind: &'static str,
     pub text: String,
 }
@@ -33,7 +32,7 @@ impl ChatRow {
     }
 }
 
-/// A JSON field as text: a string as it is, anything else as JSON.
+/// A JSON value as text: a string as it is, anything else as JSON.
 fn text_of(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
@@ -42,107 +41,29 @@ fn text_of(value: &Value) -> String {
     }
 }
 
-/// The rows one agent trace event adds (none for the model's raw exchanges).
-pub fn step_rows(event: &AgentTraceEvent) -> Vec<ChatRow> {
-    let mut rows = Vec::new();
-    match event {
-        AgentTraceEvent::PreProcessingTrace(s)
-        | AgentTraceEvent::OrchestrationTrace(s)
-        | AgentTraceEvent::PostProcessingTrace(s) => match s {
-            StepTrace::Rationale(r) => rows.push(ChatRow::new("thinking", r.text.clone())),
-            StepTrace::InvocationInput(i) => {
-                if let Some(a) = &i.action_group_invocation_input {
-                    let action = a
-                        .get("function")
-                        .or_else(|| a.get("apiPath"))
-                        .map(text_of)
-                        .unwrap_or_default();
-                    rows.push(ChatRow::new(
-                        "action",
-                        format!(
-                            "{}.{}({})",
-                            text_of(&a["actionGroupName"]),
-                            action,
-                            return_control::parameters_line(&a["parameters"])
-                        ),
-                    ));
-                }
-                if let Some(k) = &i.knowledge_base_lookup_input {
-                    rows.push(ChatRow::new(
-                        "action",
-                        format!(
-                            "search {}: {}",
-                            text_of(&k["knowledgeBaseId"]),
-                            text_of(&k["text"])
-                        ),
-                    ));
-                }
-                if let Some(c) = &i.agent_collaborator_invocation_input {
-                    rows.push(ChatRow::new(
-                        "action",
-                        format!(
-                            "ask {}: {}",
-                            text_of(&c["agentCollaboratorName"]),
-                            text_of(&c["input"]["text"])
-                        ),
-                    ));
-                }
-            }
-            StepTrace::Observation(o) => {
-                let what = [
-                    o.action_group_invocation_output
-                        .as_ref()
-                        .map(|v| text_of(&v["text"])),
-                    o.knowledge_base_lookup_output.as_ref().map(|v| {
-                        let n = v["retrievedReferences"].as_array().map_or(0, Vec::len);
-                        format!("{n} passage(s)")
-                    }),
-                    o.agent_collaborator_invocation_output
-                        .as_ref()
-                        .map(|v| text_of(&v["output"]["text"])),
-                    o.final_response.as_ref().map(|v| text_of(&v["text"])),
-                    o.reprompt_response.as_ref().map(|v| text_of(&v["text"])),
-                ]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-                rows.push(ChatRow::new(
-                    "observation",
-                    format!("{}: {what}", o.observation_type),
-                ));
-            }
-            StepTrace::ModelInvocationInput(_) | StepTrace::ModelInvocationOutput(_) => {}
-        },
-        AgentTraceEvent::GuardrailTrace(g) => {
-            rows.push(ChatRow::new(
-                "guardrail",
-                format!("guardrail: {}", g.action),
-            ));
-        }
-        AgentTraceEvent::FailureTrace(f) => {
-            rows.push(ChatRow::new("failure", f.failure_reason.clone()));
-        }
-        AgentTraceEvent::ReturnControl(payload) => {
-            for action in return_control::actions(payload) {
-                rows.push(ChatRow::new("paused", action.call()));
-            }
-        }
-    }
-    rows
+/// The rows an agent step event adds, read as the inspector reads an Agent node's steps.
+fn step_rows(event: &RunEvent) -> Vec<ChatRow> {
+    let RunEvent::AgentTrace { node, .. } = event else {
+        return vec![];
+    };
+    agent_steps(std::slice::from_ref(event), node)
+        .into_iter()
+        .map(|step| {
+            let text = if step.text.is_empty() {
+                step.title
+            } else {
+                format!("{}: {}", step.title, step.text)
+            };
+            ChatRow::new(step.kind.as_str(), text)
+        })
+        .collect()
 }
 
 /// The rows a message of a chat turn adds; a pause goes to `pause` instead.
 pub fn message_rows(message: RunMessage, pause: RwSignal<Option<Pause>>) -> Vec<ChatRow> {
     match message {
         RunMessage::Started { .. } => vec![],
-        RunMessage::Events { events } => events
-            .iter()
-            .flat_map(|e| match e {
-                RunEvent::AgentTrace { trace, .. } => step_rows(trace),
-                _ => vec![],
-            })
-            .collect(),
+        RunMessage::Events { events } => events.iter().flat_map(step_rows).collect(),
         RunMessage::Paused { pause: p } => {
             pause.set(Some(p));
             vec![]
@@ -179,15 +100,9 @@ pub fn ChatPanel() -> impl IntoView {
     let channel = StoredValue::new_local(None::<shell::RunChannel>);
     let agents = Memo::new(move |_| {
         ed.doc.with(|d| {
-            d.as_ref()
-                .map(|d| {
-                    d.project
-                        .agents
-                        .iter()
-                        .map(|a| a.agent_name.clone())
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
+            d.iter()
+                .flat_map(|d| d.project.agents.iter().map(|a| a.agent_name.clone()))
+                .collect::<Vec<_>>()
         })
     });
     let push = move |row: ChatRow| rows.update(|r| r.push(row));

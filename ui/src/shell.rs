@@ -274,6 +274,18 @@ pub async fn chat_start(
     .await
 }
 
+/// This project's runs from the run store, newest first.
+pub async fn runs_list(
+    project_path: Option<&str>,
+    project_name: &str,
+) -> Result<Vec<strata::session::protocol::RunListing>, ShellError> {
+    call(
+        "runs_list",
+        json!({ "projectPath": project_path, "projectName": project_name }),
+    )
+    .await
+}
+
 /// Sends one message; the turn's steps, pauses and reply arrive on `channel`.
 pub async fn chat_send(chat_id: &str, text: &str, channel: &RunChannel) -> Result<(), ShellError> {
     call_with_channel(
@@ -287,18 +299,6 @@ pub async fn chat_send(chat_id: &str, text: &str, channel: &RunChannel) -> Resul
 /// Ends a chat session.
 pub async fn chat_end(chat_id: &str) -> Result<(), ShellError> {
     call("chat_end", json!({ "chatId": chat_id })).await
-}
-
-/// This project's runs from the run store, newest first.
-pub async fn runs_list(
-    project_path: Option<&str>,
-    project_name: &str,
-) -> Result<Vec<strata::session::protocol::RunListing>, ShellError> {
-    call(
-        "runs_list",
-        json!({ "projectPath": project_path, "projectName": project_name }),
-    )
-    .await
 }
 
 /// One recorded run, whole: its listing, inputs and events.

@@ -180,6 +180,7 @@ mod files;
 
 #[path = "components/pause.rs"]
 mod pause;
+
 #[path = "components/run.rs"]
 mod run;
 

@@ -19,7 +19,7 @@ fn active_id() -> String {
         .unwrap_or_default()
 }
 
-fn choose(select: &Element, value: &str) {
+pub(super) fn choose(select: &Element, value: &str) {
     let s = select
         .dyn_ref::<web_sys::HtmlSelectElement>()
         .expect("a select");

@@ -2,6 +2,7 @@
 //! started against the stubbed shell, and what the shell would stream (a pause, the end of a
 //! run, a chat turn) is sent on the channel the page gave it.
 
+use super::files::choose;
 use super::*;
 use serde_json::json;
 use strata::model::DataType;
@@ -30,17 +31,6 @@ fn deliver(cmd: &str, message: &RunMessage) {
 
 fn calls_of(cmd: &str) -> Vec<Value> {
     calls().into_iter().filter(|c| c["cmd"] == cmd).collect()
-}
-
-fn choose(field: &Element, value: &str) {
-    let select = field
-        .dyn_ref::<web_sys::HtmlSelectElement>()
-        .expect("a select");
-    select.set_value(value);
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    let event = web_sys::Event::new_with_event_init_dict("change", &init).expect("event");
-    field.dispatch_event(&event).expect("dispatch");
 }
 
 /// The editor with a run of the `billing` sample started as `run_1`.
@@ -206,21 +196,18 @@ async fn a_breakpoint_sends_the_edited_inputs_and_refuses_a_wrong_type() {
     // Not JSON: an error on the field, nothing sent.
     type_into(&field, "charged once", false);
     page.click("#pause-continue");
-    until("the JSON error", || {
+    let field_error = || {
         page.all(".pause-input .field-error")
             .first()
             .and_then(|e| e.text_content())
-            .is_some_and(|t| t.contains("not JSON"))
-    })
-    .await;
+            .unwrap_or_default()
+    };
+    until("the JSON error", || field_error().contains("not JSON")).await;
     // JSON of the wrong type: refused too.
     type_into(&field, "42", false);
     page.click("#pause-continue");
     until("the type error", || {
-        page.all(".pause-input .field-error")
-            .first()
-            .and_then(|e| e.text_content())
-            .is_some_and(|t| t.contains("expected String, got Number"))
+        field_error().contains("expected String, got Number")
     })
     .await;
     assert!(calls_of("run_answer").is_empty());
@@ -249,8 +236,18 @@ async fn select(page: &Page, node: &str) {
 }
 
 #[wasm_bindgen_test]
-async fn run_from_here_sends_debug_from_with_the_breakpoints() {
+async fn run_from_here_sends_debug_from_with_the_breakpoints_and_pins() {
     let page = page_with_a_run().await;
+    let output: RunEvent = serde_json::from_value(json!({"event": "nodeOutput", "atMs": 3,
+        "node": "Classify", "fields": [{"nodeOutputName": "modelCompletion",
+        "content": {"document": "billing"}, "next": []}]}))
+    .expect("an event");
+    deliver(
+        "run_start",
+        &RunMessage::Events {
+            events: vec![output],
+        },
+    );
     deliver("run_start", &finished());
     select(&page, "Classify").await;
     until("run from here enabled", || {
@@ -266,11 +263,43 @@ async fn run_from_here_sends_debug_from_with_the_breakpoints() {
             .is_empty()
     })
     .await;
+    // Pin the node's last output, then edit the pinned value.
+    page.click("#debug-pin");
+    let pin_value = || {
+        page.all("#debug-pin-value")
+            .first()
+            .and_then(|e| {
+                e.dyn_ref::<web_sys::HtmlTextAreaElement>()
+                    .map(|t| t.value())
+            })
+            .unwrap_or_default()
+    };
+    until("the pinned output", || pin_value().contains("billing")).await;
+    type_into(&page.one("#debug-pin-value"), "[1]", true);
+    until("the pin's error", || {
+        text(&page, "#debug-controls").contains("a pin is an object")
+    })
+    .await;
+    type_into(
+        &page.one("#debug-pin-value"),
+        r#"{"modelCompletion": "refund"}"#,
+        true,
+    );
+    until("the pin mark", || {
+        !page
+            .all(r#"g.node[data-node="Classify"] .pin-mark"#)
+            .is_empty()
+    })
+    .await;
     page.click("#debug-run-from");
     until("a second run_start", || calls_of("run_start").len() == 2).await;
     let debug = &calls_of("run_start")[1]["args"]["request"]["debug"];
     assert_eq!(debug["from"], json!({"runId": "run_1", "node": "Classify"}));
     assert_eq!(debug["breakpoints"], json!(["Classify"]));
+    assert_eq!(
+        debug["pins"],
+        json!({"Classify": {"modelCompletion": "refund"}})
+    );
     // The project file is not touched: nothing was saved.
     assert!(calls_of("save").is_empty() && calls_of("save_as").is_empty());
 }
@@ -378,9 +407,9 @@ async fn the_chat_panel_sends_a_message_and_shows_the_steps_and_the_reply() {
         rows[1..],
         [
             ("you", "Refund order A-1001"),
-            ("thinking", "Look the order up."),
-            ("action", "orders.lookup(orderId=A-1001)"),
-            ("observation", "ACTION_GROUP: paid twice"),
+            ("rationale", "thinking: Look the order up."),
+            ("action-call", "called orders.lookup: orderId = A-1001"),
+            ("action-result", "action result: paid twice"),
             ("agent", "Refunded <b>one</b> charge."),
         ]
     );
