@@ -4,9 +4,9 @@
 use super::provider::ProviderArgs;
 use crate::run::{RunEvent, RunStatus};
 use crate::save::{check_target, AtomicFile};
-use crate::session::protocol::RunInput;
+use crate::session::protocol::{DebugOptions, RerunFrom, RunInput};
 use crate::session::{self, InputSource, RunHooks, RunOptions, RunReport, Session};
-use crate::store::Store;
+use crate::store::{RunFilter, Store};
 use crate::text::{escape_block, escape_line};
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -154,13 +154,27 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     for d in &prepared.warnings {
         eprintln!("warning[{}] {} (at {})", d.code, d.message, d.location);
     }
-    let document = match prepared.input_document(&input_source(&args)?) {
-        Err(session::Error::NoInput { .. }) => bail!(
-            "give the flow an input: --input '<json>', --input-file FILE, or save a sample in the project"
-        ),
-        other => other?,
+    let debug = debug_options(&args, &session, &prepared.flow).await?;
+    // A re-run given no input starts from the reused run's.
+    let given = args.input.is_some() || args.input_file.is_some() || args.sample.is_some();
+    let reused_input = match (&debug.from, session.store(), given) {
+        (Some(from), Some(store), false) => store
+            .get_run(&from.run_id.as_str().into())
+            .await?
+            .map(|run| run.inputs),
+        _ => None,
+    };
+    let document = match reused_input {
+        Some(document) => document,
+        None => match prepared.input_document(&input_source(&args)?) {
+            Err(session::Error::NoInput { .. }) => bail!(
+                "give the flow an input: --input '<json>', --input-file FILE, or save a sample in the project"
+            ),
+            other => other?,
+        },
     };
     let options = RunOptions {
+        debug,
         record: args.record.clone(),
         max_concurrency: args.concurrency,
         iterator_concurrency: args.iterator_concurrency,
@@ -216,6 +230,56 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         RunStatus::Succeeded => 0,
         RunStatus::Failed | RunStatus::Cancelled => 1,
     })
+}
+
+/// `--from NODE --reuse RUN_ID` (`latest`: this flow's newest recorded run) and `--pin
+/// NODE.OUTPUT=JSON`, as the host layer's debug options.
+async fn debug_options(args: &RunArgs, session: &Session, flow: &str) -> Result<DebugOptions> {
+    let mut debug = DebugOptions::default();
+    if let (Some(node), Some(run_id)) = (&args.from, &args.reuse) {
+        let store = session
+            .store()
+            .context("--reuse reads the run store; drop --no-store")?;
+        let run_id = if run_id == "latest" {
+            let newest = store
+                .list_runs(RunFilter {
+                    project: Some(args.path.display().to_string()),
+                    flow: Some(flow.to_owned()),
+                    limit: 1,
+                })
+                .await?;
+            newest
+                .into_iter()
+                .next()
+                .with_context(|| {
+                    format!("--reuse latest: flow {flow:?} of this project has no recorded run")
+                })?
+                .id
+                .to_string()
+        } else {
+            run_id.clone()
+        };
+        debug.from = Some(RerunFrom {
+            run_id,
+            node: node.clone(),
+        });
+    }
+    for pin in &args.pin {
+        let (target, text) = pin
+            .split_once('=')
+            .with_context(|| format!("--pin {pin:?}: write NODE.OUTPUT=JSON"))?;
+        let (node, output) = target
+            .split_once('.')
+            .with_context(|| format!("--pin {pin:?}: write NODE.OUTPUT=JSON"))?;
+        let value = serde_json::from_str(text)
+            .unwrap_or_else(|_| serde_json::Value::String(text.to_owned()));
+        debug
+            .pins
+            .entry(node.to_owned())
+            .or_default()
+            .insert(output.to_owned(), value);
+    }
+    Ok(debug)
 }
 
 /// Answers from the terminal (or `--answers`); none when stdin is not a terminal and no

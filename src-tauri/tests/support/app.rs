@@ -221,6 +221,8 @@ pub async fn start_session(
         ])
         .env("DISPLAY", display)
         .env("STRATA_APP_DIR", dir.join("app-data"))
+        // The app's run store: the test's own, never the user's.
+        .env("STRATA_DATA_DIR", dir.join("app-data").join("runs"))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
