@@ -895,18 +895,16 @@ fn send_message(recipient: &str, content: &str) -> Value {
                         "input": {"recipient": recipient, "content": content}}]})
 }
 
-/// One turn of the [`team`] made with (collaboration, relay), the model answering from
-/// `replies`: the outcome, the recorded requests and the agent trace.
+/// One turn of a [`team`] project, the model answering from `replies`: the outcome, the
+/// recorded requests and the agent trace.
 async fn team_turn(
-    (collaboration, relay): (&str, &str),
+    project: &Project,
     replies: Value,
-    session: &str,
-    text: &str,
+    request: TurnRequest,
 ) -> (TurnOutcome, Arc<Recording>, Vec<Value>) {
     let p = Recording::new(replies);
-    let project = team(collaboration, relay);
-    let (rt, mut rx) = team_runtime(&project, p.clone());
-    let outcome = rt.invoke(turn(session, text)).await.expect("turn");
+    let (rt, mut rx) = team_runtime(project, p.clone());
+    let outcome = rt.invoke(request).await.expect("turn");
     (outcome, p, drain(&mut rx))
 }
 
@@ -926,13 +924,8 @@ async fn a_supervisor_sends_a_message_to_a_collaborator_and_uses_its_answer() {
         {"text": "Your invoice INV-7 comes to 42.50 dollars."}
     ]);
     let question = "How much is my invoice INV-7?";
-    let (outcome, p, trace) = team_turn(
-        ("SUPERVISOR", "TO_COLLABORATOR"),
-        replies,
-        "s-team",
-        question,
-    )
-    .await;
+    let desk = team("SUPERVISOR", "TO_COLLABORATOR");
+    let (outcome, p, trace) = team_turn(&desk, replies, turn("s-team", question)).await;
     assert_eq!(
         finished_text(&outcome),
         "Your invoice INV-7 comes to 42.50 dollars."
@@ -985,14 +978,16 @@ async fn a_long_non_ascii_session_id_reaches_the_collaborator_cut_on_a_character
     ]);
     // 3-byte characters: the 100-byte mark falls inside one.
     let session = "€".repeat(40);
-    let (outcome, _, _) = team_turn(("SUPERVISOR", "DISABLED"), replies, &session, "hello").await;
+    let desk = team("SUPERVISOR", "DISABLED");
+    let (outcome, _, _) = team_turn(&desk, replies, turn(&session, "hello")).await;
     assert_eq!(finished_text(&outcome), "It is 42.50.");
 }
 
 #[tokio::test]
 async fn a_collaboration_that_loops_back_is_refused_as_a_tool_error() {
     let replies = json!([send_message("Loop", "help"), {"text": "I'll answer myself."}]);
-    let (outcome, p, _) = team_turn(("SUPERVISOR", "DISABLED"), replies, "s-loop", "hello").await;
+    let desk = team("SUPERVISOR", "DISABLED");
+    let (outcome, p, _) = team_turn(&desk, replies, turn("s-loop", "hello")).await;
     assert_eq!(finished_text(&outcome), "I'll answer myself.");
     let (result, is_error) = p.tool_results(1)[0].clone();
     assert!(is_error);
@@ -1003,13 +998,8 @@ async fn a_collaboration_that_loops_back_is_refused_as_a_tool_error() {
 async fn a_supervisor_router_hands_a_clear_request_straight_to_one_collaborator() {
     let replies = json!([{"text": "<a>Billing</a>"}, {"text": "INV-9 was paid on 3 May."}]);
     let question = "Was invoice INV-9 paid?";
-    let (outcome, p, _) = team_turn(
-        ("SUPERVISOR_ROUTER", "DISABLED"),
-        replies,
-        "s-route",
-        question,
-    )
-    .await;
+    let desk = team("SUPERVISOR_ROUTER", "DISABLED");
+    let (outcome, p, _) = team_turn(&desk, replies, turn("s-route", question)).await;
     assert_eq!(finished_text(&outcome), "INV-9 was paid on 3 May.");
     let requests = p.requests();
     assert_eq!(requests.len(), 2, "routing, then the collaborator only");
@@ -1023,8 +1013,8 @@ async fn a_supervisor_router_hands_a_clear_request_straight_to_one_collaborator(
 #[tokio::test]
 async fn an_undecided_router_lets_the_supervisor_orchestrate() {
     let replies = json!([{"text": "<a>undecidable</a>"}, {"text": "Hello! How can I help?"}]);
-    let (outcome, p, _) =
-        team_turn(("SUPERVISOR_ROUTER", "DISABLED"), replies, "s-route2", "hi").await;
+    let desk = team("SUPERVISOR_ROUTER", "DISABLED");
+    let (outcome, p, _) = team_turn(&desk, replies, turn("s-route2", "hi")).await;
     assert_eq!(finished_text(&outcome), "Hello! How can I help?");
     assert!(p.requests()[1]
         .tools
