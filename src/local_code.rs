@@ -343,6 +343,40 @@ mod tests {
         assert!(!Path::new(home).exists(), "the temporary HOME is removed");
     }
 
+    /// A handler's variables reach it with and without bubblewrap, and cannot replace what
+    /// the sandbox sets.
+    #[tokio::test]
+    async fn given_variables_reach_the_code_in_either_isolation() {
+        let code = "import os\n[os.environ.get('TABLE'), os.environ['LAMBDA_TASK_ROOT']]";
+        let request = json!({"code": code, "inputs": {}});
+        let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let variables = BTreeMap::from([
+            ("TABLE".to_owned(), "orders-test".to_owned()),
+            ("LAMBDA_TASK_ROOT".to_owned(), "/elsewhere".to_owned()),
+        ]);
+        let mut isolations = vec![sandbox::Isolation::Scrubbed];
+        if sandbox::isolation().await == sandbox::Isolation::Bubblewrap {
+            isolations.push(sandbox::Isolation::Bubblewrap);
+        }
+        for isolation in isolations {
+            let answer = run_isolated(
+                isolation,
+                "python3",
+                PYTHON_INLINE,
+                project,
+                &request,
+                &variables,
+            )
+            .await
+            .expect("python3 runs");
+            let Answer::Value(value) = answer else {
+                panic!("the code raised")
+            };
+            assert_eq!(value[0], "orders-test", "{isolation:?}");
+            assert_eq!(value[1], json!(project), "{isolation:?}");
+        }
+    }
+
     /// Whether `pid` is gone (or a zombie waiting for a parent that may never reap it).
     #[cfg(target_os = "linux")]
     fn gone(pid: &str) -> bool {

@@ -277,3 +277,37 @@ fn bad_handler_values_are_clear_errors_naming_the_flag() {
         out.stdout
     );
 }
+
+#[test]
+fn chat_runs_a_stack_agents_action_group_through_a_bound_handler() {
+    let answers = tempfile::NamedTempFile::new().expect("an answers file");
+    std::fs::write(
+        answers.path(),
+        "inputs:\n  - \"Customer asks: where is A-1001\"\n",
+    )
+    .expect("write");
+    let out = strata(&[
+        "chat",
+        "desk.stack.yaml",
+        "--agent",
+        "OrdersAgent",
+        "--replay",
+        "desk.replay.yaml",
+        "--answers",
+        answers.path().to_str().expect("UTF-8"),
+        "--handler",
+        "OrdersFunction=handlers/orders.py:handler",
+    ]);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("shipped-from-handler"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("OrdersAgent> Order A-1001 has shipped."),
+        "{}",
+        out.stdout
+    );
+}
