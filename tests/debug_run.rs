@@ -21,7 +21,7 @@ mod support {
 }
 
 use support::flows::{data, input_node, iterate_and_collect, output_node, project, prompt_node};
-use support::runs::{failed, run};
+use support::runs::{failed, run, skipped};
 
 /// FlowInput → Draft → Polish → Out: two model calls in a row.
 fn chain_definition() -> Value {
@@ -170,6 +170,113 @@ async fn a_node_inside_an_iterator_re_runs_its_iterator() {
     assert_eq!(result.output("All"), Some(&json!(["A", "B"])));
     assert_eq!(started(&events, "Summarise"), 0);
     assert!(reused(&events, "Gather").is_some());
+}
+
+fn template(name: &str) -> Project {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("templates")
+        .join(format!("{name}.strata.json"));
+    let text = std::fs::read_to_string(&path).expect("template exists");
+    strata::model::load(&text, name)
+        .expect("template loads")
+        .project
+}
+
+#[tokio::test]
+async fn a_reused_condition_keeps_its_choice() {
+    let p = template("support-triage");
+    let doc = json!({"message": "Do you ship to Norway?"});
+    let provider = script("- text: OTHER\n");
+    let (_, recorded) = run(&p, "triage", doc.clone(), context(&provider, "first")).await;
+
+    // Route chose `default` in the record: OtherReply runs again, the other branches are
+    // skipped for the recorded choice, and Classify's model is not called.
+    let provider = script("[]");
+    let ctx = context(&provider, "second").with_debug(seeded("Route", &recorded));
+    let (result, events) = run(&p, "triage", doc, ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(
+        result.output("OtherReply"),
+        Some(&json!("Do you ship to Norway?"))
+    );
+    assert!(reused(&events, "Classify").is_some());
+    assert_eq!(
+        started(&events, "Route"),
+        1,
+        "Route runs again on the reused kind"
+    );
+    assert_eq!(
+        skipped(&events, "DocsAnswer"),
+        Some("condition Route.isBug was not chosen (Route chose default)")
+    );
+
+    // From OtherReply, Route's recorded choice is reused.
+    let ctx = context(&provider, "third").with_debug(seeded("OtherReply", &recorded));
+    let (result, events) = run(&p, "triage", json!({"message": "?"}), ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(
+        result.output("OtherReply"),
+        Some(&json!("Do you ship to Norway?")),
+        "the reused input, not this run's"
+    );
+    assert!(events.iter().any(|e| matches!(e,
+        RunEvent::ConditionResult { node, satisfied_conditions, .. }
+            if node == "Route" && satisfied_conditions == &["default"])));
+    assert_eq!(
+        skipped(&events, "DocsAnswer"),
+        Some(
+            "not run again: run first has nothing to reuse: it was skipped there \
+             (condition Route.isBug was not chosen (Route chose default))"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_node_inside_a_loop_re_runs_its_loop_and_pins_hold_inside_it() {
+    let p = template("refine-loop");
+    let doc = p
+        .flow("refine")
+        .and_then(|f| f.samples.iter().find(|s| s.name == "memo"))
+        .map(|s| s.document.clone())
+        .expect("the memo sample");
+    let rounds = || {
+        Arc::new(
+            ScriptedProvider::from_file(
+                &Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/run_fixtures/refine-loop.script.yaml"),
+            )
+            .expect("script loads"),
+        )
+    };
+    let provider = rounds();
+    let (_, recorded) = run(&p, "refine", doc.clone(), context(&provider, "first")).await;
+
+    let provider = rounds();
+    let ctx = context(&provider, "second").with_debug(seeded("Review", &recorded));
+    let (result, events) = run(&p, "refine", doc.clone(), ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(provider.remaining(), 0, "both rounds ran again");
+    let (_, reason) = reused(&events, "FlowInput").expect("the input is reused");
+    assert_eq!(
+        reason,
+        "reused from run first; Review is inside Refine, which runs again whole"
+    );
+
+    // Review pinned to approve: one round, and only Improve calls the model.
+    let provider = rounds();
+    let ctx = context(&provider, "third").with_debug(pinned(
+        "Review",
+        "modelCompletion",
+        json!("APPROVED"),
+    ));
+    let (result, events) = run(&p, "refine", doc, ctx).await;
+    assert_eq!(result.status, RunStatus::Succeeded, "{events:#?}");
+    assert_eq!(provider.remaining(), 3);
+    assert_eq!(started(&events, "Improve"), 1);
+    assert_eq!(
+        result.output("FlowOutput"),
+        Some(&json!("Let's move the meeting to Thursday."))
+    );
 }
 
 #[tokio::test]

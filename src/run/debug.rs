@@ -450,12 +450,14 @@ impl Debug {
             .filter(|id| !runs.contains(&graph.node(*id).node.name))
             .map(|id| {
                 let name = graph.node(id).node.name.clone();
-                let recorded = match seed.node_record(&name) {
-                    None => Err("it did not run in the reused run".to_owned()),
-                    Some(r) => match r.lacking() {
-                        Some(why) => Err(format!("in the reused run {why}")),
-                        None => Ok(r.clone()),
-                    },
+                let recorded = match seed.node_record(&name).map(|r| (r, r.lacking())) {
+                    Some((r, None)) => Ok(r.clone()),
+                    Some((_, Some(why))) => {
+                        Err(format!("run {run_id} has nothing to reuse: {why}"))
+                    }
+                    None => Err(format!(
+                        "run {run_id} has nothing to reuse: it did not run there"
+                    )),
                 };
                 GivenNode {
                     id,
