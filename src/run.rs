@@ -15,13 +15,14 @@ pub use crate::trace::event;
 mod executor;
 mod nodes;
 mod shared;
+mod sink;
 
 pub use debug::{BreakpointAction, Debug, DebugError, OnBreakpoint, Seed, SeedError};
 pub use event::{
     ChainKind, ChainStep, Content, FlowOutputRecord, InputField, InputFieldSource, NextInput,
     OutputField, RunEvent, RunStatus,
 };
-pub use executor::run_flow;
+pub use executor::{run_flow, run_flow_batched};
 
 use crate::model::DataType;
 use crate::nodes::NodeType;

@@ -13,7 +13,7 @@ use strata::providers::{
     BoxFuture, ContentPart, ModelProvider, ModelRequest, ModelResponse, ProviderError, StopReason,
     Usage,
 };
-use strata::run::{run_flow, RunContext, RunEvent, RunStatus};
+use strata::run::{run_flow, run_flow_batched, RunContext, RunEvent, RunStatus};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -936,6 +936,101 @@ async fn a_recorded_run_replays_from_its_script_file() {
         replayed.output("FlowOutput"),
         Some(&json!(["first summary", "second summary"]))
     );
+}
+
+// ---------------------------------------------------------------- event batches
+
+/// Every event of a run through `run_flow_batched`, batch by batch.
+async fn run_batched(project: &Project, flow: &str, document: Value) -> Vec<Vec<RunEvent>> {
+    let compiled = compile(project);
+    let plan = compiled.plan(flow).expect("flow compiles");
+    let (tx, mut rx) = mpsc::channel(100_000);
+    let provider = scripted("- text: S1\n- text: S2\n");
+    run_flow_batched(plan, project, document, context(provider), tx).await;
+    let mut batches = Vec::new();
+    while let Ok(batch) = rx.try_recv() {
+        batches.push(batch);
+    }
+    batches
+}
+
+#[tokio::test(start_paused = true)]
+async fn batched_events_are_the_same_trace_in_the_same_order() {
+    let p = template("batch-summaries");
+    let doc = sample(&p, "summaries", "two");
+    let provider = scripted("- text: S1\n- text: S2\n");
+    let (_, one_by_one) = run(&p, "summaries", doc.clone(), context(provider)).await;
+    let batches = run_batched(&p, "summaries", doc).await;
+    assert!(batches.iter().all(|b| !b.is_empty()), "{batches:#?}");
+    assert_eq!(batches.concat(), one_by_one);
+}
+
+/// Streams "Hello", then keeps the reply back until `release` is notified.
+struct HeldStream {
+    release: Arc<tokio::sync::Notify>,
+}
+
+impl ModelProvider for HeldStream {
+    fn name(&self) -> &str {
+        "held"
+    }
+    fn converse<'a>(
+        &'a self,
+        _request: &'a ModelRequest,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        Box::pin(async { Ok(ok_reply()) })
+    }
+    fn converse_stream<'a>(
+        &'a self,
+        _request: &'a ModelRequest,
+        on_text: strata::providers::OnText<'a>,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        Box::pin(async move {
+            on_text(strata::providers::TextDelta {
+                content_block_index: 0,
+                text: "Hello".to_owned(),
+            });
+            self.release.notified().await;
+            Ok(ok_reply())
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_streamed_delta_reaches_the_caller_while_the_model_is_still_answering() {
+    let p = fan_out(1);
+    let release = Arc::new(tokio::sync::Notify::new());
+    let provider = Arc::new(HeldStream {
+        release: release.clone(),
+    });
+    let ctx = context(provider).with_stream(true);
+    let (tx, mut rx) = mpsc::channel(16);
+    let run = tokio::spawn(async move {
+        let compiled = compile(&p);
+        let plan = compiled.plan("main").expect("flow compiles");
+        run_flow_batched(plan, &p, json!("hi"), ctx, tx).await
+    });
+    // The run waits on the model until released: the delta must be out before that. With
+    // every task waiting, the paused clock ends the minute at once if it is not.
+    let mut seen = Vec::new();
+    let delta = loop {
+        let batch = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            .await
+            .ok()
+            .flatten();
+        let Some(batch) = batch else {
+            panic!("no delta while the model answers; seen {seen:#?}")
+        };
+        seen.extend(batch);
+        if let Some(RunEvent::ContentBlockDelta { text, .. }) = seen.last() {
+            break text.clone();
+        }
+    };
+    assert_eq!(delta, "Hello");
+    release.notify_one();
+    while rx.recv().await.is_some() {}
+    let result = run.await.expect("the run ends");
+    assert_eq!(result.status, RunStatus::Succeeded);
 }
 
 // ---------------------------------------------------------------- streaming

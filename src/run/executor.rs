@@ -27,6 +27,7 @@ mod scope;
 use self::scope::{run_scope, Scope, ScopeEnd, State, Status};
 use super::event::{ChainStep, Content, NextInput, OutputField, RunEvent, RunStatus};
 use super::shared::{Run, Totals};
+use super::sink::{Outlet, Sink};
 use super::{type_name, NodeError, NodeFailure, RunContext, RunResult};
 use crate::compile::plan::{PlanEdge, PlanGraph, PlanNodeId};
 use crate::compile::FlowPlan;
@@ -38,8 +39,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::time::Instant;
 
-/// Runs one flow plan with `document` on its Input node. Events go to `events` as they
-/// happen; the caller must keep receiving them (a dropped receiver is fine). The run always
+/// Runs one flow plan with `document` on its Input node. Events go to `events` in the
+/// order they happen, gathered while the run works and sent whenever it waits (for a model,
+/// a tool, a person, another task) and before it returns, so an instant run sends them in
+/// bursts; the caller must keep receiving them (a dropped receiver is fine). The run always
 /// ends: with every reachable node finished, skipped or failed, or cancelled.
 pub async fn run_flow(
     plan: &FlowPlan,
@@ -47,6 +50,31 @@ pub async fn run_flow(
     document: Value,
     ctx: RunContext,
     events: mpsc::Sender<RunEvent>,
+) -> RunResult {
+    run_to(plan, project, document, ctx, Outlet::Events(events)).await
+}
+
+/// [`run_flow`], with the events in batches: each batch is what the run emitted since the
+/// last, sent when the run waits, before it returns, or when [`FLUSH_AT`] events are
+/// gathered — one message to a front end instead of one per event. Never an empty batch.
+///
+/// [`FLUSH_AT`]: super::sink::FLUSH_AT
+pub async fn run_flow_batched(
+    plan: &FlowPlan,
+    project: &Project,
+    document: Value,
+    ctx: RunContext,
+    events: mpsc::Sender<Vec<RunEvent>>,
+) -> RunResult {
+    run_to(plan, project, document, ctx, Outlet::Batches(events)).await
+}
+
+async fn run_to(
+    plan: &FlowPlan,
+    project: &Project,
+    document: Value,
+    ctx: RunContext,
+    outlet: Outlet,
 ) -> RunResult {
     let run_id = ctx.run_id.clone().unwrap_or_else(make_run_id);
     let run = Arc::new(Run {
@@ -58,11 +86,25 @@ pub async fn run_flow(
             run_id: Some(run_id.clone()),
             ..ctx
         },
-        events,
+        sink: Arc::new(Sink::new(outlet)),
         started: Instant::now(),
         totals: Mutex::new(Totals::default()),
         stepping: AtomicBool::new(false),
     });
+    let graph = Arc::new(plan.graph().clone());
+    let rerun = run.ctx.debug.rerun(plan);
+    let whole = Box::pin(run_graph(run.clone(), graph, run_id, document, rerun));
+    run.flushing(whole).await
+}
+
+/// The run from its first event to its last.
+async fn run_graph(
+    run: Arc<Run>,
+    graph: Arc<PlanGraph>,
+    run_id: String,
+    document: Value,
+    rerun: Result<super::debug::Rerun, super::debug::DebugError>,
+) -> RunResult {
     run.emit(|at_ms| RunEvent::RunStarted {
         at_ms,
         run_id: run_id.clone(),
@@ -70,10 +112,9 @@ pub async fn run_flow(
         inputs: document.clone(),
     })
     .await;
-    let graph = Arc::new(plan.graph().clone());
     let mut state = State::default();
     // Debug options that do not fit the flow fail the run before any node runs.
-    let rerun = match run.ctx.debug.rerun(plan) {
+    let rerun = match rerun {
         Ok(rerun) => Some(rerun),
         Err(error) => {
             run.fail(error.node(), &NodeError::Debug(Box::new(error.clone())))

@@ -1,14 +1,16 @@
 //! What every part of one run shares: the [`Run`], with the run's context, clock, event
-//! channel and totals. The executor makes one per run; node kinds read and report through it.
+//! sink and totals. The executor makes one per run; node kinds read and report through it.
 
 use super::event::{FlowOutputRecord, RunEvent};
+use super::sink::{Flushing, Sink};
 use super::{NodeFailure, RunContext};
 use crate::model::Project;
 use crate::providers::Usage;
 use serde_json::Value;
+use std::future::Future;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, PoisonError};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 /// What every part of one run shares.
@@ -19,7 +21,8 @@ pub(super) struct Run {
     pub ctx: RunContext,
     /// Bounds the nodes that do work at once.
     pub semaphore: Arc<Semaphore>,
-    pub events: mpsc::Sender<RunEvent>,
+    /// Where events are gathered until the run waits (`sink.rs`).
+    pub sink: Arc<Sink>,
     /// The run's start on tokio's clock, so paused-time tests see fixed timestamps.
     pub started: Instant,
     /// Outputs, failures and usage, added to by any task; held only to push.
@@ -40,11 +43,24 @@ impl Run {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Sends an event stamped with the run's clock. A closed channel is not an error: the
-    /// run goes on and its result still says what happened.
+    /// Emits an event stamped with the run's clock. It reaches the channel when the run
+    /// next waits, or now if many are gathered (`sink.rs`). A closed channel is not an
+    /// error: the run goes on and its result still says what happened.
     pub async fn emit(&self, make: impl FnOnce(u64) -> RunEvent) {
         let event = make(self.elapsed_ms());
-        let _ = self.events.send(event).await;
+        if self.sink.push(event) {
+            self.sink.flush().await;
+        }
+    }
+
+    /// `work` delivering the run's gathered events whenever it waits and before it ends:
+    /// every future that runs the run's code on a task of its own is wrapped in this.
+    pub fn flushing<F>(&self, work: F) -> Flushing<F>
+    where
+        F: Future + Unpin,
+        F::Output: Unpin,
+    {
+        Flushing::new(self.sink.clone(), work)
     }
 
     pub fn add_usage(&self, usage: Usage) {

@@ -104,7 +104,7 @@ pub(super) async fn run_iterator(
             let end: ItemEnd = if concurrency == 1 {
                 Box::pin(async move { Ok(scope.await) })
             } else {
-                let mut task = ItemTask(tokio::spawn(scope));
+                let mut task = ItemTask(tokio::spawn(run.flushing(Box::pin(scope))));
                 Box::pin(async move {
                     (&mut task.0).await.map_err(|e| {
                         if e.is_panic() {

@@ -150,7 +150,7 @@ impl Scope {
                 }
             }
             for (id, work) in ready.drain(..) {
-                let handle = tasks.spawn(work);
+                let handle = tasks.spawn(run.flushing(work));
                 running.insert(handle.id(), id);
             }
             if tasks.is_empty() {
