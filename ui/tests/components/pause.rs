@@ -416,3 +416,50 @@ async fn the_chat_panel_sends_a_message_and_shows_the_steps_and_the_reply() {
     assert_eq!(rows[0].0, "session");
     assert!(page.all(".chat-rows b").is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn return_of_control_takes_a_typed_result_and_asks_every_confirmation_first() {
+    let page = page_with_a_run().await;
+    let payload = json!({"invocationId": "inv-2", "invocationInputs": [
+        {"apiInvocationInput": {"actionGroup": "crm", "actionInvocationType": "RESULT",
+          "apiPath": "/customers/{id}", "httpMethod": "GET",
+          "parameters": [{"name": "id", "type": "string", "value": "7"}]}},
+        {"functionInvocationInput": {"actionGroup": "orders", "actionInvocationType": "USER_CONFIRMATION",
+          "function": "refundOrder", "parameters": [{"name": "orderId", "type": "string", "value": "A-1"}]}}]});
+    deliver(
+        "run_start",
+        &RunMessage::Paused {
+            pause: Pause {
+                id: 9,
+                node: "Support".to_owned(),
+                kind: PauseKind::ReturnControl { payload },
+            },
+        },
+    );
+    until("two actions", || page.all("#pause-form .action").len() == 2).await;
+    assert_eq!(
+        text(&page, r#"#pause-form .action[data-action="0"] .operation"#),
+        "GET /customers/{id}"
+    );
+    type_into(
+        &page.one(r#"#pause-form .action[data-action="0"] textarea"#),
+        r#"{"name": "Ann"}"#,
+        false,
+    );
+    // The refund is neither approved nor denied yet: nothing is sent.
+    page.click("#pause-send");
+    until("the message", || !page.all("#pause-error").is_empty()).await;
+    assert!(text(&page, "#pause-error").contains("orders.refundOrder(orderId=A-1)"));
+    assert!(calls_of("run_answer").is_empty());
+    page.click(r#"#pause-form .action[data-action="1"] .deny"#);
+    page.click("#pause-send");
+    until("run_answer", || !calls_of("run_answer").is_empty()).await;
+    assert_eq!(
+        calls_of("run_answer")[0]["args"]["answer"],
+        json!({"kind": "results", "results": [
+            {"apiResult": {"actionGroup": "crm", "apiPath": "/customers/{id}", "httpMethod": "GET",
+                           "httpStatusCode": 200, "responseBody": {"application/json": {"body": "{\"name\": \"Ann\"}"}}}},
+            {"functionResult": {"actionGroup": "orders", "function": "refundOrder", "confirmationState": "DENY"}}
+        ]})
+    );
+}
