@@ -109,7 +109,9 @@ impl App {
                 let state = self
                     .js(
                         "return {status: document.getElementById('status')?.textContent, \
-                         problems: [...document.querySelectorAll('.problem')].map(p => p.textContent)};",
+                         problems: [...document.querySelectorAll('.problem')].map(p => p.textContent), \
+                         run: ['run-error', 'run-form-error', 'run-totals', 'pause-error'] \
+                           .map(id => document.getElementById(id)?.textContent).filter(t => t)};",
                         vec![],
                     )
                     .await;
