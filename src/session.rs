@@ -97,8 +97,12 @@ pub enum Error {
     Sink(std::io::Error),
     #[error("the run's task ended abnormally: {message}")]
     Task { message: String },
-    #[error("{what} needs the executor's debug hooks, which this build does not have yet")]
-    DebugUnsupported { what: &'static str },
+    #[error("running from a node reuses a recorded run, and there is no run store")]
+    RerunNeedsStore,
+    #[error("there is no recorded run {run_id} to run from")]
+    NoRecordedRun { run_id: String },
+    #[error(transparent)]
+    Debug(#[from] crate::run::DebugError),
     #[error(transparent)]
     Store(#[from] crate::store::Error),
     #[error(transparent)]

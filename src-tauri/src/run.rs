@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use strata::run::{AskUser, ReturnControl, RunEvent};
+use strata::run::{AskUser, BreakpointAction, OnBreakpoint, ReturnControl, RunEvent};
 use strata::session::protocol::{
     Pause, PauseAnswer, PauseKind, ProviderChoice, RecordedRun, RunListing, RunMessage, RunRequest,
 };
@@ -93,6 +93,7 @@ struct Waiting {
 enum WaitingKind {
     AskUser,
     ReturnControl,
+    Breakpoint,
 }
 
 /// One live run or chat.
@@ -132,9 +133,8 @@ impl Live {
         let (answer, answered) = oneshot::channel();
         let waiting_kind = match &kind {
             PauseKind::AskUser { .. } => WaitingKind::AskUser,
-            PauseKind::ReturnControl { .. } | PauseKind::Breakpoint { .. } => {
-                WaitingKind::ReturnControl
-            }
+            PauseKind::ReturnControl { .. } => WaitingKind::ReturnControl,
+            PauseKind::Breakpoint { .. } => WaitingKind::Breakpoint,
         };
         self.waiting().insert(
             id,
@@ -186,9 +186,25 @@ impl Live {
                 }
             })
         });
+        let (live, page) = (self.clone(), to_page.clone());
+        let on_breakpoint: OnBreakpoint = Arc::new(move |node, inputs| {
+            let (live, page) = (live.clone(), page.clone());
+            Box::pin(async move {
+                match live
+                    .pause(node, PauseKind::Breakpoint { inputs }, &page)
+                    .await?
+                {
+                    PauseAnswer::Continue { inputs, step } => {
+                        Some(BreakpointAction { inputs, step })
+                    }
+                    PauseAnswer::Reply { .. } | PauseAnswer::Results { .. } => None,
+                }
+            })
+        });
         RunHooks {
             ask_user: Some(ask_user),
             return_control: Some(return_control),
+            on_breakpoint: Some(on_breakpoint),
             cancel: self.cancel.clone(),
         }
     }
@@ -206,6 +222,7 @@ impl Live {
             (w.kind, &answer),
             (WaitingKind::AskUser, PauseAnswer::Reply { .. })
                 | (WaitingKind::ReturnControl, PauseAnswer::Results { .. })
+                | (WaitingKind::Breakpoint, PauseAnswer::Continue { .. })
         );
         if !fits {
             return Err(AppError::Answer {
@@ -215,6 +232,7 @@ impl Live {
                     match w.kind {
                         WaitingKind::AskUser => "a reply",
                         WaitingKind::ReturnControl => "the action's results",
+                        WaitingKind::Breakpoint => "continue (or step)",
                     }
                 ),
             });
@@ -988,5 +1006,40 @@ mod tests {
         assert_eq!(result.status, RunStatus::Cancelled, "{result:?}");
         let recorded = runs.get_run(&run_id).await.expect("recorded");
         assert_eq!(recorded.listing.status, "cancelled");
+    }
+
+    #[tokio::test]
+    async fn a_breakpoint_pauses_with_the_inputs_and_continue_finishes_the_run() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let (runs, text, path) = project(dir.path()).await;
+        let mut request = request("replay.yaml");
+        request.debug.breakpoints = vec!["Summarise".to_owned()];
+        let (outbox, mut rx) = streaming();
+        let run_id = runs
+            .start(&text, Some(&path), request, outbox)
+            .await
+            .expect("the run starts");
+        let pause = until_paused(&mut rx).await;
+        let PauseKind::Breakpoint { inputs } = &pause.kind else {
+            panic!("a breakpoint: {pause:?}");
+        };
+        assert_eq!(
+            (pause.node.as_str(), &inputs[0].content.document),
+            ("Summarise", &json!("hi"))
+        );
+        assert!(runs
+            .answer(&run_id, pause.id, PauseAnswer::Reply { text: None })
+            .is_err());
+        runs.answer(
+            &run_id,
+            pause.id,
+            PauseAnswer::Continue {
+                inputs: None,
+                step: false,
+            },
+        )
+        .expect("continue fits a breakpoint");
+        let result = until_finished(&mut rx).await;
+        assert_eq!(result.status, RunStatus::Succeeded, "{result:?}");
     }
 }

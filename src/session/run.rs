@@ -12,7 +12,10 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{DataType, Flow, Project};
 use crate::providers::scripted::Recorder;
 use crate::providers::ModelProvider;
-use crate::run::{run_flow, AskUser, ReturnControl, RunContext, RunEvent, RunResult, RunStatus};
+use crate::run::{
+    run_flow, AskUser, Debug, OnBreakpoint, ReturnControl, RunContext, RunEvent, RunResult,
+    RunStatus, Seed,
+};
 use crate::store::{NewRun, RunId, RunOutcome, RunRecorder, RunSummary};
 use crate::trace::Cost;
 use serde_json::Value;
@@ -100,6 +103,8 @@ pub struct RunHooks {
     pub ask_user: Option<AskUser>,
     /// Answers a return of control or a confirmation; without it the node fails.
     pub return_control: Option<ReturnControl>,
+    /// Answers a breakpoint; without it breakpoints do not pause.
+    pub on_breakpoint: Option<OnBreakpoint>,
     pub cancel: CancellationToken,
 }
 
@@ -250,21 +255,7 @@ impl Session {
         options: &RunOptions,
         hooks: RunHooks,
     ) -> Result<LiveRun, Error> {
-        if options.debug.from.is_some() {
-            return Err(Error::DebugUnsupported {
-                what: "running from a node",
-            });
-        }
-        if !options.debug.pins.is_empty() {
-            return Err(Error::DebugUnsupported {
-                what: "pinning an output",
-            });
-        }
-        if !options.debug.breakpoints.is_empty() {
-            return Err(Error::DebugUnsupported {
-                what: "a breakpoint",
-            });
-        }
+        let debug = self.debug(&prepared, &options.debug, &hooks).await?;
         let routed = options
             .provider
             .provider(&prepared.project, self.project_dir())
@@ -316,6 +307,19 @@ impl Session {
             ctx = ctx.with_bedrock_guardrails(guardrails);
         }
         let (gate, pauses) = PauseGate::new();
+        if let Some(mut debug) = debug {
+            if let Some(on_breakpoint) = debug.on_breakpoint.take() {
+                let gate = gate.clone();
+                debug.on_breakpoint = Some(Arc::new(move |node, inputs| {
+                    let (on_breakpoint, gate) = (on_breakpoint.clone(), gate.clone());
+                    Box::pin(async move {
+                        let _held = gate.hold().await;
+                        on_breakpoint(node, inputs).await
+                    })
+                }));
+            }
+            ctx = ctx.with_debug(debug);
+        }
         if let Some(ask) = hooks.ask_user {
             let gate = gate.clone();
             ctx = ctx.with_ask_user(Arc::new(move |node, question| {
@@ -353,6 +357,40 @@ impl Session {
             recorder,
             cancel: hooks.cancel,
         })
+    }
+
+    /// The executor's debug options for `options`: the recorded run a re-run starts from is
+    /// read from the store, and the whole is checked against the flow before anything starts.
+    async fn debug(
+        &self,
+        prepared: &Prepared,
+        options: &DebugOptions,
+        hooks: &RunHooks,
+    ) -> Result<Option<Debug>, Error> {
+        if options == &DebugOptions::default() {
+            return Ok(None);
+        }
+        let seed = match &options.from {
+            Some(from) => {
+                let store = self.store.as_ref().ok_or(Error::RerunNeedsStore)?;
+                let recorded =
+                    super::recorded_run(store, &from.run_id)
+                        .await?
+                        .ok_or_else(|| Error::NoRecordedRun {
+                            run_id: from.run_id.clone(),
+                        })?;
+                Some(Seed::from_events(&from.node, &recorded.events))
+            }
+            None => None,
+        };
+        let debug = Debug {
+            seed,
+            pins: options.pins.clone(),
+            breakpoints: options.breakpoints.clone(),
+            on_breakpoint: hooks.on_breakpoint.clone(),
+        };
+        debug.check(&prepared.plan)?;
+        Ok(Some(debug))
     }
 
     /// Prepares, resolves the input and starts, for front ends that show no step between.
@@ -705,5 +743,110 @@ mod tests {
         .expect_err("a malformed replay");
         assert!(matches!(error, Error::Provider { .. }), "{error:?}");
         assert!(error.to_string().contains("replay.yaml"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_rerun_from_a_node_reuses_the_recorded_outputs_before_it() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let session = session(dir.path(), true).await;
+        let first = request(RunInput::Sample {
+            name: "hello".to_owned(),
+        });
+        let (report, events) = run(&session, &first).await.expect("the first run");
+        let calls = |events: &[RunEvent]| {
+            events
+                .iter()
+                .filter(|e| matches!(e, RunEvent::NodeAction { .. }))
+                .count()
+        };
+        assert_eq!(calls(&events), 1);
+
+        let mut again = first.clone();
+        again.debug.from = Some(crate::session::protocol::RerunFrom {
+            run_id: report.summary.run_id.clone(),
+            node: "Done".to_owned(),
+        });
+        let (rerun, events) = run(&session, &again).await.expect("the re-run");
+        assert_eq!(rerun.result.status, RunStatus::Succeeded);
+        assert_eq!(
+            calls(&events),
+            0,
+            "the model is not called again: {events:#?}"
+        );
+        assert!(events
+            .iter()
+            .any(|e| matches!(e, RunEvent::NodeReused { node, .. } if node == "Summarise")));
+        assert_eq!(rerun.summary.outputs[0].document, json!("a summary"));
+
+        again.debug.from = Some(crate::session::protocol::RerunFrom {
+            run_id: "run_0000000000000000_0".to_owned(),
+            node: "Done".to_owned(),
+        });
+        let error = run(&session, &again).await.expect_err("no such run");
+        assert!(matches!(error, Error::NoRecordedRun { .. }), "{error}");
+        again.debug.from = None;
+        again.debug.breakpoints = vec!["Nowhere".to_owned()];
+        let error = run(&session, &again).await.expect_err("no such node");
+        assert!(matches!(error, Error::Debug(_)), "{error}");
+        assert!(error.to_string().contains("Nowhere"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_breakpoint_asks_after_every_earlier_event_and_a_pin_replaces_the_model() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let session = session(dir.path(), false).await;
+        let mut request = request(RunInput::Sample {
+            name: "hello".to_owned(),
+        });
+        request.debug.breakpoints = vec!["Summarise".to_owned()];
+        let options = RunOptions::from_request(&request, &session);
+        let seen = Arc::new(std::sync::Mutex::new(Vec::<RunEvent>::new()));
+        let at_pause = Arc::new(std::sync::Mutex::new(None));
+        let hooks = RunHooks {
+            on_breakpoint: Some({
+                let (seen, at_pause) = (seen.clone(), at_pause.clone());
+                Arc::new(move |node, inputs| {
+                    // What the front end had been given when it was asked.
+                    let given = seen.lock().expect("not poisoned").clone();
+                    *at_pause.lock().expect("not poisoned") = Some((node, inputs, given));
+                    Box::pin(async { Some(crate::run::BreakpointAction::default()) })
+                })
+            }),
+            ..RunHooks::default()
+        };
+        let live = session.start_run(&options, hooks).await.expect("started");
+        let report = live
+            .stream(|e| {
+                seen.lock().expect("not poisoned").push(e.clone());
+                Ok(())
+            })
+            .await
+            .expect("the run");
+        assert_eq!(report.result.status, RunStatus::Succeeded);
+        let (node, inputs, given) = at_pause
+            .lock()
+            .expect("not poisoned")
+            .take()
+            .expect("the breakpoint paused");
+        assert_eq!(node, "Summarise");
+        assert_eq!(inputs[0].content.document, json!("hi"));
+        assert!(
+            given
+                .iter()
+                .any(|e| matches!(e, RunEvent::NodeOutput { node, .. } if node == "FlowInput")),
+            "the Input's output reached the front end before the pause: {given:#?}"
+        );
+
+        request.debug.breakpoints.clear();
+        request.debug.pins = [(
+            "Summarise".to_owned(),
+            [("modelCompletion".to_owned(), json!("pinned"))].into(),
+        )]
+        .into();
+        let (report, events) = run(&session, &request).await.expect("the pinned run");
+        assert_eq!(report.summary.outputs[0].document, json!("pinned"));
+        assert!(!events
+            .iter()
+            .any(|e| matches!(e, RunEvent::NodeAction { .. })));
     }
 }
