@@ -41,7 +41,10 @@ pub fn RunsHistory() -> impl IntoView {
     let ed: Editor = expect_context();
     let run = ed.run;
     let runs = RwSignal::new(Vec::<RunListing>::new());
+    // What Open or Compare could not do; what listing could not do is apart, so that the
+    // list refreshing after an Open never hides what that Open said.
     let error = RwSignal::new(None::<String>);
+    let list_error = RwSignal::new(None::<String>);
     let ticked = RwSignal::new(Vec::<String>::new());
     let comparison = RwSignal::new(None::<Comparison>);
     let refresh = move || {
@@ -55,37 +58,52 @@ pub fn RunsHistory() -> impl IntoView {
             match shell::runs_list(path.as_deref(), &name).await {
                 Ok(list) => {
                     runs.set(list);
-                    error.set(None);
+                    list_error.set(None);
                 }
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => list_error.set(Some(e.message)),
             }
         });
     };
     // The list follows the runs made while it is open.
-    Effect::new(move |_| {
-        run.result.track();
-        refresh();
+    Effect::new(move |first: Option<()>| {
+        if run.result.with(Option::is_some) || first.is_none() {
+            refresh();
+        }
     });
     let open_run = move |id: String| {
+        // A live run keeps painting the canvas: opening another one would mix the two.
+        if run.live.get_untracked() {
+            error.set(Some(
+                "A run is going on: cancel it (Esc) before opening another.".to_owned(),
+            ));
+            return;
+        }
         spawn_local(async move {
             match shell::run_get(&id).await {
                 Ok(recorded) => {
-                    let Some(project) = ed
-                        .doc
-                        .with_untracked(|d| d.as_ref().map(|d| d.project.clone()))
-                    else {
+                    let Some((project, shown)) = ed.doc.with_untracked(|d| {
+                        d.as_ref().map(|d| (d.project.clone(), d.flow.clone()))
+                    }) else {
                         return;
                     };
                     let flow = recorded.listing.flow.clone();
-                    if project.flow(&flow).is_some() {
+                    let missing = project.flow(&flow).is_none();
+                    if !missing && flow != shown {
                         ed.doc.update(|d| {
                             if let Some(d) = d {
-                                d.flow = flow;
+                                d.flow = flow.clone();
                             }
                         });
+                        ed.selection.set(vec![]);
+                        ed.fit();
                     }
                     run.show_recorded(&project, id, recorded.events);
-                    error.set(None);
+                    error.set(missing.then(|| {
+                        format!(
+                            "This project has no flow named {flow:?} now: the run's timeline and \
+                             events are shown, its nodes may not be on the canvas."
+                        )
+                    }));
                 }
                 Err(e) => error.set(Some(e.message)),
             }
@@ -153,6 +171,7 @@ pub fn RunsHistory() -> impl IntoView {
                 <button id="runs-refresh" on:click=move |_| refresh()>"Refresh"</button>
                 <button id="runs-compare" disabled=move || ticked.with(|t| t.len() != 2)
                     on:click=move |_| compare_ticked()>"Compare the two ticked"</button>
+                {move || list_error.get().map(|e| view! { <span class="run-error" id="runs-list-error">{e}</span> })}
                 {move || error.get().map(|e| view! { <span class="run-error" id="runs-error">{e}</span> })}
             </div>
             {move || runs.with(Vec::is_empty).then(|| view! { <p class="hint" id="runs-empty">"No runs of this project yet."</p> })}

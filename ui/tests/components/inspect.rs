@@ -369,11 +369,15 @@ async fn the_runs_list_comes_from_the_shell_and_opening_one_repaints_the_canvas(
     let mut failed = recorded("run-a", "triage", vec![]);
     failed["listing"]["status"] = json!("failed");
     failed["listing"]["costUsd"] = Value::Null;
-    install_runs(&[recorded("run-b", "triage", events_of(BILLING_RUN)), failed]);
+    install_runs(&[
+        recorded("run-c", "retired", events_of(BILLING_RUN)),
+        recorded("run-b", "triage", events_of(BILLING_RUN)),
+        failed,
+    ]);
     // Nothing painted before a run is opened.
     assert_eq!(run_state(&page, "Classify"), "");
     open_tab(&page, "runs").await;
-    until("two rows", || page.all(".run-row").len() == 2).await;
+    until("three rows", || page.all(".run-row").len() == 3).await;
     let asked = calls()
         .into_iter()
         .find(|c| c["cmd"] == "runs_list")
@@ -406,6 +410,12 @@ async fn the_runs_list_comes_from_the_shell_and_opening_one_repaints_the_canvas(
     js_sys::eval(r#"delete window.__RUNS__["run-a"];"#).expect("stub");
     page.click(r#".run-row[data-run="run-a"] .run-open"#);
     until("the error", || text(&page, "#runs-error") == "no run run-a").await;
+    // A run of a flow the project no longer has still opens, and says so.
+    page.click(r#".run-row[data-run="run-c"] .run-open"#);
+    until("the missing flow", || {
+        text(&page, "#runs-error").starts_with(r#"This project has no flow named "retired" now"#)
+    })
+    .await;
 }
 
 #[wasm_bindgen_test]
