@@ -157,8 +157,9 @@ async fn run_inspect_rerun_break_confirm_and_reopen_in_the_real_app() {
         .await;
     let shown = shown.as_str().unwrap_or_default().to_owned();
     assert!(shown.contains("refund"), "the action named: {shown}");
+    app.screenshot("confirmation.png").await;
+    // A lone confirmation is answered by the click itself.
     app.click("#pause-form .approve").await;
-    app.click("#pause-send").await;
     finished(app, "succeeded").await;
     app.until(
         "document.querySelector('g.node[data-node=\"BillingReply\"]').dataset.run === 'done'",
@@ -166,7 +167,15 @@ async fn run_inspect_rerun_break_confirm_and_reopen_in_the_real_app() {
     )
     .await;
 
-    // The runs list, and one opened again.
+    // The timeline of the last run, then the runs list, and one opened again.
+    app.click("#tab-timeline").await;
+    app.until(
+        "document.querySelectorAll('#timeline .tl-row').length >= 5",
+        "the timeline's rows",
+    )
+    .await;
+    app.screenshot("timeline.png").await;
+    app.click("#tab-runs").await;
     app.click("#runs-refresh").await;
     app.until(
         "document.querySelectorAll('#runs-history .run-row').length >= 4",
