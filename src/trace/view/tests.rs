@@ -103,6 +103,9 @@ fn statuses_durations_tokens_and_costs_follow_the_events() {
                     output_tokens: 1000,
                 },
                 duration_ms: 50,
+                run_id: None,
+                cost_usd: None,
+                unpriced: vec![],
             },
         ],
     );
@@ -252,6 +255,9 @@ fn a_pause_marks_its_node_and_a_cancel_ends_the_running_ones() {
                 outputs: vec![],
                 usage: Usage::default(),
                 duration_ms: 3,
+                run_id: None,
+                cost_usd: None,
+                unpriced: vec![],
             },
         ],
     );
