@@ -9,7 +9,7 @@ use super::provider::ProviderSettings;
 use super::{Error, Session};
 use crate::compile::{compile_in, FlowPlan};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{DataType, Flow, Project};
+use crate::model::{Flow, Project};
 use crate::providers::scripted::Recorder;
 use crate::providers::ModelProvider;
 use crate::run::{
@@ -157,29 +157,16 @@ impl Prepared {
         }
     }
 
-    /// A typed document must be of the type the flow's Input node declares.
+    /// A typed document must be of the type the flow's Input node declares (the check the
+    /// editor page makes before it asks, [`Flow::check_input`]).
     fn check_input_type(&self, document: &Value) -> Result<(), Error> {
         let flow = self.flow();
-        let inputs = flow
-            .definition
-            .nodes
-            .iter()
-            .filter(|n| n.kind() == Some(crate::nodes::NodeType::Input));
-        for node in inputs {
-            let declared = node.output("document").and_then(|o| o.data_type.get());
-            if let Some(expected) = declared {
-                if DataType::of_value(document) != Some(expected) {
-                    return Err(Error::InputType {
-                        flow: flow.name.clone(),
-                        node: node.name.clone(),
-                        expected,
-                        actual: DataType::of_value(document)
-                            .map_or_else(|| "null".to_owned(), |t| t.to_string()),
-                    });
-                }
-            }
-        }
-        Ok(())
+        flow.check_input(document).map_err(|e| Error::InputType {
+            flow: flow.name.clone(),
+            node: e.node,
+            expected: e.expected,
+            actual: e.actual.to_owned(),
+        })
     }
 }
 
@@ -523,23 +510,16 @@ impl LiveRun {
     }
 }
 
-/// Where a run's prices come from, as the status bar names it.
+/// Where a run's prices come from, as the status bar names it (the page's own view of a
+/// run names them the same way).
 pub(super) fn price_source(project: &Project) -> String {
-    let own = project
-        .model_profiles
-        .iter()
-        .any(|p| p.price_per_1k_tokens.is_some());
-    if own {
-        "the project's model profile prices, else the built-in AWS on-demand table (us-east-1)"
-            .to_owned()
-    } else {
-        "the built-in AWS on-demand price table (us-east-1)".to_owned()
-    }
+    crate::trace::view::price_source(project)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::DataType;
     use crate::session::protocol::{ProviderChoice, RunRequest};
     use crate::session::{recorded_run, run_listings};
     use crate::store::Store;
