@@ -21,7 +21,7 @@ mod support {
 }
 
 use support::flows::{data, input_node, iterate_and_collect, output_node, project, prompt_node};
-use support::runs::{failed, run, skipped};
+use support::runs::{failed, run, skipped, template};
 
 /// FlowInput → Draft → Polish → Out: two model calls in a row.
 fn chain_definition() -> Value {
@@ -170,16 +170,6 @@ async fn a_node_inside_an_iterator_re_runs_its_iterator() {
     assert_eq!(result.output("All"), Some(&json!(["A", "B"])));
     assert_eq!(started(&events, "Summarise"), 0);
     assert!(reused(&events, "Gather").is_some());
-}
-
-fn template(name: &str) -> Project {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("templates")
-        .join(format!("{name}.strata.json"));
-    let text = std::fs::read_to_string(&path).expect("template exists");
-    strata::model::load(&text, name)
-        .expect("template loads")
-        .project
 }
 
 #[tokio::test]

@@ -26,20 +26,10 @@ use support::flows::{
     self, conditional, data, input_node, iterator_node, output_node, project, project_of,
     prompt_node,
 };
-use support::runs::{failed, run, scripted, skipped};
+use support::runs::{failed, run, scripted, skipped, template};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/run_fixtures")
-}
-
-fn template(name: &str) -> Project {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("templates")
-        .join(format!("{name}.strata.json"));
-    let text = std::fs::read_to_string(&path).expect("template exists");
-    strata::model::load(&text, name)
-        .expect("template loads")
-        .project
 }
 
 fn sample(project: &Project, flow: &str, name: &str) -> Value {

@@ -16,17 +16,18 @@
 //! and the events say so. Every other node of the flow is *reused*: it does not run, and its
 //! recorded outputs, condition and flow outputs are given again (`nodeReused` events).
 
+mod breakpoint;
+
+pub(super) use self::breakpoint::Resume;
 use super::event::{InputField, RunEvent};
-use super::shared::Run;
-use super::{type_name, NodeError};
-use crate::compile::plan::{InputSource, InputWiring, PlanGraph, PlanNode, PlanNodeId};
+use super::type_name;
+use crate::compile::plan::{InputSource, PlanGraph, PlanNode, PlanNodeId};
 use crate::compile::FlowPlan;
 use crate::model::DataType;
 use crate::nodes::NodeType;
 use crate::providers::BoxFuture;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Called before a breakpoint node starts, with the node and the inputs it is about to get.
@@ -575,110 +576,9 @@ fn check_pin(node: &PlanNode, pins: &BTreeMap<String, Value>) -> Result<(), Debu
     Ok(())
 }
 
-/// How a run goes on after a breakpoint.
-pub(super) enum Resume {
-    /// With these inputs (as the node's input trace shows them, and by name).
-    Go(Vec<InputField>, Map<String, Value>),
-    /// The answer was to cancel; the run's token is cancelled.
-    Cancel,
-}
-
-/// Applies an edit made at a breakpoint to the inputs a node was about to get: each edited
-/// field replaces the input of its name, which must exist and take the value's type.
-pub(super) fn apply_edit(
-    node: &str,
-    wiring: &[InputWiring],
-    mut fields: Vec<InputField>,
-    edited: Vec<InputField>,
-) -> Result<(Vec<InputField>, Map<String, Value>), NodeError> {
-    let reject = |message: String| NodeError::BreakpointEdit {
-        node: node.to_owned(),
-        message,
-    };
-    for edit in edited {
-        let name = &edit.node_input_name;
-        let Some(w) = wiring.iter().find(|w| &w.name == name) else {
-            return Err(reject(format!("{node} has no input {name}")));
-        };
-        let value = edit.content.document;
-        if DataType::of_value(&value) != Some(w.data_type) {
-            return Err(reject(format!(
-                "input {name} expects {} but the edited value is {}",
-                w.data_type,
-                type_name(&value)
-            )));
-        }
-        match fields.iter_mut().find(|f| &f.node_input_name == name) {
-            Some(f) => f.content.document = value,
-            None => return Err(reject(format!("input {name} has no value to replace"))),
-        }
-    }
-    let values = fields
-        .iter()
-        .map(|f| (f.node_input_name.clone(), f.content.document.clone()))
-        .collect();
-    Ok((fields, values))
-}
-
-impl Run {
-    /// Whether to pause before `node` starts: it has a breakpoint, or the last pause said
-    /// to step. Never without someone to answer, nor once the run is cancelled.
-    pub(super) fn pauses_before(&self, node: &str) -> bool {
-        let debug = &self.ctx.debug;
-        debug.on_breakpoint.is_some()
-            && !self.ctx.cancel.is_cancelled()
-            && (self.stepping.swap(false, Ordering::SeqCst)
-                || debug.breakpoints.iter().any(|b| b == node))
-    }
-
-    /// Pauses before `node` with the inputs it is about to get, and gives back the inputs to
-    /// go on with. The node has not started working, so its clock is not running; a
-    /// cancelled run ends the pause.
-    pub(super) async fn pause(
-        &self,
-        node: &str,
-        wiring: &[InputWiring],
-        fields: Vec<InputField>,
-    ) -> Result<Resume, NodeError> {
-        let asked = match &self.ctx.debug.on_breakpoint {
-            Some(on) => on(node.to_owned(), fields.clone()),
-            None => Box::pin(async { Some(BreakpointAction::default()) }),
-        };
-        let action = tokio::select! {
-            biased;
-            () = self.ctx.cancel.cancelled() => None,
-            action = asked => action,
-        };
-        let Some(action) = action else {
-            self.ctx.cancel.cancel();
-            return Ok(Resume::Cancel);
-        };
-        if action.step {
-            self.stepping.store(true, Ordering::SeqCst);
-        }
-        let edited = action.inputs.unwrap_or_default();
-        let (fields, values) = apply_edit(node, wiring, fields, edited)?;
-        Ok(Resume::Go(fields, values))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::event::{Content, InputFieldSource};
-
-    fn field(name: &str, value: Value) -> InputField {
-        InputField {
-            node_input_name: name.to_owned(),
-            content: Content { document: value },
-            data_type: DataType::String,
-            source: InputFieldSource {
-                node_name: "In".to_owned(),
-                output_field_name: "document".to_owned(),
-                expression: "$.data".to_owned(),
-            },
-        }
-    }
 
     #[test]
     fn a_seed_reads_outputs_outside_items_and_what_was_skipped() {
@@ -707,22 +607,6 @@ mod tests {
         assert_eq!(
             seed.node_record("B").and_then(Recorded::lacking).as_deref(),
             Some("it was skipped there (not chosen)")
-        );
-    }
-
-    #[test]
-    fn an_edit_of_the_wrong_type_or_name_is_refused() {
-        let fields = vec![field("text", Value::from("hi"))];
-        let err = apply_edit(
-            "Ask",
-            &[],
-            fields.clone(),
-            vec![field("nope", Value::from(1))],
-        )
-        .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "node Ask: the inputs edited at the breakpoint are refused: Ask has no input nope"
         );
     }
 }

@@ -66,3 +66,14 @@ pub fn skipped<'a>(events: &'a [RunEvent], node: &str) -> Option<&'a str> {
         _ => None,
     })
 }
+
+/// One of the repository's templates (`templates/NAME.strata.json`).
+pub fn template(name: &str) -> Project {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("templates")
+        .join(format!("{name}.strata.json"));
+    let text = std::fs::read_to_string(&path).expect("template exists");
+    strata::model::load(&text, name)
+        .expect("template loads")
+        .project
+}
