@@ -5,40 +5,15 @@ use assert_cmd::Command;
 use serde_json::{json, Value};
 use std::path::Path;
 
-/// Input (String) → Prompt on `model` → Output, with a sample, and a replay that answers once
-/// with 1,000 input and 100 output tokens.
+/// `tests/session_fixtures` in `dir`: Input (String) → Prompt on `model` → Output, with a
+/// sample, and a replay that answers once with 1,000 input and 100 output tokens.
 fn project(dir: &Path, model: &str) {
-    let project = json!({"schemaVersion": 1, "name": "t", "flows": [{
-        "name": "main",
-        "samples": [{"name": "hello", "document": "hi"}],
-        "definition": {
-            "nodes": [
-                {"name": "FlowInput", "type": "Input", "configuration": {"input": {}},
-                 "outputs": [{"name": "document", "type": "String"}]},
-                {"name": "Summarise", "type": "Prompt",
-                 "configuration": {"prompt": {"sourceConfiguration": {"inline": {
-                     "templateType": "TEXT",
-                     "templateConfiguration": {"text": {"text": "Summarise {{text}}"}},
-                     "modelId": model}}}},
-                 "inputs": [{"name": "text", "type": "String", "expression": "$.data"}],
-                 "outputs": [{"name": "modelCompletion", "type": "String"}]},
-                {"name": "Done", "type": "Output", "configuration": {"output": {}},
-                 "inputs": [{"name": "document", "type": "String", "expression": "$.data"}]}
-            ],
-            "connections": [
-                {"name": "InToSummarise", "type": "Data", "source": "FlowInput", "target": "Summarise",
-                 "configuration": {"data": {"sourceOutput": "document", "targetInput": "text"}}},
-                {"name": "SummariseToDone", "type": "Data", "source": "Summarise", "target": "Done",
-                 "configuration": {"data": {"sourceOutput": "modelCompletion", "targetInput": "document"}}}
-            ]
-        }
-    }]});
-    std::fs::write(dir.join("t.strata.json"), project.to_string()).expect("the project");
-    std::fs::write(
-        dir.join("replay.yaml"),
-        "- text: a summary\n  usage: {inputTokens: 1000, outputTokens: 100}\n",
-    )
-    .expect("the replay");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/session_fixtures");
+    let text = std::fs::read_to_string(fixtures.join("summarise.strata.json"))
+        .expect("the project")
+        .replace("anthropic.claude-3-haiku-20240307-v1:0", model);
+    std::fs::write(dir.join("t.strata.json"), text).expect("the project");
+    std::fs::copy(fixtures.join("replay.yaml"), dir.join("replay.yaml")).expect("the replay");
 }
 
 /// `strata run --json` in `dir` with its own data folder; the last line of stdout, parsed.

@@ -13,7 +13,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use strata::run::{AskUser, BreakpointAction, OnBreakpoint, ReturnControl, RunEvent};
+use strata::providers::BoxFuture;
+use strata::run::{BreakpointAction, RunEvent};
 use strata::session::protocol::{
     Pause, PauseAnswer, PauseKind, ProviderChoice, RecordedRun, RunListing, RunMessage, RunRequest,
 };
@@ -160,53 +161,53 @@ impl Live {
 
     /// Hooks that ask the page, for a run or a chat turn.
     fn hooks(self: &Arc<Live>, to_page: &mpsc::UnboundedSender<Outgoing>) -> RunHooks {
-        let (live, page) = (self.clone(), to_page.clone());
-        let ask_user: AskUser = Arc::new(move |node, question| {
-            let (live, page) = (live.clone(), page.clone());
-            Box::pin(async move {
-                match live
-                    .pause(node, PauseKind::AskUser { question }, &page)
-                    .await?
-                {
+        RunHooks {
+            ask_user: Some(self.asking(
+                to_page,
+                |question| PauseKind::AskUser { question },
+                |answer| match answer {
                     PauseAnswer::Reply { text } => text,
                     PauseAnswer::Continue { .. } | PauseAnswer::Results { .. } => None,
-                }
-            })
-        });
-        let (live, page) = (self.clone(), to_page.clone());
-        let return_control: ReturnControl = Arc::new(move |node, payload| {
-            let (live, page) = (live.clone(), page.clone());
-            Box::pin(async move {
-                match live
-                    .pause(node, PauseKind::ReturnControl { payload }, &page)
-                    .await?
-                {
+                },
+            )),
+            return_control: Some(self.asking(
+                to_page,
+                |payload| PauseKind::ReturnControl { payload },
+                |answer| match answer {
                     PauseAnswer::Results { results } => results,
                     PauseAnswer::Continue { .. } | PauseAnswer::Reply { .. } => None,
-                }
-            })
-        });
-        let (live, page) = (self.clone(), to_page.clone());
-        let on_breakpoint: OnBreakpoint = Arc::new(move |node, inputs| {
-            let (live, page) = (live.clone(), page.clone());
-            Box::pin(async move {
-                match live
-                    .pause(node, PauseKind::Breakpoint { inputs }, &page)
-                    .await?
-                {
+                },
+            )),
+            on_breakpoint: Some(self.asking(
+                to_page,
+                |inputs| PauseKind::Breakpoint { inputs },
+                |answer| match answer {
                     PauseAnswer::Continue { inputs, step } => {
                         Some(BreakpointAction { inputs, step })
                     }
                     PauseAnswer::Reply { .. } | PauseAnswer::Results { .. } => None,
-                }
-            })
-        });
-        RunHooks {
-            ask_user: Some(ask_user),
-            return_control: Some(return_control),
-            on_breakpoint: Some(on_breakpoint),
+                },
+            )),
             cancel: self.cancel.clone(),
         }
+    }
+
+    /// A hook that pauses with `kind(what was asked)` and reads the page's answer with `take`.
+    #[allow(
+        clippy::type_complexity,
+        reason = "the executor's hook type, spelled once"
+    )]
+    fn asking<A: Send + 'static, R: 'static>(
+        self: &Arc<Live>,
+        to_page: &mpsc::UnboundedSender<Outgoing>,
+        kind: fn(A) -> PauseKind,
+        take: fn(PauseAnswer) -> Option<R>,
+    ) -> Arc<dyn Fn(String, A) -> BoxFuture<'static, Option<R>> + Send + Sync> {
+        let (live, page) = (self.clone(), to_page.clone());
+        Arc::new(move |node, asked| {
+            let (live, page) = (live.clone(), page.clone());
+            Box::pin(async move { take(live.pause(node, kind(asked), &page).await?) })
+        })
     }
 
     /// Gives `answer` to pause `pause_id`; an answer of the wrong kind is refused and the
@@ -762,41 +763,14 @@ mod tests {
         assert_eq!(asking.await.expect("the asker ends"), None);
     }
 
-    /// A saved project of one flow (Input → Prompt → Output) beside a replay, and a store.
+    /// `tests/session_fixtures` saved in `dir` (one flow, Input → Prompt → Output, beside a
+    /// replay), and a store.
     async fn project(dir: &Path) -> (Arc<Runs>, String, String) {
-        let text = json!({"schemaVersion": 1, "name": "shop", "flows": [{
-            "name": "main",
-            "samples": [{"name": "hello", "document": "hi"}],
-            "definition": {
-                "nodes": [
-                    {"name": "FlowInput", "type": "Input", "configuration": {"input": {}},
-                     "outputs": [{"name": "document", "type": "String"}]},
-                    {"name": "Summarise", "type": "Prompt",
-                     "configuration": {"prompt": {"sourceConfiguration": {"inline": {
-                         "templateType": "TEXT",
-                         "templateConfiguration": {"text": {"text": "Summarise {{text}}"}},
-                         "modelId": "anthropic.claude-3-haiku-20240307-v1:0"}}}},
-                     "inputs": [{"name": "text", "type": "String", "expression": "$.data"}],
-                     "outputs": [{"name": "modelCompletion", "type": "String"}]},
-                    {"name": "Done", "type": "Output", "configuration": {"output": {}},
-                     "inputs": [{"name": "document", "type": "String", "expression": "$.data"}]}
-                ],
-                "connections": [
-                    {"name": "InToSummarise", "type": "Data", "source": "FlowInput", "target": "Summarise",
-                     "configuration": {"data": {"sourceOutput": "document", "targetInput": "text"}}},
-                    {"name": "SummariseToDone", "type": "Data", "source": "Summarise", "target": "Done",
-                     "configuration": {"data": {"sourceOutput": "modelCompletion", "targetInput": "document"}}}
-                ]
-            }
-        }]})
-        .to_string();
-        let path = dir.join("shop.strata.json");
-        std::fs::write(&path, &text).expect("the project");
-        std::fs::write(
-            dir.join("replay.yaml"),
-            "- text: a summary\n  usage: {inputTokens: 1000, outputTokens: 100}\n",
-        )
-        .expect("the replay");
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/session_fixtures");
+        let path = dir.join("t.strata.json");
+        std::fs::copy(fixtures.join("summarise.strata.json"), &path).expect("the project");
+        std::fs::copy(fixtures.join("replay.yaml"), dir.join("replay.yaml")).expect("the replay");
+        let text = std::fs::read_to_string(&path).expect("the project");
         let store = Store::open(&dir.join("data")).await.expect("a store");
         (
             Arc::new(Runs::new(Ok(store))),
@@ -846,7 +820,7 @@ mod tests {
             .flatten()
             .collect();
         assert_eq!(recorded.events, streamed);
-        let listed = runs.list(Some(&path), "shop").await.expect("the history");
+        let listed = runs.list(Some(&path), "t").await.expect("the history");
         assert_eq!(listed[0].run_id, run_id);
         assert_eq!(
             std::fs::read_to_string(&path).expect("the project"),

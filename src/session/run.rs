@@ -528,43 +528,18 @@ mod tests {
 
     const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 
-    /// Input (String) → Prompt on [`MODEL`] → Output, with a sample.
+    /// `tests/session_fixtures`: Input (String) → Prompt on [`MODEL`] → Output, a sample
+    /// and a replay that answers once.
+    const PROJECT: &str = include_str!("../../tests/session_fixtures/summarise.strata.json");
+    const REPLAY: &str = include_str!("../../tests/session_fixtures/replay.yaml");
+
     fn project() -> Project {
-        serde_json::from_value(json!({"schemaVersion": 1, "name": "t", "flows": [{
-            "name": "main",
-            "samples": [{"name": "hello", "document": "hi"}],
-            "definition": {
-                "nodes": [
-                    {"name": "FlowInput", "type": "Input", "configuration": {"input": {}},
-                     "outputs": [{"name": "document", "type": "String"}]},
-                    {"name": "Summarise", "type": "Prompt",
-                     "configuration": {"prompt": {"sourceConfiguration": {"inline": {
-                         "templateType": "TEXT",
-                         "templateConfiguration": {"text": {"text": "Summarise {{text}}"}},
-                         "modelId": MODEL}}}},
-                     "inputs": [{"name": "text", "type": "String", "expression": "$.data"}],
-                     "outputs": [{"name": "modelCompletion", "type": "String"}]},
-                    {"name": "Done", "type": "Output", "configuration": {"output": {}},
-                     "inputs": [{"name": "document", "type": "String", "expression": "$.data"}]}
-                ],
-                "connections": [
-                    {"name": "InToSummarise", "type": "Data", "source": "FlowInput", "target": "Summarise",
-                     "configuration": {"data": {"sourceOutput": "document", "targetInput": "text"}}},
-                    {"name": "SummariseToDone", "type": "Data", "source": "Summarise", "target": "Done",
-                     "configuration": {"data": {"sourceOutput": "modelCompletion", "targetInput": "document"}}}
-                ]
-            }
-        }]}))
-        .expect("a project")
+        serde_json::from_str(PROJECT).expect("a project")
     }
 
-    /// A session on [`project`] saved in `dir`, beside a replay that answers once.
+    /// A session on [`project`] saved in `dir`, beside its replay.
     async fn session(dir: &Path, store: bool) -> Session {
-        std::fs::write(
-            dir.join("replay.yaml"),
-            "- text: a summary\n  usage: {inputTokens: 1000, outputTokens: 100}\n",
-        )
-        .expect("the replay");
+        std::fs::write(dir.join("replay.yaml"), REPLAY).expect("the replay");
         let store = match store {
             true => Some(Store::open(&dir.join("data")).await.expect("a store")),
             false => None,
