@@ -158,10 +158,13 @@ pub async fn run(args: RunArgs) -> Result<u8> {
     // A re-run given no input starts from the reused run's.
     let given = args.input.is_some() || args.input_file.is_some() || args.sample.is_some();
     let reused_input = match (&debug.from, session.store(), given) {
-        (Some(from), Some(store), false) => store
-            .get_run(&from.run_id.as_str().into())
-            .await?
-            .map(|run| run.inputs),
+        (Some(from), Some(store), false) => Some(
+            store
+                .get_run(&from.run_id.as_str().into())
+                .await?
+                .with_context(|| format!("no run {} in the run store", from.run_id))?
+                .inputs,
+        ),
         _ => None,
     };
     let document = match reused_input {
