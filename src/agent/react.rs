@@ -1,7 +1,6 @@
 //! The ReAct loop: the model reasons and calls tools until it answers without one; action
 //! groups run by their local handlers.
 
-use super::arguments;
 use super::handler;
 use super::prompts::{InvocationText, DEFAULT_ORCHESTRATION_TEMPLATE};
 use super::tools::{self, EventContext, Target};
@@ -192,7 +191,7 @@ impl AgentRuntime {
                 return None;
             }
         }
-        let problems = arguments::problems(&t.spec.input_schema, input);
+        let problems = t.arguments().problems(input);
         if problems.is_empty() {
             return None;
         }

@@ -3,6 +3,7 @@
 //! user. Also the action-group Lambda event and its response (reference §4a), and the
 //! return-of-control invocation inputs (§4c), which share the parameter lists.
 
+use super::arguments::Arguments;
 use super::AgentError;
 use crate::model::agent::{
     ActionGroup, ActionGroupExecutor, ApiSchema, Collaboration, Collaborator, Function,
@@ -15,6 +16,7 @@ use crate::providers::ToolSpec;
 use crate::text::truncate_chars;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 /// The tool name of `AMAZON.UserInput`.
 pub const USER_INPUT_TOOL: &str = "ask_user";
@@ -74,6 +76,16 @@ impl Target {
 pub(crate) struct Tool {
     pub spec: ToolSpec,
     pub target: Target,
+    /// `spec.input_schema` compiled, the first time a call is checked against it.
+    pub arguments: Arc<OnceLock<Arguments>>,
+}
+
+impl Tool {
+    /// The compiled argument schema, compiled on first use and kept for the runtime's life.
+    pub(crate) fn arguments(&self) -> &Arguments {
+        self.arguments
+            .get_or_init(|| Arguments::new(&self.spec.input_schema))
+    }
 }
 
 /// `[a-zA-Z0-9_-]{1,64}` from `text`.
@@ -144,6 +156,7 @@ pub(crate) fn build(
                     input_schema: schema,
                 },
                 target,
+                arguments: Arc::default(),
             });
         };
     for group in &agent.action_groups {
