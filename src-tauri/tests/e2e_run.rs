@@ -89,7 +89,9 @@ async fn run_inspect_rerun_break_confirm_and_reopen_in_the_real_app() {
     finished(app, "succeeded").await;
     for node in ["FlowInput", "Classify", "Route", "DocsAnswer", "BugReply"] {
         app.until(
-            &format!("document.querySelector('g.node[data-node=\"{node}\"]').dataset.run === 'done'"),
+            &format!(
+                "document.querySelector('g.node[data-node=\"{node}\"]').dataset.run === 'done'"
+            ),
             &format!("{node} done"),
         )
         .await;
@@ -112,7 +114,8 @@ async fn run_inspect_rerun_break_confirm_and_reopen_in_the_real_app() {
     .await;
 
     // Run from here: DocsAnswer and what follows run again; Classify is reused, not called.
-    app.click("g.node[data-node=\"DocsAnswer\"] text.title").await;
+    app.click("g.node[data-node=\"DocsAnswer\"] text.title")
+        .await;
     app.click("#debug-run-from").await;
     finished(app, "succeeded").await;
     let (second, calls, reused) = newest_run(dir.path()).await;
@@ -147,7 +150,10 @@ async fn run_inspect_rerun_break_confirm_and_reopen_in_the_real_app() {
     )
     .await;
     let shown = app
-        .js("return document.querySelector('#pause-form').textContent;", vec![])
+        .js(
+            "return document.querySelector('#pause-form').textContent;",
+            vec![],
+        )
         .await;
     let shown = shown.as_str().unwrap_or_default().to_owned();
     assert!(shown.contains("refund"), "the action named: {shown}");
