@@ -156,20 +156,19 @@ fn the_command_writes_a_copy_that_validates_and_never_replaces_a_file_unasked() 
         .concat();
         run_in(dir.path(), &args)
     };
+    let draft_agent = |flow: &str, extra: &[&str]| {
+        let args = [
+            &["draft", "agent", "support.strata.json", "--from-flow", flow],
+            extra,
+        ]
+        .concat();
+        run_in(dir.path(), &args)
+    };
     let original = std::fs::read(dir.path().join("support.strata.json")).expect("project");
 
-    run_in(
-        dir.path(),
-        &[
-            "draft",
-            "agent",
-            "support.strata.json",
-            "--from-flow",
-            "triage",
-        ],
-    )
-    .exits(0)
-    .stdout_has("support-draft.strata.json");
+    draft_agent("triage", &[])
+        .exits(0)
+        .stdout_has("support-draft.strata.json");
     run_in(dir.path(), &["validate", "support-draft.strata.json"]).exits(0);
     draft_flow(&["-o", "flow.strata.json"])
         .exits(0)
@@ -196,20 +195,9 @@ fn the_command_writes_a_copy_that_validates_and_never_replaces_a_file_unasked() 
         original
     );
 
-    run_in(
-        dir.path(),
-        &[
-            "draft",
-            "agent",
-            "support.strata.json",
-            "--from-flow",
-            "nope",
-            "-o",
-            "x.strata.json",
-        ],
-    )
-    .exits(2)
-    .stderr_has("no flow named \"nope\"");
+    draft_agent("nope", &["-o", "x.strata.json"])
+        .exits(2)
+        .stderr_has("no flow named \"nope\"");
     run_in(
         dir.path(),
         &[
