@@ -83,6 +83,9 @@ pub(super) fn draft(args: DraftArgs) -> Result<u8> {
         made.name,
         target.display()
     );
+    if !same_folder(&target, project_path) {
+        outln!("note: handler and document paths stay relative to the project's folder; copy those files beside {}", target.display());
+    }
     for note in &made.notes {
         outln!("note: {note}");
     }
@@ -100,4 +103,16 @@ fn beside(project: &Path) -> PathBuf {
         .or_else(|| name.strip_suffix(".json"))
         .unwrap_or(name);
     project.with_file_name(format!("{stem}-draft.strata.json"))
+}
+
+/// Whether two files sit in the same folder.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    let folder = |p: &Path| {
+        let parent = p
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        parent.canonicalize().ok()
+    };
+    folder(a) == folder(b)
 }
