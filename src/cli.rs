@@ -34,6 +34,7 @@ macro_rules! outp {
 pub mod ask;
 mod chat;
 mod deploy;
+mod draft;
 mod eval;
 mod export;
 mod handlers;
@@ -132,6 +133,8 @@ enum Command {
     /// Run a suite's cases against one variant, offline with its recordings; exit 1 when an
     /// expectation fails.
     Test(Box<eval::TestArgs>),
+    /// Draft a counterpart: an agent from a flow, or a flow skeleton from an agent.
+    Draft(draft::DraftArgs),
     /// List the starter templates.
     Templates,
     /// List every node kind with its ports (generated from the node registry).
@@ -207,6 +210,7 @@ fn run(cli: Cli) -> Result<u8> {
                 .context("cannot start the async runtime")?;
             runtime.block_on(run::run(*args))
         }
+        Command::Draft(args) => draft::draft(args),
         Command::Eval(args) => async_main(eval::eval(*args)),
         Command::Test(args) => async_main(eval::test(*args)),
         Command::Chat(args) => async_main(chat::chat(*args)),

@@ -12,6 +12,7 @@ pub mod condition;
 #[cfg(feature = "runtime")]
 pub mod deploy;
 pub mod diagnostic;
+pub mod draft;
 pub mod edit;
 pub mod eval;
 pub mod export;
