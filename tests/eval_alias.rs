@@ -5,19 +5,19 @@
 //! credentials in its own environment only; nothing here reaches AWS.
 #![cfg(feature = "runtime")]
 
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{json, Value};
 use std::path::Path;
 
 mod support {
     pub mod aws;
     pub mod cli;
+    pub mod eval_report;
     pub mod fake_http;
     pub mod flows;
 }
 
-use support::aws::event;
+use support::aws::{event, event_stream};
 use support::fake_http::{received, serve, Received};
 use support::flows::MODEL;
 
@@ -68,21 +68,7 @@ fn path_of(model: &Value, operation: &str, labels: &[(&str, &str)]) -> String {
 }
 
 fn stream(frames: Vec<Vec<u8>>) -> Response {
-    let mut response = (StatusCode::OK, frames.concat()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        "content-type",
-        HeaderValue::from_static("application/vnd.amazon.eventstream"),
-    );
-    headers.insert(
-        "x-amzn-bedrock-agent-content-type",
-        HeaderValue::from_static("application/json"),
-    );
-    headers.insert(
-        "x-amz-bedrock-agent-session-id",
-        HeaderValue::from_static("s"),
-    );
-    response
+    event_stream(&frames, "s")
 }
 
 fn agent_trace(inner: Value) -> Vec<u8> {
@@ -279,13 +265,7 @@ async fn agent_and_flow_aliases_are_evaluated_through_the_sdk() {
         .collect();
     assert_eq!(flow_calls.len(), 2);
 
-    let variant = |name: &str| {
-        report["variants"]
-            .as_array()
-            .and_then(|vs| vs.iter().find(|v| v["name"] == name))
-            .cloned()
-            .unwrap_or_else(|| panic!("variant {name}: {report:#}"))
-    };
+    let variant = |name: &str| support::eval_report::variant(&report, name);
     let price = |input: u64, output: u64| {
         strata::pricing::cost(None, MODEL, input, output).expect("priced")
     };
@@ -306,13 +286,7 @@ async fn agent_and_flow_aliases_are_evaluated_through_the_sdk() {
     assert_eq!(flow["passRate"], 1.0);
     assert_eq!(agent["passRate"], 0.5);
 
-    let case = |id: &str, variant: &str| {
-        report["cases"]
-            .as_array()
-            .and_then(|cs| cs.iter().find(|c| c["id"] == id && c["variant"] == variant))
-            .cloned()
-            .unwrap_or_else(|| panic!("case {id} {variant}: {report:#}"))
-    };
+    let case = |id: &str, variant: &str| support::eval_report::case(&report, id, variant);
     assert_eq!(case("one", "deployed-agent")["output"], "agent reply 2");
     assert_eq!(
         case("two", "deployed-flow")["output"],
