@@ -26,7 +26,7 @@ mod support {
     pub mod runs;
 }
 
-use support::aws::{crc32, event, exception, sdk_config};
+use support::aws::{crc32, event, event_stream, exception, sdk_config};
 use support::fake_http::{json_reply, received, serve, Log, Received};
 use support::flows::{data, input_node, output_node, project, MODEL};
 use support::runs::{failed, run, scripted};
@@ -67,21 +67,7 @@ impl Reply {
         match self {
             Reply::Stream(frames) => {
                 let session = request.path.split('/').nth(6).unwrap_or("none");
-                let mut response = (StatusCode::OK, frames.concat()).into_response();
-                let headers = response.headers_mut();
-                headers.insert(
-                    "content-type",
-                    HeaderValue::from_static("application/vnd.amazon.eventstream"),
-                );
-                headers.insert(
-                    "x-amzn-bedrock-agent-content-type",
-                    HeaderValue::from_static("application/json"),
-                );
-                headers.insert(
-                    "x-amz-bedrock-agent-session-id",
-                    HeaderValue::from_str(session).expect("session header"),
-                );
-                response
+                event_stream(frames, session)
             }
             Reply::Json(status, body) => {
                 let mut response = json_reply(*status, body);

@@ -3,6 +3,7 @@
 //! recording, so the figures are exact.
 
 mod support {
+    pub mod eval_report;
     pub mod flows;
 }
 
@@ -126,13 +127,7 @@ fn a_flow_and_an_agent_compared_on_ten_cases() {
         "one case fails per variant\n{stdout}\n{stderr}"
     );
     let report: Value = serde_json::from_str(&stdout).expect("the --json report");
-    let variant = |name: &str| {
-        report["variants"]
-            .as_array()
-            .and_then(|vs| vs.iter().find(|v| v["name"] == name))
-            .cloned()
-            .unwrap_or_else(|| panic!("variant {name}: {report:#}"))
-    };
+    let variant = |name: &str| support::eval_report::variant(&report, name);
     let price = |input: u64, output: u64| {
         strata::pricing::cost(None, MODEL, input, output).expect("priced")
     };

@@ -4,17 +4,20 @@
 
 use super::check::{self, Outcome};
 use super::report::CaseResult;
-use super::suite::{Case, Suite, Target, ToolCall, Variant};
+use super::suite::{Case, Suite, Target, Variant};
 use crate::model::Project;
 use crate::run::RunStatus;
 use crate::session::protocol::ProviderChoice;
 use crate::session::{ChatOptions, InputSource, ProviderSettings, RunHooks, RunOptions, Session};
-use crate::store::{NewRun, RunOutcome, RunSummary, Store};
-use crate::trace::agent::StepTrace;
-use crate::trace::{AgentTraceEvent, Cost, RunEvent};
+use crate::store::Store;
+use crate::trace::{AgentTraceEvent, RunEvent};
+use case_run::{CaseRun, Facts, Seen};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+mod alias;
+mod case_run;
 
 /// A suite ready to run: read, checked, its project loaded.
 pub struct Evaluation {
@@ -140,10 +143,8 @@ impl Evaluation {
             Ok(input) => match &variant.target {
                 Target::Flow(flow) => self.run_flow(flow, input, case, variant).await,
                 Target::Agent(agent) => self.run_agent(agent, input, case, variant).await,
-                Target::FlowAlias(_) | Target::AgentAlias(_) => Err(format!(
-                    "{} variants are not supported by this build yet: evaluate the project's flow or agent instead",
-                    variant.target.kind()
-                )),
+                Target::FlowAlias(alias) => self.run_flow_alias(alias, input).await,
+                Target::AgentAlias(arn) => self.run_agent_alias(arn, input, case).await,
             },
             Err(e) => Err(e),
         };
@@ -364,48 +365,9 @@ impl Evaluation {
         variant: &Variant,
     ) -> Result<(Outcome, Facts), String> {
         let session = self.session();
-        let turns: Vec<String> = if case.turns.is_empty() {
-            vec![match &input {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            }]
-        } else {
-            case.turns.clone()
-        };
-        let recording = match session.store() {
-            Some(store) => Some(
-                store
-                    .start_run(NewRun {
-                        project_path: self.project_path.display().to_string(),
-                        project_name: self.project.name.clone(),
-                        flow: format!("agent {agent}"),
-                        inputs: input.clone(),
-                        provider: "eval".to_owned(),
-                        alias: None,
-                    })
-                    .await
-                    .map_err(|e| e.to_string())?,
-            ),
-            None => None,
-        };
-        let run_id = recording.as_ref().map(|r| r.id().as_str().to_owned());
-        let started = Instant::now();
-        let at = || started.elapsed().as_millis() as u64;
-        let mut seen = Seen::default();
-        let mut cost = Cost::default();
-        let mut keep = |event: RunEvent| {
-            seen.add(&event);
-            cost.add(&self.project, &event);
-            if let Some(r) = &recording {
-                r.record(event);
-            }
-        };
-        keep(RunEvent::RunStarted {
-            at_ms: 0,
-            run_id: run_id.clone().unwrap_or_default(),
-            flow: format!("agent {agent}"),
-            inputs: input.clone(),
-        });
+        let turns = turns_of(case, &input);
+        let label = format!("agent {agent}");
+        let mut run = CaseRun::start(self, session.store(), &label, &input).await?;
         let mut chat = session
             .chat(ChatOptions {
                 agent: agent.to_owned(),
@@ -422,8 +384,8 @@ impl Evaluation {
         let mut error = None;
         for turn in turns {
             let mut on_trace = |t: &AgentTraceEvent| {
-                keep(RunEvent::AgentTrace {
-                    at_ms: at(),
+                run.keep(RunEvent::AgentTrace {
+                    at_ms: run.at(),
                     node: agent.to_owned(),
                     trace: t.clone(),
                 });
@@ -440,49 +402,20 @@ impl Evaluation {
                 }
             }
         }
-        let latency_ms = at();
-        let output = Value::String(reply);
-        if error.is_none() {
-            keep(RunEvent::FlowOutput {
-                at_ms: latency_ms,
-                node: agent.to_owned(),
-                document: output.clone(),
-            });
-        }
-        let cost_usd = cost.unpriced.is_empty().then_some(cost.usd);
-        if let Some(r) = recording {
-            r.finish(RunSummary {
-                status: if error.is_none() {
-                    RunOutcome::Succeeded
-                } else {
-                    RunOutcome::Failed
-                },
-                outputs: output.clone(),
-                error: error.clone(),
-                duration_ms: latency_ms,
-                input_tokens: usage.input_tokens,
-                output_tokens: usage.output_tokens,
-                cost_usd,
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-        }
-        Ok((
-            Outcome {
-                output,
-                latency_ms,
-                cost_usd,
-                model_calls: seen.model_calls,
-                tool_calls: seen.tool_calls,
-                error,
-            },
-            Facts {
-                run_id,
-                input_tokens: usage.input_tokens,
-                output_tokens: usage.output_tokens,
-                path: seen.path,
-            },
-        ))
+        run.finish(agent, Value::String(reply), error, usage).await
+    }
+}
+
+/// An agent case's user turns: the case's `turns`, or its input (after the variant's mapping)
+/// as the one turn.
+fn turns_of(case: &Case, input: &Value) -> Vec<String> {
+    if case.turns.is_empty() {
+        vec![match input {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }]
+    } else {
+        case.turns.clone()
     }
 }
 
@@ -512,84 +445,6 @@ fn answering(replies: &[String]) -> RunHooks {
         })),
         ..RunHooks::default()
     }
-}
-
-/// What a run gives beyond the outcome the checks read.
-#[derive(Debug, Default)]
-struct Facts {
-    run_id: Option<String>,
-    input_tokens: u64,
-    output_tokens: u64,
-    path: Vec<String>,
-}
-
-/// What the events of a run show: model calls, tool calls, and the path taken.
-#[derive(Debug, Default)]
-struct Seen {
-    model_calls: u64,
-    tool_calls: Vec<ToolCall>,
-    path: Vec<String>,
-}
-
-impl Seen {
-    fn add(&mut self, event: &RunEvent) {
-        match event {
-            RunEvent::NodeStarted { node, .. } => self.path.push(node.clone()),
-            RunEvent::NodeAction { request, .. } if request.get("modelId").is_some() => {
-                self.model_calls += 1;
-            }
-            RunEvent::AgentTrace { trace, .. } => match trace.step() {
-                Some(StepTrace::ModelInvocationInput(_)) => self.model_calls += 1,
-                Some(StepTrace::InvocationInput(input)) => {
-                    if let Some(call) = input
-                        .action_group_invocation_input
-                        .as_ref()
-                        .and_then(tool_call)
-                    {
-                        self.path
-                            .push(format!("{}.{}", call.action_group, call.function));
-                        self.tool_calls.push(call);
-                    }
-                }
-                _ => {}
-            },
-            _ => {}
-        }
-    }
-}
-
-/// A tool call from Bedrock's `actionGroupInvocationInput`: the group, the function (or API
-/// path), and the parameters by name (a value that reads as JSON is taken as JSON).
-fn tool_call(input: &Value) -> Option<ToolCall> {
-    let action_group = input.get("actionGroupName")?.as_str()?.to_owned();
-    let function = input
-        .get("function")
-        .or_else(|| input.get("apiPath"))?
-        .as_str()?
-        .to_owned();
-    let mut arguments = serde_json::Map::new();
-    for p in input
-        .get("parameters")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let (Some(name), Some(value)) = (p.get("name").and_then(Value::as_str), p.get("value")) {
-            let value = match value {
-                Value::String(s) => serde_json::from_str::<Value>(s)
-                    .ok()
-                    .filter(|v| !v.is_string())
-                    .unwrap_or_else(|| value.clone()),
-                other => other.clone(),
-            };
-            arguments.insert(name.to_owned(), value);
-        }
-    }
-    Some(ToolCall {
-        action_group,
-        function,
-        arguments,
-    })
 }
 
 /// The kind of a run's failure, for the failures-by-kind count.

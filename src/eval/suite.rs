@@ -76,6 +76,9 @@ pub struct FlowAlias {
     pub alias_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// The name of the flow's Input node the case's input goes to (default `FlowInputNode`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_node: Option<String>,
 }
 
 /// The model that scores rubric expectations: a recording, an OpenAI-compatible server, or a

@@ -1,5 +1,6 @@
 //! Amazon Bedrock Agent Runtime (`aws-sdk-bedrockagentruntime`): InvokeAgent, Retrieve and
-//! RetrieveAndGenerate, for the Agent and KnowledgeBase nodes of a local run.
+//! RetrieveAndGenerate, for the Agent and KnowledgeBase nodes of a local run, and InvokeFlow
+//! (`flow.rs`), for a deployed flow alias under evaluation.
 //!
 //! [`AgentRuntimeClient`] is built from the same [`BedrockSettings`] as the Converse provider.
 //! A client made with [`AgentRuntimeClient::lazy`] loads the AWS configuration at its first
@@ -12,7 +13,10 @@
 //! Modeled exceptions, in the reply or in the stream, become [`AgentRuntimeError`]s that name
 //! the agent alias or knowledge base.
 
+mod flow;
 mod json;
+
+pub use flow::FlowInvocation;
 
 pub use json::trace_part_json;
 
@@ -504,29 +508,45 @@ where
     }
 }
 
-/// Like [`map_sdk_error`], naming the modeled exception of a stream message (whose error
-/// metadata carries no code).
-fn map_stream_error<R: RawReply>(
+/// A stream's error type whose modeled exceptions can be named: a stream message's error
+/// metadata carries no code.
+trait StreamException: ProvideErrorMetadata + std::error::Error + 'static {
+    fn exception(&self) -> Option<&'static str>;
+}
+
+macro_rules! stream_exceptions {
+    ($error:ty : $($variant:ident),+) => {
+        impl StreamException for $error {
+            fn exception(&self) -> Option<&'static str> {
+                match self {
+                    $(Self::$variant(_) => Some(stringify!($variant)),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+stream_exceptions!(at::error::ResponseStreamError: InternalServerException, ValidationException,
+    ResourceNotFoundException, ServiceQuotaExceededException, ThrottlingException,
+    AccessDeniedException, ConflictException, DependencyFailedException, BadGatewayException,
+    ModelNotReadyException);
+stream_exceptions!(at::error::FlowResponseStreamError: InternalServerException,
+    ValidationException, ResourceNotFoundException, ServiceQuotaExceededException,
+    ThrottlingException, AccessDeniedException, ConflictException, DependencyFailedException,
+    BadGatewayException);
+
+/// Like [`map_sdk_error`], naming the modeled exception of a stream message.
+fn map_stream_error<E: StreamException, R: RawReply>(
     target: &str,
-    error: &SdkError<at::error::ResponseStreamError, R>,
+    error: &SdkError<E, R>,
 ) -> AgentRuntimeError {
-    use at::error::ResponseStreamError as E;
     let SdkError::ServiceError(context) = error else {
         return map_sdk_error(target, error);
     };
     let e = context.err();
-    let code = match e {
-        E::InternalServerException(_) => "InternalServerException",
-        E::ValidationException(_) => "ValidationException",
-        E::ResourceNotFoundException(_) => "ResourceNotFoundException",
-        E::ServiceQuotaExceededException(_) => "ServiceQuotaExceededException",
-        E::ThrottlingException(_) => "ThrottlingException",
-        E::AccessDeniedException(_) => "AccessDeniedException",
-        E::ConflictException(_) => "ConflictException",
-        E::DependencyFailedException(_) => "DependencyFailedException",
-        E::BadGatewayException(_) => "BadGatewayException",
-        E::ModelNotReadyException(_) => "ModelNotReadyException",
-        _ => return map_sdk_error(target, error),
+    let Some(code) = e.exception() else {
+        return map_sdk_error(target, error);
     };
     AgentRuntimeError::Service {
         target: target.to_owned(),

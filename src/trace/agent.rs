@@ -105,14 +105,16 @@ pub struct Observation {
 pub struct ModelInvocationInput {
     pub trace_id: String,
     /// The full prompt: the system prompt, then the messages, as text.
+    #[serde(default)]
     pub text: String,
     /// The `PromptType`.
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default)]
     pub prompt_type: String,
     pub foundation_model: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inference_configuration: Option<Value>,
     /// `DEFAULT` or `OVERRIDDEN`.
+    #[serde(default)]
     pub prompt_creation_mode: String,
 }
 
@@ -132,7 +134,9 @@ pub struct ModelInvocationOutput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Metadata {
+    #[serde(default)]
     pub usage: Usage,
+    #[serde(default)]
     pub total_time_ms: u64,
 }
 

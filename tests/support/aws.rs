@@ -96,3 +96,25 @@ pub fn exception(kind: &str, payload: &Value) -> Vec<u8> {
         payload.to_string().as_bytes(),
     )
 }
+
+/// An `application/vnd.amazon.eventstream` reply of these frames, as InvokeAgent and InvokeFlow
+/// answer, naming the agent session `session`.
+pub fn event_stream(frames: &[Vec<u8>], session: &str) -> axum::response::Response {
+    use axum::http::{HeaderValue, StatusCode};
+    use axum::response::IntoResponse;
+    let mut response = (StatusCode::OK, frames.concat()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("application/vnd.amazon.eventstream"),
+    );
+    headers.insert(
+        "x-amzn-bedrock-agent-content-type",
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        "x-amz-bedrock-agent-session-id",
+        HeaderValue::from_str(session).expect("session header"),
+    );
+    response
+}
