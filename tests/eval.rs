@@ -5,6 +5,7 @@
 mod support {
     pub mod eval_report;
     pub mod flows;
+    pub mod tree;
 }
 
 use assert_cmd::Command;
@@ -258,8 +259,13 @@ fn a_bad_suite_is_refused_before_anything_runs_with_where_and_what() {
 #[test]
 fn the_example_suite_runs_offline_and_its_report_draws_in_a_browser() {
     let home = tempfile::tempdir().expect("a folder");
-    let suite =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customer-support/triage.eval.yaml");
+    // A copy: the evaluation keeps its progress beside the suite.
+    let example = home.path().join("customer-support");
+    support::tree::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customer-support"),
+        &example,
+    );
+    let suite = example.join("triage.eval.yaml");
     let html = home.path().join("report.html");
     let out = strata(home.path())
         .arg("eval")

@@ -12,6 +12,7 @@ use std::process::{Command, Output, Stdio};
 
 mod support {
     pub mod fake_http;
+    pub mod tree;
 }
 
 /// What a README line needs beyond this machine.
@@ -113,19 +114,6 @@ fn fake_model_reply() -> serde_json::Value {
     })
 }
 
-/// Copies a folder and everything in it.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("a folder").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("a copy");
-        }
-    }
-}
-
 #[test]
 fn every_command_in_the_readme_works_as_written() {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
@@ -155,7 +143,7 @@ fn every_command_in_the_readme_works_as_written() {
     std::fs::create_dir_all(&work).expect("mkdir");
     std::fs::create_dir_all(&home).expect("mkdir");
     // A clone has the examples beside the README; its lines may name them.
-    copy_tree(
+    support::tree::copy_tree(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
         &work.join("examples"),
     );
