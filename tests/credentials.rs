@@ -2,23 +2,12 @@
 //! agents and knowledge bases, guardrails — says so in one line that says what to do, instead
 //! of the SDK's "failed to load IMDS session token" chain.
 
-use assert_cmd::Command;
-use std::path::Path;
-
-/// The binary with an empty home folder, no AWS settings of this machine and no instance
-/// metadata, so nothing reaches AWS and nothing of the person running the tests is read.
-fn strata(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("strata").expect("the strata binary is built");
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with("AWS_") || name.starts_with("XDG_") {
-            cmd.env_remove(name.as_ref());
-        }
-    }
-    cmd.env("HOME", home)
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    cmd
+mod support {
+    pub mod cli;
 }
+
+use std::path::Path;
+use support::cli::strata_in as strata;
 
 #[test]
 fn knowledge_base_and_agent_alias_nodes_say_what_is_missing_in_one_line() {

@@ -3,7 +3,6 @@
 //! outputs (`--pin NODE.OUTPUT=JSON`) and breakpoints. The number of model calls a scripted
 //! provider served is the proof of what ran.
 
-use assert_cmd::Command;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -16,6 +15,7 @@ use strata::run::{
 };
 
 mod support {
+    pub mod cli;
     pub mod flows;
     pub mod runs;
 }
@@ -501,22 +501,7 @@ async fn a_bad_edit_fails_the_node_and_breakpoints_pause_per_item() {
 
 // ---------------------------------------------------------------- strata run
 
-/// The binary with an empty home folder and no AWS settings of this machine, its run store
-/// in `dir`.
-fn strata(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("strata").expect("the strata binary is built");
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with("AWS_") || name.starts_with("XDG_") {
-            cmd.env_remove(name.as_ref());
-        }
-    }
-    cmd.current_dir(dir)
-        .env("HOME", dir)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("STRATA_DATA_DIR", dir.join(".data"));
-    cmd
-}
+use support::cli::strata_in as strata;
 
 fn strata_run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = strata(dir)

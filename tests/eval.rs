@@ -3,30 +3,16 @@
 //! recording, so the figures are exact.
 
 mod support {
+    pub mod cli;
     pub mod eval_report;
     pub mod flows;
     pub mod tree;
 }
 
-use assert_cmd::Command;
 use serde_json::{json, Value};
 use std::path::Path;
+use support::cli::strata_in as strata;
 use support::flows::{self, MODEL};
-
-/// The binary with no AWS settings and an empty home, so nothing reaches AWS.
-fn strata(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("strata").expect("the strata binary is built");
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with("AWS_") || name.starts_with("XDG_") {
-            cmd.env_remove(name.as_ref());
-        }
-    }
-    cmd.env("HOME", home)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("STRATA_DATA_DIR", home.join("data"));
-    cmd
-}
 
 /// A project with the flow `answer` (Input → one Prompt → Output) and the agent `Helper`.
 fn project() -> Value {

@@ -25,6 +25,16 @@ pub fn strata() -> Command {
     cmd
 }
 
+/// [`strata`] working in `dir`, with `dir` as its home folder and its run store in
+/// `dir/.data`.
+pub fn strata_in(dir: &Path) -> Command {
+    let mut cmd = strata();
+    cmd.current_dir(dir)
+        .env("HOME", dir)
+        .env("STRATA_DATA_DIR", dir.join(".data"));
+    cmd
+}
+
 /// What one `strata` command did: its exit code and what it printed.
 pub struct Run {
     pub code: i32,
