@@ -75,6 +75,8 @@ impl Run {
         wiring: &[InputWiring],
         fields: Vec<InputField>,
     ) -> Result<Resume, NodeError> {
+        // Everything the run said before the breakpoint reaches the front end first.
+        self.sink.flush().await;
         let asked = match &self.ctx.debug.on_breakpoint {
             Some(on) => on(node.to_owned(), fields.clone()),
             None => Box::pin(async { Some(BreakpointAction::default()) }),

@@ -117,6 +117,8 @@ async fn execute(
                 question,
             });
         };
+        // Everything the run said before the question reaches the front end before it asks.
+        run.sink.flush().await;
         let Some(answer) = waiting_for_user(ask(node.name.clone(), question.clone())).await else {
             return Err(NodeError::AgentAsked {
                 node: node.name.clone(),
@@ -361,6 +363,8 @@ async fn answer_return_control(
     let Some(answer) = &run.ctx.return_control else {
         return Err(unanswered());
     };
+    // Everything the run said before the pause reaches the front end before it asks.
+    run.sink.flush().await;
     waiting_for_user(answer(node.name.clone(), payload.clone()))
         .await
         .ok_or_else(unanswered)
@@ -428,6 +432,7 @@ async fn local_agent(
                 invocation_id,
                 question,
             } => {
+                run.sink.flush().await;
                 let answer = match &run.ctx.ask_user {
                     Some(ask) => waiting_for_user(ask(node.name.clone(), question.clone())).await,
                     None => None,
