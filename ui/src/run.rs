@@ -26,8 +26,11 @@ use wasm_bindgen::prelude::*;
 pub struct RunForm {
     /// The flow to run; `None`: the flow on the canvas.
     pub flow: Option<String>,
-    /// A saved sample's name, or `None` for the typed document.
+    /// A saved sample's name; `None`: the flow's first sample, or the typed document when
+    /// the flow has none or `typed_chosen`.
     pub sample: Option<String>,
+    /// The typed document was chosen over the samples.
+    pub typed_chosen: bool,
     /// The typed input document (JSON).
     pub typed: String,
     pub provider: ProviderKind,
@@ -56,6 +59,7 @@ impl Default for RunForm {
         RunForm {
             flow: None,
             sample: None,
+            typed_chosen: false,
             typed: String::new(),
             provider: ProviderKind::Replay,
             replay: String::new(),
@@ -71,6 +75,17 @@ impl Default for RunForm {
 }
 
 impl RunForm {
+    /// The sample the run takes: the chosen one, else the flow's first, unless the typed
+    /// document was chosen (`None`: the typed document).
+    pub fn effective_sample(&self, flow: Option<&strata::model::Flow>) -> Option<String> {
+        if self.typed_chosen {
+            return None;
+        }
+        self.sample
+            .clone()
+            .or_else(|| flow.and_then(|f| f.samples.first()).map(|s| s.name.clone()))
+    }
+
     /// The request for a run of `project`, checked as far as the page can: the flow exists, a
     /// typed input is JSON of the Input node's type, the provider's fields are filled.
     pub fn request(
@@ -83,7 +98,7 @@ impl RunForm {
         let flow = project
             .flow(&flow_name)
             .ok_or_else(|| format!("the project has no flow named {flow_name:?}"))?;
-        let input = match &self.sample {
+        let input = match &self.effective_sample(Some(flow)) {
             Some(name) => {
                 if !flow.samples.iter().any(|s| s.name == *name) {
                     return Err(format!("flow {flow_name:?} has no sample named {name:?}"));

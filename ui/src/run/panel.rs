@@ -45,7 +45,14 @@ pub fn RunPanel() -> impl IntoView {
                 .unwrap_or_default()
         })
     };
-    let typed = move || form.with(|f| f.sample.is_none());
+    // The sample the run takes (the flow's first unless one, or the typed document, was chosen).
+    let chosen_sample = move || {
+        let name = flow();
+        ed.doc.with(|d| {
+            form.with(|f| f.effective_sample(d.as_ref().and_then(|d| d.project.flow(&name))))
+        })
+    };
+    let typed = move || chosen_sample().is_none();
     let provider = move || form.with(|f| f.provider);
     let provider_fields = move || {
         match provider() {
@@ -74,7 +81,7 @@ pub fn RunPanel() -> impl IntoView {
     view! {
         <div class="run-panel" id="run-panel">
             <label>"Flow "
-                <select id="run-flow" on:change=edit(|f, v| { f.flow = Some(v); f.sample = None; })>
+                <select id="run-flow" on:change=edit(|f, v| { f.flow = Some(v); f.sample = None; f.typed_chosen = false; })>
                     {move || { let current = flow(); flows().into_iter().map(|name| {
                         let selected = name == current;
                         view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
@@ -82,9 +89,12 @@ pub fn RunPanel() -> impl IntoView {
                 </select>
             </label>
             <label>"Input "
-                <select id="run-input" on:change=edit(|f, v| f.sample = (v != TYPED).then_some(v))>
+                <select id="run-input" on:change=edit(|f, v| {
+                    f.typed_chosen = v == TYPED;
+                    f.sample = (v != TYPED).then_some(v);
+                })>
                     <option value=TYPED selected=typed>"typed JSON…"</option>
-                    {move || { let chosen = form.with(|f| f.sample.clone()); samples().into_iter().map(|name| {
+                    {move || { let chosen = chosen_sample(); samples().into_iter().map(|name| {
                         let selected = chosen.as_deref() == Some(name.as_str());
                         view! { <option value=name.clone() selected=selected>{format!("sample: {name}")}</option> }
                     }).collect_view() }}

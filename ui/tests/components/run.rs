@@ -130,6 +130,19 @@ async fn the_run_panel_starts_a_run_with_the_request_the_host_expects() {
 async fn a_typed_input_of_the_wrong_type_is_refused_before_any_call() {
     let page = Page::open().await;
     install_channel_stub();
+    // The flow's first sample is proposed; the typed document is chosen.
+    assert_eq!(
+        page.one("#run-input")
+            .dyn_into::<web_sys::HtmlSelectElement>()
+            .expect("a select")
+            .value(),
+        "billing"
+    );
+    set(&page, "#run-input", "", "change");
+    until("the typed document's field", || {
+        !page.all("#run-document").is_empty()
+    })
+    .await;
     set(&page, "#run-document", r#""just text""#, "input");
     page.click("#run");
     until("the inline error", || {
