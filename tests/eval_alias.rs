@@ -1,7 +1,7 @@
 //! `strata eval` on deployed aliases: an agent-alias variant and a flow-alias variant run through
 //! the real SDK against a fake Bedrock Agent Runtime on 127.0.0.1, which answers InvokeAgent and
 //! InvokeFlow with event streams and checks each request's path and body against the service
-//! model (`tests/fixtures/agent_runtime_invoke.json`, copied from botocore). The child gets test
+//! model (`tests/eval_fixtures/agent_runtime_invoke.json`, copied from botocore). The child gets test
 //! credentials in its own environment only; nothing here reaches AWS.
 #![cfg(feature = "runtime")]
 
@@ -27,7 +27,7 @@ const FLOW_ALIAS: &str = "FALIAS1234";
 
 fn model() -> Value {
     let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/agent_runtime_invoke.json"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval_fixtures/agent_runtime_invoke.json"),
     )
     .expect("the service model excerpt");
     serde_json::from_str(&text).expect("JSON")
