@@ -20,6 +20,14 @@ impl FromTemplate {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = name;
     }
 
+    /// The template of the unsaved document, if it came from one.
+    pub fn current(&self) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     fn take(&self) -> Option<String> {
         self.0
             .lock()

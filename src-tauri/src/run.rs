@@ -531,6 +531,30 @@ fn outbox(channel: tauri::ipc::Channel<RunMessage>) -> Outbox {
     Arc::new(move |message| channel.send(message).is_ok())
 }
 
+/// Where an unsaved project runs from: a project made from a template and not saved yet has
+/// its template's files (handlers, documents, replays) in a folder of the app's own, written
+/// there (never over a file) so that it runs before its first save as it will after.
+fn unsaved_place(
+    project_path: Option<String>,
+    template: &crate::commands::FromTemplate,
+    app: &crate::files::AppFiles,
+) -> Result<Option<String>, AppError> {
+    let (None, Some(name)) = (&project_path, template.current()) else {
+        return Ok(project_path);
+    };
+    let Some(found) = strata::templates::find(&name) else {
+        return Ok(None);
+    };
+    let dir = app.dir.join("unsaved").join(&name);
+    strata::templates::write_missing_files(found, &dir).map_err(|e| AppError::Run {
+        message: format!(
+            "cannot write the template's files to {}: {e}",
+            dir.display()
+        ),
+    })?;
+    Ok(Some(dir.join("unsaved.strata.json").display().to_string()))
+}
+
 #[tauri::command]
 pub async fn run_start(
     project_text: String,
@@ -538,7 +562,10 @@ pub async fn run_start(
     request: RunRequest,
     on_message: tauri::ipc::Channel<RunMessage>,
     runs: tauri::State<'_, Arc<Runs>>,
+    template: tauri::State<'_, crate::commands::FromTemplate>,
+    app: tauri::State<'_, crate::files::AppFiles>,
 ) -> Result<String, AppError> {
+    let project_path = unsaved_place(project_path, &template, &app)?;
     let runs = Arc::clone(&runs);
     runs.start(
         &project_text,
@@ -588,7 +615,10 @@ pub async fn chat_start(
     agent: String,
     provider: ProviderChoice,
     runs: tauri::State<'_, Arc<Runs>>,
+    template: tauri::State<'_, crate::commands::FromTemplate>,
+    app: tauri::State<'_, crate::files::AppFiles>,
 ) -> Result<String, AppError> {
+    let project_path = unsaved_place(project_path, &template, &app)?;
     runs.chat_start(&project_text, project_path.as_deref(), agent, provider)
         .await
 }
@@ -614,6 +644,33 @@ mod tests {
     use serde_json::json;
     use strata::run::RunStatus;
     use strata::session::protocol::RunInput;
+
+    #[test]
+    fn an_unsaved_template_runs_from_a_folder_holding_its_files() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let app = crate::files::AppFiles {
+            dir: dir.path().to_path_buf(),
+        };
+        let template =
+            crate::commands::FromTemplate(std::sync::Mutex::new(Some("support-triage".into())));
+        let place = unsaved_place(None, &template, &app)
+            .expect("written")
+            .expect("a place");
+        let folder = Path::new(&place).parent().expect("a folder").to_path_buf();
+        assert!(folder.join("replays/triage.yaml").is_file(), "{place}");
+        assert!(
+            !Path::new(&place).exists(),
+            "the project itself is never written"
+        );
+        // A saved project runs where it is; an unsaved one not from a template, from nowhere.
+        let saved = Some("/p/x.strata.json".to_owned());
+        assert_eq!(
+            unsaved_place(saved.clone(), &template, &app).expect("ok"),
+            saved
+        );
+        let none = crate::commands::FromTemplate::default();
+        assert_eq!(unsaved_place(None, &none, &app).expect("ok"), None);
+    }
 
     /// An outbox that keeps what it is given.
     fn collecting() -> (Outbox, Arc<Mutex<Vec<RunMessage>>>) {
