@@ -167,6 +167,19 @@ enum ExportFormat {
     AgentJson,
 }
 
+impl ExportFormat {
+    /// The core's name for the same format.
+    fn core(self) -> crate::export::Format {
+        use crate::export::Format;
+        match self {
+            ExportFormat::Cloudformation => Format::Cloudformation,
+            ExportFormat::CloudformationJson => Format::CloudformationJson,
+            ExportFormat::FlowJson => Format::FlowJson,
+            ExportFormat::AgentJson => Format::AgentJson,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum GraphFormat {
     Dot,

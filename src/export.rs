@@ -7,7 +7,10 @@
 
 pub mod cloudformation;
 pub mod pascal;
+pub mod render;
 mod yaml;
+
+pub use render::{render, Format, Rendered, Subject};
 
 pub use cloudformation::{
     export_cloudformation, export_cloudformation_with, FlowHistory, History, RecordedVersion,
@@ -33,6 +36,9 @@ pub enum ExportError {
     UnknownFlow { flow: String },
     #[error("the project has no agent named {agent:?}")]
     UnknownAgent { agent: String },
+    /// A one-flow or one-agent format asked of a project that has none.
+    #[error("the project has no {what} to export")]
+    Nothing { what: &'static str },
     /// A node setting the CloudFormation schema of AWS::Bedrock::Flow cannot express.
     #[error("flow {flow:?} › node {node:?}: {what} cannot be expressed in CloudFormation (AWS::Bedrock::Flow); export the CreateFlow JSON instead, or change the node")]
     FlowNotInCloudFormation {
@@ -335,6 +341,7 @@ pub(crate) fn agent_body(agent: &Agent) -> Result<Map<String, Value>> {
     bare.knowledge_bases.clear();
     bare.collaborators.clear();
     bare.local = Default::default();
+    bare.agent_target = None;
     match to_value(&format!("agent {:?}", agent.agent_name), &bare)? {
         Value::Object(m) => Ok(m),
         other => Err(ExportError::Serialize {

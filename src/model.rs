@@ -48,6 +48,10 @@ pub struct Project {
     pub guardrails: Vec<Guardrail>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub model_profiles: Vec<ModelProfile>,
+    /// Where the project's agents ship unless an agent says otherwise (Strata only; see
+    /// [`agent::AgentTarget`]). Unstated means Classic, as before targets existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_target: Option<lenient::Lenient<agent::AgentTarget>>,
     /// Strata only: local handlers bound by name to Lambda functions and action groups, for
     /// runs on this machine (see [`handler`]). Never exported.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -76,8 +80,20 @@ impl Project {
             knowledge_bases: vec![],
             guardrails: vec![],
             model_profiles: vec![],
+            agent_target: None,
             handlers: vec![],
             canvas: BTreeMap::new(),
+        }
+    }
+
+    /// Where `agent` ships: its own target, else the project's, else
+    /// [`agent::AgentTarget::UNSTATED`]. A value Strata does not know is `None` (the compiler
+    /// reports it).
+    pub fn agent_target(&self, agent: &Agent) -> Option<agent::AgentTarget> {
+        let stated = agent.agent_target.as_ref().or(self.agent_target.as_ref());
+        match stated {
+            None => Some(agent::AgentTarget::UNSTATED),
+            Some(target) => target.get(),
         }
     }
 

@@ -134,6 +134,32 @@ fn needs_escape(c: char, keep_layout: bool) -> bool {
         )
 }
 
+/// A project name made safe as a file name in the current folder: no path separators, no `..`,
+/// no control characters, no leading dot; `imported` when nothing is left.
+pub fn plain_file_stem(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.replace("..", "_");
+    let cleaned = cleaned
+        .trim()
+        .trim_start_matches(['.', '_', '-'])
+        .trim_end_matches('.');
+    let cleaned = truncate_chars(cleaned, 100);
+    if cleaned.trim().is_empty() {
+        "imported".to_owned()
+    } else {
+        cleaned.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +268,23 @@ mod tests {
                 prop_assert!(at.is_some());
                 rest = &rest[at.unwrap_or(0) + c.len_utf8()..];
             }
+        }
+    }
+
+    #[test]
+    fn an_imported_name_stays_a_plain_file_name() {
+        for (name, expect) in [
+            ("support", "support"),
+            ("../../etc/passwd", "etc_passwd"),
+            ("a/b\\c", "a_b_c"),
+            ("..", "imported"),
+            ("", "imported"),
+            ("\u{1b}[2Kx\r", "[2Kx_"),
+            ("/", "imported"),
+        ] {
+            let got = plain_file_stem(name);
+            assert_eq!(got, expect, "{name:?}");
+            assert!(!got.contains(['/', '\\']) && !got.contains("..") && !got.starts_with('.'));
         }
     }
 }

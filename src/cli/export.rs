@@ -23,14 +23,13 @@ pub(super) fn export(
     out: Output<'_>,
     data_dir: Option<&Path>,
 ) -> Result<u8> {
-    use crate::export::{
-        export_agent_json, export_cloudformation_with, export_flow_json, ExportError, History,
-    };
+    use crate::export::{render, ExportError, History};
+    let format = format.core();
     if let Some(o) = out.path {
         check_target(o, out.force, &[path])?;
     }
     let project = read_document(path)?.project;
-    if data_dir.is_some() && matches!(format, ExportFormat::FlowJson | ExportFormat::AgentJson) {
+    if data_dir.is_some() && !format.takes_history() {
         bail!("--data-dir carries versions and aliases into CloudFormation templates only; drop it or use --format cfn-yaml / cfn-json");
     }
     let history = match data_dir {
@@ -40,38 +39,8 @@ pub(super) fn export(
         })?,
         None => History::default(),
     };
-    let cloudformation = |project: &crate::model::Project| {
-        export_cloudformation_with(project, &history).inspect(|t| {
-            for note in &t.notes {
-                eprintln!("note: {note}");
-            }
-        })
-    };
-    let pretty = |v: &serde_json::Value| {
-        let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
-        s.push('\n');
-        s
-    };
-    let first_flow = project.flows.first().map(|f| f.name.clone());
-    let first_agent = project.agents.first().map(|a| a.agent_name.clone());
-    let result = match format {
-        ExportFormat::Cloudformation => cloudformation(&project).map(|t| t.to_yaml()),
-        ExportFormat::CloudformationJson => cloudformation(&project).map(|t| t.to_json()),
-        ExportFormat::FlowJson => {
-            let Some(flow) = name.map(str::to_owned).or(first_flow) else {
-                bail!("{} has no flow to export", path.display());
-            };
-            export_flow_json(&project, &flow).map(|v| pretty(&v))
-        }
-        ExportFormat::AgentJson => {
-            let Some(agent) = name.map(str::to_owned).or(first_agent) else {
-                bail!("{} has no agent to export", path.display());
-            };
-            export_agent_json(&project, &agent).map(|r| pretty(&r.to_value()))
-        }
-    };
-    let text = match result {
-        Ok(text) => text,
+    let rendered = match render(&project, format, name, &history) {
+        Ok(rendered) => rendered,
         Err(ExportError::Invalid { diagnostics }) => {
             for d in diagnostics.iter().filter(|d| d.is_error()) {
                 eprintln!("{d}");
@@ -82,7 +51,11 @@ pub(super) fn export(
             );
             return Ok(1);
         }
-        Err(e @ (ExportError::UnknownFlow { .. } | ExportError::UnknownAgent { .. })) => {
+        Err(
+            e @ (ExportError::UnknownFlow { .. }
+            | ExportError::UnknownAgent { .. }
+            | ExportError::Nothing { .. }),
+        ) => {
             bail!("{}: {e}", path.display())
         }
         Err(e) => {
@@ -90,21 +63,21 @@ pub(super) fn export(
             return Ok(1);
         }
     };
-    if matches!(format, ExportFormat::FlowJson | ExportFormat::AgentJson) {
-        let left = crate::export::placeholders(&text);
-        if !left.is_empty() {
-            eprintln!(
-                "note: replace {} before sending the request; `strata deploy` fills them in, and the CloudFormation export creates what they stand for",
-                left.join(", ")
-            );
-        }
+    for note in &rendered.notes {
+        eprintln!("note: {note}");
+    }
+    if !rendered.placeholders.is_empty() {
+        eprintln!(
+            "note: replace {} before sending the request; `strata deploy` fills them in, and the CloudFormation export creates what they stand for",
+            rendered.placeholders.join(", ")
+        );
     }
     match out.path {
         Some(o) => {
-            write_atomically(o, text.as_bytes())?;
+            write_atomically(o, rendered.text.as_bytes())?;
             eprintln!("wrote {}", o.display());
         }
-        None => outp!("{text}"),
+        None => outp!("{}", rendered.text),
     }
     Ok(0)
 }
@@ -135,7 +108,10 @@ pub(super) fn import_file(path: &Path, out: Option<&Path>, force: bool) -> Resul
     }
     let project = imported.project;
     let target = out.map(Path::to_path_buf).unwrap_or_else(|| {
-        PathBuf::from(format!("{}.strata.json", plain_file_stem(&project.name)))
+        PathBuf::from(format!(
+            "{}.strata.json",
+            crate::text::plain_file_stem(&project.name)
+        ))
     });
     check_target(&target, force, &[path])?;
     write_atomically(&target, project.to_json().as_bytes())?;
@@ -149,52 +125,4 @@ pub(super) fn import_file(path: &Path, out: Option<&Path>, force: bool) -> Resul
     );
     outln!("next: strata validate {}", target.display());
     Ok(0)
-}
-
-/// A project name made safe as a file name in the current folder: no path separators, no `..`,
-/// no control characters, no leading dot; `imported` when nothing is left.
-fn plain_file_stem(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\' | ':') {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let cleaned = cleaned.replace("..", "_");
-    let cleaned = cleaned
-        .trim()
-        .trim_start_matches(['.', '_', '-'])
-        .trim_end_matches('.');
-    let cleaned = crate::text::truncate_chars(cleaned, 100);
-    if cleaned.trim().is_empty() {
-        "imported".to_owned()
-    } else {
-        cleaned.to_owned()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::plain_file_stem;
-
-    #[test]
-    fn an_imported_name_stays_a_plain_file_name() {
-        for (name, expect) in [
-            ("support", "support"),
-            ("../../etc/passwd", "etc_passwd"),
-            ("a/b\\c", "a_b_c"),
-            ("..", "imported"),
-            ("", "imported"),
-            ("\u{1b}[2Kx\r", "[2Kx_"),
-            ("/", "imported"),
-        ] {
-            let got = plain_file_stem(name);
-            assert_eq!(got, expect, "{name:?}");
-            assert!(!got.contains(['/', '\\']) && !got.contains("..") && !got.starts_with('.'));
-        }
-    }
 }

@@ -136,9 +136,30 @@ pub struct Agent {
     pub collaborators: Vec<Collaborator>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// Strata only: where this agent ships, overriding the project's `agentTarget`. Never part
+    /// of a CreateAgent request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_target: Option<Lenient<AgentTarget>>,
     /// How Strata runs this agent on the user's machine.
     #[serde(default, skip_serializing_if = "LocalAgentSettings::is_default")]
     pub local: LocalAgentSettings,
+}
+
+crate::str_enum! {
+    /// Where a project agent is shipped: Amazon Bedrock AgentCore (a managed harness with its
+    /// tools behind a gateway), or Agents Classic (CreateAgent, `AWS::Bedrock::Agent`), which
+    /// accounts that joined AWS after 2026-07-30 cannot use.
+    pub enum AgentTarget {
+        Agentcore = "agentcore",
+        Classic = "classic",
+    }
+}
+
+impl AgentTarget {
+    /// What a project or agent that names no target ships to: Classic, so projects written
+    /// before targets existed keep exporting what they always did. New projects (`strata new`,
+    /// New in the app) name `agentcore`.
+    pub const UNSTATED: AgentTarget = AgentTarget::Classic;
 }
 
 impl Agent {
@@ -161,6 +182,7 @@ impl Agent {
             knowledge_bases: vec![],
             collaborators: vec![],
             tags: BTreeMap::new(),
+            agent_target: None,
             local: LocalAgentSettings::default(),
         }
     }

@@ -1,0 +1,205 @@
+//! One export, as text: the format chosen, the flow or agent it is about, the text a front end
+//! writes or shows, and the notes that go with it. `strata export` and the app's export dialog
+//! both call [`render`]; neither decides on its own what a format holds.
+
+use super::{export_agent_json, export_cloudformation_with, export_flow_json, History, Result};
+use crate::model::Project;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Every format an export can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// CloudFormation template, YAML.
+    Cloudformation,
+    /// CloudFormation template, JSON.
+    CloudformationJson,
+    /// CreateFlow request JSON of one flow.
+    FlowJson,
+    /// `{createAgent, actionGroups, knowledgeBases, collaborators}` request JSON of one agent.
+    AgentJson,
+}
+
+/// What a format is about: the whole project, one flow or one agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Project,
+    Flow,
+    Agent,
+}
+
+impl Format {
+    /// Every format, in the order a chooser lists them.
+    pub const ALL: [Format; 4] = [
+        Format::Cloudformation,
+        Format::CloudformationJson,
+        Format::FlowJson,
+        Format::AgentJson,
+    ];
+
+    /// The name `strata export --format` takes.
+    pub fn id(self) -> &'static str {
+        match self {
+            Format::Cloudformation => "cloudformation",
+            Format::CloudformationJson => "cloudformation-json",
+            Format::FlowJson => "flow-json",
+            Format::AgentJson => "agent-json",
+        }
+    }
+
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Cloudformation => "CloudFormation template (YAML)",
+            Format::CloudformationJson => "CloudFormation template (JSON)",
+            Format::FlowJson => "CreateFlow request (JSON)",
+            Format::AgentJson => "Agent requests (JSON)",
+        }
+    }
+
+    pub fn subject(self) -> Subject {
+        match self {
+            Format::Cloudformation | Format::CloudformationJson => Subject::Project,
+            Format::FlowJson => Subject::Flow,
+            Format::AgentJson => Subject::Agent,
+        }
+    }
+
+    /// Whether the text is a CloudFormation template (cfn-lint reads it).
+    pub fn is_template(self) -> bool {
+        matches!(self, Format::Cloudformation | Format::CloudformationJson)
+    }
+
+    /// Whether recorded versions and aliases (`History`) shape the text.
+    pub fn takes_history(self) -> bool {
+        self.is_template()
+    }
+
+    /// The file name proposed for `name` (the project, flow or agent exported).
+    pub fn file_name(self, name: &str) -> String {
+        let stem = crate::text::plain_file_stem(name);
+        match self {
+            Format::Cloudformation => format!("{stem}.template.yaml"),
+            Format::CloudformationJson => format!("{stem}.template.json"),
+            Format::FlowJson => format!("{stem}.flow.json"),
+            Format::AgentJson => format!("{stem}.agent.json"),
+        }
+    }
+}
+
+/// An export made: the text, what it is of, and what the user should know about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rendered {
+    pub format: Format,
+    /// The project, flow or agent exported.
+    pub subject: String,
+    pub text: String,
+    /// Notes to show beside the text (what the export assumed or left out).
+    pub notes: Vec<String>,
+    /// `${…}` placeholders left in a request for the sender to fill in.
+    pub placeholders: Vec<String>,
+    /// The file name proposed for it.
+    pub file_name: String,
+}
+
+/// Exports `project` in `format`. `name` picks the flow or agent of a one-subject format (the
+/// first when `None`); `history` carries recorded versions and aliases into templates.
+pub fn render(
+    project: &Project,
+    format: Format,
+    name: Option<&str>,
+    history: &History,
+) -> Result<Rendered> {
+    let pick = |names: Vec<&str>, what: &'static str| -> Result<String> {
+        match name {
+            Some(n) => Ok(n.to_owned()),
+            None => names
+                .first()
+                .map(|n| (*n).to_owned())
+                .ok_or(super::ExportError::Nothing { what }),
+        }
+    };
+    let (subject, text, notes) = match format.subject() {
+        Subject::Project => {
+            let template = export_cloudformation_with(project, history)?;
+            let text = match format {
+                Format::CloudformationJson => template.to_json(),
+                _ => template.to_yaml(),
+            };
+            (project.name.clone(), text, template.notes)
+        }
+        Subject::Flow => {
+            let flow = pick(
+                project.flows.iter().map(|f| f.name.as_str()).collect(),
+                "flow",
+            )?;
+            let text = pretty(&export_flow_json(project, &flow)?);
+            (flow, text, vec![])
+        }
+        Subject::Agent => {
+            let agents = project.agents.iter().map(|a| a.agent_name.as_str());
+            let agent = pick(agents.collect(), "agent")?;
+            let text = pretty(&export_agent_json(project, &agent)?.to_value());
+            (agent, text, vec![])
+        }
+    };
+    let placeholders = match format.is_template() {
+        true => vec![],
+        false => super::placeholders(&text),
+    };
+    Ok(Rendered {
+        format,
+        file_name: format.file_name(&subject),
+        subject,
+        text,
+        notes,
+        placeholders,
+    })
+}
+
+fn pretty(value: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project() -> Project {
+        let template = crate::templates::find("support-triage").expect("template");
+        crate::templates::instantiate(template, "Triage").expect("loads")
+    }
+
+    #[test]
+    fn every_format_renders_the_template_project() {
+        let p = project();
+        for format in Format::ALL {
+            if format.subject() == Subject::Agent && p.agents.is_empty() {
+                continue;
+            }
+            let r = render(&p, format, None, &History::default()).expect("renders");
+            assert!(!r.text.is_empty(), "{format:?}");
+            assert_eq!(r.format, format);
+            assert!(r.file_name.ends_with(".json") || r.file_name.ends_with(".yaml"));
+        }
+    }
+
+    #[test]
+    fn a_one_subject_format_without_subjects_says_so() {
+        let p = Project::new("empty");
+        let err = render(&p, Format::AgentJson, None, &History::default()).unwrap_err();
+        assert_eq!(err.to_string(), "the project has no agent to export");
+    }
+
+    #[test]
+    fn ids_round_trip_through_serde() {
+        for format in Format::ALL {
+            let json = serde_json::to_value(format).unwrap();
+            assert_eq!(json, Value::String(format.id().to_owned()));
+        }
+    }
+}
