@@ -146,13 +146,18 @@ pub fn heading(node: &str, actions: &[RequestedAction]) -> String {
 
 /// A `[{name, type, value}]` list as `name=value, ...` (a trace's or a payload's parameters).
 pub fn parameters_line(list: &Value) -> String {
-    join(&read_parameters(list))
+    parameters_joined(list, "=")
 }
 
-fn join(parameters: &[Parameter]) -> String {
+/// A `[{name, type, value}]` list as `name{between}value` pairs joined by `, `.
+pub fn parameters_joined(list: &Value, between: &str) -> String {
+    join(&read_parameters(list), between)
+}
+
+fn join(parameters: &[Parameter], between: &str) -> String {
     parameters
         .iter()
-        .map(|p| format!("{}={}", p.name, p.value))
+        .map(|p| format!("{}{between}{}", p.name, p.value))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -226,7 +231,12 @@ impl RequestedAction {
         if let Some((_, body)) = &self.body {
             all.extend(body.iter().cloned());
         }
-        format!("{}.{}({})", self.action_group, self.operation(), join(&all))
+        format!(
+            "{}.{}({})",
+            self.action_group,
+            self.operation(),
+            join(&all, "=")
+        )
     }
 
     /// The `returnControlInvocationResults` member answering this action: a denied

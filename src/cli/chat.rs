@@ -11,7 +11,7 @@
 
 use super::ask::{ask_results, params, Io};
 use super::provider::ProviderArgs;
-use crate::agent::{AgentTraceEvent, StepTrace};
+use crate::agent::AgentTraceEvent;
 use crate::session::{ChatOptions, RunHooks, Session};
 use crate::store::Store;
 use crate::text::{escape_block, escape_line};
@@ -166,11 +166,6 @@ fn short(text: &str, max: usize) -> String {
     escape_line(&cut).into_owned()
 }
 
-/// A field of a trace event, escaped for one line.
-fn field(value: &Value) -> String {
-    escape_line(value.as_str().unwrap_or("")).into_owned()
-}
-
 fn print_event(event: &AgentTraceEvent, json: bool) {
     if json {
         outln!(
@@ -184,96 +179,72 @@ fn print_event(event: &AgentTraceEvent, json: bool) {
     }
 }
 
-/// One agent trace event as the lines a person reads (none for the events that only matter
-/// to machines). `strata run` shows the agent steps of a flow with the same lines.
+/// The terminal lines of one agent trace event: the inspector's steps
+/// (`trace::inspect::event_steps`), each on one escaped line.
 pub(super) fn agent_event_lines(event: &AgentTraceEvent) -> Vec<String> {
+    use crate::trace::inspect::{event_steps, StepKind};
+    let steps = event_steps(0, event);
+    let passages: Vec<_> = steps
+        .iter()
+        .filter(|s| s.kind == StepKind::KnowledgeBasePassage)
+        .collect();
     let mut lines = Vec::new();
-    match event {
-        AgentTraceEvent::OrchestrationTrace(s)
-        | AgentTraceEvent::PreProcessingTrace(s)
-        | AgentTraceEvent::PostProcessingTrace(s) => match s {
-            StepTrace::Rationale(r) => lines.push(format!("  · thinking: {}", short(&r.text, 300))),
-            StepTrace::InvocationInput(i) => {
-                if let Some(a) = &i.action_group_invocation_input {
-                    let action = a
-                        .get("function")
-                        .or_else(|| a.get("apiPath"))
-                        .and_then(Value::as_str)
-                        .unwrap_or("?");
-                    lines.push(format!(
-                        "  → {} {}.{}({})",
-                        field(&a["executionType"]),
-                        escape_line(a["actionGroupName"].as_str().unwrap_or("?")),
-                        escape_line(action),
-                        params(&a["parameters"])
-                    ));
-                }
-                if let Some(k) = &i.knowledge_base_lookup_input {
-                    lines.push(format!(
-                        "  → search {}: {}",
-                        escape_line(k["knowledgeBaseId"].as_str().unwrap_or("?")),
-                        field(&k["text"])
-                    ));
-                }
-                if let Some(c) = &i.agent_collaborator_invocation_input {
-                    lines.push(format!(
-                        "  → ask {}: {}",
-                        escape_line(c["agentCollaboratorName"].as_str().unwrap_or("?")),
-                        short(c["input"]["text"].as_str().unwrap_or(""), 300)
-                    ));
-                }
+    if let Some(top) = passages.first() {
+        let top = top
+            .title
+            .strip_prefix("passage from ")
+            .unwrap_or(&top.title);
+        lines.push(format!(
+            "  ← {} passage(s), top: {}",
+            passages.len(),
+            escape_line(top)
+        ));
+    }
+    for step in &steps {
+        let after = |prefix: &str| {
+            escape_line(step.title.strip_prefix(prefix).unwrap_or(&step.title)).into_owned()
+        };
+        let via = escape_line(step.via.as_deref().unwrap_or("")).into_owned();
+        let line = match step.kind {
+            StepKind::Rationale => format!("  · thinking: {}", short(&step.text, 300)),
+            StepKind::ActionCall => format!(
+                "  → {via} {}({})",
+                after("called "),
+                step.detail.as_ref().map(params).unwrap_or_default()
+            ),
+            StepKind::KnowledgeBaseQuery => {
+                format!(
+                    "  → search {}: {}",
+                    after("searched "),
+                    escape_line(&step.text)
+                )
             }
-            StepTrace::Observation(o) => {
-                if let Some(a) = &o.action_group_invocation_output {
-                    lines.push(format!(
-                        "  ← {}: {}",
-                        escape_line(&o.observation_type),
-                        short(a["text"].as_str().unwrap_or(""), 300)
-                    ));
-                }
-                if let Some(k) = &o.knowledge_base_lookup_output {
-                    let refs = k["retrievedReferences"].as_array().map_or(0, Vec::len);
-                    let top = k["retrievedReferences"][0]["location"]["localLocation"]["path"]
-                        .as_str()
-                        .unwrap_or("-");
-                    lines.push(format!("  ← {refs} passage(s), top: {}", escape_line(top)));
-                }
-                if let Some(c) = &o.agent_collaborator_invocation_output {
-                    lines.push(format!(
-                        "  ← {}: {}",
-                        escape_line(c["agentCollaboratorName"].as_str().unwrap_or("?")),
-                        short(c["output"]["text"].as_str().unwrap_or(""), 300)
-                    ));
-                }
+            StepKind::CollaboratorMessage => {
+                format!("  → ask {}: {}", after("asked "), short(&step.text, 300))
             }
-            StepTrace::ModelInvocationInput(_) => {}
-            StepTrace::ModelInvocationOutput(m) => lines.push(format!(
-                "  · model: {} in / {} out tokens, {} ms",
-                m.metadata.usage.input_tokens,
-                m.metadata.usage.output_tokens,
-                m.metadata.total_time_ms
-            )),
-        },
-        AgentTraceEvent::GuardrailTrace(g) => {
-            if g.action != "NONE" {
-                let assessment = g
-                    .input_assessments
-                    .iter()
-                    .chain(&g.output_assessments)
-                    .map(|a| serde_json::to_string(a).unwrap_or_default())
+            StepKind::ActionResult => format!("  ← {via}: {}", short(&step.text, 300)),
+            StepKind::CollaboratorReply => format!("  ← {}: {}", after(""), short(&step.text, 300))
+                .replacen(" replied:", ":", 1),
+            StepKind::ModelCall => format!("  · model: {}", step.text),
+            StepKind::Guardrail if step.title != "guardrail NONE" => {
+                let assessments = step.detail.as_ref().and_then(Value::as_array);
+                let text = assessments
+                    .into_iter()
+                    .flatten()
+                    .map(Value::to_string)
                     .collect::<Vec<_>>()
                     .join(" ");
-                lines.push(format!(
-                    "  ! guardrail {}: {}",
-                    escape_line(&g.action),
-                    short(&assessment, 300)
-                ));
+                format!("  ! {}: {}", after(""), short(&text, 300))
             }
-        }
-        AgentTraceEvent::FailureTrace(f) => {
-            lines.push(format!("  ✗ failure: {}", escape_line(&f.failure_reason)))
-        }
-        AgentTraceEvent::ReturnControl(_) => {}
+            StepKind::Failure => format!("  ✗ failure: {}", escape_line(&step.text)),
+            StepKind::Guardrail
+            | StepKind::KnowledgeBasePassage
+            | StepKind::FinalAnswer
+            | StepKind::AskUser
+            | StepKind::Reprompt
+            | StepKind::ReturnControl => continue,
+        };
+        lines.push(line);
     }
     lines
 }

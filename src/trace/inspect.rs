@@ -6,7 +6,7 @@
 mod steps;
 mod timeline;
 
-pub use steps::{agent_steps, AgentStep, StepKind};
+pub use steps::{agent_steps, event_steps, AgentStep, StepKind};
 pub use timeline::{timeline, CallSpan, Timeline, TimelineRow};
 
 use crate::trace::event::{ChainKind, ChainStep, InputField, OutputField};

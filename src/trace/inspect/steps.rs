@@ -59,6 +59,9 @@ pub struct AgentStep {
     pub text: String,
     /// The structured part (an action's parameters, a guardrail's assessments), if any.
     pub detail: Option<Value>,
+    /// How an action ran (`LAMBDA`, `RETURN_CONTROL`) for a call, and what answered
+    /// (`ACTION_GROUP`, …) for a result.
+    pub via: Option<String>,
 }
 
 /// The steps of the agent `node` ran, in order.
@@ -111,7 +114,15 @@ pub fn agent_steps(events: &[RunEvent], node: &str) -> Vec<AgentStep> {
     rows
 }
 
+/// The steps one trace event holds (one event can hold several: a search's passages).
+pub fn event_steps(at_ms: u64, trace: &AgentTraceEvent) -> Vec<AgentStep> {
+    let mut rows = Vec::new();
+    steps_of(at_ms, trace, &mut rows);
+    rows
+}
+
 fn steps_of(at_ms: u64, trace: &AgentTraceEvent, rows: &mut Vec<AgentStep>) {
+    let first = rows.len();
     let mut push = |kind: StepKind, title: String, text: String, detail: Option<Value>| {
         rows.push(AgentStep {
             at_ms,
@@ -119,6 +130,7 @@ fn steps_of(at_ms: u64, trace: &AgentTraceEvent, rows: &mut Vec<AgentStep>) {
             title,
             text,
             detail,
+            via: None,
         })
     };
     match trace {
@@ -178,6 +190,23 @@ fn steps_of(at_ms: u64, trace: &AgentTraceEvent, rows: &mut Vec<AgentStep>) {
             Some(payload.clone()),
         ),
     }
+    if let AgentTraceEvent::PreProcessingTrace(step)
+    | AgentTraceEvent::OrchestrationTrace(step)
+    | AgentTraceEvent::PostProcessingTrace(step) = trace
+    {
+        for row in &mut rows[first..] {
+            row.via = match (row.kind, step) {
+                (StepKind::ActionCall, StepTrace::InvocationInput(i)) => i
+                    .action_group_invocation_input
+                    .as_ref()
+                    .map(|a| text_at(a, &["executionType"]).to_owned()),
+                (StepKind::ActionResult, StepTrace::Observation(o)) => {
+                    Some(o.observation_type.clone())
+                }
+                _ => None,
+            };
+        }
+    }
 }
 
 fn text_at<'a>(value: &'a Value, path: &[&str]) -> &'a str {
@@ -229,11 +258,7 @@ fn invocation(
 /// An action's parameters as `name = value` pairs (Bedrock sends `[{name, type, value}]`).
 fn params(parameters: &Value) -> String {
     match parameters.as_array() {
-        Some(list) => list
-            .iter()
-            .map(|p| format!("{} = {}", text_at(p, &["name"]), text_at(p, &["value"])))
-            .collect::<Vec<_>>()
-            .join(", "),
+        Some(_) => crate::return_control::parameters_joined(parameters, " = "),
         None => parameters.to_string(),
     }
 }
