@@ -108,6 +108,8 @@ struct Fake {
     fail: Option<(&'static str, &'static str)>,
     /// A created harness ends CREATE_FAILED.
     harness_fails: bool,
+    /// A created harness stays CREATING.
+    harness_stuck: bool,
 }
 
 type Shared = Arc<Mutex<Fake>>;
@@ -317,7 +319,11 @@ fn respond(
             no_placeholders(body, &mut f.problems, op);
             let name = body["name"].as_str().unwrap_or_default().to_owned();
             if f.gateways.values().any(|g| g.res.json["name"] == name) {
-                return Err(aws_error(409, "ConflictException", "a gateway of that name exists"));
+                return Err(aws_error(
+                    409,
+                    "ConflictException",
+                    "a gateway of that name exists",
+                ));
             }
             let token = body["clientToken"].as_str().unwrap_or_default().to_owned();
             let id = format!("{}-{:010}", name.to_lowercase(), f.serial());
@@ -381,7 +387,11 @@ fn respond(
             }
             let name = body["name"].clone();
             if g.targets.values().any(|t| t.json["name"] == name) {
-                return Err(aws_error(409, "ConflictException", "a target of that name exists"));
+                return Err(aws_error(
+                    409,
+                    "ConflictException",
+                    "a target of that name exists",
+                ));
             }
             let id = format!("T{serial:09}");
             let json = stored(
@@ -440,7 +450,11 @@ fn respond(
             no_placeholders(body, &mut f.problems, op);
             let name = body["harnessName"].as_str().unwrap_or_default().to_owned();
             if f.harness_named(&name).is_some() {
-                return Err(aws_error(409, "ConflictException", "a harness of that name exists"));
+                return Err(aws_error(
+                    409,
+                    "ConflictException",
+                    "a harness of that name exists",
+                ));
             }
             check_gateway_tools(f, body, op);
             let token = body["clientToken"].as_str().unwrap_or_default().to_owned();
@@ -454,7 +468,9 @@ fn respond(
                        "createdAt": NOW, "updatedAt": NOW}),
             );
             let mut json = with_harness_defaults(json);
-            let queue: &[&'static str] = if f.harness_fails {
+            let queue: &[&'static str] = if f.harness_stuck {
+                &["CREATING"]
+            } else if f.harness_fails {
                 json["failureReason"] = json!("the execution role cannot be assumed");
                 &["CREATING", "CREATE_FAILED"]
             } else {
@@ -481,10 +497,12 @@ fn respond(
                 return Err(not_found("harness"));
             };
             merge(&mut h.res.json, body, &["clientToken"]);
+            h.res.json = with_harness_defaults(h.res.json.clone());
             h.version += 1;
             h.res.json["harnessVersion"] = json!(h.version.to_string());
             h.res.json["status"] = json!("UPDATING");
-            h.res.json
+            h.res
+                .json
                 .as_object_mut()
                 .map(|m| m.remove("failureReason"));
             h.res.queue = VecDeque::from(["UPDATING", "READY"]);
@@ -510,7 +528,10 @@ fn respond(
                     .push(format!("{op}: the harness is {}", h.res.status()));
                 return Ok(Value::Null);
             }
-            let version = body["targetVersion"].as_str().unwrap_or_default().to_owned();
+            let version = body["targetVersion"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
             if version != h.version.to_string() {
                 f.problems.push(format!(
                     "{op}: targetVersion {version:?}, the harness is at {}",
@@ -518,12 +539,18 @@ fn respond(
                 ));
             }
             let name = match op {
-                "CreateHarnessEndpoint" => body["endpointName"].as_str().unwrap_or_default().to_owned(),
+                "CreateHarnessEndpoint" => {
+                    body["endpointName"].as_str().unwrap_or_default().to_owned()
+                }
                 _ => at(3),
             };
             let exists = h.endpoints.contains_key(&name);
             if op == "CreateHarnessEndpoint" && exists {
-                return Err(aws_error(409, "ConflictException", "an endpoint of that name exists"));
+                return Err(aws_error(
+                    409,
+                    "ConflictException",
+                    "an endpoint of that name exists",
+                ));
             }
             if op == "UpdateHarnessEndpoint" && !exists {
                 return Err(not_found("endpoint"));
@@ -533,13 +560,20 @@ fn respond(
                 "endpointName": name, "arn": format!("{}/harness-endpoint/{name}", j["arn"].as_str().unwrap_or_default()),
                 "status": if exists { "UPDATING" } else { "CREATING" },
                 "createdAt": NOW, "updatedAt": NOW, "targetVersion": version});
-            let live = h.endpoints.get(&name).map(|e| e.json["liveVersion"].clone());
+            let live = h
+                .endpoints
+                .get(&name)
+                .map(|e| e.json["liveVersion"].clone());
             if let Some(live) = live.filter(|l| !l.is_null()) {
                 json["liveVersion"] = live;
             }
             if let Some(d) = body.get("description") {
                 json["description"] = d.clone();
-            } else if let Some(d) = h.endpoints.get(&name).map(|e| e.json["description"].clone()) {
+            } else if let Some(d) = h
+                .endpoints
+                .get(&name)
+                .map(|e| e.json["description"].clone())
+            {
                 if !d.is_null() {
                     json["description"] = d;
                 }
@@ -601,8 +635,21 @@ fn check_gateway_tools(f: &mut Fake, body: &Value, op: &str) {
     }
 }
 
-/// What GetHarness always answers, for members the request left out.
+/// What GetHarness always answers, for members the request left out; the runtime the
+/// harness runs on is AgentCore's own (the request's environment only configures it).
 fn with_harness_defaults(mut json: Value) -> Value {
+    let runtime = json!({
+        "agentRuntimeArn": format!("arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:runtime/harness-runtime"),
+        "agentRuntimeName": "harness_runtime", "agentRuntimeId": "harness_runtime-0123456789",
+        "lifecycleConfiguration": {}, "networkConfiguration": {"networkMode": "PUBLIC"}});
+    if let Some(asked) = json
+        .pointer("/environment/agentCoreRuntimeEnvironment")
+        .cloned()
+    {
+        let mut env = runtime.clone();
+        merge(&mut env, &asked, &[]);
+        json["environment"] = json!({ "agentCoreRuntimeEnvironment": env });
+    }
     let defaults = json!({
         "model": {"bedrockModelConfig": {"modelId": "anthropic.claude-3-5-sonnet-20240620-v1:0"}},
         "systemPrompt": [], "tools": [], "skills": [], "allowedTools": [],
@@ -673,4 +720,440 @@ async fn setup(options: DeployOptions) -> (Shared, AgentCoreDeployer) {
 fn assert_clean(fake: &Shared) {
     let f = lock(fake);
     assert!(f.problems.is_empty(), "the fake found: {:#?}", f.problems);
+}
+
+/// The support-triage template with its agents shipped to AgentCore: BillingAgent has a Lambda
+/// action group (`orders`, behind a gateway) and the user-input group.
+fn project() -> strata::model::Project {
+    let template = strata::templates::find("support-triage").expect("template");
+    let mut project =
+        strata::templates::instantiate(template, "support-triage").expect("template loads");
+    project.agent_target = Some(strata::lenient::Lenient::Known(
+        strata::model::agent::AgentTarget::Agentcore,
+    ));
+    project
+}
+
+const FIRST_DEPLOY: &[&str] = &[
+    "CreateGateway",
+    "CreateGatewayTarget",
+    "CreateHarness",
+    "CreateHarnessEndpoint",
+];
+
+/// How many `op` calls stand between the first `from` and the first `to`.
+fn polls_between(f: &Fake, op: &str, from: &str, to: &str) -> usize {
+    let (a, b) = (f.position(from), f.position(to));
+    f.calls[a..b].iter().filter(|c| *c == op).count()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+
+#[tokio::test]
+async fn dry_run_on_an_empty_account_plans_creates_and_only_reads() {
+    let (fake, d) = setup(fast()).await;
+    let plan = d.plan(&project(), None).await.expect("plan");
+    assert!(plan.has_changes());
+    let agent = &plan.agents[0];
+    assert_eq!(agent.name, "BillingAgent");
+    let kinds: Vec<(Kind, &str, &Action)> = agent
+        .resources()
+        .map(|r| (r.kind, r.name.as_str(), &r.action))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (Kind::Gateway, "BillingAgent", &Action::Create),
+            (Kind::GatewayTarget, "orders", &Action::Create),
+            (Kind::Harness, "BillingAgent", &Action::Create),
+            (Kind::HarnessEndpoint, "live", &Action::Create),
+        ]
+    );
+    let text = plan.to_string();
+    for line in [
+        "agent BillingAgent → AgentCore",
+        "  + gateway BillingAgent: create",
+        "    + gateway target orders: create",
+        "  + harness BillingAgent: create",
+        "    + harness endpoint live: create",
+    ] {
+        assert!(text.contains(line), "{line:?} in\n{text}");
+    }
+    let f = lock(&fake);
+    assert!(f.mutations().is_empty(), "{:?}", f.calls);
+    assert_eq!(f.calls, ["ListGateways", "ListHarnesses"]);
+    drop(f);
+    assert_clean(&fake);
+}
+
+#[tokio::test]
+async fn apply_creates_in_dependency_order_and_waits_until_each_is_ready() {
+    let (fake, d) = setup(fast()).await;
+    let plan = d.plan(&project(), None).await.expect("plan");
+    let applied = d.apply(&plan).await.expect("deploy");
+    assert_clean(&fake);
+    let f = lock(&fake);
+    assert_eq!(f.mutations(), FIRST_DEPLOY);
+    // CREATING, CREATING, READY: three polls after each create before the next write.
+    assert_eq!(
+        polls_between(&f, "GetGateway", "CreateGateway", "CreateGatewayTarget"),
+        3
+    );
+    assert_eq!(
+        polls_between(
+            &f,
+            "GetGatewayTarget",
+            "CreateGatewayTarget",
+            "CreateHarness"
+        ),
+        3
+    );
+    assert_eq!(
+        polls_between(&f, "GetHarness", "CreateHarness", "CreateHarnessEndpoint"),
+        3
+    );
+    assert_eq!(
+        f.calls.last().map(String::as_str),
+        Some("GetHarnessEndpoint")
+    );
+    // The harness's gateway tool names the gateway this deploy made; the endpoint serves
+    // the harness's version; every role is the one given.
+    let gateway = f.gateways.values().next().expect("a gateway");
+    let harness = f.harnesses.values().next().expect("a harness");
+    let tool_arns: Vec<&Value> = harness.res.json["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.pointer("/config/agentCoreGateway/gatewayArn"))
+        .collect();
+    assert_eq!(tool_arns, [&gateway.res.json["gatewayArn"]]);
+    assert_eq!(gateway.res.json["roleArn"], GATEWAY_ROLE);
+    assert_eq!(harness.res.json["executionRoleArn"], HARNESS_ROLE);
+    let endpoint = &harness.endpoints["live"].json;
+    assert_eq!(endpoint["targetVersion"], "1");
+    assert_eq!(endpoint["liveVersion"], "1");
+    assert_eq!(
+        applied.harnesses,
+        [(
+            "BillingAgent".to_owned(),
+            harness.res.json["arn"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        )]
+    );
+    assert_eq!(applied.endpoints[0].1, "live");
+    assert_eq!(
+        Some(applied.endpoints[0].2.as_str()),
+        endpoint["arn"].as_str()
+    );
+    assert!(
+        applied.done[0].starts_with("created gateway BillingAgent"),
+        "{:?}",
+        applied.done
+    );
+    assert_eq!(
+        f.tokens.len(),
+        3,
+        "a client token per create that takes one"
+    );
+}
+
+#[tokio::test]
+async fn a_second_deploy_is_all_unchanged_and_writes_nothing() {
+    let (fake, d) = setup(fast()).await;
+    let project = project();
+    let plan = d.plan(&project, None).await.expect("plan");
+    d.apply(&plan).await.expect("first deploy");
+    let first = lock(&fake).calls.len();
+    let plan = d.plan(&project, None).await.expect("plan again");
+    assert!(!plan.has_changes(), "{plan}");
+    assert!(plan.agents[0]
+        .resources()
+        .all(|r| r.action == Action::Unchanged));
+    assert!(plan.to_string().contains("Nothing to change."), "{plan}");
+    assert!(
+        plan.to_string()
+            .contains("  harness BillingAgent: unchanged"),
+        "{plan}"
+    );
+    let applied = d.apply(&plan).await.expect("second deploy");
+    assert!(applied.done.is_empty(), "{:?}", applied.done);
+    assert_eq!(applied.endpoints.len(), 1, "the endpoint is still reported");
+    assert_clean(&fake);
+    let f = lock(&fake);
+    assert_eq!(
+        f.mutations_since(first),
+        Vec::<String>::new(),
+        "{:?}",
+        &f.calls[first..]
+    );
+    assert_eq!((f.gateways.len(), f.harnesses.len()), (1, 1));
+}
+
+#[tokio::test]
+async fn a_changed_instruction_updates_the_harness_and_moves_its_endpoint() {
+    let (fake, d) = setup(fast()).await;
+    let mut project = project();
+    let plan = d.plan(&project, None).await.expect("plan");
+    d.apply(&plan).await.expect("first deploy");
+    let first = lock(&fake).calls.len();
+    project.agents[0].instruction =
+        Some("You are the billing assistant. Always look up the order first, then answer.".into());
+    let plan = d.plan(&project, None).await.expect("plan");
+    let agent = &plan.agents[0];
+    let Action::Update(changes) = &agent.harness.action else {
+        panic!("the harness should update: {plan}");
+    };
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(
+        changes[0].path.starts_with("systemPrompt[0]"),
+        "{changes:?}"
+    );
+    assert_eq!(
+        agent.gateway.as_ref().map(|g| &g.action),
+        Some(&Action::Unchanged)
+    );
+    assert_eq!(agent.targets[0].action, Action::Unchanged);
+    let Action::Update(moved) = &agent.endpoints[0].action else {
+        panic!("the endpoint should follow: {plan}");
+    };
+    assert_eq!(moved[0].path, "targetVersion");
+    let text = plan.to_string();
+    assert!(text.contains("  ~ harness BillingAgent: update"), "{text}");
+    assert!(text.contains("Always look up the order first"), "{text}");
+    assert!(
+        text.contains("    ~ harness endpoint live: update"),
+        "{text}"
+    );
+    d.apply(&plan).await.expect("deploy");
+    assert_clean(&fake);
+    let f = lock(&fake);
+    assert_eq!(
+        f.mutations_since(first),
+        ["UpdateHarness", "UpdateHarnessEndpoint"]
+    );
+    let harness = f.harnesses.values().next().expect("a harness");
+    assert_eq!(harness.res.json["harnessVersion"], "2");
+    assert_eq!(harness.endpoints["live"].json["liveVersion"], "2");
+    drop(f);
+    let plan = d.plan(&project, None).await.expect("plan");
+    assert!(!plan.has_changes(), "{plan}");
+}
+
+#[tokio::test]
+async fn a_removed_action_group_deletes_its_target() {
+    let (fake, d) = setup(fast()).await;
+    let mut project = project();
+    let mut second = project.agents[0].action_groups[0].clone();
+    second.action_group_name = "refunds".into();
+    project.agents[0].action_groups.push(second);
+    let plan = d.plan(&project, None).await.expect("plan");
+    assert_eq!(plan.agents[0].targets.len(), 2);
+    d.apply(&plan).await.expect("first deploy");
+    // Two targets: the second plan lists them over two pages.
+    let first = lock(&fake).calls.len();
+    project.agents[0].action_groups.pop();
+    let plan = d.plan(&project, None).await.expect("plan");
+    let targets: Vec<(&str, &Action)> = plan.agents[0]
+        .targets
+        .iter()
+        .map(|t| (t.name.as_str(), &t.action))
+        .collect();
+    assert_eq!(targets[1], ("refunds", &Action::Delete), "{plan}");
+    assert!(
+        plan.to_string()
+            .contains("    - gateway target refunds: delete"),
+        "{plan}"
+    );
+    d.apply(&plan).await.expect("deploy");
+    assert_clean(&fake);
+    let f = lock(&fake);
+    let later = &f.calls[first..];
+    assert_eq!(
+        later.iter().filter(|c| *c == "ListGatewayTargets").count(),
+        2,
+        "one page a target: {later:?}"
+    );
+    assert!(f
+        .mutations_since(first)
+        .contains(&"DeleteGatewayTarget".to_owned()));
+    assert_eq!(f.gateways.values().next().map(|g| g.targets.len()), Some(1));
+}
+
+#[tokio::test]
+async fn a_validation_exception_names_the_resource_and_what_was_done() {
+    let (fake, d) = setup(fast()).await;
+    lock(&fake).fail = Some(("CreateGatewayTarget", "ValidationException"));
+    let plan = d.plan(&project(), None).await.expect("plan");
+    let err = d.apply(&plan).await.expect_err("CreateGatewayTarget fails");
+    let DeployError::Aws {
+        operation,
+        resource,
+        message,
+        done,
+    } = &err
+    else {
+        panic!("unexpected error: {err}");
+    };
+    assert_eq!(operation, "CreateGatewayTarget");
+    assert_eq!(
+        resource,
+        "agent \"BillingAgent\" › gateway target \"orders\""
+    );
+    assert!(message.contains("ValidationException"), "{message}");
+    assert!(
+        done.0[0].starts_with("created gateway BillingAgent"),
+        "{done:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains(
+            "CreateGatewayTarget failed for agent \"BillingAgent\" › gateway target \"orders\""
+        ),
+        "{text}"
+    );
+    assert!(!lock(&fake).calls.iter().any(|c| c == "CreateHarness"));
+}
+
+#[tokio::test]
+async fn a_harness_that_ends_create_failed_is_reported_by_name_and_retried_next_time() {
+    let (fake, d) = setup(fast()).await;
+    lock(&fake).harness_fails = true;
+    let project = project();
+    let plan = d.plan(&project, None).await.expect("plan");
+    let err = d.apply(&plan).await.expect_err("the harness fails");
+    let DeployError::Failed {
+        resource,
+        status,
+        reasons,
+        done,
+    } = &err
+    else {
+        panic!("unexpected error: {err}");
+    };
+    assert_eq!(
+        resource,
+        "agent \"BillingAgent\" › harness \"BillingAgent\""
+    );
+    assert_eq!(status, "CREATE_FAILED");
+    assert_eq!(reasons, "the execution role cannot be assumed");
+    assert!(done
+        .0
+        .iter()
+        .any(|l| l.starts_with("created harness BillingAgent")));
+    assert!(!lock(&fake)
+        .calls
+        .iter()
+        .any(|c| c == "CreateHarnessEndpoint"));
+    // Deploying again updates the failed harness rather than leaving it.
+    let plan = d.plan(&project, None).await.expect("plan");
+    let Action::Update(changes) = &plan.agents[0].harness.action else {
+        panic!("a failed harness is updated: {plan}");
+    };
+    assert_eq!(changes.last().map(|c| c.path.as_str()), Some("status"));
+    d.apply(&plan).await.expect("the retry deploys");
+    assert_clean(&fake);
+}
+
+#[tokio::test]
+async fn a_harness_that_never_gets_ready_times_out_naming_it() {
+    let options = DeployOptions {
+        poll_interval: Duration::from_millis(2),
+        timeout: Duration::from_millis(60),
+        ..fast()
+    };
+    let (fake, d) = setup(options).await;
+    lock(&fake).harness_stuck = true;
+    let plan = d.plan(&project(), None).await.expect("plan");
+    let err = d.apply(&plan).await.expect_err("times out");
+    assert!(
+        matches!(&err, DeployError::Timeout { resource, status, .. }
+            if resource == "agent \"BillingAgent\" › harness \"BillingAgent\"" && status == "CREATING"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn missing_roles_fail_before_any_call() {
+    let (fake, d) = setup(DeployOptions {
+        role_arn: None,
+        gateway_role_arn: None,
+        ..fast()
+    })
+    .await;
+    let err = d.plan(&project(), None).await.expect_err("no role");
+    assert!(
+        matches!(&err, DeployError::MissingRole { member, .. } if member == "executionRoleArn"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("--role-arn"), "{err}");
+    assert!(lock(&fake).calls.is_empty());
+}
+
+#[tokio::test]
+async fn agents_are_chosen_by_target_or_by_name() {
+    let (fake, d) = setup(fast()).await;
+    let mut classic = project();
+    classic.agent_target = None;
+    let err = d
+        .plan(&classic, None)
+        .await
+        .expect_err("no AgentCore agent");
+    assert!(matches!(err, DeployError::NoAgentCoreAgent { .. }), "{err}");
+    assert!(err.to_string().contains("--agent"), "{err}");
+    // Named, a Classic agent is deployed to AgentCore all the same.
+    let plan = d.plan(&classic, Some("BillingAgent")).await.expect("plan");
+    assert_eq!(plan.agents.len(), 1);
+    let err = d.plan(&classic, Some("Nobody")).await.expect_err("unknown");
+    assert!(err.to_string().contains("Nobody"), "{err}");
+    assert_clean(&fake);
+}
+
+#[test]
+fn the_service_model_check_catches_mistakes() {
+    let model = &*MODEL;
+    assert_eq!(model.operation("POST", "/harnesses"), Some("CreateHarness"));
+    assert_eq!(
+        model.operation("PATCH", "/harnesses/H-0123456789"),
+        Some("UpdateHarness")
+    );
+    assert_eq!(
+        model.operation("GET", "/gateways/g-0123456789/targets/T000000001/"),
+        Some("GetGatewayTarget")
+    );
+    let mut errors = Vec::new();
+    model.check_body(
+        "CreateHarness",
+        &json!({"harnessName": "1bad", "executionRoleArn": HARNESS_ROLE,
+                "tools": [{"type": "lambda"}], "model": {}}),
+        &mut errors,
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("does not match")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("\"lambda\" is not one of")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("a union takes exactly one member")),
+        "{errors:?}"
+    );
+    errors.clear();
+    // The harness id travels in the URI; a name does not go in an update.
+    model.check_body("UpdateHarness", &json!({"harnessName": "H"}), &mut errors);
+    assert_eq!(
+        errors,
+        ["UpdateHarness: unknown member harnessName (UpdateHarnessRequest)"]
+    );
+    errors.clear();
+    model.check_body("CreateGateway", &json!({"name": "g"}), &mut errors);
+    assert_eq!(errors.len(), 2, "{errors:?}");
 }

@@ -45,11 +45,8 @@ pub fn documents(
     agents(project, only)?
         .into_iter()
         .map(|agent| {
-            // TEMPORARY until h-acexport is merged: crate::agentcore::agentcore_requests.
-            Err(DeployError::Unsupported {
-                resource: format!("agent {agent:?}"),
-                what: "the AgentCore export".into(),
-            })
+            let document = crate::agentcore::agentcore_requests(project, &agent)?.to_value();
+            Ok((agent, document))
         })
         .collect()
 }
