@@ -1157,3 +1157,179 @@ fn the_service_model_check_catches_mistakes() {
     model.check_body("CreateGateway", &json!({"name": "g"}), &mut errors);
     assert_eq!(errors.len(), 2, "{errors:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The command line
+
+#[cfg(feature = "cli")]
+mod cli {
+    use super::*;
+    use std::process::{Command, Output, Stdio};
+
+    /// Runs `strata deploy FILE --region us-east-1 --endpoint-url URL ARGS…` with test
+    /// credentials, no AWS config files and stdin that is not a terminal.
+    async fn strata_deploy(endpoint: &str, file: &std::path::Path, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
+        cmd.arg("deploy")
+            .arg(file)
+            .args(["--region", REGION, "--endpoint-url", endpoint])
+            .args(["--poll-interval", "0.002"])
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "secret")
+            .env("AWS_CONFIG_FILE", "/nonexistent/strata-test-config")
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/strata-test-credentials",
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .stdin(Stdio::null());
+        tokio::task::spawn_blocking(move || cmd.output().expect("strata runs"))
+            .await
+            .expect("the command thread")
+    }
+
+    /// A fake control plane (as `fake` sets it up), its endpoint, and `project` written to a
+    /// temporary folder: (fake, endpoint, folder, project file).
+    async fn fake_and_project(
+        fake: Fake,
+        project: &strata::model::Project,
+    ) -> (Shared, String, tempfile::TempDir, std::path::PathBuf) {
+        let fake: Shared = Arc::new(Mutex::new(fake));
+        let endpoint = start(fake.clone()).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("support-triage.strata.json");
+        let text = serde_json::to_string_pretty(project).expect("serializes");
+        std::fs::write(&path, text).expect("writes the project");
+        (fake, endpoint, dir, path)
+    }
+
+    fn text(bytes: &[u8]) -> String {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+
+    const ROLES: [&str; 4] = [
+        "--role-arn",
+        HARNESS_ROLE,
+        "--gateway-role-arn",
+        GATEWAY_ROLE,
+    ];
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_project_target_is_the_default_and_a_second_deploy_changes_nothing() {
+        let (fake, endpoint, _dir, file) = fake_and_project(Fake::default(), &project()).await;
+        let out = strata_deploy(&endpoint, &file, &[&ROLES[..], &["--dry-run"]].concat()).await;
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+        assert!(
+            stdout.contains("agent BillingAgent → AgentCore"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("+ harness endpoint live: create"),
+            "{stdout}"
+        );
+        assert!(lock(&fake).mutations().is_empty());
+
+        let out = strata_deploy(&endpoint, &file, &[&ROLES[..], &["--yes"]].concat()).await;
+        let stdout = text(&out.stdout);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+        assert!(
+            stdout.contains("Deployed to AgentCore (4 change(s))"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("  agent BillingAgent: arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/BillingAgent-"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("    endpoint live: arn:aws:bedrock-agentcore:"),
+            "{stdout}"
+        );
+        assert!(stderr.contains("CREATING, waiting…"), "{stderr}");
+        assert_eq!(lock(&fake).mutations(), FIRST_DEPLOY);
+        assert_clean(&fake);
+
+        let out = strata_deploy(&endpoint, &file, &[&ROLES[..], &["--yes"]].concat()).await;
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}");
+        assert!(stdout.contains("Nothing to change."), "{stdout}");
+        assert_eq!(lock(&fake).mutations(), FIRST_DEPLOY);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn target_agentcore_and_agent_pick_a_classic_projects_agent() {
+        let mut classic = project();
+        classic.agent_target = None;
+        let (fake, endpoint, _dir, file) = fake_and_project(Fake::default(), &classic).await;
+        let args = [
+            &ROLES[..],
+            &[
+                "--target",
+                "agentcore",
+                "--agent",
+                "BillingAgent",
+                "--dry-run",
+            ],
+        ]
+        .concat();
+        let out = strata_deploy(&endpoint, &file, &args).await;
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+        assert!(
+            stdout.contains("+ harness BillingAgent: create"),
+            "{stdout}"
+        );
+        // --agent means AgentCore: with Classic it is a misuse.
+        let out = strata_deploy(
+            &endpoint,
+            &file,
+            &["--target", "classic", "--agent", "BillingAgent"],
+        )
+        .await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("--agent applies to --target agentcore"),
+            "{stderr}"
+        );
+        // Without --target, a project that names no target deploys to Classic (the same
+        // fake answers no Bedrock Agent route).
+        let out = strata_deploy(&endpoint, &file, &["--dry-run", "--role-arn", HARNESS_ROLE]).await;
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+        assert!(
+            text(&out.stderr).contains("ListAgents failed"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(lock(&fake).mutations().is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_deploy_exits_1_naming_the_resource_and_what_was_done() {
+        let failing = Fake {
+            fail: Some(("CreateHarness", "ValidationException")),
+            ..Fake::default()
+        };
+        let (_fake, endpoint, _dir, file) = fake_and_project(failing, &project()).await;
+        let out = strata_deploy(&endpoint, &file, &[&ROLES[..], &["--yes"]].concat()).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("CreateHarness failed for agent \"BillingAgent\" › harness \"BillingAgent\": ValidationException"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("already done: created gateway BillingAgent"),
+            "{stderr}"
+        );
+        // No role: refused before any call.
+        let out = strata_deploy(&endpoint, &file, &["--yes"]).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("executionRoleArn"), "{stderr}");
+    }
+}
