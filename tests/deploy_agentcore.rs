@@ -929,15 +929,16 @@ async fn a_changed_instruction_updates_the_harness_and_moves_its_endpoint() {
     );
     d.apply(&plan).await.expect("deploy");
     assert_clean(&fake);
-    let f = lock(&fake);
-    assert_eq!(
-        f.mutations_since(first),
-        ["UpdateHarness", "UpdateHarnessEndpoint"]
-    );
-    let harness = f.harnesses.values().next().expect("a harness");
-    assert_eq!(harness.res.json["harnessVersion"], "2");
-    assert_eq!(harness.endpoints["live"].json["liveVersion"], "2");
-    drop(f);
+    {
+        let f = lock(&fake);
+        assert_eq!(
+            f.mutations_since(first),
+            ["UpdateHarness", "UpdateHarnessEndpoint"]
+        );
+        let harness = f.harnesses.values().next().expect("a harness");
+        assert_eq!(harness.res.json["harnessVersion"], "2");
+        assert_eq!(harness.endpoints["live"].json["liveVersion"], "2");
+    }
     let plan = d.plan(&project, None).await.expect("plan");
     assert!(!plan.has_changes(), "{plan}");
 }
