@@ -20,6 +20,7 @@
 //! content, so a retried call does not create twins. Roles are never created here (the
 //! CloudFormation export does that): a missing role fails before anything is changed.
 
+pub mod agentcore;
 mod apply;
 pub mod diff;
 mod local;
@@ -37,8 +38,11 @@ use std::time::Duration;
 /// How a deploy behaves.
 #[derive(Debug, Clone)]
 pub struct DeployOptions {
-    /// The role for every flow and agent that names none in the project.
+    /// The role for every flow and agent that names none in the project (for AgentCore: the
+    /// harness execution role, and the gateway role unless `gateway_role_arn` is given).
     pub role_arn: Option<String>,
+    /// AgentCore only: the role of every gateway that names none.
+    pub gateway_role_arn: Option<String>,
     /// The alias name created for every agent and flow.
     pub alias_name: String,
     /// Time between two status polls while waiting for a prepare or an alias.
@@ -51,6 +55,7 @@ impl Default for DeployOptions {
     fn default() -> DeployOptions {
         DeployOptions {
             role_arn: None,
+            gateway_role_arn: None,
             alias_name: crate::export::cloudformation::ALIAS_NAME.to_owned(),
             poll_interval: Duration::from_secs(3),
             timeout: Duration::from_secs(600),
@@ -278,6 +283,24 @@ pub enum DeployError {
         reasons: String,
         done: Done,
     },
+    /// An AgentCore resource ended in a failed status while deploy waited for it to be ready.
+    #[error("{resource} ended {status}: {reasons}; {done}")]
+    Failed {
+        resource: String,
+        status: String,
+        reasons: String,
+        done: Done,
+    },
+    /// An AgentCore request still holds a placeholder deploy cannot fill (deploy fills the
+    /// roles and the ids of the gateway and harness it makes). Nothing was changed.
+    #[error("{resource}: {placeholder} has no value (give it one in the project, e.g. the Lambda ARN of an action group, or create it first with the CloudFormation export); nothing was changed")]
+    Unfilled {
+        resource: String,
+        placeholder: String,
+    },
+    /// No agent of the project targets AgentCore and none was named. Nothing was changed.
+    #[error("project {project:?} has no agent that targets AgentCore (set \"agentTarget\": \"agentcore\" on the project or an agent, or pass --agent NAME); nothing was changed")]
+    NoAgentCoreAgent { project: String },
     /// A wait did not end in time.
     #[error("{resource} was still {status} after {seconds}s (timeout); {done}")]
     Timeout {

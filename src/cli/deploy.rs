@@ -1,12 +1,19 @@
-//! `strata deploy`: read the account, show the plan, ask, apply.
+//! `strata deploy`: read the account, show the plan, ask, apply — to Bedrock Agents Classic
+//! and Flows (`--target classic`) or to AgentCore (`--target agentcore`).
+//!
+//! Without `--target`, the project's `agentTarget` decides (Classic when it names none, as
+//! for projects written before targets existed).
 //!
 //! Exit codes: 0 deployed (or nothing to change, or `--dry-run`), 1 the deploy failed or was
 //! declined, 2 the project could not be read or the command was misused.
 
+use crate::deploy::agentcore::AgentCoreDeployer;
 use crate::deploy::{DeployOptions, Deployer};
+use crate::model::agent::AgentTarget;
+use crate::model::Project;
 use crate::providers::bedrock::BedrockSettings;
 use anyhow::{bail, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,7 +30,7 @@ pub struct DeployArgs {
     /// Named profile from ~/.aws/config.
     #[arg(long)]
     pub profile: Option<String>,
-    /// Endpoint override for the Bedrock Agent control plane (e.g. a local fake).
+    /// Endpoint override for the control plane, Bedrock Agent or AgentCore (e.g. a local fake).
     #[arg(long)]
     pub endpoint_url: Option<String>,
     /// Print the plan and exit without changing anything.
@@ -38,9 +45,71 @@ pub struct DeployArgs {
     /// Seconds one wait (agent prepare, alias, flow prepare) may take.
     #[arg(long, default_value_t = 600)]
     pub timeout: u64,
-    /// Seconds between two status polls while waiting.
+    /// Seconds between two status polls while waiting (AgentCore: the first pause; it
+    /// doubles up to eight times this).
     #[arg(long, default_value_t = 3.0)]
     pub poll_interval: f64,
+    /// Where the agents go: `classic` (Bedrock Agents, and the project's flows) or
+    /// `agentcore` (per agent a harness with its gateway, gateway targets and endpoints).
+    /// Default: the project's `agentTarget` (classic when it names none).
+    #[arg(long, value_enum)]
+    pub target: Option<Target>,
+    /// With --target agentcore: deploy only this agent, whatever its own target (default:
+    /// every agent whose target is agentcore).
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// With --target agentcore: the role of every gateway the project gives none (default:
+    /// --role-arn).
+    #[arg(long)]
+    pub gateway_role_arn: Option<String>,
+}
+
+/// Where `strata deploy` ships the project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    /// Amazon Bedrock AgentCore: harnesses, gateways, gateway targets, harness endpoints.
+    Agentcore,
+    /// Bedrock Agents Classic and Bedrock Flows.
+    Classic,
+}
+
+/// `--target`, else the project's `agentTarget`, else Classic.
+fn target(args: &DeployArgs, project: &Project) -> Result<Target> {
+    if let Some(target) = args.target {
+        return Ok(target);
+    }
+    match project.agent_target.as_ref().map(|t| t.get()) {
+        None | Some(Some(AgentTarget::Classic)) => Ok(Target::Classic),
+        Some(Some(AgentTarget::Agentcore)) => Ok(Target::Agentcore),
+        Some(None) => bail!(
+            "{}: agentTarget {:?} is neither agentcore nor classic; pass --target",
+            args.path.display(),
+            project
+                .agent_target
+                .as_ref()
+                .map(|t| t.as_str())
+                .unwrap_or_default()
+        ),
+    }
+}
+
+/// Asks on the terminal whether to apply; `Ok(false)` when declined.
+fn confirmed(args: &DeployArgs) -> Result<bool> {
+    if args.yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("refusing to deploy without confirmation: stdin is not a terminal; pass --yes to apply the plan above");
+    }
+    eprint!("Deploy these changes to {}? [y/N] ", args.region);
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+        eprintln!("Nothing deployed.");
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// The rest of what to do without AWS credentials: deploy has no offline stand-in.
@@ -50,6 +119,10 @@ const DEPLOY_ELSEWHERE: &str =
 /// Runs the command.
 pub async fn deploy(args: DeployArgs) -> Result<u8> {
     let project = super::read_document(&args.path)?.project;
+    let target = target(&args, &project)?;
+    if args.agent.is_some() && target == Target::Classic {
+        bail!("--agent applies to --target agentcore; a Classic deploy takes every agent and flow of the project");
+    }
     let settings = BedrockSettings {
         region: Some(args.region.clone()),
         profile: args.profile.clone(),
@@ -62,17 +135,24 @@ pub async fn deploy(args: DeployArgs) -> Result<u8> {
             return Ok(1);
         }
     };
-    let client = aws_sdk_bedrockagent::Client::new(&config);
     let options = DeployOptions {
         role_arn: args.role_arn.clone(),
+        gateway_role_arn: args.gateway_role_arn.clone(),
         timeout: Duration::from_secs(args.timeout),
         poll_interval: Duration::try_from_secs_f64(args.poll_interval)
             .map_err(|e| anyhow::anyhow!("--poll-interval {}: {e}", args.poll_interval))?,
         ..DeployOptions::default()
     };
-    let deployer = Deployer::new(client, options).with_progress(Arc::new(|line: &str| {
+    let progress = Arc::new(|line: &str| {
         eprintln!("{line}");
-    }));
+    });
+    if target == Target::Agentcore {
+        let client = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
+        let deployer = AgentCoreDeployer::new(client, options).with_progress(progress);
+        return deploy_agentcore(&args, &project, &deployer).await;
+    }
+    let client = aws_sdk_bedrockagent::Client::new(&config);
+    let deployer = Deployer::new(client, options).with_progress(progress);
     let plan = match deployer.plan(&project).await {
         Ok(plan) => plan,
         Err(e) => {
@@ -84,18 +164,8 @@ pub async fn deploy(args: DeployArgs) -> Result<u8> {
     if args.dry_run || !plan.has_changes() {
         return Ok(0);
     }
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            bail!("refusing to deploy without confirmation: stdin is not a terminal; pass --yes to apply the plan above");
-        }
-        eprint!("Deploy these changes to {}? [y/N] ", args.region);
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-            eprintln!("Nothing deployed.");
-            return Ok(1);
-        }
+    if !confirmed(&args)? {
+        return Ok(1);
     }
     match deployer.apply(&plan).await {
         Ok(applied) => {
@@ -105,6 +175,47 @@ pub async fn deploy(args: DeployArgs) -> Result<u8> {
             }
             for (flow, arn) in &applied.flow_aliases {
                 outln!("  flow {flow}: {arn}");
+            }
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(1)
+        }
+    }
+}
+
+/// The AgentCore half of the command: plan, show, ask, apply.
+async fn deploy_agentcore(
+    args: &DeployArgs,
+    project: &Project,
+    deployer: &AgentCoreDeployer,
+) -> Result<u8> {
+    let plan = match deployer.plan(project, args.agent.as_deref()).await {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(1);
+        }
+    };
+    outp!("{plan}");
+    if args.dry_run || !plan.has_changes() {
+        return Ok(0);
+    }
+    if !confirmed(args)? {
+        return Ok(1);
+    }
+    match deployer.apply(&plan).await {
+        Ok(applied) => {
+            outln!(
+                "Deployed to AgentCore ({} change(s)). Harnesses and endpoints:",
+                applied.done.len()
+            );
+            for (agent, arn) in &applied.harnesses {
+                outln!("  agent {agent}: {arn}");
+                for (_, endpoint, arn) in applied.endpoints.iter().filter(|e| &e.0 == agent) {
+                    outln!("    endpoint {endpoint}: {arn}");
+                }
             }
             Ok(0)
         }

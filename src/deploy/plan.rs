@@ -53,7 +53,7 @@ where
 }
 
 /// Every item of a paginated List call (its `items().send().try_collect()`), keyed by `entry`.
-async fn listed<T, E, V>(
+pub(crate) async fn listed<T, E, V>(
     operation: &str,
     resource: &str,
     items: impl Future<Output = Result<Vec<T>, SdkError<E, HttpResponse>>>,
@@ -71,7 +71,7 @@ where
 
 /// A Get call sent with a [`RawResponse`] (the SDK's types drop members the diff needs):
 /// the typed reply and the raw JSON member `member` (the whole reply when `None`).
-async fn raw_get<T, E, F>(
+pub(crate) async fn raw_get<T, E, F>(
     operation: &str,
     resource: &str,
     done: &[String],

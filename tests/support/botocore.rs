@@ -43,6 +43,24 @@ impl Shapes {
         }
     }
 
+    /// A model (or an excerpt of one) at `path`, relative to the crate's folder.
+    pub fn from_file(path: &str) -> Shapes {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let model: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        Shapes {
+            shapes: model["shapes"].as_object().expect("shapes").clone(),
+            operations: model["operations"].as_object().expect("operations").clone(),
+        }
+    }
+
+    /// The output shape of `operation`, when it has one.
+    pub fn output_shape(&self, operation: &str) -> Option<&str> {
+        self.operations.get(operation)?["output"]["shape"].as_str()
+    }
+
     /// Checks `v` against `shape`, adding what is wrong to `errors`, each line starting with
     /// `at` (where `v` is) and naming the shape.
     pub fn check(&self, shape: &str, v: &Value, at: &str, errors: &mut Vec<String>) {

@@ -1,0 +1,241 @@
+//! `strata deploy --target agentcore`: a project's agents made real in Amazon Bedrock
+//! AgentCore through its control plane (`aws-sdk-bedrockagentcorecontrol`).
+//!
+//! The same two steps as the Classic deploy ([`super::Deployer`]). [`AgentCoreDeployer::plan`]
+//! only reads (ListGateways, GetGateway, ListGatewayTargets, GetGatewayTarget, ListHarnesses,
+//! GetHarness, ListHarnessEndpoints), finds every resource by name, and says per resource
+//! create / update (with the members that differ) / unchanged / delete.
+//! [`AgentCoreDeployer::apply`] then changes what the plan says, per agent in dependency
+//! order — Gateway → its GatewayTargets → Harness (its `agentcore_gateway` tool gets the
+//! Gateway's ARN) → HarnessEndpoints (pointed at the harness version this deploy left) — and
+//! waits after each write until the resource is READY ([`wait`]: Get* polls with backoff).
+//!
+//! What is sent is exactly what `strata export --format agentcore-json` writes, with the
+//! placeholders filled: the roles from the project or [`DeployOptions::role_arn`] /
+//! [`DeployOptions::gateway_role_arn`], the gateway and harness ids and ARNs from this deploy.
+//! Deploying twice changes nothing the second time; client tokens are derived from project,
+//! resource and content. Roles are never created here (the CloudFormation export does that).
+//! Deleted are only children of the agent's own gateway and harness that the project no longer
+//! has (gateway targets, harness endpoints other than `DEFAULT`); never a gateway or a harness.
+
+mod apply;
+mod local;
+mod plan;
+mod wait;
+
+use super::{Change, DeployError, DeployOptions, Progress};
+use aws_sdk_bedrockagentcorecontrol::Client;
+use std::fmt;
+use std::sync::Arc;
+
+pub use local::documents;
+
+/// What one resource will go through.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// It does not exist yet.
+    Create,
+    /// It exists and these members differ.
+    Update(Vec<Change>),
+    /// It exists as the project wants it.
+    Unchanged,
+    /// It exists, belongs to the agent's gateway or harness, and the project no longer has it.
+    Delete,
+}
+
+impl Action {
+    /// Whether applying it calls a mutating operation.
+    pub fn changes(&self) -> bool {
+        match self {
+            Action::Create | Action::Update(_) | Action::Delete => true,
+            Action::Unchanged => false,
+        }
+    }
+}
+
+/// The kinds of AgentCore resource a deploy makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Gateway,
+    GatewayTarget,
+    Harness,
+    HarnessEndpoint,
+}
+
+impl Kind {
+    /// The kind as a plan line and an error name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Gateway => "gateway",
+            Kind::GatewayTarget => "gateway target",
+            Kind::Harness => "harness",
+            Kind::HarnessEndpoint => "harness endpoint",
+        }
+    }
+}
+
+/// One resource of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourcePlan {
+    pub kind: Kind,
+    /// The name the resource is found by (gateway and target `name`, `harnessName`,
+    /// `endpointName`).
+    pub name: String,
+    pub action: Action,
+    /// The remote id, when it exists (for an endpoint: its name).
+    pub(crate) id: Option<String>,
+    /// The remote ARN, when it exists.
+    pub(crate) arn: Option<String>,
+    /// The remote harness version (harness) or target version (endpoint), when it exists.
+    pub(crate) version: Option<String>,
+    /// The create request body (export JSON, roles filled, URI members removed).
+    pub(crate) body: serde_json::Value,
+}
+
+/// Everything one agent goes through, in the order it is applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentPlan {
+    /// The project agent.
+    pub name: String,
+    /// The gateway holding the agent's tools, when it has any.
+    pub gateway: Option<ResourcePlan>,
+    /// The gateway's targets (the deletes last).
+    pub targets: Vec<ResourcePlan>,
+    pub harness: ResourcePlan,
+    /// The harness's endpoints (the deletes last).
+    pub endpoints: Vec<ResourcePlan>,
+}
+
+impl AgentPlan {
+    /// Every resource, in apply order.
+    pub fn resources(&self) -> impl Iterator<Item = &ResourcePlan> {
+        self.gateway
+            .iter()
+            .chain(&self.targets)
+            .chain(std::iter::once(&self.harness))
+            .chain(&self.endpoints)
+    }
+}
+
+/// What a deploy to AgentCore will do, read from the account before anything changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub project: String,
+    pub agents: Vec<AgentPlan>,
+}
+
+impl Plan {
+    /// Whether applying the plan changes anything.
+    pub fn has_changes(&self) -> bool {
+        self.agents
+            .iter()
+            .any(|a| a.resources().any(|r| r.action.changes()))
+    }
+}
+
+fn write_resource(f: &mut fmt::Formatter<'_>, indent: &str, r: &ResourcePlan) -> fmt::Result {
+    let what = format!("{} {}", r.kind.as_str(), r.name);
+    match &r.action {
+        Action::Create => writeln!(f, "{indent}+ {what}: create"),
+        Action::Unchanged => writeln!(f, "{indent}  {what}: unchanged"),
+        Action::Delete => writeln!(f, "{indent}- {what}: delete"),
+        Action::Update(changes) => {
+            writeln!(f, "{indent}~ {what}: update")?;
+            for c in changes {
+                writeln!(f, "{indent}      {c}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for a in &self.agents {
+            writeln!(f, "agent {} → AgentCore", a.name)?;
+            if let Some(g) = &a.gateway {
+                write_resource(f, "  ", g)?;
+            }
+            for t in &a.targets {
+                write_resource(f, "    ", t)?;
+            }
+            write_resource(f, "  ", &a.harness)?;
+            for e in &a.endpoints {
+                write_resource(f, "    ", e)?;
+            }
+        }
+        if !self.has_changes() {
+            writeln!(f, "Nothing to change.")?;
+        }
+        Ok(())
+    }
+}
+
+/// What one deploy created or changed, in order, and where each agent can be invoked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Applied {
+    /// One line per change made, e.g. `created harness BillingAgent (BillingAgent-abcdef0123)`.
+    pub done: Vec<String>,
+    /// `(agent name, harness ARN)` per agent.
+    pub harnesses: Vec<(String, String)>,
+    /// `(agent name, endpoint name, endpoint ARN)` per harness endpoint.
+    pub endpoints: Vec<(String, String, String)>,
+}
+
+/// Plans and applies AgentCore deploys with one AgentCore control-plane client.
+#[derive(Clone)]
+pub struct AgentCoreDeployer {
+    pub(crate) client: Client,
+    pub(crate) options: DeployOptions,
+    pub(crate) progress: Progress,
+}
+
+impl fmt::Debug for AgentCoreDeployer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AgentCoreDeployer")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AgentCoreDeployer {
+    /// A deployer on a client; progress is discarded until
+    /// [`AgentCoreDeployer::with_progress`].
+    pub fn new(client: Client, options: DeployOptions) -> AgentCoreDeployer {
+        AgentCoreDeployer {
+            client,
+            options,
+            progress: Arc::new(|_| {}),
+        }
+    }
+
+    /// Sends progress lines (waits, polls) to `progress`.
+    pub fn with_progress(mut self, progress: Progress) -> AgentCoreDeployer {
+        self.progress = progress;
+        self
+    }
+
+    pub(crate) fn say(&self, line: &str) {
+        (self.progress)(line);
+    }
+}
+
+/// `agent "A" › kind "name"`: how errors and progress lines name a resource.
+pub(crate) fn resource_name(agent: &str, kind: Kind, name: &str) -> String {
+    format!("agent {agent:?} › {} {name:?}", kind.as_str())
+}
+
+/// Kept for the error type's sake: the variants this deploy adds are built here.
+pub(crate) fn failed(
+    resource: &str,
+    status: &str,
+    reasons: String,
+    done: &[String],
+) -> DeployError {
+    DeployError::Failed {
+        resource: resource.to_owned(),
+        status: status.to_owned(),
+        reasons,
+        done: super::Done(done.to_vec()),
+    }
+}

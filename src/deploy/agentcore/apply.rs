@@ -1,0 +1,495 @@
+//! Applying an AgentCore plan: per agent Gateway → GatewayTargets → Harness →
+//! HarnessEndpoints, each write followed by a wait until the resource is READY.
+
+use super::plan::NOT_COMPARED;
+use super::wait::{reasons, until_ready, Poll};
+use super::{
+    resource_name, Action, AgentCoreDeployer, AgentPlan, Applied, Kind, Plan, ResourcePlan,
+};
+use crate::deploy::diff::client_token;
+use crate::deploy::plan::{bad_response, sent};
+use crate::deploy::wire::{substitute, with, without, JsonBody};
+use crate::deploy::DeployError;
+use aws_sdk_bedrockagentcorecontrol::types::{
+    GatewayStatus, HarnessEndpointStatus, HarnessStatus, TargetStatus,
+};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// The state of one apply: the deployer and what has been done so far.
+struct Run<'a> {
+    d: &'a AgentCoreDeployer,
+    project: &'a str,
+    applied: Applied,
+}
+
+/// The UpdateHarness body for a CreateHarness body: no name or tags, and the members the
+/// update wraps in `{optionalValue}` (so that `null` can clear them) wrapped.
+fn update_harness_body(create: &Value) -> Value {
+    let mut body = without(create, &["harnessName", "tags", "clientToken"]);
+    for key in ["memory", "environmentArtifact", "authorizerConfiguration"] {
+        if let Some(value) = body.get(key).cloned() {
+            body = with(&body, key, json!({ "optionalValue": value }));
+        }
+    }
+    body
+}
+
+fn text(body: &Value, key: &str) -> String {
+    body.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl Run<'_> {
+    fn done(&self) -> &[String] {
+        &self.applied.done
+    }
+
+    fn record(&mut self, line: String) {
+        self.d.say(&line);
+        self.applied.done.push(line);
+    }
+
+    /// The body with a client token derived from project, resource and content.
+    fn tokened(&self, resource: &str, body: &Value) -> (String, Value) {
+        let token = client_token(self.project, resource, body);
+        (
+            token.clone(),
+            with(body, "clientToken", Value::String(token)),
+        )
+    }
+
+    async fn agent(&mut self, plan: &AgentPlan) -> Result<(), DeployError> {
+        let agent = plan.name.as_str();
+        let mut known = BTreeMap::new();
+        if let Some(gateway) = &plan.gateway {
+            let (id, arn) = self.gateway(agent, gateway).await?;
+            for r in gateway_refs(&plan.harness.body) {
+                known.insert(r, arn.clone());
+            }
+            for target in &plan.targets {
+                self.target(agent, &gateway.name, &id, target).await?;
+            }
+        }
+        let (harness_id, harness_arn, version) = self.harness(agent, &plan.harness, &known).await?;
+        for endpoint in &plan.endpoints {
+            self.endpoint(agent, &harness_id, &version, endpoint)
+                .await?;
+        }
+        self.applied.harnesses.push((agent.to_owned(), harness_arn));
+        Ok(())
+    }
+
+    /// Creates or updates the gateway and waits until it is READY: its id and ARN.
+    async fn gateway(
+        &mut self,
+        agent: &str,
+        plan: &ResourcePlan,
+    ) -> Result<(String, String), DeployError> {
+        let client = &self.d.client;
+        let resource = resource_name(agent, Kind::Gateway, &plan.name);
+        let name = plan.name.as_str();
+        let role = text(&plan.body, "roleArn");
+        let authorizer = text(&plan.body, "authorizerType");
+        let id = match (&plan.action, &plan.id) {
+            (Action::Unchanged, Some(id)) => match &plan.arn {
+                Some(arn) => return Ok((id.clone(), arn.clone())),
+                None => id.clone(),
+            },
+            (Action::Update(_), Some(id)) => {
+                let call = client
+                    .update_gateway()
+                    .gateway_identifier(id)
+                    .name(name)
+                    .role_arn(&role)
+                    .authorizer_type(authorizer.as_str().into())
+                    .customize()
+                    .interceptor(JsonBody::new(&without(&plan.body, NOT_COMPARED)))
+                    .send();
+                sent("UpdateGateway", &resource, self.done(), call).await?;
+                self.record(format!("updated gateway {name} ({id})"));
+                id.clone()
+            }
+            _ => {
+                let (token, body) =
+                    self.tokened(&format!("agent {agent} gateway {name}"), &plan.body);
+                let call = client
+                    .create_gateway()
+                    .name(name)
+                    .role_arn(&role)
+                    .authorizer_type(authorizer.as_str().into())
+                    .client_token(token)
+                    .customize()
+                    .interceptor(JsonBody::new(&body))
+                    .send();
+                let out = sent("CreateGateway", &resource, self.done(), call).await?;
+                let id = out.gateway_id().to_owned();
+                if id.is_empty() {
+                    return Err(bad_response(
+                        "CreateGateway",
+                        &resource,
+                        "gatewayId",
+                        self.done(),
+                    ));
+                }
+                self.record(format!("created gateway {name} ({id})"));
+                id
+            }
+        };
+        let done = self.done().to_vec();
+        let arn = until_ready(
+            &self.d.options,
+            &self.d.progress,
+            &resource,
+            &done,
+            || async {
+                let call = client.get_gateway().gateway_identifier(&id).send();
+                let out = sent("GetGateway", &resource, &done, call).await?;
+                let status = out.status();
+                Ok(match status {
+                    GatewayStatus::Ready => Poll::Ready(out.gateway_arn().to_owned()),
+                    GatewayStatus::Creating | GatewayStatus::Updating => {
+                        Poll::Waiting(status.as_str().to_owned())
+                    }
+                    _ => Poll::Failed {
+                        status: status.as_str().to_owned(),
+                        reasons: reasons(
+                            status.as_str(),
+                            out.status_reasons().iter().map(String::as_str),
+                        ),
+                    },
+                })
+            },
+        )
+        .await?;
+        Ok((id, arn))
+    }
+
+    async fn target(
+        &mut self,
+        agent: &str,
+        gateway: &str,
+        gateway_id: &str,
+        plan: &ResourcePlan,
+    ) -> Result<(), DeployError> {
+        let client = &self.d.client;
+        let resource = resource_name(agent, Kind::GatewayTarget, &plan.name);
+        let name = plan.name.as_str();
+        let id = match (&plan.action, &plan.id) {
+            (Action::Unchanged, _) => return Ok(()),
+            (Action::Delete, Some(id)) => {
+                let call = client
+                    .delete_gateway_target()
+                    .gateway_identifier(gateway_id)
+                    .target_id(id)
+                    .send();
+                sent("DeleteGatewayTarget", &resource, self.done(), call).await?;
+                self.record(format!("deleted target {name} of gateway {gateway}"));
+                return Ok(());
+            }
+            (Action::Update(_), Some(id)) => {
+                let call = client
+                    .update_gateway_target()
+                    .gateway_identifier(gateway_id)
+                    .target_id(id)
+                    .name(name)
+                    .customize()
+                    .interceptor(JsonBody::new(&without(&plan.body, NOT_COMPARED)))
+                    .send();
+                sent("UpdateGatewayTarget", &resource, self.done(), call).await?;
+                self.record(format!("updated target {name} of gateway {gateway}"));
+                id.clone()
+            }
+            _ => {
+                let what = format!("agent {agent} gateway {gateway} target {name}");
+                let (token, body) = self.tokened(&what, &plan.body);
+                let call = client
+                    .create_gateway_target()
+                    .gateway_identifier(gateway_id)
+                    .name(name)
+                    .client_token(token)
+                    .customize()
+                    .interceptor(JsonBody::new(&body))
+                    .send();
+                let out = sent("CreateGatewayTarget", &resource, self.done(), call).await?;
+                let id = out.target_id().to_owned();
+                self.record(format!("created target {name} of gateway {gateway} ({id})"));
+                id
+            }
+        };
+        let done = self.done().to_vec();
+        until_ready(
+            &self.d.options,
+            &self.d.progress,
+            &resource,
+            &done,
+            || async {
+                let get = client.get_gateway_target().gateway_identifier(gateway_id);
+                let out = sent(
+                    "GetGatewayTarget",
+                    &resource,
+                    &done,
+                    get.target_id(&id).send(),
+                )
+                .await?;
+                let status = out.status();
+                Ok(match status {
+                    TargetStatus::Ready => Poll::Ready(()),
+                    TargetStatus::Creating
+                    | TargetStatus::Updating
+                    | TargetStatus::Synchronizing => Poll::Waiting(status.as_str().to_owned()),
+                    _ => Poll::Failed {
+                        status: status.as_str().to_owned(),
+                        reasons: reasons(
+                            status.as_str(),
+                            out.status_reasons().iter().map(String::as_str),
+                        ),
+                    },
+                })
+            },
+        )
+        .await
+    }
+
+    /// Creates or updates the harness and waits until it is READY: its id, ARN and version.
+    async fn harness(
+        &mut self,
+        agent: &str,
+        plan: &ResourcePlan,
+        known: &BTreeMap<String, String>,
+    ) -> Result<(String, String, String), DeployError> {
+        let client = &self.d.client;
+        let resource = resource_name(agent, Kind::Harness, &plan.name);
+        let name = plan.name.as_str();
+        let mut body = plan.body.clone();
+        substitute(&mut body, known);
+        let id = match (&plan.action, &plan.id, &plan.arn, &plan.version) {
+            (Action::Unchanged, Some(id), Some(arn), Some(version)) => {
+                return Ok((id.clone(), arn.clone(), version.clone()))
+            }
+            // Its version is read below.
+            (Action::Unchanged, Some(id), _, _) => id.clone(),
+            (Action::Update(_), Some(id), _, _) => {
+                let call = client
+                    .update_harness()
+                    .harness_id(id)
+                    .customize()
+                    .interceptor(JsonBody::new(&update_harness_body(&body)))
+                    .send();
+                sent("UpdateHarness", &resource, self.done(), call).await?;
+                self.record(format!("updated harness {name} ({id})"));
+                id.clone()
+            }
+            _ => {
+                let (token, body) = self.tokened(&format!("agent {agent} harness {name}"), &body);
+                let call = client
+                    .create_harness()
+                    .harness_name(name)
+                    .execution_role_arn(text(&body, "executionRoleArn"))
+                    .client_token(token)
+                    .customize()
+                    .interceptor(JsonBody::new(&body))
+                    .send();
+                let out = sent("CreateHarness", &resource, self.done(), call).await?;
+                let id = out
+                    .harness()
+                    .map(|h| h.harness_id().to_owned())
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| {
+                        bad_response("CreateHarness", &resource, "harnessId", self.done())
+                    })?;
+                self.record(format!("created harness {name} ({id})"));
+                id
+            }
+        };
+        let done = self.done().to_vec();
+        let (arn, version) = until_ready(
+            &self.d.options,
+            &self.d.progress,
+            &resource,
+            &done,
+            || async {
+                let call = client.get_harness().harness_id(&id).send();
+                let out = sent("GetHarness", &resource, &done, call).await?;
+                let harness = out
+                    .harness()
+                    .ok_or_else(|| bad_response("GetHarness", &resource, "harness", &done))?;
+                let status = harness.status();
+                Ok(match status {
+                    HarnessStatus::Ready => match harness.harness_version() {
+                        Some(v) => Poll::Ready((harness.arn().to_owned(), v.to_owned())),
+                        None => {
+                            return Err(bad_response(
+                                "GetHarness",
+                                &resource,
+                                "harnessVersion",
+                                &done,
+                            ))
+                        }
+                    },
+                    HarnessStatus::Creating | HarnessStatus::Updating => {
+                        Poll::Waiting(status.as_str().to_owned())
+                    }
+                    _ => Poll::Failed {
+                        status: status.as_str().to_owned(),
+                        reasons: reasons(status.as_str(), harness.failure_reason()),
+                    },
+                })
+            },
+        )
+        .await?;
+        Ok((id, arn, version))
+    }
+
+    async fn endpoint(
+        &mut self,
+        agent: &str,
+        harness_id: &str,
+        version: &str,
+        plan: &ResourcePlan,
+    ) -> Result<(), DeployError> {
+        let client = &self.d.client;
+        let resource = resource_name(agent, Kind::HarnessEndpoint, &plan.name);
+        let name = plan.name.as_str();
+        let body = with(
+            &without(&plan.body, &["tags", "clientToken"]),
+            "targetVersion",
+            Value::String(version.to_owned()),
+        );
+        match &plan.action {
+            Action::Unchanged => {
+                if let Some(arn) = &plan.arn {
+                    self.applied
+                        .endpoints
+                        .push((agent.to_owned(), name.to_owned(), arn.clone()));
+                }
+                return Ok(());
+            }
+            Action::Delete => {
+                let call = client
+                    .delete_harness_endpoint()
+                    .harness_id(harness_id)
+                    .endpoint_name(name)
+                    .send();
+                sent("DeleteHarnessEndpoint", &resource, self.done(), call).await?;
+                self.record(format!("deleted endpoint {name} of harness {agent}"));
+                return Ok(());
+            }
+            Action::Update(_) => {
+                let call = client
+                    .update_harness_endpoint()
+                    .harness_id(harness_id)
+                    .endpoint_name(name)
+                    .customize()
+                    .interceptor(JsonBody::new(&without(&body, &["endpointName"])))
+                    .send();
+                sent("UpdateHarnessEndpoint", &resource, self.done(), call).await?;
+                self.record(format!("pointed endpoint {name} at version {version}"));
+            }
+            Action::Create => {
+                let what = format!("agent {agent} endpoint {name} version {version}");
+                let (token, tokened) =
+                    self.tokened(&what, &with(&body, "harnessId", harness_id.into()));
+                let call = client
+                    .create_harness_endpoint()
+                    .harness_id(harness_id)
+                    .endpoint_name(name)
+                    .client_token(token)
+                    .customize()
+                    .interceptor(JsonBody::new(&without(&tokened, &["harnessId"])))
+                    .send();
+                sent("CreateHarnessEndpoint", &resource, self.done(), call).await?;
+                self.record(format!("created endpoint {name} at version {version}"));
+            }
+        }
+        let done = self.done().to_vec();
+        let arn = until_ready(
+            &self.d.options,
+            &self.d.progress,
+            &resource,
+            &done,
+            || async {
+                let get = client.get_harness_endpoint().harness_id(harness_id);
+                let out = sent(
+                    "GetHarnessEndpoint",
+                    &resource,
+                    &done,
+                    get.endpoint_name(name).send(),
+                )
+                .await?;
+                let endpoint = out.endpoint().ok_or_else(|| {
+                    bad_response("GetHarnessEndpoint", &resource, "endpoint", &done)
+                })?;
+                let status = endpoint.status();
+                let live = endpoint.live_version().is_none_or(|v| v == version);
+                Ok(match status {
+                    HarnessEndpointStatus::Ready if live => Poll::Ready(endpoint.arn().to_owned()),
+                    HarnessEndpointStatus::Ready => Poll::Waiting(format!(
+                        "READY at version {}",
+                        endpoint.live_version().unwrap_or_default()
+                    )),
+                    HarnessEndpointStatus::Creating | HarnessEndpointStatus::Updating => {
+                        Poll::Waiting(status.as_str().to_owned())
+                    }
+                    _ => Poll::Failed {
+                        status: status.as_str().to_owned(),
+                        reasons: reasons(status.as_str(), endpoint.failure_reason()),
+                    },
+                })
+            },
+        )
+        .await?;
+        self.applied
+            .endpoints
+            .push((agent.to_owned(), name.to_owned(), arn));
+        Ok(())
+    }
+}
+
+/// The placeholders a harness body holds for its gateway's ARN.
+fn gateway_refs(harness: &Value) -> Vec<String> {
+    harness
+        .get("tools")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.pointer("/config/agentCoreGateway/gatewayArn"))
+        .filter_map(Value::as_str)
+        .filter(|s| s.starts_with("${"))
+        .map(str::to_owned)
+        .collect()
+}
+
+impl AgentCoreDeployer {
+    /// Makes the changes `plan` lists (it should come from [`AgentCoreDeployer::plan`] just
+    /// before). On failure the error names the resource and operation and lists what was done.
+    pub async fn apply(&self, plan: &Plan) -> Result<Applied, DeployError> {
+        let mut run = Run {
+            d: self,
+            project: &plan.project,
+            applied: Applied::default(),
+        };
+        for agent in &plan.agents {
+            run.agent(agent).await?;
+        }
+        Ok(run.applied)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_wraps_what_update_harness_wraps() {
+        let create = json!({"harnessName": "H", "executionRoleArn": "arn", "tags": {"a": "b"},
+                            "memory": {"disabled": {}}, "maxIterations": 5});
+        assert_eq!(
+            update_harness_body(&create),
+            json!({"executionRoleArn": "arn", "memory": {"optionalValue": {"disabled": {}}},
+                   "maxIterations": 5})
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! Waiting for AgentCore: one poll loop with backoff and a timeout, shared by gateways,
+//! gateway targets, harnesses and harness endpoints (the SDK has waiters only for memories
+//! and policies).
+//!
+//! The first poll is at once; then the pause doubles from [`DeployOptions::poll_interval`] up
+//! to eight times it, so a resource that is ready in seconds is seen in seconds and one that
+//! takes minutes costs a few dozen calls, not hundreds.
+
+use super::failed;
+use crate::deploy::{DeployError, DeployOptions, Done, Progress};
+use std::future::Future;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// What one status poll found.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Poll<T> {
+    /// Ready, with what the caller needs from the last read (a version, an ARN).
+    Ready(T),
+    /// Ended in a failed status, with the reasons AgentCore gave.
+    Failed { status: String, reasons: String },
+    /// Still on its way, in this status.
+    Waiting(String),
+}
+
+/// The longest pause between two polls, as a multiple of the first.
+const BACKOFF_CAP: u32 = 8;
+
+/// Polls `poll` until it says ready or failed, or until [`DeployOptions::timeout`] has
+/// passed; each pause is said on `progress` with the status seen. `done` is what the deploy
+/// had already changed, for the error.
+pub(crate) async fn until_ready<T, F, P>(
+    options: &DeployOptions,
+    progress: &Progress,
+    resource: &str,
+    done: &[String],
+    mut poll: P,
+) -> Result<T, DeployError>
+where
+    P: FnMut() -> F,
+    F: Future<Output = Result<Poll<T>, DeployError>>,
+{
+    let started = Instant::now();
+    let cap = options.poll_interval.saturating_mul(BACKOFF_CAP);
+    let mut pause = options.poll_interval;
+    loop {
+        let status = match poll().await? {
+            Poll::Ready(found) => return Ok(found),
+            Poll::Failed { status, reasons } => {
+                return Err(failed(resource, &status, reasons, done))
+            }
+            Poll::Waiting(status) => status,
+        };
+        let elapsed = started.elapsed();
+        if elapsed >= options.timeout {
+            return Err(DeployError::Timeout {
+                resource: resource.to_owned(),
+                status,
+                seconds: options.timeout.as_secs(),
+                done: Done(done.to_vec()),
+            });
+        }
+        progress(&format!("{resource}: {status}, waiting…"));
+        tokio::time::sleep(pause.min(options.timeout - elapsed)).await;
+        pause = pause
+            .saturating_mul(2)
+            .min(cap)
+            .max(Duration::from_millis(1));
+    }
+}
+
+/// The reasons AgentCore gave, or a sentence saying it gave none.
+pub(crate) fn reasons<'a>(status: &str, given: impl IntoIterator<Item = &'a str>) -> String {
+    let given: Vec<&str> = given.into_iter().filter(|r| !r.is_empty()).collect();
+    if given.is_empty() {
+        format!("status {status} (no reason given)")
+    } else {
+        given.join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    fn options(poll: u64, timeout: u64) -> DeployOptions {
+        DeployOptions {
+            poll_interval: Duration::from_secs(poll),
+            timeout: Duration::from_secs(timeout),
+            ..DeployOptions::default()
+        }
+    }
+
+    /// Polls a script of answers, recording the (paused) clock at each poll.
+    async fn run(
+        options: &DeployOptions,
+        script: Vec<Poll<&'static str>>,
+    ) -> (Result<&'static str, DeployError>, Vec<u64>, Vec<String>) {
+        let start = Instant::now();
+        let times = Arc::new(Mutex::new(Vec::new()));
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        let progress: Progress = Arc::new(move |l: &str| {
+            sink.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(l.to_owned())
+        });
+        let script = Arc::new(Mutex::new(script.into_iter()));
+        let seen = times.clone();
+        let result = until_ready(options, &progress, "harness \"H\"", &[], || {
+            seen.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(start.elapsed().as_secs());
+            let next = script.lock().unwrap_or_else(|p| p.into_inner()).next();
+            async move { Ok(next.unwrap_or(Poll::Waiting("CREATING".into()))) }
+        })
+        .await;
+        let times = times.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let lines = lines.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        (result, times, lines)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pauses_double_from_the_interval_up_to_eight_times_it() {
+        let waiting = || Poll::Waiting("CREATING".into());
+        let script = vec![
+            waiting(),
+            waiting(),
+            waiting(),
+            waiting(),
+            waiting(),
+            Poll::Ready("7"),
+        ];
+        let (result, times, lines) = run(&options(2, 600), script).await;
+        assert_eq!(result.expect("ready"), "7");
+        // Pauses 2, 4, 8, 16, 16 seconds.
+        assert_eq!(times, [0, 2, 6, 14, 30, 46]);
+        assert_eq!(lines.len(), 5);
+        assert_eq!(lines[0], "harness \"H\": CREATING, waiting…");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_resource_that_never_gets_ready_times_out_with_its_last_status() {
+        let (result, times, _) = run(&options(1, 20), vec![]).await;
+        let err = result.expect_err("times out");
+        assert!(
+            matches!(&err, DeployError::Timeout { status, seconds: 20, .. } if status == "CREATING"),
+            "{err}"
+        );
+        // 1, 2, 4, 8, then the 5 seconds left: the last poll is at the timeout.
+        assert_eq!(times, [0, 1, 3, 7, 15, 20]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_status_ends_the_wait_with_the_reasons() {
+        let script = vec![
+            Poll::Waiting("CREATING".into()),
+            Poll::Failed {
+                status: "CREATE_FAILED".into(),
+                reasons: "the role cannot be assumed".into(),
+            },
+        ];
+        let (result, times, _) = run(&options(3, 600), script).await;
+        let err = result.expect_err("fails");
+        assert_eq!(
+            err.to_string(),
+            "harness \"H\" ended CREATE_FAILED: the role cannot be assumed; nothing had been changed"
+        );
+        assert_eq!(times, [0, 3]);
+    }
+
+    #[test]
+    fn reasons_say_when_there_are_none() {
+        assert_eq!(reasons("FAILED", ["", "a", "b"]), "a; b");
+        assert_eq!(reasons("FAILED", []), "status FAILED (no reason given)");
+    }
+}
