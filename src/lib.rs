@@ -5,6 +5,8 @@
 
 #[cfg(feature = "runtime")]
 pub mod agent;
+#[cfg(feature = "runtime")]
+pub mod cfn_lint;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod compile;

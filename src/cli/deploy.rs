@@ -3,14 +3,13 @@
 //! Exit codes: 0 deployed (or nothing to change, or `--dry-run`), 1 the deploy failed or was
 //! declined, 2 the project could not be read or the command was misused.
 
-use crate::deploy::{DeployOptions, Deployer};
-use crate::providers::bedrock::BedrockSettings;
+use crate::deploy::host::HostError;
+use crate::session::ship::{DeployRequest, DeployTarget};
 use anyhow::{bail, Result};
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Arguments of `strata deploy`.
 #[derive(Args, Debug)]
@@ -43,34 +42,30 @@ pub struct DeployArgs {
     pub poll_interval: f64,
 }
 
-/// The rest of what to do without AWS credentials: deploy has no offline stand-in.
-const DEPLOY_ELSEWHERE: &str =
-    ", or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (--dry-run reads the account too)";
-
 /// Runs the command.
 pub async fn deploy(args: DeployArgs) -> Result<u8> {
     let project = super::read_document(&args.path)?.project;
-    let settings = BedrockSettings {
-        region: Some(args.region.clone()),
+    let request = DeployRequest {
+        target: DeployTarget::Classic,
+        region: args.region.clone(),
         profile: args.profile.clone(),
+        role_arn: args.role_arn.clone(),
         endpoint_url: args.endpoint_url.clone(),
+        agent: None,
+        timeout_secs: args.timeout,
+        poll_interval_secs: args.poll_interval,
     };
-    let config = match settings.load_checked(DEPLOY_ELSEWHERE).await {
-        Ok(config) => config,
-        Err(message) => {
-            eprintln!("error: {message}");
+    let deployer = match request.deployer().await {
+        Ok(deployer) => deployer,
+        Err(HostError::PollInterval { seconds, source }) => {
+            bail!("--poll-interval {seconds}: {source}")
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
             return Ok(1);
         }
     };
-    let client = aws_sdk_bedrockagent::Client::new(&config);
-    let options = DeployOptions {
-        role_arn: args.role_arn.clone(),
-        timeout: Duration::from_secs(args.timeout),
-        poll_interval: Duration::try_from_secs_f64(args.poll_interval)
-            .map_err(|e| anyhow::anyhow!("--poll-interval {}: {e}", args.poll_interval))?,
-        ..DeployOptions::default()
-    };
-    let deployer = Deployer::new(client, options).with_progress(Arc::new(|line: &str| {
+    let deployer = deployer.with_progress(Arc::new(|line: &str| {
         eprintln!("{line}");
     }));
     let plan = match deployer.plan(&project).await {
