@@ -133,7 +133,10 @@ impl Run<'_> {
                         .interceptor(JsonBody::new(&without(&g.body, &["clientToken"])))
                         .send();
                     sent("UpdateAgentActionGroup", &what, self.done(), call).await?;
-                    self.record(&what, format!("updated action group {} of agent {name}", g.name));
+                    self.record(
+                        &what,
+                        format!("updated action group {} of agent {name}", g.name),
+                    );
                 }
                 _ => {
                     let (token, body) =
@@ -148,7 +151,10 @@ impl Run<'_> {
                         .interceptor(JsonBody::new(&body))
                         .send();
                     sent("CreateAgentActionGroup", &what, self.done(), call).await?;
-                    self.record(&what, format!("created action group {} of agent {name}", g.name));
+                    self.record(
+                        &what,
+                        format!("created action group {} of agent {name}", g.name),
+                    );
                 }
             }
         }
@@ -180,7 +186,10 @@ impl Run<'_> {
                         .set_knowledge_base_state(state)
                         .send();
                     sent("UpdateAgentKnowledgeBase", &what, self.done(), call).await?;
-                    self.record(&what, format!("updated knowledge base {} of agent {name}", k.name));
+                    self.record(
+                        &what,
+                        format!("updated knowledge base {} of agent {name}", k.name),
+                    );
                 }
                 Action::Create => {
                     let call = client
@@ -192,10 +201,10 @@ impl Run<'_> {
                         .set_knowledge_base_state(state)
                         .send();
                     sent("AssociateAgentKnowledgeBase", &what, self.done(), call).await?;
-                    self.record(&what, format!(
-                        "associated knowledge base {} with agent {name}",
-                        k.name
-                    ));
+                    self.record(
+                        &what,
+                        format!("associated knowledge base {} with agent {name}", k.name),
+                    );
                 }
             }
         }
@@ -254,7 +263,10 @@ impl Run<'_> {
                         .set_relay_conversation_history(relay)
                         .send();
                     sent("UpdateAgentCollaborator", &what, self.done(), call).await?;
-                    self.record(&what, format!("updated collaborator {} of agent {name}", c.name));
+                    self.record(
+                        &what,
+                        format!("updated collaborator {} of agent {name}", c.name),
+                    );
                 }
                 _ => {
                     let token = self.token(&format!("agent {name} collaborator {}", c.name), &body);
@@ -269,10 +281,13 @@ impl Run<'_> {
                         .client_token(token)
                         .send();
                     sent("AssociateAgentCollaborator", &what, self.done(), call).await?;
-                    self.record(&what, format!(
-                        "associated collaborator {} ({alias_arn}) with agent {name}",
-                        c.name
-                    ));
+                    self.record(
+                        &what,
+                        format!(
+                            "associated collaborator {} ({alias_arn}) with agent {name}",
+                            c.name
+                        ),
+                    );
                 }
             }
         }
@@ -280,7 +295,8 @@ impl Run<'_> {
         if plan.prepare {
             let call = client.prepare_agent().agent_id(&id).send();
             sent("PrepareAgent", &resource, self.done(), call).await?;
-            self.d.step(&resource, false, &format!("preparing agent {name}…"));
+            self.d
+                .step(&resource, false, &format!("preparing agent {name}…"));
             self.wait_agent(&id, &resource, AgentWait::Prepared).await?;
             self.record(&resource, format!("prepared agent {name}"));
         }
@@ -298,10 +314,13 @@ impl Run<'_> {
                 sent("UpdateAgentAlias", &alias_resource, self.done(), call).await?;
                 self.wait_agent_alias(&id, alias_id, &alias_resource)
                     .await?;
-                self.record(&alias_resource, format!(
-                    "updated alias {} of agent {name} to a new version",
-                    plan.alias.name
-                ));
+                self.record(
+                    &alias_resource,
+                    format!(
+                        "updated alias {} of agent {name} to a new version",
+                        plan.alias.name
+                    ),
+                );
                 arn.clone()
             }
             _ => {
@@ -328,10 +347,10 @@ impl Run<'_> {
                     alias.agent_alias_id().to_owned(),
                     alias.agent_alias_arn().to_owned(),
                 );
-                self.record(&alias_resource, format!(
-                    "created alias {} of agent {name} ({arn})",
-                    plan.alias.name
-                ));
+                self.record(
+                    &alias_resource,
+                    format!("created alias {} of agent {name} ({arn})", plan.alias.name),
+                );
                 self.wait_agent_alias(&id, &alias_id, &alias_resource)
                     .await?;
                 arn
@@ -388,7 +407,8 @@ impl Run<'_> {
         if plan.prepare {
             let call = client.prepare_flow().flow_identifier(&id).send();
             sent("PrepareFlow", &resource, self.done(), call).await?;
-            self.d.step(&resource, false, &format!("preparing flow {name}…"));
+            self.d
+                .step(&resource, false, &format!("preparing flow {name}…"));
             self.wait_flow(&id, &resource).await?;
             self.record(&resource, format!("prepared flow {name}"));
         }
@@ -427,10 +447,13 @@ impl Run<'_> {
                     .routing_configuration(routing(v))
                     .send();
                 sent("UpdateFlowAlias", &alias_resource, self.done(), call).await?;
-                self.record(&alias_resource, format!(
-                    "pointed alias {} of flow {name} at version {v}",
-                    plan.alias.name
-                ));
+                self.record(
+                    &alias_resource,
+                    format!(
+                        "pointed alias {} of flow {name} at version {v}",
+                        plan.alias.name
+                    ),
+                );
                 arn.clone()
             }
             (_, _, _, Some(v)) => {
@@ -447,10 +470,13 @@ impl Run<'_> {
                     .send();
                 let out = sent("CreateFlowAlias", &alias_resource, self.done(), call).await?;
                 let arn = out.arn().to_owned();
-                self.record(&alias_resource, format!(
-                    "created alias {} of flow {name} at version {v} ({arn})",
-                    plan.alias.name
-                ));
+                self.record(
+                    &alias_resource,
+                    format!(
+                        "created alias {} of flow {name} at version {v} ({arn})",
+                        plan.alias.name
+                    ),
+                );
                 arn
             }
             _ => {

@@ -40,12 +40,13 @@ impl DeployRequest {
 
     /// The deploy's options: role, waits.
     pub fn options(&self) -> Result<DeployOptions, HostError> {
-        let poll_interval = Duration::try_from_secs_f64(self.poll_interval_secs).map_err(|source| {
-            HostError::PollInterval {
-                seconds: self.poll_interval_secs,
-                source,
-            }
-        })?;
+        let poll_interval =
+            Duration::try_from_secs_f64(self.poll_interval_secs).map_err(|source| {
+                HostError::PollInterval {
+                    seconds: self.poll_interval_secs,
+                    source,
+                }
+            })?;
         Ok(DeployOptions {
             role_arn: self.role_arn.clone().filter(|r| !r.trim().is_empty()),
             timeout: Duration::from_secs(self.timeout_secs),

@@ -91,14 +91,15 @@ fn collaborators_first<'p>(
         out.push(agent);
         Ok(())
     }
-    let roots: Vec<&Agent> = match scope {
-        Scope::Project => project.agents.iter().collect(),
-        Scope::Agent(name) => vec![project.agent(name).ok_or_else(|| {
-            crate::export::ExportError::UnknownAgent {
-                agent: name.clone(),
-            }
-        })?],
-    };
+    let roots: Vec<&Agent> =
+        match scope {
+            Scope::Project => project.agents.iter().collect(),
+            Scope::Agent(name) => vec![project.agent(name).ok_or_else(|| {
+                crate::export::ExportError::UnknownAgent {
+                    agent: name.clone(),
+                }
+            })?],
+        };
     let mut out = Vec::new();
     for agent in roots {
         visit(project, agent, &mut Vec::new(), &mut out)?;

@@ -52,12 +52,21 @@ impl Plan {
         let mut out = Vec::new();
         for a in &self.agents {
             let resource = format!("agent {:?}", a.name);
-            let also = a.prepare.then(|| "prepare".to_owned()).into_iter().collect();
+            let also = a
+                .prepare
+                .then(|| "prepare".to_owned())
+                .into_iter()
+                .collect();
             out.push(row(resource.clone(), "agent", &a.name, &a.action, also));
             children(&mut out, &resource, "action group", &a.action_groups);
             children(&mut out, &resource, "knowledge base", &a.knowledge_bases);
             children(&mut out, &resource, "collaborator", &a.collaborators);
-            out.push(alias(&resource, "agent alias", &a.alias, "to a new version"));
+            out.push(alias(
+                &resource,
+                "agent alias",
+                &a.alias,
+                "to a new version",
+            ));
         }
         for f in &self.flows {
             let resource = format!("flow {:?}", f.name);
@@ -69,7 +78,12 @@ impl Plan {
                 also.push("new version".to_owned());
             }
             out.push(row(resource.clone(), "flow", &f.name, &f.action, also));
-            out.push(alias(&resource, "flow alias", &f.alias, "to the new version"));
+            out.push(alias(
+                &resource,
+                "flow alias",
+                &f.alias,
+                "to the new version",
+            ));
         }
         out
     }

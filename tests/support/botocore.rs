@@ -6,7 +6,6 @@
 )]
 
 use serde_json::{json, Map, Value};
-use std::path::Path;
 
 /// A small checker of a value against botocore shapes: required and unknown members,
 /// unions, enums, lengths, list sizes, numeric ranges and (anchored) patterns.
@@ -18,12 +17,11 @@ pub struct Shapes {
 impl Shapes {
     /// The Bedrock Agent control plane's model, `tests/data/botocore/bedrock-agent.service-2.json`.
     pub fn bedrock_agent() -> Shapes {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/botocore/bedrock-agent.service-2.json");
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let model: Value =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        // Beside this file, so that a test of another crate (the app's) that includes this
+        // module finds it too.
+        let text = include_str!("../data/botocore/bedrock-agent.service-2.json");
+        let model: Value = serde_json::from_str(text)
+            .unwrap_or_else(|e| panic!("bedrock-agent.service-2.json: {e}"));
         Shapes {
             shapes: model["shapes"].as_object().expect("shapes").clone(),
             operations: model["operations"].as_object().expect("operations").clone(),
