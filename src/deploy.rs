@@ -23,8 +23,10 @@
 pub mod agentcore;
 mod apply;
 pub mod diff;
+pub mod host;
 mod local;
 mod plan;
+mod rows;
 mod wire;
 
 pub use diff::Change;
@@ -66,6 +68,28 @@ impl Default for DeployOptions {
 /// Receives one progress line at a time (the CLI prints them on stderr).
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 
+/// Receives each [`Step`] of an apply as it happens (the app marks the plan's rows with them).
+pub type Steps = Arc<dyn Fn(&Step) + Send + Sync>;
+
+/// One step of an apply: the resource, named as [`DeployError::resource`] and the plan's rows
+/// name it (`agent "Billing" › action group "Refunds"`), and what happened to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub resource: String,
+    /// Whether the resource is done (`false`: a call or a wait on it is under way).
+    pub done: bool,
+    /// The line the CLI prints.
+    pub line: String,
+}
+
+/// What a plan covers: the whole project, or one agent with the project agents it calls as
+/// collaborators (they are deployed first, as in a whole deploy) and no flows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Project,
+    Agent(String),
+}
+
 /// What one resource will go through.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -75,6 +99,9 @@ pub enum Action {
     Update(Vec<Change>),
     /// It exists as the project wants it.
     Unchanged,
+    /// The account has it under the agent and the project no longer does (an action group,
+    /// a knowledge-base association or a collaborator); apply removes it.
+    Delete,
 }
 
 impl Action {
@@ -170,6 +197,7 @@ fn write_action(
     match action {
         Action::Create => writeln!(f, "{indent}+ {what}: create"),
         Action::Unchanged => writeln!(f, "{indent}  {what}: unchanged"),
+        Action::Delete => writeln!(f, "{indent}- {what}: delete"),
         Action::Update(changes) => {
             writeln!(f, "{indent}~ {what}: update")?;
             for c in changes {
@@ -319,12 +347,48 @@ pub enum DeployError {
     },
 }
 
+impl DeployError {
+    /// The resource the error is about, named as the plan's rows and [`Step`]s name it;
+    /// `None` when it is about the whole project (it could not be exported).
+    pub fn resource(&self) -> Option<&str> {
+        match self {
+            DeployError::Export(_) | DeployError::NoAgentCoreAgent { .. } => None,
+            DeployError::MissingRole { resource, .. }
+            | DeployError::Failed { resource, .. }
+            | DeployError::Unfilled { resource, .. }
+            | DeployError::Unsupported { resource, .. }
+            | DeployError::Unresolved { resource, .. }
+            | DeployError::Aws { resource, .. }
+            | DeployError::PrepareFailed { resource, .. }
+            | DeployError::Timeout { resource, .. }
+            | DeployError::BadResponse { resource, .. } => Some(resource),
+        }
+    }
+
+    /// What had been changed when the deploy stopped.
+    pub fn done(&self) -> &[String] {
+        match self {
+            DeployError::Aws { done, .. }
+            | DeployError::PrepareFailed { done, .. }
+            | DeployError::Failed { done, .. }
+            | DeployError::Timeout { done, .. }
+            | DeployError::BadResponse { done, .. } => &done.0,
+            DeployError::Export(_)
+            | DeployError::Unfilled { .. }
+            | DeployError::NoAgentCoreAgent { .. }
+            | DeployError::MissingRole { .. }
+            | DeployError::Unsupported { .. }
+            | DeployError::Unresolved { .. } => &[],
+        }
+    }
+}
+
 /// Plans and applies deploys with one Bedrock Agent client.
 #[derive(Clone)]
 pub struct Deployer {
     pub(crate) client: Client,
     pub(crate) options: DeployOptions,
-    pub(crate) progress: Progress,
+    pub(crate) progress: Steps,
 }
 
 impl fmt::Debug for Deployer {
@@ -336,7 +400,8 @@ impl fmt::Debug for Deployer {
 }
 
 impl Deployer {
-    /// A deployer on a client; progress is discarded until [`Deployer::with_progress`].
+    /// A deployer on a client; progress is discarded until [`Deployer::with_progress`] or
+    /// [`Deployer::with_steps`].
     pub fn new(client: Client, options: DeployOptions) -> Deployer {
         Deployer {
             client,
@@ -345,13 +410,23 @@ impl Deployer {
         }
     }
 
-    /// Sends progress lines (waits, polls) to `progress`.
-    pub fn with_progress(mut self, progress: Progress) -> Deployer {
-        self.progress = progress;
+    /// Sends progress lines (changes made, waits, polls) to `progress`.
+    pub fn with_progress(self, progress: Progress) -> Deployer {
+        self.with_steps(Arc::new(move |step: &Step| progress(&step.line)))
+    }
+
+    /// Sends each step, with the resource it is about, to `steps`.
+    pub fn with_steps(mut self, steps: Steps) -> Deployer {
+        self.progress = steps;
         self
     }
 
-    pub(crate) fn say(&self, line: &str) {
-        (self.progress)(line);
+    /// Reports a step of `resource`: under way, or `done`.
+    pub(crate) fn step(&self, resource: &str, done: bool, line: &str) {
+        (self.progress)(&Step {
+            resource: resource.to_owned(),
+            done,
+            line: line.to_owned(),
+        });
     }
 }

@@ -6,6 +6,8 @@
 #[cfg(feature = "runtime")]
 pub mod agent;
 pub mod agentcore;
+#[cfg(feature = "runtime")]
+pub mod cfn_lint;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod compile;

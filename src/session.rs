@@ -7,6 +7,7 @@
 //! too, so the editor page uses the very types the shell sends.
 
 pub mod protocol;
+pub mod ship;
 
 #[cfg(feature = "runtime")]
 mod chat;

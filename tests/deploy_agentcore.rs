@@ -2,7 +2,7 @@
 //!
 //! The fake keeps gateways, gateway targets, harnesses (with versions) and harness endpoints
 //! in memory and checks every request it gets: the route and the body against the botocore
-//! service model (`tests/fixtures/agentcore/bedrock-agentcore-control.excerpt.json`: required
+//! service model (`tests/data/botocore/bedrock-agentcore-control.service-2.excerpt.json`: required
 //! members, unknown members, unions, enums, patterns, lengths), no unfilled placeholders, names
 //! unique, and the dependency order (a target only on a READY gateway, a harness's gateway tool
 //! only on a READY gateway it issued, an endpoint only on a READY harness and at a version that
@@ -40,9 +40,7 @@ const NOW: &str = "2026-12-04T06:00:00Z";
 
 /// The AgentCore control plane's model (the excerpt deploy needs), which every request and
 /// every reply of the fake must match.
-static MODEL: LazyLock<Shapes> = LazyLock::new(|| {
-    Shapes::from_file("tests/fixtures/agentcore/bedrock-agentcore-control.excerpt.json")
-});
+static MODEL: LazyLock<Shapes> = LazyLock::new(Shapes::agentcore_control);
 
 // ---------------------------------------------------------------------------------------------
 // The fake control plane
@@ -293,6 +291,10 @@ fn validation(kind: &str, message: &str) -> Response {
     response
 }
 
+#[allow(
+    clippy::result_large_err,
+    reason = "a fake's handler: the error is the HTTP response it answers with"
+)]
 fn respond(
     f: &mut Fake,
     op: &'static str,
@@ -1284,18 +1286,27 @@ mod cli {
             stdout.contains("+ harness BillingAgent: create"),
             "{stdout}"
         );
-        // --agent means AgentCore: with Classic it is a misuse.
+        // With Classic, --agent limits the Classic deploy to that agent: it goes to the Bedrock
+        // Agent control plane (which this fake does not answer).
         let out = strata_deploy(
             &endpoint,
             &file,
-            &["--target", "classic", "--agent", "BillingAgent"],
+            &[
+                "--target",
+                "classic",
+                "--agent",
+                "BillingAgent",
+                "--dry-run",
+                "--role-arn",
+                HARNESS_ROLE,
+            ],
         )
         .await;
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
         assert!(
-            stderr.contains("--agent applies to --target agentcore"),
-            "{stderr}"
+            text(&out.stderr).contains("ListAgents failed"),
+            "{}",
+            text(&out.stderr)
         );
         // Without --target, a project that names no target deploys to Classic (the same
         // fake answers no Bedrock Agent route).

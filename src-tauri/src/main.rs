@@ -5,6 +5,7 @@ mod commands;
 mod files;
 mod menu;
 mod run;
+mod ship;
 
 use tauri::Manager;
 
@@ -41,6 +42,7 @@ fn main() {
             // interrupted. Without a store, runs still go (unrecorded) and the history says why.
             let store = tauri::async_runtime::block_on(run::Runs::open_store());
             app.manage(std::sync::Arc::new(run::Runs::new(store)));
+            app.manage(std::sync::Arc::new(ship::Deploys::default()));
             app.set_menu(menu::build(app.handle())?)?;
             Ok(())
         })
@@ -69,6 +71,13 @@ fn main() {
             run::chat_start,
             run::chat_send,
             run::chat_end,
+            ship::export_target_path,
+            ship::export_save,
+            ship::export_lint,
+            ship::export_pick_path,
+            ship::deploy_plan,
+            ship::deploy_apply,
+            ship::deploy_cancel,
         ])
         .run(tauri::generate_context!())
         .expect("the Strata window could not start");

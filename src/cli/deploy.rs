@@ -8,16 +8,15 @@
 //! declined, 2 the project could not be read or the command was misused.
 
 use crate::deploy::agentcore::AgentCoreDeployer;
-use crate::deploy::{DeployOptions, Deployer};
+use crate::deploy::host::HostError;
 use crate::model::agent::AgentTarget;
 use crate::model::Project;
-use crate::providers::bedrock::BedrockSettings;
+use crate::session::ship::{DeployRequest, DeployTarget};
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Arguments of `strata deploy`.
 #[derive(Args, Debug)]
@@ -54,8 +53,8 @@ pub struct DeployArgs {
     /// Default: the project's `agentTarget` (classic when it names none).
     #[arg(long, value_enum)]
     pub target: Option<Target>,
-    /// With --target agentcore: deploy only this agent, whatever its own target (default:
-    /// every agent whose target is agentcore).
+    /// Deploy only this agent (Classic: with the project agents it calls as collaborators;
+    /// AgentCore: whatever its own target; default: every agent whose target is agentcore).
     #[arg(long)]
     pub agent: Option<String>,
     /// With --target agentcore: the role of every gateway the project gives none (default:
@@ -112,48 +111,47 @@ fn confirmed(args: &DeployArgs) -> Result<bool> {
     Ok(true)
 }
 
-/// The rest of what to do without AWS credentials: deploy has no offline stand-in.
-const DEPLOY_ELSEWHERE: &str =
-    ", or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (--dry-run reads the account too)";
-
 /// Runs the command.
 pub async fn deploy(args: DeployArgs) -> Result<u8> {
     let project = super::read_document(&args.path)?.project;
     let target = target(&args, &project)?;
-    if args.agent.is_some() && target == Target::Classic {
-        bail!("--agent applies to --target agentcore; a Classic deploy takes every agent and flow of the project");
-    }
-    let settings = BedrockSettings {
-        region: Some(args.region.clone()),
+    let request = DeployRequest {
+        target: DeployTarget::Classic,
+        region: args.region.clone(),
         profile: args.profile.clone(),
-        endpoint_url: args.endpoint_url.clone(),
-    };
-    let config = match settings.load_checked(DEPLOY_ELSEWHERE).await {
-        Ok(config) => config,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Ok(1);
-        }
-    };
-    let options = DeployOptions {
         role_arn: args.role_arn.clone(),
         gateway_role_arn: args.gateway_role_arn.clone(),
-        timeout: Duration::from_secs(args.timeout),
-        poll_interval: Duration::try_from_secs_f64(args.poll_interval)
-            .map_err(|e| anyhow::anyhow!("--poll-interval {}: {e}", args.poll_interval))?,
-        ..DeployOptions::default()
+        endpoint_url: args.endpoint_url.clone(),
+        agent: args.agent.clone(),
+        timeout_secs: args.timeout,
+        poll_interval_secs: args.poll_interval,
     };
     let progress = Arc::new(|line: &str| {
         eprintln!("{line}");
     });
+    let failed = |e: HostError| -> Result<u8> {
+        match e {
+            HostError::PollInterval { seconds, source } => {
+                bail!("--poll-interval {seconds}: {source}")
+            }
+            e => {
+                eprintln!("error: {e}");
+                Ok(1)
+            }
+        }
+    };
     if target == Target::Agentcore {
-        let client = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
-        let deployer = AgentCoreDeployer::new(client, options).with_progress(progress);
+        let deployer = match request.agentcore_deployer().await {
+            Ok(deployer) => deployer.with_progress(progress),
+            Err(e) => return failed(e),
+        };
         return deploy_agentcore(&args, &project, &deployer).await;
     }
-    let client = aws_sdk_bedrockagent::Client::new(&config);
-    let deployer = Deployer::new(client, options).with_progress(progress);
-    let plan = match deployer.plan(&project).await {
+    let deployer = match request.deployer().await {
+        Ok(deployer) => deployer.with_progress(progress),
+        Err(e) => return failed(e),
+    };
+    let plan = match deployer.plan_scoped(&project, &request.scope()).await {
         Ok(plan) => plan,
         Err(e) => {
             eprintln!("error: {e}");

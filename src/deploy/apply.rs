@@ -33,8 +33,9 @@ impl Run<'_> {
         &self.applied.done
     }
 
-    fn record(&mut self, line: String) {
-        self.d.say(&line);
+    /// A change made to `resource`: reported as its step and kept in what was done.
+    fn record(&mut self, resource: &str, line: String) {
+        self.d.step(resource, true, &line);
         self.applied.done.push(line);
     }
 
@@ -78,7 +79,7 @@ impl Run<'_> {
                     .interceptor(JsonBody::new(&body))
                     .send();
                 sent("UpdateAgent", &resource, self.done(), call).await?;
-                self.record(format!("updated agent {name} ({id})"));
+                self.record(&resource, format!("updated agent {name} ({id})"));
                 self.wait_agent(id, &resource, AgentWait::Settled).await?;
                 id.clone()
             }
@@ -99,7 +100,7 @@ impl Run<'_> {
                     .ok_or_else(|| {
                         bad_response("CreateAgent", &resource, "agent id", self.done())
                     })?;
-                self.record(format!("created agent {name} ({id})"));
+                self.record(&resource, format!("created agent {name} ({id})"));
                 self.wait_agent(&id, &resource, AgentWait::Settled).await?;
                 id
             }
@@ -108,7 +109,19 @@ impl Run<'_> {
         for g in &plan.action_groups {
             let what = format!("{resource} › action group {:?}", g.name);
             match (&g.action, &g.id) {
-                (Action::Unchanged, _) => {}
+                (Action::Unchanged, _) | (Action::Delete, None) => {}
+                (Action::Delete, Some(group_id)) => {
+                    let call = client
+                        .delete_agent_action_group()
+                        .agent_id(&id)
+                        .agent_version(DRAFT)
+                        .action_group_id(group_id)
+                        .skip_resource_in_use_check(true)
+                        .send();
+                    sent("DeleteAgentActionGroup", &what, self.done(), call).await?;
+                    let line = format!("deleted action group {} of agent {name}", g.name);
+                    self.record(&what, line);
+                }
                 (Action::Update(_), Some(group_id)) => {
                     let call = client
                         .update_agent_action_group()
@@ -120,7 +133,10 @@ impl Run<'_> {
                         .interceptor(JsonBody::new(&without(&g.body, &["clientToken"])))
                         .send();
                     sent("UpdateAgentActionGroup", &what, self.done(), call).await?;
-                    self.record(format!("updated action group {} of agent {name}", g.name));
+                    self.record(
+                        &what,
+                        format!("updated action group {} of agent {name}", g.name),
+                    );
                 }
                 _ => {
                     let (token, body) =
@@ -135,7 +151,10 @@ impl Run<'_> {
                         .interceptor(JsonBody::new(&body))
                         .send();
                     sent("CreateAgentActionGroup", &what, self.done(), call).await?;
-                    self.record(format!("created action group {} of agent {name}", g.name));
+                    self.record(
+                        &what,
+                        format!("created action group {} of agent {name}", g.name),
+                    );
                 }
             }
         }
@@ -146,6 +165,17 @@ impl Run<'_> {
             let state = str_member(&k.body, "knowledgeBaseState").map(KnowledgeBaseState::from);
             match &k.action {
                 Action::Unchanged => {}
+                Action::Delete => {
+                    let call = client
+                        .disassociate_agent_knowledge_base()
+                        .agent_id(&id)
+                        .agent_version(DRAFT)
+                        .knowledge_base_id(&k.name)
+                        .send();
+                    sent("DisassociateAgentKnowledgeBase", &what, self.done(), call).await?;
+                    let line = format!("disassociated knowledge base {} from agent {name}", k.name);
+                    self.record(&what, line);
+                }
                 Action::Update(_) => {
                     let call = client
                         .update_agent_knowledge_base()
@@ -156,7 +186,10 @@ impl Run<'_> {
                         .set_knowledge_base_state(state)
                         .send();
                     sent("UpdateAgentKnowledgeBase", &what, self.done(), call).await?;
-                    self.record(format!("updated knowledge base {} of agent {name}", k.name));
+                    self.record(
+                        &what,
+                        format!("updated knowledge base {} of agent {name}", k.name),
+                    );
                 }
                 Action::Create => {
                     let call = client
@@ -168,10 +201,10 @@ impl Run<'_> {
                         .set_knowledge_base_state(state)
                         .send();
                     sent("AssociateAgentKnowledgeBase", &what, self.done(), call).await?;
-                    self.record(format!(
-                        "associated knowledge base {} with agent {name}",
-                        k.name
-                    ));
+                    self.record(
+                        &what,
+                        format!("associated knowledge base {} with agent {name}", k.name),
+                    );
                 }
             }
         }
@@ -179,6 +212,20 @@ impl Run<'_> {
         let aliases = self.agent_aliases();
         for c in &plan.collaborators {
             let what = format!("{resource} › collaborator {:?}", c.name);
+            if c.action == Action::Delete {
+                if let Some(collaborator_id) = &c.id {
+                    let call = client
+                        .disassociate_agent_collaborator()
+                        .agent_id(&id)
+                        .agent_version(DRAFT)
+                        .collaborator_id(collaborator_id)
+                        .send();
+                    sent("DisassociateAgentCollaborator", &what, self.done(), call).await?;
+                    let line = format!("disassociated collaborator {} from agent {name}", c.name);
+                    self.record(&what, line);
+                }
+                continue;
+            }
             let mut body = c.body.clone();
             substitute(&mut body, &aliases);
             let alias_arn = body
@@ -216,7 +263,10 @@ impl Run<'_> {
                         .set_relay_conversation_history(relay)
                         .send();
                     sent("UpdateAgentCollaborator", &what, self.done(), call).await?;
-                    self.record(format!("updated collaborator {} of agent {name}", c.name));
+                    self.record(
+                        &what,
+                        format!("updated collaborator {} of agent {name}", c.name),
+                    );
                 }
                 _ => {
                     let token = self.token(&format!("agent {name} collaborator {}", c.name), &body);
@@ -231,10 +281,13 @@ impl Run<'_> {
                         .client_token(token)
                         .send();
                     sent("AssociateAgentCollaborator", &what, self.done(), call).await?;
-                    self.record(format!(
-                        "associated collaborator {} ({alias_arn}) with agent {name}",
-                        c.name
-                    ));
+                    self.record(
+                        &what,
+                        format!(
+                            "associated collaborator {} ({alias_arn}) with agent {name}",
+                            c.name
+                        ),
+                    );
                 }
             }
         }
@@ -242,9 +295,10 @@ impl Run<'_> {
         if plan.prepare {
             let call = client.prepare_agent().agent_id(&id).send();
             sent("PrepareAgent", &resource, self.done(), call).await?;
-            self.d.say(&format!("preparing agent {name}…"));
+            self.d
+                .step(&resource, false, &format!("preparing agent {name}…"));
             self.wait_agent(&id, &resource, AgentWait::Prepared).await?;
-            self.record(format!("prepared agent {name}"));
+            self.record(&resource, format!("prepared agent {name}"));
         }
 
         let alias_resource = format!("{resource} › alias {:?}", plan.alias.name);
@@ -260,10 +314,13 @@ impl Run<'_> {
                 sent("UpdateAgentAlias", &alias_resource, self.done(), call).await?;
                 self.wait_agent_alias(&id, alias_id, &alias_resource)
                     .await?;
-                self.record(format!(
-                    "updated alias {} of agent {name} to a new version",
-                    plan.alias.name
-                ));
+                self.record(
+                    &alias_resource,
+                    format!(
+                        "updated alias {} of agent {name} to a new version",
+                        plan.alias.name
+                    ),
+                );
                 arn.clone()
             }
             _ => {
@@ -290,10 +347,10 @@ impl Run<'_> {
                     alias.agent_alias_id().to_owned(),
                     alias.agent_alias_arn().to_owned(),
                 );
-                self.record(format!(
-                    "created alias {} of agent {name} ({arn})",
-                    plan.alias.name
-                ));
+                self.record(
+                    &alias_resource,
+                    format!("created alias {} of agent {name} ({arn})", plan.alias.name),
+                );
                 self.wait_agent_alias(&id, &alias_id, &alias_resource)
                     .await?;
                 arn
@@ -325,7 +382,7 @@ impl Run<'_> {
                     .interceptor(JsonBody::new(&without(&body, &["tags", "clientToken"])))
                     .send();
                 sent("UpdateFlow", &resource, self.done(), call).await?;
-                self.record(format!("updated flow {name} ({id})"));
+                self.record(&resource, format!("updated flow {name} ({id})"));
                 id.clone()
             }
             _ => {
@@ -343,16 +400,17 @@ impl Run<'_> {
                 if id.is_empty() {
                     return Err(bad_response("CreateFlow", &resource, "id", self.done()));
                 }
-                self.record(format!("created flow {name} ({id})"));
+                self.record(&resource, format!("created flow {name} ({id})"));
                 id
             }
         };
         if plan.prepare {
             let call = client.prepare_flow().flow_identifier(&id).send();
             sent("PrepareFlow", &resource, self.done(), call).await?;
-            self.d.say(&format!("preparing flow {name}…"));
+            self.d
+                .step(&resource, false, &format!("preparing flow {name}…"));
             self.wait_flow(&id, &resource).await?;
-            self.record(format!("prepared flow {name}"));
+            self.record(&resource, format!("prepared flow {name}"));
         }
         let mut version = None;
         if plan.new_version {
@@ -364,7 +422,7 @@ impl Run<'_> {
                 .send();
             let out = sent("CreateFlowVersion", &resource, self.done(), call).await?;
             let v = out.version().to_owned();
-            self.record(format!("created version {v} of flow {name}"));
+            self.record(&resource, format!("created version {v} of flow {name}"));
             version = Some(v);
         }
         let alias_resource = format!("{resource} › alias {:?}", plan.alias.name);
@@ -389,10 +447,13 @@ impl Run<'_> {
                     .routing_configuration(routing(v))
                     .send();
                 sent("UpdateFlowAlias", &alias_resource, self.done(), call).await?;
-                self.record(format!(
-                    "pointed alias {} of flow {name} at version {v}",
-                    plan.alias.name
-                ));
+                self.record(
+                    &alias_resource,
+                    format!(
+                        "pointed alias {} of flow {name} at version {v}",
+                        plan.alias.name
+                    ),
+                );
                 arn.clone()
             }
             (_, _, _, Some(v)) => {
@@ -409,10 +470,13 @@ impl Run<'_> {
                     .send();
                 let out = sent("CreateFlowAlias", &alias_resource, self.done(), call).await?;
                 let arn = out.arn().to_owned();
-                self.record(format!(
-                    "created alias {} of flow {name} at version {v} ({arn})",
-                    plan.alias.name
-                ));
+                self.record(
+                    &alias_resource,
+                    format!(
+                        "created alias {} of flow {name} at version {v} ({arn})",
+                        plan.alias.name
+                    ),
+                );
                 arn
             }
             _ => {

@@ -2,7 +2,7 @@
 //! in, checked before any call to AWS.
 
 use super::wire::{str_of, with, without};
-use super::{DeployError, Deployer};
+use super::{DeployError, Deployer, Scope};
 use crate::export::{agent_alias_placeholder, ensure_valid, export_agent_json, export_flow_json};
 use crate::model::{Agent, Project};
 use serde_json::Value;
@@ -49,7 +49,11 @@ pub(super) struct LocalAgent {
 /// The project's agents with every project collaborator before the supervisors that use
 /// it, so a supervisor is associated with aliases that already exist. Otherwise in project
 /// order. A cycle of collaborators is refused: neither side's alias could exist first.
-fn collaborators_first(project: &Project) -> Result<Vec<&Agent>, DeployError> {
+/// With [`Scope::Agent`], only that agent and the project agents it reaches as collaborators.
+fn collaborators_first<'p>(
+    project: &'p Project,
+    scope: &Scope,
+) -> Result<Vec<&'p Agent>, DeployError> {
     fn visit<'p>(
         project: &'p Project,
         agent: &'p Agent,
@@ -87,8 +91,17 @@ fn collaborators_first(project: &Project) -> Result<Vec<&Agent>, DeployError> {
         out.push(agent);
         Ok(())
     }
+    let roots: Vec<&Agent> =
+        match scope {
+            Scope::Project => project.agents.iter().collect(),
+            Scope::Agent(name) => vec![project.agent(name).ok_or_else(|| {
+                crate::export::ExportError::UnknownAgent {
+                    agent: name.clone(),
+                }
+            })?],
+        };
     let mut out = Vec::new();
-    for agent in &project.agents {
+    for agent in roots {
         visit(project, agent, &mut Vec::new(), &mut out)?;
     }
     Ok(out)
@@ -111,7 +124,9 @@ impl Deployer {
         Ok(Value::String(role.clone()))
     }
 
-    pub(super) fn local(&self, project: &Project) -> Result<Local, DeployError> {
+    /// Every request body of what `scope` covers. The whole project is checked first: a
+    /// project with errors is never deployed, not even one agent of it.
+    pub(super) fn local(&self, project: &Project, scope: &Scope) -> Result<Local, DeployError> {
         ensure_valid(project)?;
         let aliases: Vec<String> = project
             .agents
@@ -119,7 +134,7 @@ impl Deployer {
             .map(|a| agent_alias_placeholder(&a.agent_name))
             .collect();
         let mut agents = Vec::new();
-        for agent in collaborators_first(project)? {
+        for agent in collaborators_first(project, scope)? {
             let resource = format!("agent {:?}", agent.agent_name);
             let requests = export_agent_json(project, &agent.agent_name)?;
             let member = "agentResourceRoleArn";
@@ -164,7 +179,11 @@ impl Deployer {
             });
         }
         let mut flows = Vec::new();
-        for flow in &project.flows {
+        let flows_in_scope = match scope {
+            Scope::Project => project.flows.as_slice(),
+            Scope::Agent(_) => &[],
+        };
+        for flow in flows_in_scope {
             let resource = format!("flow {:?}", flow.name);
             let member = "executionRoleArn";
             let role = self.role(&resource, member, flow.execution_role_arn.as_ref())?;

@@ -3,7 +3,9 @@
 use super::diff::diff;
 use super::local::LocalAgent;
 use super::wire::{substitute, with, without, RawResponse};
-use super::{Action, AgentPlan, AliasPlan, ChildPlan, DeployError, Deployer, FlowPlan, Plan};
+use super::{
+    Action, AgentPlan, AliasPlan, ChildPlan, DeployError, Deployer, FlowPlan, Plan, Scope,
+};
 use crate::export::agent_alias_placeholder;
 use crate::model::Project;
 use aws_sdk_bedrockagent::config::http::HttpResponse;
@@ -162,6 +164,16 @@ impl ChildPlan {
         }
     }
 
+    /// A child the account has as `id` and the project no longer wants.
+    fn delete(name: &str, id: &str) -> ChildPlan {
+        ChildPlan {
+            name: name.to_owned(),
+            action: Action::Delete,
+            id: Some(id.to_owned()),
+            body: Value::Null,
+        }
+    }
+
     /// A child the account has as `id`: updated when `wanted` differs from `remote`.
     fn existing(name: String, id: &str, body: Value, wanted: &Value, remote: &Value) -> ChildPlan {
         ChildPlan {
@@ -198,7 +210,13 @@ impl Deployer {
     /// operations are called; local problems (no role, unresolved placeholders, project
     /// errors) are reported before any call.
     pub async fn plan(&self, project: &Project) -> Result<Plan, DeployError> {
-        let local = self.local(project)?;
+        self.plan_scoped(project, &Scope::Project).await
+    }
+
+    /// [`Deployer::plan`] of what `scope` covers: the whole project, or one agent with the
+    /// project agents it calls as collaborators (and no flows).
+    pub async fn plan_scoped(&self, project: &Project, scope: &Scope) -> Result<Plan, DeployError> {
+        let local = self.local(project, scope)?;
         let remote_agents = if local.agents.is_empty() {
             BTreeMap::new()
         } else {
@@ -306,6 +324,12 @@ impl Deployer {
         let items = pages.send().try_collect();
         let remote_groups = listed("ListAgentActionGroups", &resource, items, group_entry).await?;
         let mut action_groups = Vec::new();
+        let gone = |remote: &str| groups.iter().all(|(name, _)| name != remote);
+        let deleted: Vec<ChildPlan> = remote_groups
+            .iter()
+            .filter(|(name, _)| gone(name))
+            .map(|(name, id)| ChildPlan::delete(name, id))
+            .collect();
         for (group, body) in groups {
             let Some(group_id) = remote_groups.get(&group) else {
                 action_groups.push(ChildPlan::create((group, body)));
@@ -334,18 +358,25 @@ impl Deployer {
                 group, group_id, body, &compare, &remote,
             ));
         }
+        action_groups.extend(deleted);
 
         let list = self.client.list_agent_knowledge_bases().agent_id(id);
         let pages = list.agent_version(DRAFT).into_paginator().items();
         let items = pages.send().try_collect();
         let remote_kbs = listed("ListAgentKnowledgeBases", &resource, items, kb_entry).await?;
-        let knowledge_bases: Vec<ChildPlan> = kbs
+        let deleted: Vec<ChildPlan> = remote_kbs
+            .keys()
+            .filter(|id| kbs.iter().all(|(kb, _)| kb != *id))
+            .map(|id| ChildPlan::delete(id, id))
+            .collect();
+        let mut knowledge_bases: Vec<ChildPlan> = kbs
             .into_iter()
             .map(|(kb, body)| match remote_kbs.get(&kb) {
                 Some(remote) => ChildPlan::existing(kb.clone(), &kb, body.clone(), &body, remote),
                 None => ChildPlan::create((kb, body)),
             })
             .collect();
+        knowledge_bases.extend(deleted);
 
         let collaborators = self
             .plan_collaborators(id, &resource, collaborators, known_aliases)
@@ -411,7 +442,12 @@ impl Deployer {
             collaborator_entry,
         )
         .await?;
-        Ok(collaborators
+        let deleted: Vec<ChildPlan> = remote
+            .iter()
+            .filter(|(name, _)| collaborators.iter().all(|(c, _)| c != *name))
+            .map(|(name, (id, _))| ChildPlan::delete(name, id))
+            .collect();
+        let mut planned: Vec<ChildPlan> = collaborators
             .into_iter()
             .map(|(name, body)| {
                 let mut wanted = body.clone();
@@ -421,7 +457,9 @@ impl Deployer {
                     None => ChildPlan::create((name, body)),
                 }
             })
-            .collect())
+            .collect();
+        planned.extend(deleted);
+        Ok(planned)
     }
 
     /// GetFlow: the raw response and the typed status and validations.

@@ -6,7 +6,6 @@
 )]
 
 use serde_json::{json, Map, Value};
-use std::path::Path;
 
 /// A small checker of a value against botocore shapes: required and unknown members,
 /// unions, enums, lengths, list sizes, numeric ranges and (anchored) patterns.
@@ -18,38 +17,26 @@ pub struct Shapes {
 impl Shapes {
     /// The Bedrock Agent control plane's model, `tests/data/botocore/bedrock-agent.service-2.json`.
     pub fn bedrock_agent() -> Shapes {
-        Shapes::load("bedrock-agent.service-2.json")
+        // Beside this file, so that a test of another crate (the app's) that includes this
+        // module finds it too.
+        Shapes::parse(
+            "bedrock-agent.service-2.json",
+            include_str!("../data/botocore/bedrock-agent.service-2.json"),
+        )
     }
 
     /// The AgentCore control plane's model, as far as shipping an agent uses it (CreateHarness,
     /// CreateGateway, CreateGatewayTarget, CreateHarnessEndpoint and their shapes):
     /// `tests/data/botocore/bedrock-agentcore-control.service-2.excerpt.json`.
     pub fn agentcore_control() -> Shapes {
-        Shapes::load("bedrock-agentcore-control.service-2.excerpt.json")
+        Shapes::parse(
+            "bedrock-agentcore-control.service-2.excerpt.json",
+            include_str!("../data/botocore/bedrock-agentcore-control.service-2.excerpt.json"),
+        )
     }
 
-    /// A model of `tests/data/botocore/`.
-    fn load(file: &str) -> Shapes {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/botocore")
-            .join(file);
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let model: Value =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        Shapes {
-            shapes: model["shapes"].as_object().expect("shapes").clone(),
-            operations: model["operations"].as_object().expect("operations").clone(),
-        }
-    }
-
-    /// A model (or an excerpt of one) at `path`, relative to the crate's folder.
-    pub fn from_file(path: &str) -> Shapes {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let model: Value =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    fn parse(file: &str, text: &str) -> Shapes {
+        let model: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{file}: {e}"));
         Shapes {
             shapes: model["shapes"].as_object().expect("shapes").clone(),
             operations: model["operations"].as_object().expect("operations").clone(),

@@ -63,7 +63,8 @@ impl Run<'_> {
             if started.elapsed() >= self.d.options.timeout {
                 return Err(self.timeout(resource, &status));
             }
-            self.d.say(&format!("{resource}: {status}, waiting…"));
+            let line = format!("{resource}: {status}, waiting…");
+            self.d.step(resource, false, &line);
             tokio::time::sleep(self.d.options.poll_interval).await;
         }
     }
