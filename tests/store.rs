@@ -698,7 +698,10 @@ async fn an_alias_rolls_back_move_by_move(pool: SqlitePool) -> Result<()> {
         "{missing:?}"
     );
     store.set_alias("support", "triage", "live", 1).await?;
-    assert_eq!(store.rollback_target("support", "triage", "live").await?, None);
+    assert_eq!(
+        store.rollback_target("support", "triage", "live").await?,
+        None
+    );
     let fresh = store.rollback_alias("support", "triage", "live").await;
     assert!(
         matches!(fresh, Err(Error::NothingToRollBack { .. })),
@@ -709,7 +712,10 @@ async fn an_alias_rolls_back_move_by_move(pool: SqlitePool) -> Result<()> {
     store.set_alias("support", "triage", "live", 2).await?;
     store.set_alias("support", "triage", "live", 3).await?;
     // A move to a missing version fails and leaves no move behind.
-    assert!(store.set_alias("support", "triage", "live", 9).await.is_err());
+    assert!(store
+        .set_alias("support", "triage", "live", 9)
+        .await
+        .is_err());
     assert_eq!(
         store.rollback_target("support", "triage", "live").await?,
         Some(2)
