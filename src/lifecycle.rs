@@ -7,7 +7,7 @@ pub mod canvas;
 pub mod listing;
 
 pub use canvas::{flow_diff, FlowDiff, Mark};
-pub use listing::{AliasInfo, FlowVersions, Side, VersionInfo};
+pub use listing::{AliasInfo, AliasMove, FlowVersions, Side, VersionInfo, VersionOutcome};
 
 use crate::model::{Agent, Flow, KnowledgeBase, Project};
 use crate::nodes::NodeConfiguration;

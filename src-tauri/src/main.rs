@@ -5,6 +5,7 @@ mod commands;
 mod files;
 mod menu;
 mod run;
+mod versions;
 
 use tauri::Manager;
 
@@ -69,6 +70,11 @@ fn main() {
             run::chat_start,
             run::chat_send,
             run::chat_end,
+            versions::versions_list,
+            versions::version_create,
+            versions::versions_compare,
+            versions::alias_set,
+            versions::alias_rollback,
         ])
         .run(tauri::generate_context!())
         .expect("the Strata window could not start");

@@ -33,6 +33,22 @@ pub struct FlowVersions {
     pub aliases: Vec<AliasInfo>,
 }
 
+/// What making a version did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionOutcome {
+    pub number: u32,
+    /// `false` when an identical snapshot already had this number.
+    pub created: bool,
+}
+
+/// A move of an alias: where it pointed (`None`: it is new) and where it points now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AliasMove {
+    pub name: String,
+    pub from: Option<u32>,
+    pub to: u32,
+}
+
 /// One side of a comparison: a version, or the document as it is now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(

@@ -5,15 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::FromRow;
 
-use super::{from_sql_int, now_ms, to_sql_int, Error, Result, Store};
+pub use crate::lifecycle::listing::{AliasMove, VersionOutcome};
 
-/// What [`Store::create_version`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VersionOutcome {
-    pub number: u32,
-    /// `false` when an identical snapshot already had this number.
-    pub created: bool,
-}
+use super::{from_sql_int, now_ms, to_sql_int, Error, Result, Store};
 
 /// A stored version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,15 +30,6 @@ pub struct AliasRecord {
     pub name: String,
     pub version: u32,
     pub updated_at_ms: u64,
-}
-
-/// A move of an alias, as [`Store::rollback_alias`] made it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AliasMove {
-    pub name: String,
-    /// The version it pointed at (`None`: the alias is new).
-    pub from: Option<u32>,
-    pub to: u32,
 }
 
 #[derive(FromRow)]
