@@ -1,6 +1,13 @@
 //! Versions and aliases of a flow, as in Bedrock: an immutable numbered snapshot of a flow and
 //! the agents it uses, and named aliases pointing at versions. The store keeps them; this
-//! module says what a snapshot holds and compares two of them.
+//! module says what a snapshot holds and compares two of them; `canvas` lays a comparison
+//! out for one canvas, `listing` is what a front end shows of versions and aliases.
+
+pub mod canvas;
+pub mod listing;
+
+pub use canvas::{flow_diff, FlowDiff, Mark};
+pub use listing::{AliasInfo, AliasMove, FlowVersions, Side, VersionInfo, VersionOutcome};
 
 use crate::model::{Agent, Flow, KnowledgeBase, Project};
 use crate::nodes::NodeConfiguration;
@@ -101,7 +108,7 @@ pub fn project_at(base: &Project, snapshot: &Snapshot) -> Project {
 }
 
 /// One difference between two versions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "change")]
 pub enum Change {
     Added {

@@ -19,6 +19,8 @@ mod pause;
 mod provider;
 #[cfg(feature = "runtime")]
 mod run;
+#[cfg(feature = "runtime")]
+pub mod versions;
 
 #[cfg(feature = "runtime")]
 pub use chat::{Chat, ChatError, ChatOptions, ChatReply};
@@ -77,6 +79,10 @@ pub enum Error {
     Profile { profile: String, message: String },
     #[error("running through an alias needs the run store")]
     AliasNeedsStore,
+    #[error("running a recorded version needs the run store")]
+    VersionNeedsStore,
+    #[error("alias name {name:?} must be 1 to 100 letters and digits, each optionally followed by '_' or '-'")]
+    AliasName { name: String },
     #[error("{project}/{flow} has no alias {alias:?}{}", known_aliases(known))]
     NoAlias {
         project: String,

@@ -24,7 +24,7 @@ pub use runs::{
     NewRun, RunFilter, RunId, RunOutcome, RunRecord, RunStatus, RunSummary, StoredEvent,
 };
 pub use sessions::{MemorySummary, SessionRecord, SessionState};
-pub use versions::{AliasRecord, VersionOutcome, VersionRecord};
+pub use versions::{AliasMove, AliasRecord, VersionOutcome, VersionRecord};
 
 /// The database file's name inside the data folder.
 pub const DATABASE_FILE: &str = "strata.sqlite";
@@ -104,6 +104,22 @@ pub enum Error {
         project: String,
         flow: String,
         number: u32,
+        path: PathBuf,
+    },
+    #[error("{op}: flow {flow:?} of project {project:?} has no alias {name:?} in {}", path.display())]
+    AliasNotFound {
+        op: &'static str,
+        project: String,
+        flow: String,
+        name: String,
+        path: PathBuf,
+    },
+    #[error("{op}: alias {name:?} of {project}/{flow} has not moved since it was made: there is no earlier version to go back to")]
+    NothingToRollBack {
+        op: &'static str,
+        project: String,
+        flow: String,
+        name: String,
         path: PathBuf,
     },
 }

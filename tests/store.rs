@@ -676,3 +676,71 @@ async fn ten_concurrent_opens_of_a_new_data_folder_all_record() -> Result<()> {
     );
     Ok(())
 }
+
+#[sqlx::test]
+async fn an_alias_rolls_back_move_by_move(pool: SqlitePool) -> Result<()> {
+    let store = Store::from_pool(pool).await?;
+    for v in 1..=3 {
+        store
+            .create_version("support", "triage", &json!({ "v": v }), "")
+            .await?;
+    }
+    let version = |store: Store| async move {
+        store
+            .get_alias("support", "triage", "live")
+            .await
+            .map(|a| a.map(|a| a.version))
+    };
+    // Never made: nothing to roll back, and it says so.
+    let missing = store.rollback_alias("support", "triage", "live").await;
+    assert!(
+        matches!(missing, Err(Error::AliasNotFound { .. })),
+        "{missing:?}"
+    );
+    store.set_alias("support", "triage", "live", 1).await?;
+    assert_eq!(
+        store.rollback_target("support", "triage", "live").await?,
+        None
+    );
+    let fresh = store.rollback_alias("support", "triage", "live").await;
+    assert!(
+        matches!(fresh, Err(Error::NothingToRollBack { .. })),
+        "{fresh:?}"
+    );
+    store.set_alias("support", "triage", "live", 2).await?;
+    // Pointing it where it points is no move.
+    store.set_alias("support", "triage", "live", 2).await?;
+    store.set_alias("support", "triage", "live", 3).await?;
+    // A move to a missing version fails and leaves no move behind.
+    assert!(store
+        .set_alias("support", "triage", "live", 9)
+        .await
+        .is_err());
+    assert_eq!(
+        store.rollback_target("support", "triage", "live").await?,
+        Some(2)
+    );
+
+    let back = store.rollback_alias("support", "triage", "live").await?;
+    assert_eq!((back.from, back.to), (Some(3), 2));
+    assert_eq!(version(store.clone()).await?, Some(2));
+    let back = store.rollback_alias("support", "triage", "live").await?;
+    assert_eq!((back.from, back.to), (Some(2), 1));
+    assert_eq!(version(store.clone()).await?, Some(1));
+    assert!(matches!(
+        store.rollback_alias("support", "triage", "live").await,
+        Err(Error::NothingToRollBack { .. })
+    ));
+    // A new move after rollbacks is the one the next rollback undoes.
+    store.set_alias("support", "triage", "live", 3).await?;
+    let back = store.rollback_alias("support", "triage", "live").await?;
+    assert_eq!((back.from, back.to), (Some(3), 1));
+    assert_eq!(version(store.clone()).await?, Some(1));
+    // Another alias keeps its own moves.
+    store.set_alias("support", "triage", "canary", 3).await?;
+    assert!(matches!(
+        store.rollback_alias("support", "triage", "canary").await,
+        Err(Error::NothingToRollBack { .. })
+    ));
+    Ok(())
+}

@@ -39,6 +39,9 @@ pub enum AppError {
     Answer { message: String },
     #[error("the run store cannot be opened: {message}")]
     Store { message: String },
+    /// A version or alias that could not be made, compared or moved.
+    #[error("{message}")]
+    Version { message: String },
 }
 
 impl AppError {
@@ -52,6 +55,7 @@ impl AppError {
             AppError::NoRun { .. } => "noRun",
             AppError::Answer { .. } => "answer",
             AppError::Store { .. } => "store",
+            AppError::Version { .. } => "version",
         }
     }
 }

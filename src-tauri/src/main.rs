@@ -6,6 +6,7 @@ mod files;
 mod menu;
 mod run;
 mod ship;
+mod versions;
 
 use tauri::Manager;
 
@@ -78,6 +79,11 @@ fn main() {
             ship::deploy_plan,
             ship::deploy_apply,
             ship::deploy_cancel,
+            versions::versions_list,
+            versions::version_create,
+            versions::versions_compare,
+            versions::alias_set,
+            versions::alias_rollback,
         ])
         .run(tauri::generate_context!())
         .expect("the Strata window could not start");

@@ -292,6 +292,11 @@ impl Runs {
         })
     }
 
+    /// The run store, for the commands that keep versions and aliases in it.
+    pub fn run_store(&self) -> Result<&Store, AppError> {
+        self.store()
+    }
+
     /// A session on the project as the page holds it; the project file is never written.
     fn session(&self, project_text: &str, project_path: Option<&str>) -> Result<Session, AppError> {
         let loaded =

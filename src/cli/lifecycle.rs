@@ -2,10 +2,11 @@
 //! aliases pointing at them, kept in the run store.
 
 use crate::export::{FlowHistory, History, RecordedVersion};
-use crate::lifecycle::{diff, snapshot, Snapshot};
+use crate::lifecycle::{diff, Side, Snapshot};
 use crate::model::Project;
+use crate::session::{self, versions};
 use crate::store::Store;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -57,7 +58,7 @@ pub struct AliasArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum AliasCommand {
-    /// Point alias NAME at VERSION (creating or moving it; moving back is a rollback).
+    /// Point alias NAME at VERSION (creating or moving it).
     Set {
         path: PathBuf,
         name: String,
@@ -68,6 +69,14 @@ pub enum AliasCommand {
     /// The aliases of a flow.
     List {
         path: PathBuf,
+        #[arg(long)]
+        flow: Option<String>,
+    },
+    /// Point alias NAME back at the version it pointed at before its last move (again: one
+    /// more move back).
+    Rollback {
+        path: PathBuf,
+        name: String,
         #[arg(long)]
         flow: Option<String>,
     },
@@ -101,23 +110,17 @@ pub async fn version(args: VersionArgs) -> Result<u8> {
             description,
         } => {
             let (project, flow) = target(&path, flow.as_deref())?;
-            let compiled = crate::compile::compile(&project);
-            if compiled.plan(&flow).is_none() {
-                eprintln!("flow {flow:?} has errors; a version must be runnable:");
-                for d in compiled.errors() {
-                    eprintln!("  error[{}] {} (at {})", d.code, d.message, d.location);
-                }
-                return Ok(1);
-            }
-            let snap = snapshot(&project, &flow).context("the flow disappeared")?;
-            let outcome = store
-                .create_version(
-                    &project.name,
-                    &flow,
-                    &serde_json::to_value(&snap)?,
-                    &description,
-                )
-                .await?;
+            let outcome =
+                match versions::create_version(&store, &project, &flow, &description).await {
+                    Err(session::Error::FlowHasErrors { errors, .. }) => {
+                        eprintln!("flow {flow:?} has errors; a version must be runnable:");
+                        for d in errors {
+                            eprintln!("  error[{}] {} (at {})", d.code, d.message, d.location);
+                        }
+                        return Ok(1);
+                    }
+                    other => other?,
+                };
             if outcome.created {
                 outln!(
                     "created version {} of {}/{flow}",
@@ -180,13 +183,9 @@ async fn load_snapshot(
     flow: &str,
     which: &str,
 ) -> Result<Snapshot> {
-    if which.eq_ignore_ascii_case("draft") {
-        return snapshot(project, flow).context("the flow disappeared");
-    }
-    let n: u32 = which
-        .parse()
+    let side = Side::parse(which)
         .with_context(|| format!("{which:?} is neither a version number nor `draft`"))?;
-    Ok(crate::session::version_snapshot(store, project, flow, n).await?)
+    Ok(versions::side_snapshot(store, project, flow, side).await?)
 }
 
 /// The recorded versions and aliases of every flow of `project`, for `strata export`.
@@ -225,19 +224,12 @@ pub async fn alias(args: AliasArgs) -> Result<u8> {
             flow,
         } => {
             let (project, flow) = target(&path, flow.as_deref())?;
-            if !crate::model::names::Pattern::ResourceName.matches(&name) {
-                bail!("alias name {name:?} must be 1 to 100 letters and digits, each optionally followed by '_' or '-'");
-            }
-            let before = store.get_alias(&project.name, &flow, &name).await?;
-            store
-                .set_alias(&project.name, &flow, &name, version)
-                .await?;
-            match before {
-                Some(b) if b.version != version => {
+            let moved = versions::set_alias(&store, &project, &flow, &name, version).await?;
+            match moved.from {
+                Some(before) if before != version => {
                     outln!(
-                        "moved alias {name} of {}/{flow} from version {} to {version}",
-                        project.name,
-                        b.version
+                        "moved alias {name} of {}/{flow} from version {before} to {version}",
+                        project.name
                     )
                 }
                 Some(_) => outln!(
@@ -249,6 +241,19 @@ pub async fn alias(args: AliasArgs) -> Result<u8> {
                     project.name
                 ),
             }
+            Ok(0)
+        }
+        AliasCommand::Rollback { path, name, flow } => {
+            let (project, flow) = target(&path, flow.as_deref())?;
+            let moved = versions::rollback_alias(&store, &project, &flow, &name).await?;
+            let from = moved
+                .from
+                .map_or_else(String::new, |v| format!(" from version {v}"));
+            outln!(
+                "rolled back alias {name} of {}/{flow}{from} to version {}",
+                project.name,
+                moved.to
+            );
             Ok(0)
         }
         AliasCommand::List { path, flow } => {

@@ -96,6 +96,22 @@ pub struct RunRequest {
     pub record: Option<String>,
     #[serde(default)]
     pub debug: DebugOptions,
+    /// Run a recorded version of the flow, or the version an alias points at, instead of the
+    /// document as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<RunTarget>,
+}
+
+/// A recorded version to run instead of the working copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum RunTarget {
+    Version { number: u32 },
+    Alias { name: String },
 }
 
 fn default_iterator_concurrency() -> usize {

@@ -4,7 +4,7 @@
 //! and the result the front end shows.
 
 use super::pause::{Pause, PauseGate};
-use super::protocol::{DebugOptions, RunInput, RunRequest, RunResultSummary};
+use super::protocol::{DebugOptions, RunInput, RunRequest, RunResultSummary, RunTarget};
 use super::provider::ProviderSettings;
 use super::{Error, Session};
 use crate::compile::{compile_in, FlowPlan};
@@ -46,6 +46,8 @@ pub struct RunOptions {
     pub flow: Option<String>,
     /// Run the version this alias points at instead of the document as it is.
     pub alias: Option<String>,
+    /// Run this recorded version instead of the document as it is (ignored with `alias`).
+    pub version: Option<u32>,
     pub input: InputSource,
     pub provider: ProviderSettings,
     /// Save the run's model exchanges to this replay file.
@@ -66,6 +68,7 @@ impl RunOptions {
         RunOptions {
             flow: None,
             alias: None,
+            version: None,
             input,
             provider,
             record: None,
@@ -81,8 +84,15 @@ impl RunOptions {
     /// The options a front end's request makes; relative paths are the project's.
     pub fn from_request(request: &RunRequest, session: &Session) -> RunOptions {
         let dir = session.project_dir();
+        let (alias, version) = match &request.target {
+            Some(RunTarget::Alias { name }) => (Some(name.clone()), None),
+            Some(RunTarget::Version { number }) => (None, Some(*number)),
+            None => (None, None),
+        };
         RunOptions {
             flow: Some(request.flow.clone()),
+            alias,
+            version,
             iterator_concurrency: request.iterator_concurrency,
             node_timeout: Duration::from_secs(request.timeout_secs.max(1)),
             record: request.record.as_ref().map(|r| dir.join(r)),
@@ -117,6 +127,8 @@ pub struct Prepared {
     pub flow: String,
     /// The alias and the version it named.
     pub alias: Option<(String, u32)>,
+    /// The recorded version that runs (an alias's, or one named), `None`: the working copy.
+    pub version: Option<u32>,
     /// Warnings to show before running: code from outside the project that is about to run.
     pub warnings: Vec<Diagnostic>,
 }
@@ -203,13 +215,38 @@ impl Session {
         flow: Option<&str>,
         alias: Option<&str>,
     ) -> Result<Prepared, Error> {
+        let target = alias.map(|name| RunTarget::Alias {
+            name: name.to_owned(),
+        });
+        self.prepare_at(flow, target.as_ref()).await
+    }
+
+    /// Resolves the flow and the recorded version `target` names (`None`: the working copy)
+    /// and compiles the flow, as [`Session::prepare`] does.
+    pub async fn prepare_at(
+        &self,
+        flow: Option<&str>,
+        target: Option<&RunTarget>,
+    ) -> Result<Prepared, Error> {
         let flow = self.flow_name(flow)?;
         let mut project = self.project.clone();
         let mut resolved = None;
-        if let Some(alias) = alias {
-            let (version, snapshot) = self.resolve_alias(&flow, alias).await?;
-            project = crate::lifecycle::project_at(&project, &snapshot);
-            resolved = Some((alias.to_owned(), version));
+        let mut version = None;
+        match target {
+            Some(RunTarget::Alias { name }) => {
+                let (number, snapshot) = self.resolve_alias(&flow, name).await?;
+                project = crate::lifecycle::project_at(&project, &snapshot);
+                resolved = Some((name.clone(), number));
+                version = Some(number);
+            }
+            Some(RunTarget::Version { number }) => {
+                let store = self.store.as_ref().ok_or(Error::VersionNeedsStore)?;
+                let snapshot =
+                    super::version_snapshot(store, &self.project, &flow, *number).await?;
+                project = crate::lifecycle::project_at(&project, &snapshot);
+                version = Some(*number);
+            }
+            None => {}
         }
         let compiled = compile_in(&project, self.project_dir());
         let Some(plan) = compiled.plan(&flow).cloned() else {
@@ -229,6 +266,7 @@ impl Session {
             plan,
             flow,
             alias: resolved,
+            version,
             warnings,
         })
     }
@@ -382,8 +420,13 @@ impl Session {
 
     /// Prepares, resolves the input and starts, for front ends that show no step between.
     pub async fn start_run(&self, options: &RunOptions, hooks: RunHooks) -> Result<LiveRun, Error> {
+        let target = match (&options.alias, options.version) {
+            (Some(name), _) => Some(RunTarget::Alias { name: name.clone() }),
+            (None, Some(number)) => Some(RunTarget::Version { number }),
+            (None, None) => None,
+        };
         let prepared = self
-            .prepare(options.flow.as_deref(), options.alias.as_deref())
+            .prepare_at(options.flow.as_deref(), target.as_ref())
             .await?;
         let document = prepared.input_document(&options.input)?;
         self.start(prepared, document, options, hooks).await

@@ -5,15 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::FromRow;
 
-use super::{from_sql_int, now_ms, to_sql_int, Error, Result, Store};
+pub use crate::lifecycle::listing::{AliasMove, VersionOutcome};
 
-/// What [`Store::create_version`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VersionOutcome {
-    pub number: u32,
-    /// `false` when an identical snapshot already had this number.
-    pub created: bool,
-}
+use super::{from_sql_int, now_ms, to_sql_int, Error, Result, Store};
 
 /// A stored version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,8 +150,9 @@ impl Store {
             .collect()
     }
 
-    /// Points alias `name` of a flow at `version`, creating the alias or moving it (which is
-    /// how a rollback works). The version must exist.
+    /// Points alias `name` of a flow at `version`, creating the alias or moving it. The version
+    /// must exist. Each move is kept (see [`Store::rollback_alias`]); pointing the alias where it
+    /// already points records nothing.
     pub async fn set_alias(
         &self,
         project: &str,
@@ -166,6 +161,24 @@ impl Store {
         version: u32,
     ) -> Result<()> {
         const OP: &str = "set alias";
+        let mut tx = self.pool.begin().await.map_err(self.query_error(OP))?;
+        // The move first: a write as the transaction's first statement takes SQLite's write
+        // lock at once, so no other writer can slip in between reading the alias and moving it.
+        sqlx::query(
+            "INSERT INTO alias_moves (project, flow, name, from_version, to_version, moved_at_ms) \
+             SELECT ?1, ?2, ?3, \
+                    (SELECT version FROM aliases WHERE project = ?1 AND flow = ?2 AND name = ?3), ?4, ?5 \
+             WHERE EXISTS (SELECT 1 FROM versions WHERE project = ?1 AND flow = ?2 AND number = ?4) \
+             AND (SELECT version FROM aliases WHERE project = ?1 AND flow = ?2 AND name = ?3) IS NOT ?4",
+        )
+        .bind(project)
+        .bind(flow)
+        .bind(name)
+        .bind(version)
+        .bind(to_sql_int(now_ms()))
+        .execute(&mut *tx)
+        .await
+        .map_err(self.query_error(OP))?;
         // `WHERE EXISTS` makes a missing version a zero-row insert we can name, rather than a
         // bare foreign-key failure. The WHERE also keeps SQLite from reading ON CONFLICT as a join.
         let written = sqlx::query(
@@ -180,7 +193,7 @@ impl Store {
         .bind(name)
         .bind(version)
         .bind(to_sql_int(now_ms()))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(self.query_error(OP))?
         .rows_affected();
@@ -193,7 +206,89 @@ impl Store {
                 path: self.path.clone(),
             });
         }
+        tx.commit().await.map_err(self.query_error(OP))?;
         Ok(())
+    }
+
+    /// Points alias `name` back at the version it pointed at before its last move, and
+    /// returns that move undone. A second rollback goes one more move back; an alias that has
+    /// never moved (or was moved only by a Strata that kept no moves) has nothing to go back to.
+    pub async fn rollback_alias(&self, project: &str, flow: &str, name: &str) -> Result<AliasMove> {
+        const OP: &str = "roll back alias";
+        let mut tx = self.pool.begin().await.map_err(self.query_error(OP))?;
+        let undone: Option<(Option<u32>, u32)> = sqlx::query_as(
+            "UPDATE alias_moves SET undone = 1 WHERE id = \
+             (SELECT id FROM alias_moves WHERE project = ?1 AND flow = ?2 AND name = ?3 \
+              AND undone = 0 ORDER BY id DESC LIMIT 1) \
+             AND from_version IS NOT NULL \
+             RETURNING from_version, to_version",
+        )
+        .bind(project)
+        .bind(flow)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(self.query_error(OP))?;
+        let Some((Some(back), from)) = undone else {
+            drop(tx);
+            let exists = self.get_alias(project, flow, name).await?.is_some();
+            return Err(if exists {
+                Error::NothingToRollBack {
+                    op: OP,
+                    project: project.to_owned(),
+                    flow: flow.to_owned(),
+                    name: name.to_owned(),
+                    path: self.path.clone(),
+                }
+            } else {
+                Error::AliasNotFound {
+                    op: OP,
+                    project: project.to_owned(),
+                    flow: flow.to_owned(),
+                    name: name.to_owned(),
+                    path: self.path.clone(),
+                }
+            });
+        };
+        sqlx::query(
+            "UPDATE aliases SET version = ?4, updated_at_ms = ?5 \
+             WHERE project = ?1 AND flow = ?2 AND name = ?3",
+        )
+        .bind(project)
+        .bind(flow)
+        .bind(name)
+        .bind(back)
+        .bind(to_sql_int(now_ms()))
+        .execute(&mut *tx)
+        .await
+        .map_err(self.query_error(OP))?;
+        tx.commit().await.map_err(self.query_error(OP))?;
+        Ok(AliasMove {
+            name: name.to_owned(),
+            from: Some(from),
+            to: back,
+        })
+    }
+
+    /// The version a rollback of alias `name` would point it at, if any.
+    pub async fn rollback_target(
+        &self,
+        project: &str,
+        flow: &str,
+        name: &str,
+    ) -> Result<Option<u32>> {
+        const OP: &str = "alias rollback target";
+        let back: Option<Option<u32>> = sqlx::query_scalar(
+            "SELECT from_version FROM alias_moves WHERE project = ?1 AND flow = ?2 AND name = ?3 \
+             AND undone = 0 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(project)
+        .bind(flow)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(self.query_error(OP))?;
+        Ok(back.flatten())
     }
 
     /// One alias of a flow, if it exists.

@@ -26,6 +26,7 @@ pub mod panels;
 pub mod pause;
 pub mod run;
 pub mod shell;
+pub mod versions;
 pub mod viewport;
 
 pub use canvas::{Canvas, FindBox, Minimap};
@@ -42,6 +43,8 @@ pub fn App() -> impl IntoView {
     let ed = Editor::new();
     provide_context(ed);
     provide_context(ed.run);
+    let versions = versions::VersionsState::new();
+    provide_context(versions);
 
     // The window title follows the file name and the unsaved mark.
     let title = Memo::new(move |_| ed.doc.with(files::document_title));
@@ -91,13 +94,17 @@ pub fn App() -> impl IntoView {
             <run::RunPanel/>
             <RecoveryBanner/>
             <div class="main">
-                <Palette/>
-                <Canvas/>
-                <Inspector/>
+                // While two versions are compared the canvas shows the comparison, read only.
+                <Show when=move || !versions.diffing() fallback=|| view! { <versions::DiffView/> }>
+                    <Palette/>
+                    <Canvas/>
+                    <Inspector/>
+                </Show>
             </div>
             <Problems/>
             <chat::ChatPanel/>
             <inspect::RunPanels/>
+            <versions::VersionsPanel/>
             <StatusLine/>
             <run::RunTotals/>
             <pause::RunPause/>

@@ -17,6 +17,7 @@ use leptos::task::spawn_local;
 use strata::model::Project;
 use strata::session::protocol::{
     DebugOptions, Pause, ProviderChoice, RunInput, RunMessage, RunRequest, RunResultSummary,
+    RunTarget,
 };
 use strata::trace::{RunEvent, RunView};
 use wasm_bindgen::prelude::*;
@@ -44,6 +45,8 @@ pub struct RunForm {
     pub timeout_secs: u64,
     /// Record the run's model exchanges to this replay file; empty: do not record.
     pub record: String,
+    /// A recorded version or an alias to run instead of the working copy.
+    pub target: Option<RunTarget>,
 }
 
 /// Which provider the run panel has chosen.
@@ -70,6 +73,7 @@ impl Default for RunForm {
             iterator_concurrency: 1,
             timeout_secs: 120,
             record: String::new(),
+            target: None,
         }
     }
 }
@@ -138,6 +142,7 @@ impl RunForm {
             timeout_secs: self.timeout_secs.max(1),
             record: non_empty(&self.record),
             debug,
+            target: self.target.clone(),
         })
     }
 

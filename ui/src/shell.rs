@@ -305,3 +305,69 @@ pub async fn chat_end(chat_id: &str) -> Result<(), ShellError> {
 pub async fn run_get(run_id: &str) -> Result<strata::session::protocol::RecordedRun, ShellError> {
     call("run_get", json!({ "runId": run_id })).await
 }
+
+/// The versions and aliases of `flow` (the store knows the project by its name).
+pub async fn versions_list(
+    project_text: &str,
+    flow: &str,
+) -> Result<strata::lifecycle::FlowVersions, ShellError> {
+    call(
+        "versions_list",
+        json!({ "projectText": project_text, "flow": flow }),
+    )
+    .await
+}
+
+/// Records `flow` as it is now as its next version.
+pub async fn version_create(
+    project_text: &str,
+    flow: &str,
+    description: &str,
+) -> Result<strata::lifecycle::VersionOutcome, ShellError> {
+    call(
+        "version_create",
+        json!({ "projectText": project_text, "flow": flow, "description": description }),
+    )
+    .await
+}
+
+/// Compares two sides of `flow` (recorded versions or the working copy).
+pub async fn versions_compare(
+    project_text: &str,
+    flow: &str,
+    older: strata::lifecycle::Side,
+    newer: strata::lifecycle::Side,
+) -> Result<strata::lifecycle::FlowDiff, ShellError> {
+    call(
+        "versions_compare",
+        json!({ "projectText": project_text, "flow": flow, "older": older, "newer": newer }),
+    )
+    .await
+}
+
+/// Points alias `name` of `flow` at `version`, creating or moving it.
+pub async fn alias_set(
+    project_text: &str,
+    flow: &str,
+    name: &str,
+    version: u32,
+) -> Result<strata::lifecycle::AliasMove, ShellError> {
+    call(
+        "alias_set",
+        json!({ "projectText": project_text, "flow": flow, "name": name, "version": version }),
+    )
+    .await
+}
+
+/// Points alias `name` of `flow` back at the version it pointed at before its last move.
+pub async fn alias_rollback(
+    project_text: &str,
+    flow: &str,
+    name: &str,
+) -> Result<strata::lifecycle::AliasMove, ShellError> {
+    call(
+        "alias_rollback",
+        json!({ "projectText": project_text, "flow": flow, "name": name }),
+    )
+    .await
+}

@@ -88,6 +88,7 @@ pub fn RunPanel() -> impl IntoView {
                     }).collect_view() }}
                 </select>
             </label>
+            <crate::versions::RunTargetChoice/>
             <label>"Input "
                 <select id="run-input" on:change=edit(|f, v| {
                     f.typed_chosen = v == TYPED;
