@@ -3,6 +3,7 @@
 
 mod commands;
 mod files;
+mod gallery;
 mod menu;
 mod run;
 
@@ -69,6 +70,8 @@ fn main() {
             run::chat_start,
             run::chat_send,
             run::chat_end,
+            gallery::gallery_list,
+            gallery::recent_list,
         ])
         .run(tauri::generate_context!())
         .expect("the Strata window could not start");
