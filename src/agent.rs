@@ -103,8 +103,9 @@ pub enum AgentError {
     #[error("agent {agent:?}: the session store failed: {source}")]
     Store {
         agent: String,
+        /// Boxed: the store's errors are large, and every run result carries this type.
         #[source]
-        source: crate::store::Error,
+        source: Box<crate::store::Error>,
     },
 }
 

@@ -20,6 +20,7 @@ pub mod edit;
 pub mod eval;
 pub mod export;
 pub mod expr;
+pub mod gallery;
 pub mod graph;
 pub mod guardrail;
 #[cfg(feature = "runtime")]

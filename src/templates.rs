@@ -70,6 +70,49 @@ pub static TEMPLATES: &[Template] = &[
     },
 ];
 
+/// `example_file!("customer-support", "help/refund-policy.md")`: the file
+/// `examples/customer-support/help/refund-policy.md`.
+macro_rules! example_file {
+    ($example:literal, $path:literal) => {
+        TemplateFile {
+            path: $path,
+            contents: include_bytes!(concat!("../examples/", $example, "/", $path)),
+        }
+    };
+}
+
+/// Every example (`examples/<name>/`), embedded like the templates with the files its project
+/// names, so that the app's gallery opens one as a new unsaved project that runs at once.
+pub static EXAMPLES: &[Template] = &[Template {
+    name: "customer-support",
+    summary: "A support agent with billing, subscription and notification actions, a help centre, a guardrail and memory, and a triage flow in front of it.",
+    text: include_str!("../examples/customer-support/support.strata.json"),
+    files: &[
+        example_file!("customer-support", "handlers/billing.py"),
+        example_file!("customer-support", "handlers/subscriptions.py"),
+        example_file!("customer-support", "handlers/notifications.py"),
+        example_file!("customer-support", "handlers/function_response.py"),
+        example_file!("customer-support", "help/change-or-cancel-plan.md"),
+        example_file!("customer-support", "help/email-notifications.md"),
+        example_file!("customer-support", "help/invoices-explained.md"),
+        example_file!("customer-support", "help/refund-policy.md"),
+        example_file!("customer-support", "help/reset-password.md"),
+        example_file!("customer-support", "help/update-payment-method.md"),
+        example_file!("customer-support", "replays/chat.yaml"),
+        example_file!("customer-support", "replays/triage.yaml"),
+        example_file!("customer-support", "replays/eval/agent-password-reset.yaml"),
+        example_file!("customer-support", "replays/eval/agent-refund-extra-seats.yaml"),
+        example_file!("customer-support", "answers/chat.yaml"),
+        example_file!("customer-support", "answers/triage.yaml"),
+        example_file!("customer-support", "triage.eval.yaml"),
+    ],
+}];
+
+/// A template or an example by name: what the app's gallery makes a new project from.
+pub fn find_starter(name: &str) -> Option<&'static Template> {
+    TEMPLATES.iter().chain(EXAMPLES).find(|t| t.name == name)
+}
+
 pub fn find(name: &str) -> Option<&'static Template> {
     TEMPLATES.iter().find(|t| t.name == name)
 }

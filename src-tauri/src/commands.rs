@@ -7,13 +7,13 @@ use tauri::State;
 /// The document given on the command line, if any; the UI opens it first.
 pub struct Startup(pub Option<String>);
 
-/// The template the unsaved document was made from: its files (handlers, documents, replays)
+/// The template (or example) the unsaved document was made from: its files (handlers, documents, replays)
 /// are written beside the project when it is first saved, as `strata new` writes them.
 #[derive(Default)]
 pub struct FromTemplate(pub std::sync::Mutex<Option<String>>);
 
 impl FromTemplate {
-    fn set(&self, name: Option<String>) {
+    pub(crate) fn set(&self, name: Option<String>) {
         *self
             .0
             .lock()

@@ -128,9 +128,10 @@ pub fn templates() -> Vec<TemplateInfo> {
         .collect()
 }
 
+/// A new unsaved project from a template or an example (a gallery entry).
 pub fn new_from_template(name: &str) -> Result<Document> {
-    let t =
-        strata::templates::find(name).ok_or_else(|| AppError::UnknownTemplate(name.to_owned()))?;
+    let t = strata::templates::find_starter(name)
+        .ok_or_else(|| AppError::UnknownTemplate(name.to_owned()))?;
     let project = strata::templates::instantiate(t, name).map_err(|source| AppError::Load {
         path: format!("template {name}"),
         source,
@@ -144,8 +145,8 @@ pub fn new_from_template(name: &str) -> Result<Document> {
 /// Writes the files template `name` brings (handlers, documents, replays) beside the project
 /// saved at `project`, leaving every file already there as it is.
 pub fn bring_template_files(name: &str, project: &Path) -> Result<()> {
-    let t =
-        strata::templates::find(name).ok_or_else(|| AppError::UnknownTemplate(name.to_owned()))?;
+    let t = strata::templates::find_starter(name)
+        .ok_or_else(|| AppError::UnknownTemplate(name.to_owned()))?;
     let dir = project.parent().unwrap_or(Path::new("."));
     strata::templates::write_missing_files(t, dir)
         .map(drop)

@@ -3,6 +3,7 @@
 
 mod commands;
 mod files;
+mod gallery;
 mod menu;
 mod run;
 mod ship;
@@ -84,6 +85,8 @@ fn main() {
             versions::versions_compare,
             versions::alias_set,
             versions::alias_rollback,
+            gallery::gallery_list,
+            gallery::recent_list,
         ])
         .run(tauri::generate_context!())
         .expect("the Strata window could not start");

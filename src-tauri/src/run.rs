@@ -547,7 +547,7 @@ fn unsaved_place(
     let (None, Some(name)) = (&project_path, template.current()) else {
         return Ok(project_path);
     };
-    let Some(found) = strata::templates::find(&name) else {
+    let Some(found) = strata::templates::find_starter(&name) else {
         return Ok(None);
     };
     let dir = app.dir.join("unsaved").join(&name);

@@ -91,7 +91,7 @@ impl AgentRuntime {
     pub(super) fn store_error(&self, source: crate::store::Error) -> AgentError {
         AgentError::Store {
             agent: self.agent.agent_name.clone(),
-            source,
+            source: Box::new(source),
         }
     }
 

@@ -23,7 +23,7 @@ impl Editor {
     /// Does what `action` asks, whether it came from the keyboard, the menu or a button.
     pub fn action(&self, action: Action) {
         match action {
-            Action::New => self.request(Pending::New("blank".to_owned())),
+            Action::New => self.show_gallery(),
             Action::Open => self.request(Pending::Open),
             Action::Save => self.save(),
             Action::SaveAs => self.dialog.set(Some(Dialog::SaveAs)),

@@ -72,6 +72,8 @@ pub enum Pending {
     Open,
     /// Closing the window.
     Quit,
+    /// Opening this file (a recent file of the gallery).
+    OpenFile(String),
 }
 
 /// The editor's signals, shared through context.
@@ -106,6 +108,8 @@ pub struct Editor {
     pub native_menu: RwSignal<bool>,
     /// The run on the canvas (also in context, for the run's own panels).
     pub run: crate::run::RunState,
+    /// The gallery New opens (and the start screen).
+    pub gallery: crate::gallery::GalleryState,
 }
 
 impl Editor {
@@ -141,6 +145,7 @@ impl Editor {
             template: RwSignal::new("blank".to_owned()),
             native_menu: RwSignal::new(false),
             run: crate::run::RunState::new(),
+            gallery: crate::gallery::GalleryState::new(),
         }
     }
 

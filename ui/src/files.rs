@@ -119,6 +119,7 @@ impl Editor {
                 self.refresh_recent();
                 self.dialog.set(Some(Dialog::Open));
             }
+            Pending::OpenFile(path) => self.open(path),
             Pending::Quit => {
                 let ed = *self;
                 spawn_local(async move {

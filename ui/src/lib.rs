@@ -20,6 +20,7 @@ pub mod editor;
 pub mod files;
 pub mod flows;
 pub mod forms;
+pub mod gallery;
 pub mod geometry;
 pub mod inspect;
 pub mod panels;
@@ -70,7 +71,10 @@ pub fn App() -> impl IntoView {
         }
         match shell::startup_document().await {
             Ok(Some(path)) => ed.open(path),
-            Ok(None) => ed.new_from_template("support-triage".to_owned()),
+            Ok(None) => {
+                ed.new_from_template("support-triage".to_owned());
+                ed.start_screen().await;
+            }
             Err(e) => ed.status.set(Some((true, e.message))),
         }
     });
@@ -109,6 +113,7 @@ pub fn App() -> impl IntoView {
             <run::RunTotals/>
             <pause::RunPause/>
             <Dialogs/>
+            <gallery::Gallery/>
             <UnsavedPrompt/>
         </div>
     }

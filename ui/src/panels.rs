@@ -1,6 +1,5 @@
 //! The panels around the canvas: toolbar, palette, inspector, problems, status and dialogs.
 
-use crate::editor::Pending;
 use crate::{shell, Editor};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -25,16 +24,7 @@ pub fn Toolbar() -> impl IntoView {
     view! {
         <div class="toolbar">
             <span class="brand">"Strata"</span>
-            <select id="template" title="Template for a new project" prop:value=move || ed.template.get()
-                on:change=move |ev| ed.template.set(event_target_value(&ev))>
-                // An opened file's template is not known: the choice then reads as a question.
-                <option value="" disabled=true hidden=true selected=move || ed.template.get().is_empty()>"New from…"</option>
-                {move || ed.templates.get().into_iter().map(|t| {
-                    let name = t.name.clone();
-                    view! { <option value=t.name.clone() selected=move || ed.template.get() == name title=t.summary>{t.name.clone()}</option> }
-                }).collect_view()}
-            </select>
-            <button id="new" on:click=move |_| ed.request(Pending::New(ed.new_template()))>"New"</button>
+            <button id="new" title="Start from a template or an example" on:click=move |_| ed.action(Action::New)>"New…"</button>
             <button id="open" on:click=move |_| ed.action(Action::Open)>"Open…"</button>
             <button id="save" on:click=move |_| ed.save()>"Save"</button>
             <button id="save-as" on:click=move |_| ed.action(Action::SaveAs)>"Save As…"</button>

@@ -39,6 +39,30 @@ pub struct TemplateInfo {
     pub summary: String,
 }
 
+/// A gallery card: a template or example, and its project's text for the thumbnail.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GalleryCard {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    /// `template` or `example`.
+    pub kind: String,
+    pub node_kinds: Vec<String>,
+    pub has_agents: bool,
+    /// The flow the thumbnail draws.
+    pub flow: Option<String>,
+    pub project: String,
+}
+
+/// A recent file; one gone since is listed as missing.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RecentFile {
+    pub path: String,
+    pub name: String,
+    pub exists: bool,
+}
+
 async fn call<T: DeserializeOwned>(cmd: &str, args: serde_json::Value) -> Result<T, ShellError> {
     let js_args = js_sys::JSON::parse(&args.to_string()).unwrap_or(JsValue::NULL);
     call_js(cmd, js_args).await
@@ -370,4 +394,14 @@ pub async fn alias_rollback(
         json!({ "projectText": project_text, "flow": flow, "name": name }),
     )
     .await
+}
+
+/// Every template and example, for the gallery.
+pub async fn gallery_list() -> Result<Vec<GalleryCard>, ShellError> {
+    call("gallery_list", json!({})).await
+}
+
+/// The recent files, newest first.
+pub async fn recent_list() -> Result<Vec<RecentFile>, ShellError> {
+    call("recent_list", json!({})).await
 }

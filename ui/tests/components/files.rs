@@ -1,6 +1,6 @@
 //! Component tests of issue 12's editor items: New and Open ask before unsaved changes go, the
 //! inspector says what the compiler says, flows are added, renamed and deleted, and the small
-//! things (template choice, focused dialog fields, no "+ output" on Output, About's version).
+//! things (focused dialog fields, no "+ output" on Output, About's version).
 
 use super::{calls, type_into, until, Page, TEMPLATE};
 use wasm_bindgen::JsCast;
@@ -58,8 +58,8 @@ async fn new_and_open_ask_before_unsaved_changes_go() {
     add(&page, "Prompt").await;
     let edited = page.node_names();
 
-    // New asks; Cancel keeps the edits and makes nothing.
-    page.click("#new");
+    // New (through the gallery) asks; Cancel keeps the edits and makes nothing.
+    super::gallery::new_from(&page, "support-triage").await;
     until("the unsaved prompt", || !page.all("#unsaved").is_empty()).await;
     assert_eq!(active_id(), "unsaved-save", "the prompt takes the keyboard");
     page.click("#unsaved-cancel");
@@ -75,7 +75,7 @@ async fn new_and_open_ask_before_unsaved_changes_go() {
     assert!(page.all("#dialog").is_empty());
 
     // Save: with no path yet it asks for one (the field focused), saves, then goes ahead.
-    page.click("#new");
+    super::gallery::new_from(&page, "support-triage").await;
     until("the unsaved prompt", || !page.all("#unsaved").is_empty()).await;
     page.click("#unsaved-save");
     until("the Save As dialog", || {
@@ -92,7 +92,7 @@ async fn new_and_open_ask_before_unsaved_changes_go() {
 
     // Don't save: the edits go, and so does their recovery copy.
     add(&page, "Prompt").await;
-    page.click("#new");
+    super::gallery::new_from(&page, "support-triage").await;
     until("the unsaved prompt", || !page.all("#unsaved").is_empty()).await;
     page.click("#unsaved-discard");
     until("the new project", || {
@@ -212,18 +212,6 @@ async fn flows_are_added_renamed_and_deleted_with_undo() {
 #[wasm_bindgen_test]
 async fn the_small_things() {
     let page = Page::open().await;
-    // The template choice reads the template that is loaded, not "blank".
-    until("the loaded template", || {
-        page.all("#template option:not([value=''])").len() == 1
-            && page
-                .one("#template")
-                .dyn_into::<web_sys::HtmlSelectElement>()
-                .expect("select")
-                .value()
-                == "support-triage"
-    })
-    .await;
-
     // Output nodes have no outputs to add; a Prompt's are fixed too.
     add(&page, "Output").await;
     until("the Output's inspector", || {
@@ -271,38 +259,4 @@ fn shell_sends(event: &str, payload: &str) {
         "(window.__LISTENERS__[{event:?}] || []).forEach(h => h({{event: {event:?}, payload: {payload:?}}}))"
     );
     js_sys::eval(&script).expect("the handlers run");
-}
-
-/// After Open the template choice does not claim the opened file came from a template.
-#[wasm_bindgen_test]
-async fn an_opened_file_leaves_the_template_choice_empty() {
-    let page = Page::open().await;
-    let template = || {
-        page.one("#template")
-            .dyn_into::<web_sys::HtmlSelectElement>()
-            .expect("select")
-            .value()
-    };
-    until("the loaded template", || template() == "support-triage").await;
-    let text = serde_json::to_string(TEMPLATE).expect("text");
-    js_sys::eval(&format!(
-        "window.__STUB__.open = {{path: '/home/ann/mine.strata.json', text: {text}}};"
-    ))
-    .expect("stub");
-    page.click("#open");
-    until("the Open dialog", || !page.all("#dialog-path").is_empty()).await;
-    type_into(
-        &page.one("#dialog-path"),
-        "/home/ann/mine.strata.json",
-        false,
-    );
-    page.click("#dialog-ok");
-    until("the opened file", || {
-        page.one("#file-name")
-            .text_content()
-            .unwrap_or_default()
-            .contains("mine.strata.json")
-    })
-    .await;
-    until("an empty template choice", || template().is_empty()).await;
 }
