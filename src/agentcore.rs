@@ -13,6 +13,7 @@ mod gateway;
 mod harness;
 pub mod report;
 pub mod requests;
+pub mod template;
 
 pub use report::{MigrationItem, Outcome};
 pub use requests::*;

@@ -10,7 +10,7 @@ pub mod pascal;
 pub mod render;
 mod yaml;
 
-pub use render::{render, Format, Rendered, Subject};
+pub use render::{render, AgentReport, Format, Rendered, Subject};
 
 pub use cloudformation::{
     export_cloudformation, export_cloudformation_with, FlowHistory, History, RecordedVersion,
