@@ -95,6 +95,8 @@ struct HarnessState {
 struct Fake {
     /// Every operation, in order.
     calls: Vec<String>,
+    /// The body of every write, in order.
+    bodies: Vec<(String, Value)>,
     /// Requests the fake found wrong (they also got a ValidationException).
     problems: Vec<String>,
     /// By gateway id.
@@ -248,6 +250,9 @@ fn handle(fake: &Shared, method: &Method, uri: &Uri, body: &Value) -> Response {
         return not_found("route");
     };
     f.calls.push(op.to_owned());
+    if !READS.contains(&op) {
+        f.bodies.push((op.to_owned(), body.clone()));
+    }
     if let Some((fail_op, kind)) = f.fail {
         if fail_op == op {
             return validation(kind, &format!("{op} rejected by the test"));
@@ -858,6 +863,106 @@ async fn apply_creates_in_dependency_order_and_waits_until_each_is_ready() {
         3,
         "a client token per create that takes one"
     );
+}
+
+#[tokio::test]
+async fn the_requests_sent_are_the_export_with_its_placeholders_filled() {
+    let (fake, d) = setup(fast()).await;
+    let project = project();
+    let plan = d.plan(&project, None).await.expect("plan");
+    d.apply(&plan).await.expect("deploy");
+    assert_clean(&fake);
+    let f = lock(&fake);
+    let gateway = f.gateways.values().next().expect("a gateway");
+    let mut text = strata::agentcore::agentcore_requests(&project, "BillingAgent")
+        .expect("the export")
+        .to_value()
+        .to_string();
+    for (placeholder, value) in [
+        (
+            strata::agentcore::execution_role_placeholder("BillingAgent"),
+            HARNESS_ROLE,
+        ),
+        (
+            strata::agentcore::gateway_role_placeholder("BillingAgent"),
+            GATEWAY_ROLE,
+        ),
+        (
+            strata::agentcore::gateway_arn_placeholder("BillingAgent"),
+            gateway.res.json["gatewayArn"].as_str().unwrap_or_default(),
+        ),
+    ] {
+        text = text.replace(&placeholder, value);
+    }
+    let export: Value = serde_json::from_str(&text).expect("JSON");
+    let sent = |op: &str| -> Value {
+        let (_, body) = f.bodies.iter().find(|(o, _)| o == op).expect(op);
+        let mut body = body.clone();
+        body.as_object_mut().map(|m| m.remove("clientToken"));
+        body
+    };
+    let without = |v: &Value, key: &str| -> Value {
+        let mut v = v.clone();
+        v.as_object_mut().map(|m| m.remove(key));
+        v
+    };
+    assert_eq!(sent("CreateGateway"), export["createGateway"]);
+    // URI members travel in the path, not the body.
+    assert_eq!(
+        sent("CreateGatewayTarget"),
+        without(&export["createGatewayTargets"][0], "gatewayIdentifier")
+    );
+    assert_eq!(sent("CreateHarness"), export["createHarness"]);
+    let mut endpoint = without(&export["createHarnessEndpoints"][0], "harnessId");
+    endpoint["targetVersion"] = json!("1");
+    assert_eq!(sent("CreateHarnessEndpoint"), endpoint);
+}
+
+#[tokio::test]
+async fn an_endpoint_the_project_no_longer_has_is_deleted_but_never_default() {
+    let (fake, d) = setup(fast()).await;
+    let project = project();
+    let plan = d.plan(&project, None).await.expect("plan");
+    d.apply(&plan).await.expect("deploy");
+    {
+        let mut f = lock(&fake);
+        let harness = f.harnesses.values_mut().next().expect("a harness");
+        for name in ["DEFAULT", "old"] {
+            let mut json = harness.endpoints["live"].json.clone();
+            json["endpointName"] = json!(name);
+            let arn = json["arn"]
+                .as_str()
+                .unwrap_or_default()
+                .replace("/live", &format!("/{name}"));
+            json["arn"] = json!(arn);
+            harness
+                .endpoints
+                .insert(name.to_owned(), Res::new(json, &[]));
+        }
+    }
+    let first = lock(&fake).calls.len();
+    let plan = d.plan(&project, None).await.expect("plan");
+    let endpoints: Vec<(&str, &Action)> = plan.agents[0]
+        .endpoints
+        .iter()
+        .map(|e| (e.name.as_str(), &e.action))
+        .collect();
+    assert_eq!(
+        endpoints,
+        [("live", &Action::Unchanged), ("old", &Action::Delete)]
+    );
+    assert!(
+        plan.to_string()
+            .contains("    - harness endpoint old: delete"),
+        "{plan}"
+    );
+    d.apply(&plan).await.expect("deploy");
+    assert_clean(&fake);
+    let f = lock(&fake);
+    assert_eq!(f.mutations_since(first), ["DeleteHarnessEndpoint"]);
+    let harness = f.harnesses.values().next().expect("a harness");
+    let left: Vec<&String> = harness.endpoints.keys().collect();
+    assert_eq!(left, ["DEFAULT", "live"]);
 }
 
 #[tokio::test]
