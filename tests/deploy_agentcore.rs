@@ -1049,6 +1049,57 @@ async fn a_changed_instruction_updates_the_harness_and_moves_its_endpoint() {
 }
 
 #[tokio::test]
+async fn a_changed_group_updates_its_target_and_drift_updates_the_gateway() {
+    let (fake, d) = setup(fast()).await;
+    let mut project = project();
+    let plan = d.plan(&project, None).await.expect("plan");
+    d.apply(&plan).await.expect("first deploy");
+    project.agents[0].action_groups[0].description = Some("Look up orders and refund them".into());
+    // Someone edited the gateway by hand.
+    for g in lock(&fake).gateways.values_mut() {
+        g.res.json["description"] = json!("edited by hand");
+    }
+    let first = lock(&fake).calls.len();
+    let plan = d.plan(&project, None).await.expect("plan");
+    let agent = &plan.agents[0];
+    let paths = |action: &Action| -> Vec<String> {
+        match action {
+            Action::Update(changes) => changes.iter().map(|c| c.path.clone()).collect(),
+            other => panic!("an update, not {other:?}: {plan}"),
+        }
+    };
+    let gateway = agent.gateway.as_ref().expect("a gateway");
+    assert_eq!(paths(&gateway.action), ["description"]);
+    assert_eq!(paths(&agent.targets[0].action), ["description"]);
+    assert_eq!(agent.harness.action, Action::Unchanged, "{plan}");
+    assert!(
+        plan.to_string()
+            .contains("description: \"edited by hand\" → \"Tools of agent BillingAgent"),
+        "{plan}"
+    );
+    d.apply(&plan).await.expect("deploy");
+    assert_clean(&fake);
+    let f = lock(&fake);
+    assert_eq!(
+        f.mutations_since(first),
+        ["UpdateGateway", "UpdateGatewayTarget"]
+    );
+    let later = &f.calls[first..];
+    let after = later
+        .iter()
+        .position(|c| c == "UpdateGatewayTarget")
+        .unwrap_or_default();
+    assert_eq!(
+        later[after..]
+            .iter()
+            .filter(|c| *c == "GetGatewayTarget")
+            .count(),
+        2,
+        "UPDATING, READY: {later:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_removed_action_group_deletes_its_target() {
     let (fake, d) = setup(fast()).await;
     let mut project = project();
