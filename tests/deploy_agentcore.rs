@@ -93,6 +93,8 @@ struct HarnessState {
 struct Fake {
     /// Every operation, in order.
     calls: Vec<String>,
+    /// The body of every write, in order.
+    bodies: Vec<(String, Value)>,
     /// Requests the fake found wrong (they also got a ValidationException).
     problems: Vec<String>,
     /// By gateway id.
@@ -246,6 +248,9 @@ fn handle(fake: &Shared, method: &Method, uri: &Uri, body: &Value) -> Response {
         return not_found("route");
     };
     f.calls.push(op.to_owned());
+    if !READS.contains(&op) {
+        f.bodies.push((op.to_owned(), body.clone()));
+    }
     if let Some((fail_op, kind)) = f.fail {
         if fail_op == op {
             return validation(kind, &format!("{op} rejected by the test"));
@@ -863,6 +868,106 @@ async fn apply_creates_in_dependency_order_and_waits_until_each_is_ready() {
 }
 
 #[tokio::test]
+async fn the_requests_sent_are_the_export_with_its_placeholders_filled() {
+    let (fake, d) = setup(fast()).await;
+    let project = project();
+    let plan = d.plan(&project, None).await.expect("plan");
+    d.apply(&plan).await.expect("deploy");
+    assert_clean(&fake);
+    let f = lock(&fake);
+    let gateway = f.gateways.values().next().expect("a gateway");
+    let mut text = strata::agentcore::agentcore_requests(&project, "BillingAgent")
+        .expect("the export")
+        .to_value()
+        .to_string();
+    for (placeholder, value) in [
+        (
+            strata::agentcore::execution_role_placeholder("BillingAgent"),
+            HARNESS_ROLE,
+        ),
+        (
+            strata::agentcore::gateway_role_placeholder("BillingAgent"),
+            GATEWAY_ROLE,
+        ),
+        (
+            strata::agentcore::gateway_arn_placeholder("BillingAgent"),
+            gateway.res.json["gatewayArn"].as_str().unwrap_or_default(),
+        ),
+    ] {
+        text = text.replace(&placeholder, value);
+    }
+    let export: Value = serde_json::from_str(&text).expect("JSON");
+    let sent = |op: &str| -> Value {
+        let (_, body) = f.bodies.iter().find(|(o, _)| o == op).expect(op);
+        let mut body = body.clone();
+        body.as_object_mut().map(|m| m.remove("clientToken"));
+        body
+    };
+    let without = |v: &Value, key: &str| -> Value {
+        let mut v = v.clone();
+        v.as_object_mut().map(|m| m.remove(key));
+        v
+    };
+    assert_eq!(sent("CreateGateway"), export["createGateway"]);
+    // URI members travel in the path, not the body.
+    assert_eq!(
+        sent("CreateGatewayTarget"),
+        without(&export["createGatewayTargets"][0], "gatewayIdentifier")
+    );
+    assert_eq!(sent("CreateHarness"), export["createHarness"]);
+    let mut endpoint = without(&export["createHarnessEndpoints"][0], "harnessId");
+    endpoint["targetVersion"] = json!("1");
+    assert_eq!(sent("CreateHarnessEndpoint"), endpoint);
+}
+
+#[tokio::test]
+async fn an_endpoint_the_project_no_longer_has_is_deleted_but_never_default() {
+    let (fake, d) = setup(fast()).await;
+    let project = project();
+    let plan = d.plan(&project, None).await.expect("plan");
+    d.apply(&plan).await.expect("deploy");
+    {
+        let mut f = lock(&fake);
+        let harness = f.harnesses.values_mut().next().expect("a harness");
+        for name in ["DEFAULT", "old"] {
+            let mut json = harness.endpoints["live"].json.clone();
+            json["endpointName"] = json!(name);
+            let arn = json["arn"]
+                .as_str()
+                .unwrap_or_default()
+                .replace("/live", &format!("/{name}"));
+            json["arn"] = json!(arn);
+            harness
+                .endpoints
+                .insert(name.to_owned(), Res::new(json, &[]));
+        }
+    }
+    let first = lock(&fake).calls.len();
+    let plan = d.plan(&project, None).await.expect("plan");
+    let endpoints: Vec<(&str, &Action)> = plan.agents[0]
+        .endpoints
+        .iter()
+        .map(|e| (e.name.as_str(), &e.action))
+        .collect();
+    assert_eq!(
+        endpoints,
+        [("live", &Action::Unchanged), ("old", &Action::Delete)]
+    );
+    assert!(
+        plan.to_string()
+            .contains("    - harness endpoint old: delete"),
+        "{plan}"
+    );
+    d.apply(&plan).await.expect("deploy");
+    assert_clean(&fake);
+    let f = lock(&fake);
+    assert_eq!(f.mutations_since(first), ["DeleteHarnessEndpoint"]);
+    let harness = f.harnesses.values().next().expect("a harness");
+    let left: Vec<&String> = harness.endpoints.keys().collect();
+    assert_eq!(left, ["DEFAULT", "live"]);
+}
+
+#[tokio::test]
 async fn a_second_deploy_is_all_unchanged_and_writes_nothing() {
     let (fake, d) = setup(fast()).await;
     let project = project();
@@ -943,6 +1048,57 @@ async fn a_changed_instruction_updates_the_harness_and_moves_its_endpoint() {
     }
     let plan = d.plan(&project, None).await.expect("plan");
     assert!(!plan.has_changes(), "{plan}");
+}
+
+#[tokio::test]
+async fn a_changed_group_updates_its_target_and_drift_updates_the_gateway() {
+    let (fake, d) = setup(fast()).await;
+    let mut project = project();
+    let plan = d.plan(&project, None).await.expect("plan");
+    d.apply(&plan).await.expect("first deploy");
+    project.agents[0].action_groups[0].description = Some("Look up orders and refund them".into());
+    // Someone edited the gateway by hand.
+    for g in lock(&fake).gateways.values_mut() {
+        g.res.json["description"] = json!("edited by hand");
+    }
+    let first = lock(&fake).calls.len();
+    let plan = d.plan(&project, None).await.expect("plan");
+    let agent = &plan.agents[0];
+    let paths = |action: &Action| -> Vec<String> {
+        match action {
+            Action::Update(changes) => changes.iter().map(|c| c.path.clone()).collect(),
+            other => panic!("an update, not {other:?}: {plan}"),
+        }
+    };
+    let gateway = agent.gateway.as_ref().expect("a gateway");
+    assert_eq!(paths(&gateway.action), ["description"]);
+    assert_eq!(paths(&agent.targets[0].action), ["description"]);
+    assert_eq!(agent.harness.action, Action::Unchanged, "{plan}");
+    assert!(
+        plan.to_string()
+            .contains("description: \"edited by hand\" → \"Tools of agent BillingAgent"),
+        "{plan}"
+    );
+    d.apply(&plan).await.expect("deploy");
+    assert_clean(&fake);
+    let f = lock(&fake);
+    assert_eq!(
+        f.mutations_since(first),
+        ["UpdateGateway", "UpdateGatewayTarget"]
+    );
+    let later = &f.calls[first..];
+    let after = later
+        .iter()
+        .position(|c| c == "UpdateGatewayTarget")
+        .unwrap_or_default();
+    assert_eq!(
+        later[after..]
+            .iter()
+            .filter(|c| *c == "GetGatewayTarget")
+            .count(),
+        2,
+        "UPDATING, READY: {later:?}"
+    );
 }
 
 #[tokio::test]

@@ -189,6 +189,9 @@ async fn deploy_agentcore(
     project: &Project,
     deployer: &AgentCoreDeployer,
 ) -> Result<u8> {
+    if !project.flows.is_empty() {
+        eprintln!("note: --target agentcore deploys agents; the project's flows deploy with --target classic");
+    }
     let plan = match deployer.plan(project, args.agent.as_deref()).await {
         Ok(plan) => plan,
         Err(e) => {

@@ -28,7 +28,7 @@ use aws_sdk_bedrockagentcorecontrol::Client;
 use std::fmt;
 use std::sync::Arc;
 
-pub use local::documents;
+pub use local::{agents, documents};
 
 /// What one resource will go through.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +104,8 @@ pub struct AgentPlan {
     pub harness: ResourcePlan,
     /// The harness's endpoints (the deletes last).
     pub endpoints: Vec<ResourcePlan>,
+    /// The placeholders the harness's gateway tools hold for the gateway's ARN.
+    pub(crate) gateway_arn_refs: Vec<String>,
 }
 
 impl AgentPlan {
@@ -225,7 +227,7 @@ pub(crate) fn resource_name(agent: &str, kind: Kind, name: &str) -> String {
     format!("agent {agent:?} › {} {name:?}", kind.as_str())
 }
 
-/// Kept for the error type's sake: the variants this deploy adds are built here.
+/// A resource that ended in a failed status, with the reasons AgentCore gave.
 pub(crate) fn failed(
     resource: &str,
     status: &str,

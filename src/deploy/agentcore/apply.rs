@@ -66,8 +66,8 @@ impl Run<'_> {
         let mut known = BTreeMap::new();
         if let Some(gateway) = &plan.gateway {
             let (id, arn) = self.gateway(agent, gateway).await?;
-            for r in gateway_refs(&plan.harness.body) {
-                known.insert(r, arn.clone());
+            for r in &plan.gateway_arn_refs {
+                known.insert(r.clone(), arn.clone());
             }
             for target in &plan.targets {
                 self.target(agent, &gateway.name, &id, target).await?;
@@ -389,16 +389,16 @@ impl Run<'_> {
                 self.record(format!("pointed endpoint {name} at version {version}"));
             }
             Action::Create => {
-                let what = format!("agent {agent} endpoint {name} version {version}");
-                let (token, tokened) =
-                    self.tokened(&what, &with(&body, "harnessId", harness_id.into()));
+                // The harness id in the token: an endpoint of a new harness is a new request.
+                let what = format!("agent {agent} harness {harness_id} endpoint {name}");
+                let (token, tokened) = self.tokened(&what, &body);
                 let call = client
                     .create_harness_endpoint()
                     .harness_id(harness_id)
                     .endpoint_name(name)
                     .client_token(token)
                     .customize()
-                    .interceptor(JsonBody::new(&without(&tokened, &["harnessId"])))
+                    .interceptor(JsonBody::new(&tokened))
                     .send();
                 sent("CreateHarnessEndpoint", &resource, self.done(), call).await?;
                 self.record(format!("created endpoint {name} at version {version}"));
@@ -446,20 +446,6 @@ impl Run<'_> {
             .push((agent.to_owned(), name.to_owned(), arn));
         Ok(())
     }
-}
-
-/// The placeholders a harness body holds for its gateway's ARN.
-fn gateway_refs(harness: &Value) -> Vec<String> {
-    harness
-        .get("tools")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|t| t.pointer("/config/agentCoreGateway/gatewayArn"))
-        .filter_map(Value::as_str)
-        .filter(|s| s.starts_with("${"))
-        .map(str::to_owned)
-        .collect()
 }
 
 impl AgentCoreDeployer {

@@ -175,6 +175,7 @@ impl AgentCoreDeployer {
             targets,
             harness,
             endpoints,
+            gateway_arn_refs,
         })
     }
 
