@@ -5,6 +5,7 @@
 
 #[cfg(feature = "runtime")]
 pub mod agent;
+pub mod agentcore;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod compile;

@@ -1,0 +1,2 @@
+//! AgentCore (placeholder until h-acexport is merged).
+pub mod adapter;
