@@ -125,6 +125,7 @@ codes! {
     MissingDocumentsFolder = Strata, Warning, "a knowledge base's documents folder that does not exist beside the project";
     InvalidGuardrailField = BedrockLimit, Error, "a guardrail policy field holds a value CreateGuardrail does not accept";
     DuplicateResourceName = Strata, Error, "two guardrails or two knowledge bases share one name";
+    AgentNodeOnAgentCore = Strata, Warning, "an Agent node runs a project agent that targets AgentCore: it deploys as an InvokeHarness Lambda, or keeps the Classic alias it names";
 }
 
 /// Where a diagnostic points. Fields are filled as far as they apply.

@@ -16,6 +16,7 @@
 mod agent;
 mod flow;
 mod guardrail;
+mod harness;
 mod iam;
 mod knowledge_base;
 mod names;
@@ -44,6 +45,8 @@ struct Parts {
     kb_parameters: BTreeSet<String>,
     /// What the template cannot promise; see [`Template::notes`].
     notes: Vec<String>,
+    /// Other parameters, by logical id (the harness ARNs of AgentCore agents flows reach).
+    parameters: BTreeMap<String, Value>,
 }
 
 /// The whole project as a CloudFormation template: per flow a Flow, one FlowVersion and the
@@ -112,6 +115,7 @@ pub fn export_cloudformation_with(project: &Project, history: &History) -> Resul
         })
         .collect();
     parameters.extend(role_parameters);
+    parameters.extend(std::mem::take(&mut parts.parameters));
     if parts.resources.len() > RESOURCE_LIMIT {
         parts.notes.push(format!(
             "the template has {} resources, more than the {RESOURCE_LIMIT} CloudFormation allows in one stack: \
