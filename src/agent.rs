@@ -60,7 +60,7 @@ use tools::Tool;
 use turn::Turn;
 
 /// Bedrock's default cap on orchestration steps in one turn.
-pub const DEFAULT_MAX_ITERATIONS: u32 = 10;
+pub const DEFAULT_MAX_ITERATIONS: u32 = crate::model::agent::DEFAULT_MAX_ITERATIONS;
 /// How long one handler call may take unless told otherwise.
 pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How many passages the knowledge-base tool returns.

@@ -91,6 +91,15 @@ enum Command {
         /// The flow (flow-json) or agent (agent-json) to export; default: the first.
         #[arg(long)]
         name: Option<String>,
+        /// The agent to export (agent-json, agentcore-*); the AgentCore templates hold every
+        /// agent without it. The same as --name for an agent.
+        #[arg(long, conflicts_with = "name")]
+        agent: Option<String>,
+        /// AgentCore formats: also write the migration report (what each Classic feature
+        /// became, or why it has no AgentCore equivalent) to this file; JSON when it ends in
+        /// .json, else text. The report is printed on stderr either way.
+        #[arg(long)]
+        report: Option<PathBuf>,
         /// Write to this file instead of stdout.
         #[arg(long, short)]
         out: Option<PathBuf>,
@@ -165,6 +174,13 @@ enum ExportFormat {
     FlowJson,
     /// {createAgent, actionGroups, knowledgeBases, collaborators} request JSON.
     AgentJson,
+    /// Amazon Bedrock AgentCore CloudFormation template (harness, gateway, targets, endpoint,
+    /// roles), YAML.
+    AgentcoreCfnYaml,
+    /// Amazon Bedrock AgentCore CloudFormation template, JSON.
+    AgentcoreCfnJson,
+    /// {createHarness, createGateway, createGatewayTargets, createHarnessEndpoints} request JSON.
+    AgentcoreJson,
 }
 
 impl ExportFormat {
@@ -176,6 +192,9 @@ impl ExportFormat {
             ExportFormat::CloudformationJson => Format::CloudformationJson,
             ExportFormat::FlowJson => Format::FlowJson,
             ExportFormat::AgentJson => Format::AgentJson,
+            ExportFormat::AgentcoreCfnYaml => Format::AgentcoreCfnYaml,
+            ExportFormat::AgentcoreCfnJson => Format::AgentcoreCfnJson,
+            ExportFormat::AgentcoreJson => Format::AgentcoreJson,
         }
     }
 }
@@ -241,15 +260,18 @@ fn run(cli: Cli) -> Result<u8> {
             path,
             format,
             name,
+            agent,
             out,
             force,
             data_dir,
+            report,
         } => export::export(
             &path,
             format,
-            name.as_deref(),
+            name.as_deref().or(agent.as_deref()),
             export::Output {
                 path: out.as_deref(),
+                report: report.as_deref(),
                 force,
             },
             data_dir.as_deref(),

@@ -10,7 +10,7 @@ pub mod pascal;
 pub mod render;
 mod yaml;
 
-pub use render::{render, Format, Rendered, Subject};
+pub use render::{render, AgentReport, Format, Rendered, Subject};
 
 pub use cloudformation::{
     export_cloudformation, export_cloudformation_with, FlowHistory, History, RecordedVersion,
@@ -70,6 +70,9 @@ pub enum ExportError {
     /// A recorded alias name Bedrock would refuse (pattern `([0-9a-zA-Z][_-]?){1,100}`).
     #[error("flow {flow:?} › alias {alias:?}: Bedrock alias names are letters and digits, each optionally followed by one _ or -, at most 100 of them")]
     AliasName { flow: String, alias: String },
+    /// An agent AgentCore cannot run, or whose names or values AgentCore's model refuses.
+    #[error("agent {agent:?} cannot be exported to AgentCore: {reason}")]
+    NotForAgentCore { agent: String, reason: String },
     /// A value that would not turn into JSON (not expected to happen; reported, not panicked on).
     #[error("{what} could not be converted to JSON: {message}")]
     Serialize { what: String, message: String },

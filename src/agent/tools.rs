@@ -113,23 +113,7 @@ fn enabled(state: Option<&Lenient<State>>) -> bool {
 
 /// The JSON Schema of a function's parameters.
 pub(crate) fn function_schema(function: &Function) -> Value {
-    let mut properties = Map::new();
-    let mut required = Vec::new();
-    for (name, detail) in &function.parameters {
-        let kind = detail.param_type.as_str().to_owned();
-        let mut schema = json!({ "type": kind });
-        if kind == "array" {
-            schema["items"] = json!({});
-        }
-        if let Some(d) = &detail.description {
-            schema["description"] = json!(d);
-        }
-        properties.insert(name.clone(), schema);
-        if detail.required == Some(true) {
-            required.push(json!(name));
-        }
-    }
-    json!({ "type": "object", "properties": properties, "required": required })
+    function.input_schema()
 }
 
 /// The agent's tools, in action-group order, then knowledge bases.

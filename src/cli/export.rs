@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 pub(super) struct Output<'a> {
     pub(super) path: Option<&'a Path>,
     pub(super) force: bool,
+    /// `--report`: where the AgentCore migration report goes besides stderr.
+    pub(super) report: Option<&'a Path>,
 }
 
 /// Exit 0 when written, 1 when the project has errors or a setting the format cannot hold,
@@ -27,6 +29,12 @@ pub(super) fn export(
     let format = format.core();
     if let Some(o) = out.path {
         check_target(o, out.force, &[path])?;
+    }
+    if let Some(r) = out.report {
+        if !format.is_agentcore() {
+            bail!("--report writes the AgentCore migration report; use it with --format agentcore-cfn-yaml, agentcore-cfn-json or agentcore-json");
+        }
+        check_target(r, out.force, &[path])?;
     }
     let project = read_document(path)?.project;
     if data_dir.is_some() && !format.takes_history() {
@@ -65,6 +73,27 @@ pub(super) fn export(
     };
     for note in &rendered.notes {
         eprintln!("note: {note}");
+    }
+    for r in &rendered.migration {
+        let text = crate::agentcore::report::to_text(&r.agent, &r.items);
+        eprint!("{}", crate::text::escape_block(&text));
+    }
+    if let Some(r) = out.report {
+        let text = match r.extension().is_some_and(|e| e == "json") {
+            true => {
+                let mut t = serde_json::to_string_pretty(&rendered.migration)?;
+                t.push('\n');
+                t
+            }
+            false => rendered
+                .migration
+                .iter()
+                .map(|m| crate::agentcore::report::to_text(&m.agent, &m.items))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+        write_atomically(r, text.as_bytes())?;
+        eprintln!("wrote {}", r.display());
     }
     if !rendered.placeholders.is_empty() {
         eprintln!(

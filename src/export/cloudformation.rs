@@ -23,13 +23,14 @@ mod names;
 mod template;
 
 pub use flow::{FlowHistory, History, RecordedVersion};
+pub(crate) use iam::{model_arns, service_role, Permissions};
 pub(crate) use knowledge_base::rename_supplemental_locations;
 pub(crate) use names::knowledge_base_parameter;
+pub(crate) use names::{get_att, sub, Names};
 pub use template::{default_description, Template, ALIAS_NAME, METADATA_KEY};
 
 use super::{ensure_valid, to_value, Result};
 use crate::model::Project;
-use names::{get_att, Names};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -43,6 +43,14 @@ pub fn to_camel(value: &Value) -> Value {
 
 /// Converts member names recursively in the given direction.
 pub fn convert(value: &Value, case: Case) -> Value {
+    convert_with(value, case, VERBATIM, NAMED_MAPS)
+}
+
+/// [`convert`] with other lists of members whose value is user data (`verbatim`) or a map from
+/// user names to shapes (`named_maps`), both by their camelCase names: for resource types
+/// whose data members are not Bedrock Agents' (AgentCore's tool schemas).
+pub fn convert_with(value: &Value, case: Case, verbatim: &[&str], named_maps: &[&str]) -> Value {
+    let convert = |v: &Value, case: Case| convert_with(v, case, verbatim, named_maps);
     match value {
         Value::Array(items) => Value::Array(items.iter().map(|v| convert(v, case)).collect()),
         Value::Object(map) if is_intrinsic(map) => value.clone(),
@@ -50,9 +58,9 @@ pub fn convert(value: &Value, case: Case) -> Value {
             let mut out = Map::new();
             for (k, v) in map {
                 let camel = recase(k, Case::Camel);
-                let converted = if VERBATIM.contains(&camel.as_str()) {
+                let converted = if verbatim.contains(&camel.as_str()) {
                     v.clone()
-                } else if NAMED_MAPS.contains(&camel.as_str()) {
+                } else if named_maps.contains(&camel.as_str()) {
                     match v {
                         Value::Object(named) => Value::Object(
                             named

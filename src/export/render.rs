@@ -19,6 +19,14 @@ pub enum Format {
     FlowJson,
     /// `{createAgent, actionGroups, knowledgeBases, collaborators}` request JSON of one agent.
     AgentJson,
+    /// AgentCore CloudFormation template (harness, gateway, targets, endpoint, roles) of one
+    /// agent or all, YAML.
+    AgentcoreCfnYaml,
+    /// The same template, JSON.
+    AgentcoreCfnJson,
+    /// `{createHarness, createGateway, createGatewayTargets, createHarnessEndpoints}` request
+    /// JSON of one agent.
+    AgentcoreJson,
 }
 
 /// What a format is about: the whole project, one flow or one agent.
@@ -31,11 +39,14 @@ pub enum Subject {
 
 impl Format {
     /// Every format, in the order a chooser lists them.
-    pub const ALL: [Format; 4] = [
+    pub const ALL: [Format; 7] = [
         Format::Cloudformation,
         Format::CloudformationJson,
         Format::FlowJson,
         Format::AgentJson,
+        Format::AgentcoreCfnYaml,
+        Format::AgentcoreCfnJson,
+        Format::AgentcoreJson,
     ];
 
     /// The name `strata export --format` takes.
@@ -45,6 +56,9 @@ impl Format {
             Format::CloudformationJson => "cloudformation-json",
             Format::FlowJson => "flow-json",
             Format::AgentJson => "agent-json",
+            Format::AgentcoreCfnYaml => "agentcore-cfn-yaml",
+            Format::AgentcoreCfnJson => "agentcore-cfn-json",
+            Format::AgentcoreJson => "agentcore-json",
         }
     }
 
@@ -55,25 +69,46 @@ impl Format {
             Format::CloudformationJson => "CloudFormation template (JSON)",
             Format::FlowJson => "CreateFlow request (JSON)",
             Format::AgentJson => "Agent requests (JSON)",
+            Format::AgentcoreCfnYaml => "AgentCore CloudFormation template (YAML)",
+            Format::AgentcoreCfnJson => "AgentCore CloudFormation template (JSON)",
+            Format::AgentcoreJson => "AgentCore requests (JSON)",
         }
     }
 
     pub fn subject(self) -> Subject {
         match self {
-            Format::Cloudformation | Format::CloudformationJson => Subject::Project,
+            // An AgentCore template holds every agent, or the one `name` picks.
+            Format::Cloudformation
+            | Format::CloudformationJson
+            | Format::AgentcoreCfnYaml
+            | Format::AgentcoreCfnJson => Subject::Project,
             Format::FlowJson => Subject::Flow,
-            Format::AgentJson => Subject::Agent,
+            Format::AgentJson | Format::AgentcoreJson => Subject::Agent,
         }
     }
 
     /// Whether the text is a CloudFormation template (cfn-lint reads it).
     pub fn is_template(self) -> bool {
-        matches!(self, Format::Cloudformation | Format::CloudformationJson)
+        matches!(
+            self,
+            Format::Cloudformation
+                | Format::CloudformationJson
+                | Format::AgentcoreCfnYaml
+                | Format::AgentcoreCfnJson
+        )
+    }
+
+    /// Whether the format ships agents to AgentCore (and so comes with a migration report).
+    pub fn is_agentcore(self) -> bool {
+        matches!(
+            self,
+            Format::AgentcoreCfnYaml | Format::AgentcoreCfnJson | Format::AgentcoreJson
+        )
     }
 
     /// Whether recorded versions and aliases (`History`) shape the text.
     pub fn takes_history(self) -> bool {
-        self.is_template()
+        matches!(self, Format::Cloudformation | Format::CloudformationJson)
     }
 
     /// The file name proposed for `name` (the project, flow or agent exported).
@@ -84,6 +119,9 @@ impl Format {
             Format::CloudformationJson => format!("{stem}.template.json"),
             Format::FlowJson => format!("{stem}.flow.json"),
             Format::AgentJson => format!("{stem}.agent.json"),
+            Format::AgentcoreCfnYaml => format!("{stem}.agentcore.template.yaml"),
+            Format::AgentcoreCfnJson => format!("{stem}.agentcore.template.json"),
+            Format::AgentcoreJson => format!("{stem}.agentcore.json"),
         }
     }
 }
@@ -102,6 +140,27 @@ pub struct Rendered {
     pub placeholders: Vec<String>,
     /// The file name proposed for it.
     pub file_name: String,
+    /// AgentCore formats: per agent, each Classic feature it uses and what it became, or why
+    /// AgentCore has no equivalent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub migration: Vec<AgentReport>,
+}
+
+/// The migration report of one agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentReport {
+    pub agent: String,
+    pub items: Vec<crate::agentcore::MigrationItem>,
+}
+
+impl AgentReport {
+    fn of(m: &crate::agentcore::Migration) -> AgentReport {
+        AgentReport {
+            agent: m.requests.agent.clone(),
+            items: m.report.clone(),
+        }
+    }
 }
 
 /// Exports `project` in `format`. `name` picks the flow or agent of a one-subject format (the
@@ -121,8 +180,29 @@ pub fn render(
                 .ok_or(super::ExportError::Nothing { what }),
         }
     };
-    let (subject, text, notes) = match format.subject() {
-        Subject::Project => {
+    let mut migration = vec![];
+    let (subject, text, notes) = match (format, format.subject()) {
+        (Format::AgentcoreCfnYaml | Format::AgentcoreCfnJson, _) => {
+            let (template, migrations) =
+                crate::agentcore::template::export_agentcore_cloudformation(project, name)?;
+            migration = migrations.iter().map(AgentReport::of).collect();
+            let text = match format {
+                Format::AgentcoreCfnJson => template.to_json(),
+                _ => template.to_yaml(),
+            };
+            let subject = name
+                .map(str::to_owned)
+                .unwrap_or_else(|| project.name.clone());
+            (subject, text, template.notes)
+        }
+        (Format::AgentcoreJson, _) => {
+            let agents = project.agents.iter().map(|a| a.agent_name.as_str());
+            let agent = pick(agents.collect(), "agent")?;
+            let m = crate::agentcore::export_migration(project, &agent)?;
+            migration = vec![AgentReport::of(&m)];
+            (agent, pretty(&m.requests.to_value()), vec![])
+        }
+        (_, Subject::Project) => {
             let template = export_cloudformation_with(project, history)?;
             let text = match format {
                 Format::CloudformationJson => template.to_json(),
@@ -130,7 +210,7 @@ pub fn render(
             };
             (project.name.clone(), text, template.notes)
         }
-        Subject::Flow => {
+        (_, Subject::Flow) => {
             let flow = pick(
                 project.flows.iter().map(|f| f.name.as_str()).collect(),
                 "flow",
@@ -138,7 +218,7 @@ pub fn render(
             let text = pretty(&export_flow_json(project, &flow)?);
             (flow, text, vec![])
         }
-        Subject::Agent => {
+        (_, Subject::Agent) => {
             let agents = project.agents.iter().map(|a| a.agent_name.as_str());
             let agent = pick(agents.collect(), "agent")?;
             let text = pretty(&export_agent_json(project, &agent)?.to_value());
@@ -156,6 +236,7 @@ pub fn render(
         text,
         notes,
         placeholders,
+        migration,
     })
 }
 

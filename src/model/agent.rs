@@ -188,6 +188,10 @@ impl Agent {
     }
 }
 
+/// Bedrock's default cap on orchestration steps in one turn: what a local run takes when
+/// `local.maxIterations` is unstated, and the harness's `maxIterations` on AgentCore.
+pub const DEFAULT_MAX_ITERATIONS: u32 = 10;
+
 /// Local-run settings of an agent. Never exported.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -366,6 +370,30 @@ pub struct Function {
 }
 
 impl Function {
+    /// The JSON Schema of the function's parameters: an object with one property per
+    /// parameter (its type and description; arrays of anything), the required ones listed.
+    /// What a local run gives the model, and what an AgentCore tool declares.
+    pub fn input_schema(&self) -> serde_json::Value {
+        use serde_json::{json, Map};
+        let mut properties = Map::new();
+        let mut required = Vec::new();
+        for (name, detail) in &self.parameters {
+            let kind = detail.param_type.as_str().to_owned();
+            let mut schema = json!({ "type": kind });
+            if kind == "array" {
+                schema["items"] = json!({});
+            }
+            if let Some(d) = &detail.description {
+                schema["description"] = json!(d);
+            }
+            properties.insert(name.clone(), schema);
+            if detail.required == Some(true) {
+                required.push(json!(name));
+            }
+        }
+        json!({ "type": "object", "properties": properties, "required": required })
+    }
+
     /// Whether the user approves each call: anything but an absent or `DISABLED` setting asks,
     /// so a misspelt value never runs the action unconfirmed (the compiler reports it).
     pub fn requires_confirmation(&self) -> bool {

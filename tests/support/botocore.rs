@@ -18,8 +18,21 @@ pub struct Shapes {
 impl Shapes {
     /// The Bedrock Agent control plane's model, `tests/data/botocore/bedrock-agent.service-2.json`.
     pub fn bedrock_agent() -> Shapes {
+        Shapes::load("bedrock-agent.service-2.json")
+    }
+
+    /// The AgentCore control plane's model, as far as shipping an agent uses it (CreateHarness,
+    /// CreateGateway, CreateGatewayTarget, CreateHarnessEndpoint and their shapes):
+    /// `tests/data/botocore/bedrock-agentcore-control.service-2.excerpt.json`.
+    pub fn agentcore_control() -> Shapes {
+        Shapes::load("bedrock-agentcore-control.service-2.excerpt.json")
+    }
+
+    /// A model of `tests/data/botocore/`.
+    fn load(file: &str) -> Shapes {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/botocore/bedrock-agent.service-2.json");
+            .join("tests/data/botocore")
+            .join(file);
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let model: Value =

@@ -73,6 +73,22 @@ pub fn cfn_validators() -> BTreeMap<&'static str, jsonschema::Validator> {
             "AWS::Bedrock::KnowledgeBase",
             "aws-bedrock-knowledgebase.json",
         ),
+        (
+            "AWS::BedrockAgentCore::Harness",
+            "aws-bedrockagentcore-harness.json",
+        ),
+        (
+            "AWS::BedrockAgentCore::HarnessEndpoint",
+            "aws-bedrockagentcore-harnessendpoint.json",
+        ),
+        (
+            "AWS::BedrockAgentCore::Gateway",
+            "aws-bedrockagentcore-gateway.json",
+        ),
+        (
+            "AWS::BedrockAgentCore::GatewayTarget",
+            "aws-bedrockagentcore-gatewaytarget.json",
+        ),
     ]
     .into_iter()
     .map(|(t, f)| (t, resource_validator(f)))

@@ -21,7 +21,7 @@ const RETRIEVE_AND_GENERATE: &[&str] = &["bedrock:Retrieve", "bedrock:RetrieveAn
 /// Permissions a role needs, gathered from what the flow or agent uses. Resources keep the
 /// order they were first met in, without repeats, so the policy is stable.
 #[derive(Default)]
-pub(super) struct Permissions {
+pub(crate) struct Permissions {
     statements: Vec<(&'static str, Vec<&'static str>, Vec<Value>)>,
     /// Each knowledge base met, and whether any of its nodes generates: the actions it gets
     /// are the union of what its nodes need, whatever their order.
@@ -29,7 +29,7 @@ pub(super) struct Permissions {
 }
 
 impl Permissions {
-    pub(super) fn allow(&mut self, sid: &'static str, actions: &[&'static str], resource: Value) {
+    pub(crate) fn allow(&mut self, sid: &'static str, actions: &[&'static str], resource: Value) {
         match self.statements.iter_mut().find(|(s, _, _)| *s == sid) {
             Some((_, _, resources)) => {
                 if !resources.contains(&resource) {
@@ -109,7 +109,7 @@ impl Permissions {
         }
     }
 
-    pub(super) fn policy(&self, name: &str, names: &Names) -> Option<Value> {
+    pub(crate) fn policy(&self, name: &str, names: &Names) -> Option<Value> {
         if self.statements.is_empty() {
             return None;
         }
@@ -147,7 +147,7 @@ pub(super) const PROFILE_PREFIXES: &[&str] =
 
 /// The ARNs InvokeModel needs for a model id: the foundation model in this region, or for
 /// an inference profile the profile and its model in every region it routes to.
-pub(super) fn model_arns(model_id: &str) -> Vec<Value> {
+pub(crate) fn model_arns(model_id: &str) -> Vec<Value> {
     if model_id.starts_with("arn:") {
         return vec![Value::String(model_id.to_owned())];
     }
@@ -172,6 +172,16 @@ pub(super) fn model_arns(model_id: &str) -> Vec<Value> {
 }
 
 pub(super) fn role(policy_name: &str, permissions: &Permissions, names: &Names) -> Value {
+    service_role("bedrock.amazonaws.com", policy_name, permissions, names)
+}
+
+/// A role `service` may assume (from this account only), with the policy `permissions` make.
+pub(crate) fn service_role(
+    service: &str,
+    policy_name: &str,
+    permissions: &Permissions,
+    names: &Names,
+) -> Value {
     let mut props = Map::new();
     props.insert(
         "AssumeRolePolicyDocument".into(),
@@ -179,7 +189,7 @@ pub(super) fn role(policy_name: &str, permissions: &Permissions, names: &Names) 
             "Version": "2012-10-17",
             "Statement": [{
                 "Effect": "Allow",
-                "Principal": { "Service": "bedrock.amazonaws.com" },
+                "Principal": { "Service": service },
                 "Action": "sts:AssumeRole",
                 "Condition": { "StringEquals": { "aws:SourceAccount": { "Ref": "AWS::AccountId" } } },
             }],

@@ -39,7 +39,7 @@ impl References for CfnRefs {
 }
 
 /// Logical ids of the project's resources.
-pub(super) struct Names {
+pub(crate) struct Names {
     pub(super) flows: BTreeMap<String, String>,
     pub(super) agents: BTreeMap<String, String>,
     /// Guardrails the template creates, by project name.
@@ -52,7 +52,7 @@ pub(super) struct Names {
 }
 
 impl Names {
-    pub(super) fn new(project: &Project) -> Names {
+    pub(crate) fn new(project: &Project) -> Names {
         let mut used = BTreeSet::new();
         let mut unique = |base: String| {
             let mut candidate = base.clone();
@@ -145,12 +145,12 @@ pub(crate) fn knowledge_base_parameter(name: &str) -> String {
     format!("{}KnowledgeBaseId", alphanumeric(name))
 }
 
-pub(super) fn get_att(resource: &str, attribute: &str) -> Value {
+pub(crate) fn get_att(resource: &str, attribute: &str) -> Value {
     json!({ "Fn::GetAtt": [resource, attribute] })
 }
 
 /// `Fn::Sub` of a text whose `${…}` are CloudFormation's; `literal` parts are escaped.
-pub(super) fn sub(template: &str) -> Value {
+pub(crate) fn sub(template: &str) -> Value {
     json!({ "Fn::Sub": template })
 }
 

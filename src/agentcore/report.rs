@@ -1,0 +1,138 @@
+//! The migration report: each Classic feature an agent uses, and what it became on AgentCore
+//! or why it has no equivalent there. Printed by `strata export`, written by `--report FILE`,
+//! and shown as diagnostics for agents that target AgentCore.
+
+use super::AgentCoreRequests;
+use crate::model::{Agent, Project};
+use serde::{Deserialize, Serialize};
+
+/// One Classic feature and its fate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationItem {
+    /// The feature, as the agent names it (`guardrail supportguard`, `action group billing (Lambda)`).
+    pub feature: String,
+    pub outcome: Outcome,
+    /// The action group it is about, if any (for the diagnostic's location).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_group: Option<String>,
+}
+
+/// What became of a feature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    /// What it is on AgentCore.
+    Became(String),
+    /// Why AgentCore has nothing for it (and what the user can do by hand).
+    NoEquivalent(String),
+}
+
+impl MigrationItem {
+    pub fn new(feature: String, outcome: Outcome) -> MigrationItem {
+        MigrationItem {
+            feature,
+            outcome,
+            action_group: None,
+        }
+    }
+
+    pub fn in_action_group(mut self, group: &str) -> MigrationItem {
+        self.action_group = Some(group.to_owned());
+        self
+    }
+
+    pub fn has_equivalent(&self) -> bool {
+        matches!(self.outcome, Outcome::Became(_))
+    }
+}
+
+/// The features the harness and gateway have no member for: guardrails, collaborators,
+/// knowledge bases; and the encryption key, which only some of the resources take.
+pub(super) fn unmapped(
+    project: &Project,
+    agent: &Agent,
+    requests: &AgentCoreRequests,
+    report: &mut Vec<MigrationItem>,
+) {
+    if let Some(g) = agent
+        .guardrail_configuration
+        .as_ref()
+        .and_then(|g| g.guardrail_identifier.as_deref())
+    {
+        let _ = project;
+        report.push(MigrationItem::new(
+            format!("guardrail {g}"),
+            Outcome::NoEquivalent(
+                "a harness has no guardrail member; apply the guardrail around the loop with a beforeInvocation / afterInvocation hook (a Lambda that calls ApplyGuardrail), which is code Strata does not generate".into(),
+            ),
+        ));
+    }
+    if let Some(c) = &agent.agent_collaboration {
+        if c.as_str() != "DISABLED" {
+            report.push(MigrationItem::new(
+                format!("agentCollaboration {}", c.as_str()),
+                Outcome::NoEquivalent(
+                    "a harness does not supervise other agents; ship each collaborator as its own harness and call it as a tool".into(),
+                ),
+            ));
+        }
+    }
+    for c in &agent.collaborators {
+        report.push(MigrationItem::new(
+            format!("collaborator {}", c.collaborator_name),
+            Outcome::NoEquivalent(
+                "a harness has no collaborators; the collaborator is not called (its instruction is not part of the system prompt)".into(),
+            ),
+        ));
+    }
+    for kb in &agent.knowledge_bases {
+        report.push(MigrationItem::new(
+            format!("knowledge base {}", kb.knowledge_base_id),
+            Outcome::NoEquivalent(
+                "a harness reaches a knowledge base only through a tool: a Lambda that calls Retrieve, behind a gateway Lambda target; that function is code, so Strata does not generate it (add it as an action group to have it exported)".into(),
+            ),
+        ));
+    }
+    if agent.customer_encryption_key_arn.is_some() {
+        let memory = matches!(
+            requests.harness.memory,
+            Some(super::HarnessMemoryConfiguration::ManagedMemoryConfiguration(_))
+        );
+        let gateway = requests.gateway.is_some();
+        let holders: Vec<&str> = [(memory, "the managed memory"), (gateway, "the gateway")]
+            .into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, what)| what)
+            .collect();
+        report.push(MigrationItem::new(
+            "customerEncryptionKeyArn".into(),
+            match holders.is_empty() {
+                true => Outcome::NoEquivalent(
+                    "a harness takes no encryption key of its own; only its managed memory and a gateway do, and this agent has neither".into(),
+                ),
+                false => Outcome::Became(format!(
+                    "the encryption key of {}; the harness itself takes none",
+                    holders.join(" and ")
+                )),
+            },
+        ));
+    }
+}
+
+/// The report as text for people: one line per feature.
+pub fn to_text(agent: &str, items: &[MigrationItem]) -> String {
+    let mut out = format!("Agent {agent} on AgentCore:\n");
+    for item in items {
+        match &item.outcome {
+            Outcome::Became(what) => {
+                out.push_str(&format!("  = {}: became {what}\n", item.feature))
+            }
+            Outcome::NoEquivalent(why) => out.push_str(&format!(
+                "  ! {}: no AgentCore equivalent: {why}\n",
+                item.feature
+            )),
+        }
+    }
+    out
+}
