@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use strata::agentcore::adapter::{adapters, AdapterFile};
+use strata::agentcore::adapter::{adapter_files, adapters, AdapterFile};
 
 fn example_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customer-support")
@@ -23,7 +23,15 @@ fn support_adapters() -> Vec<AdapterFile> {
         .iter()
         .find(|a| a.agent_name == "Support")
         .expect("the Support agent");
-    adapters(&project, agent, &|g| g.action_group_name.clone()).expect("every group is bound")
+    let all = adapter_files(&project, Some("Support")).expect("every group is bound");
+    assert_eq!(
+        all,
+        adapters(&project, agent, &|g| strata::agentcore::target_name(
+            &g.action_group_name
+        ))
+        .expect("the same")
+    );
+    all
 }
 
 /// A Lambda package: the adapter and the handlers' folder, as the README says to deploy it.
@@ -106,7 +114,7 @@ fn every_lambda_group_of_the_example_gets_an_adapter_and_return_control_none() {
     let all = support_adapters();
     let names: Vec<&str> = all.iter().map(|a| a.action_group.as_str()).collect();
     assert_eq!(names, ["billing", "subscriptions", "notifications"]);
-    assert_eq!(all[0].path, "adapters/billing_gateway.py");
+    assert_eq!(all[0].path, "adapters/Support/billing_gateway.py");
     assert_eq!(all[0].entry_point, "billing_gateway.handler");
     assert_eq!(all[0].handler_file, "handlers/billing.py");
 }
@@ -225,4 +233,73 @@ fn the_notifications_handler_sees_no_session_attributes_behind_a_gateway() {
     assert!(result_json(&result)["error"]
         .as_str()
         .is_some_and(|e| e.contains("No email address")));
+}
+
+mod support {
+    pub mod cli;
+}
+
+#[test]
+fn the_cli_writes_the_adapters_beside_the_template() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("support.agentcore.yaml");
+    let status = support::cli::strata()
+        .arg("export")
+        .arg(example_dir().join("support.strata.json"))
+        .args(["--format", "agentcore-cfn-yaml", "--out"])
+        .arg(&out)
+        .output()
+        .expect("strata runs");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    for a in support_adapters() {
+        let written = std::fs::read_to_string(dir.path().join(&a.path)).expect("adapter written");
+        assert_eq!(written, a.text, "{}", a.path);
+    }
+}
+
+#[test]
+fn an_unbound_lambda_group_refuses_the_export_before_anything_is_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let project = dir.path().join("p.strata.json");
+    std::fs::write(
+        &project,
+        serde_json::to_string(&json!({
+            "schemaVersion": 1, "name": "p", "agentTarget": "agentcore",
+            "agents": [{
+                "agentName": "Orders",
+                "foundationModel": "anthropic.claude-3-5-sonnet-20240620-v1:0",
+                "instruction": "You answer questions about orders. Look the order up before you answer and quote it exactly.",
+                "actionGroups": [{
+                    "actionGroupName": "orders",
+                    "description": "Look up orders",
+                    "actionGroupExecutor": {"lambda": "arn:aws:lambda:us-east-1:123456789012:function:orders"},
+                    "functionSchema": {"functions": [{"name": "lookup", "description": "Get an order by its id",
+                        "parameters": {"id": {"type": "string", "description": "The order id", "required": true}}}]}
+                }]
+            }]
+        }))
+        .expect("json"),
+    )
+    .expect("write project");
+    let out = dir.path().join("out/t.yaml");
+    std::fs::create_dir_all(dir.path().join("out")).expect("dir");
+    let run = support::cli::strata()
+        .arg("export")
+        .arg(&project)
+        .args(["--format", "agentcore-cfn-yaml", "--out"])
+        .arg(&out)
+        .output()
+        .expect("strata runs");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("action group \"orders\"") && stderr.contains("no handler is bound"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing is written");
+    assert!(!dir.path().join("out/adapters").exists());
 }

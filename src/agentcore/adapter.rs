@@ -12,8 +12,9 @@
 //! tool result. This module fills in the adapter's configuration: which handler module and
 //! function, and each tool's parameter types. Pure: builds for wasm.
 
-use crate::model::agent::{ActionGroup, ActionGroupExecutor, ApiSchema};
+use crate::model::agent::{ActionGroup, ActionGroupExecutor, ApiSchema, State};
 use crate::model::handler::action_group_slot;
+use crate::model::lenient::Lenient;
 use crate::model::{Agent, Project};
 use serde_json::{json, Map, Value};
 
@@ -29,7 +30,7 @@ pub const ADAPTERS_DIR: &str = "adapters";
 pub struct AdapterFile {
     pub agent: String,
     pub action_group: String,
-    /// `adapters/<module>.py`.
+    /// `adapters/<agent>/<group>_gateway.py`.
     pub path: String,
     /// The Lambda handler setting for the function: `<module>.handler`.
     pub entry_point: String,
@@ -64,7 +65,28 @@ pub fn needs_adapter(group: &ActionGroup) -> bool {
         group.action_group_executor,
         Some(ActionGroupExecutor::Lambda(_))
     ) && group.parent_action_group_signature.is_none()
+        && group.action_group_state != Some(Lenient::Known(State::Disabled))
         && (group.function_schema.is_some() || group.api_schema.is_some())
+}
+
+/// The adapters an AgentCore export of `agent` (every agent when `None`) writes beside the
+/// template: one per Lambda action group, named for the gateway targets the export makes.
+/// Refuses, naming the group, when a group has no Python handler bound to wrap.
+pub fn adapter_files(
+    project: &Project,
+    agent: Option<&str>,
+) -> Result<Vec<AdapterFile>, AdapterError> {
+    let mut out = Vec::new();
+    for a in project
+        .agents
+        .iter()
+        .filter(|a| agent.is_none_or(|n| n == a.agent_name))
+    {
+        out.extend(adapters(project, a, &|g| {
+            super::target_name(&g.action_group_name)
+        })?);
+    }
+    Ok(out)
 }
 
 /// The adapters of every Lambda action group of `agent`, in the agent's order; `target_name`
@@ -112,7 +134,10 @@ pub fn adapter(
     Ok(AdapterFile {
         agent: agent.agent_name.clone(),
         action_group: group.action_group_name.clone(),
-        path: format!("{ADAPTERS_DIR}/{module}.py"),
+        path: format!(
+            "{ADAPTERS_DIR}/{}/{module}.py",
+            crate::text::plain_file_stem(&agent.agent_name)
+        ),
         entry_point: format!("{module}.handler"),
         handler_file: file,
         text: render(&config),
@@ -269,7 +294,7 @@ mod tests {
         let p = project();
         let agent = &p.agents[0];
         let a = adapter(&p, agent, &agent.action_groups[0], "bill-ing").expect("adapter");
-        assert_eq!(a.path, "adapters/bill_ing_gateway.py");
+        assert_eq!(a.path, "adapters/A/bill_ing_gateway.py");
         assert_eq!(a.entry_point, "bill_ing_gateway.handler");
         assert!(!a.text.contains("__STRATA_CONFIG__"));
         let line = a
