@@ -28,6 +28,12 @@ impl Shapes {
         Shapes::load("bedrock-agentcore-control.service-2.excerpt.json")
     }
 
+    /// The AgentCore data plane's model as far as InvokeHarness's request goes:
+    /// `tests/data/botocore/bedrock-agentcore.service-2.excerpt.json`.
+    pub fn agentcore_data() -> Shapes {
+        Shapes::load("bedrock-agentcore.service-2.excerpt.json")
+    }
+
     /// A model of `tests/data/botocore/`.
     fn load(file: &str) -> Shapes {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
