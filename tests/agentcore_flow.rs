@@ -259,3 +259,24 @@ fn the_generated_handler_sends_a_valid_invoke_harness_request_and_returns_the_re
     );
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
+
+#[test]
+fn importing_the_template_gives_the_agent_node_back() {
+    let p = project();
+    let yaml = export_cloudformation(&p).expect("exports").to_yaml();
+    let i = strata::import::import(&yaml, "fixture").expect("imports");
+    let (back, original) = (&i.project.flows[0].definition, &p.flows[0].definition);
+    assert_eq!(
+        back.nodes[1], original.nodes[1],
+        "the LambdaFunction node calling the generated function is the Agent node again"
+    );
+    assert_eq!(back.connections, original.connections);
+    // A node that keeps its Classic alias comes back as that alias (export never wrote which
+    // project agent it stood for).
+    assert_eq!(back.nodes[2].name, "ClassicHelper");
+    assert!(
+        !i.warnings.iter().any(|w| w.at.contains("HarnessInvoker")),
+        "the generated function is export's own: {:?}",
+        i.warnings
+    );
+}

@@ -23,6 +23,7 @@ mod names;
 mod template;
 
 pub use flow::{FlowHistory, History, RecordedVersion};
+pub(crate) use harness::INVOKER_OF;
 pub(crate) use iam::{model_arns, service_role, Permissions};
 pub(crate) use knowledge_base::rename_supplemental_locations;
 pub(crate) use names::knowledge_base_parameter;

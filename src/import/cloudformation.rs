@@ -121,6 +121,8 @@ pub fn import_template(template: &Value, fallback_name: &str) -> Result<Imported
             harness::GATEWAY | harness::TARGET | harness::ENDPOINT => {
                 agentcore_parts.push((at, kind, *id));
             }
+            "AWS::Lambda::Function" | "AWS::Logs::LogGroup"
+                if harness::is_invoker_part(&ctx, id) => {}
             k if DERIVED.contains(&k) => {}
             other => warnings.push(ImportWarning {
                 at,

@@ -114,3 +114,63 @@ fn gateway_targets(
     }
     out
 }
+
+/// Whether `id` is a generated InvokeHarness function of the template, or its log group.
+pub(super) fn is_invoker_part(ctx: &Context<'_>, id: &str) -> bool {
+    let invoker = |id: &str| {
+        ctx.kind(id) == Some("AWS::Lambda::Function")
+            && ctx
+                .recorded(id, crate::export::cloudformation::INVOKER_OF)
+                .is_some()
+    };
+    invoker(id) || id.strip_suffix("Logs").is_some_and(invoker)
+}
+
+/// LambdaFunction nodes that call a generated InvokeHarness function become the Agent nodes
+/// they were exported from (marked as running the project agent), their output
+/// `functionResponse` `agentResponse` again, in `definition` (PascalCase) and its Loop bodies.
+pub(super) fn restore_agent_nodes(ctx: &Context<'_>, definition: &mut Value) {
+    let mut renamed = Vec::new();
+    if let Some(Value::Array(nodes)) = definition.get_mut("Nodes") {
+        for node in nodes.iter_mut() {
+            if let Some(inner) = node.pointer_mut("/Configuration/Loop/Definition") {
+                restore_agent_nodes(ctx, inner);
+            }
+            let agent = node
+                .pointer("/Configuration/LambdaFunction/LambdaArn")
+                .and_then(get_att)
+                .filter(|(_, attribute)| attribute == "Arn")
+                .and_then(|(id, _)| ctx.recorded(&id, crate::export::cloudformation::INVOKER_OF));
+            let Some(agent) = agent else { continue };
+            let Value::Object(n) = node else { continue };
+            n.insert("Type".into(), Value::String("Agent".into()));
+            n.insert(
+                "Configuration".into(),
+                serde_json::json!({"Agent": {"AgentAliasArn": format!("{}{agent}", super::flow::AGENT_MARK)}}),
+            );
+            if let Some(Value::Array(outputs)) = n.get_mut("Outputs") {
+                for o in outputs {
+                    if o.get("Name").and_then(Value::as_str) == Some("functionResponse") {
+                        o["Name"] = Value::String("agentResponse".into());
+                    }
+                }
+            }
+            if let Some(name) = n.get("Name").and_then(Value::as_str) {
+                renamed.push(name.to_owned());
+            }
+        }
+    }
+    if let Some(Value::Array(connections)) = definition.get_mut("Connections") {
+        for c in connections {
+            let from_restored = c
+                .get("Source")
+                .and_then(Value::as_str)
+                .is_some_and(|s| renamed.iter().any(|r| r == s));
+            if let Some(out) = c.pointer_mut("/Configuration/Data/SourceOutput") {
+                if from_restored && out == "functionResponse" {
+                    *out = Value::String("agentResponse".into());
+                }
+            }
+        }
+    }
+}
