@@ -274,3 +274,63 @@ fn strata_chat_runs_an_imported_harness_with_a_bound_handler_and_return_of_contr
         "{stdout}"
     );
 }
+
+#[test]
+fn a_flow_runs_an_imported_harness_agent_through_its_agent_node() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("handlers")).expect("handlers dir");
+    std::fs::copy(
+        fixtures().join("handlers/orders.py"),
+        dir.path().join("handlers/orders.py"),
+    )
+    .expect("copy handler");
+    let mut p = serde_json::to_value(&hand_written().project).expect("project");
+    // The template's function, bound by its logical id as for any imported stack.
+    p["handlers"] = serde_json::json!([
+        {"name": "OrdersFunction", "file": "handlers/orders.py", "function": "handler"}
+    ]);
+    p["flows"] = serde_json::json!([{"name": "ask", "definition": {
+    "nodes": [
+        {"name": "FlowInputNode", "type": "Input", "configuration": {"input": {}},
+         "outputs": [{"name": "document", "type": "String"}]},
+        {"name": "Desk", "type": "Agent", "configuration": {"agent": {"projectAgent": "OrderDesk"}},
+         "inputs": [{"name": "agentInputText", "type": "String", "expression": "$.data"}],
+         "outputs": [{"name": "agentResponse", "type": "String"}]},
+        {"name": "FlowOutputNode", "type": "Output", "configuration": {"output": {}},
+         "inputs": [{"name": "document", "type": "String", "expression": "$.data"}]}
+    ],
+    "connections": [
+        {"name": "InToDesk", "type": "Data", "source": "FlowInputNode", "target": "Desk",
+         "configuration": {"data": {"sourceOutput": "document", "targetInput": "agentInputText"}}},
+        {"name": "DeskToOut", "type": "Data", "source": "Desk", "target": "FlowOutputNode",
+         "configuration": {"data": {"sourceOutput": "agentResponse", "targetInput": "document"}}}
+    ]}}]);
+    std::fs::write(dir.path().join("desk.strata.json"), p.to_string()).expect("project");
+    std::fs::write(
+        dir.path().join("ask.replay.yaml"),
+        "- contains: \"Where is order A-1001\"\n  text: Looking.\n  toolUse:\n    - name: orders__lookupOrder\n      input: {orderId: A-1001}\n- text: Order A-1001 has shipped.\n",
+    )
+    .expect("replay");
+    let out = support::cli::strata_in(dir.path())
+        .args([
+            "run",
+            "desk.strata.json",
+            "--input",
+            "\"Where is order A-1001?\"",
+            "--replay",
+            "ask.replay.yaml",
+        ])
+        .output()
+        .expect("strata runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(r#""status": "shipped""#), "{stdout}");
+    assert!(
+        stdout.contains("output FlowOutputNode: Order A-1001 has shipped."),
+        "{stdout}"
+    );
+}
