@@ -303,3 +303,80 @@ fn an_unbound_lambda_group_refuses_the_export_before_anything_is_written() {
     assert!(!out.exists(), "nothing is written");
     assert!(!dir.path().join("out/adapters").exists());
 }
+
+#[test]
+fn an_openapi_group_gets_the_classic_api_event_and_its_status_decides_the_error() {
+    let project = strata::model::load(
+        &json!({
+            "schemaVersion": 1, "name": "p",
+            "agents": [{"agentName": "Shop", "foundationModel": "m", "actionGroups": [{
+                "actionGroupName": "orders",
+                "actionGroupExecutor": {"lambda": "arn:aws:lambda:us-east-1:123456789012:function:orders"},
+                "apiSchema": {"payload": "openapi: 3.0.0\ninfo: {title: o, version: '1'}\npaths:\n  /orders/{id}/notes:\n    post:\n      operationId: addNote\n      description: Add a note to an order\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: string}, description: The order}\n      requestBody:\n        required: true\n        content:\n          application/json:\n            schema:\n              type: object\n              properties:\n                text: {type: string, description: The note}\n                urgent: {type: boolean, description: Whether it is urgent}\n      responses:\n        '200': {description: ok}\n"},
+                "localHandler": "echo.py:handler"
+            }]}]
+        })
+        .to_string(),
+        "p",
+    )
+    .expect("loads")
+    .project;
+    let all = adapter_files(&project, None).expect("adapter");
+    let a = &all[0];
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("echo.py"),
+        r#"import json
+def handler(event, context):
+    status = 404 if event["parameters"][0]["value"] == "missing" else 200
+    return {"messageVersion": "1.0", "response": {"actionGroup": event["actionGroup"],
+        "apiPath": event["apiPath"], "httpMethod": event["httpMethod"], "httpStatusCode": status,
+        "responseBody": {"application/json": {"body": json.dumps({"seen": event})}}}}
+"#,
+    )
+    .expect("handler");
+    std::fs::write(dir.path().join("orders_gateway.py"), &a.text).expect("adapter");
+    let call = |id: &str| -> Value {
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg(
+                r#"
+import json, sys, types, orders_gateway
+ctx = types.SimpleNamespace(client_context=types.SimpleNamespace(custom={"bedrockAgentCoreToolName": "orders___addNote"}))
+print(json.dumps(orders_gateway.handler({"id": sys.argv[1], "text": "call back", "urgent": True}, ctx)))
+"#,
+            )
+            .arg(id)
+            .current_dir(dir.path())
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let result = call("A-1");
+    assert_eq!(result["isError"], false);
+    let seen = &result_json(&result)["seen"];
+    assert_eq!(seen["apiPath"], "/orders/{id}/notes");
+    assert_eq!(seen["httpMethod"], "POST");
+    assert_eq!(
+        seen["parameters"],
+        json!([{"name": "id", "type": "string", "value": "A-1"}])
+    );
+    assert_eq!(
+        seen["requestBody"],
+        json!({"content": {"application/json": {"properties": [
+            {"name": "text", "type": "string", "value": "call back"},
+            {"name": "urgent", "type": "boolean", "value": "true"}
+        ]}}})
+    );
+    assert_eq!(
+        call("missing")["isError"],
+        true,
+        "an HTTP 404 is an error result"
+    );
+}
