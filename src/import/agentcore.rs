@@ -147,10 +147,18 @@ pub(crate) fn agent(h: &Harness<'_>, warnings: &mut Vec<ImportWarning>) -> Resul
             message: "a harness is an object".into(),
         });
     }
-    let name = text(v, "harnessName").ok_or_else(|| ImportError::Shape {
-        at: format!("{at}.harnessName"),
-        message: "a harness needs a harnessName".into(),
-    })?;
+    let name = match v.get("harnessName") {
+        Some(Value::String(name)) => name,
+        other => {
+            return Err(ImportError::Shape {
+                at: format!("{at}.harnessName"),
+                message: match other {
+                    None => "a harness needs a harnessName".into(),
+                    Some(v) => format!("the harness name is text, not {v}"),
+                },
+            })
+        }
+    };
     let mut agent = Agent::new(name);
     agent.agent_target = Some(Lenient::Known(AgentTarget::Agentcore));
     left_out(
