@@ -9,6 +9,7 @@
 //! ([`template`]), the compiler's diagnostics for agents that target AgentCore and the CLI all
 //! read it, so nothing a Classic agent says is dropped in silence. Pure, like [`crate::export`].
 
+pub mod adapter;
 mod gateway;
 mod harness;
 pub mod limits;

@@ -122,6 +122,11 @@ fn check_references(project: &Project, f: &crate::model::Flow, out: &mut Diagnos
                 continue;
             };
             if let Some(name) = &c.project_agent {
+                if project.reaches_harness(name) {
+                    let mut at = Location::flow(&f.name).node(&node.name);
+                    at.loop_node = loop_node.map(str::to_owned);
+                    report_agentcore_node(name, &c.agent_alias_arn, at, out);
+                }
                 if project.agent(name).is_none() {
                     let mut at = Location::flow(&f.name).node(&node.name);
                     at.loop_node = loop_node.map(str::to_owned);
@@ -140,5 +145,35 @@ fn check_references(project: &Project, f: &crate::model::Flow, out: &mut Diagnos
                 }
             }
         }
+    }
+}
+
+/// Which way an Agent node on a project agent that targets AgentCore deploys: Bedrock Flows
+/// reach only Classic agent aliases.
+fn report_agentcore_node(agent: &str, alias_arn: &str, at: Location, out: &mut Diagnostics) {
+    if alias_arn.is_empty() {
+        out.report(
+            Code::AgentNodeOnAgentCore,
+            at.field("agent.projectAgent"),
+            format!(
+                "agent {agent:?} targets AgentCore, which flows cannot call as an agent: the export makes this node a LambdaFunction node whose generated function calls InvokeHarness on {agent:?}'s harness (local runs still run the agent)"
+            ),
+        )
+        .set_hint(
+            "To keep calling a Classic agent alias instead, set agentAliasArn on the node."
+                .to_owned(),
+        );
+    } else {
+        out.report(
+            Code::AgentNodeOnAgentCore,
+            at.field("agent.agentAliasArn"),
+            format!(
+                "agent {agent:?} targets AgentCore, but this node keeps the Classic alias it names: the deployed flow calls that alias, not {agent:?}'s harness"
+            ),
+        )
+        .set_hint(
+            "Clear agentAliasArn to call the agent's AgentCore harness through a generated Lambda function."
+                .to_owned(),
+        );
     }
 }

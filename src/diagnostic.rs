@@ -130,6 +130,7 @@ codes! {
     AgentCoreLimit = BedrockLimit, Error, "an agent value outside AgentCore's limits";
     AgentCoreNoEquivalent = Strata, Warning, "a Classic feature of an agent that targets AgentCore has no AgentCore equivalent; the export leaves it out and reports it";
     AgentCoreNotExportable = Strata, Error, "an agent that targets AgentCore cannot be exported to it";
+    AgentNodeOnAgentCore = Strata, Warning, "an Agent node runs a project agent that targets AgentCore: it deploys as an InvokeHarness Lambda, or keeps the Classic alias it names";
 }
 
 /// Where a diagnostic points. Fields are filled as far as they apply.

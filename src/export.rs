@@ -21,6 +21,8 @@ use crate::compile::compile;
 use crate::diagnostic::Diagnostic;
 use crate::model::agent::AgentDescriptor;
 use crate::model::common::GuardrailConfiguration;
+use crate::model::flow::ConnectionConfiguration;
+use crate::model::lenient::Lenient;
 use crate::model::{Agent, Flow, FlowDefinition, Guardrail, KnowledgeBase, Project};
 use crate::nodes::deployment::ProjectRefs;
 use crate::nodes::NodeType;
@@ -196,6 +198,18 @@ pub(crate) trait References {
     fn knowledge_base(&self, kb: &KnowledgeBase) -> String;
     /// The identifier of a project guardrail.
     fn guardrail(&self, g: &Guardrail) -> String;
+    /// The ARN of the generated Lambda function that calls the AgentCore harness of `agent`.
+    fn harness_invoker(&self, agent: &str) -> String;
+}
+
+/// The placeholder for the ARN of the generated function that calls an agent's harness.
+pub fn harness_invoker_placeholder(agent: &str) -> String {
+    format!("${{{}HarnessInvokerArn}}", alphanumeric(agent))
+}
+
+/// Whether Agent nodes reach the project agent `agent` through its AgentCore harness.
+pub fn reached_through_harness(project: &Project, agent: &str) -> bool {
+    project.reaches_harness(agent)
 }
 
 /// Placeholders, for the API JSON exports.
@@ -216,6 +230,9 @@ impl References for Placeholders {
             Some(real) => real.clone(),
             None => guardrail_placeholder(&g.name),
         }
+    }
+    fn harness_invoker(&self, agent: &str) -> String {
+        harness_invoker_placeholder(agent)
     }
 }
 
@@ -259,12 +276,40 @@ pub(crate) fn api_definition(
 
 fn strip_definition(project: &Project, def: &mut FlowDefinition, refs: &dyn References) {
     let refs = ApiRefs { project, refs };
+    let mut renamed: Vec<(String, &str, &str)> = Vec::new();
     for node in &mut def.nodes {
         let Some(config) = &mut node.configuration else {
             continue;
         };
-        if let Some(kind) = config.node_type().map(NodeType::kind) {
-            (kind.strip_local)(config, &refs);
+        let Some(kind) = config.node_type().map(NodeType::kind) else {
+            continue;
+        };
+        match (kind.deploy_as)(config, &refs) {
+            Some(redeployed) => {
+                let new_type = redeployed.configuration.node_type();
+                *config = redeployed.configuration;
+                if let Some(t) = new_type {
+                    node.node_type = Lenient::Known(t);
+                }
+                for (old, new) in redeployed.renamed_outputs {
+                    for o in node.outputs.iter_mut().filter(|o| o.name == old) {
+                        o.name = new.to_owned();
+                    }
+                    renamed.push((node.name.clone(), old, new));
+                }
+            }
+            None => (kind.strip_local)(config, &refs),
+        }
+    }
+    for c in &mut def.connections {
+        let Some(ConnectionConfiguration::Data(data)) = &mut c.configuration else {
+            continue;
+        };
+        if let Some((_, _, new)) = renamed
+            .iter()
+            .find(|(node, old, _)| *node == c.source && data.source_output == *old)
+        {
+            data.source_output = (*new).to_owned();
         }
     }
 }
@@ -287,6 +332,9 @@ impl ProjectRefs for ApiRefs<'_> {
     }
     fn definition(&self, definition: &mut FlowDefinition) {
         strip_definition(self.project, definition, self.refs);
+    }
+    fn harness_invoker(&self, agent: &str) -> Option<String> {
+        reached_through_harness(self.project, agent).then(|| self.refs.harness_invoker(agent))
     }
 }
 

@@ -6,6 +6,7 @@
 //! What cannot be carried over exactly (a CloudFormation `Ref` to a parameter, say) is kept
 //! as readable text in its field and reported as a warning naming where it was.
 
+pub(crate) mod agentcore;
 pub mod cloudformation;
 
 use crate::layout::auto_layout;
@@ -48,6 +49,9 @@ pub enum ImportFormat {
     AgentRequests,
     /// A CloudFormation template.
     CloudFormation,
+    /// A CreateHarness request, or the `{createHarness, createGateway, createGatewayTargets,
+    /// createHarnessEndpoints}` document Strata's AgentCore export writes.
+    AgentCore,
 }
 
 impl ImportFormat {
@@ -58,6 +62,7 @@ impl ImportFormat {
             ImportFormat::Agent => "Bedrock agent JSON",
             ImportFormat::AgentRequests => "Strata agent export",
             ImportFormat::CloudFormation => "CloudFormation template",
+            ImportFormat::AgentCore => "AgentCore harness requests",
         }
     }
 }
@@ -128,6 +133,9 @@ pub fn import(text: &str, fallback_name: &str) -> Result<Imported> {
     };
     if is_template(&value) {
         return cloudformation::import_template(&value, fallback_name);
+    }
+    if agentcore::is_harness_document(&value) {
+        return agentcore::import_document(&value, fallback_name);
     }
     if let Some(obj) = value.as_object() {
         if obj.get("agent").is_some_and(Value::is_object) {

@@ -97,6 +97,13 @@ impl Project {
         }
     }
 
+    /// Whether the project agent `agent` targets AgentCore, so that a flow's Agent node
+    /// reaches it through its harness (an InvokeHarness Lambda) rather than a Classic alias.
+    pub fn reaches_harness(&self, agent: &str) -> bool {
+        self.agent(agent)
+            .is_some_and(|a| self.agent_target(a) == Some(agent::AgentTarget::Agentcore))
+    }
+
     pub fn flow(&self, name: &str) -> Option<&Flow> {
         self.flows.iter().find(|f| f.name == name)
     }

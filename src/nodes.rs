@@ -269,6 +269,10 @@ pub struct NodeKind {
     /// Drops the Strata-only fields of a configuration and fills in what they stood for,
     /// before the configuration goes to Bedrock (see [`deployment`]).
     pub strip_local: fn(&mut NodeConfiguration, &dyn deployment::ProjectRefs),
+    /// The kind Bedrock runs the node as, when it is not this one (see [`deployment`]);
+    /// export applies it before `strip_local`.
+    pub deploy_as:
+        fn(&NodeConfiguration, &dyn deployment::ProjectRefs) -> Option<deployment::Redeployed>,
 }
 
 impl NodeKind {
@@ -301,6 +305,7 @@ impl NodeKind {
             form: &[],
             access: deployment::no_access,
             strip_local: deployment::nothing_local,
+            deploy_as: deployment::same_kind,
         }
     }
 
@@ -311,6 +316,7 @@ impl NodeKind {
         self.check = check_member::<C>;
         self.access = access_of_member::<C>;
         self.strip_local = strip_member::<C>;
+        self.deploy_as = deploy_member::<C>;
         self
     }
 
@@ -361,6 +367,11 @@ pub trait KindConfiguration: Member {
 
     /// Drops the Strata-only fields and fills in what they stood for (see [`deployment`]).
     fn strip_local(&mut self, _refs: &dyn deployment::ProjectRefs) {}
+
+    /// The kind Bedrock runs the node as, when it is not this one (see [`deployment`]).
+    fn deploy_as(&self, _refs: &dyn deployment::ProjectRefs) -> Option<deployment::Redeployed> {
+        None
+    }
 }
 
 fn check_member<C: KindConfiguration>(node: &FlowNode, out: &mut Diagnostics, at: &Location) {
@@ -382,6 +393,13 @@ fn strip_member<C: KindConfiguration>(
     if let Some(c) = C::of_mut(config) {
         c.strip_local(refs);
     }
+}
+
+fn deploy_member<C: KindConfiguration>(
+    config: &NodeConfiguration,
+    refs: &dyn deployment::ProjectRefs,
+) -> Option<deployment::Redeployed> {
+    C::of(config).and_then(|c| c.deploy_as(refs))
 }
 
 /// A fresh node named `name` with `configuration` and the given inputs and outputs (each

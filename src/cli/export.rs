@@ -71,6 +71,14 @@ pub(super) fn export(
             return Ok(1);
         }
     };
+    let adapters = match adapters_beside(&project, format, name, &rendered, &out) {
+        Ok(adapters) => adapters,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            eprintln!("export refused: nothing was written");
+            return Ok(1);
+        }
+    };
     for note in &rendered.notes {
         eprintln!("note: {note}");
     }
@@ -108,7 +116,61 @@ pub(super) fn export(
         }
         None => outp!("{}", rendered.text),
     }
+    for (file, a) in &adapters {
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_atomically(file, a.text.as_bytes())?;
+        eprintln!(
+            "wrote {} (action group {} of {}: deploy it in the Lambda package of {} with the handler setting {})",
+            file.display(),
+            a.action_group,
+            a.agent,
+            a.handler_file,
+            a.entry_point
+        );
+    }
     Ok(0)
+}
+
+/// The Gateway adapters an AgentCore export writes beside `--out` (one per Lambda action
+/// group, `adapters/<agent>/<group>_gateway.py`), each with the path it goes to; checked
+/// before anything is written. Without `--out` there is nowhere to put them: a note says so.
+fn adapters_beside(
+    project: &crate::model::Project,
+    format: crate::export::Format,
+    name: Option<&str>,
+    rendered: &crate::export::Rendered,
+    out: &Output<'_>,
+) -> Result<Vec<(PathBuf, crate::agentcore::adapter::AdapterFile)>> {
+    use crate::agentcore::adapter::{adapter_files, needs_adapter};
+    if !format.is_agentcore() {
+        return Ok(vec![]);
+    }
+    let agent = match format.subject() {
+        crate::export::Subject::Agent => Some(rendered.subject.as_str()),
+        _ => name,
+    };
+    let Some(o) = out.path else {
+        let lambda_groups = project
+            .agents
+            .iter()
+            .filter(|a| agent.is_none_or(|n| n == a.agent_name))
+            .any(|a| a.action_groups.iter().any(needs_adapter));
+        if lambda_groups {
+            eprintln!("note: with --out FILE the export also writes the Gateway adapters of the Lambda action groups beside it (adapters/<agent>/<group>_gateway.py)");
+        }
+        return Ok(vec![]);
+    };
+    let dir = o.parent().unwrap_or(Path::new("."));
+    let files = adapter_files(project, agent)?;
+    let mut out_files = Vec::new();
+    for a in files {
+        let file = dir.join(&a.path);
+        check_target(&file, out.force, &[])?;
+        out_files.push((file, a));
+    }
+    Ok(out_files)
 }
 
 pub(super) fn import_file(path: &Path, out: Option<&Path>, force: bool) -> Result<u8> {

@@ -16,12 +16,14 @@
 mod agent;
 mod flow;
 mod guardrail;
+mod harness;
 mod iam;
 mod knowledge_base;
 mod names;
 mod template;
 
 pub use flow::{FlowHistory, History, RecordedVersion};
+pub(crate) use harness::INVOKER_OF;
 pub(crate) use iam::{model_arns, service_role, Permissions};
 pub(crate) use knowledge_base::rename_supplemental_locations;
 pub(crate) use names::knowledge_base_parameter;
@@ -45,6 +47,8 @@ struct Parts {
     kb_parameters: BTreeSet<String>,
     /// What the template cannot promise; see [`Template::notes`].
     notes: Vec<String>,
+    /// Other parameters, by logical id (the harness ARNs of AgentCore agents flows reach).
+    parameters: BTreeMap<String, Value>,
 }
 
 /// The whole project as a CloudFormation template: per flow a Flow, one FlowVersion and the
@@ -77,6 +81,28 @@ pub fn export_cloudformation_with(project: &Project, history: &History) -> Resul
     }
 
     for agent in &project.agents {
+        if project.reaches_harness(&agent.agent_name) {
+            parts.notes.push(format!(
+                "agent {0} targets AgentCore, so this template holds no AWS::Bedrock::Agent for it: `strata export --format agentcore-cfn-yaml --agent {0}` makes its harness, and flows reach it through a generated InvokeHarness function",
+                agent.agent_name
+            ));
+            continue;
+        }
+        for c in &agent.collaborators {
+            if let (None | Some(""), Some(other)) = (
+                c.agent_descriptor.alias_arn.as_deref(),
+                c.agent_descriptor.project_agent.as_deref(),
+            ) {
+                if project.reaches_harness(other) {
+                    return Err(crate::export::ExportError::AgentNotInCloudFormation {
+                        agent: agent.agent_name.clone(),
+                        what: format!(
+                            "collaborator {other:?}, which targets AgentCore (a Classic supervisor calls only Classic agent aliases; give the collaborator an aliasArn, or ship both to the same target),"
+                        ),
+                    });
+                }
+            }
+        }
         agent::resources(
             project,
             agent,
@@ -113,6 +139,7 @@ pub fn export_cloudformation_with(project: &Project, history: &History) -> Resul
         })
         .collect();
     parameters.extend(role_parameters);
+    parameters.extend(std::mem::take(&mut parts.parameters));
     if parts.resources.len() > RESOURCE_LIMIT {
         parts.notes.push(format!(
             "the template has {} resources, more than the {RESOURCE_LIMIT} CloudFormation allows in one stack: \

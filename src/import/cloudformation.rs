@@ -15,6 +15,7 @@ mod agent;
 mod context;
 mod flow;
 mod guardrail;
+mod harness;
 mod intrinsics;
 mod knowledge_base;
 mod yaml;
@@ -84,6 +85,8 @@ pub fn import_template(template: &Value, fallback_name: &str) -> Result<Imported
     project.knowledge_bases = knowledge_bases;
     project.guardrails = guardrails;
     let mut warnings = Vec::new();
+    let mut consumed = std::collections::BTreeSet::new();
+    let mut agentcore_parts = Vec::new();
     for (id, resource) in &ctx.resources {
         let at = format!("Resources.{id}");
         let kind = resource.get("Type").and_then(Value::as_str).unwrap_or("");
@@ -111,11 +114,30 @@ pub fn import_template(template: &Value, fallback_name: &str) -> Result<Imported
                 let kb = knowledge_base::resource(&found, &mut warnings)?;
                 project.knowledge_bases.push(kb);
             }
+            "AWS::BedrockAgentCore::Harness" => {
+                let agent = harness::resource(&found, &mut consumed, &mut warnings)?;
+                project.agents.push(agent);
+            }
+            harness::GATEWAY | harness::TARGET | harness::ENDPOINT => {
+                agentcore_parts.push((at, kind, *id));
+            }
+            "AWS::Lambda::Function" | "AWS::Logs::LogGroup"
+                if harness::is_invoker_part(&ctx, id) => {}
             k if DERIVED.contains(&k) => {}
             other => warnings.push(ImportWarning {
                 at,
                 message: format!("resource type {other:?} is not imported"),
             }),
+        }
+    }
+    for (at, kind, id) in agentcore_parts {
+        if !consumed.contains(id) {
+            warnings.push(ImportWarning {
+                at,
+                message: format!(
+                    "{kind} belongs to no AWS::BedrockAgentCore::Harness of the template; not imported"
+                ),
+            });
         }
     }
     if project.flows.is_empty()
@@ -124,7 +146,7 @@ pub fn import_template(template: &Value, fallback_name: &str) -> Result<Imported
         && project.knowledge_bases.is_empty()
     {
         return Err(ImportError::NotRecognised(
-            "the template has no AWS::Bedrock::Flow, Agent, Guardrail or KnowledgeBase resource"
+            "the template has no AWS::Bedrock::Flow, Agent, Guardrail or KnowledgeBase resource, nor an AWS::BedrockAgentCore::Harness"
                 .to_owned(),
         ));
     }

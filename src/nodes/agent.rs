@@ -1,6 +1,7 @@
 //! Agent: hands its input to a Bedrock agent (one of the project's, or a deployed alias) and outputs the reply.
 
-use super::deployment::{Access, ProjectRefs};
+use super::deployment::{Access, ProjectRefs, Redeployed};
+use super::lambda_function::LambdaFunctionConfiguration;
 use super::form::{FormField, Widget};
 use super::fresh_node;
 use super::{Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortSpec, Ports};
@@ -88,6 +89,24 @@ impl KindConfiguration for AgentConfiguration {
     }
 
     /// `projectAgent` is Strata's: an empty alias ARN gets the project agent's alias.
+    /// A node that runs a project agent targeting AgentCore (and names no alias of its own)
+    /// becomes a LambdaFunction node calling the generated InvokeHarness function: Bedrock
+    /// flows reach only Classic agent aliases. An `agentAliasArn` set by hand keeps Classic.
+    fn deploy_as(&self, refs: &dyn ProjectRefs) -> Option<Redeployed> {
+        let agent = self
+            .project_agent
+            .as_deref()
+            .filter(|_| self.agent_alias_arn.is_empty())?;
+        let lambda_arn = refs.harness_invoker(agent)?;
+        Some(Redeployed {
+            configuration: NodeConfiguration::LambdaFunction(LambdaFunctionConfiguration {
+                lambda_arn,
+                local_handler: None,
+            }),
+            renamed_outputs: vec![("agentResponse", "functionResponse")],
+        })
+    }
+
     fn strip_local(&mut self, refs: &dyn ProjectRefs) {
         if let Some(agent) = self.project_agent.take() {
             if self.agent_alias_arn.is_empty() {

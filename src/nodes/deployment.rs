@@ -51,6 +51,26 @@ pub trait ProjectRefs {
     fn guardrail(&self, guardrail: &mut Option<GuardrailConfiguration>);
     /// Strips an inner definition (a Loop's body) the same way.
     fn definition(&self, definition: &mut FlowDefinition);
+    /// The ARN (or its placeholder) of the generated Lambda function that calls the AgentCore
+    /// harness of the project agent `agent`, when that agent targets AgentCore; `None` when
+    /// Bedrock reaches it as a Classic agent alias.
+    fn harness_invoker(&self, _agent: &str) -> Option<String> {
+        None
+    }
+}
+
+/// A node Bedrock runs as another kind once deployed: its new configuration (whose kind is the
+/// node's new type) and the outputs renamed on the way (old name, new name), which the
+/// connections leaving the node follow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Redeployed {
+    pub configuration: NodeConfiguration,
+    pub renamed_outputs: Vec<(&'static str, &'static str)>,
+}
+
+/// For kinds that deploy as themselves.
+pub fn same_kind(_: &NodeConfiguration, _: &dyn ProjectRefs) -> Option<Redeployed> {
+    None
 }
 
 /// For kinds that reach nothing outside the flow.

@@ -146,6 +146,8 @@ imports = {
     "err_yaml_binary_tag.yaml": "Resources:\n  F:\n    Type: !!binary aGVsbG8=\n",
     "err_yaml_huge_number.yaml": "Resources:\n  F:\n    Type: AWS::Bedrock::Flow\n    Properties:\n      Name: 1e999\n      Definition: {Nodes: []}\n",
     "err_yaml_directive.yaml": "%YAML 9.9\n---\nResources: {}\n",
+    "err_harness_no_name.json": json.dumps({"createHarness": {"model": {"bedrockModelConfig": {"modelId": "m"}}}, "createGatewayTargets": []}),
+    "err_harness_name_not_text.json": json.dumps({"createHarness": {"harnessName": ["Desk"], "executionRoleArn": "arn:aws:iam::123456789012:role/r"}}),
 }
 for name, text in imports.items():
     write("import", name, text)

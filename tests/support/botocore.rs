@@ -35,6 +35,15 @@ impl Shapes {
         )
     }
 
+    /// The AgentCore data plane's model as far as InvokeHarness's request goes:
+    /// `tests/data/botocore/bedrock-agentcore.service-2.excerpt.json`.
+    pub fn agentcore_data() -> Shapes {
+        Shapes::parse(
+            "bedrock-agentcore.service-2.excerpt.json",
+            include_str!("../data/botocore/bedrock-agentcore.service-2.excerpt.json"),
+        )
+    }
+
     fn parse(file: &str, text: &str) -> Shapes {
         let model: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{file}: {e}"));
         Shapes {

@@ -108,7 +108,13 @@ pub fn validate_template(
         let kind = r["Type"].as_str().unwrap_or("");
         let Some(v) = validators.get(kind) else {
             assert!(
-                ["AWS::IAM::Role", "AWS::Lambda::Permission"].contains(&kind),
+                [
+                    "AWS::IAM::Role",
+                    "AWS::Lambda::Permission",
+                    "AWS::Lambda::Function",
+                    "AWS::Logs::LogGroup"
+                ]
+                .contains(&kind),
                 "{label}: unexpected resource type {kind}"
             );
             continue;

@@ -183,6 +183,7 @@ pub(super) fn resources(
     parts: &mut Parts,
 ) -> Result<()> {
     check_flow_expressible(flow)?;
+    super::harness::resources(project, flow, names, parts);
     let id = names.flow(&flow.name);
     let definition = cfn_definition(project, flow, names, &mut parts.kb_parameters)?;
 

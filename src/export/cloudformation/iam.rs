@@ -5,7 +5,7 @@ use super::guardrail::guardrail_reference;
 use super::names::{
     escape_sub, knowledge_base_parameter, resolve_markers, sub, CfnRefs, Names, MARK,
 };
-use crate::export::{resolve_knowledge_base, References};
+use crate::export::{reached_through_harness, resolve_knowledge_base, References};
 use crate::model::{FlowDefinition, Project};
 use crate::nodes::deployment::Access;
 use crate::nodes::NodeType;
@@ -248,11 +248,24 @@ impl Permissions {
                 project_agent,
                 alias_arn,
             } => {
-                let arn = match project_agent {
-                    Some(agent) => CfnRefs.agent_alias(agent),
-                    None => alias_arn.to_owned(),
-                };
-                self.allow("InvokeAgents", &["bedrock:InvokeAgent"], Value::String(arn));
+                match project_agent {
+                    // Deployed as a LambdaFunction node calling the agent's harness.
+                    Some(agent) if reached_through_harness(project, agent) => self.allow(
+                        "InvokeFunctions",
+                        &["lambda:InvokeFunction"],
+                        Value::String(CfnRefs.harness_invoker(agent)),
+                    ),
+                    Some(agent) => self.allow(
+                        "InvokeAgents",
+                        &["bedrock:InvokeAgent"],
+                        Value::String(CfnRefs.agent_alias(agent)),
+                    ),
+                    None => self.allow(
+                        "InvokeAgents",
+                        &["bedrock:InvokeAgent"],
+                        Value::String(alias_arn.to_owned()),
+                    ),
+                }
             }
             Access::Function(arn) => self.allow(
                 "InvokeFunctions",

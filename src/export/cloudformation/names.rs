@@ -16,6 +16,9 @@ impl References for CfnRefs {
     fn agent_alias(&self, agent: &str) -> String {
         format!("{MARK}agent-alias:{agent}")
     }
+    fn harness_invoker(&self, agent: &str) -> String {
+        format!("{MARK}harness-invoker:{agent}")
+    }
     /// A guardrail the template creates keeps its name ([`super::guardrail::resolve_guardrails`] makes it a
     /// reference); another one is named by its identifier, or left as the project names it.
     fn guardrail(&self, g: &Guardrail) -> String {
@@ -162,6 +165,8 @@ pub(super) fn resolve_markers(value: &mut Value, names: &Names, parameters: &mut
             if let Some(rest) = s.strip_prefix(MARK) {
                 if let Some(agent) = rest.strip_prefix("agent-alias:") {
                     *value = get_att(&format!("{}Alias", names.agent(agent)), "AgentAliasArn");
+                } else if let Some(agent) = rest.strip_prefix("harness-invoker:") {
+                    *value = get_att(&super::harness::invoker(names, agent), "Arn");
                 } else if let Some(kb) = rest.strip_prefix("kb:") {
                     let p = knowledge_base_parameter(kb);
                     parameters.insert(kb.to_owned());

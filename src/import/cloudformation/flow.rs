@@ -50,6 +50,7 @@ pub(super) fn resource(found: &Found<'_>, warnings: &mut Vec<ImportWarning>) -> 
     } else {
         Value::Object(Map::new())
     };
+    super::harness::restore_agent_nodes(ctx, &mut definition);
     mark_agent_nodes(ctx, &mut definition);
     ctx.name_resources(&mut definition);
     let mut definition = to_camel(&definition);
