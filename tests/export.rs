@@ -223,6 +223,19 @@ fn strip_definition(def: &mut FlowDefinition) {
 /// What the export formats carry: no canvas, samples, local settings or model profiles.
 /// (Guardrails and knowledge bases a template does not create travel in its Metadata.)
 fn carried(mut p: Project) -> Project {
+    // Agents that target AgentCore have their own template (`agentcore-cfn-yaml`); the
+    // project template holds none of them, and the target itself is Strata's.
+    let classic: Vec<bool> = p
+        .agents
+        .iter()
+        .map(|a| p.agent_target(a) != Some(strata::model::agent::AgentTarget::Agentcore))
+        .collect();
+    let mut keep = classic.into_iter();
+    p.agents.retain(|_| keep.next().unwrap_or(true));
+    p.agent_target = None;
+    for a in &mut p.agents {
+        a.agent_target = None;
+    }
     p.canvas.clear();
     p.knowledge_bases.sort_by(|a, b| a.name.cmp(&b.name));
     p.guardrails.sort_by(|a, b| a.name.cmp(&b.name));
