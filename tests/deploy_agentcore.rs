@@ -1218,9 +1218,11 @@ async fn a_harness_that_ends_create_failed_is_reported_by_name_and_retried_next_
 
 #[tokio::test]
 async fn a_harness_that_never_gets_ready_times_out_naming_it() {
+    // Long enough that the gateway and its target, which get ready after a few polls, never
+    // time out on a loaded machine; the stuck harness always does.
     let options = DeployOptions {
-        poll_interval: Duration::from_millis(2),
-        timeout: Duration::from_millis(60),
+        poll_interval: Duration::from_millis(20),
+        timeout: Duration::from_secs(2),
         ..fast()
     };
     let (fake, d) = setup(options).await;
