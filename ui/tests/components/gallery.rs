@@ -51,8 +51,8 @@ fn press(key: &str) {
     let init = web_sys::KeyboardEventInit::new();
     init.set_key(key);
     init.set_bubbles(true);
-    let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init)
-        .expect("event");
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
     web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.active_element())
@@ -78,7 +78,10 @@ async fn new_opens_a_card_per_template_and_example_drawn_from_its_canvas() {
     stub_gallery();
     page.press_ctrl("n");
     let entries = strata::gallery::entries();
-    until("every card", || page.all(".gallery-card").len() == entries.len()).await;
+    until("every card", || {
+        page.all(".gallery-card").len() == entries.len()
+    })
+    .await;
     for e in &entries {
         let card = format!(r#".gallery-card[data-entry="{}"]"#, e.name);
         let text = page.one(&card).text_content().unwrap_or_default();
@@ -201,7 +204,10 @@ async fn recent_files_open_after_the_prompt_and_a_missing_one_is_greyed() {
     assert!(called("open").is_empty(), "nothing opens before the answer");
     page.click("#unsaved-discard");
     until("the file asked for", || !called("open").is_empty()).await;
-    assert_eq!(called("open")[0]["args"]["path"], "/home/ann/kept.strata.json");
+    assert_eq!(
+        called("open")[0]["args"]["path"],
+        "/home/ann/kept.strata.json"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -209,7 +215,10 @@ async fn with_no_file_to_open_the_app_starts_on_the_gallery() {
     super::install_shell_stub();
     stub_gallery();
     let page = Page::mount_new().await;
-    until("the start screen", || !page.all("#gallery .gallery-card").is_empty()).await;
+    until("the start screen", || {
+        !page.all("#gallery .gallery-card").is_empty()
+    })
+    .await;
     until("its recent files", || page.all(".recent-file").len() == 2).await;
     page.click("#gallery-close");
     until("the gallery to close", || page.all("#gallery").is_empty()).await;
