@@ -13,7 +13,13 @@ mod support {
     pub mod app;
 }
 
-use support::app::launch;
+use support::app::{launch, App};
+
+/// New, then the gallery's blank card.
+async fn new_from_gallery(app: &App) {
+    app.click("#new").await;
+    app.click(".gallery-card[data-entry=\"blank\"]").await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_asks_and_flows_are_added_renamed_and_deleted_in_the_real_app() {
@@ -67,8 +73,8 @@ async fn new_asks_and_flows_are_added_renamed_and_deleted_in_the_real_app() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 
-    // New asks first; Cancel keeps the edits.
-    app.click("#new").await;
+    // New (a card of its gallery) asks first; Cancel keeps the edits.
+    new_from_gallery(app).await;
     app.until("document.getElementById('unsaved')", "the unsaved prompt")
         .await;
     app.screenshot("unsaved-prompt.png").await;
@@ -129,7 +135,7 @@ async fn new_asks_and_flows_are_added_renamed_and_deleted_in_the_real_app() {
     .await;
 
     // New again: Don't save gives the changes up, with their recovery copy.
-    app.click("#new").await;
+    new_from_gallery(app).await;
     app.until("document.getElementById('unsaved')", "the unsaved prompt")
         .await;
     app.click("#unsaved-discard").await;

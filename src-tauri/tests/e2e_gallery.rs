@@ -1,7 +1,8 @@
 //! The gallery end to end in the real desktop app (tauri-driver → WebKitWebDriver): New opens
 //! it, and each template becomes a new unsaved project showing its nodes; the customer-support
 //! example opens and runs before its first save (its replay and help-centre documents come
-//! from the app's own folder); a recent file reopens from the gallery.
+//! from the app's own folder); a recent file reopens from the gallery, one deleted since is
+//! greyed.
 //!
 //! Needs `tauri-driver`, `WebKitWebDriver` and, without a `DISPLAY`, `Xvfb`; the UI must be
 //! built first (`ui/build.sh`). Screenshots go to the test's temporary folder
@@ -45,6 +46,20 @@ async fn open_card(app: &App, name: &str, screenshot: Option<&str>) {
     )
     .await;
     if let Some(file) = screenshot {
+        app.until(
+            "document.querySelectorAll('.recent-file').length === 2",
+            "the recent files",
+        )
+        .await;
+        // The picture once the page has painted what it now holds.
+        app.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await
+            .expect("two frames");
         app.screenshot(file).await;
     }
     app.click(&card).await;
@@ -73,6 +88,14 @@ async fn the_gallery_opens_each_template_runs_an_example_unsaved_and_reopens_a_r
     let refine = strata::templates::find("refine-loop").expect("the template");
     let mine = strata::templates::instantiate(refine, "mine").expect("a project");
     std::fs::write(&file, mine.to_json()).expect("the project file");
+    // A recent file deleted since: listed, greyed, not openable.
+    let gone = dir.path().join("gone.strata.json");
+    std::fs::create_dir_all(dir.path().join("app-data")).expect("the app's folder");
+    std::fs::write(
+        dir.path().join("app-data/recent.json"),
+        json!([gone.display().to_string()]).to_string(),
+    )
+    .expect("a recent list");
 
     let launched = launch(dir.path(), &file).await;
     let app = &launched.app;
@@ -135,8 +158,17 @@ async fn the_gallery_opens_each_template_runs_an_example_unsaved_and_reopens_a_r
         "still unsaved"
     );
 
-    // A recent file reopens from the gallery.
+    // A recent file reopens from the gallery; the one gone is greyed and cannot be opened.
     app.click("#new").await;
+    let greyed = format!(
+        ".recent-file.missing[data-path={:?}]:disabled",
+        gone.display().to_string()
+    );
+    app.until(
+        &format!("document.querySelector({greyed:?})"),
+        "the gone file greyed",
+    )
+    .await;
     let recent = format!(".recent-file[data-path={:?}]", file.display().to_string());
     app.until(
         &format!("document.querySelector({recent:?})"),
