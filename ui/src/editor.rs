@@ -106,6 +106,8 @@ pub struct Editor {
     pub native_menu: RwSignal<bool>,
     /// The run on the canvas (also in context, for the run's own panels).
     pub run: crate::run::RunState,
+    /// The export dialog and the deploy view.
+    pub ship: crate::ship::Ship,
 }
 
 impl Editor {
@@ -141,6 +143,7 @@ impl Editor {
             template: RwSignal::new("blank".to_owned()),
             native_menu: RwSignal::new(false),
             run: crate::run::RunState::new(),
+            ship: crate::ship::Ship::new(),
         }
     }
 

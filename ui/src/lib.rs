@@ -26,6 +26,7 @@ pub mod panels;
 pub mod pause;
 pub mod run;
 pub mod shell;
+pub mod ship;
 pub mod viewport;
 
 pub use canvas::{Canvas, FindBox, Minimap};
@@ -103,6 +104,7 @@ pub fn App() -> impl IntoView {
             <pause::RunPause/>
             <Dialogs/>
             <UnsavedPrompt/>
+            <ship::ShipDialogs/>
         </div>
     }
 }

@@ -184,6 +184,9 @@ mod pause;
 #[path = "components/run.rs"]
 mod run;
 
+#[path = "components/ship.rs"]
+mod ship;
+
 #[wasm_bindgen_test]
 async fn the_palette_lists_every_node_kind_of_the_registry() {
     let page = Page::open().await;
