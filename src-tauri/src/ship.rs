@@ -295,8 +295,9 @@ pub async fn deploy_plan(
     deploys.plan(&request, &project_text).await
 }
 
+/// Async so that it runs on the shell's tokio runtime, where the apply's task is spawned.
 #[tauri::command]
-pub fn deploy_apply(
+pub async fn deploy_apply(
     plan_id: u64,
     on_message: tauri::ipc::Channel<DeployMessage>,
     deploys: tauri::State<'_, Arc<Deploys>>,

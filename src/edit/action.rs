@@ -34,6 +34,10 @@ pub enum Action {
     /// Cancels the run going on (Esc); nothing without one.
     CancelRun,
     About,
+    /// The export dialog (every format `strata export` writes).
+    Export,
+    /// The deploy view (plan, apply).
+    Deploy,
 }
 
 /// The native menu's submenus, in menu-bar order.
@@ -105,7 +109,7 @@ const CHORDS: &[(bool, bool, &str, Action)] = &[
 ];
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 20] = [
         Action::New,
         Action::Open,
         Action::Save,
@@ -124,6 +128,8 @@ impl Action {
         Action::Run,
         Action::CancelRun,
         Action::About,
+        Action::Export,
+        Action::Deploy,
     ];
 
     /// The menu item id, as the shell sends it to the page.
@@ -147,6 +153,8 @@ impl Action {
             Action::Run => "run",
             Action::CancelRun => "cancel-run",
             Action::About => "about",
+            Action::Export => "export",
+            Action::Deploy => "deploy",
         }
     }
 
@@ -176,6 +184,8 @@ impl Action {
             Action::Run => "Run Flow",
             Action::CancelRun => "Cancel Run",
             Action::About => "About Strata",
+            Action::Export => "Export…",
+            Action::Deploy => "Deploy…",
         }
     }
 
@@ -193,6 +203,7 @@ impl Action {
             Action::Layout | Action::Fit | Action::ZoomIn | Action::ZoomOut => Some(Menu::View),
             Action::Run | Action::CancelRun => Some(Menu::Run),
             Action::About => Some(Menu::Help),
+            Action::Export | Action::Deploy => Some(Menu::File),
         }
     }
 
@@ -241,7 +252,9 @@ impl Action {
             | Action::Fit
             | Action::ZoomIn
             | Action::ZoomOut
-            | Action::About => false,
+            | Action::About
+            | Action::Export
+            | Action::Deploy => false,
         }
     }
 

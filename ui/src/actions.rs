@@ -40,6 +40,8 @@ impl Editor {
             Action::ZoomOut => self.zoom_by(1.0 / 1.2, None),
             Action::Run => self.run.start(*self),
             Action::CancelRun => self.run.cancel(),
+            Action::Export => self.ship.open_export(None),
+            Action::Deploy => self.ship.open_deploy(None),
             Action::About => {
                 let status = self.status;
                 spawn_local(async move {

@@ -130,14 +130,21 @@ pub fn AgentList() -> impl IntoView {
                 let n2 = n.clone();
                 let current = move || ed.agent.get().as_deref() == Some(n2.as_str());
                 let n3 = n.clone();
+                let (n4, n5) = (n.clone(), n.clone());
                 view! {
-                    <button class="agent-item" class:current=current data-agent=n.clone() on:click=move |_| {
-                        ed.selection.set(vec![]);
-                        ed.agent.set(Some(n3.clone()));
-                    }>
-                        <span class="icon">"☺"</span>
-                        <span class="name">{n.clone()}</span>
-                    </button>
+                    <div class="agent-row">
+                        <button class="agent-item" class:current=current data-agent=n.clone() on:click=move |_| {
+                            ed.selection.set(vec![]);
+                            ed.agent.set(Some(n3.clone()));
+                        }>
+                            <span class="icon">"☺"</span>
+                            <span class="name">{n.clone()}</span>
+                        </button>
+                        <button class="agent-ship agent-export" data-agent=n.clone() title="Export this agent's requests"
+                            on:click=move |_| ed.ship.open_export(Some(n4.clone()))>"Export"</button>
+                        <button class="agent-ship agent-deploy" data-agent=n.clone() title="Deploy this agent"
+                            on:click=move |_| ed.ship.open_deploy(Some(n5.clone()))>"Deploy"</button>
+                    </div>
                 }
             }).collect_view()}
         </div>

@@ -110,6 +110,8 @@ pub struct Editor {
     pub run: crate::run::RunState,
     /// The gallery New opens (and the start screen).
     pub gallery: crate::gallery::GalleryState,
+    /// The export dialog and the deploy view.
+    pub ship: crate::ship::Ship,
 }
 
 impl Editor {
@@ -146,6 +148,7 @@ impl Editor {
             native_menu: RwSignal::new(false),
             run: crate::run::RunState::new(),
             gallery: crate::gallery::GalleryState::new(),
+            ship: crate::ship::Ship::new(),
         }
     }
 

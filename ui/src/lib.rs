@@ -27,6 +27,7 @@ pub mod panels;
 pub mod pause;
 pub mod run;
 pub mod shell;
+pub mod ship;
 pub mod versions;
 pub mod viewport;
 
@@ -115,6 +116,7 @@ pub fn App() -> impl IntoView {
             <Dialogs/>
             <gallery::Gallery/>
             <UnsavedPrompt/>
+            <ship::ShipDialogs/>
         </div>
     }
 }

@@ -28,6 +28,8 @@ pub fn Toolbar() -> impl IntoView {
             <button id="open" on:click=move |_| ed.action(Action::Open)>"Open…"</button>
             <button id="save" on:click=move |_| ed.save()>"Save"</button>
             <button id="save-as" on:click=move |_| ed.action(Action::SaveAs)>"Save As…"</button>
+            <button id="export" title="Export the project (CloudFormation, CreateFlow, agent requests)" on:click=move |_| ed.action(Action::Export)>"Export…"</button>
+            <button id="deploy" title="Plan and apply a deploy to an AWS account" on:click=move |_| ed.action(Action::Deploy)>"Deploy…"</button>
             <span class="sep"></span>
             <button id="undo" disabled=move || !can_undo() on:click=move |_| ed.undo()>"Undo"</button>
             <button id="redo" disabled=move || !can_redo() on:click=move |_| ed.redo()>"Redo"</button>

@@ -405,3 +405,111 @@ pub async fn gallery_list() -> Result<Vec<GalleryCard>, ShellError> {
 pub async fn recent_list() -> Result<Vec<RecentFile>, ShellError> {
     call("recent_list", json!({})).await
 }
+
+// The export dialog and the deploy view.
+
+/// Where an export is proposed: `file_name` in the project's folder (else the home folder).
+pub async fn export_target_path(
+    project_path: Option<&str>,
+    file_name: &str,
+) -> Result<String, ShellError> {
+    call(
+        "export_target_path",
+        json!({ "projectPath": project_path, "fileName": file_name }),
+    )
+    .await
+}
+
+/// Writes an export atomically; an existing file is replaced only with `replace` (else the
+/// error's code is `exists`).
+pub async fn export_save(path: &str, text: &str, replace: bool) -> Result<(), ShellError> {
+    call(
+        "export_save",
+        json!({ "path": path, "text": text, "replace": replace }),
+    )
+    .await
+}
+
+/// cfn-lint's findings on a template (or that it is not installed).
+pub async fn export_lint(
+    text: &str,
+    json: bool,
+) -> Result<strata::session::ship::LintReport, ShellError> {
+    call("export_lint", json!({ "text": text, "json": json })).await
+}
+
+/// The system's save dialog for an export; `None` when cancelled.
+pub async fn export_pick_path(suggested: &str) -> Result<Option<String>, ShellError> {
+    call("export_pick_path", json!({ "suggested": suggested })).await
+}
+
+/// The dry-run plan of a deploy of the project as the page holds it.
+pub async fn deploy_plan(
+    request: &strata::session::ship::DeployRequest,
+    project_text: &str,
+) -> Result<strata::session::ship::PlanView, ShellError> {
+    call(
+        "deploy_plan",
+        json!({ "request": request, "projectText": project_text }),
+    )
+    .await
+}
+
+/// A Tauri `Channel` whose messages go to a handler, for as long as this value lives.
+pub struct Channel {
+    channel: JsValue,
+    _handler: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Channel {
+    /// A channel calling `handler` with each message read as `T`; one that does not read as
+    /// `T` goes to `unreadable` with the reason.
+    pub fn new<T: DeserializeOwned + 'static>(
+        handler: impl Fn(T) + 'static,
+        unreadable: impl Fn(String) + 'static,
+    ) -> Channel {
+        let handler = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+            let text = js_sys::JSON::stringify(&message)
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_default();
+            match serde_json::from_str(&text) {
+                Ok(message) => handler(message),
+                Err(e) => unreadable(format!(
+                    "the shell sent a message the page cannot read: {e}"
+                )),
+            }
+        });
+        // Outside the shell there is no Channel class: a plain object stands in.
+        let channel = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("__TAURI__"))
+            .and_then(|t| js_sys::Reflect::get(&t, &JsValue::from_str("core")))
+            .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("Channel")))
+            .ok()
+            .and_then(|class| class.dyn_into::<js_sys::Function>().ok())
+            .and_then(|class| js_sys::Reflect::construct(&class, &js_sys::Array::new()).ok())
+            .unwrap_or_else(|| js_sys::Object::new().into());
+        let _ = js_sys::Reflect::set(
+            &channel,
+            &JsValue::from_str("onmessage"),
+            handler.as_ref().unchecked_ref(),
+        );
+        Channel {
+            channel,
+            _handler: handler,
+        }
+    }
+}
+
+/// Applies the plan shown (`plan_id`); its steps and its end arrive on `channel`.
+pub async fn deploy_apply(plan_id: u64, channel: &Channel) -> Result<(), ShellError> {
+    let args = json!({ "planId": plan_id }).to_string();
+    let js_args = js_sys::JSON::parse(&args).unwrap_or(JsValue::NULL);
+    // The channel is a live JS object, not JSON: Tauri serialises it into its id itself.
+    let _ = js_sys::Reflect::set(&js_args, &JsValue::from_str("onMessage"), &channel.channel);
+    call_js("deploy_apply", js_args).await
+}
+
+/// Stops the apply going on; it ends with a `cancelled` message saying what was done.
+pub async fn deploy_cancel() -> Result<(), ShellError> {
+    call("deploy_cancel", json!({})).await
+}

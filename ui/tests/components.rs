@@ -186,6 +186,8 @@ mod run;
 
 #[path = "components/gallery.rs"]
 mod gallery;
+#[path = "components/ship.rs"]
+mod ship;
 
 #[wasm_bindgen_test]
 async fn the_palette_lists_every_node_kind_of_the_registry() {

@@ -213,8 +213,21 @@ pub async fn start_session(
     app_bin: &Path,
     file: &Path,
 ) -> Result<(fantoccini::Client, Terminate), String> {
+    start_session_with(driver_bin, display, dir, app_bin, file, &[]).await
+}
+
+/// [`start_session`] with more environment for the app (tauri-driver passes its own on).
+pub async fn start_session_with(
+    driver_bin: &Path,
+    display: &str,
+    dir: &Path,
+    app_bin: &Path,
+    file: &Path,
+    env: &[(&str, &str)],
+) -> Result<(fantoccini::Client, Terminate), String> {
     let (port, native) = (free_port(), free_port());
     let driver = Command::new(driver_bin)
+        .envs(env.iter().copied())
         .args([
             "--port",
             &port.to_string(),
@@ -270,6 +283,11 @@ impl Launched {
 /// The first WebKit launch on a fresh machine (font caches, the web process) can drop the
 /// new-session request; a new driver and session are tried, three times at most.
 pub async fn launch(dir: &Path, file: &Path) -> Launched {
+    launch_with(dir, file, &[]).await
+}
+
+/// [`launch`] with more environment for the app.
+pub async fn launch_with(dir: &Path, file: &Path, env: &[(&str, &str)]) -> Launched {
     let driver_bin = require("tauri-driver");
     require("WebKitWebDriver");
     let app_bin = PathBuf::from(env!("CARGO_BIN_EXE_strata-app"));
@@ -277,7 +295,7 @@ pub async fn launch(dir: &Path, file: &Path) -> Launched {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match start_session(&driver_bin, &display, dir, &app_bin, file).await {
+        match start_session_with(&driver_bin, &display, dir, &app_bin, file, env).await {
             Ok((client, driver)) => {
                 return Launched {
                     app: App { client },

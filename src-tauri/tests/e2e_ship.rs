@@ -1,0 +1,216 @@
+//! Shipping from the real app (tauri-driver → WebKitWebDriver): a template project exported to
+//! CloudFormation from the export dialog — the file written beside the project passes cfn-lint,
+//! and writing it again asks first; the deploy view's dry run against the fake Bedrock Agent
+//! control plane on 127.0.0.1 (tests/support, shared with tests/deploy.rs) shows the plan and
+//! changes nothing, and Apply sends the requests the fake expects, each row marked done.
+//!
+//! The app reaches the fake through the AWS SDK's own endpoint variable
+//! (`AWS_ENDPOINT_URL_BEDROCK_AGENT`) and static test credentials: the deploy settings honour
+//! the standard AWS chain, so no test-only switch exists in the app.
+
+mod support {
+    pub mod app;
+    #[path = "../../../tests/support/botocore.rs"]
+    pub mod botocore;
+    #[path = "../../../tests/support/cfn_lint.rs"]
+    pub mod cfn_lint;
+    #[path = "../../../tests/support/fake_bedrock_agent.rs"]
+    pub mod fake_bedrock_agent;
+    #[path = "../../../tests/support/fake_http.rs"]
+    pub mod fake_http;
+}
+
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use support::app::{launch_with, App};
+use support::fake_bedrock_agent::{lock, start, Fake, Shared};
+
+/// The support-triage template saved with its files.
+fn project(dir: &Path) -> PathBuf {
+    let template = strata::templates::find("support-triage").expect("the template");
+    let project = strata::templates::instantiate(template, "triage").expect("a project");
+    let file = dir.join("triage.strata.json");
+    std::fs::write(&file, project.to_json()).expect("the project file");
+    strata::templates::write_missing_files(template, dir).expect("the template's files");
+    file
+}
+
+/// The environment that points the app's AWS clients at the fake, with test credentials and no
+/// AWS configuration of the user's.
+fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL_BEDROCK_AGENT", endpoint.to_owned()),
+        ("AWS_ACCESS_KEY_ID", "AKIDTEST".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "secret".to_owned()),
+        (
+            "AWS_CONFIG_FILE",
+            "/nonexistent/strata-test-config".to_owned(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/strata-test-credentials".to_owned(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ("AWS_PROFILE", String::new()),
+    ]
+}
+
+async fn attr(app: &App, css: &str, name: &str) -> String {
+    app.js(
+        "return document.querySelector(arguments[0])?.getAttribute(arguments[1]) ?? '';",
+        vec![json!(css), json!(name)],
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+/// Keeps the window's picture for the README (`docs/screenshots/` takes the good ones).
+async fn keep_screenshot(app: &App, name: &str) {
+    app.screenshot(name).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let file = project(dir.path());
+    let fake: Shared = Arc::new(Mutex::new(Fake::default()));
+    let endpoint = start(fake.clone()).await;
+    let env = aws_env(&endpoint);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let launched = launch_with(dir.path(), &file, &env).await;
+    let app = &launched.app;
+    app.until(
+        "document.querySelector('g.node[data-node=\"Classify\"]')",
+        "the template's nodes",
+    )
+    .await;
+
+    // Export: the CloudFormation template, proposed beside the project, linted, written.
+    app.click("#export").await;
+    app.until(
+        "document.querySelector('#export-preview')?.textContent.includes('AWS::Bedrock::Flow')",
+        "the template's preview",
+    )
+    .await;
+    let target = dir.path().join("triage.template.yaml");
+    app.until(
+        &format!(
+            "document.querySelector('#export-path')?.value === {:?}",
+            target.display().to_string()
+        ),
+        "the file proposed beside the project",
+    )
+    .await;
+    app.until(
+        "['clean', 'findings', 'missing', 'failed'].includes(document.querySelector('#export-lint')?.dataset.state)",
+        "cfn-lint's answer",
+    )
+    .await;
+    let linted = attr(app, "#export-lint", "data-state").await;
+    keep_screenshot(app, "app-export.png").await;
+    app.click("#export-ok").await;
+    app.until(
+        "document.querySelector('#export-written')",
+        "the file written",
+    )
+    .await;
+    let written = std::fs::read_to_string(&target).expect("the exported template");
+    assert!(written.contains("AWS::Bedrock::Flow"), "{written}");
+    if let Some(findings) = support::cfn_lint::lint(std::slice::from_ref(&target)) {
+        assert!(findings.is_empty(), "cfn-lint: {findings:#?}");
+        assert_eq!(linted, "clean", "the dialog ran the same cfn-lint");
+    }
+    // Exporting again asks before replacing the file.
+    app.click("#export-ok").await;
+    app.until("document.querySelector('#export-replace')", "the question")
+        .await;
+    app.click("#export-replace-ok").await;
+    app.until(
+        "document.querySelector('#export-written')",
+        "the file replaced",
+    )
+    .await;
+    app.click("#export-cancel").await;
+
+    // Deploy: the dry run reads the account and changes nothing.
+    app.click("#deploy").await;
+    app.until("document.querySelector('#deploy-view')", "the deploy view")
+        .await;
+    app.set_field("#deploy-role", "arn:aws:iam::123456789012:role/StrataRole")
+        .await;
+    app.set_field("#deploy-poll", "0.01").await;
+    app.click("#deploy-dry-run").await;
+    app.until(
+        "document.querySelectorAll('.plan-row').length === 6",
+        "the plan's rows",
+    )
+    .await;
+    let actions = app
+        .js(
+            "return [...document.querySelectorAll('.plan-row')].map(r => r.dataset.action);",
+            vec![],
+        )
+        .await;
+    assert_eq!(actions, json!(vec!["create"; 6]));
+    assert!(
+        lock(&fake).mutations().is_empty(),
+        "{:?}",
+        lock(&fake).calls
+    );
+
+    // Apply: the requests a first deploy makes, every row done.
+    app.click("#deploy-apply").await;
+    app.until(
+        "document.querySelector('#deploy-result')",
+        "the deploy to end",
+    )
+    .await;
+    assert_eq!(
+        attr(app, "#deploy-result", "data-ok").await,
+        "true",
+        "{}",
+        app.js(
+            "return document.querySelector('#deploy-result').textContent;",
+            vec![]
+        )
+        .await
+    );
+    keep_screenshot(app, "app-deploy.png").await;
+    let statuses = app
+        .js(
+            "return [...document.querySelectorAll('.plan-row')].map(r => r.dataset.status);",
+            vec![],
+        )
+        .await;
+    assert_eq!(statuses, json!(vec!["done"; 6]));
+    {
+        let f = lock(&fake);
+        assert_eq!(
+            f.mutations(),
+            [
+                "CreateAgent",
+                "CreateAgentActionGroup",
+                "CreateAgentActionGroup",
+                "PrepareAgent",
+                "CreateAgentAlias",
+                "CreateFlow",
+                "PrepareFlow",
+                "CreateFlowVersion",
+                "CreateFlowAlias",
+            ]
+        );
+        assert!(f.problems.is_empty(), "the fake found: {:#?}", f.problems);
+    }
+
+    // A second dry run: nothing to change.
+    app.click("#deploy-dry-run").await;
+    app.until(
+        "document.querySelector('.plan-summary')?.textContent === 'Nothing to change.'",
+        "an unchanged plan",
+    )
+    .await;
+    launched.close().await;
+}

@@ -1,0 +1,243 @@
+//! The export dialog: every format `strata export` writes ([`Format::ALL`]), the text as
+//! [`strata::export::render`] makes it, the file it will write (proposed beside the project,
+//! changeable with the system's save dialog), and cfn-lint's findings on a template. A project
+//! with errors is not exported; an existing file is replaced only once the person says so.
+
+use super::{error_count, show_problems, ExportChoice};
+use crate::{shell, Editor};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use strata::export::{render, Format, History, Rendered, Subject};
+use strata::session::ship::LintReport;
+
+/// The names a one-subject format can export: the project's flows or agents.
+fn subjects(ed: &Editor, format: Format) -> Vec<String> {
+    ed.doc.with(|d| {
+        let Some(d) = d else { return vec![] };
+        match format.subject() {
+            Subject::Project => vec![],
+            Subject::Flow => d.project.flows.iter().map(|f| f.name.clone()).collect(),
+            Subject::Agent => d
+                .project
+                .agent_names()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        }
+    })
+}
+
+/// What writing the export is waiting on.
+#[derive(Debug, Clone, PartialEq)]
+enum Write {
+    Idle,
+    /// The file exists: replace it?
+    Confirm(String),
+    Written(String),
+    Failed(String),
+}
+
+#[component]
+pub fn ExportDialog() -> impl IntoView {
+    let ed: Editor = expect_context();
+    let ship = ed.ship;
+    move || {
+        let choice = ship.export.get()?;
+        Some(export_dialog(ed, choice))
+    }
+}
+
+fn export_dialog(ed: Editor, choice: ExportChoice) -> impl IntoView {
+    let ship = ed.ship;
+    let format = RwSignal::new(choice.format);
+    let subject = RwSignal::new(choice.subject);
+    let path = RwSignal::new(String::new());
+    let lint = RwSignal::new(None::<LintReport>);
+    let write = RwSignal::new(Write::Idle);
+    let errors = Memo::new(move |_| error_count(&ed));
+    let rendered: Memo<Result<Rendered, String>> = Memo::new(move |_| {
+        let (format, subject) = (format.get(), subject.get());
+        ed.doc.with(|d| {
+            let d = d.as_ref().ok_or_else(|| "No project is open.".to_owned())?;
+            render(&d.project, format, subject.as_deref(), &History::default())
+                .map_err(|e| e.to_string())
+        })
+    });
+    let file_name =
+        Memo::new(move |_| rendered.with(|r| r.as_ref().ok().map(|r| r.file_name.clone())));
+    // The proposed file follows the format and subject: the project's folder, that file name.
+    Effect::new(move |_| {
+        let Some(name) = file_name.get() else { return };
+        let project_path = ed
+            .doc
+            .with_untracked(|d| d.as_ref().and_then(|d| d.path.clone()));
+        spawn_local(async move {
+            let proposed = shell::export_target_path(project_path.as_deref(), &name)
+                .await
+                .unwrap_or(name);
+            path.set(proposed);
+        });
+    });
+    // cfn-lint over a template, whenever the text changes; an older answer never wins.
+    let asked = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        lint.set(None);
+        write.set(Write::Idle);
+        let Some((text, json)) = rendered.with(|r| {
+            r.as_ref()
+                .ok()
+                .filter(|r| r.format.is_template())
+                .map(|r| (r.text.clone(), r.format == Format::CloudformationJson))
+        }) else {
+            return;
+        };
+        let n = asked.get_value() + 1;
+        asked.set_value(n);
+        spawn_local(async move {
+            let report = shell::export_lint(&text, json)
+                .await
+                .unwrap_or_else(|e| LintReport::Failed { message: e.message });
+            if asked.get_value() == n {
+                lint.set(Some(report));
+            }
+        });
+    });
+    let save = move |replace: bool| {
+        let Some(text) = rendered.with_untracked(|r| r.as_ref().ok().map(|r| r.text.clone()))
+        else {
+            return;
+        };
+        let target = path.get_untracked();
+        spawn_local(async move {
+            match shell::export_save(&target, &text, replace).await {
+                Ok(()) => write.set(Write::Written(target)),
+                Err(e) if e.code == "exists" => write.set(Write::Confirm(target)),
+                Err(e) => write.set(Write::Failed(e.message)),
+            }
+        });
+    };
+    let close = move || ship.export.set(None);
+    let formats = Format::ALL.into_iter().map(|f| {
+        view! { <option value=f.id() selected=move || format.get() == f>{f.label()}</option> }
+    });
+    let subject_picker = move || {
+        let f = format.get();
+        let names = subjects(&ed, f);
+        (f.subject() != Subject::Project).then(|| {
+            let label = if f.subject() == Subject::Flow { "Flow" } else { "Agent" };
+            let current = subject.get().or_else(|| names.first().cloned()).unwrap_or_default();
+            view! {
+                <label class="field">{label}
+                    <select id="export-subject" on:change=move |ev| subject.set(Some(event_target_value(&ev)))>
+                        {names.into_iter().map(|n| {
+                            let selected = n == current;
+                            view! { <option value=n.clone() selected=selected>{n.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            }
+        })
+    };
+    let blocked = move || errors.get() > 0 || rendered.with(Result::is_err);
+    view! {
+        <div class="modal-back">
+            <div class="modal ship" id="export-dialog" on:keydown=move |ev| { if ev.key() == "Escape" { close() } }>
+                <h3>"Export"</h3>
+                <div class="ship-row">
+                    <label class="field">"Format"
+                        <select id="export-format" on:change=move |ev| {
+                            let id = event_target_value(&ev);
+                            if let Some(f) = Format::ALL.into_iter().find(|f| f.id() == id) {
+                                if f.subject() != format.get_untracked().subject() {
+                                    subject.set(None);
+                                }
+                                format.set(f);
+                            }
+                        }>{formats.collect_view()}</select>
+                    </label>
+                    {subject_picker}
+                </div>
+                {move || (errors.get() > 0).then(|| view! {
+                    <div class="error ship-blocked" id="export-errors">
+                        {format!("The project has {} error(s) and cannot be exported: Bedrock would refuse it. The Problems panel shows where. ", errors.get())}
+                        <button id="export-show-problems" on:click=move |_| { close(); show_problems(); }>"Show problems"</button>
+                    </div>
+                })}
+                {move || rendered.get().err().filter(|_| errors.get() == 0).map(|e| view! {
+                    <div class="error ship-blocked" id="export-error">{e}</div>
+                })}
+                <pre class="ship-preview" id="export-preview">{move || rendered.with(|r| r.as_ref().map(|r| r.text.clone()).unwrap_or_default())}</pre>
+                {move || rendered.with(|r| r.as_ref().ok().map(|r| {
+                    let mut notes = r.notes.clone();
+                    if !r.placeholders.is_empty() {
+                        notes.push(format!("Replace {} before sending; Deploy fills them in.", r.placeholders.join(", ")));
+                    }
+                    view! { <ul class="ship-notes">{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul> }
+                }))}
+                {move || lint_view(rendered.with(|r| r.as_ref().is_ok_and(|r| r.format.is_template())), lint.get())}
+                <div class="with-button">
+                    <input id="export-path" prop:value=move || path.get()
+                        on:input=move |ev| { path.set(event_target_value(&ev)); write.set(Write::Idle); }/>
+                    <button id="export-browse" title="Choose with the system's file dialog" on:click=move |_| {
+                        let suggested = path.get_untracked();
+                        spawn_local(async move {
+                            match shell::export_pick_path(&suggested).await {
+                                Ok(Some(p)) => { path.set(p); write.set(Write::Idle); }
+                                Ok(None) => {}
+                                Err(e) => write.set(Write::Failed(e.message)),
+                            }
+                        });
+                    }>"Browse…"</button>
+                </div>
+                {move || match write.get() {
+                    Write::Idle => None,
+                    Write::Confirm(p) => Some(view! {
+                        <div class="ship-confirm" id="export-replace" role="alertdialog">
+                            {format!("{p} exists. Replace it?")}
+                            <button id="export-replace-cancel" on:click=move |_| write.set(Write::Idle)>"Keep it"</button>
+                            <button id="export-replace-ok" on:click=move |_| save(true)>"Replace"</button>
+                        </div>
+                    }.into_any()),
+                    Write::Written(p) => Some(view! { <div class="ship-done" id="export-written">{format!("Wrote {p}")}</div> }.into_any()),
+                    Write::Failed(m) => Some(view! { <div class="error" id="export-write-error">{m}</div> }.into_any()),
+                }}
+                <div class="buttons">
+                    <button id="export-cancel" on:click=move |_| close()>"Close"</button>
+                    <button id="export-ok" disabled=blocked on:click=move |_| save(false)>"Export"</button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// cfn-lint's findings under the preview of a template, or why there are none.
+fn lint_view(template: bool, report: Option<LintReport>) -> Option<AnyView> {
+    if !template {
+        return None;
+    }
+    Some(match report {
+        None => view! { <div class="ship-lint" id="export-lint" data-state="running">"cfn-lint is checking the template…"</div> }.into_any(),
+        Some(LintReport::NotInstalled { hint }) => view! {
+            <div class="ship-lint note" id="export-lint" data-state="missing">{hint}</div>
+        }.into_any(),
+        Some(LintReport::Failed { message }) => view! {
+            <div class="ship-lint error" id="export-lint" data-state="failed">{message}</div>
+        }.into_any(),
+        Some(LintReport::Linted { version, findings }) if findings.is_empty() => view! {
+            <div class="ship-lint ok" id="export-lint" data-state="clean">{format!("cfn-lint {version}: no findings.")}</div>
+        }.into_any(),
+        Some(LintReport::Linted { version, findings }) => view! {
+            <div class="ship-lint" id="export-lint" data-state="findings">
+                {format!("cfn-lint {version}: {} finding(s)", findings.len())}
+                <table class="lint-findings">
+                    <tr><th>"Rule"</th><th>"Line"</th><th>"Message"</th></tr>
+                    {findings.into_iter().map(|f| view! {
+                        <tr class=format!("lint-finding {}", f.level.to_lowercase()) data-rule=f.rule.clone()>
+                            <td>{f.rule.clone()}</td><td>{f.line}</td><td>{f.message.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </table>
+            </div>
+        }.into_any(),
+    })
+}

@@ -1,0 +1,312 @@
+//! Component tests of the export dialog and the deploy view with the stubbed shell: every
+//! format listed and previewed, cfn-lint's findings (or its absence), errors blocking export and
+//! deploy, an existing file replaced only once confirmed, the plan table's
+//! create/update/unchanged/delete rows with an update's fields, and an apply's progress and
+//! error landing on their rows; the agent list opening both on one agent.
+
+use super::files::choose;
+use super::{calls, until, Page, TEMPLATE};
+use serde_json::{json, Value};
+use strata::export::Format;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+fn stub(cmd: &str, reply: &Value) {
+    js_sys::eval(&format!("window.__STUB__[{cmd:?}] = {reply};")).expect("stubbed");
+}
+
+fn text(page: &Page, selector: &str) -> String {
+    page.one(selector).text_content().unwrap_or_default()
+}
+
+fn called(cmd: &str) -> Vec<Value> {
+    calls().into_iter().filter(|c| c["cmd"] == cmd).collect()
+}
+
+fn disabled(page: &Page, selector: &str) -> bool {
+    page.one(selector).has_attribute("disabled")
+}
+
+const FINDINGS: &str = r#"{"kind": "linted", "version": "1.58.0", "findings": [
+    {"rule": "W2001", "level": "Warning", "line": 12, "message": "Parameter Env not used"}]}"#;
+
+#[wasm_bindgen_test]
+async fn the_export_dialog_lists_every_format_previews_it_and_shows_cfn_lint() {
+    let page = Page::open().await;
+    stub(
+        "export_lint",
+        &serde_json::from_str(FINDINGS).expect("json"),
+    );
+    stub(
+        "export_target_path",
+        &json!("/work/p/support-triage.template.yaml"),
+    );
+    page.click("#export");
+    until("the export dialog", || {
+        !page.all("#export-dialog").is_empty()
+    })
+    .await;
+    let ids: Vec<String> = page
+        .all("#export-format option")
+        .iter()
+        .filter_map(|o| o.get_attribute("value"))
+        .collect();
+    let all: Vec<&str> = Format::ALL.iter().map(|f| f.id()).collect();
+    assert_eq!(ids, all);
+    assert!(text(&page, "#export-preview").contains("AWSTemplateFormatVersion"));
+    until("the proposed file", || {
+        page.one("#export-path")
+            .dyn_ref::<web_sys::HtmlInputElement>()
+            .is_some_and(|i| i.value() == "/work/p/support-triage.template.yaml")
+    })
+    .await;
+    until("cfn-lint's findings", || {
+        !page.all(".lint-finding[data-rule=W2001]").is_empty()
+    })
+    .await;
+    assert!(text(&page, ".lint-finding").contains("Parameter Env not used"));
+    let lint = called("export_lint");
+    assert!(lint[0]["args"]["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("Resources")));
+
+    // A flow's CreateFlow request: its own preview, a flow to choose, no cfn-lint.
+    choose(&page.one("#export-format"), "flow-json");
+    until("the flow preview", || {
+        text(&page, "#export-preview").contains("\"definition\"")
+    })
+    .await;
+    assert!(!page.all("#export-subject option").is_empty());
+    assert!(page.all("#export-lint").is_empty());
+    page.click("#export-cancel");
+    until("the dialog to close", || {
+        page.all("#export-dialog").is_empty()
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn without_cfn_lint_the_dialog_says_so() {
+    let page = Page::open().await;
+    stub(
+        "export_lint",
+        &json!({"kind": "notInstalled", "hint": "cfn-lint 1.58.0 is not installed: scripts/setup.sh installs it"}),
+    );
+    page.click("#export");
+    until("the note", || {
+        !page.all("#export-lint[data-state=missing]").is_empty()
+    })
+    .await;
+    assert!(text(&page, "#export-lint").contains("not installed"));
+}
+
+#[wasm_bindgen_test]
+async fn an_existing_file_is_replaced_only_once_confirmed() {
+    let page = Page::open().await;
+    stub(
+        "export_target_path",
+        &json!("/work/p/support-triage.template.yaml"),
+    );
+    js_sys::eval(
+        r#"
+        const inner = window.__TAURI__.core.invoke;
+        window.__TAURI__.core.invoke = async (cmd, args) => {
+          if (cmd !== 'export_save') return inner(cmd, args);
+          window.__CALLS__.push({ cmd, args });
+          if (!args.replace) throw { code: 'exists', message: args.path + ' exists' };
+          return null;
+        };
+        "#,
+    )
+    .expect("the save stub installs");
+    page.click("#export");
+    until("the export dialog", || {
+        !page.all("#export-dialog").is_empty()
+    })
+    .await;
+    until("the proposed file", || {
+        page.one("#export-path")
+            .dyn_ref::<web_sys::HtmlInputElement>()
+            .is_some_and(|i| !i.value().is_empty())
+    })
+    .await;
+    page.click("#export-ok");
+    until("the question", || !page.all("#export-replace").is_empty()).await;
+    assert!(text(&page, "#export-replace").contains("Replace it?"));
+    assert_eq!(called("export_save").len(), 1);
+    assert_eq!(called("export_save")[0]["args"]["replace"], false);
+    page.click("#export-replace-ok");
+    until("the file written", || {
+        !page.all("#export-written").is_empty()
+    })
+    .await;
+    let saves = called("export_save");
+    assert_eq!(saves.len(), 2);
+    assert_eq!(saves[1]["args"]["replace"], true);
+    assert!(saves[1]["args"]["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("AWS::Bedrock::Flow")));
+}
+
+#[wasm_bindgen_test]
+async fn a_project_with_errors_is_neither_exported_nor_deployed() {
+    super::install_shell_stub();
+    // An instruction shorter than Bedrock's 40 characters: an error.
+    let mut doc: Value = serde_json::from_str(TEMPLATE).expect("the template");
+    doc["agents"][0]["instruction"] = json!("short");
+    stub(
+        "new_from_template",
+        &json!({"path": null, "text": doc.to_string()}),
+    );
+    let page = Page::mount_new().await;
+    page.click("#export");
+    until("the refusal", || !page.all("#export-errors").is_empty()).await;
+    assert!(text(&page, "#export-errors").contains("cannot be exported"));
+    assert!(disabled(&page, "#export-ok"));
+    page.click("#export-show-problems");
+    until("the dialog to close", || {
+        page.all("#export-dialog").is_empty()
+    })
+    .await;
+    assert!(!page.all(".problem.error").is_empty());
+
+    page.click("#deploy");
+    until("the deploy refusal", || {
+        !page.all("#deploy-errors").is_empty()
+    })
+    .await;
+    assert!(disabled(&page, "#deploy-dry-run"));
+    assert!(disabled(&page, "#deploy-apply"));
+    assert!(called("deploy_plan").is_empty());
+}
+
+fn plan() -> Value {
+    json!({
+        "id": 3, "project": "support-triage", "target": "classic", "hasChanges": true,
+        "text": "~ agent BillingAgent: update",
+        "rows": [
+            {"resource": "agent \"BillingAgent\"", "kind": "agent", "name": "BillingAgent",
+             "action": "update", "also": ["prepare"],
+             "changes": [{"path": "instruction", "before": "Old words.", "after": "New words."}]},
+            {"resource": "agent \"BillingAgent\" › action group \"orders\"", "kind": "action group",
+             "name": "orders", "action": "unchanged"},
+            {"resource": "agent \"BillingAgent\" › action group \"legacy\"", "kind": "action group",
+             "name": "legacy", "action": "delete"},
+            {"resource": "flow \"triage\"", "kind": "flow", "name": "triage", "action": "create",
+             "also": ["prepare", "new version"]}
+        ]
+    })
+}
+
+/// The stub's `Channel` class, as the run tests have it: each channel kept in order.
+fn install_channel_stub() {
+    js_sys::eval(
+        r#"
+        window.__CHANNELS__ = [];
+        window.__TAURI__.core.Channel = class {
+          constructor() { this.id = window.__CHANNELS__.length; window.__CHANNELS__.push(this); }
+          toJSON() { return "__CHANNEL__:" + this.id; }
+        };
+        "#,
+    )
+    .expect("the channel stub installs");
+}
+
+fn send(messages: &Value) {
+    js_sys::eval(&format!(
+        "for (const m of {messages}) window.__CHANNELS__.at(-1).onmessage(m);"
+    ))
+    .expect("messages sent");
+}
+
+fn row(page: &Page, resource: &str) -> web_sys::Element {
+    page.all(".plan-row")
+        .into_iter()
+        .find(|r| r.get_attribute("data-resource").as_deref() == Some(resource))
+        .unwrap_or_else(|| panic!("no row for {resource}"))
+}
+
+#[wasm_bindgen_test]
+async fn the_plan_table_shows_every_change_and_apply_marks_progress_and_errors() {
+    let page = Page::open().await;
+    install_channel_stub();
+    stub("deploy_plan", &plan());
+    page.click("#deploy");
+    until("the deploy view", || !page.all("#deploy-view").is_empty()).await;
+    assert!(disabled(&page, "#deploy-apply"), "no Apply before a plan");
+    page.click("#deploy-dry-run");
+    until("the plan", || page.all(".plan-row").len() == 4).await;
+    let request = &called("deploy_plan")[0]["args"]["request"];
+    assert_eq!(request["region"], "us-east-1");
+    assert_eq!(request["target"], "classic");
+    let actions: Vec<String> = page
+        .all(".plan-row")
+        .iter()
+        .filter_map(|r| r.get_attribute("data-action"))
+        .collect();
+    assert_eq!(actions, ["update", "unchanged", "delete", "create"]);
+    let change = page.one(".field-change[data-path=instruction]");
+    let change_text = change.text_content().unwrap_or_default();
+    assert!(
+        change_text.contains("\"Old words.\"") && change_text.contains("\"New words.\""),
+        "{change_text}"
+    );
+    assert!(
+        text(&page, ".plan-summary").contains("1 to create, 1 to update, 1 to delete, 1 unchanged")
+    );
+
+    page.click("#deploy-apply");
+    until("the apply call", || !called("deploy_apply").is_empty()).await;
+    assert_eq!(called("deploy_apply")[0]["args"]["planId"], 3);
+    send(&json!([
+        {"type": "step", "resource": "agent \"BillingAgent\"", "done": true, "line": "updated agent BillingAgent (ID1)"},
+        {"type": "step", "resource": "flow \"triage\"", "done": false, "line": "preparing flow triage…"},
+        {"type": "failed", "resource": "flow \"triage\"", "message": "PrepareFlow failed for flow \"triage\": bad", "done": ["updated agent BillingAgent (ID1)"]}
+    ]));
+    until("the end", || !page.all("#deploy-result").is_empty()).await;
+    let agent = row(&page, "agent \"BillingAgent\"");
+    assert_eq!(agent.get_attribute("data-status").as_deref(), Some("done"));
+    let flow = row(&page, "flow \"triage\"");
+    assert_eq!(flow.get_attribute("data-status").as_deref(), Some("failed"));
+    assert!(flow
+        .text_content()
+        .unwrap_or_default()
+        .contains("PrepareFlow failed"));
+    assert_eq!(
+        page.one("#deploy-result")
+            .get_attribute("data-ok")
+            .as_deref(),
+        Some("false")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_agent_list_exports_and_deploys_one_agent() {
+    let page = Page::open().await;
+    page.click(".agent-export[data-agent=BillingAgent]");
+    until("the export dialog", || {
+        !page.all("#export-dialog").is_empty()
+    })
+    .await;
+    until("the agent export", || {
+        text(&page, "#export-preview").contains("createAgent")
+    })
+    .await;
+    let format = page.one("#export-format");
+    let value = format
+        .dyn_ref::<web_sys::HtmlSelectElement>()
+        .map(|s| s.value())
+        .unwrap_or_default();
+    assert_eq!(value, "agent-json");
+    page.click("#export-cancel");
+
+    stub("deploy_plan", &plan());
+    page.click(".agent-deploy[data-agent=BillingAgent]");
+    until("the deploy view", || !page.all("#deploy-scope").is_empty()).await;
+    page.click("#deploy-dry-run");
+    until("the plan", || !page.all(".plan-row").is_empty()).await;
+    assert_eq!(
+        called("deploy_plan")[0]["args"]["request"]["agent"],
+        "BillingAgent"
+    );
+}
