@@ -23,7 +23,9 @@ fn install_versions_stub() {
     });
     // What the shell would answer for "version 1 → working copy" after Route's first
     // condition changed: computed by the core, as the shell computes it.
-    let project = strata::model::load(TEMPLATE, "t").expect("template").project;
+    let project = strata::model::load(TEMPLATE, "t")
+        .expect("template")
+        .project;
     let older = snapshot(&project, "triage").expect("the flow");
     let mut changed = project.clone();
     if let Some(NodeConfiguration::Condition(c)) = &mut changed.flows[0]
@@ -63,7 +65,10 @@ async fn opened() -> Page {
     install_versions_stub();
     let page = Page::mount_new().await;
     page.click("#tab-versions");
-    until("the versions listed", || page.all(".version-row").len() == 2).await;
+    until("the versions listed", || {
+        page.all(".version-row").len() == 2
+    })
+    .await;
     page
 }
 
@@ -79,7 +84,10 @@ async fn the_panel_lists_versions_and_sends_create_move_and_rollback() {
     assert!(rows[0].starts_with("v2stricter routing"), "{rows:?}");
     assert!(rows[0].contains("2025-12-03 23:13 UTC"), "{rows:?}");
     assert!(rows[0].contains("live"), "{rows:?}");
-    assert!(rows[1].contains("first cut") && rows[1].contains("beta"), "{rows:?}");
+    assert!(
+        rows[1].contains("first cut") && rows[1].contains("beta"),
+        "{rows:?}"
+    );
     let asked = calls_of("versions_list");
     assert_eq!(asked[0]["args"]["flow"], "triage");
 
@@ -104,16 +112,25 @@ async fn the_panel_lists_versions_and_sends_create_move_and_rollback() {
     page.click("#alias-set");
     until("alias_set", || !calls_of("alias_set").is_empty()).await;
     let set = &calls_of("alias_set")[0]["args"];
-    assert_eq!((set["name"].clone(), set["version"].clone()), (json!("canary"), json!(1)));
+    assert_eq!(
+        (set["name"].clone(), set["version"].clone()),
+        (json!("canary"), json!(1))
+    );
 
     // Move `live` to version 1, then roll it back; `beta` has nothing to roll back to.
     choose(&page, r#".alias-row[data-alias="live"] .alias-target"#, "1");
     page.click(r#".alias-row[data-alias="live"] .alias-move"#);
     until("the move", || calls_of("alias_set").len() == 2).await;
     let moved = &calls_of("alias_set")[1]["args"];
-    assert_eq!((moved["name"].clone(), moved["version"].clone()), (json!("live"), json!(1)));
+    assert_eq!(
+        (moved["name"].clone(), moved["version"].clone()),
+        (json!("live"), json!(1))
+    );
     let rollback = page.one(r#".alias-row[data-alias="live"] .alias-rollback"#);
-    assert_eq!(rollback.text_content().unwrap_or_default(), "Roll back to v1");
+    assert_eq!(
+        rollback.text_content().unwrap_or_default(),
+        "Roll back to v1"
+    );
     page.click(r#".alias-row[data-alias="live"] .alias-rollback"#);
     until("alias_rollback", || !calls_of("alias_rollback").is_empty()).await;
     assert_eq!(calls_of("alias_rollback")[0]["args"]["name"], "live");
@@ -152,7 +169,10 @@ async fn a_comparison_marks_exactly_the_changed_node_and_shows_its_fields() {
         &page.one(r#"#diff-canvas g.node[data-node="Route"]"#),
         "mousedown",
     );
-    until("the fields", || !page.all("#diff-fields .diff-field").is_empty()).await;
+    until("the fields", || {
+        !page.all("#diff-fields .diff-field").is_empty()
+    })
+    .await;
     let field = page.one("#diff-fields .diff-field");
     assert_eq!(
         field.get_attribute("data-field").as_deref(),
