@@ -102,7 +102,7 @@ async fn version_diff_alias_and_run_an_alias_in_the_real_app() {
     app.click("#diff-canvas g.node[data-node=\"Classify\"] text.title")
         .await;
     app.until(
-        "document.querySelector('#diff-fields .diff-field[data-field=\"sourceConfiguration.inline.inferenceConfiguration.text.temperature\"]')",
+        "document.querySelector('#diff-fields .diff-field[data-field=\"configuration.prompt.sourceConfiguration.inline.inferenceConfiguration.text.temperature\"]')",
         "the changed field",
     )
     .await;
