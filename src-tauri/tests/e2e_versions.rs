@@ -1,0 +1,172 @@
+//! Versions and aliases end to end in the real window (tauri-driver → WebKitWebDriver): a
+//! version made with a description is listed; after one node changes, the comparison with the
+//! working copy marks exactly that node and shows its changed field; an alias is set, moved and
+//! rolled back (checked in the app's run store); a run through the alias from the run panel
+//! runs the version the alias points at and is recorded with the alias.
+
+mod support {
+    pub mod app;
+}
+
+use serde_json::json;
+use std::path::Path;
+use support::app::{launch, App};
+
+/// The support-triage template saved with the files it brings (its replay among them).
+fn project(dir: &Path) -> std::path::PathBuf {
+    let template = strata::templates::find("support-triage").expect("the template");
+    let project = strata::templates::instantiate(template, "triage").expect("a project");
+    let file = dir.join("triage.strata.json");
+    std::fs::write(&file, project.to_json()).expect("the project file");
+    strata::templates::write_missing_files(template, dir).expect("the template's files");
+    file
+}
+
+async fn store(dir: &Path) -> strata::store::Store {
+    strata::store::Store::open(&dir.join("app-data").join("runs"))
+        .await
+        .expect("the app's run store")
+}
+
+async fn choose(app: &App, select: &str, value: &str) {
+    app.until(
+        &format!("document.querySelector({select:?}) && [...document.querySelector({select:?}).options].some(o => o.value === {value:?})"),
+        &format!("{value} among {select}"),
+    )
+    .await;
+    app.js(
+        "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
+         s.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![json!(select), json!(value)],
+    )
+    .await;
+}
+
+async fn alias_at(app: &App, version: u32) {
+    app.until(
+        &format!(
+            "document.querySelector('.alias-row[data-alias=\"live\"][data-version=\"{version}\"]')"
+        ),
+        &format!("live at version {version}"),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_diff_alias_and_run_an_alias_in_the_real_app() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let file = project(dir.path());
+    let launched = launch(dir.path(), &file).await;
+    let app = &launched.app;
+    app.until(
+        "document.querySelector('g.node[data-node=\"Classify\"]')",
+        "the template's nodes",
+    )
+    .await;
+
+    // Version 1, with a description.
+    app.click("#tab-versions").await;
+    app.set_field("#version-description", "first cut").await;
+    app.click("#version-create").await;
+    app.until(
+        "document.querySelector('.version-row[data-version=\"1\"]')?.textContent.includes('first cut')",
+        "version 1 listed with its description",
+    )
+    .await;
+
+    // One node changes: Classify's temperature.
+    app.click("g.node[data-node=\"Classify\"] text.title").await;
+    app.set_field(
+        ".form-field[data-field=\"sourceConfiguration.inline.inferenceConfiguration.text.temperature\"] input",
+        "0.4",
+    )
+    .await;
+
+    // The comparison with the working copy marks exactly that node.
+    app.click(".version-row[data-version=\"1\"] .version-diff")
+        .await;
+    app.until(
+        "document.querySelectorAll('#diff-canvas g.node').length > 5",
+        "the comparison on the canvas",
+    )
+    .await;
+    let marked = app
+        .js(
+            "return [...document.querySelectorAll('#diff-canvas [data-diff]')] \
+             .map(e => [e.dataset.node || e.dataset.connection, e.dataset.diff]);",
+            vec![],
+        )
+        .await;
+    assert_eq!(marked, json!([["Classify", "changed"]]));
+    assert_eq!(app.count("#diff-changes li").await, 1, "one difference");
+    app.click("#diff-canvas g.node[data-node=\"Classify\"] text.title")
+        .await;
+    app.until(
+        "document.querySelector('#diff-fields .diff-field[data-field=\"configuration.prompt.sourceConfiguration.inline.inferenceConfiguration.text.temperature\"]')",
+        "the changed field",
+    )
+    .await;
+    let row = app
+        .js(
+            "return document.querySelector('#diff-fields .diff-field').textContent;",
+            vec![],
+        )
+        .await;
+    assert!(row.as_str().is_some_and(|r| r.contains("0.4")), "{row}");
+    app.screenshot("app-versions-diff.png").await;
+    app.click("#diff-close").await;
+    app.until(
+        "document.querySelector('#canvas g.node[data-node=\"Classify\"]')",
+        "the editable canvas again",
+    )
+    .await;
+
+    // Version 2 holds the change; `live` is set on 1, moved to 2, rolled back to 1.
+    app.set_field("#version-description", "warmer classifier")
+        .await;
+    app.click("#version-create").await;
+    app.until(
+        "document.querySelector('.version-row[data-version=\"2\"]')",
+        "version 2",
+    )
+    .await;
+    app.set_field("#alias-name", "live").await;
+    choose(app, "#alias-version", "1").await;
+    app.click("#alias-set").await;
+    alias_at(app, 1).await;
+    choose(app, ".alias-row[data-alias=\"live\"] .alias-target", "2").await;
+    app.click(".alias-row[data-alias=\"live\"] .alias-move")
+        .await;
+    alias_at(app, 2).await;
+    let s = store(dir.path()).await;
+    let live = |s: strata::store::Store| async move {
+        s.get_alias("triage", "triage", "live")
+            .await
+            .expect("the alias")
+            .map(|a| a.version)
+    };
+    assert_eq!(live(s.clone()).await, Some(2));
+    app.click(".alias-row[data-alias=\"live\"] .alias-rollback")
+        .await;
+    alias_at(app, 1).await;
+    assert_eq!(live(s.clone()).await, Some(1));
+
+    // Run the alias from the run panel: version 1 runs, recorded with the alias.
+    choose(app, "#run-target", "a:live").await;
+    choose(app, "#run-input", "bug").await;
+    choose(app, "#run-provider", "replay").await;
+    app.click("#run").await;
+    app.until(
+        "document.querySelector('#run-totals[data-state=\"succeeded\"]')",
+        "the alias's run to succeed",
+    )
+    .await;
+    let runs = s
+        .list_runs(strata::store::RunFilter::default())
+        .await
+        .expect("runs");
+    let newest = runs.first().expect("a recorded run");
+    assert_eq!(newest.alias.as_deref(), Some("live"));
+    app.screenshot("app-versions-run-alias.png").await;
+    launched.close().await;
+}
