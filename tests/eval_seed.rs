@@ -44,7 +44,12 @@ fn a_suite_is_seeded_from_samples_and_recorded_runs_and_runs() {
     let seeded = strata(dir)
         .args(["eval", "seed", "triage.strata.json", "--flow", "triage"])
         .args(["--from-samples", "--from-runs", "5"])
-        .args(["--replay", "replays/triage.yaml", "--out", "seeded.eval.yaml"])
+        .args([
+            "--replay",
+            "replays/triage.yaml",
+            "--out",
+            "seeded.eval.yaml",
+        ])
         .output()
         .expect("strata runs");
     let stdout = String::from_utf8_lossy(&seeded.stdout);
