@@ -536,3 +536,6 @@ async fn a_supervisor_gets_collaborators_with_undo() {
 
 #[path = "components/inspect.rs"]
 mod inspect;
+
+#[path = "components/eval.rs"]
+mod eval;
