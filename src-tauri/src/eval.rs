@@ -162,8 +162,9 @@ pub fn eval_suites(project_path: Option<String>) -> Vec<SuiteListing> {
         .unwrap_or_default()
 }
 
+/// Async, so that it runs on the shell's tokio runtime, which the evaluation's task needs.
 #[tauri::command]
-pub fn eval_start(
+pub async fn eval_start(
     request: EvalRequest,
     on_message: tauri::ipc::Channel<EvalMessage>,
     evaluations: tauri::State<'_, Arc<Evaluations>>,

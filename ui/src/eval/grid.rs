@@ -23,7 +23,11 @@ pub fn status_text(state: EvalState) -> String {
 /// Opens the run of a finished case on the canvas (what cannot be done goes to the message).
 pub fn open_run(ed: Editor, state: EvalState, run_id: Option<String>) {
     match run_id {
-        Some(id) => crate::inspect::history::open_recorded(ed, id, state.message),
+        Some(id) => {
+            crate::inspect::history::open_recorded(ed, id, state.message);
+            // The panel takes room from the canvas: show the whole flow in what is left.
+            ed.fit();
+        }
         None => state.message.set(Some(
             "This case was not recorded (the run store could not be opened), so it has no run to open."
                 .to_owned(),
