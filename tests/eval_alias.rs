@@ -334,3 +334,112 @@ fn without_credentials_an_alias_case_fails_in_one_line() {
         "{stdout}"
     );
 }
+
+/// The agent behind the alias asks to confirm a refund and for its result (return of control);
+/// answered, it says the refund's id. The answers must come back on the same invocation.
+fn returning(request: &Received) -> Response {
+    let model = model();
+    if let Err(why) = check_body(&model, "InvokeAgentRequest", &request.body) {
+        return support::fake_http::aws_error(400, "ValidationException", &format!("fake: {why}"));
+    }
+    let state = &request.body["sessionState"];
+    match state["returnControlInvocationResults"].as_array() {
+        None => stream(vec![event(
+            "returnControl",
+            &json!({"invocationId": "inv-7", "invocationInputs": [
+                {"functionInvocationInput": {"actionGroup": "billing", "function": "refund",
+                 "actionInvocationType": "USER_CONFIRMATION_AND_RESULT",
+                 "parameters": [{"name": "invoice", "type": "string", "value": "INV-1"}]}}]}),
+        )]),
+        Some(results) => {
+            let result = &results[0]["functionResult"];
+            let said = format!(
+                "{} {} {} {}",
+                state["invocationId"].as_str().unwrap_or("?"),
+                result["function"].as_str().unwrap_or("?"),
+                result["confirmationState"].as_str().unwrap_or("?"),
+                result["responseBody"]["TEXT"]["body"]
+                    .as_str()
+                    .unwrap_or("?")
+            );
+            stream(vec![event(
+                "chunk",
+                &json!({"bytes": aws_smithy_types::base64::encode(said)}),
+            )])
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_alias_gets_the_cases_answers_and_says_when_they_run_out() {
+    let (endpoint, log) = serve(returning).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    suite(dir.path());
+    let text = format!(
+        "project: shop.strata.json
+variants:
+  - name: deployed-agent
+    agentAlias: {ARN}
+cases:
+  - id: answered
+    input: refund INV-1
+    answers: [CONFIRM, refunded as RF-9]
+    expect:
+      - equals: inv-7 refund CONFIRM refunded as RF-9
+  - id: unanswered
+    input: refund INV-1
+    expect:
+      - contains: RF-9
+"
+    );
+    let path = dir.path().join("answers.eval.yaml");
+    std::fs::write(&path, text).expect("the suite");
+    let out = tokio::task::spawn_blocking(move || {
+        support::cli::strata()
+            .env("STRATA_DATA_DIR", dir.path().join("data"))
+            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .arg("eval")
+            .arg(&path)
+            .args([
+                "--json",
+                "--endpoint-url",
+                &endpoint,
+                "--region",
+                "us-east-1",
+            ])
+            .output()
+            .expect("strata runs")
+    })
+    .await
+    .expect("the child");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}\n{stdout}"));
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let case = |id: &str| support::eval_report::case(&report, id, "deployed-agent");
+    assert_eq!(case("answered")["pass"], true, "{report:#}");
+    let unanswered = case("unanswered");
+    assert_eq!(unanswered["pass"], false);
+    let detail = unanswered["checks"][0]["detail"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        detail.contains(
+            "returned control (billing refund), and the case's answers ran out (0 given)"
+        ),
+        "{unanswered:#}"
+    );
+    // The answered case: the payload, then its results on the same invocation.
+    let requests = received(&log);
+    assert_eq!(
+        requests.len(),
+        3,
+        "two calls for the answered case, one for the other"
+    );
+    let results = &requests
+        .iter()
+        .find(|r| r.body["sessionState"]["invocationId"] == "inv-7")
+        .expect("the answers sent")
+        .body;
+    assert!(results.get("inputText").is_none(), "{results}");
+}

@@ -2,6 +2,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod eval;
 mod files;
 mod gallery;
 mod menu;
@@ -31,6 +32,9 @@ fn main() {
             if matches!(event, tauri::WindowEvent::Destroyed) {
                 let runs = window.state::<std::sync::Arc<run::Runs>>().inner().clone();
                 tauri::async_runtime::block_on(runs.cancel_all(run::EXIT_PATIENCE));
+                let evaluations = window.state::<std::sync::Arc<eval::Evaluations>>();
+                let evaluations = evaluations.inner().clone();
+                tauri::async_runtime::block_on(evaluations.cancel_all(run::EXIT_PATIENCE));
             }
         })
         .setup(|app| {
@@ -43,7 +47,11 @@ fn main() {
             // The run store: runs of an earlier session that never finished are marked
             // interrupted. Without a store, runs still go (unrecorded) and the history says why.
             let store = tauri::async_runtime::block_on(run::Runs::open_store());
-            app.manage(std::sync::Arc::new(run::Runs::new(store)));
+            let runs = run::Runs::new(store);
+            app.manage(std::sync::Arc::new(eval::Evaluations::new(
+                runs.shared_store(),
+            )));
+            app.manage(std::sync::Arc::new(runs));
             app.manage(std::sync::Arc::new(ship::Deploys::default()));
             app.set_menu(menu::build(app.handle())?)?;
             Ok(())
@@ -87,6 +95,9 @@ fn main() {
             versions::alias_rollback,
             gallery::gallery_list,
             gallery::recent_list,
+            eval::eval_suites,
+            eval::eval_start,
+            eval::eval_cancel,
         ])
         .run(tauri::generate_context!())
         .expect("the Strata window could not start");

@@ -275,6 +275,12 @@ impl Runs {
         Ok(store)
     }
 
+    /// The run store, for the evaluations whose cases it keeps too (`None` when it could not
+    /// be opened).
+    pub fn shared_store(&self) -> Option<Store> {
+        self.store.as_ref().ok().cloned()
+    }
+
     fn live(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Live>>> {
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
     }

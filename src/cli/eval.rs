@@ -3,23 +3,28 @@
 //! interruption. `strata test` is one variant, offline, as a regression test for CI.
 
 use super::provider::ProviderArgs;
-use crate::eval::report::{CaseResult, Report, VariantName};
+use crate::eval::report::{CaseResult, Report};
 use crate::eval::runner::{Evaluation, Job};
 use crate::save::{check_target, write_atomically};
 use crate::store::Store;
 use crate::text::escape_line;
 use anyhow::{Context, Result};
-use clap::Args;
-use futures::StreamExt;
+use clap::{Args, Subcommand};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod seed;
+
 /// Arguments of `strata eval`.
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct EvalArgs {
+    #[command(subcommand)]
+    pub command: Option<EvalCommand>,
     /// The suite, NAME.eval.yaml.
-    pub suite: PathBuf,
+    #[arg(required = true)]
+    pub suite: Option<PathBuf>,
     /// A variant of the suite to run (repeatable; default: every variant).
     #[arg(long = "variant")]
     pub variants: Vec<String>,
@@ -55,6 +60,13 @@ pub struct EvalArgs {
     pub providers: ProviderArgs,
 }
 
+/// What `strata eval` does besides running a suite.
+#[derive(Subcommand, Debug)]
+pub enum EvalCommand {
+    /// Write a suite whose cases come from a flow's samples and its recorded runs.
+    Seed(seed::SeedArgs),
+}
+
 /// Arguments of `strata test`.
 #[derive(Args, Debug)]
 pub struct TestArgs {
@@ -76,8 +88,16 @@ pub struct TestArgs {
 /// Exit 0 when every expectation was met, 1 when some failed, 2 for misuse or a bad suite;
 /// 130 when interrupted (what finished is kept for `--resume`).
 pub async fn eval(args: EvalArgs) -> Result<u8> {
+    let suite = match (&args.command, &args.suite) {
+        (Some(EvalCommand::Seed(seed)), _) => return seed::seed(seed.clone()).await,
+        (None, Some(suite)) => suite.clone(),
+        (None, None) => {
+            eprintln!("error: name the suite: strata eval SUITE.eval.yaml");
+            return Ok(2);
+        }
+    };
     for target in [&args.junit, &args.html].into_iter().flatten() {
-        check_target(target, args.force, &[args.suite.as_path()])?;
+        check_target(target, args.force, &[suite.as_path()])?;
     }
     let store = if args.no_store {
         None
@@ -85,13 +105,13 @@ pub async fn eval(args: EvalArgs) -> Result<u8> {
         let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
         Some(Store::open(&dir).await?)
     };
-    let Some(evaluation) = load(&args.suite, store, &args.providers) else {
+    let Some(evaluation) = load(&suite, store, &args.providers) else {
         return Ok(2);
     };
     let Some(chosen) = choose(&evaluation, &args.variants) else {
         return Ok(2);
     };
-    let progress_file = progress_path(&args.suite, &evaluation.name);
+    let progress_file = progress_path(&suite, &evaluation.name);
     let mut done = if args.resume {
         read_progress(&progress_file)?
     } else {
@@ -124,53 +144,45 @@ pub async fn eval(args: EvalArgs) -> Result<u8> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.set_position(done.len() as u64);
-    let mut judge_cost = Some(0.0);
-    let mut interrupted = false;
-    {
-        let ev = &evaluation;
-        let mut finished = futures::stream::iter(jobs)
-            .map(|job| async move {
-                let mut result = ev.run(job).await;
-                let cost = ev.judge(&mut result).await;
-                (result, cost)
-            })
-            .buffer_unordered(args.concurrency.max(1));
-        let ctrl_c = tokio::signal::ctrl_c();
-        tokio::pin!(ctrl_c);
-        loop {
-            tokio::select! {
-                next = finished.next() => match next {
-                    Some((result, cost)) => {
-                        judge_cost = judge_cost.zip(cost).map(|(a, b)| a + b);
-                        writeln!(progress, "{}", serde_json::to_string(&result)?)?;
-                        bar.set_message(format!(
-                            "{} {} {}",
-                            if result.pass { "pass" } else { "FAIL" },
-                            escape_line(&result.variant),
-                            escape_line(&result.id)
-                        ));
-                        bar.inc(1);
-                        done.push(result);
-                    }
-                    None => break,
-                },
-                _ = &mut ctrl_c => {
-                    interrupted = true;
-                    break;
-                }
-            }
+    // Ctrl-C cancels: no case starts after it, the running ones end cancelled, and what
+    // finished is kept for --resume.
+    let canceller = evaluation.canceller();
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            canceller.cancel();
         }
-    }
+    });
+    let mut written = Ok(());
+    let finished = evaluation
+        .run_jobs(jobs, args.concurrency, |result| {
+            if written.is_ok() {
+                written = serde_json::to_string(result)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|line| Ok(writeln!(progress, "{line}")?));
+            }
+            bar.set_message(format!(
+                "{} {} {}",
+                if result.pass { "pass" } else { "FAIL" },
+                escape_line(&result.variant),
+                escape_line(&result.id)
+            ));
+            bar.inc(1);
+        })
+        .await;
+    ctrl_c.abort();
+    written.with_context(|| format!("cannot write {}", progress_file.display()))?;
     bar.finish_and_clear();
-    if interrupted {
+    let judge_cost = finished.judge_cost;
+    done.extend(finished.results);
+    if finished.cancelled {
         eprintln!(
             "interrupted: {} of {total} cases finished; `strata eval {} --resume` goes on from there",
             done.len(),
-            args.suite.display()
+            suite.display()
         );
         return Ok(130);
     }
-    let report = report(&evaluation, &chosen, done);
+    let report = evaluation.report(&chosen, done);
     if let Some(path) = &args.junit {
         write_atomically(path, crate::eval::junit::to_junit(&report).as_bytes())?;
     }
@@ -235,7 +247,7 @@ pub async fn test(args: TestArgs) -> Result<u8> {
         }
         results.push(result);
     }
-    let report = report(&evaluation, &chosen, results);
+    let report = evaluation.report(&chosen, results);
     let failed = report.cases.iter().filter(|c| !c.pass).count();
     outln!(
         "{} cases, {} passed, {failed} failed",
@@ -277,30 +289,10 @@ fn provider_given(p: &ProviderArgs) -> bool {
 /// The indices of the variants named (all when none is), or `None` after saying which name
 /// is unknown.
 fn choose(evaluation: &Evaluation, wanted: &[String]) -> Option<BTreeSet<usize>> {
-    let variants = &evaluation.suite.variants;
-    if wanted.is_empty() {
-        return Some((0..variants.len()).collect());
-    }
-    let mut chosen = BTreeSet::new();
-    for name in wanted {
-        match variants.iter().position(|v| &v.name == name) {
-            Some(i) => {
-                chosen.insert(i);
-            }
-            None => {
-                eprintln!(
-                    "error: the suite has no variant {name:?} (variants: {})",
-                    variants
-                        .iter()
-                        .map(|v| v.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                return None;
-            }
-        }
-    }
-    Some(chosen)
+    evaluation
+        .choose(wanted)
+        .map_err(|e| eprintln!("error: {}", escape_line(&e)))
+        .ok()
 }
 
 fn names(evaluation: &Evaluation, job: Job) -> (&str, &str) {
@@ -308,30 +300,6 @@ fn names(evaluation: &Evaluation, job: Job) -> (&str, &str) {
         evaluation.suite.cases[job.case].id.as_str(),
         evaluation.suite.variants[job.variant].name.as_str(),
     )
-}
-
-fn report(evaluation: &Evaluation, chosen: &BTreeSet<usize>, results: Vec<CaseResult>) -> Report {
-    let variants: Vec<VariantName> = chosen
-        .iter()
-        .map(|&i| {
-            let v = &evaluation.suite.variants[i];
-            VariantName {
-                name: v.name.clone(),
-                kind: v.target.kind().to_owned(),
-            }
-        })
-        .collect();
-    let mut results = results;
-    // Suite order: case by case, variant by variant, repeat by repeat.
-    let order = |r: &CaseResult| {
-        (
-            evaluation.suite.cases.iter().position(|c| c.id == r.id),
-            variants.iter().position(|v| v.name == r.variant),
-            r.repeat,
-        )
-    };
-    results.sort_by_key(order);
-    Report::new(&evaluation.name, &variants, results)
 }
 
 /// Where finished cases are kept until the evaluation ends: `.strata/eval/NAME.jsonl` beside

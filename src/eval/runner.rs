@@ -15,9 +15,13 @@ use case_run::{CaseRun, Facts, Seen};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 mod alias;
 mod case_run;
+mod jobs;
+
+pub use jobs::{suites_beside, Finished};
 
 /// A suite ready to run: read, checked, its project loaded.
 pub struct Evaluation {
@@ -29,6 +33,8 @@ pub struct Evaluation {
     store: Option<Store>,
     /// Replaces every variant's own provider (`--replay`, `--base-url`, `--profile`).
     provider: Option<ProviderSettings>,
+    /// Cancels the evaluation: no job starts after it, and the running ones end cancelled.
+    cancel: CancellationToken,
 }
 
 /// One unit of work: a case, for a variant, the n-th time.
@@ -90,6 +96,7 @@ impl Evaluation {
             suite_dir,
             store,
             provider: None,
+            cancel: CancellationToken::new(),
         })
     }
 
@@ -303,7 +310,7 @@ impl Evaluation {
             RunOptions::new(InputSource::Given(input), self.provider_for(variant, case));
         options.flow = Some(flow.to_owned());
         let live = session
-            .start_run(&options, answering(&case.answers))
+            .start_run(&options, self.answering(&case.answers))
             .await
             .map_err(|e| e.to_string())?;
         let stored = session.store().is_some();
@@ -317,14 +324,7 @@ impl Evaluation {
             .await
             .map_err(|e| e.to_string())?;
         let result = &report.result;
-        let output = match result.outputs.as_slice() {
-            [one] => one.document.clone(),
-            many => Value::Object(
-                many.iter()
-                    .map(|o| (o.node.clone(), o.document.clone()))
-                    .collect(),
-            ),
-        };
+        let output = case_output(&result.outputs);
         let error = match result.status {
             RunStatus::Succeeded => None,
             RunStatus::Cancelled => Some("cancelled".to_owned()),
@@ -378,7 +378,7 @@ impl Evaluation {
             })
             .await
             .map_err(|e| e.to_string())?;
-        let hooks = answering(&case.answers);
+        let hooks = self.answering(&case.answers);
         let mut reply = String::new();
         let mut usage = crate::providers::Usage::default();
         let mut error = None;
@@ -390,19 +390,46 @@ impl Evaluation {
                     trace: t.clone(),
                 });
             };
-            match chat.turn(turn, &hooks, &mut on_trace).await {
+            // A chat turn does not watch the token itself: the evaluation stops waiting.
+            let answered = tokio::select! {
+                answered = chat.turn(turn, &hooks, &mut on_trace) => answered.map_err(|e| e.to_string()),
+                () = self.cancel.cancelled() => Err("cancelled".to_owned()),
+            };
+            match answered {
                 Ok(turn) => {
                     reply = turn.text;
                     usage.input_tokens += turn.usage.input_tokens;
                     usage.output_tokens += turn.usage.output_tokens;
                 }
                 Err(e) => {
-                    error = Some(e.to_string());
+                    error = Some(e);
                     break;
                 }
             }
         }
         run.finish(agent, Value::String(reply), error, usage).await
+    }
+
+    /// Hooks that answer the run's questions and returns of control from the case's
+    /// replies, in order, and stop the run when the evaluation is cancelled.
+    fn answering(&self, replies: &[String]) -> RunHooks {
+        RunHooks {
+            cancel: self.cancel.child_token(),
+            ..answering(replies)
+        }
+    }
+}
+
+/// A flow run's output as a case's: the Output node's document, or (with several) an object
+/// of them by node name.
+pub(crate) fn case_output(outputs: &[crate::trace::event::FlowOutputRecord]) -> Value {
+    match outputs {
+        [one] => one.document.clone(),
+        many => Value::Object(
+            many.iter()
+                .map(|o| (o.node.clone(), o.document.clone()))
+                .collect(),
+        ),
     }
 }
 

@@ -577,6 +577,43 @@ fn ask_user_question(part: &at::TracePart) -> Option<String> {
     )
 }
 
+/// The returned `AMAZON.UserInput` action in a return-of-control payload (API JSON), if any.
+pub fn user_input_member(rc: &Value) -> Option<&Value> {
+    rc.get("invocationInputs")?
+        .as_array()?
+        .iter()
+        .filter_map(|m| m.get("functionInvocationInput"))
+        .find(|f| {
+            f.get("actionGroup").and_then(Value::as_str) == Some(USER_INPUT_ACTION_GROUP)
+                || f.get("function")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.contains("UserInput"))
+        })
+}
+
+impl ReturnControlResult {
+    /// The user's answer to a returned `AMAZON.UserInput` action in `rc`.
+    pub fn user_input(rc: &Value, answer: String) -> ReturnControlResult {
+        let member = user_input_member(rc);
+        let field = |name: &str, default: &str| {
+            member
+                .and_then(|f| f.get(name))
+                .and_then(Value::as_str)
+                .unwrap_or(default)
+                .to_owned()
+        };
+        ReturnControlResult {
+            action_group: field("actionGroup", USER_INPUT_ACTION_GROUP),
+            function: Some(field("function", "AMAZON.UserInput")),
+            api_path: None,
+            http_method: None,
+            body: answer,
+            confirmation_state: None,
+            http_status_code: None,
+        }
+    }
+}
+
 /// The question of a returned `AMAZON.UserInput` action, if that is what was returned.
 fn user_input_question(payload: &at::ReturnControlPayload) -> Option<String> {
     payload.invocation_inputs().iter().find_map(|member| {

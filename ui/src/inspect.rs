@@ -1,7 +1,7 @@
 //! Inspecting a run: the selected node's inputs and outputs (per Iterator item and Loop
 //! iteration) and an Agent node's steps in the inspector (`node`), and under the canvas a
 //! panel with the run's timeline (`timeline`), its raw events (`events`) and this project's
-//! runs history with comparing two runs (`history`).
+//! runs history with comparing two runs (`history`), and the Evaluate view (`crate::eval`).
 //!
 //! Everything here reads [`strata::trace::inspect`] over the events of the run on the canvas
 //! ([`crate::run::RunState`]); text from a run is always shown as text, never as markup.
@@ -23,16 +23,18 @@ enum Tab {
     Timeline,
     Events,
     Runs,
+    Evaluate,
 }
 
 impl Tab {
-    const ALL: [Tab; 3] = [Tab::Timeline, Tab::Events, Tab::Runs];
+    const ALL: [Tab; 4] = [Tab::Timeline, Tab::Events, Tab::Runs, Tab::Evaluate];
 
     fn id(self) -> &'static str {
         match self {
             Tab::Timeline => "timeline",
             Tab::Events => "events",
             Tab::Runs => "runs",
+            Tab::Evaluate => "evaluate",
         }
     }
 
@@ -41,6 +43,7 @@ impl Tab {
             Tab::Timeline => "Timeline",
             Tab::Events => "Events",
             Tab::Runs => "Runs",
+            Tab::Evaluate => "Evaluate",
         }
     }
 }
@@ -67,12 +70,15 @@ pub fn RunPanels() -> impl IntoView {
             Tab::Timeline => view! { <timeline::Timeline/> }.into_any(),
             Tab::Events => view! { <events::EventList/> }.into_any(),
             Tab::Runs => view! { <history::RunsHistory/> }.into_any(),
+            Tab::Evaluate => view! { <crate::eval::EvaluatePanel/> }.into_any(),
         })
     };
     view! {
         <div class="run-panels" id="run-panels">
             <div class="run-tabs">{tabs}</div>
-            {move || open.get().is_some().then(|| view! { <div class="run-panel-body">{body}</div> })}
+            {move || open.get().is_some().then(|| view! {
+                <div class="run-panel-body" class:wide=move || open.get() == Some(Tab::Evaluate)>{body}</div>
+            })}
         </div>
     }
 }

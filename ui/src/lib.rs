@@ -9,7 +9,7 @@
 //! saving and the unsaved-changes prompt (`files`, `dialogs`); the flow controls (`flows`); menu,
 //! keyboard and button actions (`actions`); the view's pan and zoom
 //! (`viewport`); the [`Canvas`] and what it draws (`canvas`); the side panels (`panels`, `forms`,
-//! `agents`).
+//! `agents`); the Evaluate view under the canvas (`eval`).
 
 pub mod actions;
 pub mod agents;
@@ -17,6 +17,7 @@ pub mod canvas;
 pub mod chat;
 pub mod dialogs;
 pub mod editor;
+pub mod eval;
 pub mod files;
 pub mod flows;
 pub mod forms;
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
     provide_context(ed.run);
     let versions = versions::VersionsState::new();
     provide_context(versions);
+    provide_context(eval::EvalState::new());
 
     // The window title follows the file name and the unsaved mark.
     let title = Memo::new(move |_| ed.doc.with(files::document_title));

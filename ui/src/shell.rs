@@ -217,25 +217,30 @@ impl RunChannel {
                 }),
             );
         });
-        // Outside the shell there is no Channel class: a plain object stands in and never
-        // receives anything.
-        let channel = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("__TAURI__"))
-            .and_then(|t| js_sys::Reflect::get(&t, &JsValue::from_str("core")))
-            .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("Channel")))
-            .ok()
-            .and_then(|class| class.dyn_into::<js_sys::Function>().ok())
-            .and_then(|class| js_sys::Reflect::construct(&class, &js_sys::Array::new()).ok())
-            .unwrap_or_else(|| js_sys::Object::new().into());
-        let _ = js_sys::Reflect::set(
-            &channel,
-            &JsValue::from_str("onmessage"),
-            handler.as_ref().unchecked_ref(),
-        );
+        let channel = channel_object(&handler);
         RunChannel {
             channel,
             _handler: handler,
         }
     }
+}
+
+/// A Tauri `Channel` calling `handler` with each message. Outside the shell there is no Channel
+/// class: a plain object stands in and never receives anything.
+fn channel_object(handler: &Closure<dyn FnMut(JsValue)>) -> JsValue {
+    let channel = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("__TAURI__"))
+        .and_then(|t| js_sys::Reflect::get(&t, &JsValue::from_str("core")))
+        .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("Channel")))
+        .ok()
+        .and_then(|class| class.dyn_into::<js_sys::Function>().ok())
+        .and_then(|class| js_sys::Reflect::construct(&class, &js_sys::Array::new()).ok())
+        .unwrap_or_else(|| js_sys::Object::new().into());
+    let _ = js_sys::Reflect::set(
+        &channel,
+        &JsValue::from_str("onmessage"),
+        handler.as_ref().unchecked_ref(),
+    );
+    channel
 }
 
 /// Starts a run of `request` on the project as the page holds it; messages arrive on
@@ -260,9 +265,17 @@ async fn call_with_channel<T: DeserializeOwned>(
     args: serde_json::Value,
     channel: &RunChannel,
 ) -> Result<T, ShellError> {
+    call_with_channel_object(cmd, args, &channel.channel).await
+}
+
+async fn call_with_channel_object<T: DeserializeOwned>(
+    cmd: &str,
+    args: serde_json::Value,
+    channel: &JsValue,
+) -> Result<T, ShellError> {
     let js_args = js_sys::JSON::parse(&args.to_string()).unwrap_or(JsValue::NULL);
     // The channel is a live JS object, not JSON: Tauri serialises it into its id itself.
-    let _ = js_sys::Reflect::set(&js_args, &JsValue::from_str("onMessage"), &channel.channel);
+    let _ = js_sys::Reflect::set(&js_args, &JsValue::from_str("onMessage"), channel);
     call_js(cmd, js_args).await
 }
 
@@ -328,6 +341,60 @@ pub async fn chat_end(chat_id: &str) -> Result<(), ShellError> {
 /// One recorded run, whole: its listing, inputs and events.
 pub async fn run_get(run_id: &str) -> Result<strata::session::protocol::RecordedRun, ShellError> {
     call("run_get", json!({ "runId": run_id })).await
+}
+
+/// A channel the shell sends an evaluation's messages on; keep it as long as they may come.
+pub struct EvalChannel {
+    channel: JsValue,
+    _handler: Closure<dyn FnMut(JsValue)>,
+}
+
+impl EvalChannel {
+    /// A new channel calling `handler` with each message; a message that does not read as an
+    /// `EvalMessage` becomes a `Failed` one naming the problem.
+    pub fn new(handler: impl Fn(strata::eval::protocol::EvalMessage) + 'static) -> EvalChannel {
+        use strata::eval::protocol::EvalMessage;
+        let handler = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+            let text = js_sys::JSON::stringify(&message)
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_default();
+            handler(
+                serde_json::from_str(&text).unwrap_or_else(|e| EvalMessage::Failed {
+                    message: format!("the shell sent a message the page cannot read: {e}"),
+                }),
+            );
+        });
+        EvalChannel {
+            channel: channel_object(&handler),
+            _handler: handler,
+        }
+    }
+}
+
+/// The evaluation suites (`*.eval.yaml`) beside the project at `project_path`.
+pub async fn eval_suites(
+    project_path: Option<&str>,
+) -> Result<Vec<strata::eval::protocol::SuiteListing>, ShellError> {
+    call("eval_suites", json!({ "projectPath": project_path })).await
+}
+
+/// Starts an evaluation; its progress arrives on `channel`. Gives the evaluation's id.
+pub async fn eval_start(
+    request: &strata::eval::protocol::EvalRequest,
+    channel: &EvalChannel,
+) -> Result<String, ShellError> {
+    call_with_channel_object(
+        "eval_start",
+        json!({ "request": request }),
+        &channel.channel,
+    )
+    .await
+}
+
+/// Cancels an evaluation; it then ends with `Cancelled`.
+pub async fn eval_cancel(evaluation_id: &str) -> Result<(), ShellError> {
+    call("eval_cancel", json!({ "evaluationId": evaluation_id })).await
 }
 
 /// The versions and aliases of `flow` (the store knows the project by its name).

@@ -542,5 +542,7 @@ async fn a_supervisor_gets_collaborators_with_undo() {
 #[path = "components/inspect.rs"]
 mod inspect;
 
+#[path = "components/eval.rs"]
+mod eval;
 #[path = "components/versions.rs"]
 mod versions;

@@ -6,11 +6,16 @@ use super::case_run::{CaseRun, Facts};
 use super::{turns_of, Evaluation};
 use crate::eval::check::Outcome;
 use crate::eval::suite::{Case, FlowAlias};
-use crate::providers::agent_runtime::{AgentRuntimeClient, AgentSessionState};
+use crate::providers::agent_runtime::{AgentRuntimeClient, AgentSessionState, ReturnControlResult};
 use crate::providers::bedrock::BedrockSettings;
 use crate::providers::Usage;
+use crate::return_control::{results_from_replies, ActionTarget};
 use crate::trace::{AgentTraceEvent, RunEvent};
 use serde_json::Value;
+use std::collections::VecDeque;
+
+/// At most this many InvokeAgent calls answer one user turn (the turn and its answers).
+const MAX_CALLS_PER_TURN: usize = 10;
 
 impl Evaluation {
     /// The Agent Runtime client for an alias in `region` (the provider override's profile,
@@ -27,7 +32,9 @@ impl Evaluation {
     }
 
     /// An agent alias case: each turn an InvokeAgent call in one session, its trace kept; the
-    /// last reply is the output.
+    /// last reply is the output. The agent's questions and returned actions (confirmations,
+    /// results) are answered from the case's `answers:`, in order, as a local run answers them;
+    /// when they run out the case fails saying what was asked.
     pub(super) async fn run_agent_alias(
         &self,
         arn: &str,
@@ -40,45 +47,94 @@ impl Evaluation {
         let session = self.session();
         let mut run = CaseRun::start(self, session.store(), &label, &input).await?;
         let session_id = session_id(run.id(), &case.id);
+        let mut replies: VecDeque<String> = case.answers.iter().cloned().collect();
+        let ran_out = |what: String| {
+            format!(
+                "agent alias {arn} {what}, and the case's answers ran out ({} given)",
+                case.answers.len()
+            )
+        };
         let mut reply = String::new();
         let mut usage = Usage::default();
         let mut error = None;
-        for turn in turns_of(case, &input) {
-            let answered = client
-                .invoke_agent(arn, &session_id, &turn, &AgentSessionState::default(), true)
-                .await;
-            let answered = match answered {
-                Ok(answered) => answered,
-                Err(e) => {
-                    error = Some(e.to_string());
-                    break;
+        'turns: for turn in turns_of(case, &input) {
+            let mut text = turn;
+            let mut state = AgentSessionState::default();
+            for _ in 0..MAX_CALLS_PER_TURN {
+                let answered = client
+                    .invoke_agent(arn, &session_id, &text, &state, true)
+                    .await;
+                let answered = match answered {
+                    Ok(answered) => answered,
+                    Err(e) => {
+                        error = Some(e.to_string());
+                        break 'turns;
+                    }
+                };
+                for part in &answered.traces {
+                    let trace = part.get("trace").cloned().unwrap_or(Value::Null);
+                    if let Ok(trace) = serde_json::from_value::<AgentTraceEvent>(trace) {
+                        run.keep(RunEvent::AgentTrace {
+                            at_ms: run.at(),
+                            node: arn.to_owned(),
+                            trace,
+                        });
+                    }
                 }
-            };
-            for part in &answered.traces {
-                let trace = part.get("trace").cloned().unwrap_or(Value::Null);
-                if let Ok(trace) = serde_json::from_value::<AgentTraceEvent>(trace) {
-                    run.keep(RunEvent::AgentTrace {
-                        at_ms: run.at(),
-                        node: arn.to_owned(),
-                        trace,
-                    });
+                usage.input_tokens += answered.usage.input_tokens;
+                usage.output_tokens += answered.usage.output_tokens;
+                reply = answered.completion;
+                state = AgentSessionState::default();
+                let returned = answered.return_control.as_ref();
+                state.invocation_id = returned
+                    .and_then(|rc| rc.get("invocationId"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                if let Some(question) = answered.input_required {
+                    let Some(answer) = replies.pop_front() else {
+                        error = Some(ran_out(format!("asked the user {question:?}")));
+                        break 'turns;
+                    };
+                    if let Some(rc) = returned {
+                        state.results = vec![ReturnControlResult::user_input(rc, answer.clone())];
+                    }
+                    text = answer;
+                    continue;
                 }
+                let Some(rc) = returned else {
+                    continue 'turns;
+                };
+                let Some(results) = results_from_replies(rc, &mut replies) else {
+                    error = Some(ran_out(format!(
+                        "returned control ({})",
+                        crate::return_control::actions(rc)
+                            .iter()
+                            .map(|a| match &a.target {
+                                ActionTarget::Function { function } =>
+                                    format!("{} {function}", a.action_group),
+                                ActionTarget::Api {
+                                    http_method,
+                                    api_path,
+                                } => format!("{} {http_method} {api_path}", a.action_group),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                    break 'turns;
+                };
+                state.results = match results.iter().map(ReturnControlResult::from_json).collect() {
+                    Ok(results) => results,
+                    Err(e) => {
+                        error = Some(format!("agent alias {arn}: an answer is malformed: {e}"));
+                        break 'turns;
+                    }
+                };
+                text = String::new();
             }
-            usage.input_tokens += answered.usage.input_tokens;
-            usage.output_tokens += answered.usage.output_tokens;
-            reply = answered.completion;
-            if let Some(question) = answered.input_required {
-                error = Some(format!(
-                    "agent alias {arn} asked the user {question:?}: a deployed alias's questions are not answered from the case's answers"
-                ));
-                break;
-            }
-            if answered.return_control.is_some() {
-                error = Some(format!(
-                    "agent alias {arn} returned control: a deployed alias's returned actions are not answered from the case's answers"
-                ));
-                break;
-            }
+            error = Some(format!(
+                "agent alias {arn} still asked after {MAX_CALLS_PER_TURN} calls in one turn; giving up"
+            ));
+            break;
         }
         run.finish(arn, Value::String(reply), error, usage).await
     }

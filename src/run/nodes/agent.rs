@@ -20,9 +20,7 @@ use crate::run::{type_name, NodeError};
 use crate::model::flow::FlowNode;
 use crate::model::DataType;
 use crate::nodes::{NodeConfiguration, NodeType};
-use crate::providers::agent_runtime::{
-    AgentSessionState, AgentTurn, ReturnControlResult, USER_INPUT_ACTION_GROUP,
-};
+use crate::providers::agent_runtime::{AgentSessionState, AgentTurn, ReturnControlResult};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use tokio::time::Instant;
@@ -131,15 +129,7 @@ async fn execute(
                 .get("invocationId")
                 .and_then(Value::as_str)
                 .map(str::to_owned);
-            state.results = vec![ReturnControlResult {
-                action_group: user_input_action_group(rc),
-                function: Some(user_input_function(rc)),
-                api_path: None,
-                http_method: None,
-                body: answer.clone(),
-                confirmation_state: None,
-                http_status_code: None,
-            }];
+            state.results = vec![ReturnControlResult::user_input(rc, answer.clone())];
         }
         text = answer;
     }
@@ -278,35 +268,6 @@ pub(super) fn session_id(run_id: Option<&str>, node: &str) -> String {
         id.push('_');
     }
     id
-}
-
-fn user_input_member(rc: &Value) -> Option<&Value> {
-    rc.get("invocationInputs")?
-        .as_array()?
-        .iter()
-        .filter_map(|m| m.get("functionInvocationInput"))
-        .find(|f| {
-            f.get("actionGroup").and_then(Value::as_str) == Some(USER_INPUT_ACTION_GROUP)
-                || f.get("function")
-                    .and_then(Value::as_str)
-                    .is_some_and(|n| n.contains("UserInput"))
-        })
-}
-
-fn user_input_action_group(rc: &Value) -> String {
-    user_input_member(rc)
-        .and_then(|f| f.get("actionGroup"))
-        .and_then(Value::as_str)
-        .unwrap_or(USER_INPUT_ACTION_GROUP)
-        .to_owned()
-}
-
-fn user_input_function(rc: &Value) -> String {
-    user_input_member(rc)
-        .and_then(|f| f.get("function"))
-        .and_then(Value::as_str)
-        .unwrap_or("AMAZON.UserInput")
-        .to_owned()
 }
 
 /// "action group X (function F), …" for an error message.
@@ -535,6 +496,6 @@ mod tests {
             describe_actions(&rc),
             "action group Billing (function refund), action group Api (GET /x)"
         );
-        assert!(user_input_member(&rc).is_none());
+        assert!(crate::providers::agent_runtime::user_input_member(&rc).is_none());
     }
 }

@@ -70,45 +70,7 @@ pub fn RunsHistory() -> impl IntoView {
             refresh();
         }
     });
-    let open_run = move |id: String| {
-        // A live run keeps painting the canvas: opening another one would mix the two.
-        if run.live.get_untracked() {
-            error.set(Some(
-                "A run is going on: cancel it (Esc) before opening another.".to_owned(),
-            ));
-            return;
-        }
-        spawn_local(async move {
-            match shell::run_get(&id).await {
-                Ok(recorded) => {
-                    let Some((project, shown)) = ed.doc.with_untracked(|d| {
-                        d.as_ref().map(|d| (d.project.clone(), d.flow.clone()))
-                    }) else {
-                        return;
-                    };
-                    let flow = recorded.listing.flow.clone();
-                    let missing = project.flow(&flow).is_none();
-                    if !missing && flow != shown {
-                        ed.doc.update(|d| {
-                            if let Some(d) = d {
-                                d.flow = flow.clone();
-                            }
-                        });
-                        ed.selection.set(vec![]);
-                        ed.fit();
-                    }
-                    run.show_recorded(&project, id, recorded.events);
-                    error.set(missing.then(|| {
-                        format!(
-                            "This project has no flow named {flow:?} now: the run's timeline and \
-                             events are shown, its nodes may not be on the canvas."
-                        )
-                    }));
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
-    };
+    let open_run = move |id: String| open_recorded(ed, id, error);
     let compare_ticked = move || {
         let ids = ticked.get_untracked();
         let [left, right] = ids.as_slice() else {
@@ -182,6 +144,50 @@ pub fn RunsHistory() -> impl IntoView {
             {move || comparison.get().map(comparison_view)}
         </div>
     }
+}
+
+/// Paints the recorded run `id` on the canvas (switching to its flow when the project has it);
+/// what could not be done, or that the flow is gone, goes to `error`. Refused while a run is
+/// going on: the two would mix on the canvas.
+pub fn open_recorded(ed: Editor, id: String, error: RwSignal<Option<String>>) {
+    let run = ed.run;
+    if run.live.get_untracked() {
+        error.set(Some(
+            "A run is going on: cancel it (Esc) before opening another.".to_owned(),
+        ));
+        return;
+    }
+    spawn_local(async move {
+        match shell::run_get(&id).await {
+            Ok(recorded) => {
+                let Some((project, shown)) = ed
+                    .doc
+                    .with_untracked(|d| d.as_ref().map(|d| (d.project.clone(), d.flow.clone())))
+                else {
+                    return;
+                };
+                let flow = recorded.listing.flow.clone();
+                let missing = project.flow(&flow).is_none();
+                if !missing && flow != shown {
+                    ed.doc.update(|d| {
+                        if let Some(d) = d {
+                            d.flow = flow.clone();
+                        }
+                    });
+                    ed.selection.set(vec![]);
+                    ed.fit();
+                }
+                run.show_recorded(&project, id, recorded.events);
+                error.set(missing.then(|| {
+                    format!(
+                        "This project has no flow named {flow:?} now: the run's timeline and \
+                         events are shown, its nodes may not be on the canvas."
+                    )
+                }));
+            }
+            Err(e) => error.set(Some(e.message)),
+        }
+    });
 }
 
 fn comparison_view(c: Comparison) -> impl IntoView {
