@@ -41,7 +41,7 @@ fn corpus() -> Vec<(String, Project)> {
     let mut out: Vec<(String, Project)> = TEMPLATES
         .iter()
         .map(|t| {
-            let p = instantiate(t, t.name).unwrap_or_else(|e| panic!("{}: {e}", t.name));
+            let p = classic(instantiate(t, t.name).unwrap_or_else(|e| panic!("{}: {e}", t.name)));
             (format!("template {}", t.name), p)
         })
         .collect();
@@ -240,12 +240,15 @@ fn carried(mut p: Project) -> Project {
     p.knowledge_bases.sort_by(|a, b| a.name.cmp(&b.name));
     p.guardrails.sort_by(|a, b| a.name.cmp(&b.name));
     p.model_profiles.clear();
+    // Where agents ship (`agentTarget`) is Strata's own setting, like the local ones.
+    p.agent_target = None;
     for f in &mut p.flows {
         f.samples.clear();
         strip_definition(&mut f.definition);
     }
     for a in &mut p.agents {
         a.local = Default::default();
+        a.agent_target = None;
         for g in &mut a.action_groups {
             g.local_handler = None;
         }
@@ -507,11 +510,22 @@ fn definition_string_with_substitutions_imports() {
 // Golden output, determinism, refusal, bad input.
 
 fn support_triage() -> Project {
-    instantiate(
-        strata::templates::find("support-triage").expect("template"),
-        "support-triage",
+    classic(
+        instantiate(
+            strata::templates::find("support-triage").expect("template"),
+            "support-triage",
+        )
+        .expect("loads"),
     )
-    .expect("loads")
+}
+
+/// A template's project with its agents on Agents Classic, whatever new projects default to:
+/// these tests are about the Classic exports (tests/agentcore_*.rs cover AgentCore's).
+fn classic(mut p: Project) -> Project {
+    p.agent_target = Some(strata::model::lenient::Lenient::Known(
+        strata::model::agent::AgentTarget::Classic,
+    ));
+    p
 }
 
 #[test]
