@@ -117,6 +117,21 @@ fn the_template_holds_the_invoker_with_a_least_privilege_role() {
         helper["Configuration"]["LambdaFunction"]["LambdaArn"],
         json!({"Fn::GetAtt": ["OrderHelperAgentHarnessInvoker", "Arn"]})
     );
+    // The agent itself ships to AgentCore (its own template), not as a Classic agent here.
+    assert!(
+        !res.as_object()
+            .expect("resources")
+            .values()
+            .any(|r| r["Type"] == "AWS::Bedrock::Agent"),
+        "{res}"
+    );
+    let notes = export_cloudformation(&project()).expect("exports").notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("agentcore-cfn-yaml --agent OrderHelper")),
+        "{notes:?}"
+    );
     let invoker = &res["OrderHelperAgentHarnessInvoker"];
     assert_eq!(invoker["Type"], "AWS::Lambda::Function");
     assert_eq!(
@@ -278,5 +293,35 @@ fn importing_the_template_gives_the_agent_node_back() {
         !i.warnings.iter().any(|w| w.at.contains("HarnessInvoker")),
         "the generated function is export's own: {:?}",
         i.warnings
+    );
+}
+
+#[test]
+fn a_classic_supervisor_of_an_agentcore_agent_is_refused_naming_it() {
+    let mut v = serde_json::to_value(project()).expect("project");
+    v["agents"].as_array_mut().expect("agents").push(json!({
+        "agentName": "Boss",
+        "agentTarget": "classic",
+        "foundationModel": "anthropic.claude-3-5-sonnet-20240620-v1:0",
+        "instruction": "You route order questions to the order helper and answer from what it says.",
+        "agentCollaboration": "SUPERVISOR",
+        "local": {"userFacing": false},
+        "collaborators": [{
+            "collaboratorName": "helper",
+            "collaborationInstruction": "Ask it about orders.",
+            "agentDescriptor": {"projectAgent": "OrderHelper"}
+        }]
+    }));
+    let p: Project = serde_json::from_value(v).expect("project");
+    let errors: Vec<_> = strata::compile::compile(&p)
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.is_error())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let err = export_cloudformation(&p).expect_err("refused").to_string();
+    assert!(
+        err.contains("Boss") && err.contains("OrderHelper") && err.contains("AgentCore"),
+        "{err}"
     );
 }

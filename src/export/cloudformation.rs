@@ -81,6 +81,28 @@ pub fn export_cloudformation_with(project: &Project, history: &History) -> Resul
     }
 
     for agent in &project.agents {
+        if project.reaches_harness(&agent.agent_name) {
+            parts.notes.push(format!(
+                "agent {0} targets AgentCore, so this template holds no AWS::Bedrock::Agent for it: `strata export --format agentcore-cfn-yaml --agent {0}` makes its harness, and flows reach it through a generated InvokeHarness function",
+                agent.agent_name
+            ));
+            continue;
+        }
+        for c in &agent.collaborators {
+            if let (None | Some(""), Some(other)) = (
+                c.agent_descriptor.alias_arn.as_deref(),
+                c.agent_descriptor.project_agent.as_deref(),
+            ) {
+                if project.reaches_harness(other) {
+                    return Err(crate::export::ExportError::AgentNotInCloudFormation {
+                        agent: agent.agent_name.clone(),
+                        what: format!(
+                            "collaborator {other:?}, which targets AgentCore (a Classic supervisor calls only Classic agent aliases; give the collaborator an aliasArn, or ship both to the same target),"
+                        ),
+                    });
+                }
+            }
+        }
         agent::resources(
             project,
             agent,
