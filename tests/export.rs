@@ -240,8 +240,6 @@ fn carried(mut p: Project) -> Project {
     p.knowledge_bases.sort_by(|a, b| a.name.cmp(&b.name));
     p.guardrails.sort_by(|a, b| a.name.cmp(&b.name));
     p.model_profiles.clear();
-    // Where agents ship (`agentTarget`) is Strata's own setting, like the local ones.
-    p.agent_target = None;
     for f in &mut p.flows {
         f.samples.clear();
         strip_definition(&mut f.definition);
