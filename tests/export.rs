@@ -224,6 +224,8 @@ fn strip_definition(def: &mut FlowDefinition) {
 /// (Guardrails and knowledge bases a template does not create travel in its Metadata.)
 fn carried(mut p: Project) -> Project {
     p.canvas.clear();
+    // Where agents ship is Strata's choice, not part of a Classic template.
+    p.agent_target = None;
     p.knowledge_bases.sort_by(|a, b| a.name.cmp(&b.name));
     p.guardrails.sort_by(|a, b| a.name.cmp(&b.name));
     p.model_profiles.clear();
