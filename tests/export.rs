@@ -237,6 +237,8 @@ fn carried(mut p: Project) -> Project {
         a.agent_target = None;
     }
     p.canvas.clear();
+    // Where agents ship is Strata's choice, not part of a Classic template.
+    p.agent_target = None;
     p.knowledge_bases.sort_by(|a, b| a.name.cmp(&b.name));
     p.guardrails.sort_by(|a, b| a.name.cmp(&b.name));
     p.model_profiles.clear();

@@ -163,10 +163,12 @@ fn every_command_in_the_readme_works_as_written() {
         match line.needs {
             Needs::Nothing | Needs::ModelServer => {
                 assert_eq!(out.status.code(), Some(0), "{shown}");
-                assert!(
-                    !stdout.contains("FAILED") && !stdout.contains("warning["),
-                    "{shown}"
-                );
+                // New projects ship agents to AgentCore, and say what the template's agent
+                // loses there (its guardrail, a confirmation): the only warnings allowed.
+                let warned = stdout.lines().any(|l| {
+                    l.contains("warning[") && !l.contains("warning[AgentCoreNoEquivalent]")
+                });
+                assert!(!stdout.contains("FAILED") && !warned, "{shown}");
             }
             Needs::Aws => {
                 assert_eq!(out.status.code(), Some(1), "{shown}");

@@ -546,3 +546,41 @@ mod inspect;
 mod eval;
 #[path = "components/versions.rs"]
 mod versions;
+#[wasm_bindgen_test]
+async fn the_agent_editor_sets_the_project_s_agent_target_with_undo() {
+    let page = Page::open().await;
+    page.click("#add-agent");
+    until("the agent editor", || {
+        !page.all("#project-agent-target").is_empty()
+    })
+    .await;
+    let select = || {
+        page.one("#project-agent-target")
+            .dyn_into::<web_sys::HtmlSelectElement>()
+            .expect("a select")
+    };
+    let agentcore_problems = || {
+        page.all("li.problem")
+            .iter()
+            .filter(|p| {
+                p.text_content()
+                    .unwrap_or_default()
+                    .contains("no AgentCore equivalent")
+            })
+            .count()
+    };
+    // The template says nothing: Classic, and no AgentCore findings.
+    assert_eq!(select().value(), "");
+    assert_eq!(agentcore_problems(), 0);
+    select().set_value("agentcore");
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let change = web_sys::Event::new_with_event_init_dict("change", &init).expect("event");
+    select().dispatch_event(&change).expect("dispatch");
+    // The template's agent has a guardrail and a confirmed refund, which AgentCore lacks.
+    until("the AgentCore findings", || agentcore_problems() >= 2).await;
+    until("the select shows it", || select().value() == "agentcore").await;
+    page.press_ctrl("z");
+    until("the target undone", || agentcore_problems() == 0).await;
+    until("the select back to unset", || select().value().is_empty()).await;
+}
