@@ -11,6 +11,7 @@
 
 mod gateway;
 mod harness;
+pub mod limits;
 pub mod report;
 pub mod requests;
 pub mod template;
@@ -53,6 +54,16 @@ pub fn export_migration(project: &Project, agent_name: &str) -> Result<Migration
             agent: agent_name.to_owned(),
         })?;
     ensure_valid(project)?;
+    // The compiler checks AgentCore's limits only for agents that target AgentCore; an agent
+    // exported to AgentCore must respect them whatever its target.
+    let mut limits = crate::diagnostic::Diagnostics::default();
+    limits::check_agent(project, agent, &mut limits);
+    if let Some(d) = limits.into_vec().into_iter().find(|d| d.is_error()) {
+        return Err(ExportError::NotForAgentCore {
+            agent: agent_name.to_owned(),
+            reason: format!("{} ({})", d.message, d.code),
+        });
+    }
     // An agent that targets Classic is not checked against AgentCore's limits by the
     // compiler; exporting it to AgentCore must still respect them.
     migrate(project, agent).map_err(|r| ExportError::NotForAgentCore {

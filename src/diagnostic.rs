@@ -125,6 +125,11 @@ codes! {
     MissingDocumentsFolder = Strata, Warning, "a knowledge base's documents folder that does not exist beside the project";
     InvalidGuardrailField = BedrockLimit, Error, "a guardrail policy field holds a value CreateGuardrail does not accept";
     DuplicateResourceName = Strata, Error, "two guardrails or two knowledge bases share one name";
+    // Agents that target Amazon Bedrock AgentCore.
+    AgentCoreName = BedrockLimit, Error, "an agent, action group or tool would get a name AgentCore's patterns refuse";
+    AgentCoreLimit = BedrockLimit, Error, "an agent value outside AgentCore's limits";
+    AgentCoreNoEquivalent = Strata, Warning, "a Classic feature of an agent that targets AgentCore has no AgentCore equivalent; the export leaves it out and reports it";
+    AgentCoreNotExportable = Strata, Error, "an agent that targets AgentCore cannot be exported to it";
 }
 
 /// Where a diagnostic points. Fields are filled as far as they apply.

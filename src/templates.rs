@@ -81,6 +81,13 @@ pub fn instantiate(
 ) -> Result<crate::model::Project, crate::model::LoadError> {
     let mut project = crate::model::load(template.text, name)?.project;
     project.name = name.to_owned();
+    // New projects ship their agents to AgentCore, where accounts that joined AWS after
+    // 2026-07-30 can run them (a template may still say otherwise).
+    if project.agent_target.is_none() {
+        project.agent_target = Some(crate::model::lenient::Lenient::Known(
+            crate::model::agent::AgentTarget::Agentcore,
+        ));
+    }
     Ok(project)
 }
 
@@ -141,6 +148,20 @@ mod tests {
     /// Each template's files are where its project looks for them: one replay per flow, and
     /// (with the runtime) every handler file and documents folder on disk.
     #[test]
+    fn new_projects_ship_their_agents_to_agentcore() {
+        for t in TEMPLATES {
+            let project = instantiate(t, t.name).expect("the template loads");
+            for a in &project.agents {
+                assert_eq!(
+                    project.agent_target(a),
+                    Some(crate::model::agent::AgentTarget::Agentcore)
+                );
+            }
+            assert!(project.to_json().contains("\"agentTarget\": \"agentcore\""));
+        }
+    }
+
+    #[test]
     fn every_template_brings_what_its_project_names() {
         for t in TEMPLATES {
             let project = instantiate(t, t.name).expect("the template loads");
@@ -161,12 +182,14 @@ mod tests {
                     std::fs::write(&path, f.contents).expect("write");
                 }
                 let compiled = crate::compile::compile_in(&project, dir.path());
-                assert!(
-                    compiled.diagnostics.is_empty(),
-                    "{}: {:?}",
-                    t.name,
-                    compiled.diagnostics
-                );
+                // New projects target AgentCore, which has no guardrail or confirmation of
+                // its own: the agents that use them say so, and nothing else is said.
+                let said: Vec<_> = compiled
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.code != crate::diagnostic::Code::AgentCoreNoEquivalent)
+                    .collect();
+                assert!(said.is_empty(), "{}: {:?}", t.name, said);
             }
         }
     }

@@ -459,14 +459,22 @@ impl SchemaDefinition {
     }
 
     /// The nearest `SchemaDefinition` to a JSON Schema: its type (`object` when it names
-    /// none), properties, required names, items and description. What the subset cannot say
+    /// none but has properties, else `string`), properties, required names, items and description. What the subset cannot say
     /// (enums, formats, bounds) is left out; `lost` gets a line for each such keyword.
     pub fn from_json_schema(v: &Value, at: &str, lost: &mut Vec<String>) -> SchemaDefinition {
-        let schema_type = v
+        let stated = v
             .get("type")
             .and_then(Value::as_str)
-            .and_then(SchemaType::parse)
-            .unwrap_or(SchemaType::Object);
+            .and_then(SchemaType::parse);
+        let schema_type = match stated {
+            Some(t) => t,
+            None if v.get("properties").is_some() => SchemaType::Object,
+            // Any value (`{}`, an array's untyped items): the subset needs a type.
+            None => {
+                lost.push(format!("{at}: any type (declared as string)"));
+                SchemaType::String
+            }
+        };
         let mut out = SchemaDefinition::of(schema_type);
         out.description = v
             .get("description")

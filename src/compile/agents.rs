@@ -20,6 +20,7 @@ mod report;
 pub use lints::state_changing_verb;
 
 use crate::diagnostic::{Code, Diagnostics, Location};
+use crate::model::agent::AgentTarget;
 use crate::model::{Agent, Project};
 use std::collections::HashSet;
 
@@ -64,6 +65,31 @@ pub fn check_agent(project: &Project, agent: &Agent, out: &mut Diagnostics) {
             .set_hint("Rename one of them, or merge their actions into one group.");
         }
         action_groups::check_action_group(group, &ag, out);
+    }
+    check_target(project, agent, &at, out);
+}
+
+/// The agent's target: a value Strata does not know is reported; an agent that ships to
+/// AgentCore is checked against AgentCore's limits, and what it loses on the way is shown.
+fn check_target(project: &Project, agent: &Agent, at: &Location, out: &mut Diagnostics) {
+    for (field, stated) in [
+        ("agentTarget", agent.agent_target.as_ref()),
+        ("project agentTarget", project.agent_target.as_ref()),
+    ] {
+        if let Some(t) = stated.filter(|t| t.get().is_none()) {
+            out.report(
+                Code::UnknownEnumValue,
+                at.field(field),
+                format!(
+                    "agentTarget {:?} is not one Strata knows (agentcore, classic)",
+                    t.as_str()
+                ),
+            );
+        }
+    }
+    if project.agent_target(agent) == Some(AgentTarget::Agentcore) {
+        crate::agentcore::limits::check_agent(project, agent, out);
+        crate::agentcore::limits::report_diagnostics(project, agent, out);
     }
 }
 

@@ -101,6 +101,11 @@ pub enum Command {
     SetAgent { agent: String, value: Box<Agent> },
     /// Removes an agent. Agent nodes naming it keep the name (the compiler reports them).
     RemoveAgent { agent: String },
+    /// Sets where the project's agents ship unless an agent says otherwise (`agentTarget`);
+    /// `None` leaves it unstated (Classic).
+    SetAgentTarget {
+        target: Option<crate::model::lenient::Lenient<crate::model::agent::AgentTarget>>,
+    },
     /// A new flow, named `name` (or `name2`, … when taken): an Input wired to an Output.
     AddFlow { name: String },
     /// Renames a flow; its canvas positions follow.
@@ -138,9 +143,10 @@ impl Command {
             | Command::Duplicate { flow, .. }
             | Command::Paste { flow, .. }
             | Command::AutoLayout { flow } => Scope::Flow(flow),
-            Command::AddAgent { .. } | Command::SetAgent { .. } | Command::RemoveAgent { .. } => {
-                Scope::Agents
-            }
+            Command::AddAgent { .. }
+            | Command::SetAgent { .. }
+            | Command::RemoveAgent { .. }
+            | Command::SetAgentTarget { .. } => Scope::Agents,
             Command::AddFlow { .. } | Command::RenameFlow { .. } | Command::DeleteFlow { .. } => {
                 Scope::Flows
             }
@@ -339,6 +345,10 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
         Command::AddAgent { name } => add_agent(project, name),
         Command::SetAgent { agent, value } => set_agent(project, agent, value),
         Command::RemoveAgent { agent } => remove_agent(project, agent),
+        Command::SetAgentTarget { target } => {
+            project.agent_target = target.clone();
+            Ok(Applied::default())
+        }
         Command::AddFlow { name } => add_flow(project, name),
         Command::RenameFlow { from, to } => rename_flow(project, from, to),
         Command::DeleteFlow { flow } => delete_flow(project, flow),

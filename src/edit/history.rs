@@ -13,6 +13,7 @@ enum State {
     Agents {
         agents: Vec<Agent>,
         flows: Vec<Flow>,
+        agent_target: Option<crate::model::lenient::Lenient<crate::model::agent::AgentTarget>>,
     },
     Flows {
         flows: Vec<Flow>,
@@ -102,6 +103,7 @@ fn snapshot(project: &Project, scope: Scope<'_>) -> Result<State, EditError> {
         Scope::Agents => State::Agents {
             agents: project.agents.clone(),
             flows: project.flows.clone(),
+            agent_target: project.agent_target.clone(),
         },
         Scope::Flows => State::Flows {
             flows: project.flows.clone(),
@@ -113,9 +115,14 @@ fn snapshot(project: &Project, scope: Scope<'_>) -> Result<State, EditError> {
 fn restore(project: &mut Project, state: &State) {
     let state = match state {
         State::Flow(f) => f,
-        State::Agents { agents, flows } => {
+        State::Agents {
+            agents,
+            flows,
+            agent_target,
+        } => {
             project.agents = agents.clone();
             project.flows = flows.clone();
+            project.agent_target = agent_target.clone();
             return;
         }
         State::Flows { flows, canvas } => {

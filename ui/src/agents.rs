@@ -170,6 +170,9 @@ pub fn agent_editor(ed: Editor, name: &str) -> AnyView {
             {field(&agent_form::INSTRUCTION, FieldOptions { input_id: Some("agent-instruction"), counter: true })}
             {plain(&agent_form::DESCRIPTION)}
             {plain(&agent_form::IDLE_SESSION_TTL)}
+            <h4>"Target"</h4>
+            {project_target(ed)}
+            {plain(&agent_form::AGENT_TARGET)}
             <h4>"Guardrail"</h4>
             {plain(&agent_form::GUARDRAIL[0])}
             {plain(&agent_form::GUARDRAIL[1])}
@@ -190,6 +193,36 @@ pub fn agent_editor(ed: Editor, name: &str) -> AnyView {
             {ag(action_groups)}
             {ag(collaborators)}
             {ag(prompt_overrides)}
+        </div>
+    }
+    .into_any()
+}
+
+/// The project's `agentTarget`: where its agents ship unless one says otherwise.
+fn project_target(ed: Editor) -> AnyView {
+    let current = ed.doc.with(|d| {
+        d.as_ref()
+            .and_then(|d| d.project.agent_target.as_ref())
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default()
+    });
+    let options = [
+        ("agentcore", "AgentCore"),
+        ("classic", "Agents Classic"),
+        ("", "unset (Agents Classic)"),
+    ]
+    .into_iter()
+    .map(|(v, label)| view! { <option value=v selected=v == current>{label}</option> })
+    .collect_view();
+    view! {
+        <div class="form-field" data-field="projectAgentTarget">
+            <label>"Project default"</label>
+            <select id="project-agent-target" title="Where the project's agents ship unless an agent says otherwise" on:change=move |ev| {
+                let v = event_target_value(&ev);
+                ed.run(Command::SetAgentTarget {
+                    target: (!v.is_empty()).then(|| Lenient::from_str_lenient(&v)),
+                });
+            }>{options}</select>
         </div>
     }
     .into_any()

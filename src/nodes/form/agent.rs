@@ -88,6 +88,15 @@ pub const PROMPT_TEMPERATURE: FormField = FormField::new(
 )
 .optional();
 
+/// Where this agent ships, overriding the project's `agentTarget` (Strata only).
+pub const AGENT_TARGET: FormField = FormField::new(
+    &["agentTarget"],
+    "Ships to",
+    Widget::Choice(&["agentcore", "classic"]),
+)
+.optional()
+.help("Amazon Bedrock AgentCore (a harness, its tools behind a gateway) or Agents Classic (CreateAgent), which accounts that joined AWS after 2026-07-30 cannot use. Unset: the project's choice.");
+
 /// Every field of the agent form, in the editor's order.
 pub const FORM: [FormField; 8] = [
     NAME,
