@@ -132,7 +132,8 @@ enum Command {
     Alias(lifecycle::AliasArgs),
     /// Talk to one of the project's agents on this machine, showing each step.
     Chat(Box<chat::ChatArgs>),
-    /// Deploy a project's agents and flows to Amazon Bedrock (shows the plan first).
+    /// Deploy a project's agents and flows to Amazon Bedrock, or its agents to AgentCore
+    /// (`--target agentcore`); shows the plan first.
     Deploy(Box<deploy::DeployArgs>),
     /// List and show recorded runs.
     Runs(runs::RunsArgs),

@@ -635,7 +635,7 @@ mod cli {
     use super::*;
     use std::process::{Command, Output, Stdio};
 
-    /// Runs `strata deploy FILE --region us-east-1 --endpoint-url URL ARGS…` with test
+    /// Runs `strata deploy FILE --region us-east-1 --endpoint-url URL --target classic ARGS…` with test
     /// credentials, no AWS config files and stdin that is not a terminal.
     async fn strata_deploy(endpoint: &str, file: &std::path::Path, args: &[&str]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
@@ -643,6 +643,8 @@ mod cli {
             .arg(file)
             .args(["--region", "us-east-1", "--endpoint-url", endpoint])
             .args(["--poll-interval", "0.002"])
+            // The template's agents target AgentCore; these tests are of the Classic deploy.
+            .args(["--target", "classic"])
             .args(args)
             .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
             .env("AWS_SECRET_ACCESS_KEY", "secret")

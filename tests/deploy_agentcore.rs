@@ -1142,6 +1142,44 @@ async fn a_removed_action_group_deletes_its_target() {
 }
 
 #[tokio::test]
+async fn the_customer_support_example_deploys_and_redeploys_unchanged() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/customer-support/support.strata.json");
+    let text = std::fs::read_to_string(&path).expect("the example");
+    let mut project = strata::import::import(&text, "support")
+        .expect("the example loads")
+        .project;
+    project.agent_target = Some(strata::lenient::Lenient::Known(
+        strata::model::agent::AgentTarget::Agentcore,
+    ));
+    let (fake, d) = setup(fast()).await;
+    let plan = d.plan(&project, None).await.expect("plan");
+    let targets: Vec<&str> = plan.agents[0]
+        .targets
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(
+        targets,
+        ["billing", "subscriptions", "notifications"],
+        "{plan}"
+    );
+    d.apply(&plan).await.expect("deploy");
+    assert_clean(&fake);
+    let first = lock(&fake).calls.len();
+    let plan = d.plan(&project, None).await.expect("plan again");
+    assert!(!plan.has_changes(), "{plan}");
+    let f = lock(&fake);
+    let later = &f.calls[first..];
+    assert_eq!(
+        later.iter().filter(|c| *c == "ListGatewayTargets").count(),
+        3,
+        "three pages of one target: {later:?}"
+    );
+    assert_eq!(f.gateways.values().next().map(|g| g.targets.len()), Some(3));
+}
+
+#[tokio::test]
 async fn a_validation_exception_names_the_resource_and_what_was_done() {
     let (fake, d) = setup(fast()).await;
     lock(&fake).fail = Some(("CreateGatewayTarget", "ValidationException"));

@@ -38,10 +38,12 @@ pub struct DeployArgs {
     /// Apply without asking.
     #[arg(long)]
     pub yes: bool,
-    /// Role ARN for every flow and agent the project gives none.
+    /// Role ARN for every flow and agent the project gives none (AgentCore: the harness's
+    /// execution role).
     #[arg(long)]
     pub role_arn: Option<String>,
-    /// Seconds one wait (agent prepare, alias, flow prepare) may take.
+    /// Seconds one wait (agent prepare, alias, flow prepare; AgentCore: a resource getting
+    /// READY) may take.
     #[arg(long, default_value_t = 600)]
     pub timeout: u64,
     /// Seconds between two status polls while waiting (AgentCore: the first pause; it
