@@ -43,7 +43,10 @@ fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
         ("AWS_ENDPOINT_URL_BEDROCK_AGENT", endpoint.to_owned()),
         ("AWS_ACCESS_KEY_ID", "AKIDTEST".to_owned()),
         ("AWS_SECRET_ACCESS_KEY", "secret".to_owned()),
-        ("AWS_CONFIG_FILE", "/nonexistent/strata-test-config".to_owned()),
+        (
+            "AWS_CONFIG_FILE",
+            "/nonexistent/strata-test-config".to_owned(),
+        ),
         (
             "AWS_SHARED_CREDENTIALS_FILE",
             "/nonexistent/strata-test-credentials".to_owned(),
@@ -120,8 +123,11 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
     .await;
     let linted = attr(app, "#export-lint", "data-state").await;
     app.click("#export-ok").await;
-    app.until("document.querySelector('#export-written')", "the file written")
-        .await;
+    app.until(
+        "document.querySelector('#export-written')",
+        "the file written",
+    )
+    .await;
     keep_screenshot(app, "app-export.png").await;
     let written = std::fs::read_to_string(&target).expect("the exported template");
     assert!(written.contains("AWS::Bedrock::Flow"), "{written}");
@@ -134,8 +140,11 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
     app.until("document.querySelector('#export-replace')", "the question")
         .await;
     app.click("#export-replace-ok").await;
-    app.until("document.querySelector('#export-written')", "the file replaced")
-        .await;
+    app.until(
+        "document.querySelector('#export-written')",
+        "the file replaced",
+    )
+    .await;
     app.click("#export-cancel").await;
 
     // Deploy: the dry run reads the account and changes nothing.
@@ -175,8 +184,11 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
         attr(app, "#deploy-result", "data-ok").await,
         "true",
         "{}",
-        app.js("return document.querySelector('#deploy-result').textContent;", vec![])
-            .await
+        app.js(
+            "return document.querySelector('#deploy-result').textContent;",
+            vec![]
+        )
+        .await
     );
     keep_screenshot(app, "app-deploy.png").await;
     let statuses = app
