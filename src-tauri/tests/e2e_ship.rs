@@ -67,9 +67,21 @@ async fn attr(app: &App, css: &str, name: &str) -> String {
     .to_owned()
 }
 
-/// Keeps the window's picture for the README (`docs/screenshots/` takes the good ones).
+/// Keeps the window's picture for the README (`docs/screenshots/` takes the good ones): the
+/// X display's own frame when ImageMagick's `import` is there (WebKit's WebDriver screenshot
+/// can show a frame from before the last changes), else the WebDriver one.
 async fn keep_screenshot(app: &App, name: &str) {
-    app.screenshot(name).await;
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let display = std::env::var("DISPLAY").unwrap_or_default();
+    let taken = !display.is_empty()
+        && std::process::Command::new("import")
+            .args(["-display", &display, "-window", "root"])
+            .arg(&out)
+            .status()
+            .is_ok_and(|s| s.success());
+    if !taken {
+        app.screenshot(name).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,13 +122,13 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
     )
     .await;
     let linted = attr(app, "#export-lint", "data-state").await;
-    keep_screenshot(app, "app-export.png").await;
     app.click("#export-ok").await;
     app.until(
         "document.querySelector('#export-written')",
         "the file written",
     )
     .await;
+    keep_screenshot(app, "app-export.png").await;
     let written = std::fs::read_to_string(&target).expect("the exported template");
     assert!(written.contains("AWS::Bedrock::Flow"), "{written}");
     if let Some(findings) = support::cfn_lint::lint(std::slice::from_ref(&target)) {

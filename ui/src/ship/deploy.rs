@@ -40,7 +40,8 @@ pub fn DeployView() -> impl IntoView {
     let ed: Editor = expect_context();
     move || {
         let choice = ed.ship.deploy.get()?;
-        Some(deploy_view(ed, choice))
+        // Only opening and closing rebuild the view, never a signal it reads as it is built.
+        Some(untrack(|| deploy_view(ed, choice)))
     }
 }
 

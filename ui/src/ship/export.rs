@@ -43,7 +43,8 @@ pub fn ExportDialog() -> impl IntoView {
     let ship = ed.ship;
     move || {
         let choice = ship.export.get()?;
-        Some(export_dialog(ed, choice))
+        // Only opening and closing rebuild the dialog, never a signal it reads as it is built.
+        Some(untrack(|| export_dialog(ed, choice)))
     }
 }
 
@@ -80,7 +81,14 @@ fn export_dialog(ed: Editor, choice: ExportChoice) -> impl IntoView {
     });
     // cfn-lint over a template, whenever the text changes; an older answer never wins.
     let asked = StoredValue::new(0u64);
+    // The text last linted: the same text is never linted (nor its written mark dropped) twice.
+    let shown = StoredValue::new(None::<String>);
     Effect::new(move |_| {
+        let text = rendered.with(|r| r.as_ref().ok().map(|r| r.text.clone()));
+        if text.is_some() && shown.get_value() == text {
+            return;
+        }
+        shown.set_value(text);
         lint.set(None);
         write.set(Write::Idle);
         let Some((text, json)) = rendered.with(|r| {
