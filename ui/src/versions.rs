@@ -180,6 +180,14 @@ impl VersionsState {
     }
 }
 
+/// A side as the app names it: `version N` or `working copy`.
+pub fn side_label(side: Side) -> String {
+    match side {
+        Side::Draft => "working copy".to_owned(),
+        Side::Version { number } => format!("version {number}"),
+    }
+}
+
 /// `2026-12-04 06:15 UTC`, from Unix milliseconds.
 pub fn date_text(ms: u64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
