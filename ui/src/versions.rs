@@ -166,7 +166,14 @@ impl VersionsState {
                         newer,
                         diff,
                     }));
-                    self.say(false, format!("{older} → {newer}: {count} difference(s)"));
+                    self.say(
+                        false,
+                        format!(
+                            "{} → {}: {count} difference(s)",
+                            side_label(older),
+                            side_label(newer)
+                        ),
+                    );
                 }
                 Err(e) => self.say(true, e.message),
             }
