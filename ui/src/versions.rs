@@ -166,7 +166,14 @@ impl VersionsState {
                         newer,
                         diff,
                     }));
-                    self.say(false, format!("{older} → {newer}: {count} difference(s)"));
+                    self.say(
+                        false,
+                        format!(
+                            "{} → {}: {count} difference(s)",
+                            side_label(older),
+                            side_label(newer)
+                        ),
+                    );
                 }
                 Err(e) => self.say(true, e.message),
             }
@@ -177,6 +184,14 @@ impl VersionsState {
     pub fn close_diff(&self) {
         self.diff.set(None);
         self.selected.set(None);
+    }
+}
+
+/// A side as the app names it: `version N` or `working copy`.
+pub fn side_label(side: Side) -> String {
+    match side {
+        Side::Draft => "working copy".to_owned(),
+        Side::Version { number } => format!("version {number}"),
     }
 }
 

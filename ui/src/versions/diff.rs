@@ -71,7 +71,7 @@ fn DiffSummary() -> impl IntoView {
                 .collect_view();
             Some(view! {
                 <h3>"Comparing"</h3>
-                <p class="diff-sides" id="diff-sides">{format!("{} of {} → {}", d.older, d.flow, d.newer)}</p>
+                <p class="diff-sides" id="diff-sides">{format!("{} of {} → {}", super::side_label(d.older), d.flow, super::side_label(d.newer))}</p>
                 <ul class="diff-legend">
                     <li class="added">{format!("added: {}", count(Mark::Added))}</li>
                     <li class="removed">{format!("removed: {}", count(Mark::Removed))}</li>
@@ -236,7 +236,7 @@ fn node_changes(state: VersionsState) -> AnyView {
                     ..
                 } => Some(view! {
                     <tr class="diff-field" data-field=field.clone()>
-                        <td class="field">{field.clone()}</td>
+                        <td class="field" title=field.clone()>{short_field(field)}</td>
                         <td class="before">{json_text(before)}</td>
                         <td class="after">{json_text(after)}</td>
                     </tr>
@@ -245,9 +245,13 @@ fn node_changes(state: VersionsState) -> AnyView {
             })
             .collect_view();
         let what = match mark {
-            Some(Mark::Added) => format!("Added in {}.", d.newer),
-            Some(Mark::Removed) => format!("Removed: only {} has it.", d.older),
-            Some(Mark::Changed) => format!("Changed from {} to {}:", d.older, d.newer),
+            Some(Mark::Added) => format!("Added in {}.", super::side_label(d.newer)),
+            Some(Mark::Removed) => format!("Removed: only {} has it.", super::side_label(d.older)),
+            Some(Mark::Changed) => format!(
+                "Changed from {} to {}:",
+                super::side_label(d.older),
+                super::side_label(d.newer)
+            ),
             None => "The same on both sides.".to_owned(),
         };
         view! {
@@ -262,6 +266,14 @@ fn node_changes(state: VersionsState) -> AnyView {
         }
         .into_any()
     })
+}
+
+/// A node's field without the `configuration.<kind>.` every field of the node shares.
+fn short_field(field: &str) -> String {
+    match field.strip_prefix("configuration.") {
+        Some(rest) => rest.split_once('.').map_or(rest, |(_, f)| f).to_owned(),
+        None => field.to_owned(),
+    }
 }
 
 /// A value as JSON text; nothing shows as "(none)".
