@@ -1,7 +1,7 @@
 //! One scope being run: which of its nodes can start, which are skipped and why, and what
 //! each node task gave back. Only the executor's modules see it.
 
-use super::containers::{iterator_work, run_loop};
+use super::containers::{run_iterator, run_loop};
 use super::{panic_message, Run};
 use crate::compile::plan::{InputSource, PlanGraph, PlanNodeId};
 use crate::model::DataType;
@@ -127,7 +127,7 @@ type ScopeFuture = Pin<Box<dyn Future<Output = ScopeEnd> + Send>>;
 
 /// A started node's work: its kind's behaviour under the permit and the timeout, or a
 /// container's inner scopes.
-pub(super) type NodeWork = Pin<Box<dyn Future<Output = Result<Done, NodeError>> + Send>>;
+type NodeWork = Pin<Box<dyn Future<Output = Result<Done, NodeError>> + Send>>;
 
 pub(super) fn run_scope(run: Arc<Run>, scope: Scope) -> ScopeFuture {
     Box::pin(async move { scope.run(run).await })
@@ -141,7 +141,7 @@ impl Scope {
         n.iterators == self.prefix && (n.kind != NodeType::Collector || self.prefix.is_empty())
     }
 
-    pub(super) async fn run(mut self, run: Arc<Run>) -> ScopeEnd {
+    async fn run(mut self, run: Arc<Run>) -> ScopeEnd {
         let mut tasks: JoinSet<Result<Done, NodeError>> = JoinSet::new();
         let mut running: HashMap<tokio::task::Id, PlanNodeId> = HashMap::new();
         let graph = self.graph.clone();
@@ -476,7 +476,9 @@ impl Scope {
             Some(Container::Iterator) => {
                 let snapshot = Arc::new(self.state.clone());
                 let (prefix, chain) = (self.prefix.clone(), self.chain.clone());
-                iterator_work(run, graph, id, prefix, chain, snapshot, values)
+                Box::pin(run_iterator(
+                    run, graph, id, prefix, chain, snapshot, values,
+                ))
             }
             Some(Container::Loop) => Box::pin(run_loop(
                 run,
