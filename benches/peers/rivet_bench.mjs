@@ -1,7 +1,10 @@
 // Rivet's column of the side-by-side benchmark: issue 13's workloads as Rivet graphs, built in
 // code and run with @ironclad/rivet-node. The model is an External Call node whose function
 // answers at once (or after 10 ms): Rivet's zero-latency fake model. An Iterator is a node in
-// split mode (sequential for one by one). Prints one JSON line per workload: {"workload", "ms"}.
+// split mode (sequential for one by one). The ReAct turn is a Loop Controller cycle: the model
+// (an External Call answering at once with a tool call, ten times, then the answer), the tool
+// (an External Call answering with a tool error), and whether the model asked for a tool again.
+// Prints one JSON line per workload: {"workload", "ms"}.
 // `node rivet_bench.mjs rss 10000` prints the peak RSS of one 10,000-item run instead.
 import { runGraph } from '@ironclad/rivet-node';
 
@@ -49,7 +52,49 @@ function iterator(fn, items, sequential) {
   return project([i, ask, o], [wire(i, 'data', ask, 'arguments'), wire(ask, 'result', o, 'value')]);
 }
 
+/**
+ * The agent/tools loop as a Rivet cycle: Input → Loop Controller (the conversation) → model →
+ * tools → back to the controller, which goes round while the model's last message calls a tool;
+ * its Break output (the conversation) is the graph's output.
+ */
+function react() {
+  const i = input('object[]');
+  const loop = node('loopController', { maxIterations: 100, atMaxIterationsAction: 'error' });
+  const agent = model('agent');
+  const tools = model('tools');
+  const calling = model('calling');
+  const o = output('any');
+  return project([i, loop, agent, tools, calling, o], [
+    wire(i, 'data', loop, 'input1Default'),
+    wire(loop, 'output1', agent, 'arguments'),
+    wire(agent, 'result', tools, 'arguments'),
+    wire(agent, 'result', calling, 'arguments'),
+    wire(tools, 'result', loop, 'input1'),
+    wire(calling, 'result', loop, 'continue'),
+    wire(loop, 'break', o, 'value'),
+  ]);
+}
+
+const REACT_STEPS = 10;
+/** The scripted model: a tool call per step until REACT_STEPS, then the answer. */
+function agentReply(_ctx, ...messages) {
+  const calls = messages.filter((m) => m.role === 'assistant').length;
+  const reply = calls < REACT_STEPS
+    ? { role: 'assistant', content: `Looking up order ${calls}.`,
+        toolCalls: [{ id: `call_${calls}`, name: 'orders__lookup', arguments: { order_id: `O-${calls}` } }] }
+    : { role: 'assistant', content: 'All ten orders are on their way.' };
+  return { type: 'object[]', value: [...messages, reply] };
+}
+
 const externalFunctions = {
+  agent: async (ctx, ...messages) => agentReply(ctx, ...messages),
+  tools: async (_ctx, ...messages) => {
+    const last = messages[messages.length - 1];
+    const call = last.toolCalls?.[0];
+    if (!call) return { type: 'object[]', value: messages };
+    return { type: 'object[]', value: [...messages, { role: 'tool', toolCallId: call.id, content: 'error: no local handler' }] };
+  },
+  calling: async (_ctx, ...messages) => ({ type: 'boolean', value: Boolean(messages[messages.length - 1].toolCalls) }),
   instant: async () => ({ type: 'string', value: 'better' }),
   slow: async () => { await new Promise((r) => setTimeout(r, 10)); return { type: 'string', value: 'better' }; },
 };
@@ -107,6 +152,16 @@ async function main() {
   const fan = iterator('slow', 100, false);
   const hundred = items(100);
   await report('fan_out_100_x_10ms', () => run(fan, hundred, 'string[]'));
+  const r = react();
+  const question = [{ role: 'user', content: 'Where are my orders?' }];
+  await report('react_10_steps', async () => {
+    const out = await run(r, question, 'object[]');
+    const conversation = out.output.value[0];
+    const last = conversation[conversation.length - 1];
+    if (!last.content.startsWith('All ten') || conversation.length !== 2 * REACT_STEPS + 2) {
+      throw new Error(`ReAct gave ${JSON.stringify(out.output).slice(0, 300)}`);
+    }
+  });
 }
 
 await main();

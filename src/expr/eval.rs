@@ -7,6 +7,10 @@ use serde_json::Value;
 impl InputExpression {
     /// Applies the expression to the value arriving on the input.
     pub fn evaluate(&self, value: &Value) -> Result<Value, EvaluationError> {
+        // `$.data` itself, the usual case: the value as it is.
+        if self.segments.is_empty() {
+            return Ok(value.clone());
+        }
         let mut current: Vec<&Value> = vec![value];
         let mut many = false;
         for (n, segment) in self.segments.iter().enumerate() {

@@ -130,7 +130,7 @@ async fn run_graph(
         let name = node.node.name.clone();
         // Reused, pinned (its scope gives the pin), or not run at all.
         if rerun.is_none()
-            || state.status.contains_key(&name)
+            || state.status_of(&name).is_some()
             || run.ctx.debug.pins.contains_key(&name)
         {
             continue;

@@ -30,9 +30,13 @@ pub(super) enum Status {
 }
 
 /// What a scope knows: node states, outputs, the inputs each node received, and the
-/// conditions chosen. Inner scopes start from a copy of the enclosing one.
+/// conditions chosen. An Iterator item's scope sees what its Iterator's scope knew when the
+/// Iterator started (`parent`, shared by every item, never copied) under what it learns
+/// itself; read it through the lookups below, which look at this scope first.
 #[derive(Debug, Clone, Default)]
 pub(super) struct State {
+    /// The enclosing scope's state, as it was when this scope's Iterator started.
+    pub(super) parent: Option<Arc<State>>,
     /// Absent: not started.
     pub(super) status: HashMap<String, Status>,
     /// Shared, not copied: every Iterator item starts from a copy of this state, and an
@@ -47,6 +51,55 @@ pub(super) struct State {
 
 /// One scope being run. Owned by exactly one future; its node tasks get copies of what
 /// they need, never a reference to it, so no lock guards the state.
+impl State {
+    /// An Iterator item's state: what the enclosing scope knew, nothing of its own yet.
+    pub(super) fn within(parent: Arc<State>) -> Self {
+        State {
+            parent: Some(parent),
+            ..State::default()
+        }
+    }
+
+    pub(super) fn status_of(&self, node: &str) -> Option<&Status> {
+        match self.status.get(node) {
+            Some(status) => Some(status),
+            None => self.parent.as_deref()?.status_of(node),
+        }
+    }
+
+    pub(super) fn outputs_of(&self, node: &str) -> Option<&Arc<Map<String, Value>>> {
+        match self.outputs.get(node) {
+            Some(outputs) => Some(outputs),
+            None => self.parent.as_deref()?.outputs_of(node),
+        }
+    }
+
+    pub(super) fn inputs_of(&self, node: &str) -> Option<&Arc<Map<String, Value>>> {
+        match self.inputs.get(node) {
+            Some(inputs) => Some(inputs),
+            None => self.parent.as_deref()?.inputs_of(node),
+        }
+    }
+
+    pub(super) fn chosen_of(&self, node: &str) -> Option<&Option<String>> {
+        match self.chosen.get(node) {
+            Some(chosen) => Some(chosen),
+            None => self.parent.as_deref()?.chosen_of(node),
+        }
+    }
+
+    /// The value a wired input reads, if its source produced it.
+    pub(super) fn source_value(&self, source: &InputSource) -> Option<&Value> {
+        match source {
+            InputSource::Output { node, output } => self.outputs_of(node)?.get(output),
+            InputSource::Forwarded {
+                condition_node,
+                input,
+            } => self.inputs_of(condition_node)?.get(input),
+        }
+    }
+}
+
 pub(super) struct Scope {
     /// The flow's graph, or a Loop body's.
     pub(super) graph: Arc<PlanGraph>,
@@ -108,7 +161,7 @@ impl Scope {
             let mut k = 0;
             while let Some(&id) = pending.get(k) {
                 let name = &graph.node(id).node.name;
-                if self.state.status.contains_key(name) {
+                if self.state.status_of(name).is_some() {
                     pending.remove(k);
                     continue;
                 }
@@ -191,7 +244,7 @@ impl Scope {
         // Nothing runs and nothing can start: what is left never got its inputs.
         for id in pending {
             let name = &graph.node(id).node.name;
-            if !self.state.status.contains_key(name) {
+            if self.state.status_of(name).is_none() {
                 self.skip_node(&run, id, name, "its inputs were never produced".to_owned())
                     .await;
             }
@@ -212,7 +265,7 @@ impl Scope {
     }
 
     fn status(&self, node: &str) -> Option<&Status> {
-        self.state.status.get(node)
+        self.state.status_of(node)
     }
 
     fn readiness(&self, id: PlanNodeId) -> Readiness {
@@ -224,7 +277,7 @@ impl Scope {
                 match self.status(&g.condition_node) {
                     None | Some(Status::Running) => return Readiness::Wait,
                     Some(Status::Done) => {
-                        match self.state.chosen.get(&g.condition_node).cloned().flatten() {
+                        match self.state.chosen_of(&g.condition_node).cloned().flatten() {
                             Some(c) if c == g.condition => chosen_any = true,
                             Some(c) => why.push(format!(
                                 "condition {}.{} was not chosen ({} chose {c})",
@@ -311,13 +364,7 @@ impl Scope {
     }
 
     fn source_value(&self, source: &InputSource) -> Option<&Value> {
-        match source {
-            InputSource::Output { node, output } => self.state.outputs.get(node)?.get(output),
-            InputSource::Forwarded {
-                condition_node,
-                input,
-            } => self.state.inputs.get(condition_node)?.get(input),
-        }
+        self.state.source_value(source)
     }
 
     async fn skip_node(&mut self, run: &Run, id: PlanNodeId, name: &str, reason: String) {
@@ -326,7 +373,7 @@ impl Scope {
         // An Iterator that does not run takes its whole scope with it.
         if self.graph.node(id).kind == NodeType::Iterator {
             for m in self.members(name) {
-                if !self.state.status.contains_key(&m) {
+                if self.state.status_of(&m).is_none() {
                     self.state.status.insert(m.clone(), Status::Skipped);
                     run.skip(&m, format!("Iterator {name} did not run")).await;
                 }
@@ -349,8 +396,11 @@ impl Scope {
         let mut values = Map::new();
         let mut fields = Vec::new();
         for w in &n.inputs {
-            let raw = self.source_value(&w.source).cloned().unwrap_or(Value::Null);
-            let value = match w.expression.evaluate(&raw) {
+            let value = match self.source_value(&w.source) {
+                Some(raw) => w.expression.evaluate(raw),
+                None => w.expression.evaluate(&Value::Null),
+            };
+            let value = match value {
                 Ok(v) => v,
                 Err(e) => {
                     let error = NodeError::Expression {
@@ -413,24 +463,30 @@ impl Scope {
             })
             .await;
         }
-        self.state
-            .inputs
-            .insert(name.clone(), Arc::new(values.clone()));
+        // The values are shared between the state (Conditional connections and Loops read
+        // them) and the node's work, not copied.
+        let values = Arc::new(values);
+        self.state.inputs.insert(name.clone(), values.clone());
         self.state.status.insert(name, Status::Running);
         let run = run.clone();
         let graph = self.graph.clone();
-        let prefix = self.prefix.clone();
-        let chain = self.chain.clone();
         let kind = n.kind;
         let behaviour = behaviour(kind);
         let work: NodeWork = match behaviour.container() {
             Some(Container::Iterator) => {
-                let snapshot = self.state.clone();
+                let snapshot = Arc::new(self.state.clone());
+                let (prefix, chain) = (self.prefix.clone(), self.chain.clone());
                 Box::pin(run_iterator(
                     run, graph, id, prefix, chain, snapshot, values,
                 ))
             }
-            Some(Container::Loop) => Box::pin(run_loop(run, graph, id, chain, values)),
+            Some(Container::Loop) => Box::pin(run_loop(
+                run,
+                graph,
+                id,
+                self.chain.clone(),
+                (*values).clone(),
+            )),
             None => Box::pin(async move {
                 let node = graph.node(id);
                 // Only nodes that do work hold a permit; a closed semaphore cannot happen
@@ -487,7 +543,7 @@ impl Scope {
                 if self.graph.node(id).kind == NodeType::Iterator {
                     // Its Collectors cannot finish either.
                     for m in self.members(&name) {
-                        if !self.state.status.contains_key(&m) {
+                        if self.state.status_of(&m).is_none() {
                             self.state.status.insert(m.clone(), Status::Skipped);
                             run.skip(&m, format!("Iterator {name} failed")).await;
                         }
