@@ -544,11 +544,13 @@ mod tests {
 
     #[test]
     fn strata_only_fields_never_leave() {
-        let project = crate::templates::instantiate(
+        let mut project = crate::templates::instantiate(
             crate::templates::find("support-triage").expect("template"),
             "support-triage",
         )
         .expect("loads");
+        // Classic: the Agent node keeps its alias (an AgentCore agent's node becomes a Lambda).
+        project.agent_target = Some(crate::model::agent::AgentTarget::Classic.into());
         let flow = export_flow_json(&project, "triage").expect("exports");
         let text = flow.to_string();
         assert!(!text.contains("projectAgent"), "{text}");
