@@ -607,10 +607,11 @@ async fn one_agent_is_deployed_with_its_project_collaborators_and_no_flow() {
     assert_eq!(agents, ["BillingAgent", "Supervisor"]);
     assert!(plan.flows.is_empty());
     d.apply(&plan).await.expect("applies");
-    let f = lock(&fake);
-    assert!(!f.calls.iter().any(|c| c.contains("Flow")), "{:?}", f.calls);
-    assert_eq!(f.agents.len(), 2);
-    drop(f);
+    {
+        let f = lock(&fake);
+        assert!(!f.calls.iter().any(|c| c.contains("Flow")), "{:?}", f.calls);
+        assert_eq!(f.agents.len(), 2);
+    }
     assert_clean(&fake);
 
     let only_billing = strata::deploy::Scope::Agent("BillingAgent".into());
