@@ -15,10 +15,13 @@
 
 mod flow;
 mod json;
+mod user_input;
 
 pub use flow::FlowInvocation;
 
 pub use json::trace_part_json;
+pub use user_input::user_input_member;
+use user_input::{ask_user_question, user_input_question};
 
 use crate::providers::bedrock::BedrockSettings;
 use crate::providers::sdk_error::{RawReply, SdkFailure};
@@ -553,87 +556,6 @@ fn map_stream_error<E: StreamException, R: RawReply>(
         code: e.code().unwrap_or(code).to_owned(),
         message: crate::providers::sdk_error::service_message(e),
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Asking the user
-
-/// The question of an `ASK_USER` observation ("" when it carries no text).
-fn ask_user_question(part: &at::TracePart) -> Option<String> {
-    let observation = match part.trace()? {
-        at::Trace::OrchestrationTrace(at::OrchestrationTrace::Observation(o)) => o,
-        at::Trace::RoutingClassifierTrace(at::RoutingClassifierTrace::Observation(o)) => o,
-        _ => return None,
-    };
-    if observation.r#type() != Some(&at::Type::AskUser) {
-        return None;
-    }
-    Some(
-        observation
-            .final_response()
-            .and_then(|f| f.text())
-            .unwrap_or_default()
-            .to_owned(),
-    )
-}
-
-/// The returned `AMAZON.UserInput` action in a return-of-control payload (API JSON), if any.
-pub fn user_input_member(rc: &Value) -> Option<&Value> {
-    rc.get("invocationInputs")?
-        .as_array()?
-        .iter()
-        .filter_map(|m| m.get("functionInvocationInput"))
-        .find(|f| {
-            f.get("actionGroup").and_then(Value::as_str) == Some(USER_INPUT_ACTION_GROUP)
-                || f.get("function")
-                    .and_then(Value::as_str)
-                    .is_some_and(|n| n.contains("UserInput"))
-        })
-}
-
-impl ReturnControlResult {
-    /// The user's answer to a returned `AMAZON.UserInput` action in `rc`.
-    pub fn user_input(rc: &Value, answer: String) -> ReturnControlResult {
-        let member = user_input_member(rc);
-        let field = |name: &str, default: &str| {
-            member
-                .and_then(|f| f.get(name))
-                .and_then(Value::as_str)
-                .unwrap_or(default)
-                .to_owned()
-        };
-        ReturnControlResult {
-            action_group: field("actionGroup", USER_INPUT_ACTION_GROUP),
-            function: Some(field("function", "AMAZON.UserInput")),
-            api_path: None,
-            http_method: None,
-            body: answer,
-            confirmation_state: None,
-            http_status_code: None,
-        }
-    }
-}
-
-/// The question of a returned `AMAZON.UserInput` action, if that is what was returned.
-fn user_input_question(payload: &at::ReturnControlPayload) -> Option<String> {
-    payload.invocation_inputs().iter().find_map(|member| {
-        let at::InvocationInputMember::FunctionInvocationInput(f) = member else {
-            return None;
-        };
-        let is_user_input = f.action_group() == USER_INPUT_ACTION_GROUP
-            || f.function().is_some_and(|n| n.contains("UserInput"));
-        if !is_user_input {
-            return None;
-        }
-        let params = f.parameters();
-        let question = params
-            .iter()
-            .find(|p| p.name() == Some("question"))
-            .or_else(|| params.first())
-            .and_then(|p| p.value())
-            .unwrap_or_default();
-        Some(question.to_owned())
-    })
 }
 
 #[cfg(test)]
