@@ -1052,3 +1052,31 @@ fn only_agentcore_notices(stdout: &str) -> bool {
             .iter()
             .all(|l| l.starts_with("  warning[AgentCoreNoEquivalent]"))
 }
+
+#[test]
+fn an_alias_rolls_back_to_the_version_it_pointed_at_before() {
+    let p = Project::new("rb", "support-triage");
+    p.strata(&["version", "create", &p.file, "--description", "first"])
+        .exits(0);
+    let text = std::fs::read_to_string(p.join(&p.file)).expect("the project");
+    let mut project = model::load(&text, "rb").expect("loads").project;
+    project.flows[0].description = Some("second cut".into());
+    std::fs::write(p.join(&p.file), project.to_json()).expect("write");
+    p.strata(&["version", "create", &p.file, "--description", "second"])
+        .exits(0)
+        .stdout_has("created version 2");
+    p.strata(&["alias", "rollback", &p.file, "live"])
+        .exits(2)
+        .stderr_has("alias \"live\"");
+    p.strata(&["alias", "set", &p.file, "live", "1"]).exits(0);
+    p.strata(&["alias", "rollback", &p.file, "live"])
+        .exits(2)
+        .stderr_has("has not moved since it was made");
+    p.strata(&["alias", "set", &p.file, "live", "2"]).exits(0);
+    p.strata(&["alias", "rollback", &p.file, "live"])
+        .exits(0)
+        .stdout_has("version 1");
+    p.strata(&["alias", "list", &p.file])
+        .exits(0)
+        .stdout_has("live");
+}

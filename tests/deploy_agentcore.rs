@@ -738,6 +738,10 @@ fn project() -> strata::model::Project {
     project.agent_target = Some(strata::lenient::Lenient::Known(
         strata::model::agent::AgentTarget::Agentcore,
     ));
+    // The template's BillingAgent names Classic itself; these tests ship it to AgentCore.
+    for agent in &mut project.agents {
+        agent.agent_target = None;
+    }
     project
 }
 
