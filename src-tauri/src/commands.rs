@@ -1,6 +1,6 @@
 //! The commands the UI invokes: one-line adapters over [`crate::files`].
 
-use crate::files::{self, AppError, AppFiles, Document, TemplateInfo};
+use crate::files::{self, AppError, AppFiles, Document};
 use std::path::Path;
 use tauri::State;
 
@@ -76,11 +76,6 @@ pub fn save_as(
     template: State<'_, FromTemplate>,
 ) -> Result<(), AppError> {
     save(path, text, app, template)
-}
-
-#[tauri::command]
-pub fn templates() -> Vec<TemplateInfo> {
-    files::templates()
 }
 
 #[tauri::command]

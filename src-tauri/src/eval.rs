@@ -6,6 +6,7 @@
 //! The logic takes an [`EvalOutbox`] (a function that delivers one message to the page) rather
 //! than a channel, so it is tested with plain tokio and no webview.
 
+use crate::channel::outbox;
 use crate::files::AppError;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -18,8 +19,8 @@ use strata::store::Store;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// Delivers one message to the page; `false` when the page is gone.
-pub type EvalOutbox = Arc<dyn Fn(EvalMessage) -> bool + Send + Sync>;
+/// Delivers one evaluation message to the page; `false` when the page is gone.
+pub type EvalOutbox = crate::channel::Outbox<EvalMessage>;
 
 /// The live evaluations of this window, by id, and the run store their cases are kept in.
 pub struct Evaluations {
@@ -169,8 +170,7 @@ pub async fn eval_start(
     on_message: tauri::ipc::Channel<EvalMessage>,
     evaluations: tauri::State<'_, Arc<Evaluations>>,
 ) -> Result<String, AppError> {
-    let outbox: EvalOutbox = Arc::new(move |message| on_message.send(message).is_ok());
-    Arc::clone(&evaluations).start(request, outbox)
+    Arc::clone(&evaluations).start(request, outbox(on_message))
 }
 
 #[tauri::command]
@@ -188,20 +188,8 @@ mod tests {
 
     /// The customer-support example copied into `dir` (its suite, recordings and handlers).
     fn example(dir: &Path) -> String {
-        fn copy(from: &Path, to: &Path) {
-            std::fs::create_dir_all(to).expect("a folder");
-            for entry in std::fs::read_dir(from).expect("the example's files") {
-                let entry = entry.expect("an entry");
-                let target = to.join(entry.file_name());
-                if entry.file_type().expect("a type").is_dir() {
-                    copy(&entry.path(), &target);
-                } else {
-                    std::fs::copy(entry.path(), target).expect("a copy");
-                }
-            }
-        }
         let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/customer-support");
-        copy(&example, dir);
+        crate::tree::copy_tree(&example, dir);
         dir.join("support.strata.json").display().to_string()
     }
 

@@ -80,13 +80,6 @@ pub struct Document {
     pub text: String,
 }
 
-/// A template for the gallery.
-#[derive(Debug, Clone, Serialize)]
-pub struct TemplateInfo {
-    pub name: &'static str,
-    pub summary: &'static str,
-}
-
 /// Reads a project (or a Bedrock flow document) and gives it back as a Strata project.
 pub fn open(path: &Path) -> Result<Document> {
     let shown = path.display().to_string();
@@ -116,16 +109,6 @@ pub fn save(path: &Path, text: &str) -> Result<()> {
         path: path.display().to_string(),
         source: e.into_io(),
     })
-}
-
-pub fn templates() -> Vec<TemplateInfo> {
-    strata::templates::TEMPLATES
-        .iter()
-        .map(|t| TemplateInfo {
-            name: t.name,
-            summary: t.summary,
-        })
-        .collect()
 }
 
 /// A new unsaved project from a template or an example (a gallery entry).

@@ -1,6 +1,8 @@
 //! Strata's desktop shell: a window on the editor UI, a native menu, and the file commands.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod channel;
+// The unit tests copy templates and examples into their own folders as the integration tests do.
 mod commands;
 mod eval;
 mod files;
@@ -8,6 +10,9 @@ mod gallery;
 mod menu;
 mod run;
 mod ship;
+#[cfg(test)]
+#[path = "../../tests/support/tree.rs"]
+mod tree;
 mod versions;
 
 use tauri::Manager;
@@ -62,7 +67,6 @@ fn main() {
             commands::open,
             commands::save,
             commands::save_as,
-            commands::templates,
             commands::new_from_template,
             commands::recent_files,
             commands::autosave,

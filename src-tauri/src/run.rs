@@ -7,6 +7,7 @@
 //! The logic takes an [`Outbox`] (a function that delivers one message to the page) rather
 //! than a channel, so it is tested with plain tokio and no webview.
 
+use crate::channel::outbox;
 use crate::files::AppError;
 use std::collections::HashMap;
 use std::path::Path;
@@ -109,31 +110,16 @@ impl Live {
     /// Hooks that ask the page, for a run or a chat turn.
     fn hooks(self: &Arc<Live>, to_page: &mpsc::UnboundedSender<Outgoing>) -> RunHooks {
         RunHooks {
-            ask_user: Some(self.asking(
-                to_page,
-                |question| PauseKind::AskUser { question },
-                |answer| match answer {
-                    PauseAnswer::Reply { text } => text,
-                    PauseAnswer::Continue { .. } | PauseAnswer::Results { .. } => None,
-                },
-            )),
+            ask_user: Some(self.asking(to_page, |question| PauseKind::AskUser { question }, reply)),
             return_control: Some(self.asking(
                 to_page,
                 |payload| PauseKind::ReturnControl { payload },
-                |answer| match answer {
-                    PauseAnswer::Results { results } => results,
-                    PauseAnswer::Continue { .. } | PauseAnswer::Reply { .. } => None,
-                },
+                results,
             )),
             on_breakpoint: Some(self.asking(
                 to_page,
                 |inputs| PauseKind::Breakpoint { inputs },
-                |answer| match answer {
-                    PauseAnswer::Continue { inputs, step } => {
-                        Some(BreakpointAction { inputs, step })
-                    }
-                    PauseAnswer::Reply { .. } | PauseAnswer::Results { .. } => None,
-                },
+                going_on,
             )),
             cancel: self.cancel.clone(),
         }
@@ -189,6 +175,30 @@ impl Live {
         // The run may have ended since (cancelled): then nobody waits for the answer.
         let _ = w.answer.send(answer);
         Ok(())
+    }
+}
+
+/// The reply an agent's question asked for (an answer of another kind declines).
+fn reply(answer: PauseAnswer) -> Option<String> {
+    match answer {
+        PauseAnswer::Reply { text } => text,
+        PauseAnswer::Continue { .. } | PauseAnswer::Results { .. } => None,
+    }
+}
+
+/// The results a return of control asked for (an answer of another kind declines).
+fn results(answer: PauseAnswer) -> Option<Vec<serde_json::Value>> {
+    match answer {
+        PauseAnswer::Results { results } => results,
+        PauseAnswer::Continue { .. } | PauseAnswer::Reply { .. } => None,
+    }
+}
+
+/// How a run goes on from a breakpoint (an answer of another kind stops it).
+fn going_on(answer: PauseAnswer) -> Option<BreakpointAction> {
+    match answer {
+        PauseAnswer::Continue { inputs, step } => Some(BreakpointAction { inputs, step }),
+        PauseAnswer::Reply { .. } | PauseAnswer::Results { .. } => None,
     }
 }
 
@@ -484,10 +494,6 @@ impl Runs {
 }
 
 // The commands: one-line adapters from the page's calls to [`Runs`].
-
-fn outbox(channel: tauri::ipc::Channel<RunMessage>) -> Outbox {
-    Arc::new(move |message| channel.send(message).is_ok())
-}
 
 /// Where an unsaved project runs from: a project made from a template and not saved yet has
 /// its template's files (handlers, documents, replays) in a folder of the app's own, written
@@ -877,20 +883,8 @@ mod tests {
     /// The support-triage template in `dir`: its billing sample reaches BillingAgent, which
     /// asks to confirm a refund. Messages go to the returned receiver as they are sent.
     async fn triage(dir: &Path) -> (Arc<Runs>, String, String) {
-        fn copy(from: &Path, to: &Path) {
-            std::fs::create_dir_all(to).expect("a folder");
-            for entry in std::fs::read_dir(from).expect("the template's files") {
-                let entry = entry.expect("an entry");
-                let target = to.join(entry.file_name());
-                if entry.file_type().expect("a type").is_dir() {
-                    copy(&entry.path(), &target);
-                } else {
-                    std::fs::copy(entry.path(), target).expect("a copy");
-                }
-            }
-        }
         let templates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../templates");
-        copy(&templates.join("support-triage"), dir);
+        crate::tree::copy_tree(&templates.join("support-triage"), dir);
         let path = dir.join("triage.strata.json");
         std::fs::copy(templates.join("support-triage.strata.json"), &path).expect("the project");
         let text = std::fs::read_to_string(&path).expect("the project");

@@ -97,7 +97,7 @@ pub fn ChatPanel() -> impl IntoView {
     let message = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     // The channel of the turn going on: it must live as long as the turn speaks.
-    let channel = StoredValue::new_local(None::<shell::RunChannel>);
+    let channel = StoredValue::new_local(None::<shell::Channel<RunMessage>>);
     let agents = Memo::new(move |_| {
         ed.doc.with(|d| {
             d.iter()
@@ -147,7 +147,7 @@ pub fn ChatPanel() -> impl IntoView {
         message.set(String::new());
         push(ChatRow::new("you", text.clone()));
         busy.set(true);
-        let turn = shell::RunChannel::new(move |m| {
+        let turn = shell::Channel::reporting(move |m| {
             let done = matches!(m, RunMessage::Finished { .. } | RunMessage::Failed { .. });
             let new = message_rows(m, pause);
             rows.update(|r| r.extend(new));

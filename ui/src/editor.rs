@@ -88,7 +88,6 @@ pub struct Editor {
     pub clipboard: RwSignal<Option<String>>,
     pub dialog: RwSignal<Option<Dialog>>,
     pub recovery: RwSignal<Option<shell::Document>>,
-    pub templates: RwSignal<Vec<shell::TemplateInfo>>,
     pub recent: RwSignal<Vec<String>>,
     pub diagnostics: Memo<Vec<Diagnostic>>,
     /// The project agent open in the agent editor (shown while no node is selected).
@@ -101,8 +100,6 @@ pub struct Editor {
     pub unsaved: RwSignal<Option<Pending>>,
     /// What goes ahead once the save the prompt asked for has succeeded.
     pub after_save: RwSignal<Option<Pending>>,
-    /// The template of the project last made with New (the toolbar's template choice).
-    pub template: RwSignal<String>,
     /// Whether a native menu owns some chords (inside the desktop shell); the page then leaves
     /// those to it ([`strata::edit::Action::menu_owns_chord`]).
     pub native_menu: RwSignal<bool>,
@@ -130,7 +127,6 @@ impl Editor {
             clipboard: RwSignal::new(None),
             dialog: RwSignal::new(None),
             recovery: RwSignal::new(None),
-            templates: RwSignal::new(vec![]),
             recent: RwSignal::new(vec![]),
             diagnostics: Memo::new(move |_| {
                 doc.with(|d| {
@@ -144,7 +140,6 @@ impl Editor {
             space: RwSignal::new(false),
             unsaved: RwSignal::new(None),
             after_save: RwSignal::new(None),
-            template: RwSignal::new("blank".to_owned()),
             native_menu: RwSignal::new(false),
             run: crate::run::RunState::new(),
             gallery: crate::gallery::GalleryState::new(),

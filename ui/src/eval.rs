@@ -10,7 +10,7 @@
 mod grid;
 mod results;
 
-use crate::shell::{self, EvalChannel};
+use crate::shell::{self, Channel};
 use crate::Editor;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -87,7 +87,7 @@ pub struct EvalState {
     /// What went wrong, or how the evaluation ended.
     pub message: RwSignal<Option<String>>,
     /// The channel of the evaluation going on (its messages stop if it is dropped).
-    channel: StoredValue<Option<EvalChannel>, LocalStorage>,
+    channel: StoredValue<Option<Channel<EvalMessage>>, LocalStorage>,
 }
 
 impl Default for EvalState {
@@ -173,7 +173,7 @@ impl EvalState {
         self.report.set(None);
         self.progress.set(None);
         self.stage.set(Stage::Running);
-        let channel = EvalChannel::new(move |m| self.receive(m));
+        let channel = Channel::reporting(move |m| self.receive(m));
         spawn_local(async move {
             if let Err(e) = shell::eval_start(&request, &channel).await {
                 self.stage.set(Stage::Failed);

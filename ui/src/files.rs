@@ -42,7 +42,6 @@ impl Editor {
             match shell::open(&path).await {
                 Ok(doc) => {
                     ed.show(doc, false);
-                    ed.template.set(String::new());
                     ed.dialog.set(None);
                     ed.refresh_recent();
                 }
@@ -51,24 +50,12 @@ impl Editor {
         });
     }
 
-    /// The template New makes a project from: the one chosen, or blank when an opened file
-    /// left the choice empty.
-    pub fn new_template(&self) -> String {
-        let chosen = self.template.get_untracked();
-        if chosen.is_empty() {
-            "blank".to_owned()
-        } else {
-            chosen
-        }
-    }
-
     pub fn new_from_template(&self, name: String) {
         let ed = *self;
         spawn_local(async move {
             match shell::new_from_template(&name).await {
                 Ok(doc) => {
                     ed.show(doc, false);
-                    ed.template.set(name);
                 }
                 Err(e) => ed.status.set(Some((true, e.message))),
             }

@@ -66,9 +66,6 @@ pub fn App() -> impl IntoView {
         shell::on_menu(move |action| ed.action(action)).await;
         shell::on_close_requested(move || ed.request(Pending::Quit)).await;
         ed.native_menu.set(shell::native_menu().await);
-        if let Ok(list) = shell::templates().await {
-            ed.templates.set(list);
-        }
         if let Ok(Some(doc)) = shell::recovery().await {
             ed.recovery.set(Some(doc));
         }

@@ -191,7 +191,7 @@ pub struct RunState {
     /// Whether an animation frame will apply `pending`.
     scheduled: StoredValue<bool>,
     /// The channel of the live run: it must live as long as the run speaks.
-    channel: StoredValue<Option<shell::RunChannel>, LocalStorage>,
+    channel: StoredValue<Option<shell::Channel<RunMessage>>, LocalStorage>,
 }
 
 impl RunState {
@@ -269,7 +269,7 @@ impl RunState {
         let state = *self;
         let text = project.to_json();
         spawn_local(async move {
-            let channel = shell::RunChannel::new(move |message| state.receive(message));
+            let channel = shell::Channel::reporting(move |message| state.receive(message));
             let started = shell::run_start(&text, path.as_deref(), &request, &channel).await;
             state.channel.set_value(Some(channel));
             match started {

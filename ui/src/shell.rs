@@ -3,7 +3,10 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use strata::session::protocol::{PauseAnswer, ProviderChoice};
+use std::marker::PhantomData;
+use strata::eval::protocol::EvalMessage;
+use strata::session::protocol::{PauseAnswer, ProviderChoice, RunMessage};
+use strata::session::ship::DeployMessage;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -31,12 +34,6 @@ pub struct ShellError {
 pub struct Document {
     pub path: Option<String>,
     pub text: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct TemplateInfo {
-    pub name: String,
-    pub summary: String,
 }
 
 /// A gallery card: a template or example, and its project's text for the thumbnail.
@@ -104,10 +101,6 @@ pub async fn save(path: &str, text: &str) -> Result<(), ShellError> {
 
 pub async fn save_as(path: &str, text: &str) -> Result<(), ShellError> {
     call("save_as", json!({ "path": path, "text": text })).await
-}
-
-pub async fn templates() -> Result<Vec<TemplateInfo>, ShellError> {
-    call("templates", json!({})).await
 }
 
 pub async fn new_from_template(name: &str) -> Result<Document, ShellError> {
@@ -192,55 +185,83 @@ pub async fn on_close_requested(handler: impl FnMut() + 'static) {
     listen("close-requested", move |_| handler()).await;
 }
 
-/// The channel a run streams its [`RunMessage`]s on (a Tauri `Channel`): each message goes to
-/// the handler given at creation, for as long as this value lives.
-///
-/// [`RunMessage`]: strata::session::protocol::RunMessage
-pub struct RunChannel {
+/// A Tauri `Channel` the shell streams messages of type `M` on (a run's or chat turn's, an
+/// evaluation's, an apply's): each message goes to the handler given at creation, for as long
+/// as this value lives. The one place that opens a channel on the JS side and decodes what it
+/// carries.
+pub struct Channel<M> {
     channel: JsValue,
     _handler: Closure<dyn FnMut(JsValue)>,
+    _message: PhantomData<fn(M)>,
 }
 
-impl RunChannel {
-    /// A new channel calling `handler` with each message; a message that does not read as a
-    /// `RunMessage` becomes a `Failed` one naming the problem.
-    pub fn new(handler: impl Fn(strata::session::protocol::RunMessage) + 'static) -> RunChannel {
-        use strata::session::protocol::RunMessage;
+/// A stream of messages with a failure of its own, which can also say that one message could
+/// not be read.
+pub trait Stream: DeserializeOwned + 'static {
+    fn unreadable(reason: String) -> Self;
+}
+
+impl Stream for RunMessage {
+    fn unreadable(message: String) -> RunMessage {
+        RunMessage::Failed { message }
+    }
+}
+
+impl Stream for EvalMessage {
+    fn unreadable(message: String) -> EvalMessage {
+        EvalMessage::Failed { message }
+    }
+}
+
+impl<M: DeserializeOwned + 'static> Channel<M> {
+    /// A channel calling `handler` with each message; one that does not read as `M` goes to
+    /// `unreadable` with the reason.
+    pub fn new(handler: impl Fn(M) + 'static, unreadable: impl Fn(String) + 'static) -> Channel<M> {
+        Channel::open(move |message| match message {
+            Ok(message) => handler(message),
+            Err(reason) => unreadable(reason),
+        })
+    }
+
+    /// Decodes each message the shell sends and hands it to `deliver`. Outside the shell there
+    /// is no Channel class: a plain object stands in and never receives anything.
+    fn open(deliver: impl Fn(Result<M, String>) + 'static) -> Channel<M> {
         let handler = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
             let text = js_sys::JSON::stringify(&message)
                 .ok()
                 .and_then(|s| s.as_string())
                 .unwrap_or_default();
-            handler(
-                serde_json::from_str(&text).unwrap_or_else(|e| RunMessage::Failed {
-                    message: format!("the shell sent a run message the page cannot read: {e}"),
-                }),
+            deliver(
+                serde_json::from_str(&text)
+                    .map_err(|e| format!("the shell sent a message the page cannot read: {e}")),
             );
         });
-        let channel = channel_object(&handler);
-        RunChannel {
+        let channel = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("__TAURI__"))
+            .and_then(|t| js_sys::Reflect::get(&t, &JsValue::from_str("core")))
+            .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("Channel")))
+            .ok()
+            .and_then(|class| class.dyn_into::<js_sys::Function>().ok())
+            .and_then(|class| js_sys::Reflect::construct(&class, &js_sys::Array::new()).ok())
+            .unwrap_or_else(|| js_sys::Object::new().into());
+        let _ = js_sys::Reflect::set(
+            &channel,
+            &JsValue::from_str("onmessage"),
+            handler.as_ref().unchecked_ref(),
+        );
+        Channel {
             channel,
             _handler: handler,
+            _message: PhantomData,
         }
     }
 }
 
-/// A Tauri `Channel` calling `handler` with each message. Outside the shell there is no Channel
-/// class: a plain object stands in and never receives anything.
-fn channel_object(handler: &Closure<dyn FnMut(JsValue)>) -> JsValue {
-    let channel = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("__TAURI__"))
-        .and_then(|t| js_sys::Reflect::get(&t, &JsValue::from_str("core")))
-        .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("Channel")))
-        .ok()
-        .and_then(|class| class.dyn_into::<js_sys::Function>().ok())
-        .and_then(|class| js_sys::Reflect::construct(&class, &js_sys::Array::new()).ok())
-        .unwrap_or_else(|| js_sys::Object::new().into());
-    let _ = js_sys::Reflect::set(
-        &channel,
-        &JsValue::from_str("onmessage"),
-        handler.as_ref().unchecked_ref(),
-    );
-    channel
+impl<M: Stream> Channel<M> {
+    /// A channel calling `handler` with each message; one that does not read as `M` reaches
+    /// `handler` as the stream's own failure, naming the problem.
+    pub fn reporting(handler: impl Fn(M) + 'static) -> Channel<M> {
+        Channel::open(move |message| handler(message.unwrap_or_else(M::unreadable)))
+    }
 }
 
 /// Starts a run of `request` on the project as the page holds it; messages arrive on
@@ -249,7 +270,7 @@ pub async fn run_start(
     project_text: &str,
     project_path: Option<&str>,
     request: &strata::session::protocol::RunRequest,
-    channel: &RunChannel,
+    channel: &Channel<RunMessage>,
 ) -> Result<String, ShellError> {
     let args = json!({
         "projectText": project_text,
@@ -260,22 +281,14 @@ pub async fn run_start(
 }
 
 /// A call whose `onMessage` argument is `channel`.
-async fn call_with_channel<T: DeserializeOwned>(
+async fn call_with_channel<T: DeserializeOwned, M>(
     cmd: &str,
     args: serde_json::Value,
-    channel: &RunChannel,
-) -> Result<T, ShellError> {
-    call_with_channel_object(cmd, args, &channel.channel).await
-}
-
-async fn call_with_channel_object<T: DeserializeOwned>(
-    cmd: &str,
-    args: serde_json::Value,
-    channel: &JsValue,
+    channel: &Channel<M>,
 ) -> Result<T, ShellError> {
     let js_args = js_sys::JSON::parse(&args.to_string()).unwrap_or(JsValue::NULL);
     // The channel is a live JS object, not JSON: Tauri serialises it into its id itself.
-    let _ = js_sys::Reflect::set(&js_args, &JsValue::from_str("onMessage"), channel);
+    let _ = js_sys::Reflect::set(&js_args, &JsValue::from_str("onMessage"), &channel.channel);
     call_js(cmd, js_args).await
 }
 
@@ -324,7 +337,11 @@ pub async fn runs_list(
 }
 
 /// Sends one message; the turn's steps, pauses and reply arrive on `channel`.
-pub async fn chat_send(chat_id: &str, text: &str, channel: &RunChannel) -> Result<(), ShellError> {
+pub async fn chat_send(
+    chat_id: &str,
+    text: &str,
+    channel: &Channel<RunMessage>,
+) -> Result<(), ShellError> {
     call_with_channel(
         "chat_send",
         json!({ "chatId": chat_id, "text": text }),
@@ -343,35 +360,6 @@ pub async fn run_get(run_id: &str) -> Result<strata::session::protocol::Recorded
     call("run_get", json!({ "runId": run_id })).await
 }
 
-/// A channel the shell sends an evaluation's messages on; keep it as long as they may come.
-pub struct EvalChannel {
-    channel: JsValue,
-    _handler: Closure<dyn FnMut(JsValue)>,
-}
-
-impl EvalChannel {
-    /// A new channel calling `handler` with each message; a message that does not read as an
-    /// `EvalMessage` becomes a `Failed` one naming the problem.
-    pub fn new(handler: impl Fn(strata::eval::protocol::EvalMessage) + 'static) -> EvalChannel {
-        use strata::eval::protocol::EvalMessage;
-        let handler = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
-            let text = js_sys::JSON::stringify(&message)
-                .ok()
-                .and_then(|s| s.as_string())
-                .unwrap_or_default();
-            handler(
-                serde_json::from_str(&text).unwrap_or_else(|e| EvalMessage::Failed {
-                    message: format!("the shell sent a message the page cannot read: {e}"),
-                }),
-            );
-        });
-        EvalChannel {
-            channel: channel_object(&handler),
-            _handler: handler,
-        }
-    }
-}
-
 /// The evaluation suites (`*.eval.yaml`) beside the project at `project_path`.
 pub async fn eval_suites(
     project_path: Option<&str>,
@@ -382,14 +370,9 @@ pub async fn eval_suites(
 /// Starts an evaluation; its progress arrives on `channel`. Gives the evaluation's id.
 pub async fn eval_start(
     request: &strata::eval::protocol::EvalRequest,
-    channel: &EvalChannel,
+    channel: &Channel<EvalMessage>,
 ) -> Result<String, ShellError> {
-    call_with_channel_object(
-        "eval_start",
-        json!({ "request": request }),
-        &channel.channel,
-    )
-    .await
+    call_with_channel("eval_start", json!({ "request": request }), channel).await
 }
 
 /// Cancels an evaluation; it then ends with `Cancelled`.
@@ -522,58 +505,12 @@ pub async fn deploy_plan(
     .await
 }
 
-/// A Tauri `Channel` whose messages go to a handler, for as long as this value lives.
-pub struct Channel {
-    channel: JsValue,
-    _handler: Closure<dyn FnMut(JsValue)>,
-}
-
-impl Channel {
-    /// A channel calling `handler` with each message read as `T`; one that does not read as
-    /// `T` goes to `unreadable` with the reason.
-    pub fn new<T: DeserializeOwned + 'static>(
-        handler: impl Fn(T) + 'static,
-        unreadable: impl Fn(String) + 'static,
-    ) -> Channel {
-        let handler = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
-            let text = js_sys::JSON::stringify(&message)
-                .ok()
-                .and_then(|s| s.as_string())
-                .unwrap_or_default();
-            match serde_json::from_str(&text) {
-                Ok(message) => handler(message),
-                Err(e) => unreadable(format!(
-                    "the shell sent a message the page cannot read: {e}"
-                )),
-            }
-        });
-        // Outside the shell there is no Channel class: a plain object stands in.
-        let channel = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("__TAURI__"))
-            .and_then(|t| js_sys::Reflect::get(&t, &JsValue::from_str("core")))
-            .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("Channel")))
-            .ok()
-            .and_then(|class| class.dyn_into::<js_sys::Function>().ok())
-            .and_then(|class| js_sys::Reflect::construct(&class, &js_sys::Array::new()).ok())
-            .unwrap_or_else(|| js_sys::Object::new().into());
-        let _ = js_sys::Reflect::set(
-            &channel,
-            &JsValue::from_str("onmessage"),
-            handler.as_ref().unchecked_ref(),
-        );
-        Channel {
-            channel,
-            _handler: handler,
-        }
-    }
-}
-
 /// Applies the plan shown (`plan_id`); its steps and its end arrive on `channel`.
-pub async fn deploy_apply(plan_id: u64, channel: &Channel) -> Result<(), ShellError> {
-    let args = json!({ "planId": plan_id }).to_string();
-    let js_args = js_sys::JSON::parse(&args).unwrap_or(JsValue::NULL);
-    // The channel is a live JS object, not JSON: Tauri serialises it into its id itself.
-    let _ = js_sys::Reflect::set(&js_args, &JsValue::from_str("onMessage"), &channel.channel);
-    call_js("deploy_apply", js_args).await
+pub async fn deploy_apply(
+    plan_id: u64,
+    channel: &Channel<DeployMessage>,
+) -> Result<(), ShellError> {
+    call_with_channel("deploy_apply", json!({ "planId": plan_id }), channel).await
 }
 
 /// Stops the apply going on; it ends with a `cancelled` message saying what was done.

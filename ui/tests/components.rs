@@ -26,7 +26,6 @@ fn install_shell_stub() {
         "startup_document": null,
         "recovery": null,
         "recent_files": [],
-        "templates": [{"name": "support-triage", "summary": "Classify and route"}],
         "new_from_template": {"path": null, "text": TEMPLATE},
     });
     let script = format!(

@@ -2,7 +2,6 @@
 //! message, at most [`BATCH_WINDOW`] late), and every other message sent after the events
 //! queued before it, so a pause or the end never overtakes what led to it.
 
-use std::sync::Arc;
 use std::time::Duration;
 use strata::run::RunEvent;
 use strata::session::protocol::RunMessage;
@@ -14,8 +13,8 @@ pub const BATCH_WINDOW: Duration = Duration::from_millis(30);
 /// At most this many events in one batch.
 pub const BATCH_MAX: usize = 500;
 
-/// Delivers one message to the page; `false` when the page is gone.
-pub type Outbox = Arc<dyn Fn(RunMessage) -> bool + Send + Sync>;
+/// Delivers one run message to the page; `false` when the page is gone.
+pub type Outbox = crate::channel::Outbox<RunMessage>;
 
 /// What the forwarder carries to the page, in order.
 pub enum Outgoing {

@@ -55,7 +55,7 @@ fn deploy_view(ed: Editor, choice: DeployChoice) -> impl IntoView {
     let phase = RwSignal::new(Phase::Settings);
     let problem = RwSignal::new(None::<String>);
     let rows = RwSignal::new(BTreeMap::<String, RowState>::new());
-    let channel = StoredValue::new_local(None::<shell::Channel>);
+    let channel = StoredValue::new_local(None::<shell::Channel<DeployMessage>>);
     let errors = Memo::new(move |_| error_count(&ed));
     let edit = move |change: fn(&mut DeployRequest, String), value: String| {
         request.update(|r| change(r, value));
