@@ -13,12 +13,14 @@
 
 mod support {
     pub mod app;
+    pub mod project;
 }
 
 use serde_json::{json, Value};
 use strata::edit::{Command as Edit, History};
 use strata::model::Position;
 use support::app::launch;
+use support::project::save_template;
 
 fn flows_of(text: &str) -> Value {
     let p = strata::model::load(text, "x")
@@ -30,20 +32,18 @@ fn flows_of(text: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edit_save_and_reopen_in_the_real_app() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("triage.strata.json");
-    let template = strata::templates::find("support-triage").unwrap();
-    let start = strata::templates::instantiate(template, "support-triage").unwrap();
-    std::fs::write(&file, start.to_json()).unwrap();
+    let (file, start) = save_template(
+        dir.path(),
+        "support-triage",
+        "support-triage",
+        "triage.strata.json",
+    );
 
     let launched = launch(dir.path(), &file).await;
     let app = &launched.app;
 
     // The template opens, drawn from the file given on the command line.
-    app.until(
-        "document.querySelector('g.node[data-node=\"Classify\"]')",
-        "the template's nodes",
-    )
-    .await;
+    app.until_node("Classify").await;
     app.until(
         "document.getElementById('file-name').textContent.endsWith('triage.strata.json')",
         "the file name in the toolbar",
@@ -54,11 +54,7 @@ async fn edit_save_and_reopen_in_the_real_app() {
 
     // Add an Output node from the palette: it is unconnected, so a problem names it.
     app.click("button.palette-item[data-kind=\"Output\"]").await;
-    app.until(
-        "document.querySelector('g.node[data-node=\"Output\"]')",
-        "the new Output node",
-    )
-    .await;
+    app.until_node("Output").await;
     app.until(
         "document.querySelector('li.problem[data-code=\"UnfulfilledNodeInput\"][data-node=\"Output\"]')",
         "a problem about the unconnected Output",
@@ -79,11 +75,7 @@ async fn edit_save_and_reopen_in_the_real_app() {
 
     // An Object into a String input is refused, with the reason shown, and nothing changes.
     app.click("button.palette-item[data-kind=\"Output\"]").await;
-    app.until(
-        "document.querySelector('g.node[data-node=\"Output2\"]')",
-        "a second Output node",
-    )
-    .await;
+    app.until_node("Output2").await;
     let paths_before = app.count("path.connection").await;
     app.drag(
         "g.port[data-port=\"out:FlowInput:document\"] circle",
@@ -105,11 +97,7 @@ async fn edit_save_and_reopen_in_the_real_app() {
     )
     .await;
     app.click("#redo").await;
-    app.until(
-        "document.querySelector('g.node[data-node=\"Output2\"]')",
-        "redo of the add",
-    )
-    .await;
+    app.until_node("Output2").await;
     app.click("#undo").await;
     app.until(
         "!document.querySelector('g.node[data-node=\"Output2\"]')",
@@ -201,11 +189,7 @@ async fn edit_save_and_reopen_in_the_real_app() {
         "the open dialog to close",
     )
     .await;
-    app.until(
-        "document.querySelector('g.node[data-node=\"Output\"]')",
-        "the reopened project",
-    )
-    .await;
+    app.until_node("Output").await;
     let copy = dir.path().join("copy.strata.json");
     app.click("#save-as").await;
     app.set_field("#dialog-path", &copy.display().to_string())
@@ -290,17 +274,9 @@ async fn edit_save_and_reopen_in_the_real_app() {
     )
     .await;
     let original = app
-        .js(
-            "return document.getElementById('agent-instruction').value;",
-            vec![],
-        )
+        .read("document.getElementById('agent-instruction').value")
         .await;
-    app.js(
-        "const e = document.getElementById('agent-instruction'); e.value = 'Too short.'; \
-         e.dispatchEvent(new Event('input', {bubbles: true}));",
-        vec![],
-    )
-    .await;
+    app.type_into("#agent-instruction", "Too short.").await;
     app.until(
         "document.getElementById('instruction-count').textContent.startsWith('10 / 4000') && document.getElementById('instruction-count').classList.contains('bad')",
         "the counter to flag a 10-character instruction",
@@ -324,7 +300,7 @@ async fn edit_save_and_reopen_in_the_real_app() {
     // Auto-layout moves nodes; undo puts them back exactly.
     let route_at =
         "document.querySelector('g.node[data-node=\"Route\"]').getAttribute('transform')";
-    let before = app.js(&format!("return {route_at};"), vec![]).await;
+    let before = app.read(route_at).await;
     app.click("#auto-layout").await;
     app.until(
         &format!("{route_at} !== {before}"),
@@ -339,19 +315,10 @@ async fn edit_save_and_reopen_in_the_real_app() {
     .await;
 
     // Ctrl+F finds a node by name and selects it.
-    app.js(
-        "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'f', ctrlKey: true, bubbles: true}));",
-        vec![],
-    )
-    .await;
+    app.ctrl("f").await;
     app.until("document.getElementById('find-input')", "the find box")
         .await;
-    app.js(
-        "const e = document.getElementById('find-input'); e.value = 'otherrep'; \
-         e.dispatchEvent(new Event('input', {bubbles: true}));",
-        vec![],
-    )
-    .await;
+    app.type_into("#find-input", "otherrep").await;
     app.until(
         "document.querySelector('#find li[data-node=\"OtherReply\"]')",
         "the match",

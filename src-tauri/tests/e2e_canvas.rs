@@ -8,25 +8,12 @@
 
 mod support {
     pub mod app;
+    pub mod project;
 }
 
 use serde_json::Value;
-use std::path::Path;
 use support::app::{launch, App};
-
-/// Copies a folder and everything in it.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use support::project::copy_example;
 
 /// Each drawn node's rectangle: [name, [x, y, width, height]] in canvas coordinates.
 const NODE_RECTS: &str = r#"return [...document.querySelectorAll('g.nodes > g.node')].map(g => {
@@ -67,9 +54,7 @@ async fn rects(app: &App) -> Vec<(String, [f64; 4])> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_canvas_draws_only_connections_that_are_there() {
     let dir = tempfile::tempdir().unwrap();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/customer-support");
-    copy_dir(&example, &dir.path().join("project"));
-    let file = dir.path().join("project/support.strata.json");
+    let file = copy_example(dir.path(), "customer-support", "support.strata.json");
 
     let launched = launch(dir.path(), &file).await;
     let app = &launched.app;
@@ -82,9 +67,8 @@ async fn the_canvas_draws_only_connections_that_are_there() {
 
     // Opened fitted, and never blown up past 100%.
     let transform = app
-        .js(
-            r#"return document.querySelector('#canvas g[transform*="scale("]').getAttribute('transform');"#,
-            vec![],
+        .read(
+            r#"document.querySelector('#canvas g[transform*="scale("]').getAttribute('transform')"#,
         )
         .await;
     let zoom: f64 = transform

@@ -6,34 +6,16 @@
 
 mod support {
     pub mod app;
+    pub mod project;
 }
 
-use std::path::Path;
 use support::app::launch;
-
-/// The customer-support example copied into `dir`, so that nothing is written beside the sources.
-fn example(dir: &Path) -> std::path::PathBuf {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).expect("a folder");
-        for entry in std::fs::read_dir(from).expect("the example's files") {
-            let entry = entry.expect("an entry");
-            let target = to.join(entry.file_name());
-            if entry.file_type().expect("a type").is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).expect("a copy");
-            }
-        }
-    }
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/customer-support");
-    copy(&example, &dir.join("customer-support"));
-    dir.join("customer-support").join("support.strata.json")
-}
+use support::project::copy_example;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_suite_runs_in_the_evaluate_view_and_a_case_opens_on_the_canvas() {
     let dir = tempfile::tempdir().expect("a folder");
-    let file = example(dir.path());
+    let file = copy_example(dir.path(), "customer-support", "support.strata.json");
     let suite = strata::eval::suite::Suite::parse(
         &std::fs::read_to_string(file.with_file_name("triage.eval.yaml")).expect("the suite"),
     )
@@ -41,11 +23,7 @@ async fn a_suite_runs_in_the_evaluate_view_and_a_case_opens_on_the_canvas() {
     let jobs = suite.cases.len() * suite.variants.len();
     let launched = launch(dir.path(), &file).await;
     let app = &launched.app;
-    app.until(
-        "document.querySelector('g.node[data-node=\"Classify\"]')",
-        "the example's nodes",
-    )
-    .await;
+    app.until_node("Classify").await;
 
     app.click("#tab-evaluate").await;
     app.until(
@@ -88,11 +66,7 @@ async fn a_suite_runs_in_the_evaluate_view_and_a_case_opens_on_the_canvas() {
     // A flow case's run, from the run store, on the canvas.
     app.click(".eval-case[data-variant=\"flow\"] .eval-open")
         .await;
-    app.until(
-        "document.querySelector('g.node[data-node=\"Classify\"]').dataset.run === 'done'",
-        "the case's run painted on the canvas",
-    )
-    .await;
+    app.until_node_run("Classify", "done").await;
     app.screenshot("app-evaluate.png").await;
     launched.close().await;
 }

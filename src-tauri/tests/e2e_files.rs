@@ -11,9 +11,11 @@
 
 mod support {
     pub mod app;
+    pub mod project;
 }
 
 use support::app::{launch, App};
+use support::project::save_template;
 
 /// New, then the gallery's blank card.
 async fn new_from_gallery(app: &App) {
@@ -24,19 +26,17 @@ async fn new_from_gallery(app: &App) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_asks_and_flows_are_added_renamed_and_deleted_in_the_real_app() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("triage.strata.json");
-    let template = strata::templates::find("support-triage").unwrap();
-    let start = strata::templates::instantiate(template, "support-triage").unwrap();
-    std::fs::write(&file, start.to_json()).unwrap();
+    let (file, start) = save_template(
+        dir.path(),
+        "support-triage",
+        "support-triage",
+        "triage.strata.json",
+    );
     let recovery = dir.path().join("app-data").join("recovery.json");
 
     let launched = launch(dir.path(), &file).await;
     let app = &launched.app;
-    app.until(
-        "document.querySelector('g.node[data-node=\"Classify\"]')",
-        "the project's nodes",
-    )
-    .await;
+    app.until_node("Classify").await;
     let nodes = start.flows[0].definition.nodes.len() as u64;
 
     // Copy and paste a node: one more, the copy selected.
@@ -47,11 +47,7 @@ async fn new_asks_and_flows_are_added_renamed_and_deleted_in_the_real_app() {
     )
     .await;
     for key in ["c", "v"] {
-        app.js(
-            "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], ctrlKey: true, bubbles: true}));",
-            vec![serde_json::json!(key)],
-        )
-        .await;
+        app.ctrl(key).await;
     }
     app.until(
         &format!(

@@ -10,10 +10,12 @@
 
 mod support {
     pub mod app;
+    pub mod project;
 }
 
 use serde_json::json;
 use support::app::{launch, App};
+use support::project::save_template;
 
 /// Every node of the project's first flow (Loop bodies too) is drawn on the canvas.
 async fn shows_first_flow(app: &App, project: &strata::model::Project, what: &str) {
@@ -70,24 +72,10 @@ async fn open_card(app: &App, name: &str, screenshot: Option<&str>) {
     .await;
 }
 
-async fn choose(app: &App, select: &str, value: &str) {
-    app.until(&format!("document.querySelector({select:?})"), select)
-        .await;
-    app.js(
-        "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
-         s.dispatchEvent(new Event('change', {bubbles: true}));",
-        vec![json!(select), json!(value)],
-    )
-    .await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_gallery_opens_each_template_runs_an_example_unsaved_and_reopens_a_recent_file() {
     let dir = tempfile::tempdir().expect("a folder");
-    let file = dir.path().join("mine.strata.json");
-    let refine = strata::templates::find("refine-loop").expect("the template");
-    let mine = strata::templates::instantiate(refine, "mine").expect("a project");
-    std::fs::write(&file, mine.to_json()).expect("the project file");
+    let (file, mine) = save_template(dir.path(), "refine-loop", "mine", "mine.strata.json");
     // A recent file deleted since: listed, greyed, not openable.
     let gone = dir.path().join("gone.strata.json");
     std::fs::create_dir_all(dir.path().join("app-data")).expect("the app's folder");
@@ -121,27 +109,17 @@ async fn the_gallery_opens_each_template_runs_an_example_unsaved_and_reopens_a_r
     open_card(app, "customer-support", None).await;
     let example = strata::gallery::find("customer-support").expect("the example");
     shows_first_flow(app, &example.project, "the example's nodes").await;
-    choose(app, "#run-input", "help").await;
-    choose(app, "#run-provider", "replay").await;
+    app.choose("#run-input", "help").await;
+    app.choose("#run-provider", "replay").await;
     app.until(
         "document.querySelector('#run-replay').value === 'replays/triage.yaml'",
         "the replay file proposed",
     )
     .await;
     app.click("#run").await;
-    app.until(
-        "document.querySelector('#run-totals[data-state=\"succeeded\"]')",
-        "the example's run to succeed",
-    )
-    .await;
+    app.until_run_end("succeeded").await;
     for node in ["Classify", "HelpCentre", "HelpReply"] {
-        app.until(
-            &format!(
-                "document.querySelector('g.node[data-node=\"{node}\"]').dataset.run === 'done'"
-            ),
-            &format!("{node} done"),
-        )
-        .await;
+        app.until_node_run(node, "done").await;
     }
     app.screenshot("example-run.png").await;
     assert!(
@@ -151,7 +129,7 @@ async fn the_gallery_opens_each_template_runs_an_example_unsaved_and_reopens_a_r
         "the example's documents in the app's own folder"
     );
     assert!(
-        app.js("return document.title;", vec![])
+        app.read("document.title")
             .await
             .as_str()
             .is_some_and(|t| t.contains("(unsaved)")),

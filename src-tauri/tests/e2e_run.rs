@@ -7,27 +7,17 @@
 
 mod support {
     pub mod app;
+    pub mod project;
 }
 
 use serde_json::json;
 use std::path::Path;
-use support::app::{launch, App};
-
-/// The support-triage template saved with the files it brings (replays, answers, handlers).
-fn project(dir: &Path) -> std::path::PathBuf {
-    let template = strata::templates::find("support-triage").expect("the template");
-    let project = strata::templates::instantiate(template, "triage").expect("a project");
-    let file = dir.join("triage.strata.json");
-    std::fs::write(&file, project.to_json()).expect("the project file");
-    strata::templates::write_missing_files(template, dir).expect("the template's files");
-    file
-}
+use support::app::launch;
+use support::project::{app_store, triage_with_files};
 
 /// Model calls (`nodeAction` events with a model) and reused nodes of the newest run.
 async fn newest_run(dir: &Path) -> (String, usize, Vec<String>) {
-    let store = strata::store::Store::open(&dir.join("app-data").join("runs"))
-        .await
-        .expect("the app's run store");
+    let store = app_store(dir).await;
     let runs = store
         .list_runs(strata::store::RunFilter::default())
         .await
@@ -46,61 +36,28 @@ async fn newest_run(dir: &Path) -> (String, usize, Vec<String>) {
     (newest.id.to_string(), calls, reused)
 }
 
-async fn choose(app: &App, select: &str, value: &str) {
-    app.until(&format!("document.querySelector({select:?})"), select)
-        .await;
-    app.js(
-        "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
-         s.dispatchEvent(new Event('change', {bubbles: true}));",
-        vec![json!(select), json!(value)],
-    )
-    .await;
-}
-
-async fn finished(app: &App, state: &str) {
-    app.until(
-        &format!("document.querySelector('#run-totals[data-state=\"{state}\"]')"),
-        &format!("the run to end {state}"),
-    )
-    .await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_inspect_rerun_break_confirm_and_reopen_in_the_real_app() {
     let dir = tempfile::tempdir().expect("a folder");
-    let file = project(dir.path());
+    let file = triage_with_files(dir.path());
     let launched = launch(dir.path(), &file).await;
     let app = &launched.app;
-    app.until(
-        "document.querySelector('g.node[data-node=\"Classify\"]')",
-        "the template's nodes",
-    )
-    .await;
+    app.until_node("Classify").await;
 
     // F5's button with the sample `bug` and the template's replay file (the default path).
-    choose(app, "#run-input", "bug").await;
-    choose(app, "#run-provider", "replay").await;
+    app.choose("#run-input", "bug").await;
+    app.choose("#run-provider", "replay").await;
     app.until(
         "document.querySelector('#run-replay').value === 'replays/triage.yaml'",
         "the replay file proposed",
     )
     .await;
     app.click("#run").await;
-    finished(app, "succeeded").await;
+    app.until_run_end("succeeded").await;
     for node in ["FlowInput", "Classify", "Route", "DocsAnswer", "BugReply"] {
-        app.until(
-            &format!(
-                "document.querySelector('g.node[data-node=\"{node}\"]').dataset.run === 'done'"
-            ),
-            &format!("{node} done"),
-        )
-        .await;
+        app.until_node_run(node, "done").await;
     }
-    app.until(
-        "document.querySelector('g.node[data-node=\"Billing\"]').dataset.run === 'skipped'",
-        "the billing branch skipped",
-    )
-    .await;
+    app.until_node_run("Billing", "skipped").await;
     app.screenshot("run-finished.png").await;
     let (first, calls, _) = newest_run(dir.path()).await;
     assert_eq!(calls, 2, "Classify and DocsAnswer each call a model once");
@@ -117,7 +74,7 @@ async fn run_inspect_rerun_break_confirm_and_reopen_in_the_real_app() {
     app.click("g.node[data-node=\"DocsAnswer\"] text.title")
         .await;
     app.click("#debug-run-from").await;
-    finished(app, "succeeded").await;
+    app.until_run_end("succeeded").await;
     let (second, calls, reused) = newest_run(dir.path()).await;
     assert_ne!(second, first, "a new run");
     assert_eq!(calls, 1, "only DocsAnswer called its model");
@@ -131,41 +88,27 @@ async fn run_inspect_rerun_break_confirm_and_reopen_in_the_real_app() {
         "the breakpoint's form",
     )
     .await;
-    app.until(
-        "document.querySelector('g.node[data-node=\"DocsAnswer\"]').dataset.run === 'paused'",
-        "DocsAnswer paused",
-    )
-    .await;
+    app.until_node_run("DocsAnswer", "paused").await;
     app.screenshot("breakpoint.png").await;
     app.click("#pause-continue").await;
-    finished(app, "succeeded").await;
+    app.until_run_end("succeeded").await;
     app.click("#debug-breakpoint").await; // off again
 
     // The billing sample: the agent asks to confirm the refund; approved in the form.
-    choose(app, "#run-input", "billing").await;
+    app.choose("#run-input", "billing").await;
     app.click("#run").await;
     app.until(
         "document.querySelector('#pause-form .action .parameters')",
         "the confirmation form",
     )
     .await;
-    let shown = app
-        .js(
-            "return document.querySelector('#pause-form').textContent;",
-            vec![],
-        )
-        .await;
-    let shown = shown.as_str().unwrap_or_default().to_owned();
+    let shown = app.text("#pause-form").await;
     assert!(shown.contains("refund"), "the action named: {shown}");
     app.screenshot("confirmation.png").await;
     // A lone confirmation is answered by the click itself.
     app.click("#pause-form .approve").await;
-    finished(app, "succeeded").await;
-    app.until(
-        "document.querySelector('g.node[data-node=\"BillingReply\"]').dataset.run === 'done'",
-        "the billing reply",
-    )
-    .await;
+    app.until_run_end("succeeded").await;
+    app.until_node_run("BillingReply", "done").await;
 
     // The timeline of the last run, then the runs list, and one opened again.
     app.click("#tab-timeline").await;

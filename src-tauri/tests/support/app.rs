@@ -194,6 +194,86 @@ impl App {
         }
     }
 
+    /// The value of a JavaScript expression.
+    pub async fn read(&self, expr: &str) -> Value {
+        self.js(&format!("return {expr};"), vec![]).await
+    }
+
+    /// The text of the element `css` (empty when there is none).
+    pub async fn text(&self, css: &str) -> String {
+        self.js(
+            "return document.querySelector(arguments[0])?.textContent ?? '';",
+            vec![json!(css)],
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    /// Waits for node `name` on the canvas (the project has opened).
+    pub async fn until_node(&self, name: &str) {
+        self.until(
+            &format!("document.querySelector('g.node[data-node=\"{name}\"]')"),
+            &format!("node {name} on the canvas"),
+        )
+        .await;
+    }
+
+    /// Waits for node `name` to show the run state `state` (`done`, `skipped`, `paused`, …).
+    pub async fn until_node_run(&self, name: &str, state: &str) {
+        self.until(
+            &format!(
+                "document.querySelector('g.node[data-node=\"{name}\"]')?.dataset.run === '{state}'"
+            ),
+            &format!("{name} {state}"),
+        )
+        .await;
+    }
+
+    /// Waits for the run panel's run to end `state` (`succeeded`, `failed`, …).
+    pub async fn until_run_end(&self, state: &str) {
+        self.until(
+            &format!("document.querySelector('#run-totals[data-state=\"{state}\"]')"),
+            &format!("the run to end {state}"),
+        )
+        .await;
+    }
+
+    /// Chooses `value` in the select `css` once it offers it, as a user does (a `change` event).
+    pub async fn choose(&self, css: &str, value: &str) {
+        self.until(
+            &format!("document.querySelector({css:?}) && [...document.querySelector({css:?}).options].some(o => o.value === {value:?})"),
+            &format!("{value} among {css}"),
+        )
+        .await;
+        self.js(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
+             s.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![json!(css), json!(value)],
+        )
+        .await;
+    }
+
+    /// Types `value` into the field `css` without committing it (an `input` event only).
+    pub async fn type_into(&self, css: &str, value: &str) {
+        self.js(
+            "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+             e.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![json!(css), json!(value)],
+        )
+        .await;
+    }
+
+    /// Presses `key` with Ctrl on the page (a chord the page owns).
+    pub async fn ctrl(&self, key: &str) {
+        self.js(
+            "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], ctrlKey: true, bubbles: true}));",
+            vec![json!(key)],
+        )
+        .await;
+    }
+
     pub async fn count(&self, css: &str) -> u64 {
         self.js(
             "return document.querySelectorAll(arguments[0]).length;",
