@@ -5,7 +5,6 @@
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use strata::agentcore::adapter::{adapter_files, adapters, AdapterFile};
 
 fn example_dir() -> PathBuf {
@@ -78,21 +77,7 @@ result = getattr(adapter, {function:?})(json.loads(sys.argv[2]), context)
 print(json.dumps({{"event": seen.get("event"), "answer": seen.get("answer"), "result": result}}))
 "#
     );
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(driver)
-        .arg(tool)
-        .arg(arguments.to_string())
-        .current_dir(dir.path())
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "python3 failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("the driver prints JSON");
+    let v = python_json(&driver, &[tool, &arguments.to_string()], dir.path(), &[]);
     (v["event"].clone(), v["answer"].clone(), v["result"].clone())
 }
 
@@ -237,7 +222,10 @@ fn the_notifications_handler_sees_no_session_attributes_behind_a_gateway() {
 
 mod support {
     pub mod cli;
+    pub mod python;
 }
+
+use support::python::python_json;
 
 #[test]
 fn the_cli_writes_the_adapters_beside_the_template() {
@@ -337,26 +325,12 @@ def handler(event, context):
     .expect("handler");
     std::fs::write(dir.path().join("orders_gateway.py"), &a.text).expect("adapter");
     let call = |id: &str| -> Value {
-        let out = Command::new("python3")
-            .arg("-c")
-            .arg(
-                r#"
+        let driver = r#"
 import json, sys, types, orders_gateway
 ctx = types.SimpleNamespace(client_context=types.SimpleNamespace(custom={"bedrockAgentCoreToolName": "orders___addNote"}))
 print(json.dumps(orders_gateway.handler({"id": sys.argv[1], "text": "call back", "urgent": True}, ctx)))
-"#,
-            )
-            .arg(id)
-            .current_dir(dir.path())
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .output()
-            .expect("python3 runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("json")
+"#;
+        python_json(driver, &[id], dir.path(), &[])
     };
     let result = call("A-1");
     assert_eq!(result["isError"], false);

@@ -110,54 +110,35 @@ fn filled(v: &Value) -> Value {
 
 fn check_requests(shapes: &Shapes, doc: &Value, label: &str) -> usize {
     let doc = filled(doc);
-    let mut errors = vec![];
-    let mut checked = 0;
-    shapes.check(
+    let mut requests = vec![(
         "CreateHarnessRequest",
+        format!("{label}.createHarness"),
         &doc["createHarness"],
-        &format!("{label}.createHarness"),
-        &mut errors,
-    );
-    checked += 1;
+    )];
     if !doc["createGateway"].is_null() {
-        shapes.check(
+        requests.push((
             "CreateGatewayRequest",
+            format!("{label}.createGateway"),
             &doc["createGateway"],
-            &format!("{label}.createGateway"),
-            &mut errors,
-        );
-        checked += 1;
+        ));
     }
-    for (i, t) in doc["createGatewayTargets"]
-        .as_array()
-        .expect("targets")
-        .iter()
-        .enumerate()
-    {
-        shapes.check(
-            "CreateGatewayTargetRequest",
-            t,
-            &format!("{label}.createGatewayTargets[{i}]"),
-            &mut errors,
-        );
-        checked += 1;
+    for (shape, member) in [
+        ("CreateGatewayTargetRequest", "createGatewayTargets"),
+        ("CreateHarnessEndpointRequest", "createHarnessEndpoints"),
+    ] {
+        let each = doc[member]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {member}"));
+        for (i, request) in each.iter().enumerate() {
+            requests.push((shape, format!("{label}.{member}[{i}]"), request));
+        }
     }
-    for (i, e) in doc["createHarnessEndpoints"]
-        .as_array()
-        .expect("endpoints")
-        .iter()
-        .enumerate()
-    {
-        shapes.check(
-            "CreateHarnessEndpointRequest",
-            e,
-            &format!("{label}.createHarnessEndpoints[{i}]"),
-            &mut errors,
-        );
-        checked += 1;
+    let mut errors = vec![];
+    for (shape, at, request) in &requests {
+        shapes.check(shape, request, at, &mut errors);
     }
     assert!(errors.is_empty(), "{}", errors.join("\n"));
-    checked
+    requests.len()
 }
 
 #[test]

@@ -7,7 +7,6 @@
 
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::Command;
 use strata::export::{export_cloudformation, export_flow_json};
 use strata::model::{load, Project};
 
@@ -15,10 +14,12 @@ mod support {
     pub mod botocore;
     pub mod cfn_lint;
     pub mod cfn_schema;
+    pub mod python;
 }
 
 use support::botocore::Shapes;
 use support::cfn_schema::{cfn_validators, validate_template};
+use support::python::python_json;
 
 fn project() -> Project {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -220,24 +221,15 @@ event = {"messageVersion": "1.0", "flow": {"flowArn": "f", "flowAliasArn": "a"},
 result = index.handler(event, None)
 print(json.dumps({"request": boto3.calls[0], "result": result}))
 "#;
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(driver)
-        .current_dir(dir.path())
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env(
+    let events = events.to_string();
+    let env = [
+        (
             "HARNESS_ARN",
             "arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/OrderHelper-abcdefghij",
-        )
-        .env("EVENTS", events.to_string())
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+        ),
+        ("EVENTS", events.as_str()),
+    ];
+    let v = python_json(driver, &[], dir.path(), &env);
     (v["request"].clone(), v["result"].clone())
 }
 

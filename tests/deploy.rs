@@ -13,12 +13,15 @@ use strata::model::Project;
 mod support {
     pub mod aws;
     pub mod botocore;
+    pub mod deploy_cli;
     pub mod fake_bedrock_agent;
     pub mod fake_http;
 }
 
 use support::aws::sdk_config;
-use support::fake_bedrock_agent::{agent_nodes, lock, start, Fake, Shared, READS, SERVICE_MODEL};
+use support::fake_bedrock_agent::{
+    agent_nodes, lock, start, Fake, Shared, FIRST_DEPLOY, READS, SERVICE_MODEL,
+};
 
 const AGENT_ROLE: &str = "arn:aws:iam::123456789012:role/StrataAgentRole";
 const FLOW_ROLE: &str = "arn:aws:iam::123456789012:role/StrataFlowRole";
@@ -63,18 +66,6 @@ fn assert_clean(fake: &Shared) {
     let f = lock(fake);
     assert!(f.problems.is_empty(), "the fake found: {:#?}", f.problems);
 }
-
-const FIRST_DEPLOY: &[&str] = &[
-    "CreateAgent",
-    "CreateAgentActionGroup",
-    "CreateAgentActionGroup",
-    "PrepareAgent",
-    "CreateAgentAlias",
-    "CreateFlow",
-    "PrepareFlow",
-    "CreateFlowVersion",
-    "CreateFlowAlias",
-];
 
 // ---------------------------------------------------------------------------------------------
 // Tests
@@ -633,33 +624,14 @@ async fn one_agent_is_deployed_with_its_project_collaborators_and_no_flow() {
 #[cfg(feature = "cli")]
 mod cli {
     use super::*;
-    use std::process::{Command, Output, Stdio};
+    use std::process::Output;
+    use support::deploy_cli::{project_file, text};
 
-    /// Runs `strata deploy FILE --region us-east-1 --endpoint-url URL --target classic ARGS…` with test
-    /// credentials, no AWS config files and stdin that is not a terminal.
+    /// `strata deploy … --target classic ARGS…` (the template's agents target AgentCore; these
+    /// tests are of the Classic deploy).
     async fn strata_deploy(endpoint: &str, file: &std::path::Path, args: &[&str]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
-        cmd.arg("deploy")
-            .arg(file)
-            .args(["--region", "us-east-1", "--endpoint-url", endpoint])
-            .args(["--poll-interval", "0.002"])
-            // The template's agents target AgentCore; these tests are of the Classic deploy.
-            .args(["--target", "classic"])
-            .args(args)
-            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-            .env("AWS_SECRET_ACCESS_KEY", "secret")
-            .env("AWS_CONFIG_FILE", "/nonexistent/strata-test-config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/strata-test-credentials",
-            )
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_SESSION_TOKEN")
-            .stdin(Stdio::null());
-        tokio::task::spawn_blocking(move || cmd.output().expect("strata runs"))
-            .await
-            .expect("the command thread")
+        let args = [&["--target", "classic"], args].concat();
+        support::deploy_cli::strata_deploy(endpoint, file, &args).await
     }
 
     /// A fake control plane (as `fake` sets it up), its endpoint, and the project written to
@@ -669,15 +641,8 @@ mod cli {
     ) -> (Shared, String, tempfile::TempDir, std::path::PathBuf) {
         let fake: Shared = Arc::new(Mutex::new(fake));
         let endpoint = start(fake.clone()).await;
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("support-triage.strata.json");
-        let text = serde_json::to_string_pretty(&project()).expect("serializes");
-        std::fs::write(&path, text).expect("writes the project");
+        let (dir, path) = project_file(&project());
         (fake, endpoint, dir, path)
-    }
-
-    fn text(bytes: &[u8]) -> String {
-        String::from_utf8_lossy(bytes).into_owned()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,10 +11,8 @@
 //! poll count, never by time: a create answers CREATING for two Get polls, then READY.
 #![cfg(feature = "runtime")]
 
-use axum::body::Bytes;
-use axum::http::{Method, Uri};
+use axum::http::Method;
 use axum::response::Response;
-use axum::Router;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -25,12 +23,13 @@ use strata::deploy::{DeployError, DeployOptions};
 mod support {
     pub mod aws;
     pub mod botocore;
+    pub mod deploy_cli;
     pub mod fake_http;
 }
 
 use support::aws::sdk_config;
 use support::botocore::Shapes;
-use support::fake_http::{aws_error, json_reply};
+use support::fake_http::{aws_error, json_reply, serve, stored};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -167,18 +166,6 @@ impl Fake {
     }
 }
 
-/// The request body without `drop`, with the members of `set` added.
-fn stored(body: &Value, drop: &[&str], set: Value) -> Value {
-    let mut json = body.clone();
-    if let (Value::Object(m), Value::Object(set)) = (&mut json, set) {
-        for key in drop {
-            m.remove(*key);
-        }
-        m.extend(set);
-    }
-    json
-}
-
 /// Members of an update body merged into `json` (UpdateHarness's `{optionalValue}` unwrapped).
 fn merge(json: &mut Value, body: &Value, drop: &[&str]) {
     for (k, v) in body.as_object().into_iter().flatten() {
@@ -232,16 +219,14 @@ fn not_found(what: &str) -> Response {
     aws_error(404, "ResourceNotFoundException", &format!("no such {what}"))
 }
 
-fn handle(fake: &Shared, method: &Method, uri: &Uri, body: &Value) -> Response {
+fn handle(
+    fake: &Shared,
+    method: &Method,
+    path: &str,
+    query: &BTreeMap<String, String>,
+    body: &Value,
+) -> Response {
     let mut f = lock(fake);
-    let path = uri.path();
-    let query: BTreeMap<String, String> = uri
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
     let model: &'static Shapes = &MODEL;
     let Some(op) = model.operation(method.as_str(), path) else {
         f.problems.push(format!("unexpected {method} {path}"));
@@ -268,7 +253,7 @@ fn handle(fake: &Shared, method: &Method, uri: &Uri, body: &Value) -> Response {
         .map(str::to_owned)
         .collect();
     let before = f.problems.len();
-    let reply = respond(&mut f, op, &seg, &query, body);
+    let reply = respond(&mut f, op, &seg, query, body);
     if f.problems.len() > before {
         let last = f.problems.last().cloned().unwrap_or_default();
         return validation("ValidationException", &last);
@@ -675,26 +660,16 @@ fn with_harness_defaults(mut json: Value) -> Value {
 }
 
 async fn start(fake: Shared) -> String {
-    let app = Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
-        let fake = fake.clone();
-        async move {
-            let body = if body.is_empty() {
-                json!({})
-            } else {
-                serde_json::from_slice(&body)
-                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()))
-            };
-            handle(&fake, &method, &uri, &body)
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{address}")
+    let (endpoint, _log) = serve(move |request| {
+        let body = if request.body.is_null() {
+            json!({})
+        } else {
+            request.body.clone()
+        };
+        handle(&fake, &request.method, &request.path, &request.query, &body)
+    })
+    .await;
+    endpoint
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1367,32 +1342,7 @@ fn the_service_model_check_catches_mistakes() {
 #[cfg(feature = "cli")]
 mod cli {
     use super::*;
-    use std::process::{Command, Output, Stdio};
-
-    /// Runs `strata deploy FILE --region us-east-1 --endpoint-url URL ARGS…` with test
-    /// credentials, no AWS config files and stdin that is not a terminal.
-    async fn strata_deploy(endpoint: &str, file: &std::path::Path, args: &[&str]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
-        cmd.arg("deploy")
-            .arg(file)
-            .args(["--region", REGION, "--endpoint-url", endpoint])
-            .args(["--poll-interval", "0.002"])
-            .args(args)
-            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-            .env("AWS_SECRET_ACCESS_KEY", "secret")
-            .env("AWS_CONFIG_FILE", "/nonexistent/strata-test-config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/strata-test-credentials",
-            )
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_SESSION_TOKEN")
-            .stdin(Stdio::null());
-        tokio::task::spawn_blocking(move || cmd.output().expect("strata runs"))
-            .await
-            .expect("the command thread")
-    }
+    use support::deploy_cli::{project_file, strata_deploy, text};
 
     /// A fake control plane (as `fake` sets it up), its endpoint, and `project` written to a
     /// temporary folder: (fake, endpoint, folder, project file).
@@ -1402,15 +1352,8 @@ mod cli {
     ) -> (Shared, String, tempfile::TempDir, std::path::PathBuf) {
         let fake: Shared = Arc::new(Mutex::new(fake));
         let endpoint = start(fake.clone()).await;
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("support-triage.strata.json");
-        let text = serde_json::to_string_pretty(project).expect("serializes");
-        std::fs::write(&path, text).expect("writes the project");
+        let (dir, path) = project_file(project);
         (fake, endpoint, dir, path)
-    }
-
-    fn text(bytes: &[u8]) -> String {
-        String::from_utf8_lossy(bytes).into_owned()
     }
 
     const ROLES: [&str; 4] = [

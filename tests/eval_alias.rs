@@ -177,6 +177,34 @@ fn answer(request: &Received) -> Response {
     refuse(format!("no operation at {}", request.path))
 }
 
+/// `strata eval SUITE --json` against the fake at `endpoint`, with test credentials and its
+/// run store in `data`.
+async fn eval_json(
+    data: std::path::PathBuf,
+    suite: std::path::PathBuf,
+    endpoint: String,
+) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        support::cli::strata()
+            .env("STRATA_DATA_DIR", &data)
+            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .arg("eval")
+            .arg(&suite)
+            .args([
+                "--json",
+                "--endpoint-url",
+                &endpoint,
+                "--region",
+                "us-east-1",
+            ])
+            .output()
+            .expect("strata runs")
+    })
+    .await
+    .expect("the child")
+}
+
 fn suite(dir: &Path) -> std::path::PathBuf {
     let project = support::flows::project(json!({"nodes": [], "connections": []}));
     std::fs::write(
@@ -214,26 +242,7 @@ async fn agent_and_flow_aliases_are_evaluated_through_the_sdk() {
     let (endpoint, log) = serve(answer).await;
     let dir = tempfile::tempdir().expect("a folder");
     let path = suite(dir.path());
-    let data = dir.path().join("data");
-    let out = tokio::task::spawn_blocking(move || {
-        support::cli::strata()
-            .env("STRATA_DATA_DIR", &data)
-            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-            .arg("eval")
-            .arg(&path)
-            .args([
-                "--json",
-                "--endpoint-url",
-                &endpoint,
-                "--region",
-                "us-east-1",
-            ])
-            .output()
-            .expect("strata runs")
-    })
-    .await
-    .expect("the child");
+    let out = eval_json(dir.path().join("data"), path, endpoint).await;
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     let stderr = String::from_utf8(out.stderr).expect("UTF-8");
     let report: Value =
@@ -394,25 +403,7 @@ cases:
     );
     let path = dir.path().join("answers.eval.yaml");
     std::fs::write(&path, text).expect("the suite");
-    let out = tokio::task::spawn_blocking(move || {
-        support::cli::strata()
-            .env("STRATA_DATA_DIR", dir.path().join("data"))
-            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-            .arg("eval")
-            .arg(&path)
-            .args([
-                "--json",
-                "--endpoint-url",
-                &endpoint,
-                "--region",
-                "us-east-1",
-            ])
-            .output()
-            .expect("strata runs")
-    })
-    .await
-    .expect("the child");
+    let out = eval_json(dir.path().join("data"), path, endpoint).await;
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}\n{stdout}"));
     assert_eq!(out.status.code(), Some(1), "{stdout}");

@@ -15,7 +15,7 @@
 )]
 
 use super::botocore::Shapes;
-use super::fake_http::{aws_error as error, json_reply, serve};
+use super::fake_http::{aws_error as error, json_reply, serve, stored};
 use axum::http::Method;
 use axum::response::Response;
 use serde_json::{json, Value};
@@ -73,6 +73,19 @@ pub fn lock(fake: &Shared) -> std::sync::MutexGuard<'_, Fake> {
     fake.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The changing calls of a first deploy of the support-triage template (Classic).
+pub const FIRST_DEPLOY: &[&str] = &[
+    "CreateAgent",
+    "CreateAgentActionGroup",
+    "CreateAgentActionGroup",
+    "PrepareAgent",
+    "CreateAgentAlias",
+    "CreateFlow",
+    "PrepareFlow",
+    "CreateFlowVersion",
+    "CreateFlowAlias",
+];
+
 pub const READS: &[&str] = &[
     "ListAgents",
     "GetAgent",
@@ -121,19 +134,6 @@ impl Fake {
             .position(|c| c == op)
             .unwrap_or_else(|| panic!("no {op} in {:?}", self.calls))
     }
-}
-
-/// What the fake keeps of a created resource: the request body without `drop`, with the
-/// members of `set` (an object) added.
-fn stored(body: &Value, drop: &[&str], set: Value) -> Value {
-    let mut json = body.clone();
-    if let (Value::Object(m), Value::Object(set)) = (&mut json, set) {
-        for key in drop {
-            m.remove(*key);
-        }
-        m.extend(set);
-    }
-    json
 }
 
 /// Member `key` of `body` as a non-empty string.

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde_json::{json, Value};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 /// One request the fake received.
@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex};
 pub struct Received {
     pub method: Method,
     pub path: String,
+    /// The query's `name=value` pairs, as sent (not decoded).
+    pub query: BTreeMap<String, String>,
     pub headers: HeaderMap,
     /// The body as JSON; `Null` when empty, the text as a JSON string when it is not JSON.
     pub body: Value,
@@ -48,6 +50,13 @@ where
                 let request = Received {
                     method,
                     path: uri.path().to_owned(),
+                    query: uri
+                        .query()
+                        .unwrap_or_default()
+                        .split('&')
+                        .filter_map(|kv| kv.split_once('='))
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .collect(),
                     headers,
                     body,
                 };
@@ -118,6 +127,19 @@ pub fn aws_error(status: u16, kind: &str, message: &str) -> Response {
         response.headers_mut().insert("x-amzn-errortype", v);
     }
     response
+}
+
+/// What the fake keeps of a created resource: the request body without `drop`, with the
+/// members of `set` (an object) added.
+pub fn stored(body: &Value, drop: &[&str], set: Value) -> Value {
+    let mut json = body.clone();
+    if let (Value::Object(m), Value::Object(set)) = (&mut json, set) {
+        for key in drop {
+            m.remove(*key);
+        }
+        m.extend(set);
+    }
+    json
 }
 
 pub fn header_map(headers: &[(&str, &str)]) -> HeaderMap {
