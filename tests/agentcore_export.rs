@@ -393,21 +393,26 @@ fn an_agent_without_a_model_is_refused_before_anything_is_written() {
     std::fs::write(&project, p.to_json()).expect("write");
     let out = dir.path().join("out.yaml");
     let report = dir.path().join("report.json");
+    export_support(&project, &out, &report)
+        .exits(1)
+        .stderr_has("cannot be exported to AgentCore: orchestrationType");
+    assert!(!out.exists() && !report.exists());
+}
+
+/// `strata export PROJECT --format agentcore-cfn-yaml --agent Support --out OUT --report REPORT`.
+fn export_support(project: &Path, out: &Path, report: &Path) -> support::cli::Run {
     run(&[
         "export",
-        path_str(&project),
+        path_str(project),
         "--format",
         "agentcore-cfn-yaml",
         "--agent",
         "Support",
         "--out",
-        path_str(&out),
+        path_str(out),
         "--report",
-        path_str(&report),
+        path_str(report),
     ])
-    .exits(1)
-    .stderr_has("cannot be exported to AgentCore: orchestrationType");
-    assert!(!out.exists() && !report.exists());
 }
 
 #[test]
@@ -415,20 +420,9 @@ fn the_cli_prints_the_report_and_writes_it_with_report() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("support.yaml");
     let report = dir.path().join("report.json");
-    run(&[
-        "export",
-        path_str(&example_path()),
-        "--format",
-        "agentcore-cfn-yaml",
-        "--agent",
-        "Support",
-        "--out",
-        path_str(&out),
-        "--report",
-        path_str(&report),
-    ])
-    .exits(0)
-    .stderr_has("! guardrail supportguard: no AgentCore equivalent");
+    export_support(&example_path(), &out, &report)
+        .exits(0)
+        .stderr_has("! guardrail supportguard: no AgentCore equivalent");
     assert!(std::fs::read_to_string(&out)
         .expect("template")
         .contains("AWS::BedrockAgentCore::Harness"));

@@ -935,16 +935,30 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn an_agents_confirmation_pauses_the_run_until_the_page_answers() {
-        let dir = tempfile::tempdir().expect("a folder");
-        let (runs, text, path) = triage(dir.path()).await;
+    /// The billing sample started on the support-triage template in `dir`, until BillingAgent
+    /// asks to confirm: (runs, the run's id, its messages from then on, the pause).
+    async fn paused_billing(
+        dir: &Path,
+    ) -> (
+        Arc<Runs>,
+        String,
+        mpsc::UnboundedReceiver<RunMessage>,
+        Pause,
+    ) {
+        let (runs, text, path) = triage(dir).await;
         let (outbox, mut rx) = streaming();
         let run_id = runs
             .start(&text, Some(&path), billing(), outbox)
             .await
             .expect("the run starts");
         let pause = until_paused(&mut rx).await;
+        (runs, run_id, rx, pause)
+    }
+
+    #[tokio::test]
+    async fn an_agents_confirmation_pauses_the_run_until_the_page_answers() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let (runs, run_id, mut rx, pause) = paused_billing(dir.path()).await;
         assert_eq!(pause.node, "Billing", "the flow's Agent node");
         let PauseKind::ReturnControl { payload } = &pause.kind else {
             panic!("a confirmation: {pause:?}");
@@ -978,13 +992,7 @@ mod tests {
     #[tokio::test]
     async fn closing_the_window_cancels_a_paused_run_and_the_store_says_so() {
         let dir = tempfile::tempdir().expect("a folder");
-        let (runs, text, path) = triage(dir.path()).await;
-        let (outbox, mut rx) = streaming();
-        let run_id = runs
-            .start(&text, Some(&path), billing(), outbox)
-            .await
-            .expect("the run starts");
-        until_paused(&mut rx).await;
+        let (runs, run_id, mut rx, _) = paused_billing(dir.path()).await;
         runs.cancel_all(Duration::from_secs(60)).await;
         let result = until_finished(&mut rx).await;
         assert_eq!(result.status, RunStatus::Cancelled, "{result:?}");

@@ -91,22 +91,14 @@ async fn edit_save_and_reopen_in_the_real_app() {
 
     // Undo removes the second Output, redo brings it back, undo again for good.
     app.click("#undo").await;
-    app.until(
-        "!document.querySelector('g.node[data-node=\"Output2\"]')",
-        "undo of the add",
-    )
-    .await;
+    app.until_node_gone("Output2", "undo of the add").await;
     app.click("#redo").await;
     app.until_node("Output2").await;
     app.click("#undo").await;
-    app.until(
-        "!document.querySelector('g.node[data-node=\"Output2\"]')",
-        "the second undo",
-    )
-    .await;
+    app.until_node_gone("Output2", "the second undo").await;
 
     // Edit a condition: a malformed expression shows inline and as a problem, a good one clears both.
-    app.click("g.node[data-node=\"Route\"] text.title").await;
+    app.select_node("Route").await;
     let expr = "#conditions .row[data-condition=\"isBug\"] input.expr";
     app.set_field(expr, "kind ==").await;
     app.until(
@@ -132,12 +124,7 @@ async fn edit_save_and_reopen_in_the_real_app() {
     .await;
 
     // Save; the file holds exactly the edits, as the core makes them.
-    app.click("#save").await;
-    app.until(
-        "document.getElementById('status').textContent.startsWith('Saved')",
-        "the save",
-    )
-    .await;
+    app.save().await;
     app.until("!document.title.startsWith('● ')", "the unsaved mark to go")
         .await;
     let saved = std::fs::read_to_string(&file).unwrap();
@@ -181,9 +168,7 @@ async fn edit_save_and_reopen_in_the_real_app() {
 
     // Reopen the file and save it elsewhere: the bytes are the same.
     app.click("#open").await;
-    app.set_field("#dialog-path", &file.display().to_string())
-        .await;
-    app.click("#dialog-ok").await;
+    app.answer_dialog(&file.display().to_string()).await;
     app.until(
         "!document.getElementById('dialog')",
         "the open dialog to close",
@@ -192,9 +177,7 @@ async fn edit_save_and_reopen_in_the_real_app() {
     app.until_node("Output").await;
     let copy = dir.path().join("copy.strata.json");
     app.click("#save-as").await;
-    app.set_field("#dialog-path", &copy.display().to_string())
-        .await;
-    app.click("#dialog-ok").await;
+    app.answer_dialog(&copy.display().to_string()).await;
     app.until(
         "document.getElementById('file-name').textContent.endsWith('copy.strata.json')",
         "the save as",
@@ -206,7 +189,7 @@ async fn edit_save_and_reopen_in_the_real_app() {
 
     // The Prompt form: a field saved through the form lands in the file; an invalid value
     // shows its message under the field.
-    app.click("g.node[data-node=\"Classify\"] text.title").await;
+    app.select_node("Classify").await;
     let temperature = ".form-field[data-field=\"sourceConfiguration.inline.inferenceConfiguration.text.temperature\"]";
     app.set_field(&format!("{temperature} input"), "0.3").await;
     app.until(

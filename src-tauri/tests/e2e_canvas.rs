@@ -82,7 +82,7 @@ async fn the_canvas_draws_only_connections_that_are_there() {
     assert_eq!(app.js(CROSSINGS, vec![]).await, Value::Array(vec![]));
 
     // Selecting Classify highlights exactly its connections and dims the others.
-    app.click("g.node[data-node=\"Classify\"] text.title").await;
+    app.select_node("Classify").await;
     app.until(
         "document.querySelector('path.connection.highlight')",
         "the selected node's connections to light up",

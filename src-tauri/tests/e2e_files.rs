@@ -40,7 +40,7 @@ async fn new_asks_and_flows_are_added_renamed_and_deleted_in_the_real_app() {
     let nodes = start.flows[0].definition.nodes.len() as u64;
 
     // Copy and paste a node: one more, the copy selected.
-    app.click("g.node[data-node=\"Route\"] text.title").await;
+    app.select_node("Route").await;
     app.until(
         "document.querySelector('g.node.selected[data-node=\"Route\"]')",
         "Route selected",
@@ -97,20 +97,14 @@ async fn new_asks_and_flows_are_added_renamed_and_deleted_in_the_real_app() {
         "the rename field focused",
     )
     .await;
-    app.set_field("#dialog-path", "review").await;
-    app.click("#dialog-ok").await;
+    app.answer_dialog("review").await;
     app.until(
         "document.getElementById('flow').value === 'review'",
         "the renamed flow",
     )
     .await;
     app.screenshot("flows.png").await;
-    app.click("#save").await;
-    app.until(
-        "document.getElementById('status').textContent.startsWith('Saved')",
-        "the save",
-    )
-    .await;
+    app.save().await;
     let saved = strata::model::load(&std::fs::read_to_string(&file).unwrap(), "x")
         .unwrap()
         .project;

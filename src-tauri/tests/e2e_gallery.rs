@@ -109,14 +109,7 @@ async fn the_gallery_opens_each_template_runs_an_example_unsaved_and_reopens_a_r
     open_card(app, "customer-support", None).await;
     let example = strata::gallery::find("customer-support").expect("the example");
     shows_first_flow(app, &example.project, "the example's nodes").await;
-    app.choose("#run-input", "help").await;
-    app.choose("#run-provider", "replay").await;
-    app.until(
-        "document.querySelector('#run-replay').value === 'replays/triage.yaml'",
-        "the replay file proposed",
-    )
-    .await;
-    app.click("#run").await;
+    app.run_replay("help", "replays/triage.yaml").await;
     app.until_run_end("succeeded").await;
     for node in ["Classify", "HelpCentre", "HelpReply"] {
         app.until_node_run(node, "done").await;

@@ -45,14 +45,7 @@ async fn run_inspect_rerun_break_confirm_and_reopen_in_the_real_app() {
     app.until_node("Classify").await;
 
     // F5's button with the sample `bug` and the template's replay file (the default path).
-    app.choose("#run-input", "bug").await;
-    app.choose("#run-provider", "replay").await;
-    app.until(
-        "document.querySelector('#run-replay').value === 'replays/triage.yaml'",
-        "the replay file proposed",
-    )
-    .await;
-    app.click("#run").await;
+    app.run_replay("bug", "replays/triage.yaml").await;
     app.until_run_end("succeeded").await;
     for node in ["FlowInput", "Classify", "Route", "DocsAnswer", "BugReply"] {
         app.until_node_run(node, "done").await;
@@ -63,7 +56,7 @@ async fn run_inspect_rerun_break_confirm_and_reopen_in_the_real_app() {
     assert_eq!(calls, 2, "Classify and DocsAnswer each call a model once");
 
     // A node's last output, in the inspector.
-    app.click("g.node[data-node=\"Classify\"] text.title").await;
+    app.select_node("Classify").await;
     app.until(
         "document.querySelector('#node-run') && document.querySelector('#node-run').textContent.includes('BUG')",
         "Classify's output in the inspector",
@@ -71,8 +64,7 @@ async fn run_inspect_rerun_break_confirm_and_reopen_in_the_real_app() {
     .await;
 
     // Run from here: DocsAnswer and what follows run again; Classify is reused, not called.
-    app.click("g.node[data-node=\"DocsAnswer\"] text.title")
-        .await;
+    app.select_node("DocsAnswer").await;
     app.click("#debug-run-from").await;
     app.until_run_end("succeeded").await;
     let (second, calls, reused) = newest_run(dir.path()).await;

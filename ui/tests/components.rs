@@ -124,6 +124,14 @@ impl Page {
         page
     }
 
+    /// The text of the first element matching `selector` (empty when there is none).
+    fn text(&self, selector: &str) -> String {
+        self.all(selector)
+            .first()
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    }
+
     fn all(&self, selector: &str) -> Vec<Element> {
         let list = self.root.query_selector_all(selector).expect("selector");
         (0..list.length())
@@ -155,15 +163,9 @@ impl Page {
 
     /// Presses `key` with Ctrl on the window, as the keyboard shortcuts listen there.
     fn press_ctrl(&self, key: &str) {
-        let init = web_sys::KeyboardEventInit::new();
-        init.set_key(key);
-        init.set_ctrl_key(true);
-        init.set_bubbles(true);
-        let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init)
-            .expect("event");
         web_sys::window()
             .expect("window")
-            .dispatch_event(&event)
+            .dispatch_event(&events::keydown(key, true))
             .expect("dispatch");
     }
 }
@@ -543,6 +545,8 @@ mod inspect;
 
 #[path = "components/eval.rs"]
 mod eval;
+#[path = "components/events.rs"]
+mod events;
 #[path = "components/versions.rs"]
 mod versions;
 #[wasm_bindgen_test]

@@ -194,6 +194,35 @@ impl App {
         }
     }
 
+    /// Saves with the toolbar's button and waits for the status to say so.
+    pub async fn save(&self) {
+        self.click("#save").await;
+        self.until(
+            "document.getElementById('status').textContent.startsWith('Saved')",
+            "the save",
+        )
+        .await;
+    }
+
+    /// Answers the open dialog (a path, a name) with `text` and confirms it.
+    pub async fn answer_dialog(&self, text: &str) {
+        self.set_field("#dialog-path", text).await;
+        self.click("#dialog-ok").await;
+    }
+
+    /// Runs sample `input` from the run panel on the recording it proposes, which must be
+    /// `replay` (a template's `replays/<flow>.yaml`).
+    pub async fn run_replay(&self, input: &str, replay: &str) {
+        self.choose("#run-input", input).await;
+        self.choose("#run-provider", "replay").await;
+        self.until(
+            &format!("document.querySelector('#run-replay').value === {replay:?}"),
+            "the replay file proposed",
+        )
+        .await;
+        self.click("#run").await;
+    }
+
     /// The value of a JavaScript expression.
     pub async fn read(&self, expr: &str) -> Value {
         self.js(&format!("return {expr};"), vec![]).await
@@ -218,6 +247,21 @@ impl App {
             &format!("node {name} on the canvas"),
         )
         .await;
+    }
+
+    /// Waits for node `name` to leave the canvas.
+    pub async fn until_node_gone(&self, name: &str, what: &str) {
+        self.until(
+            &format!("!document.querySelector('g.node[data-node=\"{name}\"]')"),
+            what,
+        )
+        .await;
+    }
+
+    /// Selects node `name` by clicking its title, as a person does.
+    pub async fn select_node(&self, name: &str) {
+        self.click(&format!("g.node[data-node=\"{name}\"] text.title"))
+            .await;
     }
 
     /// Waits for node `name` to show the run state `state` (`done`, `skipped`, `paused`, …).

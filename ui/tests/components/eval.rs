@@ -3,6 +3,7 @@
 //! report (metrics, recommendation, a row per case × variant), a case's run opened on the
 //! canvas, cancelling, and the hint for a project never saved.
 
+use super::events::{install_channel_stub, send};
 use super::*;
 use serde_json::json;
 use strata::eval::report::{CaseResult, Check, Report, VariantName};
@@ -36,29 +37,12 @@ async fn saved_page() -> Page {
         window.__STUB__.eval_suites = {suites};
         window.__STUB__.eval_start = "eval-1";
         window.__STUB__.run_get = {recorded};
-        window.__CHANNELS__ = [];
-        window.__TAURI__.core.Channel = class {{
-          constructor() {{ this.id = window.__CHANNELS__.length; window.__CHANNELS__.push(this); }}
-          toJSON() {{ return "__CHANNEL__:" + this.id; }}
-        }};
         "#,
         template = Value::String(TEMPLATE.to_owned()),
     ))
     .expect("the stub installs");
+    install_channel_stub();
     Page::mount_new().await
-}
-
-/// Sends `message` on the page's last channel, as the shell would.
-fn send(message: &Value) {
-    js_sys::eval(&format!("window.__CHANNELS__.at(-1).onmessage({message});"))
-        .expect("message sent");
-}
-
-fn text(page: &Page, selector: &str) -> String {
-    page.all(selector)
-        .first()
-        .and_then(|e| e.text_content())
-        .unwrap_or_default()
 }
 
 fn calls_of(cmd: &str) -> Vec<Value> {
@@ -150,10 +134,10 @@ async fn a_suite_runs_with_live_progress_its_report_and_a_case_opens_on_the_canv
     })
     .await;
     assert_eq!(
-        text(&page, r#".eval-count[data-variant="agent"]"#),
+        page.text(r#".eval-count[data-variant="agent"]"#),
         "agent 1/2 done, 0 passed"
     );
-    assert_eq!(text(&page, "#eval-status"), "1 of 4 cases done…");
+    assert_eq!(page.text("#eval-status"), "1 of 4 cases done…");
     for r in [&results[0], &results[2], &results[3]] {
         send(&json!({"kind": "caseFinished", "result": r}));
     }
@@ -162,16 +146,10 @@ async fn a_suite_runs_with_live_progress_its_report_and_a_case_opens_on_the_canv
     })
     .await;
 
-    let variants = [
-        VariantName {
-            name: "flow".into(),
-            kind: "flow".into(),
-        },
-        VariantName {
-            name: "agent".into(),
-            kind: "agent".into(),
-        },
-    ];
+    let variants = ["flow", "agent"].map(|name| VariantName {
+        name: name.into(),
+        kind: name.into(),
+    });
     let report = Report::new("triage", &variants, results.to_vec());
     let choice = report
         .recommendation
@@ -190,17 +168,17 @@ async fn a_suite_runs_with_live_progress_its_report_and_a_case_opens_on_the_canv
         Some("finished")
     );
     assert_eq!(choice, "flow");
-    assert!(text(&page, "#eval-recommendation").contains("Recommendation: flow"));
+    assert!(page
+        .text("#eval-recommendation")
+        .contains("Recommendation: flow"));
     assert_eq!(page.all("#eval-metrics tbody tr").len(), 2);
-    assert!(text(
-        &page,
-        r#"#eval-metrics tr[data-variant="agent"] .eval-pass-rate"#
-    )
-    .starts_with("50% ("));
+    assert!(page
+        .text(r#"#eval-metrics tr[data-variant="agent"] .eval-pass-rate"#)
+        .starts_with("50% ("));
     assert_eq!(page.all(".eval-case").len(), 4);
     // A model's output is text, never markup.
     assert!(page.all(".eval-output b").is_empty());
-    assert!(text(&page, ".eval-output").contains("<b>answer</b>"));
+    assert!(page.text(".eval-output").contains("<b>answer</b>"));
 
     // Open the first case's run: the recorded run is asked for and painted on the canvas.
     page.click(r#".eval-case[data-case="refund"][data-variant="flow"] .eval-open"#);
@@ -247,14 +225,14 @@ async fn an_evaluation_is_cancelled_and_unticked_variants_are_left_out() {
     })
     .await;
     assert_eq!(
-        text(&page, "#eval-message"),
+        page.text("#eval-message"),
         "Cancelled: 0 of 2 cases had finished."
     );
     // Every variant unticked: nothing is asked of the shell.
     page.click(r#".eval-variant[data-variant="flow"] input"#);
     page.click("#eval-run");
     until("the message", || {
-        text(&page, "#eval-message") == "Tick at least one variant."
+        page.text("#eval-message") == "Tick at least one variant."
     })
     .await;
     assert_eq!(calls_of("eval_start").len(), 1);
@@ -265,7 +243,8 @@ async fn a_project_never_saved_is_told_where_suites_live() {
     let page = Page::open().await;
     page.click("#tab-evaluate");
     until("the hint", || {
-        text(&page, "#eval-hint").starts_with("Save the project to evaluate it")
+        page.text("#eval-hint")
+            .starts_with("Save the project to evaluate it")
     })
     .await;
 }

@@ -3,6 +3,7 @@
 //! choosing a card or a recent file goes through the unsaved-changes prompt; with no file to
 //! open, the app starts on the gallery and its recent files.
 
+use super::events::keydown;
 use super::{calls, until, Page};
 use serde_json::{json, Value};
 use wasm_bindgen::JsCast;
@@ -48,16 +49,11 @@ fn active(attr: &str) -> Option<String> {
 }
 
 fn press(key: &str) {
-    let init = web_sys::KeyboardEventInit::new();
-    init.set_key(key);
-    init.set_bubbles(true);
-    let event =
-        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
     web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.active_element())
         .expect("a focused element")
-        .dispatch_event(&event)
+        .dispatch_event(&keydown(key, false))
         .expect("dispatch");
 }
 

@@ -72,13 +72,6 @@ async fn batch_page() -> Page {
     Page::mount_new().await
 }
 
-fn text(page: &Page, selector: &str) -> String {
-    page.all(selector)
-        .first()
-        .and_then(|e| e.text_content())
-        .unwrap_or_default()
-}
-
 /// Opens the panel tab `id` (timeline, events, runs) unless it is open.
 async fn open_tab(page: &Page, id: &str) {
     if !page
@@ -138,11 +131,12 @@ async fn the_inspector_shows_a_selected_node_s_run_copies_it_and_shows_agent_ste
     open_run(&page, "run-b").await;
     select(&page, "Classify").await;
     until("Classify's outputs", || {
-        text(&page, "#node-run .node-run-outputs pre.json")
+        page.text("#node-run .node-run-outputs pre.json")
             .contains(r#""modelCompletion": "BILLING""#)
     })
     .await;
-    assert!(text(&page, "#node-run .node-run-inputs pre.json")
+    assert!(page
+        .text("#node-run .node-run-inputs pre.json")
         .contains("I was charged twice for order A-1001"));
     // A top-level node has no picker.
     assert!(page.all("#pass-picker").is_empty());
@@ -158,11 +152,11 @@ async fn the_inspector_shows_a_selected_node_s_run_copies_it_and_shows_agent_ste
         js_sys::eval("window.__COPIED__")
             .ok()
             .and_then(|v| v.as_string())
-            .is_some_and(|t| t == text(&page, "#node-run .node-run-outputs pre.json"))
+            .is_some_and(|t| t == page.text("#node-run .node-run-outputs pre.json"))
     })
     .await;
     until("Copied", || {
-        text(&page, "#node-run .node-run-outputs .copy") == "Copied"
+        page.text("#node-run .node-run-outputs .copy") == "Copied"
     })
     .await;
 
@@ -193,7 +187,9 @@ async fn the_inspector_shows_a_selected_node_s_run_copies_it_and_shows_agent_ste
         .collect();
     assert!(calls[0].contains("called orders.lookupOrder"), "{calls:?}");
     assert!(calls[0].contains("orderId = A-1001"), "{calls:?}");
-    assert!(text(&page, "#node-run .node-run-outputs pre.json").contains("refunded"));
+    assert!(page
+        .text("#node-run .node-run-outputs pre.json")
+        .contains("refunded"));
 }
 
 #[wasm_bindgen_test]
@@ -207,7 +203,8 @@ async fn text_from_a_run_is_shown_as_text_never_as_markup() {
     open_run(&page, "run-x").await;
     select(&page, "Classify").await;
     until("the outputs", || {
-        text(&page, "#node-run .node-run-outputs pre.json").contains("<b>BILLING</b>")
+        page.text("#node-run .node-run-outputs pre.json")
+            .contains("<b>BILLING</b>")
     })
     .await;
     open_tab(&page, "events").await;
@@ -232,8 +229,8 @@ async fn an_iterator_s_node_has_a_picker_per_item() {
         options,
         ["item 0 of EachDocument", "item 1 of EachDocument"]
     );
-    let outputs = || text(&page, "#node-run .node-run-outputs pre.json");
-    let inputs = || text(&page, "#node-run .node-run-inputs pre.json");
+    let outputs = || page.text("#node-run .node-run-outputs pre.json");
+    let inputs = || page.text("#node-run .node-run-inputs pre.json");
     // The last item shows first.
     until("item 1", || {
         outputs().contains("Flows follow a fixed graph")
@@ -316,7 +313,7 @@ async fn a_10000_event_run_keeps_the_raw_list_to_one_page_of_rows() {
     open_run(&page, "run-big").await;
     open_tab(&page, "events").await;
     until("the newest page", || {
-        text(&page, "#events-page") == "page 50 of 50 · 10000 events"
+        page.text("#events-page") == "page 50 of 50 · 10000 events"
     })
     .await;
     let indices = |page: &Page| -> Vec<usize> {
@@ -329,14 +326,15 @@ async fn a_10000_event_run_keeps_the_raw_list_to_one_page_of_rows() {
     let shown = indices(&page);
     assert_eq!(shown.len(), 200);
     assert_eq!(shown.last(), Some(&9999));
-    assert!(text(&page, r#"li.event[data-index="9999"] .event-kind"#) == "runFinished");
+    assert!(page.text(r#"li.event[data-index="9999"] .event-kind"#) == "runFinished");
     page.click("#events-first");
     until("the first page", || indices(&page).first() == Some(&0)).await;
     assert_eq!(indices(&page).len(), 200);
     // A row opens to its whole JSON, in the trace vocabulary.
     page.click(r#"li.event[data-index="1"]"#);
     until("the row's JSON", || {
-        text(&page, r#"li.event[data-index="1"] pre.json"#).contains(r#""event": "nodeStarted""#)
+        page.text(r#"li.event[data-index="1"] pre.json"#)
+            .contains(r#""event": "nodeStarted""#)
     })
     .await;
     // Only the selected node's events: 3 per item.
@@ -344,7 +342,7 @@ async fn a_10000_event_run_keeps_the_raw_list_to_one_page_of_rows() {
     open_tab(&page, "events").await;
     page.click("#events-only-selected");
     until("the node's events", || {
-        text(&page, "#events-page") == "page 50 of 50 · 9996 events"
+        page.text("#events-page") == "page 50 of 50 · 9996 events"
     })
     .await;
     assert!(page.all("li.event").len() <= 200);
@@ -352,15 +350,17 @@ async fn a_10000_event_run_keeps_the_raw_list_to_one_page_of_rows() {
     assert!(page.all("#pass-picker").is_empty());
     until("the number picker", || !page.all("#pass-number").is_empty()).await;
     until("the last item", || {
-        text(&page, "#node-run .node-run-outputs pre.json").contains("summary 3331")
+        page.text("#node-run .node-run-outputs pre.json")
+            .contains("summary 3331")
     })
     .await;
     type_into(&page.one("#pass-number"), "8", true);
     until("item 7", || {
-        text(&page, "#node-run .node-run-outputs pre.json").contains("summary 7")
+        page.text("#node-run .node-run-outputs pre.json")
+            .contains("summary 7")
     })
     .await;
-    assert_eq!(text(&page, ".pass-label"), "item 7 of EachDocument");
+    assert_eq!(page.text(".pass-label"), "item 7 of EachDocument");
 }
 
 #[wasm_bindgen_test]
@@ -393,9 +393,9 @@ async fn the_runs_list_comes_from_the_shell_and_opening_one_repaints_the_canvas(
     ];
     for (column, shown) in columns {
         let cell = format!(r#".run-row[data-run="run-b"] .run-{column}"#);
-        assert_eq!(text(&page, &cell), shown, "{column}");
+        assert_eq!(page.text(&cell), shown, "{column}");
     }
-    assert_eq!(text(&page, r#".run-row[data-run="run-a"] .run-cost"#), "–");
+    assert_eq!(page.text(r#".run-row[data-run="run-a"] .run-cost"#), "–");
     open_run(&page, "run-b").await;
     for node in ["FlowInput", "Classify", "Route", "Billing", "BillingReply"] {
         assert_eq!(run_state(&page, node), "done", "{node}");
@@ -409,11 +409,12 @@ async fn the_runs_list_comes_from_the_shell_and_opening_one_repaints_the_canvas(
     // A run the store no longer has says so.
     js_sys::eval(r#"delete window.__RUNS__["run-a"];"#).expect("stub");
     page.click(r#".run-row[data-run="run-a"] .run-open"#);
-    until("the error", || text(&page, "#runs-error") == "no run run-a").await;
+    until("the error", || page.text("#runs-error") == "no run run-a").await;
     // A run of a flow the project no longer has still opens, and says so.
     page.click(r#".run-row[data-run="run-c"] .run-open"#);
     until("the missing flow", || {
-        text(&page, "#runs-error").starts_with(r#"This project has no flow named "retired" now"#)
+        page.text("#runs-error")
+            .starts_with(r#"This project has no flow named "retired" now"#)
     })
     .await;
 }
@@ -449,11 +450,11 @@ async fn comparing_two_runs_shows_the_nodes_whose_outputs_differ_side_by_side() 
         .collect();
     assert_eq!(differing, ["Summarise", "Gather", "FlowOutput"]);
     assert_eq!(
-        text(&page, ".comparison-summary"),
+        page.text(".comparison-summary"),
         "3 node(s) differ; 2 produced the same outputs."
     );
-    let left = text(&page, r#"tr.diff[data-node="Summarise"] .diff-left"#);
-    let right = text(&page, r#"tr.diff[data-node="Summarise"] .diff-right"#);
+    let left = page.text(r#"tr.diff[data-node="Summarise"] .diff-left"#);
+    let right = page.text(r#"tr.diff[data-node="Summarise"] .diff-right"#);
     assert!(
         left.contains("fixed graph") && !left.contains("CHANGED"),
         "{left}"

@@ -2,31 +2,14 @@
 //! `run_start`, a typed input refused before any call, a run's messages painting the nodes,
 //! connections and totals, and a burst of 10,000 events applied in a few view updates.
 
+use super::events::{keydown, send};
 use super::*;
 use serde_json::json;
 
-/// The stub's `Channel` class: each channel the page makes is kept in `window.__CHANNELS__`,
-/// and serialises as Tauri's does.
+/// The stub's `Channel` class (each channel kept in order), and a run id for `run_start`.
 fn install_channel_stub() {
-    js_sys::eval(
-        r#"
-        window.__CHANNELS__ = [];
-        window.__STUB__.run_start = "run-7";
-        window.__TAURI__.core.Channel = class {
-          constructor() { this.id = window.__CHANNELS__.length; window.__CHANNELS__.push(this); }
-          toJSON() { return "__CHANNEL__:" + this.id; }
-        };
-        "#,
-    )
-    .expect("the channel stub installs");
-}
-
-/// Sends `messages` on the page's last channel, in one go, as the shell would in a burst.
-fn send(messages: &Value) {
-    js_sys::eval(&format!(
-        "for (const m of {messages}) window.__CHANNELS__.at(-1).onmessage(m);"
-    ))
-    .expect("messages sent");
+    super::events::install_channel_stub();
+    js_sys::eval(r#"window.__STUB__.run_start = "run-7";"#).expect("the run stub installs");
 }
 
 fn set(page: &Page, selector: &str, value: &str, event: &str) {
@@ -37,14 +20,9 @@ fn set(page: &Page, selector: &str, value: &str, event: &str) {
 }
 
 fn press(key: &str) {
-    let init = web_sys::KeyboardEventInit::new();
-    init.set_key(key);
-    init.set_bubbles(true);
-    let event =
-        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
     web_sys::window()
         .expect("window")
-        .dispatch_event(&event)
+        .dispatch_event(&keydown(key, false))
         .expect("dispatch");
 }
 

@@ -4,6 +4,7 @@
 //! create/update/unchanged/delete rows with an update's fields, and an apply's progress and
 //! error landing on their rows; the agent list opening both on one agent.
 
+use super::events::{install_channel_stub, send};
 use super::files::choose;
 use super::{calls, until, Page, TEMPLATE};
 use serde_json::{json, Value};
@@ -196,27 +197,6 @@ fn plan() -> Value {
              "also": ["prepare", "new version"]}
         ]
     })
-}
-
-/// The stub's `Channel` class, as the run tests have it: each channel kept in order.
-fn install_channel_stub() {
-    js_sys::eval(
-        r#"
-        window.__CHANNELS__ = [];
-        window.__TAURI__.core.Channel = class {
-          constructor() { this.id = window.__CHANNELS__.length; window.__CHANNELS__.push(this); }
-          toJSON() { return "__CHANNEL__:" + this.id; }
-        };
-        "#,
-    )
-    .expect("the channel stub installs");
-}
-
-fn send(messages: &Value) {
-    js_sys::eval(&format!(
-        "for (const m of {messages}) window.__CHANNELS__.at(-1).onmessage(m);"
-    ))
-    .expect("messages sent");
 }
 
 fn row(page: &Page, resource: &str) -> web_sys::Element {
