@@ -11,8 +11,10 @@
 //! poll count, never by time: a create answers CREATING for two Get polls, then READY.
 #![cfg(feature = "runtime")]
 
-use axum::http::Method;
+use axum::body::Bytes;
+use axum::http::{Method, Uri};
 use axum::response::Response;
+use axum::Router;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -29,7 +31,7 @@ mod support {
 
 use support::aws::sdk_config;
 use support::botocore::Shapes;
-use support::fake_http::{aws_error, json_reply, serve, stored};
+use support::fake_http::{aws_error, json_reply};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -166,6 +168,18 @@ impl Fake {
     }
 }
 
+/// The request body without `drop`, with the members of `set` added.
+fn stored(body: &Value, drop: &[&str], set: Value) -> Value {
+    let mut json = body.clone();
+    if let (Value::Object(m), Value::Object(set)) = (&mut json, set) {
+        for key in drop {
+            m.remove(*key);
+        }
+        m.extend(set);
+    }
+    json
+}
+
 /// Members of an update body merged into `json` (UpdateHarness's `{optionalValue}` unwrapped).
 fn merge(json: &mut Value, body: &Value, drop: &[&str]) {
     for (k, v) in body.as_object().into_iter().flatten() {
@@ -219,14 +233,16 @@ fn not_found(what: &str) -> Response {
     aws_error(404, "ResourceNotFoundException", &format!("no such {what}"))
 }
 
-fn handle(
-    fake: &Shared,
-    method: &Method,
-    path: &str,
-    query: &BTreeMap<String, String>,
-    body: &Value,
-) -> Response {
+fn handle(fake: &Shared, method: &Method, uri: &Uri, body: &Value) -> Response {
     let mut f = lock(fake);
+    let path = uri.path();
+    let query: BTreeMap<String, String> = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
     let model: &'static Shapes = &MODEL;
     let Some(op) = model.operation(method.as_str(), path) else {
         f.problems.push(format!("unexpected {method} {path}"));
@@ -253,7 +269,7 @@ fn handle(
         .map(str::to_owned)
         .collect();
     let before = f.problems.len();
-    let reply = respond(&mut f, op, &seg, query, body);
+    let reply = respond(&mut f, op, &seg, &query, body);
     if f.problems.len() > before {
         let last = f.problems.last().cloned().unwrap_or_default();
         return validation("ValidationException", &last);
@@ -660,16 +676,26 @@ fn with_harness_defaults(mut json: Value) -> Value {
 }
 
 async fn start(fake: Shared) -> String {
-    let (endpoint, _log) = serve(move |request| {
-        let body = if request.body.is_null() {
-            json!({})
-        } else {
-            request.body.clone()
-        };
-        handle(&fake, &request.method, &request.path, &request.query, &body)
-    })
-    .await;
-    endpoint
+    let app = Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
+        let fake = fake.clone();
+        async move {
+            let body = if body.is_empty() {
+                json!({})
+            } else {
+                serde_json::from_slice(&body)
+                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()))
+            };
+            handle(&fake, &method, &uri, &body)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let address = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{address}")
 }
 
 // ---------------------------------------------------------------------------------------------
