@@ -15,6 +15,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[path = "components/canvas.rs"]
 mod canvas;
+#[path = "components/events.rs"]
+mod events;
 
 const TEMPLATE: &str = include_str!("../../templates/support-triage.strata.json");
 
@@ -545,8 +547,6 @@ mod inspect;
 
 #[path = "components/eval.rs"]
 mod eval;
-#[path = "components/events.rs"]
-mod events;
 #[path = "components/versions.rs"]
 mod versions;
 #[wasm_bindgen_test]
