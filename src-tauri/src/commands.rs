@@ -211,6 +211,15 @@ pub async fn pick_path(
             dialog = dialog.set_file_name(name.to_string_lossy());
         }
     }
+    chosen_path(dialog, save).await
+}
+
+/// Shows `dialog`, a save dialog with `save` (else an open one), and waits for the path chosen;
+/// `None` when the user cancels.
+pub async fn chosen_path<R: tauri::Runtime>(
+    dialog: tauri_plugin_dialog::FileDialogBuilder<R>,
+    save: bool,
+) -> Result<Option<String>, String> {
     let (tx, rx) = std::sync::mpsc::channel();
     let answer = move |picked: Option<tauri_plugin_dialog::FilePath>| {
         // The receiver waits below; if it has gone there is nobody to tell.

@@ -269,21 +269,7 @@ pub async fn export_pick_path(
     if let Some(name) = path.file_name() {
         dialog = dialog.set_file_name(name.to_string_lossy());
     }
-    let (tx, rx) = std::sync::mpsc::channel();
-    dialog.save_file(move |picked| {
-        // The receiver waits below; if it has gone there is nobody to tell.
-        let _ = tx.send(picked);
-    });
-    let picked = tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten())
-        .await
-        .map_err(|e| format!("the file dialog failed: {e}"))?;
-    picked
-        .map(|p| {
-            p.into_path()
-                .map(|p| p.display().to_string())
-                .map_err(|e| format!("the chosen file is not a local path: {e}"))
-        })
-        .transpose()
+    crate::commands::chosen_path(dialog, true).await
 }
 
 #[tauri::command]
