@@ -1,25 +1,14 @@
 //! `strata deploy` as the deploy tests run it: against a fake control plane on 127.0.0.1, with
 //! test credentials, none of this machine's AWS configuration, and stdin that is not a terminal.
+//! A test binary using it names `fake_http` too.
 #![allow(
     dead_code,
     reason = "each test binary compiles this module anew and uses only part of it"
 )]
 
+use super::fake_http::TEST_AWS_ENV;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-/// Test credentials and no AWS configuration files: what a process talking to a fake needs
-/// (the desktop app's deploy tests give it the same).
-pub const TEST_AWS_ENV: [(&str, &str); 5] = [
-    ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
-    ("AWS_SECRET_ACCESS_KEY", "secret"),
-    ("AWS_CONFIG_FILE", "/nonexistent/strata-test-config"),
-    (
-        "AWS_SHARED_CREDENTIALS_FILE",
-        "/nonexistent/strata-test-credentials",
-    ),
-    ("AWS_EC2_METADATA_DISABLED", "true"),
-];
 
 /// Runs `strata deploy FILE --region us-east-1 --endpoint-url URL --poll-interval 0.002 ARGS…`
 /// with [`TEST_AWS_ENV`], no profile or session token, and stdin that is not a terminal.

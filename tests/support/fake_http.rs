@@ -13,6 +13,19 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
+/// Test credentials and no AWS configuration files: the environment of a process (the `strata`
+/// binary, the desktop app) that talks to a fake and must read nothing of this machine's.
+pub const TEST_AWS_ENV: [(&str, &str); 5] = [
+    ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
+    ("AWS_SECRET_ACCESS_KEY", "secret"),
+    ("AWS_CONFIG_FILE", "/nonexistent/strata-test-config"),
+    (
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "/nonexistent/strata-test-credentials",
+    ),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+];
+
 /// One request the fake received.
 #[derive(Debug, Clone)]
 pub struct Received {

@@ -318,6 +318,35 @@ impl App {
         .await;
     }
 
+    /// Attribute `name` of the element `css` (empty when either is missing).
+    pub async fn attr(&self, css: &str, name: &str) -> String {
+        self.js(
+            "return document.querySelector(arguments[0])?.getAttribute(arguments[1]) ?? '';",
+            vec![json!(css), json!(name)],
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    /// Keeps the window's picture for the README (`docs/screenshots/` takes the good ones): the
+    /// X display's own frame when ImageMagick's `import` is there (WebKit's WebDriver screenshot
+    /// can show a frame from before the last changes), else the WebDriver one.
+    pub async fn keep_screenshot(&self, name: &str) {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        let display = std::env::var("DISPLAY").unwrap_or_default();
+        let taken = !display.is_empty()
+            && Command::new("import")
+                .args(["-display", &display, "-window", "root"])
+                .arg(&out)
+                .status()
+                .is_ok_and(|s| s.success());
+        if !taken {
+            self.screenshot(name).await;
+        }
+    }
+
     pub async fn count(&self, css: &str) -> u64 {
         self.js(
             "return document.querySelectorAll(arguments[0]).length;",
