@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use strata::edit::{Command as Edit, History};
 use strata::model::Position;
 use support::app::launch;
-use support::project::save_template;
+use support::project::triage;
 
 fn flows_of(text: &str) -> Value {
     let p = strata::model::load(text, "x")
@@ -32,12 +32,7 @@ fn flows_of(text: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edit_save_and_reopen_in_the_real_app() {
     let dir = tempfile::tempdir().unwrap();
-    let (file, start) = save_template(
-        dir.path(),
-        "support-triage",
-        "support-triage",
-        "triage.strata.json",
-    );
+    let (file, start) = triage(dir.path());
 
     let launched = launch(dir.path(), &file).await;
     let app = &launched.app;

@@ -15,7 +15,7 @@ mod support {
 }
 
 use support::app::{launch, App};
-use support::project::save_template;
+use support::project::triage;
 
 /// New, then the gallery's blank card.
 async fn new_from_gallery(app: &App) {
@@ -26,12 +26,7 @@ async fn new_from_gallery(app: &App) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_asks_and_flows_are_added_renamed_and_deleted_in_the_real_app() {
     let dir = tempfile::tempdir().unwrap();
-    let (file, start) = save_template(
-        dir.path(),
-        "support-triage",
-        "support-triage",
-        "triage.strata.json",
-    );
+    let (file, start) = triage(dir.path());
     let recovery = dir.path().join("app-data").join("recovery.json");
 
     let launched = launch(dir.path(), &file).await;

@@ -22,10 +22,15 @@ pub fn save_template(
     (file, project)
 }
 
-/// The support-triage template saved as `dir/triage.strata.json` with the files it brings
-/// (its replays, answers and handlers), as `strata new` writes them.
+/// The support-triage template saved as project `triage` in `dir/triage.strata.json`.
+pub fn triage(dir: &Path) -> (PathBuf, Project) {
+    save_template(dir, "support-triage", "triage", "triage.strata.json")
+}
+
+/// [`triage`] with the files the template brings (its replays, answers and handlers), as
+/// `strata new` writes them.
 pub fn triage_with_files(dir: &Path) -> PathBuf {
-    let (file, _) = save_template(dir, "support-triage", "triage", "triage.strata.json");
+    let (file, _) = triage(dir);
     let template = strata::templates::find("support-triage").expect("the template");
     strata::templates::write_missing_files(template, dir).expect("the template's files");
     file
