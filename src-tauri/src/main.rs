@@ -6,6 +6,7 @@ mod eval;
 mod files;
 mod gallery;
 mod menu;
+mod rendering;
 mod run;
 mod ship;
 mod versions;
@@ -13,6 +14,7 @@ mod versions;
 use tauri::Manager;
 
 fn main() {
+    rendering::paint_with_cpu_without_gpu();
     let startup = std::env::args().nth(1).map(|p| {
         std::path::absolute(&p)
             .map(|a| a.display().to_string())
