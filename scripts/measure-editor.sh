@@ -9,7 +9,9 @@
 #   LAUNCHES=5 KEYSTROKES=100 bash scripts/measure-editor.sh
 #   BISECT=1 bash scripts/measure-editor.sh          # also with canvas / Problems / filters off
 #   SHOT_DIR=/tmp bash scripts/measure-editor.sh     # also saves editor-40-nodes.png there
-#   NO_BUILD=1 bash scripts/measure-editor.sh        # measure what is built
+#   NO_BUILD=1 bash scripts/measure-editor.sh        # measure the page already in ui/dist
+#   STRATA_APP=/path/to/strata-app bash ...          # measure another build of the app
+#   APP_ENV="WEBKIT_SKIA_ENABLE_CPU_RENDERING=0" bash ...   # more environment for the app
 set -euo pipefail
 cd "$(dirname "$0")/.."
 num="${DISPLAY_NUM:-12}"
@@ -32,4 +34,4 @@ if [ ! -e "/tmp/.X11-unix/X$num" ]; then
   for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X$num" ] && break; sleep 0.1; done
 fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
-DISPLAY=":$num" STRATA_APP="$copy/strata-app" "$bench" --bench
+DISPLAY=":$num" STRATA_APP="${STRATA_APP:-$copy/strata-app}" "$bench" --bench

@@ -49,6 +49,14 @@ fn uptime() -> f64 {
         .expect("a number in /proc/uptime")
 }
 
+/// The wall-clock time of the boot, in seconds since the epoch (now less the uptime).
+fn boot_time() -> f64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    now - uptime()
+}
+
 /// Seconds since boot at which the newest `strata-app` process started.
 fn app_started() -> Option<f64> {
     let ticks = 100.0; // USER_HZ on Linux
@@ -306,6 +314,29 @@ async fn main() {
         };
         let started = app_started().expect("the app's process in /proc");
         launches.push((shown - started) * 1000.0);
+        // Where the launch went: the page's navigation start, its DOM loaded, the boot script
+        // run and the wasm module started (`ui/boot.js` marks them), in milliseconds from the
+        // process's start (the page's clock is the wall clock; the process's start is since boot).
+        let page = a
+            .js(
+                "const nav = performance.getEntriesByType('navigation')[0] || {}; \
+                 const mark = name => (performance.getEntriesByName(name)[0] || {}).startTime || 0; \
+                 return [performance.timeOrigin, nav.domContentLoadedEventEnd || 0, \
+                   mark('strata-boot'), mark('strata-ready')];",
+                vec![],
+            )
+            .await;
+        let at = |i: usize| page.get(i).and_then(Value::as_f64).unwrap_or(f64::NAN);
+        let origin = at(0) / 1000.0 - boot_time() - started;
+        eprintln!(
+            "launch {}: page starts {:.0} ms, DOM loaded {:.0}, boot script {:.0}, wasm started {:.0}, project drawn {:.0} ms after the process starts",
+            round + 1,
+            origin * 1000.0,
+            origin * 1000.0 + at(1),
+            origin * 1000.0 + at(2),
+            origin * 1000.0 + at(3),
+            launches[round]
+        );
 
         // Selected as a click does (the node may lie outside the visible part of the canvas).
         a.js(
@@ -342,7 +373,6 @@ async fn main() {
             f.keys.0.extend(edits(a, field, "input", keystrokes).await);
             f.commits.0.extend(edits(a, field, "change", commits).await);
         }
-        eprintln!("launch {}: {:.0} ms", round + 1, launches[round]);
         a.client.clone().close().await.expect("the session closes");
         drop(driver);
     }
