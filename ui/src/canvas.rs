@@ -216,9 +216,65 @@ fn key_of(part: &impl std::fmt::Debug) -> String {
     format!("{part:?}")
 }
 
+/// Where things lie on the current flow, with the selection moved by a drag: what routing
+/// depends on, so the connections are routed again only when it changes (not when a
+/// configuration or the selection does).
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Shape {
+    open: bool,
+    flow: String,
+    boxes: Vec<NodeBox>,
+    connections: Vec<strata::model::FlowConnection>,
+    regions: Vec<geometry::LoopRegion>,
+}
+
+fn shape(ed: Editor) -> Shape {
+    let moving = ed.drag.with(|d| match d {
+        Some(Drag::Move { from, to }) => Some((to.0 - from.0, to.1 - from.1)),
+        _ => None,
+    });
+    // The selection matters here only while it is being moved.
+    let moved = moving.map(|_| ed.selection.get()).unwrap_or_default();
+    ed.doc.with(|d| {
+        let Some(d) = d else {
+            return Shape::default();
+        };
+        let mut boxes = boxes(&d.project, &d.flow);
+        if let Some((dx, dy)) = moving {
+            for b in boxes.iter_mut().filter(|b| moved.contains(&b.name)) {
+                b.at.x += dx;
+                b.at.y += dy;
+            }
+        }
+        let regions = geometry::loop_regions(&d.project, &d.flow, &boxes);
+        Shape {
+            open: true,
+            flow: d.flow.clone(),
+            connections: d
+                .project
+                .flow(&d.flow)
+                .map(|f| f.definition.connections.clone())
+                .unwrap_or_default(),
+            boxes,
+            regions,
+        }
+    })
+}
+
 /// Nodes and connections of the current flow, drawn from the document.
 fn flow_view(ed: Editor) -> impl IntoView {
-    let drawing = Memo::new(move |_| drawing(ed));
+    let shape = Memo::new(move |_| shape(ed));
+    let routes = Memo::new(move |_| {
+        shape.with(|s| {
+            let frames: Vec<_> = s
+                .regions
+                .iter()
+                .map(|r| geometry::frame_rect(r.frame))
+                .collect();
+            geometry::routes(&s.connections, &s.boxes, &frames)
+        })
+    });
+    let drawing = Memo::new(move |_| drawing(ed, shape, routes));
     let opening = move || {
         (!drawing.with(|d| d.open))
             .then(|| view! { <text x="40" y="60" class="empty">"Opening…"</text> })
@@ -244,29 +300,18 @@ fn flow_view(ed: Editor) -> impl IntoView {
     }
 }
 
-/// The drawing of the document's current flow, with the selection moved by a drag.
-fn drawing(ed: Editor) -> Drawing {
-    let moving = ed.drag.with(|d| match d {
-        Some(Drag::Move { from, to }) => Some((to.0 - from.0, to.1 - from.1)),
-        _ => None,
-    });
+/// The drawing: the shape and its routes, with the selection and the problems on each node.
+fn drawing(ed: Editor, shape: Memo<Shape>, routes: Memo<Vec<geometry::Route>>) -> Drawing {
     let selection = ed.selection.get();
     let diagnostics = ed.diagnostics.get();
-    ed.doc.with(|d| {
-        let Some(d) = d else {
+    let mut routes = routes.get();
+    shape.with(|s| {
+        if !s.open {
             return Drawing::default();
-        };
-        let flow = d.flow.clone();
-        let mut bs = boxes(&d.project, &d.flow);
-        if let Some((dx, dy)) = moving {
-            for b in bs.iter_mut().filter(|b| selection.contains(&b.name)) {
-                b.at.x += dx;
-                b.at.y += dy;
-            }
         }
+        let flow = &s.flow;
         // A selected node's connections stand out and the others fade, drawn last so they
         // lie on top where lines cross.
-        let mut routes = geometry::flow_routes(&d.project, &d.flow, &bs);
         let related = |r: &geometry::Route| {
             selection.contains(&r.connection.source) || selection.contains(&r.connection.target)
         };
@@ -283,8 +328,9 @@ fn drawing(ed: Editor) -> Drawing {
                 }
             })
             .collect();
-        let regions = geometry::loop_regions(&d.project, &d.flow, &bs)
-            .into_iter()
+        let regions = s
+            .regions
+            .iter()
             .map(|region| DrawnRegion {
                 flow: flow.clone(),
                 diagnostics: diagnostics
@@ -292,24 +338,25 @@ fn drawing(ed: Editor) -> Drawing {
                     .filter(|x| x.location.loop_node.as_deref() == Some(region.loop_name.as_str()))
                     .cloned()
                     .collect(),
-                region,
+                region: region.clone(),
             })
             .collect();
-        let nodes = bs
-            .into_iter()
+        let nodes = s
+            .boxes
+            .iter()
             .map(|b| DrawnNode {
                 flow: flow.clone(),
                 selected: selection.contains(&b.name),
                 problems: diagnostics
                     .iter()
                     .filter(|x| {
-                        x.location.flow.as_deref() == Some(d.flow.as_str())
+                        x.location.flow.as_deref() == Some(flow.as_str())
                             && x.location.loop_node.is_none()
                             && x.location.node.as_deref() == Some(b.name.as_str())
                     })
                     .cloned()
                     .collect(),
-                b,
+                b: b.clone(),
             })
             .collect();
         Drawing {
