@@ -149,6 +149,67 @@ observer.observe(document.body, {subtree: true, childList: true, attributes: tru
 })();
 "#;
 
+/// Real key presses: waits for `count` `input` events on the field while `xdotool` types into
+/// the window, and times each from its key's `keydown` (the event's own time stamp) to the next
+/// animation frame after the one that paints it. A key lands at any point of a frame, so on
+/// the cadence this is between one and two frames.
+const TIME_TYPING: &str = r#"
+const [selector, count, done] = arguments;
+const field = document.querySelector(selector);
+const times = [];
+let down = null;
+const keydown = e => { down = e.timeStamp; };
+const input = () => {
+  const t0 = down === null ? performance.now() : down;
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    times.push({work: 0, settled: 0, next: performance.now() - t0, parts: {}});
+    if (times.length === count) finish();
+  }));
+};
+const finish = () => {
+  field.removeEventListener('keydown', keydown, true);
+  field.removeEventListener('input', input);
+  done(times);
+};
+field.addEventListener('keydown', keydown, true);
+field.addEventListener('input', input);
+field.focus();
+setTimeout(finish, 30000);
+"#;
+
+/// Types `count` keys into the field with `xdotool` (on the app's display) and times them.
+async fn typing(app: &app::App, selector: &str, display: &str, count: usize) -> Vec<Edit> {
+    let keys = "x".repeat(count);
+    let display = display.to_owned();
+    let typist = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        std::process::Command::new("xdotool")
+            // The window gets the keyboard first (no window manager gives it under Xvfb).
+            .args(["search", "--onlyvisible", "--name", "Strata", "windowfocus", "--sync"])
+            .args(["type", "--delay", "80", &keys])
+            .env("DISPLAY", display)
+            .status()
+    });
+    let times: Value = app
+        .client
+        .execute_async(TIME_TYPING, vec![json!(selector), json!(count)])
+        .await
+        .unwrap_or_else(|e| panic!("timing typing on {selector}: {e}"));
+    let _ = typist.join();
+    let number = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    times
+        .as_array()
+        .map(|ts| {
+            ts.iter()
+                .map(|t| Edit {
+                    next: number(t, "next"),
+                    ..Edit::default()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// One edit's figures, in milliseconds, and its DOM mutations per part of the window.
 #[derive(Debug, Clone, Default)]
 struct Edit {
@@ -253,6 +314,7 @@ struct Figures {
     touch: Series,
     keys: Series,
     commits: Series,
+    typed: Series,
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -290,6 +352,12 @@ async fn main() {
     let driver_bin = app::require("tauri-driver");
     app::require("WebKitWebDriver");
     let (display, _xvfb) = app::display();
+    // Real key presses need xdotool and the window to have the keyboard (`TYPE=0` skips them).
+    let has_xdotool = std::env::var("TYPE").map_or(true, |v| v != "0")
+        && std::process::Command::new("xdotool")
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success());
 
     // `APP_ENV="NAME=value NAME=value"`: more environment for the app (WebKit's settings).
     let app_env = std::env::var("APP_ENV").unwrap_or_default();
@@ -372,6 +440,9 @@ async fn main() {
             f.touch.0.extend(edits(a, field, "touch", keystrokes).await);
             f.keys.0.extend(edits(a, field, "input", keystrokes).await);
             f.commits.0.extend(edits(a, field, "change", commits).await);
+            if has_xdotool {
+                f.typed.0.extend(typing(a, field, &display, keystrokes).await);
+            }
         }
         a.client.clone().close().await.expect("the session closes");
         drop(driver);
@@ -393,5 +464,11 @@ async fn main() {
         println!("{}", f.touch.line("2px box"));
         println!("{}", f.keys.line("keystroke"));
         println!("{}", f.commits.line("commit"));
+        if !f.typed.0.is_empty() {
+            println!(
+                "{}   (real keys from xdotool, from keydown: one to two frames on the cadence)",
+                f.typed.line("typed")
+            );
+        }
     }
 }
