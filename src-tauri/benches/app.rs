@@ -185,7 +185,14 @@ async fn typing(app: &app::App, selector: &str, display: &str, count: usize) -> 
         std::thread::sleep(Duration::from_millis(500));
         std::process::Command::new("xdotool")
             // The window gets the keyboard first (no window manager gives it under Xvfb).
-            .args(["search", "--onlyvisible", "--name", "Strata", "windowfocus", "--sync"])
+            .args([
+                "search",
+                "--onlyvisible",
+                "--name",
+                "Strata",
+                "windowfocus",
+                "--sync",
+            ])
             .args(["type", "--delay", "80", &keys])
             .env("DISPLAY", display)
             .status()
@@ -441,7 +448,9 @@ async fn main() {
             f.keys.0.extend(edits(a, field, "input", keystrokes).await);
             f.commits.0.extend(edits(a, field, "change", commits).await);
             if has_xdotool {
-                f.typed.0.extend(typing(a, field, &display, keystrokes).await);
+                f.typed
+                    .0
+                    .extend(typing(a, field, &display, keystrokes).await);
             }
         }
         a.client.clone().close().await.expect("the session closes");
