@@ -9,6 +9,8 @@
 #   LAUNCHES=5 KEYSTROKES=100 bash scripts/measure-editor.sh
 #   BISECT=1 bash scripts/measure-editor.sh          # also with canvas / Problems / filters off
 #   SHOT_DIR=/tmp bash scripts/measure-editor.sh     # also saves editor-40-nodes.png there
+#   TYPE=0 bash scripts/measure-editor.sh            # without the real key presses (xdotool)
+#   PROFILE=release bash scripts/measure-editor.sh   # the app as a user runs it (long build)
 #   NO_BUILD=1 bash scripts/measure-editor.sh        # measure the page already in ui/dist
 #   STRATA_APP=/path/to/strata-app bash ...          # measure another build of the app
 #   APP_ENV="WEBKIT_SKIA_ENABLE_CPU_RENDERING=0" bash ...   # more environment for the app
