@@ -8,6 +8,7 @@ mod eval;
 mod files;
 mod gallery;
 mod menu;
+mod rendering;
 mod run;
 mod ship;
 #[cfg(test)]
@@ -18,6 +19,7 @@ mod versions;
 use tauri::Manager;
 
 fn main() {
+    rendering::paint_with_cpu_without_gpu();
     let startup = std::env::args().nth(1).map(|p| {
         std::path::absolute(&p)
             .map(|a| a.display().to_string())

@@ -9,7 +9,7 @@ pub use find::FindBox;
 pub use minimap::Minimap;
 
 use crate::actions::tooltip;
-use crate::geometry::{self, boxes};
+use crate::geometry::{self, boxes, NodeBox};
 use crate::viewport::{canvas_rect, to_canvas};
 use crate::{Drag, Editor, Viewport};
 use leptos::prelude::*;
@@ -160,7 +160,7 @@ pub fn Canvas() -> impl IntoView {
                     </marker>
                 </defs>
                 <rect class="grid" width="100%" height="100%" fill="url(#grid)"></rect>
-                <g transform=transform>{move || flow_view(ed)}{move || select_rect(ed)}</g>
+                <g transform=transform>{flow_view(ed)}{move || select_rect(ed)}</g>
             </svg>
             <FindBox/>
             <Minimap/>
@@ -174,74 +174,235 @@ pub fn Canvas() -> impl IntoView {
     }
 }
 
-/// Nodes and connections of the current flow, drawn from the document.
-fn flow_view(ed: Editor) -> AnyView {
-    let drag = ed.drag.get();
-    let selection = ed.selection.get();
-    let diagnostics = ed.diagnostics.get();
+/// One node as drawn: its box, whether it is selected, and the problems on its badge.
+#[derive(Debug, Clone, PartialEq)]
+struct DrawnNode {
+    flow: String,
+    b: NodeBox,
+    selected: bool,
+    problems: Vec<Diagnostic>,
+}
+
+/// One connection as drawn: its route, and whether it stands out or fades.
+#[derive(Debug, Clone, PartialEq)]
+struct DrawnLine {
+    flow: String,
+    route: geometry::Route,
+    highlight: bool,
+    dim: bool,
+}
+
+/// A Loop node's body region as drawn, with the diagnostics of the flow.
+#[derive(Debug, Clone, PartialEq)]
+struct DrawnRegion {
+    flow: String,
+    region: geometry::LoopRegion,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// What the canvas shows of the current flow. Compared whole (a memo), so a change that does
+/// not alter the drawing draws nothing; drawn part by part, keyed by each part's content, so a
+/// change redraws only the nodes and connections it altered.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Drawing {
+    open: bool,
+    regions: Vec<DrawnRegion>,
+    lines: Vec<DrawnLine>,
+    nodes: Vec<DrawnNode>,
+}
+
+/// The key of a drawn part: all it shows, so that any change draws it anew.
+fn key_of(part: &impl std::fmt::Debug) -> String {
+    format!("{part:?}")
+}
+
+/// Where things lie on the current flow, with the selection moved by a drag: what routing
+/// depends on, so the connections are routed again only when it changes (not when a
+/// configuration or the selection does).
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Shape {
+    open: bool,
+    flow: String,
+    boxes: Vec<NodeBox>,
+    connections: Vec<strata::model::FlowConnection>,
+    regions: Vec<geometry::LoopRegion>,
+}
+
+fn shape(ed: Editor) -> Shape {
+    let moving = ed.drag.with(|d| match d {
+        Some(Drag::Move { from, to }) => Some((to.0 - from.0, to.1 - from.1)),
+        _ => None,
+    });
+    // The selection matters here only while it is being moved.
+    let moved = moving.map(|_| ed.selection.get()).unwrap_or_default();
     ed.doc.with(|d| {
         let Some(d) = d else {
-            return view! { <text x="40" y="60" class="empty">"Opening…"</text> }.into_any();
+            return Shape::default();
         };
-        let mut bs = boxes(&d.project, &d.flow);
-        if let Some(Drag::Move { from, to }) = &drag {
-            for b in bs.iter_mut().filter(|b| selection.contains(&b.name)) {
-                b.at.x += to.0 - from.0;
-                b.at.y += to.1 - from.1;
+        let mut boxes = boxes(&d.project, &d.flow);
+        if let Some((dx, dy)) = moving {
+            for b in boxes.iter_mut().filter(|b| moved.contains(&b.name)) {
+                b.at.x += dx;
+                b.at.y += dy;
             }
         }
+        let regions = geometry::loop_regions(&d.project, &d.flow, &boxes);
+        Shape {
+            open: true,
+            flow: d.flow.clone(),
+            connections: d
+                .project
+                .flow(&d.flow)
+                .map(|f| f.definition.connections.clone())
+                .unwrap_or_default(),
+            boxes,
+            regions,
+        }
+    })
+}
+
+/// Nodes and connections of the current flow, drawn from the document.
+fn flow_view(ed: Editor) -> impl IntoView {
+    let shape = Memo::new(move |_| shape(ed));
+    let routes = Memo::new(move |_| {
+        shape.with(|s| {
+            let frames: Vec<_> = s
+                .regions
+                .iter()
+                .map(|r| geometry::frame_rect(r.frame))
+                .collect();
+            geometry::routes(&s.connections, &s.boxes, &frames)
+        })
+    });
+    let drawing = Memo::new(move |_| drawing(ed, shape, routes));
+    let opening = move || {
+        (!drawing.with(|d| d.open))
+            .then(|| view! { <text x="40" y="60" class="empty">"Opening…"</text> })
+    };
+    view! {
+        {opening}
+        <g class="regions">
+            <For each=move || drawing.with(|d| d.regions.clone()) key=key_of
+                children=move |r: DrawnRegion| loop_region_view(ed, &r.flow, &r.region, &r.diagnostics)/>
+        </g>
+        <g class="connections">
+            <For each=move || drawing.with(|d| d.lines.clone()) key=key_of
+                children=move |l: DrawnLine| line_view(ed, l)/>
+            {move || ghost(ed)}
+        </g>
+        <g class="nodes">
+            <For each=move || drawing.with(|d| d.nodes.clone()) key=key_of
+                children=move |n: DrawnNode| {
+                    let problems: Vec<&Diagnostic> = n.problems.iter().collect();
+                    node_view(ed, &n.flow, &n.b, n.selected, &problems)
+                }/>
+        </g>
+    }
+}
+
+/// The drawing: the shape and its routes, with the selection and the problems on each node.
+fn drawing(ed: Editor, shape: Memo<Shape>, routes: Memo<Vec<geometry::Route>>) -> Drawing {
+    let selection = ed.selection.get();
+    let diagnostics = ed.diagnostics.get();
+    let mut routes = routes.get();
+    shape.with(|s| {
+        if !s.open {
+            return Drawing::default();
+        }
+        let flow = &s.flow;
         // A selected node's connections stand out and the others fade, drawn last so they
         // lie on top where lines cross.
-        let mut routes = geometry::flow_routes(&d.project, &d.flow, &bs);
         let related = |r: &geometry::Route| {
             selection.contains(&r.connection.source) || selection.contains(&r.connection.target)
         };
         routes.sort_by_key(|r| related(r));
-        let paths: Vec<_> = routes
+        let lines = routes
             .into_iter()
-            .map(|r| {
-                let highlight = related(&r);
-                let dim = !selection.is_empty() && !highlight;
-                let c = r.connection;
-                let (run, marked) = (ed.run, c.clone());
-                let name = c.name.clone();
-                let flow = d.flow.clone();
-                view! {
-                    <path class="connection" class:conditional=r.conditional class:highlight=highlight class:dim=dim
-                        data-connection=c.name.clone() data-source=c.source.clone() data-target=c.target.clone()
-                        data-run=move || crate::run::paint::connection_mark(run, &marked)
-                        d=geometry::rounded_path(&r.points) marker-end=if highlight { "url(#arrow-highlight)" } else { "url(#arrow)" }
-                        on:dblclick=move |_| ed.run(Command::Disconnect { flow: flow.clone(), connection: name.clone() })>
-                        <title>{format!("{} → {}: {} (double-click to remove)", c.source, c.target, c.name)}</title>
-                    </path>
+            .map(|route| {
+                let highlight = related(&route);
+                DrawnLine {
+                    flow: flow.clone(),
+                    route,
+                    highlight,
+                    dim: !selection.is_empty() && !highlight,
                 }
             })
             .collect();
-        let ghost = match &drag {
-            Some(Drag::Connect { from, to, conditional, .. }) => Some(view! {
-                <path class="ghost" class:conditional=*conditional d=geometry::curve(*from, *to)></path>
-            }),
-            _ => None,
-        };
-        let nodes: Vec<AnyView> = bs
+        let regions = s
+            .regions
             .iter()
-            .map(|b| {
-                let problems: Vec<&Diagnostic> = diagnostics
+            .map(|region| DrawnRegion {
+                flow: flow.clone(),
+                diagnostics: diagnostics
+                    .iter()
+                    .filter(|x| x.location.loop_node.as_deref() == Some(region.loop_name.as_str()))
+                    .cloned()
+                    .collect(),
+                region: region.clone(),
+            })
+            .collect();
+        let nodes = s
+            .boxes
+            .iter()
+            .map(|b| DrawnNode {
+                flow: flow.clone(),
+                selected: selection.contains(&b.name),
+                problems: diagnostics
                     .iter()
                     .filter(|x| {
-                        x.location.flow.as_deref() == Some(d.flow.as_str())
+                        x.location.flow.as_deref() == Some(flow.as_str())
                             && x.location.loop_node.is_none()
                             && x.location.node.as_deref() == Some(b.name.as_str())
                     })
-                    .collect();
-                node_view(ed, &d.flow, b, selection.contains(&b.name), &problems)
+                    .cloned()
+                    .collect(),
+                b: b.clone(),
             })
             .collect();
-        let regions: Vec<AnyView> = geometry::loop_regions(&d.project, &d.flow, &bs)
-            .into_iter()
-            .map(|r| loop_region_view(ed, &d.flow, &r, &diagnostics))
-            .collect();
-        view! { <g class="regions">{regions}</g><g class="connections">{paths}{ghost}</g><g class="nodes">{nodes}</g> }.into_any()
+        Drawing {
+            open: true,
+            regions,
+            lines,
+            nodes,
+        }
+    })
+}
+
+/// One connection; a double-click removes it.
+fn line_view(ed: Editor, l: DrawnLine) -> impl IntoView {
+    let DrawnLine {
+        flow,
+        route,
+        highlight,
+        dim,
+    } = l;
+    let c = route.connection;
+    let (run, marked) = (ed.run, c.clone());
+    let name = c.name.clone();
+    view! {
+        <path class="connection" class:conditional=route.conditional class:highlight=highlight class:dim=dim
+            data-connection=c.name.clone() data-source=c.source.clone() data-target=c.target.clone()
+            data-run=move || crate::run::paint::connection_mark(run, &marked)
+            d=geometry::rounded_path(&route.points) marker-end=if highlight { "url(#arrow-highlight)" } else { "url(#arrow)" }
+            on:dblclick=move |_| ed.run(Command::Disconnect { flow: flow.clone(), connection: name.clone() })>
+            <title>{format!("{} → {}: {} (double-click to remove)", c.source, c.target, c.name)}</title>
+        </path>
+    }
+}
+
+/// The connection being drawn from a handle.
+fn ghost(ed: Editor) -> Option<impl IntoView> {
+    let Some(Drag::Connect {
+        from,
+        to,
+        conditional,
+        ..
+    }) = ed.drag.get()
+    else {
+        return None;
+    };
+    Some(view! {
+        <path class="ghost" class:conditional=conditional d=geometry::curve(from, to)></path>
     })
 }
 

@@ -70,11 +70,12 @@ fn checked_field_view(
         Ok(false) => message.set(check2(&text)),
         Err(e) => message.set(vec![e.to_string()]),
     };
+    // A keystroke touches the page only where what it shows changed.
     let typed = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
-        message.set(check(&text));
+        set_if_changed(message, check(&text));
         if options.counter {
-            count.set(form::count(field, &text));
+            set_if_changed(count, form::count(field, &text));
         }
     };
     let id = options.input_id;
@@ -144,6 +145,13 @@ fn checked_field_view(
         </div>
     }
     .into_any()
+}
+
+/// Sets `signal` only when `value` differs, so nothing that shows it is drawn again.
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.with_untracked(|v| *v != value) {
+        signal.set(value);
+    }
 }
 
 /// Applies a field of a node's configuration as a `SetConfiguration` command.

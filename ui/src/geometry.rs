@@ -186,7 +186,7 @@ fn free_spot_for(project: &Project, flow: &str, size: (f64, f64), wanted: Point)
     Position { x, y }
 }
 
-fn frame_rect((x, y, w, h): (f64, f64, f64, f64)) -> Rect {
+pub(crate) fn frame_rect((x, y, w, h): (f64, f64, f64, f64)) -> Rect {
     Rect::new(x, y, w, h)
 }
 
