@@ -12,6 +12,9 @@ mod versions;
 
 use tauri::Manager;
 
+#[global_allocator]
+static ALLOCATOR: strata::Allocator = strata::Allocator;
+
 fn main() {
     let startup = std::env::args().nth(1).map(|p| {
         std::path::absolute(&p)
