@@ -85,8 +85,7 @@ impl Items {
         // slower from its second run in a process on.
         match run_scope(self.run.clone(), scope).await {
             ScopeEnd::Cancelled => ItemEnd::Cancelled,
-            ScopeEnd::Finished(state) => match gather_item(&self.graph, &self.collectors, &state)
-            {
+            ScopeEnd::Finished(state) => match gather_item(&self.graph, &self.collectors, &state) {
                 Ok(values) => ItemEnd::Gathered(values),
                 Err(error) => ItemEnd::Failed(error),
             },
