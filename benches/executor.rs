@@ -18,6 +18,9 @@
 //! for a quicker pass). `benches/side_by_side.rs` prints the same workloads as issue 13's
 //! table, beside the tokio floor.
 
+#[global_allocator]
+static ALLOCATOR: strata::Allocator = strata::Allocator;
+
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};

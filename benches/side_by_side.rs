@@ -8,6 +8,9 @@
 //! - `cargo bench --bench side_by_side -- rss 10000 [16]` runs the Iterator workload once
 //!   over that many items (that many at once) and prints the process's peak RSS (`VmHWM`).
 
+#[global_allocator]
+static ALLOCATOR: strata::Allocator = strata::Allocator;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -5,6 +5,12 @@
 
 #[cfg(feature = "runtime")]
 pub mod agent;
+
+/// The global allocator the binaries (the CLI, the desktop app, the benches) declare with
+/// `#[global_allocator]`: mimalloc, whose per-thread free lists serve the events a run builds
+/// on one thread and its consumer frees on another (docs/PERFORMANCE.md, fourth pass).
+#[cfg(feature = "runtime")]
+pub use mimalloc::MiMalloc as Allocator;
 pub mod agentcore;
 #[cfg(feature = "runtime")]
 pub mod cfn_lint;

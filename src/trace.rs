@@ -6,9 +6,11 @@ pub mod agent;
 pub mod cost;
 pub mod event;
 pub mod inspect;
+pub mod payload;
 pub mod view;
 
 pub use agent::AgentTraceEvent;
 pub use cost::Cost;
 pub use event::{RunEvent, RunStatus};
+pub use payload::Payload;
 pub use view::RunView;

@@ -179,7 +179,7 @@ fn actions<'a>(events: &'a [RunEvent], node: &str) -> Vec<(&'a str, &'a Value, &
                 request,
                 response,
                 ..
-            } if n == node => Some((operation_name.as_str(), request, response)),
+            } if n == node => Some((operation_name.as_str(), request.value(), response.value())),
             _ => None,
         })
         .collect()

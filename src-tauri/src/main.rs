@@ -18,6 +18,9 @@ mod versions;
 
 use tauri::Manager;
 
+#[global_allocator]
+static ALLOCATOR: strata::Allocator = strata::Allocator;
+
 fn main() {
     rendering::paint_with_cpu_without_gpu();
     let startup = std::env::args().nth(1).map(|p| {

@@ -5,7 +5,8 @@ use super::shared::Run;
 use super::NodeError;
 use crate::model::flow::FlowNode;
 use crate::providers::TextDelta;
-use serde_json::Value;
+use crate::trace::Payload;
+use std::sync::Arc;
 use tokio::time::Instant;
 
 /// One model call for a node: sends it through the run's provider (streamed when the run
@@ -14,21 +15,22 @@ use tokio::time::Instant;
 pub(super) async fn converse(
     run: &Run,
     node: &FlowNode,
-    request: &crate::providers::ModelRequest,
-) -> Result<crate::providers::ModelResponse, NodeError> {
+    request: Arc<crate::providers::ModelRequest>,
+) -> Result<Arc<crate::providers::ModelResponse>, NodeError> {
     let began = Instant::now();
     let (operation, reply) = if run.ctx.stream {
         (
             "ConverseStream",
-            converse_streamed(run, node, request).await,
+            converse_streamed(run, node, &request).await,
         )
     } else {
-        ("Converse", run.ctx.provider.converse(request).await)
+        ("Converse", run.ctx.provider.converse(&request).await)
     };
-    let response = reply.map_err(|source| NodeError::Model {
+    // Shared with the trace, whose JSON of it is built only if someone reads it.
+    let response = Arc::new(reply.map_err(|source| NodeError::Model {
         node: node.name.clone(),
         source,
-    })?;
+    })?);
     let latency_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
     run.add_usage(response.usage);
     run.emit(|at_ms| crate::run::RunEvent::NodeAction {
@@ -36,8 +38,8 @@ pub(super) async fn converse(
         node: node.name.clone(),
         service_name: run.ctx.provider.name().to_owned(),
         operation_name: operation.to_owned(),
-        request: serde_json::to_value(request).unwrap_or(Value::Null),
-        response: serde_json::to_value(&response).unwrap_or(Value::Null),
+        request: Payload::lazy(request),
+        response: Payload::lazy(response.clone()),
         usage: Some(response.usage),
         latency_ms,
     })

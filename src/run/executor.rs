@@ -93,8 +93,42 @@ async fn run_to(
     });
     let graph = Arc::new(plan.graph().clone());
     let rerun = run.ctx.debug.rerun(plan);
-    let whole = Box::pin(run_graph(run.clone(), graph, run_id, document, rerun));
-    run.flushing(whole).await
+    let whole = Box::pin(run_graph(
+        run.clone(),
+        graph,
+        run_id.clone(),
+        document,
+        rerun,
+    ));
+    // The run works on a task of the runtime, not in the caller's future: on a worker thread
+    // the consumer it wakes is queued on that same thread and drains a whole burst of events
+    // when the run next waits, instead of being woken on another thread (a futex, a context
+    // switch, the events freed on another thread than the one that built them) per event.
+    let mut task = RunTask(tokio::spawn(run.flushing(whole)));
+    match (&mut task.0).await {
+        Ok(result) => result,
+        // A panic outside any node's work is the caller's, as if the run ran in its future.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only a runtime shutting down cancels the task.
+        Err(_) => RunResult {
+            run_id,
+            status: RunStatus::Cancelled,
+            outputs: Vec::new(),
+            failures: Vec::new(),
+            usage: Default::default(),
+            duration_ms: run.elapsed_ms(),
+        },
+    }
+}
+
+/// The run's task, aborted when the caller drops the run's future, so a run never outlives
+/// its caller (dropping the run cancels its node tasks with it, as before).
+struct RunTask(tokio::task::JoinHandle<RunResult>);
+
+impl Drop for RunTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The run from its first event to its last.

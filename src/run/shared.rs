@@ -2,7 +2,7 @@
 //! sink and totals. The executor makes one per run; node kinds read and report through it.
 
 use super::event::{FlowOutputRecord, RunEvent};
-use super::sink::{Flushing, Sink};
+use super::sink::{Flushing, Sink, FLUSH_AT, HOLD_AT};
 use super::{NodeFailure, RunContext};
 use crate::model::Project;
 use crate::providers::Usage;
@@ -44,11 +44,22 @@ impl Run {
     }
 
     /// Emits an event stamped with the run's clock. It reaches the channel when the run
-    /// next waits, or now if many are gathered (`sink.rs`). A closed channel is not an
-    /// error: the run goes on and its result still says what happened.
+    /// next waits, when the scope next [`settle`]s, or now if very many are gathered
+    /// (`sink.rs`). A closed channel is not an error: the run goes on and its result still
+    /// says what happened.
+    ///
+    /// [`settle`]: Run::settle
     pub async fn emit(&self, make: impl FnOnce(u64) -> RunEvent) {
         let event = make(self.elapsed_ms());
-        if self.sink.push(event) {
+        if self.sink.push_counting(event) >= HOLD_AT {
+            self.sink.flush().await;
+        }
+    }
+
+    /// Delivers the gathered events if enough are gathered, awaiting room in the channel:
+    /// a scope does so between nodes, so a fast run is held back by a slow consumer there.
+    pub async fn settle(&self) {
+        if self.sink.gathered() >= FLUSH_AT {
             self.sink.flush().await;
         }
     }

@@ -26,6 +26,12 @@ use tokio_util::sync::PollSender;
 /// How many events a run gathers before it delivers them without waiting to wait.
 pub(super) const FLUSH_AT: usize = 128;
 
+/// How many events a node's own work gathers before it delivers them itself. Below this,
+/// the scope delivers them between nodes ([`FLUSH_AT`]), so waiting for room in a full
+/// channel does not happen inside a node's timed work (where a wait arms the node's
+/// timeout: a timer registration and a wake-up of the runtime's timer).
+pub(super) const HOLD_AT: usize = 8 * FLUSH_AT;
+
 /// Where the run's events go: one at a time ([`run_flow`]), or in batches of those emitted
 /// between two waits ([`run_flow_batched`]).
 ///
@@ -78,10 +84,24 @@ impl Sink {
     }
 
     /// Gathers an event; `true` when enough are gathered to deliver them now.
+    #[cfg(test)]
     pub(super) fn push(&self, event: RunEvent) -> bool {
+        self.push_counting(event) >= FLUSH_AT
+    }
+
+    /// Gathers an event; how many are gathered now.
+    pub(super) fn push_counting(&self, event: RunEvent) -> usize {
         let mut gathered = self.gathered.lock().unwrap_or_else(PoisonError::into_inner);
         gathered.push_back(event);
-        gathered.len() >= FLUSH_AT
+        gathered.len()
+    }
+
+    /// How many events are gathered.
+    pub(super) fn gathered(&self) -> usize {
+        self.gathered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// Delivers everything gathered, waiting for room in the channel if it is full.

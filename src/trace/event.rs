@@ -59,8 +59,9 @@ pub enum RunEvent {
         node: String,
         service_name: String,
         operation_name: String,
-        request: serde_json::Value,
-        response: serde_json::Value,
+        /// Built from the node's typed request when first read or written (`Payload`).
+        request: crate::trace::Payload,
+        response: crate::trace::Payload,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         usage: Option<Usage>,
         latency_ms: u64,

@@ -119,8 +119,8 @@ fn run_event(trace: &at::FlowTrace, at_ms: u64) -> Option<RunEvent> {
                 node: action.node_name().to_owned(),
                 service_name: action.service_name().to_owned(),
                 operation_name: action.operation_name().to_owned(),
-                request: json(action.operation_request()),
-                response,
+                request: json(action.operation_request()).into(),
+                response: response.into(),
                 usage,
                 latency_ms: 0,
             })

@@ -11,17 +11,105 @@ use crate::nodes::{NodeConfiguration, NodeType};
 use crate::run::event::{ChainKind, ChainStep, RunEvent};
 use crate::run::nodes::Done;
 use crate::run::{type_name, NodeError};
-use futures::stream::{self, StreamExt};
 use serde_json::{Map, Value};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::task::JoinSet;
 
-/// An item's scope on its own task, aborted when dropped — when the Iterator fails or is
-/// aborted — so no item outlives its Iterator.
-struct ItemTask(tokio::task::JoinHandle<ScopeEnd>);
+/// What every item of one Iterator run shares: where the items come from, where their
+/// scopes run, and — when several run at once — which item comes next and how each ended.
+struct Items {
+    run: Arc<Run>,
+    graph: Arc<PlanGraph>,
+    id: PlanNodeId,
+    name: String,
+    /// The Iterators an item's scope runs inside, this one last.
+    inner: Vec<String>,
+    chain: Vec<ChainStep>,
+    /// The enclosing scope's state, shared by every item, never copied.
+    outer: Arc<State>,
+    /// The Iterator's inputs: the array stays where it is, each item is copied out of it
+    /// only when its turn comes.
+    inputs: Arc<Map<String, Value>>,
+    size: Value,
+    collectors: Vec<PlanNodeId>,
+    /// The next item a lane takes (several at once).
+    next: AtomicUsize,
+    /// No lane takes another item: one failed or was cancelled.
+    stop: AtomicBool,
+    /// How each item ended, by index (several at once).
+    ends: Mutex<Vec<Option<ItemEnd>>>,
+}
 
-impl Drop for ItemTask {
-    fn drop(&mut self) {
-        self.0.abort();
+/// How one item's scope ended: what it gives each Collector, or why the Iterator fails.
+enum ItemEnd {
+    Gathered(Vec<Option<Value>>),
+    Failed(NodeError),
+    Cancelled,
+}
+
+impl Items {
+    fn items(&self) -> &[Value] {
+        match self.inputs.get("array") {
+            Some(Value::Array(items)) => items,
+            Some(_) | None => &[],
+        }
+    }
+
+    /// Runs item `index`'s scope on a state of its own over the Iterator's, and takes what
+    /// its Collectors gather.
+    async fn run_item(&self, index: usize, item: Value) -> ItemEnd {
+        let mut item_chain = Vec::with_capacity(self.chain.len() + 1);
+        item_chain.extend_from_slice(&self.chain);
+        item_chain.push(ChainStep {
+            node_name: self.name.clone(),
+            index,
+            kind: ChainKind::Iterator,
+        });
+        let mut outputs = Map::new();
+        outputs.insert("arrayItem".to_owned(), item);
+        outputs.insert("arraySize".to_owned(), self.size.clone());
+        let mut state = State::within(self.outer.clone());
+        state.status.insert(self.name.clone(), Status::Done);
+        self.run
+            .emit_outputs(&self.graph, self.id, &item_chain, &outputs)
+            .await;
+        state.outputs.insert(self.name.clone(), Arc::new(outputs));
+        let scope = Scope {
+            graph: self.graph.clone(),
+            prefix: self.inner.clone(),
+            chain: item_chain,
+            state,
+        };
+        // The scope stays boxed: run inside this future, a 10,000-item run measured 2-4x
+        // slower from its second run in a process on.
+        match run_scope(self.run.clone(), scope).await {
+            ScopeEnd::Cancelled => ItemEnd::Cancelled,
+            ScopeEnd::Finished(state) => match gather_item(&self.graph, &self.collectors, &state) {
+                Ok(values) => ItemEnd::Gathered(values),
+                Err(error) => ItemEnd::Failed(error),
+            },
+        }
+    }
+
+    /// One lane of several at once: takes the next item not yet taken and runs it, until
+    /// none is left or an item failed. Items are taken in order, so every item before a
+    /// failed one has been taken and ends.
+    async fn lane(self: Arc<Self>) {
+        while !self.stop.load(Ordering::Acquire) {
+            let index = self.next.fetch_add(1, Ordering::AcqRel);
+            let Some(item) = self.items().get(index).cloned() else {
+                return;
+            };
+            let end = self.run_item(index, item).await;
+            if !matches!(end, ItemEnd::Gathered(_)) {
+                self.stop.store(true, Ordering::Release);
+            }
+            let mut ends = self.ends.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(slot) = ends.get_mut(index) {
+                *slot = Some(end);
+            }
+        }
     }
 }
 
@@ -37,10 +125,8 @@ pub(super) async fn run_iterator(
     inputs: Arc<Map<String, Value>>,
 ) -> Result<Done, NodeError> {
     let name = graph.node(id).node.name.clone();
-    // The array stays where it is (shared with the Iterator's `nodeInput` state); each item
-    // is copied out of it only when its turn comes.
-    let items: &[Value] = match inputs.get("array") {
-        Some(Value::Array(items)) => items,
+    let count = match inputs.get("array") {
+        Some(Value::Array(items)) => items.len(),
         Some(other) => {
             return Err(NodeError::InputType {
                 node: name,
@@ -49,7 +135,7 @@ pub(super) async fn run_iterator(
                 actual: type_name(other),
             })
         }
-        None => &[],
+        None => 0,
     };
     let mut inner = prefix;
     inner.push(name.clone());
@@ -58,99 +144,88 @@ pub(super) async fn run_iterator(
         .filter(|c| graph.node(*c).iterators == inner)
         .collect();
     let mut collected: Vec<Vec<Value>> = vec![Vec::new(); collectors.len()];
-    let size = Value::from(items.len());
-    // Each item runs its scope on a state of its own over the Iterator's (shared, not
-    // copied); up to `iterator_concurrency` items are in flight at once, and `buffered`
-    // hands their ends back in item order, so the Collectors gather exactly what a
-    // one-by-one run would.
-    let item_scope = |index: usize, item: Value| {
-        let mut item_chain = Vec::with_capacity(chain.len() + 1);
-        item_chain.extend_from_slice(&chain);
-        item_chain.push(ChainStep {
-            node_name: name.clone(),
-            index,
-            kind: ChainKind::Iterator,
-        });
-        let mut outputs = Map::new();
-        outputs.insert("arrayItem".to_owned(), item);
-        outputs.insert("arraySize".to_owned(), size.clone());
-        let mut state = State::within(outer.clone());
-        state.status.insert(name.clone(), Status::Done);
-        let run = run.clone();
-        let graph = graph.clone();
-        let prefix = inner.clone();
-        let name = name.clone();
-        async move {
-            run.emit_outputs(&graph, id, &item_chain, &outputs).await;
-            state.outputs.insert(name, Arc::new(outputs));
-            let scope = Scope {
-                graph,
-                prefix,
-                chain: item_chain,
-                state,
-            };
-            run_scope(run, scope).await
+    let concurrency = run.ctx.iterator_concurrency.max(1).min(count.max(1));
+    let items = Arc::new(Items {
+        run: run.clone(),
+        graph: graph.clone(),
+        id,
+        name: name.clone(),
+        inner,
+        chain,
+        outer,
+        inputs,
+        size: Value::from(count),
+        collectors,
+        next: AtomicUsize::new(0),
+        stop: AtomicBool::new(false),
+        ends: Mutex::new(Vec::new()),
+    });
+    let mut ended = |end: ItemEnd| -> Result<(), NodeError> {
+        match end {
+            ItemEnd::Gathered(values) => {
+                for (list, value) in collected.iter_mut().zip(values) {
+                    list.extend(value);
+                }
+                Ok(())
+            }
+            ItemEnd::Failed(error) => Err(error),
+            ItemEnd::Cancelled => Err(NodeError::Cancelled { node: name.clone() }),
         }
     };
-    let mut gather = |state: State| -> Result<(), NodeError> {
-        gather_item(&graph, &collectors, &mut collected, &state)
-    };
-    let concurrency = run.ctx.iterator_concurrency.max(1);
     if concurrency == 1 {
-        // One at a time, each item runs in this task, straight after the one before. (Its
-        // scope stays boxed: run inside this future, a 10,000-item run measured 2-4x slower
-        // from its second run in a process on.)
-        for (index, item) in items.iter().enumerate() {
-            match item_scope(index, item.clone()).await {
-                ScopeEnd::Cancelled => return Err(NodeError::Cancelled { node: name.clone() }),
-                ScopeEnd::Finished(state) => gather(state)?,
-            }
+        // One at a time, each item runs in this task, straight after the one before.
+        for (index, item) in items.items().iter().enumerate() {
+            ended(items.run_item(index, item.clone()).await)?;
         }
-        return Ok(collectors_done(&graph, &collectors, collected));
+        return Ok(collectors_done(&graph, &items.collectors, collected));
     }
-    // Several at once, each item runs on its own task, so items work in parallel on the
-    // runtime's threads rather than taking turns in this one; a panic in one fails the
-    // Iterator as a panic in this task would.
-    let mut ends = stream::iter(0..items.len())
-        .map(|index| {
-            let item = items.get(index).cloned().unwrap_or(Value::Null);
-            let scope = item_scope(index, item);
-            let iterator = name.clone();
-            let mut task = ItemTask(tokio::spawn(run.flushing(Box::pin(scope))));
-            async move {
-                (&mut task.0).await.map_err(|e| {
-                    if e.is_panic() {
-                        NodeError::Panicked {
-                            node: iterator,
-                            message: panic_message(e.into_panic()),
-                        }
-                    } else {
-                        NodeError::Cancelled { node: iterator }
-                    }
-                })
-            }
-        })
-        .buffered(concurrency);
-    while let Some(end) = ends.next().await {
-        match end? {
-            ScopeEnd::Cancelled => return Err(NodeError::Cancelled { node: name.clone() }),
-            ScopeEnd::Finished(state) => gather(state)?,
+    // Several at once: that many lanes, each a task of its own taking the next item when
+    // it is done with one, so items work in parallel on the runtime's threads with one
+    // task per lane rather than per item, and nobody is woken per item. The lanes are
+    // aborted when this future is dropped; a panic in one fails the Iterator as a panic in
+    // this task would. Collectors gather in item order once every lane is done.
+    items
+        .ends
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .resize_with(count, || None);
+    let mut lanes = JoinSet::new();
+    for _ in 0..concurrency {
+        lanes.spawn(run.flushing(Box::pin(items.clone().lane())));
+    }
+    while let Some(joined) = lanes.join_next().await {
+        if let Err(e) = joined {
+            return Err(if e.is_panic() {
+                NodeError::Panicked {
+                    node: name.clone(),
+                    message: panic_message(e.into_panic()),
+                }
+            } else {
+                NodeError::Cancelled { node: name.clone() }
+            });
         }
     }
-    drop(ends);
-    Ok(collectors_done(&graph, &collectors, collected))
+    let ends = std::mem::take(&mut *items.ends.lock().unwrap_or_else(PoisonError::into_inner));
+    // Items past a failed one were never taken: the first end that is not a gathering,
+    // in item order, is the Iterator's.
+    for end in ends.into_iter().map_while(|end| end) {
+        ended(end)?;
+    }
+    Ok(collectors_done(&graph, &items.collectors, collected))
 }
 
-/// Adds what one item's scope gave each Collector of the Iterator.
+/// What one item's scope gives each Collector of the Iterator (nothing for a Collector
+/// whose branch was skipped or failed in that item).
 fn gather_item(
     graph: &PlanGraph,
     collectors: &[PlanNodeId],
-    collected: &mut [Vec<Value>],
     state: &State,
-) -> Result<(), NodeError> {
-    for (k, c) in collectors.iter().enumerate() {
+) -> Result<Vec<Option<Value>>, NodeError> {
+    let mut values = Vec::with_capacity(collectors.len());
+    for c in collectors {
         let collector = graph.node(*c);
         let Some(w) = collector.inputs.iter().find(|w| w.name == "arrayItem") else {
+            values.push(None);
             continue;
         };
         let source_done = match &w.source {
@@ -162,6 +237,7 @@ fn gather_item(
         let raw = state.source_value(&w.source);
         // An item whose branch was skipped or failed adds nothing.
         let (true, Some(raw)) = (source_done, raw) else {
+            values.push(None);
             continue;
         };
         let value = w
@@ -181,11 +257,9 @@ fn gather_item(
                 actual: type_name(&value),
             });
         }
-        if let Some(list) = collected.get_mut(k) {
-            list.push(value);
-        }
+        values.push(Some(value));
     }
-    Ok(())
+    Ok(values)
 }
 
 /// The Iterator's result: its Collectors, each with what it gathered.

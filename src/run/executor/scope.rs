@@ -151,6 +151,7 @@ impl Scope {
         // The nodes a pass started, to be run once the pass is over.
         let mut ready: Vec<(PlanNodeId, NodeWork)> = Vec::new();
         loop {
+            run.settle().await;
             if run.ctx.cancel.is_cancelled() {
                 tasks.abort_all();
                 while tasks.join_next().await.is_some() {}

@@ -213,8 +213,8 @@ async fn report(
         node: node.name.clone(),
         service_name: "bedrock-agent-runtime".to_owned(),
         operation_name: "InvokeAgent".to_owned(),
-        request,
-        response,
+        request: request.into(),
+        response: response.into(),
         usage,
         latency_ms,
     })

@@ -49,8 +49,8 @@ async fn inline_code(
         node: node.name.clone(),
         service_name: "python3".to_owned(),
         operation_name: "InlineCode".to_owned(),
-        request: json!({"inputs": inputs}),
-        response: value.clone(),
+        request: json!({"inputs": inputs}).into(),
+        response: value.clone().into(),
         usage: None,
         latency_ms,
     })

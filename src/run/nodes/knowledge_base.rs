@@ -90,8 +90,8 @@ async fn execute(
         node: node.name.clone(),
         service_name: "bedrock-agent-runtime".to_owned(),
         operation_name: operation.to_owned(),
-        request,
-        response: json!({ output: value }),
+        request: request.into(),
+        response: json!({ output: value }).into(),
         usage: None,
         latency_ms,
     })
@@ -153,11 +153,11 @@ async fn local(
         service_name: "local-knowledge-base".to_owned(),
         operation_name: "Retrieve".to_owned(),
         request: json!({"knowledgeBase": kb.name, "documents": path.display().to_string(),
-                        "retrievalQuery": {"text": query}, "numberOfResults": k}),
+                        "retrievalQuery": {"text": query}, "numberOfResults": k}).into(),
         response: json!({
             "retrievalResults": results,
             "warnings": warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        }),
+        }).into(),
         usage: None,
         latency_ms,
     })
@@ -181,7 +181,7 @@ async fn local(
         inference: Inference::default(),
         ..ModelRequest::default()
     };
-    let response = crate::run::converse::converse(run, node, &request).await?;
+    let response = crate::run::converse::converse(run, node, std::sync::Arc::new(request)).await?;
     Ok(Done {
         outputs: std::iter::once(("outputText".to_owned(), Value::String(response.text())))
             .collect(),

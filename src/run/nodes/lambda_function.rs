@@ -111,8 +111,8 @@ async fn lambda(
         node: node.name.clone(),
         service_name: "lambda".to_owned(),
         operation_name: "Invoke".to_owned(),
-        request: event,
-        response: value.clone(),
+        request: event.into(),
+        response: value.clone().into(),
         usage: None,
         latency_ms,
     })

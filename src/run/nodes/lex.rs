@@ -77,8 +77,8 @@ async fn execute(
             "localeId": config.locale_id,
             "text": text,
             "fixture": path.display().to_string(),
-        }),
-        response: json!({"predictedIntent": intent}),
+        }).into(),
+        response: json!({"predictedIntent": intent}).into(),
         usage: None,
         latency_ms,
     })

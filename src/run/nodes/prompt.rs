@@ -123,7 +123,7 @@ async fn prompt(
         }
     };
     let request = prompt_request(inline, inputs);
-    let response = converse(run, node, &request).await?;
+    let response = converse(run, node, std::sync::Arc::new(request)).await?;
     let mut text = response.text();
     if text.is_empty() {
         // A reply that only calls tools: the calls are the completion.

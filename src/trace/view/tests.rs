@@ -44,8 +44,8 @@ fn action(at_ms: u64, node: &str, model: &str, input: u64, out: u64) -> RunEvent
         node: node.to_owned(),
         service_name: "bedrock-runtime".to_owned(),
         operation_name: "Converse".to_owned(),
-        request: json!({"modelId": model}),
-        response: json!({}),
+        request: json!({"modelId": model}).into(),
+        response: json!({}).into(),
         usage: Some(Usage {
             input_tokens: input,
             output_tokens: out,
