@@ -171,7 +171,7 @@ fn export_dialog(ed: Editor, choice: ExportChoice) -> impl IntoView {
     let subject_picker = move || {
         let f = format.get();
         let names = subjects(&ed, f);
-        (f.subject() != Subject::Project).then(|| {
+        (f.subject() != Subject::Project && !names.is_empty()).then(|| {
             let label = if f.subject() == Subject::Flow { "Flow" } else { "Agent" };
             let current = subject.get().or_else(|| names.first().cloned()).unwrap_or_default();
             view! {
@@ -214,17 +214,23 @@ fn export_dialog(ed: Editor, choice: ExportChoice) -> impl IntoView {
                 {move || rendered.get().and_then(Result::err).filter(|_| errors.get() == 0).map(|e| view! {
                     <div class="error ship-blocked" id="export-error">{e}</div>
                 })}
-                <pre class="ship-preview" id="export-preview">{move || text.get().unwrap_or_else(|| {
-                    if rendered.with(Option::is_none) { "Reading the recorded versions…".to_owned() } else { String::new() }
-                })}</pre>
+                {move || match text.get() {
+                    Some(t) => Some(view! { <pre class="ship-preview" id="export-preview">{t}</pre> }.into_any()),
+                    // Waiting for the recorded versions; after an error there is nothing to show.
+                    None => rendered.with(Option::is_none).then(|| view! {
+                        <pre class="ship-preview" id="export-preview">"Reading the recorded versions…"</pre>
+                    }.into_any()),
+                }}
                 {move || rendered.with(|r| done(r).map(|r| {
                     let mut notes = r.notes.clone();
                     if !r.placeholders.is_empty() {
-                        notes.push(format!("Replace {} before sending; Deploy fills them in.", r.placeholders.join(", ")));
+                        let (them, it) = if r.placeholders.len() == 1 { ("it", "this") } else { ("them", "these") };
+                        notes.push(format!("Replace {it} before sending: {} (Deploy fills {them} in).", r.placeholders.join(", ")));
                     }
                     view! { <ul class="ship-notes">{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul> }
                 }))}
                 {move || lint().map(lint_view)}
+                {move || text.with(Option::is_some).then(|| view! {
                 <div class="with-button">
                     <input id="export-path" prop:value=move || path.get()
                         on:input=move |ev| { path.set(event_target_value(&ev)); write.set(Write::Idle); }/>
@@ -239,6 +245,7 @@ fn export_dialog(ed: Editor, choice: ExportChoice) -> impl IntoView {
                         });
                     }>"Browse…"</button>
                 </div>
+                })}
                 {move || match write.get() {
                     Write::Idle => None,
                     Write::Confirm(p) => Some(view! {
@@ -304,15 +311,17 @@ fn carried(history: &History) -> Vec<String> {
         .iter()
         .filter(|(_, h)| !h.versions.is_empty())
         .map(|(flow, h)| {
-            let aliases: Vec<&str> = h.aliases.keys().map(String::as_str).collect();
-            let aliases = match aliases.is_empty() {
-                true => String::new(),
-                false => format!(" and alias(es) {}", aliases.join(", ")),
+            let versions = match h.versions.len() {
+                1 => "its recorded version".to_owned(),
+                n => format!("its {n} recorded versions"),
             };
-            format!(
-                "Flow {flow}: its {} recorded version(s){aliases} are in the template.",
-                h.versions.len()
-            )
+            let aliases: Vec<&str> = h.aliases.keys().map(String::as_str).collect();
+            let aliases = match aliases.len() {
+                0 => String::new(),
+                1 => format!(" and alias {}", aliases[0]),
+                _ => format!(" and aliases {}", aliases.join(", ")),
+            };
+            format!("Flow {flow}: {versions}{aliases} go into the template (as with `strata export --data-dir`).")
         })
         .collect()
 }

@@ -294,8 +294,17 @@ fn node_changes(state: VersionsState) -> AnyView {
             ),
             None => "The same on both sides.".to_owned(),
         };
+        // A Loop body's node is keyed `Loop/Name`: its name, and whose body it is in.
+        let (title, body_of) = match node.split_once('/') {
+            Some((parent, name)) => (
+                name.to_owned(),
+                Some(format!("In the body of Loop {parent}.")),
+            ),
+            None => (node.clone(), None),
+        };
         view! {
-            <h3 id="diff-node-name" data-node=node.clone()>{node.clone()}</h3>
+            <h3 id="diff-node-name" data-node=node.clone()>{title}</h3>
+            {body_of.map(|b| view! { <p class="hint">{b}</p> })}
             <p class="summary" id="diff-node-mark" data-diff=mark.map(Mark::name)>{what}</p>
             {(mark == Some(Mark::Changed)).then(|| view! {
                 <table class="diff-fields" id="diff-fields">

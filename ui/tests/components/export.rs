@@ -118,7 +118,8 @@ async fn a_cloudformation_export_carries_the_recorded_versions_and_aliases() {
     assert!(asked[0]["args"]["projectText"]
         .as_str()
         .is_some_and(|t| t.contains("\"triage\"")));
-    assert!(text(&page, ".ship-notes").contains("1 recorded version(s) and alias(es) live"));
+    assert!(text(&page, ".ship-notes")
+        .contains("its recorded version and alias live go into the template"));
     // Linted once, with the versions in.
     until("cfn-lint", || !called("export_lint").is_empty()).await;
     assert!(called("export_lint")[0]["args"]["text"]
