@@ -42,6 +42,16 @@ async fn choose(app: &App, select: &str, value: &str) {
     .await;
 }
 
+/// What the comparison marks: `[name, mark]` per node or connection.
+async fn marked(app: &App) -> serde_json::Value {
+    app.js(
+        "return [...document.querySelectorAll('#diff-canvas [data-diff]')] \
+         .map(e => [e.dataset.node || e.dataset.connection, e.dataset.diff]);",
+        vec![],
+    )
+    .await
+}
+
 async fn alias_at(app: &App, version: u32) {
     app.until(
         &format!(
@@ -90,13 +100,7 @@ async fn version_diff_alias_and_run_an_alias_in_the_real_app() {
         "the comparison on the canvas",
     )
     .await;
-    let marked = app
-        .js(
-            "return [...document.querySelectorAll('#diff-canvas [data-diff]')] \
-             .map(e => [e.dataset.node || e.dataset.connection, e.dataset.diff]);",
-            vec![],
-        )
-        .await;
+    let marked = marked(app).await;
     assert_eq!(marked, json!([["Classify", "changed"]]));
     assert_eq!(app.count("#diff-changes li").await, 1, "one difference");
     app.click("#diff-canvas g.node[data-node=\"Classify\"] text.title")
@@ -209,13 +213,7 @@ async fn a_changed_node_inside_a_loop_body_is_marked_in_the_real_app() {
         "the Loop's body on the comparison",
     )
     .await;
-    let marked = app
-        .js(
-            "return [...document.querySelectorAll('#diff-canvas [data-diff]')] \
-             .map(e => [e.dataset.node || e.dataset.connection, e.dataset.diff]);",
-            vec![],
-        )
-        .await;
+    let marked = marked(app).await;
     assert_eq!(marked, json!([["Refine/Improve", "changed"]]));
     app.click("#diff-canvas g.node[data-node=\"Refine/Improve\"] text.title")
         .await;

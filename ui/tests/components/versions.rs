@@ -59,6 +59,19 @@ fn choose(page: &Page, selector: &str, value: &str) {
         .expect("dispatch");
 }
 
+/// The comparison's marked nodes: (name, mark).
+fn marked_nodes(page: &Page) -> Vec<(String, String)> {
+    page.all("#diff-canvas g.node[data-diff]")
+        .iter()
+        .map(|n| {
+            (
+                n.get_attribute("data-node").unwrap_or_default(),
+                n.get_attribute("data-diff").unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 /// A page with the versions stub, the panel open and its list shown.
 async fn opened() -> Page {
     install_shell_stub();
@@ -151,16 +164,7 @@ async fn a_comparison_marks_exactly_the_changed_node_and_shows_its_fields() {
     // The editable canvas is gone; the comparison shows every node, one of them marked.
     assert!(page.all("#canvas").is_empty());
     until("the nodes", || page.all("#diff-canvas g.node").len() > 3).await;
-    let marked: Vec<(String, String)> = page
-        .all("#diff-canvas g.node[data-diff]")
-        .iter()
-        .map(|n| {
-            (
-                n.get_attribute("data-node").unwrap_or_default(),
-                n.get_attribute("data-diff").unwrap_or_default(),
-            )
-        })
-        .collect();
+    let marked = marked_nodes(&page);
     assert_eq!(marked, vec![("Route".to_owned(), "changed".to_owned())]);
     assert!(page.all("#diff-canvas path[data-diff]").is_empty());
 
@@ -245,16 +249,7 @@ async fn a_changed_node_inside_a_loop_body_is_marked_in_its_body() {
             .is_empty()
     })
     .await;
-    let marked: Vec<(String, String)> = page
-        .all("#diff-canvas g.node[data-diff]")
-        .iter()
-        .map(|n| {
-            (
-                n.get_attribute("data-node").unwrap_or_default(),
-                n.get_attribute("data-diff").unwrap_or_default(),
-            )
-        })
-        .collect();
+    let marked = marked_nodes(&page);
     assert_eq!(
         marked,
         vec![("Refine/Improve".to_owned(), "changed".to_owned())]
