@@ -9,7 +9,7 @@ pub mod listing;
 pub use canvas::{flow_diff, FlowDiff, Mark};
 pub use listing::{AliasInfo, AliasMove, FlowVersions, Side, VersionInfo, VersionOutcome};
 
-use crate::model::{Agent, Flow, KnowledgeBase, Project};
+use crate::model::{Agent, Flow, FlowConnection, FlowDefinition, FlowNode, KnowledgeBase, Project};
 use crate::nodes::NodeConfiguration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -185,38 +185,14 @@ pub fn diff(a: &Snapshot, b: &Snapshot) -> Vec<Change> {
     );
     named(
         "node",
-        by_name(
-            a.flow
-                .definition
-                .all_nodes()
-                .into_iter()
-                .map(|(_, n)| (n.name.clone(), n)),
-        ),
-        by_name(
-            b.flow
-                .definition
-                .all_nodes()
-                .into_iter()
-                .map(|(_, n)| (n.name.clone(), n)),
-        ),
+        by_name(nodes(&a.flow.definition)),
+        by_name(nodes(&b.flow.definition)),
         &mut out,
     );
     named(
         "connection",
-        by_name(
-            a.flow
-                .definition
-                .connections
-                .iter()
-                .map(|c| (c.name.clone(), c)),
-        ),
-        by_name(
-            b.flow
-                .definition
-                .connections
-                .iter()
-                .map(|c| (c.name.clone(), c)),
-        ),
+        by_name(connections(&a.flow.definition)),
+        by_name(connections(&b.flow.definition)),
         &mut out,
     );
     named(
@@ -228,13 +204,44 @@ pub fn diff(a: &Snapshot, b: &Snapshot) -> Vec<Change> {
     out
 }
 
+/// The name a diff gives a node or connection: its own at the top level, `Loop/Name` inside
+/// the body of Loop node `Loop` (a body may reuse a top-level name; `/` is in no node name).
+pub fn item_key(loop_node: Option<&str>, name: &str) -> String {
+    match loop_node {
+        Some(parent) => format!("{parent}/{name}"),
+        None => name.to_owned(),
+    }
+}
+
+/// Every node of a flow, Loop bodies' too, by [`item_key`].
+fn nodes(def: &FlowDefinition) -> impl Iterator<Item = (String, &FlowNode)> {
+    def.all_nodes()
+        .into_iter()
+        .map(|(parent, n)| (item_key(parent, &n.name), n))
+}
+
+/// Every connection of a flow, Loop bodies' too, by [`item_key`].
+fn connections(def: &FlowDefinition) -> impl Iterator<Item = (String, &FlowConnection)> {
+    let top = def.connections.iter().map(|c| (c.name.clone(), c));
+    let bodies = def
+        .all_nodes()
+        .into_iter()
+        .filter_map(|(_, n)| match &n.configuration {
+            Some(NodeConfiguration::Loop(l)) => Some((n.name.as_str(), &l.definition.connections)),
+            _ => None,
+        });
+    let bodies = bodies
+        .flat_map(|(parent, cs)| cs.iter().map(move |c| (item_key(Some(parent), &c.name), c)));
+    top.chain(bodies)
+}
+
 fn by_name<T: Serialize>(items: impl Iterator<Item = (String, T)>) -> BTreeMap<String, Value> {
     items
         .map(|(name, item)| {
             let mut v = serde_json::to_value(item).unwrap_or(Value::Null);
-            // A Loop's body nodes are compared as nodes of their own.
-            if let Some(def) = v.pointer_mut("/configuration/loop/definition/nodes") {
-                *def = Value::String("(compared node by node)".to_owned());
+            // A Loop's body nodes and connections are compared as items of their own.
+            if let Some(def) = v.pointer_mut("/configuration/loop/definition") {
+                *def = Value::String("(compared item by item)".to_owned());
             }
             (name, v)
         })
@@ -308,17 +315,26 @@ fn fields(what: &str, name: &str, a: &Value, b: &Value, path: &str, out: &mut Ve
     }
 }
 
+/// Template projects for the tests of versions (here, `canvas`, `session::versions`).
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use crate::model::Project;
+
+    /// The template `name` as project "t".
+    pub(crate) fn template(name: &str) -> Project {
+        crate::templates::instantiate(crate::templates::find(name).expect("template"), "t")
+            .expect("loads")
+    }
+
+    pub(crate) fn triage() -> Project {
+        template("support-triage")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::fixtures::triage;
     use super::*;
-
-    fn triage() -> Project {
-        crate::templates::instantiate(
-            crate::templates::find("support-triage").expect("template"),
-            "t",
-        )
-        .expect("loads")
-    }
 
     #[test]
     fn a_snapshot_holds_the_flow_and_its_agents() {

@@ -107,6 +107,7 @@ fn main() {
             eval::eval_suites,
             eval::eval_start,
             eval::eval_cancel,
+            versions::versions_history,
         ])
         .run(tauri::generate_context!())
         .expect("the Strata window could not start");

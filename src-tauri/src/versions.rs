@@ -5,6 +5,7 @@
 use crate::files::AppError;
 use crate::run::Runs;
 use std::sync::Arc;
+use strata::export::History;
 use strata::lifecycle::{FlowDiff, FlowVersions, Side};
 use strata::model::Project;
 use strata::session::versions;
@@ -52,6 +53,14 @@ pub async fn compare(
     newer: Side,
 ) -> Result<FlowDiff, AppError> {
     versions::compare(store, &project(text)?, flow, older, newer)
+        .await
+        .map_err(failed)
+}
+
+/// What the export dialog renders a CloudFormation template with: every flow's recorded
+/// versions and aliases, as `strata export --data-dir` reads them.
+pub async fn history(store: &Store, text: &str) -> Result<History, AppError> {
+    versions::history(store, &project(text)?)
         .await
         .map_err(failed)
 }
@@ -113,6 +122,11 @@ pub async fn alias_rollback(
         .map_err(failed)
 }
 
+#[tauri::command]
+pub async fn versions_history(project_text: String, runs: Runner<'_>) -> Result<History, AppError> {
+    history(runs.run_store()?, &project_text).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,28 +142,35 @@ mod tests {
         assert_eq!(made.number, 1);
         let listed = list(&store, &text, "triage").await.expect("list");
         assert_eq!(listed.versions[0].description, "first");
-        let d = compare(
-            &store,
-            &text,
-            "triage",
-            Side::Version { number: 1 },
-            Side::Draft,
-        )
-        .await
-        .expect("diff");
-        assert!(d.changes.is_empty());
+        let against = |number| {
+            compare(
+                &store,
+                &text,
+                "triage",
+                Side::Version { number },
+                Side::Draft,
+            )
+        };
+        assert!(against(1).await.expect("diff").changes.is_empty());
         let bad = create(&store, "not json", "triage", "").await;
         assert_eq!(bad.map_err(|e| e.code()), Err("load"));
-        let missing = compare(
-            &store,
-            &text,
-            "triage",
-            Side::Version { number: 4 },
-            Side::Draft,
-        )
-        .await
-        .expect_err("no version 4");
+        let missing = against(4).await.expect_err("no version 4");
         assert_eq!(missing.code(), "version");
         assert!(missing.to_string().contains("no version 4"), "{missing}");
+    }
+
+    #[tokio::test]
+    async fn the_export_dialog_gets_the_recorded_versions() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path()).await.expect("store");
+        let template = strata::templates::find("support-triage").expect("template");
+        let text = strata::templates::instantiate(template, "t")
+            .expect("project")
+            .to_json();
+        create(&store, &text, "triage", "first").await.expect("v1");
+        let h = history(&store, &text).await.expect("history");
+        assert_eq!(h.flows["triage"].versions[0].description, "first");
+        let bad = history(&store, "not json").await;
+        assert_eq!(bad.map_err(|e| e.code()), Err("load"));
     }
 }

@@ -226,3 +226,145 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
     .await;
     launched.close().await;
 }
+
+/// Waits until the window has painted what the page holds now (two animation frames), then
+/// keeps its picture: an X screenshot taken right after a change can show an older frame.
+async fn keep_painted_screenshot(app: &App, name: &str) {
+    app.client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            vec![],
+        )
+        .await
+        .expect("two frames");
+    keep_screenshot(app, name).await;
+}
+
+/// A cfn-lint for the app that notes each run in `count` and hands over to the pinned one
+/// (`strata::cfn_lint::locate`), or, without it, answers "no findings".
+fn counting_cfn_lint(dir: &Path) -> (PathBuf, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let count = dir.join("cfn-lint-runs");
+    let real = strata::cfn_lint::locate()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let script = dir.join("counting-cfn-lint");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\nif [ -x '{real}' ]; then exec '{real}' \"$@\"; fi\necho '[]'\n",
+            count.display()
+        ),
+    )
+    .expect("the script");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    (script, count)
+}
+
+/// How many times cfn-lint has run.
+fn runs(count: &Path) -> usize {
+    std::fs::read_to_string(count).map_or(0, |t| t.lines().count())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_export_dialog_carries_recorded_versions_and_lints_each_text_once() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let file = project(dir.path());
+    // A version and an alias in the app's run store, as the Versions panel makes them.
+    {
+        let store = strata::store::Store::open(&dir.path().join("app-data").join("runs"))
+            .await
+            .expect("the app's run store");
+        let text = std::fs::read_to_string(&file).expect("the project");
+        let p = strata::model::load(&text, "triage").expect("loads").project;
+        strata::session::versions::create_version(&store, &p, "triage", "first cut")
+            .await
+            .expect("version 1");
+        strata::session::versions::set_alias(&store, &p, "triage", "live", 1)
+            .await
+            .expect("alias live");
+    }
+    let (cfn_lint, count) = counting_cfn_lint(dir.path());
+    let cfn_lint = cfn_lint.display().to_string();
+    let launched = launch_with(dir.path(), &file, &[("STRATA_CFN_LINT", cfn_lint.as_str())]).await;
+    let app = &launched.app;
+    app.until(
+        "document.querySelector('g.node[data-node=\"Classify\"]')",
+        "the template's nodes",
+    )
+    .await;
+    app.click("#export").await;
+    // The template holds the recorded version and alias, as `strata export --data-dir` writes.
+    app.until(
+        "document.querySelector('#export-preview')?.textContent.includes('AWS::Bedrock::FlowAlias')",
+        "the template with the recorded version and alias",
+    )
+    .await;
+    let preview = app
+        .js(
+            "return document.querySelector('#export-preview').textContent;",
+            vec![],
+        )
+        .await;
+    let preview = preview.as_str().unwrap_or_default();
+    assert!(preview.contains("AWS::Bedrock::FlowVersion"), "{preview}");
+    assert!(preview.contains("first cut"), "{preview}");
+    let cli = {
+        let store = strata::store::Store::open(&dir.path().join("app-data").join("runs"))
+            .await
+            .expect("the store");
+        let text = std::fs::read_to_string(&file).expect("the project");
+        let p = strata::model::load(&text, "triage").expect("loads").project;
+        let history = strata::session::versions::history(&store, &p)
+            .await
+            .expect("history");
+        strata::export::render(&p, strata::export::Format::Cloudformation, None, &history)
+            .expect("renders")
+            .text
+    };
+    assert_eq!(preview, cli, "the app and the CLI render the same template");
+    app.until(
+        "['clean', 'findings', 'missing', 'failed'].includes(document.querySelector('#export-lint')?.dataset.state)",
+        "cfn-lint's answer",
+    )
+    .await;
+    let linted = attr(app, "#export-lint", "data-state").await;
+    assert_eq!(runs(&count), 1);
+
+    // Writing: cfn-lint's answer stays, nothing is linted again.
+    app.click("#export-ok").await;
+    app.until(
+        "document.querySelector('#export-written')",
+        "the file written",
+    )
+    .await;
+    keep_painted_screenshot(app, "app-export-versions.png").await;
+    assert_eq!(attr(app, "#export-lint", "data-state").await, linted);
+    assert_eq!(runs(&count), 1);
+    let target = dir.path().join("triage.template.yaml");
+    let written = std::fs::read_to_string(&target).expect("the exported template");
+    assert_eq!(written, cli);
+    if let Some(findings) = support::cfn_lint::lint(std::slice::from_ref(&target)) {
+        assert!(findings.is_empty(), "cfn-lint: {findings:#?}");
+        assert_eq!(linted, "clean", "the dialog ran the same cfn-lint");
+    }
+
+    // Another format and back: the same text is not linted again, and its answer is shown.
+    for format in ["flow-json", "cloudformation"] {
+        app.js(
+            "const s = document.querySelector('#export-format'); s.value = arguments[0]; \
+             s.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![json!(format)],
+        )
+        .await;
+    }
+    app.until(
+        "document.querySelector('#export-preview')?.textContent.includes('AWS::Bedrock::FlowVersion')",
+        "the template again",
+    )
+    .await;
+    assert_eq!(attr(app, "#export-lint", "data-state").await, linted);
+    assert_eq!(runs(&count), 1);
+    launched.close().await;
+}

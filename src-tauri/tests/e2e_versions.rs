@@ -42,6 +42,16 @@ async fn choose(app: &App, select: &str, value: &str) {
     .await;
 }
 
+/// What the comparison marks: `[name, mark]` per node or connection.
+async fn marked(app: &App) -> serde_json::Value {
+    app.js(
+        "return [...document.querySelectorAll('#diff-canvas [data-diff]')] \
+         .map(e => [e.dataset.node || e.dataset.connection, e.dataset.diff]);",
+        vec![],
+    )
+    .await
+}
+
 async fn alias_at(app: &App, version: u32) {
     app.until(
         &format!(
@@ -90,13 +100,7 @@ async fn version_diff_alias_and_run_an_alias_in_the_real_app() {
         "the comparison on the canvas",
     )
     .await;
-    let marked = app
-        .js(
-            "return [...document.querySelectorAll('#diff-canvas [data-diff]')] \
-             .map(e => [e.dataset.node || e.dataset.connection, e.dataset.diff]);",
-            vec![],
-        )
-        .await;
+    let marked = marked(app).await;
     assert_eq!(marked, json!([["Classify", "changed"]]));
     assert_eq!(app.count("#diff-changes li").await, 1, "one difference");
     app.click("#diff-canvas g.node[data-node=\"Classify\"] text.title")
@@ -168,5 +172,56 @@ async fn version_diff_alias_and_run_an_alias_in_the_real_app() {
     let newest = runs.first().expect("a recorded run");
     assert_eq!(newest.alias.as_deref(), Some("live"));
     app.screenshot("app-versions-run-alias.png").await;
+    launched.close().await;
+}
+
+/// A prompt node's maximum of tokens, under its `prompt` configuration.
+const MAX_TOKENS: &str = "sourceConfiguration/inline/inferenceConfiguration/text/maxTokens";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_node_inside_a_loop_body_is_marked_in_the_real_app() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let template = strata::templates::find("refine-loop").expect("the template");
+    let project = strata::templates::instantiate(template, "refine").expect("a project");
+    let file = dir.path().join("refine.strata.json");
+    std::fs::write(&file, project.to_json()).expect("the project file");
+    strata::templates::write_missing_files(template, dir.path()).expect("the template's files");
+    // Version 1 had Improve, inside the Loop's body, answer in at most 256 tokens.
+    let mut older: serde_json::Value = serde_json::from_str(&project.to_json()).expect("json");
+    *older
+        .pointer_mut(&format!("/flows/0/definition/nodes/1/configuration/loop/definition/nodes/1/configuration/prompt/{MAX_TOKENS}"))
+        .expect("Improve's maxTokens") = json!(256);
+    let older = strata::model::load(&older.to_string(), "refine")
+        .expect("loads")
+        .project;
+    strata::session::versions::create_version(&store(dir.path()).await, &older, "refine", "v1")
+        .await
+        .expect("version 1");
+
+    let launched = launch(dir.path(), &file).await;
+    let app = &launched.app;
+    app.until(
+        "document.querySelector('g.node[data-node=\"Refine\"]')",
+        "the template's nodes",
+    )
+    .await;
+    app.click("#tab-versions").await;
+    app.click(".version-row[data-version=\"1\"] .version-diff")
+        .await;
+    app.until(
+        "document.querySelector('#diff-canvas .loop-region[data-loop=\"Refine\"] g.node[data-node=\"Refine/Improve\"]')",
+        "the Loop's body on the comparison",
+    )
+    .await;
+    let marked = marked(app).await;
+    assert_eq!(marked, json!([["Refine/Improve", "changed"]]));
+    app.click("#diff-canvas g.node[data-node=\"Refine/Improve\"] text.title")
+        .await;
+    app.until(
+        &format!("document.querySelector('#diff-fields .diff-field[data-field=\"configuration.prompt.{}\"]')", MAX_TOKENS.replace('/', ".")),
+        "the changed field",
+    )
+    .await;
+    app.screenshot("app-versions-loop-diff.png").await;
     launched.close().await;
 }

@@ -1,9 +1,7 @@
 //! `strata export` and `strata import`: a project out as Bedrock JSON or a CloudFormation
 //! template, and a Bedrock or CloudFormation document in as a project.
 
-use super::{
-    async_main_value, decode_file, lifecycle, plural, read_document, read_file, ExportFormat,
-};
+use super::{async_main_value, decode_file, plural, read_document, read_file, ExportFormat};
 use crate::save::{check_target, write_atomically};
 use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
@@ -43,7 +41,7 @@ pub(super) fn export(
     let history = match data_dir {
         Some(dir) => async_main_value(async {
             let store = crate::store::Store::open(dir).await?;
-            lifecycle::history(&store, &project).await
+            Ok::<_, anyhow::Error>(crate::session::versions::history(&store, &project).await?)
         })?,
         None => History::default(),
     };

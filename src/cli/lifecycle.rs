@@ -1,7 +1,6 @@
 //! `strata version …` and `strata alias …`: immutable numbered versions of a flow and the
 //! aliases pointing at them, kept in the run store.
 
-use crate::export::{FlowHistory, History, RecordedVersion};
 use crate::lifecycle::{diff, Side, Snapshot};
 use crate::model::Project;
 use crate::session::{self, versions};
@@ -186,32 +185,6 @@ async fn load_snapshot(
     let side = Side::parse(which)
         .with_context(|| format!("{which:?} is neither a version number nor `draft`"))?;
     Ok(versions::side_snapshot(store, project, flow, side).await?)
-}
-
-/// The recorded versions and aliases of every flow of `project`, for `strata export`.
-pub async fn history(store: &Store, project: &Project) -> Result<History> {
-    let mut out = History::default();
-    for flow in &project.flows {
-        let mut h = FlowHistory::default();
-        for v in store.list_versions(&project.name, &flow.name).await? {
-            let snap: Snapshot = serde_json::from_value(v.snapshot).with_context(|| {
-                format!(
-                    "{}/{} version {} is not a snapshot this Strata reads",
-                    project.name, flow.name, v.number
-                )
-            })?;
-            h.versions.push(RecordedVersion {
-                number: v.number,
-                description: v.description,
-                flow: snap.flow,
-            });
-        }
-        for a in store.list_aliases(&project.name, &flow.name).await? {
-            h.aliases.insert(a.name, a.version);
-        }
-        out.flows.insert(flow.name.clone(), h);
-    }
-    Ok(out)
 }
 
 pub async fn alias(args: AliasArgs) -> Result<u8> {

@@ -2,8 +2,9 @@
 //! in one flow, each marked added, removed or changed, with the field-by-field changes.
 //! Plain data, built for wasm too: the shell computes it, the editor page draws it.
 
-use super::{diff, Change, Snapshot};
-use crate::model::Flow;
+use super::{diff, item_key, Change, Snapshot};
+use crate::model::{Flow, FlowDefinition};
+use crate::nodes::NodeConfiguration;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -31,14 +32,15 @@ impl Mark {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowDiff {
-    /// The newer side's flow with the older side's removed top-level nodes and connections put
-    /// back (after the newer side's own), so one canvas shows both sides.
+    /// The newer side's flow with the older side's removed nodes and connections put back
+    /// (after the newer side's own, Loop bodies' in their body), so one canvas shows both sides.
     pub flow: Flow,
     /// Every difference, as [`diff`] lists them (nodes, connections, agents, the flow itself).
     pub changes: Vec<Change>,
-    /// The nodes that differ, by name (those of Loop bodies too); a node not listed is the same.
+    /// The nodes that differ, by [`item_key`] (a Loop body's as `Loop/Name`); a node not
+    /// listed is the same.
     pub nodes: BTreeMap<String, Mark>,
-    /// The connections that differ, by name.
+    /// The connections that differ, by [`item_key`].
     pub connections: BTreeMap<String, Mark>,
 }
 
@@ -49,6 +51,42 @@ impl FlowDiff {
             Change::Changed { what, name, .. } => what == "node" && name == node,
             Change::Added { .. } | Change::Removed { .. } => false,
         })
+    }
+}
+
+/// Puts the removed nodes and connections of `older` back into `into` (the newer side's
+/// definition of the same level: the flow, or the body of Loop `parent`), after its own. A
+/// removed Loop comes back with its whole body; a Loop on both sides gets its body's removed
+/// items back the same way.
+fn put_back(
+    into: &mut FlowDefinition,
+    older: &FlowDefinition,
+    parent: Option<&str>,
+    nodes: &BTreeMap<String, Mark>,
+    connections: &BTreeMap<String, Mark>,
+) {
+    let removed = |marks: &BTreeMap<String, Mark>, name: &str| {
+        marks.get(&item_key(parent, name)) == Some(&Mark::Removed)
+    };
+    for node in &older.nodes {
+        if removed(nodes, &node.name) {
+            into.nodes.push(node.clone());
+        } else if let Some(NodeConfiguration::Loop(body)) = &node.configuration {
+            let kept = into
+                .node_mut(&node.name)
+                .and_then(|n| match &mut n.configuration {
+                    Some(NodeConfiguration::Loop(l)) => Some(&mut l.definition),
+                    _ => None,
+                });
+            if let Some(kept) = kept {
+                put_back(kept, &body.definition, Some(&node.name), nodes, connections);
+            }
+        }
+    }
+    for connection in &older.connections {
+        if removed(connections, &connection.name) {
+            into.connections.push(connection.clone());
+        }
     }
 }
 
@@ -71,17 +109,13 @@ pub fn flow_diff(older: &Snapshot, newer: &Snapshot) -> FlowDiff {
         marks.insert(name.clone(), mark);
     }
     let mut flow = newer.flow.clone();
-    let definition = &older.flow.definition;
-    for node in &definition.nodes {
-        if nodes.get(&node.name) == Some(&Mark::Removed) {
-            flow.definition.nodes.push(node.clone());
-        }
-    }
-    for connection in &definition.connections {
-        if connections.get(&connection.name) == Some(&Mark::Removed) {
-            flow.definition.connections.push(connection.clone());
-        }
-    }
+    put_back(
+        &mut flow.definition,
+        &older.flow.definition,
+        None,
+        &nodes,
+        &connections,
+    );
     FlowDiff {
         flow,
         changes,
@@ -93,17 +127,10 @@ pub fn flow_diff(older: &Snapshot, newer: &Snapshot) -> FlowDiff {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lifecycle::fixtures::triage;
     use crate::lifecycle::snapshot;
     use crate::model::Project;
     use crate::nodes::NodeConfiguration;
-
-    fn triage() -> Project {
-        crate::templates::instantiate(
-            crate::templates::find("support-triage").expect("template"),
-            "t",
-        )
-        .expect("loads")
-    }
 
     /// The marks as `node Name: mark` lines, for exact comparison.
     fn marks(d: &FlowDiff) -> Vec<String> {
@@ -183,5 +210,64 @@ mod tests {
         let json = serde_json::to_string(&d).expect("serialises");
         let read: FlowDiff = serde_json::from_str(&json).expect("reads back");
         assert_eq!(read, d);
+    }
+
+    /// The body of Loop node `name` of the first flow.
+    fn body<'a>(p: &'a mut Project, name: &str) -> &'a mut FlowDefinition {
+        match &mut p.flows[0]
+            .definition
+            .node_mut(name)
+            .expect("the Loop")
+            .configuration
+        {
+            Some(NodeConfiguration::Loop(l)) => &mut l.definition,
+            other => panic!("{name} is not a Loop: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_changed_node_in_a_loop_body_is_marked_in_its_body() {
+        let p = crate::lifecycle::fixtures::template("refine-loop");
+        let older = snapshot(&p, "refine").expect("flow");
+        let mut q = p.clone();
+        let improve = body(&mut q, "Refine").node_mut("Improve").expect("Improve");
+        improve.inputs[0].expression = "$.data.text".into();
+        let d = flow_diff(&older, &snapshot(&q, "refine").expect("flow"));
+        assert_eq!(marks(&d), vec!["node Refine/Improve: changed"]);
+        let fields: Vec<String> = d
+            .node_changes("Refine/Improve")
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            fields,
+            vec![r#"~ node Refine/Improve: inputs[0].expression: "$.data" → "$.data.text""#]
+        );
+
+        // A body node removed: marked with its connections, and drawn back in its body.
+        let mut r = p.clone();
+        let def = body(&mut r, "Refine");
+        def.nodes.retain(|n| n.name != "Review");
+        def.connections
+            .retain(|c| c.source != "Review" && c.target != "Review");
+        let d = flow_diff(&older, &snapshot(&r, "refine").expect("flow"));
+        assert_eq!(
+            marks(&d),
+            vec![
+                "node Refine/Review: removed",
+                "connection Refine/ImproveToReviewDraft: removed",
+                "connection Refine/ReviewToLoopEndVerdict: removed",
+            ]
+        );
+        let mut drawn = p.clone();
+        drawn.flows[0] = d.flow.clone();
+        let def = body(&mut drawn, "Refine");
+        assert!(def.node("Review").is_some());
+        for c in ["ImproveToReviewDraft", "ReviewToLoopEndVerdict"] {
+            assert!(def.connections.iter().any(|x| x.name == c), "{c}");
+        }
+        // The other way round, the same items are added and nothing is put back.
+        let back = flow_diff(&snapshot(&r, "refine").expect("flow"), &older);
+        assert_eq!(back.nodes.get("Refine/Review"), Some(&Mark::Added));
+        assert_eq!(back.flow, p.flows[0]);
     }
 }

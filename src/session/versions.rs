@@ -4,6 +4,7 @@
 //! comparison's side is a recorded version or the working copy.
 
 use super::{version_snapshot, Error};
+use crate::export::{FlowHistory, History, RecordedVersion};
 use crate::lifecycle::VersionInfo;
 use crate::lifecycle::{flow_diff, snapshot, AliasInfo, FlowDiff, FlowVersions, Side, Snapshot};
 use crate::model::Project;
@@ -133,17 +134,36 @@ pub async fn rollback_alias(
     Ok(store.rollback_alias(&project.name, flow, name).await?)
 }
 
+/// The recorded versions and aliases of every flow of `project`: what a CloudFormation export
+/// carries (`strata export --data-dir` and the app's export dialog both read them here).
+pub async fn history(store: &Store, project: &Project) -> Result<History, Error> {
+    let mut out = History::default();
+    for flow in &project.flows {
+        let mut h = FlowHistory::default();
+        for v in store.list_versions(&project.name, &flow.name).await? {
+            let snap: Snapshot =
+                serde_json::from_value(v.snapshot).map_err(|e| Error::Snapshot {
+                    version: v.number,
+                    message: format!("{}/{}: {e}", project.name, flow.name),
+                })?;
+            h.versions.push(RecordedVersion {
+                number: v.number,
+                description: v.description,
+                flow: snap.flow,
+            });
+        }
+        for a in store.list_aliases(&project.name, &flow.name).await? {
+            h.aliases.insert(a.name, a.version);
+        }
+        out.flows.insert(flow.name.clone(), h);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn triage() -> Project {
-        crate::templates::instantiate(
-            crate::templates::find("support-triage").expect("template"),
-            "t",
-        )
-        .expect("loads")
-    }
+    use crate::lifecycle::fixtures::triage;
 
     #[tokio::test]
     async fn versions_compare_move_and_roll_back() {
@@ -234,5 +254,37 @@ mod tests {
             (listed.aliases[0].version, listed.aliases[0].previous),
             (1, None)
         );
+    }
+
+    #[tokio::test]
+    async fn an_export_carries_the_recorded_versions_and_aliases() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path()).await.expect("store");
+        let p = triage();
+        let empty = history(&store, &p).await.expect("history");
+        assert!(empty.flows["triage"].versions.is_empty());
+        create_version(&store, &p, "triage", "first")
+            .await
+            .expect("v1");
+        set_alias(&store, &p, "triage", "live", 1)
+            .await
+            .expect("alias");
+        let h = history(&store, &p).await.expect("history");
+        let triage = &h.flows["triage"];
+        assert_eq!(triage.versions.len(), 1);
+        assert_eq!(triage.versions[0].description, "first");
+        assert_eq!(triage.versions[0].flow, p.flows[0]);
+        assert_eq!(triage.aliases.get("live"), Some(&1));
+        // As the shell hands it to the page, and into the template both hosts render.
+        let json = serde_json::to_string(&h).expect("serialises");
+        let read: History = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(read, h);
+        let format = crate::export::Format::Cloudformation;
+        let text = crate::export::render(&p, format, None, &read)
+            .expect("renders")
+            .text;
+        assert!(text.contains("AWS::Bedrock::FlowVersion"), "{text}");
+        assert!(text.contains("AWS::Bedrock::FlowAlias"), "{text}");
+        assert!(text.contains("Name: live"), "{text}");
     }
 }

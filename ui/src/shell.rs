@@ -517,3 +517,8 @@ pub async fn deploy_apply(
 pub async fn deploy_cancel() -> Result<(), ShellError> {
     call("deploy_cancel", json!({})).await
 }
+
+/// Every flow's recorded versions and aliases, which a CloudFormation export carries.
+pub async fn versions_history(project_text: &str) -> Result<strata::export::History, ShellError> {
+    call("versions_history", json!({ "projectText": project_text })).await
+}

@@ -106,7 +106,7 @@ impl VersionsState {
                     false,
                     format!("Unchanged: version {} already holds this", made.number),
                 ),
-                Err(e) => self.say(true, e.message),
+                Err(e) => self.say(true, format!("No version made: {}", e.message)),
             }
             self.refresh(ed);
         });
@@ -126,7 +126,7 @@ impl VersionsState {
                             format!("Moved {name} from version {from} to {}", moved.to)
                         }
                         Some(_) => format!("{name} already points at version {}", moved.to),
-                        None => format!("Created {name} → version {}", moved.to),
+                        None => format!("Alias {name} now points at version {}", moved.to),
                     },
                 ),
                 Err(e) => self.say(true, e.message),

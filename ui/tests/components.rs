@@ -547,6 +547,8 @@ mod inspect;
 
 #[path = "components/eval.rs"]
 mod eval;
+#[path = "components/export.rs"]
+mod export;
 #[path = "components/versions.rs"]
 mod versions;
 #[wasm_bindgen_test]

@@ -16,15 +16,16 @@ use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Versions and aliases recorded for a project's flows (`strata version create`, `strata
-/// alias set`), to carry into a template. The store holds them; the CLI reads them into this.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// alias set`), to carry into a template. The store holds them; `session::versions::history`
+/// reads them into this (for the CLI, and for the app's shell, which hands it to the page).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct History {
     /// By flow name. A flow without recorded versions exports as if it had no history.
     pub flows: BTreeMap<String, FlowHistory>,
 }
 
 /// One flow's recorded versions and aliases.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlowHistory {
     /// Oldest first, numbered from 1 without gaps (as the store numbers them).
     pub versions: Vec<RecordedVersion>,
@@ -33,7 +34,7 @@ pub struct FlowHistory {
 }
 
 /// A recorded version of a flow.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RecordedVersion {
     pub number: u32,
     pub description: String,

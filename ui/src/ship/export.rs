@@ -7,6 +7,7 @@ use super::{error_count, show_problems, ExportChoice};
 use crate::{shell, Editor};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::collections::{HashMap, HashSet};
 use strata::export::{render, Format, History, Rendered, Subject};
 use strata::session::ship::LintReport;
 
@@ -48,24 +49,54 @@ pub fn ExportDialog() -> impl IntoView {
     }
 }
 
+/// What cfn-lint is asked about: the template's text, and whether it is JSON.
+type LintKey = (bool, String);
+
 fn export_dialog(ed: Editor, choice: ExportChoice) -> impl IntoView {
     let ship = ed.ship;
     let format = RwSignal::new(choice.format);
     let subject = RwSignal::new(choice.subject);
     let path = RwSignal::new(String::new());
-    let lint = RwSignal::new(None::<LintReport>);
     let write = RwSignal::new(Write::Idle);
     let errors = Memo::new(move |_| error_count(&ed));
-    let rendered: Memo<Result<Rendered, String>> = Memo::new(move |_| {
-        let (format, subject) = (format.get(), subject.get());
-        ed.doc.with(|d| {
-            let d = d.as_ref().ok_or_else(|| "No project is open.".to_owned())?;
-            render(&d.project, format, subject.as_deref(), &History::default())
-                .map_err(|e| e.to_string())
-        })
+    // The recorded versions and aliases a template carries, read once as the dialog opens (as
+    // `strata export --data-dir` reads them); `None` until the shell answers.
+    let history = RwSignal::new(None::<Result<History, String>>);
+    let project_text = ed
+        .doc
+        .with_untracked(|d| d.as_ref().map(|d| d.project.to_json()));
+    spawn_local(async move {
+        let read = match project_text {
+            Some(text) => shell::versions_history(&text).await.map_err(|e| e.message),
+            None => Ok(History::default()),
+        };
+        history.set(Some(read));
     });
-    let file_name =
-        Memo::new(move |_| rendered.with(|r| r.as_ref().ok().map(|r| r.file_name.clone())));
+    // `None` while a template waits for the recorded versions.
+    let rendered: Memo<Option<Result<Rendered, String>>> = Memo::new(move |_| {
+        let (format, subject) = (format.get(), subject.get());
+        let history = match format.takes_history() {
+            true => history.get()?,
+            false => Ok(History::default()),
+        };
+        Some(ed.doc.with(|d| {
+            let d = d.as_ref().ok_or_else(|| "No project is open.".to_owned())?;
+            let none = History::default();
+            let used = history.as_ref().unwrap_or(&none);
+            let mut r =
+                render(&d.project, format, subject.as_deref(), used).map_err(|e| e.to_string())?;
+            match &history {
+                Err(e) => r.notes.push(format!(
+                    "Recorded versions and aliases are left out: they could not be read ({e})."
+                )),
+                Ok(h) if format.takes_history() => r.notes.extend(carried(h)),
+                Ok(_) => {}
+            }
+            Ok(r)
+        }))
+    });
+    let text = Memo::new(move |_| rendered.with(|r| done(r).map(|r| r.text.clone())));
+    let file_name = Memo::new(move |_| rendered.with(|r| done(r).map(|r| r.file_name.clone())));
     // The proposed file follows the format and subject: the project's folder, that file name.
     Effect::new(move |_| {
         let Some(name) = file_name.get() else { return };
@@ -79,40 +110,49 @@ fn export_dialog(ed: Editor, choice: ExportChoice) -> impl IntoView {
             path.set(proposed);
         });
     });
-    // cfn-lint over a template, whenever the text changes; an older answer never wins.
-    let asked = StoredValue::new(0u64);
-    // The text last linted: the same text is never linted (nor its written mark dropped) twice.
-    let shown = StoredValue::new(None::<String>);
+    // A written mark is about the text written: another text drops it.
+    Effect::new(move |previous: Option<Option<String>>| {
+        let now = text.get();
+        if previous.is_some_and(|p| p != now) {
+            write.set(Write::Idle);
+        }
+        now
+    });
+    // cfn-lint runs once per template text (and JSON or YAML): its report is kept for the
+    // dialog's life, so going back to a format shows its findings without asking again, and
+    // an answer about another text never shows under this one.
+    let lint_key = Memo::new(move |_| {
+        rendered.with(|r| {
+            done(r)
+                .filter(|r| r.format.is_template())
+                .map(|r| (r.file_name.ends_with(".json"), r.text.clone()))
+        })
+    });
+    let reports = RwSignal::new(HashMap::<LintKey, LintReport>::new());
+    let asked = StoredValue::new(HashSet::<LintKey>::new());
     Effect::new(move |_| {
-        let text = rendered.with(|r| r.as_ref().ok().map(|r| r.text.clone()));
-        if text.is_some() && shown.get_value() == text {
+        let Some(key) = lint_key.get() else { return };
+        if !asked
+            .try_update_value(|a| a.insert(key.clone()))
+            .unwrap_or(false)
+        {
             return;
         }
-        shown.set_value(text);
-        lint.set(None);
-        write.set(Write::Idle);
-        let Some((text, json)) = rendered.with(|r| {
-            r.as_ref()
-                .ok()
-                .filter(|r| r.format.is_template())
-                .map(|r| (r.text.clone(), r.format == Format::CloudformationJson))
-        }) else {
-            return;
-        };
-        let n = asked.get_value() + 1;
-        asked.set_value(n);
         spawn_local(async move {
-            let report = shell::export_lint(&text, json)
+            let report = shell::export_lint(&key.1, key.0)
                 .await
                 .unwrap_or_else(|e| LintReport::Failed { message: e.message });
-            if asked.get_value() == n {
-                lint.set(Some(report));
-            }
+            reports.update(|r| {
+                r.insert(key, report);
+            });
         });
     });
+    let lint = move || {
+        let key = lint_key.get()?;
+        Some(reports.with(|r| r.get(&key).cloned()))
+    };
     let save = move |replace: bool| {
-        let Some(text) = rendered.with_untracked(|r| r.as_ref().ok().map(|r| r.text.clone()))
-        else {
+        let Some(text) = text.get_untracked() else {
             return;
         };
         let target = path.get_untracked();
@@ -131,7 +171,7 @@ fn export_dialog(ed: Editor, choice: ExportChoice) -> impl IntoView {
     let subject_picker = move || {
         let f = format.get();
         let names = subjects(&ed, f);
-        (f.subject() != Subject::Project).then(|| {
+        (f.subject() != Subject::Project && !names.is_empty()).then(|| {
             let label = if f.subject() == Subject::Flow { "Flow" } else { "Agent" };
             let current = subject.get().or_else(|| names.first().cloned()).unwrap_or_default();
             view! {
@@ -146,7 +186,7 @@ fn export_dialog(ed: Editor, choice: ExportChoice) -> impl IntoView {
             }
         })
     };
-    let blocked = move || errors.get() > 0 || rendered.with(Result::is_err);
+    let blocked = move || errors.get() > 0 || text.with(Option::is_none);
     view! {
         <div class="modal-back">
             <div class="modal ship" id="export-dialog" on:keydown=move |ev| { if ev.key() == "Escape" { close() } }>
@@ -171,18 +211,26 @@ fn export_dialog(ed: Editor, choice: ExportChoice) -> impl IntoView {
                         <button id="export-show-problems" on:click=move |_| { close(); show_problems(); }>"Show problems"</button>
                     </div>
                 })}
-                {move || rendered.get().err().filter(|_| errors.get() == 0).map(|e| view! {
+                {move || rendered.get().and_then(Result::err).filter(|_| errors.get() == 0).map(|e| view! {
                     <div class="error ship-blocked" id="export-error">{e}</div>
                 })}
-                <pre class="ship-preview" id="export-preview">{move || rendered.with(|r| r.as_ref().map(|r| r.text.clone()).unwrap_or_default())}</pre>
-                {move || rendered.with(|r| r.as_ref().ok().map(|r| {
+                {move || match text.get() {
+                    Some(t) => Some(view! { <pre class="ship-preview" id="export-preview">{t}</pre> }.into_any()),
+                    // Waiting for the recorded versions; after an error there is nothing to show.
+                    None => rendered.with(Option::is_none).then(|| view! {
+                        <pre class="ship-preview" id="export-preview">"Reading the recorded versions…"</pre>
+                    }.into_any()),
+                }}
+                {move || rendered.with(|r| done(r).map(|r| {
                     let mut notes = r.notes.clone();
                     if !r.placeholders.is_empty() {
-                        notes.push(format!("Replace {} before sending; Deploy fills them in.", r.placeholders.join(", ")));
+                        let (them, it) = if r.placeholders.len() == 1 { ("it", "this") } else { ("them", "these") };
+                        notes.push(format!("Replace {it} before sending: {} (Deploy fills {them} in).", r.placeholders.join(", ")));
                     }
                     view! { <ul class="ship-notes">{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul> }
                 }))}
-                {move || lint_view(rendered.with(|r| r.as_ref().is_ok_and(|r| r.format.is_template())), lint.get())}
+                {move || lint().map(lint_view)}
+                {move || text.with(Option::is_some).then(|| view! {
                 <div class="with-button">
                     <input id="export-path" prop:value=move || path.get()
                         on:input=move |ev| { path.set(event_target_value(&ev)); write.set(Write::Idle); }/>
@@ -197,6 +245,7 @@ fn export_dialog(ed: Editor, choice: ExportChoice) -> impl IntoView {
                         });
                     }>"Browse…"</button>
                 </div>
+                })}
                 {move || match write.get() {
                     Write::Idle => None,
                     Write::Confirm(p) => Some(view! {
@@ -219,11 +268,8 @@ fn export_dialog(ed: Editor, choice: ExportChoice) -> impl IntoView {
 }
 
 /// cfn-lint's findings under the preview of a template, or why there are none.
-fn lint_view(template: bool, report: Option<LintReport>) -> Option<AnyView> {
-    if !template {
-        return None;
-    }
-    Some(match report {
+fn lint_view(report: Option<LintReport>) -> AnyView {
+    match report {
         None => view! { <div class="ship-lint" id="export-lint" data-state="running">"cfn-lint is checking the template…"</div> }.into_any(),
         Some(LintReport::NotInstalled { hint }) => view! {
             <div class="ship-lint note" id="export-lint" data-state="missing">{hint}</div>
@@ -247,5 +293,35 @@ fn lint_view(template: bool, report: Option<LintReport>) -> Option<AnyView> {
                 </table>
             </div>
         }.into_any(),
-    })
+    }
+}
+
+/// The export, once rendered without error.
+fn done(r: &Option<Result<Rendered, String>>) -> Option<&Rendered> {
+    match r {
+        Some(Ok(r)) => Some(r),
+        _ => None,
+    }
+}
+
+/// What a template carries of each flow's recorded versions and aliases.
+fn carried(history: &History) -> Vec<String> {
+    history
+        .flows
+        .iter()
+        .filter(|(_, h)| !h.versions.is_empty())
+        .map(|(flow, h)| {
+            let versions = match h.versions.len() {
+                1 => "its recorded version".to_owned(),
+                n => format!("its {n} recorded versions"),
+            };
+            let aliases: Vec<&str> = h.aliases.keys().map(String::as_str).collect();
+            let aliases = match aliases.len() {
+                0 => String::new(),
+                1 => format!(" and alias {}", aliases[0]),
+                _ => format!(" and aliases {}", aliases.join(", ")),
+            };
+            format!("Flow {flow}: {versions}{aliases} go into the template (as with `strata export --data-dir`).")
+        })
+        .collect()
 }

@@ -8,7 +8,7 @@ use crate::geometry::{self, NodeBox, HEADER, NODE_WIDTH};
 use crate::{Editor, Viewport};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
-use strata::lifecycle::{Change, Mark};
+use strata::lifecycle::{item_key, Change, Mark};
 use strata::model::Project;
 
 /// The project as the comparison draws it: the document with the compared flow in its place.
@@ -127,30 +127,19 @@ fn DiffCanvas() -> impl IntoView {
         let selected = state.selected.get();
         let paths = geometry::flow_routes(&project, &flow, &boxes)
             .into_iter()
-            .map(|r| {
-                let mark = diffing.diff.connections.get(&r.connection.name).copied();
-                let c = &r.connection;
-                view! {
-                    <path class="connection diff-connection" class:conditional=r.conditional
-                        data-connection=c.name.clone() data-diff=mark.map(Mark::name)
-                        d=geometry::rounded_path(&r.points) marker-end="url(#diff-arrow)">
-                        <title>{format!("{} → {}: {}{}", c.source, c.target, c.name, mark.map_or(String::new(), |m| format!(" ({})", m.name())))}</title>
-                    </path>
-                }
-            })
+            .map(|r| diff_connection(&r, &diffing.diff.connections, None))
             .collect_view();
         let nodes = boxes
             .iter()
-            .map(|b| {
-                diff_node(
-                    state,
-                    b,
-                    &diffing.diff.nodes,
-                    selected.as_deref() == Some(b.name.as_str()),
-                )
-            })
+            .map(|b| diff_node(state, b, None, &diffing.diff.nodes, selected.as_deref()))
             .collect_view();
-        Some(view! { <g class="connections">{paths}</g><g class="nodes">{nodes}</g> })
+        let regions = geometry::loop_regions(&project, &flow, &boxes)
+            .iter()
+            .map(|r| diff_region(state, r, &diffing.diff, selected.as_deref()))
+            .collect_view();
+        Some(
+            view! { <g class="regions">{regions}</g><g class="connections">{paths}</g><g class="nodes">{nodes}</g> },
+        )
     };
     view! {
         <div class="canvas-wrap diff-wrap">
@@ -171,16 +160,67 @@ fn DiffCanvas() -> impl IntoView {
     }
 }
 
-/// One node of the comparison: its box, ports, and what happened to it.
+/// A Loop node's body, framed under the node as the editor draws it, its nodes and
+/// connections marked like the flow's (by their `Loop/Name` keys).
+fn diff_region(
+    state: VersionsState,
+    r: &geometry::LoopRegion,
+    diff: &strata::lifecycle::FlowDiff,
+    selected: Option<&str>,
+) -> AnyView {
+    let (x, y, w, h) = r.frame;
+    let parent = Some(r.loop_name.as_str());
+    let paths = geometry::routes(&r.connections, &r.boxes, &[])
+        .iter()
+        .map(|route| diff_connection(route, &diff.connections, parent))
+        .collect_view();
+    let nodes = r
+        .boxes
+        .iter()
+        .map(|b| diff_node(state, b, parent, &diff.nodes, selected))
+        .collect_view();
+    view! {
+        <g class="loop-region" data-loop=r.loop_name.clone()>
+            <rect class="frame" x=x y=y width=w height=h rx="12"></rect>
+            <text class="frame-label" x={x + 12.0} y={y + 16.0}>{format!("{} body", r.loop_name)}</text>
+            <g class="body">{paths}{nodes}</g>
+        </g>
+    }
+    .into_any()
+}
+
+/// One connection of the comparison (of Loop `parent`'s body, if given), marked.
+fn diff_connection(
+    r: &geometry::Route,
+    marks: &BTreeMap<String, Mark>,
+    parent: Option<&str>,
+) -> AnyView {
+    let c = &r.connection;
+    let key = item_key(parent, &c.name);
+    let mark = marks.get(&key).copied();
+    view! {
+        <path class="connection diff-connection" class:conditional=r.conditional
+            data-connection=key.clone() data-diff=mark.map(Mark::name)
+            d=geometry::rounded_path(&r.points) marker-end="url(#diff-arrow)">
+            <title>{format!("{} → {}: {key}{}", c.source, c.target, mark.map_or(String::new(), |m| format!(" ({})", m.name())))}</title>
+        </path>
+    }
+    .into_any()
+}
+
+/// One node of the comparison (of Loop `parent`'s body, if given): its box, ports, and what
+/// happened to it.
 fn diff_node(
     state: VersionsState,
     b: &NodeBox,
+    parent: Option<&str>,
     marks: &BTreeMap<String, Mark>,
-    selected: bool,
+    selected: Option<&str>,
 ) -> AnyView {
-    let mark = marks.get(&b.name).copied();
+    let name = item_key(parent, &b.name);
+    let mark = marks.get(&name).copied();
+    let selected = selected == Some(name.as_str());
     let h = b.height();
-    let name = b.name.clone();
     let inputs = b
         .inputs
         .iter()
@@ -254,8 +294,17 @@ fn node_changes(state: VersionsState) -> AnyView {
             ),
             None => "The same on both sides.".to_owned(),
         };
+        // A Loop body's node is keyed `Loop/Name`: its name, and whose body it is in.
+        let (title, body_of) = match node.split_once('/') {
+            Some((parent, name)) => (
+                name.to_owned(),
+                Some(format!("In the body of Loop {parent}.")),
+            ),
+            None => (node.clone(), None),
+        };
         view! {
-            <h3 id="diff-node-name" data-node=node.clone()>{node.clone()}</h3>
+            <h3 id="diff-node-name" data-node=node.clone()>{title}</h3>
+            {body_of.map(|b| view! { <p class="hint">{b}</p> })}
             <p class="summary" id="diff-node-mark" data-diff=mark.map(Mark::name)>{what}</p>
             {(mark == Some(Mark::Changed)).then(|| view! {
                 <table class="diff-fields" id="diff-fields">

@@ -59,6 +59,19 @@ fn choose(page: &Page, selector: &str, value: &str) {
         .expect("dispatch");
 }
 
+/// The comparison's marked nodes: (name, mark).
+fn marked_nodes(page: &Page) -> Vec<(String, String)> {
+    page.all("#diff-canvas g.node[data-diff]")
+        .iter()
+        .map(|n| {
+            (
+                n.get_attribute("data-node").unwrap_or_default(),
+                n.get_attribute("data-diff").unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 /// A page with the versions stub, the panel open and its list shown.
 async fn opened() -> Page {
     install_shell_stub();
@@ -151,16 +164,7 @@ async fn a_comparison_marks_exactly_the_changed_node_and_shows_its_fields() {
     // The editable canvas is gone; the comparison shows every node, one of them marked.
     assert!(page.all("#canvas").is_empty());
     until("the nodes", || page.all("#diff-canvas g.node").len() > 3).await;
-    let marked: Vec<(String, String)> = page
-        .all("#diff-canvas g.node[data-diff]")
-        .iter()
-        .map(|n| {
-            (
-                n.get_attribute("data-node").unwrap_or_default(),
-                n.get_attribute("data-diff").unwrap_or_default(),
-            )
-        })
-        .collect();
+    let marked = marked_nodes(&page);
     assert_eq!(marked, vec![("Route".to_owned(), "changed".to_owned())]);
     assert!(page.all("#diff-canvas path[data-diff]").is_empty());
 
@@ -207,5 +211,70 @@ async fn the_run_panel_runs_an_alias() {
             .expect("select")
             .value(),
         "v:1"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_changed_node_inside_a_loop_body_is_marked_in_its_body() {
+    const REFINE: &str = include_str!("../../../templates/refine-loop.strata.json");
+    install_shell_stub();
+    let project = strata::model::load(REFINE, "t").expect("template").project;
+    let older = snapshot(&project, "refine").expect("the flow");
+    let mut changed = project.clone();
+    let refine = changed.flows[0]
+        .definition
+        .node_mut("Refine")
+        .expect("Refine");
+    let Some(NodeConfiguration::Loop(body)) = &mut refine.configuration else {
+        panic!("Refine is a Loop");
+    };
+    body.definition.nodes[1].inputs[0].expression = "$.data.text".into();
+    let diff = flow_diff(&older, &snapshot(&changed, "refine").expect("the flow"));
+    let listing = json!({"flow": "refine", "versions": [
+        {"number": 1, "description": "first", "createdAtMs": 1_764_800_000_000_u64}], "aliases": []});
+    js_sys::eval(&format!(
+        "window.__STUB__.new_from_template = {{path: null, text: {}}}; \
+         window.__STUB__.versions_list = {listing}; window.__STUB__.versions_compare = {};",
+        serde_json::to_string(REFINE).expect("json"),
+        serde_json::to_string(&diff).expect("json")
+    ))
+    .expect("the stub installs");
+    let page = Page::mount_new().await;
+    page.click("#tab-versions");
+    until("the version", || page.all(".version-row").len() == 1).await;
+    page.click(r#".version-row[data-version="1"] .version-diff"#);
+    until("the loop body", || {
+        !page
+            .all(r#"#diff-canvas .loop-region[data-loop="Refine"] g.node"#)
+            .is_empty()
+    })
+    .await;
+    let marked = marked_nodes(&page);
+    assert_eq!(
+        marked,
+        vec![("Refine/Improve".to_owned(), "changed".to_owned())]
+    );
+    // Drawn inside the Loop's frame, with the body's connections.
+    assert_eq!(
+        page.all(r#".loop-region[data-loop="Refine"] g.node[data-node="Refine/Improve"]"#)
+            .len(),
+        1
+    );
+    assert!(!page
+        .all(r#".loop-region[data-loop="Refine"] path.diff-connection"#)
+        .is_empty());
+    mouse(
+        &page.one(r#"#diff-canvas g.node[data-node="Refine/Improve"]"#),
+        "mousedown",
+    );
+    until("the fields", || {
+        !page.all("#diff-fields .diff-field").is_empty()
+    })
+    .await;
+    assert_eq!(
+        page.one("#diff-fields .diff-field")
+            .get_attribute("data-field")
+            .as_deref(),
+        Some("inputs[0].expression")
     );
 }
