@@ -230,6 +230,21 @@ pub(super) fn tools(
             }
         }
     }
+    let handlers: Vec<&str> = agent
+        .action_groups
+        .iter()
+        .filter(|g| super::adapter::needs_adapter(g))
+        .map(|g| g.action_group_name.as_str())
+        .collect();
+    if !handlers.is_empty() {
+        report.push(MigrationItem::new(
+            "session attributes of the Lambda handlers".into(),
+            Outcome::NoEquivalent(format!(
+                "a harness keeps no session or prompt-session attributes: the adapters of {} give the handler empty sessionAttributes and promptSessionAttributes, and drop what it returns in them; pass such values as tool arguments or keep them in memory",
+                handlers.join(", ")
+            )),
+        ));
+    }
     if !out.targets.is_empty() {
         out.gateway = Some(CreateGatewayRequest {
             name: super::gateway_name(name),
