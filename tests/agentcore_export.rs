@@ -494,9 +494,11 @@ fn an_openapi_group_with_a_server_becomes_an_openapi_target() {
     let m = export_migration(&p, "shipping-desk").expect("exports");
     let doc = m.requests.to_value();
     let target = &doc["createGatewayTargets"][0];
-    assert!(target["targetConfiguration"]["mcp"]["openApiSchema"]["inlinePayload"]
-        .as_str()
-        .is_some_and(|d| d.contains("parcels.example.com")));
+    assert!(
+        target["targetConfiguration"]["mcp"]["openApiSchema"]["inlinePayload"]
+            .as_str()
+            .is_some_and(|d| d.contains("parcels.example.com"))
+    );
     assert_eq!(
         target["credentialProviderConfigurations"][0],
         json!({"credentialProviderType": "API_KEY", "credentialProvider": {"apiKeyCredentialProvider": {
@@ -520,26 +522,37 @@ fn an_openapi_group_with_a_server_becomes_an_openapi_target() {
     // The instruction names the tool as the gateway does.
     let prompt = doc["createHarness"]["systemPrompt"][0]["text"].to_string();
     assert!(prompt.contains("shipping___trackParcel"), "{prompt}");
-    assert!(strata::agentcore::adapter::adapter_files(&p, Some("shipping-desk"))
-        .expect("adapters")
-        .is_empty());
+    assert!(
+        strata::agentcore::adapter::adapter_files(&p, Some("shipping-desk"))
+            .expect("adapters")
+            .is_empty()
+    );
 
-    let r = render(&p, Format::AgentcoreCfnJson, Some("shipping-desk"), &History::default())
-        .expect("renders");
+    let r = render(
+        &p,
+        Format::AgentcoreCfnJson,
+        Some("shipping-desk"),
+        &History::default(),
+    )
+    .expect("renders");
     let t: Value = serde_json::from_str(&r.text).expect("json");
     validate_template("served", &t, &cfn_validators());
     assert_eq!(
-        t["Resources"]["ShippingDeskShippingTarget"]["Properties"]["CredentialProviderConfigurations"][0]
-            ["CredentialProvider"]["ApiKeyCredentialProvider"]["ProviderArn"],
+        t["Resources"]["ShippingDeskShippingTarget"]["Properties"]
+            ["CredentialProviderConfigurations"][0]["CredentialProvider"]
+            ["ApiKeyCredentialProvider"]["ProviderArn"],
         json!({"Ref": "ShippingDeskShippingApiKeyProviderArn"})
     );
     assert_eq!(
         t["Parameters"]["ShippingDeskShippingApiKeyProviderArn"]["Type"],
         "String"
     );
-    let gateway_policy = t["Resources"]["ShippingDeskGatewayRole"]["Properties"]["Policies"][0]
-        .to_string();
-    assert!(!gateway_policy.contains("lambda:InvokeFunction"), "{gateway_policy}");
+    let gateway_policy =
+        t["Resources"]["ShippingDeskGatewayRole"]["Properties"]["Policies"][0].to_string();
+    assert!(
+        !gateway_policy.contains("lambda:InvokeFunction"),
+        "{gateway_policy}"
+    );
     assert!(gateway_policy.contains("bedrock-agentcore:GetResourceApiKey"));
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("served.json");

@@ -107,14 +107,19 @@ fn ship(file: &str, parameters: &[(&str, &str)]) -> Shipped {
         args.push(format!("{k}={v}"));
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    run(&args).exits(0).stdout_has("imported 0 flows and 1 agent");
+    run(&args)
+        .exits(0)
+        .stdout_has("imported 0 flows and 1 agent");
 
     // The user's handlers: the adapter wraps the Classic handler of each Lambda target.
     let text = std::fs::read_to_string(&project_path).expect("project");
     let mut project = load(&text, "p").expect("loads").project;
     for g in project.agents[0].action_groups.iter_mut() {
         if needs_adapter(g) {
-            g.local_handler = Some(format!("handlers/{}.py:lambda_handler", g.action_group_name));
+            g.local_handler = Some(format!(
+                "handlers/{}.py:lambda_handler",
+                g.action_group_name
+            ));
         }
     }
     std::fs::write(&project_path, project.to_json()).expect("write");
@@ -175,7 +180,10 @@ fn ship(file: &str, parameters: &[(&str, &str)]) -> Shipped {
         "one report, whatever the format"
     );
     let agent = &project.agents[0];
-    let features: Vec<&str> = report.iter().filter_map(|i| i["feature"].as_str()).collect();
+    let features: Vec<&str> = report
+        .iter()
+        .filter_map(|i| i["feature"].as_str())
+        .collect();
     let named = |what: &str| features.iter().any(|f| f.contains(what));
     for g in &agent.action_groups {
         assert!(
@@ -233,7 +241,9 @@ fn check_requests(doc: &Value, label: &str) {
         } else if name.ends_with("ApiKeyProviderArn") {
             format!("arn:aws:bedrock-agentcore:us-east-1:{ACCOUNT}:token-vault/default/apikeycredentialprovider/{name}")
         } else {
-            errors.push(format!("{label}: a placeholder deploy does not fill: {name}"));
+            errors.push(format!(
+                "{label}: a placeholder deploy does not fill: {name}"
+            ));
             String::new()
         };
         text.replace_range(start..=start + len, &value);
@@ -253,7 +263,12 @@ fn check_requests(doc: &Value, label: &str) {
             &mut errors,
         );
     }
-    for (i, t) in doc["createGatewayTargets"].as_array().into_iter().flatten().enumerate() {
+    for (i, t) in doc["createGatewayTargets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         shapes.check(
             "CreateGatewayTargetRequest",
             t,
@@ -261,7 +276,12 @@ fn check_requests(doc: &Value, label: &str) {
             &mut errors,
         );
     }
-    for (i, e) in doc["createHarnessEndpoints"].as_array().into_iter().flatten().enumerate() {
+    for (i, e) in doc["createHarnessEndpoints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         shapes.check(
             "CreateHarnessEndpointRequest",
             e,
@@ -280,7 +300,10 @@ fn keeps_what_maps(a: &Agent, back: &Agent, requests: &Value, file: &str) {
     let instruction = a.instruction.as_deref().unwrap_or("").trim();
     let first_line = instruction.lines().next().unwrap_or("");
     assert!(
-        back.instruction.as_deref().unwrap_or("").contains(first_line),
+        back.instruction
+            .as_deref()
+            .unwrap_or("")
+            .contains(first_line),
         "{file}: {:?}",
         back.instruction
     );
@@ -293,12 +316,14 @@ fn keeps_what_maps(a: &Agent, back: &Agent, requests: &Value, file: &str) {
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|t| t.pointer("/targetConfiguration/mcp/openApiSchema/s3").is_some())
+        .filter(|t| {
+            t.pointer("/targetConfiguration/mcp/openApiSchema/s3")
+                .is_some()
+        })
         .filter_map(|t| t["name"].as_str())
         .collect();
     for g in &a.action_groups {
-        if g.parent_action_group_signature.as_ref().map(|s| s.as_str())
-            == Some("AMAZON.UserInput")
+        if g.parent_action_group_signature.as_ref().map(|s| s.as_str()) == Some("AMAZON.UserInput")
         {
             continue;
         }
@@ -318,11 +343,12 @@ fn keeps_what_maps(a: &Agent, back: &Agent, requests: &Value, file: &str) {
             // A document in S3 cannot be read offline: the import says so (a warning).
             continue;
         }
-        let found = back.action_groups.iter().find(|b| {
-            b.action_group_name == g.action_group_name || b.action_group_name == name
-        });
-        let found =
-            found.unwrap_or_else(|| panic!("{file}: group {} lost: {back:#?}", g.action_group_name));
+        let found = back
+            .action_groups
+            .iter()
+            .find(|b| b.action_group_name == g.action_group_name || b.action_group_name == name);
+        let found = found
+            .unwrap_or_else(|| panic!("{file}: group {} lost: {back:#?}", g.action_group_name));
         match (&g.function_schema, &g.api_schema) {
             (Some(FunctionSchema::Functions(fs)), _) => {
                 let Some(FunctionSchema::Functions(back_fs)) = &found.function_schema else {
@@ -360,7 +386,11 @@ fn cost_explorer_billing_agent_s3_openapi_groups_become_openapi_targets() {
         "cost-explorer-billing-agent.yaml",
         &[("SourceBucket", "billing-agent-artifacts")],
     );
-    assert_eq!(s.agent().agent_name, "aws-billing-agentv3", "the parameter's Default");
+    assert_eq!(
+        s.agent().agent_name,
+        "aws-billing-agentv3",
+        "the parameter's Default"
+    );
     for (group, key) in [
         ("SavingsPlanAgent", "SavingsPlan_OpenAPI.json"),
         ("AWSBillingAgent", "BillingAgent_OpenAPI.json"),
@@ -375,7 +405,10 @@ fn cost_explorer_billing_agent_s3_openapi_groups_become_openapi_targets() {
             "API_KEY"
         );
         let why = s.became(&format!("action group {group} (OpenAPI)"));
-        assert!(why.contains("is not called") && why.contains("servers URL"), "{why}");
+        assert!(
+            why.contains("is not called") && why.contains("servers URL"),
+            "{why}"
+        );
         // The provider ARN is a parameter of the template, never a value in it.
         let parameter = format!("AwsBillingAgentv3{group}ApiKeyProviderArn");
         assert_eq!(s.template["Parameters"][&parameter]["Type"], "String");
@@ -384,11 +417,14 @@ fn cost_explorer_billing_agent_s3_openapi_groups_become_openapi_targets() {
         .became("action group UserInputAction (AMAZON.UserInput)")
         .contains("ends its turn"));
     // The gateway's role reads the documents and nothing else of the bucket.
-    let policy = s.template["Resources"]["AwsBillingAgentv3GatewayRole"]["Properties"]
-        ["Policies"][0]["PolicyDocument"]["Statement"]
+    let policy = s.template["Resources"]["AwsBillingAgentv3GatewayRole"]["Properties"]["Policies"]
+        [0]["PolicyDocument"]["Statement"]
         .to_string();
     assert!(policy.contains("s3:::billing-agent-artifacts/BillingAgent_OpenAPI.json"));
-    assert!(!policy.contains("lambda:InvokeFunction"), "no Lambda is called: {policy}");
+    assert!(
+        !policy.contains("lambda:InvokeFunction"),
+        "no Lambda is called: {policy}"
+    );
     assert!(s.round_trip.action_groups.is_empty(), "{:#?}", s.round_trip);
 }
 
@@ -401,14 +437,20 @@ fn hr_assistant_openapi_groups_and_orchestration_override() {
             "arn:aws:lambda:us-east-1:123456789012:function:hr-agent",
         )],
     );
-    assert_eq!(s.requests["createGatewayTargets"].as_array().map(Vec::len), Some(4));
+    assert_eq!(
+        s.requests["createGatewayTargets"].as_array().map(Vec::len),
+        Some(4)
+    );
     assert!(s
         .became("orchestration basePromptTemplate")
         .contains("$instruction$ filled in"));
     let prompt = s.requests["createHarness"]["systemPrompt"][0]["text"]
         .as_str()
         .expect("prompt");
-    assert!(prompt.contains("specializing in HR-related inquiries"), "{prompt}");
+    assert!(
+        prompt.contains("specializing in HR-related inquiries"),
+        "{prompt}"
+    );
     assert!(!prompt.contains("$instruction$"), "{prompt}");
     assert!(s
         .no_equivalent(
@@ -425,7 +467,10 @@ fn hr_assistant_openapi_groups_and_orchestration_override() {
 fn hcls_statistician_function_schemas_become_lambda_targets_with_adapters() {
     let s = ship(
         "hcls-statistician-agent.yaml",
-        &[("AgentRole", "arn:aws:iam::123456789012:role/StatisticianAgentRole")],
+        &[(
+            "AgentRole",
+            "arn:aws:iam::123456789012:role/StatisticianAgentRole",
+        )],
     );
     let lambda_targets: Vec<&Value> = s.requests["createGatewayTargets"]
         .as_array()
@@ -438,7 +483,10 @@ fn hcls_statistician_function_schemas_become_lambda_targets_with_adapters() {
         let arn = t["targetConfiguration"]["mcp"]["lambda"]["lambdaArn"]
             .as_str()
             .expect("arn");
-        assert!(arn.starts_with("arn:aws:lambda:us-east-1:123456789012:function:"), "{arn}");
+        assert!(
+            arn.starts_with("arn:aws:lambda:us-east-1:123456789012:function:"),
+            "{arn}"
+        );
     }
     assert_eq!(
         s.requests["createHarness"]["executionRoleArn"],
@@ -453,17 +501,26 @@ fn hcls_clinical_evidence_researcher_inline_openapi_and_a_knowledge_base() {
     let s = ship(
         "hcls-clinical-evidence-researcher.yaml",
         &[
-            ("AgentRole", "arn:aws:iam::123456789012:role/EvidenceAgentRole"),
+            (
+                "AgentRole",
+                "arn:aws:iam::123456789012:role/EvidenceAgentRole",
+            ),
             ("AWS::StackName", "clinical-evidence"),
         ],
     );
     let kb = &s.agent().knowledge_bases[0].knowledge_base_id;
-    assert_eq!(kb, "clinical-evidence-ncbiKnowledgebase", "the template's knowledge base");
+    assert_eq!(
+        kb, "clinical-evidence-ncbiKnowledgebase",
+        "the template's knowledge base"
+    );
     let why = s.no_equivalent(&format!("knowledge base {kb}"));
     assert!(why.contains("Retrieve"), "{why}");
     // The document names no server: the Lambda handler is the API, so a Lambda target.
     let t = s.target("queryPubMed");
-    assert!(t.pointer("/targetConfiguration/mcp/lambda").is_some(), "{t}");
+    assert!(
+        t.pointer("/targetConfiguration/mcp/lambda").is_some(),
+        "{t}"
+    );
     assert!(s
         .became("action group queryPubMed (Lambda)")
         .contains("names no server URL"));
@@ -474,7 +531,10 @@ fn hcls_clinical_trial_protocol_assistant_collaborators_and_guardrail_are_report
     let s = ship(
         "hcls-clinical-trial-protocol-assistant.yaml",
         &[
-            ("AgentIAMRoleArn", "arn:aws:iam::123456789012:role/ProtocolAgentRole"),
+            (
+                "AgentIAMRoleArn",
+                "arn:aws:iam::123456789012:role/ProtocolAgentRole",
+            ),
             (
                 "ClinicalStudySearchAgentAliasArn",
                 "arn:aws:bedrock:us-east-1:123456789012:agent-alias/STUDYAGENT/ALIASAAAAA",
@@ -490,22 +550,37 @@ fn hcls_clinical_trial_protocol_assistant_collaborators_and_guardrail_are_report
         s.agent().agent_resource_role_arn.as_deref(),
         Some("arn:aws:iam::123456789012:role/ProtocolAgentRole")
     );
-    let g = s.agent().guardrail_configuration.as_ref().expect("guardrail");
+    let g = s
+        .agent()
+        .guardrail_configuration
+        .as_ref()
+        .expect("guardrail");
     assert_eq!(g.guardrail_version.as_deref(), Some("DRAFT"));
     assert!(s
         .no_equivalent("guardrail ClinicalTrialProtocolGuardrail")
         .contains("ApplyGuardrail"));
-    assert!(s.no_equivalent("agentCollaboration SUPERVISOR").contains("own harness"));
-    for c in ["Clinical-Study-Search-Agent", "Clinical-Trial-Protocol-Generator-Agent"] {
+    assert!(s
+        .no_equivalent("agentCollaboration SUPERVISOR")
+        .contains("own harness"));
+    for c in [
+        "Clinical-Study-Search-Agent",
+        "Clinical-Trial-Protocol-Generator-Agent",
+    ] {
         s.no_equivalent(&format!("collaborator {c}"));
     }
-    assert!(s.requests["createGateway"].is_null(), "no tools behind a gateway");
+    assert!(
+        s.requests["createGateway"].is_null(),
+        "no tools behind a gateway"
+    );
 }
 
 #[test]
 fn return_of_control_groups_become_inline_functions() {
     let s = ship("hr-assistant-return-of-control.json", &[]);
-    assert_eq!(s.harness_tool_types(), ["inline_function", "inline_function"]);
+    assert_eq!(
+        s.harness_tool_types(),
+        ["inline_function", "inline_function"]
+    );
     let tool = &s.requests["createHarness"]["tools"][1];
     assert_eq!(tool["name"], "VacationsActionGroup__reserve_vacation_time");
     assert_eq!(

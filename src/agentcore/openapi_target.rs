@@ -98,9 +98,9 @@ pub(super) fn target(
     let g = &group.action_group_name;
     let name = super::target_name(g);
     let lambda = match &group.action_group_executor {
-        Some(ActionGroupExecutor::Lambda(arn)) => format!(
-            "; the group's Lambda {arn} is not called (keep it only if it serves that API)"
-        ),
+        Some(ActionGroupExecutor::Lambda(arn)) => {
+            format!("; the group's Lambda {arn} is not called (keep it only if it serves that API)")
+        }
         _ => String::new(),
     };
     let provider = format!(
@@ -193,10 +193,7 @@ fn api_key_provider(agent: &str, group: &ActionGroup) -> Value {
                     break;
                 }
             }
-            (Some("http"), _)
-                if s.get("scheme").and_then(Value::as_str)
-                    == Some("bearer") =>
-            {
+            (Some("http"), _) if s.get("scheme").and_then(Value::as_str) == Some("bearer") => {
                 m.insert("credentialParameterName".into(), json!("Authorization"));
                 m.insert("credentialPrefix".into(), json!("Bearer"));
                 m.insert("credentialLocation".into(), json!("HEADER"));
@@ -240,7 +237,9 @@ mod tests {
             })
         );
         assert!(!is_lambda_target(&served));
-        let bare = group(ApiSchema::Payload(DOC.replace("https://api.example.com/v1", "/v1")));
+        let bare = group(ApiSchema::Payload(
+            DOC.replace("https://api.example.com/v1", "/v1"),
+        ));
         assert_eq!(api_form(&bare), Some(ApiForm::Handler));
         assert!(is_lambda_target(&bare));
         let s3 = group(ApiSchema::S3(crate::model::agent::S3Identifier {
@@ -260,7 +259,13 @@ mod tests {
         let g = group(ApiSchema::Payload(DOC.into()));
         let mut report = vec![];
         let form = api_form(&g).expect("form");
-        let t = target("Shop", &g, &form, &["orders___listOrders".into()], &mut report);
+        let t = target(
+            "Shop",
+            &g,
+            &form,
+            &["orders___listOrders".into()],
+            &mut report,
+        );
         let v = serde_json::to_value(&t).expect("json");
         assert_eq!(
             v["credentialProviderConfigurations"][0],

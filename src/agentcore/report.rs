@@ -60,7 +60,6 @@ pub(super) fn unmapped(
         .as_ref()
         .and_then(|g| g.guardrail_identifier.as_deref())
     {
-        let _ = project;
         report.push(MigrationItem::new(
             format!("guardrail {g}"),
             Outcome::NoEquivalent(
@@ -87,11 +86,31 @@ pub(super) fn unmapped(
         ));
     }
     for kb in &agent.knowledge_bases {
+        let id = &kb.knowledge_base_id;
+        let disabled = kb
+            .knowledge_base_state
+            .as_ref()
+            .is_some_and(|s| s.as_str() == "DISABLED");
+        let why = if disabled {
+            "the association is disabled, so nothing is exported for it".to_owned()
+        } else {
+            let which = match project.knowledge_bases.iter().any(|k| &k.name == id) {
+                true => format!(
+                    "project knowledge base {id}, which the AgentCore template does not create (the Classic export does): deploy it first and use its id"
+                ),
+                false => format!("knowledge base {id}"),
+            };
+            let used_for = match kb.description.trim() {
+                "" => String::new(),
+                d => format!(" (the agent consulted it for: {d})"),
+            };
+            format!(
+                "a harness has no knowledge-base member and does not retrieve on its own, so the agent loses this retrieval{used_for}. To keep it, add a tool: a Lambda function that calls bedrock-agent-runtime Retrieve with knowledgeBaseId of {which}, allowed bedrock:Retrieve on that knowledge base, as a function-schema action group (say `search(query)`); the export then makes it a gateway Lambda target with its adapter. Strata does not generate that function"
+            )
+        };
         report.push(MigrationItem::new(
-            format!("knowledge base {}", kb.knowledge_base_id),
-            Outcome::NoEquivalent(
-                "a harness reaches a knowledge base only through a tool: a Lambda that calls Retrieve, behind a gateway Lambda target; that function is code, so Strata does not generate it (add it as an action group to have it exported)".into(),
-            ),
+            format!("knowledge base {id}"),
+            Outcome::NoEquivalent(why),
         ));
     }
     if agent.customer_encryption_key_arn.is_some() {

@@ -238,13 +238,12 @@ fn agent_resources(r: &AgentCoreRequests, names: &Names, parts: &mut Parts<'_>) 
         let mut gperms = Permissions::default();
         for t in &r.targets {
             match &t.target_configuration {
-                super::TargetConfiguration::Mcp(super::McpTargetConfiguration::Lambda(l)) => {
-                    gperms.allow(
+                super::TargetConfiguration::Mcp(super::McpTargetConfiguration::Lambda(l)) => gperms
+                    .allow(
                         "InvokeFunctions",
                         &["lambda:InvokeFunction"],
                         Value::String(l.lambda_arn.clone()),
-                    )
-                }
+                    ),
                 super::TargetConfiguration::Mcp(super::McpTargetConfiguration::OpenApiSchema(
                     schema,
                 )) => {

@@ -31,11 +31,7 @@ struct Resolver<'a> {
 }
 
 /// Resolves what can be resolved in the template's `Resources`, in place.
-pub(super) fn resolve(
-    template: &mut Value,
-    given: &Parameters,
-    warnings: &mut Vec<ImportWarning>,
-) {
+pub(super) fn resolve(template: &mut Value, given: &Parameters, warnings: &mut Vec<ImportWarning>) {
     let original = template.clone();
     let mut values = BTreeMap::new();
     if let Some(params) = original.get("Parameters").and_then(Value::as_object) {
@@ -74,10 +70,9 @@ pub(super) fn resolve(
     if let Some(Value::Object(resources)) = template.get_mut("Resources") {
         for (id, res) in resources.iter_mut() {
             // Only the resources import reads: the others would only add warnings.
-            let read = res
-                .get("Type")
-                .and_then(Value::as_str)
-                .is_some_and(|t| t.starts_with("AWS::Bedrock::") || t.starts_with("AWS::BedrockAgentCore::"));
+            let read = res.get("Type").and_then(Value::as_str).is_some_and(|t| {
+                t.starts_with("AWS::Bedrock::") || t.starts_with("AWS::BedrockAgentCore::")
+            });
             if !read {
                 continue;
             }
@@ -201,9 +196,7 @@ impl Resolver<'_> {
     fn sub(&self, sub: &Value) -> Option<String> {
         let (text, vars) = match sub {
             Value::String(s) => (s.as_str(), None),
-            Value::Array(parts) if parts.len() == 2 => {
-                (parts[0].as_str()?, parts[1].as_object())
-            }
+            Value::Array(parts) if parts.len() == 2 => (parts[0].as_str()?, parts[1].as_object()),
             _ => return None,
         };
         let mut out = String::new();
@@ -226,9 +219,9 @@ impl Resolver<'_> {
                     _ => return None,
                 },
                 None => match name.split_once('.') {
-                    Some((res, att)) if !name.starts_with("AWS::") => self
-                        .known(name)
-                        .or_else(|| self.function_arn(res, att))?,
+                    Some((res, att)) if !name.starts_with("AWS::") => {
+                        self.known(name).or_else(|| self.function_arn(res, att))?
+                    }
                     _ => self.known(name)?,
                 },
             };
@@ -319,7 +312,11 @@ mod tests {
                         "Lambda": {"Fn::GetAtt": ["Fn", "Arn"]},
                         "Literal": {"Fn::Sub": "${!Keep} ${AWS::Region}"}}}}
             }),
-            &[("Model", "m1"), ("AWS::Region", "eu-west-1"), ("AWS::AccountId", "123456789012")],
+            &[
+                ("Model", "m1"),
+                ("AWS::Region", "eu-west-1"),
+                ("AWS::AccountId", "123456789012"),
+            ],
         );
         let p = &t["Resources"]["A"]["Properties"];
         assert_eq!(p["AgentName"], "agent-dev");
