@@ -426,6 +426,14 @@ fn cost_explorer_billing_agent_s3_openapi_groups_become_openapi_targets() {
         "no Lambda is called: {policy}"
     );
     assert!(s.round_trip.action_groups.is_empty(), "{:#?}", s.round_trip);
+    let back = import(&s.requests.to_string(), "back").expect("imports");
+    assert!(
+        back.warnings.iter().any(|w| w
+            .message
+            .contains("kept in S3 (s3://billing-agent-artifacts/SavingsPlan_OpenAPI.json)")),
+        "{:?}",
+        back.warnings
+    );
 }
 
 #[test]
