@@ -36,6 +36,16 @@ pub(super) fn resolve(template: &mut Value, given: &Parameters, warnings: &mut V
     let mut values = BTreeMap::new();
     if let Some(params) = original.get("Parameters").and_then(Value::as_object) {
         for (name, p) in params {
+            // A secret's default stays out of the project; a list is no single value.
+            let no_echo = matches!(p.get("NoEcho"), Some(Value::Bool(true)))
+                || p.get("NoEcho").and_then(Value::as_str) == Some("true");
+            let scalar = matches!(
+                p.get("Type").and_then(Value::as_str),
+                None | Some("String" | "Number")
+            );
+            if no_echo || !scalar {
+                continue;
+            }
             let default = match p.get("Default") {
                 Some(Value::String(s)) => Some(s.clone()),
                 Some(Value::Number(n)) => Some(n.to_string()),
@@ -337,14 +347,20 @@ mod tests {
     #[test]
     fn what_stays_unknown_is_left_as_it_was() {
         let (t, w) = run(
-            json!({"Parameters": {"Bucket": {"Type": "String"}},
+            json!({"Parameters": {"Bucket": {"Type": "String"},
+                                  "Token": {"Type": "String", "NoEcho": true, "Default": "s3cret"}},
                    "Resources": {"A": {"Type": "AWS::Bedrock::Agent", "Properties": {
-                       "B": {"Ref": "Bucket"}, "S": {"Fn::Sub": "arn:${AWS::Partition}:x:${AWS::AccountId}"},
+                       "B": {"Ref": "Bucket"}, "T": {"Ref": "Token"}, "S": {"Fn::Sub": "arn:${AWS::Partition}:x:${AWS::AccountId}"},
                        "F": {"Fn::GetAtt": ["Missing", "Arn"]}}}}}),
             &[],
         );
         let p = &t["Resources"]["A"]["Properties"];
         assert_eq!(p["B"], json!({"Ref": "Bucket"}));
+        assert_eq!(
+            p["T"],
+            json!({"Ref": "Token"}),
+            "a NoEcho default stays out"
+        );
         assert!(p["S"].is_object() && p["F"].is_object());
         assert!(w.is_empty());
     }
