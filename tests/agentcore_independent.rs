@@ -523,6 +523,8 @@ fn hcls_clinical_evidence_researcher_inline_openapi_and_a_knowledge_base() {
     );
     let why = s.no_equivalent(&format!("knowledge base {kb}"));
     assert!(why.contains("Retrieve"), "{why}");
+    assert!(why.contains("does not create"), "a project knowledge base: {why}");
+    assert!(why.contains("managed knowledge bases only"), "a VECTOR one: {why}");
     // The document names no server: the Lambda handler is the API, so a Lambda target.
     let t = s.target("queryPubMed");
     assert!(
