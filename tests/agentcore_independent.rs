@@ -523,8 +523,14 @@ fn hcls_clinical_evidence_researcher_inline_openapi_and_a_knowledge_base() {
     );
     let why = s.no_equivalent(&format!("knowledge base {kb}"));
     assert!(why.contains("Retrieve"), "{why}");
-    assert!(why.contains("does not create"), "a project knowledge base: {why}");
-    assert!(why.contains("managed knowledge bases only"), "a VECTOR one: {why}");
+    assert!(
+        why.contains("does not create"),
+        "a project knowledge base: {why}"
+    );
+    assert!(
+        why.contains("managed knowledge bases only"),
+        "a VECTOR one: {why}"
+    );
     // The document names no server: the Lambda handler is the API, so a Lambda target.
     let t = s.target("queryPubMed");
     assert!(
@@ -621,4 +627,40 @@ fn session_summary_memory_becomes_managed_memory() {
         .as_array()
         .expect("tools");
     assert_eq!(tools.len(), 3);
+}
+
+/// An agent Bedrock's own OpenAPI rules refuse (operations without an operationId, an enum)
+/// is refused by validate and by the export, each problem located, and nothing is written.
+#[test]
+fn insurance_claims_agent_is_refused_where_bedrock_would_refuse_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = dir.path().join("claims.strata.json");
+    run(&[
+        "import",
+        path_str(&corpus("insurance-claims-agent.yaml")),
+        "--out",
+        path_str(&project),
+        "--parameter",
+        "AWS::AccountId=123456789012",
+    ])
+    .exits(0);
+    run(&["validate", path_str(&project)])
+        .exits(1)
+        .stdout_has("operation GET /listClaims has no operationId")
+        .stdout_has("action group \"ClaimsActionGroup\"");
+    let out = dir.path().join("claims.yaml");
+    let report = dir.path().join("report.json");
+    run(&[
+        "export",
+        path_str(&project),
+        "--format",
+        "agentcore-cfn-yaml",
+        "--out",
+        path_str(&out),
+        "--report",
+        path_str(&report),
+    ])
+    .exits(1)
+    .stderr_has("export refused");
+    assert!(!out.exists() && !report.exists());
 }
