@@ -664,3 +664,15 @@ fn insurance_claims_agent_is_refused_where_bedrock_would_refuse_it() {
     .stderr_has("export refused");
     assert!(!out.exists() && !report.exists());
 }
+
+#[test]
+fn a_parameter_without_a_value_is_refused_naming_it() {
+    run(&[
+        "import",
+        path_str(&corpus("hcls-statistician-agent.yaml")),
+        "--parameter",
+        "AgentRole",
+    ])
+    .exits(2)
+    .stderr_has("--parameter \"AgentRole\": expected NAME=VALUE");
+}
