@@ -197,7 +197,7 @@ pub(super) fn tools(
                 report.push(item(
                     format!("action group {g} (Lambda)"),
                     Outcome::Became(format!(
-                        "Lambda gateway target {target} calling {arn}{why}, tools {}; the gateway sends the function its own event, not the Classic action-group event",
+                        "Lambda gateway target {target} calling {arn}{why}, tools {}; the gateway sends the function its own event, not the Classic action-group event, and the adapter gives the handler empty sessionAttributes and promptSessionAttributes and drops what it returns in them (a harness keeps no session attributes)",
                         definitions.iter().map(|d| super::gateway_tool_name(g, &d.name)).collect::<Vec<_>>().join(", ")
                     )),
                 ));
@@ -229,21 +229,6 @@ pub(super) fn tools(
                 })
             }
         }
-    }
-    let handlers: Vec<&str> = agent
-        .action_groups
-        .iter()
-        .filter(|g| super::adapter::needs_adapter(g))
-        .map(|g| g.action_group_name.as_str())
-        .collect();
-    if !handlers.is_empty() {
-        report.push(MigrationItem::new(
-            "session attributes of the Lambda handlers".into(),
-            Outcome::NoEquivalent(format!(
-                "a harness keeps no session or prompt-session attributes: the adapters of {} give the handler empty sessionAttributes and promptSessionAttributes, and drop what it returns in them; pass such values as tool arguments or keep them in memory",
-                handlers.join(", ")
-            )),
-        ));
     }
     if !out.targets.is_empty() {
         out.gateway = Some(CreateGatewayRequest {
