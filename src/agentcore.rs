@@ -13,6 +13,7 @@ pub mod adapter;
 mod gateway;
 mod harness;
 pub mod limits;
+pub mod openapi_target;
 pub mod report;
 pub mod requests;
 pub mod template;

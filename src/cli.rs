@@ -123,6 +123,12 @@ enum Command {
         /// Replace an existing file.
         #[arg(long)]
         force: bool,
+        /// A CloudFormation template's parameter value, `NAME=VALUE` (repeatable), as a stack
+        /// would get it; also `AWS::Region=…`, `AWS::AccountId=…`, and `Resource.Attribute=…`
+        /// for a `Fn::GetAtt` (a deployed function's ARN, say). Parameters not given take the
+        /// template's Default.
+        #[arg(long = "parameter", value_name = "NAME=VALUE")]
+        parameters: Vec<String>,
     },
     /// Run a flow on this machine and print its trace as it happens.
     Run(Box<run::RunArgs>),
@@ -277,7 +283,12 @@ fn run(cli: Cli) -> Result<u8> {
             },
             data_dir.as_deref(),
         ),
-        Command::Import { path, out, force } => export::import_file(&path, out.as_deref(), force),
+        Command::Import {
+            path,
+            out,
+            force,
+            parameters,
+        } => export::import_file(&path, out.as_deref(), force, &parameters),
         Command::Templates => {
             for t in TEMPLATES {
                 outln!("{:<16} {}", t.name, t.summary);

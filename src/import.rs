@@ -110,6 +110,17 @@ pub fn import_document(text: &str, fallback_name: &str) -> Result<Project> {
 /// Reads any supported document into a project. `fallback_name` names the project (and a
 /// bare flow definition) when the document carries no name.
 pub fn import(text: &str, fallback_name: &str) -> Result<Imported> {
+    import_with(text, fallback_name, &cloudformation::Parameters::new())
+}
+
+/// [`import`], with values for a CloudFormation template's parameters (and the pseudo
+/// parameters `AWS::Region`, `AWS::AccountId`, `AWS::Partition`), as a stack would get them.
+/// Other documents ignore them.
+pub fn import_with(
+    text: &str,
+    fallback_name: &str,
+    parameters: &cloudformation::Parameters,
+) -> Result<Imported> {
     let trimmed = text.trim_start();
     let json: Option<Value> = serde_json::from_str(text).ok();
     let value = match json {
@@ -124,7 +135,7 @@ pub fn import(text: &str, fallback_name: &str) -> Result<Imported> {
         None => {
             let v = cloudformation::yaml_to_json(text)?;
             if is_template(&v) {
-                return cloudformation::import_template(&v, fallback_name);
+                return cloudformation::import_template_with(&v, fallback_name, parameters);
             }
             return Err(ImportError::NotRecognised(
                 "a YAML document that is not a CloudFormation template (no Resources)".to_owned(),
@@ -132,7 +143,7 @@ pub fn import(text: &str, fallback_name: &str) -> Result<Imported> {
         }
     };
     if is_template(&value) {
-        return cloudformation::import_template(&value, fallback_name);
+        return cloudformation::import_template_with(&value, fallback_name, parameters);
     }
     if agentcore::is_harness_document(&value) {
         return agentcore::import_document(&value, fallback_name);

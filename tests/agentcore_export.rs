@@ -446,3 +446,93 @@ fn the_cli_prints_the_report_and_writes_it_with_report() {
     .exits(0)
     .stdout_has("\"createHarness\"");
 }
+
+/// An OpenAPI group whose document names its server becomes an OpenAPI gateway target: the
+/// gateway calls that server with an API key from a credential provider given as a template
+/// parameter; the group's Lambda is not called, so it needs no adapter and no invoke right.
+#[test]
+fn an_openapi_group_with_a_server_becomes_an_openapi_target() {
+    let served = SHIPPING.replacen(
+        r#""paths""#,
+        r#""servers": [{"url": "https://parcels.example.com/v2"}],
+  "components": {"securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "x-parcels-key"}}},
+  "paths""#,
+        1,
+    );
+    let mut p = varied();
+    let desk = p
+        .agents
+        .iter_mut()
+        .find(|a| a.agent_name == "shipping-desk")
+        .expect("agent");
+    desk.action_groups[0].api_schema = Some(strata::model::agent::ApiSchema::Payload(served));
+    let m = export_migration(&p, "shipping-desk").expect("exports");
+    let doc = m.requests.to_value();
+    let target = &doc["createGatewayTargets"][0];
+    assert!(
+        target["targetConfiguration"]["mcp"]["openApiSchema"]["inlinePayload"]
+            .as_str()
+            .is_some_and(|d| d.contains("parcels.example.com"))
+    );
+    assert_eq!(
+        target["credentialProviderConfigurations"][0],
+        json!({"credentialProviderType": "API_KEY", "credentialProvider": {"apiKeyCredentialProvider": {
+            "providerArn": "${ShippingDeskShippingApiKeyProviderArn}",
+            "credentialParameterName": "x-parcels-key", "credentialLocation": "HEADER"}}})
+    );
+    let mut filled_doc = doc.clone();
+    let provider = "arn:aws:bedrock-agentcore:us-east-1:123456789012:token-vault/default/apikeycredentialprovider/parcels";
+    filled_doc["createGatewayTargets"][0]["credentialProviderConfigurations"][0]
+        ["credentialProvider"]["apiKeyCredentialProvider"]["providerArn"] = json!(provider);
+    check_requests(&Shapes::agentcore_control(), &filled_doc, "served");
+    let item = m
+        .report
+        .iter()
+        .find(|i| i.feature == "action group shipping (OpenAPI)")
+        .expect("the group's line");
+    let Outcome::Became(why) = &item.outcome else {
+        panic!("{item:?}")
+    };
+    assert!(why.contains("https://parcels.example.com/v2") && why.contains("is not called"));
+    // The instruction names the tool as the gateway does.
+    let prompt = doc["createHarness"]["systemPrompt"][0]["text"].to_string();
+    assert!(prompt.contains("shipping___trackParcel"), "{prompt}");
+    assert!(
+        strata::agentcore::adapter::adapter_files(&p, Some("shipping-desk"))
+            .expect("adapters")
+            .is_empty()
+    );
+
+    let r = render(
+        &p,
+        Format::AgentcoreCfnJson,
+        Some("shipping-desk"),
+        &History::default(),
+    )
+    .expect("renders");
+    let t: Value = serde_json::from_str(&r.text).expect("json");
+    validate_template("served", &t, &cfn_validators());
+    assert_eq!(
+        t["Resources"]["ShippingDeskShippingTarget"]["Properties"]
+            ["CredentialProviderConfigurations"][0]["CredentialProvider"]
+            ["ApiKeyCredentialProvider"]["ProviderArn"],
+        json!({"Ref": "ShippingDeskShippingApiKeyProviderArn"})
+    );
+    assert_eq!(
+        t["Parameters"]["ShippingDeskShippingApiKeyProviderArn"]["Type"],
+        "String"
+    );
+    let gateway_policy =
+        t["Resources"]["ShippingDeskGatewayRole"]["Properties"]["Policies"][0].to_string();
+    assert!(
+        !gateway_policy.contains("lambda:InvokeFunction"),
+        "{gateway_policy}"
+    );
+    assert!(gateway_policy.contains("bedrock-agentcore:GetResourceApiKey"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("served.json");
+    std::fs::write(&path, &r.text).expect("write");
+    if let Some(findings) = lint(&[path]) {
+        assert!(findings.is_empty(), "cfn-lint:\n{}", findings.join("\n"));
+    }
+}

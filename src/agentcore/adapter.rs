@@ -59,14 +59,15 @@ pub enum AdapterError {
 }
 
 /// Whether a Gateway Lambda target, and so an adapter, stands for `group`: an enabled group
-/// whose executor is a Lambda function.
+/// whose executor is a Lambda function, with a function schema or an inline OpenAPI document
+/// naming no server (see [`super::openapi_target`]).
 pub fn needs_adapter(group: &ActionGroup) -> bool {
     matches!(
         group.action_group_executor,
         Some(ActionGroupExecutor::Lambda(_))
     ) && group.parent_action_group_signature.is_none()
         && group.action_group_state != Some(Lenient::Known(State::Disabled))
-        && (group.function_schema.is_some() || group.api_schema.is_some())
+        && super::openapi_target::is_lambda_target(group)
 }
 
 /// The adapters an AgentCore export of `agent` (every agent when `None`) writes beside the

@@ -2,6 +2,7 @@
 //! agent), return-of-control groups as `inline_function` tools, `AMAZON.CodeInterpreter` as the
 //! managed code interpreter. Each group's fate goes into the migration report.
 
+use super::openapi_target::ApiForm;
 use super::report::{MigrationItem, Outcome};
 use super::requests::*;
 use super::Refusal;
@@ -98,6 +99,34 @@ pub(super) fn tools(
             }
             continue;
         }
+        if let (Some(ActionGroupExecutor::Lambda(_)), Some(form)) = (
+            &group.action_group_executor,
+            super::openapi_target::api_form(group),
+        ) {
+            if form != ApiForm::Handler {
+                let mut tools = vec![];
+                if let ApiForm::Served { .. } = form {
+                    for d in declared(group)? {
+                        if d.confirms {
+                            report.push(item(
+                                format!("action group {g}: requireConfirmation of {}", d.name),
+                                Outcome::NoEquivalent(
+                                    "a gateway tool runs without asking the user; add a beforeToolCall hook to keep the approval".into(),
+                                ),
+                            ));
+                        }
+                        let tool = super::gateway_tool_name(g, &d.name);
+                        out.renamed
+                            .push((super::inline_tool_name(g, &d.name), tool.clone()));
+                        tools.push(tool);
+                    }
+                }
+                out.targets.push(super::openapi_target::target(
+                    name, group, &form, &tools, report,
+                ));
+                continue;
+            }
+        }
         let declared = declared(group)?;
         match &group.action_group_executor {
             Some(ActionGroupExecutor::CustomControl(_)) => {
@@ -161,10 +190,14 @@ pub(super) fn tools(
                     ));
                 }
                 let target = super::target_name(g);
+                let why = match group.api_schema {
+                    Some(_) => " (an OpenAPI group whose document names no server URL for a gateway OpenAPI target to call, so its Lambda handler is the API's implementation and stays the target)",
+                    None => "",
+                };
                 report.push(item(
                     format!("action group {g} (Lambda)"),
                     Outcome::Became(format!(
-                        "gateway target {target} calling {arn}, tools {}; the gateway sends the function its own event, not the Classic action-group event",
+                        "Lambda gateway target {target} calling {arn}{why}, tools {}; the gateway sends the function its own event, not the Classic action-group event, and the adapter gives the handler empty sessionAttributes and promptSessionAttributes and drops what it returns in them (a harness keeps no session attributes)",
                         definitions.iter().map(|d| super::gateway_tool_name(g, &d.name)).collect::<Vec<_>>().join(", ")
                     )),
                 ));

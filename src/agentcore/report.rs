@@ -60,7 +60,6 @@ pub(super) fn unmapped(
         .as_ref()
         .and_then(|g| g.guardrail_identifier.as_deref())
     {
-        let _ = project;
         report.push(MigrationItem::new(
             format!("guardrail {g}"),
             Outcome::NoEquivalent(
@@ -87,11 +86,42 @@ pub(super) fn unmapped(
         ));
     }
     for kb in &agent.knowledge_bases {
+        let id = &kb.knowledge_base_id;
+        let disabled = kb
+            .knowledge_base_state
+            .as_ref()
+            .is_some_and(|s| s.as_str() == "DISABLED");
+        let why = if disabled {
+            "the association is disabled, so nothing is exported for it".to_owned()
+        } else {
+            let own = project.knowledge_bases.iter().find(|k| &k.name == id);
+            let which = match own {
+                Some(_) => format!(
+                    "project knowledge base {id}, which the AgentCore template does not create (the Classic export does): deploy it first and use its id"
+                ),
+                None => format!("knowledge base {id}"),
+            };
+            let kind = own
+                .and_then(|k| k.knowledge_base_configuration.as_ref())
+                .and_then(|c| c.get("type"))
+                .and_then(serde_json::Value::as_str);
+            // AgentCore Gateway's built-in connector reaches managed knowledge bases only.
+            let connector = match kind {
+                Some("MANAGED") => " It is a managed knowledge base, so a gateway connector target (connectorId bedrock-knowledge-bases, tool Retrieve, credential GATEWAY_IAM_ROLE with bedrock:Retrieve on it) reaches it without code; add one to the gateway.",
+                Some(_) => " The gateway's built-in knowledge-base connector takes managed knowledge bases only, and this one is not.",
+                None => " (Were it an Amazon Bedrock managed knowledge base, a gateway connector target bedrock-knowledge-bases would reach it without code.)",
+            };
+            let used_for = match kb.description.trim() {
+                "" => String::new(),
+                d => format!(" (the agent consulted it for: {d})"),
+            };
+            format!(
+                "a harness has no knowledge-base member and does not retrieve on its own, so the agent loses this retrieval{used_for}. To keep it, add a tool: a Lambda function that calls bedrock-agent-runtime Retrieve with knowledgeBaseId of {which}, allowed bedrock:Retrieve on that knowledge base, as a function-schema action group (say `search(query)`); the export then makes it a gateway Lambda target with its adapter. Strata does not generate that function.{connector}"
+            )
+        };
         report.push(MigrationItem::new(
-            format!("knowledge base {}", kb.knowledge_base_id),
-            Outcome::NoEquivalent(
-                "a harness reaches a knowledge base only through a tool: a Lambda that calls Retrieve, behind a gateway Lambda target; that function is code, so Strata does not generate it (add it as an action group to have it exported)".into(),
-            ),
+            format!("knowledge base {id}"),
+            Outcome::NoEquivalent(why),
         ));
     }
     if agent.customer_encryption_key_arn.is_some() {

@@ -41,13 +41,17 @@ pub fn export_agentcore_cloudformation(
     let mut resources = BTreeMap::new();
     let mut outputs = BTreeMap::new();
     let mut notes = vec![];
+    let mut parameters = BTreeMap::new();
     for m in &migrations {
         agent_resources(
             &m.requests,
             &names,
-            &mut resources,
-            &mut outputs,
-            &mut notes,
+            &mut Parts {
+                resources: &mut resources,
+                outputs: &mut outputs,
+                notes: &mut notes,
+                parameters: &mut parameters,
+            },
         );
     }
     let description = match agent {
@@ -64,7 +68,7 @@ pub fn export_agentcore_cloudformation(
         Template {
             description,
             project_name: project.name.clone(),
-            parameters: BTreeMap::new(),
+            parameters,
             resources,
             outputs,
             notes,
@@ -100,13 +104,21 @@ impl Ids {
     }
 }
 
-fn agent_resources(
-    r: &AgentCoreRequests,
-    names: &Names,
-    resources: &mut BTreeMap<String, Value>,
-    outputs: &mut BTreeMap<String, Value>,
-    notes: &mut Vec<String>,
-) {
+/// What one agent adds to the template.
+struct Parts<'a> {
+    resources: &'a mut BTreeMap<String, Value>,
+    outputs: &'a mut BTreeMap<String, Value>,
+    notes: &'a mut Vec<String>,
+    parameters: &'a mut BTreeMap<String, Value>,
+}
+
+fn agent_resources(r: &AgentCoreRequests, names: &Names, parts: &mut Parts<'_>) {
+    let Parts {
+        resources,
+        outputs,
+        notes,
+        parameters,
+    } = parts;
     let agent = &r.agent;
     let ids = Ids {
         base: alphanumeric(agent),
@@ -225,15 +237,25 @@ fn agent_resources(
     if let Some(gateway) = &r.gateway {
         let mut gperms = Permissions::default();
         for t in &r.targets {
-            if let super::TargetConfiguration::Mcp(super::McpTargetConfiguration::Lambda(l)) =
-                &t.target_configuration
-            {
-                gperms.allow(
-                    "InvokeFunctions",
-                    &["lambda:InvokeFunction"],
-                    Value::String(l.lambda_arn.clone()),
-                );
+            match &t.target_configuration {
+                super::TargetConfiguration::Mcp(super::McpTargetConfiguration::Lambda(l)) => gperms
+                    .allow(
+                        "InvokeFunctions",
+                        &["lambda:InvokeFunction"],
+                        Value::String(l.lambda_arn.clone()),
+                    ),
+                super::TargetConfiguration::Mcp(super::McpTargetConfiguration::OpenApiSchema(
+                    schema,
+                )) => {
+                    openapi_target_parts(agent, t, schema, &mut gperms, parameters, &mut refs);
+                }
+                _ => {}
             }
+        }
+        if parameters.keys().any(|k| k.starts_with(&ids.base)) {
+            notes.push(format!(
+                "agent {agent}: each OpenAPI gateway target authenticates with an API key kept by an AgentCore Identity API-key credential provider; create the provider (CreateApiKeyCredentialProvider) and give its ARN as the template's parameter of that target"
+            ));
         }
         if let Some(key) = &gateway.kms_key_arn {
             gperms.allow(
@@ -294,6 +316,68 @@ fn agent_resources(
             replace_placeholders(resource, &refs);
         }
     }
+}
+
+/// An OpenAPI target's share of the template: the parameter naming its API-key credential
+/// provider (and the reference that replaces its placeholder), the gateway role's right to
+/// read the key through AgentCore Identity, and to read a document kept in S3.
+fn openapi_target_parts(
+    agent: &str,
+    t: &super::CreateGatewayTargetRequest,
+    schema: &super::ApiSchemaConfiguration,
+    gperms: &mut Permissions,
+    parameters: &mut BTreeMap<String, Value>,
+    refs: &mut Vec<(String, Value)>,
+) {
+    use super::openapi_target::{api_key_parameter, api_key_placeholder};
+    if let super::ApiSchemaConfiguration::S3(s3) = schema {
+        if let Some(object) = s3.uri.as_deref().and_then(|u| u.strip_prefix("s3://")) {
+            gperms.allow(
+                "ReadOpenApiDocuments",
+                &["s3:GetObject"],
+                sub(&format!("arn:${{AWS::Partition}}:s3:::{object}")),
+            );
+        }
+    }
+    // The group the target stands for: the placeholder its provider ARN names.
+    let provider = t
+        .credential_provider_configurations
+        .iter()
+        .filter_map(|c| c.credential_provider.as_ref())
+        .filter_map(|p| p.pointer("/apiKeyCredentialProvider/providerArn")?.as_str())
+        .next();
+    let Some(placeholder) = provider else { return };
+    let Some(group) = group_of_placeholder(agent, placeholder) else {
+        return;
+    };
+    let parameter = api_key_parameter(agent, &group);
+    debug_assert_eq!(api_key_placeholder(agent, &group), placeholder);
+    parameters.insert(
+        parameter.clone(),
+        json!({"Type": "String",
+               "Description": format!("ARN of the AgentCore Identity API-key credential provider gateway target {} of agent {agent} authenticates with", t.name),
+               "AllowedPattern": "^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$"}),
+    );
+    refs.push((placeholder.to_owned(), json!({"Ref": parameter})));
+    gperms.allow(
+        "GetApiKeys",
+        &["bedrock-agentcore:GetResourceApiKey"],
+        json!({"Ref": parameter}),
+    );
+    gperms.allow(
+        "GetWorkloadAccessToken",
+        &["bedrock-agentcore:GetWorkloadAccessToken"],
+        sub("arn:${AWS::Partition}:bedrock-agentcore:${AWS::Region}:${AWS::AccountId}:workload-identity-directory/default/workload-identity/*"),
+    );
+}
+
+/// The group whose `${<Agent><Group>ApiKeyProviderArn}` placeholder `placeholder` is (as its
+/// alphanumeric name, which is all the parameter needs).
+fn group_of_placeholder(agent: &str, placeholder: &str) -> Option<String> {
+    placeholder
+        .strip_prefix(&format!("${{{}", alphanumeric(agent)))?
+        .strip_suffix("ApiKeyProviderArn}")
+        .map(str::to_owned)
 }
 
 /// CloudFormation's `Tags` of a harness and an endpoint: a list of `{Key, Value}`, where the

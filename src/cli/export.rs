@@ -3,7 +3,7 @@
 
 use super::{async_main_value, decode_file, plural, read_document, read_file, ExportFormat};
 use crate::save::{check_target, write_atomically};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context as _, Result};
 use std::path::{Path, PathBuf};
 
 /// Where `strata export` writes: stdout, or a file it may replace only with `force`.
@@ -171,7 +171,19 @@ fn adapters_beside(
     Ok(out_files)
 }
 
-pub(super) fn import_file(path: &Path, out: Option<&Path>, force: bool) -> Result<u8> {
+pub(super) fn import_file(
+    path: &Path,
+    out: Option<&Path>,
+    force: bool,
+    parameters: &[String],
+) -> Result<u8> {
+    let mut given = crate::import::cloudformation::Parameters::new();
+    for p in parameters {
+        let (k, v) = p
+            .split_once('=')
+            .with_context(|| format!("--parameter {p:?}: expected NAME=VALUE"))?;
+        given.insert(k.to_owned(), v.to_owned());
+    }
     let bytes = read_file(path)?;
     let text = decode_file(path, &bytes)?;
     let file = path
@@ -190,7 +202,7 @@ pub(super) fn import_file(path: &Path, out: Option<&Path>, force: bool) -> Resul
     .find_map(|suffix| file.strip_suffix(suffix))
     .unwrap_or(file)
     .to_owned();
-    let imported = crate::import::import(text, &fallback)
+    let imported = crate::import::import_with(text, &fallback, &given)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     for w in &imported.warnings {
         eprintln!("warning: {w}");

@@ -18,7 +18,10 @@ mod guardrail;
 mod harness;
 mod intrinsics;
 mod knowledge_base;
+mod parameters;
 mod yaml;
+
+pub use parameters::Parameters;
 
 pub use yaml::yaml_to_json;
 
@@ -38,8 +41,22 @@ const DERIVED: &[&str] = &[
     "AWS::Lambda::Permission",
 ];
 
-/// Reads a template (already JSON) into a project.
+/// Reads a template (already JSON) into a project, with the template's parameter defaults.
 pub fn import_template(template: &Value, fallback_name: &str) -> Result<Imported> {
+    import_template_with(template, fallback_name, &Parameters::new())
+}
+
+/// Reads a template (already JSON) into a project; `given` holds parameter values (and
+/// `AWS::Region`, `AWS::AccountId`) as a stack would get them, over the template's defaults.
+pub fn import_template_with(
+    template: &Value,
+    fallback_name: &str,
+    given: &Parameters,
+) -> Result<Imported> {
+    let mut warnings = Vec::new();
+    let mut resolved = template.clone();
+    parameters::resolve(&mut resolved, given, &mut warnings);
+    let template = &resolved;
     let Some(resources) = template.get("Resources").and_then(Value::as_object) else {
         return Err(ImportError::Shape {
             at: "Resources".to_owned(),
@@ -84,7 +101,6 @@ pub fn import_template(template: &Value, fallback_name: &str) -> Result<Imported
         .map(str::to_owned);
     project.knowledge_bases = knowledge_bases;
     project.guardrails = guardrails;
-    let mut warnings = Vec::new();
     let mut consumed = std::collections::BTreeSet::new();
     let mut agentcore_parts = Vec::new();
     for (id, resource) in &ctx.resources {

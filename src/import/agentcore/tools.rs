@@ -166,7 +166,7 @@ fn target(
         if kind != "GATEWAY_IAM_ROLE" {
             warnings.push(ImportWarning {
                 at: format!("{at}.credentialProviderConfigurations[{i}]"),
-                message: format!("the {kind} credential provider is not imported: a local handler needs none, and the AgentCore export uses the gateway's IAM role"),
+                message: format!("the {kind} credential provider is not imported: a local run needs none; the AgentCore export uses the gateway's IAM role for Lambda targets and an API-key provider it takes as a parameter for OpenAPI targets"),
             });
         }
     }
@@ -237,6 +237,16 @@ fn target(
             ),
         });
         return Some(group);
+    }
+    if let Some(uri) = mcp.and_then(|m| m.pointer("/openApiSchema/s3/uri")) {
+        warnings.push(ImportWarning {
+            at: format!("{at}.targetConfiguration.mcp.openApiSchema.s3"),
+            message: format!(
+                "target {name}: its OpenAPI document is kept in S3 ({}), which cannot be read offline; the target is not imported (put the document inline to have it as an action group)",
+                uri.as_str().unwrap_or("?")
+            ),
+        });
+        return None;
     }
     let kind = mcp
         .and_then(Value::as_object)

@@ -85,6 +85,11 @@ impl Context<'_> {
             ("AWS::Bedrock::Guardrail", "GuardrailId") => self
                 .recorded(&id, "GuardrailIdentifier")
                 .or_else(|| self.props(&id)?.get("Name")?.as_str().map(str::to_owned)),
+            // The guardrail resource's own `Version` is its working draft.
+            ("AWS::Bedrock::Guardrail", "Version") => Some(
+                self.recorded(&id, "GuardrailVersion")
+                    .unwrap_or_else(|| "DRAFT".to_owned()),
+            ),
             ("AWS::Bedrock::GuardrailVersion", "Version") => {
                 let guardrail = self.props(&id)?.get("GuardrailIdentifier")?;
                 let guardrail = get_att(guardrail)
