@@ -211,6 +211,15 @@ pub(crate) fn write_action(
     }
 }
 
+/// The plan's last line when it changes nothing.
+pub(crate) fn write_nothing_to_change(f: &mut fmt::Formatter<'_>, changes: bool) -> fmt::Result {
+    if changes {
+        Ok(())
+    } else {
+        writeln!(f, "Nothing to change.")
+    }
+}
+
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for a in &self.agents {
@@ -247,10 +256,7 @@ impl fmt::Display for Plan {
                 _ => write_action(f, "  ", &what, &fl.alias.action)?,
             }
         }
-        if !self.has_changes() {
-            writeln!(f, "Nothing to change.")?;
-        }
-        Ok(())
+        write_nothing_to_change(f, self.has_changes())
     }
 }
 

@@ -22,7 +22,7 @@ mod apply;
 mod local;
 mod plan;
 
-use super::{write_action, DeployError};
+use super::{write_action, write_nothing_to_change, DeployError};
 use aws_sdk_bedrockagentcorecontrol::Client;
 use std::fmt;
 
@@ -132,10 +132,7 @@ impl fmt::Display for Plan {
                 write_resource(f, "    ", e)?;
             }
         }
-        if !self.has_changes() {
-            writeln!(f, "Nothing to change.")?;
-        }
-        Ok(())
+        write_nothing_to_change(f, self.has_changes())
     }
 }
 
