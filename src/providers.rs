@@ -28,9 +28,19 @@ pub struct ModelRequest {
     pub additional_fields: Option<serde_json::Value>,
 }
 
-/// Inference settings (`inferenceConfig`): the members of a prompt's
-/// `PromptModelInferenceConfiguration`, which Converse takes as they are.
-pub use crate::model::common::TextInference as Inference;
+/// Inference settings (`inferenceConfig`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Inference {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stop_sequences: Vec<String>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
