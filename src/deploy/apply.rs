@@ -60,9 +60,8 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&body))
                     .send();
-                self.j.sent("UpdateAgent", &resource, call).await?;
-                self.j
-                    .record(&resource, format!("updated agent {name} ({id})"));
+                let line = format!("updated agent {name} ({id})");
+                self.j.write("UpdateAgent", &resource, call, line).await?;
                 self.wait_agent(id, &resource, AgentWait::Settled).await?;
                 id.clone()
             }
@@ -102,9 +101,10 @@ impl Run<'_> {
                         .action_group_id(group_id)
                         .skip_resource_in_use_check(true)
                         .send();
-                    self.j.sent("DeleteAgentActionGroup", &what, call).await?;
                     let line = format!("deleted action group {} of agent {name}", g.name);
-                    self.j.record(&what, line);
+                    self.j
+                        .write("DeleteAgentActionGroup", &what, call, line)
+                        .await?;
                 }
                 (Action::Update(_), Some(group_id)) => {
                     let call = client
@@ -116,11 +116,10 @@ impl Run<'_> {
                         .customize()
                         .interceptor(JsonBody::new(&without(&g.body, &["clientToken"])))
                         .send();
-                    self.j.sent("UpdateAgentActionGroup", &what, call).await?;
-                    self.j.record(
-                        &what,
-                        format!("updated action group {} of agent {name}", g.name),
-                    );
+                    let line = format!("updated action group {} of agent {name}", g.name);
+                    self.j
+                        .write("UpdateAgentActionGroup", &what, call, line)
+                        .await?;
                 }
                 _ => {
                     let (token, body) = self
@@ -135,11 +134,10 @@ impl Run<'_> {
                         .customize()
                         .interceptor(JsonBody::new(&body))
                         .send();
-                    self.j.sent("CreateAgentActionGroup", &what, call).await?;
-                    self.j.record(
-                        &what,
-                        format!("created action group {} of agent {name}", g.name),
-                    );
+                    let line = format!("created action group {} of agent {name}", g.name);
+                    self.j
+                        .write("CreateAgentActionGroup", &what, call, line)
+                        .await?;
                 }
             }
         }
@@ -157,11 +155,10 @@ impl Run<'_> {
                         .agent_version(DRAFT)
                         .knowledge_base_id(&k.name)
                         .send();
-                    self.j
-                        .sent("DisassociateAgentKnowledgeBase", &what, call)
-                        .await?;
                     let line = format!("disassociated knowledge base {} from agent {name}", k.name);
-                    self.j.record(&what, line);
+                    self.j
+                        .write("DisassociateAgentKnowledgeBase", &what, call, line)
+                        .await?;
                 }
                 Action::Update(_) => {
                     let call = client
@@ -172,11 +169,10 @@ impl Run<'_> {
                         .description(description)
                         .set_knowledge_base_state(state)
                         .send();
-                    self.j.sent("UpdateAgentKnowledgeBase", &what, call).await?;
-                    self.j.record(
-                        &what,
-                        format!("updated knowledge base {} of agent {name}", k.name),
-                    );
+                    let line = format!("updated knowledge base {} of agent {name}", k.name);
+                    self.j
+                        .write("UpdateAgentKnowledgeBase", &what, call, line)
+                        .await?;
                 }
                 Action::Create => {
                     let call = client
@@ -187,13 +183,10 @@ impl Run<'_> {
                         .description(description)
                         .set_knowledge_base_state(state)
                         .send();
+                    let line = format!("associated knowledge base {} with agent {name}", k.name);
                     self.j
-                        .sent("AssociateAgentKnowledgeBase", &what, call)
+                        .write("AssociateAgentKnowledgeBase", &what, call, line)
                         .await?;
-                    self.j.record(
-                        &what,
-                        format!("associated knowledge base {} with agent {name}", k.name),
-                    );
                 }
             }
         }
@@ -209,11 +202,10 @@ impl Run<'_> {
                         .agent_version(DRAFT)
                         .collaborator_id(collaborator_id)
                         .send();
-                    self.j
-                        .sent("DisassociateAgentCollaborator", &what, call)
-                        .await?;
                     let line = format!("disassociated collaborator {} from agent {name}", c.name);
-                    self.j.record(&what, line);
+                    self.j
+                        .write("DisassociateAgentCollaborator", &what, call, line)
+                        .await?;
                 }
                 continue;
             }
@@ -253,11 +245,10 @@ impl Run<'_> {
                         .collaboration_instruction(instruction)
                         .set_relay_conversation_history(relay)
                         .send();
-                    self.j.sent("UpdateAgentCollaborator", &what, call).await?;
-                    self.j.record(
-                        &what,
-                        format!("updated collaborator {} of agent {name}", c.name),
-                    );
+                    let line = format!("updated collaborator {} of agent {name}", c.name);
+                    self.j
+                        .write("UpdateAgentCollaborator", &what, call, line)
+                        .await?;
                 }
                 _ => {
                     let token = self
@@ -273,16 +264,13 @@ impl Run<'_> {
                         .set_relay_conversation_history(relay)
                         .client_token(token)
                         .send();
-                    self.j
-                        .sent("AssociateAgentCollaborator", &what, call)
-                        .await?;
-                    self.j.record(
-                        &what,
-                        format!(
-                            "associated collaborator {} ({alias_arn}) with agent {name}",
-                            c.name
-                        ),
+                    let line = format!(
+                        "associated collaborator {} ({alias_arn}) with agent {name}",
+                        c.name
                     );
+                    self.j
+                        .write("AssociateAgentCollaborator", &what, call, line)
+                        .await?;
                 }
             }
         }
@@ -382,9 +370,8 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&without(&body, &["tags", "clientToken"])))
                     .send();
-                self.j.sent("UpdateFlow", &resource, call).await?;
-                self.j
-                    .record(&resource, format!("updated flow {name} ({id})"));
+                let line = format!("updated flow {name} ({id})");
+                self.j.write("UpdateFlow", &resource, call, line).await?;
                 id.clone()
             }
             _ => {
@@ -451,16 +438,13 @@ impl Run<'_> {
                     .name(&plan.alias.name)
                     .routing_configuration(routing(v))
                     .send();
-                self.j
-                    .sent("UpdateFlowAlias", &alias_resource, call)
-                    .await?;
-                self.j.record(
-                    &alias_resource,
-                    format!(
-                        "pointed alias {} of flow {name} at version {v}",
-                        plan.alias.name
-                    ),
+                let line = format!(
+                    "pointed alias {} of flow {name} at version {v}",
+                    plan.alias.name
                 );
+                self.j
+                    .write("UpdateFlowAlias", &alias_resource, call, line)
+                    .await?;
                 arn.clone()
             }
             (_, _, _, Some(v)) => {

@@ -48,6 +48,22 @@ impl<'a, C> Journal<'a, C> {
         sent(operation, resource, &self.done, call).await
     }
 
+    /// Sends one mutating call about `resource` and, once it succeeded, records `line`.
+    pub(crate) async fn write<T, E>(
+        &mut self,
+        operation: &str,
+        resource: &str,
+        call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        line: String,
+    ) -> Result<T, DeployError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let out = self.sent(operation, resource, call).await?;
+        self.record(resource, line);
+        Ok(out)
+    }
+
     /// The client token of a request: `resource` names what the request makes.
     pub(crate) fn token(&self, resource: &str, content: &Value) -> String {
         client_token(self.project, resource, content)

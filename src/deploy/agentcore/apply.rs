@@ -95,9 +95,8 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&without(&plan.body, NOT_COMPARED)))
                     .send();
-                self.j.sent("UpdateGateway", &resource, call).await?;
-                self.j
-                    .record(&resource, format!("updated gateway {name} ({id})"));
+                let line = format!("updated gateway {name} ({id})");
+                self.j.write("UpdateGateway", &resource, call, line).await?;
                 id.clone()
             }
             _ => {
@@ -173,11 +172,10 @@ impl Run<'_> {
                     .gateway_identifier(gateway_id)
                     .target_id(id)
                     .send();
-                self.j.sent("DeleteGatewayTarget", &resource, call).await?;
-                self.j.record(
-                    &resource,
-                    format!("deleted target {name} of gateway {gateway}"),
-                );
+                let line = format!("deleted target {name} of gateway {gateway}");
+                self.j
+                    .write("DeleteGatewayTarget", &resource, call, line)
+                    .await?;
                 return Ok(());
             }
             (Action::Update(_), Some(id)) => {
@@ -189,11 +187,10 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&without(&plan.body, NOT_COMPARED)))
                     .send();
-                self.j.sent("UpdateGatewayTarget", &resource, call).await?;
-                self.j.record(
-                    &resource,
-                    format!("updated target {name} of gateway {gateway}"),
-                );
+                let line = format!("updated target {name} of gateway {gateway}");
+                self.j
+                    .write("UpdateGatewayTarget", &resource, call, line)
+                    .await?;
                 id.clone()
             }
             _ => {
@@ -273,9 +270,8 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&update_harness_body(&body)))
                     .send();
-                self.j.sent("UpdateHarness", &resource, call).await?;
-                self.j
-                    .record(&resource, format!("updated harness {name} ({id})"));
+                let line = format!("updated harness {name} ({id})");
+                self.j.write("UpdateHarness", &resource, call, line).await?;
                 id.clone()
             }
             _ => {
@@ -369,13 +365,10 @@ impl Run<'_> {
                     .harness_id(harness_id)
                     .endpoint_name(name)
                     .send();
+                let line = format!("deleted endpoint {name} of harness {agent}");
                 self.j
-                    .sent("DeleteHarnessEndpoint", &resource, call)
+                    .write("DeleteHarnessEndpoint", &resource, call, line)
                     .await?;
-                self.j.record(
-                    &resource,
-                    format!("deleted endpoint {name} of harness {agent}"),
-                );
                 return Ok(());
             }
             Action::Update(_) => {
@@ -386,13 +379,10 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&without(&body, &["endpointName"])))
                     .send();
+                let line = format!("pointed endpoint {name} at version {version}");
                 self.j
-                    .sent("UpdateHarnessEndpoint", &resource, call)
+                    .write("UpdateHarnessEndpoint", &resource, call, line)
                     .await?;
-                self.j.record(
-                    &resource,
-                    format!("pointed endpoint {name} at version {version}"),
-                );
             }
             Action::Create => {
                 // The harness id in the token: an endpoint of a new harness is a new request.
@@ -406,13 +396,10 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&tokened))
                     .send();
+                let line = format!("created endpoint {name} at version {version}");
                 self.j
-                    .sent("CreateHarnessEndpoint", &resource, call)
+                    .write("CreateHarnessEndpoint", &resource, call, line)
                     .await?;
-                self.j.record(
-                    &resource,
-                    format!("created endpoint {name} at version {version}"),
-                );
             }
         }
         let done = self.done().to_vec();
