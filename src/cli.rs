@@ -326,6 +326,19 @@ pub fn read_document(path: &Path) -> Result<Imported> {
     Ok(imported)
 }
 
+/// The store runs, sessions and memory are kept in (`--data-dir`, default: $STRATA_DATA_DIR,
+/// else the per-user data folder); none with `--no-store`.
+async fn open_store(
+    no_store: bool,
+    data_dir: Option<&Path>,
+) -> Result<Option<crate::store::Store>> {
+    if no_store {
+        return Ok(None);
+    }
+    let dir = crate::store::Store::resolve_data_dir(data_dir)?;
+    Ok(Some(crate::store::Store::open(&dir).await?))
+}
+
 /// A file's bytes; the error names the file.
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))

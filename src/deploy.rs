@@ -24,9 +24,11 @@ pub mod agentcore;
 mod apply;
 pub mod diff;
 pub mod host;
+mod journal;
 mod local;
 mod plan;
 mod rows;
+mod wait;
 mod wire;
 
 pub use diff::Change;
@@ -100,7 +102,8 @@ pub enum Action {
     /// It exists as the project wants it.
     Unchanged,
     /// The account has it under the agent and the project no longer does (an action group,
-    /// a knowledge-base association or a collaborator); apply removes it.
+    /// a knowledge-base association or a collaborator; for AgentCore a gateway target or a
+    /// harness endpoint of the agent's own gateway or harness); apply removes it.
     Delete,
 }
 
@@ -188,7 +191,7 @@ impl Plan {
     }
 }
 
-fn write_action(
+pub(crate) fn write_action(
     f: &mut fmt::Formatter<'_>,
     indent: &str,
     what: &str,
@@ -205,6 +208,15 @@ fn write_action(
             }
             Ok(())
         }
+    }
+}
+
+/// The plan's last line when it changes nothing.
+pub(crate) fn write_nothing_to_change(f: &mut fmt::Formatter<'_>, changes: bool) -> fmt::Result {
+    if changes {
+        Ok(())
+    } else {
+        writeln!(f, "Nothing to change.")
     }
 }
 
@@ -244,10 +256,7 @@ impl fmt::Display for Plan {
                 _ => write_action(f, "  ", &what, &fl.alias.action)?,
             }
         }
-        if !self.has_changes() {
-            writeln!(f, "Nothing to change.")?;
-        }
-        Ok(())
+        write_nothing_to_change(f, self.has_changes())
     }
 }
 
@@ -383,15 +392,17 @@ impl DeployError {
     }
 }
 
-/// Plans and applies deploys with one Bedrock Agent client.
+/// Plans and applies deploys with one client: `Deployer` (the default) with the Bedrock Agent
+/// client deploys to Classic, [`agentcore::AgentCoreDeployer`] with the AgentCore control-plane
+/// client to AgentCore. Both report their steps the same way.
 #[derive(Clone)]
-pub struct Deployer {
-    pub(crate) client: Client,
+pub struct Deployer<C = Client> {
+    pub(crate) client: C,
     pub(crate) options: DeployOptions,
     pub(crate) progress: Steps,
 }
 
-impl fmt::Debug for Deployer {
+impl<C> fmt::Debug for Deployer<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Deployer")
             .field("options", &self.options)
@@ -399,10 +410,10 @@ impl fmt::Debug for Deployer {
     }
 }
 
-impl Deployer {
+impl<C> Deployer<C> {
     /// A deployer on a client; progress is discarded until [`Deployer::with_progress`] or
     /// [`Deployer::with_steps`].
-    pub fn new(client: Client, options: DeployOptions) -> Deployer {
+    pub fn new(client: C, options: DeployOptions) -> Deployer<C> {
         Deployer {
             client,
             options,
@@ -411,12 +422,12 @@ impl Deployer {
     }
 
     /// Sends progress lines (changes made, waits, polls) to `progress`.
-    pub fn with_progress(self, progress: Progress) -> Deployer {
+    pub fn with_progress(self, progress: Progress) -> Deployer<C> {
         self.with_steps(Arc::new(move |step: &Step| progress(&step.line)))
     }
 
     /// Sends each step, with the resource it is about, to `steps`.
-    pub fn with_steps(mut self, steps: Steps) -> Deployer {
+    pub fn with_steps(mut self, steps: Steps) -> Deployer<C> {
         self.progress = steps;
         self
     }

@@ -99,18 +99,21 @@ mod tests {
     use super::*;
     use crate::diagnostic::Severity;
 
+    fn assert_no_errors(name: &str, compiled: &crate::compile::Compiled) {
+        let errors: Vec<_> = compiled
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+    }
+
     #[test]
     fn every_template_and_example_is_an_entry_that_loads_and_validates() {
         let all = entries();
         assert_eq!(all.len(), TEMPLATES.len() + EXAMPLES.len());
         for e in &all {
-            let compiled = crate::compile::compile(&e.project);
-            let errors: Vec<_> = compiled
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .collect();
-            assert!(errors.is_empty(), "{}: {errors:?}", e.name);
+            assert_no_errors(e.name, &crate::compile::compile(&e.project));
             assert!(!e.description.is_empty(), "{}", e.name);
             assert!(!e.node_kinds.is_empty(), "{}", e.name);
             assert_eq!(
@@ -190,12 +193,7 @@ mod tests {
             crate::templates::write_missing_files(starter, dir.path()).expect("its files");
             let e = find(starter.name).expect("an entry");
             let compiled = crate::compile::compile_in(&e.project, dir.path());
-            let errors: Vec<_> = compiled
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .collect();
-            assert!(errors.is_empty(), "{}: {errors:?}", e.name);
+            assert_no_errors(e.name, &compiled);
         }
     }
 

@@ -13,7 +13,6 @@ use super::ask::{ask_results, params, Io};
 use super::provider::ProviderArgs;
 use crate::agent::AgentTraceEvent;
 use crate::session::{ChatOptions, RunHooks, Session};
-use crate::store::Store;
 use crate::text::{escape_block, escape_line};
 use anyhow::Result;
 use clap::Args;
@@ -61,18 +60,10 @@ pub struct ChatArgs {
 /// Runs the command; 0 when every turn finished, 1 when one failed, 2 when it could not start.
 pub async fn chat(args: ChatArgs) -> Result<u8> {
     let loaded = super::read_document(&args.path)?;
-    let store = if args.no_store {
-        None
-    } else {
-        let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
-        Some(Store::open(&dir).await?)
-    };
+    let store = super::open_store(args.no_store, args.data_dir.as_deref()).await?;
     let mut session = Session::new(loaded.project, Some(&args.path), store);
-    session.bind_handlers(
-        &args.handlers.handler,
-        &args.handlers.handler_env,
-        args.providers.region.clone(),
-    )?;
+    args.handlers
+        .bind(&mut session, args.providers.region.clone())?;
     let mut chat = session
         .chat(ChatOptions {
             agent: args.agent.clone(),

@@ -7,14 +7,17 @@
 //! Exit codes: 0 deployed (or nothing to change, or `--dry-run`), 1 the deploy failed or was
 //! declined, 2 the project could not be read or the command was misused.
 
-use crate::deploy::agentcore::AgentCoreDeployer;
+use crate::deploy::agentcore::{self, AgentCoreDeployer};
 use crate::deploy::host::HostError;
+use crate::deploy::{DeployError, Plan};
 use crate::model::agent::AgentTarget;
 use crate::model::Project;
 use crate::session::ship::{DeployRequest, DeployTarget};
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
+use std::fmt;
 use std::io::{BufRead, IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -113,6 +116,30 @@ fn confirmed(args: &DeployArgs) -> Result<bool> {
     Ok(true)
 }
 
+/// Shows the plan, or the error that stopped it, and asks whether to apply it: `Break` with
+/// the exit code when the command ends here (an error, `--dry-run`, nothing to change, declined).
+fn approved<P: fmt::Display>(
+    args: &DeployArgs,
+    planned: Result<P, DeployError>,
+    has_changes: fn(&P) -> bool,
+) -> Result<ControlFlow<u8, P>> {
+    let plan = match planned {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ControlFlow::Break(1));
+        }
+    };
+    outp!("{plan}");
+    if args.dry_run || !has_changes(&plan) {
+        return Ok(ControlFlow::Break(0));
+    }
+    if !confirmed(args)? {
+        return Ok(ControlFlow::Break(1));
+    }
+    Ok(ControlFlow::Continue(plan))
+}
+
 /// Runs the command.
 pub async fn deploy(args: DeployArgs) -> Result<u8> {
     let project = super::read_document(&args.path)?.project;
@@ -153,20 +180,11 @@ pub async fn deploy(args: DeployArgs) -> Result<u8> {
         Ok(deployer) => deployer.with_progress(progress),
         Err(e) => return failed(e),
     };
-    let plan = match deployer.plan_scoped(&project, &request.scope()).await {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(1);
-        }
+    let planned = deployer.plan_scoped(&project, &request.scope()).await;
+    let plan = match approved(&args, planned, Plan::has_changes)? {
+        ControlFlow::Continue(plan) => plan,
+        ControlFlow::Break(code) => return Ok(code),
     };
-    outp!("{plan}");
-    if args.dry_run || !plan.has_changes() {
-        return Ok(0);
-    }
-    if !confirmed(&args)? {
-        return Ok(1);
-    }
     match deployer.apply(&plan).await {
         Ok(applied) => {
             outln!("Deployed ({} change(s)). Aliases:", applied.done.len());
@@ -194,20 +212,11 @@ async fn deploy_agentcore(
     if !project.flows.is_empty() {
         eprintln!("note: --target agentcore deploys agents; the project's flows deploy with --target classic");
     }
-    let plan = match deployer.plan(project, args.agent.as_deref()).await {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(1);
-        }
+    let planned = deployer.plan(project, args.agent.as_deref()).await;
+    let plan = match approved(args, planned, agentcore::Plan::has_changes)? {
+        ControlFlow::Continue(plan) => plan,
+        ControlFlow::Break(code) => return Ok(code),
     };
-    outp!("{plan}");
-    if args.dry_run || !plan.has_changes() {
-        return Ok(0);
-    }
-    if !confirmed(args)? {
-        return Ok(1);
-    }
     match deployer.apply(&plan).await {
         Ok(applied) => {
             outln!(

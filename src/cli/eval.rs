@@ -99,12 +99,7 @@ pub async fn eval(args: EvalArgs) -> Result<u8> {
     for target in [&args.junit, &args.html].into_iter().flatten() {
         check_target(target, args.force, &[suite.as_path()])?;
     }
-    let store = if args.no_store {
-        None
-    } else {
-        let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
-        Some(Store::open(&dir).await?)
-    };
+    let store = super::open_store(args.no_store, args.data_dir.as_deref()).await?;
     let Some(evaluation) = load(&suite, store, &args.providers) else {
         return Ok(2);
     };

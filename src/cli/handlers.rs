@@ -1,6 +1,8 @@
 //! `--handler` and `--handler-env` of `strata run` and `strata chat`: the flags only; what
 //! they mean is `crate::handlers`, bound through `Session::bind_handlers`.
 
+use crate::model::handler::BindingError;
+use crate::session::Session;
 use clap::Args;
 
 /// Handler bindings given on the command line.
@@ -15,4 +17,11 @@ pub struct HandlerArgs {
     /// has; nothing comes from your shell). Repeatable.
     #[arg(long = "handler-env", value_name = "NAME:KEY=VALUE")]
     pub handler_env: Vec<String>,
+}
+
+impl HandlerArgs {
+    /// Binds the handlers to `session`'s project (Lambda calls in `region`).
+    pub fn bind(&self, session: &mut Session, region: Option<String>) -> Result<(), BindingError> {
+        session.bind_handlers(&self.handler, &self.handler_env, region)
+    }
 }

@@ -6,7 +6,7 @@ use crate::run::{RunEvent, RunStatus};
 use crate::save::{check_target, AtomicFile};
 use crate::session::protocol::{DebugOptions, RerunFrom, RunInput};
 use crate::session::{self, InputSource, RunHooks, RunOptions, RunReport, Session};
-use crate::store::{RunFilter, Store};
+use crate::store::RunFilter;
 use crate::text::{escape_block, escape_line};
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -118,21 +118,13 @@ pub async fn run(args: RunArgs) -> Result<u8> {
         }
     }
     let loaded = super::read_document(&args.path)?;
-    let store = if args.no_store {
-        if args.alias.is_some() {
-            bail!("--alias needs the run store; drop --no-store");
-        }
-        None
-    } else {
-        let dir = Store::resolve_data_dir(args.data_dir.as_deref())?;
-        Some(Store::open(&dir).await?)
-    };
+    if args.no_store && args.alias.is_some() {
+        bail!("--alias needs the run store; drop --no-store");
+    }
+    let store = super::open_store(args.no_store, args.data_dir.as_deref()).await?;
     let mut session = Session::new(loaded.project, Some(&args.path), store);
-    session.bind_handlers(
-        &args.handlers.handler,
-        &args.handlers.handler_env,
-        args.providers.region.clone(),
-    )?;
+    args.handlers
+        .bind(&mut session, args.providers.region.clone())?;
     let prepared = match session
         .prepare(args.flow.as_deref(), args.alias.as_deref())
         .await

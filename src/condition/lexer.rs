@@ -181,12 +181,7 @@ impl Lexer {
         {
             self.pos += 1;
         }
-        let word: String = self
-            .chars
-            .get(start..self.pos)
-            .unwrap_or_default()
-            .iter()
-            .collect();
+        let word = String::from_iter(self.chars.get(start..self.pos).unwrap_or_default());
         match word.as_str() {
             "and" => Tok::And,
             "or" => Tok::Or,
@@ -276,12 +271,7 @@ impl Lexer {
                 format!("unexpected character {} in a number", quote(c)),
             ));
         }
-        let text: String = self
-            .chars
-            .get(start..self.pos)
-            .unwrap_or_default()
-            .iter()
-            .collect();
+        let text = String::from_iter(self.chars.get(start..self.pos).unwrap_or_default());
         match text.parse::<f64>() {
             Ok(n) if n.is_finite() => Ok(Tok::Number(n)),
             _ => Err(error(start + 1, format!("the number {text} is too large"))),

@@ -8,7 +8,7 @@
 //! [`AgentCoreDeployer::apply`] then changes what the plan says, per agent in dependency
 //! order — Gateway → its GatewayTargets → Harness (its `agentcore_gateway` tool gets the
 //! Gateway's ARN) → HarnessEndpoints (pointed at the harness version this deploy left) — and
-//! waits after each write until the resource is READY ([`wait`]: Get* polls with backoff).
+//! waits after each write until the resource is READY (Get* polls with backoff, `deploy/wait.rs`).
 //!
 //! What is sent is exactly what `strata export --format agentcore-json` writes, with the
 //! placeholders filled: the roles from the project or [`DeployOptions::role_arn`] /
@@ -21,37 +21,14 @@
 mod apply;
 mod local;
 mod plan;
-mod wait;
 
-use super::{Change, DeployError, DeployOptions, Progress};
+use super::{write_action, write_nothing_to_change, DeployError};
 use aws_sdk_bedrockagentcorecontrol::Client;
 use std::fmt;
-use std::sync::Arc;
+
+pub use super::Action;
 
 pub use local::{agents, documents};
-
-/// What one resource will go through.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    /// It does not exist yet.
-    Create,
-    /// It exists and these members differ.
-    Update(Vec<Change>),
-    /// It exists as the project wants it.
-    Unchanged,
-    /// It exists, belongs to the agent's gateway or harness, and the project no longer has it.
-    Delete,
-}
-
-impl Action {
-    /// Whether applying it calls a mutating operation.
-    pub fn changes(&self) -> bool {
-        match self {
-            Action::Create | Action::Update(_) | Action::Delete => true,
-            Action::Unchanged => false,
-        }
-    }
-}
 
 /// The kinds of AgentCore resource a deploy makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,18 +114,7 @@ impl Plan {
 
 fn write_resource(f: &mut fmt::Formatter<'_>, indent: &str, r: &ResourcePlan) -> fmt::Result {
     let what = format!("{} {}", r.kind.as_str(), r.name);
-    match &r.action {
-        Action::Create => writeln!(f, "{indent}+ {what}: create"),
-        Action::Unchanged => writeln!(f, "{indent}  {what}: unchanged"),
-        Action::Delete => writeln!(f, "{indent}- {what}: delete"),
-        Action::Update(changes) => {
-            writeln!(f, "{indent}~ {what}: update")?;
-            for c in changes {
-                writeln!(f, "{indent}      {c}")?;
-            }
-            Ok(())
-        }
-    }
+    write_action(f, indent, &what, &r.action)
 }
 
 impl fmt::Display for Plan {
@@ -166,10 +132,7 @@ impl fmt::Display for Plan {
                 write_resource(f, "    ", e)?;
             }
         }
-        if !self.has_changes() {
-            writeln!(f, "Nothing to change.")?;
-        }
-        Ok(())
+        write_nothing_to_change(f, self.has_changes())
     }
 }
 
@@ -185,42 +148,7 @@ pub struct Applied {
 }
 
 /// Plans and applies AgentCore deploys with one AgentCore control-plane client.
-#[derive(Clone)]
-pub struct AgentCoreDeployer {
-    pub(crate) client: Client,
-    pub(crate) options: DeployOptions,
-    pub(crate) progress: Progress,
-}
-
-impl fmt::Debug for AgentCoreDeployer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AgentCoreDeployer")
-            .field("options", &self.options)
-            .finish_non_exhaustive()
-    }
-}
-
-impl AgentCoreDeployer {
-    /// A deployer on a client; progress is discarded until
-    /// [`AgentCoreDeployer::with_progress`].
-    pub fn new(client: Client, options: DeployOptions) -> AgentCoreDeployer {
-        AgentCoreDeployer {
-            client,
-            options,
-            progress: Arc::new(|_| {}),
-        }
-    }
-
-    /// Sends progress lines (waits, polls) to `progress`.
-    pub fn with_progress(mut self, progress: Progress) -> AgentCoreDeployer {
-        self.progress = progress;
-        self
-    }
-
-    pub(crate) fn say(&self, line: &str) {
-        (self.progress)(line);
-    }
-}
+pub type AgentCoreDeployer = super::Deployer<Client>;
 
 /// `agent "A" › kind "name"`: how errors and progress lines name a resource.
 pub(crate) fn resource_name(agent: &str, kind: Kind, name: &str) -> String {

@@ -1,15 +1,15 @@
 //! Applying a plan: the mutating calls, in Bedrock's order, with the waits between them.
 
-use super::diff::client_token;
-use super::plan::{bad_response, sent, DRAFT};
-use super::wire::JsonBody;
-use super::wire::{str_of, substitute, with, without};
+use super::journal::Journal;
+use super::plan::{bad_response, DRAFT};
+use super::wire::{str_of, substitute, without, JsonBody};
 use super::{Action, AgentPlan, Applied, DeployError, Deployer, FlowPlan, Plan};
 use crate::export::agent_alias_placeholder;
 use aws_sdk_bedrockagent::types::{
     AgentDescriptor, FlowAliasRoutingConfigurationListItem, KnowledgeBaseState,
     RelayConversationHistory,
 };
+use aws_sdk_bedrockagent::Client;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -17,11 +17,11 @@ mod wait;
 
 use wait::AgentWait;
 
-/// The state of one apply: the deployer and what has been done so far.
+/// The state of one apply: what has been done so far and the alias ARNs made.
 struct Run<'a> {
-    d: &'a Deployer,
-    project: &'a str,
-    applied: Applied,
+    j: Journal<'a, Client>,
+    agent_aliases: Vec<(String, String)>,
+    flow_aliases: Vec<(String, String)>,
 }
 
 fn str_member<'v>(body: &'v Value, key: &str) -> Option<&'v str> {
@@ -30,37 +30,19 @@ fn str_member<'v>(body: &'v Value, key: &str) -> Option<&'v str> {
 
 impl Run<'_> {
     fn done(&self) -> &[String] {
-        &self.applied.done
-    }
-
-    /// A change made to `resource`: reported as its step and kept in what was done.
-    fn record(&mut self, resource: &str, line: String) {
-        self.d.step(resource, true, &line);
-        self.applied.done.push(line);
+        &self.j.done
     }
 
     /// The placeholder of every agent alias made so far → its ARN.
     fn agent_aliases(&self) -> BTreeMap<String, String> {
-        self.applied
-            .agent_aliases
+        self.agent_aliases
             .iter()
             .map(|(agent, arn)| (agent_alias_placeholder(agent), arn.clone()))
             .collect()
     }
 
-    fn token(&self, resource: &str, content: &Value) -> String {
-        client_token(self.project, resource, content)
-    }
-
-    /// The client token of a create call and its body with the token in `clientToken`.
-    fn tokened(&self, resource: &str, body: &Value) -> (String, Value) {
-        let token = self.token(resource, body);
-        let body = with(body, "clientToken", Value::String(token.clone()));
-        (token, body)
-    }
-
     async fn agent(&mut self, plan: &AgentPlan) -> Result<(), DeployError> {
-        let client = &self.d.client;
+        let client = &self.j.d.client;
         let resource = format!("agent {:?}", plan.name);
         let name = plan.name.as_str();
         let role = str_member(&plan.body, "agentResourceRoleArn").unwrap_or_default();
@@ -78,13 +60,13 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&body))
                     .send();
-                sent("UpdateAgent", &resource, self.done(), call).await?;
-                self.record(&resource, format!("updated agent {name} ({id})"));
+                let line = format!("updated agent {name} ({id})");
+                self.j.write("UpdateAgent", &resource, call, line).await?;
                 self.wait_agent(id, &resource, AgentWait::Settled).await?;
                 id.clone()
             }
             _ => {
-                let (token, body) = self.tokened(&format!("agent {name}"), &plan.body);
+                let (token, body) = self.j.tokened(&format!("agent {name}"), &plan.body);
                 let call = client
                     .create_agent()
                     .agent_name(name)
@@ -92,7 +74,7 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&body))
                     .send();
-                let out = sent("CreateAgent", &resource, self.done(), call).await?;
+                let out = self.j.sent("CreateAgent", &resource, call).await?;
                 let id = out
                     .agent()
                     .map(|a| a.agent_id().to_owned())
@@ -100,7 +82,8 @@ impl Run<'_> {
                     .ok_or_else(|| {
                         bad_response("CreateAgent", &resource, "agent id", self.done())
                     })?;
-                self.record(&resource, format!("created agent {name} ({id})"));
+                self.j
+                    .record(&resource, format!("created agent {name} ({id})"));
                 self.wait_agent(&id, &resource, AgentWait::Settled).await?;
                 id
             }
@@ -118,9 +101,10 @@ impl Run<'_> {
                         .action_group_id(group_id)
                         .skip_resource_in_use_check(true)
                         .send();
-                    sent("DeleteAgentActionGroup", &what, self.done(), call).await?;
                     let line = format!("deleted action group {} of agent {name}", g.name);
-                    self.record(&what, line);
+                    self.j
+                        .write("DeleteAgentActionGroup", &what, call, line)
+                        .await?;
                 }
                 (Action::Update(_), Some(group_id)) => {
                     let call = client
@@ -132,15 +116,15 @@ impl Run<'_> {
                         .customize()
                         .interceptor(JsonBody::new(&without(&g.body, &["clientToken"])))
                         .send();
-                    sent("UpdateAgentActionGroup", &what, self.done(), call).await?;
-                    self.record(
-                        &what,
-                        format!("updated action group {} of agent {name}", g.name),
-                    );
+                    let line = format!("updated action group {} of agent {name}", g.name);
+                    self.j
+                        .write("UpdateAgentActionGroup", &what, call, line)
+                        .await?;
                 }
                 _ => {
-                    let (token, body) =
-                        self.tokened(&format!("agent {name} group {}", g.name), &g.body);
+                    let (token, body) = self
+                        .j
+                        .tokened(&format!("agent {name} group {}", g.name), &g.body);
                     let call = client
                         .create_agent_action_group()
                         .agent_id(&id)
@@ -150,11 +134,10 @@ impl Run<'_> {
                         .customize()
                         .interceptor(JsonBody::new(&body))
                         .send();
-                    sent("CreateAgentActionGroup", &what, self.done(), call).await?;
-                    self.record(
-                        &what,
-                        format!("created action group {} of agent {name}", g.name),
-                    );
+                    let line = format!("created action group {} of agent {name}", g.name);
+                    self.j
+                        .write("CreateAgentActionGroup", &what, call, line)
+                        .await?;
                 }
             }
         }
@@ -172,9 +155,10 @@ impl Run<'_> {
                         .agent_version(DRAFT)
                         .knowledge_base_id(&k.name)
                         .send();
-                    sent("DisassociateAgentKnowledgeBase", &what, self.done(), call).await?;
                     let line = format!("disassociated knowledge base {} from agent {name}", k.name);
-                    self.record(&what, line);
+                    self.j
+                        .write("DisassociateAgentKnowledgeBase", &what, call, line)
+                        .await?;
                 }
                 Action::Update(_) => {
                     let call = client
@@ -185,11 +169,10 @@ impl Run<'_> {
                         .description(description)
                         .set_knowledge_base_state(state)
                         .send();
-                    sent("UpdateAgentKnowledgeBase", &what, self.done(), call).await?;
-                    self.record(
-                        &what,
-                        format!("updated knowledge base {} of agent {name}", k.name),
-                    );
+                    let line = format!("updated knowledge base {} of agent {name}", k.name);
+                    self.j
+                        .write("UpdateAgentKnowledgeBase", &what, call, line)
+                        .await?;
                 }
                 Action::Create => {
                     let call = client
@@ -200,11 +183,10 @@ impl Run<'_> {
                         .description(description)
                         .set_knowledge_base_state(state)
                         .send();
-                    sent("AssociateAgentKnowledgeBase", &what, self.done(), call).await?;
-                    self.record(
-                        &what,
-                        format!("associated knowledge base {} with agent {name}", k.name),
-                    );
+                    let line = format!("associated knowledge base {} with agent {name}", k.name);
+                    self.j
+                        .write("AssociateAgentKnowledgeBase", &what, call, line)
+                        .await?;
                 }
             }
         }
@@ -220,9 +202,10 @@ impl Run<'_> {
                         .agent_version(DRAFT)
                         .collaborator_id(collaborator_id)
                         .send();
-                    sent("DisassociateAgentCollaborator", &what, self.done(), call).await?;
                     let line = format!("disassociated collaborator {} from agent {name}", c.name);
-                    self.record(&what, line);
+                    self.j
+                        .write("DisassociateAgentCollaborator", &what, call, line)
+                        .await?;
                 }
                 continue;
             }
@@ -262,14 +245,15 @@ impl Run<'_> {
                         .collaboration_instruction(instruction)
                         .set_relay_conversation_history(relay)
                         .send();
-                    sent("UpdateAgentCollaborator", &what, self.done(), call).await?;
-                    self.record(
-                        &what,
-                        format!("updated collaborator {} of agent {name}", c.name),
-                    );
+                    let line = format!("updated collaborator {} of agent {name}", c.name);
+                    self.j
+                        .write("UpdateAgentCollaborator", &what, call, line)
+                        .await?;
                 }
                 _ => {
-                    let token = self.token(&format!("agent {name} collaborator {}", c.name), &body);
+                    let token = self
+                        .j
+                        .token(&format!("agent {name} collaborator {}", c.name), &body);
                     let call = client
                         .associate_agent_collaborator()
                         .agent_id(&id)
@@ -280,25 +264,25 @@ impl Run<'_> {
                         .set_relay_conversation_history(relay)
                         .client_token(token)
                         .send();
-                    sent("AssociateAgentCollaborator", &what, self.done(), call).await?;
-                    self.record(
-                        &what,
-                        format!(
-                            "associated collaborator {} ({alias_arn}) with agent {name}",
-                            c.name
-                        ),
+                    let line = format!(
+                        "associated collaborator {} ({alias_arn}) with agent {name}",
+                        c.name
                     );
+                    self.j
+                        .write("AssociateAgentCollaborator", &what, call, line)
+                        .await?;
                 }
             }
         }
 
         if plan.prepare {
             let call = client.prepare_agent().agent_id(&id).send();
-            sent("PrepareAgent", &resource, self.done(), call).await?;
-            self.d
+            self.j.sent("PrepareAgent", &resource, call).await?;
+            self.j
+                .d
                 .step(&resource, false, &format!("preparing agent {name}…"));
             self.wait_agent(&id, &resource, AgentWait::Prepared).await?;
-            self.record(&resource, format!("prepared agent {name}"));
+            self.j.record(&resource, format!("prepared agent {name}"));
         }
 
         let alias_resource = format!("{resource} › alias {:?}", plan.alias.name);
@@ -311,10 +295,12 @@ impl Run<'_> {
                     .agent_alias_id(alias_id)
                     .agent_alias_name(&plan.alias.name)
                     .send();
-                sent("UpdateAgentAlias", &alias_resource, self.done(), call).await?;
+                self.j
+                    .sent("UpdateAgentAlias", &alias_resource, call)
+                    .await?;
                 self.wait_agent_alias(&id, alias_id, &alias_resource)
                     .await?;
-                self.record(
+                self.j.record(
                     &alias_resource,
                     format!(
                         "updated alias {} of agent {name} to a new version",
@@ -324,7 +310,7 @@ impl Run<'_> {
                 arn.clone()
             }
             _ => {
-                let token = self.token(
+                let token = self.j.token(
                     &format!("agent {name} alias {}", plan.alias.name),
                     &plan.body,
                 );
@@ -334,7 +320,10 @@ impl Run<'_> {
                     .agent_alias_name(&plan.alias.name)
                     .client_token(token)
                     .send();
-                let out = sent("CreateAgentAlias", &alias_resource, self.done(), call).await?;
+                let out = self
+                    .j
+                    .sent("CreateAgentAlias", &alias_resource, call)
+                    .await?;
                 let alias = out.agent_alias().ok_or_else(|| {
                     bad_response(
                         "CreateAgentAlias",
@@ -347,7 +336,7 @@ impl Run<'_> {
                     alias.agent_alias_id().to_owned(),
                     alias.agent_alias_arn().to_owned(),
                 );
-                self.record(
+                self.j.record(
                     &alias_resource,
                     format!("created alias {} of agent {name} ({arn})", plan.alias.name),
                 );
@@ -356,12 +345,12 @@ impl Run<'_> {
                 arn
             }
         };
-        self.applied.agent_aliases.push((plan.name.clone(), arn));
+        self.agent_aliases.push((plan.name.clone(), arn));
         Ok(())
     }
 
     async fn flow(&mut self, plan: &FlowPlan) -> Result<(), DeployError> {
-        let client = &self.d.client;
+        let client = &self.j.d.client;
         let resource = format!("flow {:?}", plan.name);
         let name = plan.name.as_str();
         let aliases = self.agent_aliases();
@@ -381,12 +370,12 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&without(&body, &["tags", "clientToken"])))
                     .send();
-                sent("UpdateFlow", &resource, self.done(), call).await?;
-                self.record(&resource, format!("updated flow {name} ({id})"));
+                let line = format!("updated flow {name} ({id})");
+                self.j.write("UpdateFlow", &resource, call, line).await?;
                 id.clone()
             }
             _ => {
-                let (token, tokened) = self.tokened(&format!("flow {name}"), &body);
+                let (token, tokened) = self.j.tokened(&format!("flow {name}"), &body);
                 let call = client
                     .create_flow()
                     .name(name)
@@ -395,34 +384,37 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&tokened))
                     .send();
-                let out = sent("CreateFlow", &resource, self.done(), call).await?;
+                let out = self.j.sent("CreateFlow", &resource, call).await?;
                 let id = out.id().to_owned();
                 if id.is_empty() {
                     return Err(bad_response("CreateFlow", &resource, "id", self.done()));
                 }
-                self.record(&resource, format!("created flow {name} ({id})"));
+                self.j
+                    .record(&resource, format!("created flow {name} ({id})"));
                 id
             }
         };
         if plan.prepare {
             let call = client.prepare_flow().flow_identifier(&id).send();
-            sent("PrepareFlow", &resource, self.done(), call).await?;
-            self.d
+            self.j.sent("PrepareFlow", &resource, call).await?;
+            self.j
+                .d
                 .step(&resource, false, &format!("preparing flow {name}…"));
             self.wait_flow(&id, &resource).await?;
-            self.record(&resource, format!("prepared flow {name}"));
+            self.j.record(&resource, format!("prepared flow {name}"));
         }
         let mut version = None;
         if plan.new_version {
-            let token = self.token(&format!("flow {name} version"), &body);
+            let token = self.j.token(&format!("flow {name} version"), &body);
             let call = client
                 .create_flow_version()
                 .flow_identifier(&id)
                 .client_token(token)
                 .send();
-            let out = sent("CreateFlowVersion", &resource, self.done(), call).await?;
+            let out = self.j.sent("CreateFlowVersion", &resource, call).await?;
             let v = out.version().to_owned();
-            self.record(&resource, format!("created version {v} of flow {name}"));
+            self.j
+                .record(&resource, format!("created version {v} of flow {name}"));
             version = Some(v);
         }
         let alias_resource = format!("{resource} › alias {:?}", plan.alias.name);
@@ -446,18 +438,17 @@ impl Run<'_> {
                     .name(&plan.alias.name)
                     .routing_configuration(routing(v))
                     .send();
-                sent("UpdateFlowAlias", &alias_resource, self.done(), call).await?;
-                self.record(
-                    &alias_resource,
-                    format!(
-                        "pointed alias {} of flow {name} at version {v}",
-                        plan.alias.name
-                    ),
+                let line = format!(
+                    "pointed alias {} of flow {name} at version {v}",
+                    plan.alias.name
                 );
+                self.j
+                    .write("UpdateFlowAlias", &alias_resource, call, line)
+                    .await?;
                 arn.clone()
             }
             (_, _, _, Some(v)) => {
-                let token = self.token(
+                let token = self.j.token(
                     &format!("flow {name} alias {}", plan.alias.name),
                     &Value::String(v.clone()),
                 );
@@ -468,9 +459,12 @@ impl Run<'_> {
                     .routing_configuration(routing(v))
                     .client_token(token)
                     .send();
-                let out = sent("CreateFlowAlias", &alias_resource, self.done(), call).await?;
+                let out = self
+                    .j
+                    .sent("CreateFlowAlias", &alias_resource, call)
+                    .await?;
                 let arn = out.arn().to_owned();
-                self.record(
+                self.j.record(
                     &alias_resource,
                     format!(
                         "created alias {} of flow {name} at version {v} ({arn})",
@@ -488,7 +482,7 @@ impl Run<'_> {
                 ))
             }
         };
-        self.applied.flow_aliases.push((plan.name.clone(), arn));
+        self.flow_aliases.push((plan.name.clone(), arn));
         Ok(())
     }
 }
@@ -498,9 +492,9 @@ impl Deployer {
     /// On failure the error names the resource and operation and lists what was done.
     pub async fn apply(&self, plan: &Plan) -> Result<Applied, DeployError> {
         let mut run = Run {
-            d: self,
-            project: &plan.project,
-            applied: Applied::default(),
+            j: Journal::new(self, &plan.project),
+            agent_aliases: Vec::new(),
+            flow_aliases: Vec::new(),
         };
         for agent in &plan.agents {
             run.agent(agent).await?;
@@ -508,6 +502,10 @@ impl Deployer {
         for flow in &plan.flows {
             run.flow(flow).await?;
         }
-        Ok(run.applied)
+        Ok(Applied {
+            done: run.j.done,
+            agent_aliases: run.agent_aliases,
+            flow_aliases: run.flow_aliases,
+        })
     }
 }

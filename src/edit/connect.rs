@@ -6,8 +6,8 @@ use super::names::{check_port_name, default_connection_name, unique_connection_n
 use super::{flow_mut, flow_ref, node_ref, EditError};
 use crate::expr::{parse_input_expression, TypeOutcome};
 use crate::model::lenient::Lenient;
-use crate::model::{Flow, FlowConnection, Project};
-use crate::nodes::condition::FlowCondition;
+use crate::model::{Flow, FlowConnection, FlowNode, Project};
+use crate::nodes::condition::{ConditionConfiguration, FlowCondition};
 use crate::nodes::NodeConfiguration;
 use std::collections::BTreeMap;
 
@@ -19,11 +19,7 @@ pub fn check_data_connection(
     target: &str,
     input: &str,
 ) -> Result<FlowConnection, EditError> {
-    let s = node_ref(f, source)?;
-    let t = node_ref(f, target)?;
-    if source == target {
-        return Err(EditError::SelfConnection);
-    }
+    let (s, t) = ends(f, source, target)?;
     let out = s.output(output).ok_or_else(|| EditError::UnknownOutput {
         node: source.to_owned(),
         output: output.to_owned(),
@@ -72,9 +68,10 @@ pub fn check_data_connection(
             TypeOutcome::Exactly(_) | TypeOutcome::Unknown => {}
         }
     }
-    let mut conn = FlowConnection::data(source, output, target, input);
-    conn.name = unique_connection_name(f, &default_connection_name(&conn));
-    Ok(conn)
+    Ok(named(
+        f,
+        FlowConnection::data(source, output, target, input),
+    ))
 }
 
 /// Whether a Conditional connection may be made, and the connection if so.
@@ -84,16 +81,8 @@ pub fn check_conditional_connection(
     condition: &str,
     target: &str,
 ) -> Result<FlowConnection, EditError> {
-    let s = node_ref(f, source)?;
-    node_ref(f, target)?;
-    if source == target {
-        return Err(EditError::SelfConnection);
-    }
-    let Some(NodeConfiguration::Condition(c)) = &s.configuration else {
-        return Err(EditError::NotACondition {
-            node: source.to_owned(),
-        });
-    };
+    let (s, _) = ends(f, source, target)?;
+    let c = condition_of(s)?;
     if !c.conditions.iter().any(|k| k.name == condition) {
         return Err(EditError::UnknownCondition {
             node: source.to_owned(),
@@ -111,9 +100,40 @@ pub fn check_conditional_connection(
             target: target.to_owned(),
         });
     }
-    let mut conn = FlowConnection::conditional(source, condition, target);
+    Ok(named(
+        f,
+        FlowConnection::conditional(source, condition, target),
+    ))
+}
+
+/// The two ends of a new connection: both nodes exist and they differ.
+fn ends<'f>(
+    f: &'f Flow,
+    source: &str,
+    target: &str,
+) -> Result<(&'f FlowNode, &'f FlowNode), EditError> {
+    let s = node_ref(f, source)?;
+    let t = node_ref(f, target)?;
+    if source == target {
+        return Err(EditError::SelfConnection);
+    }
+    Ok((s, t))
+}
+
+/// A new connection with its default name, made unique in the flow.
+fn named(f: &Flow, mut conn: FlowConnection) -> FlowConnection {
     conn.name = unique_connection_name(f, &default_connection_name(&conn));
-    Ok(conn)
+    conn
+}
+
+/// The configuration of a Condition node.
+fn condition_of(n: &FlowNode) -> Result<&ConditionConfiguration, EditError> {
+    match &n.configuration {
+        Some(NodeConfiguration::Condition(c)) => Ok(c),
+        _ => Err(EditError::NotACondition {
+            node: n.name.clone(),
+        }),
+    }
 }
 
 pub(super) fn set_conditions(
@@ -123,12 +143,7 @@ pub(super) fn set_conditions(
     conditions: &[FlowCondition],
 ) -> Result<Applied, EditError> {
     let f = flow_ref(project, flow)?;
-    let n = node_ref(f, node)?;
-    let Some(NodeConfiguration::Condition(old)) = &n.configuration else {
-        return Err(EditError::NotACondition {
-            node: node.to_owned(),
-        });
-    };
+    let old = condition_of(node_ref(f, node)?)?;
     for c in conditions {
         check_port_name(&c.name)?;
     }
@@ -203,6 +218,13 @@ mod tests {
             .unwrap()
             .clone();
         let d = conn.data_ports().unwrap().clone();
+        let reconnect = || Command::Connect {
+            flow: flow(),
+            source: conn.source.clone(),
+            output: d.source_output.clone(),
+            target: "Route".into(),
+            input: d.target_input.clone(),
+        };
         let freed = check(
             base.clone(),
             Command::Disconnect {
@@ -210,31 +232,13 @@ mod tests {
                 connection: conn.name.clone(),
             },
         );
-        let back = check(
-            freed.clone(),
-            Command::Connect {
-                flow: flow(),
-                source: conn.source.clone(),
-                output: d.source_output.clone(),
-                target: "Route".into(),
-                input: d.target_input.clone(),
-            },
-        );
+        let back = check(freed.clone(), reconnect());
         assert!(!crate::compile::compile(&back)
             .diagnostics
             .iter()
             .any(|x| x.code == crate::diagnostic::Code::UnfulfilledNodeInput));
         // Already fed.
-        let e = refuse(
-            &base,
-            Command::Connect {
-                flow: flow(),
-                source: conn.source.clone(),
-                output: d.source_output.clone(),
-                target: "Route".into(),
-                input: d.target_input.clone(),
-            },
-        );
+        let e = refuse(&base, reconnect());
         assert!(matches!(e, EditError::InputAlreadyFed { .. }), "{e}");
         // Unknown ports.
         let e = refuse(
@@ -271,16 +275,7 @@ mod tests {
             },
         )
         .unwrap();
-        let e = refuse(
-            &numeric,
-            Command::Connect {
-                flow: flow(),
-                source: conn.source.clone(),
-                output: d.source_output.clone(),
-                target: "Route".into(),
-                input: d.target_input.clone(),
-            },
-        );
+        let e = refuse(&numeric, reconnect());
         assert!(matches!(e, EditError::IncompatibleTypes { .. }), "{e}");
         assert!(e.to_string().contains("is Number"), "{e}");
     }
@@ -330,17 +325,21 @@ mod tests {
                 Some(NodeConfiguration::Condition(c)) => c.conditions.clone(),
                 _ => panic!(),
             };
+        let set = |conditions| {
+            let node = "Route".into();
+            check(
+                triage(),
+                Command::SetConditions {
+                    flow: flow(),
+                    node,
+                    conditions,
+                },
+            )
+        };
         let mut list = conds(&triage());
         list[0].name = "isDefect".into();
         list[0].expression = Some("kind == \"DEFECT\"".into());
-        let doc = check(
-            triage(),
-            Command::SetConditions {
-                flow: flow(),
-                node: "Route".into(),
-                conditions: list,
-            },
-        );
+        let doc = set(list);
         let f = &doc.flows[0].definition;
         assert!(f
             .connections
@@ -350,14 +349,7 @@ mod tests {
         // Removing a condition removes its connections.
         let mut list = conds(&triage());
         list.remove(1);
-        let doc = check(
-            triage(),
-            Command::SetConditions {
-                flow: flow(),
-                node: "Route".into(),
-                conditions: list,
-            },
-        );
+        let doc = set(list);
         assert!(!doc.flows[0]
             .definition
             .connections

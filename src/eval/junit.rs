@@ -127,7 +127,6 @@ fn write_case(w: &mut Writer<Vec<u8>>, report: &Report, case: &CaseResult, repea
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::report::VariantName;
     use crate::eval::Check;
     use quick_xml::events::Event;
     use quick_xml::Reader;
@@ -193,16 +192,7 @@ mod tests {
 
     #[test]
     fn one_testcase_per_case_and_variant_with_failures_and_errors() {
-        let variants = [
-            VariantName {
-                name: "flow".into(),
-                kind: "flow".into(),
-            },
-            VariantName {
-                name: "agent".into(),
-                kind: "agent".into(),
-            },
-        ];
+        let variants = crate::eval::report::tests::variants();
         let report = Report::new(
             "triage",
             &variants,

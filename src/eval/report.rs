@@ -424,7 +424,7 @@ fn percent(x: f64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
@@ -489,7 +489,8 @@ mod tests {
         out
     }
 
-    fn variants() -> Vec<VariantName> {
+    /// A flow variant and an agent variant, each named for its kind.
+    pub(crate) fn variants() -> Vec<VariantName> {
         vec![
             VariantName {
                 name: "flow".into(),

@@ -225,12 +225,7 @@ impl Cursor {
                 describe(self.peek())
             )));
         }
-        let text: String = self
-            .chars
-            .get(start..self.pos)
-            .unwrap_or_default()
-            .iter()
-            .collect();
+        let text = String::from_iter(self.chars.get(start..self.pos).unwrap_or_default());
         text.parse().map_err(|_| ExpressionError {
             column: start + 1,
             message: format!("index {text} is too large"),

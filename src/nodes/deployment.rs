@@ -41,6 +41,15 @@ pub enum Access<'a> {
     Lex(&'a str),
 }
 
+impl<'a> Access<'a> {
+    /// The guardrail a node's `guardrailConfiguration` applies, when it names one.
+    pub fn guardrail(configuration: Option<&'a GuardrailConfiguration>) -> Option<Access<'a>> {
+        configuration
+            .and_then(|g| g.guardrail_identifier.as_deref())
+            .map(Access::Guardrail)
+    }
+}
+
 /// What export puts in place of a node's references to the project.
 pub trait ProjectRefs {
     /// The alias ARN (or its placeholder) of the project agent `agent`.

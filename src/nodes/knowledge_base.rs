@@ -219,13 +219,7 @@ impl KindConfiguration for KnowledgeBaseConfiguration {
         {
             access.extend([Access::Rerank, Access::Model(m)]);
         }
-        if let Some(id) = self
-            .guardrail_configuration
-            .as_ref()
-            .and_then(|g| g.guardrail_identifier.as_deref())
-        {
-            access.push(Access::Guardrail(id));
-        }
+        access.extend(Access::guardrail(self.guardrail_configuration.as_ref()));
         access
     }
 

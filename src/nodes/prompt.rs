@@ -395,13 +395,7 @@ impl KindConfiguration for PromptConfiguration {
             PromptSource::Inline(i) => Access::Model(&i.model_id),
             PromptSource::Resource(r) => Access::Prompt(&r.prompt_arn),
         }];
-        if let Some(id) = self
-            .guardrail_configuration
-            .as_ref()
-            .and_then(|g| g.guardrail_identifier.as_deref())
-        {
-            access.push(Access::Guardrail(id));
-        }
+        access.extend(Access::guardrail(self.guardrail_configuration.as_ref()));
         access
     }
 

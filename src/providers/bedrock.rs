@@ -106,6 +106,24 @@ pub struct BedrockProvider {
     client: Client,
 }
 
+/// Sends the request as a Converse or a ConverseStream call (two SDK builder types with the
+/// same setters and no trait in common): the call's output, or the error as a provider error.
+macro_rules! send_parts {
+    ($call:expr, $request:expr) => {{
+        let parts = RequestParts::of($request)?;
+        $call
+            .model_id(&$request.model_id)
+            .set_messages(Some(parts.messages))
+            .set_system(parts.system)
+            .set_inference_config(parts.inference)
+            .set_tool_config(parts.tools)
+            .set_additional_model_request_fields(parts.additional)
+            .send()
+            .await
+            .map_err(map_sdk_error)?
+    }};
+}
+
 impl BedrockProvider {
     /// A provider on an already loaded AWS configuration.
     pub fn from_sdk_config(config: &SdkConfig) -> BedrockProvider {
@@ -136,19 +154,7 @@ impl BedrockProvider {
 
     async fn call(&self, request: &ModelRequest) -> Result<ModelResponse, ProviderError> {
         let started = Instant::now();
-        let parts = RequestParts::of(request)?;
-        let output = self
-            .client
-            .converse()
-            .model_id(&request.model_id)
-            .set_messages(Some(parts.messages))
-            .set_system(parts.system)
-            .set_inference_config(parts.inference)
-            .set_tool_config(parts.tools)
-            .set_additional_model_request_fields(parts.additional)
-            .send()
-            .await
-            .map_err(map_sdk_error)?;
+        let output = send_parts!(self.client.converse(), request);
         from_output(&output, started)
     }
 
@@ -158,19 +164,7 @@ impl BedrockProvider {
         on_text: OnText<'_>,
     ) -> Result<ModelResponse, ProviderError> {
         let started = Instant::now();
-        let parts = RequestParts::of(request)?;
-        let mut output = self
-            .client
-            .converse_stream()
-            .model_id(&request.model_id)
-            .set_messages(Some(parts.messages))
-            .set_system(parts.system)
-            .set_inference_config(parts.inference)
-            .set_tool_config(parts.tools)
-            .set_additional_model_request_fields(parts.additional)
-            .send()
-            .await
-            .map_err(map_sdk_error)?;
+        let mut output = send_parts!(self.client.converse_stream(), request);
         let mut reply = StreamedReply::default();
         while let Some(event) = output.stream.recv().await.map_err(map_stream_error)? {
             if let Some(delta) = reply.apply(event)? {

@@ -11,7 +11,9 @@ use crate::providers::bedrock_guardrail::BedrockGuardrails;
 use crate::providers::openai::{OpenAiProvider, OpenAiSettings};
 use crate::providers::router::{Route, Router};
 use crate::providers::scripted::ScriptedProvider;
-use crate::providers::ModelProvider;
+use crate::providers::{
+    BoxFuture, ModelProvider, ModelRequest, ModelResponse, OnText, ProviderError,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -147,6 +149,9 @@ impl ProviderSettings {
     }
 }
 
+/// What a provider's call gives back.
+type Reply<'a> = BoxFuture<'a, Result<ModelResponse, ProviderError>>;
+
 /// A provider that cannot answer, and says why on every call.
 struct Unavailable {
     name: &'static str,
@@ -158,30 +163,13 @@ impl ModelProvider for Unavailable {
         self.name
     }
 
-    fn converse<'a>(
-        &'a self,
-        _request: &'a crate::providers::ModelRequest,
-    ) -> crate::providers::BoxFuture<
-        'a,
-        Result<crate::providers::ModelResponse, crate::providers::ProviderError>,
-    > {
+    fn converse<'a>(&'a self, _request: &'a ModelRequest) -> Reply<'a> {
         Box::pin(async move {
-            Err(crate::providers::ProviderError::Configuration {
+            Err(ProviderError::Configuration {
                 provider: self.name.to_owned(),
                 message: self.message.clone(),
             })
         })
-    }
-
-    fn converse_stream<'a>(
-        &'a self,
-        request: &'a crate::providers::ModelRequest,
-        _on_text: crate::providers::OnText<'a>,
-    ) -> crate::providers::BoxFuture<
-        'a,
-        Result<crate::providers::ModelResponse, crate::providers::ProviderError>,
-    > {
-        self.converse(request)
     }
 }
 
@@ -198,37 +186,27 @@ struct Renamed {
     model: String,
 }
 
+impl Renamed {
+    fn renamed(&self, request: &ModelRequest) -> ModelRequest {
+        let mut r = request.clone();
+        r.model_id = self.model.clone();
+        r
+    }
+}
+
 impl ModelProvider for Renamed {
     fn name(&self) -> &str {
         self.inner.name()
     }
 
-    fn converse<'a>(
-        &'a self,
-        request: &'a crate::providers::ModelRequest,
-    ) -> crate::providers::BoxFuture<
-        'a,
-        Result<crate::providers::ModelResponse, crate::providers::ProviderError>,
-    > {
-        Box::pin(async move {
-            let mut r = request.clone();
-            r.model_id = self.model.clone();
-            self.inner.converse(&r).await
-        })
+    fn converse<'a>(&'a self, request: &'a ModelRequest) -> Reply<'a> {
+        Box::pin(async move { self.inner.converse(&self.renamed(request)).await })
     }
 
-    fn converse_stream<'a>(
-        &'a self,
-        request: &'a crate::providers::ModelRequest,
-        on_text: crate::providers::OnText<'a>,
-    ) -> crate::providers::BoxFuture<
-        'a,
-        Result<crate::providers::ModelResponse, crate::providers::ProviderError>,
-    > {
+    fn converse_stream<'a>(&'a self, request: &'a ModelRequest, on_text: OnText<'a>) -> Reply<'a> {
         Box::pin(async move {
-            let mut r = request.clone();
-            r.model_id = self.model.clone();
-            self.inner.converse_stream(&r, on_text).await
+            let request = self.renamed(request);
+            self.inner.converse_stream(&request, on_text).await
         })
     }
 }

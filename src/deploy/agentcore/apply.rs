@@ -2,25 +2,26 @@
 //! HarnessEndpoints, each write followed by a wait until the resource is READY.
 
 use super::plan::NOT_COMPARED;
-use super::wait::{reasons, until_ready, Poll};
 use super::{
-    resource_name, Action, AgentCoreDeployer, AgentPlan, Applied, Kind, Plan, ResourcePlan,
+    failed, resource_name, Action, AgentCoreDeployer, AgentPlan, Applied, Kind, Plan, ResourcePlan,
 };
-use crate::deploy::diff::client_token;
+use crate::deploy::journal::Journal;
 use crate::deploy::plan::{bad_response, sent};
+use crate::deploy::wait::{reasons, until_ready, Pace, Poll};
 use crate::deploy::wire::{substitute, with, without, JsonBody};
 use crate::deploy::DeployError;
 use aws_sdk_bedrockagentcorecontrol::types::{
     GatewayStatus, HarnessEndpointStatus, HarnessStatus, TargetStatus,
 };
+use aws_sdk_bedrockagentcorecontrol::Client;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-/// The state of one apply: the deployer and what has been done so far.
+/// The state of one apply: what has been done so far and where the agents can be invoked.
 struct Run<'a> {
-    d: &'a AgentCoreDeployer,
-    project: &'a str,
-    applied: Applied,
+    j: Journal<'a, Client>,
+    harnesses: Vec<(String, String)>,
+    endpoints: Vec<(String, String, String)>,
 }
 
 /// The UpdateHarness body for a CreateHarness body: no name or tags, and the members the
@@ -44,21 +45,7 @@ fn text(body: &Value, key: &str) -> String {
 
 impl Run<'_> {
     fn done(&self) -> &[String] {
-        &self.applied.done
-    }
-
-    fn record(&mut self, line: String) {
-        self.d.say(&line);
-        self.applied.done.push(line);
-    }
-
-    /// The body with a client token derived from project, resource and content.
-    fn tokened(&self, resource: &str, body: &Value) -> (String, Value) {
-        let token = client_token(self.project, resource, body);
-        (
-            token.clone(),
-            with(body, "clientToken", Value::String(token)),
-        )
+        &self.j.done
     }
 
     async fn agent(&mut self, plan: &AgentPlan) -> Result<(), DeployError> {
@@ -78,7 +65,7 @@ impl Run<'_> {
             self.endpoint(agent, &harness_id, &version, endpoint)
                 .await?;
         }
-        self.applied.harnesses.push((agent.to_owned(), harness_arn));
+        self.harnesses.push((agent.to_owned(), harness_arn));
         Ok(())
     }
 
@@ -88,7 +75,7 @@ impl Run<'_> {
         agent: &str,
         plan: &ResourcePlan,
     ) -> Result<(String, String), DeployError> {
-        let client = &self.d.client;
+        let client = &self.j.d.client;
         let resource = resource_name(agent, Kind::Gateway, &plan.name);
         let name = plan.name.as_str();
         let role = text(&plan.body, "roleArn");
@@ -108,13 +95,14 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&without(&plan.body, NOT_COMPARED)))
                     .send();
-                sent("UpdateGateway", &resource, self.done(), call).await?;
-                self.record(format!("updated gateway {name} ({id})"));
+                let line = format!("updated gateway {name} ({id})");
+                self.j.write("UpdateGateway", &resource, call, line).await?;
                 id.clone()
             }
             _ => {
-                let (token, body) =
-                    self.tokened(&format!("agent {agent} gateway {name}"), &plan.body);
+                let (token, body) = self
+                    .j
+                    .tokened(&format!("agent {agent} gateway {name}"), &plan.body);
                 let call = client
                     .create_gateway()
                     .name(name)
@@ -124,7 +112,7 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&body))
                     .send();
-                let out = sent("CreateGateway", &resource, self.done(), call).await?;
+                let out = self.j.sent("CreateGateway", &resource, call).await?;
                 let id = out.gateway_id().to_owned();
                 if id.is_empty() {
                     return Err(bad_response(
@@ -134,35 +122,34 @@ impl Run<'_> {
                         self.done(),
                     ));
                 }
-                self.record(format!("created gateway {name} ({id})"));
+                self.j
+                    .record(&resource, format!("created gateway {name} ({id})"));
                 id
             }
         };
         let done = self.done().to_vec();
-        let arn = until_ready(
-            &self.d.options,
-            &self.d.progress,
-            &resource,
-            &done,
-            || async {
-                let call = client.get_gateway().gateway_identifier(&id).send();
-                let out = sent("GetGateway", &resource, &done, call).await?;
-                let status = out.status();
-                Ok(match status {
-                    GatewayStatus::Ready => Poll::Ready(out.gateway_arn().to_owned()),
-                    GatewayStatus::Creating | GatewayStatus::Updating => {
-                        Poll::Waiting(status.as_str().to_owned())
-                    }
-                    _ => Poll::Failed {
-                        status: status.as_str().to_owned(),
-                        reasons: reasons(
+        let arn = until_ready(self.j.d, Pace::Backoff, &resource, &done, || async {
+            let call = client.get_gateway().gateway_identifier(&id).send();
+            let out = sent("GetGateway", &resource, &done, call).await?;
+            let status = out.status();
+            Ok(match status {
+                GatewayStatus::Ready => Poll::Ready(out.gateway_arn().to_owned()),
+                GatewayStatus::Creating | GatewayStatus::Updating => {
+                    Poll::Waiting(status.as_str().to_owned())
+                }
+                _ => {
+                    return Err(failed(
+                        &resource,
+                        status.as_str(),
+                        reasons(
                             status.as_str(),
                             out.status_reasons().iter().map(String::as_str),
                         ),
-                    },
-                })
-            },
-        )
+                        &done,
+                    ))
+                }
+            })
+        })
         .await?;
         Ok((id, arn))
     }
@@ -174,7 +161,7 @@ impl Run<'_> {
         gateway_id: &str,
         plan: &ResourcePlan,
     ) -> Result<(), DeployError> {
-        let client = &self.d.client;
+        let client = &self.j.d.client;
         let resource = resource_name(agent, Kind::GatewayTarget, &plan.name);
         let name = plan.name.as_str();
         let id = match (&plan.action, &plan.id) {
@@ -185,8 +172,10 @@ impl Run<'_> {
                     .gateway_identifier(gateway_id)
                     .target_id(id)
                     .send();
-                sent("DeleteGatewayTarget", &resource, self.done(), call).await?;
-                self.record(format!("deleted target {name} of gateway {gateway}"));
+                let line = format!("deleted target {name} of gateway {gateway}");
+                self.j
+                    .write("DeleteGatewayTarget", &resource, call, line)
+                    .await?;
                 return Ok(());
             }
             (Action::Update(_), Some(id)) => {
@@ -198,13 +187,15 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&without(&plan.body, NOT_COMPARED)))
                     .send();
-                sent("UpdateGatewayTarget", &resource, self.done(), call).await?;
-                self.record(format!("updated target {name} of gateway {gateway}"));
+                let line = format!("updated target {name} of gateway {gateway}");
+                self.j
+                    .write("UpdateGatewayTarget", &resource, call, line)
+                    .await?;
                 id.clone()
             }
             _ => {
                 let what = format!("agent {agent} gateway {gateway} target {name}");
-                let (token, body) = self.tokened(&what, &plan.body);
+                let (token, body) = self.j.tokened(&what, &plan.body);
                 let call = client
                     .create_gateway_target()
                     .gateway_identifier(gateway_id)
@@ -213,43 +204,44 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&body))
                     .send();
-                let out = sent("CreateGatewayTarget", &resource, self.done(), call).await?;
+                let out = self.j.sent("CreateGatewayTarget", &resource, call).await?;
                 let id = out.target_id().to_owned();
-                self.record(format!("created target {name} of gateway {gateway} ({id})"));
+                self.j.record(
+                    &resource,
+                    format!("created target {name} of gateway {gateway} ({id})"),
+                );
                 id
             }
         };
         let done = self.done().to_vec();
-        until_ready(
-            &self.d.options,
-            &self.d.progress,
-            &resource,
-            &done,
-            || async {
-                let get = client.get_gateway_target().gateway_identifier(gateway_id);
-                let out = sent(
-                    "GetGatewayTarget",
-                    &resource,
-                    &done,
-                    get.target_id(&id).send(),
-                )
-                .await?;
-                let status = out.status();
-                Ok(match status {
-                    TargetStatus::Ready => Poll::Ready(()),
-                    TargetStatus::Creating
-                    | TargetStatus::Updating
-                    | TargetStatus::Synchronizing => Poll::Waiting(status.as_str().to_owned()),
-                    _ => Poll::Failed {
-                        status: status.as_str().to_owned(),
-                        reasons: reasons(
+        until_ready(self.j.d, Pace::Backoff, &resource, &done, || async {
+            let get = client.get_gateway_target().gateway_identifier(gateway_id);
+            let out = sent(
+                "GetGatewayTarget",
+                &resource,
+                &done,
+                get.target_id(&id).send(),
+            )
+            .await?;
+            let status = out.status();
+            Ok(match status {
+                TargetStatus::Ready => Poll::Ready(()),
+                TargetStatus::Creating | TargetStatus::Updating | TargetStatus::Synchronizing => {
+                    Poll::Waiting(status.as_str().to_owned())
+                }
+                _ => {
+                    return Err(failed(
+                        &resource,
+                        status.as_str(),
+                        reasons(
                             status.as_str(),
                             out.status_reasons().iter().map(String::as_str),
                         ),
-                    },
-                })
-            },
-        )
+                        &done,
+                    ))
+                }
+            })
+        })
         .await
     }
 
@@ -260,7 +252,7 @@ impl Run<'_> {
         plan: &ResourcePlan,
         known: &BTreeMap<String, String>,
     ) -> Result<(String, String, String), DeployError> {
-        let client = &self.d.client;
+        let client = &self.j.d.client;
         let resource = resource_name(agent, Kind::Harness, &plan.name);
         let name = plan.name.as_str();
         let mut body = plan.body.clone();
@@ -278,12 +270,14 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&update_harness_body(&body)))
                     .send();
-                sent("UpdateHarness", &resource, self.done(), call).await?;
-                self.record(format!("updated harness {name} ({id})"));
+                let line = format!("updated harness {name} ({id})");
+                self.j.write("UpdateHarness", &resource, call, line).await?;
                 id.clone()
             }
             _ => {
-                let (token, body) = self.tokened(&format!("agent {agent} harness {name}"), &body);
+                let (token, body) = self
+                    .j
+                    .tokened(&format!("agent {agent} harness {name}"), &body);
                 let call = client
                     .create_harness()
                     .harness_name(name)
@@ -292,7 +286,7 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&body))
                     .send();
-                let out = sent("CreateHarness", &resource, self.done(), call).await?;
+                let out = self.j.sent("CreateHarness", &resource, call).await?;
                 let id = out
                     .harness()
                     .map(|h| h.harness_id().to_owned())
@@ -300,45 +294,44 @@ impl Run<'_> {
                     .ok_or_else(|| {
                         bad_response("CreateHarness", &resource, "harnessId", self.done())
                     })?;
-                self.record(format!("created harness {name} ({id})"));
+                self.j
+                    .record(&resource, format!("created harness {name} ({id})"));
                 id
             }
         };
         let done = self.done().to_vec();
-        let (arn, version) = until_ready(
-            &self.d.options,
-            &self.d.progress,
-            &resource,
-            &done,
-            || async {
-                let call = client.get_harness().harness_id(&id).send();
-                let out = sent("GetHarness", &resource, &done, call).await?;
-                let harness = out
-                    .harness()
-                    .ok_or_else(|| bad_response("GetHarness", &resource, "harness", &done))?;
-                let status = harness.status();
-                Ok(match status {
-                    HarnessStatus::Ready => match harness.harness_version() {
-                        Some(v) => Poll::Ready((harness.arn().to_owned(), v.to_owned())),
-                        None => {
-                            return Err(bad_response(
-                                "GetHarness",
-                                &resource,
-                                "harnessVersion",
-                                &done,
-                            ))
-                        }
-                    },
-                    HarnessStatus::Creating | HarnessStatus::Updating => {
-                        Poll::Waiting(status.as_str().to_owned())
+        let (arn, version) = until_ready(self.j.d, Pace::Backoff, &resource, &done, || async {
+            let call = client.get_harness().harness_id(&id).send();
+            let out = sent("GetHarness", &resource, &done, call).await?;
+            let harness = out
+                .harness()
+                .ok_or_else(|| bad_response("GetHarness", &resource, "harness", &done))?;
+            let status = harness.status();
+            Ok(match status {
+                HarnessStatus::Ready => match harness.harness_version() {
+                    Some(v) => Poll::Ready((harness.arn().to_owned(), v.to_owned())),
+                    None => {
+                        return Err(bad_response(
+                            "GetHarness",
+                            &resource,
+                            "harnessVersion",
+                            &done,
+                        ))
                     }
-                    _ => Poll::Failed {
-                        status: status.as_str().to_owned(),
-                        reasons: reasons(status.as_str(), harness.failure_reason()),
-                    },
-                })
-            },
-        )
+                },
+                HarnessStatus::Creating | HarnessStatus::Updating => {
+                    Poll::Waiting(status.as_str().to_owned())
+                }
+                _ => {
+                    return Err(failed(
+                        &resource,
+                        status.as_str(),
+                        reasons(status.as_str(), harness.failure_reason()),
+                        &done,
+                    ))
+                }
+            })
+        })
         .await?;
         Ok((id, arn, version))
     }
@@ -350,7 +343,7 @@ impl Run<'_> {
         version: &str,
         plan: &ResourcePlan,
     ) -> Result<(), DeployError> {
-        let client = &self.d.client;
+        let client = &self.j.d.client;
         let resource = resource_name(agent, Kind::HarnessEndpoint, &plan.name);
         let name = plan.name.as_str();
         let body = with(
@@ -361,8 +354,7 @@ impl Run<'_> {
         match &plan.action {
             Action::Unchanged => {
                 if let Some(arn) = &plan.arn {
-                    self.applied
-                        .endpoints
+                    self.endpoints
                         .push((agent.to_owned(), name.to_owned(), arn.clone()));
                 }
                 return Ok(());
@@ -373,8 +365,10 @@ impl Run<'_> {
                     .harness_id(harness_id)
                     .endpoint_name(name)
                     .send();
-                sent("DeleteHarnessEndpoint", &resource, self.done(), call).await?;
-                self.record(format!("deleted endpoint {name} of harness {agent}"));
+                let line = format!("deleted endpoint {name} of harness {agent}");
+                self.j
+                    .write("DeleteHarnessEndpoint", &resource, call, line)
+                    .await?;
                 return Ok(());
             }
             Action::Update(_) => {
@@ -385,13 +379,15 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&without(&body, &["endpointName"])))
                     .send();
-                sent("UpdateHarnessEndpoint", &resource, self.done(), call).await?;
-                self.record(format!("pointed endpoint {name} at version {version}"));
+                let line = format!("pointed endpoint {name} at version {version}");
+                self.j
+                    .write("UpdateHarnessEndpoint", &resource, call, line)
+                    .await?;
             }
             Action::Create => {
                 // The harness id in the token: an endpoint of a new harness is a new request.
                 let what = format!("agent {agent} harness {harness_id} endpoint {name}");
-                let (token, tokened) = self.tokened(&what, &body);
+                let (token, tokened) = self.j.tokened(&what, &body);
                 let call = client
                     .create_harness_endpoint()
                     .harness_id(harness_id)
@@ -400,49 +396,48 @@ impl Run<'_> {
                     .customize()
                     .interceptor(JsonBody::new(&tokened))
                     .send();
-                sent("CreateHarnessEndpoint", &resource, self.done(), call).await?;
-                self.record(format!("created endpoint {name} at version {version}"));
+                let line = format!("created endpoint {name} at version {version}");
+                self.j
+                    .write("CreateHarnessEndpoint", &resource, call, line)
+                    .await?;
             }
         }
         let done = self.done().to_vec();
-        let arn = until_ready(
-            &self.d.options,
-            &self.d.progress,
-            &resource,
-            &done,
-            || async {
-                let get = client.get_harness_endpoint().harness_id(harness_id);
-                let out = sent(
-                    "GetHarnessEndpoint",
-                    &resource,
-                    &done,
-                    get.endpoint_name(name).send(),
-                )
-                .await?;
-                let endpoint = out.endpoint().ok_or_else(|| {
-                    bad_response("GetHarnessEndpoint", &resource, "endpoint", &done)
-                })?;
-                let status = endpoint.status();
-                let live = endpoint.live_version().is_none_or(|v| v == version);
-                Ok(match status {
-                    HarnessEndpointStatus::Ready if live => Poll::Ready(endpoint.arn().to_owned()),
-                    HarnessEndpointStatus::Ready => Poll::Waiting(format!(
-                        "READY at version {}",
-                        endpoint.live_version().unwrap_or_default()
-                    )),
-                    HarnessEndpointStatus::Creating | HarnessEndpointStatus::Updating => {
-                        Poll::Waiting(status.as_str().to_owned())
-                    }
-                    _ => Poll::Failed {
-                        status: status.as_str().to_owned(),
-                        reasons: reasons(status.as_str(), endpoint.failure_reason()),
-                    },
-                })
-            },
-        )
+        let arn = until_ready(self.j.d, Pace::Backoff, &resource, &done, || async {
+            let get = client.get_harness_endpoint().harness_id(harness_id);
+            let out = sent(
+                "GetHarnessEndpoint",
+                &resource,
+                &done,
+                get.endpoint_name(name).send(),
+            )
+            .await?;
+            let endpoint = out
+                .endpoint()
+                .ok_or_else(|| bad_response("GetHarnessEndpoint", &resource, "endpoint", &done))?;
+            let status = endpoint.status();
+            let live = endpoint.live_version().is_none_or(|v| v == version);
+            Ok(match status {
+                HarnessEndpointStatus::Ready if live => Poll::Ready(endpoint.arn().to_owned()),
+                HarnessEndpointStatus::Ready => Poll::Waiting(format!(
+                    "READY at version {}",
+                    endpoint.live_version().unwrap_or_default()
+                )),
+                HarnessEndpointStatus::Creating | HarnessEndpointStatus::Updating => {
+                    Poll::Waiting(status.as_str().to_owned())
+                }
+                _ => {
+                    return Err(failed(
+                        &resource,
+                        status.as_str(),
+                        reasons(status.as_str(), endpoint.failure_reason()),
+                        &done,
+                    ))
+                }
+            })
+        })
         .await?;
-        self.applied
-            .endpoints
+        self.endpoints
             .push((agent.to_owned(), name.to_owned(), arn));
         Ok(())
     }
@@ -453,14 +448,18 @@ impl AgentCoreDeployer {
     /// before). On failure the error names the resource and operation and lists what was done.
     pub async fn apply(&self, plan: &Plan) -> Result<Applied, DeployError> {
         let mut run = Run {
-            d: self,
-            project: &plan.project,
-            applied: Applied::default(),
+            j: Journal::new(self, &plan.project),
+            harnesses: Vec::new(),
+            endpoints: Vec::new(),
         };
         for agent in &plan.agents {
             run.agent(agent).await?;
         }
-        Ok(run.applied)
+        Ok(Applied {
+            done: run.j.done,
+            harnesses: run.harnesses,
+            endpoints: run.endpoints,
+        })
     }
 }
 

@@ -52,6 +52,26 @@ impl ResourcePlan {
         }
     }
 
+    /// A resource that exists as `id`: `changes` are the members that differ, plus its status
+    /// when it is `failed` (so that deploying again retries it).
+    fn found(
+        kind: Kind,
+        local: Local,
+        id: String,
+        changes: Vec<Change>,
+        (status, failed): (&str, bool),
+    ) -> ResourcePlan {
+        ResourcePlan {
+            kind,
+            name: local.name,
+            action: action_of(with_status(changes, status, failed)),
+            id: Some(id),
+            arn: None,
+            version: None,
+            body: local.body,
+        }
+    }
+
     fn delete(kind: Kind, name: String, id: String) -> ResourcePlan {
         ResourcePlan {
             kind,
@@ -197,14 +217,10 @@ impl AgentCoreDeployer {
             GatewayStatus::Failed | GatewayStatus::UpdateUnsuccessful
         );
         let changes = diff(&without(&local.body, NOT_COMPARED), &remote);
+        let status = (status.as_str(), failed);
         Ok(ResourcePlan {
-            kind: Kind::Gateway,
-            name: local.name,
-            action: action_of(with_status(changes, status.as_str(), failed)),
-            id: Some(id.to_owned()),
             arn: Some(out.gateway_arn().to_owned()),
-            version: None,
-            body: local.body,
+            ..ResourcePlan::found(Kind::Gateway, local, id.to_owned(), changes, status)
         })
     }
 
@@ -252,15 +268,14 @@ impl AgentCoreDeployer {
                     | TargetStatus::SynchronizeUnsuccessful
             );
             let changes = diff(&without(&local.body, NOT_COMPARED), &remote);
-            plans.push(ResourcePlan {
-                kind: Kind::GatewayTarget,
-                name: local.name,
-                action: action_of(with_status(changes, status.as_str(), failed)),
-                id: Some(id),
-                arn: None,
-                version: None,
-                body: local.body,
-            });
+            let status = (status.as_str(), failed);
+            plans.push(ResourcePlan::found(
+                Kind::GatewayTarget,
+                local,
+                id,
+                changes,
+                status,
+            ));
         }
         plans.extend(
             remote
@@ -294,14 +309,11 @@ impl AgentCoreDeployer {
         let mut desired = without(&local.body, NOT_COMPARED);
         substitute(&mut desired, known);
         let changes = diff(&desired, &remote);
+        let status = (status.as_str(), failed);
         Ok(ResourcePlan {
-            kind: Kind::Harness,
-            name: local.name,
-            action: action_of(with_status(changes, status.as_str(), failed)),
-            id: Some(id.to_owned()),
             arn: Some(harness.arn().to_owned()),
             version: harness.harness_version().map(str::to_owned),
-            body: local.body,
+            ..ResourcePlan::found(Kind::Harness, local, id.to_owned(), changes, status)
         })
     }
 
@@ -356,14 +368,11 @@ impl AgentCoreDeployer {
                 });
             }
             let failed = status == "CREATE_FAILED" || status == "UPDATE_FAILED";
+            let id = local.name.clone();
             plans.push(ResourcePlan {
-                kind: Kind::HarnessEndpoint,
-                name: local.name.clone(),
-                action: action_of(with_status(changes, &status, failed)),
-                id: Some(local.name),
                 arn: Some(arn),
                 version,
-                body: local.body,
+                ..ResourcePlan::found(Kind::HarnessEndpoint, local, id, changes, (&status, failed))
             });
         }
         plans.extend(

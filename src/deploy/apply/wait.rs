@@ -1,13 +1,12 @@
-//! Waiting for Bedrock: one poll loop, with a timeout, shared by agents, agent aliases and
-//! flows.
+//! Waiting for Bedrock agents, agent aliases and flows: their status polls, for the deploy's
+//! one poll loop ([`until_ready`], steady pace).
 
 use super::Run;
-use crate::deploy::plan::{bad_response, sent};
+use crate::deploy::plan::bad_response;
+use crate::deploy::wait::{reasons, until_ready, Pace, Poll};
 use crate::deploy::{DeployError, Done};
 use aws_sdk_bedrockagent::types::{AgentAliasStatus, AgentStatus, FlowStatus};
 use serde_json::Value;
-use std::future::Future;
-use tokio::time::Instant;
 
 /// What an agent wait is for.
 #[derive(Clone, Copy, PartialEq)]
@@ -18,84 +17,38 @@ pub(super) enum AgentWait {
     Prepared,
 }
 
-/// What one status poll of a resource being waited for found.
-enum Poll {
-    Done,
-    /// Failed, with the reasons Bedrock gave.
-    Failed(String),
-    /// Still on its way, in this status.
-    Waiting(String),
+/// PrepareAgent / PrepareFlow / an alias ended FAILED, with the reasons Bedrock gave.
+fn prepare_failed(resource: &str, reasons: String, done: &[String]) -> DeployError {
+    DeployError::PrepareFailed {
+        resource: resource.to_owned(),
+        reasons,
+        done: Done(done.to_vec()),
+    }
 }
 
 impl Run<'_> {
-    fn timeout(&self, resource: &str, status: &str) -> DeployError {
-        DeployError::Timeout {
-            resource: resource.to_owned(),
-            status: status.to_owned(),
-            seconds: self.d.options.timeout.as_secs(),
-            done: Done(self.applied.done.clone()),
-        }
-    }
-
-    /// Polls `poll` every [`DeployOptions::poll_interval`] until it says done or failed, or
-    /// until [`DeployOptions::timeout`] has passed; each wait says the status it saw.
-    ///
-    /// [`DeployOptions::poll_interval`]: super::DeployOptions::poll_interval
-    /// [`DeployOptions::timeout`]: super::DeployOptions::timeout
-    async fn wait<F, P>(&self, resource: &str, mut poll: P) -> Result<(), DeployError>
-    where
-        P: FnMut() -> F,
-        F: Future<Output = Result<Poll, DeployError>>,
-    {
-        let started = Instant::now();
-        loop {
-            let status = match poll().await? {
-                Poll::Done => return Ok(()),
-                Poll::Failed(reasons) => {
-                    return Err(DeployError::PrepareFailed {
-                        resource: resource.to_owned(),
-                        reasons,
-                        done: Done(self.applied.done.clone()),
-                    })
-                }
-                Poll::Waiting(status) => status,
-            };
-            if started.elapsed() >= self.d.options.timeout {
-                return Err(self.timeout(resource, &status));
-            }
-            let line = format!("{resource}: {status}, waiting…");
-            self.d.step(resource, false, &line);
-            tokio::time::sleep(self.d.options.poll_interval).await;
-        }
-    }
-
     pub(super) async fn wait_agent(
         &self,
         id: &str,
         resource: &str,
         wait: AgentWait,
     ) -> Result<(), DeployError> {
-        self.wait(resource, || async {
-            let (json, status) = self.d.get_agent(id, resource, self.done()).await?;
+        let d = self.j.d;
+        until_ready(d, Pace::Steady, resource, self.done(), || async {
+            let (json, status) = d.get_agent(id, resource, self.done()).await?;
             Ok(match status {
-                AgentStatus::Prepared => Poll::Done,
-                AgentStatus::Failed => Poll::Failed(
-                    json.get("failureReasons")
-                        .and_then(Value::as_array)
-                        .map(|r| {
-                            r.iter()
-                                .filter_map(Value::as_str)
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        })
-                        .filter(|r| !r.is_empty())
-                        .unwrap_or_else(|| "status FAILED (no reason given)".to_owned()),
-                ),
+                AgentStatus::Prepared => Poll::Ready(()),
+                AgentStatus::Failed => {
+                    let given = json.get("failureReasons").and_then(Value::as_array);
+                    let given = given.into_iter().flatten().filter_map(Value::as_str);
+                    let reasons = reasons(status.as_str(), given);
+                    return Err(prepare_failed(resource, reasons, self.done()));
+                }
                 AgentStatus::Creating
                 | AgentStatus::Updating
                 | AgentStatus::Preparing
                 | AgentStatus::Versioning => Poll::Waiting(status.as_str().to_owned()),
-                _ if wait == AgentWait::Settled => Poll::Done,
+                _ if wait == AgentWait::Settled => Poll::Ready(()),
                 _ => Poll::Waiting(status.as_str().to_owned()),
             })
         })
@@ -108,23 +61,21 @@ impl Run<'_> {
         alias_id: &str,
         resource: &str,
     ) -> Result<(), DeployError> {
-        self.wait(resource, || async {
-            let get = self.d.client.get_agent_alias().agent_id(agent_id);
+        let d = self.j.d;
+        until_ready(d, Pace::Steady, resource, self.done(), || async {
+            let get = d.client.get_agent_alias().agent_id(agent_id);
             let get = get.agent_alias_id(alias_id).send();
-            let out = sent("GetAgentAlias", resource, self.done(), get).await?;
+            let out = self.j.sent("GetAgentAlias", resource, get).await?;
             let alias = out.agent_alias().ok_or_else(|| {
                 bad_response("GetAgentAlias", resource, "agentAlias", self.done())
             })?;
             let status = alias.agent_alias_status();
             Ok(match status {
-                AgentAliasStatus::Prepared => Poll::Done,
+                AgentAliasStatus::Prepared => Poll::Ready(()),
                 AgentAliasStatus::Failed => {
-                    let reasons = alias.failure_reasons().join("; ");
-                    Poll::Failed(if reasons.is_empty() {
-                        "status FAILED (no reason given)".to_owned()
-                    } else {
-                        reasons
-                    })
+                    let given = alias.failure_reasons().iter().map(String::as_str);
+                    let reasons = reasons(status.as_str(), given);
+                    return Err(prepare_failed(resource, reasons, self.done()));
                 }
                 _ => Poll::Waiting(status.as_str().to_owned()),
             })
@@ -133,15 +84,19 @@ impl Run<'_> {
     }
 
     pub(super) async fn wait_flow(&self, id: &str, resource: &str) -> Result<(), DeployError> {
-        self.wait(resource, || async {
-            let (_, status, validations) = self.d.get_flow(id, resource, self.done()).await?;
+        let d = self.j.d;
+        until_ready(d, Pace::Steady, resource, self.done(), || async {
+            let (_, status, validations) = d.get_flow(id, resource, self.done()).await?;
             Ok(match status {
-                FlowStatus::Prepared => Poll::Done,
-                FlowStatus::Failed => Poll::Failed(if validations.is_empty() {
-                    "status Failed (no validations given)".to_owned()
-                } else {
-                    validations.join("; ")
-                }),
+                FlowStatus::Prepared => Poll::Ready(()),
+                FlowStatus::Failed => {
+                    let reasons = if validations.is_empty() {
+                        "status Failed (no validations given)".to_owned()
+                    } else {
+                        validations.join("; ")
+                    };
+                    return Err(prepare_failed(resource, reasons, self.done()));
+                }
                 _ => Poll::Waiting(status.as_str().to_owned()),
             })
         })

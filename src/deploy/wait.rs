@@ -1,13 +1,15 @@
-//! Waiting for AgentCore: one poll loop with backoff and a timeout, shared by gateways,
-//! gateway targets, harnesses and harness endpoints (the SDK has waiters only for memories
-//! and policies).
+//! Waiting after a write until the resource is ready: one poll loop with a timeout, shared by
+//! the Classic deploy (agents, agent aliases, flows) and the AgentCore deploy (gateways,
+//! gateway targets, harnesses and harness endpoints; the SDK has waiters only for memories and
+//! policies).
 //!
-//! The first poll is at once; then the pause doubles from [`DeployOptions::poll_interval`] up
-//! to eight times it, so a resource that is ready in seconds is seen in seconds and one that
-//! takes minutes costs a few dozen calls, not hundreds.
+//! The first poll is at once. Classic resources are polled every
+//! [`DeployOptions::poll_interval`] ([`Pace::Steady`]); AgentCore ones with a pause doubling
+//! from it up to eight times it ([`Pace::Backoff`]), so a resource that is ready in seconds is
+//! seen in seconds and one that takes minutes costs a few dozen calls, not hundreds. A poll
+//! that finds the resource failed returns the error that says so.
 
-use super::failed;
-use crate::deploy::{DeployError, DeployOptions, Done, Progress};
+use super::{DeployError, Deployer, Done};
 use std::future::Future;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -17,21 +19,28 @@ use tokio::time::Instant;
 pub(crate) enum Poll<T> {
     /// Ready, with what the caller needs from the last read (a version, an ARN).
     Ready(T),
-    /// Ended in a failed status, with the reasons AgentCore gave.
-    Failed { status: String, reasons: String },
     /// Still on its way, in this status.
     Waiting(String),
 }
 
-/// The longest pause between two polls, as a multiple of the first.
+/// How the pause between two polls grows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pace {
+    /// Always [`DeployOptions::poll_interval`].
+    Steady,
+    /// Doubling from [`DeployOptions::poll_interval`] up to [`BACKOFF_CAP`] times it.
+    Backoff,
+}
+
+/// The longest pause between two polls with [`Pace::Backoff`], as a multiple of the first.
 const BACKOFF_CAP: u32 = 8;
 
-/// Polls `poll` until it says ready or failed, or until [`DeployOptions::timeout`] has
-/// passed; each pause is said on `progress` with the status seen. `done` is what the deploy
-/// had already changed, for the error.
-pub(crate) async fn until_ready<T, F, P>(
-    options: &DeployOptions,
-    progress: &Progress,
+/// Polls `poll` until it says ready (or fails), or until [`DeployOptions::timeout`] has
+/// passed; each pause is reported as a step of `resource` with the status seen. `done` is what
+/// the deploy had already changed, for the timeout error.
+pub(crate) async fn until_ready<C, T, F, P>(
+    deployer: &Deployer<C>,
+    pace: Pace,
     resource: &str,
     done: &[String],
     mut poll: P,
@@ -40,15 +49,16 @@ where
     P: FnMut() -> F,
     F: Future<Output = Result<Poll<T>, DeployError>>,
 {
+    let options = &deployer.options;
     let started = Instant::now();
-    let cap = options.poll_interval.saturating_mul(BACKOFF_CAP);
+    let cap = match pace {
+        Pace::Steady => options.poll_interval,
+        Pace::Backoff => options.poll_interval.saturating_mul(BACKOFF_CAP),
+    };
     let mut pause = options.poll_interval;
     loop {
         let status = match poll().await? {
             Poll::Ready(found) => return Ok(found),
-            Poll::Failed { status, reasons } => {
-                return Err(failed(resource, &status, reasons, done))
-            }
             Poll::Waiting(status) => status,
         };
         let elapsed = started.elapsed();
@@ -60,7 +70,7 @@ where
                 done: Done(done.to_vec()),
             });
         }
-        progress(&format!("{resource}: {status}, waiting…"));
+        deployer.step(resource, false, &format!("{resource}: {status}, waiting…"));
         tokio::time::sleep(pause.min(options.timeout - elapsed)).await;
         pause = pause
             .saturating_mul(2)
@@ -69,7 +79,7 @@ where
     }
 }
 
-/// The reasons AgentCore gave, or a sentence saying it gave none.
+/// The reasons the service gave, or a sentence saying it gave none.
 pub(crate) fn reasons<'a>(status: &str, given: impl IntoIterator<Item = &'a str>) -> String {
     let given: Vec<&str> = given.into_iter().filter(|r| !r.is_empty()).collect();
     if given.is_empty() {
@@ -82,6 +92,7 @@ pub(crate) fn reasons<'a>(status: &str, given: impl IntoIterator<Item = &'a str>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deploy::DeployOptions;
     use std::sync::{Arc, Mutex};
 
     fn options(poll: u64, timeout: u64) -> DeployOptions {
@@ -95,25 +106,27 @@ mod tests {
     /// Polls a script of answers, recording the (paused) clock at each poll.
     async fn run(
         options: &DeployOptions,
-        script: Vec<Poll<&'static str>>,
+        pace: Pace,
+        script: Vec<Result<Poll<&'static str>, DeployError>>,
     ) -> (Result<&'static str, DeployError>, Vec<u64>, Vec<String>) {
         let start = Instant::now();
         let times = Arc::new(Mutex::new(Vec::new()));
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = lines.clone();
-        let progress: Progress = Arc::new(move |l: &str| {
-            sink.lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(l.to_owned())
-        });
+        let deployer =
+            Deployer::new((), options.clone()).with_progress(Arc::new(move |l: &str| {
+                sink.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(l.to_owned())
+            }));
         let script = Arc::new(Mutex::new(script.into_iter()));
         let seen = times.clone();
-        let result = until_ready(options, &progress, "harness \"H\"", &[], || {
+        let result = until_ready(&deployer, pace, "harness \"H\"", &[], || {
             seen.lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .push(start.elapsed().as_secs());
             let next = script.lock().unwrap_or_else(|p| p.into_inner()).next();
-            async move { Ok(next.unwrap_or(Poll::Waiting("CREATING".into()))) }
+            async move { next.unwrap_or(Ok(Poll::Waiting("CREATING".into()))) }
         })
         .await;
         let times = times.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -121,18 +134,15 @@ mod tests {
         (result, times, lines)
     }
 
+    fn waiting() -> Result<Poll<&'static str>, DeployError> {
+        Ok(Poll::Waiting("CREATING".into()))
+    }
+
     #[tokio::test(start_paused = true)]
-    async fn pauses_double_from_the_interval_up_to_eight_times_it() {
-        let waiting = || Poll::Waiting("CREATING".into());
-        let script = vec![
-            waiting(),
-            waiting(),
-            waiting(),
-            waiting(),
-            waiting(),
-            Poll::Ready("7"),
-        ];
-        let (result, times, lines) = run(&options(2, 600), script).await;
+    async fn backoff_pauses_double_from_the_interval_up_to_eight_times_it() {
+        let mut script = vec![waiting(); 5];
+        script.push(Ok(Poll::Ready("7")));
+        let (result, times, lines) = run(&options(2, 600), Pace::Backoff, script).await;
         assert_eq!(result.expect("ready"), "7");
         // Pauses 2, 4, 8, 16, 16 seconds.
         assert_eq!(times, [0, 2, 6, 14, 30, 46]);
@@ -141,8 +151,17 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn steady_pauses_stay_at_the_interval() {
+        let mut script = vec![waiting(); 3];
+        script.push(Ok(Poll::Ready("7")));
+        let (result, times, _) = run(&options(2, 600), Pace::Steady, script).await;
+        assert_eq!(result.expect("ready"), "7");
+        assert_eq!(times, [0, 2, 4, 6]);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_resource_that_never_gets_ready_times_out_with_its_last_status() {
-        let (result, times, _) = run(&options(1, 20), vec![]).await;
+        let (result, times, _) = run(&options(1, 20), Pace::Backoff, vec![]).await;
         let err = result.expect_err("times out");
         assert!(
             matches!(&err, DeployError::Timeout { status, seconds: 20, .. } if status == "CREATING"),
@@ -153,15 +172,15 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_failed_status_ends_the_wait_with_the_reasons() {
-        let script = vec![
-            Poll::Waiting("CREATING".into()),
-            Poll::Failed {
-                status: "CREATE_FAILED".into(),
-                reasons: "the role cannot be assumed".into(),
-            },
-        ];
-        let (result, times, _) = run(&options(3, 600), script).await;
+    async fn a_poll_that_finds_a_failure_ends_the_wait_with_its_error() {
+        let failed = crate::deploy::agentcore::failed(
+            "harness \"H\"",
+            "CREATE_FAILED",
+            "the role cannot be assumed".into(),
+            &[],
+        );
+        let script = vec![waiting(), Err(failed)];
+        let (result, times, _) = run(&options(3, 600), Pace::Backoff, script).await;
         let err = result.expect_err("fails");
         assert_eq!(
             err.to_string(),
