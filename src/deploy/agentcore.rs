@@ -23,7 +23,7 @@ mod local;
 mod plan;
 mod wait;
 
-use super::{Change, DeployError, DeployOptions, Progress};
+use super::{Change, DeployError, DeployOptions, Progress, Step, Steps};
 use aws_sdk_bedrockagentcorecontrol::Client;
 use std::fmt;
 use std::sync::Arc;
@@ -189,7 +189,7 @@ pub struct Applied {
 pub struct AgentCoreDeployer {
     pub(crate) client: Client,
     pub(crate) options: DeployOptions,
-    pub(crate) progress: Progress,
+    pub(crate) progress: Steps,
 }
 
 impl fmt::Debug for AgentCoreDeployer {
@@ -202,7 +202,7 @@ impl fmt::Debug for AgentCoreDeployer {
 
 impl AgentCoreDeployer {
     /// A deployer on a client; progress is discarded until
-    /// [`AgentCoreDeployer::with_progress`].
+    /// [`AgentCoreDeployer::with_progress`] or [`AgentCoreDeployer::with_steps`].
     pub fn new(client: Client, options: DeployOptions) -> AgentCoreDeployer {
         AgentCoreDeployer {
             client,
@@ -211,14 +211,37 @@ impl AgentCoreDeployer {
         }
     }
 
-    /// Sends progress lines (waits, polls) to `progress`.
-    pub fn with_progress(mut self, progress: Progress) -> AgentCoreDeployer {
-        self.progress = progress;
+    /// Sends progress lines (changes made, waits, polls) to `progress`.
+    pub fn with_progress(self, progress: Progress) -> AgentCoreDeployer {
+        self.with_steps(Arc::new(move |step: &Step| progress(&step.line)))
+    }
+
+    /// Sends each step, with the resource it is about (named as the plan's rows name it), to
+    /// `steps`.
+    pub fn with_steps(mut self, steps: Steps) -> AgentCoreDeployer {
+        self.progress = steps;
         self
     }
 
-    pub(crate) fn say(&self, line: &str) {
-        (self.progress)(line);
+    /// Reports a step of `resource`: under way, or `done`.
+    pub(crate) fn step(&self, resource: &str, done: bool, line: &str) {
+        (self.progress)(&Step {
+            resource: resource.to_owned(),
+            done,
+            line: line.to_owned(),
+        });
+    }
+
+    /// The progress of a wait on `resource`: steps under way.
+    pub(crate) fn waiting(&self, resource: &str) -> Progress {
+        let (steps, resource) = (self.progress.clone(), resource.to_owned());
+        Arc::new(move |line: &str| {
+            steps(&Step {
+                resource: resource.clone(),
+                done: false,
+                line: line.to_owned(),
+            })
+        })
     }
 }
 

@@ -21,6 +21,8 @@ struct Run<'a> {
     d: &'a AgentCoreDeployer,
     project: &'a str,
     applied: Applied,
+    /// The last change made: its resource and line (said again once the resource is ready).
+    last: Option<(String, String)>,
 }
 
 /// The UpdateHarness body for a CreateHarness body: no name or tags, and the members the
@@ -47,9 +49,33 @@ impl Run<'_> {
         &self.applied.done
     }
 
-    fn record(&mut self, line: String) {
-        self.d.say(&line);
+    /// A change made: said as done, and listed in what the deploy did.
+    fn record(&mut self, resource: &str, line: String) {
+        self.d.step(resource, true, &line);
+        self.last = Some((resource.to_owned(), line.clone()));
         self.applied.done.push(line);
+    }
+
+    /// The resource is ready after its wait (whose steps were under way): its change is said
+    /// again, done.
+    fn ready(&self, resource: &str) {
+        if let Some((last, line)) = &self.last {
+            if last == resource {
+                self.d.step(resource, true, line);
+            }
+        }
+    }
+
+    /// Says that a change of `plan` is under way (nothing when it has none).
+    fn start(&self, resource: &str, plan: &ResourcePlan) {
+        let verb = match plan.action {
+            Action::Create => "creating",
+            Action::Update(_) => "updating",
+            Action::Delete => "deleting",
+            Action::Unchanged => return,
+        };
+        let line = format!("{verb} {} {}…", plan.kind.as_str(), plan.name);
+        self.d.step(resource, false, &line);
     }
 
     /// The body with a client token derived from project, resource and content.
@@ -90,6 +116,7 @@ impl Run<'_> {
     ) -> Result<(String, String), DeployError> {
         let client = &self.d.client;
         let resource = resource_name(agent, Kind::Gateway, &plan.name);
+        self.start(&resource, plan);
         let name = plan.name.as_str();
         let role = text(&plan.body, "roleArn");
         let authorizer = text(&plan.body, "authorizerType");
@@ -109,7 +136,7 @@ impl Run<'_> {
                     .interceptor(JsonBody::new(&without(&plan.body, NOT_COMPARED)))
                     .send();
                 sent("UpdateGateway", &resource, self.done(), call).await?;
-                self.record(format!("updated gateway {name} ({id})"));
+                self.record(&resource, format!("updated gateway {name} ({id})"));
                 id.clone()
             }
             _ => {
@@ -134,14 +161,14 @@ impl Run<'_> {
                         self.done(),
                     ));
                 }
-                self.record(format!("created gateway {name} ({id})"));
+                self.record(&resource, format!("created gateway {name} ({id})"));
                 id
             }
         };
         let done = self.done().to_vec();
         let arn = until_ready(
             &self.d.options,
-            &self.d.progress,
+            &self.d.waiting(&resource),
             &resource,
             &done,
             || async {
@@ -164,6 +191,7 @@ impl Run<'_> {
             },
         )
         .await?;
+        self.ready(&resource);
         Ok((id, arn))
     }
 
@@ -176,6 +204,7 @@ impl Run<'_> {
     ) -> Result<(), DeployError> {
         let client = &self.d.client;
         let resource = resource_name(agent, Kind::GatewayTarget, &plan.name);
+        self.start(&resource, plan);
         let name = plan.name.as_str();
         let id = match (&plan.action, &plan.id) {
             (Action::Unchanged, _) => return Ok(()),
@@ -186,7 +215,7 @@ impl Run<'_> {
                     .target_id(id)
                     .send();
                 sent("DeleteGatewayTarget", &resource, self.done(), call).await?;
-                self.record(format!("deleted target {name} of gateway {gateway}"));
+                self.record(&resource, format!("deleted target {name} of gateway {gateway}"));
                 return Ok(());
             }
             (Action::Update(_), Some(id)) => {
@@ -199,7 +228,7 @@ impl Run<'_> {
                     .interceptor(JsonBody::new(&without(&plan.body, NOT_COMPARED)))
                     .send();
                 sent("UpdateGatewayTarget", &resource, self.done(), call).await?;
-                self.record(format!("updated target {name} of gateway {gateway}"));
+                self.record(&resource, format!("updated target {name} of gateway {gateway}"));
                 id.clone()
             }
             _ => {
@@ -215,14 +244,14 @@ impl Run<'_> {
                     .send();
                 let out = sent("CreateGatewayTarget", &resource, self.done(), call).await?;
                 let id = out.target_id().to_owned();
-                self.record(format!("created target {name} of gateway {gateway} ({id})"));
+                self.record(&resource, format!("created target {name} of gateway {gateway} ({id})"));
                 id
             }
         };
         let done = self.done().to_vec();
         until_ready(
             &self.d.options,
-            &self.d.progress,
+            &self.d.waiting(&resource),
             &resource,
             &done,
             || async {
@@ -250,7 +279,9 @@ impl Run<'_> {
                 })
             },
         )
-        .await
+        .await?;
+        self.ready(&resource);
+        Ok(())
     }
 
     /// Creates or updates the harness and waits until it is READY: its id, ARN and version.
@@ -262,6 +293,7 @@ impl Run<'_> {
     ) -> Result<(String, String, String), DeployError> {
         let client = &self.d.client;
         let resource = resource_name(agent, Kind::Harness, &plan.name);
+        self.start(&resource, plan);
         let name = plan.name.as_str();
         let mut body = plan.body.clone();
         substitute(&mut body, known);
@@ -279,7 +311,7 @@ impl Run<'_> {
                     .interceptor(JsonBody::new(&update_harness_body(&body)))
                     .send();
                 sent("UpdateHarness", &resource, self.done(), call).await?;
-                self.record(format!("updated harness {name} ({id})"));
+                self.record(&resource, format!("updated harness {name} ({id})"));
                 id.clone()
             }
             _ => {
@@ -300,14 +332,14 @@ impl Run<'_> {
                     .ok_or_else(|| {
                         bad_response("CreateHarness", &resource, "harnessId", self.done())
                     })?;
-                self.record(format!("created harness {name} ({id})"));
+                self.record(&resource, format!("created harness {name} ({id})"));
                 id
             }
         };
         let done = self.done().to_vec();
         let (arn, version) = until_ready(
             &self.d.options,
-            &self.d.progress,
+            &self.d.waiting(&resource),
             &resource,
             &done,
             || async {
@@ -340,6 +372,7 @@ impl Run<'_> {
             },
         )
         .await?;
+        self.ready(&resource);
         Ok((id, arn, version))
     }
 
@@ -352,6 +385,7 @@ impl Run<'_> {
     ) -> Result<(), DeployError> {
         let client = &self.d.client;
         let resource = resource_name(agent, Kind::HarnessEndpoint, &plan.name);
+        self.start(&resource, plan);
         let name = plan.name.as_str();
         let body = with(
             &without(&plan.body, &["tags", "clientToken"]),
@@ -374,7 +408,7 @@ impl Run<'_> {
                     .endpoint_name(name)
                     .send();
                 sent("DeleteHarnessEndpoint", &resource, self.done(), call).await?;
-                self.record(format!("deleted endpoint {name} of harness {agent}"));
+                self.record(&resource, format!("deleted endpoint {name} of harness {agent}"));
                 return Ok(());
             }
             Action::Update(_) => {
@@ -386,7 +420,7 @@ impl Run<'_> {
                     .interceptor(JsonBody::new(&without(&body, &["endpointName"])))
                     .send();
                 sent("UpdateHarnessEndpoint", &resource, self.done(), call).await?;
-                self.record(format!("pointed endpoint {name} at version {version}"));
+                self.record(&resource, format!("pointed endpoint {name} at version {version}"));
             }
             Action::Create => {
                 // The harness id in the token: an endpoint of a new harness is a new request.
@@ -401,13 +435,13 @@ impl Run<'_> {
                     .interceptor(JsonBody::new(&tokened))
                     .send();
                 sent("CreateHarnessEndpoint", &resource, self.done(), call).await?;
-                self.record(format!("created endpoint {name} at version {version}"));
+                self.record(&resource, format!("created endpoint {name} at version {version}"));
             }
         }
         let done = self.done().to_vec();
         let arn = until_ready(
             &self.d.options,
-            &self.d.progress,
+            &self.d.waiting(&resource),
             &resource,
             &done,
             || async {
@@ -441,6 +475,7 @@ impl Run<'_> {
             },
         )
         .await?;
+        self.ready(&resource);
         self.applied
             .endpoints
             .push((agent.to_owned(), name.to_owned(), arn));
@@ -456,6 +491,7 @@ impl AgentCoreDeployer {
             d: self,
             project: &plan.project,
             applied: Applied::default(),
+            last: None,
         };
         for agent in &plan.agents {
             run.agent(agent).await?;
