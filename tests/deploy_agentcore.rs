@@ -338,6 +338,68 @@ async fn a_second_deploy_is_all_unchanged_and_writes_nothing() {
 }
 
 #[tokio::test]
+async fn a_recorded_alias_becomes_a_harness_endpoint_and_live_goes() {
+    let (fake, d) = setup(fast()).await;
+    let project = project();
+    let plan = d.plan(&project, None).await.expect("plan");
+    d.apply(&plan).await.expect("first deploy, with `live`");
+    // The flow's version 1 runs BillingAgent in its Agent node; alias `prod` names it.
+    let flow = project.flow("triage").expect("the template's flow").clone();
+    let history = strata::export::History {
+        flows: [(
+            "triage".to_owned(),
+            strata::export::FlowHistory {
+                versions: vec![strata::export::RecordedVersion {
+                    number: 1,
+                    description: String::new(),
+                    flow,
+                }],
+                aliases: [("prod".to_owned(), 1)].into_iter().collect(),
+            },
+        )]
+        .into_iter()
+        .collect(),
+    };
+    let first = lock(&fake).calls.len();
+    let plan = d
+        .plan_with(&project, None, &history)
+        .await
+        .expect("plan with the alias");
+    let endpoints: Vec<(&str, &Action)> = plan.agents[0]
+        .endpoints
+        .iter()
+        .map(|e| (e.name.as_str(), &e.action))
+        .collect();
+    assert_eq!(
+        endpoints,
+        [("prod", &Action::Create), ("live", &Action::Delete)],
+        "{plan}"
+    );
+    let applied = d.apply(&plan).await.expect("deploys the alias's endpoint");
+    assert_eq!(
+        applied
+            .endpoints
+            .iter()
+            .map(|e| e.1.as_str())
+            .collect::<Vec<_>>(),
+        ["prod"]
+    );
+    assert_clean(&fake);
+    {
+        let f = lock(&fake);
+        assert_eq!(
+            f.mutations_since(first),
+            ["CreateHarnessEndpoint", "DeleteHarnessEndpoint"]
+        );
+        let harness = f.harness_named("BillingAgent").expect("the harness");
+        assert!(harness.endpoints.contains_key("prod"));
+        assert!(!harness.endpoints.contains_key("live"));
+    }
+    let again = d.plan_with(&project, None, &history).await.expect("plan");
+    assert!(!again.has_changes(), "{again}");
+}
+
+#[tokio::test]
 async fn a_changed_instruction_updates_the_harness_and_moves_its_endpoint() {
     let (fake, d) = setup(fast()).await;
     let mut project = project();

@@ -389,6 +389,15 @@ async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
         rows(app, "data-status").await,
         json!(["", "", "done", "done"])
     );
+    // The picture once the page has painted what it now holds.
+    app.client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            vec![],
+        )
+        .await
+        .expect("two frames");
     keep_screenshot(app, "app-deploy-agentcore.png").await;
     {
         let f = ac::lock(&fake);

@@ -65,6 +65,11 @@ pub struct DeployArgs {
     /// --role-arn).
     #[arg(long)]
     pub gateway_role_arn: Option<String>,
+    /// With --target agentcore: the store whose recorded aliases (`strata alias set`) become
+    /// harness endpoints, one per alias whose flow version runs the agent (default: the one
+    /// `live` endpoint).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Where `strata deploy` ships the project.
@@ -124,7 +129,14 @@ pub async fn deploy(args: DeployArgs) -> Result<u8> {
     if target == DeployTarget::AgentCore && !project.flows.is_empty() {
         eprintln!("note: --target agentcore deploys agents; the project's flows deploy with --target classic");
     }
-    let plan = match request.plan(&project).await {
+    let history = match &args.data_dir {
+        Some(dir) => {
+            let store = crate::store::Store::open(dir).await?;
+            super::lifecycle::history(&store, &project).await?
+        }
+        None => crate::export::History::default(),
+    };
+    let plan = match request.plan_with(&project, &history).await {
         Ok(plan) => plan.with_steps(Arc::new(|step: &Step| eprintln!("{}", step.line))),
         Err(PlanError::Host(HostError::PollInterval { seconds, source })) => {
             bail!("--poll-interval {seconds}: {source}")

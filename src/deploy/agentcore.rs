@@ -28,7 +28,7 @@ use aws_sdk_bedrockagentcorecontrol::Client;
 use std::fmt;
 use std::sync::Arc;
 
-pub use local::{agents, documents};
+pub use local::{agents, documents, documents_with};
 
 /// What one resource will go through.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,6 +5,7 @@
 
 use super::agentcore::{self, AgentCoreDeployer};
 use super::{Applied, DeployError, DeployOptions, Deployer, Plan, Scope, Step, Steps};
+use crate::export::History;
 use crate::model::Project;
 use crate::providers::bedrock::BedrockSettings;
 use crate::session::ship::{DeployMessage, DeployRequest, DeployTarget, DeployedAlias, PlanView};
@@ -92,6 +93,16 @@ impl DeployRequest {
     /// would do. A project with errors is refused first, before credentials are looked for;
     /// then settings and credentials ([`PlanError::Host`]); then the target's own plan.
     pub async fn plan(&self, project: &Project) -> Result<Planned, PlanError> {
+        self.plan_with(project, &History::default()).await
+    }
+
+    /// [`DeployRequest::plan`] with the versions and aliases recorded for the project's flows
+    /// (AgentCore: a harness endpoint per alias whose flow version runs the agent).
+    pub async fn plan_with(
+        &self,
+        project: &Project,
+        history: &History,
+    ) -> Result<Planned, PlanError> {
         crate::export::ensure_valid(project).map_err(|e| PlanError::Deploy(e.into()))?;
         let plan = match self.target {
             DeployTarget::Classic => {
@@ -101,7 +112,9 @@ impl DeployRequest {
             }
             DeployTarget::AgentCore => {
                 let deployer = self.agentcore_deployer().await?;
-                let plan = deployer.plan(project, self.agent.as_deref()).await?;
+                let plan = deployer
+                    .plan_with(project, self.agent.as_deref(), history)
+                    .await?;
                 Target::AgentCore(deployer, plan)
             }
         };
