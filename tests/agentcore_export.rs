@@ -560,10 +560,18 @@ fn a_harness_endpoint_per_recorded_alias_passes_the_schema_cfn_lint_and_the_mode
             json!({"Fn::GetAtt": ["SupportHarness", "Version"]})
         );
     }
-    assert_eq!(res["SupportProdEndpoint"]["Properties"]["EndpointName"], "prod");
+    assert_eq!(
+        res["SupportProdEndpoint"]["Properties"]["EndpointName"],
+        "prod"
+    );
     // Without recorded aliases: the one `live` endpoint, as before.
-    let plain = render(&p, Format::AgentcoreJson, Some("Support"), &History::default())
-        .expect("renders");
+    let plain = render(
+        &p,
+        Format::AgentcoreJson,
+        Some("Support"),
+        &History::default(),
+    )
+    .expect("renders");
     assert!(plain.text.contains("\"endpointName\": \"live\""));
     if let Some(findings) = lint(&files) {
         assert!(findings.is_empty(), "cfn-lint:\n{}", findings.join("\n"));

@@ -283,8 +283,11 @@ async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
     app.until("document.querySelector('#deploy-view')", "the deploy view")
         .await;
     assert_eq!(
-        app.js("return document.querySelector('#deploy-target').value;", vec![])
-            .await,
+        app.js(
+            "return document.querySelector('#deploy-target').value;",
+            vec![]
+        )
+        .await,
         json!("agentcore")
     );
     app.set_field(

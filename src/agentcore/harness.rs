@@ -146,7 +146,11 @@ pub(super) fn endpoints(agent: &Agent) -> Vec<CreateHarnessEndpointRequest> {
     )]
 }
 
-fn endpoint(agent: &Agent, name: &str, description: Option<String>) -> CreateHarnessEndpointRequest {
+fn endpoint(
+    agent: &Agent,
+    name: &str,
+    description: Option<String>,
+) -> CreateHarnessEndpointRequest {
     CreateHarnessEndpointRequest {
         harness_id: super::harness_id_placeholder(&agent.agent_name),
         endpoint_name: name.to_owned(),
@@ -224,7 +228,10 @@ pub fn endpoints_for_aliases(
             ));
             continue;
         };
-        if made.iter().any(|e: &CreateHarnessEndpointRequest| e.endpoint_name == name) {
+        if made
+            .iter()
+            .any(|e: &CreateHarnessEndpointRequest| e.endpoint_name == name)
+        {
             continue;
         }
         report.push(MigrationItem::new(

@@ -189,9 +189,7 @@ impl Planned {
     pub async fn apply(&self) -> Result<Outcome, DeployError> {
         match &self.0 {
             Target::Classic(deployer, plan) => deployer.apply(plan).await.map(Outcome::Classic),
-            Target::AgentCore(deployer, plan) => {
-                deployer.apply(plan).await.map(Outcome::AgentCore)
-            }
+            Target::AgentCore(deployer, plan) => deployer.apply(plan).await.map(Outcome::AgentCore),
         }
     }
 }
@@ -227,8 +225,7 @@ impl fmt::Display for Outcome {
                 )?;
                 for (agent, arn) in &applied.harnesses {
                     writeln!(f, "  agent {agent}: {arn}")?;
-                    for (_, endpoint, arn) in applied.endpoints.iter().filter(|e| &e.0 == agent)
-                    {
+                    for (_, endpoint, arn) in applied.endpoints.iter().filter(|e| &e.0 == agent) {
                         writeln!(f, "    endpoint {endpoint}: {arn}")?;
                     }
                 }
@@ -251,9 +248,12 @@ impl From<&Outcome> for DeployMessage {
                 let mut aliases = Vec::new();
                 for (agent, arn) in &applied.harnesses {
                     aliases.push(place("harness", agent.clone(), arn));
-                    for (_, endpoint, arn) in applied.endpoints.iter().filter(|e| &e.0 == agent)
-                    {
-                        aliases.push(place("harness endpoint", format!("{agent} › {endpoint}"), arn));
+                    for (_, endpoint, arn) in applied.endpoints.iter().filter(|e| &e.0 == agent) {
+                        aliases.push(place(
+                            "harness endpoint",
+                            format!("{agent} › {endpoint}"),
+                            arn,
+                        ));
                     }
                 }
                 DeployMessage::Finished {

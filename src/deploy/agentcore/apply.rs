@@ -215,7 +215,10 @@ impl Run<'_> {
                     .target_id(id)
                     .send();
                 sent("DeleteGatewayTarget", &resource, self.done(), call).await?;
-                self.record(&resource, format!("deleted target {name} of gateway {gateway}"));
+                self.record(
+                    &resource,
+                    format!("deleted target {name} of gateway {gateway}"),
+                );
                 return Ok(());
             }
             (Action::Update(_), Some(id)) => {
@@ -228,7 +231,10 @@ impl Run<'_> {
                     .interceptor(JsonBody::new(&without(&plan.body, NOT_COMPARED)))
                     .send();
                 sent("UpdateGatewayTarget", &resource, self.done(), call).await?;
-                self.record(&resource, format!("updated target {name} of gateway {gateway}"));
+                self.record(
+                    &resource,
+                    format!("updated target {name} of gateway {gateway}"),
+                );
                 id.clone()
             }
             _ => {
@@ -244,7 +250,10 @@ impl Run<'_> {
                     .send();
                 let out = sent("CreateGatewayTarget", &resource, self.done(), call).await?;
                 let id = out.target_id().to_owned();
-                self.record(&resource, format!("created target {name} of gateway {gateway} ({id})"));
+                self.record(
+                    &resource,
+                    format!("created target {name} of gateway {gateway} ({id})"),
+                );
                 id
             }
         };
@@ -408,7 +417,10 @@ impl Run<'_> {
                     .endpoint_name(name)
                     .send();
                 sent("DeleteHarnessEndpoint", &resource, self.done(), call).await?;
-                self.record(&resource, format!("deleted endpoint {name} of harness {agent}"));
+                self.record(
+                    &resource,
+                    format!("deleted endpoint {name} of harness {agent}"),
+                );
                 return Ok(());
             }
             Action::Update(_) => {
@@ -420,7 +432,10 @@ impl Run<'_> {
                     .interceptor(JsonBody::new(&without(&body, &["endpointName"])))
                     .send();
                 sent("UpdateHarnessEndpoint", &resource, self.done(), call).await?;
-                self.record(&resource, format!("pointed endpoint {name} at version {version}"));
+                self.record(
+                    &resource,
+                    format!("pointed endpoint {name} at version {version}"),
+                );
             }
             Action::Create => {
                 // The harness id in the token: an endpoint of a new harness is a new request.
@@ -435,7 +450,10 @@ impl Run<'_> {
                     .interceptor(JsonBody::new(&tokened))
                     .send();
                 sent("CreateHarnessEndpoint", &resource, self.done(), call).await?;
-                self.record(&resource, format!("created endpoint {name} at version {version}"));
+                self.record(
+                    &resource,
+                    format!("created endpoint {name} at version {version}"),
+                );
             }
         }
         let done = self.done().to_vec();

@@ -219,9 +219,9 @@ fn deploy_view(ed: Editor, choice: DeployChoice) -> impl IntoView {
         view! { <p class="hint" id="deploy-scope">{text}</p> }
     });
     let text_field = move |id: &'static str,
-                      label: &'static str,
-                      get: fn(&DeployRequest) -> String,
-                      set: fn(&mut DeployRequest, String)| {
+                           label: &'static str,
+                           get: fn(&DeployRequest) -> String,
+                           set: fn(&mut DeployRequest, String)| {
         view! {
             <label class="field">{label}
                 <input id=id prop:value=move || request.with(get) on:change=move |ev| edit(set, event_target_value(&ev))/>
@@ -345,7 +345,9 @@ fn plan_row(row: PlanRow, rows: RwSignal<BTreeMap<String, RowState>>) -> impl In
             <span class="state stopped" title=line>"cancelled while under way (check it)"</span>
         }
         .into_any(),
-        Some(RowState::NotDone) => view! { <span class="state not-done">"not done"</span> }.into_any(),
+        Some(RowState::NotDone) => {
+            view! { <span class="state not-done">"not done"</span> }.into_any()
+        }
     };
     let status = {
         let key = row.resource.clone();

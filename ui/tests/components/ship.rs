@@ -406,9 +406,18 @@ async fn an_agentcore_agent_deploys_to_agentcore_and_cancel_says_what_was_not_do
     send(&json!([{"type": "cancelled", "done": [
         "created gateway BillingAgent (g1)", "created target orders of gateway BillingAgent (t1)"]}]));
     until("the end", || !page.all("#deploy-result").is_empty()).await;
-    let status = |r: &str| row(&page, r).get_attribute("data-status").unwrap_or_default();
+    let status = |r: &str| {
+        row(&page, r)
+            .get_attribute("data-status")
+            .unwrap_or_default()
+    };
     assert_eq!(
-        [status(gateway), status(target), status(harness), status(endpoint)],
+        [
+            status(gateway),
+            status(target),
+            status(harness),
+            status(endpoint)
+        ],
         ["done", "done", "stopped", "not-done"]
     );
     assert!(text(&page, "#deploy-result").contains("Cancelled after 2 change(s)"));
@@ -444,5 +453,8 @@ async fn the_project_deploy_offers_both_targets_and_asks_the_gateway_role_only_f
     stub("deploy_plan", &plan());
     page.click("#deploy-dry-run");
     until("the plan", || !page.all(".plan-row").is_empty()).await;
-    assert_eq!(called("deploy_plan")[0]["args"]["request"]["target"], "classic");
+    assert_eq!(
+        called("deploy_plan")[0]["args"]["request"]["target"],
+        "classic"
+    );
 }
