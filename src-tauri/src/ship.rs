@@ -107,8 +107,7 @@ pub fn export_write(path: &str, text: &str, replace: bool) -> Result<(), ShipErr
 /// The page's side of an apply: each message, in order; false once the page is gone.
 pub type Outbox = Arc<dyn Fn(DeployMessage) -> bool + Send + Sync>;
 
-/// A plan shown to the person, kept so that Apply applies exactly it; its steps go to
-/// whichever apply is on.
+/// A plan shown to the person, kept so that Apply applies exactly it.
 struct Shown {
     id: u64,
     plan: Planned,
@@ -185,11 +184,7 @@ impl Deploys {
             let (outbox, done) = (outbox.clone(), done.clone());
             Arc::new(move |step: &Step| {
                 if step.done {
-                    let mut done = locked(&done);
-                    // A resource said done again once ready is one change.
-                    if !done.contains(&step.line) {
-                        done.push(step.line.clone());
-                    }
+                    locked(&done).push(step.line.clone());
                 }
                 outbox(DeployMessage::from(step));
             })

@@ -21,8 +21,6 @@ struct Run<'a> {
     d: &'a AgentCoreDeployer,
     project: &'a str,
     applied: Applied,
-    /// The last change made: its resource and line (said again once the resource is ready).
-    last: Option<(String, String)>,
 }
 
 /// The UpdateHarness body for a CreateHarness body: no name or tags, and the members the
@@ -52,18 +50,7 @@ impl Run<'_> {
     /// A change made: said as done, and listed in what the deploy did.
     fn record(&mut self, resource: &str, line: String) {
         self.d.step(resource, true, &line);
-        self.last = Some((resource.to_owned(), line.clone()));
         self.applied.done.push(line);
-    }
-
-    /// The resource is ready after its wait (whose steps were under way): its change is said
-    /// again, done.
-    fn ready(&self, resource: &str) {
-        if let Some((last, line)) = &self.last {
-            if last == resource {
-                self.d.step(resource, true, line);
-            }
-        }
     }
 
     /// Says that a change of `plan` is under way (nothing when it has none).
@@ -191,7 +178,6 @@ impl Run<'_> {
             },
         )
         .await?;
-        self.ready(&resource);
         Ok((id, arn))
     }
 
@@ -288,9 +274,7 @@ impl Run<'_> {
                 })
             },
         )
-        .await?;
-        self.ready(&resource);
-        Ok(())
+        .await
     }
 
     /// Creates or updates the harness and waits until it is READY: its id, ARN and version.
@@ -381,7 +365,6 @@ impl Run<'_> {
             },
         )
         .await?;
-        self.ready(&resource);
         Ok((id, arn, version))
     }
 
@@ -493,7 +476,6 @@ impl Run<'_> {
             },
         )
         .await?;
-        self.ready(&resource);
         self.applied
             .endpoints
             .push((agent.to_owned(), name.to_owned(), arn));
@@ -509,7 +491,6 @@ impl AgentCoreDeployer {
             d: self,
             project: &plan.project,
             applied: Applied::default(),
-            last: None,
         };
         for agent in &plan.agents {
             run.agent(agent).await?;

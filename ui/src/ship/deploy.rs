@@ -135,14 +135,12 @@ fn deploy_view(ed: Editor, choice: DeployChoice) -> impl IntoView {
             done,
             line,
         } => rows.update(|r| {
-            r.insert(
-                resource,
-                if done {
-                    RowState::Done(line)
-                } else {
-                    RowState::Working(line)
-                },
-            );
+            // A resource changed stays done while the deploy waits for it to be ready.
+            if done {
+                r.insert(resource, RowState::Done(line));
+            } else if !matches!(r.get(&resource), Some(RowState::Done(_))) {
+                r.insert(resource, RowState::Working(line));
+            }
         }),
         DeployMessage::Finished { done, aliases } => {
             let names: Vec<String> = aliases
