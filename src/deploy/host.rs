@@ -300,3 +300,66 @@ impl From<&DeployError> for DeployMessage {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::agent::AgentTarget;
+
+    fn classic_deployer() -> Deployer {
+        let config = aws_sdk_bedrockagent::Config::builder()
+            .behavior_version(aws_sdk_bedrockagent::config::BehaviorVersion::latest())
+            .build();
+        Deployer::new(
+            aws_sdk_bedrockagent::Client::from_conf(config),
+            DeployOptions {
+                role_arn: Some("arn:aws:iam::123456789012:role/R".into()),
+                ..DeployOptions::default()
+            },
+        )
+    }
+
+    /// The support-triage template with its agent shipped to AgentCore: the flow's Agent node
+    /// reaches it through its harness.
+    fn reaching_a_harness() -> Project {
+        let template = crate::templates::find("support-triage").expect("the template");
+        let mut project = crate::templates::instantiate(template, "triage").expect("loads");
+        project.agents[0].agent_target =
+            Some(crate::lenient::Lenient::Known(AgentTarget::Agentcore));
+        project
+    }
+
+    #[tokio::test]
+    async fn a_classic_flow_reaching_a_harness_needs_its_invoker_before_any_call() {
+        // The client has no endpoint and no credentials: a call would fail differently.
+        let err = classic_deployer()
+            .plan_scoped(&reaching_a_harness(), &Scope::Project)
+            .await
+            .expect_err("the invoker's ARN is not known to deploy");
+        assert_eq!(err.resource(), Some("flow \"triage\""), "{err}");
+        assert!(
+            err.to_string().contains("${BillingAgentHarnessInvokerArn}"),
+            "{err}"
+        );
+        assert!(err.done().is_empty());
+    }
+
+    #[test]
+    fn the_default_target_is_where_the_agents_go() {
+        let mut project = reaching_a_harness();
+        let target = |p: &Project, agent| DeployTarget::default_for(p, agent);
+        assert_eq!(target(&project, None), Ok(DeployTarget::AgentCore));
+        assert_eq!(
+            target(&project, Some("BillingAgent")),
+            Ok(DeployTarget::AgentCore)
+        );
+        assert!(DeployTarget::AgentCore.needs_gateway(&project, None));
+        assert!(!DeployTarget::Classic.needs_gateway(&project, None));
+        project.agents[0].agent_target = Some(crate::lenient::Lenient::Known(AgentTarget::Classic));
+        assert_eq!(target(&project, None), Ok(DeployTarget::Classic));
+        project.agents[0].agent_target = Some(crate::lenient::Lenient::Unknown("mainframe".into()));
+        let err = target(&project, Some("BillingAgent")).expect_err("unknown");
+        assert!(err.contains("\"mainframe\""), "{err}");
+        assert!(target(&project, Some("Nobody")).is_err());
+    }
+}
