@@ -18,6 +18,7 @@ pub mod report;
 pub mod requests;
 pub mod template;
 
+pub use harness::{recorded_aliases, RecordedAlias};
 pub use report::{MigrationItem, Outcome};
 pub use requests::*;
 
@@ -50,6 +51,27 @@ pub fn agentcore_requests(project: &Project, agent_name: &str) -> Result<AgentCo
 
 /// [`agentcore_requests`] with the migration report.
 pub fn export_migration(project: &Project, agent_name: &str) -> Result<Migration> {
+    export_migration_with(project, agent_name, &crate::export::History::default())
+}
+
+/// [`export_migration`] with the versions and aliases recorded for the project's flows: a
+/// harness endpoint per alias whose flow version runs the agent ([`recorded_aliases`]), else
+/// the one `live` endpoint.
+pub fn export_migration_with(
+    project: &Project,
+    agent_name: &str,
+    history: &crate::export::History,
+) -> Result<Migration> {
+    let mut migration = export_migration_alone(project, agent_name)?;
+    let aliases = recorded_aliases(history, agent_name);
+    if let Some(agent) = project.agent(agent_name) {
+        let Migration { requests, report } = &mut migration;
+        harness::endpoints_for_aliases(agent, &aliases, requests, report);
+    }
+    Ok(migration)
+}
+
+fn export_migration_alone(project: &Project, agent_name: &str) -> Result<Migration> {
     let agent = project
         .agent(agent_name)
         .ok_or_else(|| ExportError::UnknownAgent {

@@ -536,3 +536,109 @@ fn an_openapi_group_with_a_server_becomes_an_openapi_target() {
         assert!(findings.is_empty(), "cfn-lint:\n{}", findings.join("\n"));
     }
 }
+
+/// History with three aliases on the example's flow, whose Agent node runs Support: `prod`
+/// (version 1), `beta-2` (version 2, renamed to fit the endpoint pattern) and `2nd` (no
+/// endpoint name can hold it).
+fn aliased_history(p: &Project) -> History {
+    let flow = p.flow("triage").expect("the example's flow").clone();
+    let versions = (1..=2)
+        .map(|number| strata::export::RecordedVersion {
+            number,
+            description: format!("v{number}"),
+            flow: flow.clone(),
+        })
+        .collect();
+    let aliases = [("prod", 1), ("beta-2", 2), ("2nd", 2)]
+        .into_iter()
+        .map(|(n, v)| (n.to_owned(), v))
+        .collect();
+    History {
+        flows: [(
+            "triage".to_owned(),
+            strata::export::FlowHistory { versions, aliases },
+        )]
+        .into_iter()
+        .collect(),
+    }
+}
+
+#[test]
+fn a_harness_endpoint_per_recorded_alias_passes_the_schema_cfn_lint_and_the_model() {
+    let p = example();
+    let history = aliased_history(&p);
+    let aliases = strata::agentcore::recorded_aliases(&history, "Support");
+    let names: Vec<&str> = aliases.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["2nd", "beta-2", "prod"]);
+    assert!(strata::agentcore::recorded_aliases(&history, "Nobody").is_empty());
+
+    // The requests: one endpoint per alias AgentCore can name, each passing the model.
+    let m = strata::agentcore::export_migration_with(&p, "Support", &history).expect("exports");
+    let endpoints: Vec<&str> = m
+        .requests
+        .endpoints
+        .iter()
+        .map(|e| e.endpoint_name.as_str())
+        .collect();
+    assert_eq!(endpoints, ["beta_2", "prod"]);
+    assert!(m.requests.endpoints[1]
+        .description
+        .as_deref()
+        .is_some_and(|d| d.contains("flow triage (version 1)")));
+    check_requests(
+        &Shapes::agentcore_control(),
+        &m.requests.to_value(),
+        "Support",
+    );
+    let unnamed = m
+        .report
+        .iter()
+        .find(|i| i.feature.starts_with("alias 2nd"))
+        .expect("the alias no endpoint can be named after is reported");
+    assert!(matches!(unnamed.outcome, Outcome::NoEquivalent(_)));
+    assert!(m
+        .report
+        .iter()
+        .any(|i| i.feature.starts_with("alias prod") && matches!(i.outcome, Outcome::Became(_))));
+
+    // The template: a HarnessEndpoint per alias on the harness's version, no `live`.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut files = vec![];
+    for format in [Format::AgentcoreCfnJson, Format::AgentcoreCfnYaml] {
+        let r = render(&p, format, Some("Support"), &history).expect("renders");
+        let path = dir.path().join(&r.file_name);
+        std::fs::write(&path, &r.text).expect("write");
+        files.push(path);
+    }
+    let r = render(&p, Format::AgentcoreCfnJson, Some("Support"), &history).expect("renders");
+    let t: Value = serde_json::from_str(&r.text).expect("json");
+    validate_template("aliases", &t, &cfn_validators());
+    let res = &t["Resources"];
+    assert!(res.get("SupportLiveEndpoint").is_none());
+    for id in ["SupportBeta2Endpoint", "SupportProdEndpoint"] {
+        assert_eq!(
+            res[id]["Type"], "AWS::BedrockAgentCore::HarnessEndpoint",
+            "{id}: {res:#}"
+        );
+        assert_eq!(
+            res[id]["Properties"]["TargetVersion"],
+            json!({"Fn::GetAtt": ["SupportHarness", "Version"]})
+        );
+    }
+    assert_eq!(
+        res["SupportProdEndpoint"]["Properties"]["EndpointName"],
+        "prod"
+    );
+    // Without recorded aliases: the one `live` endpoint, as before.
+    let plain = render(
+        &p,
+        Format::AgentcoreJson,
+        Some("Support"),
+        &History::default(),
+    )
+    .expect("renders");
+    assert!(plain.text.contains("\"endpointName\": \"live\""));
+    if let Some(findings) = lint(&files) {
+        assert!(findings.is_empty(), "cfn-lint:\n{}", findings.join("\n"));
+    }
+}

@@ -1,4 +1,5 @@
-//! `strata deploy --target agentcore` against a fake AgentCore control plane on 127.0.0.1.
+//! `strata deploy --target agentcore` against a fake AgentCore control plane on 127.0.0.1
+//! (`tests/support/fake_agentcore.rs`, shared with the app's e2e tests).
 //!
 //! The fake keeps gateways, gateway targets, harnesses (with versions) and harness endpoints
 //! in memory and checks every request it gets: the route and the body against the botocore
@@ -11,13 +12,8 @@
 //! poll count, never by time: a create answers CREATING for two Get polls, then READY.
 #![cfg(feature = "runtime")]
 
-use axum::body::Bytes;
-use axum::http::{Method, Uri};
-use axum::response::Response;
-use axum::Router;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use strata::deploy::agentcore::{Action, AgentCoreDeployer, Kind};
 use strata::deploy::{DeployError, DeployOptions};
@@ -26,677 +22,15 @@ mod support {
     pub mod aws;
     pub mod botocore;
     pub mod deploy_cli;
+    pub mod fake_agentcore;
     pub mod fake_http;
 }
 
 use support::aws::sdk_config;
-use support::botocore::Shapes;
-use support::fake_http::{aws_error, json_reply};
+use support::fake_agentcore::*;
 
-const ACCOUNT: &str = "123456789012";
-const REGION: &str = "us-east-1";
 const HARNESS_ROLE: &str = "arn:aws:iam::123456789012:role/StrataHarnessRole";
 const GATEWAY_ROLE: &str = "arn:aws:iam::123456789012:role/StrataGatewayRole";
-const NOW: &str = "2026-12-04T06:00:00Z";
-
-/// The AgentCore control plane's model (the excerpt deploy needs), which every request and
-/// every reply of the fake must match.
-static MODEL: LazyLock<Shapes> = LazyLock::new(Shapes::agentcore_control);
-
-// ---------------------------------------------------------------------------------------------
-// The fake control plane
-
-/// A resource as Get returns it, and the statuses the next Get polls report (one per poll;
-/// then READY stays).
-#[derive(Debug, Default)]
-struct Res {
-    json: Value,
-    queue: VecDeque<&'static str>,
-}
-
-impl Res {
-    fn new(json: Value, queue: &[&'static str]) -> Res {
-        Res {
-            json,
-            queue: queue.iter().copied().collect(),
-        }
-    }
-
-    /// The status a Get sees now (and moves on to the next).
-    fn poll(&mut self) -> Value {
-        if let Some(next) = self.queue.pop_front() {
-            self.json["status"] = json!(next);
-        }
-        self.json.clone()
-    }
-
-    fn status(&self) -> &str {
-        self.json["status"].as_str().unwrap_or_default()
-    }
-}
-
-#[derive(Debug, Default)]
-struct GatewayState {
-    res: Res,
-    /// By target id.
-    targets: BTreeMap<String, Res>,
-}
-
-#[derive(Debug, Default)]
-struct HarnessState {
-    res: Res,
-    version: u32,
-    /// By endpoint name.
-    endpoints: BTreeMap<String, Res>,
-}
-
-#[derive(Debug, Default)]
-struct Fake {
-    /// Every operation, in order.
-    calls: Vec<String>,
-    /// The body of every write, in order.
-    bodies: Vec<(String, Value)>,
-    /// Requests the fake found wrong (they also got a ValidationException).
-    problems: Vec<String>,
-    /// By gateway id.
-    gateways: BTreeMap<String, GatewayState>,
-    /// By harness id.
-    harnesses: BTreeMap<String, HarnessState>,
-    /// Client tokens seen by a create, with the id it made.
-    tokens: BTreeMap<String, String>,
-    next: u32,
-    /// `(operation, error type)` to fail.
-    fail: Option<(&'static str, &'static str)>,
-    /// A created harness ends CREATE_FAILED.
-    harness_fails: bool,
-    /// A created harness stays CREATING.
-    harness_stuck: bool,
-}
-
-type Shared = Arc<Mutex<Fake>>;
-
-fn lock(fake: &Shared) -> std::sync::MutexGuard<'_, Fake> {
-    fake.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-const READS: &[&str] = &[
-    "ListGateways",
-    "GetGateway",
-    "ListGatewayTargets",
-    "GetGatewayTarget",
-    "ListHarnesses",
-    "GetHarness",
-    "ListHarnessEndpoints",
-    "GetHarnessEndpoint",
-];
-
-impl Fake {
-    fn serial(&mut self) -> u32 {
-        self.next += 1;
-        self.next
-    }
-
-    fn mutations(&self) -> Vec<String> {
-        self.mutations_since(0)
-    }
-
-    fn mutations_since(&self, first: usize) -> Vec<String> {
-        self.calls[first..]
-            .iter()
-            .filter(|c| !READS.contains(&c.as_str()))
-            .cloned()
-            .collect()
-    }
-
-    fn position(&self, op: &str) -> usize {
-        self.calls
-            .iter()
-            .position(|c| c == op)
-            .unwrap_or_else(|| panic!("no {op} in {:?}", self.calls))
-    }
-
-    fn gateway_by_arn(&self, arn: &str) -> Option<&GatewayState> {
-        self.gateways
-            .values()
-            .find(|g| g.res.json["gatewayArn"] == arn)
-    }
-
-    fn harness_named(&self, name: &str) -> Option<&HarnessState> {
-        self.harnesses
-            .values()
-            .find(|h| h.res.json["harnessName"] == name)
-    }
-}
-
-/// The request body without `drop`, with the members of `set` added.
-fn stored(body: &Value, drop: &[&str], set: Value) -> Value {
-    let mut json = body.clone();
-    if let (Value::Object(m), Value::Object(set)) = (&mut json, set) {
-        for key in drop {
-            m.remove(*key);
-        }
-        m.extend(set);
-    }
-    json
-}
-
-/// Members of an update body merged into `json` (UpdateHarness's `{optionalValue}` unwrapped).
-fn merge(json: &mut Value, body: &Value, drop: &[&str]) {
-    for (k, v) in body.as_object().into_iter().flatten() {
-        if drop.contains(&k.as_str()) {
-            continue;
-        }
-        let v = match v.get("optionalValue") {
-            Some(inner) if v.as_object().is_some_and(|o| o.len() == 1) => inner.clone(),
-            _ => v.clone(),
-        };
-        json[k] = v;
-    }
-}
-
-fn check_token(body: &Value, problems: &mut Vec<String>, op: &str) {
-    if body.get("clientToken").and_then(Value::as_str).is_none() {
-        problems.push(format!("{op}: no clientToken"));
-    }
-}
-
-fn no_placeholders(body: &Value, problems: &mut Vec<String>, op: &str) {
-    let text = body.to_string();
-    for k in ["${", "localHandler", "projectAgent"] {
-        if text.contains(k) {
-            problems.push(format!("{op}: body contains {k}"));
-        }
-    }
-}
-
-/// One page of `items` (one item a page): the page and the next token.
-fn page(items: Vec<Value>, query: &BTreeMap<String, String>) -> (Vec<Value>, Option<String>) {
-    let start: usize = query
-        .get("nextToken")
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(0);
-    let page: Vec<Value> = items.iter().skip(start).take(1).cloned().collect();
-    let next = (start + 1 < items.len()).then(|| (start + 1).to_string());
-    (page, next)
-}
-
-fn listing(key: &str, items: Vec<Value>, query: &BTreeMap<String, String>) -> Value {
-    let (items, next) = page(items, query);
-    let mut reply = json!({ key: items });
-    if let Some(next) = next {
-        reply["nextToken"] = json!(next);
-    }
-    reply
-}
-
-fn not_found(what: &str) -> Response {
-    aws_error(404, "ResourceNotFoundException", &format!("no such {what}"))
-}
-
-fn handle(fake: &Shared, method: &Method, uri: &Uri, body: &Value) -> Response {
-    let mut f = lock(fake);
-    let path = uri.path();
-    let query: BTreeMap<String, String> = uri
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let model: &'static Shapes = &MODEL;
-    let Some(op) = model.operation(method.as_str(), path) else {
-        f.problems.push(format!("unexpected {method} {path}"));
-        return not_found("route");
-    };
-    f.calls.push(op.to_owned());
-    if !READS.contains(&op) {
-        f.bodies.push((op.to_owned(), body.clone()));
-    }
-    if let Some((fail_op, kind)) = f.fail {
-        if fail_op == op {
-            return validation(kind, &format!("{op} rejected by the test"));
-        }
-    }
-    let mut wrong = Vec::new();
-    model.check_body(op, body, &mut wrong);
-    if let Some(first) = wrong.first().cloned() {
-        f.problems.extend(wrong);
-        return validation("ValidationException", &first);
-    }
-    let seg: Vec<String> = path
-        .trim_matches('/')
-        .split('/')
-        .map(str::to_owned)
-        .collect();
-    let before = f.problems.len();
-    let reply = respond(&mut f, op, &seg, &query, body);
-    if f.problems.len() > before {
-        let last = f.problems.last().cloned().unwrap_or_default();
-        return validation("ValidationException", &last);
-    }
-    match reply {
-        Ok(reply) => {
-            // The fake's own answer, as the model has it.
-            if let Some(shape) = model.output_shape(op) {
-                let mut errors = Vec::new();
-                model.check(shape, &reply, &format!("{op} reply"), &mut errors);
-                f.problems.extend(errors);
-            }
-            json_reply(200, &reply)
-        }
-        Err(response) => response,
-    }
-}
-
-fn validation(kind: &str, message: &str) -> Response {
-    let mut response = aws_error(400, kind, message);
-    if kind == "ValidationException" {
-        let body = json!({"message": message, "reason": "FieldValidationFailed"});
-        *response.body_mut() = axum::body::Body::from(body.to_string());
-    }
-    response
-}
-
-#[allow(
-    clippy::result_large_err,
-    reason = "a fake's handler: the error is the HTTP response it answers with"
-)]
-fn respond(
-    f: &mut Fake,
-    op: &'static str,
-    seg: &[String],
-    query: &BTreeMap<String, String>,
-    body: &Value,
-) -> Result<Value, Response> {
-    let at = |i: usize| seg.get(i).cloned().unwrap_or_default();
-    match op {
-        "ListGateways" => {
-            let items = f
-                .gateways
-                .values()
-                .map(|g| {
-                    let j = &g.res.json;
-                    json!({"gatewayId": j["gatewayId"], "name": j["name"], "status": j["status"],
-                           "createdAt": NOW, "updatedAt": NOW, "authorizerType": j["authorizerType"]})
-                })
-                .collect();
-            Ok(listing("items", items, query))
-        }
-        "CreateGateway" => {
-            check_token(body, &mut f.problems, op);
-            no_placeholders(body, &mut f.problems, op);
-            let name = body["name"].as_str().unwrap_or_default().to_owned();
-            if f.gateways.values().any(|g| g.res.json["name"] == name) {
-                return Err(aws_error(
-                    409,
-                    "ConflictException",
-                    "a gateway of that name exists",
-                ));
-            }
-            let token = body["clientToken"].as_str().unwrap_or_default().to_owned();
-            let id = format!("{}-{:010}", name.to_lowercase(), f.serial());
-            f.tokens.insert(token, id.clone());
-            let arn = format!("arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:gateway/{id}");
-            let json = stored(
-                body,
-                &["clientToken", "tags"],
-                json!({"gatewayArn": arn, "gatewayId": id, "createdAt": NOW, "updatedAt": NOW,
-                       "status": "CREATING",
-                       "gatewayUrl": format!("https://{id}.gateway.bedrock-agentcore.{REGION}.amazonaws.com/mcp")}),
-            );
-            f.gateways.insert(
-                id,
-                GatewayState {
-                    res: Res::new(json.clone(), &["CREATING", "CREATING", "READY"]),
-                    targets: BTreeMap::new(),
-                },
-            );
-            Ok(json)
-        }
-        "GetGateway" => match f.gateways.get_mut(&at(1)) {
-            Some(g) => Ok(g.res.poll()),
-            None => Err(not_found("gateway")),
-        },
-        "UpdateGateway" => match f.gateways.get_mut(&at(1)) {
-            Some(g) => {
-                merge(&mut g.res.json, body, &[]);
-                g.res.json["status"] = json!("UPDATING");
-                g.res.queue = VecDeque::from(["UPDATING", "READY"]);
-                Ok(g.res.json.clone())
-            }
-            None => Err(not_found("gateway")),
-        },
-        "ListGatewayTargets" => match f.gateways.get(&at(1)) {
-            Some(g) => {
-                let items = g
-                    .targets
-                    .values()
-                    .map(|t| {
-                        json!({"targetId": t.json["targetId"], "name": t.json["name"],
-                               "status": t.json["status"], "createdAt": NOW, "updatedAt": NOW})
-                    })
-                    .collect();
-                Ok(listing("items", items, query))
-            }
-            None => Err(not_found("gateway")),
-        },
-        "CreateGatewayTarget" => {
-            check_token(body, &mut f.problems, op);
-            no_placeholders(body, &mut f.problems, op);
-            let serial = f.serial();
-            let token = body["clientToken"].as_str().unwrap_or_default().to_owned();
-            let Some(g) = f.gateways.get_mut(&at(1)) else {
-                return Err(not_found("gateway"));
-            };
-            if g.res.status() != "READY" {
-                f.problems
-                    .push(format!("{op}: the gateway is {}", g.res.status()));
-                return Ok(Value::Null);
-            }
-            let name = body["name"].clone();
-            if g.targets.values().any(|t| t.json["name"] == name) {
-                return Err(aws_error(
-                    409,
-                    "ConflictException",
-                    "a target of that name exists",
-                ));
-            }
-            let id = format!("T{serial:09}");
-            let json = stored(
-                body,
-                &["clientToken"],
-                json!({"gatewayArn": g.res.json["gatewayArn"], "targetId": id, "createdAt": NOW,
-                       "updatedAt": NOW, "status": "CREATING",
-                       "credentialProviderConfigurations": body.get("credentialProviderConfigurations").cloned().unwrap_or(json!([]))}),
-            );
-            g.targets.insert(
-                id.clone(),
-                Res::new(json.clone(), &["CREATING", "CREATING", "READY"]),
-            );
-            f.tokens.insert(token, id);
-            Ok(json)
-        }
-        "GetGatewayTarget" | "UpdateGatewayTarget" | "DeleteGatewayTarget" => {
-            let Some(g) = f.gateways.get_mut(&at(1)) else {
-                return Err(not_found("gateway"));
-            };
-            let id = at(3);
-            if op == "DeleteGatewayTarget" {
-                return match g.targets.remove(&id) {
-                    Some(t) => Ok(json!({"gatewayArn": t.json["gatewayArn"], "targetId": id,
-                                         "status": "DELETING"})),
-                    None => Err(not_found("target")),
-                };
-            }
-            let Some(t) = g.targets.get_mut(&id) else {
-                return Err(not_found("target"));
-            };
-            if op == "UpdateGatewayTarget" {
-                no_placeholders(body, &mut f.problems, op);
-                merge(&mut t.json, body, &[]);
-                t.json["status"] = json!("UPDATING");
-                t.queue = VecDeque::from(["UPDATING", "READY"]);
-                return Ok(t.json.clone());
-            }
-            Ok(t.poll())
-        }
-        "ListHarnesses" => {
-            let items = f
-                .harnesses
-                .values()
-                .map(|h| {
-                    let j = &h.res.json;
-                    json!({"harnessId": j["harnessId"], "harnessName": j["harnessName"],
-                           "arn": j["arn"], "status": j["status"], "createdAt": NOW,
-                           "updatedAt": NOW, "harnessVersion": j["harnessVersion"]})
-                })
-                .collect();
-            Ok(listing("harnesses", items, query))
-        }
-        "CreateHarness" => {
-            check_token(body, &mut f.problems, op);
-            no_placeholders(body, &mut f.problems, op);
-            let name = body["harnessName"].as_str().unwrap_or_default().to_owned();
-            if f.harness_named(&name).is_some() {
-                return Err(aws_error(
-                    409,
-                    "ConflictException",
-                    "a harness of that name exists",
-                ));
-            }
-            check_gateway_tools(f, body, op);
-            let token = body["clientToken"].as_str().unwrap_or_default().to_owned();
-            let id = format!("{name}-{:010}", f.serial());
-            f.tokens.insert(token, id.clone());
-            let arn = format!("arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:harness/{id}");
-            let json = stored(
-                body,
-                &["clientToken", "tags"],
-                json!({"harnessId": id, "arn": arn, "status": "CREATING", "harnessVersion": "1",
-                       "createdAt": NOW, "updatedAt": NOW}),
-            );
-            let mut json = with_harness_defaults(json);
-            let queue: &[&'static str] = if f.harness_stuck {
-                &["CREATING"]
-            } else if f.harness_fails {
-                json["failureReason"] = json!("the execution role cannot be assumed");
-                &["CREATING", "CREATE_FAILED"]
-            } else {
-                &["CREATING", "CREATING", "READY"]
-            };
-            f.harnesses.insert(
-                id,
-                HarnessState {
-                    res: Res::new(json.clone(), queue),
-                    version: 1,
-                    endpoints: BTreeMap::new(),
-                },
-            );
-            Ok(json!({ "harness": json }))
-        }
-        "GetHarness" => match f.harnesses.get_mut(&at(1)) {
-            Some(h) => Ok(json!({ "harness": h.res.poll() })),
-            None => Err(not_found("harness")),
-        },
-        "UpdateHarness" => {
-            no_placeholders(body, &mut f.problems, op);
-            check_gateway_tools(f, body, op);
-            let Some(h) = f.harnesses.get_mut(&at(1)) else {
-                return Err(not_found("harness"));
-            };
-            merge(&mut h.res.json, body, &["clientToken"]);
-            h.res.json = with_harness_defaults(h.res.json.clone());
-            h.version += 1;
-            h.res.json["harnessVersion"] = json!(h.version.to_string());
-            h.res.json["status"] = json!("UPDATING");
-            h.res
-                .json
-                .as_object_mut()
-                .map(|m| m.remove("failureReason"));
-            h.res.queue = VecDeque::from(["UPDATING", "READY"]);
-            Ok(json!({ "harness": h.res.json }))
-        }
-        "ListHarnessEndpoints" => match f.harnesses.get(&at(1)) {
-            Some(h) => {
-                let items = h.endpoints.values().map(|e| e.json.clone()).collect();
-                Ok(listing("endpoints", items, query))
-            }
-            None => Err(not_found("harness")),
-        },
-        "CreateHarnessEndpoint" | "UpdateHarnessEndpoint" => {
-            no_placeholders(body, &mut f.problems, op);
-            if op == "CreateHarnessEndpoint" {
-                check_token(body, &mut f.problems, op);
-            }
-            let Some(h) = f.harnesses.get_mut(&at(1)) else {
-                return Err(not_found("harness"));
-            };
-            if h.res.status() != "READY" {
-                f.problems
-                    .push(format!("{op}: the harness is {}", h.res.status()));
-                return Ok(Value::Null);
-            }
-            let version = body["targetVersion"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            if version != h.version.to_string() {
-                f.problems.push(format!(
-                    "{op}: targetVersion {version:?}, the harness is at {}",
-                    h.version
-                ));
-            }
-            let name = match op {
-                "CreateHarnessEndpoint" => {
-                    body["endpointName"].as_str().unwrap_or_default().to_owned()
-                }
-                _ => at(3),
-            };
-            let exists = h.endpoints.contains_key(&name);
-            if op == "CreateHarnessEndpoint" && exists {
-                return Err(aws_error(
-                    409,
-                    "ConflictException",
-                    "an endpoint of that name exists",
-                ));
-            }
-            if op == "UpdateHarnessEndpoint" && !exists {
-                return Err(not_found("endpoint"));
-            }
-            let j = &h.res.json;
-            let mut json = json!({"harnessId": j["harnessId"], "harnessName": j["harnessName"],
-                "endpointName": name, "arn": format!("{}/harness-endpoint/{name}", j["arn"].as_str().unwrap_or_default()),
-                "status": if exists { "UPDATING" } else { "CREATING" },
-                "createdAt": NOW, "updatedAt": NOW, "targetVersion": version});
-            let live = h
-                .endpoints
-                .get(&name)
-                .map(|e| e.json["liveVersion"].clone());
-            if let Some(live) = live.filter(|l| !l.is_null()) {
-                json["liveVersion"] = live;
-            }
-            if let Some(d) = body.get("description") {
-                json["description"] = d.clone();
-            } else if let Some(d) = h
-                .endpoints
-                .get(&name)
-                .map(|e| e.json["description"].clone())
-            {
-                if !d.is_null() {
-                    json["description"] = d;
-                }
-            }
-            h.endpoints
-                .insert(name, Res::new(json.clone(), &["CREATING", "READY"]));
-            Ok(json!({ "endpoint": json }))
-        }
-        "GetHarnessEndpoint" => {
-            let Some(e) = f
-                .harnesses
-                .get_mut(&at(1))
-                .and_then(|h| h.endpoints.get_mut(&at(3)))
-            else {
-                return Err(not_found("endpoint"));
-            };
-            let mut json = e.poll();
-            if json["status"] == "READY" {
-                json["liveVersion"] = json["targetVersion"].clone();
-                e.json = json.clone();
-            }
-            Ok(json!({ "endpoint": json }))
-        }
-        "DeleteHarnessEndpoint" => match f
-            .harnesses
-            .get_mut(&at(1))
-            .and_then(|h| h.endpoints.remove(&at(3)))
-        {
-            Some(mut e) => {
-                e.json["status"] = json!("DELETING");
-                Ok(json!({ "endpoint": e.json }))
-            }
-            None => Err(not_found("endpoint")),
-        },
-        _ => {
-            f.problems
-                .push(format!("{op}: not an operation this fake serves"));
-            Err(aws_error(500, "InternalServerException", "unhandled"))
-        }
-    }
-}
-
-/// A harness's `agentcore_gateway` tools must name a gateway this fake made, READY.
-fn check_gateway_tools(f: &mut Fake, body: &Value, op: &str) {
-    let arns: Vec<String> = body["tools"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|t| t.pointer("/config/agentCoreGateway/gatewayArn"))
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect();
-    for arn in arns {
-        match f.gateway_by_arn(&arn).map(|g| g.res.status().to_owned()) {
-            Some(status) if status == "READY" => {}
-            Some(status) => f.problems.push(format!("{op}: gateway {arn} is {status}")),
-            None => f.problems.push(format!("{op}: no gateway {arn}")),
-        }
-    }
-}
-
-/// What GetHarness always answers, for members the request left out; the runtime the
-/// harness runs on is AgentCore's own (the request's environment only configures it).
-fn with_harness_defaults(mut json: Value) -> Value {
-    let runtime = json!({
-        "agentRuntimeArn": format!("arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:runtime/harness-runtime"),
-        "agentRuntimeName": "harness_runtime", "agentRuntimeId": "harness_runtime-0123456789",
-        "lifecycleConfiguration": {}, "networkConfiguration": {"networkMode": "PUBLIC"}});
-    if let Some(asked) = json
-        .pointer("/environment/agentCoreRuntimeEnvironment")
-        .cloned()
-    {
-        let mut env = runtime.clone();
-        merge(&mut env, &asked, &[]);
-        json["environment"] = json!({ "agentCoreRuntimeEnvironment": env });
-    }
-    let defaults = json!({
-        "model": {"bedrockModelConfig": {"modelId": "anthropic.claude-3-5-sonnet-20240620-v1:0"}},
-        "systemPrompt": [], "tools": [], "skills": [], "allowedTools": [],
-        "truncation": {"strategy": "sliding_window"},
-        "environment": {"agentCoreRuntimeEnvironment": {
-            "agentRuntimeArn": format!("arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:runtime/harness-runtime"),
-            "agentRuntimeName": "harness_runtime", "agentRuntimeId": "harness_runtime-0123456789",
-            "lifecycleConfiguration": {}, "networkConfiguration": {"networkMode": "PUBLIC"}}}
-    });
-    for (k, v) in defaults.as_object().into_iter().flatten() {
-        if json.get(k).is_none() {
-            json[k] = v.clone();
-        }
-    }
-    json
-}
-
-async fn start(fake: Shared) -> String {
-    let app = Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
-        let fake = fake.clone();
-        async move {
-            let body = if body.is_empty() {
-                json!({})
-            } else {
-                serde_json::from_slice(&body)
-                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()))
-            };
-            handle(&fake, &method, &uri, &body)
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{address}")
-}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -1002,6 +336,68 @@ async fn a_second_deploy_is_all_unchanged_and_writes_nothing() {
         &f.calls[first..]
     );
     assert_eq!((f.gateways.len(), f.harnesses.len()), (1, 1));
+}
+
+#[tokio::test]
+async fn a_recorded_alias_becomes_a_harness_endpoint_and_live_goes() {
+    let (fake, d) = setup(fast()).await;
+    let project = project();
+    let plan = d.plan(&project, None).await.expect("plan");
+    d.apply(&plan).await.expect("first deploy, with `live`");
+    // The flow's version 1 runs BillingAgent in its Agent node; alias `prod` names it.
+    let flow = project.flow("triage").expect("the template's flow").clone();
+    let history = strata::export::History {
+        flows: [(
+            "triage".to_owned(),
+            strata::export::FlowHistory {
+                versions: vec![strata::export::RecordedVersion {
+                    number: 1,
+                    description: String::new(),
+                    flow,
+                }],
+                aliases: [("prod".to_owned(), 1)].into_iter().collect(),
+            },
+        )]
+        .into_iter()
+        .collect(),
+    };
+    let first = lock(&fake).calls.len();
+    let plan = d
+        .plan_with(&project, None, &history)
+        .await
+        .expect("plan with the alias");
+    let endpoints: Vec<(&str, &Action)> = plan.agents[0]
+        .endpoints
+        .iter()
+        .map(|e| (e.name.as_str(), &e.action))
+        .collect();
+    assert_eq!(
+        endpoints,
+        [("prod", &Action::Create), ("live", &Action::Delete)],
+        "{plan}"
+    );
+    let applied = d.apply(&plan).await.expect("deploys the alias's endpoint");
+    assert_eq!(
+        applied
+            .endpoints
+            .iter()
+            .map(|e| e.1.as_str())
+            .collect::<Vec<_>>(),
+        ["prod"]
+    );
+    assert_clean(&fake);
+    {
+        let f = lock(&fake);
+        assert_eq!(
+            f.mutations_since(first),
+            ["CreateHarnessEndpoint", "DeleteHarnessEndpoint"]
+        );
+        let harness = f.harness_named("BillingAgent").expect("the harness");
+        assert!(harness.endpoints.contains_key("prod"));
+        assert!(!harness.endpoints.contains_key("live"));
+    }
+    let again = d.plan_with(&project, None, &history).await.expect("plan");
+    assert!(!again.has_changes(), "{again}");
 }
 
 #[tokio::test]

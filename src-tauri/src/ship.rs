@@ -10,7 +10,8 @@ use serde::{Serialize, Serializer};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use strata::deploy::{Deployer, Plan};
+use strata::deploy::host::{HostError, PlanError, Planned};
+use strata::deploy::{DeployError, Step, Steps};
 use strata::session::ship::{DeployMessage, DeployRequest, LintReport, PlanView};
 
 /// An error crossing to the page, serialised as `{code, message}`; the page decides by `code`.
@@ -107,10 +108,9 @@ pub fn export_write(path: &str, text: &str, replace: bool) -> Result<(), ShipErr
 pub type Outbox = Arc<dyn Fn(DeployMessage) -> bool + Send + Sync>;
 
 /// A plan shown to the person, kept so that Apply applies exactly it.
-struct Planned {
+struct Shown {
     id: u64,
-    deployer: Deployer,
-    plan: Plan,
+    plan: Planned,
 }
 
 /// The apply going on.
@@ -127,7 +127,7 @@ struct Applying {
 #[derive(Default)]
 pub struct Deploys {
     next: AtomicU64,
-    planned: Mutex<Option<Planned>>,
+    planned: Mutex<Option<Shown>>,
     applying: Mutex<Option<Applying>>,
 }
 
@@ -136,7 +136,8 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Deploys {
-    /// Reads the account and works out what deploying `project_text` would do.
+    /// Reads the account and works out what deploying `project_text` to the request's target
+    /// would do ([`DeployRequest::plan`], as `strata deploy --dry-run`).
     pub async fn plan(
         &self,
         request: &DeployRequest,
@@ -145,33 +146,22 @@ impl Deploys {
         let project = strata::model::load(project_text, "project")
             .map_err(ShipError::Project)?
             .project;
-        // A project with errors is refused before anything else is asked (credentials).
-        strata::export::ensure_valid(&project).map_err(|e| {
-            ShipError::Invalid(format!(
-                "{e}; nothing was deployed (the Problems panel shows where)"
-            ))
-        })?;
-        let deployer = request.deployer().await.map_err(|e| match e {
-            strata::deploy::host::HostError::PollInterval { .. } => {
+        let plan = request.plan(&project).await.map_err(|e| match e {
+            PlanError::Host(e @ HostError::PollInterval { .. }) => {
                 ShipError::Settings(format!("poll interval {e}"))
             }
-            other => ShipError::Settings(other.to_string()),
+            PlanError::Host(other) => ShipError::Settings(other.to_string()),
+            PlanError::Deploy(DeployError::Export(export)) => ShipError::Invalid(format!(
+                "{export}; nothing was deployed (the Problems panel shows where)"
+            )),
+            PlanError::Deploy(other) => ShipError::Plan {
+                resource: other.resource().map(str::to_owned),
+                message: other.to_string(),
+            },
         })?;
-        let plan = deployer
-            .plan_scoped(&project, &request.scope())
-            .await
-            .map_err(|e| match e {
-                strata::deploy::DeployError::Export(export) => ShipError::Invalid(format!(
-                    "{export}; nothing was deployed (the Problems panel shows where)"
-                )),
-                other => ShipError::Plan {
-                    resource: other.resource().map(str::to_owned),
-                    message: other.to_string(),
-                },
-            })?;
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        let view = plan.view(id, request.target);
-        *locked(&self.planned) = Some(Planned { id, deployer, plan });
+        let view = plan.view(id);
+        *locked(&self.planned) = Some(Shown { id, plan });
         Ok(view)
     }
 
@@ -184,27 +174,27 @@ impl Deploys {
         {
             return Err(ShipError::Busy);
         }
-        let Planned { deployer, plan, .. } = locked(&self.planned)
+        let Shown { plan, .. } = locked(&self.planned)
             .take()
             .filter(|p| p.id == id)
             .ok_or(ShipError::NoPlan)?;
         let done = Arc::new(Mutex::new(Vec::new()));
         let ended = Arc::new(AtomicBool::new(false));
-        let steps = {
+        let steps: Steps = {
             let (outbox, done) = (outbox.clone(), done.clone());
-            Arc::new(move |step: &strata::deploy::Step| {
+            Arc::new(move |step: &Step| {
                 if step.done {
                     locked(&done).push(step.line.clone());
                 }
                 outbox(DeployMessage::from(step));
             })
         };
-        let deployer = deployer.with_steps(steps);
+        let plan = plan.with_steps(steps);
         let task = {
             let (outbox, ended) = (outbox.clone(), ended.clone());
             tokio::spawn(async move {
-                let end = match deployer.apply(&plan).await {
-                    Ok(applied) => DeployMessage::from(&applied),
+                let end = match plan.apply().await {
+                    Ok(outcome) => DeployMessage::from(&outcome),
                     Err(e) => DeployMessage::from(&e),
                 };
                 if !ended.swap(true, Ordering::SeqCst) {

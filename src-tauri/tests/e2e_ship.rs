@@ -2,10 +2,15 @@
 //! CloudFormation from the export dialog — the file written beside the project passes cfn-lint,
 //! and writing it again asks first; the deploy view's dry run against the fake Bedrock Agent
 //! control plane on 127.0.0.1 (tests/support, shared with tests/deploy.rs) shows the plan and
-//! changes nothing, and Apply sends the requests the fake expects, each row marked done.
+//! changes nothing, and Apply sends the requests the fake expects, each row marked done. The
+//! same view on a project whose agents target AgentCore, against the fake AgentCore control
+//! plane (tests/support/fake_agentcore.rs): its dry run, an Apply cancelled while the fake holds
+//! CreateHarness (the rows say what was done and what was not, and a new plan agrees), then the
+//! rest applied and nothing left to change.
 //!
-//! The app reaches the fake through the AWS SDK's own endpoint variable
-//! (`AWS_ENDPOINT_URL_BEDROCK_AGENT`) and static test credentials: the deploy settings honour
+//! The app reaches the fakes through the AWS SDK's own endpoint variables
+//! (`AWS_ENDPOINT_URL_BEDROCK_AGENT`, `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL`) and static
+//! test credentials: the deploy settings honour
 //! the standard AWS chain, so no test-only switch exists in the app.
 
 mod support {
@@ -14,6 +19,8 @@ mod support {
     pub mod botocore;
     #[path = "../../../tests/support/cfn_lint.rs"]
     pub mod cfn_lint;
+    #[path = "../../../tests/support/fake_agentcore.rs"]
+    pub mod fake_agentcore;
     #[path = "../../../tests/support/fake_bedrock_agent.rs"]
     pub mod fake_bedrock_agent;
     #[path = "../../../tests/support/fake_http.rs"]
@@ -41,6 +48,10 @@ fn project(dir: &Path) -> PathBuf {
 fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
     vec![
         ("AWS_ENDPOINT_URL_BEDROCK_AGENT", endpoint.to_owned()),
+        (
+            "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL",
+            endpoint.to_owned(),
+        ),
         ("AWS_ACCESS_KEY_ID", "AKIDTEST".to_owned()),
         ("AWS_SECRET_ACCESS_KEY", "secret".to_owned()),
         (
@@ -218,6 +229,186 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
     }
 
     // A second dry run: nothing to change.
+    app.click("#deploy-dry-run").await;
+    app.until(
+        "document.querySelector('.plan-summary')?.textContent === 'Nothing to change.'",
+        "an unchanged plan",
+    )
+    .await;
+    launched.close().await;
+}
+
+/// The rows' `data-` attribute `name`, in order.
+async fn rows(app: &App, name: &str) -> serde_json::Value {
+    app.js(
+        "return [...document.querySelectorAll('.plan-row')].map(r => r.getAttribute(arguments[0]));",
+        vec![json!(name)],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
+    use support::fake_agentcore as ac;
+    let dir = tempfile::tempdir().expect("a folder");
+    // The template with its agent shipped to AgentCore (BillingAgent: a Lambda group behind a
+    // gateway, and the user-input group).
+    let template = strata::templates::find("support-triage").expect("the template");
+    let mut project = strata::templates::instantiate(template, "triage").expect("a project");
+    project.agent_target = Some(strata::lenient::Lenient::Known(
+        strata::model::agent::AgentTarget::Agentcore,
+    ));
+    for agent in &mut project.agents {
+        agent.agent_target = None;
+    }
+    let file = dir.path().join("triage.strata.json");
+    std::fs::write(&file, project.to_json()).expect("the project file");
+    strata::templates::write_missing_files(template, dir.path()).expect("the template's files");
+
+    let fake: ac::Shared = Arc::new(Mutex::new(ac::Fake::default()));
+    let hold = ac::lock(&fake).hold("CreateHarness");
+    let endpoint = ac::start(fake.clone()).await;
+    let env = aws_env(&endpoint);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let launched = launch_with(dir.path(), &file, &env).await;
+    let app = &launched.app;
+    app.until(
+        "document.querySelector('g.node[data-node=\"Classify\"]')",
+        "the template's nodes",
+    )
+    .await;
+
+    // The deploy view goes where the agents go, and asks for the gateway's role.
+    app.click("#deploy").await;
+    app.until("document.querySelector('#deploy-view')", "the deploy view")
+        .await;
+    assert_eq!(
+        app.js(
+            "return document.querySelector('#deploy-target').value;",
+            vec![]
+        )
+        .await,
+        json!("agentcore")
+    );
+    app.set_field(
+        "#deploy-role",
+        "arn:aws:iam::123456789012:role/StrataHarnessRole",
+    )
+    .await;
+    app.set_field(
+        "#deploy-gateway-role",
+        "arn:aws:iam::123456789012:role/StrataGatewayRole",
+    )
+    .await;
+    app.set_field("#deploy-poll", "0.01").await;
+
+    // The dry run reads and changes nothing.
+    app.click("#deploy-dry-run").await;
+    app.until(
+        "document.querySelectorAll('.plan-row').length === 4",
+        "the plan's rows",
+    )
+    .await;
+    assert_eq!(
+        rows(app, "data-resource").await,
+        json!([
+            "agent \"BillingAgent\" › gateway \"BillingAgent\"",
+            "agent \"BillingAgent\" › gateway target \"orders\"",
+            "agent \"BillingAgent\" › harness \"BillingAgent\"",
+            "agent \"BillingAgent\" › harness endpoint \"live\"",
+        ])
+    );
+    assert_eq!(rows(app, "data-action").await, json!(vec!["create"; 4]));
+    assert!(
+        ac::lock(&fake).mutations().is_empty(),
+        "{:?}",
+        ac::lock(&fake).calls
+    );
+
+    // Apply, cancelled while the fake holds CreateHarness: the gateway and its target are
+    // done, the harness was under way, its endpoint not done.
+    app.click("#deploy-apply").await;
+    tokio::time::timeout(std::time::Duration::from_secs(60), hold.reached.notified())
+        .await
+        .expect("the apply reaches CreateHarness");
+    app.until(
+        "document.querySelector('.plan-row[data-status=working] .kind')?.textContent === 'harness'",
+        "the harness under way",
+    )
+    .await;
+    app.click("#deploy-cancel").await;
+    app.until(
+        "document.querySelector('#deploy-result')",
+        "the deploy to end",
+    )
+    .await;
+    let result = app
+        .js(
+            "return document.querySelector('#deploy-result').textContent;",
+            vec![],
+        )
+        .await;
+    assert!(
+        result
+            .as_str()
+            .is_some_and(|r| r.starts_with("Cancelled after 2 change(s)")),
+        "{result}"
+    );
+    assert_eq!(
+        rows(app, "data-status").await,
+        json!(["done", "done", "stopped", "not-done"])
+    );
+    assert_eq!(
+        ac::lock(&fake).mutations(),
+        ["CreateGateway", "CreateGatewayTarget"]
+    );
+
+    // A new plan agrees: the gateway and its target are there, the harness is not.
+    app.click("#deploy-dry-run").await;
+    app.until(
+        "[...document.querySelectorAll('.plan-row')].map(r => r.dataset.action).join() === 'unchanged,unchanged,create,create'",
+        "the plan after the cancel",
+    )
+    .await;
+
+    // Apply the rest: every change done, in the order AgentCore needs.
+    app.click("#deploy-apply").await;
+    app.until(
+        "document.querySelector('#deploy-result')",
+        "the deploy to end",
+    )
+    .await;
+    assert_eq!(
+        attr(app, "#deploy-result", "data-ok").await,
+        "true",
+        "{}",
+        app.js(
+            "return document.querySelector('#deploy-result').textContent;",
+            vec![]
+        )
+        .await
+    );
+    assert_eq!(
+        rows(app, "data-status").await,
+        json!(["", "", "done", "done"])
+    );
+    // The picture once the page has painted what it now holds.
+    keep_painted_screenshot(app, "app-deploy-agentcore.png").await;
+    {
+        let f = ac::lock(&fake);
+        assert_eq!(
+            f.mutations(),
+            [
+                "CreateGateway",
+                "CreateGatewayTarget",
+                "CreateHarness",
+                "CreateHarnessEndpoint"
+            ]
+        );
+        assert!(f.problems.is_empty(), "the fake found: {:#?}", f.problems);
+    }
+
+    // Nothing left to change.
     app.click("#deploy-dry-run").await;
     app.until(
         "document.querySelector('.plan-summary')?.textContent === 'Nothing to change.'",

@@ -133,19 +133,122 @@ pub(super) fn harness(
     })
 }
 
-/// The endpoints of the harness: one, [`super::ENDPOINT_NAME`], on its latest version, as a
-/// Classic export has one alias of that name.
+/// The endpoints of the harness when no alias is recorded: one, [`super::ENDPOINT_NAME`], on
+/// its latest version, as a Classic export has one alias of that name.
 pub(super) fn endpoints(agent: &Agent) -> Vec<CreateHarnessEndpointRequest> {
-    vec![CreateHarnessEndpointRequest {
-        harness_id: super::harness_id_placeholder(&agent.agent_name),
-        endpoint_name: super::ENDPOINT_NAME.to_owned(),
-        target_version: None,
-        description: agent
+    vec![endpoint(
+        agent,
+        super::ENDPOINT_NAME,
+        agent
             .description
             .clone()
             .filter(|d| (1..=256).contains(&d.chars().count())),
+    )]
+}
+
+fn endpoint(
+    agent: &Agent,
+    name: &str,
+    description: Option<String>,
+) -> CreateHarnessEndpointRequest {
+    CreateHarnessEndpointRequest {
+        harness_id: super::harness_id_placeholder(&agent.agent_name),
+        endpoint_name: name.to_owned(),
+        target_version: None,
+        description,
         tags: agent.tags.clone(),
-    }]
+    }
+}
+
+/// An alias recorded in the project's store (`strata alias set`) on a flow version whose Agent
+/// nodes run the agent: where Classic has an agent alias, AgentCore has a harness endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedAlias {
+    pub name: String,
+    pub flow: String,
+    /// The flow version the alias names.
+    pub version: u32,
+}
+
+/// The aliases of `history` whose flow version runs the project agent `agent` in an Agent node
+/// (the node names the project agent and no alias of its own), by alias name; an alias name
+/// recorded on several such flows is taken once, from the first flow.
+pub fn recorded_aliases(history: &crate::export::History, agent: &str) -> Vec<RecordedAlias> {
+    let mut out: Vec<RecordedAlias> = Vec::new();
+    for (flow, h) in &history.flows {
+        for (name, &version) in &h.aliases {
+            let Some(recorded) = h.versions.iter().find(|v| v.number == version) else {
+                continue;
+            };
+            let runs_it = recorded.flow.definition.all_nodes().iter().any(|(_, node)| {
+                matches!(&node.configuration,
+                    Some(crate::nodes::NodeConfiguration::Agent(c))
+                        if c.project_agent.as_deref() == Some(agent) && c.agent_alias_arn.is_empty())
+            });
+            if runs_it && !out.iter().any(|a| &a.name == name) {
+                out.push(RecordedAlias {
+                    name: name.clone(),
+                    flow: flow.clone(),
+                    version,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `HarnessEndpointName`'s pattern: `[a-zA-Z][a-zA-Z0-9_]{0,47}`.
+fn endpoint_name(alias: &str) -> Option<String> {
+    let name = alias.replace('-', "_");
+    let mut chars = name.chars();
+    let fits = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.chars().count() <= 48;
+    fits.then_some(name)
+}
+
+/// A harness endpoint per recorded alias instead of the one `live` endpoint (which stays when
+/// no alias is recorded), each named after its alias; the report says what each became and
+/// names an alias AgentCore cannot name.
+pub fn endpoints_for_aliases(
+    agent: &Agent,
+    aliases: &[RecordedAlias],
+    requests: &mut AgentCoreRequests,
+    report: &mut Vec<MigrationItem>,
+) {
+    let mut made = Vec::new();
+    for a in aliases {
+        let feature = format!("alias {} (flow {} version {})", a.name, a.flow, a.version);
+        let Some(name) = endpoint_name(&a.name) else {
+            report.push(MigrationItem::new(
+                feature,
+                Outcome::NoEquivalent(
+                    "a harness endpoint name is a letter then up to 47 letters, digits or _: rename the alias".into(),
+                ),
+            ));
+            continue;
+        };
+        if made
+            .iter()
+            .any(|e: &CreateHarnessEndpointRequest| e.endpoint_name == name)
+        {
+            continue;
+        }
+        report.push(MigrationItem::new(
+            feature,
+            Outcome::Became(format!(
+                "harness endpoint {name}, serving the harness version this export makes (AgentCore numbers harness versions itself: the endpoint is moved to another one with UpdateHarnessEndpoint targetVersion)"
+            )),
+        ));
+        let description = format!(
+            "Alias {} of flow {} (version {})",
+            a.name, a.flow, a.version
+        );
+        made.push(endpoint(agent, &name, Some(description)));
+    }
+    if !made.is_empty() {
+        requests.endpoints = made;
+    }
 }
 
 fn prompt_type(c: &PromptConfiguration) -> Option<PromptType> {

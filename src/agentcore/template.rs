@@ -26,6 +26,16 @@ pub fn export_agentcore_cloudformation(
     project: &Project,
     agent: Option<&str>,
 ) -> Result<(Template, Vec<Migration>)> {
+    export_agentcore_cloudformation_with(project, agent, &crate::export::History::default())
+}
+
+/// [`export_agentcore_cloudformation`] with the recorded versions and aliases: a
+/// HarnessEndpoint per alias ([`super::export_migration_with`]).
+pub fn export_agentcore_cloudformation_with(
+    project: &Project,
+    agent: Option<&str>,
+    history: &crate::export::History,
+) -> Result<(Template, Vec<Migration>)> {
     let chosen: Vec<&str> = match agent {
         Some(a) => vec![a],
         None => project.agent_names(),
@@ -35,7 +45,7 @@ pub fn export_agentcore_cloudformation(
     }
     let mut migrations = vec![];
     for a in &chosen {
-        migrations.push(super::export_migration(project, a)?);
+        migrations.push(super::export_migration_with(project, a, history)?);
     }
     let names = Names::new(project);
     let mut resources = BTreeMap::new();

@@ -1,23 +1,21 @@
 //! `strata deploy`: read the account, show the plan, ask, apply — to Bedrock Agents Classic
 //! and Flows (`--target classic`) or to AgentCore (`--target agentcore`).
 //!
-//! Without `--target`, the project's `agentTarget` decides (Classic when it names none, as
-//! for projects written before targets existed).
+//! Without `--target`, where the agents go decides: `--agent`'s own target; for the whole
+//! project, the target all its agents name, else the project's `agentTarget` (Classic when it
+//! names none, as for projects written before targets existed). The plan and the apply are the
+//! host layer's ([`crate::deploy::host`]), as in the app's deploy view.
 //!
 //! Exit codes: 0 deployed (or nothing to change, or `--dry-run`), 1 the deploy failed or was
 //! declined, 2 the project could not be read or the command was misused.
 
-use crate::deploy::agentcore::{self, AgentCoreDeployer};
-use crate::deploy::host::HostError;
-use crate::deploy::{DeployError, Plan};
-use crate::model::agent::AgentTarget;
+use crate::deploy::host::{HostError, PlanError};
+use crate::deploy::Step;
 use crate::model::Project;
 use crate::session::ship::{DeployRequest, DeployTarget};
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
-use std::fmt;
 use std::io::{BufRead, IsTerminal, Write};
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -55,7 +53,8 @@ pub struct DeployArgs {
     pub poll_interval: f64,
     /// Where the agents go: `classic` (Bedrock Agents, and the project's flows) or
     /// `agentcore` (per agent a harness with its gateway, gateway targets and endpoints).
-    /// Default: the project's `agentTarget` (classic when it names none).
+    /// Default: `--agent`'s own target, else the one all the project's agents name, else the
+    /// project's `agentTarget` (classic when it names none).
     #[arg(long, value_enum)]
     pub target: Option<Target>,
     /// Deploy only this agent (Classic: with the project agents it calls as collaborators;
@@ -66,6 +65,11 @@ pub struct DeployArgs {
     /// --role-arn).
     #[arg(long)]
     pub gateway_role_arn: Option<String>,
+    /// With --target agentcore: the store whose recorded aliases (`strata alias set`) become
+    /// harness endpoints, one per alias whose flow version runs the agent (default: the one
+    /// `live` endpoint).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Where `strata deploy` ships the project.
@@ -77,23 +81,14 @@ pub enum Target {
     Classic,
 }
 
-/// `--target`, else the project's `agentTarget`, else Classic.
-fn target(args: &DeployArgs, project: &Project) -> Result<Target> {
-    if let Some(target) = args.target {
-        return Ok(target);
-    }
-    match project.agent_target.as_ref().map(|t| t.get()) {
-        None | Some(Some(AgentTarget::Classic)) => Ok(Target::Classic),
-        Some(Some(AgentTarget::Agentcore)) => Ok(Target::Agentcore),
-        Some(None) => bail!(
-            "{}: agentTarget {:?} is neither agentcore nor classic; pass --target",
-            args.path.display(),
-            project
-                .agent_target
-                .as_ref()
-                .map(|t| t.as_str())
-                .unwrap_or_default()
-        ),
+/// `--target`, else where the project's agents (or `--agent`) go
+/// ([`DeployTarget::default_for`]).
+fn target(args: &DeployArgs, project: &Project) -> Result<DeployTarget> {
+    match args.target {
+        Some(Target::Agentcore) => Ok(DeployTarget::AgentCore),
+        Some(Target::Classic) => Ok(DeployTarget::Classic),
+        None => DeployTarget::default_for(project, args.agent.as_deref())
+            .or_else(|e| bail!("{}: {e}; pass --target", args.path.display())),
     }
 }
 
@@ -116,36 +111,12 @@ fn confirmed(args: &DeployArgs) -> Result<bool> {
     Ok(true)
 }
 
-/// Shows the plan, or the error that stopped it, and asks whether to apply it: `Break` with
-/// the exit code when the command ends here (an error, `--dry-run`, nothing to change, declined).
-fn approved<P: fmt::Display>(
-    args: &DeployArgs,
-    planned: Result<P, DeployError>,
-    has_changes: fn(&P) -> bool,
-) -> Result<ControlFlow<u8, P>> {
-    let plan = match planned {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ControlFlow::Break(1));
-        }
-    };
-    outp!("{plan}");
-    if args.dry_run || !has_changes(&plan) {
-        return Ok(ControlFlow::Break(0));
-    }
-    if !confirmed(args)? {
-        return Ok(ControlFlow::Break(1));
-    }
-    Ok(ControlFlow::Continue(plan))
-}
-
 /// Runs the command.
 pub async fn deploy(args: DeployArgs) -> Result<u8> {
     let project = super::read_document(&args.path)?.project;
     let target = target(&args, &project)?;
     let request = DeployRequest {
-        target: DeployTarget::Classic,
+        target,
         region: args.region.clone(),
         profile: args.profile.clone(),
         role_arn: args.role_arn.clone(),
@@ -155,80 +126,36 @@ pub async fn deploy(args: DeployArgs) -> Result<u8> {
         timeout_secs: args.timeout,
         poll_interval_secs: args.poll_interval,
     };
-    let progress = Arc::new(|line: &str| {
-        eprintln!("{line}");
-    });
-    let failed = |e: HostError| -> Result<u8> {
-        match e {
-            HostError::PollInterval { seconds, source } => {
-                bail!("--poll-interval {seconds}: {source}")
-            }
-            e => {
-                eprintln!("error: {e}");
-                Ok(1)
-            }
-        }
-    };
-    if target == Target::Agentcore {
-        let deployer = match request.agentcore_deployer().await {
-            Ok(deployer) => deployer.with_progress(progress),
-            Err(e) => return failed(e),
-        };
-        return deploy_agentcore(&args, &project, &deployer).await;
+    if target == DeployTarget::AgentCore && !project.flows.is_empty() {
+        eprintln!("note: --target agentcore deploys agents; the project's flows deploy with --target classic");
     }
-    let deployer = match request.deployer().await {
-        Ok(deployer) => deployer.with_progress(progress),
-        Err(e) => return failed(e),
+    let history = match &args.data_dir {
+        Some(dir) => {
+            let store = crate::store::Store::open(dir).await?;
+            crate::session::versions::history(&store, &project).await?
+        }
+        None => crate::export::History::default(),
     };
-    let planned = deployer.plan_scoped(&project, &request.scope()).await;
-    let plan = match approved(&args, planned, Plan::has_changes)? {
-        ControlFlow::Continue(plan) => plan,
-        ControlFlow::Break(code) => return Ok(code),
-    };
-    match deployer.apply(&plan).await {
-        Ok(applied) => {
-            outln!("Deployed ({} change(s)). Aliases:", applied.done.len());
-            for (agent, arn) in &applied.agent_aliases {
-                outln!("  agent {agent}: {arn}");
-            }
-            for (flow, arn) in &applied.flow_aliases {
-                outln!("  flow {flow}: {arn}");
-            }
-            Ok(0)
+    let plan = match request.plan_with(&project, &history).await {
+        Ok(plan) => plan.with_steps(Arc::new(|step: &Step| eprintln!("{}", step.line))),
+        Err(PlanError::Host(HostError::PollInterval { seconds, source })) => {
+            bail!("--poll-interval {seconds}: {source}")
         }
         Err(e) => {
             eprintln!("error: {e}");
-            Ok(1)
+            return Ok(1);
         }
-    }
-}
-
-/// The AgentCore half of the command: plan, show, ask, apply.
-async fn deploy_agentcore(
-    args: &DeployArgs,
-    project: &Project,
-    deployer: &AgentCoreDeployer,
-) -> Result<u8> {
-    if !project.flows.is_empty() {
-        eprintln!("note: --target agentcore deploys agents; the project's flows deploy with --target classic");
-    }
-    let planned = deployer.plan(project, args.agent.as_deref()).await;
-    let plan = match approved(args, planned, agentcore::Plan::has_changes)? {
-        ControlFlow::Continue(plan) => plan,
-        ControlFlow::Break(code) => return Ok(code),
     };
-    match deployer.apply(&plan).await {
-        Ok(applied) => {
-            outln!(
-                "Deployed to AgentCore ({} change(s)). Harnesses and endpoints:",
-                applied.done.len()
-            );
-            for (agent, arn) in &applied.harnesses {
-                outln!("  agent {agent}: {arn}");
-                for (_, endpoint, arn) in applied.endpoints.iter().filter(|e| &e.0 == agent) {
-                    outln!("    endpoint {endpoint}: {arn}");
-                }
-            }
+    outp!("{plan}");
+    if args.dry_run || !plan.has_changes() {
+        return Ok(0);
+    }
+    if !confirmed(&args)? {
+        return Ok(1);
+    }
+    match plan.apply().await {
+        Ok(outcome) => {
+            outp!("{outcome}");
             Ok(0)
         }
         Err(e) => {

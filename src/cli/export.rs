@@ -36,7 +36,7 @@ pub(super) fn export(
     }
     let project = read_document(path)?.project;
     if data_dir.is_some() && !format.takes_history() {
-        bail!("--data-dir carries versions and aliases into CloudFormation templates only; drop it or use --format cfn-yaml / cfn-json");
+        bail!("--data-dir carries versions and aliases into CloudFormation templates only (and AgentCore exports: a harness endpoint per alias); drop it or use --format cfn-yaml / cfn-json / agentcore-cfn-yaml / agentcore-cfn-json / agentcore-json");
     }
     let history = match data_dir {
         Some(dir) => async_main_value(async {

@@ -28,7 +28,7 @@ use std::fmt;
 
 pub use super::Action;
 
-pub use local::{agents, documents};
+pub use local::{agents, documents, documents_with};
 
 /// The kinds of AgentCore resource a deploy makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! A plan as rows for the app's deploy view: one per resource, named as the apply's steps and
 //! errors name it, so progress and failures land on their row.
 
+use super::agentcore::{self, ResourcePlan};
 use super::{Action, AliasPlan, Change, ChildPlan, Plan};
 use crate::session::ship::{DeployTarget, FieldChange, PlanRow, PlanView, RowAction};
 
@@ -94,6 +95,48 @@ impl Plan {
             id,
             project: self.project.clone(),
             target,
+            rows: self.rows(),
+            has_changes: self.has_changes(),
+            text: self.to_string(),
+        }
+    }
+}
+
+fn agentcore_row(agent: &str, r: &ResourcePlan) -> PlanRow {
+    let (action, changes) = match &r.action {
+        agentcore::Action::Create => (RowAction::Create, vec![]),
+        agentcore::Action::Unchanged => (RowAction::Unchanged, vec![]),
+        agentcore::Action::Delete => (RowAction::Delete, vec![]),
+        agentcore::Action::Update(changes) => {
+            (RowAction::Update, changes.iter().map(field).collect())
+        }
+    };
+    PlanRow {
+        resource: agentcore::resource_name(agent, r.kind, &r.name),
+        kind: r.kind.as_str().to_owned(),
+        name: r.name.clone(),
+        action,
+        changes,
+        also: vec![],
+    }
+}
+
+impl agentcore::Plan {
+    /// One row per resource, in the order apply goes through them, named as the apply's
+    /// steps and errors name them.
+    pub fn rows(&self) -> Vec<PlanRow> {
+        self.agents
+            .iter()
+            .flat_map(|a| a.resources().map(|r| agentcore_row(&a.name, r)))
+            .collect()
+    }
+
+    /// The plan as the deploy view shows it; `id` identifies it for Apply.
+    pub fn view(&self, id: u64) -> PlanView {
+        PlanView {
+            id,
+            project: self.project.clone(),
+            target: DeployTarget::AgentCore,
             rows: self.rows(),
             has_changes: self.has_changes(),
             text: self.to_string(),

@@ -106,9 +106,17 @@ impl Format {
         )
     }
 
-    /// Whether recorded versions and aliases (`History`) shape the text.
+    /// Whether recorded versions and aliases (`History`) shape the text: flow versions and
+    /// aliases in a template, a harness endpoint per alias in the AgentCore formats.
     pub fn takes_history(self) -> bool {
-        matches!(self, Format::Cloudformation | Format::CloudformationJson)
+        matches!(
+            self,
+            Format::Cloudformation
+                | Format::CloudformationJson
+                | Format::AgentcoreCfnYaml
+                | Format::AgentcoreCfnJson
+                | Format::AgentcoreJson
+        )
     }
 
     /// The file name proposed for `name` (the project, flow or agent exported).
@@ -184,7 +192,9 @@ pub fn render(
     let (subject, text, notes) = match (format, format.subject()) {
         (Format::AgentcoreCfnYaml | Format::AgentcoreCfnJson, _) => {
             let (template, migrations) =
-                crate::agentcore::template::export_agentcore_cloudformation(project, name)?;
+                crate::agentcore::template::export_agentcore_cloudformation_with(
+                    project, name, history,
+                )?;
             migration = migrations.iter().map(AgentReport::of).collect();
             let text = match format {
                 Format::AgentcoreCfnJson => template.to_json(),
@@ -198,7 +208,7 @@ pub fn render(
         (Format::AgentcoreJson, _) => {
             let agents = project.agents.iter().map(|a| a.agent_name.as_str());
             let agent = pick(agents.collect(), "agent")?;
-            let m = crate::agentcore::export_migration(project, &agent)?;
+            let m = crate::agentcore::export_migration_with(project, &agent, history)?;
             migration = vec![AgentReport::of(&m)];
             (agent, pretty(&m.requests.to_value()), vec![])
         }

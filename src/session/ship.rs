@@ -3,6 +3,8 @@
 //! cfn-lint's findings. Plain data in camelCase JSON, built for wasm too, so the page reads the
 //! very types the shell sends.
 
+use crate::model::agent::AgentTarget;
+use crate::model::{Agent, Project};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -11,17 +13,23 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeployTarget {
-    /// Bedrock Agents and Flows through the Bedrock Agent control plane (`strata deploy`).
+    /// Amazon Bedrock AgentCore through its control plane (`strata deploy --target
+    /// agentcore`): per agent a harness, its gateway and gateway targets, its endpoints.
+    #[serde(rename = "agentcore")]
+    AgentCore,
+    /// Bedrock Agents and Flows through the Bedrock Agent control plane (`strata deploy
+    /// --target classic`).
     Classic,
 }
 
 impl DeployTarget {
     /// Every target, in the order the view lists them.
-    pub const ALL: [DeployTarget; 1] = [DeployTarget::Classic];
+    pub const ALL: [DeployTarget; 2] = [DeployTarget::AgentCore, DeployTarget::Classic];
 
     /// The name `strata deploy --target` takes.
     pub fn id(self) -> &'static str {
         match self {
+            DeployTarget::AgentCore => "agentcore",
             DeployTarget::Classic => "classic",
         }
     }
@@ -29,8 +37,68 @@ impl DeployTarget {
     /// A label for people.
     pub fn label(self) -> &'static str {
         match self {
+            DeployTarget::AgentCore => "Amazon Bedrock AgentCore (agents)",
             DeployTarget::Classic => "Bedrock Agents and Flows (classic)",
         }
+    }
+
+    /// Where a deploy of `project` (or of its agent `agent`) goes unless told otherwise: the
+    /// agent's own target; for the whole project, the target its agents agree on, else the
+    /// project's `agentTarget` (Classic when it names none). A target Strata does not know is
+    /// an error naming it.
+    pub fn default_for(project: &Project, agent: Option<&str>) -> Result<DeployTarget, String> {
+        let of = |target: Option<AgentTarget>, stated: &str| match target {
+            Some(AgentTarget::Agentcore) => Ok(DeployTarget::AgentCore),
+            Some(AgentTarget::Classic) => Ok(DeployTarget::Classic),
+            None => Err(format!(
+                "agentTarget {stated:?} is neither agentcore nor classic"
+            )),
+        };
+        let stated = |a: Option<&Agent>| {
+            a.and_then(|a| a.agent_target.as_ref())
+                .or(project.agent_target.as_ref())
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default()
+        };
+        if let Some(name) = agent {
+            let a = project.agent(name);
+            return match a {
+                Some(a) => of(project.agent_target(a), &stated(Some(a))),
+                None => Err(format!("the project has no agent named {name:?}")),
+            };
+        }
+        let mut targets = project.agents.iter().map(|a| project.agent_target(a));
+        match targets.next() {
+            Some(first) if targets.all(|t| t == first) => {
+                of(first, &stated(project.agents.first()))
+            }
+            _ => of(
+                project
+                    .agent_target
+                    .as_ref()
+                    .map_or(Some(AgentTarget::UNSTATED), |t| t.get()),
+                &stated(None),
+            ),
+        }
+    }
+
+    /// Whether a deploy of `request`'s scope to this target needs a gateway role: AgentCore
+    /// puts the tools of an agent's Lambda and OpenAPI action groups behind a gateway. An
+    /// agent that cannot be exported needs none (the plan says why it is refused).
+    pub fn needs_gateway(self, project: &Project, agent: Option<&str>) -> bool {
+        if self != DeployTarget::AgentCore {
+            return false;
+        }
+        project
+            .agents
+            .iter()
+            .filter(|a| match agent {
+                Some(name) => a.agent_name == name,
+                None => project.agent_target(a) == Some(AgentTarget::Agentcore),
+            })
+            .any(|a| {
+                crate::agentcore::migrate(project, a).is_ok_and(|m| m.requests.gateway.is_some())
+            })
     }
 }
 
@@ -144,11 +212,13 @@ pub struct PlanView {
     pub text: String,
 }
 
-/// An alias a deploy made or kept.
+/// Where a deployed agent or flow can be invoked: an alias a deploy made or kept, or an
+/// AgentCore harness and its endpoints.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeployedAlias {
-    /// `agent` or `flow`.
+    /// `agent` or `flow` (their alias), `harness`, or `harness endpoint` (named
+    /// `agent › endpoint`).
     pub kind: String,
     pub name: String,
     pub arn: String,

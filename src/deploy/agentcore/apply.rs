@@ -48,6 +48,18 @@ impl Run<'_> {
         &self.j.done
     }
 
+    /// Says that a change of `plan` is under way (nothing when it has none).
+    fn start(&self, resource: &str, plan: &ResourcePlan) {
+        let verb = match plan.action {
+            Action::Create => "creating",
+            Action::Update(_) => "updating",
+            Action::Delete => "deleting",
+            Action::Unchanged => return,
+        };
+        let line = format!("{verb} {} {}…", plan.kind.as_str(), plan.name);
+        self.j.d.step(resource, false, &line);
+    }
+
     async fn agent(&mut self, plan: &AgentPlan) -> Result<(), DeployError> {
         let agent = plan.name.as_str();
         let mut known = BTreeMap::new();
@@ -77,6 +89,7 @@ impl Run<'_> {
     ) -> Result<(String, String), DeployError> {
         let client = &self.j.d.client;
         let resource = resource_name(agent, Kind::Gateway, &plan.name);
+        self.start(&resource, plan);
         let name = plan.name.as_str();
         let role = text(&plan.body, "roleArn");
         let authorizer = text(&plan.body, "authorizerType");
@@ -163,6 +176,7 @@ impl Run<'_> {
     ) -> Result<(), DeployError> {
         let client = &self.j.d.client;
         let resource = resource_name(agent, Kind::GatewayTarget, &plan.name);
+        self.start(&resource, plan);
         let name = plan.name.as_str();
         let id = match (&plan.action, &plan.id) {
             (Action::Unchanged, _) => return Ok(()),
@@ -254,6 +268,7 @@ impl Run<'_> {
     ) -> Result<(String, String, String), DeployError> {
         let client = &self.j.d.client;
         let resource = resource_name(agent, Kind::Harness, &plan.name);
+        self.start(&resource, plan);
         let name = plan.name.as_str();
         let mut body = plan.body.clone();
         substitute(&mut body, known);
@@ -345,6 +360,7 @@ impl Run<'_> {
     ) -> Result<(), DeployError> {
         let client = &self.j.d.client;
         let resource = resource_name(agent, Kind::HarnessEndpoint, &plan.name);
+        self.start(&resource, plan);
         let name = plan.name.as_str();
         let body = with(
             &without(&plan.body, &["tags", "clientToken"]),

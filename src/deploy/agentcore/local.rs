@@ -42,11 +42,21 @@ pub fn documents(
     project: &Project,
     only: Option<&str>,
 ) -> Result<Vec<(String, Value)>, DeployError> {
+    documents_with(project, only, &crate::export::History::default())
+}
+
+/// [`documents`] with the recorded versions and aliases: a harness endpoint per alias
+/// ([`crate::agentcore::export_migration_with`]).
+pub fn documents_with(
+    project: &Project,
+    only: Option<&str>,
+    history: &crate::export::History,
+) -> Result<Vec<(String, Value)>, DeployError> {
     agents(project, only)?
         .into_iter()
         .map(|agent| {
-            let document = crate::agentcore::agentcore_requests(project, &agent)?.to_value();
-            Ok((agent, document))
+            let migration = crate::agentcore::export_migration_with(project, &agent, history)?;
+            Ok((agent, migration.requests.to_value()))
         })
         .collect()
 }

@@ -90,7 +90,19 @@ impl AgentCoreDeployer {
     /// or every agent whose target is AgentCore) would do. Only read operations are called;
     /// local problems (no role, unfilled placeholders, project errors) come before any call.
     pub async fn plan(&self, project: &Project, only: Option<&str>) -> Result<Plan, DeployError> {
-        let documents = super::documents(project, only)?;
+        self.plan_with(project, only, &crate::export::History::default())
+            .await
+    }
+
+    /// [`AgentCoreDeployer::plan`] with the project's recorded versions and aliases: a harness
+    /// endpoint per alias whose flow version runs the agent, else `live`.
+    pub async fn plan_with(
+        &self,
+        project: &Project,
+        only: Option<&str>,
+        history: &crate::export::History,
+    ) -> Result<Plan, DeployError> {
+        let documents = super::documents_with(project, only, history)?;
         self.plan_documents(&project.name, &documents).await
     }
 

@@ -1,7 +1,9 @@
-//! The deploy view: where to (target, region, profile, role), the dry-run plan as a table
-//! (create / update / unchanged / delete per resource, an update's fields one by one), Apply
-//! with each resource's progress and each error on its row, and Cancel. A project with errors
-//! is never planned nor applied.
+//! The deploy view: where to (target — by default where the project's agents, or the one
+//! agent, ship —, region, profile, roles: the gateway role when AgentCore needs a gateway),
+//! the dry-run plan as a table (create / update / unchanged / delete per resource, an update's
+//! fields one by one), Apply with each resource's progress and each error on its row, and
+//! Cancel, after which each row says whether it was done. A project with errors is never
+//! planned nor applied.
 
 use super::{error_count, show_problems, DeployChoice};
 use crate::{shell, Editor};
@@ -18,6 +20,24 @@ enum RowState {
     Working(String),
     Done(String),
     Failed(String),
+    /// Under way when the apply was cancelled: it may or may not have been changed.
+    Stopped(String),
+    /// The apply ended (cancelled or failed) before it got to the row.
+    NotDone,
+}
+
+/// After an apply stopped: rows under way are stopped, rows it had still to change not done.
+fn stop_rows(rows: &mut BTreeMap<String, RowState>, plan: Option<&PlanView>) {
+    for state in rows.values_mut() {
+        if let RowState::Working(line) = state {
+            *state = RowState::Stopped(line.clone());
+        }
+    }
+    for row in plan.iter().flat_map(|p| &p.rows) {
+        if row.action != RowAction::Unchanged && !rows.contains_key(&row.resource) {
+            rows.insert(row.resource.clone(), RowState::NotDone);
+        }
+    }
 }
 
 /// Where the view stands.
@@ -46,14 +66,39 @@ pub fn DeployView() -> impl IntoView {
 }
 
 fn deploy_view(ed: Editor, choice: DeployChoice) -> impl IntoView {
+    let target = ed.doc.with_untracked(|d| {
+        d.as_ref()
+            .map(|d| DeployTarget::default_for(&d.project, choice.agent.as_deref()))
+    });
     let request = RwSignal::new(DeployRequest {
+        target: match &target {
+            Some(Ok(t)) => *t,
+            Some(Err(_)) | None => DeployTarget::Classic,
+        },
         region: "us-east-1".to_owned(),
         agent: choice.agent.clone(),
         ..DeployRequest::default()
     });
     let plan = RwSignal::new(None::<PlanView>);
     let phase = RwSignal::new(Phase::Settings);
-    let problem = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(match target {
+        Some(Err(e)) => Some(format!("{e}: choose the target")),
+        Some(Ok(_)) | None => None,
+    });
+    let agent = choice.agent.clone();
+    let needs_gateway = Memo::new(move |_| {
+        let target = request.with(|r| r.target);
+        ed.doc.with(|d| {
+            d.as_ref()
+                .is_some_and(|d| target.needs_gateway(&d.project, agent.as_deref()))
+        })
+    });
+    let flows_elsewhere = Memo::new(move |_| {
+        request.with(|r| r.target == DeployTarget::AgentCore && r.agent.is_none())
+            && ed
+                .doc
+                .with(|d| d.as_ref().is_some_and(|d| !d.project.flows.is_empty()))
+    });
     let rows = RwSignal::new(BTreeMap::<String, RowState>::new());
     let channel = StoredValue::new_local(None::<shell::Channel<DeployMessage>>);
     let errors = Memo::new(move |_| error_count(&ed));
@@ -90,14 +135,12 @@ fn deploy_view(ed: Editor, choice: DeployChoice) -> impl IntoView {
             done,
             line,
         } => rows.update(|r| {
-            r.insert(
-                resource,
-                if done {
-                    RowState::Done(line)
-                } else {
-                    RowState::Working(line)
-                },
-            );
+            // A resource changed stays done while the deploy waits for it to be ready.
+            if done {
+                r.insert(resource, RowState::Done(line));
+            } else if !matches!(r.get(&resource), Some(RowState::Done(_))) {
+                r.insert(resource, RowState::Working(line));
+            }
         }),
         DeployMessage::Finished { done, aliases } => {
             let names: Vec<String> = aliases
@@ -112,23 +155,27 @@ fn deploy_view(ed: Editor, choice: DeployChoice) -> impl IntoView {
         DeployMessage::Failed {
             resource, message, ..
         } => {
-            if let Some(resource) = resource {
-                rows.update(|r| {
+            rows.update(|r| {
+                if let Some(resource) = resource {
                     r.insert(resource, RowState::Failed(message.clone()));
-                });
-            }
+                }
+                plan.with_untracked(|p| stop_rows(r, p.as_ref()));
+            });
             phase.set(Phase::Ended {
                 ok: false,
                 summary: message,
             });
         }
-        DeployMessage::Cancelled { done } => phase.set(Phase::Ended {
-            ok: false,
-            summary: match done.len() {
-                0 => "Cancelled; nothing had been changed.".to_owned(),
-                n => format!("Cancelled after {n} change(s): {}", done.join("; ")),
-            },
-        }),
+        DeployMessage::Cancelled { done } => {
+            rows.update(|r| plan.with_untracked(|p| stop_rows(r, p.as_ref())));
+            phase.set(Phase::Ended {
+                ok: false,
+                summary: match done.len() {
+                    0 => "Cancelled; nothing had been changed.".to_owned(),
+                    n => format!("Cancelled after {n} change(s): {}", done.join("; ")),
+                },
+            })
+        }
     };
     let apply = move || {
         let Some(id) = plan.with_untracked(|p| p.as_ref().map(|p| p.id)) else {
@@ -162,13 +209,17 @@ fn deploy_view(ed: Editor, choice: DeployChoice) -> impl IntoView {
         Some(agent) => format!("Deploy agent {agent}"),
         None => "Deploy".to_owned(),
     };
-    let scope_note = choice.agent.as_ref().map(|agent| view! {
-        <p class="hint" id="deploy-scope">{format!("Only agent {agent}, its action groups, knowledge bases and collaborators (project agents it calls are deployed first). No flows.")}</p>
+    let scope_note = choice.agent.clone().map(|agent| {
+        let text = move || match request.with(|r| r.target) {
+            DeployTarget::AgentCore => format!("Only agent {agent}: its harness, its gateway and gateway targets, its endpoints."),
+            DeployTarget::Classic => format!("Only agent {agent}, its action groups, knowledge bases and collaborators (project agents it calls are deployed first). No flows."),
+        };
+        view! { <p class="hint" id="deploy-scope">{text}</p> }
     });
-    let text_field = |id: &'static str,
-                      label: &'static str,
-                      get: fn(&DeployRequest) -> String,
-                      set: fn(&mut DeployRequest, String)| {
+    let text_field = move |id: &'static str,
+                           label: &'static str,
+                           get: fn(&DeployRequest) -> String,
+                           set: fn(&mut DeployRequest, String)| {
         view! {
             <label class="field">{label}
                 <input id=id prop:value=move || request.with(get) on:change=move |ev| edit(set, event_target_value(&ev))/>
@@ -206,8 +257,18 @@ fn deploy_view(ed: Editor, choice: DeployChoice) -> impl IntoView {
                     {text_field("deploy-region", "Region", |r| r.region.clone(), |r, v| r.region = v.trim().to_owned())}
                     {text_field("deploy-profile", "Profile", |r| r.profile.clone().unwrap_or_default(), |r, v| r.profile = Some(v.trim().to_owned()).filter(|v| !v.is_empty()))}
                 </div>
+                {move || flows_elsewhere.get().then(|| view! {
+                    <p class="hint" id="deploy-flows-note">"AgentCore takes the project's agents; its flows deploy with the Classic target (an Agent node on an AgentCore agent becomes a function that calls its harness)."</p>
+                })}
                 <div class="ship-row">
-                    {text_field("deploy-role", "Role ARN for flows and agents without one", |r| r.role_arn.clone().unwrap_or_default(), |r, v| r.role_arn = Some(v.trim().to_owned()).filter(|v| !v.is_empty()))}
+                    <label class="field">{move || match request.with(|r| r.target) {
+                            DeployTarget::AgentCore => "Harness execution role ARN for agents without one",
+                            DeployTarget::Classic => "Role ARN for flows and agents without one",
+                        }}
+                        <input id="deploy-role" prop:value=move || request.with(|r| r.role_arn.clone().unwrap_or_default())
+                            on:change=move |ev| edit(|r, v| r.role_arn = Some(v.trim().to_owned()).filter(|v| !v.is_empty()), event_target_value(&ev))/>
+                    </label>
+                    {move || needs_gateway.get().then(|| text_field("deploy-gateway-role", "Gateway role ARN (default: the role beside)", |r| r.gateway_role_arn.clone().unwrap_or_default(), |r, v| r.gateway_role_arn = Some(v.trim().to_owned()).filter(|v| !v.is_empty())))}
                     {text_field("deploy-poll", "Poll every (s)", |r| r.poll_interval_secs.to_string(), |r, v| if let Ok(s) = v.trim().parse() { r.poll_interval_secs = s })}
                 </div>
                 <p class="hint">"Credentials come from your AWS profile or environment; Strata never stores them."</p>
@@ -278,6 +339,13 @@ fn plan_row(row: PlanRow, rows: RwSignal<BTreeMap<String, RowState>>) -> impl In
         Some(RowState::Failed(message)) => {
             view! { <span class="state failed">{message}</span> }.into_any()
         }
+        Some(RowState::Stopped(line)) => view! {
+            <span class="state stopped" title=line>"cancelled while under way (check it)"</span>
+        }
+        .into_any(),
+        Some(RowState::NotDone) => {
+            view! { <span class="state not-done">"not done"</span> }.into_any()
+        }
     };
     let status = {
         let key = row.resource.clone();
@@ -286,6 +354,8 @@ fn plan_row(row: PlanRow, rows: RwSignal<BTreeMap<String, RowState>>) -> impl In
             Some(RowState::Working(_)) => "working",
             Some(RowState::Done(_)) => "done",
             Some(RowState::Failed(_)) => "failed",
+            Some(RowState::Stopped(_)) => "stopped",
+            Some(RowState::NotDone) => "not-done",
         }
     };
     let changes = (!row.changes.is_empty()).then(|| {

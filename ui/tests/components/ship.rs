@@ -2,11 +2,13 @@
 //! format listed and previewed, cfn-lint's findings (or its absence), errors blocking export and
 //! deploy, an existing file replaced only once confirmed, the plan table's
 //! create/update/unchanged/delete rows with an update's fields, and an apply's progress and
-//! error landing on their rows; the agent list opening both on one agent.
+//! error landing on their rows; the agent list opening both on one agent; an agent that targets
+//! AgentCore deployed there by default (with the gateway role it needs), and Cancel mid-apply
+//! leaving each row saying whether it was done.
 
 use super::events::{install_channel_stub, send};
 use super::files::choose;
-use super::{calls, until, Page, TEMPLATE};
+use super::{calls, type_into, until, Page, TEMPLATE};
 use serde_json::{json, Value};
 use strata::export::Format;
 use wasm_bindgen::JsCast;
@@ -288,5 +290,151 @@ async fn the_agent_list_exports_and_deploys_one_agent() {
     assert_eq!(
         called("deploy_plan")[0]["args"]["request"]["agent"],
         "BillingAgent"
+    );
+}
+
+/// The template with its agent shipped to AgentCore, open in a new page.
+async fn open_agentcore() -> Page {
+    super::install_shell_stub();
+    let mut doc: Value = serde_json::from_str(TEMPLATE).expect("the template");
+    doc["agents"][0]["agentTarget"] = json!("agentcore");
+    stub(
+        "new_from_template",
+        &json!({"path": null, "text": doc.to_string()}),
+    );
+    Page::mount_new().await
+}
+
+fn agentcore_plan() -> Value {
+    let row = |kind: &str, name: &str| {
+        json!({"resource": format!("agent \"BillingAgent\" › {kind} \"{name}\""), "kind": kind,
+               "name": name, "action": "create"})
+    };
+    json!({
+        "id": 5, "project": "support-triage", "target": "agentcore", "hasChanges": true,
+        "text": "agent BillingAgent → AgentCore",
+        "rows": [row("gateway", "BillingAgent"), row("gateway target", "orders"),
+                 row("harness", "BillingAgent"), row("harness endpoint", "live")]
+    })
+}
+
+fn select_value(page: &Page, selector: &str) -> String {
+    page.one(selector)
+        .dyn_ref::<web_sys::HtmlSelectElement>()
+        .map(|s| s.value())
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn an_agentcore_agent_deploys_to_agentcore_and_cancel_says_what_was_not_done() {
+    let page = open_agentcore().await;
+    install_channel_stub();
+    stub("deploy_plan", &agentcore_plan());
+    page.click(".agent-deploy[data-agent=BillingAgent]");
+    until("the deploy view", || !page.all("#deploy-view").is_empty()).await;
+    // The agent's own target, and what AgentCore needs: a gateway for its Lambda group.
+    assert_eq!(select_value(&page, "#deploy-target"), "agentcore");
+    assert!(text(&page, "#deploy-scope").contains("harness"));
+    type_into(
+        &page.one("#deploy-role"),
+        "arn:aws:iam::123456789012:role/Harness",
+        true,
+    );
+    type_into(
+        &page.one("#deploy-gateway-role"),
+        "arn:aws:iam::123456789012:role/Gateway",
+        true,
+    );
+    page.click("#deploy-dry-run");
+    until("the plan", || page.all(".plan-row").len() == 4).await;
+    let request = &called("deploy_plan")[0]["args"]["request"];
+    assert_eq!(request["target"], "agentcore");
+    assert_eq!(request["agent"], "BillingAgent");
+    assert_eq!(request["roleArn"], "arn:aws:iam::123456789012:role/Harness");
+    assert_eq!(
+        request["gatewayRoleArn"],
+        "arn:aws:iam::123456789012:role/Gateway"
+    );
+    let kinds: Vec<String> = page
+        .all(".plan-row .kind")
+        .iter()
+        .filter_map(|k| k.text_content())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["gateway", "gateway target", "harness", "harness endpoint"]
+    );
+
+    page.click("#deploy-apply");
+    until("the apply call", || !called("deploy_apply").is_empty()).await;
+    let gateway = "agent \"BillingAgent\" › gateway \"BillingAgent\"";
+    let target = "agent \"BillingAgent\" › gateway target \"orders\"";
+    let harness = "agent \"BillingAgent\" › harness \"BillingAgent\"";
+    let endpoint = "agent \"BillingAgent\" › harness endpoint \"live\"";
+    send(&json!([
+        {"type": "step", "resource": gateway, "done": true, "line": "created gateway BillingAgent (g1)"},
+        {"type": "step", "resource": target, "done": true, "line": "created target orders of gateway BillingAgent (t1)"},
+        {"type": "step", "resource": harness, "done": false, "line": "creating harness BillingAgent…"}
+    ]));
+    until("the harness under way", || {
+        row(&page, harness).get_attribute("data-status").as_deref() == Some("working")
+    })
+    .await;
+    assert_eq!(text(&page, "#deploy-cancel"), "Cancel deploy");
+    page.click("#deploy-cancel");
+    until("the cancel call", || !called("deploy_cancel").is_empty()).await;
+    send(&json!([{"type": "cancelled", "done": [
+        "created gateway BillingAgent (g1)", "created target orders of gateway BillingAgent (t1)"]}]));
+    until("the end", || !page.all("#deploy-result").is_empty()).await;
+    let status = |r: &str| {
+        row(&page, r)
+            .get_attribute("data-status")
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        [
+            status(gateway),
+            status(target),
+            status(harness),
+            status(endpoint)
+        ],
+        ["done", "done", "stopped", "not-done"]
+    );
+    assert!(text(&page, "#deploy-result").contains("Cancelled after 2 change(s)"));
+    assert!(row(&page, endpoint)
+        .text_content()
+        .unwrap_or_default()
+        .contains("not done"));
+    // The view stays open on what happened; Close closes it.
+    assert_eq!(text(&page, "#deploy-cancel"), "Close");
+}
+
+#[wasm_bindgen_test]
+async fn the_project_deploy_offers_both_targets_and_asks_the_gateway_role_only_for_agentcore() {
+    let page = open_agentcore().await;
+    page.click("#deploy");
+    until("the deploy view", || !page.all("#deploy-view").is_empty()).await;
+    let ids: Vec<String> = page
+        .all("#deploy-target option")
+        .iter()
+        .filter_map(|o| o.get_attribute("value"))
+        .collect();
+    assert_eq!(ids, ["agentcore", "classic"]);
+    // Every agent of the project targets AgentCore: so does the deploy.
+    assert_eq!(select_value(&page, "#deploy-target"), "agentcore");
+    assert!(!page.all("#deploy-gateway-role").is_empty());
+    assert!(!page.all("#deploy-flows-note").is_empty());
+    choose(&page.one("#deploy-target"), "classic");
+    until("the classic settings", || {
+        page.all("#deploy-gateway-role").is_empty()
+    })
+    .await;
+    assert!(page.all("#deploy-flows-note").is_empty());
+    stub("deploy_plan", &plan());
+    page.click("#deploy-dry-run");
+    until("the plan", || !page.all(".plan-row").is_empty()).await;
+    assert_eq!(
+        called("deploy_plan")[0]["args"]["request"]["target"],
+        "classic"
     );
 }
