@@ -137,28 +137,34 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Deploys {
     /// Reads the account and works out what deploying `project_text` to the request's target
-    /// would do ([`DeployRequest::plan`], as `strata deploy --dry-run`).
+    /// would do ([`DeployRequest::plan_with`], as `strata deploy --dry-run --data-dir`): the
+    /// recorded versions and aliases in `history` go with it (an AgentCore agent gets a
+    /// harness endpoint per alias).
     pub async fn plan(
         &self,
         request: &DeployRequest,
         project_text: &str,
+        history: &strata::export::History,
     ) -> Result<PlanView, ShipError> {
         let project = strata::model::load(project_text, "project")
             .map_err(ShipError::Project)?
             .project;
-        let plan = request.plan(&project).await.map_err(|e| match e {
-            PlanError::Host(e @ HostError::PollInterval { .. }) => {
-                ShipError::Settings(format!("poll interval {e}"))
-            }
-            PlanError::Host(other) => ShipError::Settings(other.to_string()),
-            PlanError::Deploy(DeployError::Export(export)) => ShipError::Invalid(format!(
-                "{export}; nothing was deployed (the Problems panel shows where)"
-            )),
-            PlanError::Deploy(other) => ShipError::Plan {
-                resource: other.resource().map(str::to_owned),
-                message: other.to_string(),
-            },
-        })?;
+        let plan = request
+            .plan_with(&project, history)
+            .await
+            .map_err(|e| match e {
+                PlanError::Host(e @ HostError::PollInterval { .. }) => {
+                    ShipError::Settings(format!("poll interval {e}"))
+                }
+                PlanError::Host(other) => ShipError::Settings(other.to_string()),
+                PlanError::Deploy(DeployError::Export(export)) => ShipError::Invalid(format!(
+                    "{export}; nothing was deployed (the Problems panel shows where)"
+                )),
+                PlanError::Deploy(other) => ShipError::Plan {
+                    resource: other.resource().map(str::to_owned),
+                    message: other.to_string(),
+                },
+            })?;
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         let view = plan.view(id);
         *locked(&self.planned) = Some(Shown { id, plan });
@@ -267,8 +273,15 @@ pub async fn deploy_plan(
     request: DeployRequest,
     project_text: String,
     deploys: tauri::State<'_, Arc<Deploys>>,
+    runs: tauri::State<'_, Arc<crate::run::Runs>>,
 ) -> Result<PlanView, ShipError> {
-    deploys.plan(&request, &project_text).await
+    let history = match runs.run_store() {
+        Ok(store) => crate::versions::history(store, &project_text)
+            .await
+            .map_err(|e| ShipError::Settings(format!("the recorded versions: {e}")))?,
+        Err(e) => return Err(ShipError::Settings(format!("the run store: {e}"))),
+    };
+    deploys.plan(&request, &project_text, &history).await
 }
 
 /// Async so that it runs on the shell's tokio runtime, where the apply's task is spawned.
@@ -340,7 +353,7 @@ mod tests {
             ..DeployRequest::default()
         };
         let err = deploys
-            .plan(&request, &project.to_json())
+            .plan(&request, &project.to_json(), &Default::default())
             .await
             .expect_err("refused");
         assert_eq!(err.code(), "invalid", "{err}");
