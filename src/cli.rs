@@ -526,3 +526,21 @@ fn plural(n: usize) -> &'static str {
         "s"
     }
 }
+
+/// `NAME=VALUE` arguments of a repeatable option `flag`, by name; one without `=` is an error
+/// naming it.
+pub(crate) fn name_values(
+    flag: &str,
+    items: &[String],
+) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    use anyhow::Context;
+    items
+        .iter()
+        .map(|item| {
+            let (name, value) = item
+                .split_once('=')
+                .with_context(|| format!("{flag} {item:?}: expected NAME=VALUE"))?;
+            Ok((name.to_owned(), value.to_owned()))
+        })
+        .collect()
+}

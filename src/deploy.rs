@@ -53,6 +53,10 @@ pub struct DeployOptions {
     pub poll_interval: Duration,
     /// The longest one wait (one prepare, one alias) may take.
     pub timeout: Duration,
+    /// AgentCore only: values for the export's placeholders that deploy cannot fill itself,
+    /// keyed by placeholder name without `${…}` (`strata deploy --value NAME=VALUE`), e.g. an
+    /// OpenAPI target's `<Agent><Group>ApiKeyProviderArn`.
+    pub values: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for DeployOptions {
@@ -63,6 +67,7 @@ impl Default for DeployOptions {
             alias_name: crate::export::cloudformation::ALIAS_NAME.to_owned(),
             poll_interval: Duration::from_secs(3),
             timeout: Duration::from_secs(600),
+            values: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -330,7 +335,7 @@ pub enum DeployError {
     },
     /// An AgentCore request still holds a placeholder deploy cannot fill (deploy fills the
     /// roles and the ids of the gateway and harness it makes). Nothing was changed.
-    #[error("{resource}: {placeholder} has no value (give it one in the project, e.g. the Lambda ARN of an action group, or create it first with the CloudFormation export); nothing was changed")]
+    #[error("{resource}: {placeholder} has no value (give it one in the project, e.g. the Lambda ARN of an action group; give a value deploy cannot know, such as an API key credential provider ARN, with `--value NAME=VALUE`; or create it first with the CloudFormation export); nothing was changed")]
     Unfilled {
         resource: String,
         placeholder: String,

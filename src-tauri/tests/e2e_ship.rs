@@ -25,6 +25,7 @@ mod support {
     pub mod fake_bedrock_agent;
     #[path = "../../../tests/support/fake_http.rs"]
     pub mod fake_http;
+    pub mod project;
 }
 
 use serde_json::json;
@@ -32,73 +33,28 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use support::app::{launch_with, App};
 use support::fake_bedrock_agent::{lock, start, Fake, Shared};
-
-/// The support-triage template saved with its files.
-fn project(dir: &Path) -> PathBuf {
-    let template = strata::templates::find("support-triage").expect("the template");
-    let project = strata::templates::instantiate(template, "triage").expect("a project");
-    let file = dir.join("triage.strata.json");
-    std::fs::write(&file, project.to_json()).expect("the project file");
-    strata::templates::write_missing_files(template, dir).expect("the template's files");
-    file
-}
+use support::fake_http::TEST_AWS_ENV;
+use support::project::triage_with_files;
 
 /// The environment that points the app's AWS clients at the fake, with test credentials and no
 /// AWS configuration of the user's.
 fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS_ENDPOINT_URL_BEDROCK_AGENT", endpoint.to_owned()),
-        (
-            "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL",
-            endpoint.to_owned(),
-        ),
-        ("AWS_ACCESS_KEY_ID", "AKIDTEST".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "secret".to_owned()),
-        (
-            "AWS_CONFIG_FILE",
-            "/nonexistent/strata-test-config".to_owned(),
-        ),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/strata-test-credentials".to_owned(),
-        ),
-        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
-        ("AWS_PROFILE", String::new()),
-    ]
-}
-
-async fn attr(app: &App, css: &str, name: &str) -> String {
-    app.js(
-        "return document.querySelector(arguments[0])?.getAttribute(arguments[1]) ?? '';",
-        vec![json!(css), json!(name)],
-    )
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_owned()
-}
-
-/// Keeps the window's picture for the README (`docs/screenshots/` takes the good ones): the
-/// X display's own frame when ImageMagick's `import` is there (WebKit's WebDriver screenshot
-/// can show a frame from before the last changes), else the WebDriver one.
-async fn keep_screenshot(app: &App, name: &str) {
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let display = std::env::var("DISPLAY").unwrap_or_default();
-    let taken = !display.is_empty()
-        && std::process::Command::new("import")
-            .args(["-display", &display, "-window", "root"])
-            .arg(&out)
-            .status()
-            .is_ok_and(|s| s.success());
-    if !taken {
-        app.screenshot(name).await;
-    }
+    let endpoints = [
+        "AWS_ENDPOINT_URL_BEDROCK_AGENT",
+        "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL",
+    ];
+    endpoints
+        .into_iter()
+        .map(|k| (k, endpoint.to_owned()))
+        .chain(TEST_AWS_ENV.map(|(k, v)| (k, v.to_owned())))
+        .chain([("AWS_PROFILE", String::new())])
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() {
     let dir = tempfile::tempdir().expect("a folder");
-    let file = project(dir.path());
+    let file = triage_with_files(dir.path());
     let fake: Shared = Arc::new(Mutex::new(Fake::default()));
     let endpoint = start(fake.clone()).await;
     let env = aws_env(&endpoint);
@@ -132,14 +88,14 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
         "cfn-lint's answer",
     )
     .await;
-    let linted = attr(app, "#export-lint", "data-state").await;
+    let linted = app.attr("#export-lint", "data-state").await;
     app.click("#export-ok").await;
     app.until(
         "document.querySelector('#export-written')",
         "the file written",
     )
     .await;
-    keep_screenshot(app, "app-export.png").await;
+    app.keep_screenshot("app-export.png").await;
     let written = std::fs::read_to_string(&target).expect("the exported template");
     assert!(written.contains("AWS::Bedrock::Flow"), "{written}");
     if let Some(findings) = support::cfn_lint::lint(std::slice::from_ref(&target)) {
@@ -192,7 +148,7 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
     )
     .await;
     assert_eq!(
-        attr(app, "#deploy-result", "data-ok").await,
+        app.attr("#deploy-result", "data-ok").await,
         "true",
         "{}",
         app.js(
@@ -201,7 +157,7 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
         )
         .await
     );
-    keep_screenshot(app, "app-deploy.png").await;
+    app.keep_screenshot("app-deploy.png").await;
     let statuses = app
         .js(
             "return [...document.querySelectorAll('.plan-row')].map(r => r.dataset.status);",
@@ -379,7 +335,7 @@ async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
     )
     .await;
     assert_eq!(
-        attr(app, "#deploy-result", "data-ok").await,
+        app.attr("#deploy-result", "data-ok").await,
         "true",
         "{}",
         app.js(
@@ -429,7 +385,7 @@ async fn keep_painted_screenshot(app: &App, name: &str) {
         )
         .await
         .expect("two frames");
-    keep_screenshot(app, name).await;
+    app.keep_screenshot(name).await;
 }
 
 /// A cfn-lint for the app that notes each run in `count` and hands over to the pinned one
@@ -461,7 +417,7 @@ fn runs(count: &Path) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_export_dialog_carries_recorded_versions_and_lints_each_text_once() {
     let dir = tempfile::tempdir().expect("a folder");
-    let file = project(dir.path());
+    let file = triage_with_files(dir.path());
     // A version and an alias in the app's run store, as the Versions panel makes them.
     {
         let store = strata::store::Store::open(&dir.path().join("app-data").join("runs"))
@@ -520,7 +476,7 @@ async fn the_export_dialog_carries_recorded_versions_and_lints_each_text_once() 
         "cfn-lint's answer",
     )
     .await;
-    let linted = attr(app, "#export-lint", "data-state").await;
+    let linted = app.attr("#export-lint", "data-state").await;
     assert_eq!(runs(&count), 1);
 
     // Writing: cfn-lint's answer stays, nothing is linted again.
@@ -531,7 +487,7 @@ async fn the_export_dialog_carries_recorded_versions_and_lints_each_text_once() 
     )
     .await;
     keep_painted_screenshot(app, "app-export-versions.png").await;
-    assert_eq!(attr(app, "#export-lint", "data-state").await, linted);
+    assert_eq!(app.attr("#export-lint", "data-state").await, linted);
     assert_eq!(runs(&count), 1);
     let target = dir.path().join("triage.template.yaml");
     let written = std::fs::read_to_string(&target).expect("the exported template");
@@ -555,7 +511,7 @@ async fn the_export_dialog_carries_recorded_versions_and_lints_each_text_once() 
         "the template again",
     )
     .await;
-    assert_eq!(attr(app, "#export-lint", "data-state").await, linted);
+    assert_eq!(app.attr("#export-lint", "data-state").await, linted);
     assert_eq!(runs(&count), 1);
     launched.close().await;
 }

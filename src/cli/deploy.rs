@@ -65,6 +65,11 @@ pub struct DeployArgs {
     /// --role-arn).
     #[arg(long)]
     pub gateway_role_arn: Option<String>,
+    /// With --target agentcore: a value for a placeholder deploy cannot fill itself, `NAME=VALUE`
+    /// (repeatable), e.g. `ShippingDeskShippingApiKeyProviderArn=arn:…` for an OpenAPI target's
+    /// API key credential provider (the error names the placeholder).
+    #[arg(long = "value", value_name = "NAME=VALUE")]
+    pub values: Vec<String>,
     /// With --target agentcore: the store whose recorded aliases (`strata alias set`) become
     /// harness endpoints, one per alias whose flow version runs the agent (default: the one
     /// `live` endpoint).
@@ -125,6 +130,7 @@ pub async fn deploy(args: DeployArgs) -> Result<u8> {
         agent: args.agent.clone(),
         timeout_secs: args.timeout,
         poll_interval_secs: args.poll_interval,
+        values: super::name_values("--value", &args.values)?,
     };
     if target == DeployTarget::AgentCore && !project.flows.is_empty() {
         eprintln!("note: --target agentcore deploys agents; the project's flows deploy with --target classic");

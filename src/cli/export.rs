@@ -3,7 +3,7 @@
 
 use super::{async_main_value, decode_file, plural, read_document, read_file, ExportFormat};
 use crate::save::{check_target, write_atomically};
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
 
 /// Where `strata export` writes: stdout, or a file it may replace only with `force`.
@@ -178,12 +178,7 @@ pub(super) fn import_file(
     parameters: &[String],
 ) -> Result<u8> {
     let mut given = crate::import::cloudformation::Parameters::new();
-    for p in parameters {
-        let (k, v) = p
-            .split_once('=')
-            .with_context(|| format!("--parameter {p:?}: expected NAME=VALUE"))?;
-        given.insert(k.to_owned(), v.to_owned());
-    }
+    given.extend(super::name_values("--parameter", parameters)?);
     let bytes = read_file(path)?;
     let text = decode_file(path, &bytes)?;
     let file = path

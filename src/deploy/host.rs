@@ -60,6 +60,7 @@ impl DeployRequest {
                 .filter(|r| !r.trim().is_empty()),
             timeout: Duration::from_secs(self.timeout_secs),
             poll_interval,
+            values: self.values.clone(),
             ..DeployOptions::default()
         })
     }

@@ -127,6 +127,10 @@ pub struct DeployRequest {
     pub timeout_secs: u64,
     /// Seconds between two status polls while waiting.
     pub poll_interval_secs: f64,
+    /// AgentCore: values for placeholders deploy cannot fill itself, by name without `${…}`
+    /// (an OpenAPI target's `<Agent><Group>ApiKeyProviderArn`).
+    #[serde(default)]
+    pub values: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for DeployRequest {
@@ -141,6 +145,7 @@ impl Default for DeployRequest {
             agent: None,
             timeout_secs: 600,
             poll_interval_secs: 3.0,
+            values: std::collections::BTreeMap::new(),
         }
     }
 }

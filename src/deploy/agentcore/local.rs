@@ -3,7 +3,7 @@
 //! before any call to AWS.
 
 use super::{resource_name, AgentCoreDeployer, Kind};
-use crate::deploy::wire::{with, without};
+use crate::deploy::wire::{substitute, with, without};
 use crate::deploy::DeployError;
 use crate::export::ExportError;
 use crate::model::agent::AgentTarget;
@@ -149,6 +149,15 @@ impl AgentCoreDeployer {
     /// One agent's document checked: roles filled, names present, no placeholder left but
     /// the ones deploy fills itself.
     pub(crate) fn local(&self, agent: &str, document: &Value) -> Result<LocalAgent, DeployError> {
+        let given: std::collections::BTreeMap<String, String> = self
+            .options
+            .values
+            .iter()
+            .map(|(name, value)| (format!("${{{name}}}"), value.clone()))
+            .collect();
+        let mut document = document.clone();
+        substitute(&mut document, &given);
+        let document = &document;
         let harness = document.get("createHarness").unwrap_or(&Value::Null);
         let harness_name = name_of(harness, "harnessName", &format!("agent {agent:?}"))?;
         let resource = resource_name(agent, Kind::Harness, &harness_name);
@@ -278,6 +287,22 @@ mod tests {
                 placeholder: "${OrdersLambdaArn}".into(),
             }
         );
+    }
+
+    #[test]
+    fn a_value_given_fills_its_placeholder() {
+        let mut d = deployer(Some("arn:aws:iam::123456789012:role/R"));
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:orders";
+        d.options
+            .values
+            .insert("OrdersLambdaArn".into(), arn.into());
+        let local = d.local("Billing", &document()).expect("filled");
+        assert_eq!(
+            local.targets[0].body["targetConfiguration"]["mcp"]["lambda"]["lambdaArn"],
+            arn
+        );
+        // Only whole placeholders are replaced: deploy's own stay for deploy.
+        assert_eq!(local.gateway_arn_refs, ["${BillingGatewayArn}"]);
     }
 
     #[test]
