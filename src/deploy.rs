@@ -298,7 +298,7 @@ pub enum DeployError {
     #[error(transparent)]
     Export(#[from] ExportError),
     /// A flow or agent has no role and no `--role-arn` was given. Nothing was changed.
-    #[error("{resource} has no {member}; set it in the project or pass --role-arn (roles are created by the CloudFormation export, not by deploy); nothing was changed")]
+    #[error("{resource} has no {member}; set it in the project or give a role for those without one (`--role-arn`, or the deploy view's role field; roles are created by the CloudFormation export, not by deploy); nothing was changed")]
     MissingRole { resource: String, member: String },
     /// Something deploy does not handle yet. Nothing was changed.
     #[error("{resource}: {what} is not supported by deploy yet; nothing was changed")]
