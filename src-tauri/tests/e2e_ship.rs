@@ -51,8 +51,13 @@ fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// One app of this file at a time: three WebKit windows painting in software beside cfn-lint
+/// on a 2-core machine made WebKitWebDriver give a page up as hung.
+static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() {
+    let _one = ONE_APP.lock().await;
     let dir = tempfile::tempdir().expect("a folder");
     let file = triage_with_files(dir.path());
     let fake: Shared = Arc::new(Mutex::new(Fake::default()));
@@ -205,6 +210,7 @@ async fn rows(app: &App, name: &str) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
+    let _one = ONE_APP.lock().await;
     use support::fake_agentcore as ac;
     let dir = tempfile::tempdir().expect("a folder");
     // The template with its agent shipped to AgentCore (BillingAgent: a Lambda group behind a
@@ -416,6 +422,7 @@ fn runs(count: &Path) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_export_dialog_carries_recorded_versions_and_lints_each_text_once() {
+    let _one = ONE_APP.lock().await;
     let dir = tempfile::tempdir().expect("a folder");
     let file = triage_with_files(dir.path());
     // A version and an alias in the app's run store, as the Versions panel makes them.
