@@ -54,14 +54,7 @@ async fn open_card(app: &App, name: &str, screenshot: Option<&str>) {
         )
         .await;
         // The picture once the page has painted what it now holds.
-        app.client
-            .execute_async(
-                "const done = arguments[arguments.length - 1]; \
-                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
-                vec![],
-            )
-            .await
-            .expect("two frames");
+        app.painted().await;
         app.screenshot(file).await;
     }
     app.click(&card).await;

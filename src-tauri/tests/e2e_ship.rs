@@ -32,7 +32,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use support::app::{launch_with, App};
-use support::fake_bedrock_agent::{lock, start, Fake, Shared};
+use support::fake_bedrock_agent::{lock, start, Fake, Shared, FIRST_DEPLOY};
 use support::fake_http::TEST_AWS_ENV;
 use support::project::triage_with_files;
 
@@ -172,20 +172,7 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
     assert_eq!(statuses, json!(vec!["done"; 6]));
     {
         let f = lock(&fake);
-        assert_eq!(
-            f.mutations(),
-            [
-                "CreateAgent",
-                "CreateAgentActionGroup",
-                "CreateAgentActionGroup",
-                "PrepareAgent",
-                "CreateAgentAlias",
-                "CreateFlow",
-                "PrepareFlow",
-                "CreateFlowVersion",
-                "CreateFlowAlias",
-            ]
-        );
+        assert_eq!(f.mutations(), FIRST_DEPLOY);
         assert!(f.problems.is_empty(), "the fake found: {:#?}", f.problems);
     }
 
@@ -383,14 +370,7 @@ async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
 /// Waits until the window has painted what the page holds now (two animation frames), then
 /// keeps its picture: an X screenshot taken right after a change can show an older frame.
 async fn keep_painted_screenshot(app: &App, name: &str) {
-    app.client
-        .execute_async(
-            "const done = arguments[arguments.length - 1]; \
-             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
-            vec![],
-        )
-        .await
-        .expect("two frames");
+    app.painted().await;
     app.keep_screenshot(name).await;
 }
 

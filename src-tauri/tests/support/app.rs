@@ -330,6 +330,19 @@ impl App {
         .to_owned()
     }
 
+    /// Waits until the window has painted what the page holds now (two animation frames): an X
+    /// screenshot taken right after a change can show an older frame.
+    pub async fn painted(&self) {
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await
+            .expect("two frames");
+    }
+
     /// Keeps the window's picture for the README (`docs/screenshots/` takes the good ones): the
     /// X display's own frame when ImageMagick's `import` is there (WebKit's WebDriver screenshot
     /// can show a frame from before the last changes), else the WebDriver one.
