@@ -87,7 +87,7 @@ enum Command {
         /// A Strata project (*.strata.json), Bedrock flow JSON or a CloudFormation template.
         path: PathBuf,
         #[arg(long, value_enum, default_value = "cloudformation")]
-        format: ExportFormat,
+        format: crate::export::Format,
         /// The flow (flow-json) or agent (agent-json) to export; default: the first.
         #[arg(long)]
         name: Option<String>,
@@ -167,43 +167,6 @@ enum Command {
         #[arg(long, value_enum, default_value = "mermaid")]
         format: GraphFormat,
     },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ExportFormat {
-    /// CloudFormation template, YAML (also `cfn-yaml`).
-    #[value(alias = "cfn-yaml")]
-    Cloudformation,
-    /// CloudFormation template, JSON (also `cfn-json`).
-    #[value(alias = "cfn-json")]
-    CloudformationJson,
-    /// CreateFlow request JSON.
-    FlowJson,
-    /// {createAgent, actionGroups, knowledgeBases, collaborators} request JSON.
-    AgentJson,
-    /// Amazon Bedrock AgentCore CloudFormation template (harness, gateway, targets, endpoint,
-    /// roles), YAML.
-    AgentcoreCfnYaml,
-    /// Amazon Bedrock AgentCore CloudFormation template, JSON.
-    AgentcoreCfnJson,
-    /// {createHarness, createGateway, createGatewayTargets, createHarnessEndpoints} request JSON.
-    AgentcoreJson,
-}
-
-impl ExportFormat {
-    /// The core's name for the same format.
-    fn core(self) -> crate::export::Format {
-        use crate::export::Format;
-        match self {
-            ExportFormat::Cloudformation => Format::Cloudformation,
-            ExportFormat::CloudformationJson => Format::CloudformationJson,
-            ExportFormat::FlowJson => Format::FlowJson,
-            ExportFormat::AgentJson => Format::AgentJson,
-            ExportFormat::AgentcoreCfnYaml => Format::AgentcoreCfnYaml,
-            ExportFormat::AgentcoreCfnJson => Format::AgentcoreCfnJson,
-            ExportFormat::AgentcoreJson => Format::AgentcoreJson,
-        }
-    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -1,7 +1,7 @@
 //! `strata export` and `strata import`: a project out as Bedrock JSON or a CloudFormation
 //! template, and a Bedrock or CloudFormation document in as a project.
 
-use super::{async_main_value, decode_file, plural, read_document, read_file, ExportFormat};
+use super::{async_main_value, decode_file, plural, read_document, read_file};
 use crate::save::{check_target, write_atomically};
 use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
@@ -18,13 +18,12 @@ pub(super) struct Output<'a> {
 /// 2 when the file cannot be read or the flow/agent named does not exist.
 pub(super) fn export(
     path: &Path,
-    format: ExportFormat,
+    format: crate::export::Format,
     name: Option<&str>,
     out: Output<'_>,
     data_dir: Option<&Path>,
 ) -> Result<u8> {
     use crate::export::{render, ExportError, History};
-    let format = format.core();
     if let Some(o) = out.path {
         check_target(o, out.force, &[path])?;
     }

@@ -7,25 +7,36 @@ use crate::model::Project;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Every format an export can take.
+/// Every format an export can take. `strata export --format` takes these names, and its help
+/// shows the first paragraph of each variant's comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
-    /// CloudFormation template, YAML.
+    /// CloudFormation template, YAML (also `cfn-yaml`).
+    #[cfg_attr(feature = "cli", value(alias = "cfn-yaml"))]
     Cloudformation,
-    /// CloudFormation template, JSON.
+    /// CloudFormation template, JSON (also `cfn-json`).
+    #[cfg_attr(feature = "cli", value(alias = "cfn-json"))]
     CloudformationJson,
-    /// CreateFlow request JSON of one flow.
+    /// CreateFlow request JSON.
+    ///
+    /// It holds one flow.
     FlowJson,
-    /// `{createAgent, actionGroups, knowledgeBases, collaborators}` request JSON of one agent.
+    /// {createAgent, actionGroups, knowledgeBases, collaborators} request JSON.
+    ///
+    /// It holds one agent.
     AgentJson,
-    /// AgentCore CloudFormation template (harness, gateway, targets, endpoint, roles) of one
-    /// agent or all, YAML.
+    /// Amazon Bedrock AgentCore CloudFormation template (harness, gateway, targets, endpoint,
+    /// roles), YAML.
+    ///
+    /// It holds every agent, or the one named.
     AgentcoreCfnYaml,
-    /// The same template, JSON.
+    /// Amazon Bedrock AgentCore CloudFormation template, JSON.
     AgentcoreCfnJson,
-    /// `{createHarness, createGateway, createGatewayTargets, createHarnessEndpoints}` request
-    /// JSON of one agent.
+    /// {createHarness, createGateway, createGatewayTargets, createHarnessEndpoints} request JSON.
+    ///
+    /// It holds one agent.
     AgentcoreJson,
 }
 
@@ -109,14 +120,7 @@ impl Format {
     /// Whether recorded versions and aliases (`History`) shape the text: flow versions and
     /// aliases in a template, a harness endpoint per alias in the AgentCore formats.
     pub fn takes_history(self) -> bool {
-        matches!(
-            self,
-            Format::Cloudformation
-                | Format::CloudformationJson
-                | Format::AgentcoreCfnYaml
-                | Format::AgentcoreCfnJson
-                | Format::AgentcoreJson
-        )
+        self.is_template() || self.is_agentcore()
     }
 
     /// The file name proposed for `name` (the project, flow or agent exported).
