@@ -155,17 +155,18 @@ pub(crate) fn resource_name(agent: &str, kind: Kind, name: &str) -> String {
     format!("agent {agent:?} › {} {name:?}", kind.as_str())
 }
 
-/// A resource that ended in a failed status, with the reasons AgentCore gave.
-pub(crate) fn failed(
+/// A resource that ended in a failed status, with the reasons AgentCore gave (or a sentence
+/// saying it gave none).
+pub(crate) fn failed<'a>(
     resource: &str,
     status: &str,
-    reasons: String,
+    given: impl IntoIterator<Item = &'a str>,
     done: &[String],
 ) -> DeployError {
     DeployError::Failed {
         resource: resource.to_owned(),
         status: status.to_owned(),
-        reasons,
+        reasons: super::wait::reasons(status, given),
         done: super::Done(done.to_vec()),
     }
 }

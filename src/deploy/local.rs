@@ -1,23 +1,11 @@
 //! The local half of a plan: every request body, from the export JSON with the roles filled
 //! in, checked before any call to AWS.
 
-use super::wire::{str_of, with, without};
+use super::wire::{str_of, unresolved, with, without};
 use super::{DeployError, Deployer, Scope};
 use crate::export::{agent_alias_placeholder, ensure_valid, export_agent_json, export_flow_json};
 use crate::model::{Agent, Project};
 use serde_json::Value;
-
-/// The first `${…}` placeholder in `value` that is not in `allowed`.
-fn unresolved(value: &Value, allowed: &[String]) -> Option<String> {
-    match value {
-        Value::String(s) => {
-            (s.starts_with("${") && s.ends_with('}') && !allowed.contains(s)).then(|| s.clone())
-        }
-        Value::Array(items) => items.iter().find_map(|v| unresolved(v, allowed)),
-        Value::Object(map) => map.values().find_map(|v| unresolved(v, allowed)),
-        Value::Null | Value::Bool(_) | Value::Number(_) => None,
-    }
-}
 
 fn check_resolved(resource: &str, value: &Value, allowed: &[String]) -> Result<(), DeployError> {
     match unresolved(value, allowed) {

@@ -176,7 +176,7 @@ mod tests {
         let failed = crate::deploy::agentcore::failed(
             "harness \"H\"",
             "CREATE_FAILED",
-            "the role cannot be assumed".into(),
+            ["the role cannot be assumed"],
             &[],
         );
         let script = vec![waiting(), Err(failed)];

@@ -134,6 +134,21 @@ pub(crate) fn substitute(value: &mut Value, values: &BTreeMap<String, String>) {
     }
 }
 
+/// Whether `s` is a whole `${…}` placeholder.
+pub(crate) fn is_placeholder(s: &str) -> bool {
+    s.starts_with("${") && s.ends_with('}')
+}
+
+/// The first `${…}` placeholder in `value` that is not in `allowed`.
+pub(crate) fn unresolved(value: &Value, allowed: &[String]) -> Option<String> {
+    match value {
+        Value::String(s) => (is_placeholder(s) && !allowed.contains(s)).then(|| s.clone()),
+        Value::Array(items) => items.iter().find_map(|v| unresolved(v, allowed)),
+        Value::Object(map) => map.values().find_map(|v| unresolved(v, allowed)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => None,
+    }
+}
+
 /// Member `key` of `body` as text (empty when absent).
 pub(crate) fn str_of<'v>(body: &'v Value, key: &str) -> &'v str {
     body.get(key).and_then(Value::as_str).unwrap_or_default()

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::deploy::journal::Journal;
 use crate::deploy::plan::{bad_response, sent};
-use crate::deploy::wait::{reasons, until_ready, Pace, Poll};
+use crate::deploy::wait::{until_ready, Pace, Poll};
 use crate::deploy::wire::{substitute, with, without, JsonBody};
 use crate::deploy::DeployError;
 use aws_sdk_bedrockagentcorecontrol::types::{
@@ -154,10 +154,7 @@ impl Run<'_> {
                     return Err(failed(
                         &resource,
                         status.as_str(),
-                        reasons(
-                            status.as_str(),
-                            out.status_reasons().iter().map(String::as_str),
-                        ),
+                        out.status_reasons().iter().map(String::as_str),
                         &done,
                     ))
                 }
@@ -247,10 +244,7 @@ impl Run<'_> {
                     return Err(failed(
                         &resource,
                         status.as_str(),
-                        reasons(
-                            status.as_str(),
-                            out.status_reasons().iter().map(String::as_str),
-                        ),
+                        out.status_reasons().iter().map(String::as_str),
                         &done,
                     ))
                 }
@@ -341,7 +335,7 @@ impl Run<'_> {
                     return Err(failed(
                         &resource,
                         status.as_str(),
-                        reasons(status.as_str(), harness.failure_reason()),
+                        harness.failure_reason(),
                         &done,
                     ))
                 }
@@ -446,7 +440,7 @@ impl Run<'_> {
                     return Err(failed(
                         &resource,
                         status.as_str(),
-                        reasons(status.as_str(), endpoint.failure_reason()),
+                        endpoint.failure_reason(),
                         &done,
                     ))
                 }

@@ -3,7 +3,7 @@
 //! before any call to AWS.
 
 use super::{resource_name, AgentCoreDeployer, Kind};
-use crate::deploy::wire::{substitute, with, without};
+use crate::deploy::wire::{is_placeholder, substitute, unresolved, with, without};
 use crate::deploy::DeployError;
 use crate::export::ExportError;
 use crate::model::agent::AgentTarget;
@@ -59,20 +59,6 @@ pub fn documents_with(
             Ok((agent, migration.requests.to_value()))
         })
         .collect()
-}
-
-fn is_placeholder(s: &str) -> bool {
-    s.starts_with("${") && s.ends_with('}')
-}
-
-/// The first `${…}` placeholder in `value` that is not in `allowed`.
-fn unresolved(value: &Value, allowed: &[String]) -> Option<String> {
-    match value {
-        Value::String(s) => (is_placeholder(s) && !allowed.contains(s)).then(|| s.clone()),
-        Value::Array(items) => items.iter().find_map(|v| unresolved(v, allowed)),
-        Value::Object(map) => map.values().find_map(|v| unresolved(v, allowed)),
-        Value::Null | Value::Bool(_) | Value::Number(_) => None,
-    }
 }
 
 fn check_resolved(resource: &str, value: &Value, allowed: &[String]) -> Result<(), DeployError> {
