@@ -146,6 +146,17 @@ impl Run<'_> {
             let what = format!("{resource} › knowledge base {:?}", k.name);
             let description = str_member(&k.body, "description").unwrap_or_default();
             let state = str_member(&k.body, "knowledgeBaseState").map(KnowledgeBaseState::from);
+            // UpdateAgentKnowledgeBase and AssociateAgentKnowledgeBase take the same members.
+            macro_rules! with_members {
+                ($call:expr) => {
+                    $call
+                        .agent_id(&id)
+                        .agent_version(DRAFT)
+                        .knowledge_base_id(&k.name)
+                        .description(description)
+                        .set_knowledge_base_state(state)
+                };
+            }
             match &k.action {
                 Action::Unchanged => {}
                 Action::Delete => {
@@ -161,28 +172,14 @@ impl Run<'_> {
                         .await?;
                 }
                 Action::Update(_) => {
-                    let call = client
-                        .update_agent_knowledge_base()
-                        .agent_id(&id)
-                        .agent_version(DRAFT)
-                        .knowledge_base_id(&k.name)
-                        .description(description)
-                        .set_knowledge_base_state(state)
-                        .send();
+                    let call = with_members!(client.update_agent_knowledge_base()).send();
                     let line = format!("updated knowledge base {} of agent {name}", k.name);
                     self.j
                         .write("UpdateAgentKnowledgeBase", &what, call, line)
                         .await?;
                 }
                 Action::Create => {
-                    let call = client
-                        .associate_agent_knowledge_base()
-                        .agent_id(&id)
-                        .agent_version(DRAFT)
-                        .knowledge_base_id(&k.name)
-                        .description(description)
-                        .set_knowledge_base_state(state)
-                        .send();
+                    let call = with_members!(client.associate_agent_knowledge_base()).send();
                     let line = format!("associated knowledge base {} with agent {name}", k.name);
                     self.j
                         .write("AssociateAgentKnowledgeBase", &what, call, line)
@@ -232,18 +229,23 @@ impl Run<'_> {
                 .get("relayConversationHistory")
                 .and_then(Value::as_str)
                 .map(RelayConversationHistory::from);
-            match (&c.action, &c.id) {
-                (Action::Unchanged, _) => {}
-                (Action::Update(_), Some(collaborator_id)) => {
-                    let call = client
-                        .update_agent_collaborator()
+            // UpdateAgentCollaborator and AssociateAgentCollaborator take the same members.
+            macro_rules! with_members {
+                ($call:expr) => {
+                    $call
                         .agent_id(&id)
                         .agent_version(DRAFT)
-                        .collaborator_id(collaborator_id)
                         .agent_descriptor(descriptor)
                         .collaborator_name(&c.name)
                         .collaboration_instruction(instruction)
                         .set_relay_conversation_history(relay)
+                };
+            }
+            match (&c.action, &c.id) {
+                (Action::Unchanged, _) => {}
+                (Action::Update(_), Some(collaborator_id)) => {
+                    let call = with_members!(client.update_agent_collaborator())
+                        .collaborator_id(collaborator_id)
                         .send();
                     let line = format!("updated collaborator {} of agent {name}", c.name);
                     self.j
@@ -254,14 +256,7 @@ impl Run<'_> {
                     let token = self
                         .j
                         .token(&format!("agent {name} collaborator {}", c.name), &body);
-                    let call = client
-                        .associate_agent_collaborator()
-                        .agent_id(&id)
-                        .agent_version(DRAFT)
-                        .agent_descriptor(descriptor)
-                        .collaborator_name(&c.name)
-                        .collaboration_instruction(instruction)
-                        .set_relay_conversation_history(relay)
+                    let call = with_members!(client.associate_agent_collaborator())
                         .client_token(token)
                         .send();
                     let line = format!(
