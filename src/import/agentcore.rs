@@ -62,13 +62,7 @@ pub(crate) fn import_document(v: &Value, fallback_name: &str) -> Result<Imported
                         })
                         .collect()
                 });
-            for (i, e) in v
-                .get("createHarnessEndpoints")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (i, e) in items(v, "createHarnessEndpoints").enumerate() {
                 endpoint(e, &format!("createHarnessEndpoints[{i}]"), &mut warnings);
             }
             for key in v.as_object().into_iter().flat_map(|m| m.keys()) {
@@ -123,6 +117,11 @@ pub(crate) fn endpoint(e: &Value, at: &str, warnings: &mut Vec<ImportWarning>) {
 
 fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
+}
+
+/// The elements of the array member `key` of `v` (none when it is absent or not an array).
+fn items<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    v.get(key).and_then(Value::as_array).into_iter().flatten()
 }
 
 /// Warns about every member of `v` not in `known`.
@@ -265,13 +264,7 @@ fn instruction(
     warnings: &mut Vec<ImportWarning>,
 ) -> Option<String> {
     let mut texts = Vec::new();
-    for (i, block) in v
-        .get("systemPrompt")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, block) in items(v, "systemPrompt").enumerate() {
         match text(block, "text") {
             Some(t) => texts.push(t.to_owned()),
             None => warnings.push(ImportWarning {
@@ -308,12 +301,7 @@ fn memory(v: Option<&Value>, at: &str, agent: &mut Agent, warnings: &mut Vec<Imp
         }
         return;
     }
-    for s in config
-        .get("strategies")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for s in items(config, "strategies") {
         let s = s.as_str().unwrap_or_default();
         if !s.eq_ignore_ascii_case("summarization") {
             warnings.push(ImportWarning {

@@ -3,7 +3,7 @@
 //! a function schema from the target's tool schema, the code interpreter as
 //! `AMAZON.CodeInterpreter`. What has no place is a warning.
 
-use super::{text, Harness, Target};
+use super::{items, text, Harness, Target};
 use crate::import::{ImportWarning, Result};
 use crate::model::agent::{
     ActionGroup, ActionGroupExecutor, ApiSchema, Function, FunctionSchema, ParameterDetail,
@@ -29,14 +29,7 @@ pub(super) fn tools(
 ) -> Result<Imported> {
     let mut out = Imported { renamed: vec![] };
     let mut inline: Vec<ActionGroup> = Vec::new();
-    for (i, tool) in h
-        .request
-        .get("tools")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, tool) in items(h.request, "tools").enumerate() {
         let at = format!("{}.tools[{i}]", h.at);
         let kind = text(tool, "type").unwrap_or_default();
         let config = tool.get("config");
@@ -155,13 +148,7 @@ fn target(
             });
         }
     }
-    for (i, c) in v
-        .get("credentialProviderConfigurations")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, c) in items(v, "credentialProviderConfigurations").enumerate() {
         let kind = text(c, "credentialProviderType").unwrap_or_default();
         if kind != "GATEWAY_IAM_ROLE" {
             warnings.push(ImportWarning {
