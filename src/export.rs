@@ -19,7 +19,7 @@ pub use cloudformation::{
 
 use crate::compile::compile;
 use crate::diagnostic::Diagnostic;
-use crate::model::agent::AgentDescriptor;
+use crate::model::agent::{AgentDescriptor, AgentKnowledgeBase, Collaborator};
 use crate::model::common::GuardrailConfiguration;
 use crate::model::flow::ConnectionConfiguration;
 use crate::model::lenient::Lenient;
@@ -434,6 +434,43 @@ pub(crate) fn collaborator_alias(descriptor: &AgentDescriptor, refs: &dyn Refere
     }
 }
 
+/// What AssociateAgentKnowledgeBase says of a knowledge base (camelCase; CloudFormation takes
+/// the same members in PascalCase), with its id resolved to `knowledge_base_id`.
+pub(crate) fn knowledge_base_body(
+    kb: &AgentKnowledgeBase,
+    knowledge_base_id: String,
+) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("knowledgeBaseId".into(), Value::String(knowledge_base_id));
+    body.insert("description".into(), Value::String(kb.description.clone()));
+    if let Some(s) = &kb.knowledge_base_state {
+        body.insert("knowledgeBaseState".into(), Value::String(s.to_string()));
+    }
+    body
+}
+
+/// What AssociateAgentCollaborator says of a collaborator (camelCase; CloudFormation takes
+/// the same members in PascalCase), its descriptor pointing at `alias_arn`.
+pub(crate) fn collaborator_body(c: &Collaborator, alias_arn: String) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("agentDescriptor".into(), json!({ "aliasArn": alias_arn }));
+    body.insert(
+        "collaboratorName".into(),
+        Value::String(c.collaborator_name.clone()),
+    );
+    body.insert(
+        "collaborationInstruction".into(),
+        Value::String(c.collaboration_instruction.clone()),
+    );
+    if let Some(r) = &c.relay_conversation_history {
+        body.insert(
+            "relayConversationHistory".into(),
+            Value::String(r.to_string()),
+        );
+    }
+    body
+}
+
 /// The requests that create one agent of the project: CreateAgent, then one
 /// CreateAgentActionGroup per action group (DRAFT), AssociateAgentKnowledgeBase per
 /// knowledge base (project names resolved to ids) and AssociateAgentCollaborator per collaborator.
@@ -471,18 +508,8 @@ pub fn export_agent_json(project: &Project, agent: &str) -> Result<AgentRequests
         let mut body = Map::new();
         body.insert("agentId".into(), agent_id.clone());
         body.insert("agentVersion".into(), draft.clone());
-        body.insert(
-            "knowledgeBaseId".into(),
-            Value::String(resolve_knowledge_base(
-                project,
-                &kb.knowledge_base_id,
-                &Placeholders,
-            )),
-        );
-        body.insert("description".into(), Value::String(kb.description.clone()));
-        if let Some(s) = &kb.knowledge_base_state {
-            body.insert("knowledgeBaseState".into(), Value::String(s.to_string()));
-        }
+        let kb_id = resolve_knowledge_base(project, &kb.knowledge_base_id, &Placeholders);
+        body.extend(knowledge_base_body(kb, kb_id));
         knowledge_bases.push(Value::Object(body));
     }
     let mut collaborators = Vec::new();
@@ -490,24 +517,8 @@ pub fn export_agent_json(project: &Project, agent: &str) -> Result<AgentRequests
         let mut body = Map::new();
         body.insert("agentId".into(), agent_id.clone());
         body.insert("agentVersion".into(), draft.clone());
-        body.insert(
-            "agentDescriptor".into(),
-            json!({ "aliasArn": collaborator_alias(&c.agent_descriptor, &Placeholders) }),
-        );
-        body.insert(
-            "collaboratorName".into(),
-            Value::String(c.collaborator_name.clone()),
-        );
-        body.insert(
-            "collaborationInstruction".into(),
-            Value::String(c.collaboration_instruction.clone()),
-        );
-        if let Some(r) = &c.relay_conversation_history {
-            body.insert(
-                "relayConversationHistory".into(),
-                Value::String(r.to_string()),
-            );
-        }
+        let alias = collaborator_alias(&c.agent_descriptor, &Placeholders);
+        body.extend(collaborator_body(c, alias));
         collaborators.push(Value::Object(body));
     }
     Ok(AgentRequests {

@@ -203,11 +203,7 @@ fn agent_resources(r: &AgentCoreRequests, names: &Names, parts: &mut Parts<'_>) 
             "agent {agent}: the harness creates its managed memory itself, so its role may use the account's memories in the region (memory/*): the memory's ARN is not known before it exists"
         ));
         if let Some(key) = &m.encryption_key_arn {
-            perms.allow(
-                "UseEncryptionKey",
-                &["kms:Decrypt", "kms:GenerateDataKey"],
-                Value::String(key.clone()),
-            );
+            perms.allow_encryption_key(key);
         }
     }
     if r.harness.execution_role_arn == super::execution_role_placeholder(agent) {
@@ -268,11 +264,7 @@ fn agent_resources(r: &AgentCoreRequests, names: &Names, parts: &mut Parts<'_>) 
             ));
         }
         if let Some(key) = &gateway.kms_key_arn {
-            gperms.allow(
-                "UseEncryptionKey",
-                &["kms:Decrypt", "kms:GenerateDataKey"],
-                Value::String(key.clone()),
-            );
+            gperms.allow_encryption_key(key);
         }
         resources.insert(
             ids.gateway_role(),

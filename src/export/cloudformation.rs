@@ -166,33 +166,28 @@ pub fn export_cloudformation_with(project: &Project, history: &History) -> Resul
 /// their project shape (camelCase), keyed `KnowledgeBases` / `Guardrails`, then by name.
 fn referenced(project: &Project) -> Result<BTreeMap<String, Value>> {
     let mut out = BTreeMap::new();
-    let kbs: Map<String, Value> = project
+    let kbs = project
         .knowledge_bases
         .iter()
-        .filter(|k| k.knowledge_base_configuration.is_none())
-        .map(|k| {
-            Ok((
-                k.name.clone(),
-                to_value(&format!("knowledge base {:?}", k.name), k)?,
-            ))
-        })
-        .collect::<Result<_>>()?;
+        .filter(|k| k.knowledge_base_configuration.is_none());
+    let kbs = by_name("knowledge base", kbs.map(|k| (&k.name, k)))?;
     if !kbs.is_empty() {
         out.insert("KnowledgeBases".to_owned(), Value::Object(kbs));
     }
-    let guardrails: Map<String, Value> = project
-        .guardrails
-        .iter()
-        .filter(|g| !g.is_defined())
-        .map(|g| {
-            Ok((
-                g.name.clone(),
-                to_value(&format!("guardrail {:?}", g.name), g)?,
-            ))
-        })
-        .collect::<Result<_>>()?;
+    let guardrails = project.guardrails.iter().filter(|g| !g.is_defined());
+    let guardrails = by_name("guardrail", guardrails.map(|g| (&g.name, g)))?;
     if !guardrails.is_empty() {
         out.insert("Guardrails".to_owned(), Value::Object(guardrails));
     }
     Ok(out)
+}
+
+/// Each `(name, item)` as `name → item` in its project shape; `kind` names the item in an error.
+fn by_name<'a, T: serde::Serialize + 'a>(
+    kind: &str,
+    items: impl Iterator<Item = (&'a String, &'a T)>,
+) -> Result<Map<String, Value>> {
+    items
+        .map(|(name, item)| Ok((name.clone(), to_value(&format!("{kind} {name:?}"), item)?)))
+        .collect()
 }

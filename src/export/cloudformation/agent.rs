@@ -7,13 +7,13 @@ use super::names::{get_att, resolve_markers, CfnRefs, Names};
 use super::template::ALIAS_NAME;
 use crate::export::pascal::to_pascal;
 use crate::export::{
-    action_group_body, agent_body, alphanumeric, collaborator_alias, resolve_knowledge_base,
-    ExportError, Result,
+    action_group_body, agent_body, alphanumeric, collaborator_alias, collaborator_body,
+    knowledge_base_body, resolve_knowledge_base, ExportError, Result,
 };
 use crate::model::agent::ParentSignature;
 use crate::model::lenient::Lenient;
 use crate::model::{Agent, Project};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) fn resources(
@@ -99,13 +99,7 @@ pub(super) fn resources(
     for kb in &agent.knowledge_bases {
         let kb_id = resolve_knowledge_base(project, &kb.knowledge_base_id, &CfnRefs);
         perms.knowledge_base(&kb_id, true);
-        let mut v = Map::new();
-        v.insert("KnowledgeBaseId".into(), Value::String(kb_id));
-        v.insert("Description".into(), Value::String(kb.description.clone()));
-        if let Some(s) = &kb.knowledge_base_state {
-            v.insert("KnowledgeBaseState".into(), Value::String(s.to_string()));
-        }
-        kbs.push(Value::Object(v));
+        kbs.push(to_pascal(&Value::Object(knowledge_base_body(kb, kb_id))));
     }
 
     let mut collaborators = Vec::new();
@@ -116,23 +110,7 @@ pub(super) fn resources(
             &["bedrock:GetAgentAlias", "bedrock:InvokeAgent"],
             Value::String(alias.clone()),
         );
-        let mut v = Map::new();
-        v.insert("AgentDescriptor".into(), json!({ "AliasArn": alias }));
-        v.insert(
-            "CollaboratorName".into(),
-            Value::String(c.collaborator_name.clone()),
-        );
-        v.insert(
-            "CollaborationInstruction".into(),
-            Value::String(c.collaboration_instruction.clone()),
-        );
-        if let Some(r) = &c.relay_conversation_history {
-            v.insert(
-                "RelayConversationHistory".into(),
-                Value::String(r.to_string()),
-            );
-        }
-        collaborators.push(Value::Object(v));
+        collaborators.push(to_pascal(&Value::Object(collaborator_body(c, alias))));
     }
 
     if let Value::Object(m) = &mut props {

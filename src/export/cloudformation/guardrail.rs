@@ -2,7 +2,7 @@
 //! references of agents and nodes to them.
 
 use super::names::{get_att, CfnRefs, Names};
-use super::template::{fingerprint, METADATA_KEY};
+use super::template::{fingerprint, record_in_metadata};
 use crate::export::pascal::to_pascal;
 use crate::export::{ExportError, References, Result};
 use crate::model::{Guardrail, Project};
@@ -151,16 +151,13 @@ pub(super) fn resources(
     }
     let print = fingerprint(&Value::Object(props.clone()));
     let mut resource = json!({ "Type": "AWS::Bedrock::Guardrail", "Properties": props });
-    let mut recorded = Map::new();
-    if let Some(i) = &g.guardrail_identifier {
-        recorded.insert("GuardrailIdentifier".into(), Value::String(i.clone()));
-    }
-    if let Some(v) = &g.guardrail_version {
-        recorded.insert("GuardrailVersion".into(), Value::String(v.clone()));
-    }
-    if !recorded.is_empty() {
-        resource["Metadata"] = json!({ METADATA_KEY: recorded });
-    }
+    record_in_metadata(
+        &mut resource,
+        &[
+            ("GuardrailIdentifier", g.guardrail_identifier.as_ref()),
+            ("GuardrailVersion", g.guardrail_version.as_ref()),
+        ],
+    );
     resources.insert(id.clone(), resource);
     resources.insert(
         format!("{id}Version"),

@@ -42,6 +42,15 @@ impl Permissions {
         }
     }
 
+    /// Lets the role decrypt and encrypt with the KMS key `arn` (a customer-managed key).
+    pub(crate) fn allow_encryption_key(&mut self, arn: &str) {
+        self.allow(
+            "UseEncryptionKey",
+            &["kms:Decrypt", "kms:GenerateDataKey"],
+            Value::String(arn.to_owned()),
+        );
+    }
+
     pub(super) fn models(&mut self, model_id: &str) {
         for arn in model_arns(model_id) {
             self.allow("InvokeModels", &["bedrock:InvokeModel"], arn);
@@ -355,20 +364,20 @@ mod tests {
         out
     }
 
+    /// The policy for two knowledge-base uses, after checking that their order does not change it.
+    fn policy_either_way(a: (&str, bool), b: (&str, bool)) -> Value {
+        let policy = knowledge_base_policy(&[a, b]);
+        assert_eq!(knowledge_base_policy(&[b, a]), policy, "{a:?} then {b:?}");
+        policy
+    }
+
     #[test]
     fn a_knowledge_base_gets_the_union_of_what_its_nodes_need_in_any_order() {
         let arn =
             "arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:knowledge-base/KB1";
         let both = json!([{"Sid": "UseKnowledgeBases", "Effect": "Allow",
             "Action": ["bedrock:Retrieve", "bedrock:RetrieveAndGenerate"], "Resource": [arn]}]);
-        assert_eq!(
-            knowledge_base_policy(&[("KB1", false), ("KB1", true)]),
-            both
-        );
-        assert_eq!(
-            knowledge_base_policy(&[("KB1", true), ("KB1", false)]),
-            both
-        );
+        assert_eq!(policy_either_way(("KB1", false), ("KB1", true)), both);
     }
 
     #[test]
@@ -382,14 +391,7 @@ mod tests {
             {"Sid": "RetrieveFromKnowledgeBases", "Effect": "Allow",
              "Action": ["bedrock:Retrieve"], "Resource": [kb("KB1")]},
         ]);
-        assert_eq!(
-            knowledge_base_policy(&[("KB1", false), ("KB2", true)]),
-            expected
-        );
-        assert_eq!(
-            knowledge_base_policy(&[("KB2", true), ("KB1", false)]),
-            expected
-        );
+        assert_eq!(policy_either_way(("KB1", false), ("KB2", true)), expected);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Project knowledge bases that hold their configuration, as AWS::Bedrock::KnowledgeBase.
 
 use super::names::Names;
-use super::template::METADATA_KEY;
+use super::template::record_in_metadata;
 use crate::export::pascal::to_pascal;
 use crate::export::{ExportError, Result};
 use crate::model::KnowledgeBase;
@@ -64,16 +64,13 @@ pub(super) fn resource(
         props.insert("StorageConfiguration".into(), to_pascal(s));
     }
     let mut resource = json!({ "Type": "AWS::Bedrock::KnowledgeBase", "Properties": props });
-    let mut recorded = Map::new();
-    if let Some(i) = &kb.knowledge_base_id {
-        recorded.insert("KnowledgeBaseId".into(), Value::String(i.clone()));
-    }
-    if let Some(d) = &kb.documents {
-        recorded.insert("Documents".into(), Value::String(d.clone()));
-    }
-    if !recorded.is_empty() {
-        resource["Metadata"] = json!({ METADATA_KEY: recorded });
-    }
+    record_in_metadata(
+        &mut resource,
+        &[
+            ("KnowledgeBaseId", kb.knowledge_base_id.as_ref()),
+            ("Documents", kb.documents.as_ref()),
+        ],
+    );
     resources.insert(id, resource);
     Ok(())
 }

@@ -112,32 +112,27 @@ impl Names {
     }
 
     pub(super) fn guardrail(&self, name: &str) -> String {
-        self.guardrails
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| format!("{}Guardrail", alphanumeric(name)))
+        logical_id(&self.guardrails, name, "Guardrail")
     }
 
     pub(super) fn knowledge_base(&self, name: &str) -> String {
-        self.knowledge_bases
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| format!("{}KnowledgeBase", alphanumeric(name)))
+        logical_id(&self.knowledge_bases, name, "KnowledgeBase")
     }
 
     pub(super) fn agent(&self, name: &str) -> String {
-        self.agents
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| format!("{}Agent", alphanumeric(name)))
+        logical_id(&self.agents, name, "Agent")
     }
 
     pub(super) fn flow(&self, name: &str) -> String {
-        self.flows
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| format!("{}Flow", alphanumeric(name)))
+        logical_id(&self.flows, name, "Flow")
     }
+}
+
+/// The logical id `ids` gives `name`, or `<Name><Kind>` for a name the project does not hold.
+fn logical_id(ids: &BTreeMap<String, String>, name: &str, kind: &str) -> String {
+    ids.get(name)
+        .cloned()
+        .unwrap_or_else(|| format!("{}{kind}", alphanumeric(name)))
 }
 
 /// The parameter that holds a project knowledge base's id.

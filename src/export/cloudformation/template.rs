@@ -12,6 +12,19 @@ pub const ALIAS_NAME: &str = "live";
 /// The key of the template's `Metadata` that records which project it came from.
 pub const METADATA_KEY: &str = "Strata";
 
+/// A resource's own `Metadata`: the Strata-only values given that are set (a recorded id, a
+/// local folder…) under [`METADATA_KEY`], so an import gives them back. No `Metadata` when none
+/// is set.
+pub(super) fn record_in_metadata(resource: &mut Value, values: &[(&str, Option<&String>)]) {
+    let recorded: Map<String, Value> = values
+        .iter()
+        .filter_map(|&(key, value)| Some((key.to_owned(), Value::String(value?.clone()))))
+        .collect();
+    if !recorded.is_empty() {
+        resource["Metadata"] = json!({ METADATA_KEY: recorded });
+    }
+}
+
 /// A CloudFormation template. Maps are ordered by key, so output is deterministic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
