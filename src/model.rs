@@ -31,12 +31,12 @@ use std::fmt;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A Strata project.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Project {
     pub schema_version: u32,
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default)]
     pub flows: Vec<Flow>,
@@ -50,7 +50,6 @@ pub struct Project {
     pub model_profiles: Vec<ModelProfile>,
     /// Where the project's agents ship unless an agent says otherwise (Strata only; see
     /// [`agent::AgentTarget`]). Unstated means Classic, as before targets existed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_target: Option<lenient::Lenient<agent::AgentTarget>>,
     /// Strata only: local handlers bound by name to Lambda functions and action groups, for
     /// runs on this machine (see [`handler`]). Never exported.

@@ -7,6 +7,7 @@ use crate::model::{Agent, Project};
 use serde::{Deserialize, Serialize};
 
 /// One Classic feature and its fate.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MigrationItem {
@@ -14,7 +15,6 @@ pub struct MigrationItem {
     pub feature: String,
     pub outcome: Outcome,
     /// The action group it is about, if any (for the diagnostic's location).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_group: Option<String>,
 }
 

@@ -74,13 +74,13 @@ fn to_json<T: Serialize>(v: &T) -> Value {
 }
 
 /// `CreateHarnessRequest`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateHarnessRequest {
     /// `HarnessName`: `[a-zA-Z][a-zA-Z0-9_]{0,39}`.
     pub harness_name: String,
     pub execution_role_arn: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<HarnessModelConfiguration>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub system_prompt: Vec<HarnessSystemContentBlock>,
@@ -88,15 +88,10 @@ pub struct CreateHarnessRequest {
     pub tools: Vec<HarnessTool>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_tools: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<HarnessMemoryConfiguration>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncation: Option<HarnessTruncationConfiguration>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_iterations: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<u32>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
@@ -118,20 +113,16 @@ pub enum HarnessModelConfiguration {
 }
 
 /// `HarnessBedrockModelConfig`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HarnessBedrockModelConfig {
     pub model_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_format: Option<HarnessBedrockApiFormat>,
     /// `Document`: model-specific request fields (e.g. `top_k`, stop sequences).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_params: Option<Value>,
 }
 
@@ -152,15 +143,14 @@ pub enum HarnessSystemContentBlock {
 }
 
 /// `HarnessTool`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HarnessTool {
     #[serde(rename = "type")]
     pub tool_type: HarnessToolType,
     /// `HarnessToolName`: `[a-zA-Z0-9_-]+`, 1–64.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<HarnessToolConfiguration>,
 }
 
@@ -188,19 +178,19 @@ pub enum HarnessToolConfiguration {
 }
 
 /// `HarnessAgentCoreBrowserConfig`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HarnessAgentCoreBrowserConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browser_arn: Option<String>,
 }
 
 /// `HarnessAgentCoreGatewayConfig`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HarnessAgentCoreGatewayConfig {
     pub gateway_arn: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbound_auth: Option<HarnessGatewayOutboundAuth>,
 }
 
@@ -227,11 +217,11 @@ pub struct HarnessInlineFunctionConfig {
 }
 
 /// `HarnessAgentCoreCodeInterpreterConfig`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HarnessAgentCoreCodeInterpreterConfig {
     /// Absent: the AWS-managed code interpreter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_interpreter_arn: Option<String>,
 }
 
@@ -245,32 +235,28 @@ pub enum HarnessMemoryConfiguration {
 }
 
 /// `HarnessAgentCoreMemoryConfiguration`: an existing AgentCore memory.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HarnessAgentCoreMemoryConfiguration {
     pub arn: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages_count: Option<u32>,
     /// `HarnessAgentCoreMemoryRetrievalConfigs`, kept as read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retrieval_config: Option<Value>,
 }
 
 /// `HarnessManagedMemoryConfiguration`: a memory the harness creates and owns.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HarnessManagedMemoryConfiguration {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
     /// 1–4 strategies.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub strategies: Vec<HarnessManagedMemoryStrategyType>,
     /// Days, 3–365.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_expiry_duration: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption_key_arn: Option<String>,
 }
 
@@ -285,12 +271,12 @@ crate::str_enum! {
 }
 
 /// `HarnessTruncationConfiguration`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HarnessTruncationConfiguration {
     pub strategy: HarnessTruncationStrategy,
     /// `HarnessTruncationStrategyConfiguration` (union), kept as read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<Value>,
 }
 
@@ -304,22 +290,19 @@ crate::str_enum! {
 }
 
 /// `CreateGatewayRequest`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateGatewayRequest {
     /// `GatewayName`: `([0-9a-zA-Z][-]?){1,48}`.
     pub name: String,
     /// 1–200 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub role_arn: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol_type: Option<GatewayProtocolType>,
     pub authorizer_type: AuthorizerType,
     /// `AuthorizerConfiguration` (union), kept as read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorizer_configuration: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
@@ -343,6 +326,7 @@ crate::str_enum! {
 }
 
 /// `CreateGatewayTargetRequest`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateGatewayTargetRequest {
@@ -351,7 +335,6 @@ pub struct CreateGatewayTargetRequest {
     /// `TargetName`: `([0-9a-zA-Z][-]?){1,100}`.
     pub name: String,
     /// 1–200 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub target_configuration: TargetConfiguration,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -394,12 +377,11 @@ pub enum ApiSchemaConfiguration {
 }
 
 /// `S3Configuration`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct S3Configuration {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_owner_account_id: Option<String>,
 }
 
@@ -420,17 +402,18 @@ pub enum ToolSchema {
 }
 
 /// `ToolDefinition`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolDefinition {
     pub name: String,
     pub description: String,
     pub input_schema: SchemaDefinition,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<SchemaDefinition>,
 }
 
 /// `SchemaDefinition`: the JSON Schema subset a gateway tool takes.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaDefinition {
@@ -440,9 +423,7 @@ pub struct SchemaDefinition {
     pub properties: BTreeMap<String, SchemaDefinition>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Box<SchemaDefinition>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
@@ -529,12 +510,12 @@ crate::str_enum! {
 }
 
 /// `CredentialProviderConfiguration`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialProviderConfiguration {
     pub credential_provider_type: CredentialProviderType,
     /// `CredentialProvider` (union: OAuth, API key or IAM), kept as read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential_provider: Option<Value>,
 }
 
@@ -550,6 +531,7 @@ crate::str_enum! {
 }
 
 /// `CreateHarnessEndpointRequest`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateHarnessEndpointRequest {
@@ -558,10 +540,8 @@ pub struct CreateHarnessEndpointRequest {
     /// `HarnessEndpointName`: `[a-zA-Z][a-zA-Z0-9_]{0,47}`.
     pub endpoint_name: String,
     /// `HarnessVersion`: `[1-9][0-9]{0,4}`; absent: the harness's latest version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_version: Option<String>,
     /// 1–256 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,

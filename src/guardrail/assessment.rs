@@ -23,16 +23,13 @@ pub struct GuardrailOutcome {
 }
 
 /// `GuardrailAssessment` (reference §5).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GuardrailAssessment {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic_policy: Option<TopicPolicyAssessment>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_policy: Option<ContentPolicyAssessment>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub word_policy: Option<WordPolicyAssessment>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitive_information_policy: Option<SensitiveInformationAssessment>,
 }
 

@@ -95,38 +95,24 @@ crate::str_enum! {
 }
 
 /// An agent of the project.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Agent {
     pub agent_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub foundation_model: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instruction: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(
-        default,
-        rename = "idleSessionTTLInSeconds",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "idleSessionTTLInSeconds")]
     pub idle_session_ttl_in_seconds: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_resource_role_arn: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_encryption_key_arn: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub orchestration_type: Option<Lenient<OrchestrationType>>,
     /// `CustomOrchestration` in the API's shape.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_orchestration: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_override_configuration: Option<PromptOverrideConfiguration>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guardrail_configuration: Option<GuardrailConfiguration>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_configuration: Option<MemoryConfiguration>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_collaboration: Option<Lenient<Collaboration>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub action_groups: Vec<ActionGroup>,
@@ -138,7 +124,6 @@ pub struct Agent {
     pub tags: BTreeMap<String, String>,
     /// Strata only: where this agent ships, overriding the project's `agentTarget`. Never part
     /// of a CreateAgent request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_target: Option<Lenient<AgentTarget>>,
     /// How Strata runs this agent on the user's machine.
     #[serde(default, skip_serializing_if = "LocalAgentSettings::is_default")]
@@ -193,17 +178,15 @@ impl Agent {
 pub const DEFAULT_MAX_ITERATIONS: u32 = 10;
 
 /// Local-run settings of an agent. Never exported.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LocalAgentSettings {
     /// The most orchestration steps one turn may take before the run fails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_iterations: Option<u32>,
     /// A model profile of the project to run this agent with instead of `foundationModel`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_profile: Option<String>,
     /// Whether people talk to this agent directly (then it should have a guardrail).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_facing: Option<bool>,
 }
 
@@ -214,93 +197,76 @@ impl LocalAgentSettings {
 }
 
 /// `PromptOverrideConfiguration`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PromptOverrideConfiguration {
     #[serde(default)]
     pub prompt_configurations: Vec<PromptConfiguration>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_lambda: Option<String>,
 }
 
 /// `PromptConfiguration`: one prompt type's template and settings.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PromptConfiguration {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_type: Option<Lenient<PromptType>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_creation_mode: Option<Lenient<CreationMode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_state: Option<Lenient<State>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_prompt_template: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inference_configuration: Option<AgentInference>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parser_mode: Option<Lenient<CreationMode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub foundation_model: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_model_request_fields: Option<serde_json::Value>,
 }
 
 /// `InferenceConfiguration` of an agent prompt.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentInference {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_k: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maximum_length: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stop_sequences: Vec<String>,
 }
 
 /// `MemoryConfiguration`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MemoryConfiguration {
     pub enabled_memory_types: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_days: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_summary_configuration: Option<SessionSummaryConfiguration>,
 }
 
 /// `SessionSummaryConfiguration`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionSummaryConfiguration {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_recent_sessions: Option<u32>,
 }
 
 /// An action group: CreateAgentActionGroup's body plus the local handler.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActionGroup {
     pub action_group_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_group_executor: Option<ActionGroupExecutor>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_schema: Option<ApiSchema>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function_schema: Option<FunctionSchema>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_action_group_signature: Option<Lenient<ParentSignature>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parent_action_group_signature_params: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_group_state: Option<Lenient<State>>,
     /// Strata only: the local handler standing in for the Lambda, e.g. `handlers/orders.py:handler`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_handler: Option<String>,
 }
 
@@ -332,12 +298,11 @@ pub enum ApiSchema {
 }
 
 /// `S3Identifier`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct S3Identifier {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s3_bucket_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s3_object_key: Option<String>,
 }
 
@@ -357,15 +322,14 @@ impl FunctionSchema {
 }
 
 /// `Function`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Function {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parameters: BTreeMap<String, ParameterDetail>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_confirmation: Option<Lenient<State>>,
 }
 
@@ -405,47 +369,45 @@ impl Function {
 }
 
 /// `ParameterDetail`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ParameterDetail {
     #[serde(rename = "type")]
     pub param_type: Lenient<ParameterType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
 }
 
 /// AssociateAgentKnowledgeBase's body.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentKnowledgeBase {
     /// A Bedrock knowledge base id, or the name of a project knowledge base.
     pub knowledge_base_id: String,
     pub description: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_state: Option<Lenient<State>>,
 }
 
 /// AssociateAgentCollaborator's body.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Collaborator {
     pub collaborator_name: String,
     pub agent_descriptor: AgentDescriptor,
     pub collaboration_instruction: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relay_conversation_history: Option<Lenient<RelayConversationHistory>>,
 }
 
 /// `AgentDescriptor`: the collaborator's alias, or a project agent.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentDescriptor {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alias_arn: Option<String>,
     /// Strata only: a project agent standing in for the alias.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_agent: Option<String>,
 }
 

@@ -5,12 +5,11 @@ use crate::model::names::{check_range, Field, Pattern};
 use serde::{Deserialize, Serialize};
 
 /// `GuardrailConfiguration` (flows and agents).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GuardrailConfiguration {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guardrail_identifier: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guardrail_version: Option<String>,
 }
 
@@ -49,14 +48,12 @@ impl InferenceConfiguration {
 }
 
 /// `PromptModelInferenceConfiguration`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TextInference {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stop_sequences: Vec<String>,

@@ -26,15 +26,13 @@ crate::str_enum! {
 }
 
 /// A flow of the project: its Bedrock-level settings and its definition.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Flow {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_encryption_key_arn: Option<String>,
     #[serde(default)]
     pub definition: FlowDefinition,
@@ -129,6 +127,7 @@ fn collect_nodes<'a>(
 }
 
 /// `FlowNode`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowNode {
@@ -137,7 +136,6 @@ pub struct FlowNode {
     pub node_type: Lenient<NodeType>,
     /// Bedrock accepts a node without configuration (AWS's own samples omit it for Input,
     /// Output, Iterator and Collector); the compiler decides whether that is a problem.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configuration: Option<NodeConfiguration>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<FlowNodeInput>,
@@ -160,6 +158,7 @@ impl FlowNode {
 }
 
 /// `FlowNodeInput`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowNodeInput {
@@ -167,7 +166,6 @@ pub struct FlowNodeInput {
     #[serde(rename = "type")]
     pub data_type: Lenient<DataType>,
     pub expression: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<Lenient<InputCategory>>,
 }
 
@@ -201,6 +199,7 @@ impl FlowNodeOutput {
 }
 
 /// `FlowConnection`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowConnection {
@@ -209,7 +208,6 @@ pub struct FlowConnection {
     pub connection_type: Lenient<ConnectionType>,
     pub source: String,
     pub target: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configuration: Option<ConnectionConfiguration>,
 }
 

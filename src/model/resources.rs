@@ -5,26 +5,21 @@ use serde::{Deserialize, Serialize};
 
 /// A knowledge base: a deployed Bedrock one by id, and/or a local folder of documents,
 /// and/or how to create it (CreateKnowledgeBase's configurations, for the CloudFormation export).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KnowledgeBase {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The Bedrock knowledge base id (10 characters), when it is deployed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_id: Option<String>,
     /// A folder of documents (text, Markdown, HTML, PDF), relative to the project file, indexed locally.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documents: Option<String>,
     /// The role Bedrock uses to build and query it (CreateKnowledgeBase `roleArn`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
     /// CreateKnowledgeBase `knowledgeBaseConfiguration` in the API's shape (type, embedding model, …).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_configuration: Option<serde_json::Value>,
     /// CreateKnowledgeBase `storageConfiguration` in the API's shape (the vector store).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_configuration: Option<serde_json::Value>,
 }
 
@@ -45,27 +40,19 @@ impl KnowledgeBase {
 
 /// A guardrail: the CreateGuardrail shape (policies kept as the API writes them), and/or a
 /// deployed guardrail by identifier.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Guardrail {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guardrail_identifier: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guardrail_version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_input_messaging: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_outputs_messaging: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic_policy_config: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_policy_config: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub word_policy_config: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitive_information_policy_config: Option<serde_json::Value>,
 }
 
@@ -97,6 +84,7 @@ pub struct Price {
 }
 
 /// How a model id is served when the project runs locally.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModelProfile {
@@ -105,20 +93,15 @@ pub struct ModelProfile {
     /// kept, and refused when the profile is used.
     pub provider: Lenient<ProfileProvider>,
     /// The model id to send to the provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// For `scripted`: the file of replies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub script: Option<String>,
     /// Model ids (as used in nodes and agents) this profile serves.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub serves: Vec<String>,
     /// USD per 1,000 tokens, overriding Strata's price table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_per_1k_tokens: Option<Price>,
 }
 
