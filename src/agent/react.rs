@@ -3,7 +3,7 @@
 
 use super::handler;
 use super::prompts::{InvocationText, DEFAULT_ORCHESTRATION_TEMPLATE};
-use super::tools::{self, EventContext, Target};
+use super::tools::{self, EventContext, Target, Tool};
 use super::trace::{
     AgentTraceEvent, FailureTrace, InvocationInput, Observation, Rationale, StepTrace,
 };
@@ -244,7 +244,7 @@ impl AgentRuntime {
             }
             Target::Function { .. } | Target::Api { .. } => {
                 self.emit_action_input(&t.target, input, id).await;
-                self.run_action(turn, tool, id, input).await
+                self.run_action(turn, t, id, input).await
             }
             Target::Collaborators(collaborators) => {
                 self.send_message(turn, collaborators, id, input).await
@@ -257,13 +257,10 @@ impl AgentRuntime {
     pub(super) async fn run_action(
         &self,
         turn: &mut Turn,
-        tool: usize,
+        t: &Tool,
         id: &str,
         input: &Value,
     ) -> ContentPart {
-        let Some(t) = self.tools.get(tool) else {
-            return tool_error(id, "Internal", "unknown tool");
-        };
         let Some(group) = t.target.group() else {
             return tool_error(id, "Internal", "not an action");
         };

@@ -1,6 +1,7 @@
 //! Return of control: a turn that needs the user (results, a confirmation, an answer) is
 //! parked with Bedrock's `ReturnControlPayload`, and `resume` goes on with what the user gives.
 
+use super::react::tool_error;
 use super::tools::{self, Target};
 use super::trace::{AgentTraceEvent, Observation, StepTrace};
 use super::turn::{Turn, Wait, Waiting};
@@ -166,10 +167,10 @@ impl AgentRuntime {
             };
         }
         match w.wait {
-            Wait::Confirm => {
-                self.run_action(turn, w.tool, &w.tool_use_id, &w.input)
-                    .await
-            }
+            Wait::Confirm => match self.tools.get(w.tool) {
+                Some(t) => self.run_action(turn, t, &w.tool_use_id, &w.input).await,
+                None => tool_error(&w.tool_use_id, "Internal", "unknown tool"),
+            },
             Wait::Result | Wait::ConfirmAndResult | Wait::Ask => {
                 let body = member
                     .get("responseBody")
