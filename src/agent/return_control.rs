@@ -3,7 +3,7 @@
 
 use super::react::tool_error;
 use super::tools::{self, Target};
-use super::trace::{AgentTraceEvent, Observation, StepTrace};
+use super::trace::{AgentTraceEvent, Observation};
 use super::turn::{Turn, Wait, Waiting};
 use super::{AgentError, AgentRuntime, ResumeInput, TurnOutcome};
 use crate::providers::ContentPart;
@@ -205,17 +205,11 @@ impl AgentRuntime {
         });
         let outcome = match ask {
             Some(question) => {
-                self.emit(AgentTraceEvent::OrchestrationTrace(StepTrace::Observation(
-                    Observation {
-                        trace_id: self.next_id(&self.agent.agent_name),
-                        observation_type: "ASK_USER".to_owned(),
-                        action_group_invocation_output: None,
-                        knowledge_base_lookup_output: None,
-                        final_response: Some(json!({ "text": question })),
-                        reprompt_response: None,
-                        agent_collaborator_invocation_output: None,
-                    },
-                )))
+                self.emit_observation(Observation {
+                    observation_type: "ASK_USER".to_owned(),
+                    final_response: Some(json!({ "text": question })),
+                    ..Observation::default()
+                })
                 .await;
                 TurnOutcome::AskUser {
                     invocation_id: invocation_id.clone(),
