@@ -170,23 +170,46 @@ pub fn Inspector() -> impl IntoView {
     }
 }
 
-/// A list a panel edits row by row (a node's inputs, outputs or conditions): each change takes
-/// the list as it was drawn, changes a copy and hands it to `set`, which runs the document
-/// command. It is `Copy`, so every row's handlers take it as they are.
-struct RowList<T: Send + Sync + 'static> {
+/// A row of a list a panel edits (a node's input, output or condition): it has a name, unique
+/// in its list.
+trait Row: Clone + Send + Sync + 'static {
+    fn name(&self) -> &str;
+    fn name_mut(&mut self) -> &mut String;
+}
+
+/// Every row kind keeps its name in a `name` member.
+macro_rules! impl_row_by_name {
+    ($($row:ty),*) => {$(
+        impl Row for $row {
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn name_mut(&mut self) -> &mut String {
+                &mut self.name
+            }
+        }
+    )*};
+}
+
+impl_row_by_name!(FlowNodeInput, FlowNodeOutput, FlowCondition);
+
+/// A list a panel edits row by row: each change takes the list as it was drawn, changes a copy
+/// and hands it to `set`, which runs the document command. It is `Copy`, so every row's
+/// handlers take it as they are.
+struct RowList<T: Row> {
     all: StoredValue<Vec<T>>,
     set: Callback<Vec<T>>,
 }
 
-impl<T: Send + Sync + 'static> Clone for RowList<T> {
+impl<T: Row> Clone for RowList<T> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<T: Send + Sync + 'static> Copy for RowList<T> {}
+impl<T: Row> Copy for RowList<T> {}
 
-impl<T: Clone + Send + Sync + 'static> RowList<T> {
+impl<T: Row> RowList<T> {
     fn new(all: Vec<T>, set: impl Fn(Vec<T>) + Send + Sync + 'static) -> Self {
         RowList {
             all: StoredValue::new(all),
@@ -199,13 +222,31 @@ impl<T: Clone + Send + Sync + 'static> RowList<T> {
         change(&mut list);
         self.set.run(list);
     }
+
+    /// Row `i`'s name, renamed on change.
+    fn name_input(self, i: usize, name: &str) -> impl IntoView {
+        view! {
+            <input class="name" prop:value=name.to_owned() on:change=move |ev| {
+                self.change(|v| *v[i].name_mut() = event_target_value(&ev))
+            }/>
+        }
+    }
+
+    /// The button that takes row `i` away.
+    fn remove_button(self, i: usize) -> impl IntoView {
+        view! {
+            <button class="remove" title="Remove" on:click=move |_| {
+                self.change(|v| { v.remove(i); })
+            }>"×"</button>
+        }
+    }
 }
 
-/// `prefix1`, `prefix2`, …: the first that is not `taken`.
-fn unused_name<'a>(prefix: &str, taken: impl Iterator<Item = &'a str> + Clone) -> String {
+/// `prefix1`, `prefix2`, …: the first that no row of `rows` has.
+fn unused_name(prefix: &str, rows: &[impl Row]) -> String {
     (1..)
         .map(|i| format!("{prefix}{i}"))
-        .find(|n| !taken.clone().any(|t| t == n.as_str()))
+        .find(|n| !rows.iter().any(|r| r.name() == n))
         .unwrap_or_default()
 }
 
@@ -228,18 +269,14 @@ fn inputs_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
                 .map(|e| view! { <div class="error">{e.to_string()}</div> });
             view! {
                 <div class="row" data-input=input.name.clone()>
-                    <input class="name" prop:value=input.name.clone() on:change=move |ev| {
-                        list.change(|v| v[i].name = event_target_value(&ev))
-                    }/>
+                    {list.name_input(i, &input.name)}
                     {type_select(input.data_type.as_str().to_owned(), move |t| {
                         list.change(|v| v[i].data_type = Lenient::from_str_lenient(&t))
                     })}
                     <input class="expr" prop:value=input.expression.clone() on:change=move |ev| {
                         list.change(|v| v[i].expression = event_target_value(&ev))
                     }/>
-                    <button class="remove" title="Remove" on:click=move |_| {
-                        list.change(|v| { v.remove(i); })
-                    }>"×"</button>
+                    {list.remove_button(i)}
                     {expr_error}
                 </div>
             }
@@ -247,7 +284,7 @@ fn inputs_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
         .collect_view();
     let add = move |_| {
         list.change(|v| {
-            let n = unused_name("input", v.iter().map(|x| x.name.as_str()));
+            let n = unused_name("input", v);
             v.push(FlowNodeInput::new(&n, DataType::String));
         })
     };
@@ -275,22 +312,18 @@ fn outputs_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
         .map(|(i, output)| {
             view! {
                 <div class="row" data-output=output.name.clone()>
-                    <input class="name" prop:value=output.name.clone() on:change=move |ev| {
-                        list.change(|v| v[i].name = event_target_value(&ev))
-                    }/>
+                    {list.name_input(i, &output.name)}
                     {type_select(output.data_type.as_str().to_owned(), move |t| {
                         list.change(|v| v[i].data_type = Lenient::from_str_lenient(&t))
                     })}
-                    <button class="remove" title="Remove" on:click=move |_| {
-                        list.change(|v| { v.remove(i); })
-                    }>"×"</button>
+                    {list.remove_button(i)}
                 </div>
             }
         })
         .collect_view();
     let add = move |_| {
         list.change(|v| {
-            let n = unused_name("output", v.iter().map(|x| x.name.as_str()));
+            let n = unused_name("output", v);
             v.push(FlowNodeOutput::new(&n, DataType::String));
         })
     };
@@ -335,17 +368,13 @@ fn conditions_editor(ed: Editor, flow: &str, node: &FlowNode) -> Option<AnyView>
                 .map(|e| view! { <div class="error condition-error">{format!("column {}: {}", e.column, e.message)}</div> });
             view! {
                 <div class="row condition" data-condition=cond.name.clone()>
-                    <input class="name" prop:value=cond.name.clone() on:change=move |ev| {
-                        list.change(|v| v[i].name = event_target_value(&ev))
-                    }/>
+                    {list.name_input(i, &cond.name)}
                     <input class="expr" disabled=is_default placeholder={if is_default { "taken when no other holds" } else { "e.g. kind == \"BUG\"" }}
                         prop:value=cond.expression.clone().unwrap_or_default() on:change=move |ev| {
                         let text = event_target_value(&ev);
                         list.change(|v| v[i].expression = (!text.is_empty()).then_some(text))
                     }/>
-                    <button class="remove" title="Remove" on:click=move |_| {
-                        list.change(|v| { v.remove(i); })
-                    }>"×"</button>
+                    {list.remove_button(i)}
                     {error}
                 </div>
             }
@@ -353,7 +382,7 @@ fn conditions_editor(ed: Editor, flow: &str, node: &FlowNode) -> Option<AnyView>
         .collect_view();
     let add = move |_| {
         list.change(|v| {
-            let n = unused_name("condition", v.iter().map(|x| x.name.as_str()));
+            let n = unused_name("condition", v);
             let at = v
                 .iter()
                 .position(|c| c.name == strata::nodes::condition::DEFAULT_CONDITION)
