@@ -212,13 +212,7 @@ impl AgentRuntime {
             .join("\n");
         let system = self.fill(&template, turn, &[("$reachable_agents$", roster)]);
         let response = self
-            .call_stage(
-                PromptType::RoutingClassifier,
-                system,
-                turn.input_text.clone(),
-                overridden,
-                &mut turn.usage,
-            )
+            .call_turn_stage(PromptType::RoutingClassifier, system, overridden, turn)
             .await?;
         let text = response.text();
         let choice = between(&text, "<a>", "</a>").unwrap_or(&text).trim();

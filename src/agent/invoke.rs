@@ -109,13 +109,7 @@ impl AgentRuntime {
             self.template(PromptType::PreProcessing, DEFAULT_PRE_PROCESSING_TEMPLATE);
         let system = self.fill(&template, turn, &[]);
         let response = self
-            .call_stage(
-                PromptType::PreProcessing,
-                system,
-                turn.input_text.clone(),
-                overridden,
-                &mut turn.usage,
-            )
+            .call_turn_stage(PromptType::PreProcessing, system, overridden, turn)
             .await?;
         let text = response.text();
         let category =
@@ -149,13 +143,7 @@ impl AgentRuntime {
             ],
         );
         let response = self
-            .call_stage(
-                PromptType::PostProcessing,
-                system,
-                turn.input_text.clone(),
-                overridden,
-                &mut turn.usage,
-            )
+            .call_turn_stage(PromptType::PostProcessing, system, overridden, turn)
             .await?;
         let raw = response.text();
         Ok(between(&raw, "<final_response>", "</final_response>")

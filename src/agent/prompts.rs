@@ -208,6 +208,20 @@ impl AgentRuntime {
             .await
     }
 
+    /// [`AgentRuntime::call_stage`] with the turn's input as the user message, its usage
+    /// counted in the turn's.
+    pub(super) async fn call_turn_stage(
+        &self,
+        kind: PromptType,
+        system: String,
+        overridden: bool,
+        turn: &mut Turn,
+    ) -> Result<ModelResponse, AgentError> {
+        let message = turn.input_text.clone();
+        self.call_stage(kind, system, message, overridden, &mut turn.usage)
+            .await
+    }
+
     pub(super) async fn call_model(
         &self,
         kind: PromptType,
