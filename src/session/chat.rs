@@ -238,10 +238,14 @@ impl Chat {
     }
 }
 
+/// A front end's hook that answers an agent (`(agent, question)` → the answer, if any): the
+/// shape of both [`crate::run::AskUser`] and [`crate::run::ReturnControl`].
+type Hook<Q, A> = Arc<dyn Fn(String, Q) -> BoxFuture<'static, Option<A>> + Send + Sync>;
+
 /// Puts an agent's question (or returned control) to the front end's `hook`; no hook, or no
 /// answer from it, is `missing`.
 async fn ask<Q, A>(
-    hook: Option<&Arc<dyn Fn(String, Q) -> BoxFuture<'static, Option<A>> + Send + Sync>>,
+    hook: Option<&Hook<Q, A>>,
     agent: &str,
     question: Q,
     missing: ChatError,
