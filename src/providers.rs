@@ -3,6 +3,7 @@
 //! see [`ModelProvider`].
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -10,6 +11,7 @@ use std::pin::Pin;
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// One call to a chat model, in Converse's terms.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModelRequest {
@@ -21,26 +23,14 @@ pub struct ModelRequest {
     pub inference: Inference,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tools: Vec<ToolSpec>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ToolChoice>,
     /// `additionalModelRequestFields`, passed through.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_fields: Option<serde_json::Value>,
 }
 
-/// Inference settings (`inferenceConfig`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Inference {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_p: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_tokens: Option<u32>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub stop_sequences: Vec<String>,
-}
+/// Inference settings (`inferenceConfig`): Converse's members are those of a prompt's
+/// `PromptModelInferenceConfiguration`, so a request carries that type.
+pub type Inference = crate::model::common::TextInference;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -62,12 +62,21 @@ impl AppError {
 
 impl Serialize for AppError {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("AppError", 2)?;
-        st.serialize_field("code", self.code())?;
-        st.serialize_field("message", &self.to_string())?;
-        st.end()
+        serialize_coded(s, self.code(), self)
     }
+}
+
+/// Writes a shell error as every one crosses to the page: `{code, message}`.
+pub fn serialize_coded<S: Serializer>(
+    s: S,
+    code: &str,
+    error: &dyn std::fmt::Display,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    let mut st = s.serialize_struct("Error", 2)?;
+    st.serialize_field("code", code)?;
+    st.serialize_field("message", &error.to_string())?;
+    st.end()
 }
 
 pub type Result<T> = std::result::Result<T, AppError>;

@@ -65,11 +65,7 @@ impl ShipError {
 
 impl Serialize for ShipError {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("ShipError", 2)?;
-        st.serialize_field("code", self.code())?;
-        st.serialize_field("message", &self.to_string())?;
-        st.end()
+        crate::files::serialize_coded(s, self.code(), self)
     }
 }
 

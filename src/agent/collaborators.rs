@@ -5,11 +5,11 @@
 use super::prompts::{between, DEFAULT_ROUTING_TEMPLATE};
 use super::react::tool_error;
 use super::tools;
-use super::trace::{AgentTraceEvent, InvocationInput, Observation, StepTrace};
+use super::trace::{InvocationInput, Observation};
 use super::turn::Turn;
 use super::{AgentError, AgentRuntime, TurnOutcome, TurnRequest, MAX_COLLABORATION_DEPTH};
 use crate::model::agent::{Collaborator, PromptType, RelayConversationHistory};
-use crate::providers::{ChatMessage, ContentPart, ModelRequest, Role};
+use crate::providers::{ChatMessage, ContentPart, Role};
 use crate::text::truncate_chars;
 use serde_json::{json, Value};
 
@@ -65,19 +65,15 @@ impl AgentRuntime {
     ) -> Result<String, String> {
         let name = &collaborator.collaborator_name;
         let alias = collaborator.agent_descriptor.alias_arn.clone();
-        self.emit(AgentTraceEvent::OrchestrationTrace(
-            StepTrace::InvocationInput(InvocationInput {
-                trace_id: self.next_id(&self.agent.agent_name),
-                invocation_type: "AGENT_COLLABORATOR".to_owned(),
-                action_group_invocation_input: None,
-                knowledge_base_lookup_input: None,
-                agent_collaborator_invocation_input: Some(json!({
-                    "agentCollaboratorName": name,
-                    "agentCollaboratorAliasArn": alias,
-                    "input": {"type": "TEXT", "text": message},
-                })),
-            }),
-        ))
+        self.emit_invocation_input(InvocationInput {
+            invocation_type: "AGENT_COLLABORATOR".to_owned(),
+            agent_collaborator_invocation_input: Some(json!({
+                "agentCollaboratorName": name,
+                "agentCollaboratorAliasArn": alias,
+                "input": {"type": "TEXT", "text": message},
+            })),
+            ..InvocationInput::default()
+        })
         .await;
         let message = if collaborator
             .relay_conversation_history
@@ -121,21 +117,15 @@ impl AgentRuntime {
             Ok(text) => json!({"type": "TEXT", "text": text}),
             Err(message) => json!({"type": "TEXT", "text": message, "error": true}),
         };
-        self.emit(AgentTraceEvent::OrchestrationTrace(StepTrace::Observation(
-            Observation {
-                trace_id: self.next_id(&self.agent.agent_name),
-                observation_type: "AGENT_COLLABORATOR".to_owned(),
-                action_group_invocation_output: None,
-                knowledge_base_lookup_output: None,
-                final_response: None,
-                reprompt_response: None,
-                agent_collaborator_invocation_output: Some(json!({
-                    "agentCollaboratorName": name,
-                    "agentCollaboratorAliasArn": alias,
-                    "output": output,
-                })),
-            },
-        )))
+        self.emit_observation(Observation {
+            observation_type: "AGENT_COLLABORATOR".to_owned(),
+            agent_collaborator_invocation_output: Some(json!({
+                "agentCollaboratorName": name,
+                "agentCollaboratorAliasArn": alias,
+                "output": output,
+            })),
+            ..Observation::default()
+        })
         .await;
         answer
     }
@@ -220,21 +210,9 @@ impl AgentRuntime {
             .map(|c| format!("- {}: {}", c.collaborator_name, c.collaboration_instruction))
             .collect::<Vec<_>>()
             .join("\n");
-        let (inference, model_id) = self.inference(PromptType::RoutingClassifier);
-        let request = ModelRequest {
-            model_id,
-            system: vec![self.fill(&template, turn, &[("$reachable_agents$", roster)])],
-            messages: vec![ChatMessage::user_text(turn.input_text.clone())],
-            inference,
-            ..ModelRequest::default()
-        };
+        let system = self.fill(&template, turn, &[("$reachable_agents$", roster)]);
         let response = self
-            .call_model(
-                PromptType::RoutingClassifier,
-                &request,
-                overridden,
-                &mut turn.usage,
-            )
+            .call_turn_stage(PromptType::RoutingClassifier, system, overridden, turn)
             .await?;
         let text = response.text();
         let choice = between(&text, "<a>", "</a>").unwrap_or(&text).trim();

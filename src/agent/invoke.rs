@@ -7,7 +7,7 @@ use super::turn::{Turn, Wait};
 use super::{AgentError, AgentRuntime, ResumeInput, TurnOutcome, TurnRequest};
 use crate::guardrail::Source;
 use crate::model::agent::PromptType;
-use crate::providers::{ChatMessage, ModelRequest};
+use crate::providers::ChatMessage;
 use serde_json::json;
 use std::sync::PoisonError;
 
@@ -107,16 +107,9 @@ impl AgentRuntime {
         }
         let (template, overridden) =
             self.template(PromptType::PreProcessing, DEFAULT_PRE_PROCESSING_TEMPLATE);
-        let (inference, model_id) = self.inference(PromptType::PreProcessing);
-        let req = ModelRequest {
-            model_id,
-            system: vec![self.fill(&template, turn, &[])],
-            messages: vec![ChatMessage::user_text(turn.input_text.clone())],
-            inference,
-            ..ModelRequest::default()
-        };
+        let system = self.fill(&template, turn, &[]);
         let response = self
-            .call_model(PromptType::PreProcessing, &req, overridden, &mut turn.usage)
+            .call_turn_stage(PromptType::PreProcessing, system, overridden, turn)
             .await?;
         let text = response.text();
         let category =
@@ -141,7 +134,6 @@ impl AgentRuntime {
     async fn post_process(&self, turn: &mut Turn, text: &str) -> Result<String, AgentError> {
         let (template, overridden) =
             self.template(PromptType::PostProcessing, DEFAULT_POST_PROCESSING_TEMPLATE);
-        let (inference, model_id) = self.inference(PromptType::PostProcessing);
         let system = self.fill(
             &template,
             turn,
@@ -150,20 +142,8 @@ impl AgentRuntime {
                 ("$bot_response$", text.to_owned()),
             ],
         );
-        let request = ModelRequest {
-            model_id,
-            system: vec![system],
-            messages: vec![ChatMessage::user_text(turn.input_text.clone())],
-            inference,
-            ..ModelRequest::default()
-        };
         let response = self
-            .call_model(
-                PromptType::PostProcessing,
-                &request,
-                overridden,
-                &mut turn.usage,
-            )
+            .call_turn_stage(PromptType::PostProcessing, system, overridden, turn)
             .await?;
         let raw = response.text();
         Ok(between(&raw, "<final_response>", "</final_response>")

@@ -3,12 +3,12 @@
 
 use super::prompts::DEFAULT_KB_TEMPLATE;
 use super::react::tool_error;
-use super::trace::{AgentTraceEvent, InvocationInput, StepTrace};
+use super::trace::InvocationInput;
 use super::turn::Turn;
 use super::{AgentRuntime, KB_RESULTS};
 use crate::kb::LocalIndex;
 use crate::model::agent::PromptType;
-use crate::providers::{ChatMessage, ContentPart, ModelRequest};
+use crate::providers::ContentPart;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -45,15 +45,11 @@ impl AgentRuntime {
             .or_else(|| input.get("query"))
             .and_then(Value::as_str)
             .map_or_else(|| input.to_string(), str::to_owned);
-        self.emit(AgentTraceEvent::OrchestrationTrace(
-            StepTrace::InvocationInput(InvocationInput {
-                trace_id: self.next_id(&self.agent.agent_name),
-                invocation_type: "KNOWLEDGE_BASE".to_owned(),
-                action_group_invocation_input: None,
-                knowledge_base_lookup_input: Some(json!({ "knowledgeBaseId": kb, "text": query })),
-                agent_collaborator_invocation_input: None,
-            }),
-        ))
+        self.emit_invocation_input(InvocationInput {
+            invocation_type: "KNOWLEDGE_BASE".to_owned(),
+            knowledge_base_lookup_input: Some(json!({ "knowledgeBaseId": kb, "text": query })),
+            ..InvocationInput::default()
+        })
         .await;
         let found = match (folder, &self.agent_runtime) {
             (Some(folder), _) => match self.index(kb, folder).await {
@@ -112,7 +108,6 @@ impl AgentRuntime {
                 is_error: false,
             };
         }
-        let (inference, model_id) = self.inference(PromptType::KnowledgeBaseResponseGeneration);
         let system = self.fill(
             &template,
             turn,
@@ -121,17 +116,11 @@ impl AgentRuntime {
                 ("$query$", query.clone()),
             ],
         );
-        let request = ModelRequest {
-            model_id,
-            system: vec![system],
-            messages: vec![ChatMessage::user_text(query)],
-            inference,
-            ..ModelRequest::default()
-        };
         let generated = self
-            .call_model(
+            .call_stage(
                 PromptType::KnowledgeBaseResponseGeneration,
-                &request,
+                system,
+                query,
                 true,
                 &mut turn.usage,
             )

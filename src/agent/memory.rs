@@ -5,7 +5,7 @@ use super::prompts::DEFAULT_MEMORY_TEMPLATE;
 use super::turn::Turn;
 use super::{now_ms, AgentError, AgentRuntime};
 use crate::model::agent::PromptType;
-use crate::providers::{ChatMessage, ContentPart, ModelRequest, Role, Usage};
+use crate::providers::{ChatMessage, ContentPart, Role, Usage};
 use crate::store::SessionState;
 use serde_json::{json, Value};
 
@@ -146,22 +146,14 @@ impl AgentRuntime {
                     .join("\n");
                 let (template, overridden) =
                     self.template(PromptType::MemorySummarization, DEFAULT_MEMORY_TEMPLATE);
-                let (inference, model_id) = self.inference(PromptType::MemorySummarization);
                 let system = template.replace("$past_conversation_summary$", &conversation);
-                let request = ModelRequest {
-                    model_id,
-                    system: vec![system],
-                    messages: vec![ChatMessage::user_text(format!(
-                        "Summarise this conversation:\n{conversation}"
-                    ))],
-                    inference,
-                    ..ModelRequest::default()
-                };
+                let message = format!("Summarise this conversation:\n{conversation}");
                 let mut usage = Usage::default();
                 let response = self
-                    .call_model(
+                    .call_stage(
                         PromptType::MemorySummarization,
-                        &request,
+                        system,
+                        message,
                         overridden,
                         &mut usage,
                     )

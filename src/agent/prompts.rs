@@ -10,7 +10,7 @@ use super::{AgentError, AgentRuntime};
 use crate::model::agent::{CreationMode, PromptConfiguration, PromptType, State};
 use crate::model::lenient::Lenient;
 use crate::model::lenient::StrEnum;
-use crate::providers::{Inference, ModelRequest, ModelResponse, Usage};
+use crate::providers::{ChatMessage, Inference, ModelRequest, ModelResponse, Usage};
 use serde_json::{json, Value};
 use std::time::Instant;
 
@@ -185,6 +185,43 @@ impl AgentRuntime {
     }
 
     /// One model call with its trace.
+    /// One call of a single-turn prompt stage (pre- and post-processing, routing, knowledge
+    /// base answers, memory): the stage's model and inference settings, its filled `system`
+    /// prompt and one user `message`.
+    pub(super) async fn call_stage(
+        &self,
+        kind: PromptType,
+        system: String,
+        message: String,
+        overridden: bool,
+        turn_usage: &mut Usage,
+    ) -> Result<ModelResponse, AgentError> {
+        let (inference, model_id) = self.inference(kind);
+        let request = ModelRequest {
+            model_id,
+            system: vec![system],
+            messages: vec![ChatMessage::user_text(message)],
+            inference,
+            ..ModelRequest::default()
+        };
+        self.call_model(kind, &request, overridden, turn_usage)
+            .await
+    }
+
+    /// [`AgentRuntime::call_stage`] with the turn's input as the user message, its usage
+    /// counted in the turn's.
+    pub(super) async fn call_turn_stage(
+        &self,
+        kind: PromptType,
+        system: String,
+        overridden: bool,
+        turn: &mut Turn,
+    ) -> Result<ModelResponse, AgentError> {
+        let message = turn.input_text.clone();
+        self.call_stage(kind, system, message, overridden, &mut turn.usage)
+            .await
+    }
+
     pub(super) async fn call_model(
         &self,
         kind: PromptType,

@@ -3,7 +3,7 @@
 
 use super::handler;
 use super::prompts::{InvocationText, DEFAULT_ORCHESTRATION_TEMPLATE};
-use super::tools::{self, EventContext, Target};
+use super::tools::{self, EventContext, Target, Tool};
 use super::trace::{
     AgentTraceEvent, FailureTrace, InvocationInput, Observation, Rationale, StepTrace,
 };
@@ -91,17 +91,11 @@ impl AgentRuntime {
                 })
                 .collect();
             if uses.is_empty() {
-                self.emit(AgentTraceEvent::OrchestrationTrace(StepTrace::Observation(
-                    Observation {
-                        trace_id: self.next_id(&self.agent.agent_name),
-                        observation_type: "FINISH".to_owned(),
-                        action_group_invocation_output: None,
-                        knowledge_base_lookup_output: None,
-                        final_response: Some(json!({ "text": text })),
-                        reprompt_response: None,
-                        agent_collaborator_invocation_output: None,
-                    },
-                )))
+                self.emit_observation(Observation {
+                    observation_type: "FINISH".to_owned(),
+                    final_response: Some(json!({ "text": text })),
+                    ..Observation::default()
+                })
                 .await;
                 turn.messages.push(ChatMessage {
                     role: Role::Assistant,
@@ -212,19 +206,11 @@ impl AgentRuntime {
         input: &Value,
         invocation_id: &str,
     ) {
-        self.emit(AgentTraceEvent::OrchestrationTrace(
-            StepTrace::InvocationInput(InvocationInput {
-                trace_id: self.next_id(&self.agent.agent_name),
-                invocation_type: "ACTION_GROUP".to_owned(),
-                action_group_invocation_input: Some(tools::trace_input(
-                    target,
-                    input,
-                    invocation_id,
-                )),
-                knowledge_base_lookup_input: None,
-                agent_collaborator_invocation_input: None,
-            }),
-        ))
+        self.emit_invocation_input(InvocationInput {
+            invocation_type: "ACTION_GROUP".to_owned(),
+            action_group_invocation_input: Some(tools::trace_input(target, input, invocation_id)),
+            ..InvocationInput::default()
+        })
         .await;
     }
 
@@ -244,7 +230,7 @@ impl AgentRuntime {
             }
             Target::Function { .. } | Target::Api { .. } => {
                 self.emit_action_input(&t.target, input, id).await;
-                self.run_action(turn, tool, id, input).await
+                self.run_action(turn, t, id, input).await
             }
             Target::Collaborators(collaborators) => {
                 self.send_message(turn, collaborators, id, input).await
@@ -257,13 +243,10 @@ impl AgentRuntime {
     pub(super) async fn run_action(
         &self,
         turn: &mut Turn,
-        tool: usize,
+        t: &Tool,
         id: &str,
         input: &Value,
     ) -> ContentPart {
-        let Some(t) = self.tools.get(tool) else {
-            return tool_error(id, "Internal", "unknown tool");
-        };
         let Some(group) = t.target.group() else {
             return tool_error(id, "Internal", "not an action");
         };
@@ -350,15 +333,32 @@ impl AgentRuntime {
         action_output: Option<Value>,
         kb_output: Option<Value>,
     ) {
+        self.emit_observation(Observation {
+            observation_type: kind.to_owned(),
+            action_group_invocation_output: action_output,
+            knowledge_base_lookup_output: kb_output,
+            ..Observation::default()
+        })
+        .await;
+    }
+
+    /// Emits an orchestration `invocationInput` under the next trace id.
+    pub(super) async fn emit_invocation_input(&self, input: InvocationInput) {
+        self.emit(AgentTraceEvent::OrchestrationTrace(
+            StepTrace::InvocationInput(InvocationInput {
+                trace_id: self.next_id(&self.agent.agent_name),
+                ..input
+            }),
+        ))
+        .await;
+    }
+
+    /// Emits an orchestration `observation` under the next trace id.
+    pub(super) async fn emit_observation(&self, observation: Observation) {
         self.emit(AgentTraceEvent::OrchestrationTrace(StepTrace::Observation(
             Observation {
                 trace_id: self.next_id(&self.agent.agent_name),
-                observation_type: kind.to_owned(),
-                action_group_invocation_output: action_output,
-                knowledge_base_lookup_output: kb_output,
-                final_response: None,
-                reprompt_response: None,
-                agent_collaborator_invocation_output: None,
+                ..observation
             },
         )))
         .await;

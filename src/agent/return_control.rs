@@ -1,8 +1,9 @@
 //! Return of control: a turn that needs the user (results, a confirmation, an answer) is
 //! parked with Bedrock's `ReturnControlPayload`, and `resume` goes on with what the user gives.
 
+use super::react::tool_error;
 use super::tools::{self, Target};
-use super::trace::{AgentTraceEvent, Observation, StepTrace};
+use super::trace::{AgentTraceEvent, Observation};
 use super::turn::{Turn, Wait, Waiting};
 use super::{AgentError, AgentRuntime, ResumeInput, TurnOutcome};
 use crate::providers::ContentPart;
@@ -166,10 +167,10 @@ impl AgentRuntime {
             };
         }
         match w.wait {
-            Wait::Confirm => {
-                self.run_action(turn, w.tool, &w.tool_use_id, &w.input)
-                    .await
-            }
+            Wait::Confirm => match self.tools.get(w.tool) {
+                Some(t) => self.run_action(turn, t, &w.tool_use_id, &w.input).await,
+                None => tool_error(&w.tool_use_id, "Internal", "unknown tool"),
+            },
             Wait::Result | Wait::ConfirmAndResult | Wait::Ask => {
                 let body = member
                     .get("responseBody")
@@ -204,17 +205,11 @@ impl AgentRuntime {
         });
         let outcome = match ask {
             Some(question) => {
-                self.emit(AgentTraceEvent::OrchestrationTrace(StepTrace::Observation(
-                    Observation {
-                        trace_id: self.next_id(&self.agent.agent_name),
-                        observation_type: "ASK_USER".to_owned(),
-                        action_group_invocation_output: None,
-                        knowledge_base_lookup_output: None,
-                        final_response: Some(json!({ "text": question })),
-                        reprompt_response: None,
-                        agent_collaborator_invocation_output: None,
-                    },
-                )))
+                self.emit_observation(Observation {
+                    observation_type: "ASK_USER".to_owned(),
+                    final_response: Some(json!({ "text": question })),
+                    ..Observation::default()
+                })
                 .await;
                 TurnOutcome::AskUser {
                     invocation_id: invocation_id.clone(),

@@ -376,12 +376,7 @@ fn print_report(report: &Report, judge_cost: Option<f64>) {
         }
     }
     for case in report.cases.iter().filter(|c| !c.pass) {
-        let mut failed: Vec<String> = case
-            .checks
-            .iter()
-            .filter(|c| !c.pass)
-            .map(|c| format!("{}: {}", c.kind, c.detail))
-            .collect();
+        let mut failed = case.failed_checks();
         // A run that did not finish fails every check with the same error: say it once.
         if case.failure.is_some() {
             failed.truncate(1);

@@ -5,6 +5,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::import::{import, ImportFormat};
 use anyhow::Result;
 use serde::Serialize;
+use serde_with::skip_serializing_none;
 use std::path::PathBuf;
 
 #[derive(Serialize)]
@@ -29,12 +30,11 @@ struct FileReport {
     diagnostics: Vec<Diagnostic>,
 }
 
+#[skip_serializing_none]
 #[derive(Serialize)]
 struct LoadFailure {
     message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     column: Option<usize>,
 }
 

@@ -280,12 +280,7 @@ fn case_grid(report: &Report) -> String {
                         "#dc2626"
                     },
                     "fail",
-                    c.checks
-                        .iter()
-                        .filter(|k| !k.pass)
-                        .map(|k| format!("{}: {}", k.kind, k.detail))
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    c.failed_checks().join("; "),
                 ),
                 None => ("#e5e7eb", "none", "not run".to_owned()),
             };

@@ -96,12 +96,7 @@ fn write_case(w: &mut Writer<Vec<u8>>, report: &Report, case: &CaseResult, repea
         return;
     }
     let _ = w.write_event(Event::Start(element));
-    let failed: Vec<String> = case
-        .checks
-        .iter()
-        .filter(|c| !c.pass)
-        .map(|c| format!("{}: {}", c.kind, c.detail))
-        .collect();
+    let failed = case.failed_checks();
     let (tag, kind) = match &case.failure {
         Some(kind) => ("error", kind.as_str()),
         None => ("failure", "expectation"),

@@ -47,6 +47,17 @@ pub struct CaseResult {
     pub failure: Option<String>,
 }
 
+impl CaseResult {
+    /// The expectations this run missed, each as `kind: detail`.
+    pub fn failed_checks(&self) -> Vec<String> {
+        self.checks
+            .iter()
+            .filter(|c| !c.pass)
+            .map(|c| format!("{}: {}", c.kind, c.detail))
+            .collect()
+    }
+}
+
 /// A variant as the report names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VariantName {

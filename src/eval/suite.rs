@@ -7,25 +7,26 @@
 use crate::model::Project;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_with::skip_serializing_none;
 use std::collections::BTreeSet;
 
 /// A suite as written.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Suite {
     /// The suite's name (default: the file's name without `.eval.yaml`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite: Option<String>,
     /// The project the variants come from, relative to the suite file.
     pub project: String,
     pub variants: Vec<Variant>,
     /// The model that scores `judge` expectations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub judge: Option<Judge>,
     pub cases: Vec<Case>,
 }
 
 /// One design under test, and how a case's input reaches it.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Variant {
@@ -34,11 +35,9 @@ pub struct Variant {
     pub target: Target,
     /// An input expression (`$.data…`, as a flow node's inputs use) taking the case's input to
     /// this variant's input: a flow's document, an agent's user turn. Default: the whole input.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
     /// A recording of this variant's model replies, to run it offline (relative to the suite);
     /// `{case}` in the path stands for the case's id, for one recording per case.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<String>,
 }
 
@@ -69,32 +68,28 @@ impl Target {
 }
 
 /// A deployed flow's alias.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FlowAlias {
     pub flow_id: String,
     pub alias_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// The name of the flow's Input node the case's input goes to (default `FlowInputNode`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_node: Option<String>,
 }
 
 /// The model that scores rubric expectations: a recording, an OpenAI-compatible server, or a
 /// Bedrock model. Its cost is counted apart from the variants'.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Judge {
     /// The model id sent to the provider.
     pub model: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
 }
 

@@ -24,6 +24,7 @@ use aws_sdk_bedrockruntime::types as bt;
 use aws_sdk_bedrockruntime::Client;
 use aws_smithy_types::Document;
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 use std::time::Instant;
 
 mod document;
@@ -37,17 +38,15 @@ const PROVIDER: &str = "bedrock";
 
 /// Where and as whom to call Bedrock. Every field is optional: unset ones come from the
 /// standard chain (environment, `~/.aws/config`, SSO, container and instance roles).
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BedrockSettings {
     /// AWS region, e.g. `us-east-1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Named profile from `~/.aws/config`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
     /// Endpoint override, e.g. `http://127.0.0.1:4000` for a local fake.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint_url: Option<String>,
 }
 

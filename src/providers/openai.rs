@@ -18,6 +18,7 @@ use crate::providers::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use serde_with::skip_serializing_none;
 use std::time::{Duration, Instant};
 
 const PROVIDER: &str = "openai";
@@ -26,16 +27,15 @@ const PROVIDER: &str = "openai";
 const ERROR_BODY_LIMIT: usize = 2000;
 
 /// Where the server is and how to authenticate.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OpenAiSettings {
     /// The API root including the version, e.g. `http://127.0.0.1:11434/v1`.
     pub base_url: String,
     /// Bearer token. When unset, `OPENAI_API_KEY` is used if present; local servers need none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// Whole-request timeout in seconds (none by default: local models can be slow).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
 }
 

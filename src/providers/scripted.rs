@@ -12,6 +12,7 @@ use super::{
     ProviderError, Role, StopReason, TextDelta, Usage,
 };
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -25,22 +26,19 @@ pub struct Script {
 }
 
 /// One reply of a script.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScriptedReply {
     /// Only for requests to this model.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_id: Option<String>,
     /// Only for requests whose last user message contains this text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contains: Option<String>,
     /// A text block of the reply.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Tool-use blocks of the reply, after the text.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tool_use: Vec<ScriptedToolUse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
 }
 

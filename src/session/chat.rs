@@ -10,7 +10,7 @@ use crate::agent::{AgentRuntime, AgentTraceEvent, ResumeInput, TurnOutcome, Turn
 use crate::model::Project;
 use crate::providers::agent_runtime::AgentRuntimeClient;
 use crate::providers::bedrock::BedrockSettings;
-use crate::providers::Usage;
+use crate::providers::{BoxFuture, Usage};
 use crate::session::protocol::RunResultSummary;
 use crate::store::Store;
 use crate::trace::event::FlowOutputRecord;
@@ -196,41 +196,27 @@ impl Chat {
         };
         let mut outcome = follow(self.runtime.invoke(request), &mut self.traces, on_trace).await;
         loop {
-            match outcome? {
+            let (invocation_id, input) = match outcome? {
                 TurnOutcome::Finished { text, usage, .. } => return Ok((text, usage)),
                 TurnOutcome::AskUser {
                     invocation_id,
                     question,
                 } => {
-                    let ask = hooks.ask_user.as_ref().ok_or(ChatError::NoAnswer)?;
-                    let answer = ask(self.agent.clone(), question)
-                        .await
-                        .ok_or(ChatError::NoAnswer)?;
-                    outcome = follow(
-                        self.runtime
-                            .resume(&invocation_id, ResumeInput::Answer(answer)),
-                        &mut self.traces,
-                        on_trace,
-                    )
-                    .await;
+                    let hook = hooks.ask_user.as_ref();
+                    let answer = ask(hook, &self.agent, question, ChatError::NoAnswer).await?;
+                    (invocation_id, ResumeInput::Answer(answer))
                 }
                 TurnOutcome::Paused {
                     invocation_id,
                     payload,
                 } => {
-                    let answer = hooks.return_control.as_ref().ok_or(ChatError::NoResults)?;
-                    let results = answer(self.agent.clone(), payload)
-                        .await
-                        .ok_or(ChatError::NoResults)?;
-                    outcome = follow(
-                        self.runtime
-                            .resume(&invocation_id, ResumeInput::Results(results)),
-                        &mut self.traces,
-                        on_trace,
-                    )
-                    .await;
+                    let hook = hooks.return_control.as_ref();
+                    let results = ask(hook, &self.agent, payload, ChatError::NoResults).await?;
+                    (invocation_id, ResumeInput::Results(results))
                 }
-            }
+            };
+            let resumed = self.runtime.resume(&invocation_id, input);
+            outcome = follow(resumed, &mut self.traces, on_trace).await;
         }
     }
 
@@ -250,6 +236,24 @@ impl Chat {
         )
         .await?)
     }
+}
+
+/// A front end's hook that answers an agent (`(agent, question)` → the answer, if any): the
+/// shape of both [`crate::run::AskUser`] and [`crate::run::ReturnControl`].
+type Hook<Q, A> = Arc<dyn Fn(String, Q) -> BoxFuture<'static, Option<A>> + Send + Sync>;
+
+/// Puts an agent's question (or returned control) to the front end's `hook`; no hook, or no
+/// answer from it, is `missing`.
+async fn ask<Q, A>(
+    hook: Option<&Hook<Q, A>>,
+    agent: &str,
+    question: Q,
+    missing: ChatError,
+) -> Result<A, ChatError> {
+    let Some(hook) = hook else {
+        return Err(missing);
+    };
+    hook(agent.to_owned(), question).await.ok_or(missing)
 }
 
 /// Awaits `work` while passing its trace on as it comes; every step is passed on before the

@@ -8,6 +8,7 @@ use crate::trace::event::{FlowOutputRecord, InputField, OutputField};
 use crate::trace::{RunEvent, RunStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_with::skip_serializing_none;
 use std::collections::BTreeMap;
 
 /// Where model replies come from. Credentials are never part of it: Bedrock takes them from
@@ -78,6 +79,7 @@ pub struct DebugOptions {
 
 /// One run, as a front end asks for it. The project is the document as the front end holds
 /// it (saved or not); the run never writes it.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunRequest {
@@ -92,13 +94,11 @@ pub struct RunRequest {
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: u64,
     /// Save the run's model exchanges to this replay file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<String>,
     #[serde(default)]
     pub debug: DebugOptions,
     /// Run a recorded version of the flow, or the version an alias points at, instead of the
     /// document as it is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<RunTarget>,
 }
 

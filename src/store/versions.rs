@@ -162,37 +162,38 @@ impl Store {
     ) -> Result<()> {
         const OP: &str = "set alias";
         let mut tx = self.pool.begin().await.map_err(self.query_error(OP))?;
+        // Both statements take the same parameters: ?1 project, ?2 flow, ?3 alias, ?4 version,
+        // ?5 the time of the move.
+        let moved_at = to_sql_int(now_ms());
+        let bound = |sql: &'static str| {
+            sqlx::query(sql)
+                .bind(project)
+                .bind(flow)
+                .bind(name)
+                .bind(version)
+                .bind(moved_at)
+        };
         // The move first: a write as the transaction's first statement takes SQLite's write
         // lock at once, so no other writer can slip in between reading the alias and moving it.
-        sqlx::query(
+        bound(
             "INSERT INTO alias_moves (project, flow, name, from_version, to_version, moved_at_ms) \
              SELECT ?1, ?2, ?3, \
                     (SELECT version FROM aliases WHERE project = ?1 AND flow = ?2 AND name = ?3), ?4, ?5 \
              WHERE EXISTS (SELECT 1 FROM versions WHERE project = ?1 AND flow = ?2 AND number = ?4) \
              AND (SELECT version FROM aliases WHERE project = ?1 AND flow = ?2 AND name = ?3) IS NOT ?4",
         )
-        .bind(project)
-        .bind(flow)
-        .bind(name)
-        .bind(version)
-        .bind(to_sql_int(now_ms()))
         .execute(&mut *tx)
         .await
         .map_err(self.query_error(OP))?;
         // `WHERE EXISTS` makes a missing version a zero-row insert we can name, rather than a
         // bare foreign-key failure. The WHERE also keeps SQLite from reading ON CONFLICT as a join.
-        let written = sqlx::query(
+        let written = bound(
             "INSERT INTO aliases (project, flow, name, version, updated_at_ms) \
              SELECT ?1, ?2, ?3, ?4, ?5 \
              WHERE EXISTS (SELECT 1 FROM versions WHERE project = ?1 AND flow = ?2 AND number = ?4) \
              ON CONFLICT (project, flow, name) DO UPDATE SET version = excluded.version, \
              updated_at_ms = excluded.updated_at_ms",
         )
-        .bind(project)
-        .bind(flow)
-        .bind(name)
-        .bind(version)
-        .bind(to_sql_int(now_ms()))
         .execute(&mut *tx)
         .await
         .map_err(self.query_error(OP))?

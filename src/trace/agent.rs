@@ -7,6 +7,7 @@ use crate::guardrail::GuardrailAssessment;
 use crate::providers::Usage;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_with::skip_serializing_none;
 
 /// One trace event of a local agent turn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,23 +63,22 @@ pub struct Rationale {
 }
 
 /// `invocationInput`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InvocationInput {
     pub trace_id: String,
     /// `ACTION_GROUP`, `KNOWLEDGE_BASE`, `AGENT_COLLABORATOR` or `FINISH`.
     pub invocation_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_group_invocation_input: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_lookup_input: Option<Value>,
     /// `{agentCollaboratorName, agentCollaboratorAliasArn, input: {type, text}}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_collaborator_invocation_input: Option<Value>,
 }
 
 /// `observation`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Observation {
     pub trace_id: String,
@@ -86,16 +86,11 @@ pub struct Observation {
     /// `REPROMPT`.
     #[serde(rename = "type")]
     pub observation_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_group_invocation_output: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_lookup_output: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_response: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reprompt_response: Option<Value>,
     /// `{agentCollaboratorName, agentCollaboratorAliasArn, output: {type, text}}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_collaborator_invocation_output: Option<Value>,
 }
 

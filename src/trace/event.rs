@@ -7,8 +7,10 @@
 use crate::providers::Usage;
 use crate::trace::agent::AgentTraceEvent;
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 /// Something that happened during a run.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
     tag = "event",
@@ -62,7 +64,6 @@ pub enum RunEvent {
         /// Built from the node's typed request when first read or written (`Payload`).
         request: crate::trace::Payload,
         response: crate::trace::Payload,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         usage: Option<Usage>,
         latency_ms: u64,
     },
@@ -96,7 +97,6 @@ pub enum RunEvent {
         node: String,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         execution_chain: Vec<ChainStep>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         from_run: Option<String>,
         /// For people: "reused from run …" or "pinned".
         reason: String,
@@ -124,10 +124,8 @@ pub enum RunEvent {
         duration_ms: u64,
         /// The run's id, so the last line alone identifies the run (filled by the host
         /// layer, `crate::session`; absent from the executor's own stream).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         run_id: Option<String>,
         /// What the run's model calls cost in USD; absent when a model has no price.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         cost_usd: Option<f64>,
         /// Models with no known price.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]

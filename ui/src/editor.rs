@@ -185,25 +185,24 @@ impl Editor {
     }
 
     pub fn undo(&self) {
-        let mut done = false;
-        self.doc.update(|d| {
-            if let Some(d) = d {
-                done = d.history.undo(&mut d.project);
-                d.dirty |= done;
-            }
-        });
-        self.after_history(done, "Nothing to undo");
+        self.step_history(History::undo, "Nothing to undo");
     }
 
     pub fn redo(&self) {
+        self.step_history(History::redo, "Nothing to redo");
+    }
+
+    /// Takes one step back or forward in the history (`step`), then shows where it led, or
+    /// says `otherwise` when there was no step to take.
+    fn step_history(&self, step: fn(&mut History, &mut Project) -> bool, otherwise: &str) {
         let mut done = false;
         self.doc.update(|d| {
             if let Some(d) = d {
-                done = d.history.redo(&mut d.project);
+                done = step(&mut d.history, &mut d.project);
                 d.dirty |= done;
             }
         });
-        self.after_history(done, "Nothing to redo");
+        self.after_history(done, otherwise);
     }
 
     fn after_history(&self, done: bool, otherwise: &str) {

@@ -170,66 +170,123 @@ pub fn Inspector() -> impl IntoView {
     }
 }
 
-fn inputs_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
-    let set = {
-        let (flow, name) = (flow.to_owned(), node.name.clone());
-        move |inputs: Vec<FlowNodeInput>| {
-            ed.run(Command::SetInputs {
-                flow: flow.clone(),
-                node: name.clone(),
-                inputs,
-            })
+/// A row of a list a panel edits (a node's input, output or condition): it has a name, unique
+/// in its list.
+trait Row: Clone + Send + Sync + 'static {
+    fn name(&self) -> &str;
+    fn name_mut(&mut self) -> &mut String;
+}
+
+/// Every row kind keeps its name in a `name` member.
+macro_rules! impl_row_by_name {
+    ($($row:ty),*) => {$(
+        impl Row for $row {
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn name_mut(&mut self) -> &mut String {
+                &mut self.name
+            }
         }
-    };
+    )*};
+}
+
+impl_row_by_name!(FlowNodeInput, FlowNodeOutput, FlowCondition);
+
+/// A list a panel edits row by row: each change takes the list as it was drawn, changes a copy
+/// and hands it to `set`, which runs the document command. It is `Copy`, so every row's
+/// handlers take it as they are.
+struct RowList<T: Row> {
+    all: StoredValue<Vec<T>>,
+    set: Callback<Vec<T>>,
+}
+
+impl<T: Row> Clone for RowList<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Row> Copy for RowList<T> {}
+
+impl<T: Row> RowList<T> {
+    fn new(all: Vec<T>, set: impl Fn(Vec<T>) + Send + Sync + 'static) -> Self {
+        RowList {
+            all: StoredValue::new(all),
+            set: Callback::new(set),
+        }
+    }
+
+    fn change(self, change: impl FnOnce(&mut Vec<T>)) {
+        let mut list = self.all.get_value();
+        change(&mut list);
+        self.set.run(list);
+    }
+
+    /// Row `i`'s name, renamed on change.
+    fn name_input(self, i: usize, name: &str) -> impl IntoView {
+        view! {
+            <input class="name" prop:value=name.to_owned() on:change=move |ev| {
+                self.change(|v| *v[i].name_mut() = event_target_value(&ev))
+            }/>
+        }
+    }
+
+    /// The button that takes row `i` away.
+    fn remove_button(self, i: usize) -> impl IntoView {
+        view! {
+            <button class="remove" title="Remove" on:click=move |_| {
+                self.change(|v| { v.remove(i); })
+            }>"×"</button>
+        }
+    }
+}
+
+/// `prefix1`, `prefix2`, …: the first that no row of `rows` has.
+fn unused_name(prefix: &str, rows: &[impl Row]) -> String {
+    (1..)
+        .map(|i| format!("{prefix}{i}"))
+        .find(|n| !rows.iter().any(|r| r.name() == n))
+        .unwrap_or_default()
+}
+
+fn inputs_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
+    let (flow, name) = (flow.to_owned(), node.name.clone());
+    let list = RowList::new(node.inputs.clone(), move |inputs| {
+        ed.run(Command::SetInputs {
+            flow: flow.clone(),
+            node: name.clone(),
+            inputs,
+        })
+    });
     let rows = node
         .inputs
         .iter()
         .enumerate()
         .map(|(i, input)| {
-            let all = node.inputs.clone();
-            let (a1, a2, a3, a4) = (all.clone(), all.clone(), all.clone(), all);
-            let (s1, s2, s3, s4) = (set.clone(), set.clone(), set.clone(), set.clone());
             let expr_error = strata::expr::parse_input_expression(&input.expression)
                 .err()
                 .map(|e| view! { <div class="error">{e.to_string()}</div> });
             view! {
                 <div class="row" data-input=input.name.clone()>
-                    <input class="name" prop:value=input.name.clone() on:change=move |ev| {
-                        let mut v = a1.clone();
-                        v[i].name = event_target_value(&ev);
-                        s1(v)
-                    }/>
+                    {list.name_input(i, &input.name)}
                     {type_select(input.data_type.as_str().to_owned(), move |t| {
-                        let mut v = a2.clone();
-                        v[i].data_type = Lenient::from_str_lenient(&t);
-                        s2(v)
+                        list.change(|v| v[i].data_type = Lenient::from_str_lenient(&t))
                     })}
                     <input class="expr" prop:value=input.expression.clone() on:change=move |ev| {
-                        let mut v = a3.clone();
-                        v[i].expression = event_target_value(&ev);
-                        s3(v)
+                        list.change(|v| v[i].expression = event_target_value(&ev))
                     }/>
-                    <button class="remove" title="Remove" on:click=move |_| {
-                        let mut v = a4.clone();
-                        v.remove(i);
-                        s4(v)
-                    }>"×"</button>
+                    {list.remove_button(i)}
                     {expr_error}
                 </div>
             }
         })
         .collect_view();
-    let add = {
-        let all = node.inputs.clone();
-        move |_| {
-            let mut v = all.clone();
-            let n = (1..)
-                .map(|i| format!("input{i}"))
-                .find(|n| !v.iter().any(|x| x.name == *n))
-                .unwrap_or_default();
+    let add = move |_| {
+        list.change(|v| {
+            let n = unused_name("input", v);
             v.push(FlowNodeInput::new(&n, DataType::String));
-            set(v)
-        }
+        })
     };
     view! {
         <section class="ports-editor" id="inputs">
@@ -240,56 +297,35 @@ fn inputs_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
 }
 
 fn outputs_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
-    let set = {
-        let (flow, name) = (flow.to_owned(), node.name.clone());
-        move |outputs: Vec<FlowNodeOutput>| {
-            ed.run(Command::SetOutputs {
-                flow: flow.clone(),
-                node: name.clone(),
-                outputs,
-            })
-        }
-    };
+    let (flow, name) = (flow.to_owned(), node.name.clone());
+    let list = RowList::new(node.outputs.clone(), move |outputs| {
+        ed.run(Command::SetOutputs {
+            flow: flow.clone(),
+            node: name.clone(),
+            outputs,
+        })
+    });
     let rows = node
         .outputs
         .iter()
         .enumerate()
         .map(|(i, output)| {
-            let all = node.outputs.clone();
-            let (a1, a2, a3) = (all.clone(), all.clone(), all);
-            let (s1, s2, s3) = (set.clone(), set.clone(), set.clone());
             view! {
                 <div class="row" data-output=output.name.clone()>
-                    <input class="name" prop:value=output.name.clone() on:change=move |ev| {
-                        let mut v = a1.clone();
-                        v[i].name = event_target_value(&ev);
-                        s1(v)
-                    }/>
+                    {list.name_input(i, &output.name)}
                     {type_select(output.data_type.as_str().to_owned(), move |t| {
-                        let mut v = a2.clone();
-                        v[i].data_type = Lenient::from_str_lenient(&t);
-                        s2(v)
+                        list.change(|v| v[i].data_type = Lenient::from_str_lenient(&t))
                     })}
-                    <button class="remove" title="Remove" on:click=move |_| {
-                        let mut v = a3.clone();
-                        v.remove(i);
-                        s3(v)
-                    }>"×"</button>
+                    {list.remove_button(i)}
                 </div>
             }
         })
         .collect_view();
-    let add = {
-        let all = node.outputs.clone();
-        move |_| {
-            let mut v = all.clone();
-            let n = (1..)
-                .map(|i| format!("output{i}"))
-                .find(|n| !v.iter().any(|x| x.name == *n))
-                .unwrap_or_default();
+    let add = move |_| {
+        list.change(|v| {
+            let n = unused_name("output", v);
             v.push(FlowNodeOutput::new(&n, DataType::String));
-            set(v)
-        }
+        })
     };
     // A kind with fixed outputs (none at all, for Output) gets no "+ output".
     let user_named = node.kind().is_none_or(|k| {
@@ -311,23 +347,19 @@ fn conditions_editor(ed: Editor, flow: &str, node: &FlowNode) -> Option<AnyView>
     let Some(NodeConfiguration::Condition(c)) = &node.configuration else {
         return None;
     };
-    let conditions = c.conditions.clone();
-    let set = {
-        let (flow, name) = (flow.to_owned(), node.name.clone());
-        move |conditions: Vec<FlowCondition>| {
-            ed.run(Command::SetConditions {
-                flow: flow.clone(),
-                node: name.clone(),
-                conditions,
-            })
-        }
-    };
-    let rows = conditions
+    let (flow, name) = (flow.to_owned(), node.name.clone());
+    let list = RowList::new(c.conditions.clone(), move |conditions| {
+        ed.run(Command::SetConditions {
+            flow: flow.clone(),
+            node: name.clone(),
+            conditions,
+        })
+    });
+    let rows = c
+        .conditions
         .iter()
         .enumerate()
         .map(|(i, cond)| {
-            let (a1, a2, a3) = (conditions.clone(), conditions.clone(), conditions.clone());
-            let (s1, s2, s3) = (set.clone(), set.clone(), set.clone());
             let is_default = cond.name == strata::nodes::condition::DEFAULT_CONDITION;
             let error = cond
                 .expression
@@ -336,46 +368,33 @@ fn conditions_editor(ed: Editor, flow: &str, node: &FlowNode) -> Option<AnyView>
                 .map(|e| view! { <div class="error condition-error">{format!("column {}: {}", e.column, e.message)}</div> });
             view! {
                 <div class="row condition" data-condition=cond.name.clone()>
-                    <input class="name" prop:value=cond.name.clone() on:change=move |ev| {
-                        let mut v = a1.clone();
-                        v[i].name = event_target_value(&ev);
-                        s1(v)
-                    }/>
+                    {list.name_input(i, &cond.name)}
                     <input class="expr" disabled=is_default placeholder={if is_default { "taken when no other holds" } else { "e.g. kind == \"BUG\"" }}
                         prop:value=cond.expression.clone().unwrap_or_default() on:change=move |ev| {
-                        let mut v = a2.clone();
                         let text = event_target_value(&ev);
-                        v[i].expression = (!text.is_empty()).then_some(text);
-                        s2(v)
+                        list.change(|v| v[i].expression = (!text.is_empty()).then_some(text))
                     }/>
-                    <button class="remove" title="Remove" on:click=move |_| {
-                        let mut v = a3.clone();
-                        v.remove(i);
-                        s3(v)
-                    }>"×"</button>
+                    {list.remove_button(i)}
                     {error}
                 </div>
             }
         })
         .collect_view();
     let add = move |_| {
-        let mut v = conditions.clone();
-        let n = (1..)
-            .map(|i| format!("condition{i}"))
-            .find(|n| !v.iter().any(|x| x.name == *n))
-            .unwrap_or_default();
-        let at = v
-            .iter()
-            .position(|c| c.name == strata::nodes::condition::DEFAULT_CONDITION)
-            .unwrap_or(v.len());
-        v.insert(
-            at,
-            FlowCondition {
-                name: n,
-                expression: Some("true".to_owned()),
-            },
-        );
-        set(v)
+        list.change(|v| {
+            let n = unused_name("condition", v);
+            let at = v
+                .iter()
+                .position(|c| c.name == strata::nodes::condition::DEFAULT_CONDITION)
+                .unwrap_or(v.len());
+            v.insert(
+                at,
+                FlowCondition {
+                    name: n,
+                    expression: Some("true".to_owned()),
+                },
+            );
+        })
     };
     Some(
         view! {

@@ -89,12 +89,7 @@ pub fn ProgressGrid() -> impl IntoView {
                         let title = result.map_or_else(
                             || "not finished".to_owned(),
                             |r| {
-                                let failed: Vec<String> = r
-                                    .checks
-                                    .iter()
-                                    .filter(|c| !c.pass)
-                                    .map(|c| format!("{}: {}", c.kind, c.detail))
-                                    .collect();
+                                let failed = r.failed_checks();
                                 if failed.is_empty() {
                                     "passed — click to open its run".to_owned()
                                 } else {

@@ -69,12 +69,7 @@ fn report_view(ed: Editor, state: EvalState, report: Report, judge: Option<f64>)
         .cases
         .iter()
         .map(|c| {
-            let failed: Vec<String> = c
-                .checks
-                .iter()
-                .filter(|k| !k.pass)
-                .map(|k| format!("{}: {}", k.kind, k.detail))
-                .collect();
+            let failed = c.failed_checks();
             let output = match &c.output {
                 serde_json::Value::String(s) => s.clone(),
                 other => other.to_string(),
