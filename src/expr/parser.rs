@@ -441,30 +441,21 @@ mod tests {
             r#"error 9: expected "]", "," or ":" after the index, found ".""#,
         );
         // Whitespace: only after commas and around colons.
-        check(
-            "$.data ",
-            r#"error 7: unexpected whitespace (only allowed after "," and around ":" inside brackets)"#,
-        );
-        check(
-            "$.data [0]",
-            r#"error 7: unexpected whitespace (only allowed after "," and around ":" inside brackets)"#,
-        );
-        check(
-            "$.data[ 0]",
-            r#"error 8: unexpected whitespace (only allowed after "," and around ":" inside brackets)"#,
-        );
-        check(
-            "$.data[0 ]",
-            r#"error 9: unexpected whitespace (only allowed after "," and around ":" inside brackets)"#,
-        );
-        check(
-            "$.data[0 ,1]",
-            r#"error 9: unexpected whitespace (only allowed after "," and around ":" inside brackets)"#,
-        );
-        check(
-            "$.data[1:2 ]",
-            r#"error 11: unexpected whitespace (only allowed after "," and around ":" inside brackets)"#,
-        );
+        for (input, column) in [
+            ("$.data ", 7),
+            ("$.data [0]", 7),
+            ("$.data[ 0]", 8),
+            ("$.data[0 ]", 9),
+            ("$.data[0 ,1]", 9),
+            ("$.data[1:2 ]", 11),
+        ] {
+            check(
+                input,
+                &format!(
+                    r#"error {column}: unexpected whitespace (only allowed after "," and around ":" inside brackets)"#
+                ),
+            );
+        }
         check("$.data[1: ]", "$.data[1:] | [Slice(Some(1), None)]");
         check(
             "$.data. x",
