@@ -316,39 +316,22 @@ mod tests {
             "",
             r#"error 1: expected "$.data" at the start, the expression is empty"#,
         );
-        check(
-            "$.dta",
-            r#"error 1: expected "$.data" at the start, found "$.dta""#,
-        );
-        check(
-            "$.dta.x",
-            r#"error 1: expected "$.data" at the start, found "$.dta""#,
-        );
-        check(
-            "data.x",
-            r#"error 1: expected "$.data" at the start, found "data""#,
-        );
-        check(
-            "$.datum[0]",
-            r#"error 1: expected "$.data" at the start, found "$.datum""#,
-        );
-        check(
-            "$.database",
-            r#"error 1: expected "$.data" at the start, found "$.database""#,
-        );
-        check(
-            "$.Data",
-            r#"error 1: expected "$.data" at the start, found "$.Data""#,
-        );
-        check(
-            " $.data",
-            r#"error 1: expected "$.data" at the start, found " ""#,
-        );
-        check(
-            "[0]",
-            r#"error 1: expected "$.data" at the start, found "[""#,
-        );
-        check("$", r#"error 1: expected "$.data" at the start, found "$""#);
+        for (input, found) in [
+            ("$.dta", "$.dta"),
+            ("$.dta.x", "$.dta"),
+            ("data.x", "data"),
+            ("$.datum[0]", "$.datum"),
+            ("$.database", "$.database"),
+            ("$.Data", "$.Data"),
+            (" $.data", " "),
+            ("[0]", "["),
+            ("$", "$"),
+        ] {
+            check(
+                input,
+                &format!(r#"error 1: expected "$.data" at the start, found "{found}""#),
+            );
+        }
         check("$.data[1", r#"error 9: unclosed "[" opened at column 7"#);
         check(
             "$.data.numbers[0, 3",

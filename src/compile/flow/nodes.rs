@@ -192,22 +192,14 @@ impl<'a> Definition<'a> {
         let mut input_names = DistinctNames::new("inputs");
         for input in &node.inputs {
             let at = at.input(&input.name);
-            check_name(
-                out,
-                at.clone(),
-                "input name",
+            check_port(
+                "input",
                 &input.name,
-                Pattern::NodeName,
+                &input.data_type,
+                &at,
+                &mut input_names,
+                out,
             );
-            input_names.check(&input.name, &at, out);
-            if let Lenient::Unknown(t) = &input.data_type {
-                out.report(
-                    Code::UnknownEnumValue,
-                    at.clone(),
-                    format!("input type {t:?} is not a flow data type"),
-                )
-                .set_hint("Use String, Number, Boolean, Object or Array.");
-            }
             match &input.category {
                 Some(Lenient::Unknown(c)) => {
                     out.report(
@@ -230,22 +222,14 @@ impl<'a> Definition<'a> {
         let mut output_names = DistinctNames::new("outputs");
         for output in &node.outputs {
             let at = at.output(&output.name);
-            check_name(
-                out,
-                at.clone(),
-                "output name",
+            check_port(
+                "output",
                 &output.name,
-                Pattern::NodeName,
+                &output.data_type,
+                &at,
+                &mut output_names,
+                out,
             );
-            output_names.check(&output.name, &at, out);
-            if let Lenient::Unknown(t) = &output.data_type {
-                out.report(
-                    Code::UnknownEnumValue,
-                    at,
-                    format!("output type {t:?} is not a flow data type"),
-                )
-                .set_hint("Use String, Number, Boolean, Object or Array.");
-            }
         }
     }
 
@@ -415,5 +399,33 @@ fn check_side(
                 );
             }
         }
+    }
+}
+
+/// What a node's inputs and outputs (`side`) are checked for alike: a valid name, not taken
+/// by another port of the same side, a flow data type.
+fn check_port<'n>(
+    side: &str,
+    name: &'n str,
+    data_type: &Lenient<DataType>,
+    at: &Location,
+    names: &mut DistinctNames<'n>,
+    out: &mut Diagnostics,
+) {
+    check_name(
+        out,
+        at.clone(),
+        &format!("{side} name"),
+        name,
+        Pattern::NodeName,
+    );
+    names.check(name, at, out);
+    if let Lenient::Unknown(t) = data_type {
+        out.report(
+            Code::UnknownEnumValue,
+            at.clone(),
+            format!("{side} type {t:?} is not a flow data type"),
+        )
+        .set_hint("Use String, Number, Boolean, Object or Array.");
     }
 }
