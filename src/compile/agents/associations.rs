@@ -200,7 +200,7 @@ mod tests {
     #[test]
     fn collaborators_and_knowledge_bases() {
         use Code::*;
-        let cases: &[Case] = &[
+        check_cases(&[
             (
                 "collaboration disabled",
                 |p| agent(p).agent_collaboration = Some(Collaboration::Disabled.into()),
@@ -307,9 +307,6 @@ mod tests {
                 },
                 &[(UnknownEnumValue, "knowledgeBaseState")],
             ),
-        ];
-        for (name, mutate, expect) in cases {
-            check(name, *mutate, expect);
-        }
+        ]);
     }
 }
