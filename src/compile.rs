@@ -41,11 +41,60 @@ impl Compiled {
     }
 }
 
+/// The names of one kind of thing that must differ (flows, nodes, inputs…): the second use of
+/// a name is a diagnostic, "two flows are named \"x\"".
+pub(crate) struct DistinctNames<'a> {
+    seen: HashSet<&'a str>,
+    /// The things, in the plural: `flows`.
+    things: &'static str,
+    code: Code,
+    hint: Option<&'static str>,
+}
+
+impl<'a> DistinctNames<'a> {
+    /// Names that must differ, [`Code::DuplicateName`] when they do not.
+    pub(crate) fn new(things: &'static str) -> Self {
+        DistinctNames {
+            seen: HashSet::new(),
+            things,
+            code: Code::DuplicateName,
+            hint: None,
+        }
+    }
+
+    pub(crate) fn code(self, code: Code) -> Self {
+        DistinctNames { code, ..self }
+    }
+
+    pub(crate) fn hint(self, hint: &'static str) -> Self {
+        DistinctNames {
+            hint: Some(hint),
+            ..self
+        }
+    }
+
+    /// Takes `name`, the name of the thing at `at`; reports it when it was taken before.
+    pub(crate) fn check(&mut self, name: &'a str, at: &Location, out: &mut Diagnostics) {
+        if self.seen.insert(name) {
+            return;
+        }
+        let things = self.things;
+        let d = out.report(
+            self.code,
+            at.clone(),
+            format!("two {things} are named {name:?}"),
+        );
+        if let Some(hint) = self.hint {
+            d.set_hint(hint);
+        }
+    }
+}
+
 /// Compiles a whole project.
 pub fn compile(project: &Project) -> Compiled {
     let mut out = Diagnostics::default();
     let mut plans = Vec::new();
-    let mut seen = HashSet::new();
+    let mut flow_names = DistinctNames::new("flows").hint("Rename one of them.");
     for f in &project.flows {
         let at = Location::flow(&f.name);
         check_name(
@@ -55,14 +104,7 @@ pub fn compile(project: &Project) -> Compiled {
             &f.name,
             Pattern::ResourceName,
         );
-        if !seen.insert(f.name.as_str()) {
-            out.report(
-                Code::DuplicateName,
-                at.clone(),
-                format!("two flows are named {:?}", f.name),
-            )
-            .set_hint("Rename one of them.");
-        }
+        flow_names.check(&f.name, &at, &mut out);
         if let Some(d) = &f.description {
             crate::model::names::Field::new("description", 1, 200).check(&mut out, &at, d);
         }
@@ -79,16 +121,9 @@ pub fn compile(project: &Project) -> Compiled {
             plans.push(plan);
         }
     }
-    let mut agent_names = HashSet::new();
+    let mut agent_names = DistinctNames::new("agents").hint("Rename one of them.");
     for a in &project.agents {
-        if !agent_names.insert(a.agent_name.as_str()) {
-            out.report(
-                Code::DuplicateName,
-                Location::agent(&a.agent_name),
-                format!("two agents are named {:?}", a.agent_name),
-            )
-            .set_hint("Rename one of them.");
-        }
+        agent_names.check(&a.agent_name, &Location::agent(&a.agent_name), &mut out);
         agents::check_agent(project, a, &mut out);
     }
     handlers::check(project, &mut out);

@@ -172,97 +172,34 @@ pub struct Location {
     pub field: Option<String>,
 }
 
-impl Location {
-    pub fn flow(flow: &str) -> Location {
-        Location {
-            flow: Some(flow.to_owned()),
-            ..Location::default()
+/// Declares [`Location`]'s constructors: each sets one field, from nothing (`roots`) or on a
+/// copy of a location (`steps`, one step further in).
+macro_rules! location_builders {
+    (roots: $($root:ident)+; steps: $($step:ident)+;) => {
+        impl Location {
+            $(
+                pub fn $root(name: &str) -> Location {
+                    Location {
+                        $root: Some(name.to_owned()),
+                        ..Location::default()
+                    }
+                }
+            )+
+            $(
+                pub fn $step(&self, name: &str) -> Location {
+                    Location {
+                        $step: Some(name.to_owned()),
+                        ..self.clone()
+                    }
+                }
+            )+
         }
-    }
+    };
+}
 
-    pub fn agent(agent: &str) -> Location {
-        Location {
-            agent: Some(agent.to_owned()),
-            ..Location::default()
-        }
-    }
-
-    pub fn guardrail(guardrail: &str) -> Location {
-        Location {
-            guardrail: Some(guardrail.to_owned()),
-            ..Location::default()
-        }
-    }
-
-    pub fn knowledge_base(knowledge_base: &str) -> Location {
-        Location {
-            knowledge_base: Some(knowledge_base.to_owned()),
-            ..Location::default()
-        }
-    }
-
-    pub fn node(&self, node: &str) -> Location {
-        Location {
-            node: Some(node.to_owned()),
-            ..self.clone()
-        }
-    }
-
-    pub fn input(&self, input: &str) -> Location {
-        Location {
-            input: Some(input.to_owned()),
-            ..self.clone()
-        }
-    }
-
-    pub fn output(&self, output: &str) -> Location {
-        Location {
-            output: Some(output.to_owned()),
-            ..self.clone()
-        }
-    }
-
-    pub fn connection(&self, connection: &str) -> Location {
-        Location {
-            connection: Some(connection.to_owned()),
-            ..self.clone()
-        }
-    }
-
-    pub fn condition(&self, condition: &str) -> Location {
-        Location {
-            condition: Some(condition.to_owned()),
-            ..self.clone()
-        }
-    }
-
-    pub fn field(&self, field: &str) -> Location {
-        Location {
-            field: Some(field.to_owned()),
-            ..self.clone()
-        }
-    }
-
-    pub fn action_group(&self, group: &str) -> Location {
-        Location {
-            action_group: Some(group.to_owned()),
-            ..self.clone()
-        }
-    }
-
-    pub fn action(&self, action: &str) -> Location {
-        Location {
-            action: Some(action.to_owned()),
-            ..self.clone()
-        }
-    }
-
-    pub fn parameter(&self, parameter: &str) -> Location {
-        Location {
-            parameter: Some(parameter.to_owned()),
-            ..self.clone()
-        }
-    }
+location_builders! {
+    roots: flow agent guardrail knowledge_base;
+    steps: node input output connection condition field action_group action parameter;
 }
 
 impl fmt::Display for Location {

@@ -142,14 +142,16 @@ fn layers(def: &FlowDefinition) -> HashMap<&str, usize> {
 mod tests {
     use super::*;
 
+    /// The first flow of the template `name`.
+    fn template_flow(name: &str) -> crate::model::FlowDefinition {
+        let template = crate::templates::find(name).expect("template");
+        let project = crate::templates::instantiate(template, "t").expect("loads");
+        project.flows[0].definition.clone()
+    }
+
     #[test]
     fn layers_follow_the_longest_path() {
-        let p = crate::templates::instantiate(
-            crate::templates::find("support-triage").expect("template"),
-            "t",
-        )
-        .expect("loads");
-        let pos = auto_layout(&p.flows[0].definition);
+        let pos = auto_layout(&template_flow("support-triage"));
         assert_eq!(pos["FlowInput"].x, 40.0);
         assert_eq!(pos["Classify"].x, 40.0 + LAYER_WIDTH);
         assert_eq!(pos["Route"].x, 40.0 + 2.0 * LAYER_WIDTH);
@@ -160,15 +162,10 @@ mod tests {
 
     #[test]
     fn cycles_and_loop_bodies_are_placed() {
-        let p = crate::templates::instantiate(
-            crate::templates::find("refine-loop").expect("template"),
-            "t",
-        )
-        .expect("loads");
-        let pos = auto_layout(&p.flows[0].definition);
+        let mut def = template_flow("refine-loop");
+        let pos = auto_layout(&def);
         assert!(pos.contains_key("LoopEnd"));
         assert!(pos["LoopStart"].y > pos["Refine"].y);
-        let mut def = p.flows[0].definition.clone();
         def.connections.push(crate::model::FlowConnection::data(
             "FlowOutput",
             "x",

@@ -25,14 +25,37 @@ const STDERR_KEPT: usize = 64 * 1024;
 /// How long the pipes may stay open after the child exited and its group was killed.
 const DRAIN: Duration = Duration::from_secs(2);
 
-/// Runs InlineCode: the inputs become variables, the last expression is the response.
-pub(crate) const PYTHON_INLINE: &str = r#"
-import ast, json, os, sys, traceback
+/// A Python wrapper: `import`s the modules `$imports` names, reads the request `req` from
+/// stdin, runs `$body` (Python lines indented under `try:`, which set `text` to the answer)
+/// with the user's `print`s sent to stderr, and writes the answer, or the traceback of what
+/// was raised, as one line on stdout.
+macro_rules! python_wrapper {
+    ($imports:literal, $body:literal) => {
+        concat!(
+            "\nimport ",
+            $imports,
+            r#"
 def main():
     req = json.loads(sys.stdin.read())
     out = sys.stdout
     sys.stdout = sys.stderr
-    try:
+    try:"#,
+            $body,
+            r#"
+    except BaseException:
+        text = json.dumps({"ok": False, "error": traceback.format_exc(limit=-3)})
+    out.write(text + "\n")
+    out.flush()
+main()
+"#
+        )
+    };
+}
+
+/// Runs InlineCode: the inputs become variables, the last expression is the response.
+pub(crate) const PYTHON_INLINE: &str = python_wrapper!(
+    "ast, json, os, sys, traceback",
+    r#"
         if os.environ.get("LAMBDA_TASK_ROOT"):
             sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
         scope = dict(req["inputs"])
@@ -46,22 +69,13 @@ def main():
             value = eval(compile(last, "<inline code>", "eval"), scope)
         else:
             value = scope.get("response")
-        text = json.dumps({"ok": True, "value": value})
-    except BaseException:
-        text = json.dumps({"ok": False, "error": traceback.format_exc(limit=-3)})
-    out.write(text + "\n")
-    out.flush()
-main()
-"#;
+        text = json.dumps({"ok": True, "value": value})"#
+);
 
 /// Loads a Python handler file and calls `function(event, context)`.
-pub(crate) const PYTHON_HANDLER: &str = r#"
-import importlib.util, json, os, sys, traceback, types
-def main():
-    req = json.loads(sys.stdin.read())
-    out = sys.stdout
-    sys.stdout = sys.stderr
-    try:
+pub(crate) const PYTHON_HANDLER: &str = python_wrapper!(
+    "importlib.util, json, os, sys, traceback, types",
+    r#"
         path = req["path"]
         sys.path.insert(0, os.path.dirname(path))
         spec = importlib.util.spec_from_file_location("strata_handler", path)
@@ -75,13 +89,8 @@ def main():
             memory_limit_in_mb=128,
             get_remaining_time_in_millis=lambda: req["remainingMs"],
         )
-        text = json.dumps({"ok": True, "value": fn(req["event"], ctx)})
-    except BaseException:
-        text = json.dumps({"ok": False, "error": traceback.format_exc(limit=-3)})
-    out.write(text + "\n")
-    out.flush()
-main()
-"#;
+        text = json.dumps({"ok": True, "value": fn(req["event"], ctx)})"#
+);
 
 /// Loads a Node handler file and awaits `function(event, context)`.
 pub(crate) const NODE_HANDLER: &str = r#"
@@ -109,6 +118,16 @@ pub(crate) enum Answer {
     Value(serde_json::Value),
     /// The user's code raised; the text is its traceback.
     Raised(String),
+}
+
+impl Answer {
+    /// The value, or the traceback of what the code raised.
+    pub(crate) fn into_result(self) -> Result<serde_json::Value, String> {
+        match self {
+            Answer::Value(v) => Ok(v),
+            Answer::Raised(traceback) => Err(traceback),
+        }
+    }
 }
 
 /// Why the child could not give an answer.

@@ -20,8 +20,10 @@
 //!    and `new_node`, then `.configured::<EchoConfiguration>()`, `.with_form(FORM)` and
 //!    whatever else differs from [`NodeKind::new`]'s defaults. Copy a kind of the same
 //!    shape (`retrieval.rs` is small).
-//! 3. Write `src/run/nodes/echo.rs`: `node_run!(Echo => execute);` and the `execute`
-//!    function, what a node does when run on this machine.
+//! 3. Write `src/run/nodes/echo.rs`: `node_run!(Echo(config) => execute);` and the
+//!    `execute` function, what a node does when run on this machine: it gets the node being
+//!    run (`Call`) and its `&EchoConfiguration` (`node_run!(Echo => execute)` for a kind
+//!    whose behaviour reads no configuration).
 //!
 //! Then add its fixtures (`tests/fixtures/`, `tests/run_fixtures/`). Nothing else matches on
 //! the kind: export, the IAM policy, the run executor and the editor go through the registry.

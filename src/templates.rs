@@ -24,12 +24,13 @@ pub struct TemplateFile {
     pub contents: &'static [u8],
 }
 
-/// `template_file!("support-triage", "handlers/orders.py")`: the file `templates/support-triage/handlers/orders.py`.
-macro_rules! template_file {
-    ($template:literal, $path:literal) => {
+/// `starter_file!("templates/support-triage", "handlers/orders.py")`: the file
+/// `templates/support-triage/handlers/orders.py`, which goes to `handlers/orders.py`.
+macro_rules! starter_file {
+    ($folder:literal, $path:literal) => {
         TemplateFile {
             path: $path,
-            contents: include_bytes!(concat!("../templates/", $template, "/", $path)),
+            contents: include_bytes!(concat!("../", $folder, "/", $path)),
         }
     };
 }
@@ -40,46 +41,35 @@ pub static TEMPLATES: &[Template] = &[
         name: "blank",
         summary: "An Input node wired to an Output node.",
         text: include_str!("../templates/blank.strata.json"),
-        files: &[template_file!("blank", "replays/main.yaml")],
+        files: &[starter_file!("templates/blank", "replays/main.yaml")],
     },
     Template {
         name: "support-triage",
         summary: "Classify a support message with a prompt, route it with a condition, answer bugs with an agent that can look up and refund orders.",
         text: include_str!("../templates/support-triage.strata.json"),
         files: &[
-            template_file!("support-triage", "handlers/orders.py"),
-            template_file!("support-triage", "docs/billing.md"),
-            template_file!("support-triage", "docs/exporting.md"),
-            template_file!("support-triage", "docs/known-issues.md"),
-            template_file!("support-triage", "replays/triage.yaml"),
-            template_file!("support-triage", "answers/triage.yaml"),
-            template_file!("support-triage", "answers/chat.yaml"),
+            starter_file!("templates/support-triage", "handlers/orders.py"),
+            starter_file!("templates/support-triage", "docs/billing.md"),
+            starter_file!("templates/support-triage", "docs/exporting.md"),
+            starter_file!("templates/support-triage", "docs/known-issues.md"),
+            starter_file!("templates/support-triage", "replays/triage.yaml"),
+            starter_file!("templates/support-triage", "answers/triage.yaml"),
+            starter_file!("templates/support-triage", "answers/chat.yaml"),
         ],
     },
     Template {
         name: "batch-summaries",
         summary: "Summarise each document of an array with an Iterator, a Prompt and a Collector.",
         text: include_str!("../templates/batch-summaries.strata.json"),
-        files: &[template_file!("batch-summaries", "replays/summaries.yaml")],
+        files: &[starter_file!("templates/batch-summaries", "replays/summaries.yaml")],
     },
     Template {
         name: "refine-loop",
         summary: "Improve a draft in a DoWhile Loop until a reviewer prompt approves it or ten rounds pass.",
         text: include_str!("../templates/refine-loop.strata.json"),
-        files: &[template_file!("refine-loop", "replays/refine.yaml")],
+        files: &[starter_file!("templates/refine-loop", "replays/refine.yaml")],
     },
 ];
-
-/// `example_file!("customer-support", "help/refund-policy.md")`: the file
-/// `examples/customer-support/help/refund-policy.md`.
-macro_rules! example_file {
-    ($example:literal, $path:literal) => {
-        TemplateFile {
-            path: $path,
-            contents: include_bytes!(concat!("../examples/", $example, "/", $path)),
-        }
-    };
-}
 
 /// Every example (`examples/<name>/`), embedded like the templates with the files its project
 /// names, so that the app's gallery opens one as a new unsaved project that runs at once.
@@ -88,23 +78,23 @@ pub static EXAMPLES: &[Template] = &[Template {
     summary: "A support agent with billing, subscription and notification actions, a help centre, a guardrail and memory, and a triage flow in front of it.",
     text: include_str!("../examples/customer-support/support.strata.json"),
     files: &[
-        example_file!("customer-support", "handlers/billing.py"),
-        example_file!("customer-support", "handlers/subscriptions.py"),
-        example_file!("customer-support", "handlers/notifications.py"),
-        example_file!("customer-support", "handlers/function_response.py"),
-        example_file!("customer-support", "help/change-or-cancel-plan.md"),
-        example_file!("customer-support", "help/email-notifications.md"),
-        example_file!("customer-support", "help/invoices-explained.md"),
-        example_file!("customer-support", "help/refund-policy.md"),
-        example_file!("customer-support", "help/reset-password.md"),
-        example_file!("customer-support", "help/update-payment-method.md"),
-        example_file!("customer-support", "replays/chat.yaml"),
-        example_file!("customer-support", "replays/triage.yaml"),
-        example_file!("customer-support", "replays/eval/agent-password-reset.yaml"),
-        example_file!("customer-support", "replays/eval/agent-refund-extra-seats.yaml"),
-        example_file!("customer-support", "answers/chat.yaml"),
-        example_file!("customer-support", "answers/triage.yaml"),
-        example_file!("customer-support", "triage.eval.yaml"),
+        starter_file!("examples/customer-support", "handlers/billing.py"),
+        starter_file!("examples/customer-support", "handlers/subscriptions.py"),
+        starter_file!("examples/customer-support", "handlers/notifications.py"),
+        starter_file!("examples/customer-support", "handlers/function_response.py"),
+        starter_file!("examples/customer-support", "help/change-or-cancel-plan.md"),
+        starter_file!("examples/customer-support", "help/email-notifications.md"),
+        starter_file!("examples/customer-support", "help/invoices-explained.md"),
+        starter_file!("examples/customer-support", "help/refund-policy.md"),
+        starter_file!("examples/customer-support", "help/reset-password.md"),
+        starter_file!("examples/customer-support", "help/update-payment-method.md"),
+        starter_file!("examples/customer-support", "replays/chat.yaml"),
+        starter_file!("examples/customer-support", "replays/triage.yaml"),
+        starter_file!("examples/customer-support", "replays/eval/agent-password-reset.yaml"),
+        starter_file!("examples/customer-support", "replays/eval/agent-refund-extra-seats.yaml"),
+        starter_file!("examples/customer-support", "answers/chat.yaml"),
+        starter_file!("examples/customer-support", "answers/triage.yaml"),
+        starter_file!("examples/customer-support", "triage.eval.yaml"),
     ],
 }];
 

@@ -7,6 +7,7 @@
 //! guardrail engine reads (`guardrail::policy`), so a `"deny"`, `"high"` or `42` is an error
 //! at the guardrail and field that hold it instead of a value the export passes on.
 
+use crate::compile::DistinctNames;
 use crate::diagnostic::{Code, Diagnostics, Location};
 use crate::guardrail::policy::{
     BlockAction, ContentFilterType, FilterStrength, ManagedWordList, PiiEntityType, PolicyAction,
@@ -15,7 +16,6 @@ use crate::guardrail::policy::{
 use crate::lenient::{Lenient, StrEnum};
 use crate::model::{Guardrail, Project};
 use serde_json::Value;
-use std::collections::HashSet;
 
 const ACTIONS: Member = Member::one_of::<BlockAction>();
 const SENSITIVE_ACTIONS: Member = Member::one_of::<PolicyAction>();
@@ -154,28 +154,18 @@ const POLICIES: &[PolicyShape] = &[
 
 /// Checks the project's guardrails and knowledge bases.
 pub(super) fn check_resources(project: &Project, out: &mut Diagnostics) {
-    let mut guardrails = HashSet::new();
+    let mut guardrails = DistinctNames::new("guardrails")
+        .code(Code::DuplicateResourceName)
+        .hint("Rename one of them: the exports know a guardrail by its name.");
     for g in &project.guardrails {
-        if !guardrails.insert(g.name.as_str()) {
-            out.report(
-                Code::DuplicateResourceName,
-                Location::guardrail(&g.name),
-                format!("two guardrails are named {:?}", g.name),
-            )
-            .set_hint("Rename one of them: the exports know a guardrail by its name.");
-        }
+        guardrails.check(&g.name, &Location::guardrail(&g.name), out);
         check_guardrail(g, out);
     }
-    let mut knowledge_bases = HashSet::new();
+    let mut knowledge_bases = DistinctNames::new("knowledge bases")
+        .code(Code::DuplicateResourceName)
+        .hint("Rename one of them: nodes and exports know a knowledge base by its name.");
     for kb in &project.knowledge_bases {
-        if !knowledge_bases.insert(kb.name.as_str()) {
-            out.report(
-                Code::DuplicateResourceName,
-                Location::knowledge_base(&kb.name),
-                format!("two knowledge bases are named {:?}", kb.name),
-            )
-            .set_hint("Rename one of them: nodes and exports know a knowledge base by its name.");
-        }
+        knowledge_bases.check(&kb.name, &Location::knowledge_base(&kb.name), out);
     }
 }
 

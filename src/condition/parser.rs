@@ -107,25 +107,27 @@ impl Parser {
     }
 
     fn or(&mut self) -> Parsed {
-        let (mut left, mut depth) = self.and()?;
-        while self.next_is(&Tok::Or) {
-            let column = self.column();
-            self.pos += 1;
-            let (right, right_depth) = self.and()?;
-            depth = Parser::deeper(depth.max(right_depth), column)?;
-            left = Condition::Or(Box::new(left), Box::new(right));
-        }
-        Ok((left, depth))
+        self.left_associative(&Tok::Or, Parser::and, Condition::Or)
     }
 
     fn and(&mut self) -> Parsed {
-        let (mut left, mut depth) = self.not()?;
-        while self.next_is(&Tok::And) {
+        self.left_associative(&Tok::And, Parser::not, Condition::And)
+    }
+
+    /// `operand (op operand)*`, grouped from the left: `a or b or c` is `(a or b) or c`.
+    fn left_associative(
+        &mut self,
+        op: &Tok,
+        operand: fn(&mut Self) -> Parsed,
+        join: fn(Box<Condition>, Box<Condition>) -> Condition,
+    ) -> Parsed {
+        let (mut left, mut depth) = operand(self)?;
+        while self.next_is(op) {
             let column = self.column();
             self.pos += 1;
-            let (right, right_depth) = self.not()?;
+            let (right, right_depth) = operand(self)?;
             depth = Parser::deeper(depth.max(right_depth), column)?;
-            left = Condition::And(Box::new(left), Box::new(right));
+            left = join(Box::new(left), Box::new(right));
         }
         Ok((left, depth))
     }

@@ -167,10 +167,7 @@ fn paste(
             );
         }
     }
-    Ok(Applied {
-        selection,
-        flow: None,
-    })
+    Ok(Applied::selecting(selection))
 }
 
 #[cfg(test)]

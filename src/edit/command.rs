@@ -162,6 +162,24 @@ pub struct Applied {
     pub flow: Option<String>,
 }
 
+impl Applied {
+    /// The nodes `selection` selected, in the flow being edited.
+    pub(crate) fn selecting(selection: Vec<String>) -> Applied {
+        Applied {
+            selection,
+            flow: None,
+        }
+    }
+
+    /// The flow `flow` shown, nothing selected.
+    pub(crate) fn showing(flow: String) -> Applied {
+        Applied {
+            selection: vec![],
+            flow: Some(flow),
+        }
+    }
+}
+
 /// Applies one command without recording it. All checks happen before any change.
 pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditError> {
     match command {
@@ -175,10 +193,7 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
             let node = (kind.kind().new_node)(&name);
             flow_mut(project, flow)?.definition.nodes.push(node);
             set_position(project, flow, &name, *position);
-            Ok(Applied {
-                selection: vec![name],
-                flow: None,
-            })
+            Ok(Applied::selecting(vec![name]))
         }
         Command::DeleteNodes { flow, nodes } => {
             let f = flow_ref(project, flow)?;
@@ -206,19 +221,15 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
             for (n, p) in moves {
                 set_position(project, flow, n, *p);
             }
-            Ok(Applied {
-                selection: moves.iter().map(|(n, _)| n.clone()).collect(),
-                flow: None,
-            })
+            Ok(Applied::selecting(
+                moves.iter().map(|(n, _)| n.clone()).collect(),
+            ))
         }
         Command::RenameNode { flow, from, to } => {
             let f = flow_ref(project, flow)?;
             node_ref(f, from)?;
             if from == to {
-                return Ok(Applied {
-                    selection: vec![to.clone()],
-                    flow: None,
-                });
+                return Ok(Applied::selecting(vec![to.clone()]));
             }
             check_node_name(to)?;
             if f.definition.all_nodes().iter().any(|(_, n)| n.name == *to) {
@@ -245,10 +256,7 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
                     c.insert(to.clone(), p);
                 }
             }
-            Ok(Applied {
-                selection: vec![to.clone()],
-                flow: None,
-            })
+            Ok(Applied::selecting(vec![to.clone()]))
         }
         Command::Connect {
             flow,
@@ -295,20 +303,14 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
         } => {
             let n = node_mut(project, flow, node)?;
             n.configuration = configuration.as_deref().cloned();
-            Ok(Applied {
-                selection: vec![node.clone()],
-                flow: None,
-            })
+            Ok(Applied::selecting(vec![node.clone()]))
         }
         Command::SetInputs { flow, node, inputs } => {
             for i in inputs {
                 check_port_name(&i.name)?;
             }
             node_mut(project, flow, node)?.inputs = inputs.clone();
-            Ok(Applied {
-                selection: vec![node.clone()],
-                flow: None,
-            })
+            Ok(Applied::selecting(vec![node.clone()]))
         }
         Command::SetOutputs {
             flow,
@@ -319,10 +321,7 @@ pub fn apply(project: &mut Project, command: &Command) -> Result<Applied, EditEr
                 check_port_name(&o.name)?;
             }
             node_mut(project, flow, node)?.outputs = outputs.clone();
-            Ok(Applied {
-                selection: vec![node.clone()],
-                flow: None,
-            })
+            Ok(Applied::selecting(vec![node.clone()]))
         }
         Command::SetConditions {
             flow,

@@ -194,10 +194,7 @@ pub(super) fn set_conditions(
         kept.push(c);
     }
     f.definition.connections = kept;
-    Ok(Applied {
-        selection: vec![node.to_owned()],
-        flow: None,
-    })
+    Ok(Applied::selecting(vec![node.to_owned()]))
 }
 
 #[cfg(test)]

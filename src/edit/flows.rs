@@ -42,10 +42,7 @@ pub(super) fn add_flow(project: &mut Project, name: &str) -> Result<Applied, Edi
         samples: vec![],
     });
     project.canvas.insert(name.clone(), canvas);
-    Ok(Applied {
-        selection: vec![],
-        flow: Some(name),
-    })
+    Ok(Applied::showing(name))
 }
 
 /// Renames flow `from` to `to`, its canvas positions with it.
@@ -69,10 +66,7 @@ pub(super) fn rename_flow(
             project.canvas.insert(to.to_owned(), c);
         }
     }
-    Ok(Applied {
-        selection: vec![],
-        flow: Some(to.to_owned()),
-    })
+    Ok(Applied::showing(to.to_owned()))
 }
 
 /// Deletes flow `flow` and its canvas positions. The last flow stays: an editor shows a flow.
@@ -91,10 +85,7 @@ pub(super) fn delete_flow(project: &mut Project, flow: &str) -> Result<Applied, 
     project.flows.remove(i);
     project.canvas.remove(flow);
     let next = project.flows[i.min(project.flows.len() - 1)].name.clone();
-    Ok(Applied {
-        selection: vec![],
-        flow: Some(next),
-    })
+    Ok(Applied::showing(next))
 }
 
 #[cfg(test)]

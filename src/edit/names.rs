@@ -80,14 +80,7 @@ pub(super) fn unique_connection_name(f: &Flow, base: &str) -> String {
 }
 
 pub(super) fn check_node_name(name: &str) -> Result<(), EditError> {
-    if Pattern::NodeName.matches(name) {
-        Ok(())
-    } else {
-        Err(EditError::InvalidName {
-            name: name.to_owned(),
-            why: Pattern::NodeName.describe().to_owned(),
-        })
-    }
+    check_pattern(name, Pattern::NodeName)
 }
 
 pub(super) fn check_port_name(name: &str) -> Result<(), EditError> {
@@ -96,12 +89,16 @@ pub(super) fn check_port_name(name: &str) -> Result<(), EditError> {
 
 /// Bedrock's resource names: agents and flows.
 pub(super) fn check_resource_name(name: &str) -> Result<(), EditError> {
-    if Pattern::ResourceName.matches(name) {
+    check_pattern(name, Pattern::ResourceName)
+}
+
+fn check_pattern(name: &str, pattern: Pattern) -> Result<(), EditError> {
+    if pattern.matches(name) {
         Ok(())
     } else {
         Err(EditError::InvalidName {
             name: name.to_owned(),
-            why: Pattern::ResourceName.describe().to_owned(),
+            why: pattern.describe().to_owned(),
         })
     }
 }

@@ -316,39 +316,22 @@ mod tests {
             "",
             r#"error 1: expected "$.data" at the start, the expression is empty"#,
         );
-        check(
-            "$.dta",
-            r#"error 1: expected "$.data" at the start, found "$.dta""#,
-        );
-        check(
-            "$.dta.x",
-            r#"error 1: expected "$.data" at the start, found "$.dta""#,
-        );
-        check(
-            "data.x",
-            r#"error 1: expected "$.data" at the start, found "data""#,
-        );
-        check(
-            "$.datum[0]",
-            r#"error 1: expected "$.data" at the start, found "$.datum""#,
-        );
-        check(
-            "$.database",
-            r#"error 1: expected "$.data" at the start, found "$.database""#,
-        );
-        check(
-            "$.Data",
-            r#"error 1: expected "$.data" at the start, found "$.Data""#,
-        );
-        check(
-            " $.data",
-            r#"error 1: expected "$.data" at the start, found " ""#,
-        );
-        check(
-            "[0]",
-            r#"error 1: expected "$.data" at the start, found "[""#,
-        );
-        check("$", r#"error 1: expected "$.data" at the start, found "$""#);
+        for (input, found) in [
+            ("$.dta", "$.dta"),
+            ("$.dta.x", "$.dta"),
+            ("data.x", "data"),
+            ("$.datum[0]", "$.datum"),
+            ("$.database", "$.database"),
+            ("$.Data", "$.Data"),
+            (" $.data", " "),
+            ("[0]", "["),
+            ("$", "$"),
+        ] {
+            check(
+                input,
+                &format!(r#"error 1: expected "$.data" at the start, found "{found}""#),
+            );
+        }
         check("$.data[1", r#"error 9: unclosed "[" opened at column 7"#);
         check(
             "$.data.numbers[0, 3",
@@ -441,30 +424,21 @@ mod tests {
             r#"error 9: expected "]", "," or ":" after the index, found ".""#,
         );
         // Whitespace: only after commas and around colons.
-        check(
-            "$.data ",
-            r#"error 7: unexpected whitespace (only allowed after "," and around ":" inside brackets)"#,
-        );
-        check(
-            "$.data [0]",
-            r#"error 7: unexpected whitespace (only allowed after "," and around ":" inside brackets)"#,
-        );
-        check(
-            "$.data[ 0]",
-            r#"error 8: unexpected whitespace (only allowed after "," and around ":" inside brackets)"#,
-        );
-        check(
-            "$.data[0 ]",
-            r#"error 9: unexpected whitespace (only allowed after "," and around ":" inside brackets)"#,
-        );
-        check(
-            "$.data[0 ,1]",
-            r#"error 9: unexpected whitespace (only allowed after "," and around ":" inside brackets)"#,
-        );
-        check(
-            "$.data[1:2 ]",
-            r#"error 11: unexpected whitespace (only allowed after "," and around ":" inside brackets)"#,
-        );
+        for (input, column) in [
+            ("$.data ", 7),
+            ("$.data [0]", 7),
+            ("$.data[ 0]", 8),
+            ("$.data[0 ]", 9),
+            ("$.data[0 ,1]", 9),
+            ("$.data[1:2 ]", 11),
+        ] {
+            check(
+                input,
+                &format!(
+                    r#"error {column}: unexpected whitespace (only allowed after "," and around ":" inside brackets)"#
+                ),
+            );
+        }
         check("$.data[1: ]", "$.data[1:] | [Slice(Some(1), None)]");
         check(
             "$.data. x",

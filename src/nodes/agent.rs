@@ -1,9 +1,9 @@
 //! Agent: hands its input to a Bedrock agent (one of the project's, or a deployed alias) and outputs the reply.
 
 use super::deployment::{Access, ProjectRefs, Redeployed};
-use super::lambda_function::LambdaFunctionConfiguration;
 use super::form::{FormField, Widget};
 use super::fresh_node;
+use super::lambda_function::LambdaFunctionConfiguration;
 use super::{Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::FlowNode;

@@ -289,7 +289,7 @@ mod tests {
     #[test]
     fn action_group_shapes() {
         use Code::*;
-        let cases: &[Case] = &[
+        check_cases(&[
             (
                 "duplicate group",
                 |p| group(p, "Shipping").action_group_name = "Orders".into(),
@@ -440,16 +440,13 @@ mod tests {
                     (AgentInvalidField, "no s3ObjectKey"),
                 ],
             ),
-        ];
-        for (name, mutate, expect) in cases {
-            check(name, *mutate, expect);
-        }
+        ]);
     }
 
     #[test]
     fn functions() {
         use Code::*;
-        let cases: &[Case] = &[
+        check_cases(&[
             (
                 "bad function name",
                 |p| function(p, "lookupOrder").name = "lookup order".into(),
@@ -543,17 +540,14 @@ mod tests {
                     "requireConfirmation is \"YES\", not ENABLED or DISABLED",
                 )],
             ),
-        ];
-        for (name, mutate, expect) in cases {
-            check(name, *mutate, expect);
-        }
+        ]);
     }
 
     /// A state-changing function must not be callable on the model's word alone: a prompt
     /// injected through a document or a tool result could otherwise trigger it.
     #[test]
     fn state_changing_functions_need_confirmation_or_return_of_control() {
-        let cases: &[Case] = &[
+        check_cases(&[
             (
                 "refund without confirmation",
                 |p| function(p, "refundOrder").require_confirmation = None,
@@ -600,9 +594,6 @@ mod tests {
                 |p| function(p, "lookupOrder").name = "order_pizza".into(),
                 &[(Code::UnconfirmedStateChange, "(\"order\")")],
             ),
-        ];
-        for (name, mutate, expect) in cases {
-            check(name, *mutate, expect);
-        }
+        ]);
     }
 }

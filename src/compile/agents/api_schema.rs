@@ -274,7 +274,7 @@ mod tests {
     #[test]
     fn openapi_schemas() {
         use Code::*;
-        let cases: &[Case] = &[
+        check_cases(&[
             ("lambda runs a confirmed POST", |p| shipping(p, SHIPPING.into()), &[]),
             ("unparsable", |p| shipping(p, "openapi: 3.0.0\npaths: {\n".into()),
                 &[(OpenApiUnparsable, "cannot be read: not valid JSON or YAML")]),
@@ -322,10 +322,7 @@ mod tests {
                 }
                 shipping(p, payload);
             }, &[(OpenApiTooManyOperations, "12 operations")]),
-        ];
-        for (name, mutate, expect) in cases {
-            check(name, *mutate, expect);
-        }
+        ]);
     }
 
     #[test]

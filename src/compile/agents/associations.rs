@@ -2,6 +2,7 @@
 //! knowledge bases (AssociateAgentKnowledgeBase).
 
 use super::report::{choice, field, unknown_value};
+use crate::compile::DistinctNames;
 use crate::diagnostic::{Code, Diagnostics, Location, Severity};
 use crate::model::agent::Collaboration;
 use crate::model::lenient::Lenient;
@@ -38,7 +39,8 @@ pub(super) fn check_collaborators(
         // Bedrock refuses the association later, not the agent itself: a warning here.
         d.severity = Severity::Warning;
     }
-    let mut names = HashSet::new();
+    let mut names = DistinctNames::new("collaborators")
+        .hint("Give each collaborator its own name: the supervisor addresses them by it.");
     for (i, c) in agent.collaborators.iter().enumerate() {
         let prefix = format!("collaborators[{i}]");
         check_name(
@@ -48,14 +50,11 @@ pub(super) fn check_collaborators(
             &c.collaborator_name,
             Pattern::ResourceName,
         );
-        if !names.insert(c.collaborator_name.as_str()) {
-            out.report(
-                Code::DuplicateName,
-                at.field(&format!("{prefix}.collaboratorName")),
-                format!("two collaborators are named {:?}", c.collaborator_name),
-            )
-            .set_hint("Give each collaborator its own name: the supervisor addresses them by it.");
-        }
+        names.check(
+            &c.collaborator_name,
+            &at.field(&format!("{prefix}.collaboratorName")),
+            out,
+        );
         field(
             out,
             at,
@@ -201,7 +200,7 @@ mod tests {
     #[test]
     fn collaborators_and_knowledge_bases() {
         use Code::*;
-        let cases: &[Case] = &[
+        check_cases(&[
             (
                 "collaboration disabled",
                 |p| agent(p).agent_collaboration = Some(Collaboration::Disabled.into()),
@@ -308,9 +307,6 @@ mod tests {
                 },
                 &[(UnknownEnumValue, "knowledgeBaseState")],
             ),
-        ];
-        for (name, mutate, expect) in cases {
-            check(name, *mutate, expect);
-        }
+        ]);
     }
 }

@@ -318,7 +318,7 @@ mod tests {
     #[test]
     fn agent_fields() {
         use Code::*;
-        let cases: &[Case] = &[
+        check_cases(&[
             (
                 "bad name",
                 |p| agent(p).agent_name = "Sup port".into(),
@@ -429,15 +429,12 @@ mod tests {
                 },
                 &[],
             ),
-        ];
-        for (name, mutate, expect) in cases {
-            check(name, *mutate, expect);
-        }
+        ]);
     }
 
     #[test]
     fn instructions() {
-        let cases: &[Case] = &[
+        check_cases(&[
             (
                 "none",
                 |p| agent(p).instruction = None,
@@ -463,16 +460,13 @@ mod tests {
                 |p| agent(p).instruction = Some("x".repeat(4001)),
                 &[(Code::AgentInstructionLength, "40..4000")],
             ),
-        ];
-        for (name, mutate, expect) in cases {
-            check(name, *mutate, expect);
-        }
+        ]);
     }
 
     #[test]
     fn guardrails_memory_and_iterations() {
         use Code::*;
-        let cases: &[Case] = &[
+        check_cases(&[
             (
                 "no guardrail",
                 |p| agent(p).guardrail_configuration = None,
@@ -578,9 +572,6 @@ mod tests {
                 |p| agent(p).local.max_iterations = Some(101),
                 &[(UnboundedIterations, "maxIterations 101")],
             ),
-        ];
-        for (name, mutate, expect) in cases {
-            check(name, *mutate, expect);
-        }
+        ]);
     }
 }

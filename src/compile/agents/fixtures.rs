@@ -152,6 +152,13 @@ pub(super) fn shipping(p: &mut Project, payload: String) {
     ));
 }
 
+/// Checks each case in turn (see [`check`]).
+pub(super) fn check_cases(cases: &[Case]) {
+    for (name, mutate, expect) in cases {
+        check(name, *mutate, expect);
+    }
+}
+
 /// Mutates the good project, checks its first agent, and compares the codes found with
 /// `expect`; each expected text must appear in that diagnostic's message, location or hint.
 pub(super) fn check(name: &str, mutate: fn(&mut Project), expect: &[(Code, &str)]) {

@@ -172,7 +172,7 @@ mod tests {
     #[test]
     fn prompt_overrides() {
         use Code::*;
-        let cases: &[Case] = &[
+        check_cases(&[
             (
                 "unknown type",
                 |p| {
@@ -328,9 +328,6 @@ mod tests {
                 },
                 &[(AgentInvalidField, "overrideLambda \"parse\"")],
             ),
-        ];
-        for (name, mutate, expect) in cases {
-            check(name, *mutate, expect);
-        }
+        ]);
     }
 }

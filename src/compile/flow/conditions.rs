@@ -3,12 +3,13 @@
 
 use super::MAX_EXPRESSION;
 use super::{Definition, Edge, EdgeKind};
+use crate::compile::DistinctNames;
 use crate::condition::{parse_condition, ConditionProblemKind};
 use crate::diagnostic::{Code, Diagnostics, Location};
 use crate::model::flow::FlowNode;
 use crate::nodes::condition::{FlowCondition, DEFAULT_CONDITION};
 use crate::nodes::{NodeConfiguration, NodeType};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 impl<'a> Definition<'a> {
     pub(super) fn check_conditions(&self, edges: &[Edge<'a>], out: &mut Diagnostics) {
@@ -33,16 +34,10 @@ impl<'a> Definition<'a> {
                 .set_hint("Add a condition named \"default\" without an expression, and connect it: it is taken when no other holds.");
             }
             let mut seen_expr: HashMap<String, &str> = HashMap::new();
-            let mut seen_names = HashSet::new();
+            let mut names = DistinctNames::new("conditions");
             for cond in &config.conditions {
                 let cat = at.condition(&cond.name);
-                if !seen_names.insert(cond.name.as_str()) {
-                    out.report(
-                        Code::DuplicateName,
-                        cat.clone(),
-                        format!("two conditions are named {:?}", cond.name),
-                    );
-                }
+                names.check(&cond.name, &cat, out);
                 let leaving: Vec<&Edge> = edges
                     .iter()
                     .filter(|e| e.from == i && matches!(e.kind, EdgeKind::Conditional { condition } if condition == cond.name))

@@ -5,6 +5,7 @@ use super::Definition;
 use super::{
     MAX_CONNECTIONS_API, MAX_CONNECTIONS_CFN, MAX_EXPRESSION, MAX_INPUTS, MAX_NODES, MAX_OUTPUTS,
 };
+use crate::compile::DistinctNames;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location, Severity};
 use crate::expr::{parse_input_expression, InputExpression};
 use crate::model::flow::FlowNode;
@@ -12,7 +13,6 @@ use crate::model::lenient::Lenient;
 use crate::model::names::{check_name, Pattern};
 use crate::model::DataType;
 use crate::nodes::{NodeConfiguration, NodeType, PortRule, Ports};
-use std::collections::HashSet;
 
 impl<'a> Definition<'a> {
     pub(super) fn check_limits(&self, out: &mut Diagnostics) {
@@ -44,7 +44,8 @@ impl<'a> Definition<'a> {
             )
             .set_hint("The console and CloudFormation accept more; check the API accepts it before relying on it.");
         }
-        let mut seen = HashSet::new();
+        let mut node_names =
+            DistinctNames::new("nodes").hint("Node names must be unique within a flow.");
         for node in &self.def.nodes {
             check_name(
                 out,
@@ -53,16 +54,10 @@ impl<'a> Definition<'a> {
                 &node.name,
                 Pattern::NodeName,
             );
-            if !seen.insert(node.name.as_str()) {
-                out.report(
-                    Code::DuplicateName,
-                    self.node_at(node),
-                    format!("two nodes are named {:?}", node.name),
-                )
-                .set_hint("Node names must be unique within a flow.");
-            }
+            node_names.check(&node.name, &self.node_at(node), out);
         }
-        let mut seen = HashSet::new();
+        let mut connection_names = DistinctNames::new("connections")
+            .hint("Connection names must be unique within a flow.");
         for conn in &self.def.connections {
             let at = self.at.connection(&conn.name);
             check_name(
@@ -72,14 +67,7 @@ impl<'a> Definition<'a> {
                 &conn.name,
                 Pattern::ConnectionName,
             );
-            if !seen.insert(conn.name.as_str()) {
-                out.report(
-                    Code::DuplicateName,
-                    at,
-                    format!("two connections are named {:?}", conn.name),
-                )
-                .set_hint("Connection names must be unique within a flow.");
-            }
+            connection_names.check(&conn.name, &at, out);
         }
     }
 
@@ -201,31 +189,17 @@ impl<'a> Definition<'a> {
                 ),
             );
         }
-        let mut seen = HashSet::new();
+        let mut input_names = DistinctNames::new("inputs");
         for input in &node.inputs {
             let at = at.input(&input.name);
-            check_name(
-                out,
-                at.clone(),
-                "input name",
+            check_port(
+                "input",
                 &input.name,
-                Pattern::NodeName,
+                &input.data_type,
+                &at,
+                &mut input_names,
+                out,
             );
-            if !seen.insert(input.name.as_str()) {
-                out.report(
-                    Code::DuplicateName,
-                    at.clone(),
-                    format!("two inputs are named {:?}", input.name),
-                );
-            }
-            if let Lenient::Unknown(t) = &input.data_type {
-                out.report(
-                    Code::UnknownEnumValue,
-                    at.clone(),
-                    format!("input type {t:?} is not a flow data type"),
-                )
-                .set_hint("Use String, Number, Boolean, Object or Array.");
-            }
             match &input.category {
                 Some(Lenient::Unknown(c)) => {
                     out.report(
@@ -245,31 +219,17 @@ impl<'a> Definition<'a> {
                 _ => {}
             }
         }
-        let mut seen = HashSet::new();
+        let mut output_names = DistinctNames::new("outputs");
         for output in &node.outputs {
             let at = at.output(&output.name);
-            check_name(
-                out,
-                at.clone(),
-                "output name",
+            check_port(
+                "output",
                 &output.name,
-                Pattern::NodeName,
+                &output.data_type,
+                &at,
+                &mut output_names,
+                out,
             );
-            if !seen.insert(output.name.as_str()) {
-                out.report(
-                    Code::DuplicateName,
-                    at.clone(),
-                    format!("two outputs are named {:?}", output.name),
-                );
-            }
-            if let Lenient::Unknown(t) = &output.data_type {
-                out.report(
-                    Code::UnknownEnumValue,
-                    at,
-                    format!("output type {t:?} is not a flow data type"),
-                )
-                .set_hint("Use String, Number, Boolean, Object or Array.");
-            }
         }
     }
 
@@ -439,5 +399,33 @@ fn check_side(
                 );
             }
         }
+    }
+}
+
+/// What a node's inputs and outputs (`side`) are checked for alike: a valid name, not taken
+/// by another port of the same side, a flow data type.
+fn check_port<'n>(
+    side: &str,
+    name: &'n str,
+    data_type: &Lenient<DataType>,
+    at: &Location,
+    names: &mut DistinctNames<'n>,
+    out: &mut Diagnostics,
+) {
+    check_name(
+        out,
+        at.clone(),
+        &format!("{side} name"),
+        name,
+        Pattern::NodeName,
+    );
+    names.check(name, at, out);
+    if let Lenient::Unknown(t) = data_type {
+        out.report(
+            Code::UnknownEnumValue,
+            at.clone(),
+            format!("{side} type {t:?} is not a flow data type"),
+        )
+        .set_hint("Use String, Number, Boolean, Object or Array.");
     }
 }

@@ -12,15 +12,14 @@
 //! A project agent (`projectAgent` without an alias) runs on this machine with the local agent
 //! runtime instead; its trace is forwarded as `agentTrace` events.
 
-use crate::run::deadline::waiting_for_user;
-use super::{missing, string_input, Done, NodeRun};
-use crate::providers::BoxFuture;
-use crate::run::shared::Run;
-use crate::run::{type_name, NodeError};
+use super::{string_input, Call, Done};
 use crate::model::flow::FlowNode;
 use crate::model::DataType;
-use crate::nodes::{NodeConfiguration, NodeType};
+use crate::nodes::agent::AgentConfiguration;
 use crate::providers::agent_runtime::{AgentSessionState, AgentTurn, ReturnControlResult};
+use crate::run::deadline::waiting_for_user;
+use crate::run::shared::Run;
+use crate::run::{type_name, NodeError};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use tokio::time::Instant;
@@ -30,17 +29,13 @@ pub(super) const MAX_TURNS: usize = 10;
 
 node_run!(
     /// Invokes the agent (deployed, or a project agent on this machine).
-    Agent => execute
+    Agent(config) => execute
 );
 
 async fn execute(
-    run: &Run,
-    node: &FlowNode,
-    inputs: &Map<String, Value>,
+    Call { run, node, inputs }: Call<'_>,
+    config: &AgentConfiguration,
 ) -> Result<Done, NodeError> {
-    let Some(NodeConfiguration::Agent(config)) = &node.configuration else {
-        return Err(missing(node, NodeType::Agent));
-    };
     let alias_arn = config.agent_alias_arn.trim();
     if alias_arn.is_empty() {
         return match &config.project_agent {

@@ -1,13 +1,9 @@
 //! Collector, run locally outside any Iterator. Inside one, the Iterator gathers its
 //! Collectors' items itself (see the executor's containers), so this only handles the stray case.
 
-use super::{Done, NodeRun};
-use crate::model::flow::FlowNode;
-use crate::providers::BoxFuture;
-use crate::run::shared::Run;
+use super::{single, Call, Done};
 use crate::run::NodeError;
-use serde_json::{Map, Value};
-use super::single;
+use serde_json::Value;
 
 node_run!(
     /// Gathers its one item.
@@ -15,7 +11,7 @@ node_run!(
 );
 
 /// A Collector outside any Iterator scope gathers its one item.
-async fn collect(_: &Run, _: &FlowNode, inputs: &Map<String, Value>) -> Result<Done, NodeError> {
-    let item = inputs.get("arrayItem").cloned().unwrap_or(Value::Null);
+async fn collect(call: Call<'_>) -> Result<Done, NodeError> {
+    let item = call.inputs.get("arrayItem").cloned().unwrap_or(Value::Null);
     Ok(single("collectedArray", Value::Array(vec![item])))
 }

@@ -1,30 +1,23 @@
 //! Condition, run locally: its conditions in order, the first that holds wins, else `default`.
 
-use super::{Done, NodeRun};
+use super::{Call, Done};
+use crate::condition::parse_condition;
 use crate::model::flow::FlowNode;
-use crate::providers::BoxFuture;
-use crate::run::shared::Run;
+use crate::nodes::condition::ConditionConfiguration;
+use crate::nodes::condition::DEFAULT_CONDITION;
 use crate::run::NodeError;
 use serde_json::{Map, Value};
-use super::missing;
-use crate::condition::parse_condition;
-use crate::nodes::condition::DEFAULT_CONDITION;
-use crate::nodes::{NodeConfiguration, NodeType};
 
 node_run!(
     /// Evaluates the conditions and reports the one chosen.
-    Condition => condition
+    Condition(config) => condition
 );
 
 /// Conditions in order; the first that holds wins, else `default`.
 async fn condition(
-    run: &Run,
-    node: &FlowNode,
-    inputs: &Map<String, Value>,
+    Call { run, node, inputs }: Call<'_>,
+    config: &ConditionConfiguration,
 ) -> Result<Done, NodeError> {
-    let Some(NodeConfiguration::Condition(config)) = &node.configuration else {
-        return Err(missing(node, NodeType::Condition));
-    };
     let mut chosen = None;
     for c in &config.conditions {
         let holds = match &c.expression {

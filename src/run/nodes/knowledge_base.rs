@@ -7,32 +7,26 @@
 //! its hits in Retrieve's shape); with a model, the hits fill a prompt for the run's model
 //! provider, which gives `outputText`. Otherwise the deployed knowledge base is queried.
 
-use super::{missing, string_input, Done, NodeRun};
-use crate::providers::BoxFuture;
-use crate::run::shared::Run;
-use crate::run::NodeError;
+use super::{single, string_input, Action, Call, Done};
 use crate::kb::{Hit, LocalIndex};
 use crate::model::flow::FlowNode;
 use crate::model::resources::KnowledgeBase as ProjectKnowledgeBase;
 use crate::nodes::knowledge_base::KnowledgeBaseConfiguration;
-use crate::nodes::{NodeConfiguration, NodeType};
 use crate::providers::{ChatMessage, Inference, ModelRequest};
-use serde_json::{json, Map, Value};
+use crate::run::shared::Run;
+use crate::run::NodeError;
+use serde_json::{json, Value};
 use tokio::time::Instant;
 
 node_run!(
     /// Queries the knowledge base (a local index, or the deployed one).
-    KnowledgeBase => execute
+    KnowledgeBase(config) => execute
 );
 
 async fn execute(
-    run: &Run,
-    node: &FlowNode,
-    inputs: &Map<String, Value>,
+    Call { run, node, inputs }: Call<'_>,
+    config: &KnowledgeBaseConfiguration,
 ) -> Result<Done, NodeError> {
-    let Some(NodeConfiguration::KnowledgeBase(config)) = &node.configuration else {
-        return Err(missing(node, NodeType::KnowledgeBase));
-    };
     let query = string_input(node, inputs, "retrievalQuery")?.to_owned();
     if let Some((kb, folder)) = local_documents(config, &run.project.knowledge_bases) {
         return local(run, node, config, kb, folder, query).await;
@@ -84,22 +78,15 @@ async fn execute(
             )
         }
     };
-    let latency_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
-    run.emit(|at_ms| crate::run::RunEvent::NodeAction {
-        at_ms,
-        node: node.name.clone(),
-        service_name: "bedrock-agent-runtime".to_owned(),
-        operation_name: operation.to_owned(),
-        request: request.into(),
-        response: json!({ output: value }).into(),
-        usage: None,
-        latency_ms,
-    })
+    Action {
+        service: "bedrock-agent-runtime",
+        operation,
+        request,
+        response: json!({ output: value }),
+    }
+    .report(run, node, began)
     .await;
-    Ok(Done {
-        outputs: std::iter::once((output.to_owned(), value)).collect(),
-        ..Done::default()
-    })
+    Ok(single(output, value))
 }
 
 /// Results when the node does not say how many.
@@ -146,28 +133,20 @@ async fn local(
     let k = config.number_of_results.unwrap_or(DEFAULT_RESULTS).max(1);
     let hits = index.search(&query, usize::try_from(k).unwrap_or(usize::MAX));
     let results: Vec<Value> = hits.iter().map(Hit::to_retrieval_result).collect();
-    let latency_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
-    run.emit(|at_ms| crate::run::RunEvent::NodeAction {
-        at_ms,
-        node: node.name.clone(),
-        service_name: "local-knowledge-base".to_owned(),
-        operation_name: "Retrieve".to_owned(),
+    Action {
+        service: "local-knowledge-base",
+        operation: "Retrieve",
         request: json!({"knowledgeBase": kb.name, "documents": path.display().to_string(),
-                        "retrievalQuery": {"text": query}, "numberOfResults": k}).into(),
+                        "retrievalQuery": {"text": query}, "numberOfResults": k}),
         response: json!({
             "retrievalResults": results,
             "warnings": warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        }).into(),
-        usage: None,
-        latency_ms,
-    })
+        }),
+    }
+    .report(run, node, began)
     .await;
     let Some(model) = &config.model_id else {
-        return Ok(Done {
-            outputs: std::iter::once(("retrievalResults".to_owned(), Value::Array(results)))
-                .collect(),
-            ..Done::default()
-        });
+        return Ok(single("retrievalResults", Value::Array(results)));
     };
     let template = config
         .prompt_template
@@ -182,11 +161,7 @@ async fn local(
         ..ModelRequest::default()
     };
     let response = crate::run::converse::converse(run, node, std::sync::Arc::new(request)).await?;
-    Ok(Done {
-        outputs: std::iter::once(("outputText".to_owned(), Value::String(response.text())))
-            .collect(),
-        ..Done::default()
-    })
+    Ok(single("outputText", Value::String(response.text())))
 }
 
 /// The prompt: `$search_results$` becomes the numbered passages and `$query$` the question

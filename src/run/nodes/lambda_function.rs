@@ -1,23 +1,18 @@
 //! LambdaFunction, run locally: the node's `localHandler` (Python or Node) gets the flow
 //! Lambda event, as the deployed function would.
 
-use super::{Done, NodeRun};
-use crate::model::flow::FlowNode;
-use crate::providers::BoxFuture;
-use crate::run::shared::Run;
-use crate::run::NodeError;
-use serde_json::{Map, Value};
-use super::{check_output, missing, single};
-use crate::nodes::{NodeConfiguration, NodeType};
+use super::{checked_output, process_failure, Action, Call, Done};
 use crate::handlers::{CallError, Invocation};
-use crate::local_code::Answer;
+use crate::model::flow::FlowNode;
 use crate::model::handler::HandlerSlot;
-use serde_json::json;
+use crate::nodes::lambda_function::LambdaFunctionConfiguration;
+use crate::run::NodeError;
+use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
 node_run!(
     /// Calls the local handler.
-    LambdaFunction => lambda
+    LambdaFunction(config) => lambda
 );
 
 /// The flow Lambda event (reference §4(b)) for a node and its input values.
@@ -46,23 +41,19 @@ fn lambda_event(flow: &str, node: &FlowNode, inputs: &Map<String, Value>) -> Val
 }
 
 async fn lambda(
-    run: &Run,
-    node: &FlowNode,
-    inputs: &Map<String, Value>,
+    Call { run, node, inputs }: Call<'_>,
+    config: &LambdaFunctionConfiguration,
 ) -> Result<Done, NodeError> {
-    let Some(NodeConfiguration::LambdaFunction(config)) = &node.configuration else {
-        return Err(missing(node, NodeType::LambdaFunction));
-    };
     let slot = HandlerSlot::Function {
         flow: &run.flow,
         node: &node.name,
         lambda_arn: &config.lambda_arn,
     };
-    let Some(callee) = run.ctx.handlers.callee(
-        &slot,
-        config.local_handler.as_deref(),
-        &run.ctx.project_dir,
-    ) else {
+    let Some(callee) =
+        run.ctx
+            .handlers
+            .callee(&slot, config.local_handler.as_deref(), &run.ctx.project_dir)
+    else {
         return Err(NodeError::NoLocalHandler {
             node: node.name.clone(),
         });
@@ -80,43 +71,27 @@ async fn lambda(
         remaining: run.ctx.node_timeout,
     };
     let began = Instant::now();
-    let answer = callee
+    let handler_error = |message| NodeError::Handler {
+        node: node.name.clone(),
+        handler: callee.label.clone(),
+        message,
+    };
+    let value = callee
         .call(&event, invocation)
         .await
         .map_err(|e| match e {
-            CallError::Setup(message) => NodeError::Handler {
-                node: node.name.clone(),
-                handler: callee.label.clone(),
-                message,
-            },
-            CallError::Process(f) => NodeError::Process {
-                node: node.name.clone(),
-                program: f.program,
-                message: f.message,
-            },
-        })?;
-    let value = match answer {
-        Answer::Value(v) => v,
-        Answer::Raised(message) => {
-            return Err(NodeError::Handler {
-                node: node.name.clone(),
-                handler: callee.label.clone(),
-                message,
-            })
-        }
-    };
-    let latency_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
-    run.emit(|at_ms| crate::run::RunEvent::NodeAction {
-        at_ms,
-        node: node.name.clone(),
-        service_name: "lambda".to_owned(),
-        operation_name: "Invoke".to_owned(),
-        request: event.into(),
-        response: value.clone().into(),
-        usage: None,
-        latency_ms,
-    })
+            CallError::Setup(message) => handler_error(message),
+            CallError::Process(f) => process_failure(node, f),
+        })?
+        .into_result()
+        .map_err(handler_error)?;
+    Action {
+        service: "lambda",
+        operation: "Invoke",
+        request: event,
+        response: value.clone(),
+    }
+    .report(run, node, began)
     .await;
-    check_output(node, "functionResponse", &value)?;
-    Ok(single("functionResponse", value))
+    checked_output(node, "functionResponse", value)
 }

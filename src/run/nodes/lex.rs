@@ -12,13 +12,11 @@
 //! An utterance equal to a key (ignoring case and surrounding space) wins; otherwise the
 //! longest key contained in the input; otherwise the fallback.
 
-use super::{missing, string_input, Done, NodeRun};
-use crate::providers::BoxFuture;
-use crate::run::shared::Run;
-use crate::run::{type_name, NodeError};
+use super::{single, string_input, Action, Call, Done};
 use crate::model::flow::FlowNode;
-use crate::nodes::{NodeConfiguration, NodeType};
-use serde_json::{json, Map, Value};
+use crate::nodes::lex::LexConfiguration;
+use crate::run::{type_name, NodeError};
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use tokio::time::Instant;
 
@@ -27,17 +25,13 @@ pub(super) const FALLBACK_INTENT: &str = "FallbackIntent";
 
 node_run!(
     /// Predicts the intent from the bot alias's fixture.
-    Lex => execute
+    Lex(config) => execute
 );
 
 async fn execute(
-    run: &Run,
-    node: &FlowNode,
-    inputs: &Map<String, Value>,
+    Call { run, node, inputs }: Call<'_>,
+    config: &LexConfiguration,
 ) -> Result<Done, NodeError> {
-    let Some(NodeConfiguration::Lex(config)) = &node.configuration else {
-        return Err(missing(node, NodeType::Lex));
-    };
     let text = string_input(node, inputs, "inputText")?.to_owned();
     let Some(alias_id) = bot_alias_id(&config.bot_alias_arn) else {
         return Err(NodeError::NoLocalEquivalent {
@@ -66,27 +60,20 @@ async fn execute(
     let fixture: Value = serde_json::from_slice(&bytes)
         .map_err(|e| fixture_error(node, &path, format!("not JSON: {e}")))?;
     let intent = predict(&fixture, &text).map_err(|m| fixture_error(node, &path, m))?;
-    let latency_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
-    run.emit(|at_ms| crate::run::RunEvent::NodeAction {
-        at_ms,
-        node: node.name.clone(),
-        service_name: "lex (fixture)".to_owned(),
-        operation_name: "RecognizeText".to_owned(),
+    Action {
+        service: "lex (fixture)",
+        operation: "RecognizeText",
         request: json!({
             "botAliasArn": config.bot_alias_arn,
             "localeId": config.locale_id,
             "text": text,
             "fixture": path.display().to_string(),
-        }).into(),
-        response: json!({"predictedIntent": intent}).into(),
-        usage: None,
-        latency_ms,
-    })
+        }),
+        response: json!({"predictedIntent": intent}),
+    }
+    .report(run, node, began)
     .await;
-    Ok(Done {
-        outputs: std::iter::once(("predictedIntent".to_owned(), Value::String(intent))).collect(),
-        ..Done::default()
-    })
+    Ok(single("predictedIntent", Value::String(intent)))
 }
 
 fn fixture_error(node: &FlowNode, path: &Path, message: String) -> NodeError {

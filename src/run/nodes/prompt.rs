@@ -1,26 +1,24 @@
 //! Prompt, run locally: an inline prompt filled from the inputs and sent to the run's model
 //! provider. Prompt management resources need Bedrock.
 
-use super::{Done, NodeRun};
-use crate::model::flow::FlowNode;
-use crate::providers::BoxFuture;
-use crate::run::shared::Run;
-use crate::run::NodeError;
-use serde_json::{Map, Value};
-use super::{missing, single};
+use super::{single, Call, Done};
 use crate::model::lenient::Lenient;
+use crate::nodes::prompt::PromptConfiguration;
 use crate::nodes::prompt::{
     render, ContentBlock, InlinePrompt, PromptSource, Role as PromptRole, TemplateConfiguration,
     Tool, ToolChoice as PromptToolChoice,
 };
-use crate::nodes::{NodeConfiguration, NodeType};
-use crate::providers::{ChatMessage, ContentPart, Inference, ModelRequest, Role, ToolChoice, ToolSpec};
+use crate::providers::{
+    ChatMessage, ContentPart, Inference, ModelRequest, Role, ToolChoice, ToolSpec,
+};
 use crate::run::converse::converse;
+use crate::run::NodeError;
 use serde_json::json;
+use serde_json::{Map, Value};
 
 node_run!(
     /// Fills the prompt and calls the model.
-    Prompt => prompt
+    Prompt(config) => prompt
 );
 
 /// A value as it goes into a prompt: strings as they are, anything else as compact JSON.
@@ -106,13 +104,9 @@ pub(super) fn prompt_request(inline: &InlinePrompt, inputs: &Map<String, Value>)
 }
 
 async fn prompt(
-    run: &Run,
-    node: &FlowNode,
-    inputs: &Map<String, Value>,
+    Call { run, node, inputs }: Call<'_>,
+    config: &PromptConfiguration,
 ) -> Result<Done, NodeError> {
-    let Some(NodeConfiguration::Prompt(config)) = &node.configuration else {
-        return Err(missing(node, NodeType::Prompt));
-    };
     let inline = match &config.source_configuration {
         PromptSource::Inline(inline) => inline,
         PromptSource::Resource(r) => {

@@ -1,28 +1,20 @@
 //! Retrieval, run locally: reads the object Storage wrote under `<storage_root>/<bucket>/<key>`.
 
-use super::{Done, NodeRun};
-use crate::model::flow::FlowNode;
-use crate::providers::BoxFuture;
-use crate::run::shared::Run;
-use crate::run::NodeError;
-use serde_json::{Map, Value};
 use super::storage::{object_path, refuse_links};
-use super::{missing, single, string_input};
-use crate::nodes::{NodeConfiguration, NodeType};
+use super::{single, string_input, Call, Done};
+use crate::nodes::retrieval::RetrievalConfiguration;
+use crate::run::NodeError;
+use serde_json::Value;
 
 node_run!(
     /// Reads the object at the key.
-    Retrieval => retrieval
+    Retrieval(config) => retrieval
 );
 
 async fn retrieval(
-    run: &Run,
-    node: &FlowNode,
-    inputs: &Map<String, Value>,
+    Call { run, node, inputs }: Call<'_>,
+    config: &RetrievalConfiguration,
 ) -> Result<Done, NodeError> {
-    let Some(NodeConfiguration::Retrieval(config)) = &node.configuration else {
-        return Err(missing(node, NodeType::Retrieval));
-    };
     let key = string_input(node, inputs, "objectKey")?;
     let root = &run.ctx.storage_root;
     let service = &config.service_configuration;

@@ -1,20 +1,17 @@
 //! Storage, run locally: objects are files under `<storage_root>/<bucket>/<key>`.
 
-use super::{Done, NodeRun};
+use super::{single, string_input, Call, Done};
 use crate::model::flow::FlowNode;
-use crate::providers::BoxFuture;
-use crate::run::shared::Run;
-use crate::run::NodeError;
-use serde_json::{Map, Value};
-use super::{missing, single, string_input};
 use crate::model::names::Pattern;
 use crate::nodes::storage::S3Service;
-use crate::nodes::{NodeConfiguration, NodeType};
+use crate::nodes::storage::StorageConfiguration;
+use crate::run::NodeError;
+use serde_json::Value;
 use std::path::{Component, Path, PathBuf};
 
 node_run!(
     /// Writes the content to the object key.
-    Storage => storage
+    Storage(config) => storage
 );
 
 /// `<storage_root>/<bucket>/<key>`, refusing anything that could leave the bucket's folder or
@@ -39,10 +36,7 @@ pub(super) fn object_path(
         return Err(NodeError::Storage {
             node: node.name.clone(),
             path: bucket.to_owned(),
-            message: format!(
-                "the bucket name is not {}",
-                Pattern::BucketName.describe()
-            ),
+            message: format!("the bucket name is not {}", Pattern::BucketName.describe()),
         });
     }
     if key.is_empty() {
@@ -119,13 +113,9 @@ pub(super) async fn refuse_links(
 }
 
 async fn storage(
-    run: &Run,
-    node: &FlowNode,
-    inputs: &Map<String, Value>,
+    Call { run, node, inputs }: Call<'_>,
+    config: &StorageConfiguration,
 ) -> Result<Done, NodeError> {
-    let Some(NodeConfiguration::Storage(config)) = &node.configuration else {
-        return Err(missing(node, NodeType::Storage));
-    };
     let service = &config.service_configuration;
     let key = string_input(node, inputs, "objectKey")?;
     let root = &run.ctx.storage_root;
@@ -177,8 +167,18 @@ mod tests {
             Path::new("/data/b12/a/b.txt")
         );
         for bad in [
-            "", "../x", "a/../../x", "/etc/passwd", "a\\b", "./a", "a//b", "notes/./a", "a/",
-            "a/.", "a\0b", "//x",
+            "",
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "a\\b",
+            "./a",
+            "a//b",
+            "notes/./a",
+            "a/",
+            "a/.",
+            "a\0b",
+            "//x",
         ] {
             let e = object_path(root, &node, &service, bad).unwrap_err();
             assert!(matches!(e, NodeError::ObjectKey { .. }), "{bad:?}: {e}");
@@ -189,7 +189,15 @@ mod tests {
     fn bucket_names_follow_s3s_rules_at_run_time_too() {
         let node: FlowNode =
             serde_json::from_value(json!({"name": "Save", "type": "Storage"})).unwrap();
-        for bad in ["a..b", "..", "ab", "192.168.1.1", "xn--abc", "abc-s3alias", "Ab1"] {
+        for bad in [
+            "a..b",
+            "..",
+            "ab",
+            "192.168.1.1",
+            "xn--abc",
+            "abc-s3alias",
+            "Ab1",
+        ] {
             let service: S3Service =
                 serde_json::from_value(json!({"s3": {"bucketName": bad}})).unwrap();
             let e = object_path(Path::new("/data"), &node, &service, "k").unwrap_err();
