@@ -22,6 +22,7 @@ use support::aws::sdk_config;
 use support::fake_bedrock_agent::{
     agent_nodes, lock, start, Fake, Shared, FIRST_DEPLOY, READS, SERVICE_MODEL,
 };
+use support::fake_http::Operations;
 
 const AGENT_ROLE: &str = "arn:aws:iam::123456789012:role/StrataAgentRole";
 const FLOW_ROLE: &str = "arn:aws:iam::123456789012:role/StrataFlowRole";
@@ -468,40 +469,38 @@ async fn client_tokens_are_deterministic() {
 #[test]
 fn the_service_model_check_catches_mistakes() {
     let model = &*SERVICE_MODEL;
-    assert_eq!(model.operation("PUT", "/agents/"), Some("CreateAgent"));
-    assert_eq!(
-        model.operation("POST", "/agents/ID00000001/"),
-        Some("PrepareAgent")
-    );
-    assert_eq!(
-        model.operation("PUT", "/flows/ID00000002/aliases/ALIAS1"),
-        Some("UpdateFlowAlias")
-    );
-    assert_eq!(model.operation("DELETE", "/agents/"), None);
-    assert_eq!(model.operation("GET", "/nowhere"), None);
-    let mut errors = Vec::new();
+    model.assert_routes(&[
+        ("PUT", "/agents/", Some("CreateAgent")),
+        ("POST", "/agents/ID00000001/", Some("PrepareAgent")),
+        (
+            "PUT",
+            "/flows/ID00000002/aliases/ALIAS1",
+            Some("UpdateFlowAlias"),
+        ),
+        ("DELETE", "/agents/", None),
+        ("GET", "/nowhere", None),
+    ]);
     // The agent id travels in the URI: the body must not be asked for it.
-    model.check_body(
+    let errors = model.body_errors(
         "UpdateAgent",
         &json!({"agentName": "a", "foundationModel": "anthropic.claude-v2",
                 "agentResourceRoleArn": AGENT_ROLE, "projectAgent": "x"}),
-        &mut errors,
     );
     assert_eq!(
         errors,
         ["UpdateAgent: unknown member projectAgent (UpdateAgentRequest)"]
     );
-    errors.clear();
-    model.check_body("CreateAgent", &Value::Null, &mut errors);
+    let errors = model.body_errors("CreateAgent", &Value::Null);
     assert!(
         errors
             .iter()
             .any(|e| e.contains("missing required member agentName")),
         "{errors:?}"
     );
-    errors.clear();
-    model.check_body("DeleteEverything", &json!({}), &mut errors);
-    assert_eq!(errors, ["DeleteEverything: not an operation of the model"]);
+    assert_eq!(
+        model.body_errors("DeleteEverything", &json!({})),
+        ["DeleteEverything: not an operation of the model"]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ mod support {
 
 use support::aws::sdk_config;
 use support::fake_agentcore::*;
+use support::fake_http::Operations;
 
 const HARNESS_ROLE: &str = "arn:aws:iam::123456789012:role/StrataHarnessRole";
 const GATEWAY_ROLE: &str = "arn:aws:iam::123456789012:role/StrataGatewayRole";
@@ -714,47 +715,36 @@ async fn agents_are_chosen_by_target_or_by_name() {
 #[test]
 fn the_service_model_check_catches_mistakes() {
     let model = &*MODEL;
-    assert_eq!(model.operation("POST", "/harnesses"), Some("CreateHarness"));
-    assert_eq!(
-        model.operation("PATCH", "/harnesses/H-0123456789"),
-        Some("UpdateHarness")
-    );
-    assert_eq!(
-        model.operation("GET", "/gateways/g-0123456789/targets/T000000001/"),
-        Some("GetGatewayTarget")
-    );
-    let mut errors = Vec::new();
-    model.check_body(
+    model.assert_routes(&[
+        ("POST", "/harnesses", Some("CreateHarness")),
+        ("PATCH", "/harnesses/H-0123456789", Some("UpdateHarness")),
+        (
+            "GET",
+            "/gateways/g-0123456789/targets/T000000001/",
+            Some("GetGatewayTarget"),
+        ),
+    ]);
+    let errors = model.body_errors(
         "CreateHarness",
         &json!({"harnessName": "1bad", "executionRoleArn": HARNESS_ROLE,
                 "tools": [{"type": "lambda"}], "model": {}}),
-        &mut errors,
     );
-    assert!(
-        errors.iter().any(|e| e.contains("does not match")),
-        "{errors:?}"
-    );
-    assert!(
-        errors
-            .iter()
-            .any(|e| e.contains("\"lambda\" is not one of")),
-        "{errors:?}"
-    );
-    assert!(
-        errors
-            .iter()
-            .any(|e| e.contains("a union takes exactly one member")),
-        "{errors:?}"
-    );
-    errors.clear();
+    for wrong in [
+        "does not match",
+        "\"lambda\" is not one of",
+        "a union takes exactly one member",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.contains(wrong)),
+            "{wrong}: {errors:?}"
+        );
+    }
     // The harness id travels in the URI; a name does not go in an update.
-    model.check_body("UpdateHarness", &json!({"harnessName": "H"}), &mut errors);
     assert_eq!(
-        errors,
+        model.body_errors("UpdateHarness", &json!({"harnessName": "H"})),
         ["UpdateHarness: unknown member harnessName (UpdateHarnessRequest)"]
     );
-    errors.clear();
-    model.check_body("CreateGateway", &json!({"name": "g"}), &mut errors);
+    let errors = model.body_errors("CreateGateway", &json!({"name": "g"}));
     assert_eq!(errors.len(), 2, "{errors:?}");
 }
 

@@ -22,11 +22,13 @@ mod support {
     pub mod botocore;
     pub mod cfn_lint;
     pub mod cfn_schema;
+    pub mod cli;
 }
 
 use support::botocore::Shapes;
 use support::cfn_lint::lint;
 use support::cfn_schema::{cfn_validators, validate_template};
+use support::cli::{self, Run};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -1004,18 +1006,9 @@ fn cli_export_with_a_data_dir_carries_versions_and_aliases() {
     let project = dir.path().join("support.strata.json");
     std::fs::write(&project, support_triage().to_json()).expect("write");
     let strata = |args: &[&str]| {
-        let out = assert_cmd::Command::cargo_bin("strata")
-            .expect("strata")
-            .args(args)
-            .env_remove("STRATA_DATA_DIR")
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "strata {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let out = Run::of(cli::strata().args(args).env_remove("STRATA_DATA_DIR"));
+        out.exits(0);
+        out.stdout
     };
     let file = project.to_str().expect("utf-8");
     let data_dir = data.to_str().expect("utf-8");
@@ -1060,24 +1053,16 @@ fn cli_export_with_a_data_dir_carries_versions_and_aliases() {
     validate_template("cli history", &t, &cfn_validators());
 
     // The request formats have no place for versions: said, not ignored.
-    let misuse = assert_cmd::Command::cargo_bin("strata")
-        .expect("strata")
-        .args([
-            "export",
-            file,
-            "--format",
-            "flow-json",
-            "--data-dir",
-            data_dir,
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(misuse.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&misuse.stderr).contains("CloudFormation templates only"),
-        "{}",
-        String::from_utf8_lossy(&misuse.stderr)
-    );
+    Run::of(cli::strata().args([
+        "export",
+        file,
+        "--format",
+        "flow-json",
+        "--data-dir",
+        data_dir,
+    ]))
+    .exits(2)
+    .stderr_has("CloudFormation templates only");
 
     // Without a data dir: the one version and the `live` alias, as before.
     let plain = strata(&["export", file, "--format", "cfn-json"]);
