@@ -19,7 +19,7 @@
 )]
 
 use super::botocore::Shapes;
-use super::fake_http::{aws_error, json_reply, serve_async, stored, Operations};
+use super::fake_http::{aws_error, json_reply, serve_async, stored, Recorded};
 use axum::http::Method;
 use axum::response::Response;
 use serde_json::{json, Value};
@@ -165,13 +165,15 @@ impl Fake {
     }
 }
 
-impl Operations for Fake {
+impl Recorded for Fake {
+    const READS: &'static [&'static str] = READS;
+
     fn calls(&self) -> &[String] {
         &self.calls
     }
 
-    fn reads(&self) -> &'static [&'static str] {
-        READS
+    fn problems(&self) -> &[String] {
+        &self.problems
     }
 }
 

@@ -15,7 +15,7 @@
 )]
 
 use super::botocore::Shapes;
-use super::fake_http::{aws_error as error, json_reply, serve, stored, Operations};
+use super::fake_http::{aws_error as error, json_reply, serve, stored, Recorded};
 use axum::http::Method;
 use axum::response::Response;
 use serde_json::{json, Value};
@@ -113,13 +113,15 @@ impl Fake {
     }
 }
 
-impl Operations for Fake {
+impl Recorded for Fake {
+    const READS: &'static [&'static str] = READS;
+
     fn calls(&self) -> &[String] {
         &self.calls
     }
 
-    fn reads(&self) -> &'static [&'static str] {
-        READS
+    fn problems(&self) -> &[String] {
+        &self.problems
     }
 }
 

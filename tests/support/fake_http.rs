@@ -172,13 +172,24 @@ pub fn lock<T>(fake: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     fake.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// What a fake control plane keeps of the operations it was called with.
-pub trait Operations {
+/// What a fake control plane recorded of the requests it got: the operations called, and
+/// what it found wrong.
+pub trait Recorded {
+    /// The operations that only read.
+    const READS: &'static [&'static str];
+
     /// Every operation, in order.
     fn calls(&self) -> &[String];
 
-    /// The operations that only read.
-    fn reads(&self) -> &'static [&'static str];
+    /// The requests the fake found wrong (they were refused).
+    fn problems(&self) -> &[String];
+
+    /// Asserts that the fake found nothing wrong.
+    #[track_caller]
+    fn assert_clean(&self) {
+        let problems = self.problems();
+        assert!(problems.is_empty(), "the fake found: {problems:#?}");
+    }
 
     /// The changing operations.
     fn mutations(&self) -> Vec<String> {
@@ -189,7 +200,7 @@ pub trait Operations {
     fn mutations_since(&self, first: usize) -> Vec<String> {
         self.calls()[first..]
             .iter()
-            .filter(|c| !self.reads().contains(&c.as_str()))
+            .filter(|c| !Self::READS.contains(&c.as_str()))
             .cloned()
             .collect()
     }
