@@ -223,10 +223,12 @@ fn the_notifications_handler_sees_no_session_attributes_behind_a_gateway() {
 mod support {
     pub mod cli;
     pub mod python;
+    pub mod tree;
 }
 
 use support::cli::Run;
 use support::python::python_json;
+use support::tree::folder_with;
 
 /// `strata export PROJECT --format agentcore-cfn-yaml --out OUT`.
 fn export_agentcore(project: &Path, out: &Path) -> Run {
@@ -252,11 +254,7 @@ fn the_cli_writes_the_adapters_beside_the_template() {
 
 #[test]
 fn an_unbound_lambda_group_refuses_the_export_before_anything_is_written() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let project = dir.path().join("p.strata.json");
-    std::fs::write(
-        &project,
-        serde_json::to_string(&json!({
+    let (dir, project) = folder_with("p.strata.json", serde_json::to_string(&json!({
             "schemaVersion": 1, "name": "p", "agentTarget": "agentcore",
             "agents": [{
                 "agentName": "Orders",
@@ -271,9 +269,7 @@ fn an_unbound_lambda_group_refuses_the_export_before_anything_is_written() {
                 }]
             }]
         }))
-        .expect("json"),
-    )
-    .expect("write project");
+        .expect("json"));
     let out = dir.path().join("out/t.yaml");
     std::fs::create_dir_all(dir.path().join("out")).expect("dir");
     export_agentcore(&project, &out)

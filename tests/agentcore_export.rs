@@ -10,6 +10,7 @@ mod support {
     pub mod cfn_lint;
     pub mod cfn_schema;
     pub mod cli;
+    pub mod tree;
 }
 
 use serde_json::{json, Value};
@@ -21,6 +22,7 @@ use support::botocore::Shapes;
 use support::cfn_lint::lint;
 use support::cfn_schema::{cfn_validators, validate_template};
 use support::cli::{path_str, run};
+use support::tree::folder_with;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -388,9 +390,7 @@ fn an_agent_without_a_model_is_refused_before_anything_is_written() {
     p.agents[0].custom_orchestration = Some(
         json!({"executor": {"lambda": "arn:aws:lambda:us-east-1:123456789012:function:loop"}}),
     );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let project = dir.path().join("p.strata.json");
-    std::fs::write(&project, p.to_json()).expect("write");
+    let (dir, project) = folder_with("p.strata.json", p.to_json());
     let out = dir.path().join("out.yaml");
     let report = dir.path().join("report.json");
     export_support(&project, &out, &report)
@@ -529,9 +529,7 @@ fn an_openapi_group_with_a_server_becomes_an_openapi_target() {
         "{gateway_policy}"
     );
     assert!(gateway_policy.contains("bedrock-agentcore:GetResourceApiKey"));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("served.json");
-    std::fs::write(&path, &r.text).expect("write");
+    let (_dir, path) = folder_with("served.json", &r.text);
     if let Some(findings) = lint(&[path]) {
         assert!(findings.is_empty(), "cfn-lint:\n{}", findings.join("\n"));
     }

@@ -227,15 +227,12 @@ fn a_bare_create_harness_request_imports_and_says_where_the_gateway_tools_are() 
         Some("arn:aws:iam::123456789012:role/helper")
     );
     let messages: Vec<&str> = i.warnings.iter().map(|w| w.message.as_str()).collect();
-    assert!(
-        messages.iter().any(|m| m.contains("openAiModelConfig")),
-        "{messages:?}"
-    );
-    assert!(
-        messages.iter().any(|m| m.contains("gateway's targets")),
-        "{messages:?}"
-    );
-    assert!(messages.iter().any(|m| m.contains("hooks")), "{messages:?}");
+    for warned in ["openAiModelConfig", "gateway's targets", "hooks"] {
+        assert!(
+            messages.iter().any(|m| m.contains(warned)),
+            "{warned}: {messages:?}"
+        );
+    }
     // A harness without a name is refused, saying where.
     let err = import(r#"{"createHarness": {"model": {}}}"#, "x").unwrap_err();
     assert!(

@@ -12,9 +12,11 @@ use strata::nodes::NodeType;
 
 mod support {
     pub mod cli;
+    pub mod tree;
 }
 
 use support::cli::{path_str, run, run_in, strata, Project, Run};
+use support::tree::folder_with;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -123,13 +125,10 @@ fn validate_json_reports_clean_files_with_empty_diagnostics() {
 
 #[test]
 fn validate_json_syntax_error_has_line_and_column() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("broken.json");
-    std::fs::write(
-        &path,
+    let (_dir, path) = folder_with(
+        "broken.json",
         "{\n  \"nodes\": [\n    {\"name\": \"In\", \"type\": \"Input\",}\n  ]\n}\n",
-    )
-    .expect("write");
+    );
     let r = run(&["validate", path_str(&path)]);
     r.exits(2);
     r.stdout_has("broken.json:3:36: cannot parse");
@@ -161,13 +160,10 @@ fn validate_missing_file_exits_2() {
 
 #[test]
 fn validate_newer_schema_exits_2_and_says_it_is_newer() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("future.strata.json");
-    std::fs::write(
-        &path,
+    let (_dir, path) = folder_with(
+        "future.strata.json",
         r#"{"schemaVersion": 99, "name": "future", "flows": []}"#,
-    )
-    .expect("write");
+    );
     let r = run(&["validate", path_str(&path)]);
     r.exits(2);
     r.stdout_has("newer");

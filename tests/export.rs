@@ -23,12 +23,14 @@ mod support {
     pub mod cfn_lint;
     pub mod cfn_schema;
     pub mod cli;
+    pub mod tree;
 }
 
 use support::botocore::Shapes;
 use support::cfn_lint::lint;
 use support::cfn_schema::{cfn_validators, validate_template};
 use support::cli::{self, Run};
+use support::tree::folder_with;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -838,22 +840,17 @@ fn project_knowledge_bases_without_an_id_become_parameters() {
 fn the_lint_check_catches_mistakes() {
     // A Flow without its required ExecutionRoleArn, and an agent alias whose agent id
     // cannot be one: cfn-lint must say so, or the check above would prove nothing.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("broken.yaml");
-    std::fs::write(
-        &file,
+    let (_dir, file) = folder_with(
+        "broken.yaml",
         "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  F:\n    Type: AWS::Bedrock::Flow\n    Properties:\n      Name: f\n  A:\n    Type: AWS::Bedrock::AgentAlias\n    Properties:\n      AgentAliasName: live\n      AgentId: not-an-id\n",
-    )
-    .expect("write");
+    );
     if let Some(findings) = lint(&[file]) {
-        assert!(
-            findings.iter().any(|f| f.contains(" E3003 ")),
-            "{findings:?}"
-        );
-        assert!(
-            findings.iter().any(|f| f.contains("not-an-id")),
-            "{findings:?}"
-        );
+        for found in [" E3003 ", "not-an-id"] {
+            assert!(
+                findings.iter().any(|f| f.contains(found)),
+                "{found}: {findings:?}"
+            );
+        }
     }
 }
 
@@ -963,9 +960,7 @@ fn recorded_versions_and_aliases_become_flow_versions_and_aliases() {
             .to_yaml(),
         export_cloudformation(&p).expect("exports").to_yaml()
     );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("history.yaml");
-    std::fs::write(&file, t.to_yaml()).expect("write");
+    let (_dir, file) = folder_with("history.yaml", t.to_yaml());
     if let Some(findings) = lint(&[file]) {
         assert!(findings.is_empty(), "cfn-lint:\n{}", findings.join("\n"));
     }
