@@ -81,6 +81,13 @@ fn varied() -> Project {
 
 /// The requests with each placeholder replaced by a value of the shape the deploy step gets
 /// back from AgentCore, so patterns are checked too.
+/// `p` exported in `format` (for `agent`, or all), without recorded versions.
+fn rendered(p: &Project, format: Format, agent: Option<&str>) -> String {
+    render(p, format, agent, &History::default())
+        .expect("renders")
+        .text
+}
+
 fn filled(v: &Value) -> Value {
     let mut text = v.to_string();
     for agent in ["Support", "ShippingDesk"] {
@@ -304,12 +311,8 @@ fn templates_pass_the_resource_schemas_and_cfn_lint() {
             }
         }
     }
-    let t: Value = serde_json::from_str(
-        &render(&p, Format::AgentcoreCfnJson, None, &History::default())
-            .expect("renders")
-            .text,
-    )
-    .expect("json");
+    let t: Value =
+        serde_json::from_str(&rendered(&p, Format::AgentcoreCfnJson, None)).expect("json");
     let res = &t["Resources"];
     assert_eq!(
         res["SupportHarness"]["Type"],
@@ -503,14 +506,8 @@ fn an_openapi_group_with_a_server_becomes_an_openapi_target() {
             .is_empty()
     );
 
-    let r = render(
-        &p,
-        Format::AgentcoreCfnJson,
-        Some("shipping-desk"),
-        &History::default(),
-    )
-    .expect("renders");
-    let t: Value = serde_json::from_str(&r.text).expect("json");
+    let text = rendered(&p, Format::AgentcoreCfnJson, Some("shipping-desk"));
+    let t: Value = serde_json::from_str(&text).expect("json");
     validate_template("served", &t, &cfn_validators());
     assert_eq!(
         t["Resources"]["ShippingDeskShippingTarget"]["Properties"]
@@ -529,7 +526,7 @@ fn an_openapi_group_with_a_server_becomes_an_openapi_target() {
         "{gateway_policy}"
     );
     assert!(gateway_policy.contains("bedrock-agentcore:GetResourceApiKey"));
-    let (_dir, path) = folder_with("served.json", &r.text);
+    let (_dir, path) = folder_with("served.json", &text);
     if let Some(findings) = lint(&[path]) {
         assert!(findings.is_empty(), "cfn-lint:\n{}", findings.join("\n"));
     }
@@ -628,14 +625,8 @@ fn a_harness_endpoint_per_recorded_alias_passes_the_schema_cfn_lint_and_the_mode
         "prod"
     );
     // Without recorded aliases: the one `live` endpoint, as before.
-    let plain = render(
-        &p,
-        Format::AgentcoreJson,
-        Some("Support"),
-        &History::default(),
-    )
-    .expect("renders");
-    assert!(plain.text.contains("\"endpointName\": \"live\""));
+    let plain = rendered(&p, Format::AgentcoreJson, Some("Support"));
+    assert!(plain.contains("\"endpointName\": \"live\""));
     if let Some(findings) = lint(&files) {
         assert!(findings.is_empty(), "cfn-lint:\n{}", findings.join("\n"));
     }
