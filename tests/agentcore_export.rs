@@ -10,6 +10,7 @@ mod support {
     pub mod cfn_lint;
     pub mod cfn_schema;
     pub mod cli;
+    pub mod json;
     pub mod tree;
 }
 
@@ -22,6 +23,7 @@ use support::botocore::Shapes;
 use support::cfn_lint::lint;
 use support::cfn_schema::{cfn_validators, validate_template};
 use support::cli::{path_str, run};
+use support::json::strings;
 use support::tree::folder_with;
 
 fn root() -> &'static Path {
@@ -178,12 +180,7 @@ fn the_example_agent_ships_as_a_harness_with_a_gateway() {
         .expect("prompt");
     assert!(prompt.contains("billing___get_invoice") && !prompt.contains("billing__get_invoice"));
     assert!(prompt.contains("large_refunds__request_large_refund"));
-    let targets: Vec<&str> = doc["createGatewayTargets"]
-        .as_array()
-        .expect("targets")
-        .iter()
-        .map(|t| t["name"].as_str().unwrap_or(""))
-        .collect();
+    let targets = strings(&doc["createGatewayTargets"], "name");
     assert_eq!(targets, ["billing", "subscriptions", "notifications"]);
     assert_eq!(doc["createHarnessEndpoints"][0]["endpointName"], "live");
     assert_eq!(
@@ -214,12 +211,7 @@ fn every_request_of_a_varied_agent_passes_the_service_model() {
     let prompt = h["systemPrompt"][0]["text"].as_str().expect("prompt");
     assert!(prompt.starts_with("You answer questions about parcels. Use shipping___trackParcel"));
     assert!(!prompt.contains('$'), "{prompt}");
-    let kinds: Vec<&str> = h["tools"]
-        .as_array()
-        .expect("tools")
-        .iter()
-        .map(|t| t["type"].as_str().unwrap_or(""))
-        .collect();
+    let kinds = strings(&h["tools"], "type");
     assert_eq!(
         kinds,
         [

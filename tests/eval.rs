@@ -6,6 +6,7 @@ mod support {
     pub mod cli;
     pub mod eval_report;
     pub mod flows;
+    pub mod json;
     pub mod tree;
 }
 
@@ -13,6 +14,7 @@ use serde_json::{json, Value};
 use std::path::Path;
 use support::cli::{strata_in as strata, Run};
 use support::flows::{self, MODEL};
+use support::json::strings;
 
 /// A project with the flow `answer` (Input → one Prompt → Output) and the agent `Helper`.
 fn project() -> Value {
@@ -234,12 +236,7 @@ fn the_example_suite_runs_offline_and_its_report_draws_in_a_browser() {
     out.exits(0);
     let report: Value = serde_json::from_str(&out.stdout).expect("the --json report");
     assert_eq!(report["suite"], "triage-flow-or-agent");
-    let kinds: Vec<&str> = report["variants"]
-        .as_array()
-        .expect("variants")
-        .iter()
-        .filter_map(|v| v["kind"].as_str())
-        .collect();
+    let kinds = strings(&report["variants"], "kind");
     assert_eq!(kinds, ["flow", "agent"]);
     assert_eq!(report["cases"].as_array().map(Vec::len), Some(4));
     // The same pass rate; the flow is the cheaper design.

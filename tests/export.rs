@@ -23,6 +23,7 @@ mod support {
     pub mod cfn_lint;
     pub mod cfn_schema;
     pub mod cli;
+    pub mod json;
     pub mod tree;
 }
 
@@ -30,6 +31,7 @@ use support::botocore::Shapes;
 use support::cfn_lint::lint;
 use support::cfn_schema::{cfn_validators, validate_template};
 use support::cli::{self, Run};
+use support::json::strings;
 use support::tree::folder_with;
 
 fn root() -> &'static Path {
@@ -659,12 +661,7 @@ fn iam_roles_grant_only_what_the_nodes_use() {
     );
     let agent_role = &t["Resources"]["BillingAgentRole"]["Properties"]["Policies"][0]
         ["PolicyDocument"]["Statement"];
-    let sids: Vec<&str> = agent_role
-        .as_array()
-        .expect("statements")
-        .iter()
-        .filter_map(|s| s["Sid"].as_str())
-        .collect();
+    let sids = strings(&agent_role, "Sid");
     assert_eq!(sids, ["InvokeModels", "ApplyGuardrails"]);
     assert_eq!(
         t["Resources"]["BillingAgentOrdersPermission"]["Type"],
