@@ -173,7 +173,13 @@ impl Page {
 
     /// Waits for the export dialog to propose a file, then confirms it (OK).
     async fn confirm_proposed_file(&self) {
-        self.confirm_proposed_file().await;
+        until("the proposed file", || {
+            self.one("#export-path")
+                .dyn_ref::<web_sys::HtmlInputElement>()
+                .is_some_and(|i| !i.value().is_empty())
+        })
+        .await;
+        self.click("#export-ok");
     }
 
     fn one(&self, selector: &str) -> Element {

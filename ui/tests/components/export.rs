@@ -6,7 +6,6 @@
 use super::files::choose;
 use super::{calls, install_shell_stub, until, Page, TEMPLATE};
 use serde_json::{json, Value};
-use wasm_bindgen::JsCast;
 
 fn called(cmd: &str) -> Vec<Value> {
     calls().into_iter().filter(|c| c["cmd"] == cmd).collect()
