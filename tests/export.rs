@@ -661,7 +661,7 @@ fn iam_roles_grant_only_what_the_nodes_use() {
     );
     let agent_role = &t["Resources"]["BillingAgentRole"]["Properties"]["Policies"][0]
         ["PolicyDocument"]["Statement"];
-    let sids = strings(&agent_role, "Sid");
+    let sids = strings(agent_role, "Sid");
     assert_eq!(sids, ["InvokeModels", "ApplyGuardrails"]);
     assert_eq!(
         t["Resources"]["BillingAgentOrdersPermission"]["Type"],
