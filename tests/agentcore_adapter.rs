@@ -223,26 +223,29 @@ fn the_notifications_handler_sees_no_session_attributes_behind_a_gateway() {
 mod support {
     pub mod cli;
     pub mod python;
+    pub mod tree;
 }
 
+use support::cli::Run;
 use support::python::python_json;
+use support::tree::folder_with;
+
+/// `strata export PROJECT --format agentcore-cfn-yaml --out OUT`.
+fn export_agentcore(project: &Path, out: &Path) -> Run {
+    Run::of(
+        support::cli::strata()
+            .arg("export")
+            .arg(project)
+            .args(["--format", "agentcore-cfn-yaml", "--out"])
+            .arg(out),
+    )
+}
 
 #[test]
 fn the_cli_writes_the_adapters_beside_the_template() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("support.agentcore.yaml");
-    let status = support::cli::strata()
-        .arg("export")
-        .arg(example_dir().join("support.strata.json"))
-        .args(["--format", "agentcore-cfn-yaml", "--out"])
-        .arg(&out)
-        .output()
-        .expect("strata runs");
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    export_agentcore(&example_dir().join("support.strata.json"), &out).exits(0);
     for a in support_adapters() {
         let written = std::fs::read_to_string(dir.path().join(&a.path)).expect("adapter written");
         assert_eq!(written, a.text, "{}", a.path);
@@ -251,11 +254,7 @@ fn the_cli_writes_the_adapters_beside_the_template() {
 
 #[test]
 fn an_unbound_lambda_group_refuses_the_export_before_anything_is_written() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let project = dir.path().join("p.strata.json");
-    std::fs::write(
-        &project,
-        serde_json::to_string(&json!({
+    let (dir, project) = folder_with("p.strata.json", serde_json::to_string(&json!({
             "schemaVersion": 1, "name": "p", "agentTarget": "agentcore",
             "agents": [{
                 "agentName": "Orders",
@@ -270,24 +269,13 @@ fn an_unbound_lambda_group_refuses_the_export_before_anything_is_written() {
                 }]
             }]
         }))
-        .expect("json"),
-    )
-    .expect("write project");
+        .expect("json"));
     let out = dir.path().join("out/t.yaml");
     std::fs::create_dir_all(dir.path().join("out")).expect("dir");
-    let run = support::cli::strata()
-        .arg("export")
-        .arg(&project)
-        .args(["--format", "agentcore-cfn-yaml", "--out"])
-        .arg(&out)
-        .output()
-        .expect("strata runs");
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("action group \"orders\"") && stderr.contains("no handler is bound"),
-        "{stderr}"
-    );
+    export_agentcore(&project, &out)
+        .exits(1)
+        .stderr_has("action group \"orders\"")
+        .stderr_has("no handler is bound");
     assert!(!out.exists(), "nothing is written");
     assert!(!dir.path().join("out/adapters").exists());
 }

@@ -10,6 +10,8 @@ mod support {
     pub mod cfn_lint;
     pub mod cfn_schema;
     pub mod cli;
+    pub mod json;
+    pub mod tree;
 }
 
 use serde_json::{json, Value};
@@ -21,6 +23,8 @@ use support::botocore::Shapes;
 use support::cfn_lint::lint;
 use support::cfn_schema::{cfn_validators, validate_template};
 use support::cli::{path_str, run};
+use support::json::strings;
+use support::tree::folder_with;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -79,6 +83,13 @@ fn varied() -> Project {
 
 /// The requests with each placeholder replaced by a value of the shape the deploy step gets
 /// back from AgentCore, so patterns are checked too.
+/// `p` exported in `format` (for `agent`, or all), without recorded versions.
+fn rendered(p: &Project, format: Format, agent: Option<&str>) -> String {
+    render(p, format, agent, &History::default())
+        .expect("renders")
+        .text
+}
+
 fn filled(v: &Value) -> Value {
     let mut text = v.to_string();
     for agent in ["Support", "ShippingDesk"] {
@@ -169,12 +180,7 @@ fn the_example_agent_ships_as_a_harness_with_a_gateway() {
         .expect("prompt");
     assert!(prompt.contains("billing___get_invoice") && !prompt.contains("billing__get_invoice"));
     assert!(prompt.contains("large_refunds__request_large_refund"));
-    let targets: Vec<&str> = doc["createGatewayTargets"]
-        .as_array()
-        .expect("targets")
-        .iter()
-        .map(|t| t["name"].as_str().unwrap_or(""))
-        .collect();
+    let targets = strings(&doc["createGatewayTargets"], "name");
     assert_eq!(targets, ["billing", "subscriptions", "notifications"]);
     assert_eq!(doc["createHarnessEndpoints"][0]["endpointName"], "live");
     assert_eq!(
@@ -205,12 +211,7 @@ fn every_request_of_a_varied_agent_passes_the_service_model() {
     let prompt = h["systemPrompt"][0]["text"].as_str().expect("prompt");
     assert!(prompt.starts_with("You answer questions about parcels. Use shipping___trackParcel"));
     assert!(!prompt.contains('$'), "{prompt}");
-    let kinds: Vec<&str> = h["tools"]
-        .as_array()
-        .expect("tools")
-        .iter()
-        .map(|t| t["type"].as_str().unwrap_or(""))
-        .collect();
+    let kinds = strings(&h["tools"], "type");
     assert_eq!(
         kinds,
         [
@@ -302,12 +303,8 @@ fn templates_pass_the_resource_schemas_and_cfn_lint() {
             }
         }
     }
-    let t: Value = serde_json::from_str(
-        &render(&p, Format::AgentcoreCfnJson, None, &History::default())
-            .expect("renders")
-            .text,
-    )
-    .expect("json");
+    let t: Value =
+        serde_json::from_str(&rendered(&p, Format::AgentcoreCfnJson, None)).expect("json");
     let res = &t["Resources"];
     assert_eq!(
         res["SupportHarness"]["Type"],
@@ -388,9 +385,7 @@ fn an_agent_without_a_model_is_refused_before_anything_is_written() {
     p.agents[0].custom_orchestration = Some(
         json!({"executor": {"lambda": "arn:aws:lambda:us-east-1:123456789012:function:loop"}}),
     );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let project = dir.path().join("p.strata.json");
-    std::fs::write(&project, p.to_json()).expect("write");
+    let (dir, project) = folder_with("p.strata.json", p.to_json());
     let out = dir.path().join("out.yaml");
     let report = dir.path().join("report.json");
     export_support(&project, &out, &report)
@@ -503,14 +498,8 @@ fn an_openapi_group_with_a_server_becomes_an_openapi_target() {
             .is_empty()
     );
 
-    let r = render(
-        &p,
-        Format::AgentcoreCfnJson,
-        Some("shipping-desk"),
-        &History::default(),
-    )
-    .expect("renders");
-    let t: Value = serde_json::from_str(&r.text).expect("json");
+    let text = rendered(&p, Format::AgentcoreCfnJson, Some("shipping-desk"));
+    let t: Value = serde_json::from_str(&text).expect("json");
     validate_template("served", &t, &cfn_validators());
     assert_eq!(
         t["Resources"]["ShippingDeskShippingTarget"]["Properties"]
@@ -529,9 +518,7 @@ fn an_openapi_group_with_a_server_becomes_an_openapi_target() {
         "{gateway_policy}"
     );
     assert!(gateway_policy.contains("bedrock-agentcore:GetResourceApiKey"));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("served.json");
-    std::fs::write(&path, &r.text).expect("write");
+    let (_dir, path) = folder_with("served.json", &text);
     if let Some(findings) = lint(&[path]) {
         assert!(findings.is_empty(), "cfn-lint:\n{}", findings.join("\n"));
     }
@@ -630,14 +617,8 @@ fn a_harness_endpoint_per_recorded_alias_passes_the_schema_cfn_lint_and_the_mode
         "prod"
     );
     // Without recorded aliases: the one `live` endpoint, as before.
-    let plain = render(
-        &p,
-        Format::AgentcoreJson,
-        Some("Support"),
-        &History::default(),
-    )
-    .expect("renders");
-    assert!(plain.text.contains("\"endpointName\": \"live\""));
+    let plain = rendered(&p, Format::AgentcoreJson, Some("Support"));
+    assert!(plain.contains("\"endpointName\": \"live\""));
     if let Some(findings) = lint(&files) {
         assert!(findings.is_empty(), "cfn-lint:\n{}", findings.join("\n"));
     }

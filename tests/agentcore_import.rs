@@ -15,7 +15,11 @@ use strata::model::{load, Project};
 
 mod support {
     pub mod cli;
+    pub mod flows;
 }
+
+use support::cli::Run;
+use support::flows::agent_flow;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -223,15 +227,12 @@ fn a_bare_create_harness_request_imports_and_says_where_the_gateway_tools_are() 
         Some("arn:aws:iam::123456789012:role/helper")
     );
     let messages: Vec<&str> = i.warnings.iter().map(|w| w.message.as_str()).collect();
-    assert!(
-        messages.iter().any(|m| m.contains("openAiModelConfig")),
-        "{messages:?}"
-    );
-    assert!(
-        messages.iter().any(|m| m.contains("gateway's targets")),
-        "{messages:?}"
-    );
-    assert!(messages.iter().any(|m| m.contains("hooks")), "{messages:?}");
+    for warned in ["openAiModelConfig", "gateway's targets", "hooks"] {
+        assert!(
+            messages.iter().any(|m| m.contains(warned)),
+            "{warned}: {messages:?}"
+        );
+    }
     // A harness without a name is refused, saying where.
     let err = import(r#"{"createHarness": {"model": {}}}"#, "x").unwrap_err();
     assert!(
@@ -242,25 +243,19 @@ fn a_bare_create_harness_request_imports_and_says_where_the_gateway_tools_are() 
 
 #[test]
 fn strata_chat_runs_an_imported_harness_with_a_bound_handler_and_return_of_control() {
-    let out = support::cli::strata()
-        .current_dir(fixtures())
-        .args([
-            "chat",
-            "orders.harness.yaml",
-            "--agent",
-            "OrderDesk",
-            "--replay",
-            "orders.replay.yaml",
-            "--answers",
-            "orders.answers.yaml",
-            "--handler",
-            "orders=handlers/orders.py:handler",
-        ])
-        .output()
-        .expect("strata runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let out = Run::of(support::cli::strata().current_dir(fixtures()).args([
+        "chat",
+        "orders.harness.yaml",
+        "--agent",
+        "OrderDesk",
+        "--replay",
+        "orders.replay.yaml",
+        "--answers",
+        "orders.answers.yaml",
+        "--handler",
+        "orders=handlers/orders.py:handler",
+    ]));
+    let stdout = &out.exits(0).stdout;
     assert!(
         stdout.contains(r#"{"order": "A-1001", "status": "shipped", "group": "orders"}"#),
         "the gateway target ran the bound handler with the Classic event: {stdout}"
@@ -289,48 +284,25 @@ fn a_flow_runs_an_imported_harness_agent_through_its_agent_node() {
     p["handlers"] = serde_json::json!([
         {"name": "OrdersFunction", "file": "handlers/orders.py", "function": "handler"}
     ]);
-    p["flows"] = serde_json::json!([{"name": "ask", "definition": {
-    "nodes": [
-        {"name": "FlowInputNode", "type": "Input", "configuration": {"input": {}},
-         "outputs": [{"name": "document", "type": "String"}]},
-        {"name": "Desk", "type": "Agent", "configuration": {"agent": {"projectAgent": "OrderDesk"}},
-         "inputs": [{"name": "agentInputText", "type": "String", "expression": "$.data"}],
-         "outputs": [{"name": "agentResponse", "type": "String"}]},
-        {"name": "FlowOutputNode", "type": "Output", "configuration": {"output": {}},
-         "inputs": [{"name": "document", "type": "String", "expression": "$.data"}]}
-    ],
-    "connections": [
-        {"name": "InToDesk", "type": "Data", "source": "FlowInputNode", "target": "Desk",
-         "configuration": {"data": {"sourceOutput": "document", "targetInput": "agentInputText"}}},
-        {"name": "DeskToOut", "type": "Data", "source": "Desk", "target": "FlowOutputNode",
-         "configuration": {"data": {"sourceOutput": "agentResponse", "targetInput": "document"}}}
-    ]}}]);
+    p["flows"] = serde_json::json!([{
+        "name": "ask",
+        "definition": agent_flow("Desk", serde_json::json!({"projectAgent": "OrderDesk"})),
+    }]);
     std::fs::write(dir.path().join("desk.strata.json"), p.to_string()).expect("project");
     std::fs::write(
         dir.path().join("ask.replay.yaml"),
         "- contains: \"Where is order A-1001\"\n  text: Looking.\n  toolUse:\n    - name: orders__lookupOrder\n      input: {orderId: A-1001}\n- text: Order A-1001 has shipped.\n",
     )
     .expect("replay");
-    let out = support::cli::strata_in(dir.path())
-        .args([
-            "run",
-            "desk.strata.json",
-            "--input",
-            "\"Where is order A-1001?\"",
-            "--replay",
-            "ask.replay.yaml",
-        ])
-        .output()
-        .expect("strata runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains(r#""status": "shipped""#), "{stdout}");
-    assert!(
-        stdout.contains("output FlowOutputNode: Order A-1001 has shipped."),
-        "{stdout}"
-    );
+    Run::of(support::cli::strata_in(dir.path()).args([
+        "run",
+        "desk.strata.json",
+        "--input",
+        "\"Where is order A-1001?\"",
+        "--replay",
+        "ask.replay.yaml",
+    ]))
+    .exits(0)
+    .stdout_has(r#""status": "shipped""#)
+    .stdout_has("output FlowOutputNode: Order A-1001 has shipped.");
 }

@@ -12,9 +12,11 @@ use strata::nodes::NodeType;
 
 mod support {
     pub mod cli;
+    pub mod tree;
 }
 
 use support::cli::{path_str, run, run_in, strata, Project, Run};
+use support::tree::folder_with;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -123,13 +125,10 @@ fn validate_json_reports_clean_files_with_empty_diagnostics() {
 
 #[test]
 fn validate_json_syntax_error_has_line_and_column() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("broken.json");
-    std::fs::write(
-        &path,
+    let (_dir, path) = folder_with(
+        "broken.json",
         "{\n  \"nodes\": [\n    {\"name\": \"In\", \"type\": \"Input\",}\n  ]\n}\n",
-    )
-    .expect("write");
+    );
     let r = run(&["validate", path_str(&path)]);
     r.exits(2);
     r.stdout_has("broken.json:3:36: cannot parse");
@@ -161,13 +160,10 @@ fn validate_missing_file_exits_2() {
 
 #[test]
 fn validate_newer_schema_exits_2_and_says_it_is_newer() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("future.strata.json");
-    std::fs::write(
-        &path,
+    let (_dir, path) = folder_with(
+        "future.strata.json",
         r#"{"schemaVersion": 99, "name": "future", "flows": []}"#,
-    )
-    .expect("write");
+    );
     let r = run(&["validate", path_str(&path)]);
     r.exits(2);
     r.stdout_has("newer");
@@ -264,11 +260,7 @@ fn new_writes_what_the_template_needs_and_it_runs_offline() {
     std::fs::write(&handler, "# mine\n").expect("edit the handler");
     let r = shop.strata(&["new", "shop3", "--template", "support-triage"]);
     r.exits(2);
-    assert!(
-        r.stderr.contains("orders.py") && r.stderr.contains("--force"),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has("orders.py").stderr_has("--force");
     assert_eq!(std::fs::read_to_string(&handler).expect("kept"), "# mine\n");
     assert!(!shop.join("shop3.strata.json").exists());
 }
@@ -281,16 +273,10 @@ fn validate_warns_about_a_missing_handler_file_and_documents_folder() {
     let r = shop.strata(&["validate", "shop.strata.json"]);
     assert_eq!(r.code, 0, "warnings only: {}{}", r.stdout, r.stderr);
     r.stdout_has("0 errors, 2 warnings");
-    assert!(
-        r.stdout.contains("warning[MissingHandlerFile]") && r.stdout.contains("handlers/orders.py"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("warning[MissingDocumentsFolder]") && r.stdout.contains("\"docs\""),
-        "{}",
-        r.stdout
-    );
+    r.stdout_has("warning[MissingHandlerFile]")
+        .stdout_has("handlers/orders.py");
+    r.stdout_has("warning[MissingDocumentsFolder]")
+        .stdout_has("\"docs\"");
 }
 
 #[test]
@@ -566,11 +552,7 @@ fn export_out_needs_force_to_replace_and_never_writes_over_the_project() {
 
     let r = run_in(dir.path(), &["export", "p.json", "-o", "out.yaml"]);
     r.exits(2);
-    assert!(
-        r.stderr.contains("already exists") && r.stderr.contains("--force"),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has("already exists").stderr_has("--force");
     assert_eq!(std::fs::read_to_string(&out).expect("read"), "keep me");
 
     let r = run_in(
@@ -643,11 +625,7 @@ fn run_trace_and_record_need_force_and_never_replace_the_project() {
     ] {
         let r = with(extra);
         assert_eq!(r.code, 2, "{extra:?}: {}{}", r.stdout, r.stderr);
-        assert!(
-            r.stderr.contains("already exists") && r.stderr.contains("--force"),
-            "{}",
-            r.stderr
-        );
+        r.stderr_has("already exists").stderr_has("--force");
     }
     assert_eq!(
         std::fs::read_to_string(dir.path().join("trace.jsonl")).expect("read"),
@@ -842,19 +820,11 @@ fn replay_and_answers_files_of_the_wrong_shape_name_the_field() {
 
     let r = run_with("--replay", "replay.yaml").output();
     r.exits(2);
-    assert!(
-        r.stderr.contains("replay.yaml") && r.stderr.contains("[1].toolUse[0]"),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has("replay.yaml").stderr_has("[1].toolUse[0]");
 
     let r = run_with("--answers", "answers.yaml").output();
     r.exits(2);
-    assert!(
-        r.stderr.contains("answers.yaml") && r.stderr.contains("inputs[1]"),
-        "{}",
-        r.stderr
-    );
+    r.stderr_has("answers.yaml").stderr_has("inputs[1]");
 
     for flag in ["--replay", "--answers"] {
         let r = run_with(flag, "empty.yaml").output();

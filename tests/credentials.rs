@@ -4,10 +4,13 @@
 
 mod support {
     pub mod cli;
+    pub mod flows;
 }
 
+use serde_json::json;
 use std::path::Path;
-use support::cli::strata_in as strata;
+use support::cli::{strata_in as strata, Run};
+use support::flows::agent_flow;
 
 #[test]
 fn knowledge_base_and_agent_alias_nodes_say_what_is_missing_in_one_line() {
@@ -15,32 +18,38 @@ fn knowledge_base_and_agent_alias_nodes_say_what_is_missing_in_one_line() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let replay = home.path().join("empty.yaml");
     std::fs::write(&replay, "replies: []\n").expect("an empty script");
-    let agent_flow = home.path().join("agent.json");
-    std::fs::write(&agent_flow, AGENT_FLOW).expect("the agent flow");
+    let agent_flow_file = home.path().join("agent.json");
+    // Input → an Agent node on an agent alias in the account → Output.
+    let alias = "arn:aws:bedrock:us-east-1:123456789012:agent-alias/AGENT12345/ALIAS67890";
+    let flow = json!({
+        "name": "ask-the-agent",
+        "definition": agent_flow("Concierge", json!({ "agentAliasArn": alias })),
+    });
+    std::fs::write(&agent_flow_file, flow.to_string()).expect("the agent flow");
     for (fixture, input) in [
         (
             fixtures.join("ok_get_flow_response_knowledge_bases.json"),
             r#""What is the leave policy?""#,
         ),
-        (agent_flow, r#""Where is my order?""#),
+        (agent_flow_file, r#""Where is my order?""#),
     ] {
         let fixture = fixture.display();
-        let out = strata(home.path())
-            .args([
-                "run",
-                "--no-store",
-                "--region",
-                "us-east-1",
-                "--input",
-                input,
-            ])
-            .arg(fixture.to_string())
-            .arg("--replay")
-            .arg(&replay)
-            .output()
-            .expect("strata runs");
-        let stdout = String::from_utf8(out.stdout).expect("UTF-8");
-        assert_eq!(out.status.code(), Some(1), "{fixture}: {stdout}");
+        let out = Run::of(
+            strata(home.path())
+                .args([
+                    "run",
+                    "--no-store",
+                    "--region",
+                    "us-east-1",
+                    "--input",
+                    input,
+                ])
+                .arg(fixture.to_string())
+                .arg("--replay")
+                .arg(&replay),
+        );
+        let stdout = &out.stdout;
+        assert_eq!(out.code, 1, "{fixture}: {stdout}");
         let failed: Vec<&str> = stdout.lines().filter(|l| l.contains("FAILED")).collect();
         assert!(!failed.is_empty(), "{fixture}: {stdout}");
         let aws: Vec<&&str> = failed
@@ -56,26 +65,3 @@ fn knowledge_base_and_agent_alias_nodes_say_what_is_missing_in_one_line() {
         }
     }
 }
-
-/// Input → an Agent node on an agent alias in the account → Output.
-const AGENT_FLOW: &str = r#"{
-  "name": "ask-the-agent",
-  "definition": {
-    "nodes": [
-      {"name": "FlowInputNode", "type": "Input", "configuration": {"input": {}},
-       "outputs": [{"name": "document", "type": "String"}]},
-      {"name": "Concierge", "type": "Agent",
-       "configuration": {"agent": {"agentAliasArn": "arn:aws:bedrock:us-east-1:123456789012:agent-alias/AGENT12345/ALIAS67890"}},
-       "inputs": [{"name": "agentInputText", "type": "String", "expression": "$.data"}],
-       "outputs": [{"name": "agentResponse", "type": "String"}]},
-      {"name": "FlowOutputNode", "type": "Output", "configuration": {"output": {}},
-       "inputs": [{"name": "document", "type": "String", "expression": "$.data"}]}
-    ],
-    "connections": [
-      {"name": "FlowInputNodeToConcierge", "type": "Data", "source": "FlowInputNode", "target": "Concierge",
-       "configuration": {"data": {"sourceOutput": "document", "targetInput": "agentInputText"}}},
-      {"name": "ConciergeToFlowOutputNode", "type": "Data", "source": "Concierge", "target": "FlowOutputNode",
-       "configuration": {"data": {"sourceOutput": "agentResponse", "targetInput": "document"}}}
-    ]
-  }
-}"#;

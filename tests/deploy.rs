@@ -13,6 +13,7 @@ use strata::model::Project;
 mod support {
     pub mod aws;
     pub mod botocore;
+    pub mod cli;
     pub mod deploy_cli;
     pub mod fake_bedrock_agent;
     pub mod fake_http;
@@ -22,6 +23,7 @@ use support::aws::sdk_config;
 use support::fake_bedrock_agent::{
     agent_nodes, lock, start, Fake, Shared, FIRST_DEPLOY, READS, SERVICE_MODEL,
 };
+use support::fake_http::Recorded;
 
 const AGENT_ROLE: &str = "arn:aws:iam::123456789012:role/StrataAgentRole";
 const FLOW_ROLE: &str = "arn:aws:iam::123456789012:role/StrataFlowRole";
@@ -62,11 +64,6 @@ async fn deploy(d: &Deployer, project: &Project) -> Result<strata::deploy::Appli
     d.apply(&plan).await
 }
 
-fn assert_clean(fake: &Shared) {
-    let f = lock(fake);
-    assert!(f.problems.is_empty(), "the fake found: {:#?}", f.problems);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Tests
 
@@ -82,7 +79,7 @@ async fn first_deploy_creates_everything_in_order() {
     assert!(text.contains("+ agent BillingAgent: create"), "{text}");
     assert!(text.contains("+ flow triage: create"), "{text}");
     let applied = d.apply(&plan).await.expect("deploy");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     let f = lock(&fake);
     assert_eq!(f.mutations(), FIRST_DEPLOY);
     // Reads before anything changes, polls between prepare and alias.
@@ -125,7 +122,7 @@ async fn second_deploy_changes_nothing() {
     assert!(plan.to_string().contains("Nothing to change."), "{plan}");
     let applied = d.apply(&plan).await.expect("second deploy");
     assert!(applied.done.is_empty(), "{:?}", applied.done);
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     let f = lock(&fake);
     let later: Vec<&String> = f.calls[first..].iter().collect();
     assert!(
@@ -167,7 +164,7 @@ async fn changed_instruction_updates_only_the_agent() {
     );
     assert_eq!(plan.flows[0].action, Action::Unchanged);
     d.apply(&plan).await.expect("deploy");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     let f = lock(&fake);
     let later = f.mutations_since(first);
     assert_eq!(later, ["UpdateAgent", "PrepareAgent", "UpdateAgentAlias"]);
@@ -302,7 +299,7 @@ async fn supervisors_are_deployed_after_their_collaborators_aliases() {
     let text = plan.to_string();
     assert!(text.contains("+ collaborator billing: create"), "{text}");
     let applied = d.apply(&plan).await.expect("deploy");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     {
         let f = lock(&fake);
         let mut expected: Vec<&str> = FIRST_DEPLOY[..5].to_vec();
@@ -357,7 +354,7 @@ async fn supervisors_are_deployed_after_their_collaborators_aliases() {
     ));
     assert_eq!(supervisor.collaborators[1].action, Action::Unchanged);
     d.apply(&plan).await.expect("deploy");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     let f = lock(&fake);
     let later = f.mutations_since(first);
     assert_eq!(
@@ -407,7 +404,7 @@ async fn a_project_guardrail_is_sent_by_its_identifier_and_refused_without_one()
         g.guardrail_identifier = Some(name.clone());
     }
     deploy(&d, &project).await.expect("deploy");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     {
         let f = lock(&fake);
         let agent = f.agents.values().next().expect("an agent");
@@ -449,7 +446,7 @@ async fn missing_roles_fail_before_any_call() {
     )
     .await;
     deploy(&d, &project).await.expect("deploys with --role-arn");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
 }
 
 #[tokio::test]
@@ -468,40 +465,38 @@ async fn client_tokens_are_deterministic() {
 #[test]
 fn the_service_model_check_catches_mistakes() {
     let model = &*SERVICE_MODEL;
-    assert_eq!(model.operation("PUT", "/agents/"), Some("CreateAgent"));
-    assert_eq!(
-        model.operation("POST", "/agents/ID00000001/"),
-        Some("PrepareAgent")
-    );
-    assert_eq!(
-        model.operation("PUT", "/flows/ID00000002/aliases/ALIAS1"),
-        Some("UpdateFlowAlias")
-    );
-    assert_eq!(model.operation("DELETE", "/agents/"), None);
-    assert_eq!(model.operation("GET", "/nowhere"), None);
-    let mut errors = Vec::new();
+    model.assert_routes(&[
+        ("PUT", "/agents/", Some("CreateAgent")),
+        ("POST", "/agents/ID00000001/", Some("PrepareAgent")),
+        (
+            "PUT",
+            "/flows/ID00000002/aliases/ALIAS1",
+            Some("UpdateFlowAlias"),
+        ),
+        ("DELETE", "/agents/", None),
+        ("GET", "/nowhere", None),
+    ]);
     // The agent id travels in the URI: the body must not be asked for it.
-    model.check_body(
+    let errors = model.body_errors(
         "UpdateAgent",
         &json!({"agentName": "a", "foundationModel": "anthropic.claude-v2",
                 "agentResourceRoleArn": AGENT_ROLE, "projectAgent": "x"}),
-        &mut errors,
     );
     assert_eq!(
         errors,
         ["UpdateAgent: unknown member projectAgent (UpdateAgentRequest)"]
     );
-    errors.clear();
-    model.check_body("CreateAgent", &Value::Null, &mut errors);
+    let errors = model.body_errors("CreateAgent", &Value::Null);
     assert!(
         errors
             .iter()
             .any(|e| e.contains("missing required member agentName")),
         "{errors:?}"
     );
-    errors.clear();
-    model.check_body("DeleteEverything", &json!({}), &mut errors);
-    assert_eq!(errors, ["DeleteEverything: not an operation of the model"]);
+    assert_eq!(
+        model.body_errors("DeleteEverything", &json!({})),
+        ["DeleteEverything: not an operation of the model"]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -583,7 +578,7 @@ async fn an_action_group_the_project_dropped_is_deleted() {
         lock(&fake).mutations_since(first),
         ["DeleteAgentActionGroup", "PrepareAgent", "UpdateAgentAlias"]
     );
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     let again = d.plan(&project).await.expect("plans again");
     assert!(!again.has_changes(), "{again}");
 }
@@ -603,7 +598,7 @@ async fn one_agent_is_deployed_with_its_project_collaborators_and_no_flow() {
         assert!(!f.calls.iter().any(|c| c.contains("Flow")), "{:?}", f.calls);
         assert_eq!(f.agents.len(), 2);
     }
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
 
     let only_billing = strata::deploy::Scope::Agent("BillingAgent".into());
     let plan = d.plan_scoped(&project, &only_billing).await.expect("plans");
@@ -624,12 +619,12 @@ async fn one_agent_is_deployed_with_its_project_collaborators_and_no_flow() {
 #[cfg(feature = "cli")]
 mod cli {
     use super::*;
-    use std::process::Output;
-    use support::deploy_cli::{project_file, text};
+    use support::cli::Run;
+    use support::deploy_cli::project_file;
 
     /// `strata deploy … --target classic ARGS…` (the template's agents target AgentCore; these
     /// tests are of the Classic deploy).
-    async fn strata_deploy(endpoint: &str, file: &std::path::Path, args: &[&str]) -> Output {
+    async fn strata_deploy(endpoint: &str, file: &std::path::Path, args: &[&str]) -> Run {
         let args = [&["--target", "classic"], args].concat();
         support::deploy_cli::strata_deploy(endpoint, file, &args).await
     }
@@ -648,11 +643,11 @@ mod cli {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn dry_run_prints_the_plan_and_changes_nothing() {
         let (fake, endpoint, _dir, file) = fake_and_project(Fake::default()).await;
-        let out = strata_deploy(&endpoint, &file, &["--dry-run"]).await;
-        let stdout = text(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
-        assert!(stdout.contains("+ agent BillingAgent: create"), "{stdout}");
-        assert!(stdout.contains("+ flow alias live: create"), "{stdout}");
+        strata_deploy(&endpoint, &file, &["--dry-run"])
+            .await
+            .exits(0)
+            .stdout_has("+ agent BillingAgent: create")
+            .stdout_has("+ flow alias live: create");
         let f = lock(&fake);
         assert!(f.mutations().is_empty(), "{:?}", f.calls);
     }
@@ -660,24 +655,24 @@ mod cli {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn refuses_without_yes_when_stdin_is_not_a_terminal_then_deploys_with_yes() {
         let (fake, endpoint, _dir, file) = fake_and_project(Fake::default()).await;
-        let out = strata_deploy(&endpoint, &file, &[]).await;
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{stderr}");
-        assert!(stderr.contains("not a terminal"), "{stderr}");
-        assert!(stderr.contains("--yes"), "{stderr}");
+        strata_deploy(&endpoint, &file, &[])
+            .await
+            .exits(2)
+            .stderr_has("not a terminal")
+            .stderr_has("--yes");
         assert!(lock(&fake).mutations().is_empty());
 
-        let out = strata_deploy(&endpoint, &file, &["--yes"]).await;
-        let stdout = text(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
-        assert!(stdout.contains("flow triage: arn:aws:bedrock:"), "{stdout}");
+        strata_deploy(&endpoint, &file, &["--yes"])
+            .await
+            .exits(0)
+            .stdout_has("flow triage: arn:aws:bedrock:");
         assert_eq!(lock(&fake).mutations(), FIRST_DEPLOY);
-        assert_clean(&fake);
+        lock(&fake).assert_clean();
 
-        let out = strata_deploy(&endpoint, &file, &["--yes"]).await;
-        let stdout = text(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{stdout}");
-        assert!(stdout.contains("Nothing to change."), "{stdout}");
+        strata_deploy(&endpoint, &file, &["--yes"])
+            .await
+            .exits(0)
+            .stdout_has("Nothing to change.");
         assert_eq!(lock(&fake).mutations(), FIRST_DEPLOY);
     }
 
@@ -688,16 +683,10 @@ mod cli {
             ..Fake::default()
         };
         let (_fake, endpoint, _dir, file) = fake_and_project(failing).await;
-        let out = strata_deploy(&endpoint, &file, &["--yes"]).await;
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{stderr}");
-        assert!(
-            stderr.contains("CreateFlow failed for flow \"triage\""),
-            "{stderr}"
-        );
-        assert!(
-            stderr.contains("already done: created agent BillingAgent"),
-            "{stderr}"
-        );
+        strata_deploy(&endpoint, &file, &["--yes"])
+            .await
+            .exits(1)
+            .stderr_has("CreateFlow failed for flow \"triage\"")
+            .stderr_has("already done: created agent BillingAgent");
     }
 }

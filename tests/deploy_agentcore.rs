@@ -15,12 +15,13 @@
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use strata::deploy::agentcore::{Action, AgentCoreDeployer, Kind};
+use strata::deploy::agentcore::{Action, AgentCoreDeployer, Kind, ResourcePlan};
 use strata::deploy::{DeployError, DeployOptions};
 
 mod support {
     pub mod aws;
     pub mod botocore;
+    pub mod cli;
     pub mod deploy_cli;
     pub mod fake_agentcore;
     pub mod fake_http;
@@ -28,6 +29,7 @@ mod support {
 
 use support::aws::sdk_config;
 use support::fake_agentcore::*;
+use support::fake_http::Recorded;
 
 const HARNESS_ROLE: &str = "arn:aws:iam::123456789012:role/StrataHarnessRole";
 const GATEWAY_ROLE: &str = "arn:aws:iam::123456789012:role/StrataGatewayRole";
@@ -59,9 +61,26 @@ async fn setup(options: DeployOptions) -> (Shared, AgentCoreDeployer) {
     (fake, deployer(&endpoint, options).await)
 }
 
-fn assert_clean(fake: &Shared) {
-    let f = lock(fake);
-    assert!(f.problems.is_empty(), "the fake found: {:#?}", f.problems);
+/// `project` deployed to an empty fake account: (fake, deployer).
+async fn deployed(project: &strata::model::Project) -> (Shared, AgentCoreDeployer) {
+    let (fake, d) = setup(fast()).await;
+    let plan = d.plan(project, None).await.expect("plan");
+    d.apply(&plan).await.expect("first deploy");
+    (fake, d)
+}
+
+/// Asserts that a new plan of `project` changes nothing.
+async fn assert_unchanged(d: &AgentCoreDeployer, project: &strata::model::Project) {
+    let plan = d.plan(project, None).await.expect("plan again");
+    assert!(!plan.has_changes(), "{plan}");
+}
+
+/// Each resource's name and what the plan does with it.
+fn actions(resources: &[ResourcePlan]) -> Vec<(&str, &Action)> {
+    resources
+        .iter()
+        .map(|r| (r.name.as_str(), &r.action))
+        .collect()
 }
 
 /// The support-triage template with its agents shipped to AgentCore: BillingAgent has a Lambda
@@ -130,7 +149,7 @@ async fn dry_run_on_an_empty_account_plans_creates_and_only_reads() {
     assert!(f.mutations().is_empty(), "{:?}", f.calls);
     assert_eq!(f.calls, ["ListGateways", "ListHarnesses"]);
     drop(f);
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
 }
 
 #[tokio::test]
@@ -138,7 +157,7 @@ async fn apply_creates_in_dependency_order_and_waits_until_each_is_ready() {
     let (fake, d) = setup(fast()).await;
     let plan = d.plan(&project(), None).await.expect("plan");
     let applied = d.apply(&plan).await.expect("deploy");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     let f = lock(&fake);
     assert_eq!(f.mutations(), FIRST_DEPLOY);
     // CREATING, CREATING, READY: three polls after each create before the next write.
@@ -208,11 +227,9 @@ async fn apply_creates_in_dependency_order_and_waits_until_each_is_ready() {
 
 #[tokio::test]
 async fn the_requests_sent_are_the_export_with_its_placeholders_filled() {
-    let (fake, d) = setup(fast()).await;
     let project = project();
-    let plan = d.plan(&project, None).await.expect("plan");
-    d.apply(&plan).await.expect("deploy");
-    assert_clean(&fake);
+    let (fake, _d) = deployed(&project).await;
+    lock(&fake).assert_clean();
     let f = lock(&fake);
     let gateway = f.gateways.values().next().expect("a gateway");
     let mut text = strata::agentcore::agentcore_requests(&project, "BillingAgent")
@@ -261,10 +278,8 @@ async fn the_requests_sent_are_the_export_with_its_placeholders_filled() {
 
 #[tokio::test]
 async fn an_endpoint_the_project_no_longer_has_is_deleted_but_never_default() {
-    let (fake, d) = setup(fast()).await;
     let project = project();
-    let plan = d.plan(&project, None).await.expect("plan");
-    d.apply(&plan).await.expect("deploy");
+    let (fake, d) = deployed(&project).await;
     {
         let mut f = lock(&fake);
         let harness = f.harnesses.values_mut().next().expect("a harness");
@@ -283,13 +298,8 @@ async fn an_endpoint_the_project_no_longer_has_is_deleted_but_never_default() {
     }
     let first = lock(&fake).calls.len();
     let plan = d.plan(&project, None).await.expect("plan");
-    let endpoints: Vec<(&str, &Action)> = plan.agents[0]
-        .endpoints
-        .iter()
-        .map(|e| (e.name.as_str(), &e.action))
-        .collect();
     assert_eq!(
-        endpoints,
+        actions(&plan.agents[0].endpoints),
         [("live", &Action::Unchanged), ("old", &Action::Delete)]
     );
     assert!(
@@ -298,7 +308,7 @@ async fn an_endpoint_the_project_no_longer_has_is_deleted_but_never_default() {
         "{plan}"
     );
     d.apply(&plan).await.expect("deploy");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     let f = lock(&fake);
     assert_eq!(f.mutations_since(first), ["DeleteHarnessEndpoint"]);
     let harness = f.harnesses.values().next().expect("a harness");
@@ -308,10 +318,8 @@ async fn an_endpoint_the_project_no_longer_has_is_deleted_but_never_default() {
 
 #[tokio::test]
 async fn a_second_deploy_is_all_unchanged_and_writes_nothing() {
-    let (fake, d) = setup(fast()).await;
     let project = project();
-    let plan = d.plan(&project, None).await.expect("plan");
-    d.apply(&plan).await.expect("first deploy");
+    let (fake, d) = deployed(&project).await;
     let first = lock(&fake).calls.len();
     let plan = d.plan(&project, None).await.expect("plan again");
     assert!(!plan.has_changes(), "{plan}");
@@ -327,7 +335,7 @@ async fn a_second_deploy_is_all_unchanged_and_writes_nothing() {
     let applied = d.apply(&plan).await.expect("second deploy");
     assert!(applied.done.is_empty(), "{:?}", applied.done);
     assert_eq!(applied.endpoints.len(), 1, "the endpoint is still reported");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     let f = lock(&fake);
     assert_eq!(
         f.mutations_since(first),
@@ -340,10 +348,8 @@ async fn a_second_deploy_is_all_unchanged_and_writes_nothing() {
 
 #[tokio::test]
 async fn a_recorded_alias_becomes_a_harness_endpoint_and_live_goes() {
-    let (fake, d) = setup(fast()).await;
     let project = project();
-    let plan = d.plan(&project, None).await.expect("plan");
-    d.apply(&plan).await.expect("first deploy, with `live`");
+    let (fake, d) = deployed(&project).await;
     // The flow's version 1 runs BillingAgent in its Agent node; alias `prod` names it.
     let flow = project.flow("triage").expect("the template's flow").clone();
     let history = strata::export::History {
@@ -366,13 +372,8 @@ async fn a_recorded_alias_becomes_a_harness_endpoint_and_live_goes() {
         .plan_with(&project, None, &history)
         .await
         .expect("plan with the alias");
-    let endpoints: Vec<(&str, &Action)> = plan.agents[0]
-        .endpoints
-        .iter()
-        .map(|e| (e.name.as_str(), &e.action))
-        .collect();
     assert_eq!(
-        endpoints,
+        actions(&plan.agents[0].endpoints),
         [("prod", &Action::Create), ("live", &Action::Delete)],
         "{plan}"
     );
@@ -385,7 +386,7 @@ async fn a_recorded_alias_becomes_a_harness_endpoint_and_live_goes() {
             .collect::<Vec<_>>(),
         ["prod"]
     );
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     {
         let f = lock(&fake);
         assert_eq!(
@@ -402,10 +403,8 @@ async fn a_recorded_alias_becomes_a_harness_endpoint_and_live_goes() {
 
 #[tokio::test]
 async fn a_changed_instruction_updates_the_harness_and_moves_its_endpoint() {
-    let (fake, d) = setup(fast()).await;
     let mut project = project();
-    let plan = d.plan(&project, None).await.expect("plan");
-    d.apply(&plan).await.expect("first deploy");
+    let (fake, d) = deployed(&project).await;
     let first = lock(&fake).calls.len();
     project.agents[0].instruction =
         Some("You are the billing assistant. Always look up the order first, then answer.".into());
@@ -436,7 +435,7 @@ async fn a_changed_instruction_updates_the_harness_and_moves_its_endpoint() {
         "{text}"
     );
     d.apply(&plan).await.expect("deploy");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     {
         let f = lock(&fake);
         assert_eq!(
@@ -447,16 +446,13 @@ async fn a_changed_instruction_updates_the_harness_and_moves_its_endpoint() {
         assert_eq!(harness.res.json["harnessVersion"], "2");
         assert_eq!(harness.endpoints["live"].json["liveVersion"], "2");
     }
-    let plan = d.plan(&project, None).await.expect("plan");
-    assert!(!plan.has_changes(), "{plan}");
+    assert_unchanged(&d, &project).await;
 }
 
 #[tokio::test]
 async fn a_changed_group_updates_its_target_and_drift_updates_the_gateway() {
-    let (fake, d) = setup(fast()).await;
     let mut project = project();
-    let plan = d.plan(&project, None).await.expect("plan");
-    d.apply(&plan).await.expect("first deploy");
+    let (fake, d) = deployed(&project).await;
     project.agents[0].action_groups[0].description = Some("Look up orders and refund them".into());
     // Someone edited the gateway by hand.
     for g in lock(&fake).gateways.values_mut() {
@@ -481,7 +477,7 @@ async fn a_changed_group_updates_its_target_and_drift_updates_the_gateway() {
         "{plan}"
     );
     d.apply(&plan).await.expect("deploy");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     let f = lock(&fake);
     assert_eq!(
         f.mutations_since(first),
@@ -516,19 +512,18 @@ async fn a_removed_action_group_deletes_its_target() {
     let first = lock(&fake).calls.len();
     project.agents[0].action_groups.pop();
     let plan = d.plan(&project, None).await.expect("plan");
-    let targets: Vec<(&str, &Action)> = plan.agents[0]
-        .targets
-        .iter()
-        .map(|t| (t.name.as_str(), &t.action))
-        .collect();
-    assert_eq!(targets[1], ("refunds", &Action::Delete), "{plan}");
+    assert_eq!(
+        actions(&plan.agents[0].targets)[1],
+        ("refunds", &Action::Delete),
+        "{plan}"
+    );
     assert!(
         plan.to_string()
             .contains("    - gateway target refunds: delete"),
         "{plan}"
     );
     d.apply(&plan).await.expect("deploy");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     let f = lock(&fake);
     let later = &f.calls[first..];
     assert_eq!(
@@ -566,10 +561,9 @@ async fn the_customer_support_example_deploys_and_redeploys_unchanged() {
         "{plan}"
     );
     d.apply(&plan).await.expect("deploy");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
     let first = lock(&fake).calls.len();
-    let plan = d.plan(&project, None).await.expect("plan again");
-    assert!(!plan.has_changes(), "{plan}");
+    assert_unchanged(&d, &project).await;
     let f = lock(&fake);
     let later = &f.calls[first..];
     assert_eq!(
@@ -652,7 +646,7 @@ async fn a_harness_that_ends_create_failed_is_reported_by_name_and_retried_next_
     };
     assert_eq!(changes.last().map(|c| c.path.as_str()), Some("status"));
     d.apply(&plan).await.expect("the retry deploys");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
 }
 
 #[tokio::test]
@@ -708,53 +702,42 @@ async fn agents_are_chosen_by_target_or_by_name() {
     assert_eq!(plan.agents.len(), 1);
     let err = d.plan(&classic, Some("Nobody")).await.expect_err("unknown");
     assert!(err.to_string().contains("Nobody"), "{err}");
-    assert_clean(&fake);
+    lock(&fake).assert_clean();
 }
 
 #[test]
 fn the_service_model_check_catches_mistakes() {
     let model = &*MODEL;
-    assert_eq!(model.operation("POST", "/harnesses"), Some("CreateHarness"));
-    assert_eq!(
-        model.operation("PATCH", "/harnesses/H-0123456789"),
-        Some("UpdateHarness")
-    );
-    assert_eq!(
-        model.operation("GET", "/gateways/g-0123456789/targets/T000000001/"),
-        Some("GetGatewayTarget")
-    );
-    let mut errors = Vec::new();
-    model.check_body(
+    model.assert_routes(&[
+        ("POST", "/harnesses", Some("CreateHarness")),
+        ("PATCH", "/harnesses/H-0123456789", Some("UpdateHarness")),
+        (
+            "GET",
+            "/gateways/g-0123456789/targets/T000000001/",
+            Some("GetGatewayTarget"),
+        ),
+    ]);
+    let errors = model.body_errors(
         "CreateHarness",
         &json!({"harnessName": "1bad", "executionRoleArn": HARNESS_ROLE,
                 "tools": [{"type": "lambda"}], "model": {}}),
-        &mut errors,
     );
-    assert!(
-        errors.iter().any(|e| e.contains("does not match")),
-        "{errors:?}"
-    );
-    assert!(
-        errors
-            .iter()
-            .any(|e| e.contains("\"lambda\" is not one of")),
-        "{errors:?}"
-    );
-    assert!(
-        errors
-            .iter()
-            .any(|e| e.contains("a union takes exactly one member")),
-        "{errors:?}"
-    );
-    errors.clear();
+    for wrong in [
+        "does not match",
+        "\"lambda\" is not one of",
+        "a union takes exactly one member",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.contains(wrong)),
+            "{wrong}: {errors:?}"
+        );
+    }
     // The harness id travels in the URI; a name does not go in an update.
-    model.check_body("UpdateHarness", &json!({"harnessName": "H"}), &mut errors);
     assert_eq!(
-        errors,
+        model.body_errors("UpdateHarness", &json!({"harnessName": "H"})),
         ["UpdateHarness: unknown member harnessName (UpdateHarnessRequest)"]
     );
-    errors.clear();
-    model.check_body("CreateGateway", &json!({"name": "g"}), &mut errors);
+    let errors = model.body_errors("CreateGateway", &json!({"name": "g"}));
     assert_eq!(errors.len(), 2, "{errors:?}");
 }
 
@@ -764,7 +747,7 @@ fn the_service_model_check_catches_mistakes() {
 #[cfg(feature = "cli")]
 mod cli {
     use super::*;
-    use support::deploy_cli::{project_file, strata_deploy, text};
+    use support::deploy_cli::{project_file, strata_deploy};
 
     /// A fake control plane (as `fake` sets it up), its endpoint, and `project` written to a
     /// temporary folder: (fake, endpoint, folder, project file).
@@ -788,43 +771,27 @@ mod cli {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_project_target_is_the_default_and_a_second_deploy_changes_nothing() {
         let (fake, endpoint, _dir, file) = fake_and_project(Fake::default(), &project()).await;
-        let out = strata_deploy(&endpoint, &file, &[&ROLES[..], &["--dry-run"]].concat()).await;
-        let stdout = text(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
-        assert!(
-            stdout.contains("agent BillingAgent → AgentCore"),
-            "{stdout}"
-        );
-        assert!(
-            stdout.contains("+ harness endpoint live: create"),
-            "{stdout}"
-        );
+        strata_deploy(&endpoint, &file, &[&ROLES[..], &["--dry-run"]].concat())
+            .await
+            .exits(0)
+            .stdout_has("agent BillingAgent → AgentCore")
+            .stdout_has("+ harness endpoint live: create");
         assert!(lock(&fake).mutations().is_empty());
 
-        let out = strata_deploy(&endpoint, &file, &[&ROLES[..], &["--yes"]].concat()).await;
-        let stdout = text(&out.stdout);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
-        assert!(
-            stdout.contains("Deployed to AgentCore (4 change(s))"),
-            "{stdout}"
-        );
-        assert!(
-            stdout.contains("  agent BillingAgent: arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/BillingAgent-"),
-            "{stdout}"
-        );
-        assert!(
-            stdout.contains("    endpoint live: arn:aws:bedrock-agentcore:"),
-            "{stdout}"
-        );
-        assert!(stderr.contains("CREATING, waiting…"), "{stderr}");
+        strata_deploy(&endpoint, &file, &[&ROLES[..], &["--yes"]].concat())
+            .await
+            .exits(0)
+            .stdout_has("Deployed to AgentCore (4 change(s))")
+            .stdout_has("  agent BillingAgent: arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/BillingAgent-")
+            .stdout_has("    endpoint live: arn:aws:bedrock-agentcore:")
+            .stderr_has("CREATING, waiting…");
         assert_eq!(lock(&fake).mutations(), FIRST_DEPLOY);
-        assert_clean(&fake);
+        lock(&fake).assert_clean();
 
-        let out = strata_deploy(&endpoint, &file, &[&ROLES[..], &["--yes"]].concat()).await;
-        let stdout = text(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{stdout}");
-        assert!(stdout.contains("Nothing to change."), "{stdout}");
+        strata_deploy(&endpoint, &file, &[&ROLES[..], &["--yes"]].concat())
+            .await
+            .exits(0)
+            .stdout_has("Nothing to change.");
         assert_eq!(lock(&fake).mutations(), FIRST_DEPLOY);
     }
 
@@ -844,16 +811,13 @@ mod cli {
             ],
         ]
         .concat();
-        let out = strata_deploy(&endpoint, &file, &args).await;
-        let stdout = text(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
-        assert!(
-            stdout.contains("+ harness BillingAgent: create"),
-            "{stdout}"
-        );
+        strata_deploy(&endpoint, &file, &args)
+            .await
+            .exits(0)
+            .stdout_has("+ harness BillingAgent: create");
         // With Classic, --agent limits the Classic deploy to that agent: it goes to the Bedrock
         // Agent control plane (which this fake does not answer).
-        let out = strata_deploy(
+        strata_deploy(
             &endpoint,
             &file,
             &[
@@ -866,22 +830,15 @@ mod cli {
                 HARNESS_ROLE,
             ],
         )
-        .await;
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-        assert!(
-            text(&out.stderr).contains("ListAgents failed"),
-            "{}",
-            text(&out.stderr)
-        );
+        .await
+        .exits(1)
+        .stderr_has("ListAgents failed");
         // Without --target, a project that names no target deploys to Classic (the same
         // fake answers no Bedrock Agent route).
-        let out = strata_deploy(&endpoint, &file, &["--dry-run", "--role-arn", HARNESS_ROLE]).await;
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-        assert!(
-            text(&out.stderr).contains("ListAgents failed"),
-            "{}",
-            text(&out.stderr)
-        );
+        strata_deploy(&endpoint, &file, &["--dry-run", "--role-arn", HARNESS_ROLE])
+            .await
+            .exits(1)
+            .stderr_has("ListAgents failed");
         assert!(lock(&fake).mutations().is_empty());
     }
 
@@ -892,21 +849,15 @@ mod cli {
             ..Fake::default()
         };
         let (_fake, endpoint, _dir, file) = fake_and_project(failing, &project()).await;
-        let out = strata_deploy(&endpoint, &file, &[&ROLES[..], &["--yes"]].concat()).await;
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{stderr}");
-        assert!(
-            stderr.contains("CreateHarness failed for agent \"BillingAgent\" › harness \"BillingAgent\": ValidationException"),
-            "{stderr}"
-        );
-        assert!(
-            stderr.contains("already done: created gateway BillingAgent"),
-            "{stderr}"
-        );
+        strata_deploy(&endpoint, &file, &[&ROLES[..], &["--yes"]].concat())
+            .await
+            .exits(1)
+            .stderr_has("CreateHarness failed for agent \"BillingAgent\" › harness \"BillingAgent\": ValidationException")
+            .stderr_has("already done: created gateway BillingAgent");
         // No role: refused before any call.
-        let out = strata_deploy(&endpoint, &file, &["--yes"]).await;
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{stderr}");
-        assert!(stderr.contains("executionRoleArn"), "{stderr}");
+        strata_deploy(&endpoint, &file, &["--yes"])
+            .await
+            .exits(1)
+            .stderr_has("executionRoleArn");
     }
 }

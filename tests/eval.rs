@@ -6,13 +6,15 @@ mod support {
     pub mod cli;
     pub mod eval_report;
     pub mod flows;
+    pub mod json;
     pub mod tree;
 }
 
 use serde_json::{json, Value};
 use std::path::Path;
-use support::cli::strata_in as strata;
+use support::cli::{strata_in as strata, Run};
 use support::flows::{self, MODEL};
+use support::json::strings;
 
 /// A project with the flow `answer` (Input → one Prompt → Output) and the agent `Helper`.
 fn project() -> Value {
@@ -90,30 +92,25 @@ fn a_flow_and_an_agent_compared_on_ten_cases() {
     let path = suite(dir.path());
     let junit = dir.path().join("report.xml");
     let html = dir.path().join("report.html");
-    let out = strata(dir.path())
-        .arg("eval")
-        .arg(&path)
-        .args([
-            "--variant",
-            "flow",
-            "--variant",
-            "agent",
-            "--json",
-            "--junit",
-        ])
-        .arg(&junit)
-        .arg("--html")
-        .arg(&html)
-        .output()
-        .expect("strata runs");
-    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
-    let stderr = String::from_utf8(out.stderr).expect("UTF-8");
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "one case fails per variant\n{stdout}\n{stderr}"
+    let out = Run::of(
+        strata(dir.path())
+            .arg("eval")
+            .arg(&path)
+            .args([
+                "--variant",
+                "flow",
+                "--variant",
+                "agent",
+                "--json",
+                "--junit",
+            ])
+            .arg(&junit)
+            .arg("--html")
+            .arg(&html),
     );
-    let report: Value = serde_json::from_str(&stdout).expect("the --json report");
+    // One case fails per variant.
+    out.exits(1);
+    let report: Value = serde_json::from_str(&out.stdout).expect("the --json report");
     let variant = |name: &str| support::eval_report::variant(&report, name);
     let price = |input: u64, output: u64| {
         strata::pricing::cost(None, MODEL, input, output).expect("priced")
@@ -161,15 +158,7 @@ fn a_flow_and_an_agent_compared_on_ten_cases() {
         .as_str()
         .expect("a run id")
         .to_owned();
-    let shown = strata(dir.path())
-        .args(["runs", "show", &run_id])
-        .output()
-        .expect("runs show");
-    assert!(
-        shown.status.success(),
-        "{}",
-        String::from_utf8_lossy(&shown.stderr)
-    );
+    Run::of(strata(dir.path()).args(["runs", "show", &run_id])).exits(0);
 
     let xml = std::fs::read_to_string(&junit).expect("the JUnit report");
     assert!(
@@ -184,24 +173,18 @@ fn a_flow_and_an_agent_compared_on_ten_cases() {
 fn strata_test_is_a_regression_test_for_one_variant() {
     let dir = tempfile::tempdir().expect("a folder");
     let path = suite(dir.path());
-    let out = strata(dir.path())
-        .arg("test")
-        .arg(&path)
-        .args(["--variant", "agent"])
-        .output()
-        .expect("strata runs");
-    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("FAIL c1"), "{stdout}");
-    assert!(stdout.contains("10 cases, 9 passed, 1 failed"), "{stdout}");
+    Run::of(
+        strata(dir.path())
+            .arg("test")
+            .arg(&path)
+            .args(["--variant", "agent"]),
+    )
+    .exits(1)
+    .stdout_has("FAIL c1")
+    .stdout_has("10 cases, 9 passed, 1 failed");
 
     // Without --variant a suite of two variants asks which.
-    let out = strata(dir.path())
-        .arg("test")
-        .arg(&path)
-        .output()
-        .expect("strata runs");
-    assert_eq!(out.status.code(), Some(2));
+    Run::of(strata(dir.path()).arg("test").arg(&path)).exits(2);
 }
 
 #[test]
@@ -213,33 +196,22 @@ fn a_bad_suite_is_refused_before_anything_runs_with_where_and_what() {
         .replace("flow: answer", "flow: nosuch")
         .replacen("- maxModelCalls: 1", "- regex: '(['", 1);
     std::fs::write(&path, text).expect("the suite");
-    let out = strata(dir.path())
-        .arg("eval")
-        .arg(&path)
-        .output()
-        .expect("strata runs");
-    let stderr = String::from_utf8(out.stderr).expect("UTF-8");
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("variants[0] (flow): the project has no flow \"nosuch\""),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("cases[0] (c1).expect[1] (regex)"),
-        "{stderr}"
-    );
+    Run::of(strata(dir.path()).arg("eval").arg(&path))
+        .exits(2)
+        .stderr_has("variants[0] (flow): the project has no flow \"nosuch\"")
+        .stderr_has("cases[0] (c1).expect[1] (regex)");
     assert!(
         !dir.path().join(".strata").exists(),
         "nothing ran, nothing was kept"
     );
 
-    let out = strata(dir.path())
-        .arg("eval")
-        .arg(&path)
-        .args(["--variant", "nope"])
-        .output()
-        .expect("strata runs");
-    assert_eq!(out.status.code(), Some(2));
+    Run::of(
+        strata(dir.path())
+            .arg("eval")
+            .arg(&path)
+            .args(["--variant", "nope"]),
+    )
+    .exits(2);
 }
 
 #[test]
@@ -253,29 +225,18 @@ fn the_example_suite_runs_offline_and_its_report_draws_in_a_browser() {
     );
     let suite = example.join("triage.eval.yaml");
     let html = home.path().join("report.html");
-    let out = strata(home.path())
-        .arg("eval")
-        .arg(&suite)
-        .arg("--json")
-        .arg("--html")
-        .arg(&html)
-        .output()
-        .expect("strata runs");
-    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = Run::of(
+        strata(home.path())
+            .arg("eval")
+            .arg(&suite)
+            .arg("--json")
+            .arg("--html")
+            .arg(&html),
     );
-    let report: Value = serde_json::from_str(&stdout).expect("the --json report");
+    out.exits(0);
+    let report: Value = serde_json::from_str(&out.stdout).expect("the --json report");
     assert_eq!(report["suite"], "triage-flow-or-agent");
-    let kinds: Vec<&str> = report["variants"]
-        .as_array()
-        .expect("variants")
-        .iter()
-        .filter_map(|v| v["kind"].as_str())
-        .collect();
+    let kinds = strings(&report["variants"], "kind");
     assert_eq!(kinds, ["flow", "agent"]);
     assert_eq!(report["cases"].as_array().map(Vec::len), Some(4));
     // The same pass rate; the flow is the cheaper design.

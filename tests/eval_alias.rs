@@ -278,22 +278,21 @@ async fn agent_and_flow_aliases_are_evaluated_through_the_sdk() {
     let price = |input: u64, output: u64| {
         strata::pricing::cost(None, MODEL, input, output).expect("priced")
     };
-    let agent = variant("deployed-agent");
-    assert_eq!(agent["kind"], "agent-alias");
-    assert_eq!(agent["modelCalls"], 3);
-    assert_eq!(agent["inputTokens"], 900);
-    assert_eq!(agent["outputTokens"], 90);
-    let cost = agent["costUsd"].as_f64().expect("priced");
-    assert!((cost - 3.0 * price(300, 30)).abs() < 1e-12, "{cost}");
-    let flow = variant("deployed-flow");
-    assert_eq!(flow["kind"], "flow-alias");
-    assert_eq!(flow["modelCalls"], 2);
-    assert_eq!(flow["inputTokens"], 200);
-    assert_eq!(flow["outputTokens"], 20);
-    let cost = flow["costUsd"].as_f64().expect("priced");
-    assert!((cost - 2.0 * price(100, 10)).abs() < 1e-12, "{cost}");
-    assert_eq!(flow["passRate"], 1.0);
-    assert_eq!(agent["passRate"], 0.5);
+    // (variant, kind, model calls, tokens in and out of each call, pass rate)
+    for (name, kind, calls, tokens_in, tokens_out, pass_rate) in [
+        ("deployed-agent", "agent-alias", 3, 300, 30, 0.5),
+        ("deployed-flow", "flow-alias", 2, 100, 10, 1.0),
+    ] {
+        let v = variant(name);
+        assert_eq!(v["kind"], kind, "{name}");
+        assert_eq!(v["modelCalls"], calls, "{name}");
+        assert_eq!(v["inputTokens"], calls * tokens_in, "{name}");
+        assert_eq!(v["outputTokens"], calls * tokens_out, "{name}");
+        let cost = v["costUsd"].as_f64().expect("priced");
+        let expected = calls as f64 * price(tokens_in, tokens_out);
+        assert!((cost - expected).abs() < 1e-12, "{name}: {cost}");
+        assert_eq!(v["passRate"], pass_rate, "{name}");
+    }
 
     let case = |id: &str, variant: &str| support::eval_report::case(&report, id, variant);
     assert_eq!(case("one", "deployed-agent")["output"], "agent reply 2");

@@ -22,11 +22,17 @@ mod support {
     pub mod botocore;
     pub mod cfn_lint;
     pub mod cfn_schema;
+    pub mod cli;
+    pub mod json;
+    pub mod tree;
 }
 
 use support::botocore::Shapes;
 use support::cfn_lint::lint;
 use support::cfn_schema::{cfn_validators, validate_template};
+use support::cli::{self, Run};
+use support::json::strings;
+use support::tree::folder_with;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -655,12 +661,7 @@ fn iam_roles_grant_only_what_the_nodes_use() {
     );
     let agent_role = &t["Resources"]["BillingAgentRole"]["Properties"]["Policies"][0]
         ["PolicyDocument"]["Statement"];
-    let sids: Vec<&str> = agent_role
-        .as_array()
-        .expect("statements")
-        .iter()
-        .filter_map(|s| s["Sid"].as_str())
-        .collect();
+    let sids = strings(agent_role, "Sid");
     assert_eq!(sids, ["InvokeModels", "ApplyGuardrails"]);
     assert_eq!(
         t["Resources"]["BillingAgentOrdersPermission"]["Type"],
@@ -836,22 +837,17 @@ fn project_knowledge_bases_without_an_id_become_parameters() {
 fn the_lint_check_catches_mistakes() {
     // A Flow without its required ExecutionRoleArn, and an agent alias whose agent id
     // cannot be one: cfn-lint must say so, or the check above would prove nothing.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("broken.yaml");
-    std::fs::write(
-        &file,
+    let (_dir, file) = folder_with(
+        "broken.yaml",
         "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  F:\n    Type: AWS::Bedrock::Flow\n    Properties:\n      Name: f\n  A:\n    Type: AWS::Bedrock::AgentAlias\n    Properties:\n      AgentAliasName: live\n      AgentId: not-an-id\n",
-    )
-    .expect("write");
+    );
     if let Some(findings) = lint(&[file]) {
-        assert!(
-            findings.iter().any(|f| f.contains(" E3003 ")),
-            "{findings:?}"
-        );
-        assert!(
-            findings.iter().any(|f| f.contains("not-an-id")),
-            "{findings:?}"
-        );
+        for found in [" E3003 ", "not-an-id"] {
+            assert!(
+                findings.iter().any(|f| f.contains(found)),
+                "{found}: {findings:?}"
+            );
+        }
     }
 }
 
@@ -961,9 +957,7 @@ fn recorded_versions_and_aliases_become_flow_versions_and_aliases() {
             .to_yaml(),
         export_cloudformation(&p).expect("exports").to_yaml()
     );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("history.yaml");
-    std::fs::write(&file, t.to_yaml()).expect("write");
+    let (_dir, file) = folder_with("history.yaml", t.to_yaml());
     if let Some(findings) = lint(&[file]) {
         assert!(findings.is_empty(), "cfn-lint:\n{}", findings.join("\n"));
     }
@@ -1004,18 +998,9 @@ fn cli_export_with_a_data_dir_carries_versions_and_aliases() {
     let project = dir.path().join("support.strata.json");
     std::fs::write(&project, support_triage().to_json()).expect("write");
     let strata = |args: &[&str]| {
-        let out = assert_cmd::Command::cargo_bin("strata")
-            .expect("strata")
-            .args(args)
-            .env_remove("STRATA_DATA_DIR")
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "strata {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let out = Run::of(cli::strata().args(args).env_remove("STRATA_DATA_DIR"));
+        out.exits(0);
+        out.stdout
     };
     let file = project.to_str().expect("utf-8");
     let data_dir = data.to_str().expect("utf-8");
@@ -1060,24 +1045,16 @@ fn cli_export_with_a_data_dir_carries_versions_and_aliases() {
     validate_template("cli history", &t, &cfn_validators());
 
     // The request formats have no place for versions: said, not ignored.
-    let misuse = assert_cmd::Command::cargo_bin("strata")
-        .expect("strata")
-        .args([
-            "export",
-            file,
-            "--format",
-            "flow-json",
-            "--data-dir",
-            data_dir,
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(misuse.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&misuse.stderr).contains("CloudFormation templates only"),
-        "{}",
-        String::from_utf8_lossy(&misuse.stderr)
-    );
+    Run::of(cli::strata().args([
+        "export",
+        file,
+        "--format",
+        "flow-json",
+        "--data-dir",
+        data_dir,
+    ]))
+    .exits(2)
+    .stderr_has("CloudFormation templates only");
 
     // Without a data dir: the one version and the `live` alias, as before.
     let plain = strata(&["export", file, "--format", "cfn-json"]);

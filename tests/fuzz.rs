@@ -142,33 +142,31 @@ fn project_loader() {
     );
 }
 
+/// Imports `text`: it loads, or is refused saying where.
+fn import_refused_with_a_place(text: &str) -> Result<(), TestCaseError> {
+    match strata::import::import(text, "fuzz") {
+        Ok(_) => Ok(()),
+        Err(e) => import_located(&e).map_err(TestCaseError::fail),
+    }
+}
+
 #[test]
 fn import_json() {
     const RENDERS: &[Render] = &[Render::Json, Render::PrettyJson];
     let mut seeds = fuzz::seeds(&root().join("tests/import_fixtures"), &[".json"]);
     seeds.extend(fuzz::seeds(&root().join("templates"), &[".json"]));
-    fuzz::run(
-        "import_json",
-        documents(seeds, RENDERS),
-        |text| match strata::import::import(&text, "fuzz") {
-            Ok(_) => Ok(()),
-            Err(e) => import_located(&e).map_err(TestCaseError::fail),
-        },
-    );
+    fuzz::run("import_json", documents(seeds, RENDERS), |text| {
+        import_refused_with_a_place(&text)
+    });
 }
 
 #[test]
 fn import_yaml() {
     const RENDERS: &[Render] = &[Render::Yaml];
     let seeds = fuzz::seeds(&root().join("tests/import_fixtures"), &[".yaml", ".yml"]);
-    fuzz::run(
-        "import_yaml",
-        documents(seeds, RENDERS),
-        |text| match strata::import::import(&text, "fuzz") {
-            Ok(_) => Ok(()),
-            Err(e) => import_located(&e).map_err(TestCaseError::fail),
-        },
-    );
+    fuzz::run("import_yaml", documents(seeds, RENDERS), |text| {
+        import_refused_with_a_place(&text)
+    });
 }
 
 const EXPRESSIONS: &[&str] = &[

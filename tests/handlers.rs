@@ -8,8 +8,13 @@
 //! Agent node talks to OrdersAgent, whose action group `orders` runs `!GetAtt
 //! OrdersFunction.Arn`), `desk.replay.yaml` (the agent's model replies) and `handlers/`.
 
+mod support {
+    pub mod cli;
+}
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use support::cli::Run;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/handler_fixtures")
@@ -18,42 +23,30 @@ fn fixtures() -> PathBuf {
 /// Secrets planted in the shell of the `strata` process: no handler may see them.
 const SHELL_SECRET: &str = "handler-shell-secret-7731";
 
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 /// `strata ARGS` in the fixtures folder (so FILE paths are relative to it), with an empty
-/// replay unless one is given, a fake HOME and AWS secrets in its environment.
-fn strata(args: &[&str]) -> Out {
+/// replay unless one is given, a fake HOME, no STRATA_ settings of the shell and AWS secrets in
+/// its environment.
+fn strata(args: &[&str]) -> Run {
     let home = tempfile::tempdir().expect("a home folder");
-    let mut cmd = assert_cmd::Command::cargo_bin("strata").expect("the strata binary is built");
+    let mut cmd = support::cli::strata();
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy();
-        if name.starts_with("AWS_") || name.starts_with("XDG_") || name.starts_with("STRATA_") {
+        if name.starts_with("STRATA_") {
             cmd.env_remove(name.as_ref());
         }
     }
-    let out = cmd
-        .args(args)
-        .arg("--no-store")
-        .current_dir(fixtures())
-        .env("HOME", home.path())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_SECRET_ACCESS_KEY", SHELL_SECRET)
-        .env("STRATA_TEST_TOKEN", SHELL_SECRET)
-        .output()
-        .expect("strata runs");
-    Out {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(
+        cmd.args(args)
+            .arg("--no-store")
+            .current_dir(fixtures())
+            .env("HOME", home.path())
+            .env("AWS_SECRET_ACCESS_KEY", SHELL_SECRET)
+            .env("STRATA_TEST_TOKEN", SHELL_SECRET),
+    )
 }
 
 /// The `flowOutput` document of a `--json` run.
-fn flow_output(out: &Out) -> Value {
+fn flow_output(out: &Run) -> Value {
     out.stdout
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -89,7 +82,7 @@ fn a_bedrock_flow_json_runs_its_lambda_step_through_a_bound_handler_by_arn_or_na
             "--handler-env",
             &format!("{name}:TABLE=orders-test"),
         ]);
-        assert_eq!(out.code, Some(0), "{name}:\n{}\n{}", out.stdout, out.stderr);
+        assert_eq!(out.code, 0, "{name}:\n{}\n{}", out.stdout, out.stderr);
         let doc = flow_output(&out);
         assert_eq!(doc["input"], "hello");
         let env = &doc["environment"];
@@ -157,26 +150,22 @@ fn a_project_binding_runs_and_a_flag_replaces_it() {
         "run", path, "--input", "\"x\"", "--replay", replay, "--json",
     ];
     let out = strata(&base);
-    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    out.exits(0);
     assert_eq!(flow_output(&out)["environment"]["TABLE"], "from-project");
 
     // The flag's file is relative to the current folder (the fixtures).
     let mut flagged = base.to_vec();
     flagged.extend(["--handler", "enrich=handlers/environment.py:handler"]);
     let out = strata(&flagged);
-    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    out.exits(0);
     assert!(flow_output(&out)["environment"].get("TABLE").is_none());
 
     // A reserved variable in the project is refused, naming it.
     project["handlers"][0]["environment"]["HOME"] = Value::from("/root");
     std::fs::write(path, project.to_string()).expect("project");
     let out = strata(&base);
-    assert_ne!(out.code, Some(0));
-    assert!(
-        out.stderr.contains("HOME") && out.stderr.contains("reserved"),
-        "{}",
-        out.stderr
-    );
+    assert_ne!(out.code, 0);
+    out.stderr_has("HOME").stderr_has("reserved");
 }
 
 #[test]
@@ -196,7 +185,7 @@ fn a_cloudformation_stack_runs_its_lambda_step_and_agent_action_group_bound_by_n
         "EnrichFunction:DESK=north",
         "--json",
     ]);
-    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    out.exits(0);
     assert_eq!(flow_output(&out), "Order A-1001 has shipped.");
     // The Lambda step ran the bound handler with its variable.
     assert!(
@@ -237,7 +226,7 @@ fn bad_handler_values_are_clear_errors_naming_the_flag() {
         strata(&args)
     };
     let out = run(&["--handler", "enrich"]);
-    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    out.exits(2);
     assert!(
         out.stderr
             .contains("--handler \"enrich\": no `=`; expected NAME=FILE:FUNCTION"),
@@ -245,21 +234,12 @@ fn bad_handler_values_are_clear_errors_naming_the_flag() {
         out.stderr
     );
     let out = run(&["--handler", "enrichh=handlers/environment.py:handler"]);
-    assert_eq!(out.code, Some(2), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("--handler names \"enrichh\"")
-            && out.stderr.contains(
-                "its names: arn:aws:lambda:eu-west-1:123456789012:function:enrich, enrich"
-            ),
-        "{}",
-        out.stderr
-    );
+    out.exits(2);
+    out.stderr_has("--handler names \"enrichh\"")
+        .stderr_has("its names: arn:aws:lambda:eu-west-1:123456789012:function:enrich, enrich");
     let out = run(&["--handler", "enrich=handlers/missing.py:handler"]);
-    assert!(
-        out.stderr.contains("--handler enrich: no file at") && out.stderr.contains("missing.py"),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("--handler enrich: no file at")
+        .stderr_has("missing.py");
     let out = run(&["--handler-env", "enrich:AWS_REGION=us-east-1"]);
     assert!(
         out.stderr
@@ -270,12 +250,8 @@ fn bad_handler_values_are_clear_errors_naming_the_flag() {
     );
     // Without a binding the node's error says how to bind one.
     let out = run(&[]);
-    assert_eq!(out.code, Some(1));
-    assert!(
-        out.stdout.contains("--handler NAME=FILE:FUNCTION"),
-        "{}",
-        out.stdout
-    );
+    assert_eq!(out.code, 1);
+    out.stdout_has("--handler NAME=FILE:FUNCTION");
 }
 
 #[test]
@@ -298,12 +274,8 @@ fn chat_runs_a_stack_agents_action_group_through_a_bound_handler() {
         "--handler",
         "OrdersFunction=handlers/orders.py:handler",
     ]);
-    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
-    assert!(
-        out.stdout.contains("shipped-from-handler"),
-        "{}",
-        out.stdout
-    );
+    out.exits(0);
+    out.stdout_has("shipped-from-handler");
     assert!(
         out.stdout
             .contains("OrdersAgent> Order A-1001 has shipped."),

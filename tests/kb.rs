@@ -208,28 +208,31 @@ fn known_questions_find_their_passage_first() {
 #[test]
 fn hits_know_where_they_come_from() {
     let (_dir, index, _) = built();
-    let within = |hit: &Hit, line: usize| match hit.location {
-        Location::Lines { start, end } => start <= line && line <= end,
-        Location::Page(_) => false,
+    // The top hit of `query`, which holds the line of `file` that has `text`.
+    let hit_holding = |query: &str, file: &str, text: &str| {
+        let hit = top(&index, query);
+        let line = line_of(file, text);
+        let within = match hit.location {
+            Location::Lines { start, end } => start <= line && line <= end,
+            Location::Page(_) => false,
+        };
+        assert!(within, "{:?} should hold line {line}", hit.location);
+        hit
     };
 
-    let hit = top(&index, "return items within 30 days");
-    let line = line_of("policies/refund-policy.md", "30 days of delivery");
-    assert!(
-        within(&hit, line),
-        "{:?} should hold line {line}",
-        hit.location
+    let hit = hit_holding(
+        "return items within 30 days",
+        "policies/refund-policy.md",
+        "30 days of delivery",
     );
     // The front matter is not part of the text.
     assert!(!hit.text.contains("owner: customer-care"));
     assert!(hit.text.starts_with("Refund Policy"), "{}", hit.text);
 
-    let hit = top(&index, "ship internationally customs duties");
-    let line = line_of("support/shipping-faq.html", "customs duties");
-    assert!(
-        within(&hit, line),
-        "{:?} should hold line {line}",
-        hit.location
+    hit_holding(
+        "ship internationally customs duties",
+        "support/shipping-faq.html",
+        "customs duties",
     );
 
     // The troubleshooting guide is long enough for several chunks; the compass passage is in
@@ -238,12 +241,10 @@ fn hits_know_where_they_come_from() {
         .expect("guide")
         .lines()
         .count();
-    let hit = top(&index, "compass calibrate figure-eight");
-    let line = line_of("support/troubleshooting.txt", "figure-eight");
-    assert!(
-        within(&hit, line),
-        "{:?} should hold line {line}",
-        hit.location
+    let hit = hit_holding(
+        "compass calibrate figure-eight",
+        "support/troubleshooting.txt",
+        "figure-eight",
     );
     let Location::Lines { start, end } = hit.location else {
         panic!("lines expected");

@@ -1,9 +1,13 @@
 //! The host layer as the command line shows it: `strata run --json` ends with the run's
 //! machine-readable result, whose run id and cost the host layer (`strata::session`) fills in.
 
-use assert_cmd::Command;
+mod support {
+    pub mod cli;
+}
+
 use serde_json::{json, Value};
 use std::path::Path;
+use support::cli::{strata_in, Run};
 
 /// `tests/session_fixtures` in `dir`: Input (String) → Prompt on `model` → Output, with a
 /// sample, and a replay that answers once with 1,000 input and 100 output tokens.
@@ -18,23 +22,14 @@ fn project(dir: &Path, model: &str) {
 
 /// `strata run --json` in `dir` with its own data folder; the last line of stdout, parsed.
 fn last_line(dir: &Path, extra: &[&str]) -> Value {
-    let out = Command::cargo_bin("strata")
-        .expect("the strata binary is built")
-        .current_dir(dir)
-        .env("HOME", dir)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .args(["run", "t.strata.json", "--json", "--replay", "replay.yaml"])
-        .args(["--data-dir", "data"])
-        .args(extra)
-        .output()
-        .expect("strata runs");
-    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = Run::of(
+        strata_in(dir)
+            .args(["run", "t.strata.json", "--json", "--replay", "replay.yaml"])
+            .args(["--data-dir", "data"])
+            .args(extra),
     );
-    let last = stdout.lines().last().expect("at least one line");
+    out.exits(0);
+    let last = out.stdout.lines().last().expect("at least one line");
     serde_json::from_str(last).expect("the last line is JSON")
 }
 
@@ -64,17 +59,7 @@ fn the_last_json_line_is_the_runs_result_with_its_id_and_cost() {
     assert!(run_id.starts_with("run_"), "{run_id}");
 
     // The id is the one the run store knows.
-    let shown = Command::cargo_bin("strata")
-        .expect("the strata binary is built")
-        .current_dir(dir.path())
-        .args(["runs", "show", run_id, "--data-dir", "data"])
-        .output()
-        .expect("strata runs show");
-    assert!(
-        shown.status.success(),
-        "{}",
-        String::from_utf8_lossy(&shown.stderr)
-    );
+    Run::of(strata_in(dir.path()).args(["runs", "show", run_id, "--data-dir", "data"])).exits(0);
 }
 
 #[test]

@@ -19,9 +19,11 @@ use strata::model::{load, FlowDefinition, Loaded, Project};
 use strata::nodes::NodeConfiguration;
 
 mod support {
+    pub mod json;
     pub mod random_flow;
 }
 
+use support::json::strings;
 use support::random_flow as random;
 
 /// Codes that have no fixture, and why. Every other code must have one.
@@ -282,12 +284,7 @@ fn bedrock_codes_are_exactly_bedrocks_flow_validation_types() {
     let data: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("reference data"))
             .expect("JSON");
-    let types: Vec<&str> = data["validationTypes"]
-        .as_array()
-        .expect("validationTypes")
-        .iter()
-        .map(|t| t["type"].as_str().expect("type"))
-        .collect();
+    let types = strings(&data["validationTypes"], "type");
     assert!(types.len() >= 33, "{} validation types", types.len());
     for t in &types {
         if *t == "Unspecified" {

@@ -50,8 +50,9 @@ async fn edit_save_and_reopen_in_the_real_app() {
     // Add an Output node from the palette: it is unconnected, so a problem names it.
     app.click("button.palette-item[data-kind=\"Output\"]").await;
     app.until_node("Output").await;
-    app.until(
-        "document.querySelector('li.problem[data-code=\"UnfulfilledNodeInput\"][data-node=\"Output\"]')",
+    app.until_problem(
+        "UnfulfilledNodeInput",
+        "Output",
         "a problem about the unconnected Output",
     )
     .await;
@@ -96,13 +97,10 @@ async fn edit_save_and_reopen_in_the_real_app() {
     app.select_node("Route").await;
     let expr = "#conditions .row[data-condition=\"isBug\"] input.expr";
     app.set_field(expr, "kind ==").await;
-    app.until(
-        "document.querySelector('#conditions .condition-error')",
-        "the inline parse error",
-    )
-    .await;
-    app.until(
-        "document.querySelector('li.problem[data-code=\"MalformedConditionExpression\"]')",
+    app.until_shown("#conditions .condition-error", "the inline parse error")
+        .await;
+    app.until_shown(
+        "li.problem[data-code=\"MalformedConditionExpression\"]",
         "the malformed condition in the problems panel",
     )
     .await;
@@ -112,16 +110,12 @@ async fn edit_save_and_reopen_in_the_real_app() {
         "the condition error to clear",
     )
     .await;
-    app.until(
-        "document.title.startsWith('● ')",
-        "the unsaved mark in the title",
-    )
-    .await;
+    app.until_unsaved(true, "the unsaved mark in the title")
+        .await;
 
     // Save; the file holds exactly the edits, as the core makes them.
     app.save().await;
-    app.until("!document.title.startsWith('● ')", "the unsaved mark to go")
-        .await;
+    app.until_unsaved(false, "the unsaved mark to go").await;
     let saved = std::fs::read_to_string(&file).unwrap();
     let mut expected = start.clone();
     let mut history = History::default();
@@ -193,8 +187,9 @@ async fn edit_save_and_reopen_in_the_real_app() {
     )
     .await;
     app.set_field(&format!("{temperature} input"), "1.7").await;
-    app.until(
-        &format!("document.querySelector('{temperature} .field-error')?.textContent.includes('Bedrock takes 0..1')"),
+    app.until_text_has(
+        &format!("{temperature} .field-error"),
+        "Bedrock takes 0..1",
         "the temperature's range message",
     )
     .await;
@@ -208,8 +203,9 @@ async fn edit_save_and_reopen_in_the_real_app() {
         "the model id's pattern message",
     )
     .await;
-    app.until(
-        "document.querySelector('li.problem[data-code=\"InvalidFieldValue\"][data-node=\"Classify\"]')",
+    app.until_problem(
+        "InvalidFieldValue",
+        "Classify",
         "the invalid model id in the problems panel",
     )
     .await;
@@ -226,11 +222,7 @@ async fn edit_save_and_reopen_in_the_real_app() {
     )
     .await;
     app.click("#save").await;
-    app.until(
-        "!document.title.startsWith('● ')",
-        "the save of the form edits",
-    )
-    .await;
+    app.until_unsaved(false, "the save of the form edits").await;
     let saved = strata::model::load(&std::fs::read_to_string(&copy).unwrap(), "x")
         .unwrap()
         .project;
@@ -246,11 +238,8 @@ async fn edit_save_and_reopen_in_the_real_app() {
     // The agent editor: the instruction's counter follows typing and says when Bedrock
     // would refuse the length; a committed instruction is one undoable edit.
     app.click(".agent-item[data-agent=\"BillingAgent\"]").await;
-    app.until(
-        "document.getElementById('agent-instruction')",
-        "the agent editor",
-    )
-    .await;
+    app.until_shown("#agent-instruction", "the agent editor")
+        .await;
     let original = app
         .read("document.getElementById('agent-instruction').value")
         .await;
@@ -294,14 +283,10 @@ async fn edit_save_and_reopen_in_the_real_app() {
 
     // Ctrl+F finds a node by name and selects it.
     app.ctrl("f").await;
-    app.until("document.getElementById('find-input')", "the find box")
-        .await;
+    app.until_shown("#find-input", "the find box").await;
     app.type_into("#find-input", "otherrep").await;
-    app.until(
-        "document.querySelector('#find li[data-node=\"OtherReply\"]')",
-        "the match",
-    )
-    .await;
+    app.until_shown("#find li[data-node=\"OtherReply\"]", "the match")
+        .await;
     app.js(
         "document.getElementById('find-input').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));",
         vec![],

@@ -83,8 +83,8 @@ async fn the_canvas_draws_only_connections_that_are_there() {
 
     // Selecting Classify highlights exactly its connections and dims the others.
     app.select_node("Classify").await;
-    app.until(
-        "document.querySelector('path.connection.highlight')",
+    app.until_shown(
+        "path.connection.highlight",
         "the selected node's connections to light up",
     )
     .await;

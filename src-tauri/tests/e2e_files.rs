@@ -17,10 +17,11 @@ mod support {
 use support::app::{launch, App};
 use support::project::triage;
 
-/// New, then the gallery's blank card.
-async fn new_from_gallery(app: &App) {
+/// New, then the gallery's blank card: with unsaved edits, the app asks first.
+async fn new_asks(app: &App) {
     app.click("#new").await;
     app.click(".gallery-card[data-entry=\"blank\"]").await;
+    app.until_shown("#unsaved", "the unsaved prompt").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,11 +37,8 @@ async fn new_asks_and_flows_are_added_renamed_and_deleted_in_the_real_app() {
 
     // Copy and paste a node: one more, the copy selected.
     app.select_node("Route").await;
-    app.until(
-        "document.querySelector('g.node.selected[data-node=\"Route\"]')",
-        "Route selected",
-    )
-    .await;
+    app.until_shown("g.node.selected[data-node=\"Route\"]", "Route selected")
+        .await;
     for key in ["c", "v"] {
         app.ctrl(key).await;
     }
@@ -52,8 +50,7 @@ async fn new_asks_and_flows_are_added_renamed_and_deleted_in_the_real_app() {
         "the pasted node",
     )
     .await;
-    app.until("document.title.startsWith('● ')", "the unsaved mark")
-        .await;
+    app.until_unsaved(true, "the unsaved mark").await;
     // The autosave keeps the unsaved edits where a crash cannot lose them.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !recovery.exists() {
@@ -65,9 +62,7 @@ async fn new_asks_and_flows_are_added_renamed_and_deleted_in_the_real_app() {
     }
 
     // New (a card of its gallery) asks first; Cancel keeps the edits.
-    new_from_gallery(app).await;
-    app.until("document.getElementById('unsaved')", "the unsaved prompt")
-        .await;
+    new_asks(app).await;
     app.screenshot("unsaved-prompt.png").await;
     app.click("#unsaved-cancel").await;
     app.until("!document.getElementById('unsaved')", "the prompt to go")
@@ -110,19 +105,12 @@ async fn new_asks_and_flows_are_added_renamed_and_deleted_in_the_real_app() {
 
     // Delete it: asked first, then gone.
     app.click("#flow-delete").await;
-    app.until("document.getElementById('dialog-ok')", "the question")
-        .await;
+    app.until_shown("#dialog-ok", "the question").await;
     app.click("#dialog-ok").await;
-    app.until(
-        "document.querySelectorAll('#flow option').length === 1",
-        "one flow left",
-    )
-    .await;
+    app.until_count("#flow option", 1, "one flow left").await;
 
     // New again: Don't save gives the changes up, with their recovery copy.
-    new_from_gallery(app).await;
-    app.until("document.getElementById('unsaved')", "the unsaved prompt")
-        .await;
+    new_asks(app).await;
     app.click("#unsaved-discard").await;
     app.until(
         "!document.getElementById('unsaved') && !document.title.startsWith('● ')",

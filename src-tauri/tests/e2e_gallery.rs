@@ -48,11 +48,7 @@ async fn open_card(app: &App, name: &str, screenshot: Option<&str>) {
     )
     .await;
     if let Some(file) = screenshot {
-        app.until(
-            "document.querySelectorAll('.recent-file').length === 2",
-            "the recent files",
-        )
-        .await;
+        app.until_count(".recent-file", 2, "the recent files").await;
         // The picture once the page has painted what it now holds.
         app.painted().await;
         app.screenshot(file).await;

@@ -57,11 +57,8 @@ async fn run_inspect_rerun_break_confirm_and_reopen_in_the_real_app() {
 
     // A node's last output, in the inspector.
     app.select_node("Classify").await;
-    app.until(
-        "document.querySelector('#node-run') && document.querySelector('#node-run').textContent.includes('BUG')",
-        "Classify's output in the inspector",
-    )
-    .await;
+    app.until_text_has("#node-run", "BUG", "Classify's output in the inspector")
+        .await;
 
     // Run from here: DocsAnswer and what follows run again; Classify is reused, not called.
     app.select_node("DocsAnswer").await;
@@ -89,11 +86,8 @@ async fn run_inspect_rerun_break_confirm_and_reopen_in_the_real_app() {
     // The billing sample: the agent asks to confirm the refund; approved in the form.
     app.choose("#run-input", "billing").await;
     app.click("#run").await;
-    app.until(
-        "document.querySelector('#pause-form .action .parameters')",
-        "the confirmation form",
-    )
-    .await;
+    app.until_shown("#pause-form .action .parameters", "the confirmation form")
+        .await;
     let shown = app.text("#pause-form").await;
     assert!(shown.contains("refund"), "the action named: {shown}");
     app.screenshot("confirmation.png").await;

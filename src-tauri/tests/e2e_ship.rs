@@ -31,10 +31,10 @@ mod support {
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use support::app::{launch_with, App};
+use support::app::{launch_with, App, Launched};
 use support::fake_bedrock_agent::{lock, start, Fake, Shared, FIRST_DEPLOY};
-use support::fake_http::TEST_AWS_ENV;
-use support::project::triage_with_files;
+use support::fake_http::{Recorded, TEST_AWS_ENV};
+use support::project::{app_store, save_template_with_files, triage_with_files};
 
 /// The environment that points the app's AWS clients at the fake, with test credentials and no
 /// AWS configuration of the user's.
@@ -51,6 +51,16 @@ fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// The app on `file`, its AWS clients pointed at the fake on `endpoint`, once the template's
+/// nodes are drawn.
+async fn launch_against(dir: &Path, file: &Path, endpoint: &str) -> Launched {
+    let env = aws_env(endpoint);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let launched = launch_with(dir, file, &env).await;
+    launched.app.until_node("Classify").await;
+    launched
+}
+
 /// One app of this file at a time: three WebKit windows painting in software beside cfn-lint
 /// on a 2-core machine made WebKitWebDriver give a page up as hung.
 static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -61,21 +71,14 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
     let dir = tempfile::tempdir().expect("a folder");
     let file = triage_with_files(dir.path());
     let fake: Shared = Arc::new(Mutex::new(Fake::default()));
-    let endpoint = start(fake.clone()).await;
-    let env = aws_env(&endpoint);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let launched = launch_with(dir.path(), &file, &env).await;
+    let launched = launch_against(dir.path(), &file, &start(fake.clone()).await).await;
     let app = &launched.app;
-    app.until(
-        "document.querySelector('g.node[data-node=\"Classify\"]')",
-        "the template's nodes",
-    )
-    .await;
 
     // Export: the CloudFormation template, proposed beside the project, linted, written.
     app.click("#export").await;
-    app.until(
-        "document.querySelector('#export-preview')?.textContent.includes('AWS::Bedrock::Flow')",
+    app.until_text_has(
+        "#export-preview",
+        "AWS::Bedrock::Flow",
         "the template's preview",
     )
     .await;
@@ -88,18 +91,8 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
         "the file proposed beside the project",
     )
     .await;
-    app.until(
-        "['clean', 'findings', 'missing', 'failed'].includes(document.querySelector('#export-lint')?.dataset.state)",
-        "cfn-lint's answer",
-    )
-    .await;
-    let linted = app.attr("#export-lint", "data-state").await;
-    app.click("#export-ok").await;
-    app.until(
-        "document.querySelector('#export-written')",
-        "the file written",
-    )
-    .await;
+    let linted = app.lint_answer().await;
+    app.write_export("#export-ok", "the file written").await;
     app.keep_screenshot("app-export.png").await;
     let written = std::fs::read_to_string(&target).expect("the exported template");
     assert!(written.contains("AWS::Bedrock::Flow"), "{written}");
@@ -109,36 +102,18 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
     }
     // Exporting again asks before replacing the file.
     app.click("#export-ok").await;
-    app.until("document.querySelector('#export-replace')", "the question")
+    app.until_shown("#export-replace", "the question").await;
+    app.write_export("#export-replace-ok", "the file replaced")
         .await;
-    app.click("#export-replace-ok").await;
-    app.until(
-        "document.querySelector('#export-written')",
-        "the file replaced",
-    )
-    .await;
     app.click("#export-cancel").await;
 
     // Deploy: the dry run reads the account and changes nothing.
-    app.click("#deploy").await;
-    app.until("document.querySelector('#deploy-view')", "the deploy view")
-        .await;
+    app.open_deploy().await;
     app.set_field("#deploy-role", "arn:aws:iam::123456789012:role/StrataRole")
         .await;
     app.set_field("#deploy-poll", "0.01").await;
-    app.click("#deploy-dry-run").await;
-    app.until(
-        "document.querySelectorAll('.plan-row').length === 6",
-        "the plan's rows",
-    )
-    .await;
-    let actions = app
-        .js(
-            "return [...document.querySelectorAll('.plan-row')].map(r => r.dataset.action);",
-            vec![],
-        )
-        .await;
-    assert_eq!(actions, json!(vec!["create"; 6]));
+    app.dry_run(6).await;
+    assert_eq!(app.plan_rows("data-action").await, json!(vec!["create"; 6]));
     assert!(
         lock(&fake).mutations().is_empty(),
         "{:?}",
@@ -146,53 +121,18 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
     );
 
     // Apply: the requests a first deploy makes, every row done.
-    app.click("#deploy-apply").await;
-    app.until(
-        "document.querySelector('#deploy-result')",
-        "the deploy to end",
-    )
-    .await;
-    assert_eq!(
-        app.attr("#deploy-result", "data-ok").await,
-        "true",
-        "{}",
-        app.js(
-            "return document.querySelector('#deploy-result').textContent;",
-            vec![]
-        )
-        .await
-    );
+    app.apply_plan().await;
     app.keep_screenshot("app-deploy.png").await;
-    let statuses = app
-        .js(
-            "return [...document.querySelectorAll('.plan-row')].map(r => r.dataset.status);",
-            vec![],
-        )
-        .await;
-    assert_eq!(statuses, json!(vec!["done"; 6]));
+    assert_eq!(app.plan_rows("data-status").await, json!(vec!["done"; 6]));
     {
         let f = lock(&fake);
         assert_eq!(f.mutations(), FIRST_DEPLOY);
-        assert!(f.problems.is_empty(), "the fake found: {:#?}", f.problems);
+        f.assert_clean();
     }
 
     // A second dry run: nothing to change.
-    app.click("#deploy-dry-run").await;
-    app.until(
-        "document.querySelector('.plan-summary')?.textContent === 'Nothing to change.'",
-        "an unchanged plan",
-    )
-    .await;
+    app.dry_run_unchanged().await;
     launched.close().await;
-}
-
-/// The rows' `data-` attribute `name`, in order.
-async fn rows(app: &App, name: &str) -> serde_json::Value {
-    app.js(
-        "return [...document.querySelectorAll('.plan-row')].map(r => r.getAttribute(arguments[0]));",
-        vec![json!(name)],
-    )
-    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,41 +142,26 @@ async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
     let dir = tempfile::tempdir().expect("a folder");
     // The template with its agent shipped to AgentCore (BillingAgent: a Lambda group behind a
     // gateway, and the user-input group).
-    let template = strata::templates::find("support-triage").expect("the template");
-    let mut project = strata::templates::instantiate(template, "triage").expect("a project");
+    let (file, mut project) =
+        save_template_with_files(dir.path(), "support-triage", "triage", "triage.strata.json");
     project.agent_target = Some(strata::lenient::Lenient::Known(
         strata::model::agent::AgentTarget::Agentcore,
     ));
     for agent in &mut project.agents {
         agent.agent_target = None;
     }
-    let file = dir.path().join("triage.strata.json");
     std::fs::write(&file, project.to_json()).expect("the project file");
-    strata::templates::write_missing_files(template, dir.path()).expect("the template's files");
 
     let fake: ac::Shared = Arc::new(Mutex::new(ac::Fake::default()));
     let hold = ac::lock(&fake).hold("CreateHarness");
-    let endpoint = ac::start(fake.clone()).await;
-    let env = aws_env(&endpoint);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let launched = launch_with(dir.path(), &file, &env).await;
+    let launched = launch_against(dir.path(), &file, &ac::start(fake.clone()).await).await;
     let app = &launched.app;
-    app.until(
-        "document.querySelector('g.node[data-node=\"Classify\"]')",
-        "the template's nodes",
-    )
-    .await;
 
     // The deploy view goes where the agents go, and asks for the gateway's role.
-    app.click("#deploy").await;
-    app.until("document.querySelector('#deploy-view')", "the deploy view")
-        .await;
+    app.open_deploy().await;
     assert_eq!(
-        app.js(
-            "return document.querySelector('#deploy-target').value;",
-            vec![]
-        )
-        .await,
+        app.read("document.querySelector('#deploy-target').value")
+            .await,
         json!("agentcore")
     );
     app.set_field(
@@ -252,14 +177,9 @@ async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
     app.set_field("#deploy-poll", "0.01").await;
 
     // The dry run reads and changes nothing.
-    app.click("#deploy-dry-run").await;
-    app.until(
-        "document.querySelectorAll('.plan-row').length === 4",
-        "the plan's rows",
-    )
-    .await;
+    app.dry_run(4).await;
     assert_eq!(
-        rows(app, "data-resource").await,
+        app.plan_rows("data-resource").await,
         json!([
             "agent \"BillingAgent\" › gateway \"BillingAgent\"",
             "agent \"BillingAgent\" › gateway target \"orders\"",
@@ -267,7 +187,7 @@ async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
             "agent \"BillingAgent\" › harness endpoint \"live\"",
         ])
     );
-    assert_eq!(rows(app, "data-action").await, json!(vec!["create"; 4]));
+    assert_eq!(app.plan_rows("data-action").await, json!(vec!["create"; 4]));
     assert!(
         ac::lock(&fake).mutations().is_empty(),
         "{:?}",
@@ -286,25 +206,13 @@ async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
     )
     .await;
     app.click("#deploy-cancel").await;
-    app.until(
-        "document.querySelector('#deploy-result')",
-        "the deploy to end",
-    )
-    .await;
-    let result = app
-        .js(
-            "return document.querySelector('#deploy-result').textContent;",
-            vec![],
-        )
-        .await;
+    let result = app.deploy_result().await;
     assert!(
-        result
-            .as_str()
-            .is_some_and(|r| r.starts_with("Cancelled after 2 change(s)")),
+        result.starts_with("Cancelled after 2 change(s)"),
         "{result}"
     );
     assert_eq!(
-        rows(app, "data-status").await,
+        app.plan_rows("data-status").await,
         json!(["done", "done", "stopped", "not-done"])
     );
     assert_eq!(
@@ -321,24 +229,9 @@ async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
     .await;
 
     // Apply the rest: every change done, in the order AgentCore needs.
-    app.click("#deploy-apply").await;
-    app.until(
-        "document.querySelector('#deploy-result')",
-        "the deploy to end",
-    )
-    .await;
+    app.apply_plan().await;
     assert_eq!(
-        app.attr("#deploy-result", "data-ok").await,
-        "true",
-        "{}",
-        app.js(
-            "return document.querySelector('#deploy-result').textContent;",
-            vec![]
-        )
-        .await
-    );
-    assert_eq!(
-        rows(app, "data-status").await,
+        app.plan_rows("data-status").await,
         json!(["", "", "done", "done"])
     );
     // The picture once the page has painted what it now holds.
@@ -354,16 +247,11 @@ async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
                 "CreateHarnessEndpoint"
             ]
         );
-        assert!(f.problems.is_empty(), "the fake found: {:#?}", f.problems);
+        f.assert_clean();
     }
 
     // Nothing left to change.
-    app.click("#deploy-dry-run").await;
-    app.until(
-        "document.querySelector('.plan-summary')?.textContent === 'Nothing to change.'",
-        "an unchanged plan",
-    )
-    .await;
+    app.dry_run_unchanged().await;
     launched.close().await;
 }
 
@@ -405,13 +293,11 @@ async fn the_export_dialog_carries_recorded_versions_and_lints_each_text_once() 
     let _one = ONE_APP.lock().await;
     let dir = tempfile::tempdir().expect("a folder");
     let file = triage_with_files(dir.path());
+    let text = std::fs::read_to_string(&file).expect("the project");
+    let p = strata::model::load(&text, "triage").expect("loads").project;
     // A version and an alias in the app's run store, as the Versions panel makes them.
     {
-        let store = strata::store::Store::open(&dir.path().join("app-data").join("runs"))
-            .await
-            .expect("the app's run store");
-        let text = std::fs::read_to_string(&file).expect("the project");
-        let p = strata::model::load(&text, "triage").expect("loads").project;
+        let store = app_store(dir.path()).await;
         strata::session::versions::create_version(&store, &p, "triage", "first cut")
             .await
             .expect("version 1");
@@ -423,34 +309,20 @@ async fn the_export_dialog_carries_recorded_versions_and_lints_each_text_once() 
     let cfn_lint = cfn_lint.display().to_string();
     let launched = launch_with(dir.path(), &file, &[("STRATA_CFN_LINT", cfn_lint.as_str())]).await;
     let app = &launched.app;
-    app.until(
-        "document.querySelector('g.node[data-node=\"Classify\"]')",
-        "the template's nodes",
-    )
-    .await;
+    app.until_node("Classify").await;
     app.click("#export").await;
     // The template holds the recorded version and alias, as `strata export --data-dir` writes.
-    app.until(
-        "document.querySelector('#export-preview')?.textContent.includes('AWS::Bedrock::FlowAlias')",
+    app.until_text_has(
+        "#export-preview",
+        "AWS::Bedrock::FlowAlias",
         "the template with the recorded version and alias",
     )
     .await;
-    let preview = app
-        .js(
-            "return document.querySelector('#export-preview').textContent;",
-            vec![],
-        )
-        .await;
-    let preview = preview.as_str().unwrap_or_default();
+    let preview = app.text("#export-preview").await;
     assert!(preview.contains("AWS::Bedrock::FlowVersion"), "{preview}");
     assert!(preview.contains("first cut"), "{preview}");
     let cli = {
-        let store = strata::store::Store::open(&dir.path().join("app-data").join("runs"))
-            .await
-            .expect("the store");
-        let text = std::fs::read_to_string(&file).expect("the project");
-        let p = strata::model::load(&text, "triage").expect("loads").project;
-        let history = strata::session::versions::history(&store, &p)
+        let history = strata::session::versions::history(&app_store(dir.path()).await, &p)
             .await
             .expect("history");
         strata::export::render(&p, strata::export::Format::Cloudformation, None, &history)
@@ -458,21 +330,11 @@ async fn the_export_dialog_carries_recorded_versions_and_lints_each_text_once() 
             .text
     };
     assert_eq!(preview, cli, "the app and the CLI render the same template");
-    app.until(
-        "['clean', 'findings', 'missing', 'failed'].includes(document.querySelector('#export-lint')?.dataset.state)",
-        "cfn-lint's answer",
-    )
-    .await;
-    let linted = app.attr("#export-lint", "data-state").await;
+    let linted = app.lint_answer().await;
     assert_eq!(runs(&count), 1);
 
     // Writing: cfn-lint's answer stays, nothing is linted again.
-    app.click("#export-ok").await;
-    app.until(
-        "document.querySelector('#export-written')",
-        "the file written",
-    )
-    .await;
+    app.write_export("#export-ok", "the file written").await;
     keep_painted_screenshot(app, "app-export-versions.png").await;
     assert_eq!(app.attr("#export-lint", "data-state").await, linted);
     assert_eq!(runs(&count), 1);
@@ -493,8 +355,9 @@ async fn the_export_dialog_carries_recorded_versions_and_lints_each_text_once() 
         )
         .await;
     }
-    app.until(
-        "document.querySelector('#export-preview')?.textContent.includes('AWS::Bedrock::FlowVersion')",
+    app.until_text_has(
+        "#export-preview",
+        "AWS::Bedrock::FlowVersion",
         "the template again",
     )
     .await;

@@ -6,41 +6,12 @@
 
 mod support {
     pub mod app;
+    pub mod project;
 }
 
 use serde_json::json;
-use std::path::Path;
 use support::app::{launch, App};
-
-/// The support-triage template saved with the files it brings (its replay among them).
-fn project(dir: &Path) -> std::path::PathBuf {
-    let template = strata::templates::find("support-triage").expect("the template");
-    let project = strata::templates::instantiate(template, "triage").expect("a project");
-    let file = dir.join("triage.strata.json");
-    std::fs::write(&file, project.to_json()).expect("the project file");
-    strata::templates::write_missing_files(template, dir).expect("the template's files");
-    file
-}
-
-async fn store(dir: &Path) -> strata::store::Store {
-    strata::store::Store::open(&dir.join("app-data").join("runs"))
-        .await
-        .expect("the app's run store")
-}
-
-async fn choose(app: &App, select: &str, value: &str) {
-    app.until(
-        &format!("document.querySelector({select:?}) && [...document.querySelector({select:?}).options].some(o => o.value === {value:?})"),
-        &format!("{value} among {select}"),
-    )
-    .await;
-    app.js(
-        "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
-         s.dispatchEvent(new Event('change', {bubbles: true}));",
-        vec![json!(select), json!(value)],
-    )
-    .await;
-}
+use support::project::{app_store, save_template_with_files, triage_with_files};
 
 /// What the comparison marks: `[name, mark]` per node or connection.
 async fn marked(app: &App) -> serde_json::Value {
@@ -50,6 +21,12 @@ async fn marked(app: &App) -> serde_json::Value {
         vec![],
     )
     .await
+}
+
+/// Waits for the comparison to show the changed field `field` (a dotted path).
+async fn until_changed_field(app: &App, field: &str) {
+    let css = format!("#diff-fields .diff-field[data-field={field:?}]");
+    app.until_shown(&css, "the changed field").await;
 }
 
 async fn alias_at(app: &App, version: u32) {
@@ -65,21 +42,18 @@ async fn alias_at(app: &App, version: u32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn version_diff_alias_and_run_an_alias_in_the_real_app() {
     let dir = tempfile::tempdir().expect("a folder");
-    let file = project(dir.path());
+    let file = triage_with_files(dir.path());
     let launched = launch(dir.path(), &file).await;
     let app = &launched.app;
-    app.until(
-        "document.querySelector('g.node[data-node=\"Classify\"]')",
-        "the template's nodes",
-    )
-    .await;
+    app.until_node("Classify").await;
 
     // Version 1, with a description.
     app.click("#tab-versions").await;
     app.set_field("#version-description", "first cut").await;
     app.click("#version-create").await;
-    app.until(
-        "document.querySelector('.version-row[data-version=\"1\"]')?.textContent.includes('first cut')",
+    app.until_text_has(
+        ".version-row[data-version=\"1\"]",
+        "first cut",
         "version 1 listed with its description",
     )
     .await;
@@ -105,9 +79,9 @@ async fn version_diff_alias_and_run_an_alias_in_the_real_app() {
     assert_eq!(app.count("#diff-changes li").await, 1, "one difference");
     app.click("#diff-canvas g.node[data-node=\"Classify\"] text.title")
         .await;
-    app.until(
-        "document.querySelector('#diff-fields .diff-field[data-field=\"configuration.prompt.sourceConfiguration.inline.inferenceConfiguration.text.temperature\"]')",
-        "the changed field",
+    until_changed_field(
+        app,
+        "configuration.prompt.sourceConfiguration.inline.inferenceConfiguration.text.temperature",
     )
     .await;
     let row = app
@@ -119,8 +93,8 @@ async fn version_diff_alias_and_run_an_alias_in_the_real_app() {
     assert!(row.as_str().is_some_and(|r| r.contains("0.4")), "{row}");
     app.screenshot("app-versions-diff.png").await;
     app.click("#diff-close").await;
-    app.until(
-        "document.querySelector('#canvas g.node[data-node=\"Classify\"]')",
+    app.until_shown(
+        "#canvas g.node[data-node=\"Classify\"]",
         "the editable canvas again",
     )
     .await;
@@ -129,20 +103,18 @@ async fn version_diff_alias_and_run_an_alias_in_the_real_app() {
     app.set_field("#version-description", "warmer classifier")
         .await;
     app.click("#version-create").await;
-    app.until(
-        "document.querySelector('.version-row[data-version=\"2\"]')",
-        "version 2",
-    )
-    .await;
+    app.until_shown(".version-row[data-version=\"2\"]", "version 2")
+        .await;
     app.set_field("#alias-name", "live").await;
-    choose(app, "#alias-version", "1").await;
+    app.choose("#alias-version", "1").await;
     app.click("#alias-set").await;
     alias_at(app, 1).await;
-    choose(app, ".alias-row[data-alias=\"live\"] .alias-target", "2").await;
+    app.choose(".alias-row[data-alias=\"live\"] .alias-target", "2")
+        .await;
     app.click(".alias-row[data-alias=\"live\"] .alias-move")
         .await;
     alias_at(app, 2).await;
-    let s = store(dir.path()).await;
+    let s = app_store(dir.path()).await;
     let live = |s: strata::store::Store| async move {
         s.get_alias("triage", "triage", "live")
             .await
@@ -156,15 +128,11 @@ async fn version_diff_alias_and_run_an_alias_in_the_real_app() {
     assert_eq!(live(s.clone()).await, Some(1));
 
     // Run the alias from the run panel: version 1 runs, recorded with the alias.
-    choose(app, "#run-target", "a:live").await;
-    choose(app, "#run-input", "bug").await;
-    choose(app, "#run-provider", "replay").await;
+    app.choose("#run-target", "a:live").await;
+    app.choose("#run-input", "bug").await;
+    app.choose("#run-provider", "replay").await;
     app.click("#run").await;
-    app.until(
-        "document.querySelector('#run-totals[data-state=\"succeeded\"]')",
-        "the alias's run to succeed",
-    )
-    .await;
+    app.until_run_end("succeeded").await;
     let runs = s
         .list_runs(strata::store::RunFilter::default())
         .await
@@ -181,11 +149,8 @@ const MAX_TOKENS: &str = "sourceConfiguration/inline/inferenceConfiguration/text
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_node_inside_a_loop_body_is_marked_in_the_real_app() {
     let dir = tempfile::tempdir().expect("a folder");
-    let template = strata::templates::find("refine-loop").expect("the template");
-    let project = strata::templates::instantiate(template, "refine").expect("a project");
-    let file = dir.path().join("refine.strata.json");
-    std::fs::write(&file, project.to_json()).expect("the project file");
-    strata::templates::write_missing_files(template, dir.path()).expect("the template's files");
+    let (file, project) =
+        save_template_with_files(dir.path(), "refine-loop", "refine", "refine.strata.json");
     // Version 1 had Improve, inside the Loop's body, answer in at most 256 tokens.
     let mut older: serde_json::Value = serde_json::from_str(&project.to_json()).expect("json");
     *older
@@ -194,22 +159,18 @@ async fn a_changed_node_inside_a_loop_body_is_marked_in_the_real_app() {
     let older = strata::model::load(&older.to_string(), "refine")
         .expect("loads")
         .project;
-    strata::session::versions::create_version(&store(dir.path()).await, &older, "refine", "v1")
+    strata::session::versions::create_version(&app_store(dir.path()).await, &older, "refine", "v1")
         .await
         .expect("version 1");
 
     let launched = launch(dir.path(), &file).await;
     let app = &launched.app;
-    app.until(
-        "document.querySelector('g.node[data-node=\"Refine\"]')",
-        "the template's nodes",
-    )
-    .await;
+    app.until_node("Refine").await;
     app.click("#tab-versions").await;
     app.click(".version-row[data-version=\"1\"] .version-diff")
         .await;
-    app.until(
-        "document.querySelector('#diff-canvas .loop-region[data-loop=\"Refine\"] g.node[data-node=\"Refine/Improve\"]')",
+    app.until_shown(
+        "#diff-canvas .loop-region[data-loop=\"Refine\"] g.node[data-node=\"Refine/Improve\"]",
         "the Loop's body on the comparison",
     )
     .await;
@@ -217,11 +178,8 @@ async fn a_changed_node_inside_a_loop_body_is_marked_in_the_real_app() {
     assert_eq!(marked, json!([["Refine/Improve", "changed"]]));
     app.click("#diff-canvas g.node[data-node=\"Refine/Improve\"] text.title")
         .await;
-    app.until(
-        &format!("document.querySelector('#diff-fields .diff-field[data-field=\"configuration.prompt.{}\"]')", MAX_TOKENS.replace('/', ".")),
-        "the changed field",
-    )
-    .await;
+    let field = format!("configuration.prompt.{}", MAX_TOKENS.replace('/', "."));
+    until_changed_field(app, &field).await;
     app.screenshot("app-versions-loop-diff.png").await;
     launched.close().await;
 }

@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use sqlx::sqlite::SqlitePool;
 use strata::run::RunEvent;
 use strata::store::{
-    Error, Result, RunFilter, RunId, RunOutcome, RunStatus, Store, StoredEvent, BATCH_EVENTS,
+    Error, Result, RunFilter, RunId, RunOutcome, RunRecorder, RunStatus, Store, StoredEvent,
+    BATCH_EVENTS,
 };
 
 use super::{new_run, summary};
@@ -35,6 +36,15 @@ fn node_started(i: u64) -> RunEvent {
     }
 }
 
+/// A store in a temporary folder with a run started: (folder, store, its recorder, run id).
+async fn recording_started() -> Result<(tempfile::TempDir, Store, RunRecorder, RunId)> {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(temp.path()).await?;
+    let recording = store.start_run(new_run("support", "triage")).await?;
+    let id = recording.id().clone();
+    Ok((temp, store, recording, id))
+}
+
 fn stored(events: &[StoredEvent]) -> Vec<(u64, u64, &str, &Value)> {
     events
         .iter()
@@ -44,10 +54,7 @@ fn stored(events: &[StoredEvent]) -> Vec<(u64, u64, &str, &Value)> {
 
 #[tokio::test]
 async fn a_finished_recording_holds_every_event_in_order() -> Result<()> {
-    let temp = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(temp.path()).await?;
-    let recording = store.start_run(new_run("support", "triage")).await?;
-    let id = recording.id().clone();
+    let (_temp, store, recording, id) = recording_started().await?;
     // More than one transaction's worth, all queued before the writer has caught up.
     let count = 2 * BATCH_EVENTS as u64 + 7;
     let events: Vec<RunEvent> = (0..count).map(node_started).collect();
@@ -79,10 +86,7 @@ async fn a_finished_recording_holds_every_event_in_order() -> Result<()> {
 
 #[tokio::test]
 async fn events_reach_the_store_while_the_run_goes_on() -> Result<()> {
-    let temp = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(temp.path()).await?;
-    let recording = store.start_run(new_run("support", "triage")).await?;
-    let id = recording.id().clone();
+    let (_temp, store, recording, id) = recording_started().await?;
     for i in 0..3 {
         recording.record(node_started(i));
     }

@@ -215,6 +215,21 @@ impl Shapes {
         })
     }
 
+    /// Asserts that each `(method, path)` is routed to its operation, or to none.
+    #[track_caller]
+    pub fn assert_routes(&self, routes: &[(&str, &str, Option<&str>)]) {
+        for (method, path, operation) in routes {
+            assert_eq!(self.operation(method, path), *operation, "{method} {path}");
+        }
+    }
+
+    /// What [`Shapes::check_body`] finds wrong with `body` as the body of `operation`.
+    pub fn body_errors(&self, operation: &str, body: &Value) -> Vec<String> {
+        let mut errors = Vec::new();
+        self.check_body(operation, body, &mut errors);
+        errors
+    }
+
     /// Checks the JSON body of a REST-JSON call of `operation`: the members of its input
     /// that travel in the body (not in the URI, the query string or a header), as `check`.
     pub fn check_body(&self, operation: &str, body: &Value, errors: &mut Vec<String>) {

@@ -7,6 +7,7 @@
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 /// The binary with an empty home folder, no AWS settings of this machine and no instance
 /// metadata, so that nothing reaches AWS and nothing of the person running the tests is read.
@@ -45,12 +46,7 @@ pub struct Run {
 impl Run {
     /// Runs `cmd` to the end and keeps its exit code and output.
     pub fn of(cmd: &mut Command) -> Run {
-        let out = cmd.output().expect("strata runs");
-        Run {
-            code: out.status.code().expect("an exit code, not a signal"),
-            stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
-            stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
-        }
+        Run::from(cmd.output().expect("strata runs"))
     }
 
     /// Asserts the exit code; a failure shows both streams.
@@ -72,6 +68,16 @@ impl Run {
     pub fn stderr_has(&self, text: &str) -> &Run {
         assert!(self.stderr.contains(text), "{}", self.stderr);
         self
+    }
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().expect("an exit code, not a signal"),
+            stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+            stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+        }
     }
 }
 

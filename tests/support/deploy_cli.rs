@@ -1,18 +1,19 @@
 //! `strata deploy` as the deploy tests run it: against a fake control plane on 127.0.0.1, with
 //! test credentials, none of this machine's AWS configuration, and stdin that is not a terminal.
-//! A test binary using it names `fake_http` too.
+//! A test binary using it names `cli` and `fake_http` too.
 #![allow(
     dead_code,
     reason = "each test binary compiles this module anew and uses only part of it"
 )]
 
+use super::cli::Run;
 use super::fake_http::TEST_AWS_ENV;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 /// Runs `strata deploy FILE --region us-east-1 --endpoint-url URL --poll-interval 0.002 ARGS…`
 /// with [`TEST_AWS_ENV`], no profile or session token, and stdin that is not a terminal.
-pub async fn strata_deploy(endpoint: &str, file: &Path, args: &[&str]) -> Output {
+pub async fn strata_deploy(endpoint: &str, file: &Path, args: &[&str]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
     cmd.arg("deploy")
         .arg(file)
@@ -23,9 +24,10 @@ pub async fn strata_deploy(endpoint: &str, file: &Path, args: &[&str]) -> Output
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_SESSION_TOKEN")
         .stdin(Stdio::null());
-    tokio::task::spawn_blocking(move || cmd.output().expect("strata runs"))
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("strata runs"))
         .await
-        .expect("the command thread")
+        .expect("the command thread");
+    Run::from(out)
 }
 
 /// `project` written to a temporary folder as `support-triage.strata.json`: (folder, file).
@@ -35,9 +37,4 @@ pub fn project_file(project: &strata::model::Project) -> (tempfile::TempDir, Pat
     let text = serde_json::to_string_pretty(project).expect("serializes");
     std::fs::write(&path, text).expect("writes the project");
     (dir, path)
-}
-
-/// What a command printed, as text.
-pub fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }

@@ -19,11 +19,9 @@
 )]
 
 use super::botocore::Shapes;
-use super::fake_http::{aws_error, json_reply};
-use axum::body::Bytes;
-use axum::http::{Method, Uri};
+use super::fake_http::{aws_error, json_reply, serve_async, stored, Recorded};
+use axum::http::Method;
 use axum::response::Response;
-use axum::Router;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -124,9 +122,7 @@ pub struct Fake {
 
 pub type Shared = Arc<Mutex<Fake>>;
 
-pub fn lock(fake: &Shared) -> std::sync::MutexGuard<'_, Fake> {
-    fake.lock().unwrap_or_else(|p| p.into_inner())
-}
+pub use super::fake_http::lock;
 
 pub const READS: &[&str] = &[
     "ListGateways",
@@ -156,25 +152,6 @@ impl Fake {
         self.next
     }
 
-    pub fn mutations(&self) -> Vec<String> {
-        self.mutations_since(0)
-    }
-
-    pub fn mutations_since(&self, first: usize) -> Vec<String> {
-        self.calls[first..]
-            .iter()
-            .filter(|c| !READS.contains(&c.as_str()))
-            .cloned()
-            .collect()
-    }
-
-    pub fn position(&self, op: &str) -> usize {
-        self.calls
-            .iter()
-            .position(|c| c == op)
-            .unwrap_or_else(|| panic!("no {op} in {:?}", self.calls))
-    }
-
     pub fn gateway_by_arn(&self, arn: &str) -> Option<&GatewayState> {
         self.gateways
             .values()
@@ -188,16 +165,16 @@ impl Fake {
     }
 }
 
-/// The request body without `drop`, with the members of `set` added.
-pub fn stored(body: &Value, drop: &[&str], set: Value) -> Value {
-    let mut json = body.clone();
-    if let (Value::Object(m), Value::Object(set)) = (&mut json, set) {
-        for key in drop {
-            m.remove(*key);
-        }
-        m.extend(set);
+impl Recorded for Fake {
+    const READS: &'static [&'static str] = READS;
+
+    fn calls(&self) -> &[String] {
+        &self.calls
     }
-    json
+
+    fn problems(&self) -> &[String] {
+        &self.problems
+    }
 }
 
 /// Members of an update body merged into `json` (UpdateHarness's `{optionalValue}` unwrapped).
@@ -253,16 +230,14 @@ pub fn not_found(what: &str) -> Response {
     aws_error(404, "ResourceNotFoundException", &format!("no such {what}"))
 }
 
-pub fn handle(fake: &Shared, method: &Method, uri: &Uri, body: &Value) -> Response {
+pub fn handle(
+    fake: &Shared,
+    method: &Method,
+    path: &str,
+    query: &BTreeMap<String, String>,
+    body: &Value,
+) -> Response {
     let mut f = lock(fake);
-    let path = uri.path();
-    let query: BTreeMap<String, String> = uri
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
     let model: &'static Shapes = &MODEL;
     let Some(op) = model.operation(method.as_str(), path) else {
         f.problems.push(format!("unexpected {method} {path}"));
@@ -289,7 +264,7 @@ pub fn handle(fake: &Shared, method: &Method, uri: &Uri, body: &Value) -> Respon
         .map(str::to_owned)
         .collect();
     let before = f.problems.len();
-    let reply = respond(&mut f, op, &seg, &query, body);
+    let reply = respond(&mut f, op, &seg, query, body);
     if f.problems.len() > before {
         let last = f.problems.last().cloned().unwrap_or_default();
         return validation("ValidationException", &last);
@@ -696,18 +671,17 @@ pub fn with_harness_defaults(mut json: Value) -> Value {
 }
 
 pub async fn start(fake: Shared) -> String {
-    let app = Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
+    let (endpoint, _log) = serve_async(move |request| {
         let fake = fake.clone();
         async move {
-            let body = if body.is_empty() {
+            let body = if request.body.is_null() {
                 json!({})
             } else {
-                serde_json::from_slice(&body)
-                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()))
+                request.body
             };
             let held = {
                 let mut f = lock(&fake);
-                let op = MODEL.operation(method.as_str(), uri.path());
+                let op = MODEL.operation(request.method.as_str(), &request.path);
                 match &f.hold {
                     Some(h) if Some(h.operation) == op => f.hold.take(),
                     _ => None,
@@ -717,15 +691,9 @@ pub async fn start(fake: Shared) -> String {
                 hold.reached.notify_one();
                 hold.release.notified().await;
             }
-            handle(&fake, &method, &uri, &body)
+            handle(&fake, &request.method, &request.path, &request.query, &body)
         }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{address}")
+    })
+    .await;
+    endpoint
 }

@@ -15,7 +15,7 @@
 )]
 
 use super::botocore::Shapes;
-use super::fake_http::{aws_error as error, json_reply, serve, stored};
+use super::fake_http::{aws_error as error, json_reply, serve, stored, Recorded};
 use axum::http::Method;
 use axum::response::Response;
 use serde_json::{json, Value};
@@ -69,9 +69,7 @@ pub type Shared = Arc<Mutex<Fake>>;
 /// The Bedrock Agent control plane's botocore model, which every request must match.
 pub static SERVICE_MODEL: LazyLock<Shapes> = LazyLock::new(Shapes::bedrock_agent);
 
-pub fn lock(fake: &Shared) -> std::sync::MutexGuard<'_, Fake> {
-    fake.lock().unwrap_or_else(|p| p.into_inner())
-}
+pub use super::fake_http::lock;
 
 /// The changing calls of a first deploy of the support-triage template (Classic).
 pub const FIRST_DEPLOY: &[&str] = &[
@@ -113,26 +111,17 @@ impl Fake {
             None => self.id(),
         }
     }
+}
 
-    pub fn mutations(&self) -> Vec<String> {
-        self.mutations_since(0)
+impl Recorded for Fake {
+    const READS: &'static [&'static str] = READS;
+
+    fn calls(&self) -> &[String] {
+        &self.calls
     }
 
-    /// The changing operations from call number `first` on.
-    pub fn mutations_since(&self, first: usize) -> Vec<String> {
-        self.calls[first..]
-            .iter()
-            .filter(|c| !READS.contains(&c.as_str()))
-            .cloned()
-            .collect()
-    }
-
-    /// Where the first call of `op` stands in the call sequence.
-    pub fn position(&self, op: &str) -> usize {
-        self.calls
-            .iter()
-            .position(|c| c == op)
-            .unwrap_or_else(|| panic!("no {op} in {:?}", self.calls))
+    fn problems(&self) -> &[String] {
+        &self.problems
     }
 }
 

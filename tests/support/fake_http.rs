@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 /// Test credentials and no AWS configuration files: the environment of a process (the `strata`
@@ -46,6 +47,16 @@ pub async fn serve<F>(answer: F) -> (String, Log)
 where
     F: Fn(&Received) -> Response + Send + Sync + 'static,
 {
+    serve_async(move |request| std::future::ready(answer(&request))).await
+}
+
+/// [`serve`] with an answer that may wait (a fake that holds a request until the test lets
+/// it go).
+pub async fn serve_async<F, A>(answer: F) -> (String, Log)
+where
+    F: Fn(Received) -> A + Send + Sync + 'static,
+    A: Future<Output = Response> + Send,
+{
     let log: Log = Arc::new(Mutex::new(Vec::new()));
     let recorder = log.clone();
     let answer = Arc::new(answer);
@@ -73,7 +84,7 @@ where
                     headers,
                     body,
                 };
-                let response = answer(&request);
+                let response = answer(request.clone()).await;
                 recorder.lock().expect("log lock").push(request);
                 response
             }
@@ -153,6 +164,55 @@ pub fn stored(body: &Value, drop: &[&str], set: Value) -> Value {
         m.extend(set);
     }
     json
+}
+
+/// A fake's state, locked; a lock poisoned by a failed test thread still shows what the fake
+/// recorded.
+pub fn lock<T>(fake: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    fake.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What a fake control plane recorded of the requests it got: the operations called, and
+/// what it found wrong.
+pub trait Recorded {
+    /// The operations that only read.
+    const READS: &'static [&'static str];
+
+    /// Every operation, in order.
+    fn calls(&self) -> &[String];
+
+    /// The requests the fake found wrong (they were refused).
+    fn problems(&self) -> &[String];
+
+    /// Asserts that the fake found nothing wrong.
+    #[track_caller]
+    fn assert_clean(&self) {
+        let problems = self.problems();
+        assert!(problems.is_empty(), "the fake found: {problems:#?}");
+    }
+
+    /// The changing operations.
+    fn mutations(&self) -> Vec<String> {
+        self.mutations_since(0)
+    }
+
+    /// The changing operations from call number `first` on.
+    fn mutations_since(&self, first: usize) -> Vec<String> {
+        self.calls()[first..]
+            .iter()
+            .filter(|c| !Self::READS.contains(&c.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    /// Where the first call of `op` stands in the call sequence.
+    fn position(&self, op: &str) -> usize {
+        let calls = self.calls();
+        calls
+            .iter()
+            .position(|c| c == op)
+            .unwrap_or_else(|| panic!("no {op} in {calls:?}"))
+    }
 }
 
 pub fn header_map(headers: &[(&str, &str)]) -> HeaderMap {

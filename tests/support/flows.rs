@@ -64,6 +64,29 @@ pub fn collector_node(name: &str) -> Value {
            "outputs": [{"name": "collectedArray", "type": "Array"}]})
 }
 
+/// An Agent node whose `agent` configuration is `agent` (`{"agentAliasArn": …}` or
+/// `{"projectAgent": …}`), its `agentInputText` the whole of what it receives.
+pub fn agent_node(name: &str, agent: Value) -> Value {
+    json!({"name": name, "type": "Agent", "configuration": {"agent": agent},
+           "inputs": [{"name": "agentInputText", "type": "String", "expression": "$.data"}],
+           "outputs": [{"name": "agentResponse", "type": "String"}]})
+}
+
+/// FlowInput (String) → the Agent node `name` ([`agent_node`]) → Output `FlowOutputNode`.
+pub fn agent_flow(name: &str, agent: Value) -> Value {
+    json!({
+        "nodes": [
+            input_node("String"),
+            agent_node(name, agent),
+            output_node("FlowOutputNode", "String"),
+        ],
+        "connections": [
+            data("FlowInput", "document", name, "agentInputText"),
+            data(name, "agentResponse", "FlowOutputNode", "document"),
+        ]
+    })
+}
+
 /// A Data connection from `source.output` to `target.input`.
 pub fn data(source: &str, output: &str, target: &str, input: &str) -> Value {
     json!({"name": format!("{source}{output}To{target}{input}"), "type": "Data",

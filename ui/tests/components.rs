@@ -51,6 +51,22 @@ fn install_shell_stub() {
     js_sys::eval(&script).expect("the stub installs");
 }
 
+/// Answers the shell command `cmd` with the JavaScript `answer` (an async function's body, with
+/// `args` in scope) instead of the stub's reply; the call is recorded as every call is.
+fn intercept(cmd: &str, answer: &str) {
+    let script = format!(
+        r#"
+        const inner = window.__TAURI__.core.invoke;
+        window.__TAURI__.core.invoke = async (cmd, args) => {{
+          if (cmd !== {cmd:?}) return inner(cmd, args);
+          window.__CALLS__.push({{ cmd, args }});
+          {answer}
+        }};
+        "#
+    );
+    js_sys::eval(&script).expect("the interception installs");
+}
+
 /// The shell commands the page called, with their arguments.
 fn calls() -> Vec<Value> {
     let calls = js_sys::eval("JSON.stringify(window.__CALLS__)").expect("calls");
@@ -142,6 +158,30 @@ impl Page {
             .collect()
     }
 
+    /// Waits for an element matching `selector`.
+    async fn until_shown(&self, selector: &str, what: &str) {
+        until(what, || !self.all(selector).is_empty()).await;
+    }
+
+    /// Attribute `name` of each element matching `selector` that has it, in order.
+    fn attrs(&self, selector: &str, name: &str) -> Vec<String> {
+        self.all(selector)
+            .iter()
+            .filter_map(|e| e.get_attribute(name))
+            .collect()
+    }
+
+    /// Waits for the export dialog to propose a file, then confirms it (OK).
+    async fn confirm_proposed_file(&self) {
+        until("the proposed file", || {
+            self.one("#export-path")
+                .dyn_ref::<web_sys::HtmlInputElement>()
+                .is_some_and(|i| !i.value().is_empty())
+        })
+        .await;
+        self.click("#export-ok");
+    }
+
     fn one(&self, selector: &str) -> Element {
         self.root
             .query_selector(selector)
@@ -150,10 +190,7 @@ impl Page {
     }
 
     fn node_names(&self) -> Vec<String> {
-        self.all("g.node")
-            .iter()
-            .filter_map(|n| n.get_attribute("data-node"))
-            .collect()
+        self.attrs("g.node", "data-node")
     }
 
     fn click(&self, selector: &str) {
@@ -195,11 +232,7 @@ mod ship;
 #[wasm_bindgen_test]
 async fn the_palette_lists_every_node_kind_of_the_registry() {
     let page = Page::open().await;
-    let kinds: Vec<String> = page
-        .all(".palette-item")
-        .iter()
-        .filter_map(|b| b.get_attribute("data-kind"))
-        .collect();
+    let kinds: Vec<String> = page.attrs(".palette-item", "data-kind");
     let registry: Vec<String> = REGISTRY.iter().map(|k| k.name().to_owned()).collect();
     assert_eq!(kinds, registry);
     // Each entry says what the kind does.
@@ -332,7 +365,7 @@ async fn saving_hands_the_shell_the_document_as_json() {
     let count = before + 1;
     // A new document has no path: the page asks where to save it, suggesting a name.
     page.press_ctrl("s");
-    until("the save dialog", || !page.all("#dialog").is_empty()).await;
+    page.until_shown("#dialog", "the save dialog").await;
     let suggested = page
         .one("#dialog-path")
         .dyn_into::<web_sys::HtmlInputElement>()
@@ -406,21 +439,18 @@ async fn the_prompt_form_checks_as_you_type_and_commits_an_undoable_edit() {
     let page = Page::open().await;
     // Find the Prompt node by name (Ctrl+F) and pick it from the list.
     page.press_ctrl("f");
-    until("the find box", || !page.all("#find-input").is_empty()).await;
+    page.until_shown("#find-input", "the find box").await;
     type_into(&page.one("#find-input"), "classif", false);
-    until("the find list", || {
-        !page.all(r#"#find li[data-node="Classify"]"#).is_empty()
-    })
-    .await;
+    page.until_shown(r#"#find li[data-node="Classify"]"#, "the find list")
+        .await;
     mouse(&page.one(r#"#find li[data-node="Classify"]"#), "mousedown");
-    until("Classify selected", || {
-        !page
-            .all(r#"g.node.selected[data-node="Classify"]"#)
-            .is_empty()
-    })
+    page.until_shown(
+        r#"g.node.selected[data-node="Classify"]"#,
+        "Classify selected",
+    )
     .await;
     let field = r#".form-field[data-field="sourceConfiguration.inline.inferenceConfiguration.text.temperature"]"#;
-    until("the temperature field", || !page.all(field).is_empty()).await;
+    page.until_shown(field, "the temperature field").await;
     let input = page.one(&format!("{field} input"));
     let before = input
         .clone()
@@ -453,14 +483,17 @@ async fn the_prompt_form_checks_as_you_type_and_commits_an_undoable_edit() {
     until("the value before", || value() == before).await;
 }
 
-#[wasm_bindgen_test]
-async fn the_agent_editor_counts_the_instruction_against_bedrock_limits() {
+/// A page with a new agent added, once its editor shows `ready`.
+async fn page_with_a_new_agent(ready: &str) -> Page {
     let page = Page::open().await;
     page.click("#add-agent");
-    until("the agent editor", || {
-        !page.all("#agent-instruction").is_empty()
-    })
-    .await;
+    page.until_shown(ready, "the agent editor").await;
+    page
+}
+
+#[wasm_bindgen_test]
+async fn the_agent_editor_counts_the_instruction_against_bedrock_limits() {
+    let page = page_with_a_new_agent("#agent-instruction").await;
     let counter = || page.one("#instruction-count");
     type_into(&page.one("#agent-instruction"), "Too short.", false);
     until("the count of 10", || {
@@ -485,12 +518,7 @@ async fn the_agent_editor_counts_the_instruction_against_bedrock_limits() {
 
 #[wasm_bindgen_test]
 async fn a_supervisor_gets_collaborators_with_undo() {
-    let page = Page::open().await;
-    page.click("#add-agent");
-    until("the agent editor", || {
-        !page.all("#add-collaborator").is_empty()
-    })
-    .await;
+    let page = page_with_a_new_agent("#add-collaborator").await;
     let select = || {
         page.one("#agent-collaboration")
             .dyn_into::<web_sys::HtmlSelectElement>()
@@ -507,11 +535,10 @@ async fn a_supervisor_gets_collaborators_with_undo() {
     until("the supervisor role", || select() == "SUPERVISOR").await;
     let name = page.one(".row.collaborator input.name");
     type_into(&name, "Billing", true);
-    until("the named collaborator", || {
-        !page
-            .all(r#".row.collaborator[data-collaborator="Billing"]"#)
-            .is_empty()
-    })
+    page.until_shown(
+        r#".row.collaborator[data-collaborator="Billing"]"#,
+        "the named collaborator",
+    )
     .await;
     // A malformed alias ARN says what the pattern wants.
     let alias = page
@@ -523,10 +550,8 @@ async fn a_supervisor_gets_collaborators_with_undo() {
         })
         .expect("the alias field");
     type_into(&alias, "not-an-arn", true);
-    until("the alias message", || {
-        !page.all(".row.collaborator .field-error").is_empty()
-    })
-    .await;
+    page.until_shown(".row.collaborator .field-error", "the alias message")
+        .await;
     // Undo walks back: the alias, then the name.
     page.press_ctrl("z");
     until("the alias undone", || {
@@ -553,12 +578,7 @@ mod export;
 mod versions;
 #[wasm_bindgen_test]
 async fn the_agent_editor_sets_the_project_s_agent_target_with_undo() {
-    let page = Page::open().await;
-    page.click("#add-agent");
-    until("the agent editor", || {
-        !page.all("#project-agent-target").is_empty()
-    })
-    .await;
+    let page = page_with_a_new_agent("#project-agent-target").await;
     let select = || {
         page.one("#project-agent-target")
             .dyn_into::<web_sys::HtmlSelectElement>()

@@ -121,6 +121,24 @@ impl App {
         }
     }
 
+    /// Waits for an element `css` to be on the page.
+    pub async fn until_shown(&self, css: &str, what: &str) {
+        self.until(&format!("document.querySelector({css:?})"), what)
+            .await;
+    }
+
+    /// Waits for the element `css` to hold `text`.
+    pub async fn until_text_has(&self, css: &str, text: &str, what: &str) {
+        let expr = format!("document.querySelector({css:?})?.textContent.includes({text:?})");
+        self.until(&expr, what).await;
+    }
+
+    /// Waits for exactly `n` elements `css`.
+    pub async fn until_count(&self, css: &str, n: usize, what: &str) {
+        let expr = format!("document.querySelectorAll({css:?}).length === {n}");
+        self.until(&expr, what).await;
+    }
+
     pub async fn click(&self, css: &str) {
         self.client
             .wait()
@@ -176,8 +194,7 @@ impl App {
 
     /// Types a value into a field and commits it the way a blur does (a `change` event).
     pub async fn set_field(&self, css: &str, value: &str) {
-        self.until(&format!("document.querySelector({css:?})"), css)
-            .await;
+        self.until_shown(css, css).await;
         self.js(
             "const e = document.querySelector(arguments[0]); e.focus(); e.value = arguments[1]; \
              e.dispatchEvent(new Event('input', {bubbles: true})); \
@@ -358,6 +375,101 @@ impl App {
         if !taken {
             self.screenshot(name).await;
         }
+    }
+
+    /// Waits for the title's unsaved mark (`● `) to show, or with `unsaved` false to go.
+    pub async fn until_unsaved(&self, unsaved: bool, what: &str) {
+        let marked = "document.title.startsWith('● ')";
+        let expr = if unsaved {
+            marked.to_owned()
+        } else {
+            format!("!{marked}")
+        };
+        self.until(&expr, what).await;
+    }
+
+    /// Waits for the problems panel to list a problem `code` about node `node`.
+    pub async fn until_problem(&self, code: &str, node: &str, what: &str) {
+        self.until(
+            &format!(
+                "document.querySelector('li.problem[data-code=\"{code}\"][data-node=\"{node}\"]')"
+            ),
+            what,
+        )
+        .await;
+    }
+
+    // The export dialog
+
+    /// Waits for the export dialog's cfn-lint answer and gives it (`clean`, `findings`,
+    /// `missing` or `failed`).
+    pub async fn lint_answer(&self) -> String {
+        self.until(
+            "['clean', 'findings', 'missing', 'failed'].includes(document.querySelector('#export-lint')?.dataset.state)",
+            "cfn-lint's answer",
+        )
+        .await;
+        self.attr("#export-lint", "data-state").await
+    }
+
+    /// Confirms the export dialog (or the question to replace the file, `#export-replace-ok`)
+    /// and waits for the file to be written.
+    pub async fn write_export(&self, button: &str, what: &str) {
+        self.click(button).await;
+        self.until_shown("#export-written", what).await;
+    }
+
+    // The deploy view
+
+    /// Opens the deploy view from the toolbar.
+    pub async fn open_deploy(&self) {
+        self.click("#deploy").await;
+        self.until_shown("#deploy-view", "the deploy view").await;
+    }
+
+    /// Runs a dry run and waits until `expr` holds of the plan shown.
+    pub async fn dry_run_until(&self, expr: &str, what: &str) {
+        self.click("#deploy-dry-run").await;
+        self.until(expr, what).await;
+    }
+
+    /// Runs a dry run and waits for the plan's `rows` rows.
+    pub async fn dry_run(&self, rows: usize) {
+        self.click("#deploy-dry-run").await;
+        self.until_count(".plan-row", rows, "the plan's rows").await;
+    }
+
+    /// Runs a dry run and waits for it to find nothing to change.
+    pub async fn dry_run_unchanged(&self) {
+        let expr = "document.querySelector('.plan-summary')?.textContent === 'Nothing to change.'";
+        self.dry_run_until(expr, "an unchanged plan").await;
+    }
+
+    /// Waits for the deploy under way to end and gives its result line.
+    pub async fn deploy_result(&self) -> String {
+        self.until_shown("#deploy-result", "the deploy to end")
+            .await;
+        self.text("#deploy-result").await
+    }
+
+    /// Applies the plan and waits for the deploy to end well.
+    pub async fn apply_plan(&self) {
+        self.click("#deploy-apply").await;
+        let result = self.deploy_result().await;
+        assert_eq!(
+            self.attr("#deploy-result", "data-ok").await,
+            "true",
+            "{result}"
+        );
+    }
+
+    /// The plan rows' attribute `name` (`data-action`, `data-status`, …), in order.
+    pub async fn plan_rows(&self, name: &str) -> Value {
+        self.js(
+            "return [...document.querySelectorAll('.plan-row')].map(r => r.getAttribute(arguments[0]));",
+            vec![json!(name)],
+        )
+        .await
     }
 
     pub async fn count(&self, css: &str) -> u64 {

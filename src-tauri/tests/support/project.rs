@@ -27,13 +27,23 @@ pub fn triage(dir: &Path) -> (PathBuf, Project) {
     save_template(dir, "support-triage", "triage", "triage.strata.json")
 }
 
-/// [`triage`] with the files the template brings (its replays, answers and handlers), as
-/// `strata new` writes them.
+/// [`save_template`] with the files the template brings (its replays, answers and
+/// handlers), as `strata new` writes them.
+pub fn save_template_with_files(
+    dir: &Path,
+    template: &str,
+    name: &str,
+    file_name: &str,
+) -> (PathBuf, Project) {
+    let saved = save_template(dir, template, name, file_name);
+    let found = strata::templates::find(template).expect("the template");
+    strata::templates::write_missing_files(found, dir).expect("the template's files");
+    saved
+}
+
+/// [`triage`] with the files the template brings.
 pub fn triage_with_files(dir: &Path) -> PathBuf {
-    let (file, _) = triage(dir);
-    let template = strata::templates::find("support-triage").expect("the template");
-    strata::templates::write_missing_files(template, dir).expect("the template's files");
-    file
+    save_template_with_files(dir, "support-triage", "triage", "triage.strata.json").0
 }
 
 /// The example `examples/<name>` copied into `dir/<name>`: its project file `file` there.

@@ -126,10 +126,8 @@ async fn a_selected_nodes_connections_are_highlighted_and_the_others_dimmed() {
     let node = page.one(r#"g.node[data-node="Classify"]"#);
     mouse(&node, "mousedown");
     mouse(&page.one("#canvas"), "mouseup");
-    until("the highlight", || {
-        !page.all("path.connection.highlight").is_empty()
-    })
-    .await;
+    page.until_shown("path.connection.highlight", "the highlight")
+        .await;
     for path in page.all("g.connections > path.connection") {
         let source = path.get_attribute("data-source").unwrap_or_default();
         let target = path.get_attribute("data-target").unwrap_or_default();

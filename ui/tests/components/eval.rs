@@ -157,10 +157,7 @@ async fn a_suite_runs_with_live_progress_its_report_and_a_case_opens_on_the_canv
         .expect("a recommendation")
         .choice;
     send(&json!({"kind": "finished", "report": report, "judgeCostUsd": 0.0}));
-    until("the report", || {
-        !page.all("#eval-recommendation").is_empty()
-    })
-    .await;
+    page.until_shown("#eval-recommendation", "the report").await;
     assert_eq!(
         page.one("#eval-status")
             .get_attribute("data-state")

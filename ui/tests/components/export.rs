@@ -6,7 +6,6 @@
 use super::files::choose;
 use super::{calls, install_shell_stub, until, Page, TEMPLATE};
 use serde_json::{json, Value};
-use wasm_bindgen::JsCast;
 
 fn called(cmd: &str) -> Vec<Value> {
     calls().into_iter().filter(|c| c["cmd"] == cmd).collect()
@@ -35,10 +34,8 @@ async fn opened(history: &Value) -> Page {
     .expect("the stub installs");
     let page = Page::mount_new().await;
     page.click("#export");
-    until("the export dialog", || {
-        !page.all("#export-dialog").is_empty()
-    })
-    .await;
+    page.until_shown("#export-dialog", "the export dialog")
+        .await;
     page
 }
 
@@ -52,17 +49,9 @@ async fn cfn_lint_runs_once_per_template_text_and_its_findings_stay() {
     assert_eq!(called("export_lint").len(), 1);
 
     // Writing the file: the findings stay, nothing is linted again.
-    until("the proposed file", || {
-        page.one("#export-path")
-            .dyn_ref::<web_sys::HtmlInputElement>()
-            .is_some_and(|i| !i.value().is_empty())
-    })
-    .await;
-    page.click("#export-ok");
-    until("the file written", || {
-        !page.all("#export-written").is_empty()
-    })
-    .await;
+    page.confirm_proposed_file().await;
+    page.until_shown("#export-written", "the file written")
+        .await;
     for _ in 0..20 {
         super::tick().await;
     }
@@ -130,17 +119,10 @@ async fn a_cloudformation_export_carries_the_recorded_versions_and_aliases() {
 #[wasm_bindgen_test::wasm_bindgen_test]
 async fn unreadable_versions_leave_the_template_without_them_and_say_so() {
     install_shell_stub();
-    js_sys::eval(
-        r#"
-        const inner = window.__TAURI__.core.invoke;
-        window.__TAURI__.core.invoke = async (cmd, args) => {
-          if (cmd !== 'versions_history') return inner(cmd, args);
-          window.__CALLS__.push({ cmd, args });
-          throw { code: 'store', message: 'the run store cannot be opened' };
-        };
-        "#,
-    )
-    .expect("the stub installs");
+    super::intercept(
+        "versions_history",
+        "throw { code: 'store', message: 'the run store cannot be opened' };",
+    );
     let page = Page::mount_new().await;
     page.click("#export");
     until("the note", || {

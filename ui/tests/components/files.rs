@@ -60,7 +60,7 @@ async fn new_and_open_ask_before_unsaved_changes_go() {
 
     // New (through the gallery) asks; Cancel keeps the edits and makes nothing.
     super::gallery::new_from(&page, "support-triage").await;
-    until("the unsaved prompt", || !page.all("#unsaved").is_empty()).await;
+    page.until_shown("#unsaved", "the unsaved prompt").await;
     assert_eq!(active_id(), "unsaved-save", "the prompt takes the keyboard");
     page.click("#unsaved-cancel");
     until("the prompt to go", || page.all("#unsaved").is_empty()).await;
@@ -69,19 +69,16 @@ async fn new_and_open_ask_before_unsaved_changes_go() {
 
     // Open asks too; Cancel shows no Open dialog.
     page.press_ctrl("o");
-    until("the unsaved prompt", || !page.all("#unsaved").is_empty()).await;
+    page.until_shown("#unsaved", "the unsaved prompt").await;
     page.click("#unsaved-cancel");
     until("the prompt to go", || page.all("#unsaved").is_empty()).await;
     assert!(page.all("#dialog").is_empty());
 
     // Save: with no path yet it asks for one (the field focused), saves, then goes ahead.
     super::gallery::new_from(&page, "support-triage").await;
-    until("the unsaved prompt", || !page.all("#unsaved").is_empty()).await;
+    page.until_shown("#unsaved", "the unsaved prompt").await;
     page.click("#unsaved-save");
-    until("the Save As dialog", || {
-        !page.all("#dialog-path").is_empty()
-    })
-    .await;
+    page.until_shown("#dialog-path", "the Save As dialog").await;
     until("the path field focused", || active_id() == "dialog-path").await;
     type_into(&page.one("#dialog-path"), "/tmp/kept.strata.json", false);
     page.click("#dialog-ok");
@@ -93,7 +90,7 @@ async fn new_and_open_ask_before_unsaved_changes_go() {
     // Don't save: the edits go, and so does their recovery copy.
     add(&page, "Prompt").await;
     super::gallery::new_from(&page, "support-triage").await;
-    until("the unsaved prompt", || !page.all("#unsaved").is_empty()).await;
+    page.until_shown("#unsaved", "the unsaved prompt").await;
     page.click("#unsaved-discard");
     until("the new project", || {
         called("new_from_template") == news + 2
@@ -113,7 +110,7 @@ async fn the_inspector_says_what_the_compiler_says() {
         .clone();
     add(&page, "Agent").await;
     let arn = r#".form-field[data-field="agentAliasArn"]"#;
-    until("the Agent node's form", || !page.all(arn).is_empty()).await;
+    page.until_shown(arn, "the Agent node's form").await;
     // No alias and no project agent: the compiler's problem, word for word in both places.
     let problem = || {
         page.all(r#"li.problem[data-node="Agent"] .message"#)
@@ -185,7 +182,7 @@ async fn flows_are_added_renamed_and_deleted_with_undo() {
     })
     .await;
     page.click("#flow-rename");
-    until("the rename dialog", || !page.all("#dialog-path").is_empty()).await;
+    page.until_shown("#dialog-path", "the rename dialog").await;
     type_into(&page.one("#dialog-path"), "review", false);
     page.click("#dialog-ok");
     until("the renamed flow", || {
@@ -195,11 +192,11 @@ async fn flows_are_added_renamed_and_deleted_with_undo() {
 
     // Deleting asks first; Cancel keeps it.
     page.click("#flow-delete");
-    until("the question", || !page.all("#dialog").is_empty()).await;
+    page.until_shown("#dialog", "the question").await;
     page.click("#dialog-cancel");
     assert_eq!(flow_options(&page).len(), 2);
     page.click("#flow-delete");
-    until("the question", || !page.all("#dialog-ok").is_empty()).await;
+    page.until_shown("#dialog-ok", "the question").await;
     page.click("#dialog-ok");
     until("one flow left", || flow_options(&page) == vec!["triage"]).await;
     until("its nodes drawn", || page.node_names().len() > 2).await;
@@ -214,15 +211,12 @@ async fn the_small_things() {
     let page = Page::open().await;
     // Output nodes have no outputs to add; a Prompt's are fixed too.
     add(&page, "Output").await;
-    until("the Output's inspector", || {
-        !page.all("#outputs").is_empty()
-    })
-    .await;
+    page.until_shown("#outputs", "the Output's inspector").await;
     assert!(page.all("#outputs button.add").is_empty());
 
     // The Open dialog's path field has the keyboard.
     page.click("#open");
-    until("the unsaved prompt", || !page.all("#unsaved").is_empty()).await;
+    page.until_shown("#unsaved", "the unsaved prompt").await;
     page.click("#unsaved-discard");
     until("the Open dialog, focused", || active_id() == "dialog-path").await;
     page.click("#dialog-cancel");
@@ -243,12 +237,12 @@ async fn closing_with_unsaved_changes_asks_the_same_prompt() {
     let page = Page::open().await;
     add(&page, "Prompt").await;
     shell_sends("close-requested", "");
-    until("the unsaved prompt", || !page.all("#unsaved").is_empty()).await;
+    page.until_shown("#unsaved", "the unsaved prompt").await;
     page.click("#unsaved-cancel");
     until("the prompt to go", || page.all("#unsaved").is_empty()).await;
     assert_eq!(called("close_window"), 0);
     shell_sends("close-requested", "");
-    until("the unsaved prompt", || !page.all("#unsaved").is_empty()).await;
+    page.until_shown("#unsaved", "the unsaved prompt").await;
     page.click("#unsaved-discard");
     until("the window to close", || called("close_window") == 1).await;
 }

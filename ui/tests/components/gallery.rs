@@ -62,7 +62,7 @@ pub(super) async fn new_from(page: &Page, name: &str) {
     stub_gallery();
     page.click("#new");
     let card = format!(r#".gallery-card[data-entry="{name}"]"#);
-    until("the gallery's card", || !page.all(&card).is_empty()).await;
+    page.until_shown(&card, "the gallery's card").await;
     page.click(&card);
     until("the gallery to close", || page.all("#gallery").is_empty()).await;
 }
@@ -151,14 +151,14 @@ async fn a_card_makes_a_new_project_after_the_unsaved_prompt() {
     page.click(r#".palette-item[data-kind="Prompt"]"#);
     until("the new node", || page.node_names().len() == before + 1).await;
     new_from(&page, "blank").await;
-    until("the unsaved prompt", || !page.all("#unsaved").is_empty()).await;
+    page.until_shown("#unsaved", "the unsaved prompt").await;
     page.click("#unsaved-cancel");
     until("the prompt to go", || page.all("#unsaved").is_empty()).await;
     assert_eq!(page.node_names().len(), before + 1);
     assert_eq!(called("new_from_template").len(), news + 1);
     // Don't save: then the new project.
     new_from(&page, "blank").await;
-    until("the unsaved prompt", || !page.all("#unsaved").is_empty()).await;
+    page.until_shown("#unsaved", "the unsaved prompt").await;
     page.click("#unsaved-discard");
     until("blank asked for", || {
         called("new_from_template").len() == news + 2
@@ -196,7 +196,7 @@ async fn recent_files_open_after_the_prompt_and_a_missing_one_is_greyed() {
         .dyn_into::<HtmlElement>()
         .expect("a button")
         .click();
-    until("the unsaved prompt", || !page.all("#unsaved").is_empty()).await;
+    page.until_shown("#unsaved", "the unsaved prompt").await;
     assert!(called("open").is_empty(), "nothing opens before the answer");
     page.click("#unsaved-discard");
     until("the file asked for", || !called("open").is_empty()).await;
@@ -211,10 +211,8 @@ async fn with_no_file_to_open_the_app_starts_on_the_gallery() {
     super::install_shell_stub();
     stub_gallery();
     let page = Page::mount_new().await;
-    until("the start screen", || {
-        !page.all("#gallery .gallery-card").is_empty()
-    })
-    .await;
+    page.until_shown("#gallery .gallery-card", "the start screen")
+        .await;
     until("its recent files", || page.all(".recent-file").len() == 2).await;
     page.click("#gallery-close");
     until("the gallery to close", || page.all("#gallery").is_empty()).await;

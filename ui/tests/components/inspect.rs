@@ -44,21 +44,16 @@ fn install_runs(runs: &[Value]) {
         })
         .collect();
     js_sys::eval(&format!(
-        r#"
-        window.__STUB__.runs_list = {listings};
-        window.__RUNS__ = {runs};
-        const base = window.__TAURI__.core.invoke;
-        window.__TAURI__.core.invoke = async (cmd, args) => {{
-          if (cmd !== "run_get") return base(cmd, args);
-          window.__CALLS__.push({{ cmd, args }});
-          if (!(args.runId in window.__RUNS__)) throw {{ code: "notFound", message: "no run " + args.runId }};
-          return window.__RUNS__[args.runId];
-        }};
-        "#,
+        "window.__STUB__.runs_list = {listings}; window.__RUNS__ = {runs};",
         listings = Value::Array(listings),
         runs = Value::Object(by_id),
     ))
     .expect("the runs stub installs");
+    super::intercept(
+        "run_get",
+        r#"if (!(args.runId in window.__RUNS__)) throw { code: "notFound", message: "no run " + args.runId };
+           return window.__RUNS__[args.runId];"#,
+    );
 }
 
 /// An editor page with the batch-summaries template (an Iterator) instead of support-triage.
@@ -86,14 +81,14 @@ async fn open_tab(page: &Page, id: &str) {
         "events" => "#event-list",
         _ => "#runs-history",
     };
-    until("the panel", || !page.all(panel).is_empty()).await;
+    page.until_shown(panel, "the panel").await;
 }
 
 /// Opens run `id` from the Runs panel and waits for the canvas to show it.
 async fn open_run(page: &Page, id: &str) {
     open_tab(page, "runs").await;
     let row = format!(r#".run-row[data-run="{id}"] .run-open"#);
-    until("the run's row", || !page.all(&row).is_empty()).await;
+    page.until_shown(&row, "the run's row").await;
     page.click(&row);
     until("the run on the canvas", || {
         page.all("g.node")
@@ -107,7 +102,7 @@ async fn open_run(page: &Page, id: &str) {
 async fn select(page: &Page, node: &str) {
     open_tab(page, "timeline").await;
     let row = format!(r#".tl-row[data-node="{node}"]"#);
-    until("the node's timeline row", || !page.all(&row).is_empty()).await;
+    page.until_shown(&row, "the node's timeline row").await;
     page.click(&row);
     until("the node selected", || {
         !page
@@ -162,15 +157,9 @@ async fn the_inspector_shows_a_selected_node_s_run_copies_it_and_shows_agent_ste
 
     // The Agent node's steps read as rows.
     select(&page, "Billing").await;
-    until("the agent's steps", || {
-        !page.all("#agent-steps li").is_empty()
-    })
-    .await;
-    let kinds: Vec<String> = page
-        .all("#agent-steps li")
-        .iter()
-        .filter_map(|l| l.get_attribute("data-kind"))
-        .collect();
+    page.until_shown("#agent-steps li", "the agent's steps")
+        .await;
+    let kinds: Vec<String> = page.attrs("#agent-steps li", "data-kind");
     for kind in [
         "rationale",
         "action-call",
@@ -208,7 +197,7 @@ async fn text_from_a_run_is_shown_as_text_never_as_markup() {
     })
     .await;
     open_tab(&page, "events").await;
-    until("the events", || !page.all("li.event").is_empty()).await;
+    page.until_shown("li.event", "the events").await;
     assert!(page.all("#injected").is_empty());
     assert!(page.all(".inspector b, #event-list b").is_empty());
 }
@@ -219,7 +208,7 @@ async fn an_iterator_s_node_has_a_picker_per_item() {
     install_runs(&[recorded("run-1", "summaries", events_of(BATCH_RUN))]);
     open_run(&page, "run-1").await;
     select(&page, "Summarise").await;
-    until("the picker", || !page.all("#pass-picker").is_empty()).await;
+    page.until_shown("#pass-picker", "the picker").await;
     let options: Vec<String> = page
         .all("#pass-picker option")
         .iter()
@@ -259,11 +248,7 @@ async fn the_timeline_has_one_row_per_node_with_its_model_calls() {
     open_run(&page, "run-1").await;
     open_tab(&page, "timeline").await;
     until("the rows", || page.all(".tl-row").len() == 5).await;
-    let mut rows: Vec<String> = page
-        .all(".tl-row")
-        .iter()
-        .filter_map(|r| r.get_attribute("data-node"))
-        .collect();
+    let mut rows: Vec<String> = page.attrs(".tl-row", "data-node");
     rows.sort();
     let mut nodes = page.node_names();
     nodes.sort();
@@ -348,7 +333,7 @@ async fn a_10000_event_run_keeps_the_raw_list_to_one_page_of_rows() {
     assert!(page.all("li.event").len() <= 200);
     // 3,332 items are picked by number, not from a list of 3,332 options.
     assert!(page.all("#pass-picker").is_empty());
-    until("the number picker", || !page.all("#pass-number").is_empty()).await;
+    page.until_shown("#pass-number", "the number picker").await;
     until("the last item", || {
         page.text("#node-run .node-run-outputs pre.json")
             .contains("summary 3331")
@@ -442,12 +427,8 @@ async fn comparing_two_runs_shows_the_nodes_whose_outputs_differ_side_by_side() 
     })
     .await;
     page.click("#runs-compare");
-    until("the comparison", || !page.all("#comparison").is_empty()).await;
-    let differing: Vec<String> = page
-        .all("#comparison tr.diff")
-        .iter()
-        .filter_map(|r| r.get_attribute("data-node"))
-        .collect();
+    page.until_shown("#comparison", "the comparison").await;
+    let differing: Vec<String> = page.attrs("#comparison tr.diff", "data-node");
     assert_eq!(differing, ["Summarise", "Gather", "FlowOutput"]);
     assert_eq!(
         page.text(".comparison-summary"),

@@ -92,7 +92,7 @@ async fn a_confirmation_shows_its_action_exactly_and_approve_answers_it() {
             },
         },
     );
-    until("the pause form", || !page.all("#pause-form").is_empty()).await;
+    page.until_shown("#pause-form", "the pause form").await;
     assert_eq!(text(&page, "#pause-form .group"), "orders");
     assert_eq!(text(&page, "#pause-form .operation"), "refundOrder");
     let rows: Vec<Vec<String>> = page
@@ -148,7 +148,7 @@ async fn a_question_with_markup_shows_as_text_and_decline_answers_none() {
             },
         },
     );
-    until("the question", || !page.all("#pause-question").is_empty()).await;
+    page.until_shown("#pause-question", "the question").await;
     assert_eq!(text(&page, "#pause-question"), question);
     assert!(page.all("#pause-form img").is_empty());
     page.click("#pause-decline");
@@ -186,11 +186,10 @@ async fn a_breakpoint_sends_the_edited_inputs_and_refuses_a_wrong_type() {
             },
         },
     );
-    until("the breakpoint form", || {
-        !page
-            .all(r#".pause-input[data-input="message"] textarea"#)
-            .is_empty()
-    })
+    page.until_shown(
+        r#".pause-input[data-input="message"] textarea"#,
+        "the breakpoint form",
+    )
     .await;
     let field = page.one(r#".pause-input[data-input="message"] textarea"#);
     // Not JSON: an error on the field, nothing sent.
@@ -226,13 +225,13 @@ async fn a_breakpoint_sends_the_edited_inputs_and_refuses_a_wrong_type() {
 /// Selects `node` through the find box.
 async fn select(page: &Page, node: &str) {
     page.press_ctrl("f");
-    until("the find box", || !page.all("#find-input").is_empty()).await;
+    page.until_shown("#find-input", "the find box").await;
     type_into(&page.one("#find-input"), node, false);
     let item = format!(r#"#find li[data-node="{node}"]"#);
-    until("the find list", || !page.all(&item).is_empty()).await;
+    page.until_shown(&item, "the find list").await;
     mouse(&page.one(&item), "mousedown");
     let selected = format!(r#"g.node.selected[data-node="{node}"]"#);
-    until("the node selected", || !page.all(&selected).is_empty()).await;
+    page.until_shown(&selected, "the node selected").await;
 }
 
 #[wasm_bindgen_test]
@@ -257,11 +256,10 @@ async fn run_from_here_sends_debug_from_with_the_breakpoints_and_pins() {
     })
     .await;
     page.click("#debug-breakpoint");
-    until("the breakpoint mark", || {
-        !page
-            .all(r#"g.node[data-node="Classify"] .breakpoint-mark"#)
-            .is_empty()
-    })
+    page.until_shown(
+        r#"g.node[data-node="Classify"] .breakpoint-mark"#,
+        "the breakpoint mark",
+    )
     .await;
     // Pin the node's last output, then edit the pinned value.
     page.click("#debug-pin");
@@ -285,12 +283,8 @@ async fn run_from_here_sends_debug_from_with_the_breakpoints_and_pins() {
         r#"{"modelCompletion": "refund"}"#,
         true,
     );
-    until("the pin mark", || {
-        !page
-            .all(r#"g.node[data-node="Classify"] .pin-mark"#)
-            .is_empty()
-    })
-    .await;
+    page.until_shown(r#"g.node[data-node="Classify"] .pin-mark"#, "the pin mark")
+        .await;
     page.click("#debug-run-from");
     until("a second run_start", || calls_of("run_start").len() == 2).await;
     let debug = &calls_of("run_start")[1]["args"]["request"]["debug"];
@@ -391,7 +385,7 @@ async fn the_chat_panel_sends_a_message_and_shows_the_steps_and_the_reply() {
             },
         },
     );
-    until("the reply", || !page.all(".chat-row.agent").is_empty()).await;
+    page.until_shown(".chat-row.agent", "the reply").await;
     let rows: Vec<(String, String)> = page
         .all(".chat-row")
         .iter()
@@ -448,7 +442,7 @@ async fn return_of_control_takes_a_typed_result_and_asks_every_confirmation_firs
     );
     // The refund is neither approved nor denied yet: nothing is sent.
     page.click("#pause-send");
-    until("the message", || !page.all("#pause-error").is_empty()).await;
+    page.until_shown("#pause-error", "the message").await;
     assert!(text(&page, "#pause-error").contains("orders.refundOrder(orderId=A-1)"));
     assert!(calls_of("run_answer").is_empty());
     page.click(r#"#pause-form .action[data-action="1"] .deny"#);

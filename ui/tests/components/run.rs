@@ -117,10 +117,8 @@ async fn a_typed_input_of_the_wrong_type_is_refused_before_any_call() {
         "billing"
     );
     set(&page, "#run-input", "", "change");
-    until("the typed document's field", || {
-        !page.all("#run-document").is_empty()
-    })
-    .await;
+    page.until_shown("#run-document", "the typed document's field")
+        .await;
     set(&page, "#run-document", r#""just text""#, "input");
     page.click("#run");
     until("the inline error", || {

@@ -8,7 +8,7 @@
 
 use super::events::{install_channel_stub, send};
 use super::files::choose;
-use super::{calls, type_into, until, Page, TEMPLATE};
+use super::{calls, intercept, type_into, until, Page, TEMPLATE};
 use serde_json::{json, Value};
 use strata::export::Format;
 use wasm_bindgen::JsCast;
@@ -45,15 +45,9 @@ async fn the_export_dialog_lists_every_format_previews_it_and_shows_cfn_lint() {
         &json!("/work/p/support-triage.template.yaml"),
     );
     page.click("#export");
-    until("the export dialog", || {
-        !page.all("#export-dialog").is_empty()
-    })
-    .await;
-    let ids: Vec<String> = page
-        .all("#export-format option")
-        .iter()
-        .filter_map(|o| o.get_attribute("value"))
-        .collect();
+    page.until_shown("#export-dialog", "the export dialog")
+        .await;
+    let ids: Vec<String> = page.attrs("#export-format option", "value");
     let all: Vec<&str> = Format::ALL.iter().map(|f| f.id()).collect();
     assert_eq!(ids, all);
     assert!(text(&page, "#export-preview").contains("AWSTemplateFormatVersion"));
@@ -63,10 +57,8 @@ async fn the_export_dialog_lists_every_format_previews_it_and_shows_cfn_lint() {
             .is_some_and(|i| i.value() == "/work/p/support-triage.template.yaml")
     })
     .await;
-    until("cfn-lint's findings", || {
-        !page.all(".lint-finding[data-rule=W2001]").is_empty()
-    })
-    .await;
+    page.until_shown(".lint-finding[data-rule=W2001]", "cfn-lint's findings")
+        .await;
     assert!(text(&page, ".lint-finding").contains("Parameter Env not used"));
     let lint = called("export_lint");
     assert!(lint[0]["args"]["text"]
@@ -96,10 +88,8 @@ async fn without_cfn_lint_the_dialog_says_so() {
         &json!({"kind": "notInstalled", "hint": "cfn-lint 1.58.0 is not installed: scripts/setup.sh installs it"}),
     );
     page.click("#export");
-    until("the note", || {
-        !page.all("#export-lint[data-state=missing]").is_empty()
-    })
-    .await;
+    page.until_shown("#export-lint[data-state=missing]", "the note")
+        .await;
     assert!(text(&page, "#export-lint").contains("not installed"));
 }
 
@@ -110,39 +100,22 @@ async fn an_existing_file_is_replaced_only_once_confirmed() {
         "export_target_path",
         &json!("/work/p/support-triage.template.yaml"),
     );
-    js_sys::eval(
-        r#"
-        const inner = window.__TAURI__.core.invoke;
-        window.__TAURI__.core.invoke = async (cmd, args) => {
-          if (cmd !== 'export_save') return inner(cmd, args);
-          window.__CALLS__.push({ cmd, args });
-          if (!args.replace) throw { code: 'exists', message: args.path + ' exists' };
-          return null;
-        };
-        "#,
-    )
-    .expect("the save stub installs");
+    intercept(
+        "export_save",
+        "if (!args.replace) throw { code: 'exists', message: args.path + ' exists' };
+         return null;",
+    );
     page.click("#export");
-    until("the export dialog", || {
-        !page.all("#export-dialog").is_empty()
-    })
-    .await;
-    until("the proposed file", || {
-        page.one("#export-path")
-            .dyn_ref::<web_sys::HtmlInputElement>()
-            .is_some_and(|i| !i.value().is_empty())
-    })
-    .await;
-    page.click("#export-ok");
-    until("the question", || !page.all("#export-replace").is_empty()).await;
+    page.until_shown("#export-dialog", "the export dialog")
+        .await;
+    page.confirm_proposed_file().await;
+    page.until_shown("#export-replace", "the question").await;
     assert!(text(&page, "#export-replace").contains("Replace it?"));
     assert_eq!(called("export_save").len(), 1);
     assert_eq!(called("export_save")[0]["args"]["replace"], false);
     page.click("#export-replace-ok");
-    until("the file written", || {
-        !page.all("#export-written").is_empty()
-    })
-    .await;
+    page.until_shown("#export-written", "the file written")
+        .await;
     let saves = called("export_save");
     assert_eq!(saves.len(), 2);
     assert_eq!(saves[1]["args"]["replace"], true);
@@ -153,17 +126,10 @@ async fn an_existing_file_is_replaced_only_once_confirmed() {
 
 #[wasm_bindgen_test]
 async fn a_project_with_errors_is_neither_exported_nor_deployed() {
-    super::install_shell_stub();
     // An instruction shorter than Bedrock's 40 characters: an error.
-    let mut doc: Value = serde_json::from_str(TEMPLATE).expect("the template");
-    doc["agents"][0]["instruction"] = json!("short");
-    stub(
-        "new_from_template",
-        &json!({"path": null, "text": doc.to_string()}),
-    );
-    let page = Page::mount_new().await;
+    let page = open_template_with(|doc| doc["agents"][0]["instruction"] = json!("short")).await;
     page.click("#export");
-    until("the refusal", || !page.all("#export-errors").is_empty()).await;
+    page.until_shown("#export-errors", "the refusal").await;
     assert!(text(&page, "#export-errors").contains("cannot be exported"));
     assert!(disabled(&page, "#export-ok"));
     page.click("#export-show-problems");
@@ -174,10 +140,8 @@ async fn a_project_with_errors_is_neither_exported_nor_deployed() {
     assert!(!page.all(".problem.error").is_empty());
 
     page.click("#deploy");
-    until("the deploy refusal", || {
-        !page.all("#deploy-errors").is_empty()
-    })
-    .await;
+    page.until_shown("#deploy-errors", "the deploy refusal")
+        .await;
     assert!(disabled(&page, "#deploy-dry-run"));
     assert!(disabled(&page, "#deploy-apply"));
     assert!(called("deploy_plan").is_empty());
@@ -214,18 +178,14 @@ async fn the_plan_table_shows_every_change_and_apply_marks_progress_and_errors()
     install_channel_stub();
     stub("deploy_plan", &plan());
     page.click("#deploy");
-    until("the deploy view", || !page.all("#deploy-view").is_empty()).await;
+    page.until_shown("#deploy-view", "the deploy view").await;
     assert!(disabled(&page, "#deploy-apply"), "no Apply before a plan");
     page.click("#deploy-dry-run");
     until("the plan", || page.all(".plan-row").len() == 4).await;
     let request = &called("deploy_plan")[0]["args"]["request"];
     assert_eq!(request["region"], "us-east-1");
     assert_eq!(request["target"], "classic");
-    let actions: Vec<String> = page
-        .all(".plan-row")
-        .iter()
-        .filter_map(|r| r.get_attribute("data-action"))
-        .collect();
+    let actions: Vec<String> = page.attrs(".plan-row", "data-action");
     assert_eq!(actions, ["update", "unchanged", "delete", "create"]);
     let change = page.one(".field-change[data-path=instruction]");
     let change_text = change.text_content().unwrap_or_default();
@@ -245,7 +205,7 @@ async fn the_plan_table_shows_every_change_and_apply_marks_progress_and_errors()
         {"type": "step", "resource": "flow \"triage\"", "done": false, "line": "preparing flow triage…"},
         {"type": "failed", "resource": "flow \"triage\"", "message": "PrepareFlow failed for flow \"triage\": bad", "done": ["updated agent BillingAgent (ID1)"]}
     ]));
-    until("the end", || !page.all("#deploy-result").is_empty()).await;
+    page.until_shown("#deploy-result", "the end").await;
     let agent = row(&page, "agent \"BillingAgent\"");
     assert_eq!(agent.get_attribute("data-status").as_deref(), Some("done"));
     let flow = row(&page, "flow \"triage\"");
@@ -266,10 +226,8 @@ async fn the_plan_table_shows_every_change_and_apply_marks_progress_and_errors()
 async fn the_agent_list_exports_and_deploys_one_agent() {
     let page = Page::open().await;
     page.click(".agent-export[data-agent=BillingAgent]");
-    until("the export dialog", || {
-        !page.all("#export-dialog").is_empty()
-    })
-    .await;
+    page.until_shown("#export-dialog", "the export dialog")
+        .await;
     until("the agent export", || {
         text(&page, "#export-preview").contains("createAgent")
     })
@@ -284,25 +242,30 @@ async fn the_agent_list_exports_and_deploys_one_agent() {
 
     stub("deploy_plan", &plan());
     page.click(".agent-deploy[data-agent=BillingAgent]");
-    until("the deploy view", || !page.all("#deploy-scope").is_empty()).await;
+    page.until_shown("#deploy-scope", "the deploy view").await;
     page.click("#deploy-dry-run");
-    until("the plan", || !page.all(".plan-row").is_empty()).await;
+    page.until_shown(".plan-row", "the plan").await;
     assert_eq!(
         called("deploy_plan")[0]["args"]["request"]["agent"],
         "BillingAgent"
     );
 }
 
-/// The template with its agent shipped to AgentCore, open in a new page.
-async fn open_agentcore() -> Page {
+/// The template as `edit` changes it, open in a new page.
+async fn open_template_with(edit: impl FnOnce(&mut Value)) -> Page {
     super::install_shell_stub();
     let mut doc: Value = serde_json::from_str(TEMPLATE).expect("the template");
-    doc["agents"][0]["agentTarget"] = json!("agentcore");
+    edit(&mut doc);
     stub(
         "new_from_template",
         &json!({"path": null, "text": doc.to_string()}),
     );
     Page::mount_new().await
+}
+
+/// The template with its agent shipped to AgentCore, open in a new page.
+async fn open_agentcore() -> Page {
+    open_template_with(|doc| doc["agents"][0]["agentTarget"] = json!("agentcore")).await
 }
 
 fn agentcore_plan() -> Value {
@@ -331,7 +294,7 @@ async fn an_agentcore_agent_deploys_to_agentcore_and_cancel_says_what_was_not_do
     install_channel_stub();
     stub("deploy_plan", &agentcore_plan());
     page.click(".agent-deploy[data-agent=BillingAgent]");
-    until("the deploy view", || !page.all("#deploy-view").is_empty()).await;
+    page.until_shown("#deploy-view", "the deploy view").await;
     // The agent's own target, and what AgentCore needs: a gateway for its Lambda group.
     assert_eq!(select_value(&page, "#deploy-target"), "agentcore");
     assert!(text(&page, "#deploy-scope").contains("harness"));
@@ -385,7 +348,7 @@ async fn an_agentcore_agent_deploys_to_agentcore_and_cancel_says_what_was_not_do
     until("the cancel call", || !called("deploy_cancel").is_empty()).await;
     send(&json!([{"type": "cancelled", "done": [
         "created gateway BillingAgent (g1)", "created target orders of gateway BillingAgent (t1)"]}]));
-    until("the end", || !page.all("#deploy-result").is_empty()).await;
+    page.until_shown("#deploy-result", "the end").await;
     let status = |r: &str| {
         row(&page, r)
             .get_attribute("data-status")
@@ -413,12 +376,8 @@ async fn an_agentcore_agent_deploys_to_agentcore_and_cancel_says_what_was_not_do
 async fn the_project_deploy_offers_both_targets_and_asks_the_gateway_role_only_for_agentcore() {
     let page = open_agentcore().await;
     page.click("#deploy");
-    until("the deploy view", || !page.all("#deploy-view").is_empty()).await;
-    let ids: Vec<String> = page
-        .all("#deploy-target option")
-        .iter()
-        .filter_map(|o| o.get_attribute("value"))
-        .collect();
+    page.until_shown("#deploy-view", "the deploy view").await;
+    let ids: Vec<String> = page.attrs("#deploy-target option", "value");
     assert_eq!(ids, ["agentcore", "classic"]);
     // Every agent of the project targets AgentCore: so does the deploy.
     assert_eq!(select_value(&page, "#deploy-target"), "agentcore");
@@ -432,7 +391,7 @@ async fn the_project_deploy_offers_both_targets_and_asks_the_gateway_role_only_f
     assert!(page.all("#deploy-flows-note").is_empty());
     stub("deploy_plan", &plan());
     page.click("#deploy-dry-run");
-    until("the plan", || !page.all(".plan-row").is_empty()).await;
+    page.until_shown(".plan-row", "the plan").await;
     assert_eq!(
         called("deploy_plan")[0]["args"]["request"]["target"],
         "classic"

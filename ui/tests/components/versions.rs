@@ -156,7 +156,7 @@ async fn the_panel_lists_versions_and_sends_create_move_and_rollback() {
 async fn a_comparison_marks_exactly_the_changed_node_and_shows_its_fields() {
     let page = opened().await;
     page.click(r#".version-row[data-version="1"] .version-diff"#);
-    until("the comparison", || !page.all("#diff-canvas").is_empty()).await;
+    page.until_shown("#diff-canvas", "the comparison").await;
     let asked = &calls_of("versions_compare")[0]["args"];
     assert_eq!(asked["older"], json!({"side": "version", "number": 1}));
     assert_eq!(asked["newer"], json!({"side": "draft"}));
@@ -173,10 +173,8 @@ async fn a_comparison_marks_exactly_the_changed_node_and_shows_its_fields() {
         &page.one(r#"#diff-canvas g.node[data-node="Route"]"#),
         "mousedown",
     );
-    until("the fields", || {
-        !page.all("#diff-fields .diff-field").is_empty()
-    })
-    .await;
+    page.until_shown("#diff-fields .diff-field", "the fields")
+        .await;
     let field = page.one("#diff-fields .diff-field");
     assert_eq!(
         field.get_attribute("data-field").as_deref(),
@@ -187,7 +185,7 @@ async fn a_comparison_marks_exactly_the_changed_node_and_shows_its_fields() {
 
     // Back to editing: the editable canvas again.
     page.click("#diff-close");
-    until("the canvas", || !page.all("#canvas g.node").is_empty()).await;
+    page.until_shown("#canvas g.node", "the canvas").await;
     assert!(page.all("#diff-canvas").is_empty());
 }
 
@@ -243,11 +241,10 @@ async fn a_changed_node_inside_a_loop_body_is_marked_in_its_body() {
     page.click("#tab-versions");
     until("the version", || page.all(".version-row").len() == 1).await;
     page.click(r#".version-row[data-version="1"] .version-diff"#);
-    until("the loop body", || {
-        !page
-            .all(r#"#diff-canvas .loop-region[data-loop="Refine"] g.node"#)
-            .is_empty()
-    })
+    page.until_shown(
+        r#"#diff-canvas .loop-region[data-loop="Refine"] g.node"#,
+        "the loop body",
+    )
     .await;
     let marked = marked_nodes(&page);
     assert_eq!(
@@ -267,10 +264,8 @@ async fn a_changed_node_inside_a_loop_body_is_marked_in_its_body() {
         &page.one(r#"#diff-canvas g.node[data-node="Refine/Improve"]"#),
         "mousedown",
     );
-    until("the fields", || {
-        !page.all("#diff-fields .diff-field").is_empty()
-    })
-    .await;
+    page.until_shown("#diff-fields .diff-field", "the fields")
+        .await;
     assert_eq!(
         page.one("#diff-fields .diff-field")
             .get_attribute("data-field")
