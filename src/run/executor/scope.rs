@@ -408,7 +408,7 @@ impl Scope {
     }
 
     async fn skip_node(&mut self, run: &Run, id: PlanNodeId, name: &str, reason: String) {
-        self.state.set_status(&name, Status::Skipped);
+        self.state.set_status(name, Status::Skipped);
         run.skip(name, reason).await;
         // An Iterator that does not run takes its whole scope with it.
         if self.graph.node(id).kind == NodeType::Iterator {
