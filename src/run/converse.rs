@@ -31,9 +31,11 @@ pub(super) async fn converse(
         node: node.name.clone(),
         source,
     })?);
-    let latency_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
+    // One reading of the clock for the latency and the event.
+    let ended = Instant::now();
+    let latency_ms = u64::try_from(ended.duration_since(began).as_millis()).unwrap_or(u64::MAX);
     run.add_usage(response.usage);
-    run.emit(|at_ms| crate::run::RunEvent::NodeAction {
+    run.emit_at(run.ms_at(ended), |at_ms| crate::run::RunEvent::NodeAction {
         at_ms,
         node: node.name.clone(),
         service_name: run.ctx.provider.name().to_owned(),

@@ -7,9 +7,9 @@
 //! runtime used by `strata chat`) simply runs without one.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 tokio::task_local! {
@@ -28,39 +28,55 @@ enum ClockState {
 }
 
 /// One node's clock. The executor watches it; [`waiting_for_user`] pauses and resumes it.
+///
+/// A mutex and one `Notify` rather than a `watch` channel: every node that does work has a
+/// clock, and almost none is ever paused, so making and dropping it must cost next to
+/// nothing (a `watch` channel notified its eight waiter lists when dropped: about 6% of an
+/// Iterator item's work in docs/PERFORMANCE.md's fifth pass).
 #[derive(Debug)]
 struct NodeClock {
-    state: watch::Sender<ClockState>,
+    state: Mutex<ClockState>,
+    /// Wakes the executor's watch of the clock when the state changes. `notify_one` keeps
+    /// a permit when nobody waits yet, so a change between a look and the wait is not lost.
+    changed: Notify,
 }
 
 impl NodeClock {
+    fn now(&self) -> ClockState {
+        *self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn change(&self, f: impl FnOnce(ClockState) -> ClockState) {
+        {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            *state = f(*state);
+        }
+        self.changed.notify_one();
+    }
+
     fn pause(&self) {
-        self.state.send_modify(|state| {
-            *state = match *state {
-                ClockState::Running { deadline } => ClockState::Paused {
-                    remaining: deadline.saturating_duration_since(Instant::now()),
-                    waits: 1,
-                },
-                ClockState::Paused { remaining, waits } => ClockState::Paused {
-                    remaining,
-                    waits: waits + 1,
-                },
-            };
+        self.change(|state| match state {
+            ClockState::Running { deadline } => ClockState::Paused {
+                remaining: deadline.saturating_duration_since(Instant::now()),
+                waits: 1,
+            },
+            ClockState::Paused { remaining, waits } => ClockState::Paused {
+                remaining,
+                waits: waits + 1,
+            },
         });
     }
 
     fn resume(&self) {
-        self.state.send_modify(|state| {
-            *state = match *state {
-                ClockState::Paused { remaining, waits } if waits <= 1 => ClockState::Running {
-                    deadline: Instant::now() + remaining,
-                },
-                ClockState::Paused { remaining, waits } => ClockState::Paused {
-                    remaining,
-                    waits: waits - 1,
-                },
-                running @ ClockState::Running { .. } => running,
-            };
+        self.change(|state| match state {
+            ClockState::Paused { remaining, waits } if waits <= 1 => ClockState::Running {
+                deadline: Instant::now() + remaining,
+            },
+            ClockState::Paused { remaining, waits } => ClockState::Paused {
+                remaining,
+                waits: waits - 1,
+            },
+            running @ ClockState::Running { .. } => running,
         });
     }
 }
@@ -83,23 +99,25 @@ pub(super) async fn with_timeout<F: Future>(
     budget: Duration,
     work: F,
 ) -> Result<F::Output, TimedOut> {
-    let (state, mut watch) = watch::channel(ClockState::Running {
-        deadline: Instant::now() + budget,
+    let clock = Arc::new(NodeClock {
+        state: Mutex::new(ClockState::Running {
+            deadline: Instant::now() + budget,
+        }),
+        changed: Notify::new(),
     });
-    // The executor keeps a handle too, so the sender outlives every `changed()` below.
-    let clock = Arc::new(NodeClock { state });
     let work = CLOCK.scope(clock.clone(), work);
     tokio::pin!(work);
     loop {
-        let now = *watch.borrow_and_update();
+        let now = clock.now();
         match now {
             ClockState::Running { deadline } => tokio::select! {
                 biased;
                 out = &mut work => return Ok(out),
-                changed = watch.changed() => if changed.is_err() { return Err(TimedOut) },
+                () = clock.changed.notified() => {}
                 () = tokio::time::sleep_until(deadline) => {
-                    // A pause that began at the very deadline wins: look again.
-                    if !watch.has_changed().unwrap_or(false) {
+                    // A pause (or a later deadline) that began at the very deadline wins:
+                    // look again.
+                    if clock.now() == now {
                         return Err(TimedOut);
                     }
                 }
@@ -107,7 +125,7 @@ pub(super) async fn with_timeout<F: Future>(
             ClockState::Paused { .. } => tokio::select! {
                 biased;
                 out = &mut work => return Ok(out),
-                changed = watch.changed() => if changed.is_err() { return Err(TimedOut) },
+                () = clock.changed.notified() => {}
             },
         }
     }

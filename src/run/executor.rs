@@ -159,7 +159,14 @@ async fn run_graph(
     if let Some(rerun) = &rerun {
         reuse::seed(&run, &graph, rerun, &mut state).await;
     }
-    for id in graph.of_kind(NodeType::Input).collect::<Vec<_>>() {
+    let input_nodes = graph.of_kind(NodeType::Input).collect::<Vec<_>>();
+    // The last Input node to be seeded takes the document itself (a flow has one): a
+    // large document is not kept twice for the whole run.
+    let mut document = Some(document);
+    for (k, &id) in input_nodes.iter().enumerate() {
+        let Some(given) = document.as_ref() else {
+            break;
+        };
         let node = graph.node(id);
         let name = node.node.name.clone();
         // Reused, pinned (its scope gives the pin), or not run at all.
@@ -177,22 +184,27 @@ async fn run_graph(
         .await;
         let declared = node.node.output("document").and_then(|o| o.data_type.get());
         match declared {
-            Some(expected) if DataType::of_value(&document) != Some(expected) => {
+            Some(expected) if DataType::of_value(given) != Some(expected) => {
                 let error = NodeError::OutputType {
                     node: name.clone(),
                     output: "document".to_owned(),
                     expected,
-                    actual: type_name(&document),
+                    actual: type_name(given),
                 };
                 run.fail(&name, &error).await;
-                state.status.insert(name, Status::Failed);
+                state.set_status(&name, Status::Failed);
             }
             Some(_) | None => {
                 let mut outputs = Map::new();
-                outputs.insert("document".to_owned(), document.clone());
+                let value = if k + 1 == input_nodes.len() {
+                    document.take().unwrap_or_default()
+                } else {
+                    given.clone()
+                };
+                outputs.insert("document".to_owned(), value);
                 run.emit_outputs(&graph, id, &[], &outputs).await;
-                state.status.insert(name.clone(), Status::Done);
-                state.outputs.insert(name, Arc::new(outputs));
+                state.set_status(&name, Status::Done);
+                state.set_outputs(&name, Arc::new(outputs));
             }
         }
     }
@@ -207,14 +219,14 @@ async fn run_graph(
         None => ScopeEnd::Finished(scope.state),
     };
     let cancelled = matches!(end, ScopeEnd::Cancelled);
+    // What the nodes produced is in the events and the totals now: let it go before the
+    // last event copies the outputs, so a large run does not hold every copy at once.
+    drop(end);
     if cancelled {
         run.emit(|at_ms| RunEvent::Cancelled { at_ms }).await;
     }
-    let totals = run
-        .totals
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
+    // Every node is done: the totals are taken, not copied.
+    let totals = std::mem::take(&mut *run.totals.lock().unwrap_or_else(PoisonError::into_inner));
     let status = if cancelled {
         RunStatus::Cancelled
     } else if totals.failures.is_empty() {

@@ -40,7 +40,13 @@ pub(super) struct Totals {
 
 impl Run {
     pub fn elapsed_ms(&self) -> u64 {
-        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+        self.ms_at(Instant::now())
+    }
+
+    /// The run's clock at `instant`, a reading the caller took for something else too.
+    pub fn ms_at(&self, instant: Instant) -> u64 {
+        let elapsed = instant.saturating_duration_since(self.started);
+        u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
     }
 
     /// Emits an event stamped with the run's clock. It reaches the channel when the run
@@ -50,7 +56,18 @@ impl Run {
     ///
     /// [`settle`]: Run::settle
     pub async fn emit(&self, make: impl FnOnce(u64) -> RunEvent) {
-        let event = make(self.elapsed_ms());
+        self.emit_at(self.elapsed_ms(), make).await;
+    }
+
+    /// [`emit`], stamped with a reading of the run's clock the caller already took
+    /// ([`elapsed_ms`], [`ms_at`]): events that happen together (a node's start and its
+    /// inputs) share one reading instead of each asking the clock.
+    ///
+    /// [`emit`]: Run::emit
+    /// [`elapsed_ms`]: Run::elapsed_ms
+    /// [`ms_at`]: Run::ms_at
+    pub async fn emit_at(&self, at_ms: u64, make: impl FnOnce(u64) -> RunEvent) {
+        let event = make(at_ms);
         if self.sink.push_counting(event) >= HOLD_AT {
             self.sink.flush().await;
         }

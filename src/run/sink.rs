@@ -2,8 +2,8 @@
 //! caller's channel whenever the run would wait, so an event costs no cross-thread wake-up
 //! of its own, yet nothing a person waits on is held back.
 //!
-//! Every future that runs executor code — the run itself, each spawned node task, each
-//! Iterator item on its own task — is wrapped in [`Flushing`], which delivers what is
+//! Every future that runs executor code on a task of its own — the run itself, each
+//! spawned node task — is wrapped in [`Flushing`], which delivers what is
 //! gathered each time that future returns `Pending`: when a model call, a tool, a question
 //! to the user or another task keeps the run waiting, everything said before it is on the
 //! channel. Streamed deltas arrive as the stream yields them, a failure at the latest when

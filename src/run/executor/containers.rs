@@ -2,7 +2,7 @@
 //! Loop runs its body round after round. Both run inner scopes of the executor.
 
 use super::scope::{run_scope, Scope, ScopeEnd, State, Status};
-use super::{panic_message, Run};
+use super::Run;
 use crate::compile::plan::{InputSource, PlanGraph, PlanNodeId};
 use crate::model::flow::InputCategory;
 use crate::model::DataType;
@@ -14,7 +14,6 @@ use crate::run::{type_name, NodeError};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use tokio::task::JoinSet;
 
 /// What every item of one Iterator run shares: where the items come from, where their
 /// scopes run, and — when several run at once — which item comes next and how each ended.
@@ -70,11 +69,11 @@ impl Items {
         outputs.insert("arrayItem".to_owned(), item);
         outputs.insert("arraySize".to_owned(), self.size.clone());
         let mut state = State::within(self.outer.clone());
-        state.status.insert(self.name.clone(), Status::Done);
+        state.set_status(&self.name, Status::Done);
         self.run
             .emit_outputs(&self.graph, self.id, &item_chain, &outputs)
             .await;
-        state.outputs.insert(self.name.clone(), Arc::new(outputs));
+        state.set_outputs(&self.name, Arc::new(outputs));
         let scope = Scope {
             graph: self.graph.clone(),
             prefix: self.inner.clone(),
@@ -179,32 +178,19 @@ pub(super) async fn run_iterator(
         }
         return Ok(collectors_done(&graph, &items.collectors, collected));
     }
-    // Several at once: that many lanes, each a task of its own taking the next item when
-    // it is done with one, so items work in parallel on the runtime's threads with one
-    // task per lane rather than per item, and nobody is woken per item. The lanes are
-    // aborted when this future is dropped; a panic in one fails the Iterator as a panic in
-    // this task would. Collectors gather in item order once every lane is done.
+    // Several at once: that many lanes, each taking the next item when it is done with
+    // one, all in this task: they take turns whenever one waits (for a model, a tool), so
+    // that many items are in flight, and nobody is woken per item. A task per lane made
+    // the lanes of a fast run contend for the run's sink, permits and channel across
+    // threads for no gain on two cores (docs/PERFORMANCE.md, fifth pass). Dropping this
+    // future drops the lanes; a panic in one fails the Iterator as any panic in this task
+    // does. Collectors gather in item order once every lane is done.
     items
         .ends
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .resize_with(count, || None);
-    let mut lanes = JoinSet::new();
-    for _ in 0..concurrency {
-        lanes.spawn(run.flushing(Box::pin(items.clone().lane())));
-    }
-    while let Some(joined) = lanes.join_next().await {
-        if let Err(e) = joined {
-            return Err(if e.is_panic() {
-                NodeError::Panicked {
-                    node: name.clone(),
-                    message: panic_message(e.into_panic()),
-                }
-            } else {
-                NodeError::Cancelled { node: name.clone() }
-            });
-        }
-    }
+    futures::future::join_all((0..concurrency).map(|_| items.clone().lane())).await;
     let ends = std::mem::take(&mut *items.ends.lock().unwrap_or_else(PoisonError::into_inner));
     // Items past a failed one were never taken: the first end that is not a gathering,
     // in item order, is the Iterator's.
@@ -339,10 +325,8 @@ pub(super) async fn run_loop(
         .await;
         run.emit_outputs(&body, start, &round_chain, &current).await;
         let mut state = State::default();
-        state.status.insert(start_name.clone(), Status::Done);
-        state
-            .outputs
-            .insert(start_name.clone(), Arc::new(current.clone()));
+        state.set_status(&start_name, Status::Done);
+        state.set_outputs(&start_name, Arc::new(current.clone()));
         let scope = Scope {
             graph: body.clone(),
             prefix: vec![],

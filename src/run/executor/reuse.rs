@@ -19,7 +19,7 @@ pub(super) async fn seed(run: &Run, graph: &PlanGraph, rerun: &Rerun, state: &mu
         let recorded = match &given.recorded {
             Ok(recorded) => recorded,
             Err(why) => {
-                state.status.insert(name.clone(), Status::Skipped);
+                state.set_status(name, Status::Skipped);
                 run.skip(name, format!("not run again: {why}")).await;
                 continue;
             }
@@ -45,7 +45,7 @@ pub(super) async fn seed(run: &Run, graph: &PlanGraph, rerun: &Rerun, state: &mu
                 .iter()
                 .map(|f| (f.node_input_name.clone(), f.content.document.clone()))
                 .collect();
-            state.inputs.insert(name.clone(), Arc::new(values));
+            state.set_inputs(name, Arc::new(values));
         }
         if let Some(chosen) = &recorded.chosen {
             run.emit(|at_ms| RunEvent::ConditionResult {
@@ -54,17 +54,15 @@ pub(super) async fn seed(run: &Run, graph: &PlanGraph, rerun: &Rerun, state: &mu
                 satisfied_conditions: chosen.iter().cloned().collect(),
             })
             .await;
-            state.chosen.insert(name.clone(), chosen.clone());
+            state.set_chosen(name, chosen.clone());
         }
         run.emit_outputs(graph, given.id, &[], &recorded.outputs)
             .await;
         for document in &recorded.documents {
             run.output(name, document.clone()).await;
         }
-        state
-            .outputs
-            .insert(name.clone(), Arc::new(recorded.outputs.clone()));
-        state.status.insert(name.clone(), Status::Done);
+        state.set_outputs(name, Arc::new(recorded.outputs.clone()));
+        state.set_status(name, Status::Done);
     }
 }
 
@@ -88,7 +86,7 @@ impl Scope {
         .await;
         run.emit_outputs(&self.graph, id, &self.chain, &outputs)
             .await;
-        self.state.outputs.insert(name.clone(), Arc::new(outputs));
-        self.state.status.insert(name, Status::Done);
+        self.state.set_outputs(&name, Arc::new(outputs));
+        self.state.set_status(&name, Status::Done);
     }
 }

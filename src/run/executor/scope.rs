@@ -37,16 +37,24 @@ pub(super) enum Status {
 pub(super) struct State {
     /// The enclosing scope's state, as it was when this scope's Iterator started.
     pub(super) parent: Option<Arc<State>>,
-    /// Absent: not started.
-    pub(super) status: HashMap<String, Status>,
-    /// Shared, not copied: every Iterator item starts from a copy of this state, and an
+    /// What this scope learned of each node it started or decided: one record per node,
+    /// so a node costs one entry (one name, one hash) rather than one in each of four maps.
+    nodes: HashMap<String, NodeState>,
+}
+
+/// What a scope learned of one node; a part not learned here is looked up in the parent.
+#[derive(Debug, Clone, Default)]
+struct NodeState {
+    /// `None`: not started (in this scope).
+    status: Option<Status>,
+    /// Shared, not copied: every Iterator item reads its Iterator's state, and an
     /// Iterator's input (the whole array) must not be copied once per item.
-    pub(super) outputs: HashMap<String, Arc<Map<String, Value>>>,
-    /// The values each node received, after expressions: Conditional connections forward
+    outputs: Option<Arc<Map<String, Value>>>,
+    /// The values the node received, after expressions: Conditional connections forward
     /// them, and a Loop reads its controller's.
-    pub(super) inputs: HashMap<String, Arc<Map<String, Value>>>,
-    /// Condition node (or LoopController) → the condition that held, if any.
-    pub(super) chosen: HashMap<String, Option<String>>,
+    inputs: Option<Arc<Map<String, Value>>>,
+    /// Condition node (or LoopController): the condition that held, if any.
+    chosen: Option<Option<String>>,
 }
 
 /// One scope being run. Owned by exactly one future; its node tasks get copies of what
@@ -60,32 +68,63 @@ impl State {
         }
     }
 
-    pub(super) fn status_of(&self, node: &str) -> Option<&Status> {
-        match self.status.get(node) {
-            Some(status) => Some(status),
-            None => self.parent.as_deref()?.status_of(node),
+    /// Sets part of this scope's record of `node`, made when it has none.
+    fn update(&mut self, node: &str, set: impl FnOnce(&mut NodeState)) {
+        match self.nodes.get_mut(node) {
+            Some(known) => set(known),
+            None => {
+                let mut known = NodeState::default();
+                set(&mut known);
+                self.nodes.insert(node.to_owned(), known);
+            }
         }
+    }
+
+    /// Looks `part` of `node` up here, then in the enclosing states.
+    fn lookup<'a, T>(
+        &'a self,
+        node: &str,
+        part: impl Fn(&'a NodeState) -> Option<&'a T>,
+    ) -> Option<&'a T> {
+        let mut state = self;
+        loop {
+            if let Some(found) = state.nodes.get(node).and_then(&part) {
+                return Some(found);
+            }
+            state = state.parent.as_deref()?;
+        }
+    }
+
+    pub(super) fn status_of(&self, node: &str) -> Option<&Status> {
+        self.lookup(node, |n| n.status.as_ref())
     }
 
     pub(super) fn outputs_of(&self, node: &str) -> Option<&Arc<Map<String, Value>>> {
-        match self.outputs.get(node) {
-            Some(outputs) => Some(outputs),
-            None => self.parent.as_deref()?.outputs_of(node),
-        }
+        self.lookup(node, |n| n.outputs.as_ref())
     }
 
     pub(super) fn inputs_of(&self, node: &str) -> Option<&Arc<Map<String, Value>>> {
-        match self.inputs.get(node) {
-            Some(inputs) => Some(inputs),
-            None => self.parent.as_deref()?.inputs_of(node),
-        }
+        self.lookup(node, |n| n.inputs.as_ref())
     }
 
     pub(super) fn chosen_of(&self, node: &str) -> Option<&Option<String>> {
-        match self.chosen.get(node) {
-            Some(chosen) => Some(chosen),
-            None => self.parent.as_deref()?.chosen_of(node),
-        }
+        self.lookup(node, |n| n.chosen.as_ref())
+    }
+
+    pub(super) fn set_status(&mut self, node: &str, status: Status) {
+        self.update(node, |n| n.status = Some(status));
+    }
+
+    pub(super) fn set_outputs(&mut self, node: &str, outputs: Arc<Map<String, Value>>) {
+        self.update(node, |n| n.outputs = Some(outputs));
+    }
+
+    pub(super) fn set_inputs(&mut self, node: &str, inputs: Arc<Map<String, Value>>) {
+        self.update(node, |n| n.inputs = Some(inputs));
+    }
+
+    pub(super) fn set_chosen(&mut self, node: &str, chosen: Option<String>) {
+        self.update(node, |n| n.chosen = Some(chosen));
     }
 
     /// The value a wired input reads, if its source produced it.
@@ -369,13 +408,13 @@ impl Scope {
     }
 
     async fn skip_node(&mut self, run: &Run, id: PlanNodeId, name: &str, reason: String) {
-        self.state.status.insert(name.to_owned(), Status::Skipped);
+        self.state.set_status(name, Status::Skipped);
         run.skip(name, reason).await;
         // An Iterator that does not run takes its whole scope with it.
         if self.graph.node(id).kind == NodeType::Iterator {
             for m in self.members(name) {
                 if self.state.status_of(&m).is_none() {
-                    self.state.status.insert(m.clone(), Status::Skipped);
+                    self.state.set_status(&m, Status::Skipped);
                     run.skip(&m, format!("Iterator {name} did not run")).await;
                 }
             }
@@ -388,7 +427,10 @@ impl Scope {
     async fn start(&mut self, run: &Arc<Run>, id: PlanNodeId) -> Option<NodeWork> {
         let n = self.graph.node(id);
         let name = n.node.name.clone();
-        run.emit(|at_ms| RunEvent::NodeStarted {
+        // The node's start and its inputs share one reading of the clock (unless a
+        // breakpoint holds the node between the two).
+        let started_ms = run.elapsed_ms();
+        run.emit_at(started_ms, |at_ms| RunEvent::NodeStarted {
             at_ms,
             node: name.clone(),
             execution_chain: self.chain.clone(),
@@ -445,7 +487,10 @@ impl Scope {
             });
             values.insert(w.name.clone(), value);
         }
+        // Read again once a breakpoint lets the node go.
+        let mut inputs_ms = Some(started_ms);
         if run.pauses_before(&name) {
+            inputs_ms = None;
             match run.pause(&name, &n.inputs, fields).await {
                 Ok(Resume::Go(edited, edited_values)) => (fields, values) = (edited, edited_values),
                 Ok(Resume::Cancel) => return None,
@@ -455,8 +500,9 @@ impl Scope {
                 }
             }
         }
+        let inputs_ms = inputs_ms.unwrap_or_else(|| run.elapsed_ms());
         if !fields.is_empty() {
-            run.emit(|at_ms| RunEvent::NodeInput {
+            run.emit_at(inputs_ms, |at_ms| RunEvent::NodeInput {
                 at_ms,
                 node: name.clone(),
                 execution_chain: self.chain.clone(),
@@ -467,8 +513,8 @@ impl Scope {
         // The values are shared between the state (Conditional connections and Loops read
         // them) and the node's work, not copied.
         let values = Arc::new(values);
-        self.state.inputs.insert(name.clone(), values.clone());
-        self.state.status.insert(name, Status::Running);
+        self.state.set_inputs(&name, values.clone());
+        self.state.set_status(&name, Status::Running);
         let run = run.clone();
         let graph = self.graph.clone();
         let kind = n.kind;
@@ -513,16 +559,14 @@ impl Scope {
         match result {
             Ok(done) => {
                 if let Some(chosen) = done.chosen {
-                    self.state.chosen.insert(name.clone(), chosen);
+                    self.state.set_chosen(&name, chosen);
                 }
                 if self.graph.node(id).kind != NodeType::Iterator {
                     run.emit_outputs(&self.graph, id, &self.chain, &done.outputs)
                         .await;
                 }
-                self.state
-                    .outputs
-                    .insert(name.clone(), Arc::new(done.outputs));
-                self.state.status.insert(name, Status::Done);
+                self.state.set_outputs(&name, Arc::new(done.outputs));
+                self.state.set_status(&name, Status::Done);
                 for (other, outputs) in done.also {
                     run.emit(|at_ms| RunEvent::NodeStarted {
                         at_ms,
@@ -534,18 +578,18 @@ impl Scope {
                         run.emit_outputs(&self.graph, oid, &self.chain, &outputs)
                             .await;
                     }
-                    self.state.outputs.insert(other.clone(), Arc::new(outputs));
-                    self.state.status.insert(other, Status::Done);
+                    self.state.set_outputs(&other, Arc::new(outputs));
+                    self.state.set_status(&other, Status::Done);
                 }
             }
             Err(error) => {
                 run.fail(&name, &error).await;
-                self.state.status.insert(name.clone(), Status::Failed);
+                self.state.set_status(&name, Status::Failed);
                 if self.graph.node(id).kind == NodeType::Iterator {
                     // Its Collectors cannot finish either.
                     for m in self.members(&name) {
                         if self.state.status_of(&m).is_none() {
-                            self.state.status.insert(m.clone(), Status::Skipped);
+                            self.state.set_status(&m, Status::Skipped);
                             run.skip(&m, format!("Iterator {name} failed")).await;
                         }
                     }
