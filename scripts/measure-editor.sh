@@ -17,7 +17,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 num="${DISPLAY_NUM:-12}"
-# The app in the dev profile by default (its page is always a release build); PROFILE=release.
+# The app in the dev profile by default (its page is always built by ui/build.sh, in the ui-release
+# profile); PROFILE=release.
 profile="${PROFILE:-dev}"
 [ -n "${NO_BUILD:-}" ] || bash ui/build.sh
 # Built through cargo, run directly (cargo would hold the shared target's lock while it runs),

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one check CI and people share: formatting, lints, every test, the wasm build of the core.
 # Every cargo command here compiles each dependency with one feature set (the workspace-hack crate
-# unifies them) and all wasm is built in the release profile (the UI bundle, the component tests,
-# the core), so nothing is compiled twice for the same purpose, and scripts/run.sh afterwards
+# unifies them) and all wasm is built in one profile, ui-release (the UI bundle, the component
+# tests, the core), so nothing is compiled twice for the same purpose, and scripts/run.sh afterwards
 # reuses this build of the app instead of compiling everything again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ echo "== cargo test"
 cargo test --workspace
 echo "== editor component tests in headless Chromium"
 cargo clippy -p strata-ui --tests --target wasm32-unknown-unknown -- -D warnings
-bash scripts/test-ui-components.sh --release
+bash scripts/test-ui-components.sh --profile ui-release
 echo "== core builds for wasm32 without default features"
-cargo build -p strata --lib --no-default-features --target wasm32-unknown-unknown --release
+cargo build -p strata --lib --no-default-features --target wasm32-unknown-unknown --profile ui-release
 echo "== all checks passed"

@@ -6,14 +6,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
-profile="${UI_PROFILE:-release}"
-flag=(); [ "$profile" = release ] && flag=(--release)
-cargo build -p strata-ui --bin strata-ui --target wasm32-unknown-unknown "${flag[@]}"
+# ui-release (Cargo.toml): built for size, since the app fetches and compiles the module on every
+# launch. UI_PROFILE=dev builds it quickly, unoptimised, with its function names.
+profile="${UI_PROFILE:-ui-release}"
+cargo build -p strata-ui --bin strata-ui --target wasm32-unknown-unknown --profile "$profile"
+dir="$profile"; [ "$profile" = dev ] && dir=debug
+# The names section only names functions in stack traces; it was a sixth of the module.
+names=(); [ "$profile" = dev ] || names=(--remove-name-section --remove-producers-section)
 
 staged=$(mktemp -d "$target/ui-dist-staged.XXXXXX")
 trap 'rm -rf "$staged"' EXIT
-wasm-bindgen --target web --no-typescript --out-dir "$staged" --out-name strata_ui \
-  "$target/wasm32-unknown-unknown/$profile/strata-ui.wasm"
+wasm-bindgen --target web --no-typescript "${names[@]}" --out-dir "$staged" --out-name strata_ui \
+  "$target/wasm32-unknown-unknown/$dir/strata-ui.wasm"
 cp ui/index.html ui/boot.js ui/style.css "$staged/"
 
 mkdir -p ui/dist

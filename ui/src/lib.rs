@@ -62,13 +62,19 @@ pub fn App() -> impl IntoView {
     });
 
     // Start: the file given on the command line, else a new project; offer recovery if any.
+    // The three are independent calls into the shell, so they go at once: the project is shown
+    // as soon as its own calls return, not after the others' round trips.
     spawn_local(async move {
         shell::on_menu(move |action| ed.action(action)).await;
         shell::on_close_requested(move || ed.request(Pending::Quit)).await;
         ed.native_menu.set(shell::native_menu().await);
+    });
+    spawn_local(async move {
         if let Ok(Some(doc)) = shell::recovery().await {
             ed.recovery.set(Some(doc));
         }
+    });
+    spawn_local(async move {
         match shell::startup_document().await {
             Ok(Some(path)) => ed.open(path),
             Ok(None) => {
