@@ -22,7 +22,7 @@ mod apply;
 mod local;
 mod plan;
 
-use super::{write_action, write_nothing_to_change, DeployError};
+use super::{write_action, write_nothing_to_change};
 use aws_sdk_bedrockagentcorecontrol::Client;
 use std::fmt;
 
@@ -153,20 +153,4 @@ pub type AgentCoreDeployer = super::Deployer<Client>;
 /// `agent "A" › kind "name"`: how errors and progress lines name a resource.
 pub(crate) fn resource_name(agent: &str, kind: Kind, name: &str) -> String {
     format!("agent {agent:?} › {} {name:?}", kind.as_str())
-}
-
-/// A resource that ended in a failed status, with the reasons AgentCore gave (or a sentence
-/// saying it gave none).
-pub(crate) fn failed<'a>(
-    resource: &str,
-    status: &str,
-    given: impl IntoIterator<Item = &'a str>,
-    done: &[String],
-) -> DeployError {
-    DeployError::Failed {
-        resource: resource.to_owned(),
-        status: status.to_owned(),
-        reasons: super::wait::reasons(status, given),
-        done: super::Done(done.to_vec()),
-    }
 }

@@ -79,6 +79,54 @@ where
     }
 }
 
+/// One read of an AgentCore resource's status (gateway, gateway target, harness, harness
+/// endpoint): the text, and which of the service's values it is.
+pub(crate) struct Status<'s> {
+    /// As the service spells it: `READY`, `CREATING`, `CREATE_FAILED`…
+    pub text: &'s str,
+    /// The ready status.
+    pub ready: bool,
+    /// A status on the way to ready (`CREATING`, `UPDATING`…); any other is a failure.
+    pub pending: bool,
+}
+
+impl Status<'_> {
+    /// What the status means for [`until_ready`]: when ready, what `ready` makes of the read
+    /// (the caller's value, or an error when the read lacks it); while pending, waiting; else
+    /// `resource` failed, with the `reasons` the service gave.
+    pub(crate) fn poll<'a, T>(
+        self,
+        resource: &str,
+        done: &[String],
+        reasons: impl IntoIterator<Item = &'a str>,
+        ready: impl FnOnce() -> Result<Poll<T>, DeployError>,
+    ) -> Result<Poll<T>, DeployError> {
+        if self.ready {
+            ready()
+        } else if self.pending {
+            Ok(Poll::Waiting(self.text.to_owned()))
+        } else {
+            Err(failed(resource, self.text, reasons, done))
+        }
+    }
+}
+
+/// A resource that ended in a failed status, with the reasons the service gave (or a sentence
+/// saying it gave none).
+pub(crate) fn failed<'a>(
+    resource: &str,
+    status: &str,
+    given: impl IntoIterator<Item = &'a str>,
+    done: &[String],
+) -> DeployError {
+    DeployError::Failed {
+        resource: resource.to_owned(),
+        status: status.to_owned(),
+        reasons: reasons(status, given),
+        done: Done(done.to_vec()),
+    }
+}
+
 /// The reasons the service gave, or a sentence saying it gave none.
 pub(crate) fn reasons<'a>(status: &str, given: impl IntoIterator<Item = &'a str>) -> String {
     let given: Vec<&str> = given.into_iter().filter(|r| !r.is_empty()).collect();
@@ -173,13 +221,13 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_poll_that_finds_a_failure_ends_the_wait_with_its_error() {
-        let failed = crate::deploy::agentcore::failed(
+        let error = failed(
             "harness \"H\"",
             "CREATE_FAILED",
             ["the role cannot be assumed"],
             &[],
         );
-        let script = vec![waiting(), Err(failed)];
+        let script = vec![waiting(), Err(error)];
         let (result, times, _) = run(&options(3, 600), Pace::Backoff, script).await;
         let err = result.expect_err("fails");
         assert_eq!(
@@ -187,6 +235,25 @@ mod tests {
             "harness \"H\" ended CREATE_FAILED: the role cannot be assumed; nothing had been changed"
         );
         assert_eq!(times, [0, 3]);
+    }
+
+    #[test]
+    fn a_status_is_ready_pending_or_failed() {
+        let status = |text, ready, pending| Status {
+            text,
+            ready,
+            pending,
+        };
+        let ready = || Ok(Poll::Ready("arn"));
+        let read = status("READY", true, false).poll("gateway \"G\"", &[], [], ready);
+        assert_eq!(read.expect("ready"), Poll::Ready("arn"));
+        let read = status("UPDATING", false, true).poll("gateway \"G\"", &[], [], ready);
+        assert_eq!(read.expect("waiting"), Poll::Waiting("UPDATING".into()));
+        let read = status("FAILED", false, false).poll("gateway \"G\"", &[], ["no role"], ready);
+        assert_eq!(
+            read.expect_err("failed").to_string(),
+            "gateway \"G\" ended FAILED: no role; nothing had been changed"
+        );
     }
 
     #[test]

@@ -3,11 +3,11 @@
 
 use super::plan::NOT_COMPARED;
 use super::{
-    failed, resource_name, Action, AgentCoreDeployer, AgentPlan, Applied, Kind, Plan, ResourcePlan,
+    resource_name, Action, AgentCoreDeployer, AgentPlan, Applied, Kind, Plan, ResourcePlan,
 };
 use crate::deploy::journal::Journal;
 use crate::deploy::plan::{bad_response, sent};
-use crate::deploy::wait::{until_ready, Pace, Poll};
+use crate::deploy::wait::{until_ready, Pace, Poll, Status};
 use crate::deploy::wire::{substitute, with, without, JsonBody};
 use crate::deploy::DeployError;
 use aws_sdk_bedrockagentcorecontrol::types::{
@@ -145,19 +145,14 @@ impl Run<'_> {
             let call = client.get_gateway().gateway_identifier(&id).send();
             let out = sent("GetGateway", &resource, &done, call).await?;
             let status = out.status();
-            Ok(match status {
-                GatewayStatus::Ready => Poll::Ready(out.gateway_arn().to_owned()),
-                GatewayStatus::Creating | GatewayStatus::Updating => {
-                    Poll::Waiting(status.as_str().to_owned())
-                }
-                _ => {
-                    return Err(failed(
-                        &resource,
-                        status.as_str(),
-                        out.status_reasons().iter().map(String::as_str),
-                        &done,
-                    ))
-                }
+            let reasons = out.status_reasons().iter().map(String::as_str);
+            Status {
+                text: status.as_str(),
+                ready: *status == GatewayStatus::Ready,
+                pending: matches!(status, GatewayStatus::Creating | GatewayStatus::Updating),
+            }
+            .poll(&resource, &done, reasons, || {
+                Ok(Poll::Ready(out.gateway_arn().to_owned()))
             })
         })
         .await?;
@@ -235,20 +230,16 @@ impl Run<'_> {
             )
             .await?;
             let status = out.status();
-            Ok(match status {
-                TargetStatus::Ready => Poll::Ready(()),
-                TargetStatus::Creating | TargetStatus::Updating | TargetStatus::Synchronizing => {
-                    Poll::Waiting(status.as_str().to_owned())
-                }
-                _ => {
-                    return Err(failed(
-                        &resource,
-                        status.as_str(),
-                        out.status_reasons().iter().map(String::as_str),
-                        &done,
-                    ))
-                }
-            })
+            let reasons = out.status_reasons().iter().map(String::as_str);
+            Status {
+                text: status.as_str(),
+                ready: *status == TargetStatus::Ready,
+                pending: matches!(
+                    status,
+                    TargetStatus::Creating | TargetStatus::Updating | TargetStatus::Synchronizing
+                ),
+            }
+            .poll(&resource, &done, reasons, || Ok(Poll::Ready(())))
         })
         .await
     }
@@ -316,29 +307,16 @@ impl Run<'_> {
                 .harness()
                 .ok_or_else(|| bad_response("GetHarness", &resource, "harness", &done))?;
             let status = harness.status();
-            Ok(match status {
-                HarnessStatus::Ready => match harness.harness_version() {
-                    Some(v) => Poll::Ready((harness.arn().to_owned(), v.to_owned())),
-                    None => {
-                        return Err(bad_response(
-                            "GetHarness",
-                            &resource,
-                            "harnessVersion",
-                            &done,
-                        ))
-                    }
-                },
-                HarnessStatus::Creating | HarnessStatus::Updating => {
-                    Poll::Waiting(status.as_str().to_owned())
-                }
-                _ => {
-                    return Err(failed(
-                        &resource,
-                        status.as_str(),
-                        harness.failure_reason(),
-                        &done,
-                    ))
-                }
+            Status {
+                text: status.as_str(),
+                ready: *status == HarnessStatus::Ready,
+                pending: matches!(status, HarnessStatus::Creating | HarnessStatus::Updating),
+            }
+            .poll(&resource, &done, harness.failure_reason(), || {
+                let version = harness.harness_version().ok_or_else(|| {
+                    bad_response("GetHarness", &resource, "harnessVersion", &done)
+                })?;
+                Ok(Poll::Ready((harness.arn().to_owned(), version.to_owned())))
             })
         })
         .await?;
@@ -426,24 +404,22 @@ impl Run<'_> {
                 .endpoint()
                 .ok_or_else(|| bad_response("GetHarnessEndpoint", &resource, "endpoint", &done))?;
             let status = endpoint.status();
-            let live = endpoint.live_version().is_none_or(|v| v == version);
-            Ok(match status {
-                HarnessEndpointStatus::Ready if live => Poll::Ready(endpoint.arn().to_owned()),
-                HarnessEndpointStatus::Ready => Poll::Waiting(format!(
-                    "READY at version {}",
-                    endpoint.live_version().unwrap_or_default()
-                )),
-                HarnessEndpointStatus::Creating | HarnessEndpointStatus::Updating => {
-                    Poll::Waiting(status.as_str().to_owned())
-                }
-                _ => {
-                    return Err(failed(
-                        &resource,
-                        status.as_str(),
-                        endpoint.failure_reason(),
-                        &done,
-                    ))
-                }
+            Status {
+                text: status.as_str(),
+                ready: *status == HarnessEndpointStatus::Ready,
+                pending: matches!(
+                    status,
+                    HarnessEndpointStatus::Creating | HarnessEndpointStatus::Updating
+                ),
+            }
+            .poll(&resource, &done, endpoint.failure_reason(), || {
+                // Ready, but still serving another version: wait for the one just set.
+                Ok(match endpoint.live_version() {
+                    Some(live) if live != version => {
+                        Poll::Waiting(format!("READY at version {live}"))
+                    }
+                    _ => Poll::Ready(endpoint.arn().to_owned()),
+                })
             })
         })
         .await?;
