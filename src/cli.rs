@@ -80,9 +80,11 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Export a project: a CloudFormation template (YAML or JSON), a CreateFlow request, or an
+    /// Export a project: a CloudFormation template (YAML or JSON), a CreateFlow request, an
     /// agent's CreateAgent / CreateAgentActionGroup / AssociateAgentKnowledgeBase /
-    /// AssociateAgentCollaborator requests.
+    /// AssociateAgentCollaborator requests, an AgentCore CloudFormation template (YAML or JSON),
+    /// or an agent's AgentCore CreateHarness / CreateGateway / CreateGatewayTarget /
+    /// CreateHarnessEndpoint requests.
     Export {
         /// A Strata project (*.strata.json), Bedrock flow JSON or a CloudFormation template.
         path: PathBuf,

@@ -1,5 +1,6 @@
 //! Exports: a project as Bedrock API requests (CreateFlow, CreateAgent and the agent's
-//! action-group, knowledge-base and collaborator requests) and as a CloudFormation template.
+//! action-group, knowledge-base and collaborator requests) and as a CloudFormation template;
+//! [`render`] also gives the AgentCore template and requests ([`crate::agentcore`]).
 //!
 //! Pure: every function returns values or strings, never touches files. Exports refuse a
 //! project the compiler finds errors in, and never carry Strata-only fields (`projectAgent`,
