@@ -4,7 +4,7 @@
 use super::guardrail::resolve_guardrails;
 use super::iam::{flow_permissions, role, Permissions};
 use super::names::{get_att, resolve_markers, CfnRefs, Names};
-use super::template::{fingerprint, ALIAS_NAME};
+use super::template::{fingerprint, named_properties, ALIAS_NAME};
 use super::Parts;
 use crate::export::pascal::to_pascal;
 use crate::export::{alphanumeric, api_definition, to_value, ExportError, Result};
@@ -12,7 +12,7 @@ use crate::model::lenient::Lenient;
 use crate::model::{Flow, Project};
 use crate::nodes::prompt::{PromptSource, TemplateConfiguration, TemplateType};
 use crate::nodes::NodeConfiguration;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Versions and aliases recorded for a project's flows (`strata version create`, `strata
@@ -188,11 +188,7 @@ pub(super) fn resources(
     let id = names.flow(&flow.name);
     let definition = cfn_definition(project, flow, names, &mut parts.kb_parameters)?;
 
-    let mut props = Map::new();
-    props.insert("Name".into(), Value::String(flow.name.clone()));
-    if let Some(d) = &flow.description {
-        props.insert("Description".into(), Value::String(d.clone()));
-    }
+    let mut props = named_properties(&flow.name, flow.description.as_ref());
     let role_arn = match &flow.execution_role_arn {
         Some(arn) => Value::String(arn.clone()),
         None => {

@@ -2,12 +2,12 @@
 //! references of agents and nodes to them.
 
 use super::names::{get_att, CfnRefs, Names};
-use super::template::{fingerprint, record_in_metadata};
+use super::template::{fingerprint, named_properties, record_in_metadata};
 use crate::export::pascal::to_pascal;
 use crate::export::{ExportError, References, Result};
 use crate::model::{Guardrail, Project};
 use crate::nodes::NodeConfiguration;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// A reference to a project guardrail the template can neither create (no definition) nor
@@ -108,11 +108,7 @@ pub(super) fn resources(
         ));
     }
     let id = names.guardrail(&g.name);
-    let mut props = Map::new();
-    props.insert("Name".into(), Value::String(g.name.clone()));
-    if let Some(d) = &g.description {
-        props.insert("Description".into(), Value::String(d.clone()));
-    }
+    let mut props = named_properties(&g.name, g.description.as_ref());
     for (key, value) in [
         ("BlockedInputMessaging", &g.blocked_input_messaging),
         ("BlockedOutputsMessaging", &g.blocked_outputs_messaging),

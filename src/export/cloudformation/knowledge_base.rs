@@ -1,11 +1,11 @@
 //! Project knowledge bases that hold their configuration, as AWS::Bedrock::KnowledgeBase.
 
 use super::names::Names;
-use super::template::record_in_metadata;
+use super::template::{named_properties, record_in_metadata};
 use crate::export::pascal::to_pascal;
 use crate::export::{ExportError, Result};
 use crate::model::KnowledgeBase;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// An AWS::Bedrock::KnowledgeBase from a project knowledge base that holds its
@@ -30,11 +30,7 @@ pub(super) fn resource(
         return Err(refuse("a Redis Enterprise Cloud vector store"));
     }
     let id = names.knowledge_base(&kb.name);
-    let mut props = Map::new();
-    props.insert("Name".into(), Value::String(kb.name.clone()));
-    if let Some(d) = &kb.description {
-        props.insert("Description".into(), Value::String(d.clone()));
-    }
+    let mut props = named_properties(&kb.name, kb.description.as_ref());
     let role = match &kb.role_arn {
         Some(arn) => Value::String(arn.clone()),
         None => {

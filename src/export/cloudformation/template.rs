@@ -25,6 +25,17 @@ pub(super) fn record_in_metadata(resource: &mut Value, values: &[(&str, Option<&
     }
 }
 
+/// The first `Properties` of a flow, guardrail or knowledge base: its `Name`, and its
+/// `Description` when it has one.
+pub(super) fn named_properties(name: &str, description: Option<&String>) -> Map<String, Value> {
+    let mut props = Map::new();
+    props.insert("Name".into(), Value::String(name.to_owned()));
+    if let Some(d) = description {
+        props.insert("Description".into(), Value::String(d.clone()));
+    }
+    props
+}
+
 /// A CloudFormation template. Maps are ordered by key, so output is deterministic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
