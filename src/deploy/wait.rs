@@ -113,7 +113,7 @@ impl Status<'_> {
 
 /// A resource that ended in a failed status, with the reasons the service gave (or a sentence
 /// saying it gave none).
-pub(crate) fn failed<'a>(
+fn failed<'a>(
     resource: &str,
     status: &str,
     given: impl IntoIterator<Item = &'a str>,

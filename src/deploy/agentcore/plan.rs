@@ -40,16 +40,27 @@ fn with_status(mut changes: Vec<Change>, status: &str, failed: bool) -> Vec<Chan
 }
 
 impl ResourcePlan {
-    fn create(kind: Kind, local: Local) -> ResourcePlan {
+    /// A resource not read from the account yet (no ARN or version known).
+    fn new(
+        kind: Kind,
+        name: String,
+        action: Action,
+        id: Option<String>,
+        body: Value,
+    ) -> ResourcePlan {
         ResourcePlan {
             kind,
-            name: local.name,
-            action: Action::Create,
-            id: None,
+            name,
+            action,
+            id,
             arn: None,
             version: None,
-            body: local.body,
+            body,
         }
+    }
+
+    fn create(kind: Kind, local: Local) -> ResourcePlan {
+        ResourcePlan::new(kind, local.name, Action::Create, None, local.body)
     }
 
     /// A resource that exists as `id`: `changes` are the members that differ, plus its status
@@ -61,27 +72,12 @@ impl ResourcePlan {
         changes: Vec<Change>,
         (status, failed): (&str, bool),
     ) -> ResourcePlan {
-        ResourcePlan {
-            kind,
-            name: local.name,
-            action: action_of(with_status(changes, status, failed)),
-            id: Some(id),
-            arn: None,
-            version: None,
-            body: local.body,
-        }
+        let action = action_of(with_status(changes, status, failed));
+        ResourcePlan::new(kind, local.name, action, Some(id), local.body)
     }
 
     fn delete(kind: Kind, name: String, id: String) -> ResourcePlan {
-        ResourcePlan {
-            kind,
-            name,
-            action: Action::Delete,
-            id: Some(id),
-            arn: None,
-            version: None,
-            body: Value::Null,
-        }
+        ResourcePlan::new(kind, name, Action::Delete, Some(id), Value::Null)
     }
 }
 
