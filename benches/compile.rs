@@ -81,27 +81,71 @@ fn condition(name: &str, input: &str, conditions: &[(&str, &str)]) -> FlowNode {
     n
 }
 
+/// A flow being built: its nodes and connections, in the order added.
+#[derive(Default)]
+struct Parts {
+    nodes: Vec<FlowNode>,
+    connections: Vec<FlowConnection>,
+}
+
+impl Parts {
+    fn add(&mut self, node: FlowNode) {
+        self.nodes.push(node);
+    }
+
+    fn connect(&mut self, connection: FlowConnection) {
+        self.connections.push(connection);
+    }
+
+    /// Adds `node` with its first input fed from the Input node, at `expression`.
+    fn add_on_input(&mut self, mut node: FlowNode, expression: &str) {
+        node.inputs[0].expression = expression.to_owned();
+        let connection =
+            FlowConnection::data("FlowInput", "document", &node.name, &node.inputs[0].name);
+        self.add(node);
+        self.connect(connection);
+    }
+
+    /// A TEXT prompt on the flow input's `message`, fed from the Input node.
+    fn message_prompt(&mut self, name: &str, instruction: &str) {
+        self.add(prompt(
+            name,
+            instruction,
+            &[("message", DataType::String, "$.data.message")],
+        ));
+        self.connect(FlowConnection::data(
+            "FlowInput",
+            "document",
+            name,
+            "message",
+        ));
+    }
+
+    /// An Output node `name` of type `t` whose document is `port` of node `from`.
+    fn output_of(&mut self, from: &str, port: &str, name: &str, t: DataType) {
+        self.add(output(name, t, "$.data"));
+        self.connect(FlowConnection::data(from, port, name, "document"));
+    }
+}
+
 /// A support-desk flow of exactly 40 nodes: classification and routing with gated branches,
 /// a knowledge base with and without generation, an agent, a Lambda, an Iterator/Collector
 /// pair over the attachments, sentiment and language routing, inline code and storage.
 fn support_desk() -> Project {
-    let mut nodes = Vec::new();
-    let mut c = Vec::new();
+    let mut p = Parts::default();
     let data = FlowConnection::data;
     let gate = FlowConnection::conditional;
 
     let mut input = node(NodeType::Input, "FlowInput");
     input.outputs = vec![FlowNodeOutput::new("document", DataType::Object)];
-    nodes.push(input);
+    p.add(input);
 
     // Classify and route: three gated branches, each also fed by Data from the Input node.
-    nodes.push(prompt(
+    p.message_prompt(
         "Classify",
         "Classify this support message as BUG, BILLING or OTHER. Answer with one word.",
-        &[("message", DataType::String, "$.data.message")],
-    ));
-    c.push(data("FlowInput", "document", "Classify", "message"));
-    nodes.push(condition(
+    );
+    p.add(condition(
         "Route",
         "kind",
         &[
@@ -109,7 +153,7 @@ fn support_desk() -> Project {
             ("isBilling", "kind == \"BILLING\""),
         ],
     ));
-    c.push(data("Classify", "modelCompletion", "Route", "kind"));
+    p.connect(data("Classify", "modelCompletion", "Route", "kind"));
 
     let mut docs = node(NodeType::KnowledgeBase, "DocsAnswer");
     if let Some(NodeConfiguration::KnowledgeBase(k)) = &mut docs.configuration {
@@ -118,16 +162,15 @@ fn support_desk() -> Project {
     }
     docs.inputs[0].expression = "$.data.message".to_owned();
     docs.outputs = vec![FlowNodeOutput::new("outputText", DataType::String)];
-    nodes.push(docs);
-    c.push(gate("Route", "isBug", "DocsAnswer"));
-    c.push(data(
+    p.add(docs);
+    p.connect(gate("Route", "isBug", "DocsAnswer"));
+    p.connect(data(
         "FlowInput",
         "document",
         "DocsAnswer",
         "retrievalQuery",
     ));
-    nodes.push(output("BugReply", DataType::String, "$.data"));
-    c.push(data("DocsAnswer", "outputText", "BugReply", "document"));
+    p.output_of("DocsAnswer", "outputText", "BugReply", DataType::String);
 
     let mut billing = node(NodeType::Agent, "Billing");
     if let Some(NodeConfiguration::Agent(a)) = &mut billing.configuration {
@@ -135,150 +178,126 @@ fn support_desk() -> Project {
             "arn:aws:bedrock:us-east-1:123456789012:agent-alias/AGENT12345/ALIAS12345".to_owned();
     }
     billing.inputs[0].expression = "$.data.message".to_owned();
-    nodes.push(billing);
-    c.push(gate("Route", "isBilling", "Billing"));
-    c.push(data("FlowInput", "document", "Billing", "agentInputText"));
-    nodes.push(output("BillingReply", DataType::String, "$.data"));
-    c.push(data("Billing", "agentResponse", "BillingReply", "document"));
+    p.add(billing);
+    p.connect(gate("Route", "isBilling", "Billing"));
+    p.connect(data("FlowInput", "document", "Billing", "agentInputText"));
+    p.output_of("Billing", "agentResponse", "BillingReply", DataType::String);
 
-    nodes.push(output("OtherReply", DataType::String, "$.data.message"));
-    c.push(gate("Route", "default", "OtherReply"));
-    c.push(data("FlowInput", "document", "OtherReply", "document"));
+    p.add(output("OtherReply", DataType::String, "$.data.message"));
+    p.connect(gate("Route", "default", "OtherReply"));
+    p.connect(data("FlowInput", "document", "OtherReply", "document"));
 
     // Customer record from a Lambda.
     let mut lambda = node(NodeType::LambdaFunction, "LoadCustomer");
     if let Some(NodeConfiguration::LambdaFunction(l)) = &mut lambda.configuration {
         l.lambda_arn = "arn:aws:lambda:us-east-1:123456789012:function:load-customer".to_owned();
     }
-    lambda.inputs[0].expression = "$.data.customerId".to_owned();
-    nodes.push(lambda);
-    c.push(data(
-        "FlowInput",
-        "document",
-        "LoadCustomer",
-        "codeHookInput",
-    ));
-    nodes.push(output("CustomerOut", DataType::Object, "$.data"));
-    c.push(data(
+    p.add_on_input(lambda, "$.data.customerId");
+    p.output_of(
         "LoadCustomer",
         "functionResponse",
         "CustomerOut",
-        "document",
-    ));
+        DataType::Object,
+    );
 
     // Attachments: Iterator → Prompt → Collector.
-    let mut each = node(NodeType::Iterator, "EachAttachment");
-    each.inputs[0].expression = "$.data.attachments".to_owned();
-    nodes.push(each);
-    c.push(data("FlowInput", "document", "EachAttachment", "array"));
-    nodes.push(prompt(
+    p.add_on_input(
+        node(NodeType::Iterator, "EachAttachment"),
+        "$.data.attachments",
+    );
+    p.add(prompt(
         "DescribeAttachment",
         "Describe this attachment in one line.",
         &[("attachment", DataType::String, "$.data")],
     ));
-    c.push(data(
+    p.connect(data(
         "EachAttachment",
         "arrayItem",
         "DescribeAttachment",
         "attachment",
     ));
-    nodes.push(node(NodeType::Collector, "GatherAttachments"));
-    c.push(data(
+    p.add(node(NodeType::Collector, "GatherAttachments"));
+    p.connect(data(
         "DescribeAttachment",
         "modelCompletion",
         "GatherAttachments",
         "arrayItem",
     ));
-    c.push(data(
+    p.connect(data(
         "EachAttachment",
         "arraySize",
         "GatherAttachments",
         "arraySize",
     ));
-    nodes.push(output("AttachmentsOut", DataType::Array, "$.data"));
-    c.push(data(
+    p.output_of(
         "GatherAttachments",
         "collectedArray",
         "AttachmentsOut",
-        "document",
-    ));
+        DataType::Array,
+    );
 
     // Raw passages from the knowledge base.
     let mut search = node(NodeType::KnowledgeBase, "SearchDocs");
     if let Some(NodeConfiguration::KnowledgeBase(k)) = &mut search.configuration {
         k.knowledge_base_id = "PRODDOCS01".to_owned();
     }
-    search.inputs[0].expression = "$.data.message".to_owned();
-    nodes.push(search);
-    c.push(data(
-        "FlowInput",
-        "document",
-        "SearchDocs",
-        "retrievalQuery",
-    ));
-    nodes.push(output("PassagesOut", DataType::Array, "$.data"));
-    c.push(data(
+    p.add_on_input(search, "$.data.message");
+    p.output_of(
         "SearchDocs",
         "retrievalResults",
         "PassagesOut",
-        "document",
-    ));
+        DataType::Array,
+    );
 
     // Sentiment, routed to an apology or a thank-you.
-    nodes.push(prompt(
+    p.message_prompt(
         "Sentiment",
         "Is this message ANGRY or CALM? Answer with one word.",
-        &[("message", DataType::String, "$.data.message")],
-    ));
-    c.push(data("FlowInput", "document", "Sentiment", "message"));
-    nodes.push(condition(
+    );
+    p.add(condition(
         "Mood",
         "mood",
         &[("isAngry", "mood == \"ANGRY\"")],
     ));
-    c.push(data("Sentiment", "modelCompletion", "Mood", "mood"));
-    nodes.push(prompt(
+    p.connect(data("Sentiment", "modelCompletion", "Mood", "mood"));
+    p.add(prompt(
         "Apologise",
         "Write a short apology for the trouble described.",
         &[("message", DataType::String, "$.data.message")],
     ));
-    c.push(gate("Mood", "isAngry", "Apologise"));
-    c.push(data("FlowInput", "document", "Apologise", "message"));
-    nodes.push(output("ApologyOut", DataType::String, "$.data"));
-    c.push(data(
+    p.connect(gate("Mood", "isAngry", "Apologise"));
+    p.connect(data("FlowInput", "document", "Apologise", "message"));
+    p.output_of(
         "Apologise",
         "modelCompletion",
         "ApologyOut",
-        "document",
-    ));
-    nodes.push(prompt(
+        DataType::String,
+    );
+    p.add(prompt(
         "Thank",
         "Write a short thank-you for the message.",
         &[("message", DataType::String, "$.data.message")],
     ));
-    c.push(gate("Mood", "default", "Thank"));
-    c.push(data("FlowInput", "document", "Thank", "message"));
-    nodes.push(output("ThanksOut", DataType::String, "$.data"));
-    c.push(data("Thank", "modelCompletion", "ThanksOut", "document"));
+    p.connect(gate("Mood", "default", "Thank"));
+    p.connect(data("FlowInput", "document", "Thank", "message"));
+    p.output_of("Thank", "modelCompletion", "ThanksOut", DataType::String);
 
     // Translations of the summary.
-    nodes.push(prompt(
-        "Summarise",
-        "Summarise this message in one sentence.",
-        &[("message", DataType::String, "$.data.message")],
-    ));
-    c.push(data("FlowInput", "document", "Summarise", "message"));
+    p.message_prompt("Summarise", "Summarise this message in one sentence.");
     for lang in ["French", "German", "Spanish", "Italian", "Japanese"] {
         let name = format!("To{lang}");
-        nodes.push(prompt(
+        p.add(prompt(
             &name,
             &format!("Translate into {lang}."),
             &[("text", DataType::String, "$.data")],
         ));
-        c.push(data("Summarise", "modelCompletion", &name, "text"));
-        let out = format!("{lang}Out");
-        nodes.push(output(&out, DataType::String, "$.data"));
-        c.push(data(&name, "modelCompletion", &out, "document"));
+        p.connect(data("Summarise", "modelCompletion", &name, "text"));
+        p.output_of(
+            &name,
+            "modelCompletion",
+            &format!("{lang}Out"),
+            DataType::String,
+        );
     }
 
     // Inline code: a ticket key, used to store the summary.
@@ -286,37 +305,31 @@ fn support_desk() -> Project {
     if let Some(NodeConfiguration::InlineCode(code)) = &mut key.configuration {
         code.code = "f\"tickets/{text}.txt\"".to_owned();
     }
-    key.inputs[0].expression = "$.data.ticketId".to_owned();
-    nodes.push(key);
-    c.push(data("FlowInput", "document", "TicketKey", "text"));
+    p.add_on_input(key, "$.data.ticketId");
     let mut store = node(NodeType::Storage, "StoreSummary");
     if let Some(NodeConfiguration::Storage(s)) = &mut store.configuration {
         s.service_configuration = S3Service::S3(S3Bucket {
             bucket_name: "support-summaries".to_owned(),
         });
     }
-    nodes.push(store);
-    c.push(data(
+    p.add(store);
+    p.connect(data(
         "Summarise",
         "modelCompletion",
         "StoreSummary",
         "content",
     ));
-    c.push(data("TicketKey", "response", "StoreSummary", "objectKey"));
-    nodes.push(output("StoredAt", DataType::String, "$.data"));
-    c.push(data("StoreSummary", "s3Uri", "StoredAt", "document"));
+    p.connect(data("TicketKey", "response", "StoreSummary", "objectKey"));
+    p.output_of("StoreSummary", "s3Uri", "StoredAt", DataType::String);
 
     // Word count, by inline code.
     let mut words = node(NodeType::InlineCode, "CountWords");
     if let Some(NodeConfiguration::InlineCode(code)) = &mut words.configuration {
         code.code = "len(text.split())".to_owned();
     }
-    words.inputs[0].expression = "$.data.message".to_owned();
     words.outputs[0].data_type = Lenient::Known(DataType::Number);
-    nodes.push(words);
-    c.push(data("FlowInput", "document", "CountWords", "text"));
-    nodes.push(output("WordsOut", DataType::Number, "$.data"));
-    c.push(data("CountWords", "response", "WordsOut", "document"));
+    p.add_on_input(words, "$.data.message");
+    p.output_of("CountWords", "response", "WordsOut", DataType::Number);
 
     // The customer's contract, read from S3.
     let mut contract = node(NodeType::Retrieval, "ReadContract");
@@ -325,11 +338,8 @@ fn support_desk() -> Project {
             bucket_name: "customer-contracts".to_owned(),
         });
     }
-    contract.inputs[0].expression = "$.data.contractKey".to_owned();
-    nodes.push(contract);
-    c.push(data("FlowInput", "document", "ReadContract", "objectKey"));
-    nodes.push(output("ContractOut", DataType::String, "$.data"));
-    c.push(data("ReadContract", "s3Content", "ContractOut", "document"));
+    p.add_on_input(contract, "$.data.contractKey");
+    p.output_of("ReadContract", "s3Content", "ContractOut", DataType::String);
 
     let mut project = Project::new("support-desk");
     project.flows.push(Flow {
@@ -338,8 +348,8 @@ fn support_desk() -> Project {
         execution_role_arn: None,
         customer_encryption_key_arn: None,
         definition: FlowDefinition {
-            nodes,
-            connections: c,
+            nodes: p.nodes,
+            connections: p.connections,
         },
         samples: vec![],
     });

@@ -781,24 +781,20 @@ fn invalid_utf8_empty_files_and_a_bom_are_reported_with_the_path() {
         &["graph"][..],
         &["import"][..],
     ] {
-        let mut args = cmd.to_vec();
-        args.push("empty.json");
-        let r = run_in(dir.path(), &args);
-        let all = format!("{}{}", r.stdout, r.stderr);
-        assert_eq!(r.code, 2, "{args:?}: {all}");
-        assert!(
-            all.contains("empty.json") && all.contains("empty"),
-            "{args:?}: {all}"
-        );
-        let mut args = cmd.to_vec();
-        args.push("bad.json");
-        let r = run_in(dir.path(), &args);
-        let all = format!("{}{}", r.stdout, r.stderr);
-        assert_eq!(r.code, 2, "{args:?}: {all}");
-        assert!(
-            all.contains("bad.json") && all.contains("byte offset 14") && all.contains("line 2"),
-            "{args:?}: {all}"
-        );
+        // Each file, and what the message says of it besides its name.
+        for (file, says) in [
+            ("empty.json", &["empty"][..]),
+            ("bad.json", &["byte offset 14", "line 2"][..]),
+        ] {
+            let args = [cmd, &[file]].concat();
+            let r = run_in(dir.path(), &args);
+            let all = format!("{}{}", r.stdout, r.stderr);
+            assert_eq!(r.code, 2, "{args:?}: {all}");
+            assert!(
+                all.contains(file) && says.iter().all(|s| all.contains(s)),
+                "{args:?}: {all}"
+            );
+        }
     }
     let r = run_in(dir.path(), &["validate", "--json", "bad.json"]);
     let report = json(&r.stdout);

@@ -23,7 +23,6 @@ use support::aws::sdk_config;
 use support::fake_bedrock_agent::{
     agent_nodes, lock, start, Fake, Shared, FIRST_DEPLOY, READS, SERVICE_MODEL,
 };
-use support::fake_http::Recorded;
 
 const AGENT_ROLE: &str = "arn:aws:iam::123456789012:role/StrataAgentRole";
 const FLOW_ROLE: &str = "arn:aws:iam::123456789012:role/StrataFlowRole";
@@ -79,21 +78,25 @@ async fn first_deploy_creates_everything_in_order() {
     assert!(text.contains("+ agent BillingAgent: create"), "{text}");
     assert!(text.contains("+ flow triage: create"), "{text}");
     let applied = d.apply(&plan).await.expect("deploy");
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     let f = lock(&fake);
-    assert_eq!(f.mutations(), FIRST_DEPLOY);
+    assert_eq!(f.log.mutations(), FIRST_DEPLOY);
     // Reads before anything changes, polls between prepare and alias.
-    assert_eq!(&f.calls[..2], ["ListAgents", "ListFlows"]);
-    let prepare = f.position("PrepareAgent");
-    let alias = f.position("CreateAgentAlias");
-    let polls = f.calls[prepare..alias]
+    assert_eq!(&f.log.calls[..2], ["ListAgents", "ListFlows"]);
+    let prepare = f.log.position("PrepareAgent");
+    let alias = f.log.position("CreateAgentAlias");
+    let polls = f.log.calls[prepare..alias]
         .iter()
         .filter(|c| *c == "GetAgent")
         .count();
-    assert_eq!(polls, 3, "PREPARING, PREPARING, PREPARED: {:?}", f.calls);
-    let prepare_flow = f.position("PrepareFlow");
     assert_eq!(
-        f.calls[prepare_flow + 1..prepare_flow + 3],
+        polls, 3,
+        "PREPARING, PREPARING, PREPARED: {:?}",
+        f.log.calls
+    );
+    let prepare_flow = f.log.position("PrepareFlow");
+    assert_eq!(
+        f.log.calls[prepare_flow + 1..prepare_flow + 3],
         ["GetFlow", "GetFlow"]
     );
     // The flow's Agent node carries the alias this deploy created.
@@ -116,15 +119,15 @@ async fn second_deploy_changes_nothing() {
     let (fake, d) = setup(fast()).await;
     let project = project();
     deploy(&d, &project).await.expect("first deploy");
-    let first = lock(&fake).calls.len();
+    let first = lock(&fake).log.calls.len();
     let plan = d.plan(&project).await.expect("plan");
     assert!(!plan.has_changes(), "{plan}");
     assert!(plan.to_string().contains("Nothing to change."), "{plan}");
     let applied = d.apply(&plan).await.expect("second deploy");
     assert!(applied.done.is_empty(), "{:?}", applied.done);
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     let f = lock(&fake);
-    let later: Vec<&String> = f.calls[first..].iter().collect();
+    let later: Vec<&String> = f.log.calls[first..].iter().collect();
     assert!(
         later.iter().all(|c| READS.contains(&c.as_str())),
         "{later:?}"
@@ -140,8 +143,8 @@ async fn dry_run_plan_only_reads() {
     let plan = d.plan(&project).await.expect("plan");
     assert!(plan.has_changes());
     let f = lock(&fake);
-    assert!(f.mutations().is_empty(), "{:?}", f.calls);
-    assert_eq!(f.calls, ["ListAgents", "ListFlows"]);
+    assert!(f.log.mutations().is_empty(), "{:?}", f.log.calls);
+    assert_eq!(f.log.calls, ["ListAgents", "ListFlows"]);
 }
 
 #[tokio::test]
@@ -149,7 +152,7 @@ async fn changed_instruction_updates_only_the_agent() {
     let (fake, d) = setup(fast()).await;
     let mut project = project();
     deploy(&d, &project).await.expect("first deploy");
-    let first = lock(&fake).calls.len();
+    let first = lock(&fake).log.calls.len();
     project.agents[0].instruction =
         Some("You are the billing assistant. Always look up the order first, then answer.".into());
     let plan = d.plan(&project).await.expect("plan");
@@ -164,9 +167,9 @@ async fn changed_instruction_updates_only_the_agent() {
     );
     assert_eq!(plan.flows[0].action, Action::Unchanged);
     d.apply(&plan).await.expect("deploy");
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     let f = lock(&fake);
-    let later = f.mutations_since(first);
+    let later = f.log.mutations_since(first);
     assert_eq!(later, ["UpdateAgent", "PrepareAgent", "UpdateAgentAlias"]);
 }
 
@@ -237,8 +240,8 @@ async fn a_prepare_that_never_finishes_times_out() {
         "{err}"
     );
     let f = lock(&fake);
-    assert!(!f.calls.iter().any(|c| c == "CreateAgentAlias"));
-    assert!(!f.calls.iter().any(|c| c == "CreateFlow"));
+    assert!(!f.log.calls.iter().any(|c| c == "CreateAgentAlias"));
+    assert!(!f.log.calls.iter().any(|c| c == "CreateFlow"));
     let lines = lines.lock().unwrap_or_else(|p| p.into_inner());
     assert!(
         lines.iter().any(|l| l.contains("PREPARING, waiting")),
@@ -262,7 +265,11 @@ async fn a_failed_flow_prepare_shows_the_validations() {
     assert_eq!(resource, "flow \"triage\"");
     assert_eq!(reasons, "Error: Node Billing: the agent alias is not ready");
     assert!(done.0.iter().any(|l| l.starts_with("created flow triage")));
-    assert!(!lock(&fake).calls.iter().any(|c| c == "CreateFlowVersion"));
+    assert!(!lock(&fake)
+        .log
+        .calls
+        .iter()
+        .any(|c| c == "CreateFlowVersion"));
 }
 
 /// The support-triage project plus a supervisor, listed first, whose collaborators are the
@@ -299,7 +306,7 @@ async fn supervisors_are_deployed_after_their_collaborators_aliases() {
     let text = plan.to_string();
     assert!(text.contains("+ collaborator billing: create"), "{text}");
     let applied = d.apply(&plan).await.expect("deploy");
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     {
         let f = lock(&fake);
         let mut expected: Vec<&str> = FIRST_DEPLOY[..5].to_vec();
@@ -311,7 +318,7 @@ async fn supervisors_are_deployed_after_their_collaborators_aliases() {
             "CreateAgentAlias",
         ]);
         expected.extend(&FIRST_DEPLOY[5..]);
-        assert_eq!(f.mutations(), expected);
+        assert_eq!(f.log.mutations(), expected);
         let billing_alias = &applied.agent_aliases[0];
         assert_eq!(billing_alias.0, "BillingAgent");
         let supervisor = f
@@ -345,7 +352,7 @@ async fn supervisors_are_deployed_after_their_collaborators_aliases() {
     let mut changed = project.clone();
     changed.agents[0].collaborators[0].collaboration_instruction =
         "Ask billing about invoices, refunds and payment methods.".into();
-    let first = lock(&fake).calls.len();
+    let first = lock(&fake).log.calls.len();
     let plan = d.plan(&changed).await.expect("plan");
     let supervisor = &plan.agents[1];
     assert!(matches!(
@@ -354,9 +361,9 @@ async fn supervisors_are_deployed_after_their_collaborators_aliases() {
     ));
     assert_eq!(supervisor.collaborators[1].action, Action::Unchanged);
     d.apply(&plan).await.expect("deploy");
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     let f = lock(&fake);
-    let later = f.mutations_since(first);
+    let later = f.log.mutations_since(first);
     assert_eq!(
         later,
         [
@@ -386,7 +393,7 @@ async fn a_cycle_of_collaborators_is_refused_before_any_call() {
     let text = err.to_string();
     assert!(text.contains("cycle of collaborators"), "{text}");
     assert!(text.contains("nothing was changed"), "{text}");
-    assert!(lock(&fake).calls.is_empty());
+    assert!(lock(&fake).log.calls.is_empty());
 }
 
 #[tokio::test]
@@ -404,7 +411,7 @@ async fn a_project_guardrail_is_sent_by_its_identifier_and_refused_without_one()
         g.guardrail_identifier = Some(name.clone());
     }
     deploy(&d, &project).await.expect("deploy");
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     {
         let f = lock(&fake);
         let agent = f.agents.values().next().expect("an agent");
@@ -415,7 +422,7 @@ async fn a_project_guardrail_is_sent_by_its_identifier_and_refused_without_one()
     }
     // Not deployed yet: nothing is sent, and the error says what to do.
     project.guardrails[0].guardrail_identifier = None;
-    let calls = lock(&fake).calls.len();
+    let calls = lock(&fake).log.calls.len();
     let err = d.plan(&project).await.expect_err("no identifier");
     let text = err.to_string();
     assert!(
@@ -423,7 +430,7 @@ async fn a_project_guardrail_is_sent_by_its_identifier_and_refused_without_one()
         "{text}"
     );
     assert!(text.contains("guardrailIdentifier"), "{text}");
-    assert_eq!(lock(&fake).calls.len(), calls);
+    assert_eq!(lock(&fake).log.calls.len(), calls);
 }
 
 #[tokio::test]
@@ -435,7 +442,7 @@ async fn missing_roles_fail_before_any_call() {
     assert!(matches!(err, DeployError::MissingRole { .. }), "{err}");
     assert!(err.to_string().contains("executionRoleArn"), "{err}");
     assert!(err.to_string().contains("--role-arn"), "{err}");
-    assert!(lock(&fake).calls.is_empty());
+    assert!(lock(&fake).log.calls.is_empty());
     // --role-arn fills it.
     let d = deployer(
         &start(fake.clone()).await,
@@ -446,7 +453,7 @@ async fn missing_roles_fail_before_any_call() {
     )
     .await;
     deploy(&d, &project).await.expect("deploys with --role-arn");
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
 }
 
 #[tokio::test]
@@ -572,13 +579,13 @@ async fn an_action_group_the_project_dropped_is_deleted() {
         "- action group {}: delete",
         dropped.action_group_name
     )));
-    let first = lock(&fake).calls.len();
+    let first = lock(&fake).log.calls.len();
     d.apply(&plan).await.expect("applies");
     assert_eq!(
-        lock(&fake).mutations_since(first),
+        lock(&fake).log.mutations_since(first),
         ["DeleteAgentActionGroup", "PrepareAgent", "UpdateAgentAlias"]
     );
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     let again = d.plan(&project).await.expect("plans again");
     assert!(!again.has_changes(), "{again}");
 }
@@ -595,10 +602,14 @@ async fn one_agent_is_deployed_with_its_project_collaborators_and_no_flow() {
     d.apply(&plan).await.expect("applies");
     {
         let f = lock(&fake);
-        assert!(!f.calls.iter().any(|c| c.contains("Flow")), "{:?}", f.calls);
+        assert!(
+            !f.log.calls.iter().any(|c| c.contains("Flow")),
+            "{:?}",
+            f.log.calls
+        );
         assert_eq!(f.agents.len(), 2);
     }
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
 
     let only_billing = strata::deploy::Scope::Agent("BillingAgent".into());
     let plan = d.plan_scoped(&project, &only_billing).await.expect("plans");
@@ -649,7 +660,7 @@ mod cli {
             .stdout_has("+ agent BillingAgent: create")
             .stdout_has("+ flow alias live: create");
         let f = lock(&fake);
-        assert!(f.mutations().is_empty(), "{:?}", f.calls);
+        assert!(f.log.mutations().is_empty(), "{:?}", f.log.calls);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -660,20 +671,20 @@ mod cli {
             .exits(2)
             .stderr_has("not a terminal")
             .stderr_has("--yes");
-        assert!(lock(&fake).mutations().is_empty());
+        assert!(lock(&fake).log.mutations().is_empty());
 
         strata_deploy(&endpoint, &file, &["--yes"])
             .await
             .exits(0)
             .stdout_has("flow triage: arn:aws:bedrock:");
-        assert_eq!(lock(&fake).mutations(), FIRST_DEPLOY);
-        lock(&fake).assert_clean();
+        assert_eq!(lock(&fake).log.mutations(), FIRST_DEPLOY);
+        lock(&fake).log.assert_clean();
 
         strata_deploy(&endpoint, &file, &["--yes"])
             .await
             .exits(0)
             .stdout_has("Nothing to change.");
-        assert_eq!(lock(&fake).mutations(), FIRST_DEPLOY);
+        assert_eq!(lock(&fake).log.mutations(), FIRST_DEPLOY);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

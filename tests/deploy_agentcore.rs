@@ -29,7 +29,6 @@ mod support {
 
 use support::aws::sdk_config;
 use support::fake_agentcore::*;
-use support::fake_http::Recorded;
 
 const HARNESS_ROLE: &str = "arn:aws:iam::123456789012:role/StrataHarnessRole";
 const GATEWAY_ROLE: &str = "arn:aws:iam::123456789012:role/StrataGatewayRole";
@@ -108,8 +107,8 @@ const FIRST_DEPLOY: &[&str] = &[
 
 /// How many `op` calls stand between the first `from` and the first `to`.
 fn polls_between(f: &Fake, op: &str, from: &str, to: &str) -> usize {
-    let (a, b) = (f.position(from), f.position(to));
-    f.calls[a..b].iter().filter(|c| *c == op).count()
+    let (a, b) = (f.log.position(from), f.log.position(to));
+    f.log.calls[a..b].iter().filter(|c| *c == op).count()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,10 +145,10 @@ async fn dry_run_on_an_empty_account_plans_creates_and_only_reads() {
         assert!(text.contains(line), "{line:?} in\n{text}");
     }
     let f = lock(&fake);
-    assert!(f.mutations().is_empty(), "{:?}", f.calls);
-    assert_eq!(f.calls, ["ListGateways", "ListHarnesses"]);
+    assert!(f.log.mutations().is_empty(), "{:?}", f.log.calls);
+    assert_eq!(f.log.calls, ["ListGateways", "ListHarnesses"]);
     drop(f);
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
 }
 
 #[tokio::test]
@@ -157,9 +156,9 @@ async fn apply_creates_in_dependency_order_and_waits_until_each_is_ready() {
     let (fake, d) = setup(fast()).await;
     let plan = d.plan(&project(), None).await.expect("plan");
     let applied = d.apply(&plan).await.expect("deploy");
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     let f = lock(&fake);
-    assert_eq!(f.mutations(), FIRST_DEPLOY);
+    assert_eq!(f.log.mutations(), FIRST_DEPLOY);
     // CREATING, CREATING, READY: three polls after each create before the next write.
     assert_eq!(
         polls_between(&f, "GetGateway", "CreateGateway", "CreateGatewayTarget"),
@@ -179,7 +178,7 @@ async fn apply_creates_in_dependency_order_and_waits_until_each_is_ready() {
         3
     );
     assert_eq!(
-        f.calls.last().map(String::as_str),
+        f.log.calls.last().map(String::as_str),
         Some("GetHarnessEndpoint")
     );
     // The harness's gateway tool names the gateway this deploy made; the endpoint serves
@@ -229,7 +228,7 @@ async fn apply_creates_in_dependency_order_and_waits_until_each_is_ready() {
 async fn the_requests_sent_are_the_export_with_its_placeholders_filled() {
     let project = project();
     let (fake, _d) = deployed(&project).await;
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     let f = lock(&fake);
     let gateway = f.gateways.values().next().expect("a gateway");
     let mut text = strata::agentcore::agentcore_requests(&project, "BillingAgent")
@@ -296,7 +295,7 @@ async fn an_endpoint_the_project_no_longer_has_is_deleted_but_never_default() {
                 .insert(name.to_owned(), Res::new(json, &[]));
         }
     }
-    let first = lock(&fake).calls.len();
+    let first = lock(&fake).log.calls.len();
     let plan = d.plan(&project, None).await.expect("plan");
     assert_eq!(
         actions(&plan.agents[0].endpoints),
@@ -308,9 +307,9 @@ async fn an_endpoint_the_project_no_longer_has_is_deleted_but_never_default() {
         "{plan}"
     );
     d.apply(&plan).await.expect("deploy");
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     let f = lock(&fake);
-    assert_eq!(f.mutations_since(first), ["DeleteHarnessEndpoint"]);
+    assert_eq!(f.log.mutations_since(first), ["DeleteHarnessEndpoint"]);
     let harness = f.harnesses.values().next().expect("a harness");
     let left: Vec<&String> = harness.endpoints.keys().collect();
     assert_eq!(left, ["DEFAULT", "live"]);
@@ -320,7 +319,7 @@ async fn an_endpoint_the_project_no_longer_has_is_deleted_but_never_default() {
 async fn a_second_deploy_is_all_unchanged_and_writes_nothing() {
     let project = project();
     let (fake, d) = deployed(&project).await;
-    let first = lock(&fake).calls.len();
+    let first = lock(&fake).log.calls.len();
     let plan = d.plan(&project, None).await.expect("plan again");
     assert!(!plan.has_changes(), "{plan}");
     assert!(plan.agents[0]
@@ -335,13 +334,13 @@ async fn a_second_deploy_is_all_unchanged_and_writes_nothing() {
     let applied = d.apply(&plan).await.expect("second deploy");
     assert!(applied.done.is_empty(), "{:?}", applied.done);
     assert_eq!(applied.endpoints.len(), 1, "the endpoint is still reported");
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     let f = lock(&fake);
     assert_eq!(
-        f.mutations_since(first),
+        f.log.mutations_since(first),
         Vec::<String>::new(),
         "{:?}",
-        &f.calls[first..]
+        &f.log.calls[first..]
     );
     assert_eq!((f.gateways.len(), f.harnesses.len()), (1, 1));
 }
@@ -367,7 +366,7 @@ async fn a_recorded_alias_becomes_a_harness_endpoint_and_live_goes() {
         .into_iter()
         .collect(),
     };
-    let first = lock(&fake).calls.len();
+    let first = lock(&fake).log.calls.len();
     let plan = d
         .plan_with(&project, None, &history)
         .await
@@ -386,11 +385,11 @@ async fn a_recorded_alias_becomes_a_harness_endpoint_and_live_goes() {
             .collect::<Vec<_>>(),
         ["prod"]
     );
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     {
         let f = lock(&fake);
         assert_eq!(
-            f.mutations_since(first),
+            f.log.mutations_since(first),
             ["CreateHarnessEndpoint", "DeleteHarnessEndpoint"]
         );
         let harness = f.harness_named("BillingAgent").expect("the harness");
@@ -405,7 +404,7 @@ async fn a_recorded_alias_becomes_a_harness_endpoint_and_live_goes() {
 async fn a_changed_instruction_updates_the_harness_and_moves_its_endpoint() {
     let mut project = project();
     let (fake, d) = deployed(&project).await;
-    let first = lock(&fake).calls.len();
+    let first = lock(&fake).log.calls.len();
     project.agents[0].instruction =
         Some("You are the billing assistant. Always look up the order first, then answer.".into());
     let plan = d.plan(&project, None).await.expect("plan");
@@ -435,11 +434,11 @@ async fn a_changed_instruction_updates_the_harness_and_moves_its_endpoint() {
         "{text}"
     );
     d.apply(&plan).await.expect("deploy");
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     {
         let f = lock(&fake);
         assert_eq!(
-            f.mutations_since(first),
+            f.log.mutations_since(first),
             ["UpdateHarness", "UpdateHarnessEndpoint"]
         );
         let harness = f.harnesses.values().next().expect("a harness");
@@ -458,7 +457,7 @@ async fn a_changed_group_updates_its_target_and_drift_updates_the_gateway() {
     for g in lock(&fake).gateways.values_mut() {
         g.res.json["description"] = json!("edited by hand");
     }
-    let first = lock(&fake).calls.len();
+    let first = lock(&fake).log.calls.len();
     let plan = d.plan(&project, None).await.expect("plan");
     let agent = &plan.agents[0];
     let paths = |action: &Action| -> Vec<String> {
@@ -477,13 +476,13 @@ async fn a_changed_group_updates_its_target_and_drift_updates_the_gateway() {
         "{plan}"
     );
     d.apply(&plan).await.expect("deploy");
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     let f = lock(&fake);
     assert_eq!(
-        f.mutations_since(first),
+        f.log.mutations_since(first),
         ["UpdateGateway", "UpdateGatewayTarget"]
     );
-    let later = &f.calls[first..];
+    let later = &f.log.calls[first..];
     let after = later
         .iter()
         .position(|c| c == "UpdateGatewayTarget")
@@ -509,7 +508,7 @@ async fn a_removed_action_group_deletes_its_target() {
     assert_eq!(plan.agents[0].targets.len(), 2);
     d.apply(&plan).await.expect("first deploy");
     // Two targets: the second plan lists them over two pages.
-    let first = lock(&fake).calls.len();
+    let first = lock(&fake).log.calls.len();
     project.agents[0].action_groups.pop();
     let plan = d.plan(&project, None).await.expect("plan");
     assert_eq!(
@@ -523,15 +522,16 @@ async fn a_removed_action_group_deletes_its_target() {
         "{plan}"
     );
     d.apply(&plan).await.expect("deploy");
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
     let f = lock(&fake);
-    let later = &f.calls[first..];
+    let later = &f.log.calls[first..];
     assert_eq!(
         later.iter().filter(|c| *c == "ListGatewayTargets").count(),
         2,
         "one page a target: {later:?}"
     );
     assert!(f
+        .log
         .mutations_since(first)
         .contains(&"DeleteGatewayTarget".to_owned()));
     assert_eq!(f.gateways.values().next().map(|g| g.targets.len()), Some(1));
@@ -561,11 +561,11 @@ async fn the_customer_support_example_deploys_and_redeploys_unchanged() {
         "{plan}"
     );
     d.apply(&plan).await.expect("deploy");
-    lock(&fake).assert_clean();
-    let first = lock(&fake).calls.len();
+    lock(&fake).log.assert_clean();
+    let first = lock(&fake).log.calls.len();
     assert_unchanged(&d, &project).await;
     let f = lock(&fake);
-    let later = &f.calls[first..];
+    let later = &f.log.calls[first..];
     assert_eq!(
         later.iter().filter(|c| *c == "ListGatewayTargets").count(),
         3,
@@ -606,7 +606,7 @@ async fn a_validation_exception_names_the_resource_and_what_was_done() {
         ),
         "{text}"
     );
-    assert!(!lock(&fake).calls.iter().any(|c| c == "CreateHarness"));
+    assert!(!lock(&fake).log.calls.iter().any(|c| c == "CreateHarness"));
 }
 
 #[tokio::test]
@@ -636,6 +636,7 @@ async fn a_harness_that_ends_create_failed_is_reported_by_name_and_retried_next_
         .iter()
         .any(|l| l.starts_with("created harness BillingAgent")));
     assert!(!lock(&fake)
+        .log
         .calls
         .iter()
         .any(|c| c == "CreateHarnessEndpoint"));
@@ -646,7 +647,7 @@ async fn a_harness_that_ends_create_failed_is_reported_by_name_and_retried_next_
     };
     assert_eq!(changes.last().map(|c| c.path.as_str()), Some("status"));
     d.apply(&plan).await.expect("the retry deploys");
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
 }
 
 #[tokio::test]
@@ -683,7 +684,7 @@ async fn missing_roles_fail_before_any_call() {
         "{err}"
     );
     assert!(err.to_string().contains("--role-arn"), "{err}");
-    assert!(lock(&fake).calls.is_empty());
+    assert!(lock(&fake).log.calls.is_empty());
 }
 
 #[tokio::test]
@@ -702,7 +703,7 @@ async fn agents_are_chosen_by_target_or_by_name() {
     assert_eq!(plan.agents.len(), 1);
     let err = d.plan(&classic, Some("Nobody")).await.expect_err("unknown");
     assert!(err.to_string().contains("Nobody"), "{err}");
-    lock(&fake).assert_clean();
+    lock(&fake).log.assert_clean();
 }
 
 #[test]
@@ -776,7 +777,7 @@ mod cli {
             .exits(0)
             .stdout_has("agent BillingAgent → AgentCore")
             .stdout_has("+ harness endpoint live: create");
-        assert!(lock(&fake).mutations().is_empty());
+        assert!(lock(&fake).log.mutations().is_empty());
 
         strata_deploy(&endpoint, &file, &[&ROLES[..], &["--yes"]].concat())
             .await
@@ -785,14 +786,14 @@ mod cli {
             .stdout_has("  agent BillingAgent: arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/BillingAgent-")
             .stdout_has("    endpoint live: arn:aws:bedrock-agentcore:")
             .stderr_has("CREATING, waiting…");
-        assert_eq!(lock(&fake).mutations(), FIRST_DEPLOY);
-        lock(&fake).assert_clean();
+        assert_eq!(lock(&fake).log.mutations(), FIRST_DEPLOY);
+        lock(&fake).log.assert_clean();
 
         strata_deploy(&endpoint, &file, &[&ROLES[..], &["--yes"]].concat())
             .await
             .exits(0)
             .stdout_has("Nothing to change.");
-        assert_eq!(lock(&fake).mutations(), FIRST_DEPLOY);
+        assert_eq!(lock(&fake).log.mutations(), FIRST_DEPLOY);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -839,7 +840,7 @@ mod cli {
             .await
             .exits(1)
             .stderr_has("ListAgents failed");
-        assert!(lock(&fake).mutations().is_empty());
+        assert!(lock(&fake).log.mutations().is_empty());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -431,6 +431,15 @@ fn resources_of<'a>(template: &'a Value, kind: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// The configuration of node `name` of `flow`.
+#[track_caller]
+fn configuration(flow: &strata::model::Flow, name: &str) -> NodeConfiguration {
+    flow.definition
+        .node(name)
+        .and_then(|n| n.configuration.clone())
+        .unwrap_or_else(|| panic!("no node {name} with a configuration"))
+}
+
 #[test]
 fn export_after_import_of_a_cloudformation_template_is_equivalent() {
     let text = read(&root().join("tests/export_fixtures/billing_stack.yaml"));
@@ -438,11 +447,7 @@ fn export_after_import_of_a_cloudformation_template_is_equivalent() {
     let i = import(&text, "billing").expect("imports");
     assert!(i.warnings.is_empty(), "{:?}", i.warnings);
     let flow = &i.project.flows[0];
-    let Some(NodeConfiguration::Agent(c)) = &flow
-        .definition
-        .node("Ask")
-        .and_then(|n| n.configuration.clone())
-    else {
+    let NodeConfiguration::Agent(c) = configuration(flow, "Ask") else {
         panic!("Ask is an Agent node");
     };
     assert_eq!(c.project_agent.as_deref(), Some("Billing"));
@@ -1288,19 +1293,11 @@ fn cloudformation_yaml_and_json_with_every_node_type_import_alike() {
     // References became the project's names.
     let flow = &p.flows[0];
     assert!(flow.execution_role_arn.is_none(), "the template's own role");
-    let Some(NodeConfiguration::Agent(c)) = flow
-        .definition
-        .node("Concierge")
-        .and_then(|n| n.configuration.clone())
-    else {
+    let NodeConfiguration::Agent(c) = configuration(flow, "Concierge") else {
         panic!("Concierge is an Agent node");
     };
     assert_eq!(c.project_agent.as_deref(), Some("Concierge"));
-    let Some(NodeConfiguration::KnowledgeBase(kb)) = flow
-        .definition
-        .node("Lookup")
-        .and_then(|n| n.configuration.clone())
-    else {
+    let NodeConfiguration::KnowledgeBase(kb) = configuration(flow, "Lookup") else {
         panic!("Lookup is a KnowledgeBase node");
     };
     assert_eq!(kb.knowledge_base_id, "manuals");

@@ -314,6 +314,22 @@ async fn runs_of_a_dead_process_are_marked_interrupted(pool: SqlitePool) -> Resu
     Ok(())
 }
 
+/// What `create_version` returns when it made version `number`.
+fn made(number: u32) -> VersionOutcome {
+    VersionOutcome {
+        number,
+        created: true,
+    }
+}
+
+/// What `create_version` returns when an identical snapshot already was version `number`.
+fn found(number: u32) -> VersionOutcome {
+    VersionOutcome {
+        number,
+        created: false,
+    }
+}
+
 #[sqlx::test]
 async fn versions_are_numbered_per_flow_and_content_addressed(pool: SqlitePool) -> Result<()> {
     let store = Store::from_pool(pool.clone()).await?;
@@ -325,59 +341,23 @@ async fn versions_are_numbered_per_flow_and_content_addressed(pool: SqlitePool) 
     let created = store
         .create_version("support", "triage", &v1, "first")
         .await?;
-    assert_eq!(
-        created,
-        VersionOutcome {
-            number: 1,
-            created: true
-        }
-    );
+    assert_eq!(created, made(1));
     let again = store
         .create_version("support", "triage", &same_keys_reordered, "retry")
         .await?;
-    assert_eq!(
-        again,
-        VersionOutcome {
-            number: 1,
-            created: false
-        }
-    );
+    assert_eq!(again, found(1));
     let next = store
         .create_version("support", "triage", &v2, "adds output")
         .await?;
-    assert_eq!(
-        next,
-        VersionOutcome {
-            number: 2,
-            created: true
-        }
-    );
+    assert_eq!(next, made(2));
     // The first snapshot again is still version 1, not a new 3.
     let back = store.create_version("support", "triage", &v1, "").await?;
-    assert_eq!(
-        back,
-        VersionOutcome {
-            number: 1,
-            created: false
-        }
-    );
+    assert_eq!(back, found(1));
     // Numbering is per (project, flow).
     let other_flow = store.create_version("support", "reply", &v1, "").await?;
-    assert_eq!(
-        other_flow,
-        VersionOutcome {
-            number: 1,
-            created: true
-        }
-    );
+    assert_eq!(other_flow, made(1));
     let other_project = store.create_version("sales", "triage", &v2, "").await?;
-    assert_eq!(
-        other_project,
-        VersionOutcome {
-            number: 1,
-            created: true
-        }
-    );
+    assert_eq!(other_project, made(1));
 
     let stored = store
         .get_version("support", "triage", 1)

@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use support::app::{launch_with, App, Launched};
 use support::fake_bedrock_agent::{lock, start, Fake, Shared, FIRST_DEPLOY};
-use support::fake_http::{Recorded, TEST_AWS_ENV};
+use support::fake_http::TEST_AWS_ENV;
 use support::project::{app_store, save_template_with_files, triage_with_files};
 
 /// The environment that points the app's AWS clients at the fake, with test credentials and no
@@ -115,9 +115,9 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
     app.dry_run(6).await;
     assert_eq!(app.plan_rows("data-action").await, json!(vec!["create"; 6]));
     assert!(
-        lock(&fake).mutations().is_empty(),
+        lock(&fake).log.mutations().is_empty(),
         "{:?}",
-        lock(&fake).calls
+        lock(&fake).log.calls
     );
 
     // Apply: the requests a first deploy makes, every row done.
@@ -126,8 +126,8 @@ async fn export_to_cloudformation_and_deploy_against_the_fake_in_the_real_app() 
     assert_eq!(app.plan_rows("data-status").await, json!(vec!["done"; 6]));
     {
         let f = lock(&fake);
-        assert_eq!(f.mutations(), FIRST_DEPLOY);
-        f.assert_clean();
+        assert_eq!(f.log.mutations(), FIRST_DEPLOY);
+        f.log.assert_clean();
     }
 
     // A second dry run: nothing to change.
@@ -189,9 +189,9 @@ async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
     );
     assert_eq!(app.plan_rows("data-action").await, json!(vec!["create"; 4]));
     assert!(
-        ac::lock(&fake).mutations().is_empty(),
+        ac::lock(&fake).log.mutations().is_empty(),
         "{:?}",
-        ac::lock(&fake).calls
+        ac::lock(&fake).log.calls
     );
 
     // Apply, cancelled while the fake holds CreateHarness: the gateway and its target are
@@ -216,7 +216,7 @@ async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
         json!(["done", "done", "stopped", "not-done"])
     );
     assert_eq!(
-        ac::lock(&fake).mutations(),
+        ac::lock(&fake).log.mutations(),
         ["CreateGateway", "CreateGatewayTarget"]
     );
 
@@ -239,7 +239,7 @@ async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
     {
         let f = ac::lock(&fake);
         assert_eq!(
-            f.mutations(),
+            f.log.mutations(),
             [
                 "CreateGateway",
                 "CreateGatewayTarget",
@@ -247,7 +247,7 @@ async fn agentcore_dry_run_cancel_and_apply_against_the_fake_in_the_real_app() {
                 "CreateHarnessEndpoint"
             ]
         );
-        f.assert_clean();
+        f.log.assert_clean();
     }
 
     // Nothing left to change.

@@ -19,7 +19,7 @@
 )]
 
 use super::botocore::Shapes;
-use super::fake_http::{aws_error, json_reply, serve_async, stored, Recorded};
+use super::fake_http::{aws_error, json_reply, serve_async, stored, CallLog, Service};
 use axum::http::Method;
 use axum::response::Response;
 use serde_json::{json, Value};
@@ -97,12 +97,11 @@ pub struct HarnessState {
 
 #[derive(Debug, Default)]
 pub struct Fake {
-    /// Every operation, in order.
-    pub calls: Vec<String>,
+    /// Every operation, in order, and the requests it found wrong (they also got a
+    /// ValidationException).
+    pub log: CallLog<Fake>,
     /// The body of every write, in order.
     pub bodies: Vec<(String, Value)>,
-    /// Requests the fake found wrong (they also got a ValidationException).
-    pub problems: Vec<String>,
     /// By gateway id.
     pub gateways: BTreeMap<String, GatewayState>,
     /// By harness id.
@@ -165,16 +164,8 @@ impl Fake {
     }
 }
 
-impl Recorded for Fake {
+impl Service for Fake {
     const READS: &'static [&'static str] = READS;
-
-    fn calls(&self) -> &[String] {
-        &self.calls
-    }
-
-    fn problems(&self) -> &[String] {
-        &self.problems
-    }
 }
 
 /// Members of an update body merged into `json` (UpdateHarness's `{optionalValue}` unwrapped).
@@ -240,10 +231,10 @@ pub fn handle(
     let mut f = lock(fake);
     let model: &'static Shapes = &MODEL;
     let Some(op) = model.operation(method.as_str(), path) else {
-        f.problems.push(format!("unexpected {method} {path}"));
+        f.log.problems.push(format!("unexpected {method} {path}"));
         return not_found("route");
     };
-    f.calls.push(op.to_owned());
+    f.log.calls.push(op.to_owned());
     if !READS.contains(&op) {
         f.bodies.push((op.to_owned(), body.clone()));
     }
@@ -255,7 +246,7 @@ pub fn handle(
     let mut wrong = Vec::new();
     model.check_body(op, body, &mut wrong);
     if let Some(first) = wrong.first().cloned() {
-        f.problems.extend(wrong);
+        f.log.problems.extend(wrong);
         return validation("ValidationException", &first);
     }
     let seg: Vec<String> = path
@@ -263,10 +254,10 @@ pub fn handle(
         .split('/')
         .map(str::to_owned)
         .collect();
-    let before = f.problems.len();
+    let before = f.log.problems.len();
     let reply = respond(&mut f, op, &seg, query, body);
-    if f.problems.len() > before {
-        let last = f.problems.last().cloned().unwrap_or_default();
+    if f.log.problems.len() > before {
+        let last = f.log.problems.last().cloned().unwrap_or_default();
         return validation("ValidationException", &last);
     }
     match reply {
@@ -275,7 +266,7 @@ pub fn handle(
             if let Some(shape) = model.output_shape(op) {
                 let mut errors = Vec::new();
                 model.check(shape, &reply, &format!("{op} reply"), &mut errors);
-                f.problems.extend(errors);
+                f.log.problems.extend(errors);
             }
             json_reply(200, &reply)
         }
@@ -318,8 +309,8 @@ pub fn respond(
             Ok(listing("items", items, query))
         }
         "CreateGateway" => {
-            check_token(body, &mut f.problems, op);
-            no_placeholders(body, &mut f.problems, op);
+            check_token(body, &mut f.log.problems, op);
+            no_placeholders(body, &mut f.log.problems, op);
             let name = body["name"].as_str().unwrap_or_default().to_owned();
             if f.gateways.values().any(|g| g.res.json["name"] == name) {
                 return Err(aws_error(
@@ -376,15 +367,16 @@ pub fn respond(
             None => Err(not_found("gateway")),
         },
         "CreateGatewayTarget" => {
-            check_token(body, &mut f.problems, op);
-            no_placeholders(body, &mut f.problems, op);
+            check_token(body, &mut f.log.problems, op);
+            no_placeholders(body, &mut f.log.problems, op);
             let serial = f.serial();
             let token = body["clientToken"].as_str().unwrap_or_default().to_owned();
             let Some(g) = f.gateways.get_mut(&at(1)) else {
                 return Err(not_found("gateway"));
             };
             if g.res.status() != "READY" {
-                f.problems
+                f.log
+                    .problems
                     .push(format!("{op}: the gateway is {}", g.res.status()));
                 return Ok(Value::Null);
             }
@@ -427,7 +419,7 @@ pub fn respond(
                 return Err(not_found("target"));
             };
             if op == "UpdateGatewayTarget" {
-                no_placeholders(body, &mut f.problems, op);
+                no_placeholders(body, &mut f.log.problems, op);
                 merge(&mut t.json, body, &[]);
                 t.json["status"] = json!("UPDATING");
                 t.queue = VecDeque::from(["UPDATING", "READY"]);
@@ -449,8 +441,8 @@ pub fn respond(
             Ok(listing("harnesses", items, query))
         }
         "CreateHarness" => {
-            check_token(body, &mut f.problems, op);
-            no_placeholders(body, &mut f.problems, op);
+            check_token(body, &mut f.log.problems, op);
+            no_placeholders(body, &mut f.log.problems, op);
             let name = body["harnessName"].as_str().unwrap_or_default().to_owned();
             if f.harness_named(&name).is_some() {
                 return Err(aws_error(
@@ -494,7 +486,7 @@ pub fn respond(
             None => Err(not_found("harness")),
         },
         "UpdateHarness" => {
-            no_placeholders(body, &mut f.problems, op);
+            no_placeholders(body, &mut f.log.problems, op);
             check_gateway_tools(f, body, op);
             let Some(h) = f.harnesses.get_mut(&at(1)) else {
                 return Err(not_found("harness"));
@@ -519,15 +511,16 @@ pub fn respond(
             None => Err(not_found("harness")),
         },
         "CreateHarnessEndpoint" | "UpdateHarnessEndpoint" => {
-            no_placeholders(body, &mut f.problems, op);
+            no_placeholders(body, &mut f.log.problems, op);
             if op == "CreateHarnessEndpoint" {
-                check_token(body, &mut f.problems, op);
+                check_token(body, &mut f.log.problems, op);
             }
             let Some(h) = f.harnesses.get_mut(&at(1)) else {
                 return Err(not_found("harness"));
             };
             if h.res.status() != "READY" {
-                f.problems
+                f.log
+                    .problems
                     .push(format!("{op}: the harness is {}", h.res.status()));
                 return Ok(Value::Null);
             }
@@ -536,7 +529,7 @@ pub fn respond(
                 .unwrap_or_default()
                 .to_owned();
             if version != h.version.to_string() {
-                f.problems.push(format!(
+                f.log.problems.push(format!(
                     "{op}: targetVersion {version:?}, the harness is at {}",
                     h.version
                 ));
@@ -612,7 +605,8 @@ pub fn respond(
             None => Err(not_found("endpoint")),
         },
         _ => {
-            f.problems
+            f.log
+                .problems
                 .push(format!("{op}: not an operation this fake serves"));
             Err(aws_error(500, "InternalServerException", "unhandled"))
         }
@@ -632,8 +626,11 @@ pub fn check_gateway_tools(f: &mut Fake, body: &Value, op: &str) {
     for arn in arns {
         match f.gateway_by_arn(&arn).map(|g| g.res.status().to_owned()) {
             Some(status) if status == "READY" => {}
-            Some(status) => f.problems.push(format!("{op}: gateway {arn} is {status}")),
-            None => f.problems.push(format!("{op}: no gateway {arn}")),
+            Some(status) => f
+                .log
+                .problems
+                .push(format!("{op}: gateway {arn} is {status}")),
+            None => f.log.problems.push(format!("{op}: no gateway {arn}")),
         }
     }
 }

@@ -15,7 +15,7 @@
 )]
 
 use super::botocore::Shapes;
-use super::fake_http::{aws_error as error, json_reply, serve, stored, Recorded};
+use super::fake_http::{aws_error as error, json_reply, serve, stored, CallLog, Service};
 use axum::http::Method;
 use axum::response::Response;
 use serde_json::{json, Value};
@@ -46,10 +46,9 @@ pub struct FlowState {
 
 #[derive(Debug, Default)]
 pub struct Fake {
-    /// Every operation, in order.
-    pub calls: Vec<String>,
-    /// Requests the fake found wrong (they also got a ValidationException).
-    pub problems: Vec<String>,
+    /// Every operation, in order, and the requests it found wrong (they also got a
+    /// ValidationException).
+    pub log: CallLog<Fake>,
     pub agents: BTreeMap<String, AgentState>,
     pub flows: BTreeMap<String, FlowState>,
     /// Client tokens seen by CreateX, with the id they created.
@@ -113,16 +112,8 @@ impl Fake {
     }
 }
 
-impl Recorded for Fake {
+impl Service for Fake {
     const READS: &'static [&'static str] = READS;
-
-    fn calls(&self) -> &[String] {
-        &self.calls
-    }
-
-    fn problems(&self) -> &[String] {
-        &self.problems
-    }
 }
 
 /// Member `key` of `body` as a non-empty string.
@@ -184,15 +175,16 @@ fn handle(fake: &Shared, method: &Method, path: &str, body: &Value) -> Response 
     // Routed as the service model routes it; agent parts are only ever edited in the draft.
     let model: &'static Shapes = &SERVICE_MODEL;
     let Some(op) = model.operation(m, path) else {
-        f.problems.push(format!("unexpected {m} {path}"));
+        f.log.problems.push(format!("unexpected {m} {path}"));
         return error(404, "ResourceNotFoundException", "no such route");
     };
     if seg.get(2) == Some(&"agentversions") && seg.get(3) != Some(&"DRAFT") {
-        f.problems
+        f.log
+            .problems
             .push(format!("{op}: {path} is not the draft version"));
         return error(400, "ValidationException", "only the draft can be changed");
     }
-    f.calls.push(op.to_owned());
+    f.log.calls.push(op.to_owned());
     if let Some((fail_op, kind)) = f.fail {
         if fail_op == op {
             return error(400, kind, &format!("{op} rejected by the test"));
@@ -202,13 +194,13 @@ fn handle(fake: &Shared, method: &Method, path: &str, body: &Value) -> Response 
     let mut wrong = Vec::new();
     model.check_body(op, body, &mut wrong);
     if let Some(first) = wrong.first().cloned() {
-        f.problems.extend(wrong);
+        f.log.problems.extend(wrong);
         return error(400, "ValidationException", &first);
     }
-    let before = f.problems.len();
+    let before = f.log.problems.len();
     let reply = respond(&mut f, op, &seg, body);
-    if f.problems.len() > before {
-        let last = f.problems.last().cloned().unwrap_or_default();
+    if f.log.problems.len() > before {
+        let last = f.log.problems.last().cloned().unwrap_or_default();
         return error(400, "ValidationException", &last);
     }
     reply
@@ -245,7 +237,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 &mut problems,
                 op,
             );
-            f.problems.extend(problems);
+            f.log.problems.extend(problems);
             let token = body["clientToken"].as_str().unwrap_or_default().to_owned();
             if let Some(existing) = f.tokens.get(&token).cloned() {
                 let json = f.agents.get(&existing).map(|a| a.json.clone());
@@ -289,7 +281,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             need(body, "agentResourceRoleArn", &mut problems, op);
             need(body, "foundationModel", &mut problems, op);
             forbid(body, &["agentId", "clientToken", "tags"], &mut problems, op);
-            f.problems.extend(problems);
+            f.log.problems.extend(problems);
             let Some(a) = f.agents.get_mut(&id) else {
                 return agent_missing();
             };
@@ -312,7 +304,8 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 Some("SUPERVISOR" | "SUPERVISOR_ROUTER")
             );
             if supervisor && a.collaborators.is_empty() {
-                f.problems
+                f.log
+                    .problems
                     .push(format!("{op}: supervisor {id} has no collaborators"));
                 return error(
                     400,
@@ -352,7 +345,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 check_token(body, &mut problems, op);
             }
             forbid(body, &["agentId", "agentVersion"], &mut problems, op);
-            f.problems.extend(problems);
+            f.log.problems.extend(problems);
             let gid = f.id_or_new(seg.get(5));
             let Some(a) = f.agents.get_mut(&id) else {
                 return agent_missing();
@@ -401,7 +394,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 None => need(body, "knowledgeBaseId", &mut problems, op).to_owned(),
             };
             need(body, "description", &mut problems, op);
-            f.problems.extend(problems);
+            f.log.problems.extend(problems);
             let Some(a) = f.agents.get_mut(&id) else {
                 return agent_missing();
             };
@@ -479,7 +472,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 )),
                 None => {}
             }
-            f.problems.extend(problems);
+            f.log.problems.extend(problems);
             let cid = f.id_or_new(seg.get(5));
             let Some(a) = f.agents.get_mut(&id) else {
                 return agent_missing();
@@ -551,7 +544,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 )),
                 _ => {}
             }
-            f.problems.extend(problems);
+            f.log.problems.extend(problems);
             let alias_id = f.id_or_new(seg.get(3));
             let Some(a) = f.agents.get_mut(&id) else {
                 return agent_missing();
@@ -617,7 +610,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             if body.pointer("/definition/nodes").is_none() {
                 problems.push(format!("{op}: no definition.nodes"));
             }
-            f.problems.extend(problems);
+            f.log.problems.extend(problems);
             let fid = if op == "UpdateFlow" {
                 id.clone()
             } else {
@@ -667,7 +660,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
                 }
                 _ => {}
             }
-            f.problems.extend(problems);
+            f.log.problems.extend(problems);
             match f.flows.get_mut(&id) {
                 Some(fl) => {
                     let v = (fl.versions.len() + 1).to_string();
@@ -705,7 +698,7 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             if !known {
                 problems.push(format!("{op}: unknown flow version {version:?}"));
             }
-            f.problems.extend(problems);
+            f.log.problems.extend(problems);
             let alias_id = f.id_or_new(seg.get(3));
             let Some(fl) = f.flows.get_mut(&id) else {
                 return error(404, "ResourceNotFoundException", "no such flow");
@@ -718,7 +711,8 @@ fn respond(f: &mut Fake, op: &'static str, seg: &[&str], body: &Value) -> Respon
             json_reply(if op == "CreateFlowAlias" { 201 } else { 200 }, &json)
         }
         _ => {
-            f.problems
+            f.log
+                .problems
                 .push(format!("{op}: not an operation this fake serves"));
             error(500, "InternalServerException", "unhandled")
         }

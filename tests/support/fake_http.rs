@@ -12,6 +12,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
 /// Test credentials and no AWS configuration files: the environment of a process (the `strata`
@@ -172,42 +173,48 @@ pub fn lock<T>(fake: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     fake.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// What a fake control plane recorded of the requests it got: the operations called, and
-/// what it found wrong.
-pub trait Recorded {
+/// A fake control plane's service: which of its operations only read.
+pub trait Service {
     /// The operations that only read.
     const READS: &'static [&'static str];
+}
 
+/// What a fake control plane of service `S` recorded of the requests it got: the operations
+/// called, and what it found wrong.
+#[derive(Debug, Default)]
+pub struct CallLog<S> {
     /// Every operation, in order.
-    fn calls(&self) -> &[String];
-
+    pub calls: Vec<String>,
     /// The requests the fake found wrong (they were refused).
-    fn problems(&self) -> &[String];
+    pub problems: Vec<String>,
+    service: PhantomData<S>,
+}
 
+impl<S: Service> CallLog<S> {
     /// Asserts that the fake found nothing wrong.
     #[track_caller]
-    fn assert_clean(&self) {
-        let problems = self.problems();
+    pub fn assert_clean(&self) {
+        let problems = &self.problems;
         assert!(problems.is_empty(), "the fake found: {problems:#?}");
     }
 
     /// The changing operations.
-    fn mutations(&self) -> Vec<String> {
+    pub fn mutations(&self) -> Vec<String> {
         self.mutations_since(0)
     }
 
     /// The changing operations from call number `first` on.
-    fn mutations_since(&self, first: usize) -> Vec<String> {
-        self.calls()[first..]
+    pub fn mutations_since(&self, first: usize) -> Vec<String> {
+        self.calls[first..]
             .iter()
-            .filter(|c| !Self::READS.contains(&c.as_str()))
+            .filter(|c| !S::READS.contains(&c.as_str()))
             .cloned()
             .collect()
     }
 
     /// Where the first call of `op` stands in the call sequence.
-    fn position(&self, op: &str) -> usize {
-        let calls = self.calls();
+    pub fn position(&self, op: &str) -> usize {
+        let calls = &self.calls;
         calls
             .iter()
             .position(|c| c == op)

@@ -189,6 +189,11 @@ impl Page {
             .unwrap_or_else(|| panic!("no element matches {selector}"))
     }
 
+    /// The `<select>` that `selector` matches.
+    fn select(&self, selector: &str) -> web_sys::HtmlSelectElement {
+        self.one(selector).dyn_into().expect("a select")
+    }
+
     fn node_names(&self) -> Vec<String> {
         self.attrs("g.node", "data-node")
     }
@@ -519,12 +524,7 @@ async fn the_agent_editor_counts_the_instruction_against_bedrock_limits() {
 #[wasm_bindgen_test]
 async fn a_supervisor_gets_collaborators_with_undo() {
     let page = page_with_a_new_agent("#add-collaborator").await;
-    let select = || {
-        page.one("#agent-collaboration")
-            .dyn_into::<web_sys::HtmlSelectElement>()
-            .expect("a select")
-            .value()
-    };
+    let select = || page.select("#agent-collaboration").value();
     assert_eq!(select(), "DISABLED");
     page.click("#add-collaborator");
     until("a collaborator row", || {
@@ -579,11 +579,7 @@ mod versions;
 #[wasm_bindgen_test]
 async fn the_agent_editor_sets_the_project_s_agent_target_with_undo() {
     let page = page_with_a_new_agent("#project-agent-target").await;
-    let select = || {
-        page.one("#project-agent-target")
-            .dyn_into::<web_sys::HtmlSelectElement>()
-            .expect("a select")
-    };
+    let select = || page.select("#project-agent-target");
     let agentcore_problems = || {
         page.all("li.problem")
             .iter()

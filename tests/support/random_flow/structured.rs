@@ -13,20 +13,17 @@ impl Gen {
         for _ in 0..steps {
             match self.below(11) {
                 0 | 1 => {
-                    let name = self.fresh("Ask");
-                    let mut node = (NodeType::Prompt.kind().new_node)(&name);
+                    let mut node = self.fresh_node(NodeType::Prompt, "Ask");
                     node.inputs[0].data_type = Lenient::Known(*self.pick(&TYPES));
                     self.feed(&mut b, node);
                 }
                 2 => {
-                    let name = self.fresh("Code");
-                    let mut node = (NodeType::InlineCode.kind().new_node)(&name);
+                    let mut node = self.fresh_node(NodeType::InlineCode, "Code");
                     node.outputs[0].data_type = Lenient::Known(*self.pick(&TYPES));
                     self.feed(&mut b, node);
                 }
                 3 => {
-                    let name = self.fresh("Lambda");
-                    let mut node = (NodeType::LambdaFunction.kind().new_node)(&name);
+                    let mut node = self.fresh_node(NodeType::LambdaFunction, "Lambda");
                     if let Some(NodeConfiguration::LambdaFunction(c)) = &mut node.configuration {
                         c.lambda_arn =
                             "arn:aws:lambda:us-east-1:123456789012:function:step".to_owned();
@@ -34,8 +31,7 @@ impl Gen {
                     self.feed(&mut b, node);
                 }
                 4 => {
-                    let name = self.fresh("Docs");
-                    let mut node = (NodeType::KnowledgeBase.kind().new_node)(&name);
+                    let mut node = self.fresh_node(NodeType::KnowledgeBase, "Docs");
                     if let Some(NodeConfiguration::KnowledgeBase(c)) = &mut node.configuration {
                         c.knowledge_base_id = "KB12345678".to_owned();
                         if self.chance(0.5) {
@@ -47,8 +43,7 @@ impl Gen {
                     self.feed(&mut b, node);
                 }
                 5 => {
-                    let name = self.fresh("Agent");
-                    let mut node = (NodeType::Agent.kind().new_node)(&name);
+                    let mut node = self.fresh_node(NodeType::Agent, "Agent");
                     if let Some(NodeConfiguration::Agent(c)) = &mut node.configuration {
                         c.agent_alias_arn =
                             "arn:aws:bedrock:us-east-1:123456789012:agent-alias/AGENT12345/ALIAS12345".to_owned();
@@ -61,8 +56,7 @@ impl Gen {
                     } else {
                         NodeType::Retrieval
                     };
-                    let name = self.fresh("S3");
-                    let mut node = (kind.kind().new_node)(&name);
+                    let mut node = self.fresh_node(kind, "S3");
                     match &mut node.configuration {
                         Some(NodeConfiguration::Storage(c)) => {
                             c.service_configuration = s3("my-bucket");
@@ -75,8 +69,7 @@ impl Gen {
                     self.feed(&mut b, node);
                 }
                 7 => {
-                    let name = self.fresh("Lex");
-                    let mut node = (NodeType::Lex.kind().new_node)(&name);
+                    let mut node = self.fresh_node(NodeType::Lex, "Lex");
                     if let Some(NodeConfiguration::Lex(c)) = &mut node.configuration {
                         c.bot_alias_arn =
                             "arn:aws:lex:us-east-1:123456789012:bot-alias/BOT1/ALIAS1".to_owned();
@@ -103,6 +96,12 @@ impl Gen {
             nodes: b.nodes,
             connections: b.connections,
         }
+    }
+
+    /// A new node of `kind`, named `base` and a fresh number.
+    fn fresh_node(&mut self, kind: NodeType, base: &str) -> FlowNode {
+        let name = self.fresh(base);
+        (kind.kind().new_node)(&name)
     }
 
     /// Feeds each of `node`'s inputs from an earlier output, type-correctly, and adds it.

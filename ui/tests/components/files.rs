@@ -38,10 +38,7 @@ fn flow_options(page: &Page) -> Vec<String> {
 }
 
 fn flow_shown(page: &Page) -> String {
-    page.one("#flow")
-        .dyn_into::<web_sys::HtmlSelectElement>()
-        .expect("select")
-        .value()
+    page.select("#flow").value()
 }
 
 /// Adds a node of `kind` from the palette and waits for it to be drawn.

@@ -109,13 +109,7 @@ async fn a_typed_input_of_the_wrong_type_is_refused_before_any_call() {
     let page = Page::open().await;
     install_channel_stub();
     // The flow's first sample is proposed; the typed document is chosen.
-    assert_eq!(
-        page.one("#run-input")
-            .dyn_into::<web_sys::HtmlSelectElement>()
-            .expect("a select")
-            .value(),
-        "billing"
-    );
+    assert_eq!(page.select("#run-input").value(), "billing");
     set(&page, "#run-input", "", "change");
     page.until_shown("#run-document", "the typed document's field")
         .await;

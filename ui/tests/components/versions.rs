@@ -203,13 +203,7 @@ async fn the_run_panel_runs_an_alias() {
     let request = &calls_of("run_start")[0]["args"]["request"];
     assert_eq!(request["target"], json!({"kind": "alias", "name": "live"}));
     choose(&page, "#run-target", "v:1");
-    assert_eq!(
-        page.one("#run-target")
-            .dyn_into::<web_sys::HtmlSelectElement>()
-            .expect("select")
-            .value(),
-        "v:1"
-    );
+    assert_eq!(page.select("#run-target").value(), "v:1");
 }
 
 #[wasm_bindgen_test]
