@@ -24,51 +24,61 @@ pub struct TemplateFile {
     pub contents: &'static [u8],
 }
 
-/// `starter_file!("templates/support-triage", "handlers/orders.py")`: the file
-/// `templates/support-triage/handlers/orders.py`, which goes to `handlers/orders.py`.
-macro_rules! starter_file {
-    ($folder:literal, $path:literal) => {
-        TemplateFile {
+/// `starter_files!("templates/support-triage", ["handlers/orders.py", "docs/billing.md"])`:
+/// the files `handlers/orders.py` and `docs/billing.md` of `templates/support-triage/`, which go
+/// to the same paths beside the new project file.
+macro_rules! starter_files {
+    ($folder:expr, [$($path:literal),* $(,)?]) => {
+        &[$(TemplateFile {
             path: $path,
             contents: include_bytes!(concat!("../", $folder, "/", $path)),
+        }),*]
+    };
+}
+
+/// `template!("blank", summary, ["replays/main.yaml"])`: the template whose project file is
+/// `templates/blank.strata.json`, with those files of `templates/blank/`.
+macro_rules! template {
+    ($name:literal, $summary:literal, [$($path:literal),* $(,)?]) => {
+        Template {
+            name: $name,
+            summary: $summary,
+            text: include_str!(concat!("../templates/", $name, ".strata.json")),
+            files: starter_files!(concat!("templates/", $name), [$($path),*]),
         }
     };
 }
 
 /// Every template, in gallery order.
 pub static TEMPLATES: &[Template] = &[
-    Template {
-        name: "blank",
-        summary: "An Input node wired to an Output node.",
-        text: include_str!("../templates/blank.strata.json"),
-        files: &[starter_file!("templates/blank", "replays/main.yaml")],
-    },
-    Template {
-        name: "support-triage",
-        summary: "Classify a support message with a prompt, route it with a condition, answer bugs with an agent that can look up and refund orders.",
-        text: include_str!("../templates/support-triage.strata.json"),
-        files: &[
-            starter_file!("templates/support-triage", "handlers/orders.py"),
-            starter_file!("templates/support-triage", "docs/billing.md"),
-            starter_file!("templates/support-triage", "docs/exporting.md"),
-            starter_file!("templates/support-triage", "docs/known-issues.md"),
-            starter_file!("templates/support-triage", "replays/triage.yaml"),
-            starter_file!("templates/support-triage", "answers/triage.yaml"),
-            starter_file!("templates/support-triage", "answers/chat.yaml"),
-        ],
-    },
-    Template {
-        name: "batch-summaries",
-        summary: "Summarise each document of an array with an Iterator, a Prompt and a Collector.",
-        text: include_str!("../templates/batch-summaries.strata.json"),
-        files: &[starter_file!("templates/batch-summaries", "replays/summaries.yaml")],
-    },
-    Template {
-        name: "refine-loop",
-        summary: "Improve a draft in a DoWhile Loop until a reviewer prompt approves it or ten rounds pass.",
-        text: include_str!("../templates/refine-loop.strata.json"),
-        files: &[starter_file!("templates/refine-loop", "replays/refine.yaml")],
-    },
+    template!(
+        "blank",
+        "An Input node wired to an Output node.",
+        ["replays/main.yaml"]
+    ),
+    template!(
+        "support-triage",
+        "Classify a support message with a prompt, route it with a condition, answer bugs with an agent that can look up and refund orders.",
+        [
+            "handlers/orders.py",
+            "docs/billing.md",
+            "docs/exporting.md",
+            "docs/known-issues.md",
+            "replays/triage.yaml",
+            "answers/triage.yaml",
+            "answers/chat.yaml",
+        ]
+    ),
+    template!(
+        "batch-summaries",
+        "Summarise each document of an array with an Iterator, a Prompt and a Collector.",
+        ["replays/summaries.yaml"]
+    ),
+    template!(
+        "refine-loop",
+        "Improve a draft in a DoWhile Loop until a reviewer prompt approves it or ten rounds pass.",
+        ["replays/refine.yaml"]
+    ),
 ];
 
 /// Every example (`examples/<name>/`), embedded like the templates with the files its project
@@ -77,25 +87,28 @@ pub static EXAMPLES: &[Template] = &[Template {
     name: "customer-support",
     summary: "A support agent with billing, subscription and notification actions, a help centre, a guardrail and memory, and a triage flow in front of it.",
     text: include_str!("../examples/customer-support/support.strata.json"),
-    files: &[
-        starter_file!("examples/customer-support", "handlers/billing.py"),
-        starter_file!("examples/customer-support", "handlers/subscriptions.py"),
-        starter_file!("examples/customer-support", "handlers/notifications.py"),
-        starter_file!("examples/customer-support", "handlers/function_response.py"),
-        starter_file!("examples/customer-support", "help/change-or-cancel-plan.md"),
-        starter_file!("examples/customer-support", "help/email-notifications.md"),
-        starter_file!("examples/customer-support", "help/invoices-explained.md"),
-        starter_file!("examples/customer-support", "help/refund-policy.md"),
-        starter_file!("examples/customer-support", "help/reset-password.md"),
-        starter_file!("examples/customer-support", "help/update-payment-method.md"),
-        starter_file!("examples/customer-support", "replays/chat.yaml"),
-        starter_file!("examples/customer-support", "replays/triage.yaml"),
-        starter_file!("examples/customer-support", "replays/eval/agent-password-reset.yaml"),
-        starter_file!("examples/customer-support", "replays/eval/agent-refund-extra-seats.yaml"),
-        starter_file!("examples/customer-support", "answers/chat.yaml"),
-        starter_file!("examples/customer-support", "answers/triage.yaml"),
-        starter_file!("examples/customer-support", "triage.eval.yaml"),
-    ],
+    files: starter_files!(
+        "examples/customer-support",
+        [
+            "handlers/billing.py",
+            "handlers/subscriptions.py",
+            "handlers/notifications.py",
+            "handlers/function_response.py",
+            "help/change-or-cancel-plan.md",
+            "help/email-notifications.md",
+            "help/invoices-explained.md",
+            "help/refund-policy.md",
+            "help/reset-password.md",
+            "help/update-payment-method.md",
+            "replays/chat.yaml",
+            "replays/triage.yaml",
+            "replays/eval/agent-password-reset.yaml",
+            "replays/eval/agent-refund-extra-seats.yaml",
+            "answers/chat.yaml",
+            "answers/triage.yaml",
+            "triage.eval.yaml",
+        ]
+    ),
 }];
 
 /// A template or an example by name: what the app's gallery makes a new project from.

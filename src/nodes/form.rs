@@ -105,6 +105,37 @@ impl FormField {
         .help(help)
     }
 
+    /// An optional inference `temperature` at `path`, 0 to 1 (Prompt and KnowledgeBase nodes,
+    /// an agent's overridden prompt).
+    pub const fn temperature(path: &'static [&'static str]) -> FormField {
+        FormField::new(path, "Temperature", Widget::Decimal { min: 0.0, max: 1.0 }).optional()
+    }
+
+    /// An optional inference `topP` at `path`, 0 to 1.
+    pub const fn top_p(path: &'static [&'static str]) -> FormField {
+        FormField::new(path, "Top P", Widget::Decimal { min: 0.0, max: 1.0 }).optional()
+    }
+
+    /// An optional inference `maxTokens` at `path`, any unsigned 32-bit number.
+    pub const fn max_tokens(path: &'static [&'static str]) -> FormField {
+        FormField::new(
+            path,
+            "Max tokens",
+            Widget::Integer {
+                min: 0,
+                max: 4_294_967_295,
+            },
+        )
+        .optional()
+    }
+
+    /// Optional inference `stopSequences` at `path`, at most 4.
+    pub const fn stop_sequences(path: &'static [&'static str]) -> FormField {
+        FormField::new(path, "Stop sequences", Widget::Lines { max_items: 4 })
+            .optional()
+            .help("One per line, at most 4.")
+    }
+
     pub const fn help(mut self, help: &'static str) -> Self {
         self.help = help;
         self

@@ -55,34 +55,10 @@ const FORM: &[FormField] = &[
     )
     .optional()
     .help("The generation prompt; $search_results$ stands for the passages."),
-    FormField::new(
-        &["inferenceConfiguration", "text", "temperature"],
-        "Temperature",
-        Widget::Decimal { min: 0.0, max: 1.0 },
-    )
-    .optional(),
-    FormField::new(
-        &["inferenceConfiguration", "text", "topP"],
-        "Top P",
-        Widget::Decimal { min: 0.0, max: 1.0 },
-    )
-    .optional(),
-    FormField::new(
-        &["inferenceConfiguration", "text", "maxTokens"],
-        "Max tokens",
-        Widget::Integer {
-            min: 0,
-            max: 4_294_967_295,
-        },
-    )
-    .optional(),
-    FormField::new(
-        &["inferenceConfiguration", "text", "stopSequences"],
-        "Stop sequences",
-        Widget::Lines { max_items: 4 },
-    )
-    .optional()
-    .help("One per line, at most 4."),
+    FormField::temperature(&["inferenceConfiguration", "text", "temperature"]),
+    FormField::top_p(&["inferenceConfiguration", "text", "topP"]),
+    FormField::max_tokens(&["inferenceConfiguration", "text", "maxTokens"]),
+    FormField::stop_sequences(&["inferenceConfiguration", "text", "stopSequences"]),
     GUARDRAIL_ID,
     GUARDRAIL_VERSION,
     FormField::new(

@@ -78,35 +78,22 @@ const FORM: &[FormField] = &[
     )
     .when(&["sourceConfiguration", "inline", "templateConfiguration", "chat"])
     .help("messages, system, inputVariables and toolConfiguration, in the API's shape."),
-    FormField::new(
+    FormField::temperature(
         &["sourceConfiguration", "inline", "inferenceConfiguration", "text", "temperature"],
-        "Temperature",
-        Widget::Decimal { min: 0.0, max: 1.0 },
     )
-    .optional()
     .when(INLINE),
-    FormField::new(
+    FormField::top_p(
         &["sourceConfiguration", "inline", "inferenceConfiguration", "text", "topP"],
-        "Top P",
-        Widget::Decimal { min: 0.0, max: 1.0 },
     )
-    .optional()
     .when(INLINE),
-    FormField::new(
+    FormField::max_tokens(
         &["sourceConfiguration", "inline", "inferenceConfiguration", "text", "maxTokens"],
-        "Max tokens",
-        Widget::Integer { min: 0, max: 4_294_967_295 },
     )
-    .optional()
     .when(INLINE),
-    FormField::new(
+    FormField::stop_sequences(
         &["sourceConfiguration", "inline", "inferenceConfiguration", "text", "stopSequences"],
-        "Stop sequences",
-        Widget::Lines { max_items: 4 },
     )
-    .optional()
-    .when(INLINE)
-    .help("One per line, at most 4."),
+    .when(INLINE),
     FormField::new(
         &["sourceConfiguration", "inline", "additionalModelRequestFields"],
         "Additional model fields (JSON)",

@@ -81,12 +81,8 @@ pub const COLLABORATOR_ALIAS_ARN: FormField = FormField::text(
 .optional();
 
 /// The temperature of an overridden prompt.
-pub const PROMPT_TEMPERATURE: FormField = FormField::new(
-    &["inferenceConfiguration", "temperature"],
-    "Temperature",
-    Widget::Decimal { min: 0.0, max: 1.0 },
-)
-.optional();
+pub const PROMPT_TEMPERATURE: FormField =
+    FormField::temperature(&["inferenceConfiguration", "temperature"]);
 
 /// Where this agent ships, overriding the project's `agentTarget` (Strata only).
 pub const AGENT_TARGET: FormField = FormField::new(

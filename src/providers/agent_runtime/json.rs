@@ -81,18 +81,11 @@ fn trace_json(trace: &at::Trace) -> Value {
             let inner = match t {
                 at::OrchestrationTrace::Rationale(r) => json!({"rationale": {
                     "traceId": r.trace_id(), "text": r.text()}}),
-                at::OrchestrationTrace::InvocationInput(i) => {
-                    json!({"invocationInput": invocation_input_json(i)})
-                }
-                at::OrchestrationTrace::Observation(o) => {
-                    json!({"observation": observation_json(o)})
-                }
-                at::OrchestrationTrace::ModelInvocationInput(i) => {
-                    json!({"modelInvocationInput": model_input_json(i)})
-                }
+                at::OrchestrationTrace::InvocationInput(i) => invocation_input_json(i),
+                at::OrchestrationTrace::Observation(o) => observation_json(o),
+                at::OrchestrationTrace::ModelInvocationInput(i) => model_input_json(i),
                 at::OrchestrationTrace::ModelInvocationOutput(o) => {
-                    json!({"modelInvocationOutput": model_output_json(
-                        o.trace_id(), o.raw_response(), o.metadata(), None)})
+                    model_output_json(o.trace_id(), o.raw_response(), o.metadata(), None)
                 }
                 _ => json!({"unknown": {}}),
             };
@@ -100,15 +93,12 @@ fn trace_json(trace: &at::Trace) -> Value {
         }
         at::Trace::PreProcessingTrace(t) => {
             let inner = match t {
-                at::PreProcessingTrace::ModelInvocationInput(i) => {
-                    json!({"modelInvocationInput": model_input_json(i)})
-                }
+                at::PreProcessingTrace::ModelInvocationInput(i) => model_input_json(i),
                 at::PreProcessingTrace::ModelInvocationOutput(o) => {
                     let parsed = o
                         .parsed_response()
                         .map(|p| json!({"isValid": p.is_valid(), "rationale": p.rationale()}));
-                    json!({"modelInvocationOutput": model_output_json(
-                        o.trace_id(), o.raw_response(), o.metadata(), parsed)})
+                    model_output_json(o.trace_id(), o.raw_response(), o.metadata(), parsed)
                 }
                 _ => json!({"unknown": {}}),
             };
@@ -116,13 +106,10 @@ fn trace_json(trace: &at::Trace) -> Value {
         }
         at::Trace::PostProcessingTrace(t) => {
             let inner = match t {
-                at::PostProcessingTrace::ModelInvocationInput(i) => {
-                    json!({"modelInvocationInput": model_input_json(i)})
-                }
+                at::PostProcessingTrace::ModelInvocationInput(i) => model_input_json(i),
                 at::PostProcessingTrace::ModelInvocationOutput(o) => {
                     let parsed = o.parsed_response().map(|p| json!({"text": p.text()}));
-                    json!({"modelInvocationOutput": model_output_json(
-                        o.trace_id(), o.raw_response(), o.metadata(), parsed)})
+                    model_output_json(o.trace_id(), o.raw_response(), o.metadata(), parsed)
                 }
                 _ => json!({"unknown": {}}),
             };
@@ -130,18 +117,11 @@ fn trace_json(trace: &at::Trace) -> Value {
         }
         at::Trace::RoutingClassifierTrace(t) => {
             let inner = match t {
-                at::RoutingClassifierTrace::InvocationInput(i) => {
-                    json!({"invocationInput": invocation_input_json(i)})
-                }
-                at::RoutingClassifierTrace::Observation(o) => {
-                    json!({"observation": observation_json(o)})
-                }
-                at::RoutingClassifierTrace::ModelInvocationInput(i) => {
-                    json!({"modelInvocationInput": model_input_json(i)})
-                }
+                at::RoutingClassifierTrace::InvocationInput(i) => invocation_input_json(i),
+                at::RoutingClassifierTrace::Observation(o) => observation_json(o),
+                at::RoutingClassifierTrace::ModelInvocationInput(i) => model_input_json(i),
                 at::RoutingClassifierTrace::ModelInvocationOutput(o) => {
-                    json!({"modelInvocationOutput": model_output_json(
-                        o.trace_id(), o.raw_response(), o.metadata(), None)})
+                    model_output_json(o.trace_id(), o.raw_response(), o.metadata(), None)
                 }
                 _ => json!({"unknown": {}}),
             };
@@ -204,6 +184,7 @@ fn metadata_json(m: &at::Metadata) -> Value {
     Value::Object(out)
 }
 
+/// A trace's `{"modelInvocationInput": …}` member.
 fn model_input_json(i: &at::ModelInvocationInput) -> Value {
     let mut m = Map::new();
     put(&mut m, "traceId", s(i.trace_id()));
@@ -226,9 +207,10 @@ fn model_input_json(i: &at::ModelInvocationInput) -> Value {
         }
         m.insert("inferenceConfiguration".to_owned(), Value::Object(inf));
     }
-    Value::Object(m)
+    json!({ "modelInvocationInput": m })
 }
 
+/// A trace's `{"modelInvocationOutput": …}` member.
 fn model_output_json(
     trace_id: Option<&str>,
     raw: Option<&at::RawResponse>,
@@ -244,7 +226,7 @@ fn model_output_json(
     );
     put(&mut m, "metadata", metadata.map(metadata_json));
     put(&mut m, "parsedResponse", parsed);
-    Value::Object(m)
+    json!({ "modelInvocationOutput": m })
 }
 
 fn parameters_json<'a>(
@@ -257,6 +239,7 @@ fn parameters_json<'a>(
     )
 }
 
+/// A trace's `{"invocationInput": …}` member.
 fn invocation_input_json(i: &at::InvocationInput) -> Value {
     let mut m = Map::new();
     put(&mut m, "traceId", s(i.trace_id()));
@@ -311,9 +294,10 @@ fn invocation_input_json(i: &at::InvocationInput) -> Value {
             }),
         );
     }
-    Value::Object(m)
+    json!({ "invocationInput": m })
 }
 
+/// A trace's `{"observation": …}` member.
 fn observation_json(o: &at::Observation) -> Value {
     let mut m = Map::new();
     put(&mut m, "traceId", s(o.trace_id()));
@@ -374,7 +358,7 @@ fn observation_json(o: &at::Observation) -> Value {
             }),
         );
     }
-    Value::Object(m)
+    json!({ "observation": m })
 }
 
 fn metadata_map_json(map: &HashMap<String, aws_smithy_types::Document>) -> Value {
