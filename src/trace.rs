@@ -3,6 +3,7 @@
 //! run store and the editor page all read one run the same way.
 
 pub mod agent;
+pub mod calls;
 pub mod cost;
 pub mod event;
 pub mod inspect;

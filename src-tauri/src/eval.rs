@@ -8,6 +8,7 @@
 
 use crate::channel::outbox;
 use crate::files::AppError;
+use crate::tasks::Tasks;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +17,6 @@ use std::time::Duration;
 use strata::eval::protocol::{EvalMessage, EvalRequest, SuiteListing};
 use strata::eval::runner::{Evaluation, Job};
 use strata::store::Store;
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 /// Delivers one evaluation message to the page; `false` when the page is gone.
@@ -31,7 +31,7 @@ pub struct Evaluations {
     /// The run store (`None`: cases run unrecorded, and do not open on the canvas).
     store: Option<Store>,
     /// The tasks of live evaluations, to wait for them at exit.
-    tasks: Mutex<Vec<JoinHandle<()>>>,
+    tasks: Tasks,
 }
 
 impl Evaluations {
@@ -40,7 +40,7 @@ impl Evaluations {
             live: Mutex::new(HashMap::new()),
             next: AtomicU64::new(1),
             store,
-            tasks: Mutex::new(Vec::new()),
+            tasks: Tasks::default(),
         }
     }
 
@@ -120,9 +120,7 @@ impl Evaluations {
             outbox(last);
             evaluations.live().remove(&key);
         });
-        let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
-        tasks.retain(|t| !t.is_finished());
-        tasks.push(task);
+        self.tasks.keep(task);
         Ok(id)
     }
 
@@ -141,15 +139,7 @@ impl Evaluations {
         for token in self.live().values() {
             token.cancel();
         }
-        let tasks: Vec<JoinHandle<()>> =
-            std::mem::take(&mut *self.tasks.lock().unwrap_or_else(PoisonError::into_inner));
-        let _ = tokio::time::timeout(patience, async {
-            for t in tasks {
-                // A panic in an evaluation's task is its own failure; nothing waits on it.
-                let _ = t.await;
-            }
-        })
-        .await;
+        let _ = tokio::time::timeout(patience, self.tasks.settle()).await;
     }
 }
 

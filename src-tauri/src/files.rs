@@ -235,12 +235,18 @@ impl AppFiles {
 mod tests {
     use super::*;
 
+    /// The support-triage template saved as `t.strata.json` in `dir`: its document and path.
+    fn saved_triage(dir: &Path) -> (Document, PathBuf) {
+        let doc = new_from_template("support-triage").unwrap();
+        let path = dir.join("t.strata.json");
+        save(&path, &doc.text).unwrap();
+        (doc, path)
+    }
+
     #[test]
     fn save_then_open_round_trips() {
         let dir = tempfile::tempdir().unwrap();
-        let doc = new_from_template("support-triage").unwrap();
-        let path = dir.path().join("t.strata.json");
-        save(&path, &doc.text).unwrap();
+        let (doc, path) = saved_triage(dir.path());
         let again = open(&path).unwrap();
         assert_eq!(again.text, doc.text);
         // No temporary file is left behind.
@@ -252,9 +258,7 @@ mod tests {
     #[test]
     fn a_first_save_from_a_template_brings_its_files() {
         let dir = tempfile::tempdir().unwrap();
-        let doc = new_from_template("support-triage").unwrap();
-        let path = dir.path().join("t.strata.json");
-        save(&path, &doc.text).unwrap();
+        let (_, path) = saved_triage(dir.path());
         bring_template_files("support-triage", &path).unwrap();
         for f in strata::templates::find("support-triage").unwrap().files {
             assert!(dir.path().join(f.path).is_file(), "{} missing", f.path);

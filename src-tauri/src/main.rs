@@ -11,6 +11,7 @@ mod menu;
 mod rendering;
 mod run;
 mod ship;
+mod tasks;
 #[cfg(test)]
 #[path = "../../tests/support/tree.rs"]
 mod tree;

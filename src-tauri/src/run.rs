@@ -9,6 +9,7 @@
 
 use crate::channel::outbox;
 use crate::files::AppError;
+use crate::tasks::Tasks;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,7 +23,6 @@ use strata::session::protocol::{
 use strata::session::{Chat, ChatOptions, ProviderSettings, RunHooks, RunOptions, Session};
 use strata::store::Store;
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 /// How long closing the window waits for cancelled runs to record how they ended.
@@ -208,7 +208,7 @@ pub struct Runs {
     /// The run store; `Err` says why it could not be opened (runs then go unrecorded).
     store: Result<Store, String>,
     /// The tasks of live runs, to wait for them at exit.
-    tasks: Mutex<Vec<JoinHandle<()>>>,
+    tasks: Tasks,
 }
 
 impl Runs {
@@ -216,7 +216,7 @@ impl Runs {
         Runs {
             live: Mutex::new(HashMap::new()),
             store,
-            tasks: Mutex::new(Vec::new()),
+            tasks: Tasks::default(),
         }
     }
 
@@ -346,9 +346,7 @@ impl Runs {
             let _ = forwarder.await;
             runs.live().remove(&id);
         });
-        let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
-        tasks.retain(|t| !t.is_finished());
-        tasks.push(task);
+        self.tasks.keep(task);
         Ok(run_id)
     }
 
@@ -378,12 +376,7 @@ impl Runs {
 
     /// Waits until every run started so far has ended and recorded how.
     pub async fn settle(&self) {
-        let tasks: Vec<JoinHandle<()>> =
-            std::mem::take(&mut *self.tasks.lock().unwrap_or_else(PoisonError::into_inner));
-        for t in tasks {
-            // A panic in a run's task is the run's own failure, already told to the page.
-            let _ = t.await;
-        }
+        self.tasks.settle().await;
     }
 
     pub async fn list(

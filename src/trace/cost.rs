@@ -2,7 +2,7 @@
 //! the events stream, so the CLI's summary, the run store and the app's status bar agree.
 
 use crate::model::Project;
-use crate::trace::agent::StepTrace;
+use crate::trace::calls::{Call, Calls};
 use crate::trace::RunEvent;
 
 /// The cost of a run's model calls, from the price table.
@@ -11,50 +11,23 @@ pub struct Cost {
     pub usd: f64,
     /// Model ids with no known price.
     pub unpriced: Vec<String>,
-    /// The model of each agent model call in flight, by trace id: agent traces name the
-    /// model on the call's input and the tokens on its output.
-    agent_calls: std::collections::HashMap<String, String>,
+    /// The agent model calls in flight: agent traces name the model on the call's input and
+    /// the tokens on its output.
+    calls: Calls,
 }
 
 impl Cost {
     pub fn add(&mut self, project: &Project, event: &RunEvent) {
-        match event {
-            RunEvent::NodeAction { request, usage, .. } => {
-                let model = request.get("modelId").and_then(|m| m.as_str());
-                if let (Some(model), Some(usage)) = (model, usage) {
-                    self.price(project, model, usage.input_tokens, usage.output_tokens);
-                }
+        // A call that names no model (an agent's output trace whose input was not seen) is
+        // not priced: it is a re-emission of one already counted.
+        if let Some(Call {
+            model: Some(model),
+            span,
+        }) = self.calls.observe(event)
+        {
+            if let Some((input, output)) = span.tokens {
+                self.price(project, &model, input, output);
             }
-            RunEvent::AgentTrace { trace, .. } => match trace.step() {
-                Some(StepTrace::ModelInvocationInput(input)) => {
-                    self.agent_calls
-                        .insert(input.trace_id.clone(), input.foundation_model.clone());
-                }
-                Some(StepTrace::ModelInvocationOutput(output)) => {
-                    if let Some(model) = self.agent_calls.remove(&output.trace_id) {
-                        let usage = &output.metadata.usage;
-                        self.price(project, &model, usage.input_tokens, usage.output_tokens);
-                    }
-                }
-                Some(
-                    StepTrace::Rationale(_)
-                    | StepTrace::InvocationInput(_)
-                    | StepTrace::Observation(_),
-                )
-                | None => {}
-            },
-            RunEvent::RunStarted { .. }
-            | RunEvent::NodeStarted { .. }
-            | RunEvent::NodeInput { .. }
-            | RunEvent::NodeOutput { .. }
-            | RunEvent::ConditionResult { .. }
-            | RunEvent::ContentBlockDelta { .. }
-            | RunEvent::NodeSkipped { .. }
-            | RunEvent::NodeReused { .. }
-            | RunEvent::NodeFailed { .. }
-            | RunEvent::FlowOutput { .. }
-            | RunEvent::Cancelled { .. }
-            | RunEvent::RunFinished { .. } => {}
         }
     }
 
@@ -105,7 +78,6 @@ mod tests {
         let expected = crate::pricing::cost(Some(&project), model, 1000, 100).expect("priced");
         assert!(expected > 0.0);
         assert!((cost.usd - expected).abs() < 1e-12, "{}", cost.usd);
-        assert!(cost.agent_calls.is_empty());
         assert!(cost.unpriced.is_empty());
 
         // An output without its input (a post-processing re-emission) is not counted twice.

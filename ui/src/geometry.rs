@@ -417,10 +417,14 @@ pub fn boxes_in(boxes: &[NodeBox], a: (f64, f64), b: (f64, f64)) -> Vec<String> 
 mod tests {
     use super::*;
 
+    /// A project made from the template `name`.
+    fn template(name: &str) -> Project {
+        strata::templates::instantiate(strata::templates::find(name).unwrap(), "x").unwrap()
+    }
+
     #[test]
     fn condition_nodes_have_one_handle_per_condition() {
-        let t = strata::templates::find("support-triage").unwrap();
-        let p = strata::templates::instantiate(t, "x").unwrap();
+        let p = template("support-triage");
         let b = boxes(&p, "triage");
         let route = b.iter().find(|b| b.name == "Route").unwrap();
         assert!(route.is_condition);
@@ -437,8 +441,7 @@ mod tests {
     /// A pasted group lands where none of its nodes covers a node already there.
     #[test]
     fn a_pasted_group_lands_clear_of_every_node() {
-        let t = strata::templates::find("support-triage").unwrap();
-        let mut p = strata::templates::instantiate(t, "x").unwrap();
+        let mut p = template("support-triage");
         let names = ["Classify".to_owned(), "Route".to_owned()];
         let clip = strata::edit::copy(&p, "triage", &names).unwrap();
         let route = boxes(&p, "triage")
@@ -474,8 +477,7 @@ mod tests {
 
     #[test]
     fn routes_avoid_the_nodes_between_their_ends() {
-        let t = strata::templates::find("support-triage").unwrap();
-        let p = strata::templates::instantiate(t, "x").unwrap();
+        let p = template("support-triage");
         let b = boxes(&p, "triage");
         let rs = flow_routes(&p, "triage", &b);
         assert_eq!(rs.len(), p.flows[0].definition.connections.len());
@@ -503,8 +505,7 @@ mod tests {
 
     #[test]
     fn loop_bodies_hang_under_their_loop_node() {
-        let t = strata::templates::find("refine-loop").unwrap();
-        let p = strata::templates::instantiate(t, "x").unwrap();
+        let p = template("refine-loop");
         let flow = p.flows[0].name.clone();
         let b = boxes(&p, &flow);
         let regions = loop_regions(&p, &flow, &b);
@@ -524,8 +525,7 @@ mod tests {
 
     #[test]
     fn a_rectangle_selects_the_boxes_it_touches() {
-        let t = strata::templates::find("support-triage").unwrap();
-        let p = strata::templates::instantiate(t, "x").unwrap();
+        let p = template("support-triage");
         let b = boxes(&p, "triage");
         let route = b.iter().find(|b| b.name == "Route").unwrap();
         let hit = boxes_in(

@@ -210,11 +210,26 @@ impl<T: Row> Clone for RowList<T> {
 impl<T: Row> Copy for RowList<T> {}
 
 impl<T: Row> RowList<T> {
-    fn new(all: Vec<T>, set: impl Fn(Vec<T>) + Send + Sync + 'static) -> Self {
+    /// The list `all` of `node` in `flow`; `command` makes the document command that sets it
+    /// (from the flow's name, the node's and the list).
+    fn new(
+        ed: Editor,
+        flow: &str,
+        node: &FlowNode,
+        all: Vec<T>,
+        command: impl Fn(String, String, Vec<T>) -> Command + Send + Sync + 'static,
+    ) -> Self {
+        let (flow, node) = (flow.to_owned(), node.name.clone());
         RowList {
             all: StoredValue::new(all),
-            set: Callback::new(set),
+            set: Callback::new(move |all| ed.run(command(flow.clone(), node.clone(), all))),
         }
+    }
+
+    /// Each row as `row` draws it from its index and the row.
+    fn rows<V: IntoView>(self, row: impl Fn(usize, &T) -> V) -> Vec<V> {
+        self.all
+            .with_value(|all| all.iter().enumerate().map(|(i, r)| row(i, r)).collect())
     }
 
     fn change(self, change: impl FnOnce(&mut Vec<T>)) {
@@ -223,22 +238,62 @@ impl<T: Row> RowList<T> {
         self.set.run(list);
     }
 
-    /// Row `i`'s name, renamed on change.
-    fn name_input(self, i: usize, name: &str) -> impl IntoView {
+    /// Row `i`, named `name`: a `div` of class `class` whose attribute `key` names the row
+    /// (`data-input="question"`), with the name's box (renamed on change), `cells`, the
+    /// button that takes the row away, then `after` (what is wrong with the row).
+    fn row(
+        self,
+        i: usize,
+        name: &str,
+        (class, key): (&'static str, &'static str),
+        cells: impl IntoView,
+        after: impl IntoView,
+    ) -> impl IntoView {
         view! {
-            <input class="name" prop:value=name.to_owned() on:change=move |ev| {
-                self.change(|v| *v[i].name_mut() = event_target_value(&ev))
-            }/>
+            <div class=class>
+                <input class="name" prop:value=name.to_owned() on:change=move |ev| {
+                    self.change(|v| *v[i].name_mut() = event_target_value(&ev))
+                }/>
+                {cells}
+                <button class="remove" title="Remove" on:click=move |_| {
+                    self.change(|v| { v.remove(i); })
+                }>"×"</button>
+                {after}
+            </div>
         }
+        .attr(key, name.to_owned())
     }
 
-    /// The button that takes row `i` away.
-    fn remove_button(self, i: usize) -> impl IntoView {
+    /// "+ `noun`": `add` puts a new row named `noun1`, `noun2`, … (the first free) in the list.
+    fn add_button(
+        self,
+        noun: &'static str,
+        add: impl Fn(&mut Vec<T>, String) + Send + Sync + 'static,
+    ) -> impl IntoView {
         view! {
-            <button class="remove" title="Remove" on:click=move |_| {
-                self.change(|v| { v.remove(i); })
-            }>"×"</button>
+            <button class="add" on:click=move |_| {
+                self.change(|v| {
+                    let name = unused_name(noun, v);
+                    add(v, name)
+                })
+            }>{format!("+ {noun}")}</button>
         }
+    }
+}
+
+/// A node's list editor: the section `id`, its title with the "+" button when the list takes
+/// more rows, then the rows.
+fn list_section(
+    id: &'static str,
+    title: &'static str,
+    add: Option<impl IntoView>,
+    rows: impl IntoView,
+) -> impl IntoView {
+    view! {
+        <section class="ports-editor" id=id>
+            <h4>{title} {add}</h4>
+            {rows}
+        </section>
     }
 }
 
@@ -251,82 +306,47 @@ fn unused_name(prefix: &str, rows: &[impl Row]) -> String {
 }
 
 fn inputs_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
-    let (flow, name) = (flow.to_owned(), node.name.clone());
-    let list = RowList::new(node.inputs.clone(), move |inputs| {
-        ed.run(Command::SetInputs {
-            flow: flow.clone(),
-            node: name.clone(),
-            inputs,
-        })
+    let list = RowList::new(ed, flow, node, node.inputs.clone(), |flow, node, inputs| {
+        Command::SetInputs { flow, node, inputs }
     });
-    let rows = node
-        .inputs
-        .iter()
-        .enumerate()
-        .map(|(i, input)| {
-            let expr_error = strata::expr::parse_input_expression(&input.expression)
-                .err()
-                .map(|e| view! { <div class="error">{e.to_string()}</div> });
-            view! {
-                <div class="row" data-input=input.name.clone()>
-                    {list.name_input(i, &input.name)}
-                    {type_select(input.data_type.as_str().to_owned(), move |t| {
-                        list.change(|v| v[i].data_type = Lenient::from_str_lenient(&t))
-                    })}
-                    <input class="expr" prop:value=input.expression.clone() on:change=move |ev| {
-                        list.change(|v| v[i].expression = event_target_value(&ev))
-                    }/>
-                    {list.remove_button(i)}
-                    {expr_error}
-                </div>
-            }
-        })
-        .collect_view();
-    let add = move |_| {
-        list.change(|v| {
-            let n = unused_name("input", v);
-            v.push(FlowNodeInput::new(&n, DataType::String));
-        })
-    };
-    view! {
-        <section class="ports-editor" id="inputs">
-            <h4>"Inputs" <button class="add" on:click=add>"+ input"</button></h4>
-            {rows}
-        </section>
-    }
+    let rows = list.rows(|i, input| {
+        let expr_error = strata::expr::parse_input_expression(&input.expression)
+            .err()
+            .map(|e| view! { <div class="error">{e.to_string()}</div> });
+        let cells = view! {
+            {type_select(input.data_type.as_str().to_owned(), move |t| {
+                list.change(|v| v[i].data_type = Lenient::from_str_lenient(&t))
+            })}
+            <input class="expr" prop:value=input.expression.clone() on:change=move |ev| {
+                list.change(|v| v[i].expression = event_target_value(&ev))
+            }/>
+        };
+        list.row(i, &input.name, ("row", "data-input"), cells, expr_error)
+    });
+    let add = list.add_button("input", |v, name| {
+        v.push(FlowNodeInput::new(&name, DataType::String))
+    });
+    list_section("inputs", "Inputs", Some(add), rows)
 }
 
 fn outputs_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
-    let (flow, name) = (flow.to_owned(), node.name.clone());
-    let list = RowList::new(node.outputs.clone(), move |outputs| {
-        ed.run(Command::SetOutputs {
-            flow: flow.clone(),
-            node: name.clone(),
+    let list = RowList::new(
+        ed,
+        flow,
+        node,
+        node.outputs.clone(),
+        |flow, node, outputs| Command::SetOutputs {
+            flow,
+            node,
             outputs,
-        })
+        },
+    );
+    let rows = list.rows(|i, output| {
+        let cells = type_select(output.data_type.as_str().to_owned(), move |t| {
+            list.change(|v| v[i].data_type = Lenient::from_str_lenient(&t))
+        });
+        list.row(i, &output.name, ("row", "data-output"), cells, ())
     });
-    let rows = node
-        .outputs
-        .iter()
-        .enumerate()
-        .map(|(i, output)| {
-            view! {
-                <div class="row" data-output=output.name.clone()>
-                    {list.name_input(i, &output.name)}
-                    {type_select(output.data_type.as_str().to_owned(), move |t| {
-                        list.change(|v| v[i].data_type = Lenient::from_str_lenient(&t))
-                    })}
-                    {list.remove_button(i)}
-                </div>
-            }
-        })
-        .collect_view();
-    let add = move |_| {
-        list.change(|v| {
-            let n = unused_name("output", v);
-            v.push(FlowNodeOutput::new(&n, DataType::String));
-        })
-    };
     // A kind with fixed outputs (none at all, for Output) gets no "+ output".
     let user_named = node.kind().is_none_or(|k| {
         matches!(
@@ -334,77 +354,59 @@ fn outputs_editor(ed: Editor, flow: &str, node: &FlowNode) -> impl IntoView {
             strata::nodes::PortRule::User { .. }
         )
     });
-    let add = user_named.then(|| view! { <button class="add" on:click=add>"+ output"</button> });
-    view! {
-        <section class="ports-editor" id="outputs">
-            <h4>"Outputs" {add}</h4>
-            {rows}
-        </section>
-    }
+    let add = user_named.then(|| {
+        list.add_button("output", |v, name| {
+            v.push(FlowNodeOutput::new(&name, DataType::String))
+        })
+    });
+    list_section("outputs", "Outputs", add, rows)
 }
 
 fn conditions_editor(ed: Editor, flow: &str, node: &FlowNode) -> Option<AnyView> {
     let Some(NodeConfiguration::Condition(c)) = &node.configuration else {
         return None;
     };
-    let (flow, name) = (flow.to_owned(), node.name.clone());
-    let list = RowList::new(c.conditions.clone(), move |conditions| {
-        ed.run(Command::SetConditions {
-            flow: flow.clone(),
-            node: name.clone(),
+    let list = RowList::new(
+        ed,
+        flow,
+        node,
+        c.conditions.clone(),
+        |flow, node, conditions| Command::SetConditions {
+            flow,
+            node,
             conditions,
-        })
+        },
+    );
+    let rows = list.rows(|i, cond| {
+        let is_default = cond.name == strata::nodes::condition::DEFAULT_CONDITION;
+        let error = cond
+            .expression
+            .as_deref()
+            .and_then(|e| strata::condition::parse_condition(e).err())
+            .map(|e| view! { <div class="error condition-error">{format!("column {}: {}", e.column, e.message)}</div> });
+        let cells = view! {
+            <input class="expr" disabled=is_default placeholder={if is_default { "taken when no other holds" } else { "e.g. kind == \"BUG\"" }}
+                prop:value=cond.expression.clone().unwrap_or_default() on:change=move |ev| {
+                let text = event_target_value(&ev);
+                list.change(|v| v[i].expression = (!text.is_empty()).then_some(text))
+            }/>
+        };
+        list.row(i, &cond.name, ("row condition", "data-condition"), cells, error)
     });
-    let rows = c
-        .conditions
-        .iter()
-        .enumerate()
-        .map(|(i, cond)| {
-            let is_default = cond.name == strata::nodes::condition::DEFAULT_CONDITION;
-            let error = cond
-                .expression
-                .as_deref()
-                .and_then(|e| strata::condition::parse_condition(e).err())
-                .map(|e| view! { <div class="error condition-error">{format!("column {}: {}", e.column, e.message)}</div> });
-            view! {
-                <div class="row condition" data-condition=cond.name.clone()>
-                    {list.name_input(i, &cond.name)}
-                    <input class="expr" disabled=is_default placeholder={if is_default { "taken when no other holds" } else { "e.g. kind == \"BUG\"" }}
-                        prop:value=cond.expression.clone().unwrap_or_default() on:change=move |ev| {
-                        let text = event_target_value(&ev);
-                        list.change(|v| v[i].expression = (!text.is_empty()).then_some(text))
-                    }/>
-                    {list.remove_button(i)}
-                    {error}
-                </div>
-            }
-        })
-        .collect_view();
-    let add = move |_| {
-        list.change(|v| {
-            let n = unused_name("condition", v);
-            let at = v
-                .iter()
-                .position(|c| c.name == strata::nodes::condition::DEFAULT_CONDITION)
-                .unwrap_or(v.len());
-            v.insert(
-                at,
-                FlowCondition {
-                    name: n,
-                    expression: Some("true".to_owned()),
-                },
-            );
-        })
-    };
-    Some(
-        view! {
-            <section class="ports-editor" id="conditions">
-                <h4>"Conditions" <button class="add" on:click=add>"+ condition"</button></h4>
-                {rows}
-            </section>
-        }
-        .into_any(),
-    )
+    let add = list.add_button("condition", |v, name| {
+        let at = v
+            .iter()
+            .position(|c| c.name == strata::nodes::condition::DEFAULT_CONDITION)
+            .unwrap_or(v.len());
+        v.insert(
+            at,
+            FlowCondition {
+                name,
+                expression: Some("true".to_owned()),
+            },
+        );
+    });
+    Some(list_section("conditions", "Conditions", Some(add), rows).into_any())
 }
 
 /// The configuration as raw JSON: for keys the form does not cover and kinds Strata does not know.

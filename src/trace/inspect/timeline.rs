@@ -3,21 +3,10 @@
 //! to models and services nested inside (a `nodeAction` ends at its `atMs` after `latencyMs`;
 //! an agent's model invocation runs from its input trace to its output trace).
 
-use crate::trace::agent::StepTrace;
+pub use crate::trace::calls::CallSpan;
+use crate::trace::calls::Calls;
 use crate::trace::RunEvent;
-use serde_json::Value;
 use std::collections::HashMap;
-
-/// A call a node made, in time.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CallSpan {
-    /// The model id, or the service and operation.
-    pub label: String,
-    pub start_ms: u64,
-    pub end_ms: u64,
-    /// Input and output tokens, when the call reported them.
-    pub tokens: Option<(u64, u64)>,
-}
 
 /// One node in time.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,8 +30,7 @@ pub struct Timeline {
 pub fn timeline(events: &[RunEvent]) -> Timeline {
     let mut rows: Vec<TimelineRow> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    // The agent model invocations started and not yet ended: (node, trace id) → (start, model).
-    let mut open_calls: HashMap<(String, String), (u64, String)> = HashMap::new();
+    let mut calls = Calls::default();
     let mut end_ms = 0;
     for event in events {
         let at = event.at_ms();
@@ -61,71 +49,9 @@ pub fn timeline(events: &[RunEvent]) -> Timeline {
         });
         let row = &mut rows[r];
         row.end_ms = row.end_ms.max(at);
-        match event {
-            RunEvent::NodeAction {
-                service_name,
-                operation_name,
-                request,
-                usage,
-                latency_ms,
-                ..
-            } => {
-                let label = request
-                    .get("modelId")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| format!("{service_name} {operation_name}"), str::to_owned);
-                let start_ms = at.saturating_sub(*latency_ms);
-                row.start_ms = row.start_ms.min(start_ms);
-                row.calls.push(CallSpan {
-                    label,
-                    start_ms,
-                    end_ms: at,
-                    tokens: usage.map(|u| (u.input_tokens, u.output_tokens)),
-                });
-            }
-            RunEvent::AgentTrace { trace, .. } => match trace.step() {
-                Some(StepTrace::ModelInvocationInput(input)) => {
-                    open_calls.insert(
-                        (node.to_owned(), input.trace_id.clone()),
-                        (at, input.foundation_model.clone()),
-                    );
-                }
-                Some(StepTrace::ModelInvocationOutput(output)) => {
-                    let key = (node.to_owned(), output.trace_id.clone());
-                    let (start_ms, label) = open_calls.remove(&key).unwrap_or_else(|| {
-                        (
-                            at.saturating_sub(output.metadata.total_time_ms),
-                            "model".to_owned(),
-                        )
-                    });
-                    row.start_ms = row.start_ms.min(start_ms);
-                    let usage = &output.metadata.usage;
-                    row.calls.push(CallSpan {
-                        label,
-                        start_ms,
-                        end_ms: at,
-                        tokens: Some((usage.input_tokens, usage.output_tokens)),
-                    });
-                }
-                Some(
-                    StepTrace::Rationale(_)
-                    | StepTrace::InvocationInput(_)
-                    | StepTrace::Observation(_),
-                )
-                | None => {}
-            },
-            RunEvent::NodeOutput { .. }
-            | RunEvent::FlowOutput { .. }
-            | RunEvent::ConditionResult { .. }
-            | RunEvent::NodeFailed { .. }
-            | RunEvent::NodeSkipped { .. }
-            | RunEvent::NodeReused { .. }
-            | RunEvent::NodeStarted { .. }
-            | RunEvent::NodeInput { .. }
-            | RunEvent::ContentBlockDelta { .. }
-            | RunEvent::RunStarted { .. }
-            | RunEvent::Cancelled { .. }
-            | RunEvent::RunFinished { .. } => {}
+        if let Some(call) = calls.observe(event) {
+            row.start_ms = row.start_ms.min(call.span.start_ms);
+            row.calls.push(call.span);
         }
     }
     Timeline { rows, end_ms }

@@ -203,6 +203,51 @@ async fn flows_are_added_renamed_and_deleted_with_undo() {
     until("the flow back", || flow_options(&page).len() == 2).await;
 }
 
+/// The inspector's lists (a node's inputs, outputs and conditions) add a row under the first
+/// free name, rename it and take it away, each change an edit that undoes.
+#[wasm_bindgen_test]
+async fn the_inspectors_lists_add_rename_and_remove_rows() {
+    let page = Page::open().await;
+    add(&page, "Condition").await;
+    page.until_shown("#conditions", "the Condition's inspector")
+        .await;
+
+    // A new condition goes before the default one, which stays last.
+    let conditions = || page.attrs("#conditions .row.condition", "data-condition");
+    let before = conditions();
+    assert_eq!(before.last().map(String::as_str), Some("default"));
+    assert_eq!(page.text("#conditions button.add"), "+ condition");
+    page.click("#conditions button.add");
+    until("a new condition", || conditions().len() == before.len() + 1).await;
+    let after = conditions();
+    assert_eq!(after.last(), before.last());
+    let new: Vec<&String> = after.iter().filter(|c| !before.contains(c)).collect();
+    assert_eq!(new.len(), 1);
+    assert!(new[0].starts_with("condition"), "{new:?}");
+
+    // "+ input" adds one; renaming it and taking it away are edits, and undo brings it back.
+    let inputs = || page.attrs("#inputs .row", "data-input");
+    let before = inputs();
+    assert_eq!(page.text("#inputs button.add"), "+ input");
+    page.click("#inputs button.add");
+    until("a new input", || inputs().len() == before.len() + 1).await;
+    let new = inputs()
+        .into_iter()
+        .find(|i| !before.contains(i))
+        .expect("the new input");
+    assert!(new.starts_with("input"), "{new:?}");
+    let name_box = format!(r#"#inputs .row[data-input="{new}"] input.name"#);
+    type_into(&page.one(&name_box), "extra", true);
+    until("the renamed input", || {
+        inputs().contains(&"extra".to_owned())
+    })
+    .await;
+    page.click(r#"#inputs .row[data-input="extra"] button.remove"#);
+    until("the input taken away", || inputs() == before).await;
+    page.press_ctrl("z");
+    until("the input back", || inputs().contains(&"extra".to_owned())).await;
+}
+
 #[wasm_bindgen_test]
 async fn the_small_things() {
     let page = Page::open().await;
