@@ -18,8 +18,11 @@
 //!    impl (checks, the AWS it reaches, its Strata-only fields: each defaults to nothing),
 //!    and `pub static KIND: NodeKind = NodeKind::new(..)` with its palette entry, `ports`
 //!    and `new_node`, then `.configured::<EchoConfiguration>()`, `.with_form(FORM)` and
-//!    whatever else differs from [`NodeKind::new`]'s defaults. Copy a kind of the same
-//!    shape (`retrieval.rs` is small).
+//!    whatever else differs from [`NodeKind::new`]'s defaults. `ports` says each fixed port
+//!    once, with its type; `new_node` builds only a fresh configuration and hands it to
+//!    `fresh_node`, which gives the node the fixed ports (see [`PortSpec::fresh`]) and the
+//!    example ports it is given for a side the user names. Copy a kind of the same shape
+//!    (`retrieval.rs` is small).
 //! 3. Write `src/run/nodes/echo.rs`: `node_run!(Echo(config) => execute);` and the
 //!    `execute` function, what a node does when run on this machine: it gets the node being
 //!    run (`Call`) and its `&EchoConfiguration` (`node_run!(Echo => execute)` for a kind
@@ -404,30 +407,38 @@ fn deploy_member<C: KindConfiguration>(
     C::of(config).and_then(|c| c.deploy_as(refs))
 }
 
-/// A fresh node named `name` with `configuration` and the given inputs and outputs (each
-/// with its type, reading the whole input `$.data`), for a kind's `new_node`.
+/// A fresh node named `name` with `configuration`, for a kind's `new_node`: the kind's fixed
+/// ports that a fresh node has (see [`PortSpec::fresh`]), then the given inputs and outputs,
+/// examples on a side whose ports the user names. Each port has its type and reads the whole
+/// input `$.data`.
 pub(crate) fn fresh_node(
     name: &str,
     configuration: NodeConfiguration,
     inputs: &[(&str, DataType)],
     outputs: &[(&str, DataType)],
 ) -> FlowNode {
-    FlowNode {
+    let mut node = FlowNode {
         name: name.to_owned(),
         node_type: configuration.node_type().map_or_else(
             || Lenient::Unknown(configuration.key().to_owned()),
             Lenient::Known,
         ),
         configuration: Some(configuration),
-        inputs: inputs
-            .iter()
-            .map(|&(n, t)| FlowNodeInput::new(n, t))
-            .collect(),
-        outputs: outputs
-            .iter()
-            .map(|&(n, t)| FlowNodeOutput::new(n, t))
-            .collect(),
-    }
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+    };
+    let ports = node.kind().map(|t| (t.kind().ports)(&node));
+    let (fixed_inputs, fixed_outputs) = match &ports {
+        Some(p) => (p.inputs.fresh(), p.outputs.fresh()),
+        None => (Vec::new(), Vec::new()),
+    };
+    node.inputs = (fixed_inputs.into_iter().chain(inputs.iter().copied()))
+        .map(|(n, t)| FlowNodeInput::new(n, t))
+        .collect();
+    node.outputs = (fixed_outputs.into_iter().chain(outputs.iter().copied()))
+        .map(|(n, t)| FlowNodeOutput::new(n, t))
+        .collect();
+    node
 }
 
 impl fmt::Debug for NodeKind {
@@ -471,6 +482,17 @@ impl PortRule {
             PortRule::User { .. } => None,
         }
     }
+
+    /// The ports of this side a fresh node has, with their types: none on a side the user names.
+    fn fresh(&self) -> Vec<(&'static str, DataType)> {
+        match self {
+            PortRule::Fixed(specs) => specs
+                .iter()
+                .filter_map(|s| Some((s.name, s.fresh?)))
+                .collect(),
+            PortRule::User { .. } => Vec::new(),
+        }
+    }
 }
 
 /// A fixed port of a node kind.
@@ -480,6 +502,10 @@ pub struct PortSpec {
     /// `None` when the port carries any type (the user declares which).
     pub data_type: Option<DataType>,
     pub optional: bool,
+    /// The type a fresh node (the palette's, `strata new`'s) declares the port with; `None`
+    /// when a fresh node leaves the port out. A required port has it, with its type, or
+    /// String where it carries any type; an optional one does not.
+    pub fresh: Option<DataType>,
 }
 
 impl PortSpec {
@@ -488,6 +514,10 @@ impl PortSpec {
             name,
             data_type,
             optional: false,
+            fresh: match data_type {
+                Some(t) => Some(t),
+                None => Some(DataType::String),
+            },
         }
     }
 
@@ -496,7 +526,14 @@ impl PortSpec {
             name,
             data_type,
             optional: true,
+            fresh: None,
         }
+    }
+
+    /// A fresh node declares this port, as `data_type`.
+    pub const fn fresh_as(mut self, data_type: DataType) -> PortSpec {
+        self.fresh = Some(data_type);
+        self
     }
 }
 

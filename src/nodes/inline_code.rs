@@ -66,15 +66,11 @@ fn new_node(name: &str) -> FlowNode {
         code: "text.upper()".to_owned(),
         language: Lenient::Known(Language::Python3),
     };
-    let (inputs, outputs) = (
-        [("text", DataType::String)],
-        [("response", DataType::String)],
-    );
     fresh_node(
         name,
         NodeConfiguration::InlineCode(config),
-        &inputs,
-        &outputs,
+        &[("text", DataType::String)],
+        &[],
     )
 }
 
