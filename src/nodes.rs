@@ -584,8 +584,9 @@ impl<'de> Visitor<'de> for ConfigurationVisitor {
 
 #[cfg(test)]
 mod tests {
-    use super::{NodeType, REGISTRY};
-    use crate::model::lenient::StrEnum;
+    use super::{NodeType, PortRule, REGISTRY};
+    use crate::model::lenient::{Lenient, StrEnum};
+    use crate::model::DataType;
 
     /// The palette and `NodeType::VALUES` (the API order) hold every kind of the list once,
     /// and each kind's file describes the kind it is listed for.
@@ -600,6 +601,50 @@ mod tests {
             assert_eq!(listed, 1, "{t} is in the palette {listed} times");
             let placed = NodeType::VALUES.iter().filter(|&&v| v == t).count();
             assert_eq!(placed, 1, "{t} has {placed} positions in the API order");
+        }
+    }
+
+    /// A fresh node has the ports its kind asks for: on a fixed side every required port,
+    /// each with a type the port takes, and no other; on a side the user names, no more
+    /// than the kind allows.
+    #[test]
+    fn fresh_nodes_have_the_ports_their_kind_asks_for() {
+        fn check_side(kind: &str, rule: &PortRule, ports: &[(&str, &Lenient<DataType>)]) {
+            match rule {
+                PortRule::Fixed(specs) => {
+                    for (name, declared) in ports {
+                        let spec = specs.iter().find(|s| s.name == *name);
+                        assert!(
+                            spec.is_some(),
+                            "{kind}'s fresh node has {name:?}, not a port of its kind"
+                        );
+                        if let Some(t) = spec.and_then(|s| s.data_type) {
+                            assert_eq!(**declared, Lenient::Known(t), "{kind}'s {name}");
+                        }
+                    }
+                    for spec in specs.iter().filter(|s| !s.optional) {
+                        let has = ports.iter().any(|(name, _)| *name == spec.name);
+                        assert!(has, "{kind}'s fresh node lacks {}", spec.name);
+                    }
+                }
+                PortRule::User { max } => assert!(ports.len() <= *max, "{kind}: {ports:?}"),
+            }
+        }
+        for kind in REGISTRY {
+            let node = (kind.new_node)("N");
+            let ports = (kind.ports)(&node);
+            let inputs: Vec<_> = node
+                .inputs
+                .iter()
+                .map(|p| (p.name.as_str(), &p.data_type))
+                .collect();
+            let outputs: Vec<_> = node
+                .outputs
+                .iter()
+                .map(|p| (p.name.as_str(), &p.data_type))
+                .collect();
+            check_side(kind.name(), &ports.inputs, &inputs);
+            check_side(kind.name(), &ports.outputs, &outputs);
         }
     }
 
