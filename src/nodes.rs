@@ -20,9 +20,9 @@
 //!    and `new_node`, then `.configured::<EchoConfiguration>()`, `.with_form(FORM)` and
 //!    whatever else differs from [`NodeKind::new`]'s defaults. `ports` says each fixed port
 //!    once, with its type; `new_node` builds only a fresh configuration and hands it to
-//!    `fresh_node`, which gives the node the fixed ports (see [`PortSpec::fresh`]) and the
-//!    example ports it is given for a side the user names. Copy a kind of the same shape
-//!    (`retrieval.rs` is small).
+//!    `fresh_node`, which gives the node the fixed ports (see [`PortSpec::fresh`]), or to
+//!    `fresh_node_with` with example ports for a side the user names. Copy a kind of the
+//!    same shape (`retrieval.rs` is small).
 //! 3. Write `src/run/nodes/echo.rs`: `node_run!(Echo(config) => execute);` and the
 //!    `execute` function, what a node does when run on this machine: it gets the node being
 //!    run (`Call`) and its `&EchoConfiguration` (`node_run!(Echo => execute)` for a kind
@@ -407,11 +407,16 @@ fn deploy_member<C: KindConfiguration>(
     C::of(config).and_then(|c| c.deploy_as(refs))
 }
 
-/// A fresh node named `name` with `configuration`, for a kind's `new_node`: the kind's fixed
-/// ports that a fresh node has (see [`PortSpec::fresh`]), then the given inputs and outputs,
-/// examples on a side whose ports the user names. Each port has its type and reads the whole
-/// input `$.data`.
-pub(crate) fn fresh_node(
+/// A fresh node named `name` with `configuration`, for a kind's `new_node`: it has the kind's
+/// fixed ports that a fresh node has (see [`PortSpec::fresh`]), each with its type and
+/// reading the whole input `$.data`.
+pub(crate) fn fresh_node(name: &str, configuration: NodeConfiguration) -> FlowNode {
+    fresh_node_with(name, configuration, &[], &[])
+}
+
+/// A fresh node as [`fresh_node`] makes it, with these inputs and outputs after the fixed
+/// ones: examples, for a kind with a side whose ports the user names.
+pub(crate) fn fresh_node_with(
     name: &str,
     configuration: NodeConfiguration,
     inputs: &[(&str, DataType)],
@@ -584,9 +589,9 @@ impl<'de> Visitor<'de> for ConfigurationVisitor {
 
 #[cfg(test)]
 mod tests {
-    use super::{NodeType, PortRule, REGISTRY};
-    use crate::model::lenient::{Lenient, StrEnum};
-    use crate::model::DataType;
+    use super::{NodeType, REGISTRY};
+    use crate::diagnostic::Code;
+    use crate::model::lenient::StrEnum;
 
     /// The palette and `NodeType::VALUES` (the API order) hold every kind of the list once,
     /// and each kind's file describes the kind it is listed for.
@@ -604,48 +609,38 @@ mod tests {
         }
     }
 
-    /// A fresh node has the ports its kind asks for: on a fixed side every required port,
-    /// each with a type the port takes, and no other; on a side the user names, no more
-    /// than the kind allows.
+    /// A fresh node has the ports its kind asks for: the compiler, given every kind's fresh
+    /// node in a flow, finds no port missing, unknown, of the wrong type or too many.
     #[test]
     fn fresh_nodes_have_the_ports_their_kind_asks_for() {
-        fn check_side(kind: &str, rule: &PortRule, ports: &[(&str, &Lenient<DataType>)]) {
-            match rule {
-                PortRule::Fixed(specs) => {
-                    for (name, declared) in ports {
-                        let spec = specs.iter().find(|s| s.name == *name);
-                        assert!(
-                            spec.is_some(),
-                            "{kind}'s fresh node has {name:?}, not a port of its kind"
-                        );
-                        if let Some(t) = spec.and_then(|s| s.data_type) {
-                            assert_eq!(**declared, Lenient::Known(t), "{kind}'s {name}");
-                        }
-                    }
-                    for spec in specs.iter().filter(|s| !s.optional) {
-                        let has = ports.iter().any(|(name, _)| *name == spec.name);
-                        assert!(has, "{kind}'s fresh node lacks {}", spec.name);
-                    }
-                }
-                PortRule::User { max } => assert!(ports.len() <= *max, "{kind}: {ports:?}"),
-            }
+        let template = crate::templates::find("support-triage").expect("a starter template");
+        let mut project = crate::templates::instantiate(template, "t").expect("it instantiates");
+        let fresh: Vec<String> = REGISTRY
+            .iter()
+            .map(|k| format!("Fresh{}", k.name()))
+            .collect();
+        for (kind, name) in REGISTRY.iter().zip(&fresh) {
+            project.flows[0]
+                .definition
+                .nodes
+                .push((kind.new_node)(name));
         }
-        for kind in REGISTRY {
-            let node = (kind.new_node)("N");
-            let ports = (kind.ports)(&node);
-            let inputs: Vec<_> = node
-                .inputs
-                .iter()
-                .map(|p| (p.name.as_str(), &p.data_type))
-                .collect();
-            let outputs: Vec<_> = node
-                .outputs
-                .iter()
-                .map(|p| (p.name.as_str(), &p.data_type))
-                .collect();
-            check_side(kind.name(), &ports.inputs, &inputs);
-            check_side(kind.name(), &ports.outputs, &outputs);
-        }
+        let port_codes = [
+            Code::UnknownNodeInput,
+            Code::MismatchedNodeInputType,
+            Code::MissingNodeInput,
+            Code::UnknownNodeOutput,
+            Code::MismatchedNodeOutputType,
+            Code::MissingNodeOutput,
+            Code::TooManyPorts,
+        ];
+        let wrong: Vec<_> = crate::compile::compile(&project)
+            .diagnostics
+            .into_iter()
+            .filter(|d| port_codes.contains(&d.code))
+            .filter(|d| d.location.node.as_ref().is_some_and(|n| fresh.contains(n)))
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
     }
 
     /// Emoji (outside the Basic Multilingual Plane) and the supplemental arrows draw as empty

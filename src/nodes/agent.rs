@@ -60,7 +60,7 @@ fn new_node(name: &str) -> FlowNode {
         agent_alias_arn: String::new(),
         project_agent: None,
     };
-    fresh_node(name, NodeConfiguration::Agent(config), &[], &[])
+    fresh_node(name, NodeConfiguration::Agent(config))
 }
 
 impl KindConfiguration for AgentConfiguration {

@@ -27,5 +27,5 @@ fn ports(_: &FlowNode) -> Ports {
 }
 
 fn new_node(name: &str) -> FlowNode {
-    fresh_node(name, NodeConfiguration::Collector(Empty {}), &[], &[])
+    fresh_node(name, NodeConfiguration::Collector(Empty {}))
 }

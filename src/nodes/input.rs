@@ -20,5 +20,5 @@ fn ports(_: &FlowNode) -> Ports {
 }
 
 fn new_node(name: &str) -> FlowNode {
-    fresh_node(name, NodeConfiguration::Input(Empty {}), &[], &[])
+    fresh_node(name, NodeConfiguration::Input(Empty {}))
 }

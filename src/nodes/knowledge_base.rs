@@ -138,7 +138,7 @@ fn new_node(name: &str) -> FlowNode {
         reranking_configuration: None,
         orchestration_configuration: None,
     };
-    fresh_node(name, NodeConfiguration::KnowledgeBase(config), &[], &[])
+    fresh_node(name, NodeConfiguration::KnowledgeBase(config))
 }
 
 impl KindConfiguration for KnowledgeBaseConfiguration {

@@ -2,7 +2,7 @@
 
 use super::deployment::{Access, ProjectRefs};
 use super::form::FormField;
-use super::fresh_node;
+use super::fresh_node_with;
 use super::{
     Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports,
 };
@@ -59,7 +59,7 @@ fn new_node(name: &str) -> FlowNode {
         local_handler: None,
     };
     let inputs = [("codeHookInput", DataType::String)];
-    fresh_node(
+    fresh_node_with(
         name,
         NodeConfiguration::LambdaFunction(config),
         &inputs,

@@ -59,7 +59,7 @@ fn new_node(name: &str) -> FlowNode {
         bot_alias_arn: String::new(),
         locale_id: "en_US".to_owned(),
     };
-    fresh_node(name, NodeConfiguration::Lex(config), &[], &[])
+    fresh_node(name, NodeConfiguration::Lex(config))
 }
 
 impl KindConfiguration for LexConfiguration {

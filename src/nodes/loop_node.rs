@@ -2,7 +2,7 @@
 
 use super::deployment::ProjectRefs;
 use super::form::FormField;
-use super::fresh_node;
+use super::fresh_node_with;
 use super::{Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::model::flow::{
     FlowConnection, FlowDefinition, FlowNode, FlowNodeInput, FlowNodeOutput, InputCategory,
@@ -69,7 +69,7 @@ fn new_node(name: &str) -> FlowNode {
             ],
         },
     };
-    fresh_node(
+    fresh_node_with(
         name,
         NodeConfiguration::Loop(config),
         &[("text", DataType::String)],

@@ -19,5 +19,5 @@ fn ports(_: &FlowNode) -> Ports {
 }
 
 fn new_node(name: &str) -> FlowNode {
-    fresh_node(name, NodeConfiguration::Output(Empty {}), &[], &[])
+    fresh_node(name, NodeConfiguration::Output(Empty {}))
 }

@@ -2,7 +2,7 @@
 
 use super::deployment::{Access, ProjectRefs};
 use super::form::{FormField, Widget, GUARDRAIL_ID, GUARDRAIL_VERSION};
-use super::fresh_node;
+use super::fresh_node_with;
 use super::{
     Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports,
 };
@@ -222,7 +222,7 @@ fn new_node(name: &str) -> FlowNode {
         }),
         guardrail_configuration: None,
     };
-    fresh_node(
+    fresh_node_with(
         name,
         NodeConfiguration::Prompt(config),
         &[("topic", DataType::String)],

@@ -47,7 +47,7 @@ fn new_node(name: &str) -> FlowNode {
     let config = RetrievalConfiguration {
         service_configuration: S3Service::default(),
     };
-    fresh_node(name, NodeConfiguration::Retrieval(config), &[], &[])
+    fresh_node(name, NodeConfiguration::Retrieval(config))
 }
 
 impl KindConfiguration for RetrievalConfiguration {

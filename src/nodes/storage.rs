@@ -86,7 +86,7 @@ fn new_node(name: &str) -> FlowNode {
     let config = StorageConfiguration {
         service_configuration: S3Service::default(),
     };
-    fresh_node(name, NodeConfiguration::Storage(config), &[], &[])
+    fresh_node(name, NodeConfiguration::Storage(config))
 }
 
 impl KindConfiguration for StorageConfiguration {
