@@ -18,8 +18,11 @@
 //!    impl (checks, the AWS it reaches, its Strata-only fields: each defaults to nothing),
 //!    and `pub static KIND: NodeKind = NodeKind::new(..)` with its palette entry, `ports`
 //!    and `new_node`, then `.configured::<EchoConfiguration>()`, `.with_form(FORM)` and
-//!    whatever else differs from [`NodeKind::new`]'s defaults. Copy a kind of the same
-//!    shape (`retrieval.rs` is small).
+//!    whatever else differs from [`NodeKind::new`]'s defaults. `ports` says each fixed port
+//!    once, with its type; `new_node` builds only a fresh configuration and hands it to
+//!    `fresh_node`, which gives the node the fixed ports (see [`PortSpec::fresh`]), or to
+//!    `fresh_node_with` with example ports for a side the user names. Copy a kind of the
+//!    same shape (`retrieval.rs` is small).
 //! 3. Write `src/run/nodes/echo.rs`: `node_run!(Echo(config) => execute);` and the
 //!    `execute` function, what a node does when run on this machine: it gets the node being
 //!    run (`Call`) and its `&EchoConfiguration` (`node_run!(Echo => execute)` for a kind
@@ -404,30 +407,43 @@ fn deploy_member<C: KindConfiguration>(
     C::of(config).and_then(|c| c.deploy_as(refs))
 }
 
-/// A fresh node named `name` with `configuration` and the given inputs and outputs (each
-/// with its type, reading the whole input `$.data`), for a kind's `new_node`.
-pub(crate) fn fresh_node(
+/// A fresh node named `name` with `configuration`, for a kind's `new_node`: it has the kind's
+/// fixed ports that a fresh node has (see [`PortSpec::fresh`]), each with its type and
+/// reading the whole input `$.data`.
+pub(crate) fn fresh_node(name: &str, configuration: NodeConfiguration) -> FlowNode {
+    fresh_node_with(name, configuration, &[], &[])
+}
+
+/// A fresh node as [`fresh_node`] makes it, with these inputs and outputs after the fixed
+/// ones: examples, for a kind with a side whose ports the user names.
+pub(crate) fn fresh_node_with(
     name: &str,
     configuration: NodeConfiguration,
     inputs: &[(&str, DataType)],
     outputs: &[(&str, DataType)],
 ) -> FlowNode {
-    FlowNode {
+    let mut node = FlowNode {
         name: name.to_owned(),
         node_type: configuration.node_type().map_or_else(
             || Lenient::Unknown(configuration.key().to_owned()),
             Lenient::Known,
         ),
         configuration: Some(configuration),
-        inputs: inputs
-            .iter()
-            .map(|&(n, t)| FlowNodeInput::new(n, t))
-            .collect(),
-        outputs: outputs
-            .iter()
-            .map(|&(n, t)| FlowNodeOutput::new(n, t))
-            .collect(),
-    }
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+    };
+    let ports = node.kind().map(|t| (t.kind().ports)(&node));
+    let (fixed_inputs, fixed_outputs) = match &ports {
+        Some(p) => (p.inputs.fresh(), p.outputs.fresh()),
+        None => (Vec::new(), Vec::new()),
+    };
+    node.inputs = (fixed_inputs.into_iter().chain(inputs.iter().copied()))
+        .map(|(n, t)| FlowNodeInput::new(n, t))
+        .collect();
+    node.outputs = (fixed_outputs.into_iter().chain(outputs.iter().copied()))
+        .map(|(n, t)| FlowNodeOutput::new(n, t))
+        .collect();
+    node
 }
 
 impl fmt::Debug for NodeKind {
@@ -471,6 +487,17 @@ impl PortRule {
             PortRule::User { .. } => None,
         }
     }
+
+    /// The ports of this side a fresh node has, with their types: none on a side the user names.
+    fn fresh(&self) -> Vec<(&'static str, DataType)> {
+        match self {
+            PortRule::Fixed(specs) => specs
+                .iter()
+                .filter_map(|s| Some((s.name, s.fresh?)))
+                .collect(),
+            PortRule::User { .. } => Vec::new(),
+        }
+    }
 }
 
 /// A fixed port of a node kind.
@@ -480,6 +507,10 @@ pub struct PortSpec {
     /// `None` when the port carries any type (the user declares which).
     pub data_type: Option<DataType>,
     pub optional: bool,
+    /// The type a fresh node (the palette's, `strata new`'s) declares the port with; `None`
+    /// when a fresh node leaves the port out. A required port has it, with its type, or
+    /// String where it carries any type; an optional one does not.
+    pub fresh: Option<DataType>,
 }
 
 impl PortSpec {
@@ -488,6 +519,10 @@ impl PortSpec {
             name,
             data_type,
             optional: false,
+            fresh: match data_type {
+                Some(t) => Some(t),
+                None => Some(DataType::String),
+            },
         }
     }
 
@@ -496,7 +531,14 @@ impl PortSpec {
             name,
             data_type,
             optional: true,
+            fresh: None,
         }
+    }
+
+    /// A fresh node declares this port, as `data_type`.
+    pub const fn fresh_as(mut self, data_type: DataType) -> PortSpec {
+        self.fresh = Some(data_type);
+        self
     }
 }
 
@@ -548,6 +590,7 @@ impl<'de> Visitor<'de> for ConfigurationVisitor {
 #[cfg(test)]
 mod tests {
     use super::{NodeType, REGISTRY};
+    use crate::diagnostic::Code;
     use crate::model::lenient::StrEnum;
 
     /// The palette and `NodeType::VALUES` (the API order) hold every kind of the list once,
@@ -564,6 +607,40 @@ mod tests {
             let placed = NodeType::VALUES.iter().filter(|&&v| v == t).count();
             assert_eq!(placed, 1, "{t} has {placed} positions in the API order");
         }
+    }
+
+    /// A fresh node has the ports its kind asks for: the compiler, given every kind's fresh
+    /// node in a flow, finds no port missing, unknown, of the wrong type or too many.
+    #[test]
+    fn fresh_nodes_have_the_ports_their_kind_asks_for() {
+        let template = crate::templates::find("support-triage").expect("a starter template");
+        let mut project = crate::templates::instantiate(template, "t").expect("it instantiates");
+        let fresh: Vec<String> = REGISTRY
+            .iter()
+            .map(|k| format!("Fresh{}", k.name()))
+            .collect();
+        for (kind, name) in REGISTRY.iter().zip(&fresh) {
+            project.flows[0]
+                .definition
+                .nodes
+                .push((kind.new_node)(name));
+        }
+        let port_codes = [
+            Code::UnknownNodeInput,
+            Code::MismatchedNodeInputType,
+            Code::MissingNodeInput,
+            Code::UnknownNodeOutput,
+            Code::MismatchedNodeOutputType,
+            Code::MissingNodeOutput,
+            Code::TooManyPorts,
+        ];
+        let wrong: Vec<_> = crate::compile::compile(&project)
+            .diagnostics
+            .into_iter()
+            .filter(|d| port_codes.contains(&d.code))
+            .filter(|d| d.location.node.as_ref().is_some_and(|n| fresh.contains(n)))
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
     }
 
     /// Emoji (outside the Basic Multilingual Plane) and the supplemental arrows draw as empty

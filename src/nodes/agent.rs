@@ -60,11 +60,7 @@ fn new_node(name: &str) -> FlowNode {
         agent_alias_arn: String::new(),
         project_agent: None,
     };
-    let (inputs, outputs) = (
-        [("agentInputText", DataType::String)],
-        [("agentResponse", DataType::String)],
-    );
-    fresh_node(name, NodeConfiguration::Agent(config), &inputs, &outputs)
+    fresh_node(name, NodeConfiguration::Agent(config))
 }
 
 impl KindConfiguration for AgentConfiguration {

@@ -27,15 +27,5 @@ fn ports(_: &FlowNode) -> Ports {
 }
 
 fn new_node(name: &str) -> FlowNode {
-    let inputs = [
-        ("arrayItem", DataType::String),
-        ("arraySize", DataType::Number),
-    ];
-    let outputs = [("collectedArray", DataType::Array)];
-    fresh_node(
-        name,
-        NodeConfiguration::Collector(Empty {}),
-        &inputs,
-        &outputs,
-    )
+    fresh_node(name, NodeConfiguration::Collector(Empty {}))
 }

@@ -1,7 +1,7 @@
 //! Condition: routes the flow down the first condition that holds, or `default`.
 
 use super::form::FormField;
-use super::fresh_node;
+use super::fresh_node_with;
 use super::{Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::diagnostic::{Code, Diagnostics, Location};
 use crate::model::flow::FlowNode;
@@ -63,7 +63,7 @@ fn new_node(name: &str) -> FlowNode {
     let config = ConditionConfiguration {
         conditions: vec![matched, default],
     };
-    fresh_node(
+    fresh_node_with(
         name,
         NodeConfiguration::Condition(config),
         &[("value", DataType::String)],

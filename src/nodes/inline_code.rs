@@ -1,7 +1,7 @@
 //! InlineCode: runs a Python 3 snippet with the inputs as variables; the last expression is the output.
 
 use super::form::{FormField, Widget};
-use super::fresh_node;
+use super::fresh_node_with;
 use super::{
     Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports,
 };
@@ -66,15 +66,11 @@ fn new_node(name: &str) -> FlowNode {
         code: "text.upper()".to_owned(),
         language: Lenient::Known(Language::Python3),
     };
-    let (inputs, outputs) = (
-        [("text", DataType::String)],
-        [("response", DataType::String)],
-    );
-    fresh_node(
+    fresh_node_with(
         name,
         NodeConfiguration::InlineCode(config),
-        &inputs,
-        &outputs,
+        &[("text", DataType::String)],
+        &[],
     )
 }
 

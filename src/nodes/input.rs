@@ -3,7 +3,6 @@
 use super::fresh_node;
 use super::{Category, Empty, NodeConfiguration, NodeKind, NodeType, PortSpec, Ports};
 use crate::model::flow::FlowNode;
-use crate::model::DataType;
 
 pub static KIND: NodeKind = NodeKind::new(
     NodeType::Input,
@@ -21,10 +20,5 @@ fn ports(_: &FlowNode) -> Ports {
 }
 
 fn new_node(name: &str) -> FlowNode {
-    fresh_node(
-        name,
-        NodeConfiguration::Input(Empty {}),
-        &[],
-        &[("document", DataType::String)],
-    )
+    fresh_node(name, NodeConfiguration::Input(Empty {}))
 }

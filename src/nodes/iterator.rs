@@ -21,20 +21,11 @@ fn ports(_: &FlowNode) -> Ports {
         &[PortSpec::new("array", Some(DataType::Array))],
         &[
             PortSpec::new("arrayItem", None),
-            PortSpec::optional("arraySize", Some(DataType::Number)),
+            PortSpec::optional("arraySize", Some(DataType::Number)).fresh_as(DataType::Number),
         ],
     )
 }
 
 fn new_node(name: &str) -> FlowNode {
-    let outputs = [
-        ("arrayItem", DataType::String),
-        ("arraySize", DataType::Number),
-    ];
-    fresh_node(
-        name,
-        NodeConfiguration::Iterator(Empty {}),
-        &[("array", DataType::Array)],
-        &outputs,
-    )
+    fresh_node(name, NodeConfiguration::Iterator(Empty {}))
 }

@@ -138,16 +138,7 @@ fn new_node(name: &str) -> FlowNode {
         reranking_configuration: None,
         orchestration_configuration: None,
     };
-    let (inputs, outputs) = (
-        [("retrievalQuery", DataType::String)],
-        [("retrievalResults", DataType::Array)],
-    );
-    fresh_node(
-        name,
-        NodeConfiguration::KnowledgeBase(config),
-        &inputs,
-        &outputs,
-    )
+    fresh_node(name, NodeConfiguration::KnowledgeBase(config))
 }
 
 impl KindConfiguration for KnowledgeBaseConfiguration {

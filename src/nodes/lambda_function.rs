@@ -2,7 +2,7 @@
 
 use super::deployment::{Access, ProjectRefs};
 use super::form::FormField;
-use super::fresh_node;
+use super::fresh_node_with;
 use super::{
     Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports,
 };
@@ -47,7 +47,9 @@ pub struct LambdaFunctionConfiguration {
 fn ports(_: &FlowNode) -> Ports {
     Ports {
         inputs: PortRule::User { max: 20 },
-        outputs: PortRule::Fixed(vec![PortSpec::new("functionResponse", None)]),
+        outputs: PortRule::Fixed(vec![
+            PortSpec::new("functionResponse", None).fresh_as(DataType::Object)
+        ]),
     }
 }
 
@@ -56,15 +58,12 @@ fn new_node(name: &str) -> FlowNode {
         lambda_arn: String::new(),
         local_handler: None,
     };
-    let (inputs, outputs) = (
-        [("codeHookInput", DataType::String)],
-        [("functionResponse", DataType::Object)],
-    );
-    fresh_node(
+    let inputs = [("codeHookInput", DataType::String)];
+    fresh_node_with(
         name,
         NodeConfiguration::LambdaFunction(config),
         &inputs,
-        &outputs,
+        &[],
     )
 }
 

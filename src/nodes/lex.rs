@@ -59,11 +59,7 @@ fn new_node(name: &str) -> FlowNode {
         bot_alias_arn: String::new(),
         locale_id: "en_US".to_owned(),
     };
-    let (inputs, outputs) = (
-        [("inputText", DataType::String)],
-        [("predictedIntent", DataType::String)],
-    );
-    fresh_node(name, NodeConfiguration::Lex(config), &inputs, &outputs)
+    fresh_node(name, NodeConfiguration::Lex(config))
 }
 
 impl KindConfiguration for LexConfiguration {

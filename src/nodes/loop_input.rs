@@ -1,7 +1,7 @@
 //! LoopInput: the entry of a Loop body. Its outputs carry the Loop's inputs on the first
 //! iteration and the values returned to the loop start on later ones.
 
-use super::fresh_node;
+use super::fresh_node_with;
 use super::{Category, Empty, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::model::flow::FlowNode;
 use crate::model::DataType;
@@ -26,7 +26,7 @@ fn ports(_: &FlowNode) -> Ports {
 }
 
 fn new_node(name: &str) -> FlowNode {
-    fresh_node(
+    fresh_node_with(
         name,
         NodeConfiguration::LoopInput(Empty {}),
         &[],

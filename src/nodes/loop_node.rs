@@ -2,6 +2,7 @@
 
 use super::deployment::ProjectRefs;
 use super::form::FormField;
+use super::fresh_node_with;
 use super::{Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortRule, Ports};
 use crate::model::flow::{
     FlowConnection, FlowDefinition, FlowNode, FlowNodeInput, FlowNodeOutput, InputCategory,
@@ -59,21 +60,21 @@ fn new_node(name: &str) -> FlowNode {
             ..FlowNodeInput::new("result", DataType::String)
         },
     ];
-    FlowNode {
-        name: name.to_owned(),
-        node_type: Lenient::Known(NodeType::Loop),
-        configuration: Some(NodeConfiguration::Loop(LoopConfiguration {
-            definition: FlowDefinition {
-                nodes: vec![body_in, ctl],
-                connections: vec![
-                    FlowConnection::data("LoopStart", "text", "LoopEnd", "text"),
-                    FlowConnection::data("LoopStart", "text", "LoopEnd", "result"),
-                ],
-            },
-        })),
-        inputs: vec![FlowNodeInput::new("text", DataType::String)],
-        outputs: vec![FlowNodeOutput::new("result", DataType::String)],
-    }
+    let config = LoopConfiguration {
+        definition: FlowDefinition {
+            nodes: vec![body_in, ctl],
+            connections: vec![
+                FlowConnection::data("LoopStart", "text", "LoopEnd", "text"),
+                FlowConnection::data("LoopStart", "text", "LoopEnd", "result"),
+            ],
+        },
+    };
+    fresh_node_with(
+        name,
+        NodeConfiguration::Loop(config),
+        &[("text", DataType::String)],
+        &[("result", DataType::String)],
+    )
 }
 
 /// The body is checked by the compiler, which walks it as a definition of its own.

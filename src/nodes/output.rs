@@ -3,7 +3,6 @@
 use super::fresh_node;
 use super::{Category, Empty, NodeConfiguration, NodeKind, NodeType, PortSpec, Ports};
 use crate::model::flow::FlowNode;
-use crate::model::DataType;
 
 pub static KIND: NodeKind = NodeKind::new(
     NodeType::Output,
@@ -20,10 +19,5 @@ fn ports(_: &FlowNode) -> Ports {
 }
 
 fn new_node(name: &str) -> FlowNode {
-    fresh_node(
-        name,
-        NodeConfiguration::Output(Empty {}),
-        &[("document", DataType::String)],
-        &[],
-    )
+    fresh_node(name, NodeConfiguration::Output(Empty {}))
 }

@@ -2,11 +2,12 @@
 
 use super::deployment::{Access, ProjectRefs};
 use super::form::{FormField, Widget, GUARDRAIL_ID, GUARDRAIL_VERSION};
+use super::fresh_node_with;
 use super::{
     Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortRule, PortSpec, Ports,
 };
 use crate::diagnostic::{Code, Diagnostics, Location};
-use crate::model::flow::{FlowNode, FlowNodeInput, FlowNodeOutput};
+use crate::model::flow::FlowNode;
 use crate::model::lenient::Lenient;
 use crate::model::names::{check_name, Field, Pattern};
 use crate::model::DataType;
@@ -205,28 +206,28 @@ fn ports(_: &FlowNode) -> Ports {
 }
 
 fn new_node(name: &str) -> FlowNode {
-    FlowNode {
-        name: name.to_owned(),
-        node_type: Lenient::Known(NodeType::Prompt),
-        configuration: Some(NodeConfiguration::Prompt(PromptConfiguration {
-            source_configuration: PromptSource::Inline(InlinePrompt {
-                template_type: Lenient::Known(TemplateType::Text),
-                template_configuration: TemplateConfiguration::Text(TextTemplate {
-                    text: "{{topic}}".to_owned(),
-                    cache_point: None,
-                    input_variables: vec![InputVariable {
-                        name: "topic".to_owned(),
-                    }],
-                }),
-                model_id: "anthropic.claude-3-haiku-20240307-v1:0".to_owned(),
-                inference_configuration: None,
-                additional_model_request_fields: None,
+    let config = PromptConfiguration {
+        source_configuration: PromptSource::Inline(InlinePrompt {
+            template_type: Lenient::Known(TemplateType::Text),
+            template_configuration: TemplateConfiguration::Text(TextTemplate {
+                text: "{{topic}}".to_owned(),
+                cache_point: None,
+                input_variables: vec![InputVariable {
+                    name: "topic".to_owned(),
+                }],
             }),
-            guardrail_configuration: None,
-        })),
-        inputs: vec![FlowNodeInput::new("topic", DataType::String)],
-        outputs: vec![FlowNodeOutput::new("modelCompletion", DataType::String)],
-    }
+            model_id: "anthropic.claude-3-haiku-20240307-v1:0".to_owned(),
+            inference_configuration: None,
+            additional_model_request_fields: None,
+        }),
+        guardrail_configuration: None,
+    };
+    fresh_node_with(
+        name,
+        NodeConfiguration::Prompt(config),
+        &[("topic", DataType::String)],
+        &[],
+    )
 }
 
 impl KindConfiguration for PromptConfiguration {

@@ -35,7 +35,8 @@ pub struct RetrievalConfiguration {
 }
 
 fn ports(_: &FlowNode) -> Ports {
-    // The per-node structure says String, the summary table Any: accept any declared type.
+    // The per-node structure says String, the summary table Any: accept any declared type
+    // (a fresh node declares String).
     Ports::fixed(
         &[PortSpec::new("objectKey", Some(DataType::String))],
         &[PortSpec::new("s3Content", None)],
@@ -46,16 +47,7 @@ fn new_node(name: &str) -> FlowNode {
     let config = RetrievalConfiguration {
         service_configuration: S3Service::default(),
     };
-    let (inputs, outputs) = (
-        [("objectKey", DataType::String)],
-        [("s3Content", DataType::String)],
-    );
-    fresh_node(
-        name,
-        NodeConfiguration::Retrieval(config),
-        &inputs,
-        &outputs,
-    )
+    fresh_node(name, NodeConfiguration::Retrieval(config))
 }
 
 impl KindConfiguration for RetrievalConfiguration {

@@ -86,16 +86,7 @@ fn new_node(name: &str) -> FlowNode {
     let config = StorageConfiguration {
         service_configuration: S3Service::default(),
     };
-    let inputs = [
-        ("content", DataType::String),
-        ("objectKey", DataType::String),
-    ];
-    fresh_node(
-        name,
-        NodeConfiguration::Storage(config),
-        &inputs,
-        &[("s3Uri", DataType::String)],
-    )
+    fresh_node(name, NodeConfiguration::Storage(config))
 }
 
 impl KindConfiguration for StorageConfiguration {
