@@ -8,7 +8,7 @@ use crate::model::DataType;
 use crate::nodes::NodeType;
 use crate::run::deadline;
 use crate::run::debug::Resume;
-use crate::run::event::{ChainStep, Content, InputField, InputFieldSource, RunEvent};
+use crate::run::event::{Chain, Content, InputField, InputFieldSource, RunEvent};
 use crate::run::nodes::{behaviour, Container, Done};
 use crate::run::{type_name, NodeError};
 use futures::FutureExt;
@@ -143,10 +143,11 @@ pub(super) struct Scope {
     /// The flow's graph, or a Loop body's.
     pub(super) graph: Arc<PlanGraph>,
     /// The Iterators this scope runs an item of, outermost first; the scope runs the
-    /// nodes whose `iterators` equal it.
-    pub(super) prefix: Vec<String>,
-    /// The Iterator items and Loop rounds this scope is inside, for the events.
-    pub(super) chain: Vec<ChainStep>,
+    /// nodes whose `iterators` equal it. Shared by every item of the innermost one.
+    pub(super) prefix: Arc<[String]>,
+    /// The Iterator items and Loop rounds this scope is inside, for the events: built
+    /// once per item or round, shared by each of its events.
+    pub(super) chain: Chain,
     /// What is known so far; seeded from the enclosing scope.
     pub(super) state: State,
 }
@@ -177,7 +178,7 @@ impl Scope {
     /// belong to their Iterator, which finishes them).
     fn owns(&self, id: PlanNodeId) -> bool {
         let n = self.graph.node(id);
-        n.iterators == self.prefix && (n.kind != NodeType::Collector || self.prefix.is_empty())
+        *n.iterators == *self.prefix && (n.kind != NodeType::Collector || self.prefix.is_empty())
     }
 
     async fn run(mut self, run: Arc<Run>) -> ScopeEnd {
@@ -294,7 +295,7 @@ impl Scope {
 
     /// The nodes that run per item of `iterator` (at any depth), its Collectors included.
     fn members(&self, iterator: &str) -> Vec<String> {
-        let mut inner = self.prefix.clone();
+        let mut inner = self.prefix.to_vec();
         inner.push(iterator.to_owned());
         self.graph
             .order()
@@ -384,7 +385,7 @@ impl Scope {
     fn iterator_inputs_settled(&self, id: PlanNodeId) -> bool {
         let it = &self.graph.node(id).node.name;
         let members = self.members(it);
-        let mut inner = self.prefix.clone();
+        let mut inner = self.prefix.to_vec();
         inner.push(it.clone());
         self.graph
             .order()
