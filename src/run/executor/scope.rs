@@ -15,10 +15,11 @@ use futures::FutureExt;
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use tokio::task::JoinSet;
 
 /// Where a node of a scope stands.
@@ -231,10 +232,21 @@ impl Scope {
             // body, pays no task spawn per node. A panic in it fails the node as a task's would.
             if tasks.is_empty() && ready.len() == 1 {
                 if let Some((id, work)) = ready.pop() {
-                    let result = tokio::select! {
-                        biased;
-                        () = run.ctx.cancel.cancelled() => continue,
-                        result = AssertUnwindSafe(work).catch_unwind() => result,
+                    let mut work = AssertUnwindSafe(work).catch_unwind();
+                    // Most work is done in its first poll: it is polled once before the
+                    // select, which would look at the cancellation first and then poll it
+                    // just the same, without registering with the cancellation token.
+                    if run.ctx.cancel.is_cancelled() {
+                        continue;
+                    }
+                    let first = poll_fn(|cx| Poll::Ready(Pin::new(&mut work).poll(cx))).await;
+                    let result = match first {
+                        Poll::Ready(result) => result,
+                        Poll::Pending => tokio::select! {
+                            biased;
+                            () = run.ctx.cancel.cancelled() => continue,
+                            result = &mut work => result,
+                        },
                     };
                     let result = result.unwrap_or_else(|payload| {
                         Err(NodeError::Panicked {
@@ -542,8 +554,13 @@ impl Scope {
             None => Box::pin(async move {
                 let node = graph.node(id);
                 // Only nodes that do work hold a permit; a closed semaphore cannot happen
-                // (the run never closes it), and would only mean running unbounded.
-                let _permit = run.semaphore.clone().acquire_owned().await.ok();
+                // (the run never closes it), and would only mean running unbounded. A
+                // permit free at once is taken without the waiting future; none free (or
+                // others queued) waits in the queue as before.
+                let _permit = match run.semaphore.clone().try_acquire_owned() {
+                    Ok(permit) => Some(permit),
+                    Err(_) => run.semaphore.clone().acquire_owned().await.ok(),
+                };
                 let timeout = run.ctx.node_timeout;
                 let work = behaviour.execute(&run, &node.node, &values);
                 match deadline::with_timeout(timeout, work).await {
