@@ -233,7 +233,7 @@ fn gather_item(
             .map_err(|e| NodeError::Expression {
                 node: collector.node.name.clone(),
                 input: w.name.clone(),
-                expression: w.expression.to_string(),
+                expression: w.expression_text.clone(),
                 message: e.message,
             })?;
         if DataType::of_value(&value) != Some(w.data_type) {

@@ -466,7 +466,7 @@ impl Scope {
                     let error = NodeError::Expression {
                         node: name.to_owned(),
                         input: w.name.clone(),
-                        expression: w.expression.to_string(),
+                        expression: w.expression_text.clone(),
                         message: e.message,
                     };
                     self.finish(run, id, Err(error)).await;
@@ -499,7 +499,7 @@ impl Scope {
                 source: InputFieldSource {
                     node_name: src_node,
                     output_field_name: src_field,
-                    expression: w.expression.to_string(),
+                    expression: w.expression_text.clone(),
                 },
             });
             values.insert(w.name.clone(), value);
