@@ -82,6 +82,9 @@ pub struct InputWiring {
     pub name: String,
     pub data_type: DataType,
     pub expression: InputExpression,
+    /// The expression as the trace shows it (`nodeInputTrace`'s `source.expression`),
+    /// rendered once here rather than each time the node runs.
+    pub expression_text: String,
     pub category: Option<InputCategory>,
     pub source: InputSource,
 }

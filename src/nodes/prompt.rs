@@ -162,9 +162,11 @@ pub use configuration::*;
 /// Finds `{{name}}` placeholders (spaces inside the braces are tolerated).
 pub fn collect_variables(text: &str, out: &mut Vec<String>) {
     let mut rest = text;
-    while let Some(start) = rest.find("{{") {
+    while let Some(start) = find_pair(rest, b'{') {
         let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
+        let Some(end) = find_pair(after, b'}') else {
+            break;
+        };
         let name = after[..end].trim();
         if !name.is_empty() && !name.contains('{') && !out.iter().any(|v| v == name) {
             out.push(name.to_owned());
@@ -177,10 +179,10 @@ pub fn collect_variables(text: &str, out: &mut Vec<String>) {
 pub fn render(text: &str, value_of: impl Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(start) = rest.find("{{") {
+    while let Some(start) = find_pair(rest, b'{') {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
+        let Some(end) = find_pair(after, b'}') else {
             out.push_str(&rest[start..]);
             return out;
         };
@@ -193,6 +195,13 @@ pub fn render(text: &str, value_of: impl Fn(&str) -> Option<String>) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Where `{{` (or `}}`) first occurs in `text`: a plain byte scan, since setting up
+/// `str::find`'s searcher cost more than scanning these short templates (rendered once per
+/// Prompt run, so once per Iterator item).
+fn find_pair(text: &str, brace: u8) -> Option<usize> {
+    text.as_bytes().windows(2).position(|w| w == [brace, brace])
 }
 
 fn ports(_: &FlowNode) -> Ports {

@@ -6,8 +6,9 @@
 //! task-local, so node code needs no extra parameter and code outside a node (the agent
 //! runtime used by `strata chat`) simply runs without one.
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -107,6 +108,11 @@ pub(super) async fn with_timeout<F: Future>(
     });
     let work = CLOCK.scope(clock.clone(), work);
     tokio::pin!(work);
+    // Most nodes are done in their first poll (an instant model, a Condition): they need
+    // no timer and no watch of the clock. The loop below polls the work first too.
+    if let Poll::Ready(out) = poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await {
+        return Ok(out);
+    }
     loop {
         let now = clock.now();
         match now {

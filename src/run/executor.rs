@@ -25,7 +25,7 @@ mod reuse;
 mod scope;
 
 use self::scope::{run_scope, Scope, ScopeEnd, State, Status};
-use super::event::{ChainStep, Content, NextInput, OutputField, RunEvent, RunStatus};
+use super::event::{Chain, Content, NextInput, OutputField, RunEvent, RunStatus};
 use super::shared::{Run, Totals};
 use super::sink::{Outlet, Sink};
 use super::{type_name, NodeError, NodeFailure, RunContext, RunResult};
@@ -179,7 +179,7 @@ async fn run_graph(
         run.emit(|at_ms| RunEvent::NodeStarted {
             at_ms,
             node: name.clone(),
-            execution_chain: vec![],
+            execution_chain: Chain::default(),
         })
         .await;
         let declared = node.node.output("document").and_then(|o| o.data_type.get());
@@ -202,7 +202,8 @@ async fn run_graph(
                     given.clone()
                 };
                 outputs.insert("document".to_owned(), value);
-                run.emit_outputs(&graph, id, &[], &outputs).await;
+                run.emit_outputs(&graph, id, &Chain::default(), &outputs)
+                    .await;
                 state.set_status(&name, Status::Done);
                 state.set_outputs(&name, Arc::new(outputs));
             }
@@ -210,8 +211,8 @@ async fn run_graph(
     }
     let scope = Scope {
         graph,
-        prefix: vec![],
-        chain: vec![],
+        prefix: Arc::default(),
+        chain: Chain::default(),
         state,
     };
     let end = match rerun {
@@ -295,7 +296,7 @@ impl Run {
         &self,
         graph: &PlanGraph,
         id: PlanNodeId,
-        chain: &[ChainStep],
+        chain: &Chain,
         outputs: &Map<String, Value>,
     ) {
         if outputs.is_empty() {
@@ -324,7 +325,7 @@ impl Run {
         self.emit(|at_ms| RunEvent::NodeOutput {
             at_ms,
             node,
-            execution_chain: chain.to_vec(),
+            execution_chain: chain.clone(),
             fields,
         })
         .await;

@@ -209,7 +209,7 @@ mod tests {
             RunEvent::NodeStarted {
                 at_ms: 1,
                 node: "A".to_owned(),
-                execution_chain: vec![],
+                execution_chain: vec![].into(),
             },
             RunEvent::FlowOutput {
                 at_ms: 2,

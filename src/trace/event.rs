@@ -8,6 +8,7 @@ use crate::providers::Usage;
 use crate::trace::agent::AgentTraceEvent;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
+use std::sync::Arc;
 
 /// Something that happened during a run.
 #[skip_serializing_none]
@@ -29,23 +30,23 @@ pub enum RunEvent {
     NodeStarted {
         at_ms: u64,
         node: String,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        execution_chain: Vec<ChainStep>,
+        #[serde(default, skip_serializing_if = "no_chain")]
+        execution_chain: Chain,
     },
     /// The values a node received (`nodeInputTrace`).
     NodeInput {
         at_ms: u64,
         node: String,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        execution_chain: Vec<ChainStep>,
+        #[serde(default, skip_serializing_if = "no_chain")]
+        execution_chain: Chain,
         fields: Vec<InputField>,
     },
     /// The values a node produced (`nodeOutputTrace`).
     NodeOutput {
         at_ms: u64,
         node: String,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        execution_chain: Vec<ChainStep>,
+        #[serde(default, skip_serializing_if = "no_chain")]
+        execution_chain: Chain,
         fields: Vec<OutputField>,
     },
     /// The condition a Condition node chose (`conditionNodeResultTrace`); empty when none held
@@ -95,8 +96,8 @@ pub enum RunEvent {
     NodeReused {
         at_ms: u64,
         node: String,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        execution_chain: Vec<ChainStep>,
+        #[serde(default, skip_serializing_if = "no_chain")]
+        execution_chain: Chain,
         from_run: Option<String>,
         /// For people: "reused from run …" or "pinned".
         reason: String,
@@ -196,6 +197,14 @@ pub enum RunStatus {
     Failed,
     /// The run was cancelled.
     Cancelled,
+}
+
+/// An `executionChain`: the Iterator items and Loop rounds a node runs in, outermost first.
+/// Built once per item or round and shared by every event of it, not copied into each.
+pub type Chain = Arc<[ChainStep]>;
+
+fn no_chain(chain: &Chain) -> bool {
+    chain.is_empty()
 }
 
 /// One step of an `executionChain`: the Iterator item or Loop iteration a node runs in.

@@ -32,7 +32,7 @@ fn node_started(i: u64) -> RunEvent {
     RunEvent::NodeStarted {
         at_ms: i,
         node: format!("Step{i}"),
-        execution_chain: vec![],
+        execution_chain: vec![].into(),
     }
 }
 

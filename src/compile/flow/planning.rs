@@ -51,10 +51,12 @@ impl<'a> Definition<'a> {
                         None => return None,
                     },
                 };
+                let expression = expr?;
                 inputs.push(InputWiring {
                     name: input.name.clone(),
                     data_type: input.data_type.get()?,
-                    expression: expr?,
+                    expression_text: expression.to_string(),
+                    expression,
                     category: input.category.as_ref().and_then(Lenient::get),
                     source,
                 });

@@ -100,7 +100,7 @@ fn run_event(trace: &at::FlowTrace, at_ms: u64) -> Option<RunEvent> {
         at::FlowTrace::NodeInputTrace(input) => Some(RunEvent::NodeStarted {
             at_ms,
             node: input.node_name().to_owned(),
-            execution_chain: Vec::new(),
+            execution_chain: Vec::new().into(),
         }),
         at::FlowTrace::NodeActionTrace(action) => {
             let json =

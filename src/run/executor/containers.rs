@@ -8,7 +8,7 @@ use crate::model::flow::InputCategory;
 use crate::model::DataType;
 use crate::nodes::loop_controller::DEFAULT_MAX_ITERATIONS;
 use crate::nodes::{NodeConfiguration, NodeType};
-use crate::run::event::{ChainKind, ChainStep, RunEvent};
+use crate::run::event::{Chain, ChainKind, ChainStep, RunEvent};
 use crate::run::nodes::Done;
 use crate::run::{type_name, NodeError};
 use serde_json::{Map, Value};
@@ -23,8 +23,8 @@ struct Items {
     id: PlanNodeId,
     name: String,
     /// The Iterators an item's scope runs inside, this one last.
-    inner: Vec<String>,
-    chain: Vec<ChainStep>,
+    inner: Arc<[String]>,
+    chain: Chain,
     /// The enclosing scope's state, shared by every item, never copied.
     outer: Arc<State>,
     /// The Iterator's inputs: the array stays where it is, each item is copied out of it
@@ -65,6 +65,7 @@ impl Items {
             index,
             kind: ChainKind::Iterator,
         });
+        let item_chain = Chain::from(item_chain);
         let mut outputs = Map::new();
         outputs.insert("arrayItem".to_owned(), item);
         outputs.insert("arraySize".to_owned(), self.size.clone());
@@ -118,8 +119,8 @@ pub(super) async fn run_iterator(
     run: Arc<Run>,
     graph: Arc<PlanGraph>,
     id: PlanNodeId,
-    prefix: Vec<String>,
-    chain: Vec<ChainStep>,
+    prefix: Arc<[String]>,
+    chain: Chain,
     outer: Arc<State>,
     inputs: Arc<Map<String, Value>>,
 ) -> Result<Done, NodeError> {
@@ -136,7 +137,7 @@ pub(super) async fn run_iterator(
         }
         None => 0,
     };
-    let mut inner = prefix;
+    let mut inner = prefix.to_vec();
     inner.push(name.clone());
     let collectors: Vec<PlanNodeId> = graph
         .of_kind(NodeType::Collector)
@@ -149,7 +150,7 @@ pub(super) async fn run_iterator(
         graph: graph.clone(),
         id,
         name: name.clone(),
-        inner,
+        inner: inner.into(),
         chain,
         outer,
         inputs,
@@ -232,7 +233,7 @@ fn gather_item(
             .map_err(|e| NodeError::Expression {
                 node: collector.node.name.clone(),
                 input: w.name.clone(),
-                expression: w.expression.to_string(),
+                expression: w.expression_text.clone(),
                 message: e.message,
             })?;
         if DataType::of_value(&value) != Some(w.data_type) {
@@ -276,7 +277,7 @@ pub(super) async fn run_loop(
     run: Arc<Run>,
     graph: Arc<PlanGraph>,
     id: PlanNodeId,
-    chain: Vec<ChainStep>,
+    chain: Chain,
     inputs: Map<String, Value>,
 ) -> Result<Done, NodeError> {
     let node = graph.node(id);
@@ -310,12 +311,13 @@ pub(super) async fn run_loop(
     let mut current = inputs;
     let mut round: u32 = 0;
     loop {
-        let mut round_chain = chain.clone();
+        let mut round_chain = chain.to_vec();
         round_chain.push(ChainStep {
             node_name: name.clone(),
             index: round as usize,
             kind: ChainKind::Loop,
         });
+        let round_chain = Chain::from(round_chain);
         round += 1;
         run.emit(|at_ms| RunEvent::NodeStarted {
             at_ms,
@@ -329,7 +331,7 @@ pub(super) async fn run_loop(
         state.set_outputs(&start_name, Arc::new(current.clone()));
         let scope = Scope {
             graph: body.clone(),
-            prefix: vec![],
+            prefix: Arc::default(),
             chain: round_chain,
             state,
         };

@@ -6,7 +6,7 @@ use super::scope::{Scope, State, Status};
 use super::Run;
 use crate::compile::plan::{PlanGraph, PlanNodeId};
 use crate::run::debug::Rerun;
-use crate::run::event::RunEvent;
+use crate::run::event::{Chain, RunEvent};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -27,7 +27,7 @@ pub(super) async fn seed(run: &Run, graph: &PlanGraph, rerun: &Rerun, state: &mu
         run.emit(|at_ms| RunEvent::NodeReused {
             at_ms,
             node: name.clone(),
-            execution_chain: vec![],
+            execution_chain: Chain::default(),
             from_run: Some(given.run_id.clone()),
             reason: given.reason.clone(),
         })
@@ -36,7 +36,7 @@ pub(super) async fn seed(run: &Run, graph: &PlanGraph, rerun: &Rerun, state: &mu
             run.emit(|at_ms| RunEvent::NodeInput {
                 at_ms,
                 node: name.clone(),
-                execution_chain: vec![],
+                execution_chain: Chain::default(),
                 fields: recorded.inputs.clone(),
             })
             .await;
@@ -56,7 +56,7 @@ pub(super) async fn seed(run: &Run, graph: &PlanGraph, rerun: &Rerun, state: &mu
             .await;
             state.set_chosen(name, chosen.clone());
         }
-        run.emit_outputs(graph, given.id, &[], &recorded.outputs)
+        run.emit_outputs(graph, given.id, &Chain::default(), &recorded.outputs)
             .await;
         for document in &recorded.documents {
             run.output(name, document.clone()).await;

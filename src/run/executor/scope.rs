@@ -8,16 +8,18 @@ use crate::model::DataType;
 use crate::nodes::NodeType;
 use crate::run::deadline;
 use crate::run::debug::Resume;
-use crate::run::event::{ChainStep, Content, InputField, InputFieldSource, RunEvent};
+use crate::run::event::{Chain, Content, InputField, InputFieldSource, RunEvent};
 use crate::run::nodes::{behaviour, Container, Done};
 use crate::run::{type_name, NodeError};
 use futures::FutureExt;
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use tokio::task::JoinSet;
 
 /// Where a node of a scope stands.
@@ -39,7 +41,9 @@ pub(super) struct State {
     pub(super) parent: Option<Arc<State>>,
     /// What this scope learned of each node it started or decided: one record per node,
     /// so a node costs one entry (one name, one hash) rather than one in each of four maps.
-    nodes: HashMap<String, NodeState>,
+    /// Hashed with FxHash: the keys are the flow's own node names, short, and hashing them
+    /// with SipHash was about 6% of an Iterator item's instructions (PERFORMANCE.md, sixth pass).
+    nodes: FxHashMap<String, NodeState>,
 }
 
 /// What a scope learned of one node; a part not learned here is looked up in the parent.
@@ -143,10 +147,11 @@ pub(super) struct Scope {
     /// The flow's graph, or a Loop body's.
     pub(super) graph: Arc<PlanGraph>,
     /// The Iterators this scope runs an item of, outermost first; the scope runs the
-    /// nodes whose `iterators` equal it.
-    pub(super) prefix: Vec<String>,
-    /// The Iterator items and Loop rounds this scope is inside, for the events.
-    pub(super) chain: Vec<ChainStep>,
+    /// nodes whose `iterators` equal it. Shared by every item of the innermost one.
+    pub(super) prefix: Arc<[String]>,
+    /// The Iterator items and Loop rounds this scope is inside, for the events: built
+    /// once per item or round, shared by each of its events.
+    pub(super) chain: Chain,
     /// What is known so far; seeded from the enclosing scope.
     pub(super) state: State,
 }
@@ -177,7 +182,7 @@ impl Scope {
     /// belong to their Iterator, which finishes them).
     fn owns(&self, id: PlanNodeId) -> bool {
         let n = self.graph.node(id);
-        n.iterators == self.prefix && (n.kind != NodeType::Collector || self.prefix.is_empty())
+        *n.iterators == *self.prefix && (n.kind != NodeType::Collector || self.prefix.is_empty())
     }
 
     async fn run(mut self, run: Arc<Run>) -> ScopeEnd {
@@ -227,10 +232,21 @@ impl Scope {
             // body, pays no task spawn per node. A panic in it fails the node as a task's would.
             if tasks.is_empty() && ready.len() == 1 {
                 if let Some((id, work)) = ready.pop() {
-                    let result = tokio::select! {
-                        biased;
-                        () = run.ctx.cancel.cancelled() => continue,
-                        result = AssertUnwindSafe(work).catch_unwind() => result,
+                    let mut work = AssertUnwindSafe(work).catch_unwind();
+                    // Most work is done in its first poll: it is polled once before the
+                    // select, which would look at the cancellation first and then poll it
+                    // just the same, without registering with the cancellation token.
+                    if run.ctx.cancel.is_cancelled() {
+                        continue;
+                    }
+                    let first = poll_fn(|cx| Poll::Ready(Pin::new(&mut work).poll(cx))).await;
+                    let result = match first {
+                        Poll::Ready(result) => result,
+                        Poll::Pending => tokio::select! {
+                            biased;
+                            () = run.ctx.cancel.cancelled() => continue,
+                            result = &mut work => result,
+                        },
                     };
                     let result = result.unwrap_or_else(|payload| {
                         Err(NodeError::Panicked {
@@ -294,7 +310,7 @@ impl Scope {
 
     /// The nodes that run per item of `iterator` (at any depth), its Collectors included.
     fn members(&self, iterator: &str) -> Vec<String> {
-        let mut inner = self.prefix.clone();
+        let mut inner = self.prefix.to_vec();
         inner.push(iterator.to_owned());
         self.graph
             .order()
@@ -384,7 +400,7 @@ impl Scope {
     fn iterator_inputs_settled(&self, id: PlanNodeId) -> bool {
         let it = &self.graph.node(id).node.name;
         let members = self.members(it);
-        let mut inner = self.prefix.clone();
+        let mut inner = self.prefix.to_vec();
         inner.push(it.clone());
         self.graph
             .order()
@@ -425,14 +441,15 @@ impl Scope {
     /// when it failed on its inputs). The work is boxed, so a spawned task is small however
     /// large the node's future is.
     async fn start(&mut self, run: &Arc<Run>, id: PlanNodeId) -> Option<NodeWork> {
-        let n = self.graph.node(id);
-        let name = n.node.name.clone();
+        let plan = self.graph.clone();
+        let n = plan.node(id);
+        let name = n.node.name.as_str();
         // The node's start and its inputs share one reading of the clock (unless a
         // breakpoint holds the node between the two).
         let started_ms = run.elapsed_ms();
         run.emit_at(started_ms, |at_ms| RunEvent::NodeStarted {
             at_ms,
-            node: name.clone(),
+            node: name.to_owned(),
             execution_chain: self.chain.clone(),
         })
         .await;
@@ -447,9 +464,9 @@ impl Scope {
                 Ok(v) => v,
                 Err(e) => {
                     let error = NodeError::Expression {
-                        node: name.clone(),
+                        node: name.to_owned(),
                         input: w.name.clone(),
-                        expression: w.expression.to_string(),
+                        expression: w.expression_text.clone(),
                         message: e.message,
                     };
                     self.finish(run, id, Err(error)).await;
@@ -458,7 +475,7 @@ impl Scope {
             };
             if DataType::of_value(&value) != Some(w.data_type) {
                 let error = NodeError::InputType {
-                    node: name.clone(),
+                    node: name.to_owned(),
                     input: w.name.clone(),
                     expected: w.data_type,
                     actual: type_name(&value),
@@ -482,16 +499,16 @@ impl Scope {
                 source: InputFieldSource {
                     node_name: src_node,
                     output_field_name: src_field,
-                    expression: w.expression.to_string(),
+                    expression: w.expression_text.clone(),
                 },
             });
             values.insert(w.name.clone(), value);
         }
         // Read again once a breakpoint lets the node go.
         let mut inputs_ms = Some(started_ms);
-        if run.pauses_before(&name) {
+        if run.pauses_before(name) {
             inputs_ms = None;
-            match run.pause(&name, &n.inputs, fields).await {
+            match run.pause(name, &n.inputs, fields).await {
                 Ok(Resume::Go(edited, edited_values)) => (fields, values) = (edited, edited_values),
                 Ok(Resume::Cancel) => return None,
                 Err(error) => {
@@ -504,7 +521,7 @@ impl Scope {
         if !fields.is_empty() {
             run.emit_at(inputs_ms, |at_ms| RunEvent::NodeInput {
                 at_ms,
-                node: name.clone(),
+                node: name.to_owned(),
                 execution_chain: self.chain.clone(),
                 fields,
             })
@@ -513,8 +530,8 @@ impl Scope {
         // The values are shared between the state (Conditional connections and Loops read
         // them) and the node's work, not copied.
         let values = Arc::new(values);
-        self.state.set_inputs(&name, values.clone());
-        self.state.set_status(&name, Status::Running);
+        self.state.set_inputs(name, values.clone());
+        self.state.set_status(name, Status::Running);
         let run = run.clone();
         let graph = self.graph.clone();
         let kind = n.kind;
@@ -537,8 +554,13 @@ impl Scope {
             None => Box::pin(async move {
                 let node = graph.node(id);
                 // Only nodes that do work hold a permit; a closed semaphore cannot happen
-                // (the run never closes it), and would only mean running unbounded.
-                let _permit = run.semaphore.clone().acquire_owned().await.ok();
+                // (the run never closes it), and would only mean running unbounded. A
+                // permit free at once is taken without the waiting future; none free (or
+                // others queued) waits in the queue as before.
+                let _permit = match run.semaphore.clone().try_acquire_owned() {
+                    Ok(permit) => Some(permit),
+                    Err(_) => run.semaphore.clone().acquire_owned().await.ok(),
+                };
                 let timeout = run.ctx.node_timeout;
                 let work = behaviour.execute(&run, &node.node, &values);
                 match deadline::with_timeout(timeout, work).await {
@@ -555,18 +577,19 @@ impl Scope {
 
     /// Records what a node task gave back and tells the world.
     async fn finish(&mut self, run: &Run, id: PlanNodeId, result: Result<Done, NodeError>) {
-        let name = self.graph.node(id).node.name.clone();
+        let graph = self.graph.clone();
+        let name = graph.node(id).node.name.as_str();
         match result {
             Ok(done) => {
                 if let Some(chosen) = done.chosen {
-                    self.state.set_chosen(&name, chosen);
+                    self.state.set_chosen(name, chosen);
                 }
                 if self.graph.node(id).kind != NodeType::Iterator {
                     run.emit_outputs(&self.graph, id, &self.chain, &done.outputs)
                         .await;
                 }
-                self.state.set_outputs(&name, Arc::new(done.outputs));
-                self.state.set_status(&name, Status::Done);
+                self.state.set_outputs(name, Arc::new(done.outputs));
+                self.state.set_status(name, Status::Done);
                 for (other, outputs) in done.also {
                     run.emit(|at_ms| RunEvent::NodeStarted {
                         at_ms,
@@ -583,11 +606,11 @@ impl Scope {
                 }
             }
             Err(error) => {
-                run.fail(&name, &error).await;
-                self.state.set_status(&name, Status::Failed);
+                run.fail(name, &error).await;
+                self.state.set_status(name, Status::Failed);
                 if self.graph.node(id).kind == NodeType::Iterator {
                     // Its Collectors cannot finish either.
-                    for m in self.members(&name) {
+                    for m in self.members(name) {
                         if self.state.status_of(&m).is_none() {
                             self.state.set_status(&m, Status::Skipped);
                             run.skip(&m, format!("Iterator {name} failed")).await;

@@ -13,7 +13,7 @@ fn started(at_ms: u64, node: &str) -> RunEvent {
     RunEvent::NodeStarted {
         at_ms,
         node: node.to_owned(),
-        execution_chain: vec![],
+        execution_chain: vec![].into(),
     }
 }
 
@@ -21,7 +21,7 @@ fn output(at_ms: u64, node: &str, field: &str, next: &[(&str, &str)]) -> RunEven
     RunEvent::NodeOutput {
         at_ms,
         node: node.to_owned(),
-        execution_chain: vec![],
+        execution_chain: vec![].into(),
         fields: vec![OutputField {
             node_output_name: field.to_owned(),
             content: Content {
@@ -151,7 +151,7 @@ fn connections_show_what_carried_and_which_condition_fired() {
             RunEvent::NodeInput {
                 at_ms: 1,
                 node: "Route".to_owned(),
-                execution_chain: vec![],
+                execution_chain: vec![].into(),
                 fields: vec![InputField {
                     node_input_name: "conditionInput".to_owned(),
                     content: Content {
@@ -207,7 +207,7 @@ fn a_reused_node_says_so_after_its_outputs() {
             RunEvent::NodeReused {
                 at_ms: 1,
                 node: "Classify".to_owned(),
-                execution_chain: vec![],
+                execution_chain: vec![].into(),
                 from_run: Some("r0".to_owned()),
                 reason: "reused from run r0".to_owned(),
             },
