@@ -7,7 +7,7 @@ use super::lambda_function::LambdaFunctionConfiguration;
 use super::{Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::FlowNode;
-use crate::model::names::{Field, Pattern};
+use crate::model::names::Pattern;
 use crate::model::DataType;
 use serde::{Deserialize, Serialize};
 
@@ -28,9 +28,18 @@ const FORM: &[FormField] = &[
     FormField::new(&["projectAgent"], "Project agent", Widget::ProjectAgent)
         .optional()
         .help("Strata only: an agent of this project; export fills the alias ARN from its deployment."),
-    FormField::text(&["agentAliasArn"], "Agent alias ARN", 0, 2048, Some(Pattern::AgentAliasArn))
-        .help("A deployed agent alias; may stay empty while a project agent is chosen."),
+    AGENT_ALIAS_ARN,
 ];
+
+/// The field the inspector edits and the check reads.
+const AGENT_ALIAS_ARN: FormField = FormField::text(
+    &["agentAliasArn"],
+    "Agent alias ARN",
+    0,
+    2048,
+    Some(Pattern::AgentAliasArn),
+)
+.help("A deployed agent alias; may stay empty while a project agent is chosen.");
 
 /// `AgentFlowNodeConfiguration`, plus the project agent it stands for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,10 +77,7 @@ impl KindConfiguration for AgentConfiguration {
         if self.project_agent.is_some() && self.agent_alias_arn.is_empty() {
             return;
         }
-        Field::new("agentAliasArn", 0, 2048)
-            .pattern(Pattern::AgentAliasArn)
-            .draft_empty()
-            .check(out, at, &self.agent_alias_arn);
+        AGENT_ALIAS_ARN.check_text(out, at, &self.agent_alias_arn);
     }
 
     fn access(&self) -> Vec<Access<'_>> {

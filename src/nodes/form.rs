@@ -10,8 +10,8 @@
 //! offers them as raw JSON).
 
 use super::{NodeConfiguration, NodeKind};
-use crate::diagnostic::Diagnostic;
-use crate::model::names::Pattern;
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::model::names::{Field, Pattern};
 use crate::model::Project;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -155,6 +155,34 @@ impl FormField {
     /// the field that hosts and tests can name.
     pub fn id(&self) -> String {
         self.path.join(".")
+    }
+
+    /// The compiler's check of `value` against this text field's limits and pattern, reported
+    /// at the field's id, so the form and the check say them once. A field that may be empty
+    /// (`min` 0) reports an empty value as a draft that preparing the flow refuses, as [`check`]
+    /// says in the form. Only text widgets hold such limits; the others report nothing.
+    pub fn check_text(&self, out: &mut Diagnostics, at: &Location, value: &str) {
+        let (min, max, pattern) = match self.widget {
+            Widget::Text { min, max, pattern } => (min, max, pattern),
+            Widget::LongText { min, max, .. } => (min, max, None),
+            Widget::Integer { .. }
+            | Widget::Decimal { .. }
+            | Widget::Choice(_)
+            | Widget::Union(_)
+            | Widget::Lines { .. }
+            | Widget::Condition { .. }
+            | Widget::ProjectAgent
+            | Widget::Json => return,
+        };
+        let name = self.id();
+        Field {
+            name: &name,
+            min,
+            max,
+            pattern,
+            empty_is_draft: min == 0,
+        }
+        .check(out, at, value);
     }
 }
 
@@ -680,6 +708,50 @@ mod tests {
         assert!(check(cond, "count <").unwrap().starts_with("column"));
         let arn = field(NodeType::LambdaFunction, "lambdaArn");
         assert!(check(arn, "").unwrap().contains("draft"));
+    }
+
+    /// A text field checks its value as the compiler does, at the field's id: empty is a draft
+    /// only where the form allows 0 characters, and the pattern applies to what is typed.
+    #[test]
+    fn text_fields_carry_the_compilers_check() {
+        let said = |f: &FormField, value: &str| {
+            let mut out = Diagnostics::default();
+            f.check_text(&mut out, &Location::flow("f").node("N"), value);
+            out.into_vec()
+                .into_iter()
+                .map(|d| (d.location.field.unwrap_or_default(), d.message))
+                .collect::<Vec<_>>()
+        };
+        let kb = field(NodeType::KnowledgeBase, "knowledgeBaseId");
+        assert_eq!(
+            said(kb, ""),
+            [(
+                "knowledgeBaseId".to_owned(),
+                "knowledgeBaseId is empty".to_owned()
+            )]
+        );
+        assert_eq!(
+            said(kb, "ABCDEFGHIJK")[0].1,
+            "knowledgeBaseId is 11 characters long; Bedrock takes 0..10"
+        );
+        assert_eq!(said(kb, "ABCDEFGHIJ"), []);
+        assert_eq!(
+            said(kb, "kb-1")[0].1,
+            "knowledgeBaseId \"kb-1\" is not letters and digits, at most 10"
+        );
+        let template = field(NodeType::KnowledgeBase, "promptTemplate.textPromptTemplate");
+        assert_eq!(
+            said(template, ""),
+            [(
+                "promptTemplate.textPromptTemplate".to_owned(),
+                "promptTemplate.textPromptTemplate is 0 characters long; Bedrock takes 1..100000"
+                    .to_owned()
+            )]
+        );
+        assert_eq!(
+            said(field(NodeType::KnowledgeBase, "numberOfResults"), "0"),
+            []
+        );
     }
 
     /// The inspector says what the compiler says: an Agent node using a project agent has an

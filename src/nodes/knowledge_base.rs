@@ -9,7 +9,7 @@ use super::{
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::common::{GuardrailConfiguration, InferenceConfiguration};
 use crate::model::flow::FlowNode;
-use crate::model::names::{check_range, Field, Pattern};
+use crate::model::names::{check_range, Pattern};
 use crate::model::DataType;
 use serde::{Deserialize, Serialize};
 
@@ -27,34 +27,15 @@ pub static KIND: NodeKind = NodeKind::new(
 
 /// The fields the inspector edits.
 const FORM: &[FormField] = &[
-    FormField::text(
-        &["knowledgeBaseId"],
-        "Knowledge base id",
-        0,
-        10,
-        Some(Pattern::FlowKnowledgeBaseId),
-    )
-    .help("A Bedrock knowledge base id, or a project knowledge base for local runs."),
-    FormField::text(&["modelId"], "Model id", 1, 2048, Some(Pattern::ModelId))
-        .optional()
-        .help("Set it to generate an answer; leave it empty to output the retrieved passages."),
+    KNOWLEDGE_BASE_ID,
+    MODEL_ID,
     FormField::new(
         &["numberOfResults"],
         "Number of results",
         Widget::Integer { min: 1, max: 100 },
     )
     .optional(),
-    FormField::new(
-        &["promptTemplate", "textPromptTemplate"],
-        "Prompt template",
-        Widget::LongText {
-            min: 1,
-            max: 100_000,
-            code: false,
-        },
-    )
-    .optional()
-    .help("The generation prompt; $search_results$ stands for the passages."),
+    PROMPT_TEMPLATE,
     FormField::temperature(&["inferenceConfiguration", "text", "temperature"]),
     FormField::top_p(&["inferenceConfiguration", "text", "topP"]),
     FormField::max_tokens(&["inferenceConfiguration", "text", "maxTokens"]),
@@ -76,6 +57,34 @@ const FORM: &[FormField] = &[
     .optional()
     .help("KnowledgeBaseOrchestrationConfiguration, in the API's shape."),
 ];
+
+// The text fields the inspector edits and the check reads.
+
+const KNOWLEDGE_BASE_ID: FormField = FormField::text(
+    &["knowledgeBaseId"],
+    "Knowledge base id",
+    0,
+    10,
+    Some(Pattern::FlowKnowledgeBaseId),
+)
+.help("A Bedrock knowledge base id, or a project knowledge base for local runs.");
+
+const MODEL_ID: FormField =
+    FormField::text(&["modelId"], "Model id", 1, 2048, Some(Pattern::ModelId))
+        .optional()
+        .help("Set it to generate an answer; leave it empty to output the retrieved passages.");
+
+const PROMPT_TEMPLATE: FormField = FormField::new(
+    &["promptTemplate", "textPromptTemplate"],
+    "Prompt template",
+    Widget::LongText {
+        min: 1,
+        max: 100_000,
+        code: false,
+    },
+)
+.optional()
+.help("The generation prompt; $search_results$ stands for the passages.");
 
 /// `KnowledgeBaseFlowNodeConfiguration`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,24 +152,15 @@ fn new_node(name: &str) -> FlowNode {
 
 impl KindConfiguration for KnowledgeBaseConfiguration {
     fn check(&self, _: &FlowNode, out: &mut Diagnostics, at: &Location) {
-        Field::new("knowledgeBaseId", 0, 10)
-            .pattern(Pattern::FlowKnowledgeBaseId)
-            .draft_empty()
-            .check(out, at, &self.knowledge_base_id);
+        KNOWLEDGE_BASE_ID.check_text(out, at, &self.knowledge_base_id);
         if let Some(m) = &self.model_id {
-            Field::new("modelId", 1, 2048)
-                .pattern(Pattern::ModelId)
-                .check(out, at, m);
+            MODEL_ID.check_text(out, at, m);
         }
         if let Some(n) = self.number_of_results {
             check_range(out, at, "numberOfResults", n, 1, 100);
         }
         if let Some(t) = &self.prompt_template {
-            Field::new("promptTemplate.textPromptTemplate", 1, 100_000).check(
-                out,
-                at,
-                &t.text_prompt_template,
-            );
+            PROMPT_TEMPLATE.check_text(out, at, &t.text_prompt_template);
         }
         if let Some(inf) = &self.inference_configuration {
             inf.check(out, at, "inferenceConfiguration");

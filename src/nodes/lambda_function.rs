@@ -8,7 +8,7 @@ use super::{
 };
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::FlowNode;
-use crate::model::names::{Field, Pattern};
+use crate::model::names::Pattern;
 use crate::model::DataType;
 use serde::{Deserialize, Serialize};
 
@@ -26,12 +26,21 @@ pub static KIND: NodeKind = NodeKind::new(
 
 /// The fields the inspector edits.
 const FORM: &[FormField] = &[
-    FormField::text(&["lambdaArn"], "Lambda ARN", 0, 2048, Some(Pattern::LambdaArn))
-        .help("The function Bedrock invokes with the flow Lambda event."),
+    LAMBDA_ARN,
     FormField::text(&["localHandler"], "Local handler", 1, 1024, None)
         .optional()
         .help("Strata only: the Python or Node handler local runs call instead, e.g. handlers/enrich.py:handler."),
 ];
+
+/// The field the inspector edits and the check reads.
+const LAMBDA_ARN: FormField = FormField::text(
+    &["lambdaArn"],
+    "Lambda ARN",
+    0,
+    2048,
+    Some(Pattern::LambdaArn),
+)
+.help("The function Bedrock invokes with the flow Lambda event.");
 
 /// `LambdaFunctionFlowNodeConfiguration`, plus the handler that stands in for it locally.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,10 +78,7 @@ fn new_node(name: &str) -> FlowNode {
 
 impl KindConfiguration for LambdaFunctionConfiguration {
     fn check(&self, _: &FlowNode, out: &mut Diagnostics, at: &Location) {
-        Field::new("lambdaArn", 0, 2048)
-            .pattern(Pattern::LambdaArn)
-            .draft_empty()
-            .check(out, at, &self.lambda_arn);
+        LAMBDA_ARN.check_text(out, at, &self.lambda_arn);
     }
 
     fn access(&self) -> Vec<Access<'_>> {

@@ -6,7 +6,7 @@ use super::fresh_node;
 use super::{Category, KindConfiguration, NodeConfiguration, NodeKind, NodeType, PortSpec, Ports};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::model::flow::FlowNode;
-use crate::model::names::{Field, Pattern};
+use crate::model::names::Pattern;
 use crate::model::DataType;
 use serde::{Deserialize, Serialize};
 
@@ -23,17 +23,21 @@ pub static KIND: NodeKind = NodeKind::new(
 .with_form(FORM);
 
 /// The fields the inspector edits.
-const FORM: &[FormField] = &[
-    FormField::text(
-        &["botAliasArn"],
-        "Bot alias ARN",
-        0,
-        78,
-        Some(Pattern::LexBotAliasArn),
-    )
-    .help("The Lex bot alias that recognises the intent."),
-    FormField::text(&["localeId"], "Locale", 0, 10, None).help("The bot's locale, e.g. en_US."),
-];
+const FORM: &[FormField] = &[BOT_ALIAS_ARN, LOCALE_ID];
+
+// The text fields the inspector edits and the check reads.
+
+const BOT_ALIAS_ARN: FormField = FormField::text(
+    &["botAliasArn"],
+    "Bot alias ARN",
+    0,
+    78,
+    Some(Pattern::LexBotAliasArn),
+)
+.help("The Lex bot alias that recognises the intent.");
+
+const LOCALE_ID: FormField =
+    FormField::text(&["localeId"], "Locale", 0, 10, None).help("The bot's locale, e.g. en_US.");
 
 /// `LexFlowNodeConfiguration`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,13 +68,8 @@ fn new_node(name: &str) -> FlowNode {
 
 impl KindConfiguration for LexConfiguration {
     fn check(&self, _: &FlowNode, out: &mut Diagnostics, at: &Location) {
-        Field::new("botAliasArn", 0, 78)
-            .pattern(Pattern::LexBotAliasArn)
-            .draft_empty()
-            .check(out, at, &self.bot_alias_arn);
-        Field::new("localeId", 0, 10)
-            .draft_empty()
-            .check(out, at, &self.locale_id);
+        BOT_ALIAS_ARN.check_text(out, at, &self.bot_alias_arn);
+        LOCALE_ID.check_text(out, at, &self.locale_id);
     }
 
     fn access(&self) -> Vec<Access<'_>> {
