@@ -90,7 +90,7 @@ fn input_of(events: &[RunEvent], node: &str, input: &str) -> Option<Value> {
             node: n, fields, ..
         } if n == node => fields
             .iter()
-            .find(|f| f.node_input_name == input)
+            .find(|f| &*f.node_input_name == input)
             .map(|f| f.content.document.clone()),
         _ => None,
     })

@@ -14,6 +14,7 @@ use crate::nodes::NodeType;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::Arc;
 
 /// A node's identity within one plan graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -57,7 +58,7 @@ pub struct PlanGraph {
 /// A connection in the plan.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlanEdge {
-    Data { output: String, input: String },
+    Data { output: String, input: Arc<str> },
     Conditional { condition: String },
 }
 
@@ -65,6 +66,8 @@ pub enum PlanEdge {
 #[derive(Debug, Clone)]
 pub struct PlanNode {
     pub node: FlowNode,
+    /// The node's name, shared by the events that name it (`nextInput`s) instead of copied.
+    pub name: Arc<str>,
     pub kind: NodeType,
     /// Each declared input and where its value comes from.
     pub inputs: Vec<InputWiring>,
@@ -79,12 +82,12 @@ pub struct PlanNode {
 /// Where one input's value comes from.
 #[derive(Debug, Clone)]
 pub struct InputWiring {
-    pub name: String,
+    pub name: Arc<str>,
     pub data_type: DataType,
     pub expression: InputExpression,
     /// The expression as the trace shows it (`nodeInputTrace`'s `source.expression`),
     /// rendered once here rather than each time the node runs.
-    pub expression_text: String,
+    pub expression_text: Arc<str>,
     pub category: Option<InputCategory>,
     pub source: InputSource,
 }
@@ -93,12 +96,12 @@ pub struct InputWiring {
 #[derive(Debug, Clone, PartialEq)]
 pub enum InputSource {
     /// An output of another node, through a Data connection.
-    Output { node: String, output: String },
+    Output { node: Arc<str>, output: Arc<str> },
     /// The value a Condition node forwards along a Conditional connection: the value
     /// arriving at the Condition node's input `input`.
     Forwarded {
-        condition_node: String,
-        input: String,
+        condition_node: Arc<str>,
+        input: Arc<str>,
     },
 }
 

@@ -123,7 +123,7 @@ impl Recorded {
     fn input(&self, name: &str) -> Option<&Value> {
         self.inputs
             .iter()
-            .find(|f| f.node_input_name == name)
+            .find(|f| &*f.node_input_name == name)
             .map(|f| &f.content.document)
     }
 }
@@ -407,7 +407,9 @@ impl Debug {
             for w in &n.inputs {
                 let (source, output, value) = match &w.source {
                     InputSource::Output { node, output } => {
-                        let value = seed.node_record(node).and_then(|r| r.outputs.get(output));
+                        let value = seed
+                            .node_record(node)
+                            .and_then(|r| r.outputs.get(&**output));
                         (node, output, value)
                     }
                     InputSource::Forwarded {
@@ -420,7 +422,7 @@ impl Debug {
                         (condition_node, input, value)
                     }
                 };
-                if runs.contains(source) || value.is_some() {
+                if runs.contains(&**source) || value.is_some() {
                     continue;
                 }
                 let why = match seed.node_record(source).and_then(Recorded::lacking) {
@@ -432,8 +434,8 @@ impl Debug {
                 };
                 return Err(DebugError::NotRecorded {
                     run_id,
-                    node: source.clone(),
-                    output: output.clone(),
+                    node: source.to_string(),
+                    output: output.to_string(),
                     needed_by: n.node.name.clone(),
                     why,
                 });

@@ -313,7 +313,7 @@ impl Run {
                     .successors(id)
                     .filter_map(|(to, edge)| match edge {
                         PlanEdge::Data { output, input } if output == name => Some(NextInput {
-                            node_name: graph.node(to).node.name.clone(),
+                            node_name: graph.node(to).name.clone(),
                             input_field_name: input.clone(),
                         }),
                         PlanEdge::Data { .. } | PlanEdge::Conditional { .. } => None,

@@ -234,7 +234,7 @@ pub struct Content {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InputField {
-    pub node_input_name: String,
+    pub node_input_name: Arc<str>,
     pub content: Content,
     #[serde(rename = "type")]
     pub data_type: crate::model::DataType,
@@ -245,9 +245,9 @@ pub struct InputField {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InputFieldSource {
-    pub node_name: String,
-    pub output_field_name: String,
-    pub expression: String,
+    pub node_name: Arc<str>,
+    pub output_field_name: Arc<str>,
+    pub expression: Arc<str>,
 }
 
 /// One field of a `nodeOutputTrace`.
@@ -263,8 +263,8 @@ pub struct OutputField {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NextInput {
-    pub node_name: String,
-    pub input_field_name: String,
+    pub node_name: Arc<str>,
+    pub input_field_name: Arc<str>,
 }
 
 /// A document an Output node produced.

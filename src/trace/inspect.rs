@@ -56,7 +56,7 @@ impl Pass {
         Value::Object(
             self.inputs
                 .iter()
-                .map(|f| (f.node_input_name.clone(), f.content.document.clone()))
+                .map(|f| (f.node_input_name.to_string(), f.content.document.clone()))
                 .collect(),
         )
     }

@@ -40,22 +40,22 @@ impl<'a> Definition<'a> {
                         kind: EdgeKind::Data { output, .. },
                         ..
                     }) => InputSource::Output {
-                        node: self.def.nodes[*from].name.clone(),
-                        output: (*output).to_owned(),
+                        node: self.def.nodes[*from].name.as_str().into(),
+                        output: (*output).into(),
                     },
                     _ => match forwarded.get(&(i, k)) {
                         Some((from, name)) => InputSource::Forwarded {
-                            condition_node: self.def.nodes[*from].name.clone(),
-                            input: name.clone(),
+                            condition_node: self.def.nodes[*from].name.as_str().into(),
+                            input: name.as_str().into(),
                         },
                         None => return None,
                     },
                 };
                 let expression = expr?;
                 inputs.push(InputWiring {
-                    name: input.name.clone(),
+                    name: input.name.as_str().into(),
                     data_type: input.data_type.get()?,
-                    expression_text: expression.to_string(),
+                    expression_text: expression.to_string().into(),
                     expression,
                     category: input.category.as_ref().and_then(Lenient::get),
                     source,
@@ -77,6 +77,7 @@ impl<'a> Definition<'a> {
                 _ => None,
             };
             ids.push(graph.add(PlanNode {
+                name: node.name.as_str().into(),
                 node: node.clone(),
                 kind,
                 inputs,
@@ -89,7 +90,7 @@ impl<'a> Definition<'a> {
             let edge = match e.kind {
                 EdgeKind::Data { output, input } => PlanEdge::Data {
                     output: output.to_owned(),
-                    input: input.to_owned(),
+                    input: input.into(),
                 },
                 EdgeKind::Conditional { condition } => PlanEdge::Conditional {
                     condition: condition.to_owned(),

@@ -50,7 +50,7 @@ pub(super) fn apply_edit(
     }
     let values = fields
         .iter()
-        .map(|f| (f.node_input_name.clone(), f.content.document.clone()))
+        .map(|f| (f.node_input_name.to_string(), f.content.document.clone()))
         .collect();
     Ok((fields, values))
 }
@@ -106,13 +106,13 @@ mod tests {
 
     fn field(name: &str, value: Value) -> InputField {
         InputField {
-            node_input_name: name.to_owned(),
+            node_input_name: name.into(),
             content: Content { document: value },
             data_type: DataType::String,
             source: InputFieldSource {
-                node_name: "In".to_owned(),
-                output_field_name: "document".to_owned(),
-                expression: "$.data".to_owned(),
+                node_name: "In".into(),
+                output_field_name: "document".into(),
+                expression: "$.data".into(),
             },
         }
     }

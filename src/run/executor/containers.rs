@@ -211,7 +211,7 @@ fn gather_item(
     let mut values = Vec::with_capacity(collectors.len());
     for c in collectors {
         let collector = graph.node(*c);
-        let Some(w) = collector.inputs.iter().find(|w| w.name == "arrayItem") else {
+        let Some(w) = collector.inputs.iter().find(|w| &*w.name == "arrayItem") else {
             values.push(None);
             continue;
         };
@@ -232,14 +232,14 @@ fn gather_item(
             .evaluate(raw)
             .map_err(|e| NodeError::Expression {
                 node: collector.node.name.clone(),
-                input: w.name.clone(),
-                expression: w.expression_text.clone(),
+                input: w.name.to_string(),
+                expression: w.expression_text.to_string(),
                 message: e.message,
             })?;
         if DataType::of_value(&value) != Some(w.data_type) {
             return Err(NodeError::InputType {
                 node: collector.node.name.clone(),
-                input: w.name.clone(),
+                input: w.name.to_string(),
                 expected: w.data_type,
                 actual: type_name(&value),
             });
@@ -356,8 +356,8 @@ pub(super) async fn run_loop(
         if again && round < max {
             for w in &controller_node.inputs {
                 if w.category == Some(InputCategory::ReturnValueToLoopStart) {
-                    if let Some(v) = received.get(&w.name) {
-                        current.insert(w.name.clone(), v.clone());
+                    if let Some(v) = received.get(&*w.name) {
+                        current.insert(w.name.to_string(), v.clone());
                     }
                 }
             }
@@ -366,8 +366,8 @@ pub(super) async fn run_loop(
         let mut outputs = Map::new();
         for w in &controller_node.inputs {
             if w.category == Some(InputCategory::ExitLoop) {
-                if let Some(v) = received.get(&w.name) {
-                    outputs.insert(w.name.clone(), v.clone());
+                if let Some(v) = received.get(&*w.name) {
+                    outputs.insert(w.name.to_string(), v.clone());
                 }
             }
         }

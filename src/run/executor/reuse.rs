@@ -43,7 +43,7 @@ pub(super) async fn seed(run: &Run, graph: &PlanGraph, rerun: &Rerun, state: &mu
             let values = recorded
                 .inputs
                 .iter()
-                .map(|f| (f.node_input_name.clone(), f.content.document.clone()))
+                .map(|f| (f.node_input_name.to_string(), f.content.document.clone()))
                 .collect();
             state.set_inputs(name, Arc::new(values));
         }

@@ -134,11 +134,11 @@ impl State {
     /// The value a wired input reads, if its source produced it.
     pub(super) fn source_value(&self, source: &InputSource) -> Option<&Value> {
         match source {
-            InputSource::Output { node, output } => self.outputs_of(node)?.get(output),
+            InputSource::Output { node, output } => self.outputs_of(node)?.get(&**output),
             InputSource::Forwarded {
                 condition_node,
                 input,
-            } => self.inputs_of(condition_node)?.get(input),
+            } => self.inputs_of(condition_node)?.get(&**input),
         }
     }
 }
@@ -410,8 +410,8 @@ impl Scope {
                 m.inputs
                     .iter()
                     .map(|w| match &w.source {
-                        InputSource::Output { node, .. } => node.as_str(),
-                        InputSource::Forwarded { condition_node, .. } => condition_node.as_str(),
+                        InputSource::Output { node, .. } => &**node,
+                        InputSource::Forwarded { condition_node, .. } => &**condition_node,
                     })
                     .chain(m.gates.iter().map(|g| g.condition_node.as_str()))
             })
@@ -465,8 +465,8 @@ impl Scope {
                 Err(e) => {
                     let error = NodeError::Expression {
                         node: name.to_owned(),
-                        input: w.name.clone(),
-                        expression: w.expression_text.clone(),
+                        input: w.name.to_string(),
+                        expression: w.expression_text.to_string(),
                         message: e.message,
                     };
                     self.finish(run, id, Err(error)).await;
@@ -476,7 +476,7 @@ impl Scope {
             if DataType::of_value(&value) != Some(w.data_type) {
                 let error = NodeError::InputType {
                     node: name.to_owned(),
-                    input: w.name.clone(),
+                    input: w.name.to_string(),
                     expected: w.data_type,
                     actual: type_name(&value),
                 };
@@ -502,7 +502,7 @@ impl Scope {
                     expression: w.expression_text.clone(),
                 },
             });
-            values.insert(w.name.clone(), value);
+            values.insert(w.name.to_string(), value);
         }
         // Read again once a breakpoint lets the node go.
         let mut inputs_ms = Some(started_ms);

@@ -30,8 +30,8 @@ fn output(at_ms: u64, node: &str, field: &str, next: &[(&str, &str)]) -> RunEven
             next: next
                 .iter()
                 .map(|(n, i)| NextInput {
-                    node_name: (*n).to_owned(),
-                    input_field_name: (*i).to_owned(),
+                    node_name: (*n).into(),
+                    input_field_name: (*i).into(),
                 })
                 .collect(),
         }],
@@ -153,15 +153,15 @@ fn connections_show_what_carried_and_which_condition_fired() {
                 node: "Route".to_owned(),
                 execution_chain: vec![].into(),
                 fields: vec![InputField {
-                    node_input_name: "conditionInput".to_owned(),
+                    node_input_name: "conditionInput".into(),
                     content: Content {
                         document: json!("BILLING"),
                     },
                     data_type: crate::model::DataType::String,
                     source: InputFieldSource {
-                        node_name: "Classify".to_owned(),
-                        output_field_name: "modelCompletion".to_owned(),
-                        expression: "$.data".to_owned(),
+                        node_name: "Classify".into(),
+                        output_field_name: "modelCompletion".into(),
+                        expression: "$.data".into(),
                     },
                 }],
             },

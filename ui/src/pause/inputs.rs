@@ -77,9 +77,9 @@ pub(super) fn breakpoint_form(
                 )
             };
             view! {
-                <div class="pause-input" data-input=input.node_input_name.clone()>
+                <div class="pause-input" data-input=input.node_input_name.to_string()>
                     <label>
-                        <span class="name">{input.node_input_name.clone()}</span>
+                        <span class="name">{input.node_input_name.to_string()}</span>
                         " "<span class="type">{input.data_type.as_str()}</span>
                         " "<span class="source">{source}</span>
                     </label>

@@ -163,15 +163,15 @@ async fn a_question_with_markup_shows_as_text_and_decline_answers_none() {
 async fn a_breakpoint_sends_the_edited_inputs_and_refuses_a_wrong_type() {
     let page = page_with_a_run().await;
     let input = InputField {
-        node_input_name: "message".to_owned(),
+        node_input_name: "message".into(),
         content: Content {
             document: json!("charged twice"),
         },
         data_type: DataType::String,
         source: InputFieldSource {
-            node_name: "FlowInput".to_owned(),
-            output_field_name: "document".to_owned(),
-            expression: "$.data.message".to_owned(),
+            node_name: "FlowInput".into(),
+            output_field_name: "document".into(),
+            expression: "$.data.message".into(),
         },
     };
     deliver(
