@@ -4,7 +4,8 @@
 //!
 //! - `cargo bench --bench side_by_side` prints one JSON line per workload:
 //!   `{"workload", "strata_ms", "floor_inline_ms", "floor_tasks_ms"}` (milliseconds per run).
-//!   `ROUNDS=5` changes the number of rounds (3 by default); `-- chain_40` runs one workload.
+//!   `ROUNDS=5` changes the number of rounds (3 by default); `-- chain_40` runs one workload;
+//!   `NO_FLOOR=1` leaves the floor out (for profiling Strata's runs alone).
 //! - `cargo bench --bench side_by_side -- rss 10000 [16]` runs the Iterator workload once
 //!   over that many items (that many at once) and prints the process's peak RSS (`VmHWM`).
 
@@ -105,7 +106,12 @@ fn main() {
     let only = args.first().cloned();
     let wanted = |name: &str| only.as_deref().is_none_or(|o| name == o);
     let dir = std::env::temp_dir();
+    // `NO_FLOOR=1` leaves the floor out (its figures print as null): for profiling Strata alone.
+    let no_floor = std::env::var_os("NO_FLOOR").is_some();
     let floor = |f: &dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>| {
+        if no_floor {
+            return f64::NAN;
+        }
         median_ms(rounds, || rt.block_on(f()))
     };
 

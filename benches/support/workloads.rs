@@ -18,7 +18,7 @@ use strata::providers::{
     BoxFuture, ContentPart, ModelProvider, ModelRequest, ModelResponse, ProviderError, StopReason,
     Usage,
 };
-use strata::run::{run_flow, RunContext, RunResult, RunStatus};
+use strata::run::{run_flow_batched, RunContext, RunResult, RunStatus};
 use tokio::sync::mpsc;
 
 #[path = "../../tests/support/flows.rs"]
@@ -122,16 +122,16 @@ pub fn scripted(replies: usize) -> Arc<dyn ModelProvider> {
     }))
 }
 
-/// One run, its events drained by a task as the CLI would.
+/// One run, its events drained in batches by a task as the session does for the CLI and the app.
 pub async fn run_once(
     plan: &FlowPlan,
     project: &Project,
     document: Value,
     ctx: RunContext,
 ) -> RunResult {
-    let (tx, mut rx) = mpsc::channel(256);
+    let (tx, mut rx) = mpsc::channel(16);
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
-    let result = run_flow(plan, project, document, ctx, tx).await;
+    let result = run_flow_batched(plan, project, document, ctx, tx).await;
     let _ = drain.await;
     assert_eq!(result.status, RunStatus::Succeeded, "{:?}", result.failures);
     result

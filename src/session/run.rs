@@ -13,7 +13,7 @@ use crate::model::{Flow, Project};
 use crate::providers::scripted::Recorder;
 use crate::providers::ModelProvider;
 use crate::run::{
-    run_flow, AskUser, Debug, OnBreakpoint, ReturnControl, RunContext, RunEvent, RunResult,
+    run_flow_batched, AskUser, Debug, OnBreakpoint, ReturnControl, RunContext, RunEvent, RunResult,
     RunStatus, Seed,
 };
 use crate::store::{NewRun, RunId, RunOutcome, RunRecorder, RunSummary};
@@ -200,7 +200,8 @@ pub struct LiveRun {
     provider: String,
     project: Project,
     handle: JoinHandle<RunResult>,
-    events: mpsc::Receiver<RunEvent>,
+    /// The run's events in batches: what it emitted between two waits, one message each.
+    events: mpsc::Receiver<Vec<RunEvent>>,
     pauses: mpsc::UnboundedReceiver<Pause>,
     recording: Option<RunRecorder>,
     recorder: Option<(Arc<Recorder>, PathBuf)>,
@@ -364,13 +365,14 @@ impl Session {
                 })
             }));
         }
-        let (tx, events) = mpsc::channel::<RunEvent>(256);
+        // Batches, not single events: a run that never waits (an instant model) hands its
+        // events over a batch at a time, so this side is woken once per batch.
+        let (tx, events) = mpsc::channel::<Vec<RunEvent>>(16);
         let project = prepared.project.clone();
         let plan = prepared.plan;
-        let handle =
-            tokio::spawn(
-                async move { run_flow(&plan, &prepared.project, document, ctx, tx).await },
-            );
+        let handle = tokio::spawn(async move {
+            run_flow_batched(&plan, &prepared.project, document, ctx, tx).await
+        });
         Ok(LiveRun {
             run_id,
             provider: provider.name().to_owned(),
@@ -476,14 +478,14 @@ impl LiveRun {
             loop {
                 tokio::select! {
                     biased;
-                    event = self.events.recv() => match event {
-                        Some(event) => take(event)?,
+                    batch = self.events.recv() => match batch {
+                        Some(batch) => batch.into_iter().try_for_each(&mut take)?,
                         None => return Ok(()),
                     },
                     Some(pause) = self.pauses.recv() => {
                         // Everything the run said before it asked goes out before the question.
-                        while let Ok(event) = self.events.try_recv() {
-                            take(event)?;
+                        while let Ok(batch) = self.events.try_recv() {
+                            batch.into_iter().try_for_each(&mut take)?;
                         }
                         pause.wait_for_answer().await;
                     }
