@@ -143,7 +143,12 @@ pub(super) async fn run_iterator(
         .of_kind(NodeType::Collector)
         .filter(|c| graph.node(*c).iterators == inner)
         .collect();
-    let mut collected: Vec<Vec<Value>> = vec![Vec::new(); collectors.len()];
+    // Room for every item at once: grown item by item, a Collector's array was copied and
+    // its pages first touched over and over (4% of an instant 10,000-item run).
+    let mut collected: Vec<Vec<Value>> = collectors
+        .iter()
+        .map(|_| Vec::with_capacity(count))
+        .collect();
     let concurrency = run.ctx.iterator_concurrency.max(1).min(count.max(1));
     let items = Arc::new(Items {
         run: run.clone(),
