@@ -11,6 +11,7 @@ use crate::expr::InputExpression;
 use crate::model::flow::{FlowNode, InputCategory};
 use crate::model::DataType;
 use crate::nodes::NodeType;
+use crate::trace::event::NextInput;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -77,6 +78,17 @@ pub struct PlanNode {
     pub iterators: Vec<String>,
     /// For a Loop node, its body.
     pub body: Option<Box<PlanGraph>>,
+    /// Each output, declared or wired, with the inputs it feeds: what a `nodeOutputTrace`
+    /// says of it, built once when the plan is sorted and shared by every event.
+    pub outputs: Vec<PlanOutput>,
+}
+
+/// One output of a node as its `nodeOutputTrace` names it.
+#[derive(Debug, Clone)]
+pub struct PlanOutput {
+    pub name: Arc<str>,
+    /// The inputs of other nodes it feeds through Data connections (`next`).
+    pub next: Arc<[NextInput]>,
 }
 
 /// Where one input's value comes from.
@@ -141,10 +153,60 @@ impl PlanGraph {
         match petgraph::algo::toposort(&self.graph, None) {
             Ok(order) => {
                 self.order = order;
+                self.link_outputs();
                 Ok(())
             }
             Err(cycle) => Err(vec![self.graph[cycle.node_id()].node.name.clone()]),
         }
+    }
+
+    /// Fills each node's [`PlanOutput`]s: its declared outputs, then any other output a
+    /// Data connection reads, each with the inputs it feeds in connection order.
+    fn link_outputs(&mut self) {
+        let ids: Vec<NodeIndex> = self.graph.node_indices().collect();
+        for ix in ids {
+            let id = PlanNodeId(ix);
+            let mut names: Vec<&str> = self.graph[ix]
+                .node
+                .outputs
+                .iter()
+                .map(|o| o.name.as_str())
+                .collect();
+            for (_, edge) in self.successors(id) {
+                if let PlanEdge::Data { output, .. } = edge {
+                    if !names.contains(&output.as_str()) {
+                        names.push(output);
+                    }
+                }
+            }
+            let outputs = names
+                .into_iter()
+                .map(|name| PlanOutput {
+                    name: name.into(),
+                    next: self.next_inputs(id, name).collect(),
+                })
+                .collect();
+            self.graph[ix].outputs = outputs;
+        }
+    }
+
+    /// The inputs `output` of node `id` feeds, in connection order.
+    pub fn next_inputs<'a>(
+        &'a self,
+        id: PlanNodeId,
+        output: &'a str,
+    ) -> impl Iterator<Item = NextInput> + 'a {
+        self.successors(id)
+            .filter_map(move |(to, edge)| match edge {
+                PlanEdge::Data {
+                    output: from,
+                    input,
+                } if from == output => Some(NextInput {
+                    node_name: self.node(to).name.clone(),
+                    input_field_name: input.clone(),
+                }),
+                PlanEdge::Data { .. } | PlanEdge::Conditional { .. } => None,
+            })
     }
 
     pub fn id(&self, name: &str) -> Option<PlanNodeId> {

@@ -171,7 +171,7 @@ impl Seed {
                 } if execution_chain.is_empty() => {
                     let outputs = &mut record.nodes.entry(node.clone()).or_default().outputs;
                     for f in fields {
-                        outputs.insert(f.node_output_name.clone(), f.content.document.clone());
+                        outputs.insert(f.node_output_name.to_string(), f.content.document.clone());
                     }
                 }
                 RunEvent::ConditionResult {

@@ -25,11 +25,11 @@ mod reuse;
 mod scope;
 
 use self::scope::{run_scope, Scope, ScopeEnd, State, Status};
-use super::event::{Chain, Content, NextInput, OutputField, RunEvent, RunStatus};
+use super::event::{Chain, Content, OutputField, RunEvent, RunStatus};
 use super::shared::{Run, Totals};
 use super::sink::{Outlet, Sink};
 use super::{type_name, NodeError, NodeFailure, RunContext, RunResult};
-use crate::compile::plan::{PlanEdge, PlanGraph, PlanNodeId};
+use crate::compile::plan::{PlanGraph, PlanNodeId};
 use crate::compile::FlowPlan;
 use crate::model::{DataType, Project};
 use crate::nodes::NodeType;
@@ -302,23 +302,21 @@ impl Run {
         if outputs.is_empty() {
             return;
         }
+        let planned = &graph.node(id).outputs;
         let fields = outputs
             .iter()
-            .map(|(name, value)| OutputField {
-                node_output_name: name.clone(),
-                content: Content {
-                    document: value.clone(),
-                },
-                next: graph
-                    .successors(id)
-                    .filter_map(|(to, edge)| match edge {
-                        PlanEdge::Data { output, input } if output == name => Some(NextInput {
-                            node_name: graph.node(to).name.clone(),
-                            input_field_name: input.clone(),
-                        }),
-                        PlanEdge::Data { .. } | PlanEdge::Conditional { .. } => None,
-                    })
-                    .collect(),
+            .map(|(name, value)| {
+                let (name, next) = match planned.iter().find(|o| *o.name == **name) {
+                    Some(o) => (o.name.clone(), o.next.clone()),
+                    None => (name.as_str().into(), graph.next_inputs(id, name).collect()),
+                };
+                OutputField {
+                    node_output_name: name,
+                    content: Content {
+                        document: value.clone(),
+                    },
+                    next,
+                }
             })
             .collect();
         let node = graph.node(id).node.name.clone();

@@ -254,9 +254,10 @@ pub struct InputFieldSource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutputField {
-    pub node_output_name: String,
+    /// Shared with the plan (`PlanOutput`), as is `next`.
+    pub node_output_name: Arc<str>,
     pub content: Content,
-    pub next: Vec<NextInput>,
+    pub next: Arc<[NextInput]>,
 }
 
 /// A node input an output feeds.

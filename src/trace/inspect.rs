@@ -66,7 +66,7 @@ impl Pass {
         Value::Object(
             self.outputs
                 .iter()
-                .map(|f| (f.node_output_name.clone(), f.content.document.clone()))
+                .map(|f| (f.node_output_name.to_string(), f.content.document.clone()))
                 .collect(),
         )
     }
@@ -179,11 +179,11 @@ impl Inspection {
                     let slot = &mut record.passes[p];
                     if !slot.produced {
                         slot.outputs = vec![OutputField {
-                            node_output_name: "document".to_owned(),
+                            node_output_name: "document".into(),
                             content: crate::trace::event::Content {
                                 document: document.clone(),
                             },
-                            next: Vec::new(),
+                            next: Vec::new().into(),
                         }];
                         slot.produced = true;
                     }

@@ -238,7 +238,7 @@ impl RunView {
                 ..
             } => {
                 for f in fields {
-                    for next in &f.next {
+                    for next in f.next.iter() {
                         if !self.carried_has(
                             node,
                             &f.node_output_name,

@@ -84,6 +84,7 @@ impl<'a> Definition<'a> {
                 gates,
                 iterators: Vec::new(),
                 body,
+                outputs: Vec::new(),
             }));
         }
         for e in edges {

@@ -23,7 +23,7 @@ fn output(at_ms: u64, node: &str, field: &str, next: &[(&str, &str)]) -> RunEven
         node: node.to_owned(),
         execution_chain: vec![].into(),
         fields: vec![OutputField {
-            node_output_name: field.to_owned(),
+            node_output_name: field.into(),
             content: Content {
                 document: json!("x"),
             },

@@ -99,7 +99,7 @@ impl Debugging {
                 } if n == node => Some(
                     fields
                         .iter()
-                        .map(|f| (f.node_output_name.clone(), f.content.document.clone()))
+                        .map(|f| (f.node_output_name.to_string(), f.content.document.clone()))
                         .collect(),
                 ),
                 _ => None,
