@@ -12,6 +12,12 @@ bash scripts/setup.sh
 echo "== desktop: tools and the UI bundle"
 bash scripts/setup-desktop.sh
 bash ui/build.sh
+# The app embeds ui/dist when src-tauri/src/main.rs compiles, through a cache of compressed files
+# that tauri-codegen writes in place (not atomically) and reuses once the file exists. `cargo test`
+# compiles main.rs twice at once, the app and its unit tests, and the second could embed a
+# half-written wasm module: an app whose window stays blank (1 cold CI run in 5). Building the app
+# alone first fills the cache once; cargo test reuses this build and reads only complete files.
+cargo build -p strata-app --bin strata-app
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
