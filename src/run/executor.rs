@@ -192,7 +192,7 @@ async fn run_graph(
                     actual: type_name(given),
                 };
                 run.fail(&name, &error).await;
-                state.set_status(&name, Status::Failed);
+                state.set_status(&node.name, Status::Failed);
             }
             Some(_) | None => {
                 let mut outputs = Map::new();
@@ -204,8 +204,8 @@ async fn run_graph(
                 outputs.insert("document".to_owned(), value);
                 run.emit_outputs(&graph, id, &Chain::default(), &outputs)
                     .await;
-                state.set_status(&name, Status::Done);
-                state.set_outputs(&name, Arc::new(outputs));
+                state.set_status(&node.name, Status::Done);
+                state.set_outputs(&node.name, Arc::new(outputs));
             }
         }
     }

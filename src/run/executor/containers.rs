@@ -70,11 +70,12 @@ impl Items {
         outputs.insert("arrayItem".to_owned(), item);
         outputs.insert("arraySize".to_owned(), self.size.clone());
         let mut state = State::within(self.outer.clone());
-        state.set_status(&self.name, Status::Done);
+        let key = &self.graph.node(self.id).name;
+        state.set_status(key, Status::Done);
         self.run
             .emit_outputs(&self.graph, self.id, &item_chain, &outputs)
             .await;
-        state.set_outputs(&self.name, Arc::new(outputs));
+        state.set_outputs(key, Arc::new(outputs));
         let scope = Scope {
             graph: self.graph.clone(),
             prefix: self.inner.clone(),
@@ -332,8 +333,9 @@ pub(super) async fn run_loop(
         .await;
         run.emit_outputs(&body, start, &round_chain, &current).await;
         let mut state = State::default();
-        state.set_status(&start_name, Status::Done);
-        state.set_outputs(&start_name, Arc::new(current.clone()));
+        let start_key = &body.node(start).name;
+        state.set_status(start_key, Status::Done);
+        state.set_outputs(start_key, Arc::new(current.clone()));
         let scope = Scope {
             graph: body.clone(),
             prefix: Arc::default(),

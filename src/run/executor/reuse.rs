@@ -16,10 +16,11 @@ use std::sync::Arc;
 pub(super) async fn seed(run: &Run, graph: &PlanGraph, rerun: &Rerun, state: &mut State) {
     for given in &rerun.given {
         let name = &given.name;
+        let key: Arc<str> = name.as_str().into();
         let recorded = match &given.recorded {
             Ok(recorded) => recorded,
             Err(why) => {
-                state.set_status(name, Status::Skipped);
+                state.set_status(&key, Status::Skipped);
                 run.skip(name, format!("not run again: {why}")).await;
                 continue;
             }
@@ -45,7 +46,7 @@ pub(super) async fn seed(run: &Run, graph: &PlanGraph, rerun: &Rerun, state: &mu
                 .iter()
                 .map(|f| (f.node_input_name.to_string(), f.content.document.clone()))
                 .collect();
-            state.set_inputs(name, Arc::new(values));
+            state.set_inputs(&key, Arc::new(values));
         }
         if let Some(chosen) = &recorded.chosen {
             run.emit(|at_ms| RunEvent::ConditionResult {
@@ -54,15 +55,15 @@ pub(super) async fn seed(run: &Run, graph: &PlanGraph, rerun: &Rerun, state: &mu
                 satisfied_conditions: chosen.iter().cloned().collect(),
             })
             .await;
-            state.set_chosen(name, chosen.clone());
+            state.set_chosen(&key, chosen.clone());
         }
         run.emit_outputs(graph, given.id, &Chain::default(), &recorded.outputs)
             .await;
         for document in &recorded.documents {
             run.output(name, document.clone()).await;
         }
-        state.set_outputs(name, Arc::new(recorded.outputs.clone()));
-        state.set_status(name, Status::Done);
+        state.set_outputs(&key, Arc::new(recorded.outputs.clone()));
+        state.set_status(&key, Status::Done);
     }
 }
 
@@ -86,7 +87,8 @@ impl Scope {
         .await;
         run.emit_outputs(&self.graph, id, &self.chain, &outputs)
             .await;
-        self.state.set_outputs(&name, Arc::new(outputs));
-        self.state.set_status(&name, Status::Done);
+        let key = self.graph.node(id).name.clone();
+        self.state.set_outputs(&key, Arc::new(outputs));
+        self.state.set_status(&key, Status::Done);
     }
 }

@@ -43,7 +43,7 @@ pub(super) struct State {
     /// so a node costs one entry (one name, one hash) rather than one in each of four maps.
     /// Hashed with FxHash: the keys are the flow's own node names, short, and hashing them
     /// with SipHash was about 6% of an Iterator item's instructions (PERFORMANCE.md, sixth pass).
-    nodes: FxHashMap<String, NodeState>,
+    nodes: FxHashMap<Arc<str>, NodeState>,
 }
 
 /// What a scope learned of one node; a part not learned here is looked up in the parent.
@@ -72,14 +72,15 @@ impl State {
         }
     }
 
-    /// Sets part of this scope's record of `node`, made when it has none.
-    fn update(&mut self, node: &str, set: impl FnOnce(&mut NodeState)) {
-        match self.nodes.get_mut(node) {
+    /// Sets part of this scope's record of `node`, made when it has none. The name is the
+    /// plan's (`PlanNode::name`), so a new record shares it instead of copying it.
+    fn update(&mut self, node: &Arc<str>, set: impl FnOnce(&mut NodeState)) {
+        match self.nodes.get_mut(&**node) {
             Some(known) => set(known),
             None => {
                 let mut known = NodeState::default();
                 set(&mut known);
-                self.nodes.insert(node.to_owned(), known);
+                self.nodes.insert(node.clone(), known);
             }
         }
     }
@@ -115,19 +116,19 @@ impl State {
         self.lookup(node, |n| n.chosen.as_ref())
     }
 
-    pub(super) fn set_status(&mut self, node: &str, status: Status) {
+    pub(super) fn set_status(&mut self, node: &Arc<str>, status: Status) {
         self.update(node, |n| n.status = Some(status));
     }
 
-    pub(super) fn set_outputs(&mut self, node: &str, outputs: Arc<Map<String, Value>>) {
+    pub(super) fn set_outputs(&mut self, node: &Arc<str>, outputs: Arc<Map<String, Value>>) {
         self.update(node, |n| n.outputs = Some(outputs));
     }
 
-    pub(super) fn set_inputs(&mut self, node: &str, inputs: Arc<Map<String, Value>>) {
+    pub(super) fn set_inputs(&mut self, node: &Arc<str>, inputs: Arc<Map<String, Value>>) {
         self.update(node, |n| n.inputs = Some(inputs));
     }
 
-    pub(super) fn set_chosen(&mut self, node: &str, chosen: Option<String>) {
+    pub(super) fn set_chosen(&mut self, node: &Arc<str>, chosen: Option<String>) {
         self.update(node, |n| n.chosen = Some(chosen));
     }
 
@@ -309,14 +310,14 @@ impl Scope {
     }
 
     /// The nodes that run per item of `iterator` (at any depth), its Collectors included.
-    fn members(&self, iterator: &str) -> Vec<String> {
+    fn members(&self, iterator: &str) -> Vec<Arc<str>> {
         let mut inner = self.prefix.to_vec();
         inner.push(iterator.to_owned());
         self.graph
             .order()
             .map(|m| self.graph.node(m))
             .filter(|m| m.iterators.starts_with(&inner))
-            .map(|m| m.node.name.clone())
+            .map(|m| m.name.clone())
             .collect()
     }
 
@@ -415,7 +416,7 @@ impl Scope {
                     })
                     .chain(m.gates.iter().map(|g| g.condition_node.as_str()))
             })
-            .filter(|src| *src != it.as_str() && !members.iter().any(|m| m == src))
+            .filter(|src| *src != it.as_str() && !members.iter().any(|m| **m == **src))
             .all(|src| matches!(self.status(src), Some(s) if *s != Status::Running))
     }
 
@@ -424,7 +425,8 @@ impl Scope {
     }
 
     async fn skip_node(&mut self, run: &Run, id: PlanNodeId, name: &str, reason: String) {
-        self.state.set_status(name, Status::Skipped);
+        let graph = self.graph.clone();
+        self.state.set_status(&graph.node(id).name, Status::Skipped);
         run.skip(name, reason).await;
         // An Iterator that does not run takes its whole scope with it.
         if self.graph.node(id).kind == NodeType::Iterator {
@@ -530,8 +532,8 @@ impl Scope {
         // The values are shared between the state (Conditional connections and Loops read
         // them) and the node's work, not copied.
         let values = Arc::new(values);
-        self.state.set_inputs(name, values.clone());
-        self.state.set_status(name, Status::Running);
+        self.state.set_inputs(&n.name, values.clone());
+        self.state.set_status(&n.name, Status::Running);
         let run = run.clone();
         let graph = self.graph.clone();
         let kind = n.kind;
@@ -578,19 +580,21 @@ impl Scope {
     /// Records what a node task gave back and tells the world.
     async fn finish(&mut self, run: &Run, id: PlanNodeId, result: Result<Done, NodeError>) {
         let graph = self.graph.clone();
+        let key = &graph.node(id).name;
         let name = graph.node(id).node.name.as_str();
         match result {
             Ok(done) => {
                 if let Some(chosen) = done.chosen {
-                    self.state.set_chosen(name, chosen);
+                    self.state.set_chosen(key, chosen);
                 }
                 if self.graph.node(id).kind != NodeType::Iterator {
                     run.emit_outputs(&self.graph, id, &self.chain, &done.outputs)
                         .await;
                 }
-                self.state.set_outputs(name, Arc::new(done.outputs));
-                self.state.set_status(name, Status::Done);
+                self.state.set_outputs(key, Arc::new(done.outputs));
+                self.state.set_status(key, Status::Done);
                 for (other, outputs) in done.also {
+                    let other_key: Arc<str> = other.as_str().into();
                     run.emit(|at_ms| RunEvent::NodeStarted {
                         at_ms,
                         node: other.clone(),
@@ -601,13 +605,13 @@ impl Scope {
                         run.emit_outputs(&self.graph, oid, &self.chain, &outputs)
                             .await;
                     }
-                    self.state.set_outputs(&other, Arc::new(outputs));
-                    self.state.set_status(&other, Status::Done);
+                    self.state.set_outputs(&other_key, Arc::new(outputs));
+                    self.state.set_status(&other_key, Status::Done);
                 }
             }
             Err(error) => {
                 run.fail(name, &error).await;
-                self.state.set_status(name, Status::Failed);
+                self.state.set_status(key, Status::Failed);
                 if self.graph.node(id).kind == NodeType::Iterator {
                     // Its Collectors cannot finish either.
                     for m in self.members(name) {
