@@ -179,7 +179,7 @@ fn actions<'a>(events: &'a [RunEvent], node: &str) -> Vec<(&'a str, &'a Value, &
                 request,
                 response,
                 ..
-            } if n == node => Some((operation_name.as_str(), request.value(), response.value())),
+            } if &**n == node => Some((operation_name.as_str(), request.value(), response.value())),
             _ => None,
         })
         .collect()
@@ -358,7 +358,7 @@ async fn a_flow_runs_an_agent_alias_end_to_end_with_a_prompt_before_it() {
     );
     assert!(events.iter().any(|e| matches!(e,
         RunEvent::NodeAction { node, service_name, .. }
-            if node == "Helper" && service_name == "bedrock-agent-runtime")));
+            if &**node == "Helper" && service_name == "bedrock-agent-runtime")));
 }
 
 #[tokio::test]
@@ -713,7 +713,7 @@ async fn a_project_agent_without_an_alias_runs_locally_not_on_aws() {
     let (_, events) = run(&p, "main", json!({"message": "hi"}), ctx).await;
     assert_eq!(failed(&events, "Helper"), None, "{events:#?}");
     assert!(events.iter().any(|e| matches!(e,
-        RunEvent::FlowOutput { node, document, .. } if node == "Answer" && document == &json!("Local answer."))));
+        RunEvent::FlowOutput { node, document, .. } if &**node == "Answer" && document == &json!("Local answer."))));
     assert!(received(&log).is_empty(), "a project agent never calls AWS");
 }
 

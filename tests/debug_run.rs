@@ -66,7 +66,7 @@ async fn first_run() -> Vec<RunEvent> {
 fn started(events: &[RunEvent], node: &str) -> usize {
     events
         .iter()
-        .filter(|e| matches!(e, RunEvent::NodeStarted { node: n, .. } if n == node))
+        .filter(|e| matches!(e, RunEvent::NodeStarted { node: n, .. } if &**n == node))
         .count()
 }
 
@@ -78,7 +78,7 @@ fn reused<'a>(events: &'a [RunEvent], node: &str) -> Option<(Option<&'a str>, &'
             from_run,
             reason,
             ..
-        } if n == node => Some((from_run.as_deref(), reason.as_str())),
+        } if &**n == node => Some((from_run.as_deref(), reason.as_str())),
         _ => None,
     })
 }
@@ -88,7 +88,7 @@ fn input_of(events: &[RunEvent], node: &str, input: &str) -> Option<Value> {
     events.iter().rev().find_map(|e| match e {
         RunEvent::NodeInput {
             node: n, fields, ..
-        } if n == node => fields
+        } if &**n == node => fields
             .iter()
             .find(|f| &*f.node_input_name == input)
             .map(|f| f.content.document.clone()),
@@ -126,7 +126,7 @@ async fn run_from_here_calls_only_the_downstream_models() {
     );
     assert!(events.iter().any(|e| matches!(e,
         RunEvent::NodeOutput { node, fields, .. }
-            if node == "Draft" && fields[0].content.document == json!("draft one"))));
+            if &**node == "Draft" && fields[0].content.document == json!("draft one"))));
 
     // From the last node: no model is called at all, and a re-run can be re-run.
     let provider = script("[]");
@@ -211,7 +211,7 @@ async fn a_reused_condition_keeps_its_choice() {
     );
     assert!(events.iter().any(|e| matches!(e,
         RunEvent::ConditionResult { node, satisfied_conditions, .. }
-            if node == "Route" && satisfied_conditions == &["default"])));
+            if &**node == "Route" && satisfied_conditions == &["default"])));
     assert_eq!(
         skipped(&events, "DocsAnswer"),
         Some(

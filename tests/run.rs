@@ -47,7 +47,7 @@ fn context(provider: Arc<dyn ModelProvider>) -> RunContext {
 fn started(events: &[RunEvent], node: &str) -> usize {
     events
         .iter()
-        .filter(|e| matches!(e, RunEvent::NodeStarted { node: n, .. } if n == node))
+        .filter(|e| matches!(e, RunEvent::NodeStarted { node: n, .. } if &**n == node))
         .count()
 }
 
@@ -67,7 +67,7 @@ async fn support_triage_billing_route_runs_the_project_agent_locally() {
     assert!(
         events
             .iter()
-            .any(|e| matches!(e, RunEvent::AgentTrace { node, .. } if node == "Billing")),
+            .any(|e| matches!(e, RunEvent::AgentTrace { node, .. } if &**node == "Billing")),
         "the agent's steps are nested under its node"
     );
     assert!(skipped(&events, "DocsAnswer")
@@ -76,7 +76,7 @@ async fn support_triage_billing_route_runs_the_project_agent_locally() {
     assert!(skipped(&events, "OtherReply").is_some());
     assert!(events.iter().any(|e| matches!(e,
         RunEvent::ConditionResult { node, satisfied_conditions, .. }
-            if node == "Route" && satisfied_conditions == &["isBilling"])));
+            if &**node == "Route" && satisfied_conditions == &["isBilling"])));
 }
 
 #[tokio::test]
@@ -113,7 +113,7 @@ async fn batch_summaries_iterates_in_order_and_collects() {
                 node,
                 execution_chain,
                 ..
-            } if node == "Summarise" => execution_chain.first().map(|c| c.index),
+            } if &**node == "Summarise" => execution_chain.first().map(|c| c.index),
             _ => None,
         })
         .collect();
@@ -142,7 +142,7 @@ async fn refine_loop_runs_two_rounds_then_exits() {
     let second_improve_input = events
         .iter()
         .filter_map(|e| match e {
-            RunEvent::NodeInput { node, fields, .. } if node == "Improve" => {
+            RunEvent::NodeInput { node, fields, .. } if &**node == "Improve" => {
                 Some(fields[0].content.document.clone())
             }
             _ => None,
@@ -329,7 +329,7 @@ async fn cancellation_aborts_running_nodes() {
     let watcher = tokio::spawn(async move {
         let mut seen = Vec::new();
         while let Some(e) = rx.recv().await {
-            if matches!(&e, RunEvent::NodeStarted { node, .. } if node == "Ask1") {
+            if matches!(&e, RunEvent::NodeStarted { node, .. } if &**node == "Ask1") {
                 token.cancel();
             }
             seen.push(e);
@@ -363,7 +363,7 @@ async fn a_silent_model_times_out_instead_of_hanging() {
     let at = events
         .iter()
         .find_map(|e| match e {
-            RunEvent::NodeFailed { node, at_ms, .. } if node == "Ask0" => Some(*at_ms),
+            RunEvent::NodeFailed { node, at_ms, .. } if &**node == "Ask0" => Some(*at_ms),
             _ => None,
         })
         .expect("Ask0 failed");
@@ -571,7 +571,7 @@ async fn a_python_handler_receives_the_flow_lambda_event() {
         "arn:aws:lambda:us-east-1:123456789012:function:enrich"
     );
     assert!(events.iter().any(|e| matches!(e,
-        RunEvent::NodeAction { node, service_name, .. } if node == "Enrich" && service_name == "lambda")));
+        RunEvent::NodeAction { node, service_name, .. } if &**node == "Enrich" && service_name == "lambda")));
 }
 
 #[tokio::test]
@@ -1040,7 +1040,7 @@ async fn a_streaming_run_reports_text_deltas_before_the_model_call() {
                 content_block_index,
                 text,
                 ..
-            } if node == "Ask0" => Some((*content_block_index, text.as_str())),
+            } if &**node == "Ask0" => Some((*content_block_index, text.as_str())),
             _ => None,
         })
         .collect();
@@ -1158,7 +1158,7 @@ async fn iterator_items_run_concurrently_and_are_collected_in_item_order() {
                 node,
                 execution_chain,
                 ..
-            } if node == "Ask" => execution_chain.first().map(|c| c.index),
+            } if &**node == "Ask" => execution_chain.first().map(|c| c.index),
             _ => None,
         })
         .collect();

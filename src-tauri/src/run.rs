@@ -448,7 +448,7 @@ impl Runs {
             let mut on_trace = |trace: &strata::agent::AgentTraceEvent| {
                 let _ = events.send(Outgoing::Event(RunEvent::AgentTrace {
                     at_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-                    node: agent.clone(),
+                    node: agent.as_str().into(),
                     trace: trace.clone(),
                 }));
             };

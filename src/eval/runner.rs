@@ -386,7 +386,7 @@ impl Evaluation {
             let mut on_trace = |t: &AgentTraceEvent| {
                 run.keep(RunEvent::AgentTrace {
                     at_ms: run.at(),
-                    node: agent.to_owned(),
+                    node: agent.into(),
                     trace: t.clone(),
                 });
             };

@@ -37,7 +37,7 @@ pub(super) async fn converse(
     run.add_usage(response.usage);
     run.emit_at(run.ms_at(ended), |at_ms| crate::run::RunEvent::NodeAction {
         at_ms,
-        node: node.name.clone(),
+        node: node.name.as_str().into(),
         service_name: run.ctx.provider.name().to_owned(),
         operation_name: operation.to_owned(),
         request: Payload::lazy(request),
@@ -66,7 +66,7 @@ async fn converse_streamed(
     let emit = |delta: TextDelta| {
         run.emit(move |at_ms| crate::run::RunEvent::ContentBlockDelta {
             at_ms,
-            node: node.name.clone(),
+            node: node.name.as_str().into(),
             content_block_index: delta.content_block_index,
             text: delta.text,
         })

@@ -146,14 +146,14 @@ impl Seed {
                     record.document = Some(inputs.clone());
                 }
                 RunEvent::NodeStarted { node, .. } => {
-                    record.nodes.entry(node.clone()).or_default().ran = true;
+                    record.nodes.entry(node.to_string()).or_default().ran = true;
                 }
                 RunEvent::NodeReused {
                     node,
                     execution_chain,
                     ..
                 } if execution_chain.is_empty() => {
-                    record.nodes.entry(node.clone()).or_default().ran = true;
+                    record.nodes.entry(node.to_string()).or_default().ran = true;
                 }
                 RunEvent::NodeInput {
                     node,
@@ -161,7 +161,7 @@ impl Seed {
                     fields,
                     ..
                 } if execution_chain.is_empty() => {
-                    record.nodes.entry(node.clone()).or_default().inputs = fields.clone();
+                    record.nodes.entry(node.to_string()).or_default().inputs = fields.clone();
                 }
                 RunEvent::NodeOutput {
                     node,
@@ -169,7 +169,7 @@ impl Seed {
                     fields,
                     ..
                 } if execution_chain.is_empty() => {
-                    let outputs = &mut record.nodes.entry(node.clone()).or_default().outputs;
+                    let outputs = &mut record.nodes.entry(node.to_string()).or_default().outputs;
                     for f in fields {
                         outputs.insert(f.node_output_name.to_string(), f.content.document.clone());
                     }
@@ -179,18 +179,19 @@ impl Seed {
                     satisfied_conditions,
                     ..
                 } => {
-                    record.nodes.entry(node.clone()).or_default().chosen =
+                    record.nodes.entry(node.to_string()).or_default().chosen =
                         Some(satisfied_conditions.first().cloned());
                 }
                 RunEvent::FlowOutput { node, document, .. } => {
-                    let n = record.nodes.entry(node.clone()).or_default();
+                    let n = record.nodes.entry(node.to_string()).or_default();
                     n.documents.push(document.clone());
                 }
                 RunEvent::NodeSkipped { node, reason, .. } => {
-                    record.nodes.entry(node.clone()).or_default().skipped = Some(reason.clone());
+                    record.nodes.entry(node.to_string()).or_default().skipped =
+                        Some(reason.clone());
                 }
                 RunEvent::NodeFailed { node, error, .. } => {
-                    record.nodes.entry(node.clone()).or_default().failed = Some(error.clone());
+                    record.nodes.entry(node.to_string()).or_default().failed = Some(error.clone());
                 }
                 // Inside Iterator items and Loop rounds: those run whole again, never reused.
                 RunEvent::NodeReused { .. }
@@ -593,12 +594,12 @@ mod tests {
             },
             RunEvent::NodeStarted {
                 at_ms: 1,
-                node: "A".to_owned(),
+                node: "A".into(),
                 execution_chain: vec![].into(),
             },
             RunEvent::NodeSkipped {
                 at_ms: 2,
-                node: "B".to_owned(),
+                node: "B".into(),
                 reason: "not chosen".to_owned(),
             },
         ];

@@ -178,7 +178,7 @@ async fn run_graph(
         }
         run.emit(|at_ms| RunEvent::NodeStarted {
             at_ms,
-            node: name.clone(),
+            node: name.as_str().into(),
             execution_chain: Chain::default(),
         })
         .await;
@@ -276,7 +276,7 @@ impl Run {
             });
         self.emit(|at_ms| RunEvent::NodeFailed {
             at_ms,
-            node: node.to_owned(),
+            node: node.into(),
             error: text,
         })
         .await;
@@ -285,7 +285,7 @@ impl Run {
     async fn skip(&self, node: &str, reason: String) {
         self.emit(|at_ms| RunEvent::NodeSkipped {
             at_ms,
-            node: node.to_owned(),
+            node: node.into(),
             reason,
         })
         .await;
@@ -319,7 +319,7 @@ impl Run {
                 }
             })
             .collect();
-        let node = graph.node(id).node.name.clone();
+        let node = graph.node(id).name.clone();
         self.emit(|at_ms| RunEvent::NodeOutput {
             at_ms,
             node,

@@ -167,7 +167,7 @@ impl Action<'_> {
         let latency_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
         run.emit(|at_ms| crate::run::RunEvent::NodeAction {
             at_ms,
-            node: node.name.clone(),
+            node: node.name.as_str().into(),
             service_name: self.service.to_owned(),
             operation_name: self.operation.to_owned(),
             request: self.request.into(),

@@ -108,7 +108,7 @@ impl Run {
             });
         self.emit(|at_ms| RunEvent::FlowOutput {
             at_ms,
-            node: node.to_owned(),
+            node: node.into(),
             document,
         })
         .await;

@@ -166,7 +166,7 @@ impl Chat {
                 &project,
                 &RunEvent::AgentTrace {
                     at_ms: 0,
-                    node: agent.clone(),
+                    node: agent.as_str().into(),
                     trace: trace.clone(),
                 },
             );

@@ -775,7 +775,7 @@ mod tests {
         );
         assert!(events
             .iter()
-            .any(|e| matches!(e, RunEvent::NodeReused { node, .. } if node == "Summarise")));
+            .any(|e| matches!(e, RunEvent::NodeReused { node, .. } if &**node == "Summarise")));
         assert_eq!(rerun.summary.outputs[0].document, json!("a summary"));
 
         again.debug.from = Some(crate::session::protocol::RerunFrom {
@@ -833,7 +833,7 @@ mod tests {
         assert!(
             given
                 .iter()
-                .any(|e| matches!(e, RunEvent::NodeOutput { node, .. } if node == "FlowInput")),
+                .any(|e| matches!(e, RunEvent::NodeOutput { node, .. } if &**node == "FlowInput")),
             "the Input's output reached the front end before the pause: {given:#?}"
         );
 

@@ -208,12 +208,12 @@ mod tests {
         let events = [
             RunEvent::NodeStarted {
                 at_ms: 1,
-                node: "A".to_owned(),
+                node: "A".into(),
                 execution_chain: vec![].into(),
             },
             RunEvent::FlowOutput {
                 at_ms: 2,
-                node: "Out".to_owned(),
+                node: "Out".into(),
                 document: serde_json::json!({"event": "not this one"}),
             },
             RunEvent::Cancelled { at_ms: 3 },

@@ -69,13 +69,13 @@ impl Calls {
             RunEvent::AgentTrace { at_ms, node, trace } => match trace.step() {
                 Some(StepTrace::ModelInvocationInput(input)) => {
                     self.open.insert(
-                        (node.clone(), input.trace_id.clone()),
+                        (node.to_string(), input.trace_id.clone()),
                         (*at_ms, input.foundation_model.clone()),
                     );
                     None
                 }
                 Some(StepTrace::ModelInvocationOutput(output)) => {
-                    let key = (node.clone(), output.trace_id.clone());
+                    let key = (node.to_string(), output.trace_id.clone());
                     let (start_ms, model) = match self.open.remove(&key) {
                         Some((start_ms, model)) => (start_ms, Some(model)),
                         None => (at_ms.saturating_sub(output.metadata.total_time_ms), None),
@@ -122,7 +122,7 @@ mod tests {
     fn agent_trace(at_ms: u64, trace: Value) -> RunEvent {
         RunEvent::AgentTrace {
             at_ms,
-            node: "Helper".to_owned(),
+            node: "Helper".into(),
             trace: serde_json::from_value(trace).expect("an agent trace"),
         }
     }

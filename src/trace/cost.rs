@@ -52,7 +52,7 @@ mod tests {
     fn agent_trace(trace: serde_json::Value) -> RunEvent {
         RunEvent::AgentTrace {
             at_ms: 0,
-            node: "Helper".to_owned(),
+            node: "Helper".into(),
             trace: serde_json::from_value(trace).expect("an agent trace"),
         }
     }

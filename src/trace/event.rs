@@ -29,14 +29,14 @@ pub enum RunEvent {
     /// A node began; `executionChain` says which Iterator item or Loop iteration it runs for.
     NodeStarted {
         at_ms: u64,
-        node: String,
+        node: Arc<str>,
         #[serde(default, skip_serializing_if = "no_chain")]
         execution_chain: Chain,
     },
     /// The values a node received (`nodeInputTrace`).
     NodeInput {
         at_ms: u64,
-        node: String,
+        node: Arc<str>,
         #[serde(default, skip_serializing_if = "no_chain")]
         execution_chain: Chain,
         fields: Vec<InputField>,
@@ -44,7 +44,7 @@ pub enum RunEvent {
     /// The values a node produced (`nodeOutputTrace`).
     NodeOutput {
         at_ms: u64,
-        node: String,
+        node: Arc<str>,
         #[serde(default, skip_serializing_if = "no_chain")]
         execution_chain: Chain,
         fields: Vec<OutputField>,
@@ -53,13 +53,13 @@ pub enum RunEvent {
     /// and there is no `default`.
     ConditionResult {
         at_ms: u64,
-        node: String,
+        node: Arc<str>,
         satisfied_conditions: Vec<String>,
     },
     /// A call a node made to a service: a model, a Lambda handler, inline code (`nodeActionTrace`).
     NodeAction {
         at_ms: u64,
-        node: String,
+        node: Arc<str>,
         service_name: String,
         operation_name: String,
         /// Built from the node's typed request when first read or written (`Payload`).
@@ -73,7 +73,7 @@ pub enum RunEvent {
     /// whole reply.
     ContentBlockDelta {
         at_ms: u64,
-        node: String,
+        node: Arc<str>,
         content_block_index: usize,
         text: String,
     },
@@ -81,13 +81,13 @@ pub enum RunEvent {
     /// nested under the Agent node that runs it (like `nodeDependencyTrace`).
     AgentTrace {
         at_ms: u64,
-        node: String,
+        node: Arc<str>,
         trace: AgentTraceEvent,
     },
     /// A node that did not run, and why.
     NodeSkipped {
         at_ms: u64,
-        node: String,
+        node: Arc<str>,
         reason: String,
     },
     /// A node that did not run because its outputs were given: reused from an earlier run
@@ -95,7 +95,7 @@ pub enum RunEvent {
     /// `nodeOutput` (or `conditionNodeResultTrace`, `flowOutputEvent`) follows as if it had run.
     NodeReused {
         at_ms: u64,
-        node: String,
+        node: Arc<str>,
         #[serde(default, skip_serializing_if = "no_chain")]
         execution_chain: Chain,
         from_run: Option<String>,
@@ -105,13 +105,13 @@ pub enum RunEvent {
     /// A node that failed; `error` names the node and the cause.
     NodeFailed {
         at_ms: u64,
-        node: String,
+        node: Arc<str>,
         error: String,
     },
     /// A document from an Output node (`flowOutputEvent`).
     FlowOutput {
         at_ms: u64,
-        node: String,
+        node: Arc<str>,
         document: serde_json::Value,
     },
     /// The run was cancelled; running nodes were aborted.
@@ -284,7 +284,7 @@ mod tests {
     fn events_are_tagged_camel_case_lines() {
         let e = RunEvent::NodeSkipped {
             at_ms: 3,
-            node: "Billing".to_owned(),
+            node: "Billing".into(),
             reason: "not chosen".to_owned(),
         };
         assert_eq!(
@@ -295,7 +295,7 @@ mod tests {
         assert_eq!(back, e);
         let delta = RunEvent::ContentBlockDelta {
             at_ms: 5,
-            node: "Ask".to_owned(),
+            node: "Ask".into(),
             content_block_index: 0,
             text: " world".to_owned(),
         };

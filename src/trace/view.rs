@@ -262,7 +262,7 @@ impl RunView {
                 satisfied_conditions,
             } => {
                 self.fired
-                    .insert(node.clone(), satisfied_conditions.clone());
+                    .insert(node.to_string(), satisfied_conditions.clone());
                 self.node(node).finished(*at_ms);
             }
             RunEvent::FlowOutput { at_ms, node, .. } => self.node(node).finished(*at_ms),

@@ -31,7 +31,7 @@ where
 fn node_started(i: u64) -> RunEvent {
     RunEvent::NodeStarted {
         at_ms: i,
-        node: format!("Step{i}"),
+        node: format!("Step{i}").into(),
         execution_chain: vec![].into(),
     }
 }

@@ -52,7 +52,7 @@ pub async fn run(
 /// The error `node` failed with, if it failed.
 pub fn failed<'a>(events: &'a [RunEvent], node: &str) -> Option<&'a str> {
     events.iter().find_map(|e| match e {
-        RunEvent::NodeFailed { node: n, error, .. } if n == node => Some(error.as_str()),
+        RunEvent::NodeFailed { node: n, error, .. } if &**n == node => Some(error.as_str()),
         _ => None,
     })
 }
@@ -62,7 +62,7 @@ pub fn skipped<'a>(events: &'a [RunEvent], node: &str) -> Option<&'a str> {
     events.iter().find_map(|e| match e {
         RunEvent::NodeSkipped {
             node: n, reason, ..
-        } if n == node => Some(reason.as_str()),
+        } if &**n == node => Some(reason.as_str()),
         _ => None,
     })
 }

@@ -76,7 +76,7 @@ impl Evaluation {
                     if let Ok(trace) = serde_json::from_value::<AgentTraceEvent>(trace) {
                         run.keep(RunEvent::AgentTrace {
                             at_ms: run.at(),
-                            node: arn.to_owned(),
+                            node: arn.into(),
                             trace,
                         });
                     }

@@ -98,7 +98,7 @@ impl<'a> CaseRun<'a> {
         if error.is_none() {
             self.keep(RunEvent::FlowOutput {
                 at_ms: latency_ms,
-                node: node.to_owned(),
+                node: node.into(),
                 document: output.clone(),
             });
         }
@@ -159,7 +159,7 @@ pub(super) struct Seen {
 impl Seen {
     pub(super) fn add(&mut self, event: &RunEvent) {
         match event {
-            RunEvent::NodeStarted { node, .. } => self.path.push(node.clone()),
+            RunEvent::NodeStarted { node, .. } => self.path.push(node.to_string()),
             RunEvent::NodeAction { request, .. } if request.get("modelId").is_some() => {
                 self.model_calls += 1;
             }

@@ -99,7 +99,7 @@ fn run_event(trace: &at::FlowTrace, at_ms: u64) -> Option<RunEvent> {
     match trace {
         at::FlowTrace::NodeInputTrace(input) => Some(RunEvent::NodeStarted {
             at_ms,
-            node: input.node_name().to_owned(),
+            node: input.node_name().into(),
             execution_chain: Vec::new().into(),
         }),
         at::FlowTrace::NodeActionTrace(action) => {
@@ -116,7 +116,7 @@ fn run_event(trace: &at::FlowTrace, at_ms: u64) -> Option<RunEvent> {
             };
             Some(RunEvent::NodeAction {
                 at_ms,
-                node: action.node_name().to_owned(),
+                node: action.node_name().into(),
                 service_name: action.service_name().to_owned(),
                 operation_name: action.operation_name().to_owned(),
                 request: json(action.operation_request()).into(),

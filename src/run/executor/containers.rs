@@ -327,7 +327,7 @@ pub(super) async fn run_loop(
         round += 1;
         run.emit(|at_ms| RunEvent::NodeStarted {
             at_ms,
-            node: start_name.clone(),
+            node: start_name.as_str().into(),
             execution_chain: round_chain.clone(),
         })
         .await;

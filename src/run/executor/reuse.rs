@@ -27,7 +27,7 @@ pub(super) async fn seed(run: &Run, graph: &PlanGraph, rerun: &Rerun, state: &mu
         };
         run.emit(|at_ms| RunEvent::NodeReused {
             at_ms,
-            node: name.clone(),
+            node: name.as_str().into(),
             execution_chain: Chain::default(),
             from_run: Some(given.run_id.clone()),
             reason: given.reason.clone(),
@@ -36,7 +36,7 @@ pub(super) async fn seed(run: &Run, graph: &PlanGraph, rerun: &Rerun, state: &mu
         if !recorded.inputs.is_empty() {
             run.emit(|at_ms| RunEvent::NodeInput {
                 at_ms,
-                node: name.clone(),
+                node: name.as_str().into(),
                 execution_chain: Chain::default(),
                 fields: recorded.inputs.clone(),
             })
@@ -51,7 +51,7 @@ pub(super) async fn seed(run: &Run, graph: &PlanGraph, rerun: &Rerun, state: &mu
         if let Some(chosen) = &recorded.chosen {
             run.emit(|at_ms| RunEvent::ConditionResult {
                 at_ms,
-                node: name.clone(),
+                node: name.as_str().into(),
                 satisfied_conditions: chosen.iter().cloned().collect(),
             })
             .await;
@@ -79,7 +79,7 @@ impl Scope {
         let name = self.graph.node(id).node.name.clone();
         run.emit(|at_ms| RunEvent::NodeReused {
             at_ms,
-            node: name.clone(),
+            node: name.as_str().into(),
             execution_chain: self.chain.clone(),
             from_run: None,
             reason: "pinned".to_owned(),

@@ -451,7 +451,7 @@ impl Scope {
         let started_ms = run.elapsed_ms();
         run.emit_at(started_ms, |at_ms| RunEvent::NodeStarted {
             at_ms,
-            node: name.to_owned(),
+            node: n.name.clone(),
             execution_chain: self.chain.clone(),
         })
         .await;
@@ -523,7 +523,7 @@ impl Scope {
         if !fields.is_empty() {
             run.emit_at(inputs_ms, |at_ms| RunEvent::NodeInput {
                 at_ms,
-                node: name.to_owned(),
+                node: n.name.clone(),
                 execution_chain: self.chain.clone(),
                 fields,
             })
@@ -597,7 +597,7 @@ impl Scope {
                     let other_key: Arc<str> = other.as_str().into();
                     run.emit(|at_ms| RunEvent::NodeStarted {
                         at_ms,
-                        node: other.clone(),
+                        node: other.as_str().into(),
                         execution_chain: self.chain.clone(),
                     })
                     .await;

@@ -205,7 +205,7 @@ async fn report(
     }
     run.emit(|at_ms| crate::run::RunEvent::NodeAction {
         at_ms,
-        node: node.name.clone(),
+        node: node.name.as_str().into(),
         service_name: "bedrock-agent-runtime".to_owned(),
         operation_name: "InvokeAgent".to_owned(),
         request: request.into(),
@@ -454,7 +454,7 @@ where
 async fn emit_trace(run: &Run, node: &FlowNode, trace: &crate::agent::AgentTraceEvent) {
     run.emit(|at_ms| crate::run::RunEvent::AgentTrace {
         at_ms,
-        node: node.name.clone(),
+        node: node.name.as_str().into(),
         trace: trace.clone(),
     })
     .await;

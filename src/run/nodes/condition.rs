@@ -31,7 +31,7 @@ async fn condition(
     }
     run.emit(|at_ms| crate::run::RunEvent::ConditionResult {
         at_ms,
-        node: node.name.clone(),
+        node: node.name.as_str().into(),
         satisfied_conditions: chosen.iter().cloned().collect(),
     })
     .await;

@@ -22,7 +22,7 @@ async fn loop_controller(
     };
     run.emit(|at_ms| crate::run::RunEvent::ConditionResult {
         at_ms,
-        node: node.name.clone(),
+        node: node.name.as_str().into(),
         satisfied_conditions: if holds { vec![c.name.clone()] } else { vec![] },
     })
     .await;

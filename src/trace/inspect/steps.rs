@@ -74,7 +74,7 @@ pub fn agent_steps(events: &[RunEvent], node: &str) -> Vec<AgentStep> {
                 node: n,
                 trace,
             } => {
-                if n == node {
+                if &**n == node {
                     steps_of(*at_ms, trace, &mut rows);
                 }
             }
@@ -85,7 +85,7 @@ pub fn agent_steps(events: &[RunEvent], node: &str) -> Vec<AgentStep> {
                 response,
                 ..
             } => {
-                if n != node || operation_name != "InvokeAgent" {
+                if &**n != node || operation_name != "InvokeAgent" {
                     continue;
                 }
                 // A deployed agent's traces arrive as `TracePart`s in the call's response.

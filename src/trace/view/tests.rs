@@ -12,7 +12,7 @@ fn project() -> Project {
 fn started(at_ms: u64, node: &str) -> RunEvent {
     RunEvent::NodeStarted {
         at_ms,
-        node: node.to_owned(),
+        node: node.into(),
         execution_chain: vec![].into(),
     }
 }
@@ -20,7 +20,7 @@ fn started(at_ms: u64, node: &str) -> RunEvent {
 fn output(at_ms: u64, node: &str, field: &str, next: &[(&str, &str)]) -> RunEvent {
     RunEvent::NodeOutput {
         at_ms,
-        node: node.to_owned(),
+        node: node.into(),
         execution_chain: vec![].into(),
         fields: vec![OutputField {
             node_output_name: field.into(),
@@ -41,7 +41,7 @@ fn output(at_ms: u64, node: &str, field: &str, next: &[(&str, &str)]) -> RunEven
 fn action(at_ms: u64, node: &str, model: &str, input: u64, out: u64) -> RunEvent {
     RunEvent::NodeAction {
         at_ms,
-        node: node.to_owned(),
+        node: node.into(),
         service_name: "bedrock-runtime".to_owned(),
         operation_name: "Converse".to_owned(),
         request: json!({"modelId": model}).into(),
@@ -85,12 +85,12 @@ fn statuses_durations_tokens_and_costs_follow_the_events() {
             output(42, "Ask", "modelCompletion", &[("Out", "document")]),
             RunEvent::NodeSkipped {
                 at_ms: 43,
-                node: "Other".to_owned(),
+                node: "Other".into(),
                 reason: "Route.isOther was not chosen".to_owned(),
             },
             RunEvent::NodeFailed {
                 at_ms: 44,
-                node: "Fetch".to_owned(),
+                node: "Fetch".into(),
                 error: "node Fetch: no local handler is configured; set localHandler".to_owned(),
             },
             started(45, "Out"),
@@ -150,7 +150,7 @@ fn connections_show_what_carried_and_which_condition_fired() {
         &[
             RunEvent::NodeInput {
                 at_ms: 1,
-                node: "Route".to_owned(),
+                node: "Route".into(),
                 execution_chain: vec![].into(),
                 fields: vec![InputField {
                     node_input_name: "conditionInput".into(),
@@ -167,7 +167,7 @@ fn connections_show_what_carried_and_which_condition_fired() {
             },
             RunEvent::ConditionResult {
                 at_ms: 2,
-                node: "Route".to_owned(),
+                node: "Route".into(),
                 satisfied_conditions: vec!["isBilling".to_owned()],
             },
         ],
@@ -206,7 +206,7 @@ fn a_reused_node_says_so_after_its_outputs() {
         &[
             RunEvent::NodeReused {
                 at_ms: 1,
-                node: "Classify".to_owned(),
+                node: "Classify".into(),
                 execution_chain: vec![].into(),
                 from_run: Some("r0".to_owned()),
                 reason: "reused from run r0".to_owned(),

@@ -96,7 +96,7 @@ impl Debugging {
             events.iter().rev().find_map(|e| match e {
                 RunEvent::NodeOutput {
                     node: n, fields, ..
-                } if n == node => Some(
+                } if &**n == node => Some(
                     fields
                         .iter()
                         .map(|f| (f.node_output_name.to_string(), f.content.document.clone()))

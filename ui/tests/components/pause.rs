@@ -335,7 +335,7 @@ async fn the_chat_panel_sends_a_message_and_shows_the_steps_and_the_reply() {
     );
     let step = |trace| RunEvent::AgentTrace {
         at_ms: 1,
-        node: "Support".to_owned(),
+        node: "Support".into(),
         trace,
     };
     deliver(
