@@ -211,7 +211,8 @@ fn no_chain(chain: &Chain) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChainStep {
-    pub node_name: String,
+    /// The Iterator's or Loop's name, shared with the plan.
+    pub node_name: Arc<str>,
     pub index: usize,
     #[serde(rename = "type")]
     pub kind: ChainKind,

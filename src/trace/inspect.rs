@@ -352,12 +352,12 @@ pub(crate) mod tests {
     fn a_loop_iteration_inside_an_iterator_item_names_both() {
         let chain = vec![
             ChainStep {
-                node_name: "Each".to_owned(),
+                node_name: "Each".into(),
                 index: 2,
                 kind: ChainKind::Iterator,
             },
             ChainStep {
-                node_name: "Retry".to_owned(),
+                node_name: "Retry".into(),
                 index: 1,
                 kind: ChainKind::Loop,
             },

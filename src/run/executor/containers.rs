@@ -21,7 +21,6 @@ struct Items {
     run: Arc<Run>,
     graph: Arc<PlanGraph>,
     id: PlanNodeId,
-    name: String,
     /// The Iterators an item's scope runs inside, this one last.
     inner: Arc<[String]>,
     chain: Chain,
@@ -58,14 +57,18 @@ impl Items {
     /// Runs item `index`'s scope on a state of its own over the Iterator's, and takes what
     /// its Collectors gather.
     async fn run_item(&self, index: usize, item: Value) -> ItemEnd {
-        let mut item_chain = Vec::with_capacity(self.chain.len() + 1);
-        item_chain.extend_from_slice(&self.chain);
-        item_chain.push(ChainStep {
-            node_name: self.name.clone(),
+        // One allocation: the chain's steps are collected straight into the shared slice.
+        let step = ChainStep {
+            node_name: self.graph.node(self.id).name.clone(),
             index,
             kind: ChainKind::Iterator,
-        });
-        let item_chain = Chain::from(item_chain);
+        };
+        let item_chain: Chain = self
+            .chain
+            .iter()
+            .cloned()
+            .chain(std::iter::once(step))
+            .collect();
         let mut outputs = Map::new();
         outputs.insert("arrayItem".to_owned(), item);
         outputs.insert("arraySize".to_owned(), self.size.clone());
@@ -155,7 +158,6 @@ pub(super) async fn run_iterator(
         run: run.clone(),
         graph: graph.clone(),
         id,
-        name: name.clone(),
         inner: inner.into(),
         chain,
         outer,
@@ -319,7 +321,7 @@ pub(super) async fn run_loop(
     loop {
         let mut round_chain = chain.to_vec();
         round_chain.push(ChainStep {
-            node_name: name.clone(),
+            node_name: node.name.clone(),
             index: round as usize,
             kind: ChainKind::Loop,
         });
