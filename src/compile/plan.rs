@@ -15,7 +15,7 @@ use crate::trace::event::NextInput;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A node's identity within one plan graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -79,8 +79,9 @@ pub struct PlanNode {
     /// For a Loop node, its body.
     pub body: Option<Box<PlanGraph>>,
     /// Each output, declared or wired, with the inputs it feeds: what a `nodeOutputTrace`
-    /// says of it, built once when the plan is sorted and shared by every event.
-    pub outputs: Vec<PlanOutput>,
+    /// says of it, built the first time the node's outputs are reported
+    /// ([`PlanGraph::outputs`]) and shared by every event after (compiling does not pay).
+    pub outputs: OnceLock<Vec<PlanOutput>>,
 }
 
 /// One output of a node as its `nodeOutputTrace` names it.
@@ -153,20 +154,18 @@ impl PlanGraph {
         match petgraph::algo::toposort(&self.graph, None) {
             Ok(order) => {
                 self.order = order;
-                self.link_outputs();
                 Ok(())
             }
             Err(cycle) => Err(vec![self.graph[cycle.node_id()].node.name.clone()]),
         }
     }
 
-    /// Fills each node's [`PlanOutput`]s: its declared outputs, then any other output a
-    /// Data connection reads, each with the inputs it feeds in connection order.
-    fn link_outputs(&mut self) {
-        let ids: Vec<NodeIndex> = self.graph.node_indices().collect();
-        for ix in ids {
-            let id = PlanNodeId(ix);
-            let mut names: Vec<&str> = self.graph[ix]
+    /// Node `id`'s [`PlanOutput`]s: its declared outputs, then any other output a Data
+    /// connection reads, each with the inputs it feeds in connection order.
+    pub fn outputs(&self, id: PlanNodeId) -> &[PlanOutput] {
+        self.node(id).outputs.get_or_init(|| {
+            let mut names: Vec<&str> = self
+                .node(id)
                 .node
                 .outputs
                 .iter()
@@ -179,15 +178,14 @@ impl PlanGraph {
                     }
                 }
             }
-            let outputs = names
+            names
                 .into_iter()
                 .map(|name| PlanOutput {
                     name: name.into(),
                     next: self.next_inputs(id, name).collect(),
                 })
-                .collect();
-            self.graph[ix].outputs = outputs;
-        }
+                .collect()
+        })
     }
 
     /// The inputs `output` of node `id` feeds, in connection order.

@@ -302,7 +302,7 @@ impl Run {
         if outputs.is_empty() {
             return;
         }
-        let planned = &graph.node(id).outputs;
+        let planned = graph.outputs(id);
         let fields = outputs
             .iter()
             .map(|(name, value)| {

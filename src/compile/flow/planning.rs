@@ -84,7 +84,7 @@ impl<'a> Definition<'a> {
                 gates,
                 iterators: Vec::new(),
                 body,
-                outputs: Vec::new(),
+                outputs: std::sync::OnceLock::new(),
             }));
         }
         for e in edges {
