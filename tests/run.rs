@@ -375,6 +375,39 @@ async fn a_silent_model_times_out_instead_of_hanging() {
     assert!(skipped(&events, "Out0").is_some());
 }
 
+/// Answers after 150 ms.
+struct Slow;
+
+impl ModelProvider for Slow {
+    fn name(&self) -> &str {
+        "slow"
+    }
+
+    fn converse<'a>(
+        &'a self,
+        _: &'a ModelRequest,
+    ) -> BoxFuture<'a, Result<ModelResponse, ProviderError>> {
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            Ok(ok_reply())
+        })
+    }
+}
+
+/// A node's time budget counts its own work: with one permit, the second call waits 150 ms
+/// for the first, then takes 150 ms itself, inside a 200 ms budget.
+#[tokio::test(start_paused = true)]
+async fn time_queued_for_a_permit_is_not_the_nodes() {
+    let ctx = context(Arc::new(Slow))
+        .with_max_concurrency(1)
+        .with_node_timeout(Duration::from_millis(200));
+    let (result, events) = run(&fan_out(2), "main", json!("hi"), ctx).await;
+    assert_eq!(failed(&events, "Ask0"), None);
+    assert_eq!(failed(&events, "Ask1"), None);
+    assert_eq!(result.status, RunStatus::Succeeded);
+    assert_eq!(result.duration_ms, 300, "the two calls ran one after the other");
+}
+
 /// Panics on every call.
 struct Panicking;
 

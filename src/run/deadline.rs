@@ -95,14 +95,16 @@ impl Drop for Wait {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct TimedOut;
 
-/// Runs `work` with `budget` of working time: time inside [`waiting_for_user`] does not count.
+/// Runs `work`, which began at `began` (a reading the caller took anyway: the node's start),
+/// with `budget` of working time: time inside [`waiting_for_user`] does not count.
 pub(super) async fn with_timeout<F: Future>(
+    began: Instant,
     budget: Duration,
     work: F,
 ) -> Result<F::Output, TimedOut> {
     let clock = Arc::new(NodeClock {
         state: Mutex::new(ClockState::Running {
-            deadline: Instant::now() + budget,
+            deadline: began + budget,
         }),
         changed: Notify::new(),
     });
@@ -158,7 +160,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn work_over_budget_times_out_at_the_deadline() {
         let began = Instant::now();
-        let out = with_timeout(BUDGET, sleep(Duration::from_secs(11))).await;
+        let out = with_timeout(Instant::now(), BUDGET, sleep(Duration::from_secs(11))).await;
         assert_eq!(out, Err(TimedOut));
         assert_eq!(began.elapsed(), BUDGET);
     }
@@ -166,7 +168,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn waiting_for_the_user_does_not_count() {
         let began = Instant::now();
-        let out = with_timeout(BUDGET, async {
+        let out = with_timeout(Instant::now(), BUDGET, async {
             sleep(Duration::from_secs(4)).await;
             waiting_for_user(sleep(Duration::from_secs(600))).await;
             sleep(Duration::from_secs(5)).await;
@@ -180,7 +182,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn work_after_the_wait_still_has_only_what_was_left() {
         let began = Instant::now();
-        let out = with_timeout(BUDGET, async {
+        let out = with_timeout(Instant::now(), BUDGET, async {
             sleep(Duration::from_secs(4)).await;
             waiting_for_user(sleep(Duration::from_secs(600))).await;
             sleep(Duration::from_secs(7)).await;
@@ -193,7 +195,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn overlapping_waits_resume_when_the_last_ends() {
         let began = Instant::now();
-        let out = with_timeout(BUDGET, async {
+        let out = with_timeout(Instant::now(), BUDGET, async {
             tokio::join!(
                 waiting_for_user(sleep(Duration::from_secs(100))),
                 waiting_for_user(sleep(Duration::from_secs(200))),

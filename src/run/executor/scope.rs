@@ -448,7 +448,8 @@ impl Scope {
         let name = n.node.name.as_str();
         // The node's start and its inputs share one reading of the clock (unless a
         // breakpoint holds the node between the two).
-        let started_ms = run.elapsed_ms();
+        let started = tokio::time::Instant::now();
+        let started_ms = run.ms_at(started);
         run.emit_at(started_ms, |at_ms| RunEvent::NodeStarted {
             at_ms,
             node: n.name.clone(),
@@ -508,8 +509,10 @@ impl Scope {
         }
         // Read again once a breakpoint lets the node go.
         let mut inputs_ms = Some(started_ms);
+        let mut work_began = Some(started);
         if run.pauses_before(name) {
             inputs_ms = None;
+            work_began = None;
             match run.pause(name, &n.inputs, fields).await {
                 Ok(Resume::Go(edited, edited_values)) => (fields, values) = (edited, edited_values),
                 Ok(Resume::Cancel) => return None,
@@ -520,6 +523,8 @@ impl Scope {
             }
         }
         let inputs_ms = inputs_ms.unwrap_or_else(|| run.elapsed_ms());
+        // The node's time budget counts from its start, or from when a breakpoint let it go.
+        let work_began = work_began.unwrap_or_else(tokio::time::Instant::now);
         if !fields.is_empty() {
             run.emit_at(inputs_ms, |at_ms| RunEvent::NodeInput {
                 at_ms,
@@ -559,13 +564,18 @@ impl Scope {
                 // (the run never closes it), and would only mean running unbounded. A
                 // permit free at once is taken without the waiting future; none free (or
                 // others queued) waits in the queue as before.
-                let _permit = match run.semaphore.clone().try_acquire_owned() {
-                    Ok(permit) => Some(permit),
-                    Err(_) => run.semaphore.clone().acquire_owned().await.ok(),
+                // Time spent queued for a permit is not the node's: its budget then
+                // counts from when it got one.
+                let (_permit, work_began) = match run.semaphore.clone().try_acquire_owned() {
+                    Ok(permit) => (Some(permit), work_began),
+                    Err(_) => (
+                        run.semaphore.clone().acquire_owned().await.ok(),
+                        tokio::time::Instant::now(),
+                    ),
                 };
                 let timeout = run.ctx.node_timeout;
                 let work = behaviour.execute(&run, &node.node, &values);
-                match deadline::with_timeout(timeout, work).await {
+                match deadline::with_timeout(work_began, timeout, work).await {
                     Ok(result) => result,
                     Err(deadline::TimedOut) => Err(NodeError::Timeout {
                         node: node.node.name.clone(),
