@@ -405,7 +405,10 @@ async fn time_queued_for_a_permit_is_not_the_nodes() {
     assert_eq!(failed(&events, "Ask0"), None);
     assert_eq!(failed(&events, "Ask1"), None);
     assert_eq!(result.status, RunStatus::Succeeded);
-    assert_eq!(result.duration_ms, 300, "the two calls ran one after the other");
+    assert_eq!(
+        result.duration_ms, 300,
+        "the two calls ran one after the other"
+    );
 }
 
 /// Panics on every call.

@@ -12,6 +12,7 @@ use crate::run::event::{Chain, ChainKind, ChainStep, RunEvent};
 use crate::run::nodes::Done;
 use crate::run::{type_name, NodeError};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -35,8 +36,8 @@ struct Items {
     next: AtomicUsize,
     /// No lane takes another item: one failed or was cancelled.
     stop: AtomicBool,
-    /// How each item ended, by index (several at once).
-    ends: Mutex<Vec<Option<ItemEnd>>>,
+    /// What the Collectors gathered from the items that ended, in item order.
+    gathering: Mutex<Gathering>,
 }
 
 /// How one item's scope ended: what it gives each Collector, or why the Iterator fails.
@@ -44,6 +45,76 @@ enum ItemEnd {
     Gathered(Vec<Option<Value>>),
     Failed(NodeError),
     Cancelled,
+}
+
+/// What the Collectors gathered, in item order: an item's end is taken in as soon as every
+/// item before it has ended, and waits until then. (Lanes used to keep every item's end
+/// until the last one ended: 8 MB more at the peak for 100,000 items 16 at once.)
+struct Gathering {
+    /// The item whose end is taken in next.
+    next: usize,
+    /// Ends of later items, waiting for the ones before them.
+    waiting: BTreeMap<usize, ItemEnd>,
+    /// Per Collector, what it gathered so far.
+    collected: Vec<Vec<Value>>,
+    /// The first end in item order that was not a gathering: the Iterator's error. Ends
+    /// after it are dropped.
+    failed: Option<NodeError>,
+}
+
+impl Gathering {
+    fn new(collectors: usize, items: usize) -> Self {
+        Gathering {
+            next: 0,
+            waiting: BTreeMap::new(),
+            // Room for every item at once: grown item by item, a Collector's array was
+            // copied and its pages first touched over and over (4% of an instant
+            // 10,000-item run).
+            collected: (0..collectors).map(|_| Vec::with_capacity(items)).collect(),
+            failed: None,
+        }
+    }
+
+    /// Item `index` ended: takes its end in, and the waiting ends it was holding back.
+    fn ended(&mut self, index: usize, end: ItemEnd, iterator: &str) {
+        if index != self.next {
+            self.waiting.insert(index, end);
+            return;
+        }
+        let mut end = Some(end);
+        while let Some(this) = end {
+            self.take_in(this, iterator);
+            self.next += 1;
+            end = self.waiting.remove(&self.next);
+        }
+    }
+
+    fn take_in(&mut self, end: ItemEnd, iterator: &str) {
+        if self.failed.is_some() {
+            return;
+        }
+        match end {
+            ItemEnd::Gathered(values) => {
+                for (list, value) in self.collected.iter_mut().zip(values) {
+                    list.extend(value);
+                }
+            }
+            ItemEnd::Failed(error) => self.failed = Some(error),
+            ItemEnd::Cancelled => {
+                self.failed = Some(NodeError::Cancelled {
+                    node: iterator.to_owned(),
+                })
+            }
+        }
+    }
+
+    /// Per Collector, what it gathered; or the Iterator's error.
+    fn finish(self) -> Result<Vec<Vec<Value>>, NodeError> {
+        match self.failed {
+            Some(error) => Err(error),
+            None => Ok(self.collected),
+        }
+    }
 }
 
 impl Items {
@@ -109,10 +180,11 @@ impl Items {
             if !matches!(end, ItemEnd::Gathered(_)) {
                 self.stop.store(true, Ordering::Release);
             }
-            let mut ends = self.ends.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(slot) = ends.get_mut(index) {
-                *slot = Some(end);
-            }
+            let iterator = &self.graph.node(self.id).node.name;
+            self.gathering
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .ended(index, end, iterator);
         }
     }
 }
@@ -147,12 +219,6 @@ pub(super) async fn run_iterator(
         .of_kind(NodeType::Collector)
         .filter(|c| graph.node(*c).iterators == inner)
         .collect();
-    // Room for every item at once: grown item by item, a Collector's array was copied and
-    // its pages first touched over and over (4% of an instant 10,000-item run).
-    let mut collected: Vec<Vec<Value>> = collectors
-        .iter()
-        .map(|_| Vec::with_capacity(count))
-        .collect();
     let concurrency = run.ctx.iterator_concurrency.max(1).min(count.max(1));
     let items = Arc::new(Items {
         run: run.clone(),
@@ -163,49 +229,45 @@ pub(super) async fn run_iterator(
         outer,
         inputs,
         size: Value::from(count),
+        gathering: Mutex::new(Gathering::new(collectors.len(), count)),
         collectors,
         next: AtomicUsize::new(0),
         stop: AtomicBool::new(false),
-        ends: Mutex::new(Vec::new()),
     });
-    let mut ended = |end: ItemEnd| -> Result<(), NodeError> {
-        match end {
-            ItemEnd::Gathered(values) => {
-                for (list, value) in collected.iter_mut().zip(values) {
-                    list.extend(value);
-                }
-                Ok(())
-            }
-            ItemEnd::Failed(error) => Err(error),
-            ItemEnd::Cancelled => Err(NodeError::Cancelled { node: name.clone() }),
-        }
-    };
     if concurrency == 1 {
-        // One at a time, each item runs in this task, straight after the one before.
+        // One at a time, each item runs in this task, straight after the one before, and
+        // none after one that did not gather.
         for (index, item) in items.items().iter().enumerate() {
-            ended(items.run_item(index, item.clone()).await)?;
+            let end = items.run_item(index, item.clone()).await;
+            let mut gathering = items
+                .gathering
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            gathering.ended(index, end, &name);
+            if gathering.failed.is_some() {
+                break;
+            }
         }
-        return Ok(collectors_done(&graph, &items.collectors, collected));
+    } else {
+        // Several at once: that many lanes, each taking the next item when it is done with
+        // one, all in this task: they take turns whenever one waits (for a model, a tool), so
+        // that many items are in flight, and nobody is woken per item. A task per lane made
+        // the lanes of a fast run contend for the run's sink, permits and channel across
+        // threads for no gain on two cores (docs/PERFORMANCE.md, fifth pass). Dropping this
+        // future drops the lanes; a panic in one fails the Iterator as any panic in this task
+        // does. Collectors gather in item order as items end.
+        futures::future::join_all((0..concurrency).map(|_| items.clone().lane())).await;
     }
-    // Several at once: that many lanes, each taking the next item when it is done with
-    // one, all in this task: they take turns whenever one waits (for a model, a tool), so
-    // that many items are in flight, and nobody is woken per item. A task per lane made
-    // the lanes of a fast run contend for the run's sink, permits and channel across
-    // threads for no gain on two cores (docs/PERFORMANCE.md, fifth pass). Dropping this
-    // future drops the lanes; a panic in one fails the Iterator as any panic in this task
-    // does. Collectors gather in item order once every lane is done.
-    items
-        .ends
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .resize_with(count, || None);
-    futures::future::join_all((0..concurrency).map(|_| items.clone().lane())).await;
-    let ends = std::mem::take(&mut *items.ends.lock().unwrap_or_else(PoisonError::into_inner));
     // Items past a failed one were never taken: the first end that is not a gathering,
     // in item order, is the Iterator's.
-    for end in ends.into_iter().map_while(|end| end) {
-        ended(end)?;
-    }
+    let gathering = std::mem::replace(
+        &mut *items
+            .gathering
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner),
+        Gathering::new(0, 0),
+    );
+    let collected = gathering.finish()?;
     Ok(collectors_done(&graph, &items.collectors, collected))
 }
 
@@ -385,5 +447,44 @@ pub(super) async fn run_loop(
             chosen: None,
             also: vec![],
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn gathered(value: &str) -> ItemEnd {
+        ItemEnd::Gathered(vec![Some(json!(value))])
+    }
+
+    #[test]
+    fn items_ending_out_of_order_are_gathered_in_item_order() {
+        let mut gathering = Gathering::new(1, 4);
+        gathering.ended(2, gathered("c"), "Each");
+        gathering.ended(0, gathered("a"), "Each");
+        // Item 2 waits for item 1.
+        assert_eq!(gathering.collected, [vec![json!("a")]]);
+        gathering.ended(3, gathered("d"), "Each");
+        gathering.ended(1, gathered("b"), "Each");
+        assert!(gathering.waiting.is_empty());
+        assert_eq!(
+            gathering.finish().ok(),
+            Some(vec![vec![json!("a"), json!("b"), json!("c"), json!("d")]])
+        );
+    }
+
+    #[test]
+    fn the_first_failure_in_item_order_is_the_iterators() {
+        let mut gathering = Gathering::new(1, 4);
+        gathering.ended(2, ItemEnd::Cancelled, "Each");
+        gathering.ended(0, gathered("a"), "Each");
+        let failure = NodeError::Cancelled {
+            node: "Ask".to_owned(),
+        };
+        gathering.ended(1, ItemEnd::Failed(failure.clone()), "Each");
+        gathering.ended(3, gathered("d"), "Each");
+        assert_eq!(gathering.finish().err(), Some(failure));
     }
 }
