@@ -591,7 +591,7 @@ impl Scope {
     async fn finish(&mut self, run: &Run, id: PlanNodeId, result: Result<Done, NodeError>) {
         let graph = self.graph.clone();
         let key = &graph.node(id).name;
-        let name = graph.node(id).node.name.as_str();
+        let name: &str = key;
         match result {
             Ok(done) => {
                 if let Some(chosen) = done.chosen {
